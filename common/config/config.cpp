@@ -1,0 +1,140 @@
+#include "common/config/config.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "common/config/toml_reader.hpp"
+
+namespace mr::config {
+
+namespace {
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
+    if (p.empty()) return {};
+    std::filesystem::path path(p);
+    return path.is_absolute() ? path.lexically_normal() : (base / path).lexically_normal();
+}
+
+void read_listeners(TomlReader& r, std::string_view key, std::vector<std::string>& out) {
+    r.string_list("listen", key, out);
+    for (const auto& ep : out) {
+        if (auto e = parse_endpoint(ep); !e) r.fail("listen", key, e.error().message);
+    }
+}
+
+void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg);
+
+}  // namespace
+
+Result<Endpoint> parse_endpoint(std::string_view text) {
+    std::string_view host;
+    std::string_view port;
+    if (text.starts_with('[')) {
+        auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+            return Error::syntax("'" + std::string(text) + "': expected [ipv6]:port");
+        }
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {
+        auto colon = text.rfind(':');
+        if (colon == std::string_view::npos || text.find(':') != colon) {
+            return Error::syntax("'" + std::string(text) + "': expected host:port or [ipv6]:port");
+        }
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    int value = 0;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (host.empty() || ec != std::errc() || ptr != port.data() + port.size() || value < 1 || value > 65535) {
+        return Error::syntax("'" + std::string(text) + "': bad host or port (1-65535)");
+    }
+    return Endpoint{std::string(host), value};
+}
+
+Result<Config> parse_config(std::string_view text, const std::string& name,
+                            const std::filesystem::path& base_dir) {
+    toml::table root;
+    try {
+        root = toml::parse(text, name);
+    } catch (const toml::parse_error& e) {
+        return Error::syntax(name + ":" + std::to_string(e.source().begin.line) + ": " +
+                             std::string(e.description()));
+    }
+
+    Config cfg;
+    TomlReader r(root, name);
+    read_all(r, base_dir, cfg);
+    r.check_unknown_keys();
+    if (!r.errors().empty()) {
+        std::string all;
+        for (const auto& e : r.errors()) all += (all.empty() ? "" : "\n") + e;
+        return Error::syntax(all);
+    }
+    return cfg;
+}
+
+std::set<std::string> known_config_keys() {
+    toml::table empty;
+    TomlReader r(empty, "");
+    Config cfg;
+    read_all(r, "/", cfg);
+    return r.known_keys();
+}
+
+namespace {
+
+void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg) {
+
+    std::string data_dir;
+    r.string("server", "hostname", cfg.server.hostname, true);
+    r.string("server", "data_dir", data_dir, true);
+    cfg.server.run_user = "mailroom";
+    r.string("server", "run_user", cfg.server.run_user);
+    r.string("server", "log_level", cfg.server.log_level);
+    if (cfg.server.log_level != "debug" && cfg.server.log_level != "info" && cfg.server.log_level != "warn" &&
+        cfg.server.log_level != "error") {
+        r.fail("server", "log_level", "must be one of debug, info, warn, error");
+    }
+    cfg.server.data_dir = resolve(base_dir, data_dir);
+
+    std::string cert;
+    std::string key;
+    r.string("tls", "cert", cert, true);
+    r.string("tls", "key", key, true);
+    cfg.tls.cert = resolve(base_dir, cert);
+    cfg.tls.key = resolve(base_dir, key);
+
+    read_listeners(r, "smtp", cfg.listen.smtp);
+    read_listeners(r, "submission", cfg.listen.submission);
+    read_listeners(r, "submissions", cfg.listen.submissions);
+    read_listeners(r, "imap", cfg.listen.imap);
+    read_listeners(r, "imaps", cfg.listen.imaps);
+    read_listeners(r, "pop3", cfg.listen.pop3);
+    read_listeners(r, "pop3s", cfg.listen.pop3s);
+
+    r.integer("limits", "max_connections", cfg.limits.max_connections, 1, 1'000'000);
+    r.integer("limits", "max_connections_per_ip", cfg.limits.max_connections_per_ip, 1, 1'000'000);
+    r.integer("limits", "max_message_size", cfg.limits.max_message_size, 1024, std::int64_t{1} << 32);
+
+    r.integer("supervisor", "restart_delay_ms", cfg.supervisor.restart_delay_ms, 10, 3'600'000);
+    r.integer("supervisor", "restart_delay_max_ms", cfg.supervisor.restart_delay_max_ms, 10, 3'600'000);
+    r.integer("supervisor", "stop_timeout_ms", cfg.supervisor.stop_timeout_ms, 100, 600'000);
+
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return Error::refused(file.string() + ": cannot read config file");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto abs = std::filesystem::absolute(file).lexically_normal();
+    auto cfg = parse_config(ss.str(), file.string(), abs.parent_path());
+    if (cfg) cfg->file = abs;
+    return cfg;
+}
+
+}  // namespace mr::config

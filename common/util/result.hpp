@@ -1,0 +1,67 @@
+// Result<T>: a value or an Error, for every fallible call on the data path.
+//
+// C++20 has no std::expected, so this is the small subset the project uses.
+// Error kinds follow the three-way split of protocol errors: the dispatcher of
+// each daemon is the only place that turns a kind into a wire reply
+//   Syntax   -> BAD / 500 / -ERR        (the peer sent something malformed)
+//   Refused  -> NO / 5xx / -ERR         (well-formed but not allowed / not found)
+//   Internal -> NO [SERVERBUG] / 451    (our fault: I/O, database; logged)
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace mr {
+
+enum class ErrorKind { Syntax, Refused, Internal };
+
+struct Error {
+    ErrorKind kind = ErrorKind::Internal;
+    std::string message;
+
+    static Error syntax(std::string m) { return {ErrorKind::Syntax, std::move(m)}; }
+    static Error refused(std::string m) { return {ErrorKind::Refused, std::move(m)}; }
+    static Error internal(std::string m) { return {ErrorKind::Internal, std::move(m)}; }
+};
+
+template <class T>
+class [[nodiscard]] Result {
+public:
+    Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+    Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+
+    bool ok() const { return v_.index() == 0; }
+    explicit operator bool() const { return ok(); }
+
+    T& value() & { assert(ok()); return std::get<0>(v_); }
+    const T& value() const& { assert(ok()); return std::get<0>(v_); }
+    T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+    T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
+    T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
+
+    const Error& error() const { assert(!ok()); return std::get<1>(v_); }
+
+private:
+    std::variant<T, Error> v_;
+};
+
+template <>
+class [[nodiscard]] Result<void> {
+public:
+    Result() = default;
+    Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT
+
+    bool ok() const { return ok_; }
+    explicit operator bool() const { return ok_; }
+    const Error& error() const { assert(!ok_); return error_; }
+
+private:
+    Error error_;
+    bool ok_ = true;
+};
+
+}  // namespace mr

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12 packages, whatever mailroom needs and is missing.
+#   scripts/install-deps.sh          build and run dependencies
+#   scripts/install-deps.sh --test   plus the real clients the integration tests use
+# Also creates the unprivileged `mailroom` system account the daemons run as.
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkg-config
+          libuv1-dev libssl-dev libsqlite3-dev libsodium-dev libcli11-dev doctest-dev
+          libc-ares-dev libtomlplusplus-dev zlib1g-dev openssl python3)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(swaks curl)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "missing Debian packages: ${missing[*]}; run this script as root to install them" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ $(id -u) -eq 0 ]] && ! getent passwd mailroom >/dev/null; then
+  useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin --user-group mailroom
+  echo "created system user mailroom"
+fi

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds the release and the sanitizer builds, and runs every
+# test (unit and integration) against both. This is what CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh --test
+scripts/build.sh release
+scripts/build.sh asan
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+status=0
+echo "== sanitizer build (ASan + UBSan) =="
+ctest --test-dir build/asan --output-on-failure -j2 || status=1
+echo "== release build =="
+ctest --test-dir build/release --output-on-failure -j2 || status=1
+exit $status

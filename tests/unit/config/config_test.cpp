@@ -1,0 +1,147 @@
+#include <doctest/doctest.h>
+
+#include <regex>
+#include <set>
+
+#include "common/config/config.hpp"
+#include "common/config/default_config.hpp"
+
+using namespace mr::config;
+
+namespace {
+
+const std::string kMinimal = R"(
+[server]
+hostname = "mx.example.org"
+data_dir = "data"
+[tls]
+cert = "tls/cert.pem"
+key = "/etc/ssl/key.pem"
+)";
+
+}  // namespace
+
+TEST_CASE("a minimal config gets defaults and resolves relative paths") {
+    auto cfg = parse_config(kMinimal, "m.toml", "/srv/mr");
+    REQUIRE(cfg.ok());
+    CHECK(cfg->server.hostname == "mx.example.org");
+    CHECK(cfg->server.data_dir == "/srv/mr/data");
+    CHECK(cfg->tls.cert == "/srv/mr/tls/cert.pem");
+    CHECK(cfg->tls.key == "/etc/ssl/key.pem");
+    CHECK(cfg->server.run_user == "mailroom");
+    CHECK(cfg->limits.max_message_size == 50 * 1024 * 1024);
+    CHECK(cfg->listen.smtp.empty());
+}
+
+TEST_CASE("unknown keys and sections are errors with their line") {
+    auto cfg = parse_config(kMinimal + "[limits]\nmax_conections = 5\n", "m.toml", "/x");
+    REQUIRE_FALSE(cfg.ok());
+    CHECK(cfg.error().message.find("m.toml:9") != std::string::npos);
+    CHECK(cfg.error().message.find("max_conections") != std::string::npos);
+
+    auto cfg2 = parse_config(kMinimal + "[smptd]\nx = 1\n", "m.toml", "/x");
+    REQUIRE_FALSE(cfg2.ok());
+    CHECK(cfg2.error().message.find("smptd") != std::string::npos);
+}
+
+TEST_CASE("bad values are refused with file and line") {
+    struct Row {
+        std::string extra;
+        std::string expect;  // fragment of the error
+        const char* why;
+    };
+    const Row rows[] = {
+        {"[limits]\nmax_connections = \"many\"\n", "m.toml:9", "string where an integer belongs"},
+        {"[limits]\nmax_connections = 0\n", "outside", "below the minimum"},
+        {"[listen]\nsmtp = [\"127.0.0.1\"]\n", "host:port", "endpoint without a port"},
+        {"[listen]\nsmtp = [\"127.0.0.1:70000\"]\n", "1-65535", "port out of range"},
+        {"[listen]\nimap = \"127.0.0.1:143\"\n", "list of strings", "a string instead of a list"},
+        {"[server]\n", "m.toml", "a section defined twice is a TOML error"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.why);
+        auto cfg = parse_config(kMinimal + row.extra, "m.toml", "/x");
+        REQUIRE_FALSE(cfg.ok());
+        CHECK(cfg.error().message.find(row.expect) != std::string::npos);
+    }
+}
+
+TEST_CASE("missing required keys are named") {
+    auto cfg = parse_config("[server]\nhostname = \"a\"\n", "m.toml", "/x");
+    REQUIRE_FALSE(cfg.ok());
+    CHECK(cfg.error().message.find("data_dir") != std::string::npos);
+    CHECK(cfg.error().message.find("cert") != std::string::npos);
+}
+
+TEST_CASE("endpoints") {
+    CHECK(parse_endpoint("127.0.0.1:25")->port == 25);
+    CHECK(parse_endpoint("[::1]:143")->host == "::1");
+    CHECK(parse_endpoint("[::1]:143")->port == 143);
+    CHECK_FALSE(parse_endpoint("::1:143").ok());  // v6 must be bracketed
+    CHECK_FALSE(parse_endpoint(":25").ok());
+    CHECK_FALSE(parse_endpoint("host:").ok());
+    CHECK_FALSE(parse_endpoint("host:2x5").ok());
+}
+
+TEST_CASE("the rendered default config parses and uses the port base") {
+    InitValues v;
+    v.hostname = "mail.example.com";
+    v.port_base = 30000;
+    auto cfg = parse_config(render_default_config(v), "init.toml", "/var/mr");
+    REQUIRE(cfg.ok());
+    CHECK(cfg->server.hostname == "mail.example.com");
+    CHECK(cfg->listen.smtp == std::vector<std::string>{"127.0.0.1:30025"});
+    CHECK(cfg->listen.submission == std::vector<std::string>{"127.0.0.1:30587"});
+    CHECK(cfg->listen.submissions == std::vector<std::string>{"127.0.0.1:30465"});
+    CHECK(cfg->listen.imap == std::vector<std::string>{"127.0.0.1:30143"});
+    CHECK(cfg->listen.imaps == std::vector<std::string>{"127.0.0.1:30993"});
+    CHECK(cfg->listen.pop3 == std::vector<std::string>{"127.0.0.1:30110"});
+    CHECK(cfg->listen.pop3s == std::vector<std::string>{"127.0.0.1:30995"});
+    CHECK_FALSE(std::regex_search(render_default_config(v), std::regex("@[A-Z_]+@")));
+}
+
+TEST_CASE("every key of the template is documented by a comment just above it") {
+    // A key line preceded by a comment or another key of the same block is documented;
+    // this guards against adding a key to the template without saying what it does.
+    std::regex key_line(R"(^([a-z0-9_]+) = )");
+    std::string prev;
+    std::string text = config_template();
+    size_t start = 0;
+    int keys = 0;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(start, end - start);
+        std::smatch m;
+        if (std::regex_search(line, m, key_line)) {
+            ++keys;
+            CAPTURE(line);
+            CHECK((prev.starts_with("#") || std::regex_search(prev, key_line)));
+        }
+        prev = line;
+        start = end + 1;
+    }
+    CHECK(keys >= 17);
+}
+
+TEST_CASE("every key the code reads appears in the template") {
+    const std::string text = config_template();
+    std::string table;
+    std::set<std::string> present;
+    std::regex section(R"(^\[([a-z_]+)\])");
+    std::regex key_line(R"(^([a-z0-9_]+) = )");
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(start, end - start);
+        std::smatch m;
+        if (std::regex_search(line, m, section)) table = m[1];
+        else if (std::regex_search(line, m, key_line)) present.insert(table + "." + std::string(m[1]));
+        start = end + 1;
+    }
+    for (const auto& key : known_config_keys()) {
+        CAPTURE(key);
+        CHECK(present.contains(key));
+    }
+}
