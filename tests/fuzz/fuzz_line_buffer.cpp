@@ -1,0 +1,81 @@
+// libFuzzer target for LineBuffer and DotUnstuffer. Not wired into CMake yet.
+// Build by hand, e.g.:
+//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
+//     tests/fuzz/fuzz_line_buffer.cpp common/text/{line_buffer,dot_stuffing}.cpp
+//
+// The input is split into chunks at positions taken from its first bytes;
+// the events must equal those of the unsplit input (chunking independence)
+// and the buffer must stay within max_line + 1.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/text/dot_stuffing.hpp"
+#include "common/text/line_buffer.hpp"
+
+namespace {
+
+void check(bool ok) {
+    if (!ok) std::abort();
+}
+
+constexpr std::size_t kMaxLine = 16;
+
+std::string frame(const std::vector<std::string_view>& chunks) {
+    mr::text::LineBuffer lb(kMaxLine);
+    std::string log;
+    for (auto chunk : chunks) {
+        std::string_view in = chunk;
+        while (true) {
+            auto ev = lb.next(in);
+            check(lb.buffered() <= kMaxLine + 1);
+            if (std::holds_alternative<mr::text::NeedMore>(ev)) break;
+            if (auto* line = std::get_if<mr::text::Line>(&ev)) {
+                check(line->text.size() <= kMaxLine);
+                log += "L" + std::to_string(line->text.size()) + ":" + std::string(line->text);
+                log += line->bare_lf ? "1" : "0";
+                log += line->bare_cr ? "1" : "0";
+                // A line "{N}" with small N opens a raw block, as in IMAP.
+                if (line->text.size() == 3 && line->text[0] == '{' && line->text[2] == '}' &&
+                    line->text[1] >= '0' && line->text[1] <= '9')
+                    check(lb.expect_raw(static_cast<std::uint64_t>(line->text[1] - '0')).ok());
+            } else if (std::holds_alternative<mr::text::LineTooLong>(ev)) {
+                log += "T";
+            } else if (auto* raw = std::get_if<mr::text::RawChunk>(&ev)) {
+                log += std::string(raw->bytes);
+                if (raw->last) log += "R";
+            }
+        }
+    }
+    return log;
+}
+
+std::string unstuff(const std::vector<std::string_view>& chunks) {
+    mr::text::DotUnstuffer rx(64);
+    std::string out;
+    std::string rest;
+    for (auto chunk : chunks) {
+        std::string_view in = chunk;
+        if (rx.feed(in, out) == mr::text::DotUnstuffer::Status::Done) rest += in;
+    }
+    check(out.size() <= 64);
+    return out + "|" + rest + "|" + std::to_string(rx.done()) + std::to_string(rx.bare_cr()) +
+           std::to_string(rx.bare_lf()) + std::to_string(rx.size()) + "/" +
+           std::to_string(rx.longest_line());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size < 2) return 0;
+    const std::string_view all(reinterpret_cast<const char*>(data + 2), size - 2);
+    const std::size_t a = data[0] % (all.size() + 1);
+    const std::size_t b = a + data[1] % (all.size() - a + 1);
+    const std::vector<std::string_view> split = {all.substr(0, a), all.substr(a, b - a), all.substr(b)};
+    check(frame({all}) == frame(split));
+    check(unstuff({all}) == unstuff(split));
+    return 0;
+}

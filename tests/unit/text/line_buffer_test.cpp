@@ -1,0 +1,198 @@
+#include "common/text/line_buffer.hpp"
+
+#include <doctest/doctest.h>
+
+#include <charconv>
+#include <string>
+#include <vector>
+
+using namespace mr::text;
+
+namespace {
+
+// Runs `chunks` through a LineBuffer and renders the events as strings:
+//   "L:<text>" + "+LF" if bare_lf + "+CR" if bare_cr,  "TOOLONG",
+//   "RAW:<bytes>" (all chunks of one raw block joined, emitted on `last`).
+// Like an IMAP server, a line ending in "{N}" switches to raw mode for N bytes.
+std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::size_t max_line) {
+    LineBuffer lb(max_line);
+    std::vector<std::string> events;
+    std::string raw;
+    for (auto chunk : chunks) {
+        std::string_view in = chunk;
+        while (true) {
+            const std::size_t before = in.size();
+            auto ev = lb.next(in);
+            if (std::holds_alternative<NeedMore>(ev)) {
+                CHECK(in.empty());
+                break;
+            }
+            if (auto* line = std::get_if<Line>(&ev)) {
+                std::string s = "L:" + std::string(line->text);
+                if (line->bare_lf) s += "+LF";
+                if (line->bare_cr) s += "+CR";
+                events.push_back(s);
+                const auto t = line->text;
+                if (t.size() >= 3 && t.back() == '}') {
+                    const auto open = t.rfind('{');
+                    std::uint64_t n = 0;
+                    if (open != std::string_view::npos &&
+                        std::from_chars(t.data() + open + 1, t.data() + t.size() - 1, n).ec == std::errc{})
+                        CHECK(lb.expect_raw(n).ok());
+                }
+            } else if (std::holds_alternative<LineTooLong>(ev)) {
+                events.push_back("TOOLONG");
+            } else if (auto* r = std::get_if<RawChunk>(&ev)) {
+                CHECK(!r->bytes.empty());
+                raw += r->bytes;
+                if (r->last) {
+                    events.push_back("RAW:" + raw);
+                    raw.clear();
+                }
+            }
+            CHECK(in.size() < before);  // every non-NeedMore event makes progress
+            // The memory bound of the header, checked after every event.
+            CHECK(lb.buffered() <= max_line + 1);
+        }
+        CHECK(lb.buffered() <= max_line + 1);
+    }
+    return events;
+}
+
+using Events = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("line framing table") {
+    struct Row { std::string input; std::size_t max; Events expected; const char* why; };
+    const Row rows[] = {
+        {"HELO x\r\n", 10, {"L:HELO x"}, "plain CRLF line"},
+        {"a\r\nb\r\n", 10, {"L:a", "L:b"}, "two lines in one chunk"},
+        {"\r\n", 10, {"L:"}, "empty line"},
+        {"abc", 10, {}, "no terminator: nothing yet"},
+        {"abc\n", 10, {"L:abc+LF"}, "bare LF terminates but is flagged"},
+        {"\n", 10, {"L:+LF"}, "empty line with bare LF"},
+        {"a\rb\r\n", 10, {"L:a\rb+CR"}, "CR inside a line is content, flagged"},
+        {"a\r\r\n", 10, {"L:a\r+CR"}, "CR CR LF: first CR is bare"},
+        {"\r\r\n", 10, {"L:\r+CR"}, "line made of one bare CR"},
+        {"a\rb\n", 10, {"L:a\rb+LF+CR"}, "both flags at once"},
+        {"abcd\r\n", 4, {"L:abcd"}, "exactly max_line content is fine (CRLF not counted)"},
+        {"abcde\r\nok\r\n", 4, {"TOOLONG", "L:ok"}, "one over max: too long, next line framed"},
+        {"abcd\r\r\nok\r\n", 4, {"TOOLONG", "L:ok"}, "bare CR pushes content to max+1"},
+        {"abcdefghij\nok\r\n", 4, {"TOOLONG", "L:ok"}, "overlong line ended by bare LF"},
+        {"abcdefghijklmnopqrstuvwxyz\r\n\r\n", 4, {"TOOLONG", "L:"}, "long overrun, then empty line"},
+        {"abcde", 4, {"TOOLONG"}, "too long reported before the terminator arrives"},
+        {"a{3}\r\nxyzb\r\n", 10, {"L:a{3}", "RAW:xyz", "L:b"}, "literal then line"},
+        {"a{2}\r\n\r\n\r\n", 10, {"L:a{2}", "RAW:\r\n", "L:"}, "literal bytes are not framed"},
+        {"a{0}\r\nb\r\n", 10, {"L:a{0}", "L:b"}, "empty literal is a no-op"},
+        {"a{5}\r\n\n\r.\r\nb\n", 10, {"L:a{5}", "RAW:\n\r.\r\n", "L:b+LF"}, "raw passes bare CR/LF"},
+        {"x{3}\r\n1234567890123\r\n", 4, {"L:x{3}", "RAW:123", "TOOLONG"}, "literal exempt from max_line"},
+        {"", 4, {}, "no input"},
+    };
+    for (const auto& r : rows) {
+        INFO(r.why);
+        CHECK(run({r.input}, r.max) == r.expected);
+    }
+}
+
+TEST_CASE("events do not depend on chunking") {
+    const std::vector<std::pair<std::string, std::size_t>> inputs = {
+        {"EHLO a\r\nMAIL FROM:<x@y>\r\n\r\nbare\nmixed\rcr\r\n", 30},
+        {"abcd\r\nabcde\r\nabc\r\r\nabcd\r\r\n\n", 4},
+        {"tag APPEND box {10}\r\nhello\r\nyou\r\ntag2 NOOP\r\n", 40},
+        {"x{4}\r\n\r\n\r\ntoolongline\r\nend\r\n", 5},
+    };
+    for (const auto& [input, max] : inputs) {
+        INFO(input);
+        const auto whole = run({input}, max);
+        REQUIRE(!whole.empty());
+        for (std::size_t i = 0; i <= input.size(); ++i) {
+            const std::string_view s = input;
+            CHECK(run({s.substr(0, i), s.substr(i)}, max) == whole);
+        }
+        for (std::size_t i = 0; i <= input.size(); ++i)
+            for (std::size_t j = i; j <= input.size(); ++j) {
+                const std::string_view s = input;
+                CHECK(run({s.substr(0, i), s.substr(i, j - i), s.substr(j)}, max) == whole);
+            }
+        std::vector<std::string_view> bytes;
+        for (std::size_t i = 0; i < input.size(); ++i) bytes.push_back(std::string_view(input).substr(i, 1));
+        CHECK(run(bytes, max) == whole);
+    }
+}
+
+TEST_CASE("the expected events of the chunking inputs are right") {
+    // Independently written expectations for two of the inputs above, so the
+    // split test cannot pass by being consistently wrong.
+    CHECK(run({"abcd\r\nabcde\r\nabc\r\r\nabcd\r\r\n\n"}, 4) ==
+          Events{"L:abcd", "TOOLONG", "L:abc\r+CR", "TOOLONG", "L:+LF"});
+    CHECK(run({"tag APPEND box {10}\r\nhello\r\nyou\r\ntag2 NOOP\r\n"}, 40) ==
+          Events{"L:tag APPEND box {10}", "RAW:hello\r\nyou", "L:", "L:tag2 NOOP"});
+}
+
+TEST_CASE("a megabyte line never grows the buffer") {
+    LineBuffer lb(100);
+    const std::string junk(4096, 'x');
+    int toolong = 0;
+    for (int i = 0; i < 256; ++i) {
+        std::string_view in = junk;
+        while (true) {
+            auto ev = lb.next(in);
+            if (std::holds_alternative<NeedMore>(ev)) break;
+            toolong += std::holds_alternative<LineTooLong>(ev) ? 1 : 0;
+        }
+        CHECK(lb.buffered() <= 101);
+    }
+    CHECK(toolong == 1);  // reported once, not once per chunk
+    CHECK(lb.discarding());
+    std::string_view in = "\r\nNOOP\r\n";
+    auto ev = lb.next(in);
+    REQUIRE(std::holds_alternative<Line>(ev));
+    CHECK(std::get<Line>(ev).text == "NOOP");
+}
+
+TEST_CASE("line text is copied, raw chunks point into the input") {
+    LineBuffer lb(50);
+    std::string buf = "A{4}\r\nwxyzB\r\n";
+    std::string_view in = buf;
+    auto ev = lb.next(in);
+    REQUIRE(std::holds_alternative<Line>(ev));
+    CHECK(std::get<Line>(ev).text == "A{4}");
+    REQUIRE(lb.expect_raw(4).ok());
+    CHECK(lb.in_raw_mode());
+    CHECK(lb.raw_remaining() == 4);
+    ev = lb.next(in);
+    REQUIRE(std::holds_alternative<RawChunk>(ev));
+    CHECK(std::get<RawChunk>(ev).bytes.data() == buf.data() + 6);
+    CHECK(std::get<RawChunk>(ev).last);
+    CHECK_FALSE(lb.in_raw_mode());
+    ev = lb.next(in);
+    REQUIRE(std::holds_alternative<Line>(ev));
+    CHECK(std::get<Line>(ev).text == "B");
+    CHECK(in.empty());
+}
+
+TEST_CASE("expect_raw is refused in the middle of a line") {
+    LineBuffer lb(50);
+    std::string_view in = "partial";
+    CHECK(std::holds_alternative<NeedMore>(lb.next(in)));
+    CHECK(lb.buffered() == 7);
+    CHECK_FALSE(lb.expect_raw(3).ok());
+    lb.reset();  // e.g. STARTTLS: plaintext leftovers are forgotten
+    CHECK(lb.buffered() == 0);
+    CHECK(lb.expect_raw(3).ok());
+    CHECK_FALSE(lb.expect_raw(3).ok());  // already in raw mode
+}
+
+TEST_CASE("a line with a CR at max_line + 1 waits for the LF") {
+    LineBuffer lb(3);
+    std::string_view in = "abc\r";
+    CHECK(std::holds_alternative<NeedMore>(lb.next(in)));
+    CHECK(lb.buffered() == 4);
+    in = "\n";
+    auto ev = lb.next(in);
+    REQUIRE(std::holds_alternative<Line>(ev));
+    CHECK(std::get<Line>(ev).text == "abc");
+    CHECK_FALSE(std::get<Line>(ev).bare_cr);
+    CHECK_FALSE(std::get<Line>(ev).bare_lf);
+}
