@@ -1,0 +1,194 @@
+// mr::net::Connection — one accepted TCP connection (optionally TLS) driving a protocol
+// session through the ConnectionHandler interface.
+//
+// Invariants:
+// - Ownership (STYLE.md example 15): a Connection owns itself (self_) from accept until the
+//   last of its libuv handles has closed; only then are on_closed() called, the handler
+//   destroyed and the memory freed. Nothing else deletes a Connection. Code that may outlive
+//   it (thread-pool jobs, storage callbacks) holds alive() and checks it first.
+// - Handler callbacks run on the loop thread, never re-entrantly for input: while one on_line
+//   / on_bytes runs, the next is not delivered. After close() or close_after_flush() no input
+//   callback runs; on_closed() runs exactly once, last.
+// - Framing: a line ends at LF; a CR before it is stripped and LineEnd says whether it was
+//   there (SMTP needs to see bare LF). A line longer than max_line (terminator included)
+//   yields on_line_too_long() once, and framing resumes after its LF. read_bytes(n) switches
+//   to byte-count mode: the next n bytes arrive through on_bytes() in chunks, then lines again.
+// - STARTTLS: start_tls() discards every byte received before the handshake that was not yet
+//   delivered (RFC 3207 §6, rfc3207.txt:259; CVE-2011-0411): pipelined plaintext is never
+//   processed as part of the protected session.
+// - Back-pressure: when un-flushed output reaches high_water, reading stops and no buffered
+//   input is delivered; when it falls to low_water, on_drain() runs and reading resumes.
+//   Producers of big responses check writable() and continue from on_drain().
+// - Memory: an idle plaintext connection holds this object (~1 KiB) plus at most a partial
+//   line; reads go through the loop's shared buffer and output buffers shrink when emptied.
+#pragma once
+
+#include <uv.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/net/loop.hpp"
+
+namespace mr::net {
+
+class Connection;
+class ConnectionLimits;
+class TlsContext;
+class TlsEngine;
+
+enum class LineEnd { CRLF, LF };
+
+// Implemented by each daemon's server glue around its sans-I/O session. Callbacks may call
+// any Connection method, including close().
+class ConnectionHandler {
+public:
+    virtual ~ConnectionHandler() = default;
+
+    // The connection is ready for the protocol: write the greeting here. For implicit-TLS
+    // listeners this runs after the handshake, so the greeting is already encrypted.
+    virtual void on_start(Connection& c) = 0;
+    // One line, without its terminator. The view is valid only during the call.
+    virtual void on_line(Connection& c, std::string_view line, LineEnd end) = 0;
+    // A line exceeded max_line; its bytes are dropped up to and including its LF.
+    virtual void on_line_too_long(Connection& c) = 0;
+    // A chunk of a read_bytes(n) run; `remaining` is what is still expected after it (0 = done,
+    // back to lines).
+    virtual void on_bytes(Connection& c, std::string_view chunk, std::size_t remaining);
+    // A start_tls() upgrade finished; reset protocol state here (RFC 3207 §4.2).
+    virtual void on_tls_ready(Connection& /*c*/) {}
+    // No input for idle_timeout. Default: close. Write a farewell and close_after_flush().
+    virtual void on_timeout(Connection& c);
+    // Output fell to low_water after reaching high_water; produce more.
+    virtual void on_drain(Connection& /*c*/) {}
+    // Last callback; the Connection is destroyed right after it returns.
+    virtual void on_closed(Connection& /*c*/) {}
+};
+
+struct ConnectionOptions {
+    std::size_t max_line = 8 * 1024;                        // terminator included
+    std::chrono::milliseconds idle_timeout{60'000};          // 0: never
+    std::size_t high_water = 256 * 1024;                     // stop reading at this much output
+    std::size_t low_water = 64 * 1024;                       // resume + on_drain at this much
+    std::shared_ptr<TlsContext> tls;                         // enables start_tls() / implicit TLS
+    bool implicit_tls = false;                               // handshake before on_start
+};
+
+class Connection final : public LoopResident {
+public:
+    using Id = std::uint64_t;
+
+    ~Connection() override;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    Id id() const { return id_; }                            // unique within the process
+    const std::string& peer() const { return peer_; }        // "1.2.3.4:5678" / "[::1]:5678"
+    const std::string& peer_ip() const { return peer_ip_; }  // "1.2.3.4" / "::1"
+    Loop& loop() { return loop_; }
+
+    // Queues bytes for the peer (encrypted once TLS is up). Never blocks, never drops: the
+    // caller bounds its own output with writable()/on_drain. Ignored once closing.
+    void write(std::string_view data);
+    // Stops input, sends what is queued (and close_notify under TLS), then closes.
+    void close_after_flush();
+    // Closes now; queued output is dropped.
+    void close();
+    bool closing() const { return closing_ || close_after_flush_; }
+
+    // Server-side STARTTLS (or client-side, with a client context). Call from on_line()
+    // after writing the "go ahead" reply. False if no TLS context or TLS is already on.
+    bool start_tls();
+    bool is_tls() const;
+    std::string tls_version() const;  // "" when not TLS
+    std::string tls_cipher() const;
+
+    // Stop / restart delivering input (e.g. while waiting for storage). resume_reading() may
+    // deliver buffered lines before it returns.
+    void pause_reading();
+    void resume_reading();
+    // Deliver the next n bytes through on_bytes() (IMAP literal, SMTP BDAT chunk).
+    void read_bytes(std::size_t n);
+
+    // The idle timer restarts on every read and on write progress of queued output.
+    void set_idle_timeout(std::chrono::milliseconds timeout);
+    std::chrono::milliseconds idle_timeout() const { return options_.idle_timeout; }
+
+    bool writable() const { return buffered_output() < options_.high_water; }
+    std::size_t buffered_output() const { return out_queued_.size() + out_inflight_.size(); }
+
+    // Expires once the Connection is destroyed.
+    std::weak_ptr<void> alive();
+    ConnectionHandler& handler() { return *handler_; }
+
+    void close_for_shutdown() override { close(); }
+
+private:
+    friend class Listener;
+    Connection(Loop& loop, ConnectionOptions options);
+
+    // Listener side: accept from `server`; returns null (and cleans up) on failure.
+    static Connection* accept(Loop& loop, uv_stream_t* server, const ConnectionOptions& options);
+    void start(std::unique_ptr<ConnectionHandler> handler, std::shared_ptr<ConnectionLimits> counted);
+    void reject(std::string_view busy_line);
+
+    // connection.cpp
+    void restart_idle_timer();
+    void begin_shutdown();
+    void finish();
+    bool begin_tls();
+    static void on_handle_closed(uv_handle_t* h);
+    static void on_timer(uv_timer_t* t);
+
+    // connection_io.cpp
+    static void on_alloc(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf);
+    static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+    static void on_write(uv_write_t* req, int status);
+    void on_data(std::string_view data);
+    void on_handshake_done();
+    void process_input();
+    bool can_deliver() const;
+    void discard_input();
+    void compact_input();
+    void update_reading();
+    void send_raw(std::string_view bytes);
+    void flush_tls();
+    void start_write();
+
+    Loop& loop_;
+    uv_tcp_t tcp_{};
+    uv_timer_t timer_{};
+    uv_write_t write_req_{};
+    uv_shutdown_t shutdown_req_{};
+    std::unique_ptr<Connection> self_;
+    std::unique_ptr<ConnectionHandler> handler_;
+    std::unique_ptr<TlsEngine> tls_;
+    std::shared_ptr<ConnectionLimits> counted_;  // set when this connection holds a slot
+    std::shared_ptr<char> alive_;                // created on first alive()
+    ConnectionOptions options_;
+    std::string peer_;
+    std::string peer_ip_;
+    std::string in_;            // received, not yet delivered (plaintext)
+    std::size_t in_pos_ = 0;    // delivered prefix of in_
+    std::string out_queued_;    // not yet handed to libuv
+    std::string out_inflight_;  // owned by the one uv_write in flight
+    std::string tls_pending_;   // plaintext written while the handshake runs
+    std::size_t bytes_wanted_ = 0;
+    Id id_;
+    int open_handles_ = 0;
+    bool reading_ = false;
+    bool user_paused_ = false;
+    bool bp_paused_ = false;
+    bool closing_ = false;
+    bool close_after_flush_ = false;
+    bool shutdown_started_ = false;
+    bool skipping_line_ = false;
+    bool processing_ = false;
+    bool discard_pending_ = false;
+    bool started_ = false;  // on_start has run (implicit TLS: after the handshake)
+};
+
+}  // namespace mr::net

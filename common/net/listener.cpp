@@ -1,0 +1,124 @@
+// See listener.hpp.
+#include "common/net/listener.hpp"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/log/log.hpp"
+#include "common/net/address.hpp"
+#include "common/net/connection_limits.hpp"
+
+namespace mr::net {
+
+Listener::Listener(Loop& loop, ListenerOptions options, HandlerFactory factory)
+    : loop_(loop),
+      options_(std::move(options)),
+      factory_(std::move(factory)),
+      server_(new uv_tcp_t{}),
+      limits_(std::make_shared<ConnectionLimits>(options_.max_connections, options_.max_per_ip)) {
+    uv_tcp_init(loop_.raw(), server_);
+    server_->data = this;
+}
+
+Listener::~Listener() {
+    server_->data = nullptr;
+    close_and_delete(server_);
+}
+
+Result<void> Listener::listen(std::string_view address) {
+    if (bound_) return Error::internal("listener already has a socket");
+    auto addr = parse_listen_address(address);
+    if (!addr) return addr.error();
+    unsigned flags = addr->family() == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+    if (int rc = uv_tcp_bind(server_, addr->get(), flags); rc != 0) {
+        return Error::internal("cannot bind " + std::string(address) + ": " + uv_strerror(rc));
+    }
+    return start_listening(address);
+}
+
+Result<void> Listener::adopt(int fd) {
+    if (bound_) return Error::internal("listener already has a socket");
+    int type = 0, accepting = 0;
+    socklen_t len = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) {
+        return Error::internal("fd " + std::to_string(fd) + " is not a stream socket");
+    }
+    len = sizeof accepting;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || accepting == 0) {
+        return Error::internal("fd " + std::to_string(fd) + " is not a listening socket");
+    }
+    // Daemons start helpers of their own; the listening socket must not leak into them.
+    int fdflags = fcntl(fd, F_GETFD);
+    if (fdflags >= 0) fcntl(fd, F_SETFD, fdflags | FD_CLOEXEC);
+    if (int rc = uv_tcp_open(server_, fd); rc != 0) {
+        return Error::internal("cannot adopt fd " + std::to_string(fd) + ": " + uv_strerror(rc));
+    }
+    return start_listening("fd " + std::to_string(fd));
+}
+
+Result<void> Listener::start_listening(std::string_view what) {
+    if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(server_), options_.backlog,
+                           &Listener::on_connection);
+        rc != 0) {
+        return Error::internal("cannot listen on " + std::string(what) + ": " + uv_strerror(rc));
+    }
+    bound_ = true;
+    log::info("listening", {log::Field("listener", options_.name),
+                            log::Field("address", local_address()),
+                            log::Field("tls", options_.connection.implicit_tls ? "implicit" : (options_.connection.tls ? "starttls" : "none"))});
+    return {};
+}
+
+std::string Listener::local_address() const {
+    sockaddr_storage ss{};
+    int len = sizeof ss;
+    if (uv_tcp_getsockname(server_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
+    return format_address(reinterpret_cast<sockaddr*>(&ss), true);
+}
+
+int Listener::port() const {
+    std::string a = local_address();
+    std::size_t colon = a.rfind(':');
+    return colon == std::string::npos ? 0 : std::atoi(a.c_str() + colon + 1);
+}
+
+std::size_t Listener::connection_count() const { return limits_->total(); }
+
+void Listener::on_connection(uv_stream_t* server, int status) {
+    auto* self = static_cast<Listener*>(server->data);
+    if (self == nullptr) return;
+    if (status < 0) {
+        // EMFILE and friends: log and keep listening; the kernel queue holds the client.
+        log::warn("accept_failed", {log::Field("listener", self->options_.name),
+                                    log::Field("error", uv_strerror(status))});
+        return;
+    }
+    Connection* c = Connection::accept(self->loop_, server, self->options_.connection);
+    if (c == nullptr) return;
+    auto verdict = self->limits_->try_acquire(c->peer_ip());
+    if (verdict != ConnectionLimits::Verdict::Accepted) {
+        log::info("connection_refused",
+                  {log::conn(c->id()), log::Field("listener", self->options_.name),
+                   log::Field("peer", c->peer()),
+                   log::Field("reason", verdict == ConnectionLimits::Verdict::TooManyTotal
+                                            ? "max_connections"
+                                            : "max_per_ip")});
+        c->reject(self->options_.busy_line);
+        return;
+    }
+    log::debug("connection_accepted", {log::conn(c->id()), log::Field("listener", self->options_.name),
+                                       log::Field("peer", c->peer())});
+    auto handler = self->factory_(*c);
+    if (!handler) {
+        c->counted_ = self->limits_;  // the slot was taken; finish() gives it back
+        c->close();
+        return;
+    }
+    c->start(std::move(handler), self->limits_);
+}
+
+}  // namespace mr::net
