@@ -1,8 +1,12 @@
 #include "common/mime/structure_blob.hpp"
 
+#include "common/mime/message_parser.hpp"
+#include "common/mime/message_structure.hpp"
+
 namespace mr::mime {
 
-// Placeholder until the MIME parser lands; storage only stores the blob.
-std::string structure_blob(std::string_view) { return {}; }
+std::string structure_blob(std::string_view message) {
+    return serialize(parse_message(message));
+}
 
 }  // namespace mr::mime

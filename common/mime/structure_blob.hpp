@@ -9,6 +9,8 @@
 namespace mr::mime {
 
 // Never fails: malformed input yields the structure a lenient reader would see.
+// = serialize(parse_message(message)); read it back with mr::mime::deserialize()
+// from common/mime/message_structure.hpp (the blob starts with a version byte).
 std::string structure_blob(std::string_view message);
 
 }  // namespace mr::mime

@@ -37,9 +37,12 @@ public:
 
     T& value() & { assert(ok()); return std::get<0>(v_); }
     const T& value() const& { assert(ok()); return std::get<0>(v_); }
-    T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+    // Rvalue access returns by value, so `for (auto& m : *store.messages(...))` owns
+    // what it iterates instead of dangling into a destroyed temporary Result.
+    T value() && { assert(ok()); return std::get<0>(std::move(v_)); }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
+    T operator*() && { return std::move(*this).value(); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
