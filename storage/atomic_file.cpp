@@ -1,0 +1,148 @@
+// tmp → fsync → rename → fsync dir; see atomic_file.hpp for the invariants.
+#include "storage/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace mr::storage {
+
+namespace {
+
+Error os_error(std::string_view what, const std::filesystem::path& p) {
+    return Error::internal(std::string(what) + " " + p.string() + ": " + std::strerror(errno));
+}
+
+// Closes the descriptor on every path out of a function.
+struct Fd {
+    int fd = -1;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+std::string temp_name(std::string_view name) {
+    unsigned char random[8];
+    randombytes_buf(random, sizeof random);
+    char hex[2 * sizeof random + 1];
+    sodium_bin2hex(hex, sizeof hex, random, sizeof random);
+    return ".tmp-" + std::string(name) + "-" + hex;
+}
+
+Result<void> write_all(int fd, std::string_view bytes, const std::filesystem::path& p) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return os_error("write", p);
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+}
+
+// Everything but the directory fsync: the file is complete under its final name.
+Result<void> write_one(const std::filesystem::path& dir, std::string_view name,
+                       std::string_view bytes, const AtomicWriteOptions& options,
+                       std::optional<std::int64_t> mtime) {
+    if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..") {
+        return Error::internal("atomic write: bad file name '" + std::string(name) + "'");
+    }
+    const std::filesystem::path tmp = options.tmp_dir.value_or(dir) / temp_name(name);
+    const std::filesystem::path final_path = dir / std::string(name);
+    Fd file;
+    file.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (file.fd < 0) return os_error("create", tmp);
+    auto fail = [&](Error e) -> Result<void> {
+        ::unlink(tmp.c_str());
+        return e;
+    };
+    if (auto r = write_all(file.fd, bytes, tmp); !r) return fail(r.error());
+    if (mtime) {
+        const struct timespec times[2] = {{*mtime, 0}, {*mtime, 0}};
+        if (::futimens(file.fd, times) != 0) return fail(os_error("futimens", tmp));
+    }
+    if (options.fsync_file && ::fsync(file.fd) != 0) return fail(os_error("fsync", tmp));
+    if (::close(file.fd) != 0) {
+        file.fd = -1;
+        return fail(os_error("close", tmp));
+    }
+    file.fd = -1;
+    // Refuse to replace an existing file: names are unique by construction, so an
+    // existing one means a logic error, and overwriting could lose a message.
+    // link(2) fails with EEXIST instead of replacing (qmail's Maildir recipe); the
+    // unlink of the tmp name need not be durable: a stray tmp file is harmless.
+    if (::link(tmp.c_str(), final_path.c_str()) == 0) {
+        ::unlink(tmp.c_str());
+        return {};
+    }
+    if (errno != EPERM && errno != ENOTSUP && errno != ENOSYS) {
+        return fail(os_error("link", final_path));
+    }
+    // File systems without hard links: rename, after checking the name is free.
+    struct stat st {};
+    if (::lstat(final_path.c_str(), &st) == 0) {
+        errno = EEXIST;
+        return fail(os_error("rename", final_path));
+    }
+    if (::rename(tmp.c_str(), final_path.c_str()) != 0) return fail(os_error("rename", final_path));
+    return {};
+}
+
+}  // namespace
+
+Result<void> fsync_directory(const std::filesystem::path& dir) {
+    Fd d;
+    d.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d.fd < 0) return os_error("open dir", dir);
+    if (::fsync(d.fd) != 0) return os_error("fsync dir", dir);
+    return {};
+}
+
+Result<void> write_file_atomically(const std::filesystem::path& dir, std::string_view name,
+                                   std::string_view bytes, const AtomicWriteOptions& options) {
+    if (auto r = write_one(dir, name, bytes, options, options.mtime); !r) return r;
+    if (options.fsync_dir) return fsync_directory(dir);
+    return {};
+}
+
+Result<void> write_files_atomically(const std::filesystem::path& dir,
+                                    std::span<const PendingFile> files,
+                                    const AtomicWriteOptions& options) {
+    for (const auto& f : files) {
+        if (auto r = write_one(dir, f.name, f.bytes, options, f.mtime); !r) return r;
+    }
+    if (options.fsync_dir && !files.empty()) return fsync_directory(dir);
+    return {};
+}
+
+Result<std::string> read_file(const std::filesystem::path& file) {
+    Fd f;
+    f.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (f.fd < 0) {
+        if (errno == ENOENT) return Error::refused("no such file " + file.string());
+        return os_error("open", file);
+    }
+    struct stat st {};
+    if (::fstat(f.fd, &st) != 0) return os_error("stat", file);
+    std::string out;
+    out.reserve(static_cast<std::size_t>(st.st_size));
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(f.fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return os_error("read", file);
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+}
+
+}  // namespace mr::storage

@@ -1,0 +1,304 @@
+// The index schema and its row helpers; see mailbox_index.hpp for the invariants.
+#include "storage/mailbox_index.hpp"
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+
+namespace mr::storage {
+
+namespace {
+
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE counters (
+  id INTEGER PRIMARY KEY CHECK (id = 1),   -- exactly one row
+  modseq INTEGER NOT NULL,                 -- last MODSEQ handed out; only grows
+  uidvalidity INTEGER NOT NULL             -- last UIDVALIDITY handed out; only grows
+);
+INSERT INTO counters(id, modseq, uidvalidity) VALUES (1, 0, 0);
+CREATE TABLE mailboxes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,    -- never reused, so stale ids never match
+  name TEXT NOT NULL UNIQUE,               -- normalized IMAP name, '/' separated; "INBOX" always exists
+  uidvalidity INTEGER NOT NULL CHECK (uidvalidity BETWEEN 1 AND 4294967295),  -- unique per user
+  uidnext INTEGER NOT NULL CHECK (uidnext BETWEEN 1 AND 4294967296),  -- > every uid ever given here
+  highestmodseq INTEGER NOT NULL,          -- = max modseq of this mailbox's messages/expunged rows
+  special_use TEXT NOT NULL DEFAULT '',    -- RFC 6154 attribute ("\Sent") or ''
+  subscribed INTEGER NOT NULL DEFAULT 0 CHECK (subscribed IN (0, 1))
+);
+CREATE TABLE messages (
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid INTEGER NOT NULL,                    -- < mailboxes.uidnext; unique in the mailbox, never reused
+  modseq INTEGER NOT NULL,                 -- modseq of the last change (append, flags)
+  flags INTEGER NOT NULL,                  -- Flag bitmask; mirrored in the file name's ":2," letters
+  keywords TEXT NOT NULL DEFAULT '',       -- space-separated, sorted, unique; only stored here
+  internal_date INTEGER NOT NULL,          -- seconds since the epoch; also the file's mtime
+  size INTEGER NOT NULL,                   -- exact byte size of the file
+  file TEXT NOT NULL,                      -- folder-relative "cur/<name>" / "new/<name>"; may be
+                                           -- stale after an outside rename (located by base name)
+  structure BLOB NOT NULL,                 -- mr::mime::structure_blob, computed once at append
+  delivery_key TEXT UNIQUE,                -- NULL, or queue id + recipient: a re-delivery is a no-op
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX messages_modseq ON messages(mailbox_id, modseq);
+CREATE TABLE expunged (
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid INTEGER NOT NULL,                    -- an expunged uid; never again in messages
+  modseq INTEGER NOT NULL,                 -- modseq of the expunge
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations = {kSchemaV1};
+
+constexpr std::string_view kMessageColumns =
+    "SELECT uid, modseq, flags, keywords, internal_date, size, file, structure FROM messages ";
+
+MessageRecord read_message(const sqlite::Statement& s) {
+    MessageRecord m;
+    m.uid = static_cast<std::uint32_t>(s.column_int64(0));
+    m.modseq = static_cast<std::uint64_t>(s.column_int64(1));
+    m.flags = static_cast<std::uint32_t>(s.column_int64(2));
+    m.keywords = split_keywords(s.column_text(3));
+    m.internal_date = s.column_int64(4);
+    m.size = s.column_int64(5);
+    m.file = s.column_text(6);
+    m.structure = s.column_blob(7);
+    return m;
+}
+
+Result<std::vector<MessageRecord>> collect(sqlite::Statement& s) {
+    std::vector<MessageRecord> out;
+    for (;;) {
+        auto row = s.step();
+        if (!row) return row.error();
+        if (!*row) return out;
+        out.push_back(read_message(s));
+    }
+}
+
+MailboxRecord read_mailbox(const sqlite::Statement& s) {
+    return MailboxRecord{s.column_int64(0),
+                         s.column_text(1),
+                         static_cast<std::uint32_t>(s.column_int64(2)),
+                         static_cast<std::uint32_t>(s.column_int64(3)),
+                         static_cast<std::uint64_t>(s.column_int64(4)),
+                         s.column_text(5),
+                         s.column_int64(6) != 0};
+}
+
+constexpr std::string_view kMailboxColumns =
+    "SELECT id, name, uidvalidity, uidnext, highestmodseq, special_use, subscribed FROM mailboxes ";
+
+}  // namespace
+
+std::string join_keywords(std::span<const std::string> keywords) {
+    std::vector<std::string> sorted(keywords.begin(), keywords.end());
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    std::string out;
+    for (const auto& k : sorted) {
+        if (k.empty()) continue;
+        if (!out.empty()) out += ' ';
+        out += k;
+    }
+    return out;
+}
+
+std::vector<std::string> split_keywords(std::string_view text) {
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        const auto sp = text.find(' ');
+        if (sp != 0) out.emplace_back(text.substr(0, sp));
+        if (sp == std::string_view::npos) break;
+        text.remove_prefix(sp + 1);
+    }
+    return out;
+}
+
+namespace index {
+
+Result<sqlite::Db> open(const std::filesystem::path& file) {
+    auto db = sqlite::Db::open(file, sqlite::Durability::Normal);
+    if (!db) return db.error();
+    if (auto r = db->migrate(kMigrations); !r) return r.error();
+    return std::move(*db);
+}
+
+Result<std::uint64_t> next_modseq(sqlite::Db& db) {
+    auto s = db.prepare("UPDATE counters SET modseq = modseq + 1 WHERE id = 1 RETURNING modseq");
+    if (!s) return s.error();
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return Error::internal("index: counters row missing");
+    return static_cast<std::uint64_t>(s->column_int64(0));
+}
+
+Result<std::uint32_t> next_uidvalidity(sqlite::Db& db) {
+    // Time-based so that a reindexed user (whose counter restarted) still gets
+    // values above the ones clients remember; +1 when several are made per second.
+    auto s = db.prepare(
+        "UPDATE counters SET uidvalidity = max(uidvalidity + 1, ?) WHERE id = 1 RETURNING uidvalidity");
+    if (!s) return s.error();
+    s->bind(1, static_cast<std::int64_t>(std::time(nullptr)) & 0xffffffffLL);
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return Error::internal("index: counters row missing");
+    const auto v = s->column_int64(0);
+    if (v < 1 || v > 0xffffffffLL) return Error::internal("index: UIDVALIDITY exhausted");
+    return static_cast<std::uint32_t>(v);
+}
+
+Result<std::optional<MailboxRecord>> find_mailbox(sqlite::Db& db, std::string_view name) {
+    auto s = db.prepare(std::string(kMailboxColumns) + "WHERE name = ?");
+    if (!s) return s.error();
+    s->bind(1, name);
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<MailboxRecord>();
+    return std::optional<MailboxRecord>(read_mailbox(*s));
+}
+
+Result<std::vector<MailboxRecord>> list_mailboxes(sqlite::Db& db) {
+    auto s = db.prepare(std::string(kMailboxColumns) + "ORDER BY name");
+    if (!s) return s.error();
+    std::vector<MailboxRecord> out;
+    for (;;) {
+        auto row = s->step();
+        if (!row) return row.error();
+        if (!*row) return out;
+        out.push_back(read_mailbox(*s));
+    }
+}
+
+Result<MailboxRecord> insert_mailbox(sqlite::Db& db, std::string_view name,
+                                     std::string_view special_use, bool subscribed) {
+    auto uidvalidity = next_uidvalidity(db);
+    if (!uidvalidity) return uidvalidity.error();
+    auto modseq = next_modseq(db);
+    if (!modseq) return modseq.error();
+    auto s = db.prepare(
+        "INSERT INTO mailboxes(name, uidvalidity, uidnext, highestmodseq, special_use, subscribed)"
+        " VALUES (?, ?, 1, ?, ?, ?)");
+    if (!s) return s.error();
+    s->bind(1, name).bind(2, std::int64_t{*uidvalidity}).bind(3, static_cast<std::int64_t>(*modseq));
+    s->bind(4, special_use).bind(5, std::int64_t{subscribed ? 1 : 0});
+    if (auto r = s->run(); !r) {
+        if (s->constraint_failed()) return Error::refused("mailbox exists: " + std::string(name));
+        return r.error();
+    }
+    return MailboxRecord{db.last_insert_rowid(), std::string(name), *uidvalidity, 1, *modseq,
+                         std::string(special_use), subscribed};
+}
+
+Result<void> set_highestmodseq(sqlite::Db& db, std::int64_t mailbox_id, std::uint64_t modseq) {
+    auto s = db.prepare("UPDATE mailboxes SET highestmodseq = max(highestmodseq, ?) WHERE id = ?");
+    if (!s) return s.error();
+    s->bind(1, static_cast<std::int64_t>(modseq)).bind(2, mailbox_id);
+    return s->run();
+}
+
+Result<std::uint32_t> reserve_uids(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t count) {
+    auto s = db.prepare("UPDATE mailboxes SET uidnext = uidnext + ? WHERE id = ? RETURNING uidnext");
+    if (!s) return s.error();
+    s->bind(1, std::int64_t{count}).bind(2, mailbox_id);
+    auto row = s->step();
+    if (!row) {
+        // The CHECK on uidnext: the 32-bit UID space of this UIDVALIDITY is used up.
+        if (s->constraint_failed()) return Error::refused("mailbox UID space exhausted");
+        return row.error();
+    }
+    if (!*row) return Error::internal("index: mailbox vanished");
+    return static_cast<std::uint32_t>(s->column_int64(0) - count);
+}
+
+Result<bool> insert_message(sqlite::Db& db, std::int64_t mailbox_id, const MessageRecord& m,
+                            const std::optional<std::string>& delivery_key) {
+    auto s = db.prepare(
+        "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, size, file,"
+        " structure, delivery_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) return s.error();
+    s->bind(1, mailbox_id).bind(2, std::int64_t{m.uid}).bind(3, static_cast<std::int64_t>(m.modseq));
+    s->bind(4, std::int64_t{m.flags}).bind(5, join_keywords(m.keywords)).bind(6, m.internal_date);
+    s->bind(7, m.size).bind(8, m.file).bind_blob(9, m.structure);
+    if (delivery_key) s->bind(10, *delivery_key);
+    else s->bind_null(10);
+    if (auto r = s->run(); !r) {
+        if (s->constraint_failed() && delivery_key) return false;
+        return r.error();
+    }
+    return true;
+}
+
+Result<std::optional<KeyedMessage>> find_delivery_key(sqlite::Db& db, std::string_view key) {
+    auto s = db.prepare(
+        "SELECT b.name, m.uid, b.uidvalidity FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id"
+        " WHERE m.delivery_key = ?");
+    if (!s) return s.error();
+    s->bind(1, key);
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<KeyedMessage>();
+    return std::optional<KeyedMessage>(KeyedMessage{s->column_text(0),
+                                                    static_cast<std::uint32_t>(s->column_int64(1)),
+                                                    static_cast<std::uint32_t>(s->column_int64(2))});
+}
+
+Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t mailbox_id) {
+    auto s = db.prepare(std::string(kMessageColumns) + "WHERE mailbox_id = ? ORDER BY uid");
+    if (!s) return s.error();
+    s->bind(1, mailbox_id);
+    return collect(*s);
+}
+
+Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t mailbox_id,
+                                                 std::span<const std::uint32_t> uids) {
+    // One statement re-used per UID: fine for the sets IMAP commands carry, and
+    // it keeps the SQL free of dynamically built IN lists.
+    auto s = db.prepare(std::string(kMessageColumns) + "WHERE mailbox_id = ? AND uid = ?");
+    if (!s) return s.error();
+    std::vector<std::uint32_t> sorted(uids.begin(), uids.end());
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    std::vector<MessageRecord> out;
+    for (auto uid : sorted) {
+        s->reset();
+        s->bind(1, mailbox_id).bind(2, std::int64_t{uid});
+        auto row = s->step();
+        if (!row) return row.error();
+        if (*row) out.push_back(read_message(*s));
+    }
+    return out;
+}
+
+Result<std::vector<MessageRecord>> load_changed(sqlite::Db& db, std::int64_t mailbox_id,
+                                                std::uint64_t since) {
+    auto s = db.prepare(std::string(kMessageColumns) + "WHERE mailbox_id = ? AND modseq > ? ORDER BY uid");
+    if (!s) return s.error();
+    s->bind(1, mailbox_id).bind(2, static_cast<std::int64_t>(since));
+    return collect(*s);
+}
+
+Result<void> update_flags(sqlite::Db& db, std::int64_t mailbox_id, const MessageRecord& m) {
+    auto s = db.prepare(
+        "UPDATE messages SET flags = ?, keywords = ?, modseq = ?, file = ? WHERE mailbox_id = ? AND uid = ?");
+    if (!s) return s.error();
+    s->bind(1, std::int64_t{m.flags}).bind(2, join_keywords(m.keywords));
+    s->bind(3, static_cast<std::int64_t>(m.modseq)).bind(4, m.file).bind(5, mailbox_id);
+    s->bind(6, std::int64_t{m.uid});
+    return s->run();
+}
+
+Result<void> expunge_message(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t uid,
+                             std::uint64_t modseq) {
+    auto del = db.prepare("DELETE FROM messages WHERE mailbox_id = ? AND uid = ?");
+    if (!del) return del.error();
+    del->bind(1, mailbox_id).bind(2, std::int64_t{uid});
+    if (auto r = del->run(); !r) return r;
+    auto ins = db.prepare("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES (?, ?, ?)");
+    if (!ins) return ins.error();
+    ins->bind(1, mailbox_id).bind(2, std::int64_t{uid}).bind(3, static_cast<std::int64_t>(modseq));
+    return ins->run();
+}
+
+}  // namespace index
+}  // namespace mr::storage

@@ -1,0 +1,106 @@
+// The per-user mailbox index: root/index.sqlite (WAL), beside the Maildir.
+//
+// Tables (schema in mailbox_index.cpp, every column commented there):
+//   counters   one row: the user's MODSEQ counter and the last UIDVALIDITY handed out
+//   mailboxes  id, name, uidvalidity, uidnext, highestmodseq, special_use, subscribed
+//   messages   (mailbox_id, uid) → modseq, flags, keywords, internal_date, size, file,
+//              structure, delivery_key
+//   expunged   (mailbox_id, uid) → modseq of the expunge (for QRESYNC VANISHED)
+//
+// Invariants:
+// - One MODSEQ counter per user, strictly increasing, bumped once per writing
+//   transaction and stamped on every message/expunge row that transaction
+//   touches; a mailbox's highestmodseq is the largest modseq of its rows.
+//   So MODSEQs are strictly increasing per mailbox too (RFC 7162 §3.1, rfc7162.txt:288).
+// - A UID is never reused within a UIDVALIDITY: uidnext only grows, and a
+//   mailbox's uidvalidity changes whenever its uid history is lost (re-created
+//   under the same name, or reindexed). UIDVALIDITY values are unique per user.
+// - Every function here runs inside the caller's Transaction; none opens one.
+// - The helpers do no file I/O: file operations are the store's job.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/util/result.hpp"
+#include "storage/sqlite/db.hpp"
+
+namespace mr::storage {
+
+struct MailboxRecord {
+    std::int64_t id = 0;
+    std::string name;              // normalized IMAP name ('/' hierarchy), "INBOX" for the inbox
+    std::uint32_t uidvalidity = 0;
+    std::uint32_t uidnext = 1;
+    std::uint64_t highestmodseq = 0;
+    std::string special_use;       // "\\Sent" etc., or empty
+    bool subscribed = false;
+};
+
+struct MessageRecord {
+    std::uint32_t uid = 0;
+    std::uint64_t modseq = 0;
+    std::uint32_t flags = 0;                // Flag bitmask (maildir.hpp)
+    std::vector<std::string> keywords;      // sorted, unique
+    std::int64_t internal_date = 0;         // seconds since the epoch
+    std::int64_t size = 0;                  // bytes of the message file
+    std::string file;                       // folder-relative: "cur/<name>" or "new/<name>"
+    std::string structure;                  // mr::mime::structure_blob of the message
+};
+
+std::string join_keywords(std::span<const std::string> keywords);
+std::vector<std::string> split_keywords(std::string_view text);
+
+namespace index {
+
+inline constexpr const char* kFileName = "index.sqlite";
+
+// Opens (creating the schema of) an index file. Connection durability is Normal;
+// transactions that create, move or remove files ask for Full.
+Result<sqlite::Db> open(const std::filesystem::path& file);
+
+// Bumps the user's MODSEQ counter and returns the new value.
+Result<std::uint64_t> next_modseq(sqlite::Db& db);
+// A UIDVALIDITY greater than every one handed out before (time-based).
+Result<std::uint32_t> next_uidvalidity(sqlite::Db& db);
+
+Result<std::optional<MailboxRecord>> find_mailbox(sqlite::Db& db, std::string_view name);
+Result<std::vector<MailboxRecord>> list_mailboxes(sqlite::Db& db);
+Result<MailboxRecord> insert_mailbox(sqlite::Db& db, std::string_view name,
+                                     std::string_view special_use, bool subscribed);
+Result<void> set_highestmodseq(sqlite::Db& db, std::int64_t mailbox_id, std::uint64_t modseq);
+
+// Reserves `count` UIDs and returns the first.
+Result<std::uint32_t> reserve_uids(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t count);
+
+// false (and nothing written) when the delivery key is already stored.
+Result<bool> insert_message(sqlite::Db& db, std::int64_t mailbox_id, const MessageRecord& m,
+                            const std::optional<std::string>& delivery_key);
+// (mailbox name, uid) of the message stored under a delivery key.
+struct KeyedMessage {
+    std::string mailbox;
+    std::uint32_t uid = 0;
+    std::uint32_t uidvalidity = 0;
+};
+Result<std::optional<KeyedMessage>> find_delivery_key(sqlite::Db& db, std::string_view key);
+
+// Messages of a mailbox in UID order; all of them, or only the given UIDs
+// (missing ones skipped), or only those with modseq > since.
+Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t mailbox_id);
+Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t mailbox_id,
+                                                 std::span<const std::uint32_t> uids);
+Result<std::vector<MessageRecord>> load_changed(sqlite::Db& db, std::int64_t mailbox_id,
+                                                std::uint64_t since);
+
+Result<void> update_flags(sqlite::Db& db, std::int64_t mailbox_id, const MessageRecord& m);
+// Deletes the row and records the expunge with `modseq`.
+Result<void> expunge_message(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t uid,
+                             std::uint64_t modseq);
+
+}  // namespace index
+}  // namespace mr::storage

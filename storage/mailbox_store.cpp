@@ -1,0 +1,269 @@
+// MailboxStore: opening a store and mailbox-level operations (list, create,
+// rename, delete, subscribe, status, reading). Message writes are in
+// mailbox_store_messages.cpp. Invariants: mailbox_store.hpp.
+#include "storage/mailbox_store.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <system_error>
+
+#include "storage/atomic_file.hpp"
+#include "storage/reindex.hpp"
+
+namespace mr::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct DefaultMailbox {
+    const char* name;
+    const char* special_use;
+};
+constexpr std::array<DefaultMailbox, 6> kDefaults = {{{"INBOX", ""},
+                                                      {"Sent", "\\Sent"},
+                                                      {"Drafts", "\\Drafts"},
+                                                      {"Trash", "\\Trash"},
+                                                      {"Junk", "\\Junk"},
+                                                      {"Archive", "\\Archive"}}};
+
+bool is_child(std::string_view name, std::string_view parent) {
+    return name.size() > parent.size() && name.compare(0, parent.size(), parent) == 0 &&
+           name[parent.size()] == '/';
+}
+
+}  // namespace
+
+std::vector<std::string> default_mailbox_names() {
+    std::vector<std::string> out;
+    for (const auto& d : kDefaults) out.emplace_back(d.name);
+    return out;
+}
+
+std::string default_special_use(std::string_view name) {
+    for (const auto& d : kDefaults) {
+        if (name == d.name) return d.special_use;
+    }
+    return {};
+}
+
+Result<void> ensure_default_mailboxes(sqlite::Db& db, const Maildir& maildir) {
+    // The common case (every open by imapd, pop3d, deliverd) is one cheap read,
+    // not a dozen mkdir + fsync calls.
+    auto present = index::list_mailboxes(db);
+    if (!present) return present.error();
+    if (!present->empty()) return {};
+    for (const auto& d : kDefaults) {
+        if (auto r = maildir.create_folder(d.name); !r) return r;
+    }
+    auto tx = sqlite::Transaction::begin(db, sqlite::Durability::Full);
+    if (!tx) return tx.error();
+    // Only a brand-new index gets the defaults: a user who deleted Junk keeps it deleted.
+    auto existing = index::list_mailboxes(db);
+    if (!existing) return existing.error();
+    if (!existing->empty()) return {};
+    for (const auto& d : kDefaults) {
+        if (auto r = index::insert_mailbox(db, d.name, d.special_use, true); !r) return r.error();
+    }
+    return tx->commit();
+}
+
+Result<MailboxStore> MailboxStore::open(const fs::path& user_dir) {
+    Maildir maildir(user_dir);
+    std::error_code ec;
+    fs::create_directories(user_dir, ec);
+    if (ec) return Error::internal("mkdir " + user_dir.string() + ": " + ec.message());
+    if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");
+    // Mail present without an index: the index was lost, so rebuild it rather
+    // than present empty mailboxes.
+    if (auto r = reindex_if_missing(user_dir); !r) return r.error();
+    auto db = index::open(user_dir / index::kFileName);
+    if (!db) return db.error();
+    if (auto r = ensure_default_mailboxes(*db, maildir); !r) return r.error();
+    return MailboxStore(std::move(maildir), std::move(*db));
+}
+
+Result<std::vector<MailboxRecord>> MailboxStore::list_mailboxes() { return index::list_mailboxes(db_); }
+
+Result<MailboxRecord> MailboxStore::mailbox(std::string_view name) {
+    auto normalized = normalize_mailbox_name(name);
+    if (!normalized) return normalized.error();
+    auto found = index::find_mailbox(db_, *normalized);
+    if (!found) return found.error();
+    if (!*found) return Error::refused("no such mailbox: " + *normalized);
+    return std::move(**found);
+}
+
+Result<MailboxRecord> MailboxStore::create_mailbox(std::string_view name, std::string_view special_use) {
+    auto normalized = normalize_mailbox_name(name);
+    if (!normalized) return normalized.error();
+    // Directories first (idempotent): a row never exists without its folder.
+    if (auto r = maildir_.create_folder(*normalized); !r) return r.error();
+    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
+    if (!tx) return tx.error();
+    auto record = index::insert_mailbox(db_, *normalized, special_use, false);
+    if (!record) return record.error();
+    if (auto r = tx->commit(); !r) return r.error();
+    return record;
+}
+
+Result<void> MailboxStore::rename_mailbox(std::string_view from, std::string_view to) {
+    auto src = normalize_mailbox_name(from);
+    if (!src) return src.error();
+    auto dst = normalize_mailbox_name(to);
+    if (!dst) return dst.error();
+    if (*dst == "INBOX" || is_child(*dst, *src) || *dst == *src) {
+        return Error::refused("cannot rename " + *src + " to " + *dst);
+    }
+    if (*src == "INBOX") {
+        // RFC 3501 §6.3.5 (rfc3501.txt:2086): a new mailbox receives INBOX's messages.
+        auto created = create_mailbox(*dst);
+        if (!created) return created.error();
+        auto all = messages("INBOX");
+        if (!all) return all.error();
+        std::vector<std::uint32_t> uids;
+        for (const auto& m : *all) uids.push_back(m.uid);
+        if (auto moved = move("INBOX", uids, *dst); !moved) return moved.error();
+        return {};
+    }
+    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
+    if (!tx) return tx.error();
+    auto boxes = index::list_mailboxes(db_);
+    if (!boxes) return boxes.error();
+    std::vector<std::pair<std::string, std::string>> renames;  // old name → new name
+    for (const auto& b : *boxes) {
+        if (b.name == *src || is_child(b.name, *src)) {
+            renames.emplace_back(b.name, *dst + b.name.substr(src->size()));
+        }
+    }
+    if (renames.empty()) return Error::refused("no such mailbox: " + *src);
+    for (const auto& b : *boxes) {
+        for (const auto& [old_name, new_name] : renames) {
+            if (b.name == new_name) return Error::refused("mailbox exists: " + new_name);
+        }
+    }
+    auto update = db_.prepare("UPDATE mailboxes SET name = ? WHERE name = ?");
+    if (!update) return update.error();
+    std::vector<std::pair<fs::path, fs::path>> done;
+    auto undo = [&] {
+        for (auto it = done.rbegin(); it != done.rend(); ++it) {
+            std::error_code ec;
+            fs::rename(it->second, it->first, ec);
+        }
+    };
+    for (const auto& [old_name, new_name] : renames) {
+        const fs::path a = maildir_.folder_path(old_name);
+        const fs::path b = maildir_.folder_path(new_name);
+        std::error_code ec;
+        fs::rename(a, b, ec);
+        if (ec) {
+            undo();
+            return Error::internal("rename " + a.string() + ": " + ec.message());
+        }
+        done.emplace_back(a, b);
+        update->reset();
+        update->bind(1, new_name).bind(2, old_name);
+        if (auto r = update->run(); !r) {
+            undo();
+            return r;
+        }
+    }
+    if (auto r = fsync_directory(maildir_.root()); !r) {
+        undo();
+        return r;
+    }
+    if (auto r = tx->commit(); !r) {
+        undo();
+        return r;
+    }
+    return {};
+}
+
+Result<void> MailboxStore::delete_mailbox(std::string_view name) {
+    auto normalized = normalize_mailbox_name(name);
+    if (!normalized) return normalized.error();
+    if (*normalized == "INBOX") return Error::refused("INBOX cannot be deleted");
+    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
+    if (!tx) return tx.error();
+    auto del = db_.prepare("DELETE FROM mailboxes WHERE name = ?");
+    if (!del) return del.error();
+    del->bind(1, *normalized);
+    if (auto r = del->run(); !r) return r;
+    if (db_.changes() == 0) return Error::refused("no such mailbox: " + *normalized);
+    if (auto r = tx->commit(); !r) return r;
+    // After the commit: a crash here leaves a folder without a row, which a
+    // reindex would bring back, never a row without its folder.
+    std::error_code ec;
+    fs::remove_all(maildir_.folder_path(*normalized), ec);
+    if (ec) return Error::internal("remove " + *normalized + ": " + ec.message());
+    return fsync_directory(maildir_.root());
+}
+
+Result<void> MailboxStore::subscribe(std::string_view name, bool subscribed) {
+    auto box = mailbox(name);
+    if (!box) return box.error();
+    auto s = db_.prepare("UPDATE mailboxes SET subscribed = ? WHERE id = ?");
+    if (!s) return s.error();
+    s->bind(1, std::int64_t{subscribed ? 1 : 0}).bind(2, box->id);
+    return s->run();
+}
+
+Result<MailboxStatus> MailboxStore::status(std::string_view name) {
+    auto box = mailbox(name);
+    if (!box) return box.error();
+    auto s = db_.prepare(
+        "SELECT count(*), coalesce(sum((flags & 1) = 0), 0), coalesce(sum(size), 0)"
+        " FROM messages WHERE mailbox_id = ?");
+    if (!s) return s.error();
+    s->bind(1, box->id);
+    auto row = s->step();
+    if (!row) return row.error();
+    MailboxStatus st;
+    st.messages = static_cast<std::uint32_t>(s->column_int64(0));
+    st.unseen = static_cast<std::uint32_t>(s->column_int64(1));
+    st.size = s->column_int64(2);
+    st.uidnext = box->uidnext;
+    st.uidvalidity = box->uidvalidity;
+    st.highestmodseq = box->highestmodseq;
+    return st;
+}
+
+Result<std::vector<MessageRecord>> MailboxStore::messages(std::string_view name) {
+    auto box = mailbox(name);
+    if (!box) return box.error();
+    return index::load_messages(db_, box->id);
+}
+
+Result<std::vector<MessageRecord>> MailboxStore::messages(std::string_view name,
+                                                          std::span<const std::uint32_t> uids) {
+    auto box = mailbox(name);
+    if (!box) return box.error();
+    return index::load_messages(db_, box->id, uids);
+}
+
+Result<fs::path> MailboxStore::message_path(std::string_view name, std::uint32_t uid) {
+    auto box = mailbox(name);
+    if (!box) return box.error();
+    const std::uint32_t one[] = {uid};
+    auto found = index::load_messages(db_, box->id, one);
+    if (!found) return found.error();
+    if (found->empty()) return Error::refused("no such message: UID " + std::to_string(uid));
+    return maildir_.locate(box->name, found->front().file);
+}
+
+Result<std::string> MailboxStore::read_message(std::string_view name, std::uint32_t uid) {
+    auto path = message_path(name, uid);
+    if (!path) return path.error();
+    return read_file(*path);
+}
+
+Result<std::int64_t> MailboxStore::total_size() {
+    auto s = db_.prepare("SELECT coalesce(sum(size), 0) FROM messages");
+    if (!s) return s.error();
+    auto row = s->step();
+    if (!row) return row.error();
+    return s->column_int64(0);
+}
+
+}  // namespace mr::storage

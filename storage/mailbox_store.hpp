@@ -1,0 +1,158 @@
+// MailboxStore: the façade imapd, pop3d and deliverd use for one user's mail
+// (Maildir files + index.sqlite, see maildir.hpp and mailbox_index.hpp).
+//
+// Invariants (every method keeps them; read them before changing one):
+// - Lock order: file writes of new messages happen *before* the index
+//   transaction (they are unique files nobody else sees), everything that
+//   renames, links or unlinks existing files happens *inside* the transaction
+//   (BEGIN IMMEDIATE), so two processes never race on the same file.
+// - MODSEQ is bumped once per writing transaction, in that same transaction,
+//   and stamped on every row it touches; highestmodseq follows.
+// - A transaction that creates, moves or removes message files commits with
+//   synchronous=FULL; flag-only transactions commit with NORMAL (a lost flag
+//   change after power loss is acceptable; the file name carries flags too).
+// - A file is unlinked only after the commit that removed its row: a failure
+//   can leave a stray file (reindex picks it up again), never a row without mail.
+// - Never hold an index transaction while talking to a client: every method
+//   here opens and closes its own; callers write to the network afterwards and
+//   notify IDLE sessions after the call returned (the commit is done).
+// - Several processes may use one store at once: WAL + busy timeout + BEGIN
+//   IMMEDIATE serialise writers; readers see the last commit.
+// - Mailbox names are IMAP names with '/' as hierarchy delimiter, already
+//   decoded by imapd (this layer does not do modified UTF-7); "inbox" in any
+//   case is INBOX.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/util/result.hpp"
+#include "storage/mailbox_index.hpp"
+#include "storage/maildir.hpp"
+#include "storage/sqlite/db.hpp"
+
+namespace mr::storage {
+
+struct MailboxStatus {
+    std::uint32_t messages = 0;
+    std::uint32_t unseen = 0;
+    std::uint32_t uidnext = 0;
+    std::uint32_t uidvalidity = 0;
+    std::uint64_t highestmodseq = 0;
+    std::int64_t size = 0;  // bytes of all messages (STATUS SIZE, RFC 8438)
+};
+
+struct AppendMessage {
+    std::string mailbox = "INBOX";
+    std::string_view bytes;
+    std::uint32_t flags = 0;  // Flag bitmask
+    std::vector<std::string> keywords;
+    std::int64_t internal_date = 0;  // 0: now
+    // deliverd passes "<queue id>/<recipient>": storing the same key twice is a
+    // no-op that returns the first result (duplicate = true).
+    std::optional<std::string> delivery_key;
+};
+
+struct AppendResult {
+    std::uint32_t uid = 0;
+    std::uint32_t uidvalidity = 0;
+    bool duplicate = false;
+};
+
+enum class FlagOp { Replace, Add, Remove };
+
+struct FlagUpdate {
+    std::uint32_t uid = 0;
+    std::uint64_t modseq = 0;
+    std::uint32_t flags = 0;
+    std::vector<std::string> keywords;
+};
+
+struct SetFlagsResult {
+    std::vector<FlagUpdate> updated;     // messages whose flags changed, with new modseq
+    std::vector<std::uint32_t> modified; // failed UNCHANGEDSINCE (RFC 7162 §3.1.3, rfc7162.txt:536)
+};
+
+struct UidMap {
+    std::uint32_t uidvalidity = 0;  // of the destination
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> uids;  // source uid → new uid
+};
+
+struct Changes {
+    std::vector<MessageRecord> changed;   // modseq > since, UID order
+    std::vector<std::uint32_t> expunged;  // expunged with modseq > since, ascending
+    std::uint64_t highestmodseq = 0;
+};
+
+// The mailboxes every new store starts with: INBOX and RFC 6154 special-use ones
+// (created, with their folders, only when the index has no mailbox at all).
+Result<void> ensure_default_mailboxes(sqlite::Db& db, const Maildir& maildir);
+std::vector<std::string> default_mailbox_names();
+// "\\Sent" for "Sent" etc.; empty for other names.
+std::string default_special_use(std::string_view name);
+
+class MailboxStore {
+public:
+    // Creates the Maildir, the index and the default mailboxes when missing; when
+    // index.sqlite is missing but mail is present, rebuilds it (reindex_user).
+    static Result<MailboxStore> open(const std::filesystem::path& user_dir);
+
+    const std::filesystem::path& user_dir() const { return maildir_.root(); }
+
+    // Mailboxes. Unknown names are Refused (imapd answers NO [NONEXISTENT] or
+    // [TRYCREATE]); malformed names are Syntax.
+    Result<std::vector<MailboxRecord>> list_mailboxes();
+    Result<MailboxRecord> mailbox(std::string_view name);
+    Result<MailboxRecord> create_mailbox(std::string_view name, std::string_view special_use = {});
+    // Renames the mailbox and its children (keeping UIDVALIDITY). Renaming INBOX
+    // moves its messages to a new mailbox and leaves INBOX empty (RFC 3501
+    // §6.3.5, rfc3501.txt:2086); INBOX's children stay where they are.
+    Result<void> rename_mailbox(std::string_view from, std::string_view to);
+    // Deletes one mailbox and its messages (not its children); INBOX is Refused.
+    Result<void> delete_mailbox(std::string_view name);
+    Result<void> subscribe(std::string_view name, bool subscribed);
+    Result<MailboxStatus> status(std::string_view name);
+
+    // Messages.
+    Result<AppendResult> append(std::string_view mailbox, std::string_view bytes,
+                                std::uint32_t flags = 0, std::span<const std::string> keywords = {},
+                                std::int64_t internal_date = 0,
+                                std::optional<std::string> delivery_key = std::nullopt);
+    // Group commit: all files fsync'd, each directory fsync'd once, one transaction.
+    Result<std::vector<AppendResult>> append_batch(std::span<const AppendMessage> messages);
+
+    Result<SetFlagsResult> set_flags(std::string_view mailbox, std::span<const std::uint32_t> uids,
+                                     FlagOp op, std::uint32_t flags,
+                                     std::span<const std::string> keywords = {},
+                                     std::optional<std::uint64_t> unchanged_since = std::nullopt);
+    // Unknown UIDs are skipped; the map says what was copied/moved.
+    Result<UidMap> copy(std::string_view from, std::span<const std::uint32_t> uids, std::string_view to);
+    Result<UidMap> move(std::string_view from, std::span<const std::uint32_t> uids, std::string_view to);
+    // Expunges the \Deleted messages (only those among `uids` when given);
+    // returns the expunged UIDs, ascending.
+    Result<std::vector<std::uint32_t>> expunge(std::string_view mailbox,
+                                               std::optional<std::span<const std::uint32_t>> uids = std::nullopt);
+
+    Result<std::vector<MessageRecord>> messages(std::string_view mailbox);
+    Result<std::vector<MessageRecord>> messages(std::string_view mailbox, std::span<const std::uint32_t> uids);
+    Result<Changes> changes_since(std::string_view mailbox, std::uint64_t modseq);
+    Result<std::filesystem::path> message_path(std::string_view mailbox, std::uint32_t uid);
+    Result<std::string> read_message(std::string_view mailbox, std::uint32_t uid);
+    // Bytes of every message of the user (quota checks).
+    Result<std::int64_t> total_size();
+
+private:
+    MailboxStore(Maildir maildir, sqlite::Db db) : maildir_(std::move(maildir)), db_(std::move(db)) {}
+    Result<UidMap> transfer(std::string_view from, std::span<const std::uint32_t> uids,
+                            std::string_view to, bool remove_source);
+    Maildir maildir_;
+    sqlite::Db db_;
+};
+
+}  // namespace mr::storage

@@ -1,0 +1,327 @@
+// The queue: spool files + queue.db. See queue.hpp for the layout and invariants.
+#include "storage/queue.hpp"
+
+#include <sodium.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <array>
+#include <cstdio>
+#include <set>
+#include <system_error>
+
+#include "storage/atomic_file.hpp"
+
+namespace mr::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE entries (
+  id TEXT PRIMARY KEY,               -- 22 lower-case hex digits; time-ordered; also the file name in msg/
+  sender TEXT NOT NULL,              -- reverse-path without <>; '' is the null sender (bounces)
+  received INTEGER NOT NULL,         -- seconds since the epoch when enqueued
+  size INTEGER NOT NULL,             -- bytes of msg/<id>
+  dsn_ret TEXT NOT NULL DEFAULT '',  -- RFC 3461 RET: 'FULL', 'HDRS' or ''
+  dsn_envid TEXT NOT NULL DEFAULT '',-- RFC 3461 ENVID or ''
+  lease_until INTEGER NOT NULL DEFAULT 0  -- a worker owns the entry until then; 0 = free
+);
+CREATE TABLE recipients (
+  entry_id TEXT NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+  address TEXT NOT NULL,             -- forward-path without <>; unique within the entry
+  state INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 3),  -- RecipientState; 2, 3 are final
+  attempts INTEGER NOT NULL DEFAULT 0,        -- delivery attempts so far
+  next_attempt INTEGER NOT NULL DEFAULT 0,    -- not tried before this time (seconds since epoch)
+  last_error TEXT NOT NULL DEFAULT '',        -- last reply/diagnostic, for DSNs and the operator
+  dsn_notify TEXT NOT NULL DEFAULT '',        -- RFC 3461 NOTIFY as received, or ''
+  orcpt TEXT NOT NULL DEFAULT '',             -- RFC 3461 ORCPT as received, or ''
+  PRIMARY KEY (entry_id, address)
+) WITHOUT ROWID;
+CREATE INDEX recipients_due ON recipients(state, next_attempt);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations = {kSchemaV1};
+
+std::string new_queue_id() {
+    struct timeval tv {};
+    ::gettimeofday(&tv, nullptr);
+    const auto usec = static_cast<unsigned long long>(tv.tv_sec) * 1000000ULL +
+                      static_cast<unsigned long long>(tv.tv_usec);
+    unsigned char random[4];
+    randombytes_buf(random, sizeof random);
+    char out[32];
+    std::snprintf(out, sizeof out, "%014llx%02x%02x%02x%02x", usec, random[0], random[1], random[2],
+                  random[3]);
+    return out;
+}
+
+bool valid_id(std::string_view id) {
+    if (id.size() != 22) return false;
+    for (char c : id) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+}
+
+Error bad_id(std::string_view id) { return Error::syntax("bad queue id: " + std::string(id)); }
+
+}  // namespace
+
+std::string_view to_string(RecipientState state) {
+    switch (state) {
+        case RecipientState::Pending: return "pending";
+        case RecipientState::Deferred: return "deferred";
+        case RecipientState::Delivered: return "delivered";
+        case RecipientState::Failed: return "failed";
+    }
+    return "unknown";
+}
+
+Result<Queue> Queue::open(const fs::path& data_dir) {
+    if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");
+    const fs::path dir = data_dir / "queue";
+    std::error_code ec;
+    fs::create_directories(dir / "msg", ec);
+    if (ec) return Error::internal("mkdir " + (dir / "msg").string() + ": " + ec.message());
+    auto db = sqlite::Db::open(dir / "queue.db", sqlite::Durability::Full);
+    if (!db) return db.error();
+    if (auto r = db->migrate(kMigrations); !r) return r.error();
+    return Queue(dir, std::move(*db));
+}
+
+fs::path Queue::message_path(std::string_view id) const { return dir_ / "msg" / std::string(id); }
+
+Result<std::string> Queue::read_message(std::string_view id) const {
+    if (!valid_id(id)) return bad_id(id);
+    return read_file(message_path(id));
+}
+
+Result<std::string> Queue::enqueue(std::string_view sender, std::span<const QueueRecipient> recipients,
+                                   std::string_view bytes, const EnqueueParams& params) {
+    EnqueueRequest request{std::string(sender), {recipients.begin(), recipients.end()}, bytes, params};
+    auto ids = enqueue_batch(std::span<const EnqueueRequest>(&request, 1));
+    if (!ids) return ids.error();
+    return std::move(ids->front());
+}
+
+Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueRequest> requests) {
+    std::vector<std::string> ids;
+    std::vector<PendingFile> files;
+    for (const auto& r : requests) {
+        if (r.recipients.empty()) return Error::syntax("no recipients");
+        ids.push_back(new_queue_id());
+        files.push_back(PendingFile{ids.back(), r.bytes, std::nullopt});
+    }
+    auto remove_written = [&] {
+        for (const auto& id : ids) {
+            std::error_code ec;
+            fs::remove(message_path(id), ec);
+        }
+    };
+    if (auto r = write_files_atomically(dir_ / "msg", files); !r) {
+        remove_written();
+        return r.error();
+    }
+    auto fail = [&](Error e) -> Result<std::vector<std::string>> {
+        remove_written();
+        return e;
+    };
+    struct timeval tv {};
+    ::gettimeofday(&tv, nullptr);
+    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
+    if (!tx) return fail(tx.error());
+    auto entry = db_.prepare(
+        "INSERT INTO entries(id, sender, received, size, dsn_ret, dsn_envid) VALUES (?, ?, ?, ?, ?, ?)");
+    auto rcpt = db_.prepare(
+        "INSERT OR IGNORE INTO recipients(entry_id, address, state, next_attempt, dsn_notify, orcpt)"
+        " VALUES (?, ?, 0, 0, ?, ?)");
+    if (!entry) return fail(entry.error());
+    if (!rcpt) return fail(rcpt.error());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        const auto& r = requests[i];
+        entry->reset();
+        entry->bind(1, ids[i]).bind(2, r.sender).bind(3, static_cast<std::int64_t>(tv.tv_sec));
+        entry->bind(4, static_cast<std::int64_t>(r.bytes.size())).bind(5, r.params.dsn_ret);
+        entry->bind(6, r.params.dsn_envid);
+        if (auto e = entry->run(); !e) return fail(e.error());
+        for (const auto& to : r.recipients) {  // duplicates collapse (INSERT OR IGNORE)
+            rcpt->reset();
+            rcpt->bind(1, ids[i]).bind(2, to.address).bind(3, to.dsn_notify).bind(4, to.orcpt);
+            if (auto e = rcpt->run(); !e) return fail(e.error());
+        }
+    }
+    if (auto e = tx->commit(); !e) return fail(e.error());
+    return ids;
+}
+
+Result<std::vector<QueueEntry>> Queue::load(std::string_view where, std::string_view id) {
+    auto e = db_.prepare("SELECT id, sender, received, size, dsn_ret, dsn_envid, lease_until FROM entries " +
+                         std::string(where) + " ORDER BY id");
+    auto r = db_.prepare(
+        "SELECT address, state, attempts, next_attempt, last_error, dsn_notify, orcpt FROM recipients"
+        " WHERE entry_id = ? ORDER BY address");
+    if (!e) return e.error();
+    if (!r) return r.error();
+    if (!id.empty()) e->bind(1, id);
+    std::vector<QueueEntry> out;
+    for (;;) {
+        auto row = e->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.push_back(QueueEntry{e->column_text(0), e->column_text(1), e->column_int64(2), e->column_int64(3),
+                                 e->column_text(4), e->column_text(5), e->column_int64(6), {}});
+    }
+    for (auto& entry : out) {
+        r->reset();
+        r->bind(1, entry.id);
+        for (;;) {
+            auto row = r->step();
+            if (!row) return row.error();
+            if (!*row) break;
+            entry.recipients.push_back(QueueRecipient{r->column_text(0),
+                                                      static_cast<RecipientState>(r->column_int64(1)),
+                                                      r->column_int64(2), r->column_int64(3),
+                                                      r->column_text(4), r->column_text(5), r->column_text(6)});
+        }
+    }
+    return out;
+}
+
+Result<std::vector<QueueEntry>> Queue::list() { return load("", {}); }
+
+Result<std::optional<QueueEntry>> Queue::show(std::string_view id) {
+    if (!valid_id(id)) return bad_id(id);
+    auto found = load("WHERE id = ?", id);
+    if (!found) return found.error();
+    if (found->empty()) return std::optional<QueueEntry>();
+    return std::optional<QueueEntry>(std::move(found->front()));
+}
+
+Result<std::vector<QueueEntry>> Queue::lease_due(std::int64_t now, std::int64_t lease_seconds, std::size_t limit) {
+    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Normal);
+    if (!tx) return tx.error();
+    auto due = db_.prepare(
+        "SELECT id FROM entries e WHERE lease_until <= ?1 AND EXISTS (SELECT 1 FROM recipients r"
+        " WHERE r.entry_id = e.id AND r.state IN (0, 1) AND r.next_attempt <= ?1) ORDER BY id LIMIT ?2");
+    if (!due) return due.error();
+    due->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<std::string> ids;
+    for (;;) {
+        auto row = due->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        ids.push_back(due->column_text(0));
+    }
+    auto lease = db_.prepare("UPDATE entries SET lease_until = ? WHERE id = ?");
+    if (!lease) return lease.error();
+    std::vector<QueueEntry> out;
+    for (const auto& id : ids) {
+        lease->reset();
+        lease->bind(1, now + lease_seconds).bind(2, id);
+        if (auto r = lease->run(); !r) return r.error();
+        auto entry = load("WHERE id = ?", id);
+        if (!entry) return entry.error();
+        for (auto& e : *entry) out.push_back(std::move(e));
+    }
+    if (auto r = tx->commit(); !r) return r.error();
+    return out;
+}
+
+Result<void> Queue::release(std::string_view id) {
+    if (!valid_id(id)) return bad_id(id);
+    auto s = db_.prepare("UPDATE entries SET lease_until = 0 WHERE id = ?");
+    if (!s) return s.error();
+    s->bind(1, id);
+    return s->run();
+}
+
+Result<void> Queue::mark(std::string_view id, std::string_view recipient, RecipientState state,
+                         std::int64_t next_attempt, std::string_view error) {
+    if (!valid_id(id)) return bad_id(id);
+    auto s = db_.prepare(
+        "UPDATE recipients SET state = ?, attempts = attempts + 1, next_attempt = ?, last_error = ?"
+        " WHERE entry_id = ? AND address = ? AND state IN (0, 1)");
+    if (!s) return s.error();
+    s->bind(1, static_cast<std::int64_t>(state)).bind(2, next_attempt).bind(3, error).bind(4, id).bind(5, recipient);
+    if (auto r = s->run(); !r) return r;
+    if (db_.changes() == 0) {
+        return Error::refused("no pending recipient " + std::string(recipient) + " in " + std::string(id));
+    }
+    return {};
+}
+
+Result<void> Queue::mark_delivered(std::string_view id, std::string_view recipient) {
+    return mark(id, recipient, RecipientState::Delivered, 0, "");
+}
+
+Result<void> Queue::mark_deferred(std::string_view id, std::string_view recipient, std::int64_t next_attempt,
+                                  std::string_view error) {
+    return mark(id, recipient, RecipientState::Deferred, next_attempt, error);
+}
+
+Result<void> Queue::mark_failed(std::string_view id, std::string_view recipient, std::string_view error) {
+    return mark(id, recipient, RecipientState::Failed, 0, error);
+}
+
+Result<bool> Queue::remove_if_complete(std::string_view id) {
+    if (!valid_id(id)) return bad_id(id);
+    auto s = db_.prepare(
+        "DELETE FROM entries WHERE id = ?1 AND NOT EXISTS"
+        " (SELECT 1 FROM recipients WHERE entry_id = ?1 AND state IN (0, 1))");
+    if (!s) return s.error();
+    s->bind(1, id);
+    if (auto r = s->run(); !r) return r.error();
+    if (db_.changes() == 0) return false;
+    // After the row (see the header): a crash here leaves an orphan file only.
+    std::error_code ec;
+    fs::remove(message_path(id), ec);
+    return true;
+}
+
+Result<void> Queue::remove(std::string_view id) {
+    if (!valid_id(id)) return bad_id(id);
+    auto s = db_.prepare("DELETE FROM entries WHERE id = ?");
+    if (!s) return s.error();
+    s->bind(1, id);
+    if (auto r = s->run(); !r) return r;
+    if (db_.changes() == 0) return Error::refused("no such queue entry: " + std::string(id));
+    std::error_code ec;
+    fs::remove(message_path(id), ec);
+    return {};
+}
+
+Result<std::int64_t> Queue::flush(std::int64_t now) {
+    auto s = db_.prepare("UPDATE recipients SET next_attempt = ? WHERE state IN (0, 1) AND next_attempt > ?");
+    if (!s) return s.error();
+    s->bind(1, now).bind(2, now);
+    if (auto r = s->run(); !r) return r.error();
+    return static_cast<std::int64_t>(db_.changes());
+}
+
+Result<std::size_t> Queue::sweep_orphans(std::int64_t now, std::int64_t max_age_seconds) {
+    auto s = db_.prepare("SELECT id FROM entries");
+    if (!s) return s.error();
+    std::set<std::string> known;
+    for (;;) {
+        auto row = s->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        known.insert(s->column_text(0));
+    }
+    std::size_t removed = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir_ / "msg", ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (known.count(name)) continue;
+        struct stat st {};
+        if (::stat(it->path().c_str(), &st) != 0 || now - st.st_mtime < max_age_seconds) continue;
+        std::error_code rm;
+        if (fs::remove(it->path(), rm)) ++removed;
+    }
+    if (ec) return Error::internal("list queue: " + ec.message());
+    return removed;
+}
+
+}  // namespace mr::storage

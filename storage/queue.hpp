@@ -1,0 +1,118 @@
+// Queue: the durable spool of messages in transit (smtpd enqueues, deliverd
+// delivers, `mailroom queue` inspects).
+//
+// On disk:
+//   data_dir/queue/
+//     queue.db            SQLite (WAL, synchronous=FULL): entries + recipients
+//     msg/<id>            the message bytes, exactly as received (CRLF lines)
+//     msg/.tmp-*          unfinished writes (never listed; swept by sweep_orphans)
+//
+// Invariants:
+// - enqueue returns an id only when both the message file (fsync'd, renamed,
+//   directory fsync'd) and its rows (FULL commit) are durable: that is what lets
+//   smtpd answer 250 to DATA.
+// - The file is written before the row, and removed after the row: a crash
+//   leaves at most a file without a row (swept later), never a row without file.
+// - Ids are unique and sort by enqueue time: 14 hex digits of microseconds since
+//   the epoch + 8 hex digits from randombytes. They are also the file names.
+// - A recipient is final once delivered or failed; an entry is removed only when
+//   all its recipients are final (or by the operator).
+// - A lease (lease_until) keeps several deliverd workers (or processes) from
+//   delivering one entry twice; it expires by itself if a worker dies.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/util/result.hpp"
+#include "storage/sqlite/db.hpp"
+
+namespace mr::storage {
+
+enum class RecipientState { Pending = 0, Deferred = 1, Delivered = 2, Failed = 3 };
+std::string_view to_string(RecipientState state);
+
+struct QueueRecipient {
+    std::string address;
+    RecipientState state = RecipientState::Pending;
+    std::int64_t attempts = 0;
+    std::int64_t next_attempt = 0;  // seconds since the epoch
+    std::string last_error;
+    std::string dsn_notify;  // RFC 3461 NOTIFY value as received ("SUCCESS,FAILURE"), or empty
+    std::string orcpt;       // RFC 3461 ORCPT value as received, or empty
+};
+
+struct EnqueueParams {
+    std::string dsn_ret;    // "FULL", "HDRS" or empty (RFC 3461 RET)
+    std::string dsn_envid;  // RFC 3461 ENVID, or empty
+};
+
+struct QueueEntry {
+    std::string id;
+    std::string sender;  // empty: the null reverse-path <>
+    std::int64_t received = 0;
+    std::int64_t size = 0;
+    std::string dsn_ret;
+    std::string dsn_envid;
+    std::int64_t lease_until = 0;
+    std::vector<QueueRecipient> recipients;
+};
+
+struct EnqueueRequest {
+    std::string sender;
+    std::vector<QueueRecipient> recipients;  // only address / dsn_notify / orcpt are used
+    std::string_view bytes;
+    EnqueueParams params;
+};
+
+class Queue {
+public:
+    // Opens data_dir/queue (creating it).
+    static Result<Queue> open(const std::filesystem::path& data_dir);
+
+    Result<std::string> enqueue(std::string_view sender, std::span<const QueueRecipient> recipients,
+                                std::string_view bytes, const EnqueueParams& params = {});
+    // Group commit: every file fsync'd, msg/ fsync'd once, one transaction.
+    Result<std::vector<std::string>> enqueue_batch(std::span<const EnqueueRequest> requests);
+
+    // deliverd: entries with a recipient due (pending/deferred, next_attempt <= now)
+    // and no live lease, oldest first; each returned entry is leased until
+    // now + lease_seconds.
+    Result<std::vector<QueueEntry>> lease_due(std::int64_t now, std::int64_t lease_seconds, std::size_t limit);
+    Result<void> release(std::string_view id);
+
+    Result<void> mark_delivered(std::string_view id, std::string_view recipient);
+    Result<void> mark_deferred(std::string_view id, std::string_view recipient,
+                               std::int64_t next_attempt, std::string_view error);
+    Result<void> mark_failed(std::string_view id, std::string_view recipient, std::string_view error);
+    // Removes the entry when every recipient is final; true when removed.
+    Result<bool> remove_if_complete(std::string_view id);
+
+    // The operator's view (`mailroom queue list|show|flush|delete`).
+    Result<std::vector<QueueEntry>> list();
+    Result<std::optional<QueueEntry>> show(std::string_view id);
+    Result<void> remove(std::string_view id);
+    // Makes every pending/deferred recipient due now; returns how many.
+    Result<std::int64_t> flush(std::int64_t now);
+
+    std::filesystem::path message_path(std::string_view id) const;
+    Result<std::string> read_message(std::string_view id) const;
+    // Deletes message files without a row that are older than max_age_seconds
+    // (a crash between file and row); returns how many.
+    Result<std::size_t> sweep_orphans(std::int64_t now, std::int64_t max_age_seconds);
+
+private:
+    Queue(std::filesystem::path dir, sqlite::Db db) : dir_(std::move(dir)), db_(std::move(db)) {}
+    Result<void> mark(std::string_view id, std::string_view recipient, RecipientState state,
+                      std::int64_t next_attempt, std::string_view error);
+    Result<std::vector<QueueEntry>> load(std::string_view where, std::string_view id);
+    std::filesystem::path dir_;
+    sqlite::Db db_;
+};
+
+}  // namespace mr::storage

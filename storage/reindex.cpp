@@ -1,0 +1,264 @@
+// Rebuild a user's index from the Maildir; see reindex.hpp for the invariants.
+#include "storage/reindex.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+#include <system_error>
+
+#include "common/mime/structure_blob.hpp"
+#include "storage/atomic_file.hpp"
+#include "storage/mailbox_index.hpp"
+#include "storage/mailbox_store.hpp"
+#include "storage/maildir.hpp"
+
+namespace mr::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// What the Maildir cannot carry, read from the old index when it still opens.
+struct Salvage {
+    bool ok = false;
+    std::map<std::string, std::pair<bool, std::string>> mailboxes;  // name → (subscribed, special_use)
+    std::map<std::string, std::vector<std::string>> keywords;        // file base name → keywords
+    std::int64_t last_uidvalidity = 0;
+};
+
+Salvage salvage_old_index(const fs::path& file, ReindexReport& report) {
+    Salvage out;
+    std::error_code ec;
+    if (!fs::exists(file, ec)) return out;
+    auto db = sqlite::Db::open(file, sqlite::Durability::Normal);
+    if (!db) {
+        report.warnings.push_back("old index unreadable: " + db.error().message);
+        return out;
+    }
+    auto boxes = db->prepare("SELECT name, subscribed, special_use FROM mailboxes");
+    auto keys = db->prepare("SELECT file, keywords FROM messages WHERE keywords <> ''");
+    auto counter = db->prepare("SELECT uidvalidity FROM counters WHERE id = 1");
+    if (!boxes || !keys || !counter) {
+        report.warnings.push_back("old index has no usable schema");
+        return out;
+    }
+    for (;;) {
+        auto row = boxes->step();
+        if (!row) return Salvage{};
+        if (!*row) break;
+        out.mailboxes[boxes->column_text(0)] = {boxes->column_int64(1) != 0, boxes->column_text(2)};
+    }
+    for (;;) {
+        auto row = keys->step();
+        if (!row) return Salvage{};
+        if (!*row) break;
+        const std::string name = fs::path(keys->column_text(0)).filename().string();
+        out.keywords[parse_maildir_file_name(name).base] = split_keywords(keys->column_text(1));
+    }
+    if (auto row = counter->step(); row && *row) out.last_uidvalidity = counter->column_int64(0);
+    out.ok = true;
+    return out;
+}
+
+std::size_t clean_tmp(const fs::path& tmp) {
+    std::size_t removed = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(tmp, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code rm;
+        if (it->is_regular_file(rm) && fs::remove(it->path(), rm)) ++removed;
+    }
+    return removed;
+}
+
+// Delivery order: the leading seconds of the file name, then the whole name.
+std::int64_t time_prefix(std::string_view file) {
+    const auto slash = file.find('/');
+    std::int64_t t = 0;
+    for (std::size_t i = slash + 1; i < file.size() && file[i] >= '0' && file[i] <= '9' && t < (1LL << 40); ++i) {
+        t = t * 10 + (file[i] - '0');
+    }
+    return t;
+}
+
+Result<void> index_folder(sqlite::Db& db, const Maildir& maildir, const std::string& name,
+                          const Salvage& salvage, ReindexReport& report) {
+    report.removed_tmp_files += clean_tmp(maildir.folder_path(name) / "tmp");
+    auto files = maildir.list(name);
+    if (!files) return files.error();
+    std::sort(files->begin(), files->end(), [](const MaildirFile& a, const MaildirFile& b) {
+        const auto ta = time_prefix(a.file), tb = time_prefix(b.file);
+        return ta != tb ? ta < tb : a.name.base < b.name.base;
+    });
+    auto tx = sqlite::Transaction::begin(db, sqlite::Durability::Full);
+    if (!tx) return tx.error();
+    bool subscribed = true;
+    std::string special_use = default_special_use(name);
+    if (auto it = salvage.mailboxes.find(name); it != salvage.mailboxes.end()) {
+        subscribed = it->second.first;
+        special_use = it->second.second;
+    }
+    auto box = index::insert_mailbox(db, name, special_use, subscribed);
+    if (!box) return box.error();
+    auto modseq = index::next_modseq(db);
+    if (!modseq) return modseq.error();
+    std::uint32_t uid = 0;
+    for (const auto& f : *files) {
+        const fs::path path = maildir.folder_path(name) / f.file;
+        auto bytes = read_file(path);
+        struct stat st {};
+        if (!bytes || ::stat(path.c_str(), &st) != 0) {
+            report.warnings.push_back("unreadable, skipped: " + path.string());
+            continue;
+        }
+        MessageRecord m;
+        m.uid = ++uid;
+        m.modseq = *modseq;
+        m.flags = f.name.flags;
+        if (auto k = salvage.keywords.find(f.name.base); k != salvage.keywords.end()) m.keywords = k->second;
+        m.internal_date = st.st_mtime;
+        m.size = static_cast<std::int64_t>(bytes->size());
+        m.file = f.file;
+        m.structure = mr::mime::structure_blob(*bytes);
+        auto inserted = index::insert_message(db, box->id, m, std::nullopt);
+        if (!inserted) return inserted.error();
+        ++report.messages;
+    }
+    if (uid > 0) {
+        if (auto r = index::reserve_uids(db, box->id, uid); !r) return r.error();
+    }
+    if (auto r = index::set_highestmodseq(db, box->id, *modseq); !r) return r;
+    ++report.mailboxes;
+    return tx->commit();
+}
+
+// flock(2) on root/reindex.lock for the lifetime of the object.
+class ReindexLock {
+public:
+    explicit ReindexLock(const fs::path& user_dir) {
+        const fs::path file = user_dir / "reindex.lock";
+        fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+    ~ReindexLock() {
+        if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+    }
+    ReindexLock(const ReindexLock&) = delete;
+    ReindexLock& operator=(const ReindexLock&) = delete;
+    bool held() const { return fd_ >= 0; }
+
+private:
+    int fd_ = -1;
+};
+
+bool index_missing(const fs::path& user_dir) {
+    std::error_code ec;
+    const fs::path file = user_dir / index::kFileName;
+    return !fs::exists(file, ec) || fs::file_size(file, ec) == 0;
+}
+
+// Mail (or folders) present: an index built from nothing would hide it.
+bool has_maildir_content(const fs::path& user_dir) {
+    std::error_code ec;
+    for (const char* sub : {"cur", "new"}) {
+        if (fs::exists(user_dir / sub, ec) && !fs::is_empty(user_dir / sub, ec)) return true;
+    }
+    auto folders = Maildir(user_dir).list_folders();
+    return folders && !folders->empty();
+}
+
+Result<ReindexReport> reindex_locked(const fs::path& user_dir);
+
+void remove_db_files(const fs::path& file) {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(file.string() + suffix, ec);
+}
+
+}  // namespace
+
+Result<ReindexReport> reindex_user(const fs::path& user_dir) {
+    if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");
+    std::error_code ec;
+    if (!fs::is_directory(user_dir, ec)) return Error::refused("no such mail directory: " + user_dir.string());
+    ReindexLock lock(user_dir);
+    if (!lock.held()) return Error::internal("cannot lock " + (user_dir / "reindex.lock").string());
+    return reindex_locked(user_dir);
+}
+
+Result<bool> reindex_if_missing(const fs::path& user_dir) {
+    if (!index_missing(user_dir) || !has_maildir_content(user_dir)) return false;
+    if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");
+    ReindexLock lock(user_dir);
+    if (!lock.held()) return Error::internal("cannot lock " + (user_dir / "reindex.lock").string());
+    if (!index_missing(user_dir)) return false;  // another process rebuilt it meanwhile
+    auto report = reindex_locked(user_dir);
+    if (!report) return report.error();
+    return true;
+}
+
+namespace {
+
+Result<ReindexReport> reindex_locked(const fs::path& user_dir) {
+    std::error_code ec;
+    ReindexReport report;
+    const Maildir maildir(user_dir);
+    const fs::path index_file = user_dir / index::kFileName;
+    const Salvage salvage = salvage_old_index(index_file, report);
+    report.salvaged_old_index = salvage.ok;
+
+    auto folders = maildir.list_folders();
+    if (!folders) return folders.error();
+    std::set<std::string> names(folders->begin(), folders->end());
+    names.insert("INBOX");
+    if (!salvage.ok) {
+        for (const auto& d : default_mailbox_names()) names.insert(d);
+    }
+
+    const fs::path rebuild = user_dir / "index.sqlite.rebuild";
+    remove_db_files(rebuild);
+    {
+        auto db = index::open(rebuild);
+        if (!db) return db.error();
+        // UIDVALIDITY must move past what clients may remember from the old index.
+        auto s = db->prepare("UPDATE counters SET uidvalidity = ? WHERE id = 1");
+        if (!s) return s.error();
+        s->bind(1, std::max<std::int64_t>(salvage.last_uidvalidity, 0));
+        if (auto r = s->run(); !r) return r.error();
+        for (const auto& name : names) {
+            if (auto r = maildir.create_folder(name); !r) return r.error();
+            if (auto r = index_folder(*db, maildir, name, salvage, report); !r) {
+                remove_db_files(rebuild);
+                return r.error();
+            }
+        }
+    }  // closing the last connection checkpoints and removes the -wal file
+
+    if (fs::exists(index_file, ec)) {
+        const std::string aside = index_file.string() + ".old-" + std::to_string(std::time(nullptr));
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            std::error_code mv;
+            if (fs::exists(index_file.string() + suffix, mv)) {
+                fs::rename(index_file.string() + suffix, aside + suffix, mv);
+                if (mv) return Error::internal("move aside " + index_file.string() + suffix + ": " + mv.message());
+            }
+        }
+    }
+    remove_db_files(index_file);  // stray -wal/-shm of a missing index must not meet the new file
+    fs::rename(rebuild, index_file, ec);
+    if (ec) return Error::internal("install new index: " + ec.message());
+    if (auto r = fsync_directory(user_dir); !r) return r.error();
+    return report;
+}
+
+}  // namespace
+
+}  // namespace mr::storage

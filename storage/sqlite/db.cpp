@@ -1,0 +1,156 @@
+// Db, Transaction and migrations; see db.hpp for the invariants.
+#include "storage/sqlite/db.hpp"
+
+#include <sqlite3.h>
+
+#include <string>
+#include <utility>
+
+namespace mr::storage::sqlite {
+
+namespace {
+
+const char* synchronous_pragma(Durability d) {
+    return d == Durability::Full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+}
+
+}  // namespace
+
+Result<Db> Db::open(const std::filesystem::path& file, Durability durability) {
+    sqlite3* raw = nullptr;
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+    Db db(raw, durability);  // owns raw even on failure (sqlite3_open_v2 may allocate it)
+    if (rc != SQLITE_OK) {
+        return Error::internal("sqlite open " + file.string() + ": " +
+                               (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    }
+    sqlite3_extended_result_codes(raw, 1);
+    sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+    // journal_mode returns a row; exec() ignores it. WAL is persistent in the file.
+    if (auto r = db.exec("PRAGMA journal_mode=WAL"); !r) return r.error();
+    if (auto r = db.exec("PRAGMA foreign_keys=ON"); !r) return r.error();
+    if (auto r = db.exec(synchronous_pragma(durability)); !r) return r.error();
+    // A damaged or foreign file fails here rather than on the first real query.
+    if (auto r = db.exec("SELECT count(*) FROM sqlite_schema"); !r) return r.error();
+    return db;
+}
+
+Db::Db(Db&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), durability_(other.durability_) {}
+
+Db& Db::operator=(Db&& other) noexcept {
+    if (this != &other) {
+        if (db_) sqlite3_close_v2(db_);
+        db_ = std::exchange(other.db_, nullptr);
+        durability_ = other.durability_;
+    }
+    return *this;
+}
+
+Db::~Db() {
+    if (db_) sqlite3_close_v2(db_);
+}
+
+Error Db::error(std::string_view what) const {
+    return Error::internal(std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));
+}
+
+Result<void> Db::exec(std::string_view sql) {
+    char* message = nullptr;
+    const std::string text(sql);
+    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+        std::string m = message ? message : sqlite3_errstr(rc);
+        sqlite3_free(message);
+        return Error::internal("sqlite: " + m + " in: " + text.substr(0, 80));
+    }
+    return {};
+}
+
+Result<Statement> Db::prepare(std::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+        return Error::internal("sqlite prepare: " + std::string(sqlite3_errmsg(db_)) +
+                               " in: " + std::string(sql.substr(0, 80)));
+    }
+    return Statement(db_, stmt);
+}
+
+Result<void> Db::set_durability(Durability durability) {
+    if (auto r = exec(synchronous_pragma(durability)); !r) return r;
+    durability_ = durability;
+    return {};
+}
+
+std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int Db::changes() const { return sqlite3_changes(db_); }
+
+Result<void> Db::migrate(std::span<const std::string_view> migrations) {
+    for (;;) {
+        auto tx = Transaction::begin(*this, Durability::Full);
+        if (!tx) return tx.error();
+        // Read inside the write transaction: two processes opening a fresh file
+        // at once serialise here, and the second sees the first one's version.
+        auto stmt = prepare("PRAGMA user_version");
+        if (!stmt) return stmt.error();
+        auto row = stmt->step();
+        if (!row) return row.error();
+        const auto version = static_cast<std::size_t>(stmt->column_int64(0));
+        if (version >= migrations.size()) return {};  // tx rolls back: nothing to do
+        if (auto r = exec(migrations[version]); !r) return r;
+        if (auto r = exec("PRAGMA user_version=" + std::to_string(version + 1)); !r) return r;
+        if (auto r = tx->commit(); !r) return r;
+    }
+}
+
+Result<Transaction> Transaction::begin(Db& db, Durability durability) {
+    const bool switch_mode = durability != db.durability();
+    if (switch_mode) {
+        // PRAGMA synchronous cannot change inside a transaction, so set it first.
+        if (auto r = db.exec(synchronous_pragma(durability)); !r) return r.error();
+    }
+    if (auto r = db.exec("BEGIN IMMEDIATE"); !r) {
+        if (switch_mode) (void)db.exec(synchronous_pragma(db.durability()));
+        return r.error();
+    }
+    return Transaction(&db, switch_mode);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), restore_durability_(other.restore_durability_) {}
+
+Transaction::~Transaction() {
+    if (db_) {
+        (void)db_->exec("ROLLBACK");
+        finish();
+    }
+}
+
+void Transaction::finish() {
+    if (restore_durability_) (void)db_->exec(synchronous_pragma(db_->durability()));
+    db_ = nullptr;
+}
+
+Result<void> Transaction::commit() {
+    if (!db_) return Error::internal("sqlite: commit without transaction");
+    if (auto r = db_->exec("COMMIT"); !r) {
+        return r;  // the destructor rolls back
+    }
+    finish();
+    return {};
+}
+
+Result<ReadSnapshot> ReadSnapshot::begin(Db& db) {
+    if (auto r = db.exec("BEGIN"); !r) return r.error();
+    return ReadSnapshot(&db);
+}
+
+ReadSnapshot::ReadSnapshot(ReadSnapshot&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+
+ReadSnapshot::~ReadSnapshot() {
+    if (db_) (void)db_->exec("ROLLBACK");
+}
+
+}  // namespace mr::storage::sqlite

@@ -1,0 +1,161 @@
+// A thin RAII layer over SQLite: Db (one connection), Statement (one prepared
+// statement), Transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on scope exit)
+// and schema migrations by PRAGMA user_version.
+//
+// Invariants and decisions:
+// - Every database is opened in WAL mode with foreign_keys=ON and a busy timeout
+//   (kBusyTimeoutMs), so readers never block writers and several processes
+//   (smtpd, deliverd, imapd, pop3d, the CLI) can share one file.
+// - Every write goes through Transaction, which starts with BEGIN IMMEDIATE: the
+//   write lock is taken up front (waiting up to the busy timeout), so a
+//   read-then-write transaction can never fail half-way with SQLITE_BUSY.
+// - Durability is chosen per database and, where it matters, per transaction:
+//     Durability::Full   synchronous=FULL: the WAL is fsync'd at every commit, so a
+//                        commit that returned survives power loss. Used where the
+//                        commit is a promise to someone else: queue.db (250 to DATA),
+//                        directory.db (rare admin writes), and index transactions
+//                        that create, move or remove message files.
+//     Durability::Normal synchronous=NORMAL: in WAL mode the database stays
+//                        consistent after a crash, but the last commits may be
+//                        rolled back by a power loss. Used for index transactions
+//                        that only change flags: losing the last flag change is
+//                        acceptable, and the Maildir file name carries flags anyway.
+// - A Db is used by one thread at a time (SQLite's default serialized mode would
+//   allow more, but the store objects above are not shared between threads).
+// - Nothing here throws; every failure is an Error::internal carrying SQLite's
+//   message, except constraint violations, which callers may map to Refused.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/util/result.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace mr::storage::sqlite {
+
+inline constexpr int kBusyTimeoutMs = 5000;
+
+enum class Durability { Normal, Full };
+
+class Statement;
+
+class Db {
+public:
+    // Opens (creating if needed) the database file with the pragmas above;
+    // `durability` is the connection default.
+    static Result<Db> open(const std::filesystem::path& file, Durability durability);
+
+    Db(Db&& other) noexcept;
+    Db& operator=(Db&& other) noexcept;
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+    ~Db();
+
+    // Runs one or more SQL statements that return no rows.
+    Result<void> exec(std::string_view sql);
+    Result<Statement> prepare(std::string_view sql);
+
+    // Applies migrations[i] for every i >= PRAGMA user_version, each in its own
+    // transaction together with the user_version bump. migrations[0] creates the
+    // schema; appending a step is the only way to change it.
+    Result<void> migrate(std::span<const std::string_view> migrations);
+
+    Result<void> set_durability(Durability durability);
+    Durability durability() const { return durability_; }
+
+    std::int64_t last_insert_rowid() const;
+    int changes() const;
+    Error error(std::string_view what) const;
+    sqlite3* handle() const { return db_; }
+
+private:
+    explicit Db(sqlite3* db, Durability durability) : db_(db), durability_(durability) {}
+    sqlite3* db_ = nullptr;
+    Durability durability_ = Durability::Full;
+};
+
+class Statement {
+public:
+    Statement(Statement&& other) noexcept;
+    Statement& operator=(Statement&& other) noexcept;
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    ~Statement();
+
+    // Parameters are 1-based, like SQLite's. Binding returns *this so calls chain;
+    // a bind failure (a programming error: wrong index) is reported by step().
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, std::string_view text);
+    Statement& bind_blob(int index, std::string_view bytes);
+    Statement& bind_null(int index);
+
+    // true: a row is available; false: done.
+    Result<bool> step();
+    // Steps a statement that returns no rows (INSERT/UPDATE/DELETE).
+    Result<void> run();
+    void reset();
+
+    std::int64_t column_int64(int index) const;
+    std::string column_text(int index) const;
+    std::string column_blob(int index) const;
+    bool column_is_null(int index) const;
+
+    // SQLITE_CONSTRAINT* from the last step(): the caller maps it to Refused.
+    bool constraint_failed() const { return constraint_failed_; }
+
+private:
+    friend class Db;
+    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    void note_bind(int rc);
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* stmt_ = nullptr;
+    int bind_error_ = 0;
+    bool constraint_failed_ = false;
+};
+
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit()
+// succeeded. With Durability::Full the transaction commits with synchronous=FULL
+// even on a Normal connection (and restores the connection default afterwards).
+class Transaction {
+public:
+    static Result<Transaction> begin(Db& db, Durability durability);
+    static Result<Transaction> begin(Db& db) { return begin(db, db.durability()); }
+
+    Transaction(Transaction&& other) noexcept;
+    Transaction& operator=(Transaction&&) = delete;
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction();
+
+    Result<void> commit();
+
+private:
+    Transaction(Db* db, bool restore) : db_(db), restore_durability_(restore) {}
+    void finish();
+    Db* db_ = nullptr;
+    bool restore_durability_ = false;
+};
+
+// A read snapshot: BEGIN (deferred) ... ROLLBACK. In WAL mode every read inside
+// sees the same commit, so e.g. "changed rows" and "highestmodseq" agree.
+class ReadSnapshot {
+public:
+    static Result<ReadSnapshot> begin(Db& db);
+    ReadSnapshot(ReadSnapshot&& other) noexcept;
+    ReadSnapshot& operator=(ReadSnapshot&&) = delete;
+    ReadSnapshot(const ReadSnapshot&) = delete;
+    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+    ~ReadSnapshot();
+
+private:
+    explicit ReadSnapshot(Db* db) : db_(db) {}
+    Db* db_ = nullptr;
+};
+
+}  // namespace mr::storage::sqlite
