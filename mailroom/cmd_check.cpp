@@ -1,0 +1,48 @@
+#include <fstream>
+#include <iostream>
+
+#include "mailroom/commands.hpp"
+
+namespace mr::cli {
+
+namespace {
+
+bool readable(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    return static_cast<bool>(in);
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& app, CliContext& ctx) {
+    auto* check = app.add_subcommand("check", "Validate the configuration and print the DNS records each domain needs");
+    check->callback([&ctx] {
+        const auto& cfg = ctx.config();
+        int problems = 0;
+        auto problem = [&](const std::string& what) {
+            std::cout << "problem: " << what << "\n";
+            ++problems;
+        };
+        if (!readable(cfg.tls.cert)) problem("cannot read TLS certificate " + cfg.tls.cert.string());
+        if (!readable(cfg.tls.key)) problem("cannot read TLS key " + cfg.tls.key.string());
+        auto domains = must(ctx.directory().list_domains());
+        if (domains.empty()) problem("no domain is hosted yet (mailroom domain add example.org)");
+        std::cout << "config " << cfg.file.string() << " is valid\n";
+
+        const std::string& host = cfg.server.hostname;
+        for (const auto& d : domains) {
+            std::cout << "\nDNS records for " << d << ":\n"
+                      << "  " << d << ".  MX   10 " << host << ".\n"
+                      << "  " << d << ".  TXT  \"v=spf1 mx -all\"\n"
+                      << "  _submissions._tcp." << d << ".  SRV  0 1 465 " << host << ".\n"
+                      << "  _submission._tcp." << d << ".   SRV  0 1 587 " << host << ".\n"
+                      << "  _imaps._tcp." << d << ".        SRV  0 1 993 " << host << ".\n"
+                      << "  _pop3s._tcp." << d << ".        SRV  0 1 995 " << host << ".\n";
+        }
+        std::cout << "\n" << host << " must resolve (A/AAAA) to this machine, and its reverse DNS should name "
+                  << host << ".\n";
+        if (problems > 0) throw CliError{std::to_string(problems) + " problem(s) found"};
+    });
+}
+
+}  // namespace mr::cli

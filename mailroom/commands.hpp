@@ -1,0 +1,18 @@
+// Each file cmd_<name>.cpp adds one family of subcommands to the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "mailroom/cli_context.hpp"
+
+namespace mr::cli {
+
+void add_init_command(CLI::App& app, CliContext& ctx);
+void add_up_command(CLI::App& app, CliContext& ctx);
+void add_domain_commands(CLI::App& app, CliContext& ctx);
+void add_user_commands(CLI::App& app, CliContext& ctx);
+void add_alias_commands(CLI::App& app, CliContext& ctx);
+void add_reindex_command(CLI::App& app, CliContext& ctx);
+void add_check_command(CLI::App& app, CliContext& ctx);
+
+}  // namespace mr::cli

@@ -1,0 +1,257 @@
+#include "mailroom/supervisor.hpp"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+#include "common/log/log.hpp"
+#include "mailroom/cli_context.hpp"
+
+namespace mr::cli {
+
+namespace {
+
+constexpr auto kQuickDeath = std::chrono::seconds(10);
+
+// "exit=0", "signal=KILL": how a child ended, for the log.
+std::string describe_status(int status) {
+    if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) return std::string("signal ") + sigabbrev_np(WTERMSIG(status));
+    return "status " + std::to_string(status);
+}
+
+sigset_t supervisor_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    return set;
+}
+
+}  // namespace
+
+const std::vector<DaemonSpec>& daemon_specs() {
+    static const std::vector<DaemonSpec> specs = {
+        {"smtpd", {"smtp", "submission", "submissions"}},
+        {"deliverd", {}},
+        {"pop3d", {"pop3", "pop3s"}},
+        {"imapd", {"imap", "imaps"}},
+    };
+    return specs;
+}
+
+int bind_endpoint(const std::string& endpoint) {
+    auto ep = config::parse_endpoint(endpoint);
+    if (!ep) throw CliError{ep.error().message};
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* res = nullptr;
+    std::string port = std::to_string(ep->port);
+    int rc = getaddrinfo(ep->host.c_str(), port.c_str(), &hints, &res);
+    if (rc != 0) throw CliError{"listen " + endpoint + ": " + gai_strerror(rc)};
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    bool ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0;
+    // A v6 wildcard must not also take the v4 port, so "[::]:25" and "0.0.0.0:25" coexist.
+    if (ok && res->ai_family == AF_INET6) ok = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0;
+    ok = ok && bind(fd, res->ai_addr, res->ai_addrlen) == 0 && listen(fd, 511) == 0;
+    int err = errno;
+    freeaddrinfo(res);
+    if (!ok) {
+        if (fd >= 0) close(fd);
+        throw CliError{"listen " + endpoint + ": " + std::strerror(err)};
+    }
+    return fd;
+}
+
+Supervisor::Supervisor(const config::Config& cfg, std::filesystem::path binary_dir)
+    : cfg_(cfg), binary_dir_(std::move(binary_dir)) {}
+
+Supervisor::~Supervisor() {
+    for (auto& l : listeners_) close(l.fd);
+}
+
+void Supervisor::bind_all() {
+    const auto& l = cfg_.listen;
+    const std::vector<std::pair<std::string, const std::vector<std::string>*>> groups = {
+        {"smtp", &l.smtp},   {"submission", &l.submission}, {"submissions", &l.submissions},
+        {"imap", &l.imap},   {"imaps", &l.imaps},           {"pop3", &l.pop3},
+        {"pop3s", &l.pop3s},
+    };
+    for (const auto& [name, endpoints] : groups) {
+        for (const auto& ep : *endpoints) {
+            listeners_.push_back({name, ep, bind_endpoint(ep)});
+        }
+    }
+}
+
+void Supervisor::start(Child& child) {
+    std::vector<int> fds;
+    std::string env = "MR_LISTEN_FDS=";
+    for (const auto& l : listeners_) {
+        if (std::find(child.spec.listeners.begin(), child.spec.listeners.end(), l.name) ==
+            child.spec.listeners.end()) {
+            continue;
+        }
+        if (!fds.empty()) env += ",";
+        env += l.name + "=" + std::to_string(3 + fds.size());
+        fds.push_back(l.fd);
+    }
+    std::string binary = child.binary.string();
+    std::string config_file = cfg_.file.string();
+    const bool as_root = geteuid() == 0;
+    const std::string run_user = cfg_.server.run_user;
+
+    pid_t pid = fork();
+    if (pid < 0) {
+        log::error("fork_failed", {{"child", child.spec.name}, {"error", std::strerror(errno)}});
+        child.pending_restart = true;
+        child.restart_at = Clock::now() + child.delay;
+        return;
+    }
+    if (pid == 0) {
+        // Child: move the inherited sockets to 3.. (via high copies, so no dup2 target
+        // clobbers a source), drop root, exec. Only async-signal-safe calls matter little
+        // here since the supervisor is single-threaded.
+        std::vector<int> high;
+        for (int fd : fds) high.push_back(fcntl(fd, F_DUPFD, 1000));
+        for (size_t i = 0; i < high.size(); ++i) dup2(high[i], static_cast<int>(3 + i));
+        close_range(static_cast<unsigned>(3 + high.size()), ~0U, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        if (as_root && !run_user.empty() && run_user != "root") {
+            try {
+                become_user(run_user);
+            } catch (const CliError& e) {
+                log::error("exec_failed", {{"child", child.spec.name}, {"error", e.message}});
+                _exit(127);
+            }
+        }
+        putenv(env.data());
+        execl(binary.c_str(), binary.c_str(), "--config", config_file.c_str(), static_cast<char*>(nullptr));
+        log::error("exec_failed", {{"child", child.spec.name}, {"binary", binary}, {"error", std::strerror(errno)}});
+        _exit(127);
+    }
+    child.pid = pid;
+    child.started = Clock::now();
+    child.pending_restart = false;
+    log::info("started", {{"child", child.spec.name}, {"pid", pid}});
+}
+
+void Supervisor::reap() {
+    int status = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (auto& child : children_) {
+            if (child.pid != pid) continue;
+            child.pid = 0;
+            auto lived = Clock::now() - child.started;
+            if (lived < kQuickDeath) {
+                child.delay = std::min(child.delay * 2, std::chrono::milliseconds(cfg_.supervisor.restart_delay_max_ms));
+            } else {
+                child.delay = std::chrono::milliseconds(cfg_.supervisor.restart_delay_ms);
+            }
+            child.pending_restart = true;
+            child.restart_at = Clock::now() + child.delay;
+            log::warn("died", {{"child", child.spec.name},
+                               {"pid", pid},
+                               {"status", describe_status(status)},
+                               {"restart_in_ms", child.delay.count()}});
+        }
+    }
+}
+
+void Supervisor::stop_all() {
+    for (auto& child : children_) {
+        if (child.pid > 0) kill(child.pid, SIGTERM);
+    }
+    auto deadline = Clock::now() + std::chrono::milliseconds(cfg_.supervisor.stop_timeout_ms);
+    auto running = [&] {
+        return std::any_of(children_.begin(), children_.end(), [](const Child& c) { return c.pid > 0; });
+    };
+    while (running() && Clock::now() < deadline) {
+        int status = 0;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid > 0) {
+            for (auto& child : children_) {
+                if (child.pid == pid) {
+                    child.pid = 0;
+                    log::info("stopped", {{"child", child.spec.name}, {"status", describe_status(status)}});
+                }
+            }
+            continue;
+        }
+        if (pid < 0) break;
+        usleep(20'000);
+    }
+    for (auto& child : children_) {
+        if (child.pid > 0) {
+            log::warn("killed", {{"child", child.spec.name}, {"pid", child.pid}});
+            kill(child.pid, SIGKILL);
+            waitpid(child.pid, nullptr, 0);
+            child.pid = 0;
+        }
+    }
+}
+
+int Supervisor::run() {
+    sigset_t set = supervisor_signals();
+    sigprocmask(SIG_BLOCK, &set, nullptr);
+
+    bind_all();
+    for (const auto& spec : daemon_specs()) {
+        auto binary = binary_dir_ / spec.name;
+        if (access(binary.c_str(), X_OK) != 0) {
+            log::info("skipped", {{"child", spec.name}, {"reason", "no binary"}, {"path", binary.string()}});
+            continue;
+        }
+        children_.push_back({spec, binary, 0, {}, {}, std::chrono::milliseconds(cfg_.supervisor.restart_delay_ms), false});
+    }
+    if (children_.empty()) {
+        log::error("no_daemons", {{"dir", binary_dir_.string()}});
+        return 1;
+    }
+    for (auto& child : children_) start(child);
+    log::info("up", {{"config", cfg_.file.string()}, {"listeners", listeners_.size()}});
+
+    for (;;) {
+        auto now = Clock::now();
+        auto wait = std::chrono::milliseconds(1000);
+        for (auto& child : children_) {
+            if (!child.pending_restart) continue;
+            if (child.restart_at <= now) {
+                start(child);
+            } else {
+                wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(child.restart_at - now) +
+                                          std::chrono::milliseconds(1));
+            }
+        }
+        timespec ts{static_cast<time_t>(wait.count() / 1000), static_cast<long>((wait.count() % 1000) * 1'000'000)};
+        int sig = sigtimedwait(&set, nullptr, &ts);
+        if (sig == SIGCHLD) {
+            reap();
+        } else if (sig == SIGTERM || sig == SIGINT) {
+            log::info("stopping", {{"signal", sigabbrev_np(sig)}});
+            stop_all();
+            log::info("down");
+            return 0;
+        }
+        // SIGHUP: reserved for a config reload; timeouts fall through to restarts.
+    }
+}
+
+}  // namespace mr::cli

@@ -1,0 +1,128 @@
+"""Shared helpers for integration tests: run the real `mailroom` binaries on 127.0.0.1.
+
+Every instance lives in its own temporary directory, uses a port base whose seven
+listener ports were free when it was chosen, and is stopped by PID when the test ends.
+"""
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import tomllib
+
+BIN_DIR = os.environ.get("MR_BIN_DIR") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "release", "bin")
+MAILROOM = os.path.join(BIN_DIR, "mailroom")
+PORT_OFFSETS = {"smtp": 25, "submission": 587, "submissions": 465, "imap": 143,
+                "imaps": 993, "pop3": 110, "pop3s": 995}
+
+
+def port_is_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def free_port_base():
+    """A base N such that N+25 ... N+995 are all free on 127.0.0.1 right now."""
+    for _ in range(200):
+        base = random.randrange(21000, 63000, 1000) + random.randrange(0, 4)
+        if all(port_is_free(base + off) for off in PORT_OFFSETS.values()):
+            return base
+    raise RuntimeError("no free port base found")
+
+
+def wait_for_port(port, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Mailroom:
+    """One initialised mailroom instance in a temporary directory."""
+
+    def __init__(self, domain="example.test", hostname="mx.example.test"):
+        self.tmp = tempfile.mkdtemp(prefix="mailroom-it-")
+        # Started as root, the CLI and daemons switch to the `mailroom` account: it must
+        # be able to reach the instance directory.
+        os.chmod(self.tmp, 0o755)
+        self.dir = os.path.join(self.tmp, "inst")
+        self.config = os.path.join(self.dir, "mailroom.toml")
+        self.port_base = free_port_base()
+        self.domain = domain
+        self.proc = None
+        self.log_path = os.path.join(self.tmp, "up.log")
+        self.run("init", "--dir", self.dir, "--domain", domain, "--hostname", hostname,
+                 "--port-base", str(self.port_base), with_config=False)
+
+    def port(self, name):
+        return self.port_base + PORT_OFFSETS[name]
+
+    def settings(self):
+        with open(self.config, "rb") as f:
+            return tomllib.load(f)
+
+    def run(self, *args, stdin=None, check=True, with_config=True):
+        cmd = [MAILROOM] + (["--config", self.config] if with_config else []) + list(args)
+        res = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=60)
+        if check and res.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} failed ({res.returncode}): {res.stderr}")
+        return res
+
+    def add_user(self, address, password):
+        return self.run("user", "add", address, "--password-stdin", stdin=password + "\n")
+
+    def up(self):
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([MAILROOM, "--config", self.config, "up"],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        return self.proc
+
+    def log_text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None:
+            self.log.close()
+        self.proc = None
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def child_pids(pid):
+    """PIDs whose parent is `pid`, with their command names."""
+    result = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        if ppid == pid:
+            result[int(entry)] = name
+    return result

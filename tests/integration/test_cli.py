@@ -1,0 +1,157 @@
+"""The operator contract of the `mailroom` command (DESIGN.md), run as a real process."""
+import json
+import os
+import subprocess
+import unittest
+
+from lib import MAILROOM, Mailroom
+
+
+class InitTest(unittest.TestCase):
+    def setUp(self):
+        self.mr = Mailroom(domain="example.test", hostname="mx.example.test")
+
+    def tearDown(self):
+        self.mr.close()
+
+    def test_init_writes_config_certificate_and_store(self):
+        s = self.mr.settings()
+        base = self.mr.port_base
+        self.assertEqual(s["server"]["hostname"], "mx.example.test")
+        self.assertEqual(s["listen"]["smtp"], [f"127.0.0.1:{base + 25}"])
+        self.assertEqual(s["listen"]["submission"], [f"127.0.0.1:{base + 587}"])
+        self.assertEqual(s["listen"]["submissions"], [f"127.0.0.1:{base + 465}"])
+        self.assertEqual(s["listen"]["imap"], [f"127.0.0.1:{base + 143}"])
+        self.assertEqual(s["listen"]["imaps"], [f"127.0.0.1:{base + 993}"])
+        self.assertEqual(s["listen"]["pop3"], [f"127.0.0.1:{base + 110}"])
+        self.assertEqual(s["listen"]["pop3s"], [f"127.0.0.1:{base + 995}"])
+        cert = os.path.join(self.mr.dir, "tls", "cert.pem")
+        key = os.path.join(self.mr.dir, "tls", "key.pem")
+        text = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-text"],
+                              capture_output=True, text=True, check=True).stdout
+        self.assertIn("DNS:mx.example.test", text)
+        self.assertEqual(os.stat(key).st_mode & 0o077, 0, "private key readable by others")
+        self.assertEqual(self.mr.run("domain", "list").stdout.split(), ["example.test"])
+
+    def test_init_refuses_to_overwrite(self):
+        res = self.mr.run("init", "--dir", self.mr.dir, check=False, with_config=False)
+        self.assertNotEqual(res.returncode, 0)
+        self.assertIn("already exists", res.stderr)
+
+
+class DirectoryCommandsTest(unittest.TestCase):
+    def setUp(self):
+        self.mr = Mailroom()
+
+    def tearDown(self):
+        self.mr.close()
+
+    def test_users(self):
+        self.mr.add_user("alice@example.test", "correct horse")
+        self.mr.add_user("Bob@Example.TEST", "battery staple")
+        users = json.loads(self.mr.run("user", "list", "--json").stdout)
+        addresses = sorted(u["address"] for u in users)  # stored lower-cased (storage/directory.hpp)
+        self.assertEqual(addresses, ["alice@example.test", "bob@example.test"])
+        # A new user has its store with the standard folders.
+        inbox = os.path.join(self.mr.dir, "data", "mail", "example.test", "alice")
+        self.assertTrue(os.path.isdir(inbox), inbox)
+
+        for args, stdin, why in [
+            (["user", "add", "alice@example.test", "--password-stdin"], "x\n", "duplicate"),
+            (["user", "add", "carol@unknown.test", "--password-stdin"], "x\n", "unknown domain"),
+            (["user", "add", "not-an-address", "--password-stdin"], "x\n", "malformed"),
+            (["user", "add", "dave@example.test", "--password-stdin"], "", "no password"),
+            (["user", "del", "nobody@example.test"], None, "unknown user"),
+        ]:
+            with self.subTest(why=why):
+                res = self.mr.run(*args, stdin=stdin, check=False)
+                self.assertNotEqual(res.returncode, 0)
+                self.assertTrue(res.stderr.startswith("mailroom: "), res.stderr)
+                self.assertEqual(len(res.stderr.strip().splitlines()), 1, res.stderr)
+
+        self.mr.run("user", "passwd", "alice@example.test", "--password-stdin", stdin="new one\n")
+        self.mr.run("user", "del", "alice@example.test")
+        users = json.loads(self.mr.run("user", "list", "--json").stdout)
+        self.assertEqual([u["address"] for u in users], ["bob@example.test"])
+        self.assertTrue(os.path.isdir(inbox), "user del must keep the mail")
+
+    def test_password_is_never_an_argument(self):
+        res = self.mr.run("user", "add", "eve@example.test", "--password", "x", check=False)
+        self.assertNotEqual(res.returncode, 0)
+
+    def test_domains_and_aliases(self):
+        self.mr.run("domain", "add", "example.org")
+        self.assertEqual(json.loads(self.mr.run("domain", "list", "--json").stdout),
+                         [{"domain": "example.org"}, {"domain": "example.test"}])
+        self.assertNotEqual(self.mr.run("domain", "add", "example.org", check=False).returncode, 0)
+        self.mr.add_user("alice@example.test", "pw")
+        self.mr.run("alias", "add", "team@example.test", "alice@example.test")
+        self.mr.run("alias", "add", "team@example.test", "someone@elsewhere.test")
+        self.mr.run("alias", "add", "@example.org", "alice@example.test")
+        aliases = {a["source"]: sorted(a["targets"])
+                   for a in json.loads(self.mr.run("alias", "list", "--json").stdout)}
+        self.assertEqual(aliases, {"team@example.test": ["alice@example.test", "someone@elsewhere.test"],
+                                   "@example.org": ["alice@example.test"]})
+        self.mr.run("alias", "del", "team@example.test", "someone@elsewhere.test")
+        aliases = {a["source"]: a["targets"]
+                   for a in json.loads(self.mr.run("alias", "list", "--json").stdout)}
+        self.assertEqual(aliases["team@example.test"], ["alice@example.test"])
+        # A domain still in use cannot be removed.
+        self.assertNotEqual(self.mr.run("domain", "del", "example.test", check=False).returncode, 0)
+
+    def test_reindex_rebuilds_a_lost_index_from_the_maildir(self):
+        self.mr.add_user("alice@example.test", "pw")
+        root = os.path.join(self.mr.dir, "data", "mail", "example.test", "alice")
+        # Mail placed by any Maildir tool: two in INBOX (one seen), one in Sent.
+        msg = b"From: a@example.test\r\nSubject: hi\r\n\r\nbody\r\n"
+        for sub, name in [("new", "1700000000.M1P1.host,S=43"), ("cur", "1700000001.M2P1.host,S=43:2,S"),
+                          (".Sent/cur", "1700000002.M3P1.host,S=43:2,S")]:
+            with open(os.path.join(root, sub, name), "wb") as f:
+                f.write(msg)
+        os.remove(os.path.join(root, "index.sqlite"))
+        out = self.mr.run("reindex", "alice@example.test").stdout
+        self.assertRegex(out, r"reindexed alice@example.test: 3 messages in 6 mailboxes")
+        res = self.mr.run("reindex", "nobody@example.test", check=False)
+        self.assertNotEqual(res.returncode, 0)
+
+    def test_check_prints_dns_records(self):
+        out = self.mr.run("check").stdout
+        self.assertIn("example.test.  MX   10 mx.example.test.", out)
+        self.assertIn("v=spf1 mx -all", out)
+
+
+class ConfigErrorsTest(unittest.TestCase):
+    def test_missing_config(self):
+        res = subprocess.run([MAILROOM, "--config", "/nonexistent/mailroom.toml", "domain", "list"],
+                             capture_output=True, text=True)
+        self.assertNotEqual(res.returncode, 0)
+        self.assertIn("/nonexistent/mailroom.toml", res.stderr)
+
+    def test_unknown_key_names_file_and_line(self):
+        mr = Mailroom()
+        try:
+            with open(mr.config, "a") as f:
+                f.write("\n[limits]\nmax_conections = 3\n")
+            res = mr.run("domain", "list", check=False)
+            self.assertNotEqual(res.returncode, 0)
+            # appending a second [limits] table is itself an error; either way the line is named
+            self.assertRegex(res.stderr, r"mailroom\.toml:\d+")
+        finally:
+            mr.close()
+
+    def test_typo_in_key(self):
+        mr = Mailroom()
+        try:
+            with open(mr.config) as f:
+                text = f.read()
+            with open(mr.config, "w") as f:
+                f.write(text.replace("max_connections_per_ip", "max_connection_per_ip"))
+            res = mr.run("domain", "list", check=False)
+            self.assertNotEqual(res.returncode, 0)
+            self.assertRegex(res.stderr, r"mailroom\.toml:\d+: unknown key 'max_connection_per_ip' in \[limits\]")
+        finally:
+            mr.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
