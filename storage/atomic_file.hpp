@@ -8,9 +8,10 @@
 // - Temporary files live in `tmp_dir` (Maildir's tmp/) or, when none is given, in
 //   the target directory itself under a name starting with ".tmp-" that no store
 //   listing treats as a message.
-// - With fsync_dir the directory entry is made durable too; the batch variant
-//   fsyncs each file but the directory only once (group commit: N files share
-//   one directory fsync, never zero).
+// - With fsync_dir the directory entry is made durable too. The batch variant
+//   writes every temporary file, makes all their data durable with one syncfs(2),
+//   links them into place and fsyncs the directory once (group commit: N files
+//   share one flush, never zero).
 // - Existing files are never overwritten: the final name must be new (it is
 //   unique by construction in Maildir and the queue). The "rename" is done as
 //   link(2) + unlink of the tmp name, which fails with EEXIST instead of replacing
@@ -47,10 +48,10 @@ struct PendingFile {
     std::optional<std::int64_t> mtime;
 };
 
-// Writes every file (each fsync'd when options.fsync_file), then fsyncs `dir` once
-// when options.fsync_dir. On failure the files already renamed stay (each is
-// complete) and the error names the one that failed. options.mtime is ignored:
-// each PendingFile carries its own.
+// Writes every file to a temporary name, flushes them all at once (options.fsync_file),
+// links each into place, then fsyncs `dir` once (options.fsync_dir). On failure the
+// files already linked stay (each is complete), the rest are removed, and the error
+// names the one that failed. options.mtime is ignored: each PendingFile carries its own.
 Result<void> write_files_atomically(const std::filesystem::path& dir,
                                     std::span<const PendingFile> files,
                                     const AtomicWriteOptions& options = {});
