@@ -35,6 +35,7 @@ struct Args {
     int batch_size = 100;
     int big = 100000;
     int runs = 5;
+    int rounds = 3;  // parts 1-3 are repeated and their median reported
 };
 
 double seconds_since(Clock::time_point t) {
@@ -98,6 +99,7 @@ int main(int argc, char** argv) {
         else if (k == "--batch-size") a.batch_size = std::atoi(argv[i + 1]);
         else if (k == "--big") a.big = std::atoi(argv[i + 1]);
         else if (k == "--runs") a.runs = std::atoi(argv[i + 1]);
+        else if (k == "--rounds") a.rounds = std::max(1, std::atoi(argv[i + 1]));
         else {
             std::fprintf(stderr, "unknown option %s\n", k.c_str());
             return 2;
@@ -108,41 +110,52 @@ int main(int argc, char** argv) {
     const std::string msg = make_message(0);
     std::printf("store_bench: dir=%s message=%zu bytes\n", a.dir.c_str(), msg.size());
 
-    // 1. The disk's limit for one durable file at a time.
-    fs::path raw = a.dir / "raw";
-    fs::create_directories(raw);
-    auto t = Clock::now();
-    for (int i = 0; i < a.disk; ++i) {
-        must(mr::storage::write_file_atomically(raw, "f" + std::to_string(i), msg), "write_file_atomically");
-    }
-    double disk_rate = a.disk / seconds_since(t);
-    std::printf("disk limit (write+fsync+rename+fsync dir, one at a time): %.0f files/s (%d files)\n", disk_rate,
-                a.disk);
-
-    // 2. One append per call.
-    auto store = must(mr::storage::MailboxStore::open(a.dir / "single"), "open");
-    t = Clock::now();
-    for (int i = 0; i < a.single; ++i) must(store.append("INBOX", make_message(i)), "append");
-    double single_rate = a.single / seconds_since(t);
-    std::printf("append, one message per call: %.0f messages/s (%d messages)\n", single_rate, a.single);
-
-    // 3. Group commit.
-    auto batched = must(mr::storage::MailboxStore::open(a.dir / "batched"), "open");
     std::vector<std::string> bodies;
     for (int i = 0; i < a.batch_size; ++i) bodies.push_back(make_message(i));
-    t = Clock::now();
-    for (int done = 0; done < a.batched; done += a.batch_size) {
-        std::vector<mr::storage::AppendMessage> batch(static_cast<size_t>(a.batch_size));
-        for (size_t i = 0; i < batch.size(); ++i) batch[i].bytes = bodies[i];
-        must(batched.append_batch(batch), "append_batch");
+    std::vector<double> disk_rates;
+    std::vector<double> single_rates;
+    std::vector<double> batch_rates;
+    for (int round = 0; round < a.rounds; ++round) {
+        const fs::path dir = a.dir / ("round" + std::to_string(round));
+        // 1. The disk's limit for one durable file at a time.
+        fs::path raw = dir / "raw";
+        fs::create_directories(raw);
+        auto t = Clock::now();
+        for (int i = 0; i < a.disk; ++i) {
+            must(mr::storage::write_file_atomically(raw, "f" + std::to_string(i), msg), "write_file_atomically");
+        }
+        disk_rates.push_back(a.disk / seconds_since(t));
+
+        // 2. One append per call.
+        auto store = must(mr::storage::MailboxStore::open(dir / "single"), "open");
+        t = Clock::now();
+        for (int i = 0; i < a.single; ++i) must(store.append("INBOX", make_message(i)), "append");
+        single_rates.push_back(a.single / seconds_since(t));
+
+        // 3. Group commit.
+        auto batched = must(mr::storage::MailboxStore::open(dir / "batched"), "open");
+        t = Clock::now();
+        for (int done = 0; done < a.batched; done += a.batch_size) {
+            std::vector<mr::storage::AppendMessage> batch(static_cast<size_t>(a.batch_size));
+            for (size_t i = 0; i < batch.size(); ++i) batch[i].bytes = bodies[i];
+            must(batched.append_batch(batch), "append_batch");
+        }
+        batch_rates.push_back(a.batched / seconds_since(t));
+        fs::remove_all(dir);
+        std::printf("round %d: disk %.0f files/s, single %.0f msg/s, batched %.0f msg/s\n", round + 1,
+                    disk_rates.back(), single_rates.back(), batch_rates.back());
     }
-    double batch_rate = a.batched / seconds_since(t);
-    std::printf("append_batch, %d per batch: %.0f messages/s (%d messages) = %.1fx the disk limit\n", a.batch_size,
-                batch_rate, a.batched, batch_rate / disk_rate);
+    const double disk_rate = median(disk_rates);
+    std::printf("disk limit (write+fsync+rename+fsync dir, one at a time): %.0f files/s (%d files, median of %d)\n",
+                disk_rate, a.disk, a.rounds);
+    std::printf("append, one message per call: %.0f messages/s (%d messages, median of %d)\n", median(single_rates),
+                a.single, a.rounds);
+    std::printf("append_batch, %d per batch: %.0f messages/s (%d messages, median of %d) = %.1fx the disk limit\n",
+                a.batch_size, median(batch_rates), a.batched, a.rounds, median(batch_rates) / disk_rate);
 
     // 4. Listing a 100,000-message mailbox from the index.
     auto big = must(mr::storage::MailboxStore::open(a.dir / "big"), "open");
-    t = Clock::now();
+    auto t = Clock::now();
     for (int done = 0; done < a.big; done += 1000) {
         std::vector<mr::storage::AppendMessage> batch(static_cast<size_t>(std::min(1000, a.big - done)));
         for (size_t i = 0; i < batch.size(); ++i) batch[i].bytes = bodies[i % bodies.size()];
