@@ -118,6 +118,10 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("limits", "max_connections_per_ip", cfg.limits.max_connections_per_ip, 1, 1'000'000);
     r.integer("limits", "max_message_size", cfg.limits.max_message_size, 1024, std::int64_t{1} << 32);
 
+    r.boolean("auth", "allow_plaintext_on_loopback", cfg.auth.allow_plaintext_on_loopback);
+    r.integer("auth", "failure_delay_ms", cfg.auth.failure_delay_ms, 0, 60'000);
+    r.integer("auth", "max_failures", cfg.auth.max_failures, 1, 1000);
+
     r.integer("supervisor", "restart_delay_ms", cfg.supervisor.restart_delay_ms, 10, 3'600'000);
     r.integer("supervisor", "restart_delay_max_ms", cfg.supervisor.restart_delay_max_ms, 10, 3'600'000);
     r.integer("supervisor", "stop_timeout_ms", cfg.supervisor.stop_timeout_ms, 100, 600'000);

@@ -47,6 +47,15 @@ struct LimitsConfig {
     std::int64_t max_message_size = 50 * 1024 * 1024;
 };
 
+// Login policy shared by smtpd (submission), imapd and pop3d.
+struct AuthConfig {
+    // Plaintext passwords are accepted only under TLS, except from 127.0.0.0/8 and ::1
+    // when this is on (a webmail on the same machine, local tests).
+    bool allow_plaintext_on_loopback = false;
+    std::int64_t failure_delay_ms = 1000;  // the n-th failed login waits n times this
+    std::int64_t max_failures = 5;         // failed logins on one connection before disconnect
+};
+
 struct SupervisorConfig {
     std::int64_t restart_delay_ms = 500;        // first restart of a dead daemon
     std::int64_t restart_delay_max_ms = 30000;  // back-off doubles up to this
@@ -59,6 +68,7 @@ struct Config {
     TlsConfig tls;
     ListenConfig listen;
     LimitsConfig limits;
+    AuthConfig auth;
     SupervisorConfig supervisor;
 };
 

@@ -57,6 +57,16 @@ void TomlReader::integer(std::string_view table, std::string_view key, std::int6
     out = v;
 }
 
+void TomlReader::boolean(std::string_view table, std::string_view key, bool& out) {
+    const toml::node* node = find(table, key);
+    if (node == nullptr) return;
+    if (!node->is_boolean()) {
+        fail(table, key, "expected true or false");
+        return;
+    }
+    out = node->as_boolean()->get();
+}
+
 void TomlReader::string_list(std::string_view table, std::string_view key, std::vector<std::string>& out) {
     const toml::node* node = find(table, key);
     if (node == nullptr) return;

@@ -23,6 +23,7 @@ public:
     void string(std::string_view table, std::string_view key, std::string& out, bool required = false);
     void integer(std::string_view table, std::string_view key, std::int64_t& out,
                  std::int64_t min, std::int64_t max);
+    void boolean(std::string_view table, std::string_view key, bool& out);
     void string_list(std::string_view table, std::string_view key, std::vector<std::string>& out);
 
     // Adds errors for every table or key present in the file that was never read.

@@ -66,6 +66,19 @@ class Mailroom:
         self.run("init", "--dir", self.dir, "--domain", domain, "--hostname", hostname,
                  "--port-base", str(self.port_base), with_config=False)
 
+    def set_option(self, key, old, new):
+        """Replaces `key = old` by `key = new` in the instance's config file."""
+        with open(self.config) as f:
+            text = f.read()
+        line = f"{key} = {old}\n"
+        if line not in text:
+            raise AssertionError(f"{line!r} not in {self.config}")
+        with open(self.config, "w") as f:
+            f.write(text.replace(line, f"{key} = {new}\n"))
+
+    def allow_plaintext_on_loopback(self):
+        self.set_option("allow_plaintext_on_loopback", "false", "true")
+
     def port(self, name):
         return self.port_base + PORT_OFFSETS[name]
 

@@ -165,3 +165,16 @@ TEST_CASE("every key the code reads appears in the template") {
         CHECK(present.contains(key));
     }
 }
+
+TEST_CASE("auth settings") {
+    auto cfg = parse_config(kMinimal + "[auth]\nallow_plaintext_on_loopback = true\nmax_failures = 3\n", "m.toml", "/x");
+    REQUIRE(cfg.ok());
+    CHECK(cfg->auth.allow_plaintext_on_loopback);
+    CHECK(cfg->auth.max_failures == 3);
+    CHECK(cfg->auth.failure_delay_ms == 1000);
+    auto bad = parse_config(kMinimal + "[auth]\nallow_plaintext_on_loopback = \"yes\"\n", "m.toml", "/x");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("true or false") != std::string::npos);
+    auto defaults = parse_config(kMinimal, "m.toml", "/x");
+    CHECK_FALSE(defaults->auth.allow_plaintext_on_loopback);
+}
