@@ -1,8 +1,6 @@
 // libFuzzer target for common/text address, domain and ESMTP parameter
-// parsing. Not wired into CMake yet (the lead adds MR_FUZZ wiring). Build by
-// hand, e.g.:
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//     tests/fuzz/fuzz_address.cpp common/text/{ascii,domain,address,esmtp_params}.cpp
+// Built and replayed over its seed corpus by tests/fuzz/CMakeLists.txt; -DMR_FUZZ=ON
+// (clang) makes it a libFuzzer binary.
 //
 // Besides "does not crash", it checks the invariants address.hpp promises:
 // an accepted path respects the limits, its canonical form re-parses to the

@@ -1,7 +1,7 @@
 // libFuzzer target for LineBuffer and DotUnstuffer. Not wired into CMake yet.
 // Build by hand, e.g.:
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//     tests/fuzz/fuzz_line_buffer.cpp common/text/{line_buffer,dot_stuffing}.cpp
+// Built and replayed over its seed corpus by tests/fuzz/CMakeLists.txt; -DMR_FUZZ=ON
+// (clang) makes it a libFuzzer binary.
 //
 // The input is split into chunks at positions taken from its first bytes;
 // the events must equal those of the unsplit input (chunking independence)

@@ -1,7 +1,6 @@
-// libFuzzer target for common/mime (not wired into CMake yet). Build by hand:
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//     tests/fuzz/fuzz_mime_parser.cpp common/mime/*.cpp -lsodium -o fuzz_mime_parser
-//   ./fuzz_mime_parser tests/data/messages/
+// libFuzzer target for common/mime.
+// Built and replayed over its seed corpus by tests/fuzz/CMakeLists.txt; -DMR_FUZZ=ON
+// (clang) makes it a libFuzzer binary.
 // Oracle: parsing never crashes, its result satisfies the structure invariants
 // (deserialize checks them) and survives a blob round trip unchanged; the header-level
 // decoders never crash on the same bytes; deserialize never crashes on raw input.
