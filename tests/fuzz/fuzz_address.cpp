@@ -1,4 +1,4 @@
-// libFuzzer target for common/text address, domain and ESMTP parameter
+// libFuzzer target for common/text address, domain and ESMTP parameter parsing.
 // Built and replayed over its seed corpus by tests/fuzz/CMakeLists.txt; -DMR_FUZZ=ON
 // (clang) makes it a libFuzzer binary.
 //

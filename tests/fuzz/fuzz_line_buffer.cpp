@@ -1,5 +1,4 @@
-// libFuzzer target for LineBuffer and DotUnstuffer. Not wired into CMake yet.
-// Build by hand, e.g.:
+// libFuzzer target for LineBuffer and DotUnstuffer.
 // Built and replayed over its seed corpus by tests/fuzz/CMakeLists.txt; -DMR_FUZZ=ON
 // (clang) makes it a libFuzzer binary.
 //
