@@ -9,7 +9,7 @@ packages=(build-essential cmake ninja-build pkg-config
           libuv1-dev libssl-dev libsqlite3-dev libsodium-dev libcli11-dev doctest-dev
           libc-ares-dev libtomlplusplus-dev zlib1g-dev openssl python3)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(swaks curl)
+  packages+=(swaks curl fetchmail getmail6)
 fi
 
 missing=()

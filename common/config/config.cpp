@@ -122,6 +122,8 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("auth", "failure_delay_ms", cfg.auth.failure_delay_ms, 0, 60'000);
     r.integer("auth", "max_failures", cfg.auth.max_failures, 1, 1000);
 
+    r.integer("pop3", "idle_timeout_s", cfg.pop3.idle_timeout_s, 600, 86'400);
+
     r.integer("supervisor", "restart_delay_ms", cfg.supervisor.restart_delay_ms, 10, 3'600'000);
     r.integer("supervisor", "restart_delay_max_ms", cfg.supervisor.restart_delay_max_ms, 10, 3'600'000);
     r.integer("supervisor", "stop_timeout_ms", cfg.supervisor.stop_timeout_ms, 100, 600'000);

@@ -52,8 +52,12 @@ struct AuthConfig {
     // Plaintext passwords are accepted only under TLS, except from 127.0.0.0/8 and ::1
     // when this is on (a webmail on the same machine, local tests).
     bool allow_plaintext_on_loopback = false;
-    std::int64_t failure_delay_ms = 1000;  // the n-th failed login waits n times this
-    std::int64_t max_failures = 5;         // failed logins on one connection before disconnect
+    std::int64_t failure_delay_ms = 500;  // wait after a failed login; doubles per failure, up to 16x
+    std::int64_t max_failures = 3;        // failed logins on one connection before disconnect
+};
+
+struct Pop3Config {
+    std::int64_t idle_timeout_s = 600;  // RFC 1939 §3: at least 10 minutes
 };
 
 struct SupervisorConfig {
@@ -69,6 +73,7 @@ struct Config {
     ListenConfig listen;
     LimitsConfig limits;
     AuthConfig auth;
+    Pop3Config pop3;
     SupervisorConfig supervisor;
 };
 

@@ -1,0 +1,63 @@
+#include "pop3d/proto/message_normalizer.hpp"
+
+namespace mr::pop3d {
+
+void MessageNormalizer::emit(std::string& out, std::string_view bytes) {
+    out.append(bytes);
+    octets_ += bytes.size();
+    line_length_ += bytes.size();
+}
+
+void MessageNormalizer::end_line(std::string& out) {
+    out.append("\r\n");
+    octets_ += 2;
+    const bool empty = line_length_ == 0;
+    line_length_ = 0;
+    if (in_header_) {
+        if (!empty) return;
+        in_header_ = false;  // the blank line is part of what TOP sends
+        if (limited_ && *body_lines_left_ == 0) done_ = true;
+        return;
+    }
+    if (limited_ && --*body_lines_left_ == 0) done_ = true;
+}
+
+bool MessageNormalizer::feed(std::string_view chunk, std::string& out) {
+    while (!done_ && !chunk.empty()) {
+        if (pending_cr_) {
+            pending_cr_ = false;
+            if (chunk.front() == '\n') chunk.remove_prefix(1);  // CRLF; else bare CR
+            end_line(out);
+            continue;
+        }
+        const auto stop = chunk.find_first_of("\r\n");
+        emit(out, chunk.substr(0, stop));
+        if (stop == std::string_view::npos) break;
+        if (chunk[stop] == '\r') {
+            pending_cr_ = true;
+        } else {
+            end_line(out);  // bare LF
+        }
+        chunk.remove_prefix(stop + 1);
+    }
+    return done_;
+}
+
+void MessageNormalizer::finish(std::string& out) {
+    if (done_) return;
+    if (pending_cr_ || line_length_ > 0) {
+        pending_cr_ = false;
+        end_line(out);
+    }
+    done_ = true;
+}
+
+std::uint64_t wire_size(std::string_view message) {
+    MessageNormalizer n;
+    std::string scratch;
+    n.feed(message, scratch);
+    n.finish(scratch);
+    return n.octets();
+}
+
+}  // namespace mr::pop3d

@@ -1,0 +1,331 @@
+#include "pop3d/server/pop3_handler.hpp"
+
+#include <utility>
+
+#include "common/log/log.hpp"
+#include "common/net/thread_pool.hpp"
+#include "common/text/ascii.hpp"
+#include "common/text/dot_stuffing.hpp"
+#include "pop3d/proto/message_normalizer.hpp"
+#include "pop3d/server/maildrop.hpp"
+#include "pop3d/server/shared_state.hpp"
+#include "storage/directory.hpp"
+#include "storage/maildir.hpp"
+
+namespace mr::pop3d::server {
+
+namespace {
+
+// An address with this many recent failures gets one try per connection.
+constexpr unsigned kFailuresBeforeOneTry = 10;
+
+// Loopback peers may log in without TLS when [auth] allow_plaintext_on_loopback says so:
+// the connection never leaves the host (RFC 2595 §2.3, rfc2595.txt:126, leaves clear-text
+// logins to configuration).
+bool is_loopback(const std::string& ip) { return ip.rfind("127.", 0) == 0 || ip == "::1"; }
+
+SessionOptions session_options(SharedState& server, net::Connection& conn, bool implicit_tls) {
+    SessionOptions o;
+    o.hostname = server.hostname;
+    o.tls_available = server.tls_available && !implicit_tls;
+    o.tls_active = implicit_tls;
+    o.insecure_auth_allowed = server.allow_plaintext_on_loopback && is_loopback(conn.peer_ip());
+    o.max_failures = server.max_failures;
+    o.failure_delay = server.failure_delay;
+    o.max_failure_delay = server.failure_delay * 16;
+    o.prior_failures = server.recent_failures(conn.peer_ip());
+    if (o.prior_failures >= kFailuresBeforeOneTry) o.max_failures = 1;
+    return o;
+}
+
+}  // namespace
+
+// One RETR/TOP in progress. `message` is touched only by pool jobs (one at a time), the
+// normaliser and stuffer only on the loop thread.
+struct Transfer {
+    std::filesystem::path user_dir;
+    std::string file;
+    MessageFile message;
+    MessageNormalizer normalizer;
+    text::DotStuffer stuffer;
+    std::uint32_t uid = 0;
+    bool mark_seen = false;
+    bool waiting_drain = false;
+};
+
+Pop3Handler::Pop3Handler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
+                         bool implicit_tls)
+    : shared_(std::move(shared)),
+      conn_(conn),
+      loop_(conn.loop()),
+      listener_(std::move(listener)),
+      session_(session_options(*shared_, conn, implicit_tls)) {}
+
+Pop3Handler::~Pop3Handler() {
+    flush_seen();
+    if (!locked_.empty()) shared_->unlock(locked_);
+}
+
+// The session ended without QUIT (hang-up, timeout, shutdown): store \Seen anyway, nothing
+// else. Fire and forget: the job owns copies of what it needs.
+void Pop3Handler::flush_seen() {
+    if (seen_.empty()) return;
+    net::run_off_loop(
+        loop_, [dir = user_dir_, uids = std::move(seen_)] { return update_maildrop(dir, uids, {}); },
+        [](Result<void> r) {
+            if (!r) log::warn("seen_failed", {{"error", r.error().message}});
+        });
+    seen_.clear();
+}
+
+void Pop3Handler::on_start(net::Connection& c) {
+    log::info("connect", {log::conn(c.id()), {"peer", c.peer()}, {"listener", listener_},
+                          {"tls", c.tls_version()}});
+    run(session_.start());
+}
+
+void Pop3Handler::on_line(net::Connection& /*c*/, std::string_view line, net::LineEnd /*end*/) {
+    run(session_.on_line(line));
+}
+
+void Pop3Handler::on_line_too_long(net::Connection& /*c*/) { run(session_.on_line_too_long()); }
+
+void Pop3Handler::on_tls_ready(net::Connection& c) {
+    log::info("tls", {log::conn(c.id()), {"version", c.tls_version()}, {"cipher", c.tls_cipher()}});
+    run(session_.on_tls_ready());
+}
+
+void Pop3Handler::on_timeout(net::Connection& c) {
+    log::info("timeout", {log::conn(c.id()), {"state", session_.state_name()}});
+    if (waiting_) {
+        c.close();
+        return;
+    }
+    run(session_.on_timeout());
+}
+
+void Pop3Handler::on_drain(net::Connection& /*c*/) {
+    if (transfer_ && transfer_->waiting_drain) {
+        transfer_->waiting_drain = false;
+        read_chunk();
+    }
+}
+
+void Pop3Handler::on_closed(net::Connection& c) {
+    closed_ = true;
+    log::info("disconnect", {log::conn(c.id()), {"state", session_.state_name()}, {"user", user_}});
+}
+
+void Pop3Handler::run(Actions actions) {
+    for (auto& a : actions) queue_.push_back(std::move(a));
+    pump();
+}
+
+void Pop3Handler::pump() {
+    while (!waiting_ && !closed_ && !queue_.empty()) {
+        Action a = std::move(queue_.front());
+        queue_.pop_front();
+        perform(a);
+    }
+}
+
+void Pop3Handler::begin_async() {
+    waiting_ = true;
+    conn_.pause_reading();
+}
+
+void Pop3Handler::end_async(Actions actions) {
+    waiting_ = false;
+    run(std::move(actions));
+    if (!waiting_ && !closed_) conn_.resume_reading();
+}
+
+bool Pop3Handler::perform(Action& action) {
+    return std::visit(
+        [this](auto& a) -> bool {
+            using T = std::decay_t<decltype(a)>;
+            if constexpr (std::is_same_v<T, Send>) {
+                conn_.write(a.bytes);
+            } else if constexpr (std::is_same_v<T, StartTls>) {
+                if (!conn_.start_tls()) {
+                    log::error("tls_failed", {log::conn(conn_.id())});
+                    closed_ = true;
+                    conn_.close();
+                }
+            } else if constexpr (std::is_same_v<T, VerifyPassword>) {
+                verify_password(a);
+                return false;
+            } else if constexpr (std::is_same_v<T, OpenMaildrop>) {
+                open_maildrop(a);
+                return !waiting_;
+            } else if constexpr (std::is_same_v<T, SendMessage>) {
+                send_message(a);
+                return false;
+            } else if constexpr (std::is_same_v<T, Expunge>) {
+                expunge(a);
+                return !waiting_;
+            } else if constexpr (std::is_same_v<T, Delay>) {
+                begin_async();
+                if (!timer_) timer_ = std::make_unique<net::Timer>(loop_);
+                timer_->start(a.duration, [this] { end_async({}); });
+                return false;
+            } else if constexpr (std::is_same_v<T, AuthFailed>) {
+                shared_->record_failure(conn_.peer_ip());
+                log::warn("auth_failed", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}});
+            } else if constexpr (std::is_same_v<T, LoggedIn>) {
+                user_ = std::move(a.user);
+                log::info("login", {log::conn(conn_.id()), {"user", user_}});
+            } else if constexpr (std::is_same_v<T, Close>) {
+                closed_ = true;
+                queue_.clear();
+                conn_.close_after_flush();
+            }
+            return true;
+        },
+        action);
+}
+
+void Pop3Handler::verify_password(VerifyPassword& v) {
+    begin_async();
+    auto db = shared_->data_dir / "directory.db";
+    // argon2id is slow on purpose: never on the loop (DESIGN.md).
+    net::run_off_loop(
+        loop_, conn_.alive(),
+        [db, user = std::move(v.user), password = std::move(v.password)]() mutable -> Result<bool> {
+            auto dir = storage::Directory::open(db);
+            if (!dir) {
+                text::secure_wipe(password);
+                return dir.error();
+            }
+            auto verdict = dir->verify_password(user, password);
+            text::secure_wipe(password);
+            // A malformed address is just a wrong login, not a store failure: same reply.
+            if (!verdict && verdict.error().kind != ErrorKind::Internal) return false;
+            return verdict;
+        },
+        [this](Result<bool> verdict) {
+            if (!verdict) log::error("directory_error", {log::conn(conn_.id()), {"error", verdict.error().message}});
+            end_async(session_.on_password_checked(verdict));
+        });
+    text::secure_wipe(v.password);
+}
+
+void Pop3Handler::open_maildrop(OpenMaildrop& o) {
+    const std::string user = text::to_lower(o.user);
+    if (!shared_->lock(user)) {
+        auto actions = session_.on_maildrop(Error::refused("in use"));
+        for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
+        return;
+    }
+    locked_ = user;
+    user_dir_ = storage::user_mail_dir(shared_->data_dir, user);
+    begin_async();
+    net::run_off_loop(
+        loop_, conn_.alive(), [dir = user_dir_] { return load_maildrop(dir); },
+        [this](LoadedMaildrop loaded) {
+            if (!loaded.drop) {
+                log::error("maildrop_error", {log::conn(conn_.id()), {"user", locked_},
+                                              {"error", loaded.drop.error().message}});
+                shared_->unlock(locked_);
+                locked_.clear();
+                end_async(session_.on_maildrop(Error::internal(loaded.drop.error().message)));
+                return;
+            }
+            files_ = std::move(loaded.files);
+            end_async(session_.on_maildrop(std::move(loaded.drop)));
+        });
+}
+
+void Pop3Handler::send_message(SendMessage& s) {
+    begin_async();
+    auto t = std::make_shared<Transfer>();
+    t->normalizer = MessageNormalizer(s.body_lines);
+    t->uid = s.uid;
+    t->mark_seen = s.mark_seen;
+    t->user_dir = user_dir_;
+    t->file = files_.at(s.number - 1);
+    transfer_ = t;
+    net::run_off_loop(
+        loop_, conn_.alive(),
+        [t]() -> Result<FileChunk> {
+            if (auto r = t->message.open(t->user_dir, t->file); !r) return r.error();
+            return t->message.read();
+        },
+        [this, ok_line = std::move(s.ok_line)](Result<FileChunk> chunk) {
+            if (!chunk) {
+                log::warn("message_unavailable", {log::conn(conn_.id()), {"uid", transfer_->uid},
+                                                  {"error", chunk.error().message}});
+                transfer_.reset();
+                end_async(session_.on_message_unavailable());
+                return;
+            }
+            conn_.write(ok_line);
+            write_chunk(std::move(chunk.value()));
+        });
+}
+
+void Pop3Handler::read_chunk() {
+    net::run_off_loop(
+        loop_, conn_.alive(), [t = transfer_] { return t->message.read(); },
+        [this](Result<FileChunk> chunk) {
+            if (!chunk) {
+                // The +OK is out: the only honest end is hanging up (RFC 1939 has no way to
+                // abort a multi-line response).
+                log::error("read_error", {log::conn(conn_.id()), {"error", chunk.error().message}});
+                closed_ = true;
+                conn_.close();
+                return;
+            }
+            write_chunk(std::move(chunk.value()));
+        });
+}
+
+void Pop3Handler::write_chunk(FileChunk chunk) {
+    Transfer& t = *transfer_;
+    std::string normalized;
+    std::string out;
+    bool done = t.normalizer.feed(chunk.bytes, normalized);
+    if (chunk.eof && !done) {
+        t.normalizer.finish(normalized);
+        done = true;
+    }
+    t.stuffer.feed(normalized, out);
+    if (!done) {
+        conn_.write(out);
+        if (conn_.writable()) {
+            read_chunk();
+        } else {
+            t.waiting_drain = true;  // on_drain() continues
+        }
+        return;
+    }
+    t.stuffer.finish(out);
+    conn_.write(out);
+    // Issue 5: a message retrieved by POP3 is \Seen for IMAP (stored at the end, see header).
+    if (t.mark_seen) seen_.push_back(t.uid);
+    transfer_.reset();
+    end_async(session_.on_message_sent());
+}
+
+void Pop3Handler::expunge(Expunge& e) {
+    if (e.uids.empty() && seen_.empty()) {
+        auto actions = session_.on_expunged({});
+        for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
+        return;
+    }
+    begin_async();
+    log::info("update", {log::conn(conn_.id()), {"user", user_}, {"expunge", e.uids.size()},
+                         {"seen", seen_.size()}});
+    net::run_off_loop(
+        loop_, conn_.alive(),
+        [dir = user_dir_, seen = std::move(seen_), uids = std::move(e.uids)] {
+            return update_maildrop(dir, seen, uids);
+        },
+        [this](Result<void> r) {
+            if (!r) log::error("expunge_failed", {log::conn(conn_.id()), {"error", r.error().message}});
+            end_async(session_.on_expunged(r));
+        });
+    seen_.clear();  // moved into the job, which stores them first
+}
+
+}  // namespace mr::pop3d::server

@@ -1,0 +1,80 @@
+// Pop3Handler: drives one pop3d::Session from one net::Connection and performs its actions.
+//
+// Invariants:
+// - Actions run in order from one queue. An asynchronous action (password check, maildrop
+//   load, message transfer, expunge, delay) pauses reading and the queue until its result
+//   is handed back to the session; so the session never sees a line while it waits, and
+//   pipelined commands (RFC 2449 PIPELINING) wait in the connection's buffer.
+// - Pool jobs get their inputs by value plus shared_ptrs to the store / file they use and
+//   are dropped on return if the connection has gone (Connection::alive()).
+// - A transfer reads one chunk per pool job and stops reading while the connection is not
+//   writable, continuing from on_drain(): a big message never sits whole in memory.
+// - The maildrop lock taken for OpenMaildrop is released when the handler dies.
+// - \Seen for retrieved messages is stored with the QUIT update, or by a last pool job
+//   when the session ends any other way; a crash may lose it (a flag, never mail).
+#pragma once
+
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/net/connection.hpp"
+#include "common/net/timer.hpp"
+#include "pop3d/proto/session.hpp"
+#include "pop3d/server/maildrop.hpp"
+
+namespace mr::pop3d::server {
+
+struct SharedState;
+struct Transfer;
+
+class Pop3Handler final : public net::ConnectionHandler {
+public:
+    Pop3Handler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
+                bool implicit_tls);
+    ~Pop3Handler() override;
+
+    void on_start(net::Connection& c) override;
+    void on_line(net::Connection& c, std::string_view line, net::LineEnd end) override;
+    void on_line_too_long(net::Connection& c) override;
+    void on_tls_ready(net::Connection& c) override;
+    void on_timeout(net::Connection& c) override;
+    void on_drain(net::Connection& c) override;
+    void on_closed(net::Connection& c) override;
+
+private:
+    void run(Actions actions);
+    void pump();
+    // False when the action started asynchronous work (the queue waits for it).
+    bool perform(Action& action);
+    void begin_async();
+    void end_async(Actions actions);
+
+    void verify_password(VerifyPassword& v);
+    void open_maildrop(OpenMaildrop& o);
+    void send_message(SendMessage& s);
+    void expunge(Expunge& e);
+    void read_chunk();
+    void flush_seen();
+    void write_chunk(FileChunk chunk);
+
+    std::shared_ptr<SharedState> shared_;
+    net::Connection& conn_;
+    net::Loop& loop_;  // outlives every handler; kept for the destructor's last job
+    std::string listener_;
+    Session session_;
+    std::deque<Action> queue_;
+    bool waiting_ = false;
+    bool closed_ = false;
+    std::string user_;  // logged-in (and locked) maildrop
+    std::string locked_;
+    std::filesystem::path user_dir_;
+    std::vector<std::string> files_;         // file of message n is files_[n - 1]
+    std::vector<std::uint32_t> seen_;        // retrieved, \Seen not yet stored
+    std::shared_ptr<Transfer> transfer_;
+    std::unique_ptr<net::Timer> timer_;
+};
+
+}  // namespace mr::pop3d::server

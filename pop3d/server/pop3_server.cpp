@@ -1,0 +1,83 @@
+#include "pop3d/server/pop3_server.hpp"
+
+#include "common/log/log.hpp"
+#include "common/net/address.hpp"
+#include "pop3d/server/pop3_handler.hpp"
+
+namespace mr::pop3d::server {
+
+namespace {
+
+// Long enough for a SASL response (text::kMaxSaslResponse as base64); the 255-octet
+// command limit is enforced by the session, which knows when a SASL exchange runs.
+constexpr std::size_t kMaxWireLine = 2048;
+
+}  // namespace
+
+Pop3Server::Pop3Server(net::Loop& loop, const config::Config& cfg, std::shared_ptr<net::TlsContext> tls)
+    : loop_(loop), cfg_(cfg), tls_(std::move(tls)), shared_(std::make_shared<SharedState>()) {
+    shared_->data_dir = cfg.server.data_dir;
+    shared_->hostname = cfg.server.hostname;
+    shared_->tls_available = tls_ != nullptr;
+    shared_->allow_plaintext_on_loopback = cfg.auth.allow_plaintext_on_loopback;
+    shared_->max_failures = static_cast<unsigned>(cfg.auth.max_failures);
+    shared_->failure_delay = std::chrono::milliseconds(cfg.auth.failure_delay_ms);
+    idle_timeout_ = std::chrono::seconds(cfg.pop3.idle_timeout_s);
+}
+
+Pop3Server::~Pop3Server() = default;
+
+net::ListenerOptions Pop3Server::listener_options(const std::string& name) const {
+    net::ListenerOptions o;
+    o.name = name;
+    o.max_connections = static_cast<std::size_t>(cfg_.limits.max_connections);
+    o.max_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
+    o.busy_line = "-ERR [SYS/TEMP] Too many connections, try again later\r\n";
+    o.connection.max_line = kMaxWireLine;
+    o.connection.idle_timeout = idle_timeout_;
+    o.connection.tls = tls_;
+    o.connection.implicit_tls = name == "pop3s";
+    return o;
+}
+
+Result<void> Pop3Server::add_listener(const std::string& name, int fd, const std::string& endpoint) {
+    const bool implicit = name == "pop3s";
+    if (implicit && !tls_) return Error::internal("pop3s needs a TLS certificate ([tls] cert/key)");
+    auto listener = std::make_unique<net::Listener>(
+        loop_, listener_options(name), [shared = shared_, name, implicit](net::Connection& c) {
+            return std::make_unique<Pop3Handler>(shared, c, name, implicit);
+        });
+    auto r = fd >= 0 ? listener->adopt(fd) : listener->listen(endpoint);
+    if (!r) return r.error();
+    listeners_.push_back(std::move(listener));
+    return {};
+}
+
+Result<void> Pop3Server::start() {
+    const auto inherited = net::inherited_listen_fds();
+    if (!inherited.empty()) {
+        for (const auto& [name, fd] : inherited) {
+            if (name != "pop3" && name != "pop3s") {
+                log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
+                continue;
+            }
+            if (auto r = add_listener(name, fd, ""); !r) return r;
+        }
+    } else {
+        for (const auto& ep : cfg_.listen.pop3) {
+            if (auto r = add_listener("pop3", -1, ep); !r) return r;
+        }
+        for (const auto& ep : cfg_.listen.pop3s) {
+            if (auto r = add_listener("pop3s", -1, ep); !r) return r;
+        }
+    }
+    if (listeners_.empty()) return Error::internal("no pop3 or pop3s listener configured");
+    return {};
+}
+
+void Pop3Server::stop() {
+    listeners_.clear();
+    loop_.close_residents();
+}
+
+}  // namespace mr::pop3d::server
