@@ -171,10 +171,12 @@ TEST_CASE("auth settings") {
     REQUIRE(cfg.ok());
     CHECK(cfg->auth.allow_plaintext_on_loopback);
     CHECK(cfg->auth.max_failures == 3);
-    CHECK(cfg->auth.failure_delay_ms == 1000);
+    CHECK(cfg->auth.failure_delay_ms == 500);
     auto bad = parse_config(kMinimal + "[auth]\nallow_plaintext_on_loopback = \"yes\"\n", "m.toml", "/x");
     REQUIRE_FALSE(bad.ok());
     CHECK(bad.error().message.find("true or false") != std::string::npos);
     auto defaults = parse_config(kMinimal, "m.toml", "/x");
     CHECK_FALSE(defaults->auth.allow_plaintext_on_loopback);
+    CHECK(defaults->pop3.idle_timeout_s == 600);
+    CHECK_FALSE(parse_config(kMinimal + "[pop3]\nidle_timeout_s = 60\n", "m.toml", "/x").ok());  // below RFC 1939
 }
