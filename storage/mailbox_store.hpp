@@ -138,6 +138,9 @@ public:
     // returns the expunged UIDs, ascending.
     Result<std::vector<std::uint32_t>> expunge(std::string_view mailbox,
                                                std::optional<std::span<const std::uint32_t>> uids = std::nullopt);
+    // Removes exactly these messages, \Deleted or not, in one transaction (POP3 QUIT,
+    // which must not touch IMAP's own \Deleted marks); returns the removed UIDs.
+    Result<std::vector<std::uint32_t>> remove(std::string_view mailbox, std::span<const std::uint32_t> uids);
 
     Result<std::vector<MessageRecord>> messages(std::string_view mailbox);
     Result<std::vector<MessageRecord>> messages(std::string_view mailbox, std::span<const std::uint32_t> uids);
@@ -149,6 +152,9 @@ public:
 
 private:
     MailboxStore(Maildir maildir, sqlite::Db db) : maildir_(std::move(maildir)), db_(std::move(db)) {}
+    Result<std::vector<std::uint32_t>> remove_messages(std::string_view mailbox,
+                                                       std::optional<std::span<const std::uint32_t>> uids,
+                                                       bool only_deleted);
     Result<UidMap> transfer(std::string_view from, std::span<const std::uint32_t> uids,
                             std::string_view to, bool remove_source);
     Maildir maildir_;

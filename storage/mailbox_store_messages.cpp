@@ -281,6 +281,16 @@ Result<UidMap> MailboxStore::transfer(std::string_view from, std::span<const std
 
 Result<std::vector<std::uint32_t>> MailboxStore::expunge(std::string_view name,
                                                          std::optional<std::span<const std::uint32_t>> uids) {
+    return remove_messages(name, uids, true);
+}
+
+Result<std::vector<std::uint32_t>> MailboxStore::remove(std::string_view name,
+                                                        std::span<const std::uint32_t> uids) {
+    return remove_messages(name, uids, false);
+}
+
+Result<std::vector<std::uint32_t>> MailboxStore::remove_messages(
+    std::string_view name, std::optional<std::span<const std::uint32_t>> uids, bool only_deleted) {
     auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
     if (!tx) return tx.error();
     auto box = mailbox(name);
@@ -291,7 +301,7 @@ Result<std::vector<std::uint32_t>> MailboxStore::expunge(std::string_view name,
     std::vector<fs::path> files;
     std::optional<std::uint64_t> modseq;
     for (const auto& m : *candidates) {
-        if (!(m.flags & kDeleted)) continue;
+        if (only_deleted && !(m.flags & kDeleted)) continue;
         if (!modseq) {
             auto next = index::next_modseq(db_);
             if (!next) return next.error();

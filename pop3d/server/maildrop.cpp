@@ -115,8 +115,7 @@ Result<void> update_maildrop(const std::filesystem::path& user_dir, std::span<co
         }
     }
     if (expunge.empty()) return {};
-    if (auto r = store->set_flags(kInbox, expunge, storage::FlagOp::Add, storage::kDeleted); !r) return r.error();
-    if (auto r = store->expunge(kInbox, expunge); !r) return r.error();
+    if (auto r = store->remove(kInbox, expunge); !r) return r.error();
     return {};
 }
 

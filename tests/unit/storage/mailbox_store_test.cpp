@@ -240,3 +240,23 @@ TEST_CASE("mailbox store: renaming INBOX moves its messages and leaves it empty"
     CHECK(store.mailbox("INBOX/child").ok());  // children stay
     CHECK(store.append("INBOX", "three")->uid == 3);
 }
+
+TEST_CASE("mailbox store: remove takes exactly the given messages, \\Deleted or not") {
+    TempDir dir;
+    auto store = open_store(dir);
+    for (int i = 0; i < 4; ++i) REQUIRE(store.append("INBOX", "m" + std::to_string(i)).ok());
+    const std::vector<std::uint32_t> marked = {4};
+    REQUIRE(store.set_flags("INBOX", marked, FlagOp::Add, kDeleted).ok());
+    const auto before = store.status("INBOX")->highestmodseq;
+    const std::vector<std::uint32_t> pop_deleted = {1, 2, 9};  // 9 does not exist
+    CHECK(*store.remove("INBOX", pop_deleted) == std::vector<std::uint32_t>{1, 2});
+    auto rest = store.messages("INBOX");
+    REQUIRE(rest.ok());
+    REQUIRE(rest->size() == 2);
+    CHECK((*rest)[0].uid == 3);
+    CHECK((*rest)[1].uid == 4);  // IMAP's \Deleted mark is left for IMAP to expunge
+    auto changes = store.changes_since("INBOX", before);
+    REQUIRE(changes.ok());
+    CHECK(changes->expunged == std::vector<std::uint32_t>{1, 2});
+    CHECK(changes->highestmodseq == before + 1);  // one transaction, one modseq
+}
