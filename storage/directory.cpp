@@ -12,6 +12,14 @@ namespace mr::storage {
 
 namespace {
 
+// A domain as the directory stores it (validated and lower-cased the same way as the
+// domain part of an address), or nullopt when it is not a domain.
+std::optional<std::string> normalised_domain(std::string_view domain) {
+    auto split = split_address("x@" + std::string(domain));
+    if (!split) return std::nullopt;
+    return split->domain;
+}
+
 // Schema version 1. Every key is lower-case (split_address did it).
 constexpr std::string_view kSchemaV1 = R"sql(
 CREATE TABLE domains (
@@ -107,31 +115,31 @@ Result<bool> Directory::exists(std::string_view sql, std::string_view key) {
 }
 
 Result<void> Directory::add_domain(std::string_view domain) {
-    auto split = split_address("x@" + std::string(domain));
-    if (!split) return Error::syntax("bad domain: " + std::string(domain));
+    auto name = normalised_domain(domain);
+    if (!name) return Error::syntax("bad domain: " + std::string(domain));
     auto stmt = db_.prepare("INSERT INTO domains(name) VALUES (?)");
     if (!stmt) return stmt.error();
-    stmt->bind(1, split->domain);
+    stmt->bind(1, *name);
     if (auto r = stmt->run(); !r) {
-        if (stmt->constraint_failed()) return Error::refused("domain exists: " + split->domain);
+        if (stmt->constraint_failed()) return Error::refused("domain exists: " + *name);
         return r;
     }
     return {};
 }
 
 Result<void> Directory::remove_domain(std::string_view domain) {
-    auto split = split_address("x@" + std::string(domain));
-    if (!split) return Error::syntax("bad domain: " + std::string(domain));
+    auto name = normalised_domain(domain);
+    if (!name) return Error::syntax("bad domain: " + std::string(domain));
     auto stmt = db_.prepare("DELETE FROM domains WHERE name = ?");
     if (!stmt) return stmt.error();
-    stmt->bind(1, split->domain);
+    stmt->bind(1, *name);
     if (auto r = stmt->run(); !r) {
         if (stmt->constraint_failed()) {
-            return Error::refused("domain still has users or aliases: " + split->domain);
+            return Error::refused("domain still has users or aliases: " + *name);
         }
         return r;
     }
-    if (db_.changes() == 0) return Error::refused("no such domain: " + split->domain);
+    if (db_.changes() == 0) return Error::refused("no such domain: " + *name);
     return {};
 }
 
@@ -148,9 +156,9 @@ Result<std::vector<std::string>> Directory::list_domains() {
 }
 
 Result<bool> Directory::has_domain(std::string_view domain) {
-    auto split = split_address("x@" + std::string(domain));
-    if (!split) return false;
-    return exists("SELECT 1 FROM domains WHERE name = ?", split->domain);
+    auto name = normalised_domain(domain);
+    if (!name) return false;
+    return exists("SELECT 1 FROM domains WHERE name = ?", *name);
 }
 
 Result<void> Directory::add_user(std::string_view address, std::string_view password,

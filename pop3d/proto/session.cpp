@@ -11,15 +11,15 @@ namespace mr::pop3d {
 
 namespace {
 
-std::string line(std::string_view text) {
+constexpr std::string_view kBadCredentials = "[AUTH] Invalid user name or password";
+
+}  // namespace
+
+std::string Session::line(std::string_view text) {
     std::string out(text);
     out += "\r\n";
     return out;
 }
-
-constexpr std::string_view kBadCredentials = "[AUTH] Invalid user name or password";
-
-}  // namespace
 
 Actions Session::ok(std::string_view text) {
     errors_ = 0;

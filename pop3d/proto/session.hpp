@@ -146,6 +146,8 @@ private:
     // Transaction helpers (session_transaction.cpp).
     Result<std::size_t> message_number(const Transaction& t, std::string_view arg) const;
     static std::string uid_string(const Maildrop& d, std::uint32_t uid);
+    // `text` + CRLF: one protocol line.
+    static std::string line(std::string_view text);
 
     SessionOptions options_;
     std::variant<Authorization, Transaction, UpdateState> state_{Authorization{}};

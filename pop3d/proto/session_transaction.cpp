@@ -7,16 +7,6 @@
 
 namespace mr::pop3d {
 
-namespace {
-
-std::string line(std::string_view text) {
-    std::string out(text);
-    out += "\r\n";
-    return out;
-}
-
-}  // namespace
-
 Result<std::size_t> Session::message_number(const Transaction& t, std::string_view arg) const {
     const auto n = parse_number(arg);
     if (!n) return Error::syntax("Invalid message number");
