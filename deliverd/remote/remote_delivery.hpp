@@ -1,0 +1,76 @@
+// RemoteDelivery: hands queued messages for other domains to the next server (the
+// recipient domain's MX hosts, or the configured smarthost) and reports, per
+// recipient, what that server said. The queue runner (deliverd/) owns retries,
+// expiry and notifications; this module only makes one attempt per call.
+//
+// Invariants:
+// - deliver() never blocks the loop: DNS (c-ares), connects, TLS and the SMTP dialogue
+//   are all asynchronous; the message file is streamed, never read whole.
+// - `done` is called exactly once per deliver() call, on the loop thread, with one
+//   outcome for every recipient passed in (same order), also on shutdown (TempFail).
+// - Delivered means the remote server answered 250 to the end of DATA for a
+//   transaction in which that recipient's RCPT was accepted; anything uncertain
+//   (connection lost after the final dot) is TempFail, never Delivered.
+// - Concurrency limits (total and per destination domain) are enforced here: a slow
+//   or dead destination only queues its own calls.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/config/config.hpp"
+#include "common/net/loop.hpp"
+
+namespace mr::deliverd {
+
+struct RemoteRecipient {
+    std::string address;
+    std::string dsn_notify;  // RFC 3461 NOTIFY as received, or empty
+    std::string orcpt;       // RFC 3461 ORCPT as received, or empty
+};
+
+// One attempt for recipients that share a domain.
+struct RemoteMessage {
+    std::string queue_id;
+    std::string sender;  // empty: null reverse-path
+    std::string domain;  // the recipients' domain (lower-case)
+    std::vector<RemoteRecipient> recipients;
+    std::filesystem::path file;  // the queued message (CRLF lines)
+    std::int64_t size = 0;
+    bool has_8bit = false;       // body or headers contain octets >= 0x80
+    bool needs_smtputf8 = false; // sender/recipient/header addresses are non-ASCII
+    std::string dsn_ret;         // "FULL"/"HDRS" or empty
+    std::string dsn_envid;
+};
+
+enum class RemoteOutcome { Delivered, TempFail, PermFail };
+
+struct RecipientResult {
+    std::string address;
+    RemoteOutcome outcome = RemoteOutcome::TempFail;
+    std::string remote_host;  // "mx.example.org[192.0.2.1]", empty when no server was reached
+    std::string reply;        // what happened, for logs and DSNs: the server's reply
+                              // ("550 5.1.1 <x@y>: no such user") or our reason
+                              // ("no MX or address for example.org", "connection refused")
+    bool remote_dsn = false;  // the server accepted DSN parameters (it sends any success DSN)
+};
+
+class RemoteDelivery {
+public:
+    using Done = std::function<void(std::vector<RecipientResult>)>;
+
+    // Reads cfg.delivery (dns_servers, remote_port, smarthost..., limits) and
+    // cfg.server.hostname (our EHLO name); tls client context is created inside.
+    static std::unique_ptr<RemoteDelivery> create(net::Loop& loop, const config::Config& cfg);
+    virtual ~RemoteDelivery() = default;
+
+    virtual void deliver(RemoteMessage message, Done done) = 0;
+    // Fails every pending and running attempt with TempFail and closes connections.
+    virtual void shutdown() = 0;
+};
+
+}  // namespace mr::deliverd
