@@ -1,0 +1,85 @@
+// SEARCH keys that look at a message's content (RFC 3501 §6.4.4, rfc3501.txt:2776):
+// HEADER, FROM, TO, CC, BCC, SUBJECT, BODY, TEXT, SENTBEFORE/ON/SINCE, LARGER,
+// SMALLER. Flag, UID, sequence and arrival-date keys belong to the session's
+// evaluator, which calls these for one message at a time.
+//
+// Invariants:
+//  - Strings match as case-insensitive substrings (case_fold.hpp) of text decoded
+//    the way a reader sees it: header values unfolded and RFC 2047-decoded to UTF-8
+//    (rfc2047.txt:180); bodies with their Content-Transfer-Encoding undone and their
+//    charset converted to UTF-8. Text that cannot be converted (unknown charset,
+//    invalid bytes) is matched as its raw bytes rather than skipped.
+//  - FROM/TO/CC/BCC/SUBJECT match the decoded header field of that name (display
+//    names and addresses alike), every occurrence of the field; HEADER does the same
+//    for any field. The empty string matches when the field is present
+//    (rfc3501.txt:2840), and only then.
+//  - BODY looks at the decoded bodies of text/* leaf parts, at any depth, also
+//    inside message/rfc822 parts; attachments of other types are not text, and no
+//    header block is body (not even an encapsulated message's), as in Dovecot.
+//  - TEXT is BODY plus every header block of the message: the top-level header, each
+//    part's MIME header and each encapsulated message's header, as "Name: value"
+//    lines with values decoded like HEADER's (Dovecot answers the same).
+//  - Dates and sizes come from the cached structure only (no message bytes):
+//    LARGER/SMALLER compare the wire size (RFC822.SIZE, wire_form.hpp).
+//  - A MessageMatcher decodes lazily and keeps what it decoded, so several keys on
+//    one message (an OR of FROM and SUBJECT, BODY and TEXT) decode it once. It holds
+//    views of the message and structure: both must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/mime/message_structure.hpp"
+#include "imapd/render/case_fold.hpp"
+#include "imapd/render/sent_date.hpp"
+
+namespace mr::imapd {
+
+class MessageMatcher {
+public:
+    MessageMatcher(std::string_view message, const mime::MessageStructure& structure)
+        : message_(message), structure_(structure) {}
+
+    // HEADER <field-name> <string> (rfc3501.txt:2836).
+    bool header(std::string_view field_name, const SearchString& needle);
+    bool from(const SearchString& needle) { return header("from", needle); }
+    bool to(const SearchString& needle) { return header("to", needle); }
+    bool cc(const SearchString& needle) { return header("cc", needle); }
+    bool bcc(const SearchString& needle) { return header("bcc", needle); }
+    bool subject(const SearchString& needle) { return header("subject", needle); }
+    // BODY <string> (rfc3501.txt:2815) and TEXT <string> (rfc3501.txt:2923).
+    bool body(const SearchString& needle);
+    bool text(const SearchString& needle);
+
+private:
+    struct DecodedField {
+        std::string name;    // as written
+        std::string folded;  // unfolded, RFC 2047-decoded, case-folded value
+    };
+    const std::vector<DecodedField>& fields();
+    void decode_parts();
+    void collect(const mime::Part& part);
+
+    std::string_view message_;
+    const mime::MessageStructure& structure_;
+    std::optional<std::vector<DecodedField>> fields_;  // top-level header, for HEADER & co
+    bool parts_decoded_ = false;
+    std::vector<std::string> bodies_;   // folded decoded text/* bodies
+    std::vector<std::string> headers_;  // folded "Name: value\n" text of every header block
+};
+
+// SENTBEFORE / SENTON / SENTSINCE (rfc3501.txt:2884): nullopt when the message has no
+// usable Date: (the caller decides; Dovecot then uses the internal date).
+std::optional<bool> sent_before(const mime::MessageStructure& structure, CivilDate date);
+std::optional<bool> sent_on(const mime::MessageStructure& structure, CivilDate date);
+std::optional<bool> sent_since(const mime::MessageStructure& structure, CivilDate date);
+
+// LARGER <n> / SMALLER <n> (rfc3501.txt:2847, :2900): strictly larger / smaller.
+bool larger(const mime::MessageStructure& structure, std::uint64_t n);
+bool smaller(const mime::MessageStructure& structure, std::uint64_t n);
+
+}  // namespace mr::imapd

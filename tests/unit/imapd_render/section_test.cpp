@@ -1,0 +1,248 @@
+// BODY[section]<partial> for every section kind. Expected bytes are cut out of the
+// .eml files by searching literal markers and applying the RFC 3501 rules
+// (rfc3501.txt:3046-3130), independently of the renderer.
+#include <doctest/doctest.h>
+
+#include "common/mime/message_parser.hpp"
+#include "imapd/render/section.hpp"
+#include "imapd/render/wire_form.hpp"
+#include "tests/unit/imapd_render/corpus.hpp"
+
+using namespace mr::imapd;
+
+namespace {
+
+using Kind = Section::Kind;
+
+Section sec(std::vector<std::uint32_t> part, Kind kind = Kind::Full,
+            std::vector<std::string> fields = {}) {
+    Section s;
+    s.part = std::move(part);
+    s.kind = kind;
+    s.fields = std::move(fields);
+    return s;
+}
+
+std::string fetch(const test::StoredMessage& m, const Section& s,
+                  std::optional<Partial> partial = std::nullopt) {
+    return fetch_section(m.bytes, m.structure, s, partial);
+}
+
+// Bytes from the first occurrence of `from` up to (not including) `to` after it.
+std::string between(const std::string& msg, const std::string& from, const std::string& to) {
+    const std::size_t b = msg.find(from);
+    REQUIRE(b != std::string::npos);
+    const std::size_t e = msg.find(to, b);
+    REQUIRE(e != std::string::npos);
+    return msg.substr(b, e - b);
+}
+
+}  // namespace
+
+TEST_CASE("whole message, HEADER and TEXT") {
+    const auto m = test::load("rfc822_nested.eml");
+    const std::size_t blank = m.bytes.find("\r\n\r\n") + 4;
+    CHECK(fetch(m, sec({})) == m.bytes);
+    CHECK(fetch(m, sec({}, Kind::Header)) == m.bytes.substr(0, blank));  // blank line included
+    CHECK(fetch(m, sec({}, Kind::Text)) == m.bytes.substr(blank));
+}
+
+TEST_CASE("part numbers, MIME headers and parts inside message/rfc822") {
+    const auto m = test::load("rfc822_nested.eml");
+    CHECK(fetch(m, sec({1})) == "Forwarded below.");
+    CHECK(fetch(m, sec({1}, Kind::Mime)) == "Content-Type: text/plain\r\n\r\n");
+    const std::string inner = between(m.bytes, "From: Grace", "\r\n--fwd--");
+    CHECK(fetch(m, sec({2})) == inner);
+    CHECK(fetch(m, sec({2}, Kind::Mime)) ==
+          "Content-Type: message/rfc822\r\nContent-Description: Lunch\r\n\r\n");
+    const std::size_t inner_blank = inner.find("\r\n\r\n") + 4;
+    CHECK(fetch(m, sec({2}, Kind::Header)) == inner.substr(0, inner_blank));
+    CHECK(fetch(m, sec({2}, Kind::Text)) == inner.substr(inner_blank));
+    CHECK(fetch(m, sec({2, 1})) == "Noon?");
+    CHECK(fetch(m, sec({2, 2})) == "<b>Noon?</b>");
+    CHECK(fetch(m, sec({2, 1}, Kind::Mime)) == "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
+    CHECK(fetch(m, sec({2}, Kind::HeaderFields, {"SUBJECT", "from"})) ==
+          "From: Grace <grace@example.net>\r\nSubject: Lunch\r\n\r\n");  // stored order
+}
+
+TEST_CASE("sections that name nothing are empty") {
+    const auto m = test::load("rfc822_nested.eml");
+    CHECK(fetch(m, sec({3})).empty());              // beyond the structure
+    CHECK(fetch(m, sec({0})).empty());
+    CHECK(fetch(m, sec({2, 3})).empty());
+    CHECK(fetch(m, sec({1, 1})).empty());           // a text part has no sub-parts
+    CHECK(fetch(m, sec({1}, Kind::Header)).empty());  // HEADER only on message/rfc822
+    CHECK(fetch(m, sec({1}, Kind::Text)).empty());
+    CHECK(fetch(m, sec({}, Kind::Mime)).empty());   // MIME needs a part number
+    CHECK(locate_section(m.structure, sec({9, 9})).kind == SectionRange::Kind::Empty);
+}
+
+TEST_CASE("non-multipart message: part 1 is the body, its MIME header the message header") {
+    const auto m = test::load("single_part.eml");
+    const std::size_t blank = m.bytes.find("\r\n\r\n") + 4;
+    CHECK(fetch(m, sec({1})) == m.bytes.substr(blank));
+    CHECK(fetch(m, sec({1}, Kind::Mime)) == m.bytes.substr(0, blank));
+    CHECK(fetch(m, sec({2})).empty());
+    CHECK(fetch(m, sec({1, 1})).empty());
+}
+
+TEST_CASE("nested multipart part numbers") {
+    const auto m = test::load("nested_alternative.eml");
+    CHECK(fetch(m, sec({1, 1})) == "Caf=E9 au lait");
+    CHECK(fetch(m, sec({1, 2})) == "<p>Caf&eacute;</p>");
+    CHECK(fetch(m, sec({2})) == "iVBORw0KGgo=");
+    CHECK(fetch(m, sec({1})) == between(m.bytes, "--inner\r\n", "\r\n\r\n--outer\r\nContent-Type: image") +
+                                    "\r\n");
+    CHECK(fetch(m, sec({2}, Kind::Mime)) ==
+          "Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
+          "Content-Disposition: inline\r\n\r\n");
+}
+
+TEST_CASE("HEADER.FIELDS and HEADER.FIELDS.NOT") {
+    const auto m = test::load("single_part.eml");
+    CHECK(fetch(m, sec({}, Kind::HeaderFields, {"subject", "MESSAGE-ID", "X-Absent"})) ==
+          "Subject: Quarterly report\r\nMessage-ID: <msg1@example.com>\r\n\r\n");
+    CHECK(fetch(m, sec({}, Kind::HeaderFields, {"X-Absent"})) == "\r\n");  // blank line only
+    CHECK(fetch(m, sec({}, Kind::HeaderFieldsNot,
+                       {"Date", "From", "To", "Cc", "Message-ID", "In-Reply-To", "MIME-Version"})) ==
+          "Subject: Quarterly report\r\nContent-Type: text/plain; charset=utf-8\r\n"
+          "Content-Transfer-Encoding: 7bit\r\n\r\n");
+    // A folded field comes whole, continuation line included.
+    const auto bad = test::load("malformed.eml");
+    CHECK(fetch(bad, sec({}, Kind::HeaderFields, {"Subject"})) ==
+          "Subject: Malformed\r\n but folded\r\n\r\n");
+    // Lines without a colon are not fields: HEADER.FIELDS.NOT does not return them.
+    CHECK(fetch(bad, sec({}, Kind::HeaderFieldsNot, {"From", "To", "Subject", "Date"})) ==
+          "Content-Type: multipart/mixed; boundary=unterminated\r\n\r\n");
+}
+
+TEST_CASE("header-only message: no blank line in header fetches, empty TEXT") {
+    const auto m = test::load("header_only.eml");
+    CHECK(fetch(m, sec({}, Kind::Header)) == m.bytes);
+    CHECK(fetch(m, sec({}, Kind::Text)).empty());
+    CHECK(fetch(m, sec({}, Kind::HeaderFields, {"Subject"})) == "Subject: No body\r\n");
+    const auto e = test::load("empty_body.eml");
+    CHECK(fetch(e, sec({}, Kind::Header)) == e.bytes);
+    CHECK(fetch(e, sec({}, Kind::Text)).empty());
+    CHECK(fetch(e, sec({1})).empty());
+}
+
+TEST_CASE("<partial>: origin and length in octets, after subsetting") {
+    const auto m = test::load("rfc822_nested.eml");
+    CHECK(fetch(m, sec({}), Partial{0, 4}) == "From");
+    CHECK(fetch(m, sec({1}), Partial{10, 100}) == "below.");  // truncated at the end
+    CHECK(fetch(m, sec({1}), Partial{16, 5}).empty());        // exactly at the end
+    CHECK(fetch(m, sec({1}), Partial{100, 5}).empty());       // beyond the end
+    CHECK(fetch(m, sec({1}), Partial{0, 0}).empty());
+    CHECK(fetch(m, sec({2}, Kind::HeaderFields, {"Subject"}), Partial{9, 5}) == "Lunch");
+    CHECK(apply_partial(10, std::nullopt).length == 10);
+    CHECK(apply_partial(10, Partial{4, 100}).skip == 4);
+    CHECK(apply_partial(10, Partial{4, 100}).length == 6);
+}
+
+TEST_CASE("bare LF message: every section in wire form") {
+    const auto m = test::load("bare_lf.eml");
+    std::string wire;
+    for (char c : m.bytes) {
+        if (c == '\n') wire += '\r';
+        wire += c;
+    }
+    CHECK(fetch(m, sec({})) == wire);
+    CHECK(fetch(m, sec({})).size() == wire_size(m.structure));
+    CHECK(fetch(m, sec({1})) == "line one\r\nline two");
+    CHECK(fetch(m, sec({1}, Kind::Mime)) == "Content-Type: text/plain\r\n\r\n");
+    CHECK(fetch(m, sec({}, Kind::Header)) == wire.substr(0, wire.find("\r\n\r\n") + 4));
+    CHECK(fetch(m, sec({}, Kind::HeaderFields, {"subject"})) == "Subject: Bare LF\r\n\r\n");
+    CHECK(fetch(m, sec({1}), Partial{8, 4}) == "\r\nli");  // offsets count the added CR
+    CHECK(fetch(m, sec({1}), Partial{9, 3}) == "\nli");
+    const SectionRange r = locate_section(m.structure, sec({1}));
+    CHECK(r.kind == SectionRange::Kind::FileRange);
+    CHECK(r.bare_lf == 1);
+    CHECK(r.wire_size() == 18);
+}
+
+TEST_CASE("locate_section gives file ranges a server can stream") {
+    const auto m = test::load("mixed_attachment.eml");
+    const SectionRange r = locate_section(m.structure, sec({2}));
+    REQUIRE(r.kind == SectionRange::Kind::FileRange);
+    CHECK(m.bytes.substr(r.begin, r.end - r.begin) == "JVBERi0xLjQKJeLjz9MK");
+    CHECK(r.bare_lf == 0);
+    CHECK(locate_section(m.structure, sec({}, Kind::HeaderFields, {"To"})).kind ==
+          SectionRange::Kind::HeaderSubset);
+}
+
+TEST_CASE("section names for the FETCH response") {
+    auto name = [](Section s, std::optional<Partial> p = std::nullopt) {
+        BodySection bs;
+        bs.section = std::move(s);
+        bs.partial = p;
+        bs.peek = true;  // BODY.PEEK answers as BODY (rfc3501.txt:4095)
+        std::string out;
+        append_section_name(out, bs);
+        return out;
+    };
+    CHECK(name(sec({})) == "BODY[]");
+    CHECK(name(sec({}), Partial{0, 2048}) == "BODY[]<0>");  // rfc3501.txt:3148
+    CHECK(name(sec({1, 2})) == "BODY[1.2]");
+    CHECK(name(sec({}, Kind::Header)) == "BODY[HEADER]");
+    CHECK(name(sec({3}, Kind::Text)) == "BODY[3.TEXT]");
+    CHECK(name(sec({4, 1}, Kind::Mime)) == "BODY[4.1.MIME]");
+    CHECK(name(sec({}, Kind::HeaderFields, {"From", "x-priority"})) ==
+          "BODY[HEADER.FIELDS (FROM X-PRIORITY)]");
+    CHECK(name(sec({2}, Kind::HeaderFieldsNot, {"Subject"}), Partial{10, 5}) ==
+          "BODY[2.HEADER.FIELDS.NOT (SUBJECT)]<10>");
+}
+
+TEST_CASE("top-level message/rfc822: part 1 is the encapsulated message") {
+    test::StoredMessage m;
+    m.bytes =
+        "Subject: outer\r\nContent-Type: message/rfc822\r\n\r\n"
+        "Subject: inner\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n"
+        "--x\r\n\r\nfirst\r\n--x\r\n\r\nsecond\r\n--x--\r\n";
+    m.structure = mr::mime::parse_message(m.bytes);
+    const std::string inner = m.bytes.substr(m.bytes.find("Subject: inner"));
+    CHECK(fetch(m, sec({1})) == inner);
+    CHECK(fetch(m, sec({1}, Kind::Header)) ==
+          "Subject: inner\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n");
+    CHECK(fetch(m, sec({1}, Kind::Mime)) == "Subject: outer\r\nContent-Type: message/rfc822\r\n\r\n");
+    CHECK(fetch(m, sec({1, 1})) == "first");
+    CHECK(fetch(m, sec({1, 2})) == "second");
+    CHECK(fetch(m, sec({1, 2}, Kind::Mime)) == "\r\n");  // an empty MIME header: just the blank line
+    CHECK(fetch(m, sec({1, 3})).empty());
+    CHECK(fetch(m, sec({2})).empty());
+    CHECK(fetch(m, sec({}, Kind::HeaderFields, {"subject"})) == "Subject: outer\r\n\r\n");
+}
+
+TEST_CASE("RFC822, RFC822.HEADER, RFC822.TEXT") {
+    const auto m = test::load("mixed_attachment.eml");
+    const std::size_t blank = m.bytes.find("\r\n\r\n") + 4;
+    CHECK(fetch(m, rfc822_section()) == m.bytes);
+    CHECK(fetch(m, rfc822_section(Kind::Header)) == m.bytes.substr(0, blank));
+    CHECK(fetch(m, rfc822_section(Kind::Text)) == m.bytes.substr(blank));
+    CHECK(wire_size(m.structure) == m.bytes.size());
+}
+
+TEST_CASE("streaming a FileRange with WireStreamer gives fetch_section's bytes") {
+    const auto m = test::load("bare_lf.eml");
+    for (const auto& s : {sec({}), sec({1}), sec({}, Kind::Header), sec({}, Kind::Text), sec({1}, Kind::Mime)}) {
+        const SectionRange r = locate_section(m.structure, s);
+        REQUIRE(r.kind == SectionRange::Kind::FileRange);
+        for (std::uint32_t off : {0u, 1u, 7u, 30u}) {
+            const Slice slice = apply_partial(r.wire_size(), Partial{off, 11});
+            WireStreamer streamer(slice.skip, slice.length);
+            std::string out;
+            // 5-byte reads, as a server would read the file in chunks.
+            for (std::uint64_t p = r.begin; p < r.end && !streamer.done(); p += 5)
+                streamer.feed(std::string_view(m.bytes).substr(p, std::min<std::uint64_t>(5, r.end - p)), out);
+            CHECK(out == fetch(m, s, Partial{off, 11}));
+        }
+    }
+}
+
+TEST_CASE("multipart without its boundary: BODY[1] and its MIME header are empty, TEXT is all") {
+    const auto m = test::load("bad_boundary.eml");
+    const std::size_t blank = m.bytes.find("\r\n\r\n") + 4;
+    CHECK(fetch(m, sec({1})).empty());
+    CHECK(fetch(m, sec({1}, Kind::Mime)).empty());
+    CHECK(fetch(m, sec({}, Kind::Text)) == m.bytes.substr(blank));
+}
