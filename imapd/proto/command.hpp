@@ -1,0 +1,205 @@
+// IMAP commands as typed values: what parse_command() makes of a RawCommand.
+//
+// Invariants:
+//  - A Command owns all its data (no views into the RawCommand it came from).
+//  - Only syntax is decided here. What a command means in the current state (allowed
+//    before login?, does the mailbox exist?, is the charset supported?) is the
+//    session's business; so is decoding mailbox names from modified UTF-7
+//    (mutf7_decode) and checking them (validate_mailbox_name).
+//  - Mailbox arguments are as sent (mUTF-7), except that any case of "INBOX" is
+//    "INBOX" (rfc3501.txt:4823).
+//  - Flags are as sent, except that the system flags of RFC 3501 §2.3.2
+//    (rfc3501.txt:567) are in their canonical spelling ("\seen" → "\Seen"); "\Recent"
+//    and other "\" flags are kept for the session to refuse.
+//  - Keywords of the grammar (command names, FETCH items, SEARCH keys, ...) are
+//    case-insensitive (rfc3501.txt:4502).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "imapd/proto/fetch_section.hpp"
+#include "imapd/proto/imap_date.hpp"
+#include "imapd/proto/sequence_set.hpp"
+
+namespace mr::imapd {
+
+// --- Any state (RFC 3501 §6.1, rfc3501.txt:1295) ---
+struct CapabilityCmd {};
+struct NoopCmd {};
+struct LogoutCmd {};
+// RFC 2971 §3.1: ID ("name" "value" ...) or ID NIL.
+struct IdCmd {
+    // nullopt: "ID NIL". Values may be NIL (nullopt).
+    std::optional<std::vector<std::pair<std::string, std::optional<std::string>>>> params;
+};
+// RFC 5161 §3.1: ENABLE capability...
+struct EnableCmd {
+    std::vector<std::string> capabilities;  // as sent (compare case-insensitively)
+};
+
+// --- Not authenticated (§6.2) ---
+struct StartTlsCmd {};
+// RFC 3501 §6.2.2; SASL-IR initial response (RFC 4959, RFC 9051 §6.2.2 initial-resp).
+struct AuthenticateCmd {
+    std::string mechanism;                        // auth-type atom, as sent
+    std::optional<std::string> initial_response;  // base64 or "=" (empty response)
+};
+struct LoginCmd {
+    std::string user;
+    std::string password;
+};
+
+// --- Authenticated (§6.3) ---
+// SELECT and EXAMINE (read_only).
+struct SelectCmd {
+    std::string mailbox;
+    bool read_only = false;
+};
+struct CreateCmd {
+    std::string mailbox;
+    // RFC 6154 §3 CREATE ... (USE (\Drafts ...)): attributes as sent, e.g. "\Drafts".
+    std::vector<std::string> special_use;
+};
+struct DeleteCmd {
+    std::string mailbox;
+};
+struct RenameCmd {
+    std::string from;
+    std::string to;
+};
+// SUBSCRIBE and UNSUBSCRIBE (subscribe == false).
+struct SubscribeCmd {
+    std::string mailbox;
+    bool subscribe = true;
+};
+
+enum class StatusItem { Messages, Recent, UidNext, UidValidity, Unseen, HighestModSeq, Size, Deleted };
+
+// LIST (RFC 3501 §6.3.8, LIST-EXTENDED RFC 5258 §3) and LSUB (§6.3.9).
+struct ListCmd {
+    bool lsub = false;
+    std::string reference;
+    std::vector<std::string> patterns;  // one, or several with LIST-EXTENDED "(p1 p2)"
+    // Selection options (RFC 5258 §3.1; SPECIAL-USE: RFC 6154 §5.1).
+    bool select_subscribed = false;
+    bool select_remote = false;
+    bool select_recursive_match = false;
+    bool select_special_use = false;
+    // Return options (RFC 5258 §3.2; SPECIAL-USE: RFC 6154 §5.1; STATUS: RFC 5819).
+    bool return_subscribed = false;
+    bool return_children = false;
+    bool return_special_use = false;
+    std::vector<StatusItem> return_status;
+    // True when any LIST-EXTENDED syntax was used (the reply format depends on it).
+    bool extended = false;
+};
+
+struct StatusCmd {
+    std::string mailbox;
+    std::vector<StatusItem> items;
+};
+
+struct AppendCmd {
+    std::string mailbox;
+    std::vector<std::string> flags;
+    std::optional<ImapDateTime> internal_date;
+    std::string message;  // the literal's octets
+    bool message_was_synchronizing = true;
+};
+
+// IDLE (RFC 2177 §3) and NAMESPACE (RFC 2342 §5).
+struct IdleCmd {};
+struct NamespaceCmd {};
+
+// --- Selected (§6.4) ---
+struct CheckCmd {};
+struct CloseCmd {};
+struct UnselectCmd {};  // RFC 3691
+// EXPUNGE, or UID EXPUNGE <uid-set> (RFC 4315 §2.1).
+struct ExpungeCmd {
+    std::optional<SequenceSet> uids;
+};
+
+// One SEARCH key (rfc3501.txt:4957). Children: Not 1, Or 2, And (parenthesised list,
+// and the implicit AND of the top level) 1 or more.
+struct SearchKey {
+    enum class Kind {
+        All, Answered, Bcc, Before, Body, Cc, Deleted, Draft, Flagged, From, Header,
+        Keyword, Larger, New, Not, Old, On, Or, Recent, Seen, SentBefore, SentOn,
+        SentSince, Since, Smaller, Subject, Text, To, Uid, Unanswered, Undeleted, Undraft,
+        Unflagged, Unkeyword, Unseen, SequenceSet, And
+    };
+    Kind kind = Kind::All;
+    std::string header;      // Header: field name
+    std::string value;       // Bcc/Body/Cc/From/Header/Subject/Text/To: the string;
+                             // Keyword/Unkeyword: the keyword
+    ImapDate date;           // Before/On/Since/SentBefore/SentOn/SentSince
+    std::uint64_t size = 0;  // Larger/Smaller
+    SequenceSet set;         // Uid / SequenceSet
+    std::vector<SearchKey> children;
+};
+
+struct SearchCmd {
+    bool uid = false;
+    std::optional<std::string> charset;  // as sent; the session answers BADCHARSET
+    SearchKey key;                       // Kind::And of the top-level keys
+};
+
+// One FETCH item (rfc3501.txt:4751). The macros ALL, FAST and FULL are expanded.
+struct FetchItem {
+    enum class Kind {
+        Envelope, Flags, InternalDate, Rfc822, Rfc822Header, Rfc822Size, Rfc822Text,
+        Body, BodyStructure, Uid, BodySection, ModSeq
+    };
+    Kind kind = Kind::Flags;
+    BodySection section;  // BodySection only
+};
+
+struct FetchCmd {
+    bool uid = false;
+    SequenceSet set;
+    std::vector<FetchItem> items;
+};
+
+struct StoreCmd {
+    enum class Mode { Replace, Add, Remove };  // FLAGS, +FLAGS, -FLAGS
+    bool uid = false;
+    SequenceSet set;
+    Mode mode = Mode::Replace;
+    bool silent = false;
+    std::vector<std::string> flags;
+};
+
+// COPY and MOVE (RFC 6851), plain or UID.
+struct CopyCmd {
+    bool uid = false;
+    bool move = false;
+    SequenceSet set;
+    std::string mailbox;
+};
+
+using CommandArgs =
+    std::variant<CapabilityCmd, NoopCmd, LogoutCmd, IdCmd, EnableCmd, StartTlsCmd,
+                 AuthenticateCmd, LoginCmd, SelectCmd, CreateCmd, DeleteCmd, RenameCmd,
+                 SubscribeCmd, ListCmd, StatusCmd, AppendCmd, IdleCmd, NamespaceCmd, CheckCmd,
+                 CloseCmd, UnselectCmd, ExpungeCmd, SearchCmd, FetchCmd, StoreCmd, CopyCmd>;
+
+struct Command {
+    std::string tag;
+    CommandArgs args;
+};
+
+// What the client sent could not be parsed: answer "<tag> BAD <reason>" (or "* BAD"
+// when the tag is empty).
+struct ParseError {
+    std::string tag;     // empty when the line had no valid tag
+    std::string reason;  // human-readable, never echoes client bytes
+    bool unknown_command = false;
+};
+
+}  // namespace mr::imapd

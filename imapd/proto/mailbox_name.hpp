@@ -1,0 +1,50 @@
+// Mailbox-name rules the session applies before a name reaches the store, and LIST
+// wildcard matching (RFC 3501 §5.1 (rfc3501.txt:964), §6.3.8 (rfc3501.txt:2191)).
+//
+// Invariants:
+//  - The hierarchy delimiter is "/" (kHierarchyDelimiter); names are checked in their
+//    decoded UTF-8 form, after mutf7_decode.
+//  - A name that passes validate_mailbox_name() cannot name anything outside the
+//    user's own store: no ".." or "." component, no leading "/", no "~", no NUL or other
+//    control character, no empty component (so no "//" and no trailing "/"), at most
+//    kMaxMailboxNameOctets octets and kMaxMailboxDepth levels. It holds no LIST
+//    wildcard either, so every name can be listed unambiguously.
+//  - Each refusal is Refused with a reason fit for "NO <reason>" (no client bytes).
+//  - list_match() is linear in pattern × name: no backtracking blow-up on "*%*%*".
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "common/util/result.hpp"
+
+namespace mr::imapd {
+
+inline constexpr char kHierarchyDelimiter = '/';
+inline constexpr std::size_t kMaxMailboxNameOctets = 255;
+inline constexpr std::size_t kMaxMailboxDepth = 16;
+
+// Checks a decoded (UTF-8) mailbox name. For CREATE, strip one trailing delimiter
+// first (rfc3501.txt:1911: "foo/" asks for a name that will have inferiors).
+Result<void> validate_mailbox_name(std::string_view utf8_name);
+
+// The session's one call for a mailbox argument: modified UTF-7 → UTF-8 (mutf7.hpp),
+// then validate_mailbox_name(). Every failure is Refused with a reason, for
+// "NO <reason>" (rfc3501.txt:1105: servers check CREATE names). For CREATE, strip one
+// trailing delimiter from the wire name first.
+Result<std::string> decode_mailbox_name(std::string_view wire_name);
+
+// True when `name` matches the LIST pattern: "*" matches any run of characters
+// including the delimiter, "%" any run without it (rfc3501.txt:2322). Other octets
+// match themselves, except that a leading "INBOX" component matches case-insensitively
+// (INBOX is case-insensitive, rfc3501.txt:4823). Pattern and name must be in the same
+// form (both decoded, or both mUTF-7).
+bool list_match(std::string_view pattern, std::string_view name);
+
+// The LIST argument pair as RFC 3501 combines it (rfc3501.txt:2247): the reference
+// name is prepended to the pattern, with a delimiter between them unless one is
+// already there. An empty reference leaves the pattern alone.
+std::string list_pattern(std::string_view reference, std::string_view pattern);
+
+}  // namespace mr::imapd

@@ -1,0 +1,31 @@
+// Shared by the parse_*.cpp files: each reads the arguments of its commands from an
+// ArgCursor positioned right after the command name (and its SP, when it has
+// arguments). Not part of the library's interface.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "imapd/proto/arg_cursor.hpp"
+#include "imapd/proto/command.hpp"
+
+namespace mr::imapd::detail {
+
+// flag-list = "(" [flag *(SP flag)] ")" (rfc3501.txt:4783).
+Result<std::vector<std::string>> parse_flag_list(ArgCursor& in);
+// flag (rfc3501.txt:4767): "\" atom or a keyword atom; system flags canonicalised.
+Result<std::string> parse_flag(ArgCursor& in);
+// sequence-set as an atom-like run (rfc3501.txt:5024).
+Result<SequenceSet> parse_sequence_set(ArgCursor& in);
+
+Result<CommandArgs> parse_list(ArgCursor& in, bool lsub);
+Result<CommandArgs> parse_status(ArgCursor& in);
+Result<CommandArgs> parse_create(ArgCursor& in);
+// APPEND: `message` is filled by the caller from the returned span.
+Result<CommandArgs> parse_append(ArgCursor& in, LiteralSpan& message);
+
+Result<CommandArgs> parse_fetch(ArgCursor& in, bool uid);
+Result<CommandArgs> parse_store(ArgCursor& in, bool uid);
+Result<CommandArgs> parse_search(ArgCursor& in, bool uid);
+
+}  // namespace mr::imapd::detail

@@ -1,0 +1,186 @@
+// SEARCH arguments (RFC 3501 §6.4.4 rfc3501.txt:2723; grammar rfc3501.txt:4954 search,
+// :4957 search-key). Recursion (NOT, OR, parentheses) is bounded by kMaxSearchDepth so a
+// line of 30,000 "(" cannot exhaust the stack.
+#include <string>
+#include <utility>
+
+#include "imapd/proto/parse_command.hpp"
+#include "imapd/proto/parse_internal.hpp"
+
+namespace mr::imapd::detail {
+
+namespace {
+
+using Kind = SearchKey::Kind;
+
+struct KeyName {
+    std::string_view text;
+    Kind kind;
+};
+
+// Keys without arguments.
+constexpr KeyName kBareKeys[] = {
+    {"ALL", Kind::All},           {"ANSWERED", Kind::Answered},   {"DELETED", Kind::Deleted},
+    {"DRAFT", Kind::Draft},       {"FLAGGED", Kind::Flagged},     {"NEW", Kind::New},
+    {"OLD", Kind::Old},           {"RECENT", Kind::Recent},       {"SEEN", Kind::Seen},
+    {"UNANSWERED", Kind::Unanswered}, {"UNDELETED", Kind::Undeleted}, {"UNDRAFT", Kind::Undraft},
+    {"UNFLAGGED", Kind::Unflagged}, {"UNSEEN", Kind::Unseen},
+};
+// Keys with one astring.
+constexpr KeyName kStringKeys[] = {
+    {"BCC", Kind::Bcc},   {"BODY", Kind::Body}, {"CC", Kind::Cc},     {"FROM", Kind::From},
+    {"SUBJECT", Kind::Subject}, {"TEXT", Kind::Text}, {"TO", Kind::To},
+};
+// Keys with one date.
+constexpr KeyName kDateKeys[] = {
+    {"BEFORE", Kind::Before},         {"ON", Kind::On},          {"SINCE", Kind::Since},
+    {"SENTBEFORE", Kind::SentBefore}, {"SENTON", Kind::SentOn}, {"SENTSINCE", Kind::SentSince},
+};
+
+// date = date-text / DQUOTE date-text DQUOTE (rfc3501.txt:4690).
+Result<ImapDate> search_date(ArgCursor& in) {
+    if (in.peek() == '"') {
+        auto text = in.string("date");
+        if (!text) return text.error();
+        return parse_date_text(*text);
+    }
+    auto text = in.atom("date");
+    if (!text) return text.error();
+    return parse_date_text(*text);
+}
+
+Result<SearchKey> search_key(ArgCursor& in, int depth);
+
+// search-key *(SP search-key), up to `close` (')' for a group, end for the top level).
+Result<void> key_list(ArgCursor& in, int depth, SearchKey& group, bool parenthesised) {
+    while (true) {
+        auto k = search_key(in, depth);
+        if (!k) return k.error();
+        group.children.push_back(std::move(*k));
+        if (parenthesised && in.eat(')')) return {};
+        if (!parenthesised && in.at_end()) return {};
+        if (auto r = in.sp(); !r) return syntax_error(parenthesised ? "SP or ) in search" : "SP in search");
+    }
+}
+
+Result<SearchKey> search_key(ArgCursor& in, int depth) {
+    if (depth > kMaxSearchDepth) return Error::syntax("Search keys nested too deeply");
+    SearchKey key;
+    const char c = in.peek();
+    if (text::is_digit(c) || c == '*') {
+        auto set = parse_sequence_set(in);
+        if (!set) return set.error();
+        key.kind = Kind::SequenceSet;
+        key.set = std::move(*set);
+        return key;
+    }
+    if (in.eat('(')) {
+        key.kind = Kind::And;
+        if (auto r = key_list(in, depth + 1, key, true); !r) return r.error();
+        return key;
+    }
+    for (const auto& n : kBareKeys) {
+        if (in.eat_keyword(n.text)) {
+            key.kind = n.kind;
+            return key;
+        }
+    }
+    for (const auto& n : kStringKeys) {
+        if (in.eat_keyword(n.text)) {
+            key.kind = n.kind;
+            if (auto r = in.sp(); !r) return r.error();
+            auto v = in.astring("search string");
+            if (!v) return v.error();
+            key.value = std::move(*v);
+            return key;
+        }
+    }
+    for (const auto& n : kDateKeys) {
+        if (in.eat_keyword(n.text)) {
+            key.kind = n.kind;
+            if (auto r = in.sp(); !r) return r.error();
+            auto d = search_date(in);
+            if (!d) return d.error();
+            key.date = *d;
+            return key;
+        }
+    }
+    const bool larger = in.eat_keyword("LARGER");
+    if (larger || in.eat_keyword("SMALLER")) {
+        key.kind = larger ? Kind::Larger : Kind::Smaller;
+        if (auto r = in.sp(); !r) return r.error();
+        auto n = in.number64("size");
+        if (!n) return n.error();
+        key.size = *n;
+        return key;
+    }
+    const bool keyword = in.eat_keyword("KEYWORD");
+    if (keyword || in.eat_keyword("UNKEYWORD")) {
+        // flag-keyword = atom (rfc3501.txt:4781)
+        key.kind = keyword ? Kind::Keyword : Kind::Unkeyword;
+        if (auto r = in.sp(); !r) return r.error();
+        auto k = in.atom("keyword");
+        if (!k) return k.error();
+        key.value = std::string(*k);
+        return key;
+    }
+    if (in.eat_keyword("HEADER")) {
+        key.kind = Kind::Header;
+        if (auto r = in.sp(); !r) return r.error();
+        auto field = in.astring("header field name");
+        if (!field) return field.error();
+        if (auto r = in.sp(); !r) return r.error();
+        auto v = in.astring("search string");
+        if (!v) return v.error();
+        key.header = std::move(*field);
+        key.value = std::move(*v);
+        return key;
+    }
+    if (in.eat_keyword("UID")) {
+        key.kind = Kind::Uid;
+        if (auto r = in.sp(); !r) return r.error();
+        auto set = parse_sequence_set(in);
+        if (!set) return set.error();
+        key.set = std::move(*set);
+        return key;
+    }
+    if (in.eat_keyword("NOT")) {
+        key.kind = Kind::Not;
+        if (auto r = in.sp(); !r) return r.error();
+        auto k = search_key(in, depth + 1);
+        if (!k) return k.error();
+        key.children.push_back(std::move(*k));
+        return key;
+    }
+    if (in.eat_keyword("OR")) {
+        key.kind = Kind::Or;
+        for (int i = 0; i < 2; ++i) {
+            if (auto r = in.sp(); !r) return r.error();
+            auto k = search_key(in, depth + 1);
+            if (!k) return k.error();
+            key.children.push_back(std::move(*k));
+        }
+        return key;
+    }
+    return syntax_error("search key");
+}
+
+}  // namespace
+
+// search = "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key) (rfc3501.txt:4954).
+Result<CommandArgs> parse_search(ArgCursor& in, bool uid) {
+    SearchCmd cmd;
+    cmd.uid = uid;
+    if (in.eat_keyword("CHARSET")) {
+        if (auto r = in.sp(); !r) return r.error();
+        auto cs = in.astring("charset");
+        if (!cs) return cs.error();
+        cmd.charset = std::move(*cs);
+        if (auto r = in.sp(); !r) return r.error();
+    }
+    cmd.key.kind = Kind::And;
+    if (auto r = key_list(in, 1, cmd.key, false); !r) return r.error();
+    return CommandArgs{std::move(cmd)};
+}
+
+}  // namespace mr::imapd::detail

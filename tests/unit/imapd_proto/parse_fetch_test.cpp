@@ -1,0 +1,151 @@
+#include <doctest/doctest.h>
+
+#include "test_support.hpp"
+
+using namespace mr::imapd;
+using mr::imapd::test::parse_bad;
+using mr::imapd::test::parse_ok;
+using Kind = FetchItem::Kind;
+
+namespace {
+
+std::vector<Kind> kinds(const FetchCmd& f) {
+    std::vector<Kind> out;
+    for (const auto& i : f.items) out.push_back(i.kind);
+    return out;
+}
+
+BodySection only_section(std::string_view wire) {
+    auto f = parse_ok<FetchCmd>(wire);
+    REQUIRE(f.items.size() == 1);
+    REQUIRE(f.items[0].kind == Kind::BodySection);
+    return f.items[0].section;
+}
+
+}  // namespace
+
+TEST_CASE("fetch: macros expand (rfc3501 §6.4.5)") {
+    CHECK(kinds(parse_ok<FetchCmd>("a FETCH 1 ALL")) ==
+          std::vector<Kind>{Kind::Flags, Kind::InternalDate, Kind::Rfc822Size, Kind::Envelope});
+    CHECK(kinds(parse_ok<FetchCmd>("a FETCH 1 fast")) ==
+          std::vector<Kind>{Kind::Flags, Kind::InternalDate, Kind::Rfc822Size});
+    CHECK(kinds(parse_ok<FetchCmd>("a FETCH 1 FULL")) ==
+          std::vector<Kind>{Kind::Flags, Kind::InternalDate, Kind::Rfc822Size, Kind::Envelope, Kind::Body});
+    parse_bad("a FETCH 1 (ALL)");  // macros stand alone
+}
+
+TEST_CASE("fetch: every simple attribute") {
+    auto f = parse_ok<FetchCmd>(
+        "a FETCH 1:* (ENVELOPE FLAGS INTERNALDATE RFC822 RFC822.HEADER RFC822.SIZE RFC822.TEXT "
+        "BODY BODYSTRUCTURE UID MODSEQ)");
+    CHECK(kinds(f) == std::vector<Kind>{Kind::Envelope, Kind::Flags, Kind::InternalDate, Kind::Rfc822,
+                                        Kind::Rfc822Header, Kind::Rfc822Size, Kind::Rfc822Text, Kind::Body,
+                                        Kind::BodyStructure, Kind::Uid, Kind::ModSeq});
+    CHECK(!f.uid);
+    CHECK(f.set.uses_star());
+    f = parse_ok<FetchCmd>("a UID FETCH 100:200 flags");
+    CHECK(f.uid);
+    CHECK(kinds(f) == std::vector<Kind>{Kind::Flags});
+}
+
+TEST_CASE("fetch: BODY[section]<partial> and BODY.PEEK") {
+    auto b = only_section("a FETCH 1 BODY[]");
+    CHECK(b.section.kind == Section::Kind::Full);
+    CHECK(b.section.part.empty());
+    CHECK(!b.peek);
+    CHECK(!b.partial);
+
+    b = only_section("a FETCH 1 body.peek[HEADER]");
+    CHECK(b.peek);
+    CHECK(b.section.kind == Section::Kind::Header);
+
+    b = only_section("a FETCH 1 BODY[TEXT]<0.2048>");
+    CHECK(b.section.kind == Section::Kind::Text);
+    REQUIRE(b.partial);
+    CHECK(b.partial->offset == 0);
+    CHECK(b.partial->length == 2048);
+
+    b = only_section("a FETCH 1 BODY[1.2.3]");
+    CHECK(b.section.part == std::vector<std::uint32_t>{1, 2, 3});
+    CHECK(b.section.kind == Section::Kind::Full);
+
+    b = only_section("a FETCH 1 BODY[4.2.MIME]");
+    CHECK(b.section.part == std::vector<std::uint32_t>{4, 2});
+    CHECK(b.section.kind == Section::Kind::Mime);
+
+    b = only_section("a FETCH 1 BODY[3.HEADER.FIELDS (Subject)]");
+    CHECK(b.section.part == std::vector<std::uint32_t>{3});
+    CHECK(b.section.kind == Section::Kind::HeaderFields);
+
+    b = only_section("a FETCH 1 BODY[HEADER.FIELDS.NOT (Received \"X-Spam\" {4}\r\nDate)]<10.5>");
+    CHECK(b.section.kind == Section::Kind::HeaderFieldsNot);
+    CHECK(b.section.fields == std::vector<std::string>{"Received", "X-Spam", "Date"});
+    CHECK(b.partial->offset == 10);
+
+    // Thunderbird's first sync.
+    auto f = parse_ok<FetchCmd>(
+        "5 UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Subject Date "
+        "Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])");
+    REQUIRE(f.items.size() == 4);
+    CHECK(f.items[3].section.peek);
+    CHECK(f.items[3].section.section.fields.size() == 13);
+}
+
+TEST_CASE("fetch: bad syntax") {
+    struct Row {
+        const char* wire;
+        const char* why;
+    };
+    const Row rows[] = {
+        {"a FETCH 1", "no attributes"},
+        {"a FETCH 1 ()", "empty list"},
+        {"a FETCH 1 (FLAGS", "unclosed list"},
+        {"a FETCH 1 (FLAGS  UID)", "double SP"},
+        {"a FETCH 1 FROB", "unknown attribute"},
+        {"a FETCH 1 BODY[", "unclosed section"},
+        {"a FETCH 1 BODY[MIME]", "MIME needs a part number"},
+        {"a FETCH 1 BODY[0]", "part numbers are nz-number"},
+        {"a FETCH 1 BODY[1.]", "dangling dot"},
+        {"a FETCH 1 BODY[1..2]", "empty part"},
+        {"a FETCH 1 BODY[HEADER.FIELDS]", "fields need a list"},
+        {"a FETCH 1 BODY[HEADER.FIELDS ()]", "fields list is not empty"},
+        {"a FETCH 1 BODY[TEXT]<0>", "partial needs a length"},
+        {"a FETCH 1 BODY[TEXT]<0.0>", "length is nz-number"},
+        {"a FETCH 1 BODY[TEXT]<1.2", "unclosed partial"},
+        {"a FETCH 1 BODY.PEEK", "BODY.PEEK needs a section"},
+        {"a FETCH 1 BODY[]<4294967296.1>", "offset over 32 bits"},
+        {"a FETCH 1 (FLAGS) (CHANGEDSINCE 1)", "fetch modifiers are not supported"},
+        {"a FETCH * FLAGS extra", "trailing text"},
+        {"a FETCH 1,,2 FLAGS", "empty set member"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.why);
+        parse_bad(row.wire);
+    }
+}
+
+TEST_CASE("store: modes, silence and flags") {
+    auto s = parse_ok<StoreCmd>("a STORE 2:4 +FLAGS (\\Deleted)");
+    CHECK(s.mode == StoreCmd::Mode::Add);
+    CHECK(!s.silent);
+    CHECK(s.flags == std::vector<std::string>{"\\Deleted"});
+    s = parse_ok<StoreCmd>("a UID STORE 7 -flags.silent \\seen $Label1");
+    CHECK(s.uid);
+    CHECK(s.mode == StoreCmd::Mode::Remove);
+    CHECK(s.silent);
+    CHECK(s.flags == std::vector<std::string>{"\\Seen", "$Label1"});
+    s = parse_ok<StoreCmd>("a STORE 1 FLAGS ()");
+    CHECK(s.mode == StoreCmd::Mode::Replace);
+    CHECK(s.flags.empty());
+    s = parse_ok<StoreCmd>("a STORE 1 FLAGS (\\Answered \\Flagged \\Draft NonJunk \\X-Ext)");
+    CHECK(s.flags == std::vector<std::string>{"\\Answered", "\\Flagged", "\\Draft", "NonJunk", "\\X-Ext"});
+
+    parse_bad("a STORE 1 FLAGS");
+    parse_bad("a STORE 1 FLAGS.LOUD (\\Seen)");
+    parse_bad("a STORE 1 *FLAGS (\\Seen)");
+    parse_bad("a STORE 1 FLAGS (\\Seen");
+    parse_bad("a STORE 1 FLAGS (\\)");
+    parse_bad("a STORE 1 FLAGS (a]b)");
+    parse_bad("a STORE 1 FLAGS \\Seen ");
+    parse_bad("a STORE FLAGS (\\Seen)");
+}
