@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Builds the release tree and prints the benchmark figures (medians; compare ratios, the
 # machine is shared). Set BENCH_DIR to measure another disk (default: /var/tmp).
+#   bench/run.sh [store_bench options]   storage figures (store_bench)
+#   bench/run.sh pop3 [options]          POP3 against Dovecot (bench/pop3.sh, issue 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = pop3 ]; then
+  shift
+  exec bench/pop3.sh "$@"
+fi
 scripts/build.sh release >/dev/null
 build/release/bin/store_bench --dir "${BENCH_DIR:-/var/tmp}/mailroom-store-bench" "$@"

@@ -100,6 +100,12 @@ public:
     // NotLocal: the domain is not ours. NotFound: ours, but nobody is there.
     Result<Resolution> resolve(std::string_view address);
 
+    // Whether `user` may use `address` as its envelope sender (smtpd submission): the
+    // user's own address, the same with a "+tag", or an alias source (with or without
+    // "+tag") that has the user among its targets. Catch-all aliases grant nothing.
+    // Defined in directory_owned.cpp.
+    Result<bool> may_send_as(std::string_view user, std::string_view address);
+
 private:
     explicit Directory(sqlite::Db db) : db_(std::move(db)) {}
     Result<std::optional<User>> find_exact(std::string_view address);

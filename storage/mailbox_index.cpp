@@ -48,10 +48,20 @@ CREATE TABLE expunged (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kSchemaV1};
+// v2 (issue 5): the CRLF size of each message, so POP3 LIST/STAT and IMAP RFC822.SIZE
+// never read message files. Rows of indexes written before v2 get -1 ("not computed
+// yet"): adding the column is instant, and the store fills a row in the first time it
+// lists it (mailbox_store_sizes.cpp), reading that file once; mail nobody lists costs nothing.
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE messages ADD COLUMN
+  rfc822_size INTEGER NOT NULL DEFAULT -1; -- octets with every line end CRLF (rfc822_size.hpp);
+                                           -- -1 only for rows from before v2, until filled
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kSchemaV1, kSchemaV2};
 
 constexpr std::string_view kMessageColumns =
-    "SELECT uid, modseq, flags, keywords, internal_date, size, file, structure FROM messages ";
+    "SELECT uid, modseq, flags, keywords, internal_date, size, file, structure, rfc822_size FROM messages ";
 
 MessageRecord read_message(const sqlite::Statement& s) {
     MessageRecord m;
@@ -63,6 +73,7 @@ MessageRecord read_message(const sqlite::Statement& s) {
     m.size = s.column_int64(5);
     m.file = s.column_text(6);
     m.structure = s.column_blob(7);
+    m.rfc822_size = s.column_int64(8);
     return m;
 }
 
@@ -215,13 +226,14 @@ Result<bool> insert_message(sqlite::Db& db, std::int64_t mailbox_id, const Messa
                             const std::optional<std::string>& delivery_key) {
     auto s = db.prepare(
         "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, size, file,"
-        " structure, delivery_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " structure, delivery_key, rfc822_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return s.error();
     s->bind(1, mailbox_id).bind(2, std::int64_t{m.uid}).bind(3, static_cast<std::int64_t>(m.modseq));
     s->bind(4, std::int64_t{m.flags}).bind(5, join_keywords(m.keywords)).bind(6, m.internal_date);
     s->bind(7, m.size).bind(8, m.file).bind_blob(9, m.structure);
     if (delivery_key) s->bind(10, *delivery_key);
     else s->bind_null(10);
+    s->bind(11, m.rfc822_size);
     if (auto r = s->run(); !r) {
         if (s->constraint_failed() && delivery_key) return false;
         return r.error();
@@ -276,6 +288,20 @@ Result<std::vector<MessageRecord>> load_changed(sqlite::Db& db, std::int64_t mai
     if (!s) return s.error();
     s->bind(1, mailbox_id).bind(2, static_cast<std::int64_t>(since));
     return collect(*s);
+}
+
+Result<void> set_rfc822_sizes(sqlite::Db& db, std::int64_t mailbox_id,
+                              std::span<const std::pair<std::uint32_t, std::int64_t>> sizes) {
+    // "< 0" keeps the first value written: two processes filling at once agree anyway.
+    auto s = db.prepare(
+        "UPDATE messages SET rfc822_size = ? WHERE mailbox_id = ? AND uid = ? AND rfc822_size < 0");
+    if (!s) return s.error();
+    for (const auto& [uid, size] : sizes) {
+        s->reset();
+        s->bind(1, size).bind(2, mailbox_id).bind(3, std::int64_t{uid});
+        if (auto r = s->run(); !r) return r;
+    }
+    return {};
 }
 
 Result<void> update_flags(sqlite::Db& db, std::int64_t mailbox_id, const MessageRecord& m) {

@@ -4,7 +4,7 @@
 //   counters   one row: the user's MODSEQ counter and the last UIDVALIDITY handed out
 //   mailboxes  id, name, uidvalidity, uidnext, highestmodseq, special_use, subscribed
 //   messages   (mailbox_id, uid) → modseq, flags, keywords, internal_date, size, file,
-//              structure, delivery_key
+//              structure, delivery_key, rfc822_size (schema v2)
 //   expunged   (mailbox_id, uid) → modseq of the expunge (for QRESYNC VANISHED)
 //
 // Invariants:
@@ -15,6 +15,9 @@
 // - A UID is never reused within a UIDVALIDITY: uidnext only grows, and a
 //   mailbox's uidvalidity changes whenever its uid history is lost (re-created
 //   under the same name, or reindexed). UIDVALIDITY values are unique per user.
+// - rfc822_size is derived from the (immutable) message bytes: set at insert, or filled
+//   once for rows from before schema v2. Filling it is not a change a client can see, so
+//   it bumps no MODSEQ.
 // - Every function here runs inside the caller's Transaction; none opens one.
 // - The helpers do no file I/O: file operations are the store's job.
 #pragma once
@@ -25,6 +28,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/util/result.hpp"
@@ -51,6 +55,10 @@ struct MessageRecord {
     std::int64_t size = 0;                  // bytes of the message file
     std::string file;                       // folder-relative: "cur/<name>" or "new/<name>"
     std::string structure;                  // mr::mime::structure_blob of the message
+    // Octets with every line end CRLF (storage/rfc822_size.hpp): POP3 LIST/STAT size and
+    // IMAP RFC822.SIZE. -1 only when an index from before schema v2 lists a message whose
+    // file could not be read to fill it in; readers then measure the file themselves.
+    std::int64_t rfc822_size = -1;
 };
 
 std::string join_keywords(std::span<const std::string> keywords);
@@ -96,6 +104,10 @@ Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t ma
                                                  std::span<const std::uint32_t> uids);
 Result<std::vector<MessageRecord>> load_changed(sqlite::Db& db, std::int64_t mailbox_id,
                                                 std::uint64_t since);
+
+// Fills in (uid, rfc822_size) pairs for rows that still have none; missing uids are skipped.
+Result<void> set_rfc822_sizes(sqlite::Db& db, std::int64_t mailbox_id,
+                              std::span<const std::pair<std::uint32_t, std::int64_t>> sizes);
 
 Result<void> update_flags(sqlite::Db& db, std::int64_t mailbox_id, const MessageRecord& m);
 // Deletes the row and records the expunge with `modseq`.

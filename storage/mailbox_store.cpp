@@ -213,7 +213,10 @@ Result<MailboxStatus> MailboxStore::status(std::string_view name) {
     auto box = mailbox(name);
     if (!box) return box.error();
     auto s = db_.prepare(
-        "SELECT count(*), coalesce(sum((flags & 1) = 0), 0), coalesce(sum(size), 0)"
+        // RFC 8438 SIZE must be at least the sum of RFC822.SIZE: the CRLF sizes, with the
+        // file size only for rows not measured yet.
+        "SELECT count(*), coalesce(sum((flags & 1) = 0), 0),"
+        " coalesce(sum(CASE WHEN rfc822_size >= 0 THEN rfc822_size ELSE size END), 0)"
         " FROM messages WHERE mailbox_id = ?");
     if (!s) return s.error();
     s->bind(1, box->id);
@@ -232,14 +235,18 @@ Result<MailboxStatus> MailboxStore::status(std::string_view name) {
 Result<std::vector<MessageRecord>> MailboxStore::messages(std::string_view name) {
     auto box = mailbox(name);
     if (!box) return box.error();
-    return index::load_messages(db_, box->id);
+    auto records = index::load_messages(db_, box->id);
+    if (!records) return records.error();
+    return with_rfc822_sizes(*box, std::move(*records));
 }
 
 Result<std::vector<MessageRecord>> MailboxStore::messages(std::string_view name,
                                                           std::span<const std::uint32_t> uids) {
     auto box = mailbox(name);
     if (!box) return box.error();
-    return index::load_messages(db_, box->id, uids);
+    auto records = index::load_messages(db_, box->id, uids);
+    if (!records) return records.error();
+    return with_rfc822_sizes(*box, std::move(*records));
 }
 
 Result<fs::path> MailboxStore::message_path(std::string_view name, std::uint32_t uid) {

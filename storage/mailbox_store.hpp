@@ -18,6 +18,10 @@
 //   notify IDLE sessions after the call returned (the commit is done).
 // - Several processes may use one store at once: WAL + busy timeout + BEGIN
 //   IMMEDIATE serialise writers; readers see the last commit.
+// - Every MessageRecord handed out carries its rfc822_size (the CRLF size POP3 and IMAP
+//   report), computed from the bytes at append/reindex and copied by copy/move; rows of
+//   indexes from before schema v2 are measured and filled in the first time they are
+//   listed (messages(), changes_since()), outside the listing's read transaction.
 // - Mailbox names are IMAP names with '/' as hierarchy delimiter, already
 //   decoded by imapd (this layer does not do modified UTF-7); "inbox" in any
 //   case is INBOX.
@@ -157,6 +161,10 @@ private:
                                                        bool only_deleted);
     Result<UidMap> transfer(std::string_view from, std::span<const std::uint32_t> uids,
                             std::string_view to, bool remove_source);
+    // mailbox_store_sizes.cpp: measures and stores rfc822_size where it is still -1.
+    Result<void> fill_rfc822_sizes(const MailboxRecord& box, std::vector<MessageRecord>& records);
+    Result<std::vector<MessageRecord>> with_rfc822_sizes(const MailboxRecord& box,
+                                                         std::vector<MessageRecord> records);
     Maildir maildir_;
     sqlite::Db db_;
 };

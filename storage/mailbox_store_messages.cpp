@@ -9,6 +9,7 @@
 #include "common/mime/structure_blob.hpp"
 #include "storage/atomic_file.hpp"
 #include "storage/mailbox_store.hpp"
+#include "storage/rfc822_size.hpp"
 
 namespace mr::storage {
 
@@ -92,6 +93,7 @@ Result<std::vector<AppendResult>> MailboxStore::append_batch(std::span<const App
             rec.keywords = split_keywords(join_keywords(batch[i].keywords));
             rec.internal_date = date;
             rec.size = static_cast<std::int64_t>(batch[i].bytes.size());
+            rec.rfc822_size = rfc822_size(batch[i].bytes);
             rec.structure = mr::mime::structure_blob(batch[i].bytes);
         }
         if (group.empty()) continue;
@@ -322,24 +324,31 @@ Result<std::vector<std::uint32_t>> MailboxStore::remove_messages(
 }
 
 Result<Changes> MailboxStore::changes_since(std::string_view name, std::uint64_t since) {
-    auto snapshot = sqlite::ReadSnapshot::begin(db_);
-    if (!snapshot) return snapshot.error();
-    auto box = mailbox(name);
-    if (!box) return box.error();
     Changes out;
-    out.highestmodseq = box->highestmodseq;
-    auto changed = index::load_changed(db_, box->id, since);
+    MailboxRecord box;
+    {
+        auto snapshot = sqlite::ReadSnapshot::begin(db_);
+        if (!snapshot) return snapshot.error();
+        auto found = mailbox(name);
+        if (!found) return found.error();
+        box = std::move(*found);
+        out.highestmodseq = box.highestmodseq;
+        auto changed = index::load_changed(db_, box.id, since);
+        if (!changed) return changed.error();
+        out.changed = std::move(*changed);
+        auto s = db_.prepare("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid");
+        if (!s) return s.error();
+        s->bind(1, box.id).bind(2, static_cast<std::int64_t>(since));
+        for (;;) {
+            auto row = s->step();
+            if (!row) return row.error();
+            if (!*row) break;
+            out.expunged.push_back(static_cast<std::uint32_t>(s->column_int64(0)));
+        }
+    }  // the snapshot ends before sizes are filled in: that is a write
+    auto changed = with_rfc822_sizes(box, std::move(out.changed));
     if (!changed) return changed.error();
     out.changed = std::move(*changed);
-    auto s = db_.prepare("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid");
-    if (!s) return s.error();
-    s->bind(1, box->id).bind(2, static_cast<std::int64_t>(since));
-    for (;;) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        out.expunged.push_back(static_cast<std::uint32_t>(s->column_int64(0)));
-    }
     return out;
 }
 

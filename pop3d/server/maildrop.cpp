@@ -80,12 +80,19 @@ LoadedMaildrop load_maildrop(const std::filesystem::path& user_dir) {
             return out;
         }
         records = std::move(recs.value());
-    }  // the index connection is closed before the (slower) file scan
+    }  // the index connection is closed before any file is read
     Maildrop drop;
     drop.uidvalidity = uidvalidity;
     drop.messages.reserve(records.size());
     out.files.reserve(records.size());
     for (auto& rec : records) {
+        if (rec.rfc822_size >= 0) {
+            // The common case: the index knows the size, no file is touched at login.
+            drop.messages.push_back({rec.uid, static_cast<std::uint64_t>(rec.rfc822_size)});
+            out.files.push_back(std::move(rec.file));
+            continue;
+        }
+        // The store could not measure it (file unreadable under its name): look once more.
         auto file = find_file(user_dir, rec.file);
         if (!file) continue;  // expunged meanwhile
         const int fd = open_file(user_dir / *file);

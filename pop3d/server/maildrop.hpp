@@ -3,9 +3,12 @@
 //
 // Invariants:
 // - The snapshot lists INBOX in UID order as it was at login, with the sizes RETR will
-//   send (MessageNormalizer over the file: bare LF and CR count as CRLF), so LIST and
-//   RETR agree byte for byte even for files other Maildir tools wrote.
-// - A message whose file has vanished by login (expunged by IMAP meanwhile) is left out.
+//   send: the index's rfc822_size (storage/rfc822_size.hpp: bare LF and CR count as CRLF,
+//   the rule MessageNormalizer applies), so login reads no message file and LIST and RETR
+//   agree byte for byte even for files other Maildir tools wrote. Only a row the store
+//   could not measure is measured here, with MessageNormalizer, and left out if its file
+//   is gone (expunged by IMAP meanwhile).
+// - A message expunged by IMAP after login answers -ERR to RETR/TOP (MessageFile::open).
 // - No index connection is held between commands: an idle session costs its snapshot only
 //   (issue 5: 64 KiB per idle authenticated connection). RETR reads the file by name,
 //   found again by its Maildir base name if IMAP renamed it meanwhile (storage::Maildir).

@@ -7,6 +7,7 @@ import os
 import poplib
 import shutil
 import socket
+import sqlite3
 import ssl
 import subprocess
 import time
@@ -112,6 +113,63 @@ class Pop3Test(Pop3Base):
             self.assertEqual(got, self.wire(self.MESSAGES[n - 1]))
             self.assertEqual(pop.list(n).split()[2], str(sizes[n - 1]).encode())
         pop.quit()
+
+    def test_login_takes_sizes_from_the_index_not_the_files(self):
+        # Sizes are stored in the index at delivery (issue 5): with a message file unreadable
+        # for pop3d, LIST still shows its exact size, and only RETR of it fails.
+        self.deliver(self.MESSAGES[:2])
+        (name, _) = sorted(os.listdir(os.path.join(self.root, "new")))[:2]
+        path = os.path.join(self.root, "new", name)
+        if os.stat(path).st_uid == 0:
+            self.skipTest("pop3d runs as root here: file permissions do not stop it")
+        os.chmod(path, 0)
+        try:
+            pop = self.login()
+            _, listing, _ = pop.list()
+            sizes = sorted(int(line.split()[1]) for line in listing)
+            self.assertEqual(sizes, sorted(len(self.wire(m)) for m in self.MESSAGES[:2]))
+            failed = 0
+            for n in (1, 2):
+                try:
+                    pop.retr(n)
+                except poplib.error_proto as e:
+                    self.assertTrue(e.args[0].startswith(b"-ERR"))
+                    failed += 1
+            self.assertEqual(failed, 1)
+            self.assertTrue(pop.noop().startswith(b"+OK"))  # the session goes on
+            pop.quit()
+        finally:
+            os.chmod(path, 0o600)
+
+    def test_index_from_before_the_size_column_is_migrated(self):
+        # Stores written before schema v2 have no rfc822_size: the first login measures
+        # the files once, stores the sizes, and LIST/RETR agree as always.
+        self.deliver(self.MESSAGES)
+        index = os.path.join(self.root, "index.sqlite")
+        owner = os.stat(index)
+        db = sqlite3.connect(index)
+        db.executescript("ALTER TABLE messages DROP COLUMN rfc822_size; PRAGMA user_version = 1;")
+        db.close()
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(index + suffix):
+                os.chown(index + suffix, owner.st_uid, owner.st_gid)
+        pop = self.login()
+        _, listing, _ = pop.list()
+        sizes = [int(line.split()[1]) for line in listing]
+        for n in range(1, len(self.MESSAGES) + 1):
+            _, lines, octets = pop.retr(n)
+            got = b"".join(line + b"\r\n" for line in lines)
+            self.assertEqual(got, self.wire(self.MESSAGES[n - 1]))
+            self.assertEqual(len(got), sizes[n - 1], f"message {n}")
+        pop.quit()
+        db = sqlite3.connect(index)
+        stored = [row[0] for row in db.execute("SELECT rfc822_size FROM messages m JOIN mailboxes b"
+                                               " ON b.id = m.mailbox_id WHERE b.name = 'INBOX' ORDER BY uid")]
+        db.close()
+        for suffix in ("", "-wal", "-shm"):  # a root-owned -wal/-shm would lock pop3d out
+            if os.path.exists(index + suffix):
+                os.chown(index + suffix, owner.st_uid, owner.st_gid)
+        self.assertEqual(stored, sizes)
 
     def test_retr_is_byte_exact_and_dot_stuffed_on_the_wire(self):
         msg = b"Subject: dots\r\n\r\n.hidden\r\n..\r\n.\r\nlast\r\n"

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/text/dot_stuffing.hpp"
+#include "storage/rfc822_size.hpp"
 
 using namespace mr::pop3d;
 
@@ -124,5 +125,23 @@ TEST_CASE("normalizer: random bytes give CRLF-only output of the announced size"
         CHECK(unstuffer.feed(view, back) == mr::text::DotUnstuffer::Status::Done);
         CHECK(back == out);
         CHECK(view.empty());
+    }
+}
+
+// The index stores storage::rfc822_size at append time and pop3d lists it as the size RETR
+// sends: the two rules must agree on every input, or LIST and RETR would disagree.
+TEST_CASE("normalizer: wire_size agrees with the index's storage::rfc822_size") {
+    const char* edges[] = {"", "a", "\r", "\n", "\r\n", "\n\r", "a\r\r\nb", "x\r", "x\n\n", "\r\r"};
+    for (const char* e : edges) {
+        CAPTURE(e);
+        CHECK(wire_size(e) == static_cast<std::uint64_t>(mr::storage::rfc822_size(e)));
+    }
+    std::mt19937 rng(1939);
+    const char alphabet[] = {'\r', '\n', 'a', '.'};
+    for (int round = 0; round < 3000; ++round) {
+        std::string m(rng() % 48, 'x');
+        for (auto& c : m) c = alphabet[rng() % sizeof alphabet];
+        CAPTURE(m);
+        CHECK(wire_size(m) == static_cast<std::uint64_t>(mr::storage::rfc822_size(m)));
     }
 }

@@ -1,0 +1,149 @@
+// rfc822_size in the mailbox index (issue 5): stored at append, reindex, copy and move,
+// and filled in for indexes written before schema v2.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "storage/mailbox_store.hpp"
+#include "storage/rfc822_size.hpp"
+#include "storage/sqlite/db.hpp"
+#include "storage/reindex.hpp"
+#include "tests/unit/storage/temp_dir.hpp"
+
+using namespace mr::storage;
+using mr::storage::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Line ends as other Maildir tools write them: the CRLF size differs from the file size.
+const std::vector<std::string> kMessages = {
+    "Subject: crlf\r\n\r\nbody\r\n",
+    "Subject: bare lf\n\nline one\nline two\n",
+    "Subject: open end\r\n\r\na\rb",
+};
+
+MailboxStore open_store(const fs::path& dir) {
+    auto s = MailboxStore::open(dir);
+    REQUIRE(s.ok());
+    return std::move(*s);
+}
+
+std::vector<std::int64_t> sizes_of(MailboxStore& store, const char* box = "INBOX") {
+    auto all = store.messages(box);
+    REQUIRE(all.ok());
+    std::vector<std::int64_t> out;
+    for (const auto& m : *all) out.push_back(m.rfc822_size);
+    return out;
+}
+
+std::vector<std::int64_t> expected_sizes() {
+    std::vector<std::int64_t> out;
+    for (const auto& m : kMessages) out.push_back(rfc822_size(m));
+    return out;
+}
+
+// Column values as stored, without going through the store (which fills in).
+std::vector<std::int64_t> stored_sizes(const fs::path& dir) {
+    auto db = sqlite::Db::open(dir / "index.sqlite", sqlite::Durability::Normal);
+    REQUIRE(db.ok());
+    auto s = db->prepare(
+        "SELECT m.rfc822_size FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id"
+        " WHERE b.name = 'INBOX' ORDER BY m.uid");
+    REQUIRE(s.ok());
+    std::vector<std::int64_t> out;
+    while (*s->step()) out.push_back(s->column_int64(0));
+    return out;
+}
+
+// Turns the index back into what schema v1 wrote: no rfc822_size column, user_version 1.
+void downgrade_to_v1(const fs::path& dir) {
+    auto db = sqlite::Db::open(dir / "index.sqlite", sqlite::Durability::Normal);
+    REQUIRE(db.ok());
+    REQUIRE(db->exec("ALTER TABLE messages DROP COLUMN rfc822_size; PRAGMA user_version = 1;").ok());
+}
+
+}  // namespace
+
+TEST_CASE("rfc822 size: append stores the CRLF size, not the file size") {
+    TempDir dir;
+    auto store = open_store(dir / "u");
+    for (const auto& m : kMessages) REQUIRE(store.append("INBOX", m).ok());
+    CHECK(sizes_of(store) == expected_sizes());
+    CHECK(stored_sizes(dir / "u") == expected_sizes());
+    const auto expected = expected_sizes();
+    // The bare LF and open-ended messages really differ from their file sizes.
+    CHECK(expected[0] == static_cast<std::int64_t>(kMessages[0].size()));
+    CHECK(expected[1] == static_cast<std::int64_t>(kMessages[1].size()) + 4);
+    CHECK(expected[2] == static_cast<std::int64_t>(kMessages[2].size()) + 3);
+    auto status = store.status("INBOX");
+    REQUIRE(status.ok());
+    CHECK(status->size == expected[0] + expected[1] + expected[2]);  // RFC 8438 SIZE >= sum of RFC822.SIZE
+}
+
+TEST_CASE("rfc822 size: copy and move carry it, reindex recomputes it") {
+    TempDir dir;
+    auto store = open_store(dir / "u");
+    for (const auto& m : kMessages) REQUIRE(store.append("INBOX", m).ok());
+    const std::vector<std::uint32_t> uids = {1, 2, 3};
+    REQUIRE(store.copy("INBOX", uids, "Archive").ok());
+    CHECK(sizes_of(store, "Archive") == expected_sizes());
+    REQUIRE(store.move("Archive", uids, "Trash").ok());
+    CHECK(sizes_of(store, "Trash") == expected_sizes());
+    REQUIRE(reindex_user(dir / "u").ok());
+    auto reopened = open_store(dir / "u");
+    CHECK(sizes_of(reopened) == expected_sizes());
+    CHECK(stored_sizes(dir / "u") == expected_sizes());
+}
+
+TEST_CASE("rfc822 size: an index from schema v1 is migrated and filled in on first listing") {
+    TempDir dir;
+    {
+        auto store = open_store(dir / "u");
+        for (const auto& m : kMessages) REQUIRE(store.append("INBOX", m).ok());
+    }
+    downgrade_to_v1(dir / "u");
+    auto store = open_store(dir / "u");  // migrates: the column exists, every row unknown
+    CHECK(stored_sizes(dir / "u") == std::vector<std::int64_t>{-1, -1, -1});
+    auto status = store.status("INBOX");  // before filling: file sizes, no failure
+    REQUIRE(status.ok());
+    CHECK(status->messages == 3);
+
+    // A partial listing fills only what it lists.
+    const std::uint32_t second[] = {2};
+    auto one = store.messages("INBOX", second);
+    REQUIRE(one.ok());
+    REQUIRE(one->size() == 1);
+    CHECK(one->front().rfc822_size == expected_sizes()[1]);
+    CHECK(stored_sizes(dir / "u") == std::vector<std::int64_t>{-1, expected_sizes()[1], -1});
+
+    CHECK(sizes_of(store) == expected_sizes());
+    CHECK(stored_sizes(dir / "u") == expected_sizes());
+
+    // Stored for good: a later listing needs no file (remove them all to prove it).
+    auto all = store.messages("INBOX");
+    REQUIRE(all.ok());
+    for (const auto& m : *all) fs::remove(dir / "u" / m.file);
+    auto again = open_store(dir / "u");
+    CHECK(sizes_of(again) == expected_sizes());
+}
+
+TEST_CASE("rfc822 size: a pre-v2 row whose file is unreadable stays unknown, the rest is filled") {
+    TempDir dir;
+    std::string lost_file;
+    {
+        auto store = open_store(dir / "u");
+        for (const auto& m : kMessages) REQUIRE(store.append("INBOX", m).ok());
+        lost_file = store.messages("INBOX")->front().file;
+    }
+    downgrade_to_v1(dir / "u");
+    fs::remove(dir / "u" / lost_file);
+    auto store = open_store(dir / "u");
+    const auto expected = expected_sizes();
+    CHECK(sizes_of(store) == std::vector<std::int64_t>{-1, expected[1], expected[2]});
+    auto changes = store.changes_since("INBOX", 0);  // changes_since fills in too
+    REQUIRE(changes.ok());
+    REQUIRE(changes->changed.size() == 3);
+    CHECK(changes->changed[2].rfc822_size == expected[2]);
+}
