@@ -14,5 +14,6 @@ void add_user_commands(CLI::App& app, CliContext& ctx);
 void add_alias_commands(CLI::App& app, CliContext& ctx);
 void add_reindex_command(CLI::App& app, CliContext& ctx);
 void add_check_command(CLI::App& app, CliContext& ctx);
+void add_queue_commands(CLI::App& app, CliContext& ctx);
 
 }  // namespace mr::cli

@@ -10,6 +10,8 @@ packages=(build-essential cmake ninja-build pkg-config
           libc-ares-dev libtomlplusplus-dev zlib1g-dev openssl python3)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(swaks curl fetchmail getmail6)
+  # deliverd remote tests: dnsmasq as the DNS server, Postfix's smtp-sink as the remote MTA.
+  packages+=(dnsmasq-base postfix)
 fi
 
 missing=()
@@ -26,6 +28,12 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The postfix package is only wanted for /usr/sbin/smtp-sink: no MTA service may keep
+  # port 25 (or any other) busy on a test machine.
+  if [[ " ${missing[*]} " == *" postfix "* ]]; then
+    postfix stop >/dev/null 2>&1 || true
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now postfix >/dev/null 2>&1 || true; fi
+  fi
 fi
 
 if [[ $(id -u) -eq 0 ]] && ! getent passwd mailroom >/dev/null; then

@@ -42,7 +42,13 @@ CREATE TABLE recipients (
 CREATE INDEX recipients_due ON recipients(state, next_attempt);
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kSchemaV1};
+// V2 (deliverd): delay DSNs are sent once per recipient.
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE recipients ADD COLUMN warned INTEGER NOT NULL DEFAULT 0;  -- 1: delay DSN queued
+ALTER TABLE recipients ADD COLUMN bounce INTEGER NOT NULL DEFAULT 0;  -- 1: operator asked to bounce
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kSchemaV1, kSchemaV2};
 
 std::string new_queue_id() {
     struct timeval tv {};
@@ -91,6 +97,8 @@ Result<Queue> Queue::open(const fs::path& data_dir) {
     return Queue(dir, std::move(*db));
 }
 
+std::string Queue::new_id() { return new_queue_id(); }
+
 fs::path Queue::message_path(std::string_view id) const { return dir_ / "msg" / std::string(id); }
 
 Result<std::string> Queue::read_message(std::string_view id) const {
@@ -111,7 +119,8 @@ Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueReq
     std::vector<PendingFile> files;
     for (const auto& r : requests) {
         if (r.recipients.empty()) return Error::syntax("no recipients");
-        ids.push_back(new_queue_id());
+        if (!r.id.empty() && !valid_id(r.id)) return bad_id(r.id);
+        ids.push_back(r.id.empty() ? new_queue_id() : r.id);
         files.push_back(PendingFile{ids.back(), r.bytes, std::nullopt});
     }
     auto remove_written = [&] {
@@ -160,7 +169,7 @@ Result<std::vector<QueueEntry>> Queue::load(std::string_view where, std::string_
     auto e = db_.prepare("SELECT id, sender, received, size, dsn_ret, dsn_envid, lease_until FROM entries " +
                          std::string(where) + " ORDER BY id");
     auto r = db_.prepare(
-        "SELECT address, state, attempts, next_attempt, last_error, dsn_notify, orcpt FROM recipients"
+        "SELECT address, state, attempts, next_attempt, last_error, dsn_notify, orcpt, warned, bounce FROM recipients"
         " WHERE entry_id = ? ORDER BY address");
     if (!e) return e.error();
     if (!r) return r.error();
@@ -183,7 +192,8 @@ Result<std::vector<QueueEntry>> Queue::load(std::string_view where, std::string_
             entry.recipients.push_back(QueueRecipient{r->column_text(0),
                                                       static_cast<RecipientState>(r->column_int64(1)),
                                                       r->column_int64(2), r->column_int64(3),
-                                                      r->column_text(4), r->column_text(5), r->column_text(6)});
+                                                      r->column_text(4), r->column_text(5), r->column_text(6),
+                                                      r->column_int64(7) != 0, r->column_int64(8) != 0});
         }
     }
     return out;
@@ -237,6 +247,13 @@ Result<void> Queue::release(std::string_view id) {
     return s->run();
 }
 
+Result<std::int64_t> Queue::release_all_leases() {
+    auto s = db_.prepare("UPDATE entries SET lease_until = 0 WHERE lease_until > 0");
+    if (!s) return s.error();
+    if (auto r = s->run(); !r) return r.error();
+    return static_cast<std::int64_t>(db_.changes());
+}
+
 Result<void> Queue::mark(std::string_view id, std::string_view recipient, RecipientState state,
                          std::int64_t next_attempt, std::string_view error) {
     if (!valid_id(id)) return bad_id(id);
@@ -263,6 +280,85 @@ Result<void> Queue::mark_deferred(std::string_view id, std::string_view recipien
 
 Result<void> Queue::mark_failed(std::string_view id, std::string_view recipient, std::string_view error) {
     return mark(id, recipient, RecipientState::Failed, 0, error);
+}
+
+Result<void> Queue::mark_warned(std::string_view id, std::string_view recipient) {
+    if (!valid_id(id)) return bad_id(id);
+    auto s = db_.prepare("UPDATE recipients SET warned = 1 WHERE entry_id = ? AND address = ?");
+    if (!s) return s.error();
+    s->bind(1, id).bind(2, recipient);
+    return s->run();
+}
+
+Result<void> Queue::expand_recipient(std::string_view id, std::string_view recipient,
+                                     std::span<const QueueRecipient> targets, std::string_view note) {
+    if (!valid_id(id)) return bad_id(id);
+    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
+    if (!tx) return tx.error();
+    auto done = db_.prepare(
+        "UPDATE recipients SET state = 2, attempts = attempts + 1, next_attempt = 0, last_error = ?"
+        " WHERE entry_id = ? AND address = ? AND state IN (0, 1)");
+    if (!done) return done.error();
+    done->bind(1, note).bind(2, id).bind(3, recipient);
+    if (auto r = done->run(); !r) return r;
+    if (db_.changes() == 0) {
+        return Error::refused("no pending recipient " + std::string(recipient) + " in " + std::string(id));
+    }
+    auto add = db_.prepare(
+        "INSERT OR IGNORE INTO recipients(entry_id, address, state, next_attempt, dsn_notify, orcpt)"
+        " VALUES (?, ?, 0, 0, ?, ?)");
+    if (!add) return add.error();
+    for (const auto& t : targets) {
+        add->reset();
+        add->bind(1, id).bind(2, t.address).bind(3, t.dsn_notify).bind(4, t.orcpt);
+        if (auto r = add->run(); !r) return r;
+    }
+    return tx->commit();
+}
+
+Result<std::vector<std::string>> Queue::apply_updates(std::span<const RecipientUpdate> updates,
+                                                      std::span<const std::string> entry_ids) {
+    for (const auto& id : entry_ids) {
+        if (!valid_id(id)) return bad_id(id);
+    }
+    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
+    if (!tx) return tx.error();
+    auto mark = db_.prepare(
+        "UPDATE recipients SET state = ?, attempts = attempts + 1, next_attempt = ?, last_error = ?,"
+        " warned = MAX(warned, ?) WHERE entry_id = ? AND address = ? AND state IN (0, 1)");
+    auto remove = db_.prepare(
+        "DELETE FROM entries WHERE id = ?1 AND NOT EXISTS"
+        " (SELECT 1 FROM recipients WHERE entry_id = ?1 AND state IN (0, 1))");
+    auto release = db_.prepare("UPDATE entries SET lease_until = 0 WHERE id = ?");
+    if (!mark) return mark.error();
+    if (!remove) return remove.error();
+    if (!release) return release.error();
+    for (const auto& u : updates) {
+        mark->reset();
+        mark->bind(1, static_cast<std::int64_t>(u.state)).bind(2, u.next_attempt).bind(3, u.error);
+        mark->bind(4, std::int64_t{u.warned ? 1 : 0}).bind(5, u.id).bind(6, u.address);
+        if (auto r = mark->run(); !r) return r.error();
+    }
+    std::vector<std::string> removed;
+    for (const auto& id : entry_ids) {
+        remove->reset();
+        remove->bind(1, id);
+        if (auto r = remove->run(); !r) return r.error();
+        if (db_.changes() > 0) {
+            removed.push_back(id);
+            continue;
+        }
+        release->reset();
+        release->bind(1, id);
+        if (auto r = release->run(); !r) return r.error();
+    }
+    if (auto r = tx->commit(); !r) return r.error();
+    // After the commit (see the header): a crash here leaves orphan files only.
+    for (const auto& id : removed) {
+        std::error_code ec;
+        fs::remove(message_path(id), ec);
+    }
+    return removed;
 }
 
 Result<bool> Queue::remove_if_complete(std::string_view id) {
@@ -298,6 +394,39 @@ Result<std::int64_t> Queue::flush(std::int64_t now) {
     s->bind(1, now).bind(2, now);
     if (auto r = s->run(); !r) return r.error();
     return static_cast<std::int64_t>(db_.changes());
+}
+
+Result<void> Queue::retry(std::string_view id, std::int64_t now) {
+    if (!valid_id(id)) return bad_id(id);
+    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Normal);
+    if (!tx) return tx.error();
+    auto e = db_.prepare("UPDATE entries SET lease_until = 0 WHERE id = ?");
+    if (!e) return e.error();
+    e->bind(1, id);
+    if (auto r = e->run(); !r) return r;
+    if (db_.changes() == 0) return Error::refused("no such queue entry: " + std::string(id));
+    auto s = db_.prepare("UPDATE recipients SET next_attempt = ? WHERE entry_id = ? AND state IN (0, 1)");
+    if (!s) return s.error();
+    s->bind(1, now).bind(2, id);
+    if (auto r = s->run(); !r) return r;
+    return tx->commit();
+}
+
+Result<void> Queue::request_bounce(std::string_view id, std::int64_t now) {
+    if (!valid_id(id)) return bad_id(id);
+    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
+    if (!tx) return tx.error();
+    auto e = db_.prepare("UPDATE entries SET lease_until = 0 WHERE id = ?");
+    if (!e) return e.error();
+    e->bind(1, id);
+    if (auto r = e->run(); !r) return r;
+    if (db_.changes() == 0) return Error::refused("no such queue entry: " + std::string(id));
+    auto s = db_.prepare(
+        "UPDATE recipients SET bounce = 1, next_attempt = ? WHERE entry_id = ? AND state IN (0, 1)");
+    if (!s) return s.error();
+    s->bind(1, now).bind(2, id);
+    if (auto r = s->run(); !r) return r;
+    return tx->commit();
 }
 
 Result<std::size_t> Queue::sweep_orphans(std::int64_t now, std::int64_t max_age_seconds) {

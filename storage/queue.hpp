@@ -45,6 +45,8 @@ struct QueueRecipient {
     std::string last_error;
     std::string dsn_notify;  // RFC 3461 NOTIFY value as received ("SUCCESS,FAILURE"), or empty
     std::string orcpt;       // RFC 3461 ORCPT value as received, or empty
+    bool delay_warned = false;  // a delay DSN went out for this recipient (sent once)
+    bool bounce_requested = false;  // the operator deleted the entry with --bounce
 };
 
 struct EnqueueParams {
@@ -63,11 +65,24 @@ struct QueueEntry {
     std::vector<QueueRecipient> recipients;
 };
 
+// One recipient's new state, for Queue::apply_updates (deliverd's group commit).
+struct RecipientUpdate {
+    std::string id;
+    std::string address;
+    RecipientState state = RecipientState::Deferred;
+    std::int64_t next_attempt = 0;
+    std::string error;
+    bool warned = false;  // also set the delay-notice flag
+};
+
 struct EnqueueRequest {
     std::string sender;
     std::vector<QueueRecipient> recipients;  // only address / dsn_notify / orcpt are used
     std::string_view bytes;
     EnqueueParams params;
+    // A caller-chosen id from Queue::new_id() (smtpd names it in the Received: field before
+    // the commit), or empty: enqueue_batch makes one.
+    std::string id = {};
 };
 
 class Queue {
@@ -79,17 +94,37 @@ public:
                                 std::string_view bytes, const EnqueueParams& params = {});
     // Group commit: every file fsync'd, msg/ fsync'd once, one transaction.
     Result<std::vector<std::string>> enqueue_batch(std::span<const EnqueueRequest> requests);
+    // A fresh id in the format described above, for EnqueueRequest::id.
+    static std::string new_id();
 
     // deliverd: entries with a recipient due (pending/deferred, next_attempt <= now)
     // and no live lease, oldest first; each returned entry is leased until
     // now + lease_seconds.
     Result<std::vector<QueueEntry>> lease_due(std::int64_t now, std::int64_t lease_seconds, std::size_t limit);
     Result<void> release(std::string_view id);
+    // deliverd at start: leases left by a runner that died are void (one deliverd
+    // runs per data_dir, supervised), so its entries are due again at once.
+    Result<std::int64_t> release_all_leases();
 
     Result<void> mark_delivered(std::string_view id, std::string_view recipient);
     Result<void> mark_deferred(std::string_view id, std::string_view recipient,
                                std::int64_t next_attempt, std::string_view error);
     Result<void> mark_failed(std::string_view id, std::string_view recipient, std::string_view error);
+    // deliverd: the delay DSN for this recipient has been queued (never again).
+    Result<void> mark_warned(std::string_view id, std::string_view recipient);
+    // deliverd, alias expansion: in one transaction the recipient becomes final
+    // (Delivered, last_error = note) and `targets` join the entry as pending
+    // recipients (existing addresses are left alone). Refused when the recipient is
+    // not pending/deferred.
+    Result<void> expand_recipient(std::string_view id, std::string_view recipient,
+                                  std::span<const QueueRecipient> targets, std::string_view note);
+    // Group commit of a queue run: in one FULL transaction every update is applied
+    // (like mark_*; updates of recipients no longer open are skipped), then each of
+    // `entry_ids` is removed when all its recipients are final and released
+    // otherwise. Message files of removed entries are unlinked after the commit.
+    // Returns the removed ids.
+    Result<std::vector<std::string>> apply_updates(std::span<const RecipientUpdate> updates,
+                                                   std::span<const std::string> entry_ids);
     // Removes the entry when every recipient is final; true when removed.
     Result<bool> remove_if_complete(std::string_view id);
 
@@ -99,6 +134,12 @@ public:
     Result<void> remove(std::string_view id);
     // Makes every pending/deferred recipient due now; returns how many.
     Result<std::int64_t> flush(std::int64_t now);
+    // Makes one entry's pending/deferred recipients due now and drops its lease;
+    // Refused for an unknown id.
+    Result<void> retry(std::string_view id, std::int64_t now);
+    // `mailroom queue delete --bounce`: the open recipients are to fail with a notice
+    // to the sender; deliverd does that (and removes the entry) at its next scan.
+    Result<void> request_bounce(std::string_view id, std::int64_t now);
 
     std::filesystem::path message_path(std::string_view id) const;
     Result<std::string> read_message(std::string_view id) const;

@@ -25,6 +25,40 @@ void read_listeners(TomlReader& r, std::string_view key, std::vector<std::string
 
 void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg);
 
+// [delivery]: deliverd's remote delivery (deliverd/remote/).
+void read_delivery(TomlReader& r, const std::filesystem::path& base_dir, DeliveryConfig& d) {
+    r.string_list("delivery", "dns_servers", d.dns_servers);
+    for (const auto& ep : d.dns_servers) {
+        if (auto e = parse_endpoint(ep); !e) r.fail("delivery", "dns_servers", e.error().message);
+    }
+    r.integer("delivery", "remote_port", d.remote_port, 1, 65535);
+    r.string("delivery", "smarthost", d.smarthost);
+    if (!d.smarthost.empty()) {
+        if (auto e = parse_endpoint(d.smarthost); !e) r.fail("delivery", "smarthost", e.error().message);
+    }
+    r.string("delivery", "smarthost_tls", d.smarthost_tls);
+    if (d.smarthost_tls != "required" && d.smarthost_tls != "opportunistic") {
+        r.fail("delivery", "smarthost_tls", "must be required or opportunistic");
+    }
+    std::string ca_file;
+    std::string password_file;
+    r.string("delivery", "smarthost_ca_file", ca_file);
+    r.string("delivery", "smarthost_user", d.smarthost_user);
+    r.string("delivery", "smarthost_password_file", password_file);
+    d.smarthost_ca_file = resolve(base_dir, ca_file);
+    d.smarthost_password_file = resolve(base_dir, password_file);
+    if (!d.smarthost_user.empty() && password_file.empty()) {
+        r.fail("delivery", "smarthost_password_file", "required when smarthost_user is set");
+    }
+    r.integer("delivery", "max_connections", d.max_connections, 1, 100'000);
+    r.integer("delivery", "max_connections_per_domain", d.max_connections_per_domain, 1, 100'000);
+    r.integer("delivery", "connect_timeout_s", d.connect_timeout_s, 1, 3600);
+    r.integer("delivery", "command_timeout_s", d.command_timeout_s, 1, 3600);
+    r.integer("delivery", "data_block_timeout_s", d.data_block_timeout_s, 1, 3600);
+    r.integer("delivery", "data_done_timeout_s", d.data_done_timeout_s, 1, 3600);
+    r.integer("delivery", "reuse_idle_s", d.reuse_idle_s, 0, 3600);
+}
+
 }  // namespace
 
 Result<Endpoint> parse_endpoint(std::string_view text) {
@@ -124,9 +158,29 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
 
     r.integer("pop3", "idle_timeout_s", cfg.pop3.idle_timeout_s, 600, 86'400);
 
+    r.integer("imap", "idle_timeout_s", cfg.imap.idle_timeout_s, 1800, 86'400);
+    r.integer("imap", "login_timeout_s", cfg.imap.login_timeout_s, 1, 3600);
+    r.integer("imap", "max_command_line", cfg.imap.max_command_line, 1024, 16 * 1024 * 1024);
+
+    r.integer("smtp", "command_timeout_s", cfg.smtp.command_timeout_s, 1, 86'400);
+    r.integer("smtp", "data_timeout_s", cfg.smtp.data_timeout_s, 1, 86'400);
+    r.integer("smtp", "max_recipients", cfg.smtp.max_recipients, 100, 100'000);
+    r.integer("smtp", "max_commands_without_transaction", cfg.smtp.max_commands_without_transaction, 1, 100'000);
+    r.integer("smtp", "max_errors", cfg.smtp.max_errors, 1, 100'000);
+
     r.integer("supervisor", "restart_delay_ms", cfg.supervisor.restart_delay_ms, 10, 3'600'000);
     r.integer("supervisor", "restart_delay_max_ms", cfg.supervisor.restart_delay_max_ms, 10, 3'600'000);
     r.integer("supervisor", "stop_timeout_ms", cfg.supervisor.stop_timeout_ms, 100, 600'000);
+
+    read_delivery(r, base_dir, cfg.delivery);
+
+    r.integer("queue", "retry_initial_s", cfg.queue.retry_initial_s, 1, 86'400);
+    r.integer("queue", "retry_max_s", cfg.queue.retry_max_s, 1, 7 * 86'400);
+    r.integer("queue", "lifetime_s", cfg.queue.lifetime_s, 1, 60 * 86'400);
+    r.integer("queue", "delay_warning_s", cfg.queue.delay_warning_s, 1, 60 * 86'400);
+    r.integer("queue", "poll_interval_s", cfg.queue.poll_interval_s, 1, 3600);
+    r.integer("queue", "local_concurrency", cfg.queue.local_concurrency, 1, 64);
+    r.integer("queue", "batch_size", cfg.queue.batch_size, 1, 10'000);
 
 }
 

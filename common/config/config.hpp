@@ -56,8 +56,56 @@ struct AuthConfig {
     std::int64_t max_failures = 3;        // failed logins on one connection before disconnect
 };
 
+// smtpd (issue 3). Timeouts are RFC 5321 §4.5.3.2 (rfc5321.txt:3610): 5 minutes for a
+// command, 3 minutes per block of data.
+struct SmtpConfig {
+    std::int64_t command_timeout_s = 300;
+    std::int64_t data_timeout_s = 180;
+    std::int64_t max_recipients = 100;                    // per message; then 452 4.5.3
+    std::int64_t max_commands_without_transaction = 100;  // NOOP/RSET/VRFY/EHLO...; then 421
+    std::int64_t max_errors = 20;                         // error replies per session; then 421
+};
+
 struct Pop3Config {
     std::int64_t idle_timeout_s = 600;  // RFC 1939 §3: at least 10 minutes
+};
+
+// imapd (issue 6). RFC 3501 §5.4 (rfc3501.txt:1181): at least 30 minutes once logged in.
+struct ImapConfig {
+    std::int64_t idle_timeout_s = 1800;   // authenticated (and during IDLE)
+    std::int64_t login_timeout_s = 60;    // before login
+    std::int64_t max_command_line = 65536;  // octets of a command without its literals
+};
+
+// deliverd's queue runner: retries, expiry, notifications (see deliverd/).
+struct QueueConfig {
+    std::int64_t retry_initial_s = 300;          // first retry after a temporary failure
+    std::int64_t retry_max_s = 3600;             // back-off doubles up to this
+    std::int64_t lifetime_s = 5 * 24 * 3600;     // then the recipient bounces
+    std::int64_t delay_warning_s = 4 * 3600;     // a delay DSN after this (NOTIFY permitting)
+    std::int64_t poll_interval_s = 30;           // queue scan even without a wake-up
+    std::int64_t local_concurrency = 4;          // local delivery batches in flight
+    std::int64_t batch_size = 200;               // queue entries leased per scan
+};
+
+// deliverd's remote delivery (deliverd/remote/): how it finds and talks to other servers.
+struct DeliveryConfig {
+    std::vector<std::string> dns_servers;     // "ip:port" resolvers; empty = /etc/resolv.conf
+    std::int64_t remote_port = 25;            // port of MX hosts (tests point it elsewhere)
+    std::string smarthost;                    // "host:port": relay everything there instead of MX
+    std::string smarthost_tls = "required";   // required | opportunistic
+    std::filesystem::path smarthost_ca_file;  // trust anchors for "required"; empty = system
+    std::string smarthost_user;               // AUTH PLAIN/LOGIN identity; empty = no AUTH
+    std::filesystem::path smarthost_password_file;  // first line is the password
+    std::int64_t max_connections = 100;             // outbound connections in total
+    std::int64_t max_connections_per_domain = 10;   // per destination domain (or smarthost)
+    std::int64_t connect_timeout_s = 30;
+    // RFC 5321 §4.5.3.2 (rfc5321.txt:3610): 5 min for greeting/MAIL/RCPT, 3 min per data
+    // block, 10 min for the reply to the final dot.
+    std::int64_t command_timeout_s = 300;
+    std::int64_t data_block_timeout_s = 180;
+    std::int64_t data_done_timeout_s = 600;
+    std::int64_t reuse_idle_s = 5;  // an idle outbound connection waits this long for more mail
 };
 
 struct SupervisorConfig {
@@ -74,7 +122,11 @@ struct Config {
     LimitsConfig limits;
     AuthConfig auth;
     Pop3Config pop3;
+    ImapConfig imap;
+    SmtpConfig smtp;
     SupervisorConfig supervisor;
+    DeliveryConfig delivery;
+    QueueConfig queue;
 };
 
 // Reads and validates a config file.

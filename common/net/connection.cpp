@@ -96,7 +96,7 @@ void Connection::reject(std::string_view busy_line) {
 }
 
 bool Connection::begin_tls() {
-    auto engine = TlsEngine::create(options_.tls);
+    auto engine = TlsEngine::create(options_.tls, options_.tls_server_name);
     if (!engine) {
         log::error("tls_setup_failed", {log::conn(id_), log::Field("error", engine.error().message)});
         return false;

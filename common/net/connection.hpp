@@ -66,6 +66,9 @@ public:
     virtual void on_drain(Connection& /*c*/) {}
     // Last callback; the Connection is destroyed right after it returns.
     virtual void on_closed(Connection& /*c*/) {}
+    // Outbound only (connector.cpp): the TCP connect failed or timed out. on_start never runs;
+    // on_closed follows.
+    virtual void on_connect_failed(Connection& /*c*/, std::string_view /*reason*/) {}
 };
 
 struct ConnectionOptions {
@@ -75,6 +78,7 @@ struct ConnectionOptions {
     std::size_t low_water = 64 * 1024;                       // resume + on_drain at this much
     std::shared_ptr<TlsContext> tls;                         // enables start_tls() / implicit TLS
     bool implicit_tls = false;                               // handshake before on_start
+    std::string tls_server_name;                             // client: SNI and name to verify
 };
 
 class Connection final : public LoopResident {
@@ -126,6 +130,16 @@ public:
 
     void close_for_shutdown() override { close(); }
 
+    // Outbound (connector.cpp): starts a TCP connect to `address` and returns the Connection,
+    // which owns itself like an accepted one. The handler gets on_start once connected, or
+    // on_connect_failed (refused, unreachable, no answer within connect_timeout); on_closed
+    // always ends it. close() cancels a connect in progress. A tls context in `options` must
+    // be a client context: start_tls() is then the client side of STARTTLS.
+    static Connection* connect(Loop& loop, const struct sockaddr* address,
+                               std::chrono::milliseconds connect_timeout, ConnectionOptions options,
+                               std::unique_ptr<ConnectionHandler> handler);
+    bool connecting() const { return connecting_; }
+
 private:
     friend class Listener;
     Connection(Loop& loop, ConnectionOptions options);
@@ -142,6 +156,11 @@ private:
     bool begin_tls();
     static void on_handle_closed(uv_handle_t* h);
     static void on_timer(uv_timer_t* t);
+
+    // connector.cpp
+    static void on_connected(uv_connect_t* req, int status);
+    static void on_connect_timeout(uv_timer_t* t);
+    void fail_connect(std::string_view reason);
 
     // connection_io.cpp
     static void on_alloc(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf);
@@ -189,6 +208,8 @@ private:
     bool processing_ = false;
     bool discard_pending_ = false;
     bool started_ = false;  // on_start has run (implicit TLS: after the handshake)
+    bool connecting_ = false;  // outbound: uv_tcp_connect in progress
+    std::string connect_error_;  // outbound: uv_tcp_connect refused at once
 };
 
 }  // namespace mr::net

@@ -1,0 +1,105 @@
+#include "deliverd/local_delivery.hpp"
+
+#include <set>
+#include <system_error>
+
+#include "common/log/log.hpp"
+#include "deliverd/mail_loop.hpp"
+#include "storage/mailbox_store.hpp"
+
+namespace mr::deliverd {
+
+namespace fs = std::filesystem;
+
+std::size_t remove_uncommitted_files(storage::MailboxStore& store, long crashed_pid) {
+    auto known = store.messages("INBOX");
+    if (!known) return 0;
+    std::set<std::string> indexed;
+    for (const auto& m : *known) indexed.insert(m.file);
+    const std::string marker = "P" + std::to_string(crashed_pid) + "Q";
+    std::size_t removed = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(store.user_dir() / "new", ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.find(marker) == std::string::npos || indexed.count("new/" + name)) continue;
+        std::error_code rm;
+        if (fs::remove(it->path(), rm)) ++removed;
+    }
+    return removed;
+}
+
+std::vector<LocalResult> deliver_local(const LocalBatch& batch) {
+    std::vector<LocalResult> results(batch.items.size());
+    auto fail_all = [&](const std::string& why) {
+        for (auto& r : results) {
+            if (r.reply.empty() && r.outcome == LocalOutcome::TempFail) r.reply = why;
+        }
+        return results;
+    };
+    auto store = storage::MailboxStore::open(batch.user_dir);
+    if (!store) return fail_all("451 4.3.0 cannot open mailbox of " + batch.user + ": " + store.error().message);
+
+    if (batch.crashed_pid > 0) {
+        if (auto n = remove_uncommitted_files(*store, batch.crashed_pid); n > 0) {
+            log::info("uncommitted_files_removed", {{"user", batch.user}, {"files", n}});
+        }
+    }
+
+    std::int64_t used = 0;
+    if (batch.quota_bytes > 0) {
+        auto size = store->total_size();
+        if (!size) return fail_all("451 4.3.0 cannot read mailbox size: " + size.error().message);
+        used = *size;
+    }
+
+    // Which items go into the batch; the bytes must outlive append_batch.
+    std::vector<std::string> bytes;
+    std::vector<std::size_t> index;  // append position -> item
+    bytes.reserve(batch.items.size());
+    for (std::size_t i = 0; i < batch.items.size(); ++i) {
+        const auto& item = batch.items[i];
+        if (auto loop = loop_reason(scan_trace_headers(*item.message), item.final_address)) {
+            results[i] = {LocalOutcome::PermFail, "554 5.4.6 " + *loop, false};
+            continue;
+        }
+        std::string full = trace_prefix(item.sender, item.final_address);
+        full += *item.message;
+        const auto size = static_cast<std::int64_t>(full.size());
+        if (batch.quota_bytes > 0 && used + size > batch.quota_bytes) {
+            results[i] = {LocalOutcome::TempFail,
+                          "452 4.2.2 mailbox of <" + item.final_address + "> is full (quota " +
+                              std::to_string(batch.quota_bytes) + " bytes)",
+                          false};
+            continue;
+        }
+        used += size;
+        bytes.push_back(std::move(full));
+        index.push_back(i);
+    }
+    if (index.empty()) return results;
+
+    std::vector<storage::AppendMessage> appends;
+    appends.reserve(index.size());
+    for (std::size_t k = 0; k < index.size(); ++k) {
+        const auto& item = batch.items[index[k]];
+        storage::AppendMessage a;
+        a.mailbox = "INBOX";
+        a.bytes = bytes[k];
+        a.delivery_key = item.queue_id + "/" + item.final_address;
+        appends.push_back(std::move(a));
+    }
+    auto stored = store->append_batch(appends);
+    if (!stored) {
+        for (auto i : index) {
+            results[i] = {LocalOutcome::TempFail, "451 4.3.0 mailbox write failed: " + stored.error().message, false};
+        }
+        return results;
+    }
+    for (std::size_t k = 0; k < index.size(); ++k) {
+        const bool dup = k < stored->size() && (*stored)[k].duplicate;
+        results[index[k]] = {LocalOutcome::Delivered, "250 2.0.0 delivered to " + batch.user, dup};
+    }
+    return results;
+}
+
+}  // namespace mr::deliverd

@@ -1,0 +1,64 @@
+// Local delivery: writes queued messages into one user's mailbox (Maildir file +
+// index row) with the trace headers, the loop check and the quota check.
+//
+// Invariants:
+// - Runs on a pool thread (it fsyncs): it touches only the user's MailboxStore,
+//   which it opens itself; nothing here knows the queue or the loop.
+// - Exactly once: each append carries delivery_key "<queue id>/<final address>";
+//   a key stored before (a crash after the mailbox commit, before the queue was
+//   told) returns the first result, marked duplicate, and counts as Delivered.
+// - Group commit: every message due for this user in one call shares one
+//   MailboxStore::append_batch (one directory fsync, one index transaction).
+// - Over quota is a temporary failure (RFC 3463 X.2.2 "mailbox full",
+//   rfc3463.txt:374); a loop is permanent (X.4.6); store errors are temporary.
+// - Crash recovery: MailboxStore writes message files before its index commit, so a
+//   deliverd killed in between leaves files in new/ that the index does not know;
+//   delivering again (the key is not stored) would show the message twice to any
+//   Maildir reader. The first batch per user after a restart therefore removes
+//   INBOX files that carry the dead deliverd's pid in their unique name
+//   ("...P<pid>Q...", maildir.hpp) and have no index row. No other process writes
+//   files under that pid, so nothing in flight elsewhere is touched.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mr::storage {
+class MailboxStore;
+}
+
+namespace mr::deliverd {
+
+enum class LocalOutcome { Delivered, TempFail, PermFail };
+
+struct LocalItem {
+    std::string queue_id;
+    std::string final_address;  // Delivered-To, and the delivery key's second half
+    std::string sender;         // Return-Path (empty: <>)
+    std::shared_ptr<const std::string> message;
+};
+
+struct LocalBatch {
+    std::string user;                 // canonical user address
+    std::filesystem::path user_dir;   // data_dir/mail/<domain>/<local>
+    std::int64_t quota_bytes = 0;     // 0: unlimited
+    std::vector<LocalItem> items;
+    long crashed_pid = 0;             // >0: first batch after a restart (see above)
+};
+
+struct LocalResult {
+    LocalOutcome outcome = LocalOutcome::TempFail;
+    std::string reply;       // SMTP-style reason for failures
+    bool duplicate = false;  // already stored by an earlier attempt
+};
+
+// Removes INBOX files named with `crashed_pid` that have no index row; returns how many.
+std::size_t remove_uncommitted_files(storage::MailboxStore& store, long crashed_pid);
+
+// One result per item, same order.
+std::vector<LocalResult> deliver_local(const LocalBatch& batch);
+
+}  // namespace mr::deliverd

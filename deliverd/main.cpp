@@ -1,0 +1,116 @@
+// deliverd: `deliverd --config FILE`. Started by `mailroom up` (no listeners), or
+// alone. Delivers the queue: local mailboxes, remote servers (deliverd/remote/),
+// retries, notices. Woken through data_dir/run/deliverd.sock (smtpd after each
+// enqueue, `mailroom queue flush|retry|delete`) and by a periodic scan. SIGTERM or
+// SIGINT stops it; work in flight is redone at the next start (leases are dropped,
+// mailbox delivery keys make a repeat harmless).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "common/config/config.hpp"
+#include "common/log/log.hpp"
+#include "common/net/loop.hpp"
+#include "common/net/thread_pool.hpp"
+#include "common/net/wakeup.hpp"
+#include "deliverd/queue_runner.hpp"
+#include "deliverd/remote/remote_delivery.hpp"
+
+namespace {
+
+// data_dir/run/deliverd.pid holds the running deliverd's pid and is removed on a
+// clean stop. Found at start with a dead pid in it, it names the deliverd that
+// crashed: local delivery then cleans up that process's uncommitted files.
+long take_over_pid_file(const std::filesystem::path& file) {
+    long previous = 0;
+    {
+        std::ifstream in(file);
+        in >> previous;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    std::ofstream(file, std::ios::trunc) << ::getpid() << "\n";
+    if (previous <= 0 || previous == ::getpid()) return 0;
+    if (::kill(static_cast<pid_t>(previous), 0) == 0) return 0;  // still alive: not ours to clean
+    return previous;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config_file;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config_file = argv[++i];
+        } else {
+            std::cerr << "usage: deliverd --config FILE\n";
+            return 2;
+        }
+    }
+    if (config_file.empty()) {
+        std::cerr << "usage: deliverd --config FILE\n";
+        return 2;
+    }
+    mr::log::configure("deliverd");
+    auto cfg = mr::config::load_config(config_file);
+    if (!cfg) {
+        mr::log::error("config_error", {{"error", cfg.error().message}});
+        return 1;
+    }
+    mr::log::configure("deliverd", mr::log::parse_level(cfg->server.log_level).value_or(mr::log::Level::Info));
+
+    const auto& data_dir = cfg->server.data_dir;
+    auto queue = mr::storage::Queue::open(data_dir);
+    if (!queue) {
+        mr::log::error("queue_open_failed", {{"error", queue.error().message}});
+        return 1;
+    }
+    auto directory = mr::storage::Directory::open(data_dir / "directory.db");
+    if (!directory) {
+        mr::log::error("directory_open_failed", {{"error", directory.error().message}});
+        return 1;
+    }
+    if (auto released = queue->release_all_leases(); released && *released > 0) {
+        mr::log::info("leases_released", {{"entries", *released}});
+    }
+    if (auto swept = queue->sweep_orphans(static_cast<std::int64_t>(std::time(nullptr)), 3600); swept && *swept > 0) {
+        mr::log::info("orphans_swept", {{"files", *swept}});
+    }
+    const auto pid_file = data_dir / "run" / "deliverd.pid";
+    const long crashed_pid = take_over_pid_file(pid_file);
+    if (crashed_pid > 0) mr::log::warn("recovering", {{"crashed_pid", crashed_pid}});
+    auto stores = std::make_shared<mr::deliverd::Stores>(std::move(*queue), std::move(*directory), data_dir);
+
+    // Pool threads: the local batches, plus one for planning and one for finishing.
+    mr::net::set_thread_pool_size(static_cast<unsigned>(cfg->queue.local_concurrency) + 2);
+    {
+        mr::net::Loop loop;
+        auto remote = mr::deliverd::RemoteDelivery::create(loop, *cfg);
+        mr::deliverd::QueueRunner runner(loop, *cfg, stores, remote.get(), crashed_pid);
+        auto wakeups = mr::net::WakeupReceiver::open(loop, data_dir / "run" / "deliverd.sock",
+                                                     [&runner](std::string_view) { runner.wake(); });
+        if (!wakeups) {
+            // Not fatal: the periodic scan still finds everything.
+            mr::log::warn("wakeup_socket_failed", {{"error", wakeups.error().message}});
+        }
+        mr::net::SignalWatcher signals(loop, [&](int signum) {
+            mr::log::info("stopping", {{"signal", signum}});
+            runner.stop();
+            if (remote) remote->shutdown();
+            loop.stop();
+        });
+        runner.start();
+        mr::log::info("started", {{"hostname", cfg->server.hostname}});
+        loop.run();
+        runner.stop();
+    }
+    std::error_code ec;
+    std::filesystem::remove(pid_file, ec);
+    mr::log::info("stopped");
+    return 0;
+}

@@ -1,0 +1,242 @@
+#include "deliverd/queue_runner.hpp"
+
+#include <ctime>
+
+#include "common/log/log.hpp"
+#include "common/net/thread_pool.hpp"
+#include "common/net/wakeup.hpp"
+
+namespace mr::deliverd {
+
+namespace {
+
+// Long enough for any one run of an entry; a crashed deliverd's leases are
+// dropped at start (Queue::release_all_leases), so this only guards against a
+// second, concurrent runner.
+constexpr std::int64_t kLeaseSeconds = 600;
+
+bool non_ascii(std::string_view s) {
+    for (char c : s) {
+        if (static_cast<unsigned char>(c) >= 0x80) return true;
+    }
+    return false;
+}
+
+OutcomeKind to_outcome(RemoteOutcome o) {
+    switch (o) {
+        case RemoteOutcome::Delivered: return OutcomeKind::Delivered;
+        case RemoteOutcome::PermFail: return OutcomeKind::PermFail;
+        case RemoteOutcome::TempFail: break;
+    }
+    return OutcomeKind::TempFail;
+}
+
+OutcomeKind to_outcome(LocalOutcome o) {
+    switch (o) {
+        case LocalOutcome::Delivered: return OutcomeKind::Delivered;
+        case LocalOutcome::PermFail: return OutcomeKind::PermFail;
+        case LocalOutcome::TempFail: break;
+    }
+    return OutcomeKind::TempFail;
+}
+
+}  // namespace
+
+QueueRunner::QueueRunner(net::Loop& loop, const config::Config& cfg, std::shared_ptr<Stores> stores,
+                         RemoteDelivery* remote, long crashed_pid)
+    : loop_(loop), cfg_(cfg), stores_(std::move(stores)), remote_(remote), poll_(loop), kick_(loop),
+      crashed_pid_(crashed_pid) {
+    settings_.hostname = cfg.server.hostname;
+    settings_.schedule = RetrySchedule{cfg.queue.retry_initial_s, cfg.queue.retry_max_s, cfg.queue.lifetime_s,
+                                       cfg.queue.delay_warning_s};
+}
+
+QueueRunner::~QueueRunner() { *alive_ = false; }
+
+std::int64_t QueueRunner::now() const { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+void QueueRunner::start() {
+    poll_.start_repeating(std::chrono::seconds(cfg_.queue.poll_interval_s), [this] { scan(); });
+    scan();
+}
+
+void QueueRunner::wake() {
+    if (stopped_) return;
+    // Coalesce a burst of wake-ups into one scan at the next loop iteration.
+    if (!kick_.active()) kick_.start(std::chrono::milliseconds(0), [this] { scan(); });
+}
+
+void QueueRunner::stop() {
+    stopped_ = true;
+    poll_.stop();
+    kick_.stop();
+    local_waiting_.clear();
+}
+
+void QueueRunner::scan() {
+    if (stopped_) return;
+    const auto limit = static_cast<std::size_t>(cfg_.queue.batch_size);
+    if (planning_ || entries_in_flight_ >= 2 * limit) {
+        rescan_ = true;
+        return;
+    }
+    planning_ = true;
+    rescan_ = false;
+    auto stores = stores_;
+    const std::int64_t t = now();
+    net::run_off_loop(
+        loop_, std::weak_ptr<void>(alive_), [stores, t, limit] { return plan_batch(*stores, t, kLeaseSeconds, limit); },
+        [this, limit](Result<std::vector<PlannedEntry>> planned) { on_planned(std::move(planned), limit); });
+}
+
+void QueueRunner::on_planned(Result<std::vector<PlannedEntry>> planned, std::size_t limit) {
+    planning_ = false;
+    if (!planned) {
+        log::error("queue_scan_failed", {{"error", planned.error().message}});
+        return;  // the next poll tries again
+    }
+    if (stopped_) return;  // leases are dropped at the next start
+    const bool full = planned->size() >= limit;
+    std::map<std::string, PendingBatch> batches;
+    for (auto& p : *planned) {
+        auto run = std::make_shared<EntryRun>();
+        run->planned = std::move(p);
+        ++entries_in_flight_;
+        dispatch(std::move(run), batches);
+    }
+    for (auto& [user, b] : batches) local_waiting_.push_back(std::move(b));
+    pump_local();
+    if (full || rescan_) wake();
+}
+
+void QueueRunner::dispatch(std::shared_ptr<EntryRun> run, std::map<std::string, PendingBatch>& batches) {
+    auto& p = run->planned;
+    run->outcomes = p.immediate;
+    run->outstanding = 1;  // held until every part is handed out
+    for (const auto& t : p.local) {
+        auto& b = batches[t.user];
+        if (b.batch.user.empty()) {
+            b.batch.user = t.user;
+            b.batch.user_dir = t.user_dir;
+            b.batch.quota_bytes = t.quota_bytes;
+        }
+        b.batch.items.push_back({p.entry.id, t.address, p.entry.sender, p.message});
+        b.owners.emplace_back(run, t.address);
+        ++run->outstanding;
+    }
+    for (const auto& [domain, recipients] : p.remote) start_remote(run, domain, recipients);
+    part_done(run);
+}
+
+void QueueRunner::start_remote(const std::shared_ptr<EntryRun>& run, const std::string& domain,
+                               const std::vector<std::string>& recipients) {
+    const auto& p = run->planned;
+    if (remote_ == nullptr) {
+        for (const auto& r : recipients) {
+            run->outcomes.push_back({r, OutcomeKind::TempFail, "451 4.4.0 remote delivery unavailable", {}, true, false});
+        }
+        return;
+    }
+    RemoteMessage m;
+    m.queue_id = p.entry.id;
+    m.sender = p.entry.sender;
+    m.domain = domain;
+    m.file = stores_->queue.message_path(p.entry.id);
+    m.size = static_cast<std::int64_t>(p.message->size());
+    m.has_8bit = p.has_8bit;
+    m.needs_smtputf8 = non_ascii(p.entry.sender);
+    m.dsn_ret = p.entry.dsn_ret;
+    m.dsn_envid = p.entry.dsn_envid;
+    for (const auto& address : recipients) {
+        RemoteRecipient rr;
+        rr.address = address;
+        for (const auto& q : p.entry.recipients) {
+            if (q.address == address) {
+                rr.dsn_notify = q.dsn_notify;
+                rr.orcpt = q.orcpt;
+            }
+        }
+        m.needs_smtputf8 = m.needs_smtputf8 || non_ascii(address);
+        m.recipients.push_back(std::move(rr));
+    }
+    ++run->outstanding;
+    std::weak_ptr<bool> alive = alive_;
+    remote_->deliver(std::move(m), [this, alive, run](std::vector<RecipientResult> results) {
+        if (alive.expired()) return;
+        for (auto& r : results) {
+            run->outcomes.push_back({r.address, to_outcome(r.outcome), std::move(r.reply), std::move(r.remote_host),
+                                     true, r.remote_dsn});
+        }
+        part_done(run);
+    });
+}
+
+void QueueRunner::pump_local() {
+    while (!stopped_ && local_running_ < cfg_.queue.local_concurrency && !local_waiting_.empty()) {
+        auto pending = std::make_shared<PendingBatch>(std::move(local_waiting_.front()));
+        local_waiting_.pop_front();
+        ++local_running_;
+        if (crashed_pid_ > 0 && recovered_users_.insert(pending->batch.user).second) {
+            pending->batch.crashed_pid = crashed_pid_;
+        }
+        LocalBatch batch = pending->batch;  // the pool thread gets its own copy
+        net::run_off_loop(
+            loop_, std::weak_ptr<void>(alive_), [batch = std::move(batch)] { return deliver_local(batch); },
+            [this, pending](std::vector<LocalResult> results) {
+                --local_running_;
+                bool stored = false;
+                for (std::size_t i = 0; i < pending->owners.size() && i < results.size(); ++i) {
+                    auto& [run, address] = pending->owners[i];
+                    auto& r = results[i];
+                    stored = stored || (r.outcome == LocalOutcome::Delivered && !r.duplicate);
+                    if (r.duplicate) log::info("duplicate_skipped", {log::qid(run->planned.entry.id), {"to", address}});
+                    run->outcomes.push_back({address, to_outcome(r.outcome), std::move(r.reply), {}, false, false});
+                    part_done(run);
+                }
+                if (stored) {
+                    const auto run_dir = stores_->data_dir / "run";
+                    (void)net::send_wakeup(run_dir / "imapd.sock", pending->batch.user);
+                    (void)net::send_wakeup(run_dir / "pop3d.sock", pending->batch.user);
+                }
+                pump_local();
+            });
+    }
+}
+
+void QueueRunner::part_done(const std::shared_ptr<EntryRun>& run) {
+    if (--run->outstanding == 0) finish(run);
+}
+
+void QueueRunner::finish(std::shared_ptr<EntryRun> run) {
+    if (stopped_) return;
+    finish_waiting_.push_back(std::move(run));
+    if (!finishing_) start_finishing();
+}
+
+void QueueRunner::start_finishing() {
+    if (stopped_ || finish_waiting_.empty()) return;
+    finishing_ = true;
+    auto runs = std::make_shared<std::vector<std::shared_ptr<EntryRun>>>(std::move(finish_waiting_));
+    finish_waiting_.clear();
+    auto stores = stores_;
+    const RunSettings settings = settings_;
+    const std::int64_t t = now();
+    net::run_off_loop(
+        loop_, std::weak_ptr<void>(alive_),
+        [stores, settings, runs, t] {
+            std::vector<FinishJob> jobs;
+            jobs.reserve(runs->size());
+            for (const auto& r : *runs) jobs.push_back({&r->planned, &r->outcomes});
+            return finish_entries(*stores, settings, jobs, t);
+        },
+        [this, runs](std::vector<FinishSummary> summaries) {
+            finishing_ = false;
+            entries_in_flight_ -= runs->size();
+            bool notices = false;
+            for (const auto& s : summaries) notices = notices || s.notice_queued;
+            if (notices || rescan_) wake();
+            start_finishing();
+        });
+}
+
+}  // namespace mr::deliverd

@@ -1,0 +1,446 @@
+// RemoteDelivery: scheduling of attempts over DNS and SMTP connections. Invariants are in
+// remote_delivery.hpp; the rules of this file:
+// - A "slot" is one outbound attempt: from the DNS lookup through connecting and talking to
+//   the last close. A slot counts against both the total and its destination's limit. A
+//   connection that finished a message keeps its slot while it idles for the next one.
+// - A destination is the recipient domain, or "[smarthost]" for everything when a smarthost
+//   is set: connections are shared by, and limits apply to, one destination.
+// - Jobs leave `waiting` for exactly one attempt; an attempt moves through the destination's
+//   targets (MX hosts by preference, each address) until a server takes the transaction or
+//   the list ends. Each job's done() runs exactly once (finish_job), never re-entrantly
+//   inside pump().
+#include "deliverd/remote/remote_delivery.hpp"
+
+#include <netinet/in.h>
+
+#include <deque>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "common/log/log.hpp"
+#include "common/net/address.hpp"
+#include "common/net/tls_context.hpp"
+#include "deliverd/remote/dns_resolver.hpp"
+#include "deliverd/remote/smtp_connection.hpp"
+
+namespace mr::deliverd {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr const char* kSmarthostKey = "[smarthost]";
+
+struct Job {
+    RemoteMessage message;
+    RemoteDelivery::Done done;
+    std::string destination;
+    std::vector<MailTarget> targets;
+    std::size_t next_target = 0;
+    std::string last_error;
+    // An opportunistic STARTTLS handshake failed with this target: try it once more in the
+    // clear (RFC 7435 §4, as other MTAs do) before moving on.
+    std::optional<MailTarget> retry_plain;
+    bool all_permanent = true;  // every server so far refused for good (5xx greeting/HELO)
+    bool finished = false;
+};
+using JobPtr = std::shared_ptr<Job>;
+
+struct DestinationState {
+    std::deque<JobPtr> waiting;
+    std::size_t slots = 0;
+    std::vector<SmtpConnection*> idle;
+};
+
+void set_port(sockaddr_storage& ss, int port) {
+    if (ss.ss_family == AF_INET) {
+        reinterpret_cast<sockaddr_in*>(&ss)->sin_port = htons(static_cast<std::uint16_t>(port));
+    } else if (ss.ss_family == AF_INET6) {
+        reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port = htons(static_cast<std::uint16_t>(port));
+    }
+}
+
+class RemoteDeliveryImpl final : public RemoteDelivery, private SmtpConnectionOwner {
+public:
+    RemoteDeliveryImpl(net::Loop& loop, const config::Config& cfg) : loop_(loop), cfg_(cfg.delivery) {
+        settings_.helo_name = cfg.server.hostname;
+        timeouts_.command = seconds(cfg_.command_timeout_s);
+        timeouts_.data_block = seconds(cfg_.data_block_timeout_s);
+        timeouts_.data_done = seconds(cfg_.data_done_timeout_s);
+        timeouts_.reuse_idle = seconds(cfg_.reuse_idle_s);
+
+        auto resolver = DnsResolver::create(loop, cfg_.dns_servers);
+        if (resolver) {
+            resolver_ = std::move(resolver).value();
+        } else {
+            setup_error_ = "DNS resolver: " + resolver.error().message;
+        }
+        // MX hosts: opportunistic, unauthenticated STARTTLS (RFC 7435 / RFC 3207 §4.1).
+        if (auto ctx = net::TlsContext::client({false, {}}); ctx) mx_tls_ = *ctx;
+        if (!cfg_.smarthost.empty()) setup_smarthost();
+        if (!setup_error_.empty()) log::error("remote_delivery_setup_failed", {log::Field("error", setup_error_)});
+    }
+
+    ~RemoteDeliveryImpl() override {
+        shutdown();
+        for (auto* c : connections_) c->detach();
+    }
+
+    void deliver(RemoteMessage message, Done done) override {
+        auto job = std::make_shared<Job>();
+        job->destination = smarthost_ ? kSmarthostKey : message.domain;
+        job->message = std::move(message);
+        job->done = std::move(done);
+        if (job->message.recipients.empty()) {
+            finish_job(job, RemoteOutcome::TempFail, "");
+            return;
+        }
+        if (shut_down_ || !setup_error_.empty()) {
+            finish_job(job, RemoteOutcome::TempFail, shut_down_ ? "remote delivery is shutting down" : setup_error_);
+            return;
+        }
+        destinations_[job->destination].waiting.push_back(job);
+        pump();
+    }
+
+    void shutdown() override {
+        if (shut_down_) return;
+        shut_down_ = true;
+        for (auto& [key, dest] : destinations_) {
+            auto waiting = std::move(dest.waiting);
+            for (auto& job : waiting) finish_job(job, RemoteOutcome::TempFail, "remote delivery is shutting down");
+        }
+        for (auto& job : std::set<JobPtr>(resolving_)) finish_job(job, RemoteOutcome::TempFail, "remote delivery is shutting down");
+        // Connections: their messages fail now (TempFail: nothing is certain before the reply
+        // to the dot); the slots come back in on_closed.
+        for (auto& [c, job] : std::map<SmtpConnection*, JobPtr>(jobs_)) {
+            finish_job(job, RemoteOutcome::TempFail, "remote delivery is shutting down");
+        }
+        for (auto* c : std::set<SmtpConnection*>(connections_)) {
+            if (c->ready()) {
+                c->quit();  // idle: a polite goodbye; the loop may or may not run long enough
+            } else {
+                c->abort();
+            }
+        }
+    }
+
+private:
+    // --- scheduling -------------------------------------------------------------------------
+
+    void pump() {
+        if (pumping_) {
+            pump_again_ = true;
+            return;
+        }
+        pumping_ = true;
+        do {
+            pump_again_ = false;
+            for (auto& [key, dest] : destinations_) pump_destination(key, dest);
+        } while (pump_again_);
+        std::erase_if(destinations_, [](const auto& kv) {
+            return kv.second.waiting.empty() && kv.second.slots == 0 && kv.second.idle.empty();
+        });
+        pumping_ = false;
+    }
+
+    void pump_destination(const std::string& key, DestinationState& dest) {
+        while (!dest.waiting.empty() && !shut_down_) {
+            if (!dest.idle.empty()) {
+                SmtpConnection* c = dest.idle.back();
+                dest.idle.pop_back();
+                JobPtr job = dest.waiting.front();
+                dest.waiting.pop_front();
+                start_on(*c, job);
+                continue;
+            }
+            if (dest.slots >= static_cast<std::size_t>(cfg_.max_connections_per_domain)) return;
+            if (total_slots_ >= static_cast<std::size_t>(cfg_.max_connections)) {
+                close_one_idle_elsewhere(key);
+                return;
+            }
+            JobPtr job = dest.waiting.front();
+            dest.waiting.pop_front();
+            ++dest.slots;
+            ++total_slots_;
+            resolve(job);
+        }
+    }
+
+    // Total limit reached: an idle connection to another destination gives its slot up.
+    void close_one_idle_elsewhere(const std::string& key) {
+        for (auto& [other, dest] : destinations_) {
+            if (other == key || dest.idle.empty()) continue;
+            SmtpConnection* c = dest.idle.back();
+            dest.idle.pop_back();
+            c->quit();
+            return;
+        }
+    }
+
+    void release_slot(const std::string& key) {
+        auto& dest = destinations_[key];
+        if (dest.slots > 0) --dest.slots;
+        if (total_slots_ > 0) --total_slots_;
+    }
+
+    // --- one attempt --------------------------------------------------------------------------
+
+    void resolve(const JobPtr& job) {
+        resolving_.insert(job);
+        auto on_done = [this, job](Destination d) {
+            resolving_.erase(job);
+            if (job->finished) {  // cut short by shutdown
+                release_slot(job->destination);
+                return;
+            }
+            switch (d.status) {
+            case Destination::Status::Ok:
+                job->targets = std::move(d.targets);
+                try_next_target(job);
+                return;
+            case Destination::Status::NullMx:
+            case Destination::Status::NotFound:
+                finish_job(job, RemoteOutcome::PermFail, d.reason);
+                break;
+            case Destination::Status::TempFail:
+                finish_job(job, RemoteOutcome::TempFail, d.reason);
+                break;
+            }
+            release_slot(job->destination);
+            pump();
+        };
+        if (smarthost_) {
+            resolver_->resolve_host(smarthost_->host, on_done);
+        } else {
+            resolver_->resolve_mail_domain(job->message.domain, on_done);
+        }
+    }
+
+    // Connects to the job's next target, or gives up when there is none; the slot goes with it.
+    void try_next_target(const JobPtr& job) {
+        if (shut_down_ || job->finished) {
+            if (!job->finished) finish_job(job, RemoteOutcome::TempFail, "remote delivery is shutting down");
+            release_slot(job->destination);
+            return;
+        }
+        if (job->next_target >= job->targets.size() && !job->retry_plain) {
+            bool perm = job->all_permanent && !job->last_error.empty();
+            finish_job(job, perm ? RemoteOutcome::PermFail : RemoteOutcome::TempFail,
+                       job->last_error.empty() ? "no server could be reached" : job->last_error);
+            release_slot(job->destination);
+            pump();
+            return;
+        }
+        bool plain = job->retry_plain.has_value();
+        MailTarget target = plain ? *job->retry_plain : job->targets[job->next_target++];
+        job->retry_plain.reset();
+        set_port(target.address, smarthost_ ? smarthost_->port : static_cast<int>(cfg_.remote_port));
+        auto* addr = reinterpret_cast<const sockaddr*>(&target.address);
+        std::string label = target.host + "[" + net::format_address(addr, false) + "]";
+        SessionSettings settings = settings_;
+        std::shared_ptr<net::TlsContext> tls = mx_tls_;
+        std::string sni = target.host;
+        if (smarthost_) {
+            settings.tls = smarthost_tls_mode_;
+            settings.auth_user = cfg_.smarthost_user;
+            settings.auth_password = smarthost_password_;
+            tls = smarthost_tls_;
+        }
+        if (plain && settings.tls == TlsMode::Opportunistic) tls = nullptr;
+        log::debug("remote_connecting", {log::qid(job->message.queue_id), log::Field("host", label)});
+        SmtpConnection* c = SmtpConnection::open(loop_, addr, seconds(cfg_.connect_timeout_s), tls, sni,
+                                                 settings, timeouts_, label, *this);
+        c->destination = job->destination;
+        connections_.insert(c);
+        jobs_[c] = job;
+    }
+
+    void start_on(SmtpConnection& c, const JobPtr& job) {
+        jobs_[&c] = job;
+        c.begin(job->message);
+    }
+
+    Job* job_of(SmtpConnection& c) {
+        auto it = jobs_.find(&c);
+        return it == jobs_.end() ? nullptr : it->second.get();
+    }
+    JobPtr take_job(SmtpConnection& c) {
+        auto it = jobs_.find(&c);
+        if (it == jobs_.end()) return nullptr;
+        JobPtr job = it->second;
+        jobs_.erase(it);
+        return job;
+    }
+
+    // --- SmtpConnectionOwner ------------------------------------------------------------------
+
+    void on_ready(SmtpConnection& c) override {
+        auto it = jobs_.find(&c);
+        if (it != jobs_.end()) {
+            if (it->second->finished) {
+                take_job(c);
+            } else {
+                c.begin(it->second->message);  // a fresh connection: its first message
+                return;
+            }
+        }
+        auto& dest = destinations_[c.destination];
+        if (shut_down_) {
+            c.quit();
+            return;
+        }
+        if (!dest.waiting.empty()) {
+            JobPtr job = dest.waiting.front();
+            dest.waiting.pop_front();
+            start_on(c, job);
+            return;
+        }
+        dest.idle.push_back(&c);  // its own timer says QUIT after reuse_idle_s
+        pump();                   // another destination may be waiting for a slot
+    }
+
+    void on_results(SmtpConnection& c, std::vector<RcptStatus> results) override {
+        JobPtr job = take_job(c);
+        if (!job || job->finished) return;
+        std::vector<RecipientResult> out;
+        out.reserve(job->message.recipients.size());
+        for (std::size_t i = 0; i < job->message.recipients.size(); ++i) {
+            RecipientResult r;
+            r.address = job->message.recipients[i].address;
+            if (i < results.size()) {
+                r.outcome = results[i].outcome;
+                r.reply = std::move(results[i].reply);
+            }
+            r.remote_host = c.label();
+            // The server took NOTIFY: a success or later failure notice is now its job.
+            r.remote_dsn = c.remote_dsn() && r.outcome == RemoteOutcome::Delivered &&
+                           !job->message.recipients[i].dsn_notify.empty();
+            log::info("remote_result", {log::qid(job->message.queue_id), log::Field("rcpt", r.address),
+                                        log::Field("host", r.remote_host), log::Field("outcome", outcome_name(r.outcome)),
+                                        log::Field("reply", r.reply)});
+            out.push_back(std::move(r));
+        }
+        job->finished = true;
+        auto done = std::move(job->done);
+        done(std::move(out));
+    }
+
+    void on_failure(SmtpConnection& c, const SessionFailure& failure) override {
+        Job* job = job_of(c);
+        log::info("remote_server_failed", {log::Field("host", c.label()), log::Field("reason", failure.reason)});
+        if (job == nullptr) return;
+        job->last_error = failure.reason;
+        if (!failure.permanent) job->all_permanent = false;
+        bool opportunistic = !smarthost_ || smarthost_tls_mode_ == TlsMode::Opportunistic;
+        if (failure.during_tls && opportunistic && c.tls_attempted() && job->next_target > 0) {
+            job->retry_plain = job->targets[job->next_target - 1];
+        }
+    }
+
+    void on_stale(SmtpConnection& c) override {
+        JobPtr job = take_job(c);
+        if (job && !job->finished) destinations_[c.destination].waiting.push_front(job);
+    }
+
+    void on_closed(SmtpConnection& c) override {
+        connections_.erase(&c);
+        auto& dest = destinations_[c.destination];
+        std::erase(dest.idle, &c);
+        JobPtr job = take_job(c);
+        if (job && !job->finished) {
+            try_next_target(job);  // the slot passes to the next server
+        } else {
+            release_slot(c.destination);
+        }
+        pump();
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    static const char* outcome_name(RemoteOutcome o) {
+        switch (o) {
+        case RemoteOutcome::Delivered: return "delivered";
+        case RemoteOutcome::TempFail: return "tempfail";
+        case RemoteOutcome::PermFail: return "permfail";
+        }
+        return "?";
+    }
+
+    void finish_job(const JobPtr& job, RemoteOutcome outcome, const std::string& reason) {
+        if (job->finished) return;
+        job->finished = true;
+        std::vector<RecipientResult> out;
+        for (const auto& r : job->message.recipients) {
+            RecipientResult res;
+            res.address = r.address;
+            res.outcome = outcome;
+            res.reply = reason.empty() ? "remote delivery is shutting down" : reason;
+            log::info("remote_result", {log::qid(job->message.queue_id), log::Field("rcpt", r.address),
+                                        log::Field("outcome", outcome_name(outcome)), log::Field("reply", res.reply)});
+            out.push_back(std::move(res));
+        }
+        auto done = std::move(job->done);
+        if (done) done(std::move(out));
+    }
+
+    void setup_smarthost() {
+        auto ep = config::parse_endpoint(cfg_.smarthost);
+        if (!ep) {
+            setup_error_ = "smarthost: " + ep.error().message;
+            return;
+        }
+        smarthost_ = *ep;
+        if (cfg_.smarthost_tls == "required") {
+            smarthost_tls_mode_ = TlsMode::Required;
+            auto ctx = net::TlsContext::client({true, cfg_.smarthost_ca_file});
+            if (!ctx) {
+                setup_error_ = "smarthost TLS: " + ctx.error().message;
+                return;
+            }
+            smarthost_tls_ = *ctx;
+        } else {
+            smarthost_tls_mode_ = TlsMode::Opportunistic;
+            smarthost_tls_ = mx_tls_;
+        }
+        if (!cfg_.smarthost_user.empty()) {
+            std::ifstream in(cfg_.smarthost_password_file);
+            if (!in || !std::getline(in, smarthost_password_)) {
+                setup_error_ = "cannot read smarthost_password_file " + cfg_.smarthost_password_file.string();
+                return;
+            }
+            if (!smarthost_password_.empty() && smarthost_password_.back() == '\r') smarthost_password_.pop_back();
+        }
+    }
+
+    net::Loop& loop_;
+    config::DeliveryConfig cfg_;
+    SessionSettings settings_;
+    SmtpTimeouts timeouts_;
+    std::unique_ptr<DnsResolver> resolver_;
+    std::shared_ptr<net::TlsContext> mx_tls_;
+    std::shared_ptr<net::TlsContext> smarthost_tls_;
+    TlsMode smarthost_tls_mode_ = TlsMode::Opportunistic;
+    std::optional<config::Endpoint> smarthost_;
+    std::string smarthost_password_;
+    std::string setup_error_;
+
+    std::map<std::string, DestinationState> destinations_;
+    std::set<JobPtr> resolving_;
+    std::set<SmtpConnection*> connections_;
+    std::map<SmtpConnection*, JobPtr> jobs_;
+    std::size_t total_slots_ = 0;
+    bool pumping_ = false;
+    bool pump_again_ = false;
+    bool shut_down_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<RemoteDelivery> RemoteDelivery::create(net::Loop& loop, const config::Config& cfg) {
+    return std::make_unique<RemoteDeliveryImpl>(loop, cfg);
+}
+
+}  // namespace mr::deliverd

@@ -1,0 +1,119 @@
+// SmtpConnection: drives one SmtpClientSession over one outbound net::Connection — writes
+// its commands, runs STARTTLS, streams the message file dot-stuffed with back-pressure,
+// applies the RFC 5321 §4.5.3.2 timeouts — and tells its owner what happened.
+//
+// Invariants:
+// - Owned by its net::Connection (as every ConnectionHandler is); the owner holds a raw
+//   pointer that is valid until owner.on_closed(*this), the last callback. detach() (the
+//   owner is going away) stops every callback.
+// - At most one message is in flight.
+// - The message file is read in 64 KiB pieces on the libuv thread pool (the loop never waits
+//   for the disk), one read at a time and only while the connection is writable(), so a slow
+//   server holds at most the back-pressure high-water mark of our memory.
+// - Losing the connection or a timeout is reported through the session, which turns an
+//   unfinished transaction into TempFails (never Delivered).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/net/connection.hpp"
+#include "common/text/dot_stuffing.hpp"
+#include "deliverd/remote/smtp_client_session.hpp"
+
+namespace mr::deliverd {
+
+class SmtpConnection;
+
+class SmtpConnectionOwner {
+public:
+    virtual ~SmtpConnectionOwner() = default;
+    // Idle and able to take begin(): after the greeting/EHLO/TLS/AUTH, and after each message.
+    virtual void on_ready(SmtpConnection& c) = 0;
+    // The transaction begun with begin() ended; one status per recipient.
+    virtual void on_results(SmtpConnection& c, std::vector<RcptStatus> results) = 0;
+    // The server could not be used (connect, greeting, EHLO, TLS, AUTH) before a transaction.
+    virtual void on_failure(SmtpConnection& c, const SessionFailure& failure) = 0;
+    // A reused connection died before the server said anything about the transaction:
+    // nothing happened, the message may be retried on another connection at once.
+    virtual void on_stale(SmtpConnection& c) = 0;
+    virtual void on_closed(SmtpConnection& c) = 0;
+};
+
+struct SmtpTimeouts {
+    std::chrono::milliseconds command{300'000};
+    std::chrono::milliseconds data_block{180'000};
+    std::chrono::milliseconds data_done{600'000};
+    std::chrono::milliseconds reuse_idle{5'000};
+};
+
+class SmtpConnection final : public net::ConnectionHandler {
+public:
+    // Starts the TCP connect. `label` names the server in results ("mx.example.org[192.0.2.1]").
+    static SmtpConnection* open(net::Loop& loop, const sockaddr* address, std::chrono::milliseconds connect_timeout,
+                                std::shared_ptr<net::TlsContext> tls, std::string tls_server_name,
+                                SessionSettings settings, SmtpTimeouts timeouts, std::string label,
+                                SmtpConnectionOwner& owner);
+
+    // Only after on_ready.
+    void begin(const RemoteMessage& message);
+    void quit();
+    // Closes now (shutdown); the owner still gets on_closed unless detached.
+    void abort();
+    void detach() { owner_ = nullptr; }
+
+    const std::string& label() const { return label_; }
+    bool ready() const { return session_.is_ready() && !closing_; }
+    bool remote_dsn() const { return session_.capabilities().dsn; }
+    bool tls_active() const { return session_.tls_active(); }
+    bool tls_attempted() const { return tls_attempted_; }
+
+    std::string destination;  // the owner's key (domain or smarthost)
+
+    // net::ConnectionHandler
+    void on_start(net::Connection& c) override;
+    void on_line(net::Connection& c, std::string_view line, net::LineEnd end) override;
+    void on_line_too_long(net::Connection& c) override;
+    void on_tls_ready(net::Connection& c) override;
+    void on_timeout(net::Connection& c) override;
+    void on_drain(net::Connection& c) override;
+    void on_closed(net::Connection& c) override;
+    void on_connect_failed(net::Connection& c, std::string_view reason) override;
+
+    ~SmtpConnection() override;
+
+private:
+    SmtpConnection(SessionSettings settings, SmtpTimeouts timeouts, std::string label, SmtpConnectionOwner& owner);
+    void apply(SessionOutput out);
+    void lost(std::string_view reason);
+    void pump_message();
+    void update_timeout();
+
+    SmtpClientSession session_;
+    SmtpTimeouts timeouts_;
+    std::string label_;
+    SmtpConnectionOwner* owner_;
+    net::Connection* conn_ = nullptr;
+    // The message being streamed: an fd shared with the read in flight, so it is closed only
+    // when neither needs it (a thread-pool read must never see a reused descriptor).
+    struct MessageFile {
+        int fd = -1;
+        ~MessageFile();
+    };
+    static void on_file_read(uv_fs_t* req);
+    std::filesystem::path file_path_;
+    std::shared_ptr<MessageFile> file_;
+    std::int64_t file_offset_ = 0;
+    bool read_in_flight_ = false;
+    text::DotStuffer stuffer_;
+    bool streaming_ = false;
+    bool closing_ = false;
+    bool reused_ = false;          // a transaction ran on this connection before
+    bool quitting_ = false;
+    bool tls_attempted_ = false;  // STARTTLS was accepted and the handshake began
+};
+
+}  // namespace mr::deliverd

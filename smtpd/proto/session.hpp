@@ -1,0 +1,236 @@
+// Session: the SMTP protocol core, sans-I/O (DESIGN.md "Protocol cores are sans-I/O").
+//
+// The server glue feeds it the bytes read from the connection and the results of the work
+// it asked for; it returns Actions: bytes to send and work to do (look up a sender or a
+// recipient, check a password, enqueue a message, start TLS, wait, hang up). It frames the
+// input itself (text::LineBuffer for commands and BDAT counts, text::DotUnstuffer for DATA),
+// so unit tests drive it byte by byte with any chunking.
+//
+// Invariants:
+// - Input is processed strictly in order. While an asynchronous action is outstanding
+//   (busy()), later input is kept, unprocessed, and resumes when the result is handed back:
+//   pipelined commands (RFC 2920) are answered in order, one reply each.
+// - The end of DATA is CR LF "." CR LF and nothing else (text::DotUnstuffer). Smuggling
+//   policy: a message whose data contains a bare CR or bare LF is refused with 554 5.6.0 after
+//   the real end of data, and so is one with a line over 998 octets or over the size limit
+//   (552 5.3.4); the session stays usable. So no byte sequence other than CRLF.CRLF can end a
+//   message, and no message that another MTA might split differently is ever accepted. The
+//   same checks apply to BDAT content (ChunkInspector), which may be relayed later by DATA.
+// - 250 after the data is sent only from on_enqueued() with a queue id, i.e. once the glue
+//   reports the message durable. A session that ends before that (hang-up mid-DATA) has
+//   asked for nothing to be queued.
+// - After STARTTLS the session forgets everything (RFC 3207 §4.2, rfc3207.txt:222): EHLO,
+//   transaction, buffered input.
+// - Submission role: no MAIL before AUTH (530 5.7.0), AUTH only over TLS unless plaintext is
+//   allowed (530 5.7.0, RFC 3207 / RFC 4954 §4), MAIL FROM only for addresses the user owns
+//   (553 5.7.1). Inbound role: no AUTH, recipients only in our domains (554 5.7.1).
+// - Limits: recipients per message (452 4.5.3), errors per session and commands without a
+//   transaction (then 421 and hang up), failed logins (growing delay, then 421).
+// - Passwords pass through VerifyPassword only; nothing here logs them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/text/dot_stuffing.hpp"
+#include "common/text/line_buffer.hpp"
+#include "common/text/sasl.hpp"
+#include "common/util/result.hpp"
+#include "smtpd/proto/chunk_inspector.hpp"
+#include "smtpd/proto/command.hpp"
+#include "smtpd/proto/reply.hpp"
+#include "smtpd/proto/trace.hpp"
+
+namespace mr::smtpd {
+
+// RFC 5321 §4.5.3.1.4 (rfc5321.txt:3500) sets 512 octets with CRLF, and extensions raise it:
+// SIZE +26 (RFC 1870), DSN ENVID/ORCPT/NOTIFY/RET +636 (RFC 3461 §5.4), SMTPUTF8 +10,
+// AUTH= +500 (RFC 4954 §5). 2048 covers them all.
+inline constexpr std::size_t kMaxCommandLine = 2048 - 2;
+// RFC 4954 §4 (rfc4954.txt:253): 12288 octets for AUTH and SASL responses.
+inline constexpr std::size_t kMaxAuthLine = 12288 - 2;
+// RFC 5321 §4.5.3.1.6 (rfc5321.txt:3510): 1000 octets with CRLF.
+inline constexpr std::size_t kMaxTextLine = 998;
+
+enum class Role { Inbound, Submission };
+
+struct EnvelopeRecipient {
+    std::string address;  // canonical local@domain
+    std::string notify;   // RFC 3461 NOTIFY, or empty
+    std::string orcpt;    // RFC 3461 ORCPT, or empty
+};
+
+struct Envelope {
+    std::string sender;  // "" = null reverse-path
+    std::vector<EnvelopeRecipient> recipients;
+    std::string ret;    // RFC 3461 RET
+    std::string envid;  // RFC 3461 ENVID
+};
+
+enum class RecipientKind { Local, Unknown, Remote };
+
+// --- actions ---------------------------------------------------------------------------
+struct Send {
+    std::string bytes;  // complete reply lines
+};
+struct StartTls {};  // after the Send of "220": Connection::start_tls()
+struct CheckSender {
+    std::string user;
+    std::string address;
+};  // -> on_sender_checked(true = the user owns it)
+struct CheckRecipient {
+    std::string address;
+};  // -> on_recipient_checked
+struct VerifyPassword {
+    std::string user;
+    std::string password;  // wipe after use
+};  // -> on_password_checked
+struct Enqueue {
+    Envelope envelope;
+    std::string message;  // as received, without the headers we add
+    TraceInfo trace;
+    bool submission = false;  // add Date / Message-ID when missing
+};  // -> on_enqueued(queue id)
+struct Delay {
+    std::chrono::milliseconds duration{};
+};
+struct AuthFailed {};  // for the per-IP tally
+struct LoggedIn {
+    std::string user;
+};
+// One log line the glue writes with its connection id (warn when `warning`).
+struct LogEvent {
+    std::string event;
+    std::vector<std::pair<std::string, std::string>> fields;
+    bool warning = false;
+};
+struct Close {};  // flush and hang up
+using Action = std::variant<Send, StartTls, CheckSender, CheckRecipient, VerifyPassword, Enqueue, Delay,
+                            AuthFailed, LoggedIn, LogEvent, Close>;
+using Actions = std::vector<Action>;
+
+struct SessionOptions {
+    std::string hostname = "localhost";
+    std::string peer_ip = "127.0.0.1";
+    Role role = Role::Inbound;
+    bool tls_available = false;  // STARTTLS may be offered
+    bool tls_active = false;     // implicit TLS (submissions)
+    std::string tls_version;     // with tls_active
+    std::string tls_cipher;
+    bool plaintext_auth_allowed = false;  // [auth] allow_plaintext_on_loopback and a loopback peer
+    std::uint64_t max_message_size = 50 * 1024 * 1024;
+    std::size_t max_recipients = 100;
+    unsigned max_commands_without_transaction = 100;
+    unsigned max_errors = 20;
+    unsigned max_auth_failures = 3;
+    unsigned prior_auth_failures = 0;
+    std::chrono::milliseconds failure_delay{500};
+    std::chrono::milliseconds max_failure_delay{8000};
+};
+
+class Session {
+public:
+    explicit Session(SessionOptions options);
+
+    Actions start();
+    Actions on_bytes(std::string_view bytes);
+    Actions on_tls_ready(std::string tls_version, std::string tls_cipher);
+    Actions on_sender_checked(const Result<bool>& owned);
+    Actions on_recipient_checked(const Result<RecipientKind>& kind);
+    Actions on_password_checked(const Result<bool>& verdict);
+    Actions on_enqueued(const Result<std::string>& queue_id);
+    Actions on_timeout();
+    Actions on_shutdown();
+
+    bool busy() const { return busy_; }
+    bool closed() const { return closed_; }
+    // Inside DATA or a BDAT chunk: the glue applies the data timeout (RFC 5321 §4.5.3.2).
+    bool in_data() const { return mode_ == Mode::Data || mode_ == Mode::Bdat; }
+    bool in_transaction() const { return tx_.has_value(); }
+    const std::string& user() const { return user_; }
+    std::size_t buffered_input() const { return input_.size() - input_pos_; }
+
+private:
+    enum class Mode { Command, Data, Bdat, Sasl, Blocked };
+    struct Transaction {
+        MailArgs mail;
+        std::vector<EnvelopeRecipient> recipients;
+        bool used_bdat = false;
+        std::uint64_t received = 0;  // BDAT octets so far
+        bool too_big = false;
+    };
+    struct BdatChunk {
+        std::uint64_t size = 0;
+        bool last = false;
+        std::optional<Reply> refusal;  // consumed and discarded, then this reply
+    };
+
+    void process(Actions& out);
+    void handle_line(const text::Line& line, Actions& out);
+    void handle_too_long(Actions& out);
+    void dispatch(const Command& cmd, Actions& out);
+
+    // session.cpp: replies, greeting, EHLO, small commands
+    void send(Actions& out, std::string bytes);
+    void reply(Actions& out, const Reply& r, std::string_view command = {});
+    void close(Actions& out);
+    void ehlo(const Command& cmd, Actions& out);
+    bool count_junk(Actions& out);
+    void reset_transaction();
+
+    // session_mail.cpp: MAIL, RCPT, DATA, BDAT, enqueue
+    void mail(const Command& cmd, Actions& out);
+    void rcpt(const Command& cmd, Actions& out);
+    void data(const Command& cmd, Actions& out);
+    void bdat(const Command& cmd, Actions& out);
+    void bdat_bytes(std::string_view bytes, bool last, Actions& out);
+    void finish_bdat(Actions& out);
+    void finish_data(Actions& out);
+    void refuse_message(Actions& out, const Reply& r, std::string_view reason, std::uint64_t size);
+    void enqueue(Actions& out, std::uint64_t size);
+    void log_transaction(Actions& out, std::string_view result, std::uint64_t size, std::string_view qid,
+                         std::string_view detail);
+
+    // session_auth.cpp: STARTTLS, AUTH
+    void starttls(const Command& cmd, Actions& out);
+    void auth(const Command& cmd, Actions& out);
+    void sasl_step(text::SaslStep step, Actions& out);
+    void auth_failure(Actions& out);
+    bool auth_allowed() const { return tls_active_ || options_.plaintext_auth_allowed; }
+
+    SessionOptions options_;
+    text::LineBuffer lines_{kMaxAuthLine};
+    text::DotUnstuffer unstuffer_;
+    ChunkInspector inspector_;
+    std::string input_;
+    std::size_t input_pos_ = 0;
+    Mode mode_ = Mode::Command;
+    bool busy_ = false;
+    bool closed_ = false;
+    bool tls_active_ = false;
+    std::string tls_version_;
+    std::string tls_cipher_;
+    std::string helo_;
+    bool esmtp_ = false;
+    std::string user_;
+    std::string pending_user_;
+    std::optional<text::SaslServer> sasl_;
+    std::optional<Transaction> tx_;
+    std::optional<MailArgs> pending_mail_;
+    std::optional<RcptArgs> pending_rcpt_;
+    std::string pending_rcpt_address_;  // as it will be queued
+    BdatChunk chunk_;
+    std::string message_;
+    std::uint64_t enqueue_size_ = 0;
+    unsigned errors_ = 0;
+    unsigned junk_ = 0;
+    unsigned auth_failures_ = 0;
+};
+
+}  // namespace mr::smtpd

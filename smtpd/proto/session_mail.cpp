@@ -1,0 +1,265 @@
+// Session: the mail transaction (RFC 5321 §3.3, rfc5321.txt:1102): MAIL, RCPT, DATA, BDAT
+// (RFC 3030) and the hand-off to the queue.
+#include <algorithm>
+
+#include "common/text/ascii.hpp"
+#include "smtpd/proto/recipient_policy.hpp"
+#include "smtpd/proto/session.hpp"
+
+namespace mr::smtpd {
+
+namespace {
+
+const Reply kNeedMail{503, "5.5.1", "Need MAIL command"};
+const Reply kNoRecipients{554, "5.5.1", "No valid recipients"};
+const Reply kTooBig{552, "5.3.4", "Message size exceeds fixed maximum message size"};
+const Reply kBareLineEnd{554, "5.6.0",
+                         "Message refused: bare CR or LF in the data (only CRLF ends a line, RFC 5321 2.3.8)"};
+const Reply kLongLine{554, "5.6.0", "Message refused: line longer than 998 octets (RFC 5321 4.5.3.1.6)"};
+
+}  // namespace
+
+void Session::mail(const Command& cmd, Actions& out) {
+    if (helo_.empty()) return reply(out, Reply{503, "5.5.1", "Send EHLO or HELO first"}, cmd.keyword);
+    if (tx_) return reply(out, Reply{503, "5.5.1", "Nested MAIL command"}, cmd.keyword);
+    if (options_.role == Role::Submission && user_.empty()) {
+        // RFC 4954 §6 (rfc4954.txt:623).
+        return reply(out, Reply{530, "5.7.0", "Authentication required"}, cmd.keyword);
+    }
+    auto parsed = parse_mail(cmd.arg, options_.max_message_size);
+    if (auto* r = std::get_if<Reply>(&parsed)) return reply(out, *r, cmd.keyword);
+    auto& args = std::get<MailArgs>(parsed);
+    if (options_.role == Role::Submission) {
+        if (args.sender.is_null()) {
+            return reply(out, Reply{553, "5.7.1", "Null sender not allowed for submission"}, cmd.keyword);
+        }
+        busy_ = true;
+        out.push_back(CheckSender{user_, args.sender.to_string()});
+        pending_mail_ = std::move(args);
+        return;
+    }
+    tx_ = Transaction{std::move(args), {}, false, 0, false};
+    junk_ = 0;
+    reply(out, Reply{250, "2.1.0", "Sender OK"});
+}
+
+Actions Session::on_sender_checked(const Result<bool>& owned) {
+    Actions out;
+    busy_ = false;
+    if (!pending_mail_) return out;
+    MailArgs args = std::move(*pending_mail_);
+    pending_mail_.reset();
+    if (!owned) {
+        reply(out, Reply{451, "4.3.0", "Temporary lookup failure, try again later"}, "MAIL");
+    } else if (!owned.value()) {
+        reply(out, Reply{553, "5.7.1", "Sender address <" + printable(args.sender.to_string(), 256) +
+                                           "> not owned by user " + printable(user_, 256)},
+              "MAIL");
+    } else {
+        tx_ = Transaction{std::move(args), {}, false, 0, false};
+        junk_ = 0;
+        reply(out, Reply{250, "2.1.0", "Sender OK"});
+    }
+    process(out);
+    return out;
+}
+
+void Session::rcpt(const Command& cmd, Actions& out) {
+    if (!tx_) return reply(out, kNeedMail, cmd.keyword);
+    if (tx_->used_bdat) return reply(out, Reply{503, "5.5.1", "RCPT not allowed after BDAT"}, cmd.keyword);
+    auto parsed = parse_rcpt(cmd.arg, tx_->mail.smtputf8);
+    if (auto* r = std::get_if<Reply>(&parsed)) {
+        if (options_.role == Role::Inbound && is_trailing_dot_path(cmd.arg, tx_->mail.smtputf8)) {
+            return reply(out, Reply{554, "5.7.1", "Relay access denied (trailing dot)"}, cmd.keyword);
+        }
+        return reply(out, *r, cmd.keyword);
+    }
+    auto& args = std::get<RcptArgs>(parsed);
+    // RFC 5321 §4.5.3.1.10 (rfc5321.txt:3580): 452 over the limit, earlier recipients kept.
+    if (tx_->recipients.size() >= options_.max_recipients) {
+        return reply(out, Reply{452, "4.5.3", "Too many recipients"}, cmd.keyword);
+    }
+    if (options_.role == Role::Inbound) {
+        if (auto refusal = relay_trick(args.recipient)) return reply(out, *refusal, cmd.keyword);
+    }
+    std::string address = args.recipient.to_string();
+    // RFC 5321 §4.1.1.3 (rfc5321.txt:1985): "<Postmaster>" without a domain must be accepted.
+    if (args.recipient.is_bare_postmaster()) address = "postmaster@" + options_.hostname;
+    busy_ = true;
+    out.push_back(CheckRecipient{address});
+    pending_rcpt_ = std::move(args);
+    pending_rcpt_address_ = std::move(address);
+}
+
+Actions Session::on_recipient_checked(const Result<RecipientKind>& kind) {
+    Actions out;
+    busy_ = false;
+    if (!pending_rcpt_ || !tx_) return out;
+    RcptArgs args = std::move(*pending_rcpt_);
+    pending_rcpt_.reset();
+    const std::string address = std::move(pending_rcpt_address_);
+    const bool authenticated = !user_.empty();
+    if (!kind) {
+        reply(out, Reply{451, "4.3.0", "Temporary lookup failure, try again later"}, "RCPT");
+    } else if (kind.value() == RecipientKind::Unknown) {
+        reply(out, Reply{550, "5.1.1", "<" + printable(address, 256) + ">: no such user here"}, "RCPT");
+    } else if (kind.value() == RecipientKind::Remote && !authenticated) {
+        reply(out, relay_denied(), "RCPT");
+    } else {
+        auto& list = tx_->recipients;
+        const bool duplicate = std::any_of(list.begin(), list.end(), [&](const EnvelopeRecipient& r) {
+            return text::iequals(r.address, address);
+        });
+        if (!duplicate) list.push_back(EnvelopeRecipient{address, std::move(args.notify), std::move(args.orcpt)});
+        reply(out, Reply{250, "2.1.5", "Recipient OK"});
+    }
+    process(out);
+    return out;
+}
+
+// RFC 5321 §4.1.1.4 (rfc5321.txt:1992).
+void Session::data(const Command& cmd, Actions& out) {
+    if (!tx_) return reply(out, kNeedMail, cmd.keyword);
+    // RFC 3030 §2 (rfc3030.txt:221): DATA after BDAT in one transaction is 503.
+    if (tx_->used_bdat) return reply(out, Reply{503, "5.5.1", "DATA not allowed after BDAT"}, cmd.keyword);
+    if (tx_->recipients.empty()) return reply(out, kNoRecipients, cmd.keyword);
+    if (!cmd.arg.empty()) return reply(out, Reply{501, "5.5.4", "DATA takes no argument"}, cmd.keyword);
+    unstuffer_ = text::DotUnstuffer(options_.max_message_size);
+    message_.clear();
+    // SIZE= is only a hint from the client: never reserve more than a modest amount for it.
+    constexpr std::uint64_t kMaxReserve = 1024 * 1024;
+    if (tx_->mail.size) message_.reserve(static_cast<std::size_t>(std::min(*tx_->mail.size, kMaxReserve)));
+    mode_ = Mode::Data;
+    send(out, "354 End data with <CR><LF>.<CR><LF>\r\n");
+}
+
+void Session::finish_data(Actions& out) {
+    mode_ = Mode::Command;
+    const std::uint64_t size = unstuffer_.size();
+    if (unstuffer_.size_exceeded()) return refuse_message(out, kTooBig, "size", size);
+    if (unstuffer_.bare_line_ending()) return refuse_message(out, kBareLineEnd, "bare_line_ending", size);
+    if (unstuffer_.longest_line() > kMaxTextLine) return refuse_message(out, kLongLine, "long_line", size);
+    enqueue(out, size);
+}
+
+// RFC 3030 §2 (rfc3030.txt:140). The chunk's bytes are always consumed, even when the
+// command is refused (rfc3030.txt:184), so the byte stream stays in step.
+void Session::bdat(const Command& cmd, Actions& out) {
+    auto args = parse_bdat(cmd.arg);
+    if (!args) return reply(out, Reply{501, "5.5.4", "Syntax: BDAT size [LAST]"}, cmd.keyword);
+    chunk_ = BdatChunk{args->size, args->last, std::nullopt};
+    if (!tx_) {
+        chunk_.refusal = kNeedMail;
+    } else if (tx_->recipients.empty()) {
+        chunk_.refusal = kNoRecipients;
+    } else if (!tx_->used_bdat) {
+        tx_->used_bdat = true;
+        message_.clear();
+        inspector_.reset();
+    }
+    if (args->size == 0) return finish_bdat(out);
+    if (auto r = lines_.expect_raw(args->size); !r) {
+        // Cannot happen right after a complete line; refuse rather than lose framing.
+        return reply(out, Reply{451, "4.3.0", "Internal framing error"}, cmd.keyword);
+    }
+    mode_ = Mode::Bdat;
+}
+
+void Session::bdat_bytes(std::string_view bytes, bool last, Actions& out) {
+    if (!chunk_.refusal && tx_) {
+        tx_->received += bytes.size();
+        if (tx_->received > options_.max_message_size) {
+            tx_->too_big = true;
+            message_.clear();
+        } else {
+            inspector_.feed(bytes);
+            message_.append(bytes);
+        }
+    }
+    if (last) finish_bdat(out);
+}
+
+void Session::finish_bdat(Actions& out) {
+    mode_ = Mode::Command;
+    if (chunk_.refusal) {
+        // A refused chunk fails the transaction (rfc3030.txt:190); later pipelined chunks
+        // then meet "no transaction" and are discarded too.
+        reset_transaction();
+        reply(out, *chunk_.refusal, "BDAT");
+        return;
+    }
+    const std::uint64_t size = tx_->received;
+    if (tx_->too_big) return refuse_message(out, kTooBig, "size", size);
+    if (!chunk_.last) {
+        reply(out, Reply{250, "2.0.0", std::to_string(chunk_.size) + " octets received"});
+        return;
+    }
+    inspector_.finish();
+    if (inspector_.bare_line_ending()) return refuse_message(out, kBareLineEnd, "bare_line_ending", size);
+    if (inspector_.longest_line() > kMaxTextLine) return refuse_message(out, kLongLine, "long_line", size);
+    enqueue(out, size);
+}
+
+void Session::refuse_message(Actions& out, const Reply& r, std::string_view reason, std::uint64_t size) {
+    const char* command = tx_ && tx_->used_bdat ? "BDAT" : "DATA";
+    log_transaction(out, "rejected", size, "", reason);
+    reset_transaction();
+    reply(out, r, command);
+}
+
+void Session::enqueue(Actions& out, std::uint64_t size) {
+    Enqueue e;
+    e.envelope.sender = tx_->mail.sender.to_string();
+    e.envelope.recipients = tx_->recipients;
+    e.envelope.ret = tx_->mail.ret;
+    e.envelope.envid = tx_->mail.envid;
+    e.message = std::move(message_);
+    message_ = std::string();
+    e.trace = TraceInfo{helo_, options_.peer_ip, esmtp_, tx_->mail.smtputf8, tls_version_, tls_cipher_, user_,
+                        tx_->recipients.size() == 1 ? tx_->recipients.front().address : std::string()};
+    e.submission = options_.role == Role::Submission;
+    enqueue_size_ = size;
+    busy_ = true;
+    out.push_back(std::move(e));
+}
+
+Actions Session::on_enqueued(const Result<std::string>& queue_id) {
+    Actions out;
+    busy_ = false;
+    if (!tx_) return out;
+    if (queue_id) {
+        log_transaction(out, "queued", enqueue_size_, queue_id.value(), "");
+        reply(out, Reply{250, "2.0.0", "OK queued as " + queue_id.value()});
+    } else {
+        log_transaction(out, "tempfail", enqueue_size_, "", queue_id.error().message);
+        reply(out, Reply{451, "4.3.0", "Local error in processing, try again later"}, "DATA");
+    }
+    reset_transaction();
+    junk_ = 0;
+    process(out);
+    return out;
+}
+
+// One line per transaction: from, recipients, size, queue id, result.
+void Session::log_transaction(Actions& out, std::string_view result, std::uint64_t size, std::string_view qid,
+                              std::string_view detail) {
+    if (!tx_) return;
+    std::string rcpts;
+    for (const auto& r : tx_->recipients) {
+        if (!rcpts.empty()) rcpts += ',';
+        rcpts += r.address;
+    }
+    LogEvent e{"transaction",
+               {{"from", tx_->mail.sender.to_string()},
+                {"rcpts", rcpts},
+                {"nrcpt", std::to_string(tx_->recipients.size())},
+                {"size", std::to_string(size)},
+                {"qid", std::string(qid)},
+                {"result", std::string(result)}},
+               result != "queued"};
+    if (!detail.empty()) e.fields.emplace_back("detail", std::string(detail));
+    if (!user_.empty()) e.fields.emplace_back("user", user_);
+    out.push_back(std::move(e));
+}
+
+}  // namespace mr::smtpd

@@ -1,0 +1,25 @@
+// Directory work of an SMTP session. Every function here blocks (SQLite, argon2id) and runs
+// on the thread pool, never on the loop.
+//
+// Invariants:
+// - Each pool thread keeps one open storage::Directory (WAL readers see every committed
+//   change), so a RCPT costs one indexed read, not a database open. SQLite handles stay
+//   usable after a failed statement, so an error does not drop the cached handle.
+// - A malformed address is a "no", never an internal error: it gets the same reply as an
+//   unknown one.
+// - Passwords are wiped by the caller after verify_password returns.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "common/util/result.hpp"
+#include "smtpd/proto/session.hpp"
+
+namespace mr::smtpd::server {
+
+Result<RecipientKind> lookup_recipient(const std::filesystem::path& db, const std::string& address);
+Result<bool> check_sender(const std::filesystem::path& db, const std::string& user, const std::string& address);
+Result<bool> verify_password(const std::filesystem::path& db, const std::string& user, const std::string& password);
+
+}  // namespace mr::smtpd::server

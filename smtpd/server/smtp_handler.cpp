@@ -1,0 +1,266 @@
+#include "smtpd/server/smtp_handler.hpp"
+
+#include <ctime>
+#include <limits>
+#include <utility>
+#include <vector>
+#include <utility>
+
+#include "common/log/log.hpp"
+#include "common/net/thread_pool.hpp"
+#include "common/text/sasl.hpp"
+#include "smtpd/proto/trace.hpp"
+#include "smtpd/server/directory_lookup.hpp"
+#include "smtpd/server/shared_state.hpp"
+
+namespace mr::smtpd::server {
+
+namespace {
+
+// An address with this many recent failures gets one try per connection.
+constexpr unsigned kFailuresBeforeOneTry = 10;
+// read_bytes() count meaning "until further notice"; re-armed long before it runs out.
+constexpr std::size_t kEndless = std::numeric_limits<std::size_t>::max();
+constexpr std::size_t kRearmBelow = kEndless / 2;
+
+// log::emit takes an initializer_list; a session event has a run-time number of fields.
+template <std::size_t... I>
+void emit_exact(log::Level level, std::string_view event, const std::vector<log::Field>& f, std::index_sequence<I...>) {
+    log::emit(level, event, {f[I]...});
+}
+
+template <std::size_t N = 0>
+void emit_fields(log::Level level, std::string_view event, const std::vector<log::Field>& f) {
+    constexpr std::size_t kMaxFields = 12;
+    if constexpr (N < kMaxFields) {
+        if (f.size() > N) return emit_fields<N + 1>(level, event, f);
+    }
+    emit_exact(level, event, f, std::make_index_sequence<N>{});
+}
+
+bool is_loopback(const std::string& ip) { return ip.rfind("127.", 0) == 0 || ip == "::1"; }
+
+SessionOptions session_options(SharedState& shared, net::Connection& conn, const std::string& listener) {
+    SessionOptions o = shared.session;
+    o.peer_ip = conn.peer_ip();
+    o.role = listener == "smtp" ? Role::Inbound : Role::Submission;
+    const bool implicit = listener == "submissions";
+    o.tls_available = shared.tls_available && !implicit;
+    o.tls_active = false;  // on_start reports implicit TLS once the handshake is done
+    o.plaintext_auth_allowed = shared.allow_plaintext_on_loopback && is_loopback(conn.peer_ip());
+    o.prior_auth_failures = shared.recent_failures(conn.peer_ip());
+    if (o.prior_auth_failures >= kFailuresBeforeOneTry) o.max_auth_failures = 1;
+    return o;
+}
+
+}  // namespace
+
+SmtpHandler::SmtpHandler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener)
+    : shared_(std::move(shared)),
+      conn_(conn),
+      listener_(std::move(listener)),
+      session_(session_options(*shared_, conn, listener_)) {
+    shared_->handlers.insert(this);
+}
+
+SmtpHandler::~SmtpHandler() { shared_->handlers.erase(this); }
+
+void SmtpHandler::shutdown() {
+    if (closed_) return;
+    queue_.clear();
+    waiting_ = false;
+    run(session_.on_shutdown());
+}
+
+void SmtpHandler::read_everything() { conn_.read_bytes(kEndless); }
+
+void SmtpHandler::on_start(net::Connection& c) {
+    log::info("connect", {log::conn(c.id()), {"peer", c.peer()}, {"listener", listener_}, {"tls", c.tls_version()}});
+    if (c.is_tls()) (void)session_.on_tls_ready(c.tls_version(), c.tls_cipher());  // implicit TLS
+    run(session_.start());
+    read_everything();  // may deliver bytes at once: after the greeting
+}
+
+// Never called: the connection is in byte mode from on_start on (read_everything).
+void SmtpHandler::on_line(net::Connection& c, std::string_view line, net::LineEnd end) {
+    std::string bytes(line);
+    bytes += end == net::LineEnd::CRLF ? "\r\n" : "\n";
+    on_bytes(c, bytes, kEndless);
+}
+
+void SmtpHandler::on_line_too_long(net::Connection& c) {
+    log::error("unexpected_line_mode", {log::conn(c.id())});
+    c.close();
+}
+
+void SmtpHandler::on_bytes(net::Connection& /*c*/, std::string_view chunk, std::size_t remaining) {
+    if (remaining < kRearmBelow) read_everything();
+    run(session_.on_bytes(chunk));
+}
+
+void SmtpHandler::on_tls_ready(net::Connection& c) {
+    log::info("tls", {log::conn(c.id()), {"version", c.tls_version()}, {"cipher", c.tls_cipher()}});
+    run(session_.on_tls_ready(c.tls_version(), c.tls_cipher()));
+    read_everything();
+    if (!waiting_ && !closed_) conn_.resume_reading();
+}
+
+void SmtpHandler::on_timeout(net::Connection& c) {
+    log::info("timeout", {log::conn(c.id()), {"in_data", session_.in_data()}});
+    if (waiting_) {
+        // Waiting for our own work (the queue): the client is not the slow one. Keep going.
+        c.set_idle_timeout(shared_->command_timeout);
+        return;
+    }
+    run(session_.on_timeout());
+}
+
+void SmtpHandler::on_closed(net::Connection& c) {
+    closed_ = true;
+    log::info("disconnect", {log::conn(c.id()), {"user", session_.user()}, {"in_data", session_.in_data()}});
+}
+
+void SmtpHandler::update_timeout() {
+    conn_.set_idle_timeout(session_.in_data() ? shared_->data_timeout : shared_->command_timeout);
+}
+
+void SmtpHandler::run(Actions actions) {
+    for (auto& a : actions) queue_.push_back(std::move(a));
+    pump();
+    if (!closed_) update_timeout();
+}
+
+void SmtpHandler::pump() {
+    while (!waiting_ && !closed_ && !queue_.empty()) {
+        Action a = std::move(queue_.front());
+        queue_.pop_front();
+        perform(a);
+    }
+}
+
+void SmtpHandler::begin_async() {
+    waiting_ = true;
+    conn_.pause_reading();
+}
+
+void SmtpHandler::end_async(Actions actions) {
+    waiting_ = false;
+    run(std::move(actions));
+    if (!waiting_ && !closed_) conn_.resume_reading();
+}
+
+void SmtpHandler::perform(Action& action) {
+    std::visit(
+        [this](auto& a) {
+            using T = std::decay_t<decltype(a)>;
+            if constexpr (std::is_same_v<T, Send>) {
+                conn_.write(a.bytes);
+            } else if constexpr (std::is_same_v<T, StartTls>) {
+                if (!conn_.start_tls()) {
+                    log::error("tls_failed", {log::conn(conn_.id())});
+                    closed_ = true;
+                    conn_.close();
+                }
+            } else if constexpr (std::is_same_v<T, CheckSender>) {
+                check_sender(a);
+            } else if constexpr (std::is_same_v<T, CheckRecipient>) {
+                check_recipient(a);
+            } else if constexpr (std::is_same_v<T, VerifyPassword>) {
+                verify_password(a);
+            } else if constexpr (std::is_same_v<T, Enqueue>) {
+                enqueue(a);
+            } else if constexpr (std::is_same_v<T, Delay>) {
+                begin_async();
+                if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
+                timer_->start(a.duration, [this] { end_async({}); });
+            } else if constexpr (std::is_same_v<T, AuthFailed>) {
+                shared_->record_failure(conn_.peer_ip());
+                log::warn("auth_failed", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}, {"listener", listener_}});
+            } else if constexpr (std::is_same_v<T, LoggedIn>) {
+                log::info("login", {log::conn(conn_.id()), {"user", a.user}});
+            } else if constexpr (std::is_same_v<T, LogEvent>) {
+                // Field keys must outlive the call: they are the event's own strings.
+                std::vector<log::Field> fields;
+                fields.reserve(a.fields.size() + 2);
+                fields.emplace_back(log::conn(conn_.id()));
+                fields.emplace_back("peer", conn_.peer_ip());
+                for (const auto& [k, v] : a.fields) fields.emplace_back(k, v);
+                emit_fields(a.warning ? log::Level::Warn : log::Level::Info, a.event, fields);
+            } else if constexpr (std::is_same_v<T, Close>) {
+                closed_ = true;
+                queue_.clear();
+                conn_.close_after_flush();
+            }
+        },
+        action);
+}
+
+void SmtpHandler::check_sender(CheckSender& a) {
+    begin_async();
+    net::run_off_loop(
+        conn_.loop(), conn_.alive(),
+        [db = shared_->directory_db, user = std::move(a.user), address = std::move(a.address)] {
+            return server::check_sender(db, user, address);
+        },
+        [this](Result<bool> owned) {
+            if (!owned) log::error("directory_error", {log::conn(conn_.id()), {"error", owned.error().message}});
+            end_async(session_.on_sender_checked(owned));
+        });
+}
+
+void SmtpHandler::check_recipient(CheckRecipient& a) {
+    begin_async();
+    net::run_off_loop(
+        conn_.loop(), conn_.alive(),
+        [db = shared_->directory_db, address = std::move(a.address)] { return lookup_recipient(db, address); },
+        [this](Result<RecipientKind> kind) {
+            if (!kind) log::error("directory_error", {log::conn(conn_.id()), {"error", kind.error().message}});
+            end_async(session_.on_recipient_checked(kind));
+        });
+}
+
+void SmtpHandler::verify_password(VerifyPassword& a) {
+    begin_async();
+    // argon2id is slow on purpose: never on the loop (DESIGN.md).
+    net::run_off_loop(
+        conn_.loop(), conn_.alive(),
+        [db = shared_->directory_db, user = std::move(a.user), password = std::move(a.password)]() mutable {
+            auto verdict = server::verify_password(db, user, password);
+            text::secure_wipe(password);
+            return verdict;
+        },
+        [this](Result<bool> verdict) {
+            if (!verdict) log::error("directory_error", {log::conn(conn_.id()), {"error", verdict.error().message}});
+            end_async(session_.on_password_checked(verdict));
+        });
+    text::secure_wipe(a.password);
+}
+
+// The Received: field names the queue id, so the id is chosen here, before the commit.
+void SmtpHandler::enqueue(Enqueue& a) {
+    begin_async();
+    QueuedMessage m;
+    m.id = storage::Queue::new_id();
+    const std::time_t now = std::time(nullptr);
+    const std::string& host = shared_->session.hostname;
+    std::string head = received_header(a.trace, host, m.id, now);
+    if (a.submission) head += submission_fixups(find_missing_headers(a.message), m.id, host, now);
+    m.bytes.reserve(head.size() + a.message.size());
+    m.bytes = std::move(head);
+    m.bytes += a.message;
+    a.message = std::string();
+    m.sender = std::move(a.envelope.sender);
+    for (auto& r : a.envelope.recipients) {
+        storage::QueueRecipient q;
+        q.address = std::move(r.address);
+        q.dsn_notify = std::move(r.notify);
+        q.orcpt = std::move(r.orcpt);
+        m.recipients.push_back(std::move(q));
+    }
+    m.params.dsn_ret = std::move(a.envelope.ret);
+    m.params.dsn_envid = std::move(a.envelope.envid);
+    shared_->writer->submit(std::move(m), conn_.alive(),
+                            [this](Result<std::string> id) { end_async(session_.on_enqueued(id)); });
+}
+
+}  // namespace mr::smtpd::server

@@ -1,0 +1,67 @@
+// SmtpHandler: drives one smtpd::Session from one net::Connection and performs its actions.
+//
+// Invariants:
+// - The connection is read in byte-count mode for its whole life (read_bytes with an
+//   effectively endless count): the session frames lines, DATA and BDAT itself, so the exact
+//   bytes of the stream, bare CR and LF included, reach the smuggling checks.
+// - Actions run in order from one queue. An asynchronous action (lookup, password check,
+//   enqueue, delay) pauses reading and the queue until its result is handed back; so the
+//   session never gets bytes while it waits, and its own buffer holds at most one read.
+// - Pool jobs get their inputs by value and are dropped on return if the connection has gone
+//   (Connection::alive()); the queue writer does the same with its callbacks.
+// - The idle timeout follows the session: data_timeout inside DATA/BDAT, command_timeout
+//   otherwise (RFC 5321 §4.5.3.2, rfc5321.txt:3610).
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "common/net/connection.hpp"
+#include "common/net/timer.hpp"
+#include "smtpd/proto/session.hpp"
+
+namespace mr::smtpd::server {
+
+struct SharedState;
+
+class SmtpHandler final : public net::ConnectionHandler {
+public:
+    SmtpHandler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener);
+    ~SmtpHandler() override;
+
+    void on_start(net::Connection& c) override;
+    void on_line(net::Connection& c, std::string_view line, net::LineEnd end) override;
+    void on_line_too_long(net::Connection& c) override;
+    void on_bytes(net::Connection& c, std::string_view chunk, std::size_t remaining) override;
+    void on_tls_ready(net::Connection& c) override;
+    void on_timeout(net::Connection& c) override;
+    void on_closed(net::Connection& c) override;
+    // The server is stopping: 421 4.3.2 and hang up (RFC 5321 §3.8, rfc5321.txt:1640).
+    void shutdown();
+
+private:
+    void run(Actions actions);
+    void pump();
+    void perform(Action& action);
+    void begin_async();
+    void end_async(Actions actions);
+    void read_everything();
+    void update_timeout();
+
+    void check_sender(CheckSender& a);
+    void check_recipient(CheckRecipient& a);
+    void verify_password(VerifyPassword& a);
+    void enqueue(Enqueue& a);
+
+    std::shared_ptr<SharedState> shared_;
+    net::Connection& conn_;
+    std::string listener_;
+    Session session_;
+    std::deque<Action> queue_;
+    bool waiting_ = false;
+    bool closed_ = false;
+    std::unique_ptr<net::Timer> timer_;
+};
+
+}  // namespace mr::smtpd::server

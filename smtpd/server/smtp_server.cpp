@@ -1,0 +1,90 @@
+#include "smtpd/server/smtp_server.hpp"
+
+#include "common/log/log.hpp"
+#include "common/net/address.hpp"
+#include "smtpd/server/smtp_handler.hpp"
+
+namespace mr::smtpd::server {
+
+SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_ptr<net::TlsContext> tls)
+    : loop_(loop), cfg_(cfg), tls_(std::move(tls)), shared_(std::make_shared<SharedState>()) {
+    shared_->data_dir = cfg.server.data_dir;
+    shared_->directory_db = cfg.server.data_dir / "directory.db";
+    shared_->tls_available = tls_ != nullptr;
+    shared_->allow_plaintext_on_loopback = cfg.auth.allow_plaintext_on_loopback;
+    shared_->command_timeout = std::chrono::seconds(cfg.smtp.command_timeout_s);
+    shared_->data_timeout = std::chrono::seconds(cfg.smtp.data_timeout_s);
+    SessionOptions& o = shared_->session;
+    o.hostname = cfg.server.hostname;
+    o.max_message_size = static_cast<std::uint64_t>(cfg.limits.max_message_size);
+    o.max_recipients = static_cast<std::size_t>(cfg.smtp.max_recipients);
+    o.max_commands_without_transaction = static_cast<unsigned>(cfg.smtp.max_commands_without_transaction);
+    o.max_errors = static_cast<unsigned>(cfg.smtp.max_errors);
+    o.max_auth_failures = static_cast<unsigned>(cfg.auth.max_failures);
+    o.failure_delay = std::chrono::milliseconds(cfg.auth.failure_delay_ms);
+    o.max_failure_delay = o.failure_delay * 16;
+}
+
+SmtpServer::~SmtpServer() = default;
+
+net::ListenerOptions SmtpServer::listener_options(const std::string& name) const {
+    net::ListenerOptions o;
+    o.name = name;
+    o.max_connections = static_cast<std::size_t>(cfg_.limits.max_connections);
+    o.max_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
+    o.busy_line = "421 4.7.0 " + cfg_.server.hostname + " Too many connections, try again later\r\n";
+    o.connection.idle_timeout = shared_->command_timeout;
+    o.connection.tls = tls_;
+    o.connection.implicit_tls = name == "submissions";
+    return o;
+}
+
+Result<void> SmtpServer::add_listener(const std::string& name, int fd, const std::string& endpoint) {
+    if (name == "submissions" && !tls_) return Error::internal("submissions needs a TLS certificate ([tls] cert/key)");
+    auto listener = std::make_unique<net::Listener>(
+        loop_, listener_options(name), [shared = shared_, name](net::Connection& c) {
+            return std::make_unique<SmtpHandler>(shared, c, name);
+        });
+    auto r = fd >= 0 ? listener->adopt(fd) : listener->listen(endpoint);
+    if (!r) return r.error();
+    listeners_.push_back(std::move(listener));
+    return {};
+}
+
+Result<void> SmtpServer::start() {
+    auto queue = storage::Queue::open(cfg_.server.data_dir);
+    if (!queue) return queue.error();
+    shared_->writer = std::make_shared<QueueWriter>(
+        loop_, std::make_unique<storage::Queue>(std::move(*queue)), cfg_.server.data_dir / "run" / "deliverd.sock");
+    const auto inherited = net::inherited_listen_fds();
+    if (!inherited.empty()) {
+        for (const auto& [name, fd] : inherited) {
+            if (name != "smtp" && name != "submission" && name != "submissions") {
+                log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
+                continue;
+            }
+            if (auto r = add_listener(name, fd, ""); !r) return r;
+        }
+    } else {
+        for (const auto& ep : cfg_.listen.smtp) {
+            if (auto r = add_listener("smtp", -1, ep); !r) return r;
+        }
+        for (const auto& ep : cfg_.listen.submission) {
+            if (auto r = add_listener("submission", -1, ep); !r) return r;
+        }
+        for (const auto& ep : cfg_.listen.submissions) {
+            if (auto r = add_listener("submissions", -1, ep); !r) return r;
+        }
+    }
+    if (listeners_.empty()) return Error::internal("no smtp, submission or submissions listener configured");
+    return {};
+}
+
+void SmtpServer::stop() {
+    listeners_.clear();
+    const auto open = shared_->handlers;  // shutdown() closes: do not iterate the live set
+    for (SmtpHandler* h : open) h->shutdown();
+    loop_.close_residents();
+}
+
+}  // namespace mr::smtpd::server

@@ -1,0 +1,48 @@
+// SmtpServer: the listeners of smtpd. Runs on the loop thread only; what sessions share
+// lives in SharedState (shared_state.hpp).
+//
+// Invariants:
+// - Listeners come from MR_LISTEN_FDS ("smtp" = inbound, "submission" = STARTTLS then AUTH,
+//   "submissions" = implicit TLS, RFC 8314 §3.3) or, without it, from [listen] of the config.
+// - The listener name alone decides a session's role.
+// - Connection limits ([limits] max_connections, max_connections_per_ip) are enforced at
+//   accept with "421 4.7.0" (plaintext listeners).
+// - stop() closes the listeners and every session; a message not yet committed is not
+//   answered 250, so its client will send it again.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/config/config.hpp"
+#include "common/net/listener.hpp"
+#include "common/net/loop.hpp"
+#include "common/net/tls_context.hpp"
+#include "common/util/result.hpp"
+#include "smtpd/server/shared_state.hpp"
+
+namespace mr::smtpd::server {
+
+class SmtpServer {
+public:
+    SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_ptr<net::TlsContext> tls);
+    ~SmtpServer();
+    SmtpServer(const SmtpServer&) = delete;
+    SmtpServer& operator=(const SmtpServer&) = delete;
+
+    Result<void> start();
+    void stop();
+
+private:
+    Result<void> add_listener(const std::string& name, int fd, const std::string& endpoint);
+    net::ListenerOptions listener_options(const std::string& name) const;
+
+    net::Loop& loop_;
+    const config::Config& cfg_;
+    std::shared_ptr<net::TlsContext> tls_;
+    std::vector<std::unique_ptr<net::Listener>> listeners_;
+    std::shared_ptr<SharedState> shared_;
+};
+
+}  // namespace mr::smtpd::server

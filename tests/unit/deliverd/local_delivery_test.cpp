@@ -1,0 +1,87 @@
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "deliverd/local_delivery.hpp"
+#include "storage/mailbox_store.hpp"
+#include "tests/unit/storage/temp_dir.hpp"
+
+using namespace mr::deliverd;
+using mr::storage::test::TempDir;
+
+namespace {
+
+LocalItem item(const std::string& qid, const std::string& to, const std::string& body) {
+    return LocalItem{qid, to, "alice@example.test", std::make_shared<const std::string>(body)};
+}
+
+}  // namespace
+
+TEST_CASE("local delivery: trace headers, group commit, exactly once") {
+    TempDir dir;
+    LocalBatch b{"bob@example.test", dir / "bob", 0, {}};
+    b.items.push_back(item("00000000000001aaaaaaaa", "bob+tag@example.test", "Subject: one\r\n\r\nhi\r\n"));
+    b.items.push_back(item("00000000000002aaaaaaaa", "bob@example.test", "Subject: two\r\n\r\nhi\r\n"));
+    auto r = deliver_local(b);
+    REQUIRE(r.size() == 2);
+    CHECK(r[0].outcome == LocalOutcome::Delivered);
+    CHECK(r[1].outcome == LocalOutcome::Delivered);
+    CHECK_FALSE(r[0].duplicate);
+
+    auto store = mr::storage::MailboxStore::open(dir / "bob");
+    REQUIRE(store.ok());
+    auto msgs = store->messages("INBOX");
+    REQUIRE(msgs.ok());
+    REQUIRE(msgs->size() == 2);
+    auto first = store->read_message("INBOX", (*msgs)[0].uid);
+    REQUIRE(first.ok());
+    CHECK(first->starts_with("Return-Path: <alice@example.test>\r\nDelivered-To: bob+tag@example.test\r\nSubject: one"));
+
+    // The same queue ids again (a crash before the queue heard of it): no new mail.
+    auto again = deliver_local(b);
+    CHECK(again[0].outcome == LocalOutcome::Delivered);
+    CHECK(again[0].duplicate);
+    CHECK(again[1].duplicate);
+    CHECK(store->messages("INBOX")->size() == 2);
+}
+
+TEST_CASE("local delivery: quota is a temporary failure, a loop a permanent one") {
+    TempDir dir;
+    LocalBatch b{"bob@example.test", dir / "bob", 200, {}};
+    b.items.push_back(item("00000000000001aaaaaaaa", "bob@example.test", "Subject: small\r\n\r\nhi\r\n"));
+    b.items.push_back(item("00000000000002aaaaaaaa", "bob@example.test",
+                           "Subject: big\r\n\r\n" + std::string(300, 'x') + "\r\n"));
+    b.items.push_back(item("00000000000003aaaaaaaa", "bob@example.test",
+                           "Delivered-To: bob@example.test\r\nSubject: loop\r\n\r\nhi\r\n"));
+    auto r = deliver_local(b);
+    CHECK(r[0].outcome == LocalOutcome::Delivered);
+    CHECK(r[1].outcome == LocalOutcome::TempFail);
+    CHECK(r[1].reply.starts_with("452 4.2.2"));
+    CHECK(r[2].outcome == LocalOutcome::PermFail);
+    CHECK(r[2].reply.starts_with("554 5.4.6"));
+}
+
+TEST_CASE("local delivery: files a crashed deliverd left without index row are removed first") {
+    TempDir dir;
+    LocalBatch b{"bob@example.test", dir / "bob", 0, {}};
+    b.items.push_back(item("00000000000001aaaaaaaa", "bob@example.test", "Subject: one\r\n\r\nhi\r\n"));
+    REQUIRE(deliver_local(b)[0].outcome == LocalOutcome::Delivered);
+    // What a deliverd with pid 4242 killed between file and index commit leaves,
+    // and a file of another writer that must stay.
+    const auto stray = dir / "bob" / "new" / "1700000000.M1P4242Q7R00.host,S=10";
+    const auto other = dir / "bob" / "new" / "1700000000.M1P999Q7R00.host,S=10";
+    for (const auto& p : {stray, other}) {
+        std::FILE* f = std::fopen(p.c_str(), "w");
+        REQUIRE(f != nullptr);
+        std::fputs("Subject: stray\r\n\r\n", f);
+        std::fclose(f);
+    }
+    b.crashed_pid = 4242;
+    b.items[0] = item("00000000000002aaaaaaaa", "bob@example.test", "Subject: two\r\n\r\nhi\r\n");
+    REQUIRE(deliver_local(b)[0].outcome == LocalOutcome::Delivered);
+    CHECK_FALSE(std::filesystem::exists(stray));
+    CHECK(std::filesystem::exists(other));
+    auto store = mr::storage::MailboxStore::open(dir / "bob");
+    CHECK(store->messages("INBOX")->size() == 2);  // indexed mail untouched
+}

@@ -1,0 +1,37 @@
+// storage::Directory::may_send_as: the senders a submission user owns.
+#include <doctest/doctest.h>
+
+#include "storage/directory.hpp"
+#include "tests/unit/storage/temp_dir.hpp"
+
+using namespace mr;
+
+TEST_CASE("own address, +tags and aliases pointing at the user; nothing else") {
+    storage::test::TempDir dir;
+    auto d = storage::Directory::open(dir / "directory.db");
+    REQUIRE(d);
+    REQUIRE(d->add_domain("example.test"));
+    REQUIRE(d->add_domain("other.test"));
+    REQUIRE(d->add_user("alice@example.test", "pw"));
+    REQUIRE(d->add_user("bob@example.test", "pw"));
+    REQUIRE(d->add_alias("sales@example.test", "Alice@Example.test"));
+    REQUIRE(d->add_alias("sales@example.test", "bob@example.test"));
+    REQUIRE(d->add_alias("info@other.test", "carol@remote.example"));
+    REQUIRE(d->add_alias("@other.test", "alice@example.test"));  // catch-all
+    auto may = [&](std::string_view user, std::string_view address) {
+        auto r = d->may_send_as(user, address);
+        REQUIRE(r);
+        return *r;
+    };
+    CHECK(may("alice@example.test", "alice@example.test"));
+    CHECK(may("alice@example.test", "ALICE@example.TEST"));
+    CHECK(may("Alice@Example.test", "alice+news@example.test"));
+    CHECK(may("alice@example.test", "sales@example.test"));
+    CHECK(may("bob@example.test", "sales+x@example.test"));
+    CHECK_FALSE(may("alice@example.test", "bob@example.test"));
+    CHECK_FALSE(may("alice@example.test", "info@other.test"));
+    CHECK_FALSE(may("alice@example.test", "anything@other.test"));  // catch-alls grant nothing
+    CHECK_FALSE(may("alice@example.test", "alice@other.test"));
+    CHECK_FALSE(may("alice@example.test", "not an address"));
+    CHECK_FALSE(may("alice@example.test", ""));
+}

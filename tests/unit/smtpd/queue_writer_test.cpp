@@ -1,0 +1,99 @@
+// QueueWriter against a real queue on disk: group commit, caller-chosen ids, callbacks on
+// the loop thread, no callback for a session that has gone.
+#include <doctest/doctest.h>
+
+#include "common/net/loop.hpp"
+#include "smtpd/server/queue_writer.hpp"
+#include "storage/queue.hpp"
+#include "tests/unit/storage/temp_dir.hpp"
+
+using namespace mr;
+using namespace mr::smtpd::server;
+
+namespace {
+
+QueuedMessage message(std::string body, std::string rcpt = "alice@example.test") {
+    QueuedMessage m;
+    m.id = storage::Queue::new_id();
+    m.sender = "sender@remote.example";
+    storage::QueueRecipient r;
+    r.address = std::move(rcpt);
+    r.dsn_notify = "SUCCESS";
+    r.orcpt = "rfc822;alice@example.test";
+    m.recipients.push_back(r);
+    m.bytes = std::move(body);
+    m.params.dsn_ret = "HDRS";
+    m.params.dsn_envid = "ENV1";
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("messages submitted together share a batch and keep their ids and envelopes") {
+    storage::test::TempDir dir;
+    std::vector<std::string> ids;
+    std::vector<std::string> done;
+    std::size_t batches = 0;
+    {
+        net::Loop loop;
+        auto q = storage::Queue::open(dir.path());
+        REQUIRE(q);
+        auto writer = std::make_shared<QueueWriter>(loop, std::make_unique<storage::Queue>(std::move(*q)),
+                                                    dir / "run/deliverd.sock");
+        auto alive = std::make_shared<int>(0);
+        auto gone = std::make_shared<int>(0);
+        for (int i = 0; i < 5; ++i) {
+            auto m = message("Subject: " + std::to_string(i) + "\r\n\r\nbody\r\n");
+            ids.push_back(m.id);
+            writer->submit(std::move(m), alive, [&](Result<std::string> id) {
+                REQUIRE(id);
+                done.push_back(*id);
+            });
+        }
+        // The first message left at once; the other four wait for it, then go together.
+        CHECK(writer->waiting() == 4);
+        writer->submit(message("gone\r\n"), gone, [&](Result<std::string>) { FAIL("callback for a gone session"); });
+        gone.reset();
+        loop.run();
+        batches = writer->batches();
+    }
+    CHECK(batches == 2);
+    CHECK(done == ids);
+    auto q = storage::Queue::open(dir.path());
+    REQUIRE(q);
+    auto entries = q->list();
+    REQUIRE(entries);
+    CHECK(entries->size() == 6);  // the gone session's message is committed all the same
+    auto first = q->show(ids[0]);
+    REQUIRE(first);
+    REQUIRE(first->has_value());
+    const auto& e = **first;
+    CHECK(e.sender == "sender@remote.example");
+    CHECK(e.dsn_ret == "HDRS");
+    CHECK(e.dsn_envid == "ENV1");
+    REQUIRE(e.recipients.size() == 1);
+    CHECK(e.recipients[0].dsn_notify == "SUCCESS");
+    CHECK(e.recipients[0].orcpt == "rfc822;alice@example.test");
+    CHECK(*q->read_message(ids[0]) == "Subject: 0\r\n\r\nbody\r\n");
+}
+
+TEST_CASE("a failed batch reports the error to every message in it") {
+    storage::test::TempDir dir;
+    std::vector<std::string> errors;
+    {
+        net::Loop loop;
+        auto q = storage::Queue::open(dir.path());
+        REQUIRE(q);
+        auto writer = std::make_shared<QueueWriter>(loop, std::make_unique<storage::Queue>(std::move(*q)),
+                                                    dir / "run/deliverd.sock");
+        auto alive = std::make_shared<int>(0);
+        auto bad = message("x\r\n");
+        bad.id = "not-a-queue-id";
+        writer->submit(std::move(bad), alive, [&](Result<std::string> id) {
+            REQUIRE_FALSE(id);
+            errors.push_back(id.error().message);
+        });
+        loop.run();
+    }
+    CHECK(errors.size() == 1);
+}
