@@ -61,8 +61,10 @@ bool list_match(std::string_view pattern_in, std::string_view name) {
         pattern.replace(0, 5, name.substr(0, 5));
     }
     // can[j]: the pattern read so far matches name[0, j).
-    std::vector<char> can(name.size() + 1, 0);
-    std::vector<char> next(name.size() + 1, 0);
+    // std::string rather than std::vector<char>: GCC 12 at -O3 sees a possible null
+    // data() in the vector (false -Wnull-dereference).
+    std::string can(name.size() + 1, '\0');
+    std::string next(name.size() + 1, '\0');
     can[0] = 1;
     char prev = 0;
     for (char pc : pattern) {

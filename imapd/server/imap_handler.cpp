@@ -1,0 +1,262 @@
+#include "imapd/server/imap_handler.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "common/log/log.hpp"
+#include "common/net/thread_pool.hpp"
+#include "common/text/ascii.hpp"
+#include "imapd/server/imap_server.hpp"
+#include "storage/directory.hpp"
+#include "storage/mailbox_store.hpp"
+
+namespace mr::imapd::server {
+
+namespace {
+
+// An address with this many recent failures gets one try per connection.
+constexpr unsigned kFailuresBeforeOneTry = 10;
+// Raw mode for the whole connection: read_bytes(kForever) never runs out.
+constexpr std::size_t kForever = std::numeric_limits<std::size_t>::max();
+// How often an idling session looks for changes (issue 6: EXISTS within 1 s).
+constexpr std::chrono::milliseconds kIdlePoll{500};
+
+bool is_loopback(const std::string& ip) { return ip.rfind("127.", 0) == 0 || ip == "::1"; }
+
+session::SessionOptions session_options(SharedState& s, net::Connection& conn, bool implicit_tls) {
+    session::SessionOptions o;
+    o.hostname = s.hostname;
+    o.tls_available = s.tls_available && !implicit_tls;
+    o.tls_active = implicit_tls;
+    o.insecure_auth_allowed = s.allow_plaintext_on_loopback && is_loopback(conn.peer_ip());
+    o.max_message_size = s.max_message_size;
+    o.max_command_line = s.max_command_line;
+    o.max_failures = s.max_failures;
+    o.failure_delay = s.failure_delay;
+    o.max_failure_delay = s.failure_delay * 16;
+    o.prior_failures = s.recent_failures(conn.peer_ip());
+    if (o.prior_failures >= kFailuresBeforeOneTry) o.max_failures = 1;
+    return o;
+}
+
+}  // namespace
+
+// The logged-in user's store; opened by the first store job, used by one job at a time.
+struct UserStore {
+    std::filesystem::path dir;
+    std::optional<storage::MailboxStore> store;
+};
+
+ImapHandler::ImapHandler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
+                         bool implicit_tls)
+    : shared_(std::move(shared)),
+      conn_(conn),
+      listener_(std::move(listener)),
+      session_(session_options(*shared_, conn, implicit_tls)) {}
+
+ImapHandler::~ImapHandler() = default;
+
+void ImapHandler::on_start(net::Connection& c) {
+    log::info("connect", {log::conn(c.id()), {"peer", c.peer()}, {"listener", listener_}, {"tls", c.tls_version()}});
+    c.read_bytes(kForever);
+    run(session_.start());
+}
+
+// Never called in raw mode; kept total for safety.
+void ImapHandler::on_line(net::Connection& c, std::string_view line, net::LineEnd /*end*/) {
+    pending_.append(line);
+    pending_ += "\r\n";
+    c.read_bytes(kForever);
+    feed();
+}
+
+void ImapHandler::on_line_too_long(net::Connection& c) {
+    log::warn("line_too_long", {log::conn(c.id())});
+    c.read_bytes(kForever);
+}
+
+void ImapHandler::on_bytes(net::Connection& /*c*/, std::string_view chunk, std::size_t /*remaining*/) {
+    pending_.append(chunk);
+    feed();
+}
+
+void ImapHandler::on_tls_ready(net::Connection& c) {
+    log::info("tls", {log::conn(c.id()), {"version", c.tls_version()}, {"cipher", c.tls_cipher()}});
+    pending_.clear();
+    run(session_.on_tls_ready());
+    c.read_bytes(kForever);  // start_tls() switched the connection back to lines
+}
+
+void ImapHandler::on_timeout(net::Connection& c) {
+    log::info("timeout", {log::conn(c.id()), {"state", session_.state_name()}});
+    if (waiting_) {
+        closed_ = true;
+        c.close();
+        return;
+    }
+    run(session_.on_timeout());
+}
+
+void ImapHandler::on_closed(net::Connection& c) {
+    closed_ = true;
+    log::info("disconnect", {log::conn(c.id()), {"state", session_.state_name()}, {"user", user_}});
+}
+
+// Hands pending input to the session until it is all consumed or the session waits.
+void ImapHandler::feed() {
+    if (feeding_) return;  // re-entered from an action: the outer loop continues
+    feeding_ = true;
+    while (!waiting_ && !closed_ && !pending_.empty() && !session_.logged_out()) {
+        std::string_view in(pending_);
+        auto actions = session_.on_input(in);
+        const bool tls = std::any_of(actions.begin(), actions.end(), [](const session::Action& a) {
+            return std::holds_alternative<session::StartTls>(a.v);
+        });
+        const bool progress = !actions.empty() || in.size() < pending_.size();
+        pending_.erase(0, tls ? pending_.size() : pending_.size() - in.size());
+        run(std::move(actions));
+        if (!progress) break;  // defensive: the session took nothing
+    }
+    feeding_ = false;
+    if (!pending_.empty() && waiting_) conn_.pause_reading();
+}
+
+void ImapHandler::run(session::Actions actions) {
+    for (auto& a : actions) queue_.push_back(std::move(a));
+    pump();
+}
+
+void ImapHandler::pump() {
+    while (!waiting_ && !closed_ && !queue_.empty()) {
+        session::Action a = std::move(queue_.front());
+        queue_.pop_front();
+        perform(a);
+    }
+    update_idle_poll();
+}
+
+void ImapHandler::update_idle_poll() {
+    if (closed_ || !session_.idling()) {
+        if (idle_poll_) idle_poll_->stop();
+        return;
+    }
+    if (!idle_poll_) idle_poll_ = std::make_unique<net::Timer>(conn_.loop());
+    if (idle_poll_->active()) return;
+    idle_poll_->start_repeating(kIdlePoll, [this] {
+        if (!waiting_ && !closed_) run(session_.on_idle_tick());
+    });
+}
+
+void ImapHandler::begin_async() {
+    waiting_ = true;
+    conn_.pause_reading();
+}
+
+void ImapHandler::end_async(session::Actions actions) {
+    waiting_ = false;
+    run(std::move(actions));
+    if (waiting_ || closed_) return;
+    feed();
+    if (!waiting_ && !closed_) conn_.resume_reading();
+}
+
+void ImapHandler::perform(session::Action& action) {
+    std::visit(
+        [this](auto& a) {
+            using T = std::decay_t<decltype(a)>;
+            if constexpr (std::is_same_v<T, session::Send>) {
+                conn_.write(a.bytes);
+            } else if constexpr (std::is_same_v<T, session::StartTls>) {
+                pending_.clear();
+                if (!conn_.start_tls()) {
+                    log::error("tls_failed", {log::conn(conn_.id())});
+                    closed_ = true;
+                    conn_.close();
+                }
+            } else if constexpr (std::is_same_v<T, session::VerifyPassword>) {
+                verify_password(a);
+            } else if constexpr (std::is_same_v<T, session::StoreJob>) {
+                store_job(a);
+            } else if constexpr (std::is_same_v<T, session::Delay>) {
+                begin_async();
+                if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
+                timer_->start(a.duration, [this] { end_async({}); });
+            } else if constexpr (std::is_same_v<T, session::AuthFailed>) {
+                shared_->record_failure(conn_.peer_ip());
+                log::warn("auth_failed", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}});
+            } else if constexpr (std::is_same_v<T, session::LoggedIn>) {
+                user_ = a.user;
+                store_ = std::make_shared<UserStore>();
+                store_->dir = storage::user_mail_dir(shared_->data_dir, user_);
+                conn_.set_idle_timeout(shared_->idle_timeout);
+                log::info("login", {log::conn(conn_.id()), {"user", user_}});
+            } else if constexpr (std::is_same_v<T, session::Close>) {
+                closed_ = true;
+                queue_.clear();
+                conn_.close_after_flush();
+            }
+        },
+        action.v);
+}
+
+void ImapHandler::verify_password(session::VerifyPassword& v) {
+    begin_async();
+    auto db = shared_->data_dir / "directory.db";
+    // argon2id is slow on purpose: never on the loop (DESIGN.md).
+    net::run_off_loop(
+        conn_.loop(), conn_.alive(),
+        [db, user = std::move(v.user), password = std::move(v.password)]() mutable -> Result<bool> {
+            auto dir = storage::Directory::open(db);
+            if (!dir) {
+                text::secure_wipe(password);
+                return dir.error();
+            }
+            auto verdict = dir->verify_password(user, password);
+            text::secure_wipe(password);
+            // A malformed address is just a wrong login, not a store failure: same reply.
+            if (!verdict && verdict.error().kind != ErrorKind::Internal) return false;
+            return verdict;
+        },
+        [this](Result<bool> verdict) {
+            if (!verdict) log::error("directory_error", {log::conn(conn_.id()), {"error", verdict.error().message}});
+            end_async(session_.on_password_checked(verdict));
+        });
+    text::secure_wipe(v.password);
+}
+
+void ImapHandler::store_job(session::StoreJob& j) {
+    if (!store_) {  // the session asks for store work only after LoggedIn
+        log::error("store_job_before_login", {log::conn(conn_.id())});
+        closed_ = true;
+        conn_.close();
+        return;
+    }
+    begin_async();
+    net::run_off_loop(
+        conn_.loop(), conn_.alive(),
+        [store = store_, job = std::move(j.job)]() -> session::StoreResume {
+            if (!store->store) {
+                auto opened = storage::MailboxStore::open(store->dir);
+                if (!opened) {
+                    log::error("store_open_failed", {{"dir", store->dir.string()}, {"error", opened.error().message}});
+                    return {};
+                }
+                store->store.emplace(std::move(opened.value()));
+            }
+            return job(*store->store);
+        },
+        [this](session::StoreResume next) {
+            if (!next) {
+                // The store could not be opened: the session cannot go on meaningfully.
+                closed_ = true;
+                conn_.write("* BYE [UNAVAILABLE] Mail store unavailable\r\n");
+                conn_.close_after_flush();
+                return;
+            }
+            end_async(session_.resume(next));
+        });
+}
+
+}  // namespace mr::imapd::server

@@ -1,0 +1,74 @@
+// ImapHandler: drives one imapd session::Session from one net::Connection and performs
+// its actions.
+//
+// Invariants:
+// - The connection delivers raw bytes (read_bytes), never lines: CommandReader frames
+//   them, literals included. Bytes the session has not consumed yet (it is waiting for
+//   a password check or a store job) stay in pending_ and reading is paused, so at most
+//   one read chunk waits per connection and pipelined commands are answered in order.
+// - Actions run in order from one queue; an asynchronous one (password check, store job,
+//   delay) stops the queue and the input until its result was handed to the session.
+// - Pool jobs get their inputs by value and shared_ptrs; their results are dropped if
+//   the connection has gone (Connection::alive()). One store job at a time per session,
+//   so the user's MailboxStore (opened on the pool on first use) is never shared
+//   between threads at once.
+// - While the session is in IDLE, a repeating timer (kIdlePoll) asks it to look for
+//   changes, so another session's APPEND or a delivery shows up within about a second.
+//   (No cross-process wake-up yet: deliverd and pop3d changes are found by this poll.)
+// - Before login the idle timeout is [imap] login_timeout_s, after it idle_timeout_s.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "common/net/connection.hpp"
+#include "common/net/timer.hpp"
+#include "imapd/session/session.hpp"
+
+namespace mr::imapd::server {
+
+struct SharedState;
+struct UserStore;
+
+class ImapHandler final : public net::ConnectionHandler {
+public:
+    ImapHandler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
+                bool implicit_tls);
+    ~ImapHandler() override;
+
+    void on_start(net::Connection& c) override;
+    void on_line(net::Connection& c, std::string_view line, net::LineEnd end) override;
+    void on_line_too_long(net::Connection& c) override;
+    void on_bytes(net::Connection& c, std::string_view chunk, std::size_t remaining) override;
+    void on_tls_ready(net::Connection& c) override;
+    void on_timeout(net::Connection& c) override;
+    void on_closed(net::Connection& c) override;
+
+private:
+    void feed();
+    void run(session::Actions actions);
+    void pump();
+    void perform(session::Action& action);
+    void begin_async();
+    void end_async(session::Actions actions);
+    void verify_password(session::VerifyPassword& v);
+    void store_job(session::StoreJob& j);
+
+    std::shared_ptr<SharedState> shared_;
+    net::Connection& conn_;
+    std::string listener_;
+    session::Session session_;
+    std::deque<session::Action> queue_;
+    std::string pending_;  // received, not yet consumed by the session
+    bool waiting_ = false;
+    bool closed_ = false;
+    bool feeding_ = false;
+    std::string user_;
+    std::shared_ptr<UserStore> store_;
+    std::unique_ptr<net::Timer> timer_;
+    std::unique_ptr<net::Timer> idle_poll_;  // while the session is in IDLE
+    void update_idle_poll();
+};
+
+}  // namespace mr::imapd::server

@@ -1,0 +1,97 @@
+#include "imapd/server/imap_server.hpp"
+
+#include "common/log/log.hpp"
+#include "common/net/address.hpp"
+#include "imapd/server/imap_handler.hpp"
+
+namespace mr::imapd::server {
+
+unsigned SharedState::recent_failures(const std::string& ip) {
+    auto it = failures.find(ip);
+    if (it == failures.end()) return 0;
+    if (std::chrono::steady_clock::now() - it->second.last > kFailureMemory) {
+        failures.erase(it);
+        return 0;
+    }
+    return it->second.count;
+}
+
+void SharedState::record_failure(const std::string& ip) {
+    if (failures.size() >= kMaxTrackedAddresses && !failures.contains(ip)) failures.clear();
+    auto& f = failures[ip];
+    ++f.count;
+    f.last = std::chrono::steady_clock::now();
+}
+
+ImapServer::ImapServer(net::Loop& loop, const config::Config& cfg, std::shared_ptr<net::TlsContext> tls)
+    : loop_(loop), cfg_(cfg), tls_(std::move(tls)), shared_(std::make_shared<SharedState>()) {
+    shared_->data_dir = cfg.server.data_dir;
+    shared_->hostname = cfg.server.hostname;
+    shared_->tls_available = tls_ != nullptr;
+    shared_->allow_plaintext_on_loopback = cfg.auth.allow_plaintext_on_loopback;
+    shared_->max_failures = static_cast<unsigned>(cfg.auth.max_failures);
+    shared_->failure_delay = std::chrono::milliseconds(cfg.auth.failure_delay_ms);
+    shared_->max_message_size = static_cast<std::uint64_t>(cfg.limits.max_message_size);
+    shared_->max_command_line = static_cast<std::size_t>(cfg.imap.max_command_line);
+    shared_->login_timeout = std::chrono::seconds(cfg.imap.login_timeout_s);
+    shared_->idle_timeout = std::chrono::seconds(cfg.imap.idle_timeout_s);
+}
+
+ImapServer::~ImapServer() = default;
+
+net::ListenerOptions ImapServer::listener_options(const std::string& name) const {
+    net::ListenerOptions o;
+    o.name = name;
+    o.max_connections = static_cast<std::size_t>(cfg_.limits.max_connections);
+    o.max_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
+    o.busy_line = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
+    // The handler takes raw bytes (read_bytes) and frames them with CommandReader, which
+    // enforces the command-line limit itself.
+    o.connection.max_line = shared_->max_command_line + 1024;
+    o.connection.idle_timeout = shared_->login_timeout;
+    o.connection.tls = tls_;
+    o.connection.implicit_tls = name == "imaps";
+    return o;
+}
+
+Result<void> ImapServer::add_listener(const std::string& name, int fd, const std::string& endpoint) {
+    const bool implicit = name == "imaps";
+    if (implicit && !tls_) return Error::internal("imaps needs a TLS certificate ([tls] cert/key)");
+    auto listener = std::make_unique<net::Listener>(
+        loop_, listener_options(name), [shared = shared_, name, implicit](net::Connection& c) {
+            return std::make_unique<ImapHandler>(shared, c, name, implicit);
+        });
+    auto r = fd >= 0 ? listener->adopt(fd) : listener->listen(endpoint);
+    if (!r) return r.error();
+    listeners_.push_back(std::move(listener));
+    return {};
+}
+
+Result<void> ImapServer::start() {
+    const auto inherited = net::inherited_listen_fds();
+    if (!inherited.empty()) {
+        for (const auto& [name, fd] : inherited) {
+            if (name != "imap" && name != "imaps") {
+                log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
+                continue;
+            }
+            if (auto r = add_listener(name, fd, ""); !r) return r;
+        }
+    } else {
+        for (const auto& ep : cfg_.listen.imap) {
+            if (auto r = add_listener("imap", -1, ep); !r) return r;
+        }
+        for (const auto& ep : cfg_.listen.imaps) {
+            if (auto r = add_listener("imaps", -1, ep); !r) return r;
+        }
+    }
+    if (listeners_.empty()) return Error::internal("no imap or imaps listener configured");
+    return {};
+}
+
+void ImapServer::stop() {
+    listeners_.clear();
+    loop_.close_residents();
+}
+
+}  // namespace mr::imapd::server

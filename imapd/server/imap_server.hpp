@@ -1,0 +1,74 @@
+// ImapServer: the listeners of imapd, and what its sessions share. Loop thread only.
+//
+// Invariants:
+// - Listeners come from MR_LISTEN_FDS ("imap" = plaintext + STARTTLS, "imaps" = implicit
+//   TLS, RFC 8314 §3.3) or, without it, from [listen] imap / imaps of the config.
+// - SharedState is held by shared_ptr from the server and every handler, so a session
+//   closing during shutdown (inside ~Loop) still finds it.
+// - The failed-login tally forgets an address after kFailureMemory without failures and
+//   is bounded (cleared when it would exceed kMaxTrackedAddresses).
+// - stop() closes the listeners and every session.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/config/config.hpp"
+#include "common/net/listener.hpp"
+#include "common/net/loop.hpp"
+#include "common/net/tls_context.hpp"
+#include "common/util/result.hpp"
+
+namespace mr::imapd::server {
+
+struct SharedState {
+    static constexpr auto kFailureMemory = std::chrono::minutes(15);
+    static constexpr std::size_t kMaxTrackedAddresses = 10000;
+
+    std::filesystem::path data_dir;
+    std::string hostname;
+    bool tls_available = false;
+    bool allow_plaintext_on_loopback = false;
+    unsigned max_failures = 3;
+    std::chrono::milliseconds failure_delay{500};
+    std::uint64_t max_message_size = 0;
+    std::size_t max_command_line = 0;
+    std::chrono::milliseconds login_timeout{60'000};
+    std::chrono::milliseconds idle_timeout{1'800'000};
+
+    unsigned recent_failures(const std::string& ip);
+    void record_failure(const std::string& ip);
+
+    struct Failures {
+        unsigned count = 0;
+        std::chrono::steady_clock::time_point last{};
+    };
+    std::unordered_map<std::string, Failures> failures;
+};
+
+class ImapServer {
+public:
+    ImapServer(net::Loop& loop, const config::Config& cfg, std::shared_ptr<net::TlsContext> tls);
+    ~ImapServer();
+    ImapServer(const ImapServer&) = delete;
+    ImapServer& operator=(const ImapServer&) = delete;
+
+    Result<void> start();
+    void stop();
+
+private:
+    Result<void> add_listener(const std::string& name, int fd, const std::string& endpoint);
+    net::ListenerOptions listener_options(const std::string& name) const;
+
+    net::Loop& loop_;
+    const config::Config& cfg_;
+    std::shared_ptr<net::TlsContext> tls_;
+    std::vector<std::unique_ptr<net::Listener>> listeners_;
+    std::shared_ptr<SharedState> shared_;
+};
+
+}  // namespace mr::imapd::server

@@ -1,0 +1,196 @@
+// Session: the IMAP4rev1 protocol core, sans-I/O (DESIGN.md "Protocol cores are sans-I/O").
+//
+// The server glue feeds it the client's bytes and the results of the work it asked for;
+// it returns Actions: bytes to send and work to do (check a password, run a store job,
+// start TLS, wait, hang up). It never touches a socket, a clock or a file: store work is
+// a StoreJob the glue runs on the thread pool against the user's MailboxStore, whose
+// result comes back as a continuation run on the loop thread (resume()).
+//
+// Invariants:
+// - States follow RFC 3501 §3 (rfc3501.txt:387): NotAuthenticated, Authenticated,
+//   Selected, Logout; every command is checked against command_rules() first.
+// - While an asynchronous action is outstanding (VerifyPassword, StoreJob, Delay) the
+//   session consumes no input: on_input() returns with the rest of the bytes untouched,
+//   so pipelined commands wait and are answered in order.
+// - Every command gets exactly one tagged reply (OK/NO/BAD), except LOGOUT's BYE path and
+//   hang-ups after repeated authentication failures.
+// - Unknown user and wrong password get the same reply and the same delay; passwords
+//   pass through VerifyPassword only and are wiped; nothing here logs.
+// - Mailbox names from the client are decoded and checked by decode_mailbox_name()
+//   before any store job sees them: no name can reach outside the user's store.
+// - Before login the APPEND literal limit is 0: nobody can make the server buffer a
+//   message without having logged in.
+// - In the selected state the session keeps its own message-number → UID map (uids_)
+//   and the last MODSEQ it reported; other sessions' changes are reported from the
+//   store's changes_since() at NOOP, CHECK and IDLE ticks only (session_updates.cpp),
+//   so no EXPUNGE is ever sent during FETCH, STORE or SEARCH (rfc3501.txt:4053).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/text/sasl.hpp"
+#include "common/util/result.hpp"
+#include "imapd/proto/command.hpp"
+#include "imapd/proto/command_reader.hpp"
+#include "imapd/proto/command_table.hpp"
+#include "imapd/session/flags.hpp"
+
+namespace mr::storage {
+class MailboxStore;
+}
+
+namespace mr::imapd::session {
+
+// --- actions -------------------------------------------------------------------------
+struct Action;
+using Actions = std::vector<Action>;
+
+struct Send {
+    std::string bytes;  // complete responses, CRLF included
+};
+struct StartTls {};  // after the Send of the tagged OK: Connection::start_tls(), then on_tls_ready()
+struct VerifyPassword {
+    std::string user;
+    std::string password;  // wipe after use
+};  // -> on_password_checked
+// Runs `job` on the thread pool with the logged-in user's store (opened on first use),
+// then calls resume() on the loop thread with what it returned.
+using StoreResume = std::function<Actions()>;
+struct StoreJob {
+    std::function<StoreResume(storage::MailboxStore&)> job;
+};
+struct Delay {
+    std::chrono::milliseconds duration{};
+};  // wait, then carry on with the following actions
+struct AuthFailed {};  // one failed login, for the per-IP tally
+struct LoggedIn {
+    std::string user;  // the glue opens this user's store and switches to the idle timeout
+};
+struct Close {};  // flush and hang up
+
+struct Action {
+    std::variant<Send, StartTls, VerifyPassword, StoreJob, Delay, AuthFailed, LoggedIn, Close> v;
+};
+
+struct SessionOptions {
+    std::string hostname = "localhost";
+    bool tls_available = false;  // STARTTLS may be offered
+    bool tls_active = false;     // implicit TLS (imaps)
+    // Plaintext LOGIN/AUTHENTICATE without TLS: set by the glue for loopback peers when
+    // [auth] allow_plaintext_on_loopback is on (RFC 3501 §6.2.3, rfc3501.txt:1664).
+    bool insecure_auth_allowed = false;
+    std::uint64_t max_message_size = 50 * 1024 * 1024;  // APPEND literal limit after login
+    std::size_t max_command_line = kMaxCommandLine;
+    unsigned prior_failures = 0;  // recent failures from this peer's address
+    unsigned max_failures = 3;    // per session, then hang up
+    unsigned max_errors = 50;     // consecutive BAD, then hang up
+    std::chrono::milliseconds failure_delay{500};  // doubles with each failure, capped
+    std::chrono::milliseconds max_failure_delay{8000};
+};
+
+class Session {
+public:
+    explicit Session(SessionOptions options);
+
+    Actions start();  // the greeting
+    // Consumes a prefix of `input`: all of it, unless an asynchronous action was emitted
+    // (then the rest waits until the action's result came back and the glue calls again).
+    Actions on_input(std::string_view& input);
+    Actions on_tls_ready();
+    Actions on_password_checked(const Result<bool>& verdict);
+    Actions resume(const StoreResume& next);
+    Actions on_timeout();
+    // During IDLE in the selected state: look for changes and report them (the glue
+    // calls it periodically and on a wake-up); nothing otherwise.
+    Actions on_idle_tick();
+    bool idling() const { return !idle_tag_.empty(); }
+
+    bool busy() const { return busy_; }
+    bool logged_out() const { return state_ == State::Logout; }
+    std::string_view state_name() const;
+    const std::string& user() const { return user_; }
+    const std::string& selected_mailbox() const { return selected_; }
+    // The CAPABILITY list for the current state and connection (without "* CAPABILITY").
+    std::string capabilities() const;
+
+private:
+    enum class State { NotAuthenticated, Authenticated, Selected, Logout };
+
+    Actions on_event(ReaderEvent& ev);
+    Actions on_command(Command& cmd);
+    Actions on_raw_line(std::string_view line);
+    Actions dispatch(Command& cmd);
+
+    // session_auth.cpp: any state and not authenticated.
+    Actions cmd_capability(const std::string& tag);
+    Actions cmd_logout(const std::string& tag);
+    Actions cmd_starttls(const std::string& tag);
+    Actions cmd_login(const std::string& tag, LoginCmd& c);
+    Actions cmd_authenticate(const std::string& tag, AuthenticateCmd& c);
+    Actions cmd_id(const std::string& tag, const IdCmd& c);
+    Actions cmd_enable(const std::string& tag, const EnableCmd& c);
+    Actions sasl_step(text::SaslStep step);
+    Actions auth_failure(std::string_view reply);
+    Actions check_password(const std::string& tag, std::string user, std::string password);
+
+    // session_mailboxes.cpp: authenticated state.
+    Actions cmd_namespace(const std::string& tag);
+    Actions cmd_list(const std::string& tag, const ListCmd& c);
+    Actions cmd_create(const std::string& tag, const CreateCmd& c);
+    Actions cmd_delete(const std::string& tag, const DeleteCmd& c);
+    Actions cmd_rename(const std::string& tag, const RenameCmd& c);
+    Actions cmd_subscribe(const std::string& tag, const SubscribeCmd& c);
+    Actions cmd_status(const std::string& tag, const StatusCmd& c);
+    Actions cmd_select(const std::string& tag, const SelectCmd& c);
+    Actions cmd_close(const std::string& tag, bool expunge);
+    Actions cmd_append(const std::string& tag, AppendCmd& c);
+    Actions cmd_idle(const std::string& tag);
+    Actions finish_with_updates(const std::string& tag, std::string text);
+
+    // session_selected.cpp: selected state.
+    Actions cmd_fetch(const std::string& tag, const FetchCmd& c);
+    Actions cmd_store(const std::string& tag, const StoreCmd& c);
+    Actions cmd_expunge(const std::string& tag, const ExpungeCmd& c);
+    Actions cmd_copy(const std::string& tag, const CopyCmd& c);
+    Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> resolve_set(const SequenceSet& set, bool uid) const;
+    std::string report_expunged(const std::vector<std::uint32_t>& removed);
+    // session_updates.cpp
+    Actions poll_updates(std::function<Actions()> finish);
+    // A store job whose continuation only answers "tag OK text" or the error.
+    Actions simple_job(const std::string& tag, std::string ok_text,
+                       std::function<Result<void>(storage::MailboxStore&)> work);
+
+    Actions tagged(const std::string& tag, std::string_view status, std::string_view text);
+    Actions bad(const std::string& tag, std::string_view text);
+    Actions store_error(const std::string& tag, const Error& e);
+    static std::string line(std::string_view text);
+    Actions async(Action a);
+
+    SessionOptions options_;
+    CommandReader reader_;
+    State state_ = State::NotAuthenticated;
+    bool busy_ = false;
+    unsigned failures_ = 0;
+    unsigned errors_ = 0;
+    std::string user_;
+    std::string selected_;
+    bool selected_read_only_ = false;
+    bool utf8_enabled_ = false;
+    // Inside AUTHENTICATE: the exchange and its tag.
+    std::optional<text::SaslServer> sasl_;
+    std::string sasl_tag_;
+    std::string pending_tag_;  // LOGIN/AUTHENTICATE being verified
+    std::string pending_user_;
+    std::string idle_tag_;  // inside IDLE
+    std::vector<std::uint32_t> uids_;  // Selected: message number n has UID uids_[n - 1]
+    std::uint64_t modseq_ = 0;         // Selected: last MODSEQ reported to the client
+};
+
+}  // namespace mr::imapd::session

@@ -1,0 +1,307 @@
+// Authenticated-state commands: NAMESPACE, LIST/LSUB, CREATE, DELETE, RENAME,
+// SUBSCRIBE/UNSUBSCRIBE, STATUS, SELECT/EXAMINE, APPEND, and CLOSE/UNSELECT
+// (RFC 3501 §6.3, rfc3501.txt:1719; RFC 6154 special-use; RFC 4315 APPENDUID).
+// Every mailbox argument goes through decode_mailbox_name() before a store job sees it;
+// names sent back are modified UTF-7 again (mutf7_encode).
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "imapd/proto/mailbox_name.hpp"
+#include "imapd/proto/mutf7.hpp"
+#include "imapd/render/imap_string.hpp"
+#include "imapd/session/session.hpp"
+#include "storage/mailbox_store.hpp"
+#include "storage/maildir.hpp"
+
+namespace mr::imapd::session {
+
+namespace {
+
+using storage::MailboxStore;
+
+// A stored (UTF-8) name as the client sees it; names the store holds passed
+// validate_mailbox_name, so encoding cannot fail in practice.
+std::string wire_name(const std::string& utf8) {
+    auto enc = mutf7_encode(utf8);
+    return enc ? enc.value() : utf8;
+}
+
+bool has_children(const std::vector<storage::MailboxRecord>& boxes, const std::string& name) {
+    const std::string prefix = name + kHierarchyDelimiter;
+    return std::any_of(boxes.begin(), boxes.end(),
+                       [&](const auto& b) { return b.name.compare(0, prefix.size(), prefix) == 0; });
+}
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+}  // namespace
+
+// The store's Refused messages name mailboxes in UTF-8; replies use fixed texts with
+// the RFC 5530 codes instead, so no client-chosen octets are echoed.
+Actions Session::simple_job(const std::string& tag, std::string ok_text,
+                            std::function<Result<void>(MailboxStore&)> work) {
+    return async({StoreJob{[this, tag, ok_text = std::move(ok_text), work = std::move(work)](MailboxStore& store) {
+        auto r = work(store);
+        return StoreResume([this, tag, ok_text, r = std::move(r)]() -> Actions {
+            if (!r) return store_error(tag, r.error());
+            return tagged(tag, "OK", ok_text);
+        });
+    }}});
+}
+
+Actions Session::cmd_namespace(const std::string& tag) {
+    // RFC 2342 §5: one personal namespace, no prefix, "/" delimiter; no others.
+    Actions out{{Send{line("* NAMESPACE ((\"\" \"/\")) NIL NIL")}}};
+    for (auto& a : tagged(tag, "OK", "NAMESPACE completed")) out.push_back(std::move(a));
+    return out;
+}
+
+Actions Session::cmd_list(const std::string& tag, const ListCmd& c) {
+    // An empty pattern asks for the delimiter and root (rfc3501.txt:2273).
+    if (!c.lsub && c.patterns.size() == 1 && c.patterns[0].empty()) {
+        Actions out{{Send{line("* LIST (\\Noselect) \"/\" \"\"")}}};
+        for (auto& a : tagged(tag, "OK", "LIST completed")) out.push_back(std::move(a));
+        return out;
+    }
+    std::vector<std::string> patterns;
+    for (const auto& p : c.patterns) patterns.push_back(list_pattern(c.reference, p));
+    return async({StoreJob{[this, tag, c, patterns](MailboxStore& store) {
+        auto boxes = store.list_mailboxes();
+        return StoreResume([this, tag, c, patterns, boxes = std::move(boxes)]() -> Actions {
+            if (!boxes) return store_error(tag, boxes.error());
+            const char* verb = c.lsub ? "LSUB" : "LIST";
+            std::string out;
+            for (const auto& b : boxes.value()) {
+                const std::string name = wire_name(b.name);
+                bool match = false;
+                for (const auto& p : patterns) match = match || list_match(p, name);
+                if (!match) continue;
+                if ((c.lsub || c.select_subscribed) && !b.subscribed) continue;
+                if (c.select_special_use && b.special_use.empty()) continue;
+                std::string attrs = has_children(boxes.value(), b.name) ? "\\HasChildren" : "\\HasNoChildren";
+                if (!b.special_use.empty()) attrs += " " + b.special_use;
+                if ((c.select_subscribed || c.return_subscribed) && b.subscribed) attrs += " \\Subscribed";
+                out += "* ";
+                out += verb;
+                out += " (" + attrs + ") \"/\" ";
+                append_string(out, name);
+                out += "\r\n";
+            }
+            Actions acts{{Send{std::move(out)}}};
+            for (auto& a : tagged(tag, "OK", std::string(verb) + " completed")) acts.push_back(std::move(a));
+            return acts;
+        });
+    }}});
+}
+
+Actions Session::cmd_create(const std::string& tag, const CreateCmd& c) {
+    std::string_view wire = c.mailbox;
+    if (!wire.empty() && wire.back() == kHierarchyDelimiter) wire.remove_suffix(1);  // rfc3501.txt:1911
+    auto name = decode_mailbox_name(wire);
+    if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
+    if (name.value() == "INBOX") return tagged(tag, "NO", "[ALREADYEXISTS] INBOX always exists");
+    std::string use;
+    if (c.special_use.size() > 1) return tagged(tag, "NO", "[USEATTR] Only one special-use attribute per mailbox");
+    if (!c.special_use.empty()) {
+        static const std::set<std::string> known{"\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash"};
+        if (!known.contains(c.special_use[0])) return tagged(tag, "NO", "[USEATTR] Unknown special-use attribute");
+        use = c.special_use[0];
+    }
+    return simple_job(tag, "CREATE completed", [n = name.value(), use](MailboxStore& s) -> Result<void> {
+        // Superiors that do not exist yet are created too (rfc3501.txt:1917).
+        for (std::size_t slash = n.find(kHierarchyDelimiter); slash != std::string::npos;
+             slash = n.find(kHierarchyDelimiter, slash + 1)) {
+            const std::string parent = n.substr(0, slash);
+            if (auto p = s.mailbox(parent); !p) {
+                if (p.error().kind != ErrorKind::Refused) return p.error();
+                if (auto made = s.create_mailbox(parent); !made) return made.error();
+            }
+        }
+        auto r = s.create_mailbox(n, use);
+        if (!r) return r.error();
+        return {};
+    });
+}
+
+Actions Session::cmd_delete(const std::string& tag, const DeleteCmd& c) {
+    auto name = decode_mailbox_name(c.mailbox);
+    if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
+    if (name.value() == "INBOX") return tagged(tag, "NO", "[CANNOT] INBOX cannot be deleted");
+    if (state_ == State::Selected && name.value() == selected_) {
+        // Deleting the selected mailbox: leave it first (RFC 3501 allows either; this keeps
+        // the session's view consistent).
+        state_ = State::Authenticated;
+        selected_.clear();
+    }
+    return simple_job(tag, "DELETE completed", [n = name.value()](MailboxStore& s) { return s.delete_mailbox(n); });
+}
+
+Actions Session::cmd_rename(const std::string& tag, const RenameCmd& c) {
+    auto from = decode_mailbox_name(c.from);
+    if (!from) return tagged(tag, "NO", "[CANNOT] " + from.error().message);
+    auto to = decode_mailbox_name(c.to);
+    if (!to) return tagged(tag, "NO", "[CANNOT] " + to.error().message);
+    if (to.value() == "INBOX") return tagged(tag, "NO", "[ALREADYEXISTS] INBOX always exists");
+    return simple_job(tag, "RENAME completed",
+                      [f = from.value(), t = to.value()](MailboxStore& s) { return s.rename_mailbox(f, t); });
+}
+
+Actions Session::cmd_subscribe(const std::string& tag, const SubscribeCmd& c) {
+    auto name = decode_mailbox_name(c.mailbox);
+    if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
+    return simple_job(tag, c.subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed",
+                      [n = name.value(), sub = c.subscribe](MailboxStore& s) { return s.subscribe(n, sub); });
+}
+
+Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
+    auto name = decode_mailbox_name(c.mailbox);
+    if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
+    const bool want_deleted = std::find(c.items.begin(), c.items.end(), StatusItem::Deleted) != c.items.end();
+    return async({StoreJob{[this, tag, c, n = name.value(), want_deleted](MailboxStore& store) {
+        auto st = store.status(n);
+        std::uint32_t deleted = 0;
+        if (st && want_deleted) {
+            auto msgs = store.messages(n);
+            if (msgs)
+                for (const auto& m : msgs.value()) deleted += (m.flags & storage::kDeleted) ? 1 : 0;
+        }
+        return StoreResume([this, tag, c, st = std::move(st), deleted]() -> Actions {
+            if (!st) return store_error(tag, st.error());
+            const auto& s = st.value();
+            std::string items;
+            for (auto item : c.items) {
+                if (!items.empty()) items += ' ';
+                switch (item) {
+                    case StatusItem::Messages: items += "MESSAGES " + std::to_string(s.messages); break;
+                    // Recent is not tracked by the store: no session ever sees \Recent.
+                    case StatusItem::Recent: items += "RECENT 0"; break;
+                    case StatusItem::UidNext: items += "UIDNEXT " + std::to_string(s.uidnext); break;
+                    case StatusItem::UidValidity: items += "UIDVALIDITY " + std::to_string(s.uidvalidity); break;
+                    case StatusItem::Unseen: items += "UNSEEN " + std::to_string(s.unseen); break;
+                    case StatusItem::HighestModSeq: items += "HIGHESTMODSEQ " + std::to_string(s.highestmodseq); break;
+                    case StatusItem::Size: items += "SIZE " + std::to_string(s.size); break;
+                    case StatusItem::Deleted: items += "DELETED " + std::to_string(deleted); break;
+                }
+            }
+            std::string out = "* STATUS ";
+            append_string(out, c.mailbox);
+            out += " (" + items + ")\r\n";
+            Actions acts{{Send{std::move(out)}}};
+            for (auto& a : tagged(tag, "OK", "STATUS completed")) acts.push_back(std::move(a));
+            return acts;
+        });
+    }}});
+}
+
+Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
+    // A failed SELECT leaves no mailbox selected (rfc3501.txt:1795); so does starting one.
+    state_ = State::Authenticated;
+    selected_.clear();
+    auto name = decode_mailbox_name(c.mailbox);
+    if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
+    struct Snapshot {
+        storage::MailboxRecord box;
+        std::vector<storage::MessageRecord> messages;
+    };
+    return async({StoreJob{[this, tag, ro = c.read_only, n = name.value()](MailboxStore& store) {
+        Result<Snapshot> snap = Error::internal("");
+        if (auto box = store.mailbox(n); !box) {
+            snap = box.error();
+        } else if (auto msgs = store.messages(n); !msgs) {
+            snap = msgs.error();
+        } else {
+            snap = Snapshot{std::move(box.value()), std::move(msgs.value())};
+        }
+        auto shared = std::make_shared<Result<Snapshot>>(std::move(snap));
+        return StoreResume([this, tag, ro, n, shared]() -> Actions {
+            if (!*shared) return store_error(tag, shared->error());
+            const Snapshot& s = shared->value();
+            std::set<std::string> keywords;
+            std::uint32_t first_unseen = 0;
+            std::vector<std::uint32_t> uids;
+            uids.reserve(s.messages.size());
+            for (std::size_t i = 0; i < s.messages.size(); ++i) {
+                const auto& m = s.messages[i];
+                uids.push_back(m.uid);
+                keywords.insert(m.keywords.begin(), m.keywords.end());
+                if (first_unseen == 0 && !(m.flags & storage::kSeen)) first_unseen = static_cast<std::uint32_t>(i + 1);
+            }
+            std::string kw;
+            for (const auto& k : keywords) kw += " " + k;
+            std::string out;
+            out += "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")\r\n";
+            out += "* " + std::to_string(s.messages.size()) + " EXISTS\r\n";
+            out += "* 0 RECENT\r\n";
+            if (first_unseen) out += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen\r\n";
+            out += "* OK [UIDVALIDITY " + std::to_string(s.box.uidvalidity) + "] UIDs valid\r\n";
+            out += "* OK [UIDNEXT " + std::to_string(s.box.uidnext) + "] Predicted next UID\r\n";
+            out += "* OK [HIGHESTMODSEQ " + std::to_string(s.box.highestmodseq) + "] Highest\r\n";
+            if (ro) {
+                out += "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n";
+            } else {
+                out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + " \\*)] Limited\r\n";
+            }
+            state_ = State::Selected;
+            selected_ = n;
+            selected_read_only_ = ro;
+            uids_ = std::move(uids);
+            modseq_ = s.box.highestmodseq;
+            Actions acts{{Send{std::move(out)}}};
+            for (auto& a : tagged(tag, "OK", ro ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed"))
+                acts.push_back(std::move(a));
+            return acts;
+        });
+    }}});
+}
+
+Actions Session::cmd_close(const std::string& tag, bool expunge) {
+    const std::string box = std::exchange(selected_, {});
+    state_ = State::Authenticated;
+    uids_.clear();
+    // CLOSE expunges silently, unless the mailbox was EXAMINEd (rfc3501.txt:2743).
+    if (!expunge || selected_read_only_) return tagged(tag, "OK", expunge ? "CLOSE completed" : "UNSELECT completed");
+    return simple_job(tag, "CLOSE completed", [box](MailboxStore& s) -> Result<void> {
+        auto r = s.expunge(box);
+        if (!r) return r.error();
+        return {};
+    });
+}
+
+Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
+    auto name = decode_mailbox_name(c.mailbox);
+    if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
+    auto flags = split_flags(c.flags);
+    if (!flags) return bad(tag, flags.error().message);
+    if (c.message.empty()) return tagged(tag, "NO", "[CANNOT] Empty message");
+    const std::int64_t date = c.internal_date ? c.internal_date->to_unix() : 0;
+    auto message = std::make_shared<std::string>(std::move(c.message));
+    return async({StoreJob{[this, tag, n = name.value(), message, f = std::move(flags.value()), date](MailboxStore& store) {
+        // Refused for a missing mailbox: TRYCREATE (rfc3501.txt:2618).
+        auto exists = store.mailbox(n);
+        Result<storage::AppendResult> r = exists ? store.append(n, *message, f.first, f.second, date)
+                                                 : Result<storage::AppendResult>(exists.error());
+        const bool missing = !exists && exists.error().kind == ErrorKind::Refused;
+        return StoreResume([this, tag, r = std::move(r), missing]() -> Actions {
+            if (missing) return tagged(tag, "NO", "[TRYCREATE] Mailbox does not exist");
+            if (!r) return store_error(tag, r.error());
+            return tagged(tag, "OK", "[APPENDUID " + std::to_string(r.value().uidvalidity) + " " +
+                                         std::to_string(r.value().uid) + "] APPEND completed");
+        });
+    }}});
+}
+
+// Fixed replies for the store's refusals (RFC 5530 codes); see simple_job.
+Actions Session::store_error(const std::string& tag, const Error& e) {
+    if (e.kind == ErrorKind::Refused) {
+        if (starts_with(e.message, "no such mailbox")) return tagged(tag, "NO", "[NONEXISTENT] Mailbox does not exist");
+        if (starts_with(e.message, "mailbox exists")) return tagged(tag, "NO", "[ALREADYEXISTS] Mailbox already exists");
+        if (starts_with(e.message, "INBOX")) return tagged(tag, "NO", "[CANNOT] Not allowed for INBOX");
+        return tagged(tag, "NO", "[CANNOT] Operation refused");
+    }
+    if (e.kind == ErrorKind::Syntax) return tagged(tag, "NO", "[CANNOT] Invalid argument");
+    return tagged(tag, "NO", "[SERVERBUG] Internal error, try again later");
+}
+
+}  // namespace mr::imapd::session

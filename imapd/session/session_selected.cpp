@@ -1,0 +1,326 @@
+// Selected-state commands: FETCH, STORE, EXPUNGE (and UID EXPUNGE), COPY, MOVE and their
+// UID forms (RFC 3501 §6.4, rfc3501.txt:2553; UIDPLUS RFC 4315; MOVE RFC 6851).
+//
+// The whole response of a command is rendered inside its store job (off the loop) and
+// sent at once; bodies are read with read_message. Streaming big bodies with
+// back-pressure is not done yet (see the imapd report in issue 6).
+#include <ctime>
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <memory>
+#include <utility>
+
+#include "common/mime/message_structure.hpp"
+#include "imapd/proto/mailbox_name.hpp"
+#include "imapd/render/body_structure.hpp"
+#include "imapd/render/envelope.hpp"
+#include "imapd/render/imap_string.hpp"
+#include "imapd/render/section.hpp"
+#include "imapd/render/wire_form.hpp"
+#include "imapd/session/session.hpp"
+#include "storage/mailbox_store.hpp"
+
+namespace mr::imapd::session {
+
+namespace {
+
+using storage::MailboxStore;
+
+// date-time (rfc3501.txt:4697) in UTC: "05-Mar-2024 10:00:00 +0000".
+std::string internal_date(std::int64_t t) {
+    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "\"%02d-%s-%04d %02d:%02d:%02d +0000\"", tm.tm_mday, kMonths[tm.tm_mon % 12],
+                  tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
+std::string flags_text(std::uint32_t bits, const std::vector<std::string>& keywords) {
+    std::vector<std::string> all;
+    if (bits & storage::kAnswered) all.emplace_back("\\Answered");
+    if (bits & storage::kFlagged) all.emplace_back("\\Flagged");
+    if (bits & storage::kDeleted) all.emplace_back("\\Deleted");
+    if (bits & storage::kSeen) all.emplace_back("\\Seen");
+    if (bits & storage::kDraft) all.emplace_back("\\Draft");
+    all.insert(all.end(), keywords.begin(), keywords.end());
+    std::string out;
+    append_flag_list(out, all);
+    return out;
+}
+
+bool needs_body(const FetchItem& item) {
+    using K = FetchItem::Kind;
+    return item.kind == K::BodySection || item.kind == K::Rfc822 || item.kind == K::Rfc822Header ||
+           item.kind == K::Rfc822Text;
+}
+
+bool sets_seen(const FetchItem& item) {
+    using K = FetchItem::Kind;
+    return (item.kind == K::BodySection && !item.section.peek) || item.kind == K::Rfc822 ||
+           item.kind == K::Rfc822Text;
+}
+
+void append_literal(std::string& out, const std::string& bytes) {
+    append_literal_header(out, bytes.size());
+    out += bytes;
+}
+
+}  // namespace
+
+// Message numbers or UIDs → (seq, uid) of messages in the session's view.
+Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> Session::resolve_set(const SequenceSet& set, bool uid) const {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+    if (uid) {
+        const std::uint32_t largest = uids_.empty() ? 0 : uids_.back();
+        for (std::size_t i : set.resolve(largest).positions_in(uids_))
+            out.emplace_back(static_cast<std::uint32_t>(i + 1), uids_[i]);
+        return out;
+    }
+    const auto count = static_cast<std::uint32_t>(uids_.size());
+    if (set.max_explicit() > count) return Error::syntax("Invalid message sequence number");  // rfc3501.txt:5009
+    for (std::uint32_t n : set.resolve(count).clamped(count)) out.emplace_back(n, uids_[n - 1]);
+    return out;
+}
+
+Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c) {
+    auto targets = resolve_set(c.set, c.uid);
+    if (!targets) return bad(tag, targets.error().message);
+    std::vector<FetchItem> items = c.items;
+    if (c.uid && std::none_of(items.begin(), items.end(), [](const FetchItem& i) { return i.kind == FetchItem::Kind::Uid; }))
+        items.insert(items.begin(), FetchItem{FetchItem::Kind::Uid, {}});
+    const bool body = std::any_of(items.begin(), items.end(), needs_body);
+    const bool mark_seen = !selected_read_only_ && std::any_of(items.begin(), items.end(), sets_seen);
+    return async({StoreJob{[this, tag, box = selected_, items, body, mark_seen, t = std::move(targets.value())](
+                               MailboxStore& store) {
+        std::vector<std::uint32_t> uids;
+        for (const auto& [seq, uid] : t) uids.push_back(uid);
+        std::string out;
+        auto run = [&]() -> Result<void> {
+            auto recs = store.messages(box, uids);
+            if (!recs) return recs.error();
+            std::map<std::uint32_t, storage::MessageRecord*> by_uid;
+            for (auto& r : recs.value()) by_uid[r.uid] = &r;
+            std::set<std::uint32_t> newly_seen;
+            if (mark_seen) {
+                std::vector<std::uint32_t> unseen;
+                for (auto& r : recs.value())
+                    if (!(r.flags & storage::kSeen)) unseen.push_back(r.uid);
+                if (!unseen.empty()) {
+                    auto set = store.set_flags(box, unseen, storage::FlagOp::Add, storage::kSeen);
+                    if (!set) return set.error();
+                    for (const auto& u : set.value().updated) {
+                        if (auto it = by_uid.find(u.uid); it != by_uid.end()) it->second->flags = u.flags;
+                        newly_seen.insert(u.uid);
+                    }
+                }
+            }
+            for (const auto& [seq, uid] : t) {
+                auto it = by_uid.find(uid);
+                if (it == by_uid.end()) continue;  // expunged meanwhile by someone else
+                const auto& rec = *it->second;
+                auto structure = mime::deserialize(rec.structure);
+                if (!structure) return Error::internal("bad structure blob for UID " + std::to_string(uid));
+                std::string message;
+                if (body) {
+                    auto m = store.read_message(box, uid);
+                    if (!m) return m.error();
+                    message = std::move(m.value());
+                }
+                std::string line = "* " + std::to_string(seq) + " FETCH (";
+                bool first = true;
+                bool flags_sent = false;
+                for (const auto& item : items) {
+                    if (!first) line += ' ';
+                    first = false;
+                    using K = FetchItem::Kind;
+                    switch (item.kind) {
+                        case K::Uid: line += "UID " + std::to_string(uid); break;
+                        case K::Flags:
+                            line += "FLAGS " + flags_text(rec.flags, rec.keywords);
+                            flags_sent = true;
+                            break;
+                        case K::InternalDate: line += "INTERNALDATE " + internal_date(rec.internal_date); break;
+                        case K::Rfc822Size: line += "RFC822.SIZE " + std::to_string(wire_size(*structure)); break;
+                        case K::Envelope:
+                            line += "ENVELOPE ";
+                            append_envelope(line, structure->envelope);
+                            break;
+                        case K::Body:
+                            line += "BODY ";
+                            append_body_structure(line, *structure, false);
+                            break;
+                        case K::BodyStructure:
+                            line += "BODYSTRUCTURE ";
+                            append_body_structure(line, *structure, true);
+                            break;
+                        case K::ModSeq: line += "MODSEQ (" + std::to_string(rec.modseq) + ")"; break;
+                        case K::Rfc822:
+                            line += "RFC822 ";
+                            append_literal(line, fetch_section(message, *structure, rfc822_section()));
+                            break;
+                        case K::Rfc822Header:
+                            line += "RFC822.HEADER ";
+                            append_literal(line, fetch_section(message, *structure, rfc822_section(Section::Kind::Header)));
+                            break;
+                        case K::Rfc822Text:
+                            line += "RFC822.TEXT ";
+                            append_literal(line, fetch_section(message, *structure, rfc822_section(Section::Kind::Text)));
+                            break;
+                        case K::BodySection:
+                            append_section_name(line, item.section);
+                            line += ' ';
+                            append_literal(line, fetch_section(message, *structure, item.section.section,
+                                                               item.section.partial));
+                            break;
+                    }
+                }
+                // \Seen set by this FETCH is reported with it (rfc3501.txt:3218).
+                if (!flags_sent && newly_seen.contains(uid)) line += " FLAGS " + flags_text(rec.flags, rec.keywords);
+                line += ")\r\n";
+                out += line;
+            }
+            return {};
+        };
+        auto r = run();
+        return StoreResume([this, tag, r = std::move(r), out = std::move(out)]() -> Actions {
+            if (!r) return store_error(tag, r.error());
+            Actions acts{{Send{out}}};
+            for (auto& a : tagged(tag, "OK", "FETCH completed")) acts.push_back(std::move(a));
+            return acts;
+        });
+    }}});
+}
+
+Actions Session::cmd_store(const std::string& tag, const StoreCmd& c) {
+    auto targets = resolve_set(c.set, c.uid);
+    if (!targets) return bad(tag, targets.error().message);
+    if (selected_read_only_) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
+    auto flags = split_flags(c.flags);
+    if (!flags) return bad(tag, flags.error().message);
+    const storage::FlagOp op = c.mode == StoreCmd::Mode::Add      ? storage::FlagOp::Add
+                               : c.mode == StoreCmd::Mode::Remove ? storage::FlagOp::Remove
+                                                                  : storage::FlagOp::Replace;
+    return async({StoreJob{[this, tag, box = selected_, op, f = std::move(flags.value()), silent = c.silent,
+                            uid_form = c.uid, t = std::move(targets.value())](MailboxStore& store) {
+        std::vector<std::uint32_t> uids;
+        for (const auto& [seq, uid] : t) uids.push_back(uid);
+        std::string out;
+        auto run = [&]() -> Result<void> {
+            if (uids.empty()) return {};
+            auto set = store.set_flags(box, uids, op, f.first, f.second);
+            if (!set) return set.error();
+            if (silent) return {};
+            auto recs = store.messages(box, uids);
+            if (!recs) return recs.error();
+            std::map<std::uint32_t, const storage::MessageRecord*> by_uid;
+            for (const auto& r : recs.value()) by_uid[r.uid] = &r;
+            for (const auto& [seq, uid] : t) {
+                auto it = by_uid.find(uid);
+                if (it == by_uid.end()) continue;
+                out += "* " + std::to_string(seq) + " FETCH (";
+                if (uid_form) out += "UID " + std::to_string(uid) + " ";
+                out += "FLAGS " + flags_text(it->second->flags, it->second->keywords) + ")\r\n";
+            }
+            return {};
+        };
+        auto r = run();
+        return StoreResume([this, tag, r = std::move(r), out = std::move(out)]() -> Actions {
+            if (!r) return store_error(tag, r.error());
+            Actions acts{{Send{out}}};
+            for (auto& a : tagged(tag, "OK", "STORE completed")) acts.push_back(std::move(a));
+            return acts;
+        });
+    }}});
+}
+
+// "* n EXPUNGE" for each removed UID, renumbering the session's view as it goes
+// (rfc3501.txt:3085: each response shifts the numbers of the messages after it).
+std::string Session::report_expunged(const std::vector<std::uint32_t>& removed) {
+    std::string out;
+    for (std::uint32_t uid : removed) {
+        auto it = std::lower_bound(uids_.begin(), uids_.end(), uid);
+        if (it == uids_.end() || *it != uid) continue;
+        out += "* " + std::to_string(it - uids_.begin() + 1) + " EXPUNGE\r\n";
+        uids_.erase(it);
+    }
+    return out;
+}
+
+Actions Session::cmd_expunge(const std::string& tag, const ExpungeCmd& c) {
+    if (selected_read_only_) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
+    std::optional<std::vector<std::uint32_t>> only;
+    if (c.uids) {
+        auto t = resolve_set(*c.uids, true);
+        if (!t) return bad(tag, t.error().message);
+        only.emplace();
+        for (const auto& [seq, uid] : t.value()) only->push_back(uid);
+    }
+    return async({StoreJob{[this, tag, box = selected_, only](MailboxStore& store) {
+        auto r = only ? store.expunge(box, std::span<const std::uint32_t>(*only)) : store.expunge(box);
+        return StoreResume([this, tag, r = std::move(r)]() -> Actions {
+            if (!r) return store_error(tag, r.error());
+            Actions acts{{Send{report_expunged(r.value())}}};
+            for (auto& a : tagged(tag, "OK", "EXPUNGE completed")) acts.push_back(std::move(a));
+            return acts;
+        });
+    }}});
+}
+
+Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c) {
+    auto targets = resolve_set(c.set, c.uid);
+    if (!targets) return bad(tag, targets.error().message);
+    auto dest = decode_mailbox_name(c.mailbox);
+    if (!dest) return tagged(tag, "NO", "[CANNOT] " + dest.error().message);
+    if (c.move && selected_read_only_) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
+    std::vector<std::uint32_t> uids;
+    for (const auto& [seq, uid] : targets.value()) uids.push_back(uid);
+    const char* verb = c.move ? "MOVE" : "COPY";
+    return async({StoreJob{[this, tag, box = selected_, to = dest.value(), uids, move = c.move, verb](MailboxStore& store) {
+        auto exists = store.mailbox(to);
+        const bool missing = !exists && exists.error().kind == ErrorKind::Refused;
+        Result<storage::UidMap> map = Error::internal("");
+        if (!exists) {
+            map = exists.error();
+        } else if (uids.empty()) {
+            map = storage::UidMap{exists.value().uidvalidity, {}};
+        } else {
+            map = move ? store.move(box, uids, to) : store.copy(box, uids, to);
+        }
+        return StoreResume([this, tag, map = std::move(map), missing, move, verb]() -> Actions {
+            if (missing) return tagged(tag, "NO", "[TRYCREATE] Mailbox does not exist");  // rfc3501.txt:2992
+            if (!map) return store_error(tag, map.error());
+            std::string code;
+            if (!map.value().uids.empty()) {
+                std::string from, to_list;
+                for (const auto& [a, b] : map.value().uids) {
+                    from += (from.empty() ? "" : ",") + std::to_string(a);
+                    to_list += (to_list.empty() ? "" : ",") + std::to_string(b);
+                }
+                // RFC 4315 §3 (rfc4315.txt): COPYUID uidvalidity source-set dest-set, in order.
+                code = "[COPYUID " + std::to_string(map.value().uidvalidity) + " " + from + " " + to_list + "] ";
+            }
+            Actions acts;
+            if (move) {
+                // RFC 6851 §4.3: COPYUID in an untagged OK before the EXPUNGEs.
+                std::vector<std::uint32_t> removed;
+                for (const auto& [a, b] : map.value().uids) removed.push_back(a);
+                std::sort(removed.begin(), removed.end());
+                std::string out;
+                if (!code.empty()) out += "* OK " + code + "Moved\r\n";
+                out += report_expunged(removed);
+                acts.push_back({Send{out}});
+                for (auto& a : tagged(tag, "OK", std::string(verb) + " completed")) acts.push_back(std::move(a));
+                return acts;
+            }
+            return tagged(tag, "OK", code + verb + " completed");
+        });
+    }}});
+}
+
+}  // namespace mr::imapd::session

@@ -1,0 +1,96 @@
+"""Helpers for the imapd integration tests: a running instance with users, and a
+raw-socket IMAP client that shows the exact bytes the server sends."""
+import socket
+import ssl
+import time
+
+from lib import Mailroom, wait_for_port
+
+PASSWORD = "correct horse"
+USER = "alice@example.test"
+
+
+def unverified_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def start_instance(plaintext_on_loopback=True, options=()):
+    """A Mailroom with alice and bob, imapd listening; caller closes it."""
+    mr = Mailroom()
+    mr.add_user(USER, PASSWORD)
+    mr.add_user("bob@example.test", "bob password")
+    if plaintext_on_loopback:
+        mr.allow_plaintext_on_loopback()
+    for key, old, new in options:
+        mr.set_option(key, old, new)
+    mr.up()
+    if not wait_for_port(mr.port("imap")) or not wait_for_port(mr.port("imaps")):
+        mr.close()
+        raise RuntimeError("imapd did not start")
+    return mr
+
+
+def check_clean_stop(mr):
+    """Stops the instance and asserts imapd exited 0 with no sanitizer report."""
+    mr.stop()
+    log = mr.log_text()
+    assert 'event=stopped child=imapd status="exit 0"' in log, log[-3000:]
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log[-3000:]
+    return log
+
+
+class RawImap:
+    """A line-oriented IMAP client over a plain socket (optionally TLS)."""
+
+    def __init__(self, port, tls=False, timeout=10):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if tls:
+            sock = unverified_context().wrap_socket(sock)
+        self.sock = sock
+        self.buf = b""
+        self.greeting = self.line()
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed; got %r" % self.buf)
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line.decode("utf-8", "replace")
+
+    def command(self, tag, text):
+        """Sends `tag text` and returns (untagged lines, tagged line)."""
+        self.send(f"{tag} {text}\r\n")
+        return self.until(tag)
+
+    def until(self, tag):
+        lines = []
+        while True:
+            line = self.line()
+            if line.startswith(tag + " "):
+                return lines, line
+            lines.append(line)
+
+    def closed(self, timeout=5):
+        """True when the server closed the connection (EOF) within `timeout`."""
+        self.sock.settimeout(timeout)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                if not self.sock.recv(65536):
+                    return True
+        except (ConnectionResetError, ssl.SSLError):
+            return True
+        except socket.timeout:
+            return False
+        return False
+
+    def close(self):
+        self.sock.close()

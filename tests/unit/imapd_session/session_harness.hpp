@@ -1,0 +1,116 @@
+// Drives an imapd Session the way the server glue does, synchronously: password checks
+// are answered from a fixed table, store jobs run at once against a real MailboxStore in
+// a temporary directory, and every Send is collected as text.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "imapd/session/session.hpp"
+#include "storage/mailbox_store.hpp"
+#include "tests/unit/storage/temp_dir.hpp"
+
+namespace mr::imapd::session::test {
+
+inline constexpr std::string_view kUser = "alice@example.test";
+inline constexpr std::string_view kPassword = "secret";
+
+inline SessionOptions plaintext_options() {
+    SessionOptions o;
+    o.hostname = "imap.test";
+    o.tls_available = true;
+    o.insecure_auth_allowed = true;
+    o.max_message_size = 4096;
+    return o;
+}
+
+struct Harness {
+    explicit Harness(SessionOptions o = plaintext_options()) : session(std::move(o)) {
+        auto s = storage::MailboxStore::open(dir.path() / "alice");
+        REQUIRE(s);
+        store.emplace(std::move(s.value()));
+        process(session.start());
+    }
+
+    // Feeds bytes (the whole of them, resuming after every asynchronous action) and
+    // returns what the session sent meanwhile.
+    std::string feed(std::string_view bytes) {
+        out.clear();
+        pending += bytes;
+        while (!pending.empty() && !closed && !session.logged_out()) {
+            std::string_view in(pending);
+            auto acts = session.on_input(in);
+            const std::size_t consumed = has_starttls(acts) ? pending.size() : pending.size() - in.size();
+            pending.erase(0, consumed);
+            const bool any = !acts.empty();
+            process(std::move(acts));  // asynchronous results come back right here
+            if (consumed == 0 && !any) break;
+        }
+        return out;
+    }
+
+    static bool has_starttls(const Actions& acts) {
+        for (const auto& a : acts)
+            if (std::holds_alternative<StartTls>(a.v)) return true;
+        return false;
+    }
+
+    void process(Actions acts) {
+        for (auto& a : acts) {
+            std::visit(
+                [&](auto& x) {
+                    using T = std::decay_t<decltype(x)>;
+                    if constexpr (std::is_same_v<T, Send>) {
+                        out += x.bytes;
+                        sent += x.bytes;
+                    } else if constexpr (std::is_same_v<T, StartTls>) {
+                        starttls = true;
+                    } else if constexpr (std::is_same_v<T, VerifyPassword>) {
+                        ++password_checks;
+                        const bool ok = x.user == kUser && x.password == kPassword;
+                        if (directory_down) {
+                            process(session.on_password_checked(Error::internal("db down")));
+                        } else {
+                            process(session.on_password_checked(ok));
+                        }
+                    } else if constexpr (std::is_same_v<T, StoreJob>) {
+                        auto next = x.job(*store);
+                        process(session.resume(next));
+                    } else if constexpr (std::is_same_v<T, Delay>) {
+                        last_delay = x.duration;
+                    } else if constexpr (std::is_same_v<T, AuthFailed>) {
+                        ++auth_failures;
+                    } else if constexpr (std::is_same_v<T, LoggedIn>) {
+                        logged_in = x.user;
+                    } else if constexpr (std::is_same_v<T, Close>) {
+                        closed = true;
+                    }
+                },
+                a.v);
+        }
+    }
+
+    std::string login() { return feed("l1 LOGIN alice@example.test secret\r\n"); }
+
+    storage::test::TempDir dir;
+    std::optional<storage::MailboxStore> store;
+    Session session;
+    std::string pending;
+    std::string out;
+    std::string sent;  // everything, greeting included
+    bool starttls = false;
+    bool closed = false;
+    bool directory_down = false;
+    int password_checks = 0;
+    int auth_failures = 0;
+    std::chrono::milliseconds last_delay{0};
+    std::string logged_in;
+};
+
+inline bool contains(std::string_view hay, std::string_view needle) {
+    return hay.find(needle) != std::string_view::npos;
+}
+
+}  // namespace mr::imapd::session::test

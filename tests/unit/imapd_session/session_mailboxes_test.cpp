@@ -1,0 +1,127 @@
+// Authenticated state against a real MailboxStore: LIST/LSUB, CREATE, DELETE, RENAME,
+// SUBSCRIBE, STATUS, SELECT/EXAMINE, APPEND, CLOSE/UNSELECT, and mailbox-name refusals.
+#include <doctest/doctest.h>
+
+#include "tests/unit/imapd_session/session_harness.hpp"
+
+using namespace mr::imapd::session;
+using namespace mr::imapd::session::test;
+
+TEST_CASE("LIST shows the default mailboxes with special-use and children attributes") {
+    Harness h;
+    h.login();
+    std::string r = h.feed("a LIST \"\" *\r\n");
+    CHECK(contains(r, "* LIST (\\HasNoChildren) \"/\" \"INBOX\"\r\n"));
+    CHECK(contains(r, "* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent\"\r\n"));
+    CHECK(contains(r, "a OK LIST completed"));
+    CHECK(h.feed("b LIST \"\" \"\"\r\n") == "* LIST (\\Noselect) \"/\" \"\"\r\nb OK LIST completed\r\n");
+
+    CHECK(contains(h.feed("c CREATE Work/Projects/\r\n"), "c OK"));
+    r = h.feed("d LIST \"\" %\r\n");
+    CHECK(contains(r, "* LIST (\\HasChildren) \"/\" \"Work\""));
+    CHECK_FALSE(contains(r, "Work/Projects"));
+    r = h.feed("e LIST Work *\r\n");
+    CHECK(contains(r, "\"Work/Projects\""));
+    CHECK_FALSE(contains(r, "\"INBOX\""));
+}
+
+TEST_CASE("CREATE with modified UTF-7 names and USE; duplicates and bad names refused") {
+    Harness h;
+    h.login();
+    CHECK(contains(h.feed("a CREATE \"Entw&APw-rfe\"\r\n"), "a OK"));
+    CHECK(contains(h.feed("b LIST \"\" Entw*\r\n"), "\"Entw&APw-rfe\""));
+    CHECK(contains(h.feed("c CREATE \"Entw&APw-rfe\"\r\n"), "c NO [ALREADYEXISTS]"));
+    CHECK(contains(h.feed("d CREATE inbox\r\n"), "d NO [ALREADYEXISTS]"));
+    CHECK(contains(h.feed("e CREATE Stuff (USE (\\Flagged))\r\n"), "e OK"));
+    CHECK(contains(h.feed("f LIST \"\" Stuff\r\n"), "\\Flagged"));
+    CHECK(contains(h.feed("g CREATE X (USE (\\Bogus))\r\n"), "g NO [USEATTR]"));
+    for (const char* bad : {"../etc", "a/../b", "/abs", "~user", "a//b", "x/./y"}) {
+        CAPTURE(bad);
+        CHECK(contains(h.feed(std::string("h CREATE \"") + bad + "\"\r\n"), "h NO"));
+    }
+    CHECK(contains(h.feed("i CREATE \"" + std::string(300, 'n') + "\"\r\n"), "i NO"));
+    std::string deep;
+    for (int i = 0; i < 20; ++i) deep += "d/";
+    CHECK(contains(h.feed("j CREATE \"" + deep + "x\"\r\n"), "j NO"));
+    CHECK(contains(h.feed("k CREATE \"bad&-name&Jjo\"\r\n"), "k NO"));  // broken mUTF-7
+}
+
+TEST_CASE("DELETE, RENAME, SUBSCRIBE, LSUB") {
+    Harness h;
+    h.login();
+    h.feed("a CREATE Old\r\n");
+    CHECK(contains(h.feed("b RENAME Old New\r\n"), "b OK"));
+    std::string r = h.feed("c LIST \"\" *\r\n");
+    CHECK(contains(r, "\"New\""));
+    CHECK_FALSE(contains(r, "\"Old\""));
+    CHECK(contains(h.feed("d RENAME Old Other\r\n"), "d NO [NONEXISTENT]"));
+    CHECK(contains(h.feed("e RENAME New Sent\r\n"), "e NO"));
+    CHECK(contains(h.feed("f SUBSCRIBE New\r\n"), "f OK"));
+    r = h.feed("g LSUB \"\" *\r\n");
+    CHECK(contains(r, "* LSUB (\\HasNoChildren) \"/\" \"New\""));
+    CHECK(contains(h.feed("h UNSUBSCRIBE New\r\n"), "h OK"));
+    CHECK_FALSE(contains(h.feed("i LSUB \"\" *\r\n"), "\"New\""));
+    CHECK(contains(h.feed("j DELETE New\r\n"), "j OK"));
+    CHECK(contains(h.feed("k DELETE New\r\n"), "k NO [NONEXISTENT]"));
+    CHECK(contains(h.feed("l DELETE INBOX\r\n"), "l NO"));
+    CHECK(contains(h.feed("m DELETE ../x\r\n"), "m NO"));
+}
+
+TEST_CASE("APPEND then STATUS and SELECT/EXAMINE report the message") {
+    Harness h;
+    h.login();
+    std::string r = h.feed("a APPEND INBOX (\\Seen) {20}\r\n");
+    CHECK(r == "+ Ready for literal data\r\n");
+    r = h.feed("Subject: hi\r\n\r\nbody\r\n");
+    CHECK(contains(r, "a OK [APPENDUID "));
+    CHECK(contains(r, " 1] APPEND completed"));
+    r = h.feed("b APPEND INBOX (\\Flagged $Work) \"05-Mar-2024 10:00:00 +0000\" {19+}\r\nSubject: 2\r\n\r\nbody\r\n");
+    CHECK(contains(r, " 2] APPEND completed"));
+    CHECK(contains(h.feed("c APPEND Nowhere {5+}\r\nhello\r\n"), "c NO [TRYCREATE]"));
+    CHECK(contains(h.feed("d APPEND INBOX (\\Recent) {5+}\r\nhello\r\n"), "d BAD"));
+
+    r = h.feed("e STATUS INBOX (MESSAGES UNSEEN UIDNEXT RECENT DELETED)\r\n");
+    CHECK(contains(r, "* STATUS \"INBOX\" (MESSAGES 2 UNSEEN 1 UIDNEXT 3 RECENT 0 DELETED 0)\r\n"));
+    CHECK(contains(h.feed("f STATUS Nowhere (MESSAGES)\r\n"), "f NO [NONEXISTENT]"));
+
+    r = h.feed("g SELECT INBOX\r\n");
+    CHECK(contains(r, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)\r\n"));
+    CHECK(contains(r, "* 2 EXISTS\r\n"));
+    CHECK(contains(r, "* 0 RECENT\r\n"));
+    CHECK(contains(r, "* OK [UNSEEN 2]"));
+    CHECK(contains(r, "* OK [UIDNEXT 3]"));
+    CHECK(contains(r, "* OK [UIDVALIDITY "));
+    CHECK(contains(r, "\\*)]"));
+    CHECK(contains(r, "g OK [READ-WRITE] SELECT completed"));
+    CHECK(h.session.state_name() == "selected");
+
+    r = h.feed("h EXAMINE INBOX\r\n");
+    CHECK(contains(r, "[PERMANENTFLAGS ()]"));
+    CHECK(contains(r, "h OK [READ-ONLY]"));
+    CHECK(contains(h.feed("i SELECT Nowhere\r\n"), "i NO [NONEXISTENT]"));
+    CHECK(h.session.state_name() == "authenticated");  // a failed SELECT deselects
+}
+
+TEST_CASE("CLOSE expunges \\Deleted messages, UNSELECT does not") {
+    Harness h;
+    h.login();
+    h.feed("a APPEND INBOX (\\Deleted) {5+}\r\nhello\r\n");
+    h.feed("b SELECT INBOX\r\n");
+    CHECK(h.feed("c UNSELECT\r\n") == "c OK UNSELECT completed\r\n");
+    CHECK(contains(h.feed("d STATUS INBOX (MESSAGES)\r\n"), "MESSAGES 1"));
+    h.feed("e EXAMINE INBOX\r\n");
+    CHECK(h.feed("f CLOSE\r\n") == "f OK CLOSE completed\r\n");
+    CHECK(contains(h.feed("g STATUS INBOX (MESSAGES)\r\n"), "MESSAGES 1"));  // read-only: kept
+    h.feed("h SELECT INBOX\r\n");
+    CHECK(h.feed("i CLOSE\r\n") == "i OK CLOSE completed\r\n");
+    CHECK(contains(h.feed("j STATUS INBOX (MESSAGES)\r\n"), "MESSAGES 0"));
+    CHECK(contains(h.feed("k CLOSE\r\n"), "k BAD"));  // nothing selected
+}
+
+TEST_CASE("SEARCH is not implemented yet and says so with a tagged NO; CHECK is OK") {
+    Harness h;
+    h.login();
+    h.feed("a SELECT INBOX\r\n");
+    CHECK(contains(h.feed("b SEARCH ALL\r\n"), "b NO [CANNOT]"));
+    CHECK(h.feed("c CHECK\r\n") == "c OK CHECK completed\r\n");
+}

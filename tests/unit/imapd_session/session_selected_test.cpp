@@ -1,0 +1,95 @@
+// Selected state against a real MailboxStore: FETCH items, \Seen on non-PEEK bodies,
+// STORE, EXPUNGE / UID EXPUNGE renumbering, COPY / MOVE with COPYUID.
+#include <doctest/doctest.h>
+
+#include "tests/unit/imapd_session/session_harness.hpp"
+
+using namespace mr::imapd::session;
+using namespace mr::imapd::session::test;
+
+namespace {
+
+const std::string kMessage =
+    "From: Alice <alice@example.test>\r\nTo: bob@example.test\r\nSubject: hello\r\n"
+    "Date: Tue, 05 Mar 2024 10:00:00 +0000\r\nMessage-ID: <m1@example.test>\r\n\r\nbody line\r\n";
+
+void append3(Harness& h) {
+    for (int i = 0; i < 3; ++i)
+        h.feed("ap APPEND INBOX \"05-Mar-2024 10:00:00 +0000\" {" + std::to_string(kMessage.size()) + "+}\r\n" +
+               kMessage + "\r\n");
+    h.feed("s SELECT INBOX\r\n");
+}
+
+}  // namespace
+
+TEST_CASE("FETCH of flags, UID, dates, sizes, envelope, structure and sections") {
+    Harness h;
+    h.login();
+    append3(h);
+    std::string r = h.feed("a FETCH 1 (FLAGS UID INTERNALDATE RFC822.SIZE)\r\n");
+    CHECK(r == "* 1 FETCH (FLAGS () UID 1 INTERNALDATE \"05-Mar-2024 10:00:00 +0000\" RFC822.SIZE " +
+                   std::to_string(kMessage.size()) + ")\r\na OK FETCH completed\r\n");
+    r = h.feed("b FETCH 2 ENVELOPE\r\n");
+    CHECK(contains(r, "* 2 FETCH (ENVELOPE (\"Tue, 05 Mar 2024 10:00:00 +0000\" \"hello\" ((\"Alice\" NIL \"alice\" \"example.test\"))"));
+    r = h.feed("c FETCH 3 BODYSTRUCTURE\r\n");
+    CHECK(contains(r, "* 3 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\""));
+    r = h.feed("d FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT)]\r\n");
+    CAPTURE(r);
+    CHECK(contains(r, "BODY[HEADER.FIELDS (SUBJECT)] {18}\r\nSubject: hello\r\n\r\n)"));
+    CHECK_FALSE(contains(h.feed("e FETCH 1 FLAGS\r\n"), "\\Seen"));
+    r = h.feed("f FETCH 1 BODY[TEXT]\r\n");
+    CHECK(contains(r, "BODY[TEXT] {11}\r\nbody line\r\n"));
+    CHECK(contains(r, "FLAGS (\\Seen)"));  // set by the non-PEEK fetch and reported
+    r = h.feed("g FETCH 2 BODY[]<0.4>\r\n");
+    CHECK(contains(r, "BODY[]<0> {4}\r\nFrom"));
+    r = h.feed("h UID FETCH 2:* FLAGS\r\n");
+    CHECK(contains(r, "* 2 FETCH (UID 2 FLAGS (\\Seen))"));
+    CHECK(contains(r, "* 3 FETCH (UID 3 FLAGS ())"));
+    CHECK(contains(h.feed("i FETCH 9 FLAGS\r\n"), "i BAD"));
+    CHECK(contains(h.feed("j UID FETCH 9 FLAGS\r\n"), "j OK"));  // no such UID: nothing, OK
+    r = h.feed("k FETCH 3 RFC822\r\n");
+    CHECK(contains(r, "RFC822 {" + std::to_string(kMessage.size()) + "}\r\n" + kMessage));
+
+    h.feed("l EXAMINE INBOX\r\n");
+    CHECK_FALSE(contains(h.feed("m FETCH 3 BODY[]\r\n"), "\\Seen"));  // read-only: no \Seen
+}
+
+TEST_CASE("STORE adds, removes and replaces flags and keywords; .SILENT; read-only") {
+    Harness h;
+    h.login();
+    append3(h);
+    CHECK(h.feed("a STORE 1 +FLAGS (\\Flagged $Work)\r\n") ==
+          "* 1 FETCH (FLAGS (\\Flagged $Work))\r\na OK STORE completed\r\n");
+    CHECK(h.feed("b STORE 1 -FLAGS.SILENT (\\Flagged)\r\n") == "b OK STORE completed\r\n");
+    CHECK(contains(h.feed("c FETCH 1 FLAGS\r\n"), "FLAGS ($Work)"));
+    CHECK(contains(h.feed("d UID STORE 2:3 FLAGS (\\Deleted)\r\n"), "* 3 FETCH (UID 3 FLAGS (\\Deleted))"));
+    CHECK(contains(h.feed("e STORE 1 +FLAGS (\\Recent)\r\n"), "e BAD"));
+    h.feed("f EXAMINE INBOX\r\n");
+    CHECK(contains(h.feed("g STORE 1 +FLAGS (\\Seen)\r\n"), "g NO [READ-ONLY]"));
+}
+
+TEST_CASE("EXPUNGE and UID EXPUNGE renumber the session's view") {
+    Harness h;
+    h.login();
+    append3(h);
+    h.feed("a STORE 1:3 +FLAGS.SILENT (\\Deleted)\r\n");
+    CHECK(h.feed("b UID EXPUNGE 2\r\n") == "* 2 EXPUNGE\r\nb OK EXPUNGE completed\r\n");
+    CHECK(h.feed("c EXPUNGE\r\n") == "* 1 EXPUNGE\r\n* 1 EXPUNGE\r\nc OK EXPUNGE completed\r\n");
+    CHECK(contains(h.feed("d FETCH 1 FLAGS\r\n"), "d BAD"));
+}
+
+TEST_CASE("COPY and MOVE answer COPYUID; MOVE expunges; missing target TRYCREATE") {
+    Harness h;
+    h.login();
+    h.feed("x CREATE Dest\r\n");
+    append3(h);
+    std::string r = h.feed("a COPY 1:2 Dest\r\n");
+    CHECK(contains(r, "a OK [COPYUID "));
+    CHECK(contains(r, " 1,2 1,2] COPY completed"));
+    r = h.feed("b UID MOVE 3 Dest\r\n");
+    CHECK(contains(r, "* OK [COPYUID "));
+    CHECK(contains(r, " 3 3] Moved\r\n* 3 EXPUNGE\r\nb OK MOVE completed"));
+    CHECK(contains(h.feed("c COPY 1 Nowhere\r\n"), "c NO [TRYCREATE]"));
+    CHECK(contains(h.feed("d COPY 1 \"../x\"\r\n"), "d NO"));
+    CHECK(contains(h.feed("e STATUS Dest (MESSAGES)\r\n"), "MESSAGES 3"));
+}
