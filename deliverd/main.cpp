@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -43,6 +44,9 @@ long take_over_pid_file(const std::filesystem::path& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // A peer that hangs up while we write costs an EPIPE on that connection, not the
+    // process (libuv writes with write(2), which raises SIGPIPE).
+    std::signal(SIGPIPE, SIG_IGN);
     std::string config_file;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {

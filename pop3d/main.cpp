@@ -1,6 +1,7 @@
 // pop3d: `pop3d --config FILE`. Started by `mailroom up` with its sockets in MR_LISTEN_FDS
 // (mailroom/supervisor.hpp), or alone, binding [listen] pop3 / pop3s itself. SIGTERM or
 // SIGINT closes the listeners and every session (none reaches UPDATE) and exits 0.
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -12,6 +13,9 @@
 #include "pop3d/server/pop3_server.hpp"
 
 int main(int argc, char** argv) {
+    // A peer that hangs up while we write costs an EPIPE on that connection, not the
+    // process (libuv writes with write(2), which raises SIGPIPE).
+    std::signal(SIGPIPE, SIG_IGN);
     std::string config_file;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {

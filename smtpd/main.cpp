@@ -2,6 +2,7 @@
 // (mailroom/supervisor.hpp), or alone, binding [listen] smtp / submission / submissions
 // itself. SIGTERM or SIGINT closes the listeners and every session and exits 0; a message
 // whose commit had not finished was not answered 250, so no client believes it delivered.
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -14,6 +15,9 @@
 #include "smtpd/server/smtp_server.hpp"
 
 int main(int argc, char** argv) {
+    // A peer that hangs up while we write costs an EPIPE on that connection, not the
+    // process (libuv writes with write(2), which raises SIGPIPE).
+    std::signal(SIGPIPE, SIG_IGN);
     std::string config_file;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
