@@ -7,6 +7,7 @@
 #include "common/text/ascii.hpp"
 #include "common/text/dot_stuffing.hpp"
 #include "pop3d/proto/message_normalizer.hpp"
+#include "pop3d/server/cached_file.hpp"
 #include "pop3d/server/maildrop.hpp"
 #include "pop3d/server/shared_state.hpp"
 #include "storage/directory.hpp"
@@ -105,6 +106,11 @@ void Pop3Handler::on_timeout(net::Connection& c) {
 }
 
 void Pop3Handler::on_drain(net::Connection& /*c*/) {
+    if (drain_then_continue_) {
+        drain_then_continue_ = false;
+        end_async({});
+        return;
+    }
     if (transfer_ && transfer_->waiting_drain) {
         transfer_->waiting_drain = false;
         read_chunk();
@@ -237,7 +243,6 @@ void Pop3Handler::open_maildrop(OpenMaildrop& o) {
 }
 
 void Pop3Handler::send_message(SendMessage& s) {
-    begin_async();
     auto t = std::make_shared<Transfer>();
     t->normalizer = MessageNormalizer(s.body_lines);
     t->uid = s.uid;
@@ -245,6 +250,14 @@ void Pop3Handler::send_message(SendMessage& s) {
     t->user_dir = user_dir_;
     t->file = files_.at(s.number - 1);
     transfer_ = t;
+    // Fast path (cached_file.hpp): a small message in the page cache goes out from here,
+    // and the next pipelined command is taken at once, as long as the client keeps reading.
+    if (auto bytes = read_if_cached(t->user_dir / t->file, kReadChunk)) {
+        conn_.write(s.ok_line);
+        write_chunk(FileChunk{std::move(*bytes), true});
+        return;
+    }
+    begin_async();
     net::run_off_loop(
         loop_, conn_.alive(),
         [t]() -> Result<FileChunk> {
@@ -304,6 +317,17 @@ void Pop3Handler::write_chunk(FileChunk chunk) {
     // Issue 5: a message retrieved by POP3 is \Seen for IMAP (stored at the end, see header).
     if (t.mark_seen) seen_.push_back(t.uid);
     transfer_.reset();
+    if (!waiting_) {
+        // Sent from the fast path, inside pump(): queue what follows. When the client
+        // is not reading, wait for on_drain() before the next message (back-pressure).
+        auto actions = session_.on_message_sent();
+        for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
+        if (!conn_.writable()) {
+            begin_async();
+            drain_then_continue_ = true;
+        }
+        return;
+    }
     end_async(session_.on_message_sent());
 }
 

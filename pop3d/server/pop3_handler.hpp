@@ -67,6 +67,7 @@ private:
     Session session_;
     std::deque<Action> queue_;
     bool waiting_ = false;
+    bool drain_then_continue_ = false;  // a fast-path RETR filled the output buffer
     bool closed_ = false;
     std::string user_;  // logged-in (and locked) maildrop
     std::string locked_;
