@@ -203,7 +203,9 @@ class Dovecot:
         self.port = DOVECOT_PORT
         self.was_running = subprocess.run([STACK, "status"], capture_output=True).returncode == 0
         if not self.was_running:
-            subprocess.run([STACK, "up"], check=True, capture_output=True)
+            # Not capture_output: the daemons it starts inherit stdout, so the pipe would
+            # never reach EOF.
+            subprocess.run([STACK, "up"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_for_port(self.port):
             raise RuntimeError("Dovecot POP3 is not listening on 10110")
         self.users = []

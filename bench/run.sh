@@ -3,11 +3,16 @@
 # machine is shared). Set BENCH_DIR to measure another disk (default: /var/tmp).
 #   bench/run.sh [store_bench options]   storage figures (store_bench)
 #   bench/run.sh pop3 [options]          POP3 against Dovecot (bench/pop3.sh, issue 5)
+#   bench/run.sh smtp [options]          SMTP against Postfix (bench/smtp.sh, issues 3 and 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = pop3 ]; then
   shift
   exec bench/pop3.sh "$@"
+fi
+if [ "${1:-}" = smtp ]; then
+  shift
+  exec bench/smtp.sh "$@"
 fi
 scripts/build.sh release >/dev/null
 build/release/bin/store_bench --dir "${BENCH_DIR:-/var/tmp}/mailroom-store-bench" "$@"
