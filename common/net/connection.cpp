@@ -206,6 +206,12 @@ void Connection::begin_shutdown() {
 
 void Connection::close() {
     if (closing_) return;
+    // Output corked by process_input() has not been tried yet: give it the one
+    // immediate attempt it would have had uncorked (a farewell line before the close).
+    if (out_inflight_.empty() && !out_queued_.empty()) {
+        uv_buf_t buf = uv_buf_init(out_queued_.data(), static_cast<unsigned>(out_queued_.size()));
+        (void)uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);
+    }
     closing_ = true;
     if (reading_) uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
     reading_ = false;

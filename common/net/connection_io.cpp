@@ -152,6 +152,7 @@ void Connection::process_input() {
     if (discard_pending_) discard_input();
     compact_input();
     processing_ = false;
+    start_write();  // uncork (see send_raw)
 }
 
 void Connection::discard_input() {
@@ -220,7 +221,9 @@ void Connection::flush_tls() {
 
 void Connection::send_raw(std::string_view bytes) {
     if (closing_) return;
-    if (out_queued_.empty() && out_inflight_.empty()) {
+    // Inside process_input() output is corked: the replies to a burst of pipelined
+    // commands leave in one write when the burst is done, not one syscall per reply.
+    if (out_queued_.empty() && out_inflight_.empty() && !processing_) {
         // Fast path: most replies fit in the socket buffer and never get copied.
         uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
         int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1);
@@ -234,7 +237,7 @@ void Connection::send_raw(std::string_view bytes) {
     }
     if (bytes.empty()) return;
     out_queued_.append(bytes);
-    start_write();
+    if (!processing_) start_write();
     if (!bp_paused_ && buffered_output() >= options_.high_water) {
         bp_paused_ = true;  // stop taking input from a peer that does not take our output
         update_reading();
