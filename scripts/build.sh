@@ -6,9 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 kind="${1:-release}"
+# Compile time matters: CI builds both trees from scratch on 2 cores within its 30 minutes.
+# -O2 (not CMake's -O3) for release; -O1 with line tables only for the sanitizer build,
+# which is enough for ASan/UBSan reports with file:line and runs the tests fast enough.
 case "$kind" in
-  release) args=(-DCMAKE_BUILD_TYPE=Release) ;;
-  asan)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DMR_SANITIZE=ON) ;;
+  release) args=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG") ;;
+  asan)    args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG"
+                 -DMR_SANITIZE=ON) ;;
   *) echo "usage: $0 release|asan" >&2; exit 2 ;;
 esac
 
