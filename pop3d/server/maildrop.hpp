@@ -36,9 +36,9 @@ struct LoadedMaildrop {
 };
 LoadedMaildrop load_maildrop(const std::filesystem::path& user_dir);
 
-// Adds \Seen to `seen`, then removes `expunge` (marks \Deleted and expunges exactly those
-// UIDs, so an IMAP client's own \Deleted marks are untouched). MailboxStore has no "expunge
-// these UIDs" in one transaction, so this is two store calls (reported to the lead).
+// Adds \Seen to `seen`, then removes exactly the UIDs in `expunge`, \Deleted or not (so an
+// IMAP client's own \Deleted marks elsewhere are untouched). The \Seen flags and the
+// removal (MailboxStore::remove, one transaction) are two store calls.
 Result<void> update_maildrop(const std::filesystem::path& user_dir, std::span<const std::uint32_t> seen,
                              std::span<const std::uint32_t> expunge);
 
