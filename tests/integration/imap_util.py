@@ -27,9 +27,11 @@ def start_instance(plaintext_on_loopback=True, options=()):
     for key, old, new in options:
         mr.set_option(key, old, new)
     mr.up()
-    if not wait_for_port(mr.port("imap")) or not wait_for_port(mr.port("imaps")):
+    # A sanitizer build on a loaded CI machine can take several seconds to start.
+    if not wait_for_port(mr.port("imap"), timeout=30) or not wait_for_port(mr.port("imaps"), timeout=30):
+        log = mr.log_text()
         mr.close()
-        raise RuntimeError("imapd did not start")
+        raise RuntimeError("imapd did not start: " + log[-3000:])
     return mr
 
 
