@@ -1,32 +1,11 @@
 #include "deliverd/local_delivery.hpp"
 
-#include <set>
-#include <system_error>
-
 #include "common/log/log.hpp"
 #include "deliverd/mail_loop.hpp"
 #include "storage/mailbox_store.hpp"
+#include "storage/uncommitted_files.hpp"
 
 namespace mr::deliverd {
-
-namespace fs = std::filesystem;
-
-std::size_t remove_uncommitted_files(storage::MailboxStore& store, long crashed_pid) {
-    auto known = store.messages("INBOX");
-    if (!known) return 0;
-    std::set<std::string> indexed;
-    for (const auto& m : *known) indexed.insert(m.file);
-    const std::string marker = "P" + std::to_string(crashed_pid) + "Q";
-    std::size_t removed = 0;
-    std::error_code ec;
-    for (fs::directory_iterator it(store.user_dir() / "new", ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (name.find(marker) == std::string::npos || indexed.count("new/" + name)) continue;
-        std::error_code rm;
-        if (fs::remove(it->path(), rm)) ++removed;
-    }
-    return removed;
-}
 
 std::vector<LocalResult> deliver_local(const LocalBatch& batch) {
     std::vector<LocalResult> results(batch.items.size());
@@ -40,8 +19,11 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch) {
     if (!store) return fail_all("451 4.3.0 cannot open mailbox of " + batch.user + ": " + store.error().message);
 
     if (batch.crashed_pid > 0) {
-        if (auto n = remove_uncommitted_files(*store, batch.crashed_pid); n > 0) {
-            log::info("uncommitted_files_removed", {{"user", batch.user}, {"files", n}});
+        if (auto n = storage::remove_uncommitted_files(*store, batch.crashed_pid); !n) {
+            // Not fatal: delivering anyway can only leave a stray duplicate file.
+            log::warn("uncommitted_files_check_failed", {{"user", batch.user}, {"error", n.error().message}});
+        } else if (*n > 0) {
+            log::info("uncommitted_files_removed", {{"user", batch.user}, {"files", *n}});
         }
     }
 

@@ -12,12 +12,10 @@
 // - Over quota is a temporary failure (RFC 3463 X.2.2 "mailbox full",
 //   rfc3463.txt:374); a loop is permanent (X.4.6); store errors are temporary.
 // - Crash recovery: MailboxStore writes message files before its index commit, so a
-//   deliverd killed in between leaves files in new/ that the index does not know;
-//   delivering again (the key is not stored) would show the message twice to any
-//   Maildir reader. The first batch per user after a restart therefore removes
-//   INBOX files that carry the dead deliverd's pid in their unique name
-//   ("...P<pid>Q...", maildir.hpp) and have no index row. No other process writes
-//   files under that pid, so nothing in flight elsewhere is touched.
+//   deliverd killed in between leaves files in new/ that the index does not know.
+//   The first batch per user after a restart therefore removes the dead deliverd's
+//   uncommitted files (storage::remove_uncommitted_files, uncommitted_files.hpp)
+//   before delivering again.
 #pragma once
 
 #include <cstdint>
@@ -25,10 +23,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-namespace mr::storage {
-class MailboxStore;
-}
 
 namespace mr::deliverd {
 
@@ -54,9 +48,6 @@ struct LocalResult {
     std::string reply;       // SMTP-style reason for failures
     bool duplicate = false;  // already stored by an earlier attempt
 };
-
-// Removes INBOX files named with `crashed_pid` that have no index row; returns how many.
-std::size_t remove_uncommitted_files(storage::MailboxStore& store, long crashed_pid);
 
 // One result per item, same order.
 std::vector<LocalResult> deliver_local(const LocalBatch& batch);

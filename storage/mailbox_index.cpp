@@ -58,7 +58,26 @@ ALTER TABLE messages ADD COLUMN
                                            -- -1 only for rows from before v2, until filled
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kSchemaV1, kSchemaV2};
+// v3 (issue 6): SELECT reads UID and flags of every message of a mailbox. From the table
+// that means paging through every row with its structure blob (100,000 messages: ~100 MB);
+// this covering index holds just those columns (a few MB), so SELECT scans it instead.
+// Additive: older binaries open the file unchanged and SQLite maintains the index for them.
+// The table message_headers caches each message's top-level header block, which clients
+// fetch for every message of a mailbox at their first sync (Thunderbird's
+// BODY.PEEK[HEADER.FIELDS (...)]): served from here, that costs no file open per message.
+// Rows from before v3 and copies have none; readers then read the file.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE INDEX IF NOT EXISTS messages_view ON messages(mailbox_id, uid, flags, keywords);
+CREATE TABLE IF NOT EXISTS message_headers (
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  header BLOB NOT NULL,                    -- message bytes [0, body start): the header and its blank line
+  PRIMARY KEY (mailbox_id, uid),
+  FOREIGN KEY (mailbox_id, uid) REFERENCES messages(mailbox_id, uid) ON DELETE CASCADE
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3};
 
 constexpr std::string_view kMessageColumns =
     "SELECT uid, modseq, flags, keywords, internal_date, size, file, structure, rfc822_size FROM messages ";
@@ -238,7 +257,30 @@ Result<bool> insert_message(sqlite::Db& db, std::int64_t mailbox_id, const Messa
         if (s->constraint_failed() && delivery_key) return false;
         return r.error();
     }
+    if (!m.header.empty()) {
+        auto h = db.prepare("INSERT OR REPLACE INTO message_headers(mailbox_id, uid, header) VALUES (?, ?, ?)");
+        if (!h) return h.error();
+        h->bind(1, mailbox_id).bind(2, std::int64_t{m.uid}).bind_blob(3, m.header);
+        if (auto r = h->run(); !r) return r.error();
+    }
     return true;
+}
+
+Result<void> load_headers(sqlite::Db& db, std::int64_t mailbox_id, std::vector<MessageRecord>& records) {
+    if (records.empty()) return {};
+    auto s = db.prepare("SELECT uid, header FROM message_headers WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid");
+    if (!s) return s.error();
+    s->bind(1, mailbox_id).bind(2, std::int64_t{records.front().uid}).bind(3, std::int64_t{records.back().uid});
+    auto it = records.begin();
+    for (;;) {
+        auto row = s->step();
+        if (!row) return row.error();
+        if (!*row) return {};
+        const auto uid = static_cast<std::uint32_t>(s->column_int64(0));
+        while (it != records.end() && it->uid < uid) ++it;
+        if (it == records.end()) return {};
+        if (it->uid == uid) it->header = s->column_blob(1);
+    }
 }
 
 Result<std::optional<KeyedMessage>> find_delivery_key(sqlite::Db& db, std::string_view key) {
@@ -264,14 +306,34 @@ Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t ma
 
 Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t mailbox_id,
                                                  std::span<const std::uint32_t> uids) {
-    // One statement re-used per UID: fine for the sets IMAP commands carry, and
-    // it keeps the SQL free of dynamically built IN lists.
-    auto s = db.prepare(std::string(kMessageColumns) + "WHERE mailbox_id = ? AND uid = ?");
-    if (!s) return s.error();
     std::vector<std::uint32_t> sorted(uids.begin(), uids.end());
     std::sort(sorted.begin(), sorted.end());
     sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
     std::vector<MessageRecord> out;
+    if (sorted.empty()) return out;
+    // A dense set (FETCH 1:*, a batch of it) is one range scan that skips the rows not
+    // asked for: one B-tree descent instead of one per UID.
+    const std::uint64_t span = std::uint64_t{sorted.back()} - sorted.front() + 1;
+    if (sorted.size() >= 16 && span <= 4 * sorted.size()) {
+        auto r = db.prepare(std::string(kMessageColumns) + "WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid");
+        if (!r) return r.error();
+        r->bind(1, mailbox_id).bind(2, std::int64_t{sorted.front()}).bind(3, std::int64_t{sorted.back()});
+        out.reserve(sorted.size());
+        auto want = sorted.begin();
+        for (;;) {
+            auto row = r->step();
+            if (!row) return row.error();
+            if (!*row) return out;
+            const auto uid = static_cast<std::uint32_t>(r->column_int64(0));
+            while (want != sorted.end() && *want < uid) ++want;
+            if (want == sorted.end()) return out;
+            if (*want == uid) out.push_back(read_message(*r));
+        }
+    }
+    // One statement re-used per UID for sparse sets; it keeps the SQL free of
+    // dynamically built IN lists.
+    auto s = db.prepare(std::string(kMessageColumns) + "WHERE mailbox_id = ? AND uid = ?");
+    if (!s) return s.error();
     for (auto uid : sorted) {
         s->reset();
         s->bind(1, mailbox_id).bind(2, std::int64_t{uid});

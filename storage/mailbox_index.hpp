@@ -6,6 +6,9 @@
 //   messages   (mailbox_id, uid) → modseq, flags, keywords, internal_date, size, file,
 //              structure, delivery_key, rfc822_size (schema v2)
 //   expunged   (mailbox_id, uid) → modseq of the expunge (for QRESYNC VANISHED)
+//   index messages_view (mailbox_id, uid, flags, keywords): what SELECT reads (schema v3)
+//   message_headers (mailbox_id, uid) → top-level header block, cached at append (schema v3;
+//              deleted with its message row; absent for older rows and copies)
 //
 // Invariants:
 // - One MODSEQ counter per user, strictly increasing, bumped once per writing
@@ -59,6 +62,9 @@ struct MessageRecord {
     // IMAP RFC822.SIZE. -1 only when an index from before schema v2 lists a message whose
     // file could not be read to fill it in; readers then measure the file themselves.
     std::int64_t rfc822_size = -1;
+    // The top-level header block (bytes [0, body start)), only when asked for
+    // (MailboxStore::messages with headers) and cached (schema v3); empty otherwise.
+    std::string header;
 };
 
 std::string join_keywords(std::span<const std::string> keywords);
@@ -104,6 +110,9 @@ Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t ma
                                                  std::span<const std::uint32_t> uids);
 Result<std::vector<MessageRecord>> load_changed(sqlite::Db& db, std::int64_t mailbox_id,
                                                 std::uint64_t since);
+
+// Fills in MessageRecord::header of `records` (UID order) from message_headers where cached.
+Result<void> load_headers(sqlite::Db& db, std::int64_t mailbox_id, std::vector<MessageRecord>& records);
 
 // Fills in (uid, rfc822_size) pairs for rows that still have none; missing uids are skipped.
 Result<void> set_rfc822_sizes(sqlite::Db& db, std::int64_t mailbox_id,

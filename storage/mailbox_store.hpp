@@ -52,6 +52,13 @@ struct MailboxStatus {
     std::int64_t size = 0;  // bytes of all messages (STATUS SIZE, RFC 8438)
 };
 
+struct MailboxView {
+    MailboxRecord box;
+    std::vector<std::uint32_t> uids;       // ascending
+    std::uint32_t first_unseen = 0;        // message number, 0 when all are \Seen
+    std::vector<std::string> keywords;     // sorted, unique
+};
+
 struct AppendMessage {
     std::string mailbox = "INBOX";
     std::string_view bytes;
@@ -86,6 +93,12 @@ struct SetFlagsResult {
 struct UidMap {
     std::uint32_t uidvalidity = 0;  // of the destination
     std::vector<std::pair<std::uint32_t, std::uint32_t>> uids;  // source uid → new uid
+};
+
+// The messages a session sees as \Recent (mailbox_store_recent.cpp): UIDs in [first, end).
+struct RecentClaim {
+    std::uint32_t first = 0;
+    std::uint32_t end = 0;
 };
 
 struct Changes {
@@ -151,8 +164,26 @@ public:
     Result<Changes> changes_since(std::string_view mailbox, std::uint64_t modseq);
     Result<std::filesystem::path> message_path(std::string_view mailbox, std::uint32_t uid);
     Result<std::string> read_message(std::string_view mailbox, std::uint32_t uid);
+    // mailbox_store_read.cpp (imapd's FETCH and SELECT paths):
+    // Bytes [offset, offset + length) of a message file, fewer at its end, with one
+    // open + pread and no index lookup: `m` is a record from messages(). A file renamed
+    // by a flag change since is found by its base name.
+    Result<std::string> read_message_range(std::string_view mailbox, const MessageRecord& m,
+                                           std::uint64_t offset, std::size_t length);
+    // What SELECT needs of a mailbox, in one read transaction and without loading any
+    // structure blob: the mailbox row, every UID in order, the first unseen message's
+    // position (1-based, 0 = none) and the keywords in use.
+    Result<MailboxView> mailbox_view(std::string_view mailbox);
+    // messages(mailbox, uids) with MessageRecord::header filled in where the index caches it.
+    Result<std::vector<MessageRecord>> messages_with_headers(std::string_view mailbox,
+                                                             std::span<const std::uint32_t> uids);
     // Bytes of every message of the user (quota checks).
     Result<std::int64_t> total_size();
+    // \Recent (RFC 3501 §2.3.2, rfc3501.txt:599), mailbox_store_recent.cpp: claims every
+    // message nobody claimed yet, atomically, for the calling IMAP session; and counts
+    // them without claiming (STATUS RECENT).
+    Result<RecentClaim> claim_recent(std::string_view mailbox);
+    Result<std::uint32_t> unclaimed_recent(std::string_view mailbox);
 
 private:
     MailboxStore(Maildir maildir, sqlite::Db db) : maildir_(std::move(maildir)), db_(std::move(db)) {}

@@ -6,6 +6,7 @@
 #include <map>
 #include <system_error>
 
+#include "common/mime/message_structure.hpp"
 #include "common/mime/structure_blob.hpp"
 #include "storage/atomic_file.hpp"
 #include "storage/mailbox_store.hpp"
@@ -16,6 +17,9 @@ namespace mr::storage {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Larger header blocks (rare, and suspicious) are not cached: readers read the file.
+constexpr std::size_t kMaxCachedHeader = 64 * 1024;
 
 // Keywords are IMAP atoms; the index joins them with spaces, so none may
 // contain one (imapd validates the full atom grammar before us).
@@ -95,6 +99,11 @@ Result<std::vector<AppendResult>> MailboxStore::append_batch(std::span<const App
             rec.size = static_cast<std::int64_t>(batch[i].bytes.size());
             rec.rfc822_size = rfc822_size(batch[i].bytes);
             rec.structure = mr::mime::structure_blob(batch[i].bytes);
+            // The header block goes into message_headers too (schema v3), so a client's
+            // first sync fetches header fields without opening every file.
+            if (auto parsed = mr::mime::deserialize(rec.structure);
+                parsed && parsed->root.body_start <= kMaxCachedHeader)
+                rec.header = std::string(batch[i].bytes.substr(0, parsed->root.body_start));
         }
         if (group.empty()) continue;
         auto files = maildir_.deliver(name, group);

@@ -1,0 +1,80 @@
+// MailboxStore: who sees a message as \Recent (RFC 3501 §2.3.2, rfc3501.txt:599: "This
+// is the first session to have been notified about this message"). Invariants:
+// mailbox_store.hpp.
+//
+// Why a watermark and not a flag per message: \Recent belongs to one session, and every
+// claim is "the messages that arrived since the last claim", so one number per mailbox
+// (the first UID nobody has claimed yet) says it all. A claim moves it to uidnext inside
+// one BEGIN IMMEDIATE transaction, so two sessions (in any process) can never claim the
+// same message. The table lives outside the versioned schema (mailbox_index.cpp): it is
+// created on first use, and an index without it simply has nothing claimed yet.
+#include "storage/mailbox_store.hpp"
+
+namespace mr::storage {
+
+namespace {
+
+constexpr std::string_view kRecentTable = R"sql(
+CREATE TABLE IF NOT EXISTS imap_recent (
+  mailbox_id INTEGER PRIMARY KEY REFERENCES mailboxes(id) ON DELETE CASCADE,
+  first_unclaimed INTEGER NOT NULL          -- UIDs >= this are \Recent for the next claimer
+);
+)sql";
+
+Result<bool> recent_table_exists(sqlite::Db& db) {
+    auto s = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'imap_recent'");
+    if (!s) return s.error();
+    return s->step();
+}
+
+Result<std::uint32_t> first_unclaimed(sqlite::Db& db, std::int64_t mailbox_id) {
+    auto s = db.prepare("SELECT first_unclaimed FROM imap_recent WHERE mailbox_id = ?");
+    if (!s) return s.error();
+    s->bind(1, mailbox_id);
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return std::uint32_t{1};
+    return static_cast<std::uint32_t>(s->column_int64(0));
+}
+
+}  // namespace
+
+Result<RecentClaim> MailboxStore::claim_recent(std::string_view mailbox) {
+    // Normal durability: a claim lost to a power cut only shows a message as \Recent twice.
+    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Normal);
+    if (!tx) return tx.error();
+    if (auto r = db_.exec(kRecentTable); !r) return r.error();
+    auto box = this->mailbox(mailbox);
+    if (!box) return box.error();
+    auto first = first_unclaimed(db_, box->id);
+    if (!first) return first.error();
+    RecentClaim claim{*first, box->uidnext};
+    if (claim.first >= claim.end) return RecentClaim{box->uidnext, box->uidnext};
+    auto s = db_.prepare("INSERT OR REPLACE INTO imap_recent(mailbox_id, first_unclaimed) VALUES (?, ?)");
+    if (!s) return s.error();
+    s->bind(1, box->id).bind(2, static_cast<std::int64_t>(claim.end));
+    if (auto r = s->run(); !r) return r.error();
+    if (auto r = tx->commit(); !r) return r.error();
+    return claim;
+}
+
+Result<std::uint32_t> MailboxStore::unclaimed_recent(std::string_view mailbox) {
+    auto box = this->mailbox(mailbox);
+    if (!box) return box.error();
+    std::uint32_t first = 1;
+    auto exists = recent_table_exists(db_);
+    if (!exists) return exists.error();
+    if (*exists) {
+        auto f = first_unclaimed(db_, box->id);
+        if (!f) return f.error();
+        first = *f;
+    }
+    auto s = db_.prepare("SELECT count(*) FROM messages WHERE mailbox_id = ? AND uid >= ?");
+    if (!s) return s.error();
+    s->bind(1, box->id).bind(2, static_cast<std::int64_t>(first));
+    auto row = s->step();
+    if (!row) return row.error();
+    return static_cast<std::uint32_t>(*row ? s->column_int64(0) : 0);
+}
+
+}  // namespace mr::storage
