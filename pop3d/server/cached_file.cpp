@@ -12,28 +12,34 @@ namespace mr::pop3d::server {
 namespace {
 
 // glibc 2.36 has no openat2 wrapper.
-int open_cached(const std::filesystem::path& path) {
+int open_cached(const char* path) {
     open_how how{};
     how.flags = O_RDONLY | O_CLOEXEC;
     how.resolve = RESOLVE_CACHED;
-    return static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how));
+    return static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how));
 }
 
 }  // namespace
 
-std::optional<std::string> read_if_cached(const std::filesystem::path& path, std::size_t max_size) {
+bool read_if_cached(const char* path, std::uint64_t wire_size, std::size_t max_size, std::string& bytes) {
+    if (wire_size > max_size) return false;
     const int fd = open_cached(path);
-    if (fd < 0) return std::nullopt;
-    std::optional<std::string> result;
-    struct stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size >= 0 && static_cast<std::size_t>(st.st_size) <= max_size) {
-        std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
-        iovec iov{bytes.data(), bytes.size()};
-        const ssize_t n = bytes.empty() ? 0 : ::preadv2(fd, &iov, 1, 0, RWF_NOWAIT);
-        if (n >= 0 && static_cast<std::size_t>(n) == bytes.size()) result = std::move(bytes);
+    if (fd < 0) return false;
+    static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    const auto want = static_cast<std::size_t>(wire_size) + 1;
+    bytes.resize(want);
+    iovec iov{bytes.data(), want};
+    const ssize_t n = ::preadv2(fd, &iov, 1, 0, RWF_NOWAIT);
+    bool whole = false;
+    if (n >= 0 && static_cast<std::size_t>(n) < want) {
+        const auto got = static_cast<std::size_t>(n);
+        struct stat st {};
+        whole = got == wire_size || got % page != 0 ||
+                (::fstat(fd, &st) == 0 && static_cast<std::size_t>(st.st_size) == got);
+        bytes.resize(got);
     }
     ::close(fd);
-    return result;
+    return whole;
 }
 
 }  // namespace mr::pop3d::server

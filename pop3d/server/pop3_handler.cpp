@@ -4,9 +4,11 @@
 
 #include "common/log/log.hpp"
 #include "common/net/thread_pool.hpp"
+#include "common/net/wakeup.hpp"
 #include "common/text/ascii.hpp"
 #include "common/text/dot_stuffing.hpp"
 #include "pop3d/proto/message_normalizer.hpp"
+#include "pop3d/proto/stuffed_message.hpp"
 #include "pop3d/server/cached_file.hpp"
 #include "pop3d/server/maildrop.hpp"
 #include "pop3d/server/shared_state.hpp"
@@ -37,6 +39,32 @@ SessionOptions session_options(SharedState& server, net::Connection& conn, bool 
     o.prior_failures = server.recent_failures(conn.peer_ip());
     if (o.prior_failures >= kFailuresBeforeOneTry) o.max_failures = 1;
     return o;
+}
+
+// Buffers of the RETR fast path, shared by every session of the loop thread: each message
+// is read, stuffed and handed to its connection before the next one starts, so one set
+// serves all and an idle connection holds none (issue 5: memory per idle connection).
+struct FastPathBuffers {
+    std::string path;
+    std::string file;
+    std::string out;
+};
+
+FastPathBuffers& fast_path_buffers() {
+    static thread_local FastPathBuffers buffers;
+    return buffers;
+}
+
+// The TOP reply of a message in memory: normalised, cut after the header and k body lines,
+// stuffed.
+void append_top(std::string_view message, std::optional<std::uint64_t> body_lines, std::string& out) {
+    MessageNormalizer normalizer(body_lines);
+    std::string normalized;
+    normalizer.feed(message, normalized);
+    normalizer.finish(normalized);
+    text::DotStuffer stuffer;
+    stuffer.feed(normalized, out);
+    stuffer.finish(out);
 }
 
 }  // namespace
@@ -243,20 +271,32 @@ void Pop3Handler::open_maildrop(OpenMaildrop& o) {
 }
 
 void Pop3Handler::send_message(SendMessage& s) {
+    const std::string& file = files_.at(s.number - 1);
+    // Fast path (cached_file.hpp): a small message in the page cache goes out from here,
+    // and the next pipelined command is taken at once, as long as the client keeps reading.
+    // Reply line and body leave in one write() into the (usually corked) connection.
+    FastPathBuffers& fast = fast_path_buffers();
+    fast.path.assign(user_dir_.native());
+    fast.path += '/';
+    fast.path += file;
+    if (read_if_cached(fast.path.c_str(), s.size, kReadChunk, fast.file)) {
+        fast.out.assign(s.ok_line);
+        if (s.body_lines) {
+            append_top(fast.file, s.body_lines, fast.out);
+        } else {
+            append_stuffed_message(fast.file, fast.out);
+        }
+        conn_.write(fast.out);
+        message_sent(s.uid, s.mark_seen);
+        return;
+    }
     auto t = std::make_shared<Transfer>();
     t->normalizer = MessageNormalizer(s.body_lines);
     t->uid = s.uid;
     t->mark_seen = s.mark_seen;
     t->user_dir = user_dir_;
-    t->file = files_.at(s.number - 1);
+    t->file = file;
     transfer_ = t;
-    // Fast path (cached_file.hpp): a small message in the page cache goes out from here,
-    // and the next pipelined command is taken at once, as long as the client keeps reading.
-    if (auto bytes = read_if_cached(t->user_dir / t->file, kReadChunk)) {
-        conn_.write(s.ok_line);
-        write_chunk(FileChunk{std::move(*bytes), true});
-        return;
-    }
     begin_async();
     net::run_off_loop(
         loop_, conn_.alive(),
@@ -314,8 +354,12 @@ void Pop3Handler::write_chunk(FileChunk chunk) {
     }
     t.stuffer.finish(out);
     conn_.write(out);
+    message_sent(t.uid, t.mark_seen);
+}
+
+void Pop3Handler::message_sent(std::uint32_t uid, bool mark_seen) {
     // Issue 5: a message retrieved by POP3 is \Seen for IMAP (stored at the end, see header).
-    if (t.mark_seen) seen_.push_back(t.uid);
+    if (mark_seen) seen_.push_back(uid);
     transfer_.reset();
     if (!waiting_) {
         // Sent from the fast path, inside pump(): queue what follows. When the client
@@ -347,6 +391,7 @@ void Pop3Handler::expunge(Expunge& e) {
         },
         [this](Result<void> r) {
             if (!r) log::error("expunge_failed", {log::conn(conn_.id()), {"error", r.error().message}});
+            else (void)net::send_wakeup(shared_->data_dir / "run" / "imapd.sock", user_);  // IMAP IDLE sees it now
             end_async(session_.on_expunged(r));
         });
     seen_.clear();  // moved into the job, which stores them first

@@ -59,6 +59,7 @@ private:
     void read_chunk();
     void flush_seen();
     void write_chunk(FileChunk chunk);
+    void message_sent(std::uint32_t uid, bool mark_seen);
 
     std::shared_ptr<SharedState> shared_;
     net::Connection& conn_;
