@@ -10,6 +10,7 @@
 #include "common/log/log.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/tls_context.hpp"
+#include "common/net/wakeup.hpp"
 #include "imapd/server/imap_server.hpp"
 
 int main(int argc, char** argv) {
@@ -55,6 +56,12 @@ int main(int argc, char** argv) {
             mr::log::error("listen_error", {{"error", r.error().message}});
             return 1;
         }
+        // Deliveries (deliverd/queue_runner.cpp) and POP3 expunges send the user's address
+        // here; without the socket, sessions still find changes at their slow IDLE poll.
+        auto wakeups = mr::net::WakeupReceiver::open(
+            loop, cfg->server.data_dir / "run" / "imapd.sock",
+            [&server](std::string_view user) { server.wake_user(user); });
+        if (!wakeups) mr::log::warn("wakeup_socket_failed", {{"error", wakeups.error().message}});
         mr::net::SignalWatcher signals(loop, [&](int signum) {
             mr::log::info("stopping", {{"signal", signum}});
             server.stop();

@@ -89,7 +89,19 @@ void append_string(std::string& out, std::string_view s) {
         out.append(s);
         return;
     }
-    append_string_as<false>(out, s);
+    // The hot path of ENVELOPE and BODYSTRUCTURE: runs between quoted-specials are
+    // appended in one piece, not byte by byte.
+    out += '"';
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '"' || s[i] == '\\') {
+            out.append(s.data() + run, i - run);
+            out += '\\';
+            run = i;
+        }
+    }
+    out.append(s.data() + run, s.size() - run);
+    out += '"';
 }
 
 void append_string_upper(std::string& out, std::string_view s) { append_string_as<true>(out, s); }

@@ -20,8 +20,9 @@ namespace {
 constexpr unsigned kFailuresBeforeOneTry = 10;
 // Raw mode for the whole connection: read_bytes(kForever) never runs out.
 constexpr std::size_t kForever = std::numeric_limits<std::size_t>::max();
-// How often an idling session looks for changes (issue 6: EXISTS within 1 s).
-constexpr std::chrono::milliseconds kIdlePoll{500};
+// How often an idling session looks for changes without being woken: only the fallback
+// for lost wake-ups (wakeup.hpp: best effort) and writers that send none.
+constexpr std::chrono::milliseconds kIdlePoll{30'000};
 
 bool is_loopback(const std::string& ip) { return ip.rfind("127.", 0) == 0 || ip == "::1"; }
 
@@ -56,7 +57,22 @@ ImapHandler::ImapHandler(std::shared_ptr<SharedState> shared, net::Connection& c
       listener_(std::move(listener)),
       session_(session_options(*shared_, conn, implicit_tls)) {}
 
-ImapHandler::~ImapHandler() = default;
+ImapHandler::~ImapHandler() { unregister(); }
+
+void ImapHandler::unregister() {
+    if (registered_) shared_->sessions.remove(user_, this);
+    registered_ = false;
+}
+
+void ImapHandler::wake() {
+    if (closed_) return;
+    if (waiting_) {
+        wake_pending_ = true;  // end_async() asks again once the session is free
+        return;
+    }
+    wake_pending_ = false;
+    run(session_.on_idle_tick());
+}
 
 void ImapHandler::on_start(net::Connection& c) {
     log::info("connect", {log::conn(c.id()), {"peer", c.peer()}, {"listener", listener_}, {"tls", c.tls_version()}});
@@ -101,6 +117,7 @@ void ImapHandler::on_timeout(net::Connection& c) {
 
 void ImapHandler::on_closed(net::Connection& c) {
     closed_ = true;
+    unregister();
     log::info("disconnect", {log::conn(c.id()), {"state", session_.state_name()}, {"user", user_}});
 }
 
@@ -157,6 +174,7 @@ void ImapHandler::begin_async() {
 void ImapHandler::end_async(session::Actions actions) {
     waiting_ = false;
     run(std::move(actions));
+    if (!waiting_ && !closed_ && wake_pending_) wake();
     if (waiting_ || closed_) return;
     feed();
     if (!waiting_ && !closed_) conn_.resume_reading();
@@ -191,7 +209,11 @@ void ImapHandler::perform(session::Action& action) {
                 store_ = std::make_shared<UserStore>();
                 store_->dir = storage::user_mail_dir(shared_->data_dir, user_);
                 conn_.set_idle_timeout(shared_->idle_timeout);
+                shared_->sessions.add(user_, this);
+                registered_ = true;
                 log::info("login", {log::conn(conn_.id()), {"user", user_}});
+            } else if constexpr (std::is_same_v<T, session::Changed>) {
+                shared_->sessions.wake(user_, this);
             } else if constexpr (std::is_same_v<T, session::Close>) {
                 closed_ = true;
                 queue_.clear();
@@ -226,6 +248,13 @@ void ImapHandler::verify_password(session::VerifyPassword& v) {
     text::secure_wipe(v.password);
 }
 
+void ImapHandler::on_drain(net::Connection& /*c*/) {
+    if (!drained_job_.job || closed_) return;
+    session::StoreJob j = std::move(drained_job_);
+    drained_job_ = {};
+    store_job(j);
+}
+
 void ImapHandler::store_job(session::StoreJob& j) {
     if (!store_) {  // the session asks for store work only after LoggedIn
         log::error("store_job_before_login", {log::conn(conn_.id())});
@@ -234,6 +263,11 @@ void ImapHandler::store_job(session::StoreJob& j) {
         return;
     }
     begin_async();
+    if (!conn_.writable()) {
+        // Back-pressure (issue 6): more output only once the queued output has drained.
+        drained_job_ = std::move(j);
+        return;
+    }
     net::run_off_loop(
         conn_.loop(), conn_.alive(),
         [store = store_, job = std::move(j.job)]() -> session::StoreResume {

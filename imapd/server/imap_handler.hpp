@@ -12,9 +12,13 @@
 //   the connection has gone (Connection::alive()). One store job at a time per session,
 //   so the user's MailboxStore (opened on the pool on first use) is never shared
 //   between threads at once.
-// - While the session is in IDLE, a repeating timer (kIdlePoll) asks it to look for
-//   changes, so another session's APPEND or a delivery shows up within about a second.
-//   (No cross-process wake-up yet: deliverd and pop3d changes are found by this poll.)
+// - A logged-in handler is in SharedState::sessions under its user. When its session
+//   reports Changed (it wrote to the store), the user's other sessions are woken; so are
+//   all of them on a wake-up datagram (deliverd, pop3d: ImapServer::wake_user). A wake()
+//   that finds its session busy is remembered and acted on when the session is free, so
+//   a change committed while a poll was already running is never missed.
+// - While the session is in IDLE, a slow repeating timer (kIdlePoll) also asks it to look
+//   for changes: the fallback for lost wake-ups and for writers that send none.
 // - Before login the idle timeout is [imap] login_timeout_s, after it idle_timeout_s.
 #pragma once
 
@@ -44,6 +48,11 @@ public:
     void on_tls_ready(net::Connection& c) override;
     void on_timeout(net::Connection& c) override;
     void on_closed(net::Connection& c) override;
+    // Output fell to the low-water mark: run the store job that waited for it.
+    void on_drain(net::Connection& c) override;
+    // Another session or a delivery changed this user's store: look for changes now
+    // (during IDLE; otherwise the next command's completion reports them anyway).
+    void wake();
 
 private:
     void feed();
@@ -65,7 +74,13 @@ private:
     bool closed_ = false;
     bool feeding_ = false;
     std::string user_;
+    bool registered_ = false;  // in shared_->sessions under user_
+    bool wake_pending_ = false;
+    void unregister();
     std::shared_ptr<UserStore> store_;
+    // A store job held back until the connection drains (back-pressure: a FETCH's next
+    // step is produced only when the client has taken most of the previous one).
+    session::StoreJob drained_job_;
     std::unique_ptr<net::Timer> timer_;
     std::unique_ptr<net::Timer> idle_poll_;  // while the session is in IDLE
     void update_idle_poll();

@@ -89,6 +89,8 @@ Result<void> ImapServer::start() {
     return {};
 }
 
+void ImapServer::wake_user(std::string_view user) { shared_->sessions.wake(user); }
+
 void ImapServer::stop() {
     listeners_.clear();
     loop_.close_residents();

@@ -22,6 +22,7 @@
 #include "common/net/loop.hpp"
 #include "common/net/tls_context.hpp"
 #include "common/util/result.hpp"
+#include "imapd/server/session_registry.hpp"
 
 namespace mr::imapd::server {
 
@@ -48,6 +49,7 @@ struct SharedState {
         std::chrono::steady_clock::time_point last{};
     };
     std::unordered_map<std::string, Failures> failures;
+    SessionRegistry sessions;  // logged-in sessions by user, for wake-ups
 };
 
 class ImapServer {
@@ -59,6 +61,9 @@ public:
 
     Result<void> start();
     void stop();
+    // A wake-up for `user` (deliverd's datagram on run/imapd.sock, pop3d after QUIT):
+    // that user's sessions look for changes now.
+    void wake_user(std::string_view user);
 
 private:
     Result<void> add_listener(const std::string& name, int fd, const std::string& endpoint);

@@ -124,7 +124,8 @@ Actions Session::on_command(Command& cmd) {
         return bad(cmd.tag, "Command not valid in this state");
     }
     errors_ = 0;
-    return dispatch(cmd);
+    begin_command(cmd);
+    return complete(dispatch(cmd));
 }
 
 Actions Session::dispatch(Command& cmd) {
@@ -133,7 +134,7 @@ Actions Session::dispatch(Command& cmd) {
         [&](auto& c) -> Actions {
             using T = std::decay_t<decltype(c)>;
             if constexpr (std::is_same_v<T, CapabilityCmd>) return cmd_capability(tag);
-            else if constexpr (std::is_same_v<T, NoopCmd>) return finish_with_updates(tag, "NOOP completed");
+            else if constexpr (std::is_same_v<T, NoopCmd>) return tagged(tag, "OK", "NOOP completed");
             else if constexpr (std::is_same_v<T, LogoutCmd>) return cmd_logout(tag);
             else if constexpr (std::is_same_v<T, IdCmd>) return cmd_id(tag, c);
             else if constexpr (std::is_same_v<T, EnableCmd>) return cmd_enable(tag, c);
@@ -150,25 +151,19 @@ Actions Session::dispatch(Command& cmd) {
             else if constexpr (std::is_same_v<T, SelectCmd>) return cmd_select(tag, c);
             else if constexpr (std::is_same_v<T, AppendCmd>) return cmd_append(tag, c);
             else if constexpr (std::is_same_v<T, IdleCmd>) return cmd_idle(tag);
-            else if constexpr (std::is_same_v<T, CheckCmd>) return finish_with_updates(tag, "CHECK completed");
+            else if constexpr (std::is_same_v<T, CheckCmd>) return tagged(tag, "OK", "CHECK completed");
             else if constexpr (std::is_same_v<T, CloseCmd>) return cmd_close(tag, true);
             else if constexpr (std::is_same_v<T, UnselectCmd>) return cmd_close(tag, false);
             else if constexpr (std::is_same_v<T, FetchCmd>) return cmd_fetch(tag, c);
             else if constexpr (std::is_same_v<T, StoreCmd>) return cmd_store(tag, c);
             else if constexpr (std::is_same_v<T, ExpungeCmd>) return cmd_expunge(tag, c);
             else if constexpr (std::is_same_v<T, CopyCmd>) return cmd_copy(tag, c);
-            // Not implemented yet (SEARCH; issue 6): say so plainly rather than guess.
+            else if constexpr (std::is_same_v<T, SearchCmd>) return cmd_search(tag, c);
+            // Every command of the variant has its handler above.
             else return tagged(tag, "NO", "[CANNOT] " + std::string(command_name(cmd.args)) +
-                                              " is not implemented yet");
+                                              " is not implemented");
         },
         cmd.args);
-}
-
-// NOOP and CHECK: in the selected state, report other sessions' changes first
-// (rfc3501.txt:1365).
-Actions Session::finish_with_updates(const std::string& tag, std::string text) {
-    if (state_ != State::Selected) return tagged(tag, "OK", text);
-    return poll_updates([this, tag, text] { return tagged(tag, "OK", text); });
 }
 
 Actions Session::cmd_idle(const std::string& tag) {
@@ -196,7 +191,7 @@ Actions Session::on_raw_line(std::string_view raw) {
 
 Actions Session::resume(const StoreResume& next) {
     busy_ = false;
-    return next();
+    return complete(next());
 }
 
 Actions Session::on_timeout() {

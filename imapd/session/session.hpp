@@ -21,9 +21,19 @@
 // - Before login the APPEND literal limit is 0: nobody can make the server buffer a
 //   message without having logged in.
 // - In the selected state the session keeps its own message-number → UID map (uids_)
-//   and the last MODSEQ it reported; other sessions' changes are reported from the
-//   store's changes_since() at NOOP, CHECK and IDLE ticks only (session_updates.cpp),
-//   so no EXPUNGE is ever sent during FETCH, STORE or SEARCH (rfc3501.txt:4053).
+//   and the last MODSEQ it reported; other sessions' changes (the store's
+//   changes_since(), session_updates.cpp) are reported at the completion of every command
+//   in the selected state, just before its tagged reply, and at IDLE ticks (RFC 3501
+//   §5.2, rfc3501.txt:1138; §7.4.1, rfc3501.txt:4053). EXPUNGEs found during FETCH,
+//   STORE or SEARCH (and their UID forms) are withheld (withheld_expunges_) and their
+//   messages keep their numbers until the next command that may send them.
+// - \Recent: the messages this session claimed (MailboxStore::claim_recent, at SELECT
+//   and when new messages appear in a read-write session) are recent_; EXAMINE claims
+//   nothing, so every message is \Recent in at most one session (rfc3501.txt:594).
+// - Changes this session made itself are not reported back as updates: their MODSEQs
+//   are in own_modseqs_ (STORE answers them itself; .SILENT asked for nothing). A
+//   command that may have changed the store ends with a Changed action, so the glue
+//   wakes the user's other sessions.
 #pragma once
 
 #include <chrono>
@@ -74,9 +84,12 @@ struct LoggedIn {
     std::string user;  // the glue opens this user's store and switches to the idle timeout
 };
 struct Close {};  // flush and hang up
+// This session changed the user's store (flags, messages): the glue wakes the user's
+// other sessions so an IDLE one reports it at once.
+struct Changed {};
 
 struct Action {
-    std::variant<Send, StartTls, VerifyPassword, StoreJob, Delay, AuthFailed, LoggedIn, Close> v;
+    std::variant<Send, StartTls, VerifyPassword, StoreJob, Delay, AuthFailed, LoggedIn, Close, Changed> v;
 };
 
 struct SessionOptions {
@@ -152,7 +165,6 @@ private:
     Actions cmd_close(const std::string& tag, bool expunge);
     Actions cmd_append(const std::string& tag, AppendCmd& c);
     Actions cmd_idle(const std::string& tag);
-    Actions finish_with_updates(const std::string& tag, std::string text);
 
     // session_selected.cpp: selected state.
     Actions cmd_fetch(const std::string& tag, const FetchCmd& c);
@@ -161,8 +173,17 @@ private:
     Actions cmd_copy(const std::string& tag, const CopyCmd& c);
     Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> resolve_set(const SequenceSet& set, bool uid) const;
     std::string report_expunged(const std::vector<std::uint32_t>& removed);
+    // session_search.cpp
+    Actions cmd_search(const std::string& tag, const SearchCmd& c);
     // session_updates.cpp
-    Actions poll_updates(std::function<Actions()> finish);
+    // A store job that reports the changes since modseq_, then `finish`'s actions.
+    Actions poll_updates(std::function<Actions()> finish, bool allow_expunge);
+    // Called with a command's actions and again with each continuation's: once the
+    // command is complete, adds the Changed action and the updates before its tagged reply.
+    Actions complete(Actions acts);
+    void begin_command(const Command& cmd);
+    std::string recent_response() const;  // "* n RECENT\r\n"
+    void note_own_change(std::uint64_t modseq) { own_modseqs_.push_back(modseq); }
     // A store job whose continuation only answers "tag OK text" or the error.
     Actions simple_job(const std::string& tag, std::string ok_text,
                        std::function<Result<void>(storage::MailboxStore&)> work);
@@ -191,6 +212,18 @@ private:
     std::string idle_tag_;  // inside IDLE
     std::vector<std::uint32_t> uids_;  // Selected: message number n has UID uids_[n - 1]
     std::uint64_t modseq_ = 0;         // Selected: last MODSEQ reported to the client
+    NumberSet recent_;                 // Selected: UIDs \Recent in this session
+    std::vector<std::uint32_t> withheld_expunges_;  // Selected: UIDs to report as EXPUNGE
+    std::vector<std::uint64_t> own_modseqs_;        // Selected: this session's changes
+    // The command in progress, for complete().
+    struct InProgress {
+        bool active = false;
+        std::string tag;
+        bool updates = false;        // report other sessions' changes before the tagged reply
+        bool allow_expunge = true;   // not FETCH, STORE, SEARCH
+        bool changes_store = false;  // ends with Changed
+    };
+    InProgress in_progress_;
 };
 
 }  // namespace mr::imapd::session

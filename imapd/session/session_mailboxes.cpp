@@ -135,7 +135,15 @@ Actions Session::cmd_delete(const std::string& tag, const DeleteCmd& c) {
         state_ = State::Authenticated;
         selected_.clear();
     }
-    return simple_job(tag, "DELETE completed", [n = name.value()](MailboxStore& s) { return s.delete_mailbox(n); });
+    return simple_job(tag, "DELETE completed", [n = name.value()](MailboxStore& s) -> Result<void> {
+        // Inferior names must survive (rfc3501.txt:1972) and stay reachable through LIST "%",
+        // which shows no \Noselect placeholders: refuse, as Dovecot does, rather than leave
+        // a hole in the hierarchy.
+        auto boxes = s.list_mailboxes();
+        if (!boxes) return boxes.error();
+        if (has_children(boxes.value(), n)) return Error::refused("has children: " + n);
+        return s.delete_mailbox(n);
+    });
 }
 
 Actions Session::cmd_rename(const std::string& tag, const RenameCmd& c) {
@@ -144,8 +152,17 @@ Actions Session::cmd_rename(const std::string& tag, const RenameCmd& c) {
     auto to = decode_mailbox_name(c.to);
     if (!to) return tagged(tag, "NO", "[CANNOT] " + to.error().message);
     if (to.value() == "INBOX") return tagged(tag, "NO", "[ALREADYEXISTS] INBOX always exists");
-    return simple_job(tag, "RENAME completed",
-                      [f = from.value(), t = to.value()](MailboxStore& s) { return s.rename_mailbox(f, t); });
+    return simple_job(tag, "RENAME completed", [f = from.value(), t = to.value()](MailboxStore& s) -> Result<void> {
+        if (auto r = s.rename_mailbox(f, t); !r) return r;
+        // Then superiors of the new name that do not exist yet (rfc3501.txt:2064): a SHOULD,
+        // so a failure here leaves the completed rename's OK standing.
+        for (std::size_t slash = t.find(kHierarchyDelimiter); slash != std::string::npos;
+             slash = t.find(kHierarchyDelimiter, slash + 1)) {
+            const std::string parent = t.substr(0, slash);
+            if (auto p = s.mailbox(parent); !p && p.error().kind == ErrorKind::Refused) (void)s.create_mailbox(parent);
+        }
+        return {};
+    });
 }
 
 Actions Session::cmd_subscribe(const std::string& tag, const SubscribeCmd& c) {
@@ -159,15 +176,20 @@ Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
     auto name = decode_mailbox_name(c.mailbox);
     if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
     const bool want_deleted = std::find(c.items.begin(), c.items.end(), StatusItem::Deleted) != c.items.end();
-    return async({StoreJob{[this, tag, c, n = name.value(), want_deleted](MailboxStore& store) {
+    const bool want_recent = std::find(c.items.begin(), c.items.end(), StatusItem::Recent) != c.items.end();
+    return async({StoreJob{[this, tag, c, n = name.value(), want_deleted, want_recent](MailboxStore& store) {
         auto st = store.status(n);
+        std::uint32_t recent = 0;  // STATUS does not claim \Recent (rfc3501.txt:2438)
+        if (st && want_recent) {
+            if (auto r = store.unclaimed_recent(n)) recent = r.value();
+        }
         std::uint32_t deleted = 0;
         if (st && want_deleted) {
             auto msgs = store.messages(n);
             if (msgs)
                 for (const auto& m : msgs.value()) deleted += (m.flags & storage::kDeleted) ? 1 : 0;
         }
-        return StoreResume([this, tag, c, st = std::move(st), deleted]() -> Actions {
+        return StoreResume([this, tag, c, st = std::move(st), deleted, recent]() -> Actions {
             if (!st) return store_error(tag, st.error());
             const auto& s = st.value();
             std::string items;
@@ -175,8 +197,7 @@ Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
                 if (!items.empty()) items += ' ';
                 switch (item) {
                     case StatusItem::Messages: items += "MESSAGES " + std::to_string(s.messages); break;
-                    // Recent is not tracked by the store: no session ever sees \Recent.
-                    case StatusItem::Recent: items += "RECENT 0"; break;
+                    case StatusItem::Recent: items += "RECENT " + std::to_string(recent); break;
                     case StatusItem::UidNext: items += "UIDNEXT " + std::to_string(s.uidnext); break;
                     case StatusItem::UidValidity: items += "UIDVALIDITY " + std::to_string(s.uidvalidity); break;
                     case StatusItem::Unseen: items += "UNSEEN " + std::to_string(s.unseen); break;
@@ -202,42 +223,42 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
     auto name = decode_mailbox_name(c.mailbox);
     if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
     struct Snapshot {
-        storage::MailboxRecord box;
-        std::vector<storage::MessageRecord> messages;
+        storage::MailboxView view;  // no structure blobs: SELECT needs UIDs and flags only
+        storage::RecentClaim recent;
     };
     return async({StoreJob{[this, tag, ro = c.read_only, n = name.value()](MailboxStore& store) {
         Result<Snapshot> snap = Error::internal("");
-        if (auto box = store.mailbox(n); !box) {
-            snap = box.error();
-        } else if (auto msgs = store.messages(n); !msgs) {
-            snap = msgs.error();
+        if (auto view = store.mailbox_view(n); !view) {
+            snap = view.error();
         } else {
-            snap = Snapshot{std::move(box.value()), std::move(msgs.value())};
+            // Claimed after listing, so every listed message arrived before the claim's end
+            // (a later one is claimed too and is \Recent when it shows up). A failed claim
+            // only means no \Recent here.
+            storage::RecentClaim recent;
+            if (!ro) {
+                if (auto claim = store.claim_recent(n)) recent = claim.value();
+            }
+            snap = Snapshot{std::move(view.value()), recent};
         }
         auto shared = std::make_shared<Result<Snapshot>>(std::move(snap));
         return StoreResume([this, tag, ro, n, shared]() -> Actions {
             if (!*shared) return store_error(tag, shared->error());
-            const Snapshot& s = shared->value();
-            std::set<std::string> keywords;
-            std::uint32_t first_unseen = 0;
-            std::vector<std::uint32_t> uids;
-            uids.reserve(s.messages.size());
-            for (std::size_t i = 0; i < s.messages.size(); ++i) {
-                const auto& m = s.messages[i];
-                uids.push_back(m.uid);
-                keywords.insert(m.keywords.begin(), m.keywords.end());
-                if (first_unseen == 0 && !(m.flags & storage::kSeen)) first_unseen = static_cast<std::uint32_t>(i + 1);
-            }
+            Snapshot& s = shared->value();
+            std::vector<std::uint32_t> uids = std::move(s.view.uids);
+            const std::uint32_t first_unseen = s.view.first_unseen;
+            const storage::MailboxRecord& box = s.view.box;
             std::string kw;
-            for (const auto& k : keywords) kw += " " + k;
+            for (const auto& k : s.view.keywords) kw += " " + k;
             std::string out;
             out += "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")\r\n";
-            out += "* " + std::to_string(s.messages.size()) + " EXISTS\r\n";
-            out += "* 0 RECENT\r\n";
+            out += "* " + std::to_string(uids.size()) + " EXISTS\r\n";
+            const NumberSet recent =
+                s.recent.first < s.recent.end ? NumberSet({{s.recent.first, s.recent.end - 1}}) : NumberSet();
+            out += "* " + std::to_string(recent.positions_in(uids).size()) + " RECENT\r\n";
             if (first_unseen) out += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen\r\n";
-            out += "* OK [UIDVALIDITY " + std::to_string(s.box.uidvalidity) + "] UIDs valid\r\n";
-            out += "* OK [UIDNEXT " + std::to_string(s.box.uidnext) + "] Predicted next UID\r\n";
-            out += "* OK [HIGHESTMODSEQ " + std::to_string(s.box.highestmodseq) + "] Highest\r\n";
+            out += "* OK [UIDVALIDITY " + std::to_string(box.uidvalidity) + "] UIDs valid\r\n";
+            out += "* OK [UIDNEXT " + std::to_string(box.uidnext) + "] Predicted next UID\r\n";
+            out += "* OK [HIGHESTMODSEQ " + std::to_string(box.highestmodseq) + "] Highest\r\n";
             if (ro) {
                 out += "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n";
             } else {
@@ -247,7 +268,10 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             selected_ = n;
             selected_read_only_ = ro;
             uids_ = std::move(uids);
-            modseq_ = s.box.highestmodseq;
+            modseq_ = box.highestmodseq;
+            recent_ = recent;
+            withheld_expunges_.clear();
+            own_modseqs_.clear();
             Actions acts{{Send{std::move(out)}}};
             for (auto& a : tagged(tag, "OK", ro ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed"))
                 acts.push_back(std::move(a));
@@ -260,6 +284,9 @@ Actions Session::cmd_close(const std::string& tag, bool expunge) {
     const std::string box = std::exchange(selected_, {});
     state_ = State::Authenticated;
     uids_.clear();
+    recent_ = NumberSet();
+    withheld_expunges_.clear();
+    own_modseqs_.clear();
     // CLOSE expunges silently, unless the mailbox was EXAMINEd (rfc3501.txt:2743).
     if (!expunge || selected_read_only_) return tagged(tag, "OK", expunge ? "CLOSE completed" : "UNSELECT completed");
     return simple_job(tag, "CLOSE completed", [box](MailboxStore& s) -> Result<void> {
@@ -298,6 +325,8 @@ Actions Session::store_error(const std::string& tag, const Error& e) {
         if (starts_with(e.message, "no such mailbox")) return tagged(tag, "NO", "[NONEXISTENT] Mailbox does not exist");
         if (starts_with(e.message, "mailbox exists")) return tagged(tag, "NO", "[ALREADYEXISTS] Mailbox already exists");
         if (starts_with(e.message, "INBOX")) return tagged(tag, "NO", "[CANNOT] Not allowed for INBOX");
+        if (starts_with(e.message, "has children"))
+            return tagged(tag, "NO", "[CANNOT] Mailbox has inferior mailboxes, delete them first");
         return tagged(tag, "NO", "[CANNOT] Operation refused");
     }
     if (e.kind == ErrorKind::Syntax) return tagged(tag, "NO", "[CANNOT] Invalid argument");

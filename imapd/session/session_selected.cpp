@@ -1,14 +1,13 @@
 // Selected-state commands: FETCH, STORE, EXPUNGE (and UID EXPUNGE), COPY, MOVE and their
 // UID forms (RFC 3501 §6.4, rfc3501.txt:2553; UIDPLUS RFC 4315; MOVE RFC 6851).
 //
-// The whole response of a command is rendered inside its store job (off the loop) and
-// sent at once; bodies are read with read_message. Streaming big bodies with
-// back-pressure is not done yet (see the imapd report in issue 6).
-#include <ctime>
+// Responses are rendered inside store jobs (off the loop). FETCH's come in bounded steps
+// with back-pressure (fetch_job.hpp); the others are small and sent at once.
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -19,6 +18,7 @@
 #include "imapd/render/imap_string.hpp"
 #include "imapd/render/section.hpp"
 #include "imapd/render/wire_form.hpp"
+#include "imapd/session/fetch_job.hpp"
 #include "imapd/session/session.hpp"
 #include "storage/mailbox_store.hpp"
 
@@ -27,19 +27,6 @@ namespace mr::imapd::session {
 namespace {
 
 using storage::MailboxStore;
-
-// date-time (rfc3501.txt:4697) in UTC: "05-Mar-2024 10:00:00 +0000".
-std::string internal_date(std::int64_t t) {
-    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "\"%02d-%s-%04d %02d:%02d:%02d +0000\"", tm.tm_mday, kMonths[tm.tm_mon % 12],
-                  tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf;
-}
 
 std::string flags_text(std::uint32_t bits, const std::vector<std::string>& keywords) {
     std::vector<std::string> all;
@@ -54,21 +41,10 @@ std::string flags_text(std::uint32_t bits, const std::vector<std::string>& keywo
     return out;
 }
 
-bool needs_body(const FetchItem& item) {
-    using K = FetchItem::Kind;
-    return item.kind == K::BodySection || item.kind == K::Rfc822 || item.kind == K::Rfc822Header ||
-           item.kind == K::Rfc822Text;
-}
-
 bool sets_seen(const FetchItem& item) {
     using K = FetchItem::Kind;
     return (item.kind == K::BodySection && !item.section.peek) || item.kind == K::Rfc822 ||
            item.kind == K::Rfc822Text;
-}
-
-void append_literal(std::string& out, const std::string& bytes) {
-    append_literal_header(out, bytes.size());
-    out += bytes;
 }
 
 }  // namespace
@@ -94,107 +70,45 @@ Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c) {
     std::vector<FetchItem> items = c.items;
     if (c.uid && std::none_of(items.begin(), items.end(), [](const FetchItem& i) { return i.kind == FetchItem::Kind::Uid; }))
         items.insert(items.begin(), FetchItem{FetchItem::Kind::Uid, {}});
-    const bool body = std::any_of(items.begin(), items.end(), needs_body);
     const bool mark_seen = !selected_read_only_ && std::any_of(items.begin(), items.end(), sets_seen);
-    return async({StoreJob{[this, tag, box = selected_, items, body, mark_seen, t = std::move(targets.value())](
-                               MailboxStore& store) {
-        std::vector<std::uint32_t> uids;
-        for (const auto& [seq, uid] : t) uids.push_back(uid);
-        std::string out;
-        auto run = [&]() -> Result<void> {
-            auto recs = store.messages(box, uids);
-            if (!recs) return recs.error();
-            std::map<std::uint32_t, storage::MessageRecord*> by_uid;
-            for (auto& r : recs.value()) by_uid[r.uid] = &r;
-            std::set<std::uint32_t> newly_seen;
-            if (mark_seen) {
-                std::vector<std::uint32_t> unseen;
-                for (auto& r : recs.value())
-                    if (!(r.flags & storage::kSeen)) unseen.push_back(r.uid);
-                if (!unseen.empty()) {
-                    auto set = store.set_flags(box, unseen, storage::FlagOp::Add, storage::kSeen);
-                    if (!set) return set.error();
-                    for (const auto& u : set.value().updated) {
-                        if (auto it = by_uid.find(u.uid); it != by_uid.end()) it->second->flags = u.flags;
-                        newly_seen.insert(u.uid);
+    std::vector<FetchTarget> t;
+    t.reserve(targets.value().size());
+    for (const auto& [seq, uid] : targets.value()) t.push_back(FetchTarget{seq, uid});
+    // The responses come in bounded steps (fetch_job.hpp): each step is a store job whose
+    // continuation sends its output and schedules the next one; the glue runs a store
+    // job only once the connection has drained, which bounds memory per session.
+    auto job = std::make_shared<FetchJob>(selected_, std::move(items), std::move(t), mark_seen);
+    auto next_step = std::make_shared<std::function<Action()>>();
+    *next_step = [this, tag, job, weak = std::weak_ptr<std::function<Action()>>(next_step)]() -> Action {
+        auto self = weak.lock();
+        return Action{StoreJob{[this, tag, job, self](MailboxStore& store) {
+            std::string out;
+            auto r = job->step(store, out);
+            return StoreResume([this, tag, job, self, r = std::move(r), out = std::move(out)]() mutable -> Actions {
+                Actions acts;
+                if (!out.empty()) acts.push_back({Send{std::move(out)}});
+                if (!r) {
+                    if (job->in_literal()) {
+                        // A literal was promised and cannot be finished: no way to
+                        // resynchronise the client but hanging up.
+                        state_ = State::Logout;
+                        acts.push_back({Close{}});
+                        return acts;
                     }
+                    for (auto& a : store_error(tag, r.error())) acts.push_back(std::move(a));
+                    return acts;
                 }
-            }
-            for (const auto& [seq, uid] : t) {
-                auto it = by_uid.find(uid);
-                if (it == by_uid.end()) continue;  // expunged meanwhile by someone else
-                const auto& rec = *it->second;
-                auto structure = mime::deserialize(rec.structure);
-                if (!structure) return Error::internal("bad structure blob for UID " + std::to_string(uid));
-                std::string message;
-                if (body) {
-                    auto m = store.read_message(box, uid);
-                    if (!m) return m.error();
-                    message = std::move(m.value());
+                if (!r.value()) {
+                    busy_ = true;  // still this command's: input waits
+                    acts.push_back((*self)());
+                    return acts;
                 }
-                std::string line = "* " + std::to_string(seq) + " FETCH (";
-                bool first = true;
-                bool flags_sent = false;
-                for (const auto& item : items) {
-                    if (!first) line += ' ';
-                    first = false;
-                    using K = FetchItem::Kind;
-                    switch (item.kind) {
-                        case K::Uid: line += "UID " + std::to_string(uid); break;
-                        case K::Flags:
-                            line += "FLAGS " + flags_text(rec.flags, rec.keywords);
-                            flags_sent = true;
-                            break;
-                        case K::InternalDate: line += "INTERNALDATE " + internal_date(rec.internal_date); break;
-                        case K::Rfc822Size: line += "RFC822.SIZE " + std::to_string(wire_size(*structure)); break;
-                        case K::Envelope:
-                            line += "ENVELOPE ";
-                            append_envelope(line, structure->envelope);
-                            break;
-                        case K::Body:
-                            line += "BODY ";
-                            append_body_structure(line, *structure, false);
-                            break;
-                        case K::BodyStructure:
-                            line += "BODYSTRUCTURE ";
-                            append_body_structure(line, *structure, true);
-                            break;
-                        case K::ModSeq: line += "MODSEQ (" + std::to_string(rec.modseq) + ")"; break;
-                        case K::Rfc822:
-                            line += "RFC822 ";
-                            append_literal(line, fetch_section(message, *structure, rfc822_section()));
-                            break;
-                        case K::Rfc822Header:
-                            line += "RFC822.HEADER ";
-                            append_literal(line, fetch_section(message, *structure, rfc822_section(Section::Kind::Header)));
-                            break;
-                        case K::Rfc822Text:
-                            line += "RFC822.TEXT ";
-                            append_literal(line, fetch_section(message, *structure, rfc822_section(Section::Kind::Text)));
-                            break;
-                        case K::BodySection:
-                            append_section_name(line, item.section);
-                            line += ' ';
-                            append_literal(line, fetch_section(message, *structure, item.section.section,
-                                                               item.section.partial));
-                            break;
-                    }
-                }
-                // \Seen set by this FETCH is reported with it (rfc3501.txt:3218).
-                if (!flags_sent && newly_seen.contains(uid)) line += " FLAGS " + flags_text(rec.flags, rec.keywords);
-                line += ")\r\n";
-                out += line;
-            }
-            return {};
-        };
-        auto r = run();
-        return StoreResume([this, tag, r = std::move(r), out = std::move(out)]() -> Actions {
-            if (!r) return store_error(tag, r.error());
-            Actions acts{{Send{out}}};
-            for (auto& a : tagged(tag, "OK", "FETCH completed")) acts.push_back(std::move(a));
-            return acts;
-        });
-    }}});
+                for (auto& a : tagged(tag, "OK", "FETCH completed")) acts.push_back(std::move(a));
+                return acts;
+            });
+        }}};
+    };
+    return async((*next_step)());
 }
 
 Actions Session::cmd_store(const std::string& tag, const StoreCmd& c) {
@@ -211,10 +125,12 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c) {
         std::vector<std::uint32_t> uids;
         for (const auto& [seq, uid] : t) uids.push_back(uid);
         std::string out;
+        std::uint64_t own_modseq = 0;  // not reported back as another session's change
         auto run = [&]() -> Result<void> {
             if (uids.empty()) return {};
             auto set = store.set_flags(box, uids, op, f.first, f.second);
             if (!set) return set.error();
+            if (!set.value().updated.empty()) own_modseq = set.value().updated.front().modseq;
             if (silent) return {};
             auto recs = store.messages(box, uids);
             if (!recs) return recs.error();
@@ -230,7 +146,8 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c) {
             return {};
         };
         auto r = run();
-        return StoreResume([this, tag, r = std::move(r), out = std::move(out)]() -> Actions {
+        return StoreResume([this, tag, r = std::move(r), out = std::move(out), own_modseq]() -> Actions {
+            if (own_modseq) note_own_change(own_modseq);
             if (!r) return store_error(tag, r.error());
             Actions acts{{Send{out}}};
             for (auto& a : tagged(tag, "OK", "STORE completed")) acts.push_back(std::move(a));

@@ -1,7 +1,17 @@
-// Updates from other sessions, POP3 and deliveries (RFC 3501 §7.4.1, rfc3501.txt:4053;
-// IDLE RFC 2177): the store's changes since the last MODSEQ this session reported
-// become untagged EXPUNGE / FETCH FLAGS / EXISTS. Sent at NOOP and CHECK and during IDLE
-// (the glue calls on_idle_tick() periodically); other commands do not report them yet.
+// Updates from other sessions, POP3 and deliveries (RFC 3501 §5.2, rfc3501.txt:1138;
+// §7.4.1, rfc3501.txt:4053; IDLE RFC 2177): the store's changes since the last MODSEQ
+// this session reported become untagged EXPUNGE / FETCH FLAGS / EXISTS / RECENT, sent
+// before the tagged reply of every command in the selected state (complete()) and during
+// IDLE (on_idle_tick(), called by the glue on a wake-up and on a slow timer).
+//
+// Invariants (with session.hpp's):
+// - Message numbers stay consistent: an EXPUNGE is only sent where allowed, and a
+//   withheld one keeps its message in uids_ (so EXISTS counts stay right) until the
+//   next command that may send it; it is then sent in UID order with renumbering.
+// - New messages (UIDs above the view's last) are appended to uids_ in UID order and
+//   announced with one EXISTS and one RECENT; known ones whose MODSEQ is not one of this
+//   session's own changes get FETCH (FLAGS ...).
+// - The tagged reply of a command is always the last line this session sends for it.
 #include <algorithm>
 #include <utility>
 
@@ -27,18 +37,106 @@ std::string flags_of(const storage::MessageRecord& m) {
     return out + ")";
 }
 
+bool fetch_sets_seen(const FetchCmd& c) {
+    using K = FetchItem::Kind;
+    return std::any_of(c.items.begin(), c.items.end(), [](const FetchItem& i) {
+        return (i.kind == K::BodySection && !i.section.peek) || i.kind == K::Rfc822 || i.kind == K::Rfc822Text;
+    });
+}
+
 }  // namespace
+
+std::string Session::recent_response() const {
+    return "* " + std::to_string(recent_.empty() ? 0 : recent_.positions_in(uids_).size()) + " RECENT\r\n";
+}
+
+void Session::begin_command(const Command& cmd) {
+    in_progress_ = {};
+    in_progress_.active = true;
+    in_progress_.tag = cmd.tag;
+    const bool selected = state_ == State::Selected;
+    std::visit(
+        [&](const auto& c) {
+            using T = std::decay_t<decltype(c)>;
+            // SELECT/EXAMINE start a new view, CLOSE/UNSELECT/LOGOUT end it, IDLE reports
+            // as it goes: nothing to add at their completion.
+            constexpr bool own_view = std::is_same_v<T, SelectCmd> || std::is_same_v<T, CloseCmd> ||
+                                      std::is_same_v<T, UnselectCmd> || std::is_same_v<T, LogoutCmd> ||
+                                      std::is_same_v<T, IdleCmd>;
+            in_progress_.updates = selected && !own_view;
+            // rfc3501.txt:4053: no EXPUNGE while responding to FETCH, STORE or SEARCH.
+            in_progress_.allow_expunge = !std::is_same_v<T, FetchCmd> && !std::is_same_v<T, StoreCmd> &&
+                                         !std::is_same_v<T, SearchCmd>;
+            if constexpr (std::is_same_v<T, FetchCmd>) {
+                in_progress_.changes_store = selected && !selected_read_only_ && fetch_sets_seen(c);
+            } else if constexpr (std::is_same_v<T, CloseCmd>) {
+                in_progress_.changes_store = selected && !selected_read_only_;
+            } else {
+                in_progress_.changes_store = std::is_same_v<T, StoreCmd> || std::is_same_v<T, ExpungeCmd> ||
+                                             std::is_same_v<T, CopyCmd> || std::is_same_v<T, AppendCmd>;
+            }
+        },
+        cmd.args);
+}
+
+Actions Session::complete(Actions acts) {
+    if (busy_ || !in_progress_.active) return acts;
+    const InProgress done = std::exchange(in_progress_, {});
+    if (done.changes_store) acts.insert(acts.begin(), Action{Changed{}});
+    if (!done.updates || state_ != State::Selected) return acts;
+    // Split off the tagged reply (and whatever follows it): the updates go before it. It is
+    // the last line of the last Send that has one starting with the tag (a Close may follow).
+    const std::string prefix = done.tag + " ";
+    for (std::size_t i = acts.size(); i-- > 0;) {
+        auto* send = std::get_if<Send>(&acts[i].v);
+        if (!send || send->bytes.size() < 2) continue;
+        const std::size_t prev = send->bytes.rfind("\r\n", send->bytes.size() - 3);
+        const std::size_t start = prev == std::string::npos ? 0 : prev + 2;
+        if (send->bytes.compare(start, prefix.size(), prefix) != 0) continue;
+        Actions held;
+        held.push_back({Send{send->bytes.substr(start)}});
+        for (std::size_t j = i + 1; j < acts.size(); ++j) held.push_back(std::move(acts[j]));
+        send->bytes.resize(start);
+        if (send->bytes.empty()) acts.resize(i);
+        else acts.resize(i + 1);
+        for (auto& a : poll_updates([held = std::move(held)] { return held; }, done.allow_expunge))
+            acts.push_back(std::move(a));
+        return acts;
+    }
+    return acts;
+}
 
 // A store job that reports what changed, then `finish` (the tagged reply, or nothing
 // during IDLE).
-Actions Session::poll_updates(std::function<Actions()> finish) {
-    return async({StoreJob{[this, box = selected_, since = modseq_, finish = std::move(finish)](storage::MailboxStore& store) {
+Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expunge) {
+    const std::uint32_t last_uid = uids_.empty() ? 0 : uids_.back();
+    return async({StoreJob{[this, box = selected_, since = modseq_, last_uid, claim = !selected_read_only_,
+                            allow_expunge, finish = std::move(finish)](storage::MailboxStore& store) {
         auto changes = store.changes_since(box, since);
-        return StoreResume([this, changes = std::move(changes), finish]() -> Actions {
+        std::optional<storage::RecentClaim> claimed;
+        if (changes && claim) {
+            const auto& changed = changes.value().changed;
+            if (!changed.empty() && changed.back().uid > last_uid) {
+                // New mail: this session is the first to be told of whatever nobody claimed.
+                if (auto c = store.claim_recent(box)) claimed = c.value();
+            }
+        }
+        return StoreResume([this, changes = std::move(changes), claimed, allow_expunge, finish]() -> Actions {
             Actions acts;
             if (changes && state_ == State::Selected) {
                 const auto& ch = changes.value();
-                std::string out = report_expunged(ch.expunged);
+                std::string out;
+                withheld_expunges_.insert(withheld_expunges_.end(), ch.expunged.begin(), ch.expunged.end());
+                if (allow_expunge && !withheld_expunges_.empty()) {
+                    std::sort(withheld_expunges_.begin(), withheld_expunges_.end());
+                    out += report_expunged(withheld_expunges_);
+                    withheld_expunges_.clear();
+                }
+                if (claimed && claimed->first < claimed->end) {
+                    std::vector<NumberRange> ranges = recent_.ranges();
+                    ranges.push_back({claimed->first, claimed->end - 1});
+                    recent_ = NumberSet(std::move(ranges));
+                }
                 std::size_t added = 0;
                 for (const auto& m : ch.changed) {
                     if (uids_.empty() || m.uid > uids_.back()) {
@@ -46,12 +144,17 @@ Actions Session::poll_updates(std::function<Actions()> finish) {
                         ++added;
                         continue;
                     }
+                    if (std::find(own_modseqs_.begin(), own_modseqs_.end(), m.modseq) != own_modseqs_.end()) continue;
                     auto it = std::lower_bound(uids_.begin(), uids_.end(), m.uid);
                     if (it != uids_.end() && *it == m.uid)
                         out += "* " + std::to_string(it - uids_.begin() + 1) + " FETCH (FLAGS " + flags_of(m) + ")\r\n";
                 }
-                if (added) out += "* " + std::to_string(uids_.size()) + " EXISTS\r\n";
+                if (added) {
+                    out += "* " + std::to_string(uids_.size()) + " EXISTS\r\n";
+                    out += recent_response();
+                }
                 modseq_ = std::max(modseq_, ch.highestmodseq);
+                std::erase_if(own_modseqs_, [this](std::uint64_t m) { return m <= modseq_; });
                 if (!out.empty()) acts.push_back({Send{std::move(out)}});
             }
             for (auto& a : finish()) acts.push_back(std::move(a));
@@ -62,7 +165,7 @@ Actions Session::poll_updates(std::function<Actions()> finish) {
 
 Actions Session::on_idle_tick() {
     if (idle_tag_.empty() || busy_ || state_ != State::Selected) return {};
-    return poll_updates([] { return Actions{}; });
+    return poll_updates([] { return Actions{}; }, true);
 }
 
 }  // namespace mr::imapd::session

@@ -1,5 +1,6 @@
 """imapd updates between sessions (issue 6, priority 4): a second session's APPEND,
-STORE and EXPUNGE reach the first at NOOP, and an idling client sees EXISTS within 1 s."""
+STORE and EXPUNGE reach the first at the completion of its next command (EXPUNGE not during
+FETCH/STORE/SEARCH), \Recent belongs to one session, and an idling client sees EXISTS within 1 s."""
 import imaplib
 import time
 import unittest
@@ -39,7 +40,7 @@ class ImapUpdatesTest(unittest.TestCase):
         a = self.raw_selected("Shared")
         b.append("Shared", None, None, b"Subject: 2\r\n\r\nx\r\n")
         untagged, done = a.command("n1", "NOOP")
-        self.assertEqual(untagged, ["* 2 EXISTS"])
+        self.assertEqual(untagged, ["* 2 EXISTS", "* 2 RECENT"])  # a selected first: both are its \Recent
         b.select("Shared")
         b.store("1", "+FLAGS.SILENT", "(\\Deleted)")
         untagged, _ = a.command("n2", "NOOP")
@@ -61,9 +62,51 @@ class ImapUpdatesTest(unittest.TestCase):
         appended = time.monotonic()
         self.assertEqual(a.line(), "* 1 EXISTS")
         self.assertLess(time.monotonic() - appended, 1.0, f"append took {appended - t0:.2f}s")
+        self.assertEqual(a.line(), "* 1 RECENT")
         a.send("DONE\r\n")
         self.assertEqual(a.line(), "i OK IDLE terminated")
         self.assertEqual(a.command("n", "NOOP")[1], "n OK NOOP completed")
+
+    def test_expunge_withheld_during_fetch_store_search(self):
+        b = self.other()
+        b.create("Withheld")
+        for i in range(3):
+            b.append("Withheld", None, None, f"Subject: {i}\r\n\r\nx\r\n".encode())
+        a = self.raw_selected("Withheld")
+        b.select("Withheld")
+        b.store("2", "+FLAGS.SILENT", "(\\Deleted)")
+        b.expunge()
+        untagged, done = a.command("f", "FETCH 1:* (UID)")
+        self.assertEqual(done, "f OK FETCH completed")
+        self.assertEqual(untagged, ["* 1 FETCH (UID 1)", "* 3 FETCH (UID 3)"])
+        untagged, _ = a.command("s", "SEARCH ALL")
+        self.assertEqual(untagged, ["* SEARCH 1 3"])
+        untagged, _ = a.command("t", "STORE 3 +FLAGS (\\Seen)")
+        self.assertEqual(untagged, ["* 3 FETCH (FLAGS (\\Seen))"])
+        untagged, _ = a.command("u", "UID SEARCH ALL")
+        self.assertEqual(untagged, ["* SEARCH 1 3"])
+        untagged, _ = a.command("c", "CHECK")
+        self.assertEqual(untagged, ["* 2 EXPUNGE"])
+        untagged, _ = a.command("g", "FETCH 2 (UID)")
+        self.assertEqual(untagged, ["* 2 FETCH (UID 3)"])
+
+    def test_recent_belongs_to_one_session(self):
+        b = self.other()
+        b.create("Recent")
+        b.append("Recent", None, None, b"Subject: r\r\n\r\nx\r\n")
+        self.assertEqual(b.status("Recent", "(RECENT)")[1][0], b'"Recent" (RECENT 1)')
+        e = RawImap(self.mr.port("imap"), timeout=20)
+        self.addCleanup(e.close)
+        e.command("l", f'LOGIN {USER} "{PASSWORD}"')
+        self.assertIn("* 0 RECENT", e.command("x", "EXAMINE Recent")[0])  # EXAMINE claims nothing
+        a = RawImap(self.mr.port("imap"), timeout=20)
+        self.addCleanup(a.close)
+        a.command("l", f'LOGIN {USER} "{PASSWORD}"')
+        self.assertIn("* 1 RECENT", a.command("s", "SELECT Recent")[0])
+        self.assertEqual(a.command("r", "SEARCH RECENT")[0], ["* SEARCH 1"])
+        self.assertIn("* 0 RECENT", e.command("y", "EXAMINE Recent")[0])
+        typ, data = b.select("Recent")
+        self.assertEqual(b.response("RECENT")[1], [b"0"])
 
 
 if __name__ == "__main__":

@@ -86,6 +86,8 @@ struct Harness {
                         logged_in = x.user;
                     } else if constexpr (std::is_same_v<T, Close>) {
                         closed = true;
+                    } else if constexpr (std::is_same_v<T, Changed>) {
+                        ++changed;
                     }
                 },
                 a.v);
@@ -105,6 +107,7 @@ struct Harness {
     bool directory_down = false;
     int password_checks = 0;
     int auth_failures = 0;
+    int changed = 0;  // Changed actions: wake-ups the glue would send to other sessions
     std::chrono::milliseconds last_delay{0};
     std::string logged_in;
 };

@@ -81,13 +81,13 @@ TEST_CASE("APPEND then STATUS and SELECT/EXAMINE report the message") {
     CHECK(contains(h.feed("d APPEND INBOX (\\Recent) {5+}\r\nhello\r\n"), "d BAD"));
 
     r = h.feed("e STATUS INBOX (MESSAGES UNSEEN UIDNEXT RECENT DELETED)\r\n");
-    CHECK(contains(r, "* STATUS \"INBOX\" (MESSAGES 2 UNSEEN 1 UIDNEXT 3 RECENT 0 DELETED 0)\r\n"));
+    CHECK(contains(r, "* STATUS \"INBOX\" (MESSAGES 2 UNSEEN 1 UIDNEXT 3 RECENT 2 DELETED 0)\r\n"));
     CHECK(contains(h.feed("f STATUS Nowhere (MESSAGES)\r\n"), "f NO [NONEXISTENT]"));
 
     r = h.feed("g SELECT INBOX\r\n");
     CHECK(contains(r, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)\r\n"));
     CHECK(contains(r, "* 2 EXISTS\r\n"));
-    CHECK(contains(r, "* 0 RECENT\r\n"));
+    CHECK(contains(r, "* 2 RECENT\r\n"));  // the first SELECT claims \Recent
     CHECK(contains(r, "* OK [UNSEEN 2]"));
     CHECK(contains(r, "* OK [UIDNEXT 3]"));
     CHECK(contains(r, "* OK [UIDVALIDITY "));
@@ -95,7 +95,9 @@ TEST_CASE("APPEND then STATUS and SELECT/EXAMINE report the message") {
     CHECK(contains(r, "g OK [READ-WRITE] SELECT completed"));
     CHECK(h.session.state_name() == "selected");
 
+    CHECK(contains(h.feed("g2 STATUS INBOX (RECENT)\r\n"), "(RECENT 0)"));
     r = h.feed("h EXAMINE INBOX\r\n");
+    CHECK(contains(r, "* 0 RECENT\r\n"));
     CHECK(contains(r, "[PERMANENTFLAGS ()]"));
     CHECK(contains(r, "h OK [READ-ONLY]"));
     CHECK(contains(h.feed("i SELECT Nowhere\r\n"), "i NO [NONEXISTENT]"));
@@ -118,10 +120,10 @@ TEST_CASE("CLOSE expunges \\Deleted messages, UNSELECT does not") {
     CHECK(contains(h.feed("k CLOSE\r\n"), "k BAD"));  // nothing selected
 }
 
-TEST_CASE("SEARCH is not implemented yet and says so with a tagged NO; CHECK is OK") {
+TEST_CASE("SEARCH of an empty mailbox answers an empty SEARCH; CHECK is OK") {
     Harness h;
     h.login();
     h.feed("a SELECT INBOX\r\n");
-    CHECK(contains(h.feed("b SEARCH ALL\r\n"), "b NO [CANNOT]"));
+    CHECK(h.feed("b SEARCH ALL\r\n") == "* SEARCH\r\nb OK SEARCH completed\r\n");
     CHECK(h.feed("c CHECK\r\n") == "c OK CHECK completed\r\n");
 }

@@ -1,5 +1,6 @@
 // Changes made by someone else (another session, POP3, a delivery: here the store
-// directly) reach the session at NOOP/CHECK and during IDLE.
+// directly) reach the session at the completion of every command and during IDLE;
+// EXPUNGE never during FETCH, STORE or SEARCH (RFC 3501 §7.4.1).
 #include <doctest/doctest.h>
 
 #include "tests/unit/imapd_session/session_harness.hpp"
@@ -15,7 +16,7 @@ TEST_CASE("NOOP reports EXISTS, FETCH FLAGS and EXPUNGE made by others") {
     h.feed("a SELECT INBOX\r\n");
     CHECK(h.feed("b NOOP\r\n") == "b OK NOOP completed\r\n");
     REQUIRE(h.store->append("INBOX", "Subject: 3\r\n\r\nx\r\n"));
-    CHECK(h.feed("c NOOP\r\n") == "* 3 EXISTS\r\nc OK NOOP completed\r\n");
+    CHECK(h.feed("c NOOP\r\n") == "* 3 EXISTS\r\n* 3 RECENT\r\nc OK NOOP completed\r\n");
     const std::uint32_t one[] = {1};
     REQUIRE(h.store->set_flags("INBOX", one, mr::storage::FlagOp::Add, mr::storage::kDeleted));
     CHECK(h.feed("d CHECK\r\n") == "* 1 FETCH (FLAGS (\\Deleted))\r\nd OK CHECK completed\r\n");
@@ -35,6 +36,80 @@ TEST_CASE("IDLE reports new mail on a tick; nothing outside IDLE or without chan
     CHECK(h.out.empty());
     REQUIRE(h.store->append("INBOX", "Subject: new\r\n\r\nx\r\n"));
     h.process(h.session.on_idle_tick());
-    CHECK(h.out == "* 1 EXISTS\r\n");
+    CHECK(h.out == "* 1 EXISTS\r\n* 1 RECENT\r\n");
     CHECK(h.feed("DONE\r\n") == "b OK IDLE terminated\r\n");
+}
+
+namespace {
+
+void select3(Harness& h) {
+    h.login();
+    for (int i = 1; i <= 3; ++i)
+        REQUIRE(h.store->append("INBOX", "Subject: " + std::to_string(i) + "\r\n\r\nx\r\n"));
+    h.feed("a SELECT INBOX\r\n");
+}
+
+void expunge_uid2(Harness& h) {
+    const std::uint32_t two[] = {2};
+    REQUIRE(h.store->set_flags("INBOX", two, mr::storage::FlagOp::Add, mr::storage::kDeleted));
+    REQUIRE(h.store->expunge("INBOX"));
+}
+
+}  // namespace
+
+TEST_CASE("EXPUNGE is withheld during FETCH, STORE and SEARCH, sent at the next other command") {
+    Harness h;
+    select3(h);
+    expunge_uid2(h);
+    std::string r = h.feed("f FETCH 1:* UID\r\n");
+    CHECK(r == "* 1 FETCH (UID 1)\r\n* 3 FETCH (UID 3)\r\nf OK FETCH completed\r\n");
+    r = h.feed("u UID FETCH 1:* UID\r\n");
+    CHECK_FALSE(contains(r, "EXPUNGE"));
+    r = h.feed("s SEARCH ALL\r\n");
+    CHECK(r == "* SEARCH 1 3\r\ns OK SEARCH completed\r\n");
+    r = h.feed("t STORE 3 +FLAGS (\\Seen)\r\n");
+    CHECK(r == "* 3 FETCH (FLAGS (\\Seen))\r\nt OK STORE completed\r\n");
+    // New mail meanwhile: EXISTS counts the withheld message too (numbers stay valid).
+    REQUIRE(h.store->append("INBOX", "Subject: 4\r\n\r\nx\r\n"));
+    r = h.feed("v UID SEARCH ALL\r\n");
+    CHECK(r == "* SEARCH 1 3\r\n* 4 EXISTS\r\n* 4 RECENT\r\nv OK SEARCH completed\r\n");
+    CHECK(h.feed("n NOOP\r\n") == "* 2 EXPUNGE\r\nn OK NOOP completed\r\n");
+    CHECK(h.feed("g FETCH 2:3 UID\r\n") == "* 2 FETCH (UID 3)\r\n* 3 FETCH (UID 4)\r\ng OK FETCH completed\r\n");
+}
+
+TEST_CASE("Any command in the selected state reports updates before its tagged reply") {
+    Harness h;
+    select3(h);
+    expunge_uid2(h);
+    const std::uint32_t one[] = {1};
+    REQUIRE(h.store->set_flags("INBOX", one, mr::storage::FlagOp::Add, mr::storage::kFlagged));
+    std::string r = h.feed("c CAPABILITY\r\n");
+    CHECK(contains(r, "* CAPABILITY "));
+    CHECK(contains(r, "* 2 EXPUNGE\r\n* 1 FETCH (FLAGS (\\Flagged))\r\nc OK CAPABILITY completed\r\n"));
+    REQUIRE(h.store->append("INBOX", "Subject: 4\r\n\r\nx\r\n"));
+    r = h.feed("l LIST \"\" INBOX\r\n");
+    CHECK(contains(r, "* 3 EXISTS\r\n* 3 RECENT\r\nl OK LIST completed\r\n"));
+    // Our own APPEND to the selected mailbox shows up as EXISTS at its completion.
+    r = h.feed("p APPEND INBOX {5+}\r\nhello\r\n");
+    CHECK(contains(r, "* 4 EXISTS\r\n* 4 RECENT\r\np OK [APPENDUID "));
+}
+
+TEST_CASE("A session's own STORE is not reported back; writes end with Changed") {
+    Harness h;
+    select3(h);
+    CHECK(h.changed == 0);
+    CHECK(h.feed("a STORE 1 +FLAGS (\\Flagged)\r\n") == "* 1 FETCH (FLAGS (\\Flagged))\r\na OK STORE completed\r\n");
+    CHECK(h.changed == 1);
+    CHECK(h.feed("b STORE 2 +FLAGS.SILENT (\\Seen)\r\n") == "b OK STORE completed\r\n");
+    CHECK(h.feed("c NOOP\r\n") == "c OK NOOP completed\r\n");
+    CHECK(h.changed == 2);
+    h.feed("d FETCH 1 (FLAGS BODY.PEEK[])\r\n");
+    h.feed("e SEARCH ALL\r\n");
+    CHECK(h.changed == 2);
+    h.feed("f FETCH 3 BODY[]\r\n");  // sets \Seen
+    CHECK(h.changed == 3);
+    // Someone else's change to a message we also changed is reported.
+    const std::uint32_t one[] = {1};
+    REQUIRE(h.store->set_flags("INBOX", one, mr::storage::FlagOp::Add, mr::storage::kAnswered));
+    CHECK(h.feed("g NOOP\r\n") == "* 1 FETCH (FLAGS (\\Answered \\Flagged))\r\ng OK NOOP completed\r\n");
 }

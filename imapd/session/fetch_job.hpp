@@ -1,0 +1,108 @@
+// FetchJob: one FETCH command's responses (RFC 3501 §6.4.5, rfc3501.txt:3030; §7.4.2,
+// rfc3501.txt:4068), produced in bounded steps so that neither a 100,000-message
+// mailbox nor a 50 MB message is ever held whole in memory (issue 6, streaming).
+//
+// The session runs step() in a store job on the thread pool, sends what it produced and,
+// unless the job is done, schedules the next step; the server glue runs a store job only
+// once the connection has drained below its high-water mark, which is the back-pressure.
+//
+// Invariants:
+//  - A step appends at most about `budget` octets (plus one response head) and returns;
+//    message records are loaded kBatch at a time, and message bytes are read per section
+//    (a header block, a file range in chunks of at most kChunk), never whole files.
+//  - Every literal is announced with its exact wire size ({n}, wire_form.hpp) and then
+//    gets exactly n octets, over as many steps as needed. If the file turns out shorter
+//    than its cached structure says, the rest is padded with spaces (framing intact).
+//    An error inside a literal leaves the response unfinishable: in_literal() tells the
+//    caller to hang up rather than answer with a tagged NO.
+//  - \Seen is set batch by batch before that batch is rendered (only when mark_seen), and
+//    a message whose \Seen this FETCH set gets FLAGS in its response (rfc3501.txt:3218).
+//  - Messages expunged by someone else meanwhile are skipped (the session's view still
+//    has them; it reports the EXPUNGE later, never during FETCH, rfc3501.txt:4053).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/mime/message_structure.hpp"
+#include "common/util/result.hpp"
+#include "imapd/proto/command.hpp"
+#include "imapd/render/wire_form.hpp"
+#include "storage/mailbox_index.hpp"
+
+namespace mr::storage {
+class MailboxStore;
+}
+
+namespace mr::imapd::session {
+
+struct FetchTarget {
+    std::uint32_t seq = 0;
+    std::uint32_t uid = 0;
+};
+
+class FetchJob {
+public:
+    static constexpr std::size_t kBatch = 500;            // message records loaded at once
+    // One step per pool round trip: big enough that a streamed 50 MB body is ~50 steps
+    // (a busy pool adds its latency per step), small enough to bound memory per session.
+    static constexpr std::size_t kChunk = 1024 * 1024;    // file bytes read at once
+    static constexpr std::size_t kBudget = 1024 * 1024;   // output octets per step
+
+    FetchJob(std::string mailbox, std::vector<FetchItem> items, std::vector<FetchTarget> targets,
+             bool mark_seen);
+
+    // Appends the next responses to `out`; true when the last one is complete.
+    Result<bool> step(storage::MailboxStore& store, std::string& out, std::size_t budget = kBudget);
+    bool in_literal() const { return stream_.has_value(); }
+
+private:
+    struct Loaded {
+        std::uint32_t seq = 0;
+        storage::MessageRecord record;
+    };
+    // The rest of a literal still to send: file bytes from `offset` up to `end`, through
+    // `wire` when the range has bare LFs; `left` wire octets still owed.
+    struct Stream {
+        std::uint64_t offset = 0;
+        std::uint64_t end = 0;
+        std::uint64_t left = 0;
+        std::optional<WireStreamer> wire;
+    };
+
+    Result<void> load_batch(storage::MailboxStore& store);
+    // Renders items of the current message from item_ on; false when a literal is
+    // still streaming and the budget is used up.
+    Result<bool> render_items(storage::MailboxStore& store, std::string& out, std::size_t budget);
+    Result<void> render_section(storage::MailboxStore& store, std::string& out, const Section& section,
+                                std::optional<Partial> partial);
+    Result<bool> pump_stream(storage::MailboxStore& store, std::string& out, std::size_t budget);
+    Result<std::string> read(storage::MailboxStore& store, std::uint64_t offset, std::uint64_t length);
+
+    std::string mailbox_;
+    std::vector<FetchItem> items_;
+    std::vector<std::string> section_names_;  // "BODY[...]<n> " per BodySection item, made once
+    std::vector<FetchTarget> targets_;
+    bool mark_seen_ = false;
+    bool needs_structure_ = false;
+    bool wants_header_ = false;  // an item reads the top-level header: load the cached ones
+
+    std::size_t next_target_ = 0;  // first target not loaded yet
+    std::vector<Loaded> batch_;
+    std::size_t batch_pos_ = 0;
+    std::set<std::uint32_t> newly_seen_;
+
+    // The message being rendered.
+    bool open_ = false;
+    std::size_t item_ = 0;
+    bool flags_sent_ = false;
+    std::optional<mime::MessageStructure> structure_;
+    std::optional<Stream> stream_;
+};
+
+}  // namespace mr::imapd::session

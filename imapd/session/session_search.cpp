@@ -1,0 +1,268 @@
+// SEARCH and UID SEARCH (RFC 3501 §6.4.4, rfc3501.txt:2723; response §7.2.5,
+// rfc3501.txt:3927).
+//
+// Invariants:
+// - The search runs over the session's view (uids_): messages another session added and
+//   this one has not been told about yet have no number and are not searched; messages
+//   expunged meanwhile (their EXPUNGE withheld) no longer match anything.
+// - Cheap keys first: a first pass decides every message it can from the index row alone
+//   (flags, keywords, UID, sequence number, internal date, \Recent). Only the messages it
+//   leaves undecided get their cached structure deserialized (SENT*, LARGER, SMALLER) and
+//   only those whose keys still need content have their bytes read (MessageMatcher).
+// - Sequence sets are resolved once against the view ("*" is the last message, or the
+//   highest UID for UID; ranges in either order, rfc3501.txt:5017); numbers past the end
+//   simply match nothing.
+// - BEFORE/ON/SINCE compare the internal date's UTC day, disregarding time
+//   (rfc3501.txt:2811); SENT* use the Date: header and, without a usable one, the
+//   internal date (as Dovecot does).
+// - A message whose structure or file cannot be read matches no content key: one damaged
+//   message does not fail the whole search.
+// - CHARSET: UTF-8 and US-ASCII (a subset) only; others get NO [BADCHARSET (...)]
+//   (rfc3501.txt:2773).
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/mime/message_structure.hpp"
+#include "common/text/ascii.hpp"
+#include "imapd/render/message_search.hpp"
+#include "imapd/session/session.hpp"
+#include "storage/mailbox_store.hpp"
+
+namespace mr::imapd::session {
+
+namespace {
+
+using Kind = SearchKey::Kind;
+enum class Tri { No, Yes, Maybe };
+
+Tri tri(bool b) { return b ? Tri::Yes : Tri::No; }
+
+// A SearchKey with its sets resolved and its strings folded, once per command.
+struct Node {
+    Kind kind = Kind::All;
+    NumberSet set;                       // SequenceSet (message numbers) / Uid
+    std::optional<SearchString> needle;  // string keys
+    std::string header;                  // Header: field name
+    std::string keyword;                 // Keyword / Unkeyword
+    std::int64_t day = 0;                // Before/On/Since: days since the epoch
+    CivilDate civil;                     // Sent*
+    std::uint64_t size = 0;              // Larger / Smaller
+    std::vector<Node> children;
+};
+
+Node compile(const SearchKey& k, std::uint32_t count, std::uint32_t max_uid) {
+    Node n;
+    n.kind = k.kind;
+    switch (k.kind) {
+        case Kind::SequenceSet: n.set = k.set.resolve(count); break;
+        case Kind::Uid: n.set = k.set.resolve(max_uid); break;
+        case Kind::Bcc: case Kind::Body: case Kind::Cc: case Kind::From: case Kind::Header:
+        case Kind::Subject: case Kind::Text: case Kind::To:
+            n.needle.emplace(k.value);
+            n.header = k.header;
+            break;
+        case Kind::Keyword: case Kind::Unkeyword: n.keyword = k.value; break;
+        case Kind::Before: case Kind::On: case Kind::Since: n.day = k.date.days_since_epoch(); break;
+        case Kind::SentBefore: case Kind::SentOn: case Kind::SentSince:
+            n.civil = CivilDate{k.date.year, k.date.month, k.date.day};
+            n.day = k.date.days_since_epoch();
+            break;
+        case Kind::Larger: case Kind::Smaller: n.size = k.size; break;
+        default: break;
+    }
+    for (const auto& c : k.children) n.children.push_back(compile(c, count, max_uid));
+    return n;
+}
+
+std::int64_t utc_day(std::int64_t t) { return t >= 0 ? t / 86400 : -((-t + 86399) / 86400); }
+
+bool has_keyword(const storage::MessageRecord& m, std::string_view keyword) {
+    for (const auto& k : m.keywords)
+        if (text::iequals(k, keyword)) return true;
+    return false;
+}
+
+// One message: its index row, number, \Recent, and (lazily) structure and bytes.
+class Subject {
+public:
+    Subject(storage::MailboxStore& store, const std::string& box, const storage::MessageRecord& rec,
+            std::uint32_t seq, bool recent)
+        : store_(store), box_(box), rec_(rec), seq_(seq), recent_(recent) {}
+
+    // The verdict from the index row alone; Maybe when content is needed.
+    Tri row(const Node& n) const {
+        const std::uint32_t f = rec_.flags;
+        switch (n.kind) {
+            case Kind::All: return Tri::Yes;
+            case Kind::Answered: return tri(f & storage::kAnswered);
+            case Kind::Deleted: return tri(f & storage::kDeleted);
+            case Kind::Draft: return tri(f & storage::kDraft);
+            case Kind::Flagged: return tri(f & storage::kFlagged);
+            case Kind::Seen: return tri(f & storage::kSeen);
+            case Kind::Unanswered: return tri(!(f & storage::kAnswered));
+            case Kind::Undeleted: return tri(!(f & storage::kDeleted));
+            case Kind::Undraft: return tri(!(f & storage::kDraft));
+            case Kind::Unflagged: return tri(!(f & storage::kFlagged));
+            case Kind::Unseen: return tri(!(f & storage::kSeen));
+            case Kind::Recent: return tri(recent_);
+            case Kind::New: return tri(recent_ && !(f & storage::kSeen));  // rfc3501.txt:2856
+            case Kind::Old: return tri(!recent_);
+            case Kind::Keyword: return tri(has_keyword(rec_, n.keyword));
+            case Kind::Unkeyword: return tri(!has_keyword(rec_, n.keyword));
+            case Kind::SequenceSet: return tri(n.set.contains(seq_));
+            case Kind::Uid: return tri(n.set.contains(rec_.uid));
+            case Kind::Before: return tri(utc_day(rec_.internal_date) < n.day);
+            case Kind::On: return tri(utc_day(rec_.internal_date) == n.day);
+            case Kind::Since: return tri(utc_day(rec_.internal_date) >= n.day);
+            case Kind::Not: {
+                const Tri t = row(n.children.front());
+                return t == Tri::Maybe ? t : tri(t == Tri::No);
+            }
+            case Kind::Or: {
+                bool maybe = false;
+                for (const auto& c : n.children) {
+                    const Tri t = row(c);
+                    if (t == Tri::Yes) return t;
+                    maybe = maybe || t == Tri::Maybe;
+                }
+                return maybe ? Tri::Maybe : Tri::No;
+            }
+            case Kind::And: {
+                bool maybe = false;
+                for (const auto& c : n.children) {
+                    const Tri t = row(c);
+                    if (t == Tri::No) return t;
+                    maybe = maybe || t == Tri::Maybe;
+                }
+                return maybe ? Tri::Maybe : Tri::Yes;
+            }
+            default: return Tri::Maybe;  // content keys
+        }
+    }
+
+    // The full verdict: decided keys from the row, the others from the content, cheap
+    // children of AND/OR before expensive ones.
+    bool full(const Node& n) {
+        const Tri t = row(n);
+        if (t != Tri::Maybe) return t == Tri::Yes;
+        switch (n.kind) {
+            case Kind::Not: return !full(n.children.front());
+            case Kind::Or:
+                for (const auto& c : n.children)
+                    if (row(c) == Tri::Maybe && full(c)) return true;
+                return false;
+            case Kind::And:
+                for (const auto& c : n.children)
+                    if (row(c) == Tri::Maybe && !full(c)) return false;
+                return true;
+            default: return content(n);
+        }
+    }
+
+private:
+    bool content(const Node& n) {
+        const mime::MessageStructure* s = structure();
+        if (!s) return false;
+        switch (n.kind) {
+            case Kind::Larger: return larger(*s, n.size);
+            case Kind::Smaller: return smaller(*s, n.size);
+            case Kind::SentBefore: return sent_before(*s, n.civil).value_or(utc_day(rec_.internal_date) < n.day);
+            case Kind::SentOn: return sent_on(*s, n.civil).value_or(utc_day(rec_.internal_date) == n.day);
+            case Kind::SentSince: return sent_since(*s, n.civil).value_or(utc_day(rec_.internal_date) >= n.day);
+            default: break;
+        }
+        MessageMatcher* m = matcher();
+        if (!m) return false;
+        const SearchString& needle = *n.needle;
+        switch (n.kind) {
+            case Kind::Header: return m->header(n.header, needle);
+            case Kind::From: return m->from(needle);
+            case Kind::To: return m->to(needle);
+            case Kind::Cc: return m->cc(needle);
+            case Kind::Bcc: return m->bcc(needle);
+            case Kind::Subject: return m->subject(needle);
+            case Kind::Body: return m->body(needle);
+            case Kind::Text: return m->text(needle);
+            default: return false;
+        }
+    }
+
+    const mime::MessageStructure* structure() {
+        if (!structure_tried_) {
+            structure_tried_ = true;
+            if (auto s = mime::deserialize(rec_.structure)) structure_.emplace(std::move(s.value()));
+        }
+        return structure_ ? &*structure_ : nullptr;
+    }
+
+    MessageMatcher* matcher() {
+        if (!bytes_tried_) {
+            bytes_tried_ = true;
+            auto bytes = store_.read_message(box_, rec_.uid);
+            if (bytes && structure()) {
+                bytes_ = std::move(bytes.value());
+                matcher_.emplace(bytes_, *structure_);
+            }
+        }
+        return matcher_ ? &*matcher_ : nullptr;
+    }
+
+    storage::MailboxStore& store_;
+    const std::string& box_;
+    const storage::MessageRecord& rec_;
+    std::uint32_t seq_;
+    bool recent_;
+    bool structure_tried_ = false;
+    bool bytes_tried_ = false;
+    std::optional<mime::MessageStructure> structure_;
+    std::string bytes_;
+    std::optional<MessageMatcher> matcher_;  // views of bytes_ and *structure_
+};
+
+// Positions (0-based message number - 1) in `view` of the matching messages, ascending.
+Result<std::vector<std::uint32_t>> run_search(storage::MailboxStore& store, const std::string& box,
+                                              const SearchKey& key, const std::vector<std::uint32_t>& view,
+                                              const NumberSet& recent) {
+    auto rows = store.messages(box);
+    if (!rows) return rows.error();
+    const auto count = static_cast<std::uint32_t>(view.size());
+    const Node root = compile(key, count, view.empty() ? 0 : view.back());
+    std::vector<std::uint32_t> out;
+    std::size_t pos = 0;  // rows and view are both in ascending UID order
+    for (const auto& rec : rows.value()) {
+        while (pos < view.size() && view[pos] < rec.uid) ++pos;
+        if (pos == view.size()) break;  // the rest arrived after the view was taken
+        if (view[pos] != rec.uid) continue;
+        Subject subject(store, box, rec, static_cast<std::uint32_t>(pos + 1), recent.contains(rec.uid));
+        if (subject.full(root)) out.push_back(static_cast<std::uint32_t>(pos));
+    }
+    return out;
+}
+
+}  // namespace
+
+Actions Session::cmd_search(const std::string& tag, const SearchCmd& c) {
+    if (c.charset && !text::iequals(*c.charset, "UTF-8") && !text::iequals(*c.charset, "US-ASCII"))
+        return tagged(tag, "NO", "[BADCHARSET (UTF-8 US-ASCII)] Charset not supported");
+    return async({StoreJob{[this, tag, box = selected_, key = c.key, uid_form = c.uid, view = uids_,
+                            recent = recent_](storage::MailboxStore& store) {
+        auto found = run_search(store, box, key, view, recent);
+        std::string out;
+        if (found) {
+            out = "* SEARCH";
+            for (std::uint32_t i : found.value()) out += " " + std::to_string(uid_form ? view[i] : i + 1);
+            out += "\r\n";
+        }
+        return StoreResume([this, tag, ok = found.ok(), error = found ? Error{} : found.error(),
+                            out = std::move(out)]() -> Actions {
+            if (!ok) return store_error(tag, error);
+            Actions acts{{Send{out}}};
+            for (auto& a : tagged(tag, "OK", "SEARCH completed")) acts.push_back(std::move(a));
+            return acts;
+        });
+    }}});
+}
+
+}  // namespace mr::imapd::session

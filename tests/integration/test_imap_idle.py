@@ -1,0 +1,107 @@
+"""imapd push (issue 6): an IDLE session sees, within one second, a message delivered
+through smtpd + deliverd (deliverd's wake-up datagram on run/imapd.sock), a STORE and an
+APPEND by a second IMAP session of the same process (in-process wake-up), and a POP3
+QUIT that deleted a message (pop3d's wake-up). The fallback poll is 30 s, so only a
+wake-up can make these deadlines."""
+import imaplib
+import poplib
+import smtplib
+import time
+import unittest
+
+from imap_util import PASSWORD, USER, RawImap, check_clean_stop, start_instance
+
+DEADLINE = 1.0
+
+
+class ImapIdleTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.mr = start_instance()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            check_clean_stop(cls.mr)
+        finally:
+            cls.mr.close()
+
+    def idler(self, mailbox):
+        r = RawImap(self.mr.port("imap"), timeout=20)
+        self.addCleanup(r.close)
+        self.assertTrue(r.command("l", f'LOGIN {USER} "{PASSWORD}"')[1].startswith("l OK"))
+        self.assertTrue(r.command("s", f"SELECT {mailbox}")[1].startswith("s OK"))
+        r.send("i IDLE\r\n")
+        self.assertEqual(r.line(), "+ idling")
+        return r
+
+    def other(self):
+        c = imaplib.IMAP4("127.0.0.1", self.mr.port("imap"), timeout=20)
+        c.login(USER, PASSWORD)
+        self.addCleanup(c.logout)
+        return c
+
+    def expect_within(self, r, since, wanted):
+        """Reads lines until `wanted` (a prefix); it must come within DEADLINE of `since`."""
+        r.sock.settimeout(DEADLINE + 2)
+        while True:
+            line = r.line()
+            if line.startswith(wanted):
+                elapsed = time.monotonic() - since
+                self.assertLess(elapsed, DEADLINE, f"{wanted!r} after {elapsed:.2f}s")
+                return line
+
+    def done(self, r):
+        r.send("DONE\r\n")
+        _, tagged = r.until("i")
+        self.assertEqual(tagged, "i OK IDLE terminated")
+
+    def test_delivery_through_smtp_shows_up_in_idle(self):
+        c = self.other()
+        c.select("INBOX")
+        before = int(c.select("INBOX")[1][0])
+        r = self.idler("INBOX")
+        with smtplib.SMTP("127.0.0.1", self.mr.port("smtp"), local_hostname="client.example") as s:
+            s.sendmail("sender@remote.example", [USER],
+                       b"From: sender@remote.example\r\nTo: alice@example.test\r\nSubject: push\r\n\r\nhi\r\n")
+            accepted = time.monotonic()  # 250 to DATA: durable in the queue
+        self.expect_within(r, accepted, f"* {before + 1} EXISTS")
+        self.assertEqual(r.line(), "* 1 RECENT")  # the idler selected first: it claims \Recent
+        self.done(r)
+
+    def test_store_and_append_by_another_session(self):
+        c = self.other()
+        c.create("Push")
+        c.append("Push", None, None, b"Subject: one\r\n\r\nx\r\n")
+        r = self.idler("Push")
+        c.select("Push")
+        t0 = time.monotonic()
+        c.store("1", "+FLAGS", "(\\Flagged)")
+        self.expect_within(r, t0, "* 1 FETCH (FLAGS (\\Flagged))")
+        t0 = time.monotonic()
+        c.append("Push", None, None, b"Subject: two\r\n\r\nx\r\n")
+        self.expect_within(r, t0, "* 2 EXISTS")
+        t0 = time.monotonic()
+        c.store("2", "+FLAGS", "(\\Deleted)")
+        c.expunge()
+        self.expect_within(r, t0, "* 2 EXPUNGE")
+        self.done(r)
+        self.assertEqual(r.command("n", "NOOP"), ([], "n OK NOOP completed"))
+
+    def test_pop3_quit_expunge_shows_up_in_idle(self):
+        c = self.other()
+        c.append("INBOX", None, None, b"Subject: for pop\r\n\r\nx\r\n")
+        count = int(c.select("INBOX")[1][0])
+        r = self.idler("INBOX")
+        pop = poplib.POP3("127.0.0.1", self.mr.port("pop3"), timeout=10)
+        pop.user(USER)
+        pop.pass_(PASSWORD)
+        pop.dele(count)
+        pop.quit()
+        t0 = time.monotonic()
+        self.expect_within(r, t0, f"* {count} EXPUNGE")
+        self.done(r)
+
+
+if __name__ == "__main__":
+    unittest.main()
