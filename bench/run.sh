@@ -3,12 +3,17 @@
 # machine is shared). Set BENCH_DIR to measure another disk (default: /var/tmp).
 #   bench/run.sh [store_bench options]   storage figures (store_bench)
 #   bench/run.sh pop3 [options]          POP3 against Dovecot (bench/pop3.sh, issue 5)
+#   bench/run.sh imap [options]          IMAP against Dovecot (bench/imap.sh, issue 6)
 #   bench/run.sh smtp [options]          SMTP against Postfix (bench/smtp.sh, issues 3 and 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = pop3 ]; then
   shift
   exec bench/pop3.sh "$@"
+fi
+if [ "${1:-}" = imap ]; then
+  shift
+  exec bench/imap.sh "$@"
 fi
 if [ "${1:-}" = smtp ]; then
   shift

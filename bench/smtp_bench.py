@@ -16,6 +16,8 @@ Run it through bench/smtp.sh (or `bench/run.sh smtp`), as root. Figures:
            users in turn): delivered messages/s from the first connection until every
            message is in its Maildir and index (mailroom: rows in each user's
            index.sqlite; Dovecot: files in each Maildir) (issue 4 target: >= 2x).
+  remote   N queued messages relayed to the anchor's smtp-sink, mailroom over 10
+           connections: messages/s until the queue is empty (bench/smtp_remote.py).
 
 Between measurements the script waits until both systems have delivered everything
 sent so far, so one run's backlog never slows the next.
@@ -29,6 +31,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import AnchorStack, MailroomInstance, log, median  # noqa: E402
+from smtp_remote import run_remote  # noqa: E402
 
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 PASSWORD = "bench-password-1"
@@ -126,7 +129,7 @@ def main():
     ap.add_argument("--sessions", default="1,10,50")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--latency-messages", type=int, default=2000)
-    ap.add_argument("--only", default="accept,latency,e2e")
+    ap.add_argument("--only", default="accept,latency,e2e,remote")
     ap.add_argument("--users", type=int, default=100, help="local users of the e2e case")
     args = ap.parse_args()
     parts = args.only.split(",")
@@ -136,6 +139,13 @@ def main():
     os.makedirs(args.work)
     os.chmod(args.work, 0o755)
     users = [f"load{i:02d}" for i in range(args.users)]
+    if parts == ["remote"]:  # needs neither the local users nor the shared instance
+        anchor = AnchorStack()
+        try:
+            run_remote(args, anchor)
+        finally:
+            anchor.cleanup()
+        return
 
     mr = MailroomInstance(args.bin, os.path.join(args.work, "mailroom"), "example.test",
                           edits=[("max_connections_per_ip = 50", "max_connections_per_ip = 1000")])
@@ -193,6 +203,11 @@ def main():
             print(f"e2e: {args.messages} messages over 10 sessions to {len(users)} users, until all are in "
                   f"Maildir + index, median of {args.rounds} rounds")
             print(f"  mailroom {a:8.0f} msg/s   postfix+dovecot {b:8.0f} msg/s   ratio {a / b:5.2f}")
+
+        if "remote" in parts:
+            for side in sides:
+                side.wait_drained()
+            run_remote(args, anchor)
     finally:
         mr.stop()
         anchor.cleanup()

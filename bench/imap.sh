@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# IMAP benchmark of issue 6 (also `bench/run.sh imap`): mailroom's imapd against the
+# Dovecot of /work/shared/anchors/stack.sh in the same run, same client, same 10,000
+# mixed-MIME messages (bench/imap_fill.cpp): Thunderbird's first-sync FETCHes, SELECT of
+# 10,000 and 100,000 messages, memory per idle connection in IDLE at 1,000 connections.
+# Needs root (stack.sh, the accounts mailroom and anchorvmail), ~2 GB under BENCH_DIR
+# (default /var/tmp) and ~10 minutes. Options go to bench/imap_bench.py (--messages,
+# --copies, --idle, --rounds, --only fetch,select,idle, --no-dovecot). BUILD_DIR picks the
+# build tree (default: build/release, built here by scripts/build.sh release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${BUILD_DIR:-}" ]; then
+  scripts/build.sh release >/dev/null
+  BUILD_DIR=build/release
+else
+  ninja -C "$BUILD_DIR" -j2 mailroom imapd imap_fill >/dev/null
+fi
+exec python3 bench/imap_bench.py --bin "$BUILD_DIR/bin" --work "${BENCH_DIR:-/var/tmp}/mailroom-imap-bench" "$@"

@@ -1,0 +1,457 @@
+#!/usr/bin/env python3
+"""IMAP benchmark of issue 6: mailroom's imapd against the Dovecot of
+/work/shared/anchors/stack.sh, same run, same client, same 10,000-message mailbox.
+
+Run it through bench/imap.sh (or `bench/run.sh imap`), as root. The mailbox comes from
+bench/imap_fill.cpp (deterministic mixed MIME: plain text, multipart/alternative with HTML,
+base64 attachments, forwarded message/rfc822, RFC 2047 subjects, 2-50 KiB). mailroom gets
+it through MailboxStore::append_batch (so the index caches envelope and structure as
+deliverd would), Dovecot as Maildir files; Dovecot indexes them in one untimed SELECT +
+FETCH pass before anything is timed. A "Big" mailbox holds 10 copies (100,000 messages):
+for mailroom made with MailboxStore::copy, for Dovecot as hard links in a Maildir++ folder.
+
+Figures (medians of --rounds runs; each run a fresh connection, LOGIN + SELECT untimed):
+  (a) UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (...)])  Thunderbird's
+      first sync, and UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE): seconds from
+      sending the command until the tagged OK is received, and mailroom/Dovecot ratio
+      (target <= 0.5);
+  (b) SELECT of the 10,000- and the 100,000-message mailbox (target < 50 ms for 100,000);
+  (c) memory per idle authenticated connection in IDLE at --idle connections (all LOGIN
+      as one user whose INBOX is empty, SELECT INBOX, IDLE): imapd's RSS after minus
+      before, / connections (target <= 64 KiB); Dovecot: RSS and PSS of its imap and
+      imap-login processes, after minus before, / connections.
+The client is a raw-socket client that counts bytes until the tagged reply (no parsing).
+"""
+import argparse
+import os
+import resource
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import STACK as STACK_SH, AnchorStack, MailroomInstance, log, median  # noqa: E402
+
+PASSWORD = "bench-password-1"
+HEADER_FETCH = ("UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Subject Date "
+                "Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])")
+STRUCTURE_FETCH = "UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE)"
+
+
+class Client:
+    """A blocking IMAP client that only frames tagged replies: it counts the bytes of a
+    response and looks at the start of the last line of each received chunk."""
+
+    def __init__(self, port, timeout=600):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = bytearray(1 << 20)
+        self.n = 0
+        greeting = self.sock.recv(4096)
+        if not greeting.startswith(b"* OK"):
+            raise RuntimeError(f"greeting: {greeting!r}")
+
+    def command(self, text, keep=False):
+        """Sends `text` and reads until its tagged reply: (seconds, bytes, tagged line, data)."""
+        self.n += 1
+        tag = b"Zq%d" % self.n
+        t0 = time.perf_counter()
+        self.sock.sendall(tag + b" " + text.encode() + b"\r\n")
+        total = 0
+        tail = b""
+        kept = [] if keep else None
+        view = memoryview(self.buf)
+        while True:
+            got = self.sock.recv_into(self.buf)
+            if got == 0:
+                raise RuntimeError(f"connection closed during {text[:40]}")
+            total += got
+            chunk = bytes(view[:got]) if (keep or got < 8192) else bytes(view[got - 8192:got])
+            if keep:
+                kept.append(chunk)
+            tail = (tail + chunk)[-8192:]
+            if tail.endswith(b"\r\n"):
+                prev = tail.rfind(b"\r\n", 0, len(tail) - 2)
+                start = prev + 2 if prev >= 0 else 0
+                last = tail[start:]
+                if last.startswith(tag + b" "):
+                    elapsed = time.perf_counter() - t0
+                    if not last.startswith(tag + b" OK"):
+                        raise RuntimeError(f"{text[:60]}: {last!r}")
+                    return elapsed, total, last, (b"".join(kept) if keep else None)
+
+    def login(self, user, password):
+        self.command(f'LOGIN "{user}" "{password}"')
+
+    def close(self):
+        try:
+            self.sock.sendall(b"Zz LOGOUT\r\n")
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def fetch_runs(port, user, command, rounds, expect):
+    times, sizes = [], []
+    for r in range(rounds):
+        c = Client(port)
+        c.login(user, PASSWORD)
+        c.command("SELECT INBOX")
+        secs, size, _, data = c.command(command, keep=(r == 0))
+        c.close()
+        if data is not None:
+            count = data.count(b"\r\n* ") + (1 if data.startswith(b"* ") else 0)
+            if count != expect:
+                raise RuntimeError(f"{command[:30]}: {count} FETCH responses, expected {expect}")
+        times.append(secs)
+        sizes.append(size)
+    return median(times), median(sizes)
+
+
+def select_runs(port, user, mailbox, rounds):
+    times = []
+    c = Client(port)
+    c.login(user, PASSWORD)
+    for _ in range(rounds):
+        secs, _, _, _ = c.command(f"SELECT {mailbox}")
+        c.command("UNSELECT")
+        times.append(secs)
+    c.close()
+    return median(times)
+
+
+def rss_pss(pid):
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+def descendants(pid):
+    parent = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        out += kids
+        todo += kids
+    return out
+
+
+def comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def open_idlers(port, user, count, batch=100):
+    """`count` connections, each LOGIN + SELECT INBOX + IDLE (pipelined), in batches."""
+    socks = []
+    line = f'a LOGIN "{user}" "{PASSWORD}"\r\nb SELECT INBOX\r\nc IDLE\r\n'.encode()
+    for first in range(0, count, batch):
+        waiting = {}
+        for _ in range(min(batch, count - first)):
+            s = socket.create_connection(("127.0.0.1", port), timeout=120)
+            s.setblocking(False)
+            waiting[s] = b""
+            socks.append(s)
+        sent = set()
+        deadline = time.time() + 300
+        while waiting:
+            if time.time() > deadline:
+                raise RuntimeError(f"{len(waiting)} connections did not reach IDLE")
+            ready, _, _ = select.select(list(waiting), [], [], 1.0)
+            for s in ready:
+                data = s.recv(65536)
+                if not data:
+                    raise RuntimeError("idle connection closed: " + waiting[s].decode(errors="replace")[-200:])
+                waiting[s] += data
+                if s not in sent and waiting[s].startswith(b"* OK"):
+                    s.sendall(line)
+                    sent.add(s)
+                buf = waiting[s]
+                if buf.startswith(b"+ ") or b"\r\n+ " in buf:
+                    del waiting[s]
+                elif b"\r\na NO" in buf or b"\r\nb NO" in buf or b"\r\nc BAD" in buf:
+                    raise RuntimeError("idle setup failed: " + buf.decode(errors="replace")[-300:])
+    return socks
+
+
+def close_idlers(socks):
+    for s in socks:
+        try:
+            s.setblocking(True)
+            s.sendall(b"DONE\r\nz LOGOUT\r\n")
+        except OSError:
+            pass
+    time.sleep(0.5)
+    for s in socks:
+        s.close()
+
+
+def idle_memory(port, user, count, measure):
+    # One connection first, so one-time costs (thread pool, libraries, caches) are in "before".
+    warm = open_idlers(port, user, 1)
+    close_idlers(warm)
+    time.sleep(1)
+    before = measure()
+    socks = open_idlers(port, user, count)
+    try:
+        time.sleep(2)  # finished pool jobs, freed login buffers
+        after = measure()
+    finally:
+        close_idlers(socks)
+    return before, after
+
+
+class DovecotSide:
+    """The anchor stack's Dovecot; users written straight into its passwd-file (what
+    stack.sh adduser writes; much faster, and POP3/IMAP need nothing else)."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.users = []
+
+    def users_file(self):
+        return os.path.join(os.path.dirname(self.stack.mailroot), "dovecot", "users")
+
+    def rewrite_users(self, drop, add):
+        path = self.users_file()
+        with open(path) as f:
+            lines = [l for l in f if l.split(":", 1)[0] not in drop]
+        lines += [f"{a}:{{PLAIN}}{PASSWORD}::::::\n" for a in add]
+        tmp = path + ".imapbench"
+        with open(tmp, "w") as f:
+            f.writelines(lines)
+        shutil.chown(tmp, "root", "dovecot")
+        os.chmod(tmp, 0o640)
+        os.rename(tmp, path)
+
+    def add_users(self, addresses):
+        self.users = list(addresses)
+        self.remove_homes()
+        self.rewrite_users(set(addresses), addresses)
+        for a in addresses:
+            home = os.path.dirname(self.stack.maildir(a))
+            os.makedirs(home, exist_ok=True)
+            shutil.chown(home, "anchorvmail", "anchorvmail")
+            shutil.chown(os.path.dirname(home), "anchorvmail", "anchorvmail")
+
+    def remove_homes(self):
+        for a in self.users:
+            shutil.rmtree(os.path.dirname(self.stack.maildir(a)), ignore_errors=True)
+
+    def master_pid(self):
+        with open(os.path.join(os.path.dirname(self.stack.mailroot), "run", "dovecot", "master.pid")) as f:
+            return int(f.read().strip())
+
+    def memory(self):
+        rss = pss = 0
+        for pid in descendants(self.master_pid()):
+            if comm(pid) in ("imap", "imap-login"):
+                r, p = rss_pss(pid)
+                rss += r
+                pss += p
+        return rss, pss
+
+    def cleanup(self):
+        if self.users:
+            subprocess.run(["doveadm", "-c", os.path.join(os.path.dirname(self.stack.mailroot), "dovecot",
+                                                          "dovecot.conf"), "kick", "*imapbench*"],
+                           capture_output=True)
+            self.remove_homes()
+            self.rewrite_users(set(self.users), [])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--bin", required=True, help="directory with mailroom, imapd, imap_fill")
+    p.add_argument("--work", default="/var/tmp/mailroom-imap-bench")
+    p.add_argument("--messages", type=int, default=10000)
+    p.add_argument("--copies", type=int, default=10, help="Big = this many copies of INBOX (0: none)")
+    p.add_argument("--idle", type=int, default=1000)
+    p.add_argument("--dovecot-idle", type=int, default=None, help="default: --idle")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--only", default="fetch,select,idle")
+    p.add_argument("--no-dovecot", action="store_true", help="mailroom figures only")
+    p.add_argument("--keep", action="store_true", help="leave the mailroom instance's files in --work")
+    p.add_argument("--store-cache", help="directory keeping a copy of the filled mailroom store between runs "
+                                         "(same --messages and --copies), to skip the fill")
+    args = p.parse_args()
+    only = set(args.only.split(","))
+    if os.geteuid() != 0:
+        sys.exit("imap_bench.py: run as root (it drops to the mailroom and anchorvmail accounts)")
+    fill = os.path.join(args.bin, "imap_fill")
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    limit = min(hard, max(65536, 4 * args.idle + 1024)) if hard != resource.RLIM_INFINITY else 65536
+    if limit < 2 * args.idle + 256:
+        sys.exit(f"imap_bench.py: open files limited to {hard}, too few for --idle {args.idle}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))  # inherited by mailroom up
+
+    shutil.rmtree(args.work, ignore_errors=True)
+    os.makedirs(args.work)
+    os.chmod(args.work, 0o755)
+    conns = str(max(5000, args.idle + 100))
+    mr = MailroomInstance(args.bin, os.path.join(args.work, "mailroom"), "example.test", edits=(
+        ("allow_plaintext_on_loopback = false", "allow_plaintext_on_loopback = true"),
+        # argon2id on 2 busy cores: 1,000 pipelined LOGINs take minutes, not 60 s.
+        ("login_timeout_s = 60", "login_timeout_s = 1800"),
+        ("max_connections = 1000\nmax_connections_per_ip = 50",
+         f"max_connections = {conns}\nmax_connections_per_ip = {conns}")))
+    mr_bench, mr_idle = "imapbench@example.test", "imapidle@example.test"
+    dc_bench, dc_idle = "imapbench@anchor.test", "imapidle@anchor.test"
+    stack = dc = None
+    dovecot_was_running = True
+    res = {}
+    try:
+        for a in (mr_bench, mr_idle):
+            mr.add_user(a, PASSWORD)
+        user_dir = mr.user_dir(mr_bench)
+        os.makedirs(os.path.dirname(user_dir), exist_ok=True)
+        shutil.chown(os.path.dirname(user_dir), "mailroom", "mailroom")
+        t = time.time()
+        cached = args.store_cache and os.path.isdir(os.path.join(args.store_cache, "cur"))
+        if cached:
+            # A store this script filled before with the same --messages/--copies.
+            shutil.rmtree(user_dir, ignore_errors=True)
+            subprocess.run(["cp", "-a", args.store_cache, user_dir], check=True)
+            log(f"mailroom: store copied from {args.store_cache} in {time.time() - t:.1f} s")
+        else:
+            subprocess.run([fill, "store", user_dir, str(args.messages), str(args.copies)], check=True,
+                           user="mailroom", group="mailroom")
+            log(f"mailroom: {args.messages} messages appended (append_batch), {args.copies} copies into Big, "
+                f"in {time.time() - t:.1f} s")
+            if args.store_cache:
+                shutil.rmtree(args.store_cache, ignore_errors=True)
+                subprocess.run(["cp", "-a", user_dir, args.store_cache], check=True)
+        mr.up(wait_for=("imap",))
+        imapd_pid = None
+        for _ in range(100):  # `up` listens before it starts the daemons
+            imapd_pid = next((pid for pid in descendants(mr.proc.pid) if comm(pid) == "imapd"), None)
+            if imapd_pid:
+                break
+            time.sleep(0.1)
+        if not imapd_pid:
+            raise RuntimeError("no imapd process under mailroom up")
+        systems = {"mailroom": (mr.port("imap"), mr_bench, mr_idle, lambda: rss_pss(imapd_pid))}
+        if not args.no_dovecot:
+            # Another benchmark may be using the stack's Dovecot: only a stack this run
+            # started is taken down again.
+            dovecot_up = subprocess.run([STACK_SH, "status"], capture_output=True, text=True).stdout
+            dovecot_was_running = "dovecot: running" in dovecot_up
+            stack = AnchorStack()
+            dc = DovecotSide(stack)
+            dc.add_users([dc_bench, dc_idle])
+            t = time.time()
+            subprocess.run([fill, "maildir", stack.maildir(dc_bench), str(args.messages), str(args.copies)],
+                           check=True, user="anchorvmail", group="anchorvmail")
+            log(f"dovecot: Maildir files written in {time.time() - t:.1f} s")
+            systems["dovecot"] = (stack.port("MR_IMAP"), dc_bench, dc_idle, dc.memory)
+
+        # Memory first, on fresh daemons (later, freed buffers of big responses would be
+        # reused by new sessions and hide their cost).
+        if "idle" in only:
+            for name, (port, _, idle_user, measure) in systems.items():
+                n = args.idle if name == "mailroom" or args.dovecot_idle is None else args.dovecot_idle
+                before, after = idle_memory(port, idle_user, n, measure)
+                res[f"{name}_idle"] = {"connections": n, "rss_before_kib": before[0], "rss_after_kib": after[0],
+                                       "rss_kib_per_conn": (after[0] - before[0]) / n,
+                                       "pss_kib_per_conn": (after[1] - before[1]) / n}
+                log(f"{name}: idle memory {res[f'{name}_idle']}")
+
+        # Untimed: Dovecot builds its index (dovecot-uidlist, index, cache of the fields
+        # the FETCHes ask for); mailroom runs the same commands, so both are warm.
+        for name, (port, user, _, _) in systems.items():
+            t = time.time()
+            c = Client(port)
+            c.login(user, PASSWORD)
+            c.command("SELECT INBOX")
+            c.command(HEADER_FETCH)
+            c.command(STRUCTURE_FETCH)
+            if args.copies:
+                c.command("SELECT Big")
+            c.close()
+            log(f"{name}: untimed first SELECT + FETCHes (indexing) in {time.time() - t:.1f} s")
+
+        if "fetch" in only:
+            for name, (port, user, _, _) in systems.items():
+                for key, cmd in (("headers", HEADER_FETCH), ("structure", STRUCTURE_FETCH)):
+                    secs, size = fetch_runs(port, user, cmd, args.rounds, args.messages)
+                    res[f"{name}_fetch_{key}"] = {"seconds": secs, "bytes": size}
+                    log(f"{name}: {key} fetch {secs * 1000:.0f} ms, {size} bytes")
+        if "select" in only:
+            for name, (port, user, _, _) in systems.items():
+                res[f"{name}_select_inbox"] = select_runs(port, user, "INBOX", args.rounds)
+                if args.copies:
+                    res[f"{name}_select_big"] = select_runs(port, user, "Big", args.rounds)
+                log(f"{name}: select {res[f'{name}_select_inbox'] * 1000:.1f} ms"
+                    + (f", big {res[f'{name}_select_big'] * 1000:.1f} ms" if args.copies else ""))
+    finally:
+        mr.stop()
+        if dc is not None:
+            dc.cleanup()
+        if stack is not None and not stack.was_running and not dovecot_was_running:
+            stack.locked(["down"])
+        if not args.keep:
+            shutil.rmtree(args.work, ignore_errors=True)
+
+    print(f"IMAP benchmark (issue 6): {args.messages}-message mixed-MIME INBOX, medians of {args.rounds} runs")
+    others = [s for s in ("dovecot",) if f"{s}_fetch_headers" in res or f"{s}_select_inbox" in res
+              or f"{s}_idle" in res]
+    for key, label in (("headers", "UID FETCH 1:* Thunderbird headers"),
+                       ("structure", "UID FETCH 1:* ENVELOPE BODYSTRUCTURE")):
+        m = res.get(f"mailroom_fetch_{key}")
+        if not m:
+            continue
+        line = f"{label:<40} mailroom {m['seconds'] * 1000:8.1f} ms ({m['bytes'] / 1e6:.1f} MB)"
+        d = res.get(f"dovecot_fetch_{key}")
+        if d:
+            line += f"   dovecot {d['seconds'] * 1000:8.1f} ms ({d['bytes'] / 1e6:.1f} MB)   " \
+                    f"ratio {m['seconds'] / d['seconds']:.2f} (target <= 0.50)"
+        print(line)
+    for key, label in (("inbox", f"SELECT {args.messages} messages"),
+                       ("big", f"SELECT {args.messages * args.copies} messages")):
+        m = res.get(f"mailroom_select_{key}")
+        if m is None:
+            continue
+        line = f"{label:<40} mailroom {m * 1000:8.1f} ms"
+        d = res.get(f"dovecot_select_{key}")
+        if d is not None:
+            line += f"   dovecot {d * 1000:8.1f} ms"
+        if key == "big":
+            line += "   (target < 50 ms)"
+        print(line)
+    if "mailroom_idle" in res:
+        m = res["mailroom_idle"]
+        line = (f"idle connection in IDLE ({m['connections']} conns)  mailroom {m['rss_kib_per_conn']:.1f} KiB RSS "
+                f"({m['rss_before_kib']} -> {m['rss_after_kib']} KiB, target <= 64)")
+        d = res.get("dovecot_idle")
+        if d:
+            line += (f"   dovecot imap+imap-login ({d['connections']} conns) {d['rss_kib_per_conn']:.1f} KiB RSS, "
+                     f"{d['pss_kib_per_conn']:.1f} KiB PSS")
+        print(line)
+    import json
+    print("json: " + json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
