@@ -12,6 +12,10 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(swaks curl fetchmail getmail6)
   # deliverd remote tests: dnsmasq as the DNS server, Postfix's smtp-sink as the remote MTA.
   packages+=(dnsmasq-base postfix)
+  # imapd client tests: mbsync and offlineimap (Debian 12 names), and Node for imapflow
+  # unless a node/npm is already on the PATH (e.g. a newer one from NodeSource).
+  packages+=(isync offlineimap3)
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 
 missing=()
@@ -34,6 +38,14 @@ if ((${#missing[@]})); then
     postfix stop >/dev/null 2>&1 || true
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now postfix >/dev/null 2>&1 || true; fi
   fi
+fi
+
+# imapflow for tests/integration/test_imap_clients_imapflow.py, exactly as pinned by
+# tests/integration/node/package-lock.json; the tests themselves download nothing.
+node_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/integration/node"
+if [[ "${1:-}" == "--test" && ! -d "$node_dir/node_modules" ]]; then
+  echo "installing imapflow (npm ci) in $node_dir"
+  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [[ $(id -u) -eq 0 ]] && ! getent passwd mailroom >/dev/null; then
