@@ -9,7 +9,8 @@ packages=(build-essential cmake ninja-build pkg-config
           libuv1-dev libssl-dev libsqlite3-dev libsodium-dev libcli11-dev doctest-dev
           libc-ares-dev libtomlplusplus-dev zlib1g-dev openssl python3)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(swaks curl fetchmail getmail6)
+  # swaks only recommends Net::SSLeay, which its STARTTLS needs (we install without recommends).
+  packages+=(swaks libnet-ssleay-perl curl fetchmail getmail6)
   # deliverd remote tests: dnsmasq as the DNS server, Postfix's smtp-sink as the remote MTA.
   packages+=(dnsmasq-base postfix)
   # imapd client tests: mbsync and offlineimap (Debian 12 names), and Node for imapflow
