@@ -63,7 +63,12 @@ Connection* Connection::accept(Loop& loop, uv_stream_t* server, const Connection
         c->peer_ = format_address(reinterpret_cast<sockaddr*>(&ss), true);
         c->peer_ip_ = format_address(reinterpret_cast<sockaddr*>(&ss), false);
     } else {
-        c->peer_ = c->peer_ip_ = "unknown";
+        // The peer reset the connection while it waited in the accept queue. Nobody is left
+        // to serve, and there is no address to count it under: counted as "unknown", it
+        // would get a handler however many connections its real address already holds.
+        log::debug("accept_peer_gone", {log::conn(c->id_)});
+        c->close();
+        return nullptr;
     }
     // Replies are small and interactive: do not let Nagle hold them back. Keepalive finds
     // dead peers of long idle sessions (IMAP IDLE) that never send a FIN.

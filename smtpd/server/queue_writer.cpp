@@ -8,17 +8,41 @@
 
 namespace mr::smtpd::server {
 
+namespace {
+
+std::vector<std::unique_ptr<storage::Queue>> just(std::unique_ptr<storage::Queue> queue) {
+    std::vector<std::unique_ptr<storage::Queue>> v;
+    v.push_back(std::move(queue));
+    return v;
+}
+
+}  // namespace
+
 QueueWriter::QueueWriter(net::Loop& loop, std::unique_ptr<storage::Queue> queue, std::filesystem::path wakeup_socket)
-    : loop_(loop), queue_(std::move(queue)), wakeup_socket_(std::move(wakeup_socket)) {}
+    : QueueWriter(loop, just(std::move(queue)), std::move(wakeup_socket)) {}
+
+QueueWriter::QueueWriter(net::Loop& loop, std::vector<std::unique_ptr<storage::Queue>> queues,
+                         std::filesystem::path wakeup_socket)
+    : loop_(loop), wakeup_socket_(std::move(wakeup_socket)) {
+    for (auto& q : queues) idle_queues_.push_back(std::move(q));
+}
 
 void QueueWriter::submit(QueuedMessage message, std::weak_ptr<void> alive, Done done) {
     waiting_.push_back(Pending{std::move(message), std::move(alive), std::move(done)});
-    if (!in_flight_) start_batch();
+    start_batches();
 }
 
-void QueueWriter::start_batch() {
-    if (waiting_.empty()) return;
-    in_flight_ = true;
+void QueueWriter::start_batches() {
+    while (!waiting_.empty() && !idle_queues_.empty() &&
+           (in_flight_ == 0 || waiting_.size() >= kMinExtraBatch)) {
+        auto queue = std::move(idle_queues_.back());
+        idle_queues_.pop_back();
+        start_batch(std::move(queue));
+    }
+}
+
+void QueueWriter::start_batch(std::shared_ptr<storage::Queue> queue) {
+    ++in_flight_;
     ++batches_;
     auto batch = std::make_shared<std::vector<Pending>>();
     const std::size_t n = std::min(waiting_.size(), kMaxBatch);
@@ -29,7 +53,7 @@ void QueueWriter::start_batch() {
     // (those belong to the loop thread).
     net::run_off_loop(
         loop_,
-        [queue = queue_, batch, socket = wakeup_socket_]() -> Result<std::vector<std::string>> {
+        [queue, batch, socket = wakeup_socket_]() -> Result<std::vector<std::string>> {
             std::vector<storage::EnqueueRequest> requests;
             requests.reserve(batch->size());
             for (const auto& p : *batch) {
@@ -40,7 +64,7 @@ void QueueWriter::start_batch() {
             if (ids) (void)net::send_wakeup(socket, "queue");
             return ids;
         },
-        [self = shared_from_this(), batch](Result<std::vector<std::string>> ids) {
+        [self = shared_from_this(), queue, batch](Result<std::vector<std::string>> ids) {
             if (!ids) {
                 log::error("enqueue_failed", {{"messages", batch->size()}, {"error", ids.error().message}});
             } else {
@@ -55,8 +79,9 @@ void QueueWriter::start_batch() {
                     p.done(ids.error());
                 }
             }
-            self->in_flight_ = false;
-            self->start_batch();
+            --self->in_flight_;
+            self->idle_queues_.push_back(queue);
+            self->start_batches();
         });
 }
 

@@ -1,13 +1,19 @@
 // QueueWriter: group commit of finished messages from every session of the process.
 //
 // Invariants:
-// - Messages wait on the loop thread until the batch in flight (at most one) has committed;
-//   the next batch then takes all of them, up to kMaxBatch. One batch = one
-//   storage::Queue::enqueue_batch on the thread pool: every file fsync'd, one directory
-//   fsync, one FULL transaction. So concurrent sessions share fsyncs, and none is skipped.
-// - A message's callback runs on the loop thread after its batch committed (with its queue
-//   id) or failed (with the error): the session answers 250 only from there.
-// - The Queue object is used by one batch at a time, so by one thread at a time.
+// - Each batch is one storage::Queue::enqueue_batch on the thread pool: every file fsync'd,
+//   one directory fsync, one FULL transaction. So the messages of a batch share fsyncs, and
+//   none is skipped. A message's callback runs on the loop thread after its batch committed
+//   (with its queue id) or failed (with the error): the session answers 250 only from there.
+// - Up to one batch per Queue object is in flight, and each Queue (its own SQLite connection)
+//   is used by one batch at a time, so by one thread at a time. A second and further batch
+//   start only when at least kMinExtraBatch messages wait: under light load every message
+//   waits for the one batch in flight and they share its successor (as with a single Queue);
+//   under heavy load the per-file work of staging (creating each queue file: on ext4 the
+//   inode allocation, which scans recently freed inodes, costs up to a millisecond or more
+//   per file once deliverd has deleted many queue files) runs on several pool threads instead
+//   of in one serial batch.
+// - Each batch takes every waiting message, up to kMaxBatch.
 // - After a commit deliverd is woken (best effort, net::send_wakeup): a lost wake-up costs
 //   one poll interval, never mail.
 // - A message whose session has gone by the time its batch runs is still committed (the
@@ -37,15 +43,21 @@ struct QueuedMessage {
 class QueueWriter : public std::enable_shared_from_this<QueueWriter> {
 public:
     static constexpr std::size_t kMaxBatch = 512;
+    static constexpr std::size_t kMinExtraBatch = 8;
     using Done = std::function<void(Result<std::string>)>;
 
+    // One Queue: at most one batch in flight.
     QueueWriter(net::Loop& loop, std::unique_ptr<storage::Queue> queue, std::filesystem::path wakeup_socket);
+    // Several Queues on the same spool: up to queues.size() batches in flight.
+    QueueWriter(net::Loop& loop, std::vector<std::unique_ptr<storage::Queue>> queues,
+                std::filesystem::path wakeup_socket);
 
     // `done` runs on the loop thread, unless `alive` has expired by then.
     void submit(QueuedMessage message, std::weak_ptr<void> alive, Done done);
 
     std::size_t waiting() const { return waiting_.size(); }
     std::size_t batches() const { return batches_; }
+    std::size_t in_flight() const { return in_flight_; }
 
 private:
     struct Pending {
@@ -53,13 +65,14 @@ private:
         std::weak_ptr<void> alive;
         Done done;
     };
-    void start_batch();
+    void start_batches();
+    void start_batch(std::shared_ptr<storage::Queue> queue);
 
     net::Loop& loop_;
-    std::shared_ptr<storage::Queue> queue_;
+    std::vector<std::shared_ptr<storage::Queue>> idle_queues_;  // not used by a batch right now
     std::filesystem::path wakeup_socket_;
     std::vector<Pending> waiting_;
-    bool in_flight_ = false;
+    std::size_t in_flight_ = 0;
     std::size_t batches_ = 0;
 };
 

@@ -52,10 +52,17 @@ Result<void> SmtpServer::add_listener(const std::string& name, int fd, const std
 }
 
 Result<void> SmtpServer::start() {
-    auto queue = storage::Queue::open(cfg_.server.data_dir);
-    if (!queue) return queue.error();
-    shared_->writer = std::make_shared<QueueWriter>(
-        loop_, std::make_unique<storage::Queue>(std::move(*queue)), cfg_.server.data_dir / "run" / "deliverd.sock");
+    // Up to kCommitLanes batches commit at once, each through its own Queue (queue_writer.hpp);
+    // fewer than the pool's 8 threads, so RCPT lookups always find one.
+    constexpr std::size_t kCommitLanes = 4;
+    std::vector<std::unique_ptr<storage::Queue>> queues;
+    for (std::size_t i = 0; i < kCommitLanes; ++i) {
+        auto queue = storage::Queue::open(cfg_.server.data_dir);
+        if (!queue) return queue.error();
+        queues.push_back(std::make_unique<storage::Queue>(std::move(*queue)));
+    }
+    shared_->writer = std::make_shared<QueueWriter>(loop_, std::move(queues),
+                                                    cfg_.server.data_dir / "run" / "deliverd.sock");
     const auto inherited = net::inherited_listen_fds();
     if (!inherited.empty()) {
         for (const auto& [name, fd] : inherited) {

@@ -2,6 +2,8 @@
 // the loop thread, no callback for a session that has gone.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "common/net/loop.hpp"
 #include "smtpd/server/queue_writer.hpp"
 #include "storage/queue.hpp"
@@ -96,4 +98,54 @@ TEST_CASE("a failed batch reports the error to every message in it") {
         loop.run();
     }
     CHECK(errors.size() == 1);
+}
+
+TEST_CASE("with several queues a second batch starts while the first commits, once enough messages wait") {
+    storage::test::TempDir dir;
+    std::vector<std::string> ids;
+    std::vector<std::string> done;
+    std::size_t batches = 0;
+    {
+        net::Loop loop;
+        std::vector<std::unique_ptr<storage::Queue>> queues;
+        for (int i = 0; i < 3; ++i) {
+            auto q = storage::Queue::open(dir.path());
+            REQUIRE(q);
+            queues.push_back(std::make_unique<storage::Queue>(std::move(*q)));
+        }
+        auto writer = std::make_shared<QueueWriter>(loop, std::move(queues), dir / "run/deliverd.sock");
+        auto alive = std::make_shared<int>(0);
+        auto submit = [&](int i) {
+            auto m = message("Subject: " + std::to_string(i) + "\r\n\r\nbody\r\n");
+            ids.push_back(m.id);
+            writer->submit(std::move(m), alive, [&](Result<std::string> id) {
+                REQUIRE(id);
+                done.push_back(*id);
+            });
+        };
+        const int k = static_cast<int>(QueueWriter::kMinExtraBatch);
+        submit(0);  // leaves at once
+        CHECK(writer->in_flight() == 1);
+        for (int i = 1; i < k; ++i) submit(i);  // fewer than k waiting: they wait for the first
+        CHECK(writer->in_flight() == 1);
+        CHECK(writer->waiting() == QueueWriter::kMinExtraBatch - 1);
+        submit(k);  // k waiting: they share a second batch at once
+        CHECK(writer->in_flight() == 2);
+        CHECK(writer->waiting() == 0);
+        for (int i = k + 1; i <= 3 * k; ++i) submit(i);  // k more take the third queue; the rest wait
+        CHECK(writer->in_flight() == 3);
+        CHECK(writer->waiting() == QueueWriter::kMinExtraBatch);
+        loop.run();
+        batches = writer->batches();
+        CHECK(writer->in_flight() == 0);
+    }
+    CHECK(batches == 4);  // the last k went together once a queue was free
+    std::sort(done.begin(), done.end());
+    std::sort(ids.begin(), ids.end());
+    CHECK(done == ids);
+    auto q = storage::Queue::open(dir.path());
+    REQUIRE(q);
+    auto entries = q->list();
+    REQUIRE(entries);
+    CHECK(entries->size() == 3 * QueueWriter::kMinExtraBatch + 1);
 }
