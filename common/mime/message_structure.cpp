@@ -124,55 +124,56 @@ public:
         if (n > in_.size() - pos_) return fail(), 0;
         return n;
     }
-    std::string str() {
+    // Everything is read into the caller's objects, reusing the capacity of the strings
+    // and vectors already there (deserialize_into); each field is fully overwritten.
+    void str(std::string& into) {
         const std::uint64_t n = count();
-        if (failed_) return {};
-        std::string s(in_.substr(pos_, n));
-        pos_ += n;
-        return s;
+        if (failed_) return into.clear();
+        into.assign(in_.data() + pos_, static_cast<std::size_t>(n));
+        pos_ += static_cast<std::size_t>(n);
     }
-    std::optional<std::string> opt() {
+    void present_str(std::optional<std::string>& into, bool present) {
+        if (!present) return into.reset();
+        if (!into) into.emplace();
+        str(*into);
+    }
+    void opt(std::optional<std::string>& into) {
         const std::uint8_t present = u8();
         if (present > 1) fail();
-        if (failed_ || !present) return std::nullopt;
-        return str();
+        present_str(into, !failed_ && present);
     }
     bool flag() {
         const std::uint8_t b = u8();
         if (b > 1) fail();
         return b == 1;
     }
-    std::vector<Param> params() {
-        std::vector<Param> ps(count());
+    void params(std::vector<Param>& ps) {
+        ps.resize(count());
         for (Param& p : ps) {
-            p.name = str();
-            p.value = str();
+            str(p.name);
+            str(p.value);
             p.extended = flag();
-            if (failed_) return {};
+            if (failed_) return ps.clear();
         }
-        return ps;
     }
-    std::vector<Address> addresses() {
-        std::vector<Address> list(count());
+    void addresses(std::vector<Address>& list) {
+        list.resize(count());
         for (Address& a : list) {
             const std::uint8_t bits = u8();
             if (bits > 15) fail();
-            if (failed_) return {};
-            if (bits & 1) a.name = str();
-            if (bits & 2) a.adl = str();
-            if (bits & 4) a.mailbox = str();
-            if (bits & 8) a.host = str();
+            if (failed_) return list.clear();
+            present_str(a.name, bits & 1);
+            present_str(a.adl, bits & 2);
+            present_str(a.mailbox, bits & 4);
+            present_str(a.host, bits & 8);
         }
-        return list;
     }
-    Envelope envelope() {
-        Envelope e;
-        e.date = opt();
-        e.subject = opt();
-        e.in_reply_to = opt();
-        e.message_id = opt();
-        for (auto* l : {&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc}) *l = addresses();
-        return e;
+    void envelope(Envelope& e) {
+        opt(e.date);
+        opt(e.subject);
+        opt(e.in_reply_to);
+        opt(e.message_id);
+        for (auto* l : {&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc}) addresses(*l);
     }
     void part(Part& p, int depth) {
         if (depth > kMaxBlobDepth) return fail();
@@ -185,18 +186,29 @@ public:
         p.body_lines = num();
         p.header_bare_lf = num();
         p.body_bare_lf = num();
-        p.type = str();
-        p.subtype = str();
-        p.params = params();
-        p.id = opt();
-        p.description = opt();
-        p.encoding = str();
-        p.md5 = opt();
-        if (flag()) p.disposition = Disposition{str(), params()};
+        str(p.type);
+        str(p.subtype);
+        params(p.params);
+        opt(p.id);
+        opt(p.description);
+        str(p.encoding);
+        opt(p.md5);
+        if (flag()) {
+            if (!p.disposition) p.disposition.emplace();
+            str(p.disposition->type);
+            params(p.disposition->params);
+        } else {
+            p.disposition.reset();
+        }
         p.language.resize(count());
-        for (std::string& l : p.language) l = str();
-        p.location = opt();
-        if (p.kind == PartKind::Message) p.envelope = envelope();
+        for (std::string& l : p.language) str(l);
+        opt(p.location);
+        if (p.kind == PartKind::Message) {
+            if (!p.envelope) p.envelope.emplace();
+            envelope(*p.envelope);
+        } else {
+            p.envelope.reset();
+        }
         if (failed_) return;
         p.children.resize(count());
         for (Part& c : p.children) {
@@ -252,21 +264,101 @@ std::string serialize(const MessageStructure& s) {
 }
 
 Result<MessageStructure> deserialize(std::string_view blob) {
+    MessageStructure s;
+    if (auto r = deserialize_into(blob, s); !r) return r.error();
+    return s;
+}
+
+Result<void> deserialize_into(std::string_view blob, MessageStructure& s) {
     Reader r(blob);
     const std::uint8_t version = r.u8();
     if (r.failed()) return Error::syntax("mime structure blob: empty");
     if (version != kStructureBlobVersion) {
         return Error::syntax("mime structure blob: unknown version " + std::to_string(version));
     }
-    MessageStructure s;
     s.size = r.num();
-    s.envelope = r.envelope();
+    r.envelope(s.envelope);
     if (!r.failed()) r.part(s.root, 0);
     if (r.failed()) return Error::syntax("mime structure blob: truncated or malformed");
     if (!r.at_end()) return Error::syntax("mime structure blob: trailing bytes");
     if (s.root.header_start != 0 || s.root.end != s.size || !consistent(s.root, s.size)) {
         return Error::syntax("mime structure blob: inconsistent part offsets");
     }
+    return {};
+}
+
+namespace {
+
+// Walks the blob front without building anything: enough of the Reader's checks that a
+// malformed blob fails instead of yielding nonsense sizes.
+class Skipper {
+public:
+    explicit Skipper(std::string_view in) : in_(in) {}
+    bool failed() const { return failed_; }
+    std::uint8_t u8() {
+        if (pos_ >= in_.size()) return fail(), 0;
+        return static_cast<std::uint8_t>(in_[pos_++]);
+    }
+    std::uint64_t num() {
+        std::uint64_t v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            const std::uint8_t b = u8();
+            if (failed_) return 0;
+            if (shift == 63 && b > 1) return fail(), 0;
+            v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+            if (!(b & 0x80)) return v;
+        }
+        return fail(), 0;
+    }
+    void str() {
+        const std::uint64_t n = num();
+        if (failed_ || n > in_.size() - pos_) return fail();
+        pos_ += static_cast<std::size_t>(n);
+    }
+    void opt() {
+        const std::uint8_t present = u8();
+        if (present > 1) return fail();
+        if (present) str();
+    }
+    void envelope() {
+        for (int i = 0; i < 4 && !failed_; ++i) opt();
+        for (int l = 0; l < 6 && !failed_; ++l) {
+            const std::uint64_t n = num();
+            if (n > in_.size() - pos_) return fail();
+            for (std::uint64_t a = 0; a < n && !failed_; ++a) {
+                const std::uint8_t bits = u8();
+                if (bits > 15) return fail();
+                for (int f = 0; f < 4 && !failed_; ++f)
+                    if (bits & (1 << f)) str();
+            }
+        }
+    }
+
+private:
+    void fail() { failed_ = true; }
+    std::string_view in_;
+    std::size_t pos_ = 0;
+    bool failed_ = false;
+};
+
+}  // namespace
+
+Result<RootSizes> peek_root_sizes(std::string_view blob) {
+    Skipper r(blob);
+    if (r.u8() != kStructureBlobVersion || r.failed()) return Error::syntax("mime structure blob: bad version");
+    RootSizes s;
+    s.size = r.num();
+    r.envelope();
+    const std::uint8_t kind = r.u8();
+    const std::uint64_t header_start = r.num();
+    const std::uint64_t header_size = r.num();
+    const std::uint64_t body_size = r.num();
+    (void)r.num();  // body_lines
+    s.header_bare_lf = r.num();
+    s.body_bare_lf = r.num();
+    s.body_start = header_size;
+    if (r.failed() || kind > 2 || header_start != 0 || header_size > s.size || body_size != s.size - header_size)
+        return Error::syntax("mime structure blob: truncated or malformed");
     return s;
 }
 

@@ -99,5 +99,22 @@ std::string serialize(const MessageStructure& structure);
 // Inverse of serialize. Garbage, truncation, a wrong version or a blob that breaks the
 // invariants above yields a Syntax error; never a crash or an unbounded allocation.
 Result<MessageStructure> deserialize(std::string_view blob);
+// The same into an existing object, reusing its strings' and vectors' memory: a FETCH
+// decodes one blob per message and allocating every field anew was most of the cost.
+// On error `out` holds unspecified (valid) contents.
+Result<void> deserialize_into(std::string_view blob, MessageStructure& out);
+
+// What a FETCH of RFC822.SIZE or a top-level header section needs of a message, read
+// from the front of its blob without decoding (or allocating) the rest: deserialize()
+// of every message of a mailbox costs more than the rest of such a FETCH together.
+struct RootSizes {
+    std::uint64_t size = 0;            // MessageStructure::size
+    std::uint64_t body_start = 0;      // root.body_start: the header block is [0, body_start)
+    std::uint64_t header_bare_lf = 0;  // root.header_bare_lf
+    std::uint64_t body_bare_lf = 0;    // root.body_bare_lf
+};
+// Syntax error for a blob deserialize() would refuse for its front part (version,
+// truncation, root offsets); the parts after the root's sizes are not checked.
+Result<RootSizes> peek_root_sizes(std::string_view blob);
 
 }  // namespace mr::mime

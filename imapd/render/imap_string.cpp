@@ -1,7 +1,14 @@
 // See imap_string.hpp for the rules; this file only applies them byte by byte.
 #include "imapd/render/imap_string.hpp"
 
+#include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace mr::imapd {
 namespace {
@@ -62,47 +69,104 @@ void append_literal_header(std::string& out, std::size_t size) {
 
 namespace {
 
+char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+
+#if defined(__SSE2__)
+// 16 bytes at a time: which bytes a quoted string cannot carry (8-bit, NUL, CR, LF) and
+// which it escapes (DQUOTE, backslash), as bit masks.
+struct ChunkClass {
+    int bad = 0;
+    int escaped = 0;
+};
+ChunkClass classify16(const char* p) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i ctl = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+    const __m128i esc = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    return {_mm_movemask_epi8(v) | _mm_movemask_epi8(ctl), _mm_movemask_epi8(esc)};
+}
+#else
+// How a byte travels in a quoted string: as it is, escaped (quoted-specials,
+// rfc3501.txt:4906), or not at all (fits_quoted() is false: the string goes as a literal).
+enum : std::uint8_t { kPlain = 0, kEscaped = 1, kNotQuotable = 2 };
+
+constexpr std::array<std::uint8_t, 256> make_quote_classes() {
+    std::array<std::uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        if (c == 0 || c >= 0x80 || c == '\r' || c == '\n')
+            t[c] = kNotQuotable;
+        else if (c == '"' || c == '\\')
+            t[c] = kEscaped;
+    }
+    return t;
+}
+constexpr std::array<std::uint8_t, 256> kQuoteClass = make_quote_classes();
+#endif
+
+// Classifies s: false when it cannot be quoted; else `escaped` counts the bytes to escape.
+bool quotable(std::string_view s, std::size_t& escaped) {
+    escaped = 0;
+    if (s.size() > kMaxQuotedLength) return false;
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= s.size(); i += 16) {
+        const ChunkClass c = classify16(s.data() + i);
+        if (c.bad) return false;
+        escaped += static_cast<std::size_t>(__builtin_popcount(static_cast<unsigned>(c.escaped)));
+    }
+    if (i < s.size()) {
+        // The last partial chunk, padded with a byte that is neither bad nor escaped.
+        char padded[16];
+        std::memset(padded, 'a', sizeof padded);
+        std::memcpy(padded, s.data() + i, s.size() - i);
+        const ChunkClass c = classify16(padded);
+        if (c.bad) return false;
+        escaped += static_cast<std::size_t>(__builtin_popcount(static_cast<unsigned>(c.escaped)));
+    }
+#else
+    for (; i < s.size(); ++i) {
+        const std::uint8_t k = kQuoteClass[static_cast<unsigned char>(s[i])];
+        if (k == kNotQuotable) return false;
+        escaped += k;
+    }
+#endif
+    return true;
+}
+
+// The hot path of ENVELOPE and BODYSTRUCTURE (every string of every message of a
+// first sync): one pass classifies the bytes, then the quoted form is written in place.
 template <bool kUpper>
 void append_string_as(std::string& out, std::string_view s) {
-    auto map = [](char c) {
-        return (kUpper && c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-    };
-    if (!fits_quoted(s)) {
+    std::size_t escaped = 0;
+    if (!quotable(s, escaped)) {
         append_literal_header(out, s.size());
-        for (char ch : s) out += map(ch);
+        if constexpr (kUpper) {
+            for (char ch : s) out += upper(ch);
+        } else {
+            out.append(s);
+        }
         return;
     }
-    out += '"';
-    for (char ch : s) {
-        // quoted-specials = DQUOTE / "\" (rfc3501.txt:4906) travel escaped.
-        if (ch == '"' || ch == '\\') out += '\\';
-        out += map(ch);
+    const std::size_t at = out.size();
+    out.resize(at + s.size() + escaped + 2);
+    char* p = out.data() + at;
+    *p++ = '"';
+    if (escaped == 0 && !kUpper) {
+        if (!s.empty()) std::memcpy(p, s.data(), s.size());
+        p += s.size();
+    } else {
+        for (char ch : s) {
+            if (ch == '"' || ch == '\\') *p++ = '\\';
+            *p++ = kUpper ? upper(ch) : ch;
+        }
     }
-    out += '"';
+    *p = '"';
 }
 
 }  // namespace
 
-void append_string(std::string& out, std::string_view s) {
-    if (!fits_quoted(s)) {
-        append_literal_header(out, s.size());
-        out.append(s);
-        return;
-    }
-    // The hot path of ENVELOPE and BODYSTRUCTURE: runs between quoted-specials are
-    // appended in one piece, not byte by byte.
-    out += '"';
-    std::size_t run = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '"' || s[i] == '\\') {
-            out.append(s.data() + run, i - run);
-            out += '\\';
-            run = i;
-        }
-    }
-    out.append(s.data() + run, s.size() - run);
-    out += '"';
-}
+void append_string(std::string& out, std::string_view s) { append_string_as<false>(out, s); }
 
 void append_string_upper(std::string& out, std::string_view s) { append_string_as<true>(out, s); }
 

@@ -1,6 +1,8 @@
 // See section.hpp for how part numbers resolve and what each section contains.
 #include "imapd/render/section.hpp"
 
+#include <cstring>
+
 #include "common/mime/header_parser.hpp"
 #include "common/text/ascii.hpp"
 #include "imapd/render/imap_string.hpp"
@@ -18,12 +20,7 @@ SectionRange file_range(std::uint64_t begin, std::uint64_t end, std::uint64_t ba
     return r;
 }
 
-bool wanted(std::string_view name, const std::vector<std::string>& fields) {
-    for (const std::string& f : fields) {
-        if (mime::header_name_equals(name, f)) return true;
-    }
-    return false;
-}
+std::uint64_t length_bit(std::size_t n) { return std::uint64_t{1} << (n < 63 ? n : 63); }
 
 }  // namespace
 
@@ -84,19 +81,84 @@ SectionRange locate_section(const mime::MessageStructure& structure, const Secti
     return r;
 }
 
+HeaderFieldFilter::HeaderFieldFilter(const std::vector<std::string>& fields, bool negate)
+    : negate_(negate) {
+    for (const std::string& f : fields) {
+        fields_.push_back(text::to_lower(f));
+        lengths_ |= length_bit(f.size());
+    }
+}
+
+bool HeaderFieldFilter::wanted(std::string_view name) const {
+    if (!(lengths_ & length_bit(name.size()))) return false;
+    for (const std::string& f : fields_) {
+        if (f.size() != name.size()) continue;
+        std::size_t i = 0;
+        while (i < f.size() && text::to_lower(name[i]) == f[i]) ++i;  // f is lowercase
+        if (i == f.size()) return true;
+    }
+    return false;
+}
+
 std::string filter_header(std::string_view header, const std::vector<std::string>& fields,
                           bool negate) {
     std::string out;
-    mime::HeaderScanner scanner(header);
-    while (auto field = scanner.next()) {
-        if (wanted(field->name, fields) == negate) continue;
+    HeaderFieldFilter(fields, negate).append(out, header);
+    return out;
+}
+
+// The line rules of mime::HeaderScanner (header_parser.hpp), inlined here because this
+// runs on every header line of every message of a first sync: a line ends at LF (a CR
+// before it belongs to the line end); the block ends at the first empty line or at the
+// end; lines starting with WSP continue the field before them (or are skipped when there
+// is none); lines without a colon, or whose name (WSP before the colon trimmed) is not
+// ftext, are skipped. unit_imapd_render checks this against HeaderScanner.
+void HeaderFieldFilter::append(std::string& out, std::string_view header, bool no_bare_lf) const {
+    const char* const data = header.data();
+    const std::size_t size = header.size();
+    auto line_end = [&](std::size_t from) -> std::size_t {  // the LF, or size
+        const void* p = std::memchr(data + from, '\n', size - from);
+        return p ? static_cast<std::size_t>(static_cast<const char*>(p) - data) : size;
+    };
+    auto is_wsp = [](char c) { return c == ' ' || c == '\t'; };
+    std::size_t pos = 0;
+    bool empty_line = false;
+    while (pos < size) {
+        const std::size_t line = pos;
+        const std::size_t nl = line_end(line);
+        const std::size_t cend = (nl > line && data[nl - 1] == '\r') ? nl - 1 : nl;
+        if (cend == line) {
+            empty_line = true;
+            break;
+        }
+        pos = nl < size ? nl + 1 : size;
+        if (is_wsp(data[line])) continue;  // continuation with no field to continue
+        const void* colon_at = std::memchr(data + line, ':', cend - line);
+        if (!colon_at) continue;
+        std::size_t name_end = static_cast<std::size_t>(static_cast<const char*>(colon_at) - data);
+        while (name_end > line && is_wsp(data[name_end - 1])) --name_end;
+        bool valid = name_end > line;
+        for (std::size_t i = line; valid && i < name_end; ++i) {
+            const auto c = static_cast<unsigned char>(data[i]);
+            valid = c >= 33 && c <= 126;  // ftext; no ':' before the first colon anyway
+        }
+        if (!valid) continue;
+        std::size_t value_end = cend;
+        while (pos < size && is_wsp(data[pos])) {
+            const std::size_t cont_nl = line_end(pos);
+            value_end = (cont_nl > pos && data[cont_nl - 1] == '\r') ? cont_nl - 1 : cont_nl;
+            pos = cont_nl < size ? cont_nl + 1 : size;
+        }
+        if (wanted(std::string_view(data + line, name_end - line)) == negate_) continue;
         // The field runs from its name through the line end of its last line.
-        std::size_t end = static_cast<std::size_t>(field->raw_value.data() - header.data()) +
-                          field->raw_value.size();
-        if (end < header.size() && header[end] == '\r') ++end;
-        const bool terminated = end < header.size() && header[end] == '\n';
+        std::size_t end = value_end;
+        if (end < size && data[end] == '\r') ++end;
+        const bool terminated = end < size && data[end] == '\n';
         if (terminated) ++end;
-        append_wire(out, header, field->offset, end);
+        if (no_bare_lf)
+            out.append(data + line, end - line);
+        else
+            append_wire(out, header, line, end);
         if (!terminated) {
             // Last line of a header that ran out without a line end: keep lines whole.
             if (!out.empty() && out.back() == '\r') out.pop_back();
@@ -105,8 +167,7 @@ std::string filter_header(std::string_view header, const std::vector<std::string
     }
     // rfc3501.txt:3092: the blank line is part of every header fetch, unless the
     // message has none.
-    if (scanner.has_empty_line()) out += "\r\n";
-    return out;
+    if (empty_line) out += "\r\n";
 }
 
 Slice apply_partial(std::uint64_t size, std::optional<Partial> partial) {

@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/mime/message_structure.hpp"
 #include "imapd/proto/fetch_section.hpp"
@@ -70,6 +71,25 @@ SectionRange locate_section(const mime::MessageStructure& structure, const Secti
 // the header block `header` (from its first field through its blank line), in wire form.
 std::string filter_header(std::string_view header, const std::vector<std::string>& fields,
                           bool negate);
+
+// filter_header() prepared once for a FETCH item and applied to every message
+// (Thunderbird's first sync runs it on every message of a mailbox): the names are
+// lowercased once and a field's name is checked against their lengths before any
+// compare, the header lines are split inline (mime::HeaderScanner's rules), and a block
+// known to have no bare LF is copied field by field instead of through append_wire().
+class HeaderFieldFilter {
+public:
+    HeaderFieldFilter(const std::vector<std::string>& fields, bool negate);
+    // Appends filter_header(header, fields, negate) to `out`. no_bare_lf: the caller
+    // knows the block's LFs all follow a CR (its header_bare_lf is 0); false is always safe.
+    void append(std::string& out, std::string_view header, bool no_bare_lf = false) const;
+    bool wanted(std::string_view name) const;
+
+private:
+    std::vector<std::string> fields_;  // lowercase
+    std::uint64_t lengths_ = 0;  // bit n set: a wanted name has n octets (bit 63: 63 or more)
+    bool negate_ = false;
+};
 
 // The complete section content in wire form, with <partial> applied: for tests and
 // for small sections. `message` is the whole stored file.

@@ -61,18 +61,31 @@ bool uses_structure(const FetchItem& item) {
     return item.kind != K::Uid && item.kind != K::Flags && item.kind != K::InternalDate && item.kind != K::ModSeq;
 }
 
+// Answered from mime::RootSizes (and the header cache when it holds the header).
+bool uses_root_sizes(const FetchItem& item) { return item.kind == K::Rfc822Size || reads_top_header(item); }
+
+mime::RootSizes root_sizes_of(const mime::MessageStructure& s) {
+    return {s.size, s.root.body_start, s.root.header_bare_lf, s.root.body_bare_lf};
+}
+
 }  // namespace
 
 FetchJob::FetchJob(std::string mailbox, std::vector<FetchItem> items, std::vector<FetchTarget> targets,
                    bool mark_seen)
     : mailbox_(std::move(mailbox)), items_(std::move(items)), targets_(std::move(targets)), mark_seen_(mark_seen) {
-    needs_structure_ = std::any_of(items_.begin(), items_.end(), uses_structure);
+    wants_structure_ = std::any_of(items_.begin(), items_.end(),
+                                   [](const FetchItem& i) { return uses_structure(i) && !uses_root_sizes(i); });
+    wants_sizes_ = std::any_of(items_.begin(), items_.end(), uses_root_sizes);
     wants_header_ = std::any_of(items_.begin(), items_.end(), reads_top_header);
     section_names_.resize(items_.size());
+    filters_.resize(items_.size());
     for (std::size_t i = 0; i < items_.size(); ++i) {
         if (items_[i].kind != K::BodySection) continue;
         append_section_name(section_names_[i], items_[i].section);
         section_names_[i] += ' ';
+        const Section& sec = items_[i].section.section;
+        if (sec.kind == Section::Kind::HeaderFields || sec.kind == Section::Kind::HeaderFieldsNot)
+            filters_[i].emplace(sec.fields, sec.kind == Section::Kind::HeaderFieldsNot);
     }
 }
 
@@ -114,6 +127,9 @@ Result<void> FetchJob::load_batch(storage::MailboxStore& store) {
 }
 
 Result<bool> FetchJob::step(storage::MailboxStore& store, std::string& out, std::size_t budget) {
+    // One allocation for the step instead of a doubling chain that copies ~1 MiB: a step
+    // ends at most one small response (a streamed literal stops at the budget) past it.
+    out.reserve(out.size() + std::min(budget, kBudget) + kStepSlack);
     for (;;) {
         if (open_) {
             auto r = render_items(store, out, budget);
@@ -129,12 +145,7 @@ Result<bool> FetchJob::step(storage::MailboxStore& store, std::string& out, std:
             continue;
         }
         const Loaded& m = batch_[batch_pos_];
-        structure_.reset();
-        if (needs_structure_) {
-            auto s = mime::deserialize(m.record.structure);
-            if (!s) return Error::internal("bad structure blob for UID " + std::to_string(m.record.uid));
-            structure_.emplace(std::move(s.value()));
-        }
+        if (auto r = decode_structure(); !r) return r.error();
         out += "* ";
         append_number(out, m.seq);
         out += " FETCH (";
@@ -171,20 +182,20 @@ Result<bool> FetchJob::render_items(storage::MailboxStore& store, std::string& o
                 append_internal_date(out, rec.internal_date);
                 break;
             case K::Rfc822Size:
-                out += "RFC822.SIZE ";
-                append_number(out, wire_size(*structure_));
+                out += "RFC822.SIZE ";  // = wire_size(structure)
+                append_number(out, sizes_.size + sizes_.header_bare_lf + sizes_.body_bare_lf);
                 break;
             case K::Envelope:
                 out += "ENVELOPE ";
-                append_envelope(out, structure_->envelope);
+                append_envelope(out, structure_.envelope);
                 break;
             case K::Body:
                 out += "BODY ";
-                append_body_structure(out, *structure_, false);
+                append_body_structure(out, structure_.root, false);
                 break;
             case K::BodyStructure:
                 out += "BODYSTRUCTURE ";
-                append_body_structure(out, *structure_, true);
+                append_body_structure(out, structure_.root, true);
                 break;
             case K::ModSeq:
                 out += "MODSEQ (";
@@ -234,29 +245,44 @@ Result<bool> FetchJob::render_items(storage::MailboxStore& store, std::string& o
 // stream_ for a file range.
 Result<void> FetchJob::render_section(storage::MailboxStore& store, std::string& out, const Section& section,
                                       std::optional<Partial> partial) {
-    const SectionRange r = locate_section(*structure_, section);
     // The top-level header block from the index when it is cached (and matches the
     // structure), else from the file.
     const std::string& cached = batch_[batch_pos_].record.header;
-    const bool from_cache = section.part.empty() && !cached.empty() && r.begin == 0 && r.end == cached.size();
+    const bool top_header = section.part.empty() && (section.kind == Section::Kind::Header ||
+                                                     section.kind == Section::Kind::HeaderFields ||
+                                                     section.kind == Section::Kind::HeaderFieldsNot);
+    const bool from_cache = top_header && header_cached();
+    SectionRange r;
+    if (from_cache) {  // what locate_section() gives for these, without the structure
+        r.kind = section.kind == Section::Kind::Header ? SectionRange::Kind::FileRange
+                                                       : SectionRange::Kind::HeaderSubset;
+        r.end = sizes_.body_start;
+        r.bare_lf = sizes_.header_bare_lf;
+    } else {
+        if (!decoded_) return Error::internal("FETCH: structure not decoded");  // decode_structure() bug
+        r = locate_section(structure_, section);
+    }
     switch (r.kind) {
         case SectionRange::Kind::Empty:
             append_literal_header(out, 0);
             return {};
         case SectionRange::Kind::HeaderSubset: {
-            std::string header;
-            if (from_cache) {
-                header = cached;
-            } else {
+            std::string read_header;
+            if (!from_cache) {
                 auto bytes = read(store, r.begin, r.end - r.begin);
                 if (!bytes) return bytes.error();
-                header = std::move(bytes.value());
+                read_header = std::move(bytes.value());
             }
-            const std::string whole = filter_header(header, section.fields,
-                                                    section.kind == Section::Kind::HeaderFieldsNot);
-            const Slice s = apply_partial(whole.size(), partial);
+            // Only BODY[...HEADER.FIELDS...] items get here, and their filter is made.
+            const std::string_view header = from_cache ? std::string_view(cached) : std::string_view(read_header);
+            filtered_.clear();
+            if (filters_[item_])
+                filters_[item_]->append(filtered_, header, r.bare_lf == 0);
+            else
+                filtered_ = filter_header(header, section.fields, section.kind == Section::Kind::HeaderFieldsNot);
+            const Slice s = apply_partial(filtered_.size(), partial);
             append_literal_header(out, s.length);
-            out.append(whole, s.skip, s.length);
+            out.append(filtered_, s.skip, s.length);
             return {};
         }
         case SectionRange::Kind::FileRange:
@@ -323,6 +349,29 @@ Result<bool> FetchJob::pump_stream(storage::MailboxStore& store, std::string& ou
     }
     stream_.reset();
     return true;
+}
+
+Result<void> FetchJob::decode_structure() {
+    const storage::MessageRecord& rec = batch_[batch_pos_].record;
+    decoded_ = false;
+    if (wants_sizes_ && !wants_structure_) {
+        auto sizes = mime::peek_root_sizes(rec.structure);
+        if (!sizes) return Error::internal("bad structure blob for UID " + std::to_string(rec.uid));
+        sizes_ = *sizes;
+        if (!wants_header_ || header_cached()) return {};
+    } else if (!wants_structure_) {
+        return {};
+    }
+    if (!mime::deserialize_into(rec.structure, structure_))
+        return Error::internal("bad structure blob for UID " + std::to_string(rec.uid));
+    decoded_ = true;
+    sizes_ = root_sizes_of(structure_);
+    return {};
+}
+
+bool FetchJob::header_cached() const {
+    const std::string& cached = batch_[batch_pos_].record.header;
+    return !cached.empty() && cached.size() == sizes_.body_start;
 }
 
 Result<std::string> FetchJob::read(storage::MailboxStore& store, std::uint64_t offset, std::uint64_t length) {

@@ -84,3 +84,49 @@ TEST_CASE("append_string_upper and append_number") {
     append_number(o, 18446744073709551615ull);
     CHECK(o == "\"QUOTED-PRINTABLE\" {5}\r\nA\"B\xc3\xa9 0 18446744073709551615");
 }
+
+// The byte-wise rules, written out plainly: append_string checks 8 bytes at a time, so
+// every special byte is tried at every position of strings around that width.
+TEST_CASE("append_string and append_string_upper agree with the byte-wise rules at every position") {
+    auto reference = [](std::string_view s, bool upper) {
+        auto map = [upper](char c) { return upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; };
+        std::string o;
+        if (!fits_quoted(s)) {
+            o = "{" + std::to_string(s.size()) + "}\r\n";
+            for (char c : s) o += map(c);
+            return o;
+        }
+        o = "\"";
+        for (char c : s) {
+            if (c == '"' || c == '\\') o += '\\';
+            o += map(c);
+        }
+        return o + "\"";
+    };
+    const char specials[] = {'\0', '\r', '\n', '"', '\\', '\x80', '\xff', '\x7f', '\x01', ' ', '!', '#', '\x21'};
+    for (std::size_t len = 0; len <= 25; ++len) {
+        for (std::size_t pos = 0; pos < len; ++pos) {
+            for (char sp : specials) {
+                std::string s(len, 'q');
+                for (std::size_t i = 0; i < len; ++i) s[i] = static_cast<char>('a' + i % 26);
+                s[pos] = sp;
+                CAPTURE(len);
+                CAPTURE(pos);
+                CAPTURE(static_cast<int>(static_cast<unsigned char>(sp)));
+                std::string got;
+                append_string(got, s);
+                CHECK(got == reference(s, false));
+                std::string up;
+                append_string_upper(up, s);
+                CHECK(up == reference(s, true));
+            }
+        }
+    }
+    // Appends after what is already in the buffer; the length limit holds to the byte.
+    std::string o = "x ";
+    append_string(o, "y");
+    CHECK(o == "x \"y\"");
+    const std::string at_limit(kMaxQuotedLength, 'a');
+    CHECK(str(at_limit) == "\"" + at_limit + "\"");
+    CHECK(str(at_limit + "a").rfind("{1025}\r\n", 0) == 0);
+}

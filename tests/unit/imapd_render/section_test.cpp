@@ -3,6 +3,7 @@
 // (rfc3501.txt:3046-3130), independently of the renderer.
 #include <doctest/doctest.h>
 
+#include "common/mime/header_parser.hpp"
 #include "common/mime/message_parser.hpp"
 #include "imapd/render/section.hpp"
 #include "imapd/render/wire_form.hpp"
@@ -114,6 +115,111 @@ TEST_CASE("HEADER.FIELDS and HEADER.FIELDS.NOT") {
     // Lines without a colon are not fields: HEADER.FIELDS.NOT does not return them.
     CHECK(fetch(bad, sec({}, Kind::HeaderFieldsNot, {"From", "To", "Subject", "Date"})) ==
           "Content-Type: multipart/mixed; boundary=unterminated\r\n\r\n");
+}
+
+TEST_CASE("HeaderFieldFilter gives filter_header's bytes, with and without the bare-LF shortcut") {
+    const std::vector<std::string> thunderbird = {"From", "To", "Cc", "Subject", "Date", "Message-ID",
+                                                  "Priority", "X-Priority", "References", "Newsgroups",
+                                                  "In-Reply-To", "Content-Type", "Reply-To"};
+    const std::string header =
+        "Received: from a\r\n by b\r\nFROM: A <a@x>\r\nto : b@x\r\nX-Priority-Extra: 1\r\n"
+        "subject: folded\r\n\tline\r\nno colon here\r\nX-Priority: 3\r\nReply: no\r\n\r\n";
+    for (bool negate : {false, true}) {
+        CAPTURE(negate);
+        const HeaderFieldFilter filter(thunderbird, negate);
+        std::string fast = "prefix";
+        filter.append(fast, header, true);
+        std::string safe = "prefix";
+        filter.append(safe, header, false);
+        CHECK(fast == "prefix" + filter_header(header, thunderbird, negate));
+        CHECK(safe == fast);
+    }
+    const HeaderFieldFilter filter(thunderbird, false);
+    std::string out;
+    filter.append(out, header, true);
+    // Names match case-insensitively and with WSP before the colon; a longer name that
+    // starts like a wanted one (X-Priority-Extra) does not.
+    CHECK(out == "FROM: A <a@x>\r\nto : b@x\r\nsubject: folded\r\n\tline\r\nX-Priority: 3\r\n\r\n");
+    CHECK(filter.wanted("x-priority"));
+    CHECK_FALSE(filter.wanted("X-Priority-Extra"));
+    CHECK_FALSE(filter.wanted("Reply"));
+    CHECK_FALSE(filter.wanted(""));
+    // Bare LFs: the safe form adds the CRs, as filter_header does.
+    const std::string bare = "Subject: s\nX-A: 1\nTo: t\n\n";
+    std::string wire;
+    filter.append(wire, bare, false);
+    CHECK(wire == "Subject: s\r\nTo: t\r\n\r\n");
+    CHECK(wire == filter_header(bare, thunderbird, false));
+    // A name longer than 63 octets shares the last length bit and is still compared.
+    const std::string long_name(70, 'n');
+    const HeaderFieldFilter long_filter({long_name}, false);
+    CHECK(long_filter.wanted(long_name));
+    CHECK_FALSE(long_filter.wanted(std::string(71, 'n')));
+}
+
+namespace {
+
+// filter_header as it was written on mime::HeaderScanner, before HeaderFieldFilter
+// inlined the line rules: the reference the fast scan must agree with.
+std::string scanner_filter(std::string_view header, const std::vector<std::string>& fields, bool negate) {
+    std::string out;
+    mr::mime::HeaderScanner scanner(header);
+    while (auto field = scanner.next()) {
+        bool wanted = false;
+        for (const auto& f : fields) wanted = wanted || mr::mime::header_name_equals(field->name, f);
+        if (wanted == negate) continue;
+        std::size_t end = static_cast<std::size_t>(field->raw_value.data() - header.data()) + field->raw_value.size();
+        if (end < header.size() && header[end] == '\r') ++end;
+        const bool terminated = end < header.size() && header[end] == '\n';
+        if (terminated) ++end;
+        append_wire(out, header, field->offset, end);
+        if (!terminated) {
+            if (!out.empty() && out.back() == '\r') out.pop_back();
+            out += "\r\n";
+        }
+    }
+    if (scanner.has_empty_line()) out += "\r\n";
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("HeaderFieldFilter splits lines exactly as HeaderScanner does (random headers)") {
+    // Lines built from pieces that hit every rule: folding, orphan continuations, no
+    // colon, WSP before the colon, names with bytes outside ftext, empty names, CR
+    // without LF, bare LF, a last line without line end, an empty line mid-way.
+    const char* const pieces[] = {"Subject: s", "subject :x", "To:", " folded", "\tfolded", "no colon",
+                                  ": empty name", "Bad Name: v", "X-\x80: v", "From: a\rb", "Cc: c",
+                                  "X-Priority: 1", "X-Priority-Long: 2", "", "\r", "Date:\td"};
+    const char* const ends[] = {"\r\n", "\n", "\r\n", "\r\n"};
+    const std::vector<std::string> fields = {"subject", "TO", "cc", "x-priority", "Date", "Bad"};
+    std::uint32_t seed = 12345;
+    auto next = [&seed](std::uint32_t n) {
+        seed = seed * 1103515245u + 12345u;
+        return (seed >> 16) % n;
+    };
+    for (int round = 0; round < 3000; ++round) {
+        std::string header;
+        const std::uint32_t lines = next(8);
+        for (std::uint32_t i = 0; i < lines; ++i) {
+            header += pieces[next(std::size(pieces))];
+            if (i + 1 < lines || next(3) != 0) header += ends[next(std::size(ends))];
+        }
+        CAPTURE(header);
+        for (bool negate : {false, true}) {
+            const HeaderFieldFilter filter(fields, negate);
+            std::string got;
+            filter.append(got, header);
+            CHECK(got == scanner_filter(header, fields, negate));
+            bool bare_lf = false;
+            for (std::size_t i = 0; i < header.size(); ++i)
+                bare_lf = bare_lf || (header[i] == '\n' && (i == 0 || header[i - 1] != '\r'));
+            if (bare_lf) continue;
+            std::string fast;
+            filter.append(fast, header, true);
+            CHECK(fast == got);
+        }
+    }
 }
 
 TEST_CASE("header-only message: no blank line in header fetches, empty TEXT") {

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "common/mime/message_parser.hpp"
 #include "common/mime/message_structure.hpp"
@@ -104,4 +105,84 @@ TEST_CASE("deserialize checks the structural invariants") {
     SUBCASE("overlapping children") { s.root.children[1].header_start = s.root.children[0].end - 1; }
     SUBCASE("root does not cover the message") { s.size += 1; }
     CHECK_FALSE(deserialize(serialize(s)).ok());
+}
+
+TEST_CASE("peek_root_sizes reads what deserialize reads for the root, and refuses what it refuses") {
+    for (const std::string& name : test::corpus_names()) {
+        CAPTURE(name);
+        const MessageStructure s = parse_message(test::load(name));
+        const auto sizes = peek_root_sizes(serialize(s));
+        REQUIRE(sizes.ok());
+        CHECK(sizes->size == s.size);
+        CHECK(sizes->body_start == s.root.body_start);
+        CHECK(sizes->header_bare_lf == s.root.header_bare_lf);
+        CHECK(sizes->body_bare_lf == s.root.body_bare_lf);
+    }
+    // Bare LFs and an envelope with every list filled: the skip must land on the root.
+    MessageStructure s;
+    s.size = 500;
+    s.envelope.date = "d";
+    s.envelope.message_id = "<m@h>";
+    const Address a{"name", std::nullopt, "box", "host"};
+    s.envelope.from = s.envelope.sender = s.envelope.reply_to = {a};
+    s.envelope.to = s.envelope.cc = s.envelope.bcc = {a, Address{}};
+    s.root.body_start = 120;
+    s.root.end = 500;
+    s.root.header_bare_lf = 4;
+    s.root.body_bare_lf = 9;
+    const std::string blob = serialize(s);
+    const auto sizes = peek_root_sizes(blob);
+    REQUIRE(sizes.ok());
+    CHECK(sizes->size == 500);
+    CHECK(sizes->body_start == 120);
+    CHECK(sizes->header_bare_lf == 4);
+    CHECK(sizes->body_bare_lf == 9);
+    // Every truncation of the front, a wrong version and garbage: errors, never a crash.
+    // The front ends after the root's body_bare_lf: every shorter cut fails, every longer
+    // one gives the same sizes, and the type strings and the rest come after it.
+    std::size_t first_ok = blob.size() + 1;
+    for (std::size_t n = 0; n <= blob.size(); ++n) {
+        CAPTURE(n);
+        const auto cut = peek_root_sizes(std::string_view(blob).substr(0, n));
+        if (n < first_ok) {
+            if (cut.ok()) first_ok = n;
+            else continue;
+        }
+        REQUIRE(cut.ok());
+        CHECK(cut->body_bare_lf == 9);
+    }
+    CHECK(first_ok + std::string("text").size() + std::string("plain").size() < blob.size());
+    std::string wrong = blob;
+    wrong[0] = static_cast<char>(kStructureBlobVersion + 1);
+    CHECK_FALSE(peek_root_sizes(wrong).ok());
+    CHECK_FALSE(peek_root_sizes(std::string(64, '\xff')).ok());
+    CHECK_FALSE(peek_root_sizes("").ok());
+}
+
+TEST_CASE("deserialize_into one reused object gives what deserialize gives, in any order") {
+    std::vector<std::string> blobs;
+    for (const std::string& name : test::corpus_names()) blobs.push_back(serialize(parse_message(test::load(name))));
+    REQUIRE(blobs.size() > 3);
+    // Forwards, backwards and interleaved, so every shape follows every other: a field
+    // left over from the previous message (a disposition, an envelope, a longer
+    // list) would show.
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < blobs.size(); ++i) order.push_back(i);
+    for (std::size_t i = blobs.size(); i-- > 0;) order.push_back(i);
+    for (std::size_t i = 0; i < blobs.size(); ++i) {
+        order.push_back(i);
+        order.push_back(blobs.size() - 1 - i);
+    }
+    MessageStructure reused;
+    for (std::size_t i : order) {
+        CAPTURE(i);
+        REQUIRE(deserialize_into(blobs[i], reused).ok());
+        const auto fresh = deserialize(blobs[i]);
+        REQUIRE(fresh.ok());
+        CHECK(reused == *fresh);
+    }
+    // An error leaves a valid object that the next blob fully overwrites.
+    CHECK_FALSE(deserialize_into(std::string_view(blobs[0]).substr(0, blobs[0].size() / 2), reused).ok());
+    REQUIRE(deserialize_into(blobs[1], reused).ok());
+    CHECK(reused == *deserialize(blobs[1]));
 }
