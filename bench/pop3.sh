@@ -6,7 +6,7 @@
 # memory per idle authenticated connection at 200 connections. Medians of 3 rounds.
 # Needs root (stack.sh, and the accounts mailroom and anchorvmail), ~2 GB of disk under
 # BENCH_DIR (default /var/tmp) and ~10 minutes. Options go to bench/pop3_bench.py
-# (--messages, --users, --idle, --rounds, --window). BUILD_DIR picks the build tree
+# (--messages, --users, --idle, --rounds, --window, --threads). BUILD_DIR picks the build tree
 # (default: build/release, built here by scripts/build.sh release).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -26,49 +26,16 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
-import statistics
 import subprocess
 import sys
 import time
 
-STACK = os.environ.get("ANCHOR_STACK", "/work/shared/anchors/stack.sh")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import AnchorStack, MailroomInstance, log, median, wait_for_port  # noqa: E402
+
 DOVECOT_PORT = 10110
 DOVECOT_DOMAIN = "anchor.test"
 PASSWORD = "bench-password-1"
-PORT_OFFSETS_POP3 = 110
-
-
-def log(*args):
-    print(*args, file=sys.stderr, flush=True)
-
-
-def port_is_free(port):
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def free_port_base():
-    for base in range(31000, 60000, 1000):
-        if all(port_is_free(base + off) for off in (25, 587, 465, 143, 993, 110, 995)):
-            return base
-    raise RuntimeError("no free port base")
-
-
-def wait_for_port(port, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def children(pid):
@@ -118,34 +85,16 @@ def memory_kib(pid):
     return rss, pss
 
 
-class Mailroom:
-    """A mailroom instance in a scratch directory, its users filled by pop3_fill."""
+class Mailroom(MailroomInstance):
+    """benchlib's scratch instance, its users filled by pop3_fill."""
 
-    def __init__(self, bin_dir, work):
-        self.bin = bin_dir
-        self.dir = os.path.join(work, "mailroom")
-        self.config = os.path.join(self.dir, "mailroom.toml")
-        self.base = free_port_base()
-        self.port = self.base + PORT_OFFSETS_POP3
-        self.proc = None
-        self.run_cli(["init", "--dir", self.dir, "--domain", "example.test",
-                      "--hostname", "mx.example.test", "--port-base", str(self.base)], config=False)
-        with open(self.config) as f:
-            text = f.read()
-        for old, new in (("allow_plaintext_on_loopback = false", "allow_plaintext_on_loopback = true"),
-                         ("max_connections_per_ip = 50", "max_connections_per_ip = 1000")):
-            assert old in text, old
-            text = text.replace(old, new)
-        with open(self.config, "w") as f:
-            f.write(text)
-
-    def run_cli(self, args, config=True):
-        cmd = [os.path.join(self.bin, "mailroom")] + (["--config", self.config] if config else []) + args
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-
-    def user_dir(self, address):
-        local, domain = address.split("@")
-        return os.path.join(self.dir, "data", "mail", domain, local)
+    def __init__(self, bin_dir, work, threads=None):
+        edits = [("allow_plaintext_on_loopback = false", "allow_plaintext_on_loopback = true"),
+                 ("max_connections_per_ip = 50", "max_connections_per_ip = 1000")]
+        if threads is not None:
+            edits.append(("threads = 0", f"threads = {threads}"))
+        super().__init__(bin_dir, os.path.join(work, "mailroom"), edits=edits)
+        self.pop3_port = self.port("pop3")
 
     def add_users(self, addresses):
         # In-process argon2id hashing (what `mailroom user add` does), as the run user.
@@ -166,11 +115,17 @@ class Mailroom:
             subprocess.run(["cp", "-a", first, self.user_dir(a)], check=True)
 
     def up(self):
-        self.log = open(os.path.join(self.dir, "up.log"), "w")
-        self.proc = subprocess.Popen([os.path.join(self.bin, "mailroom"), "--config", self.config, "up"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        if not wait_for_port(self.port):
-            raise RuntimeError("pop3d did not start; see " + self.log.name)
+        super().up(wait_for=("pop3",))
+        # The supervisor listens before pop3d runs (it hands the socket over): wait for
+        # pop3d itself, so memory is not measured on a process still starting (or on none).
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            with open(self.log.name) as f:
+                text = f.read()
+            if any("daemon=pop3d" in l and "event=started" in l for l in text.splitlines()):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("pop3d did not start:\n" + text[-3000:])
 
     def pop3d_pid(self):
         for pid in descendants(self.proc.pid):
@@ -181,43 +136,20 @@ class Mailroom:
     def memory(self):
         return memory_kib(self.pop3d_pid())
 
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.log.close()
-        self.proc = None
 
-
-class Dovecot:
-    """The anchor stack's Dovecot; our users are pop3bench*/pop3idle* @anchor.test."""
+class Dovecot(AnchorStack):
+    """benchlib's anchor stack (started here when it was not running); our users are
+    pop3bench*/pop3idle* @anchor.test."""
 
     def __init__(self):
-        env = subprocess.run([STACK, "env"], check=True, capture_output=True, text=True).stdout
-        self.env = dict(line.split("=", 1) for line in env.splitlines() if "=" in line)
-        self.mailroot = self.env["MR_MAILDIR_ROOT"]
-        self.port = DOVECOT_PORT
-        self.was_running = subprocess.run([STACK, "status"], capture_output=True).returncode == 0
-        if not self.was_running:
-            # Not capture_output: the daemons it starts inherit stdout, so the pipe would
-            # never reach EOF.
-            subprocess.run([STACK, "up"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait_for_port(self.port):
+        super().__init__()
+        self.pop3_port = DOVECOT_PORT
+        if not wait_for_port(self.pop3_port):
             raise RuntimeError("Dovecot POP3 is not listening on 10110")
-        self.users = []
-
-    def maildir(self, address):
-        local, domain = address.split("@")
-        return os.path.join(self.mailroot, domain, local, "Maildir")
 
     # Users are written straight into Dovecot's passwd-file, in the format of
-    # `stack.sh adduser` (its users file is the source of truth; POP3 needs nothing else):
-    # stack.sh takes its lock with fd 9 open, which the Dovecot and smtp-sink it starts
-    # inherit, so once the stack is up every locked stack.sh command waits 300 s and fails.
+    # `stack.sh adduser` (its users file is the source of truth; POP3 needs nothing else),
+    # all 220 in one rewrite instead of one locked stack.sh run each (AnchorStack.add_users).
     def users_file(self):
         return os.path.join(os.path.dirname(self.mailroot), "dovecot", "users")
 
@@ -237,7 +169,7 @@ class Dovecot:
         for a in addresses:
             shutil.rmtree(os.path.dirname(self.maildir(a)), ignore_errors=True)
 
-    def add_users(self, addresses):
+    def add_users(self, addresses, password=PASSWORD):
         self.users = list(addresses)
         self.remove_homes(addresses)
         self.rewrite_users(set(addresses), addresses)
@@ -273,7 +205,7 @@ class Dovecot:
             self.remove_homes(self.users)
             self.rewrite_users(set(self.users), [])
         if not self.was_running:
-            subprocess.run([STACK, "down"], capture_output=True)
+            self.locked(["down"])
 
 
 def load(args, port, users_fmt, first, sessions, mode="retr"):
@@ -319,6 +251,7 @@ def main():
     p.add_argument("--idle", type=int, default=200)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--window", type=int, default=64)
+    p.add_argument("--threads", type=int, help="[pop3] threads of pop3d (default: the config's, 0 = one per CPU)")
     args = p.parse_args()
     BIN_FILL = os.path.join(args.bin, "pop3_fill")
     BIN_LOAD = os.path.join(args.bin, "pop3_load")
@@ -334,14 +267,14 @@ def main():
                                                 "--window", str(args.window)],
                                                check=True, capture_output=True, text=True).stdout))
                for _ in range(args.rounds)]
-    results["client_ceiling_msgs_per_s"] = statistics.median(r[0] for r in ceiling)
+    results["client_ceiling_msgs_per_s"] = median(r[0] for r in ceiling)
     log(f"client ceiling (fake server, 1 session): {results['client_ceiling_msgs_per_s']:.0f} msg/s")
 
     bench_mr = [f"bench{i}@example.test" for i in range(args.users)]
     idle_mr = [f"idle{i}@example.test" for i in range(args.idle)]
     bench_dc = [f"pop3bench{i}@{DOVECOT_DOMAIN}" for i in range(args.users)]
     idle_dc = [f"pop3idle{i}@{DOVECOT_DOMAIN}" for i in range(args.idle)]
-    mr = Mailroom(args.bin, args.work)
+    mr = Mailroom(args.bin, args.work, args.threads)
     dc = None
     try:
         dc = Dovecot()
@@ -354,10 +287,10 @@ def main():
         mr.up()
         # Memory first, on fresh daemons: after the throughput rounds the heap holds freed
         # snapshot memory that new sessions would reuse, hiding their cost.
-        mb, ma = idle_memory(mr.port, "idle%d@example.test", args.idle, mr.memory)
-        db, da = idle_memory(dc.port, f"pop3idle%d@{DOVECOT_DOMAIN}", args.idle, dc.memory)
-        systems = {"mailroom": (mr.port, "bench%d@example.test"),
-                   "dovecot": (dc.port, f"pop3bench%d@{DOVECOT_DOMAIN}")}
+        mb, ma = idle_memory(mr.pop3_port, "idle%d@example.test", args.idle, mr.memory)
+        db, da = idle_memory(dc.pop3_port, f"pop3idle%d@{DOVECOT_DOMAIN}", args.idle, dc.memory)
+        systems = {"mailroom": (mr.pop3_port, "bench%d@example.test"),
+                   "dovecot": (dc.pop3_port, f"pop3bench%d@{DOVECOT_DOMAIN}")}
         for name, (port, fmt) in systems.items():
             t = time.time()
             warm = load(args, port, fmt, 0, args.users)
@@ -373,9 +306,9 @@ def main():
                     f"parallel {rate(runs[(name, 'parallel')][-1])[0]:.0f} msg/s")
         for (name, kind), rs in runs.items():
             results[f"{name}_{kind}"] = {
-                "msgs_per_s": statistics.median(rate(x)[0] for x in rs),
-                "mb_per_s": statistics.median(rate(x)[1] for x in rs),
-                "login_s": statistics.median(x["login_max"] for x in rs),
+                "msgs_per_s": median(rate(x)[0] for x in rs),
+                "mb_per_s": median(rate(x)[1] for x in rs),
+                "login_s": median(x["login_max"] for x in rs),
                 "messages": rs[0]["messages"],
             }
         results["memory"] = {"mailroom_rss_before_kib": mb[0], "mailroom_rss_after_kib": ma[0],

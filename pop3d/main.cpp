@@ -1,6 +1,7 @@
 // pop3d: `pop3d --config FILE`. Started by `mailroom up` with its sockets in MR_LISTEN_FDS
-// (mailroom/supervisor.hpp), or alone, binding [listen] pop3 / pop3s itself. SIGTERM or
-// SIGINT closes the listeners and every session (none reaches UPDATE) and exits 0.
+// (mailroom/supervisor.hpp), or alone, binding [listen] pop3 / pop3s itself. Runs [pop3]
+// threads event loops (pop3d/server/event_loops.hpp). SIGTERM or SIGINT closes the
+// listeners and every session of every loop (none reaches UPDATE) and exits 0.
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -10,7 +11,7 @@
 #include "common/log/log.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/tls_context.hpp"
-#include "pop3d/server/pop3_server.hpp"
+#include "pop3d/server/event_loops.hpp"
 
 int main(int argc, char** argv) {
     // A peer that hangs up while we write costs an EPIPE on that connection, not the
@@ -49,19 +50,17 @@ int main(int argc, char** argv) {
 
     int status = 0;
     {
-        mr::net::Loop loop;
-        mr::pop3d::server::Pop3Server server(loop, *cfg, tls);
-        if (auto r = server.start(); !r) {
+        mr::pop3d::server::EventLoops loops(*cfg, tls, mr::pop3d::server::loop_count(cfg->pop3.threads));
+        if (auto r = loops.start(); !r) {
             mr::log::error("listen_error", {{"error", r.error().message}});
             return 1;
         }
-        mr::net::SignalWatcher signals(loop, [&](int signum) {
+        mr::net::SignalWatcher signals(loops.first_loop(), [&](int signum) {
             mr::log::info("stopping", {{"signal", signum}});
-            server.stop();
-            loop.stop();
+            loops.stop();
         });
-        mr::log::info("started", {{"hostname", cfg->server.hostname}});
-        loop.run();
+        mr::log::info("started", {{"hostname", cfg->server.hostname}, {"loops", loops.size()}});
+        loops.run();
     }
     mr::log::info("stopped");
     return status;

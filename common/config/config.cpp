@@ -157,6 +157,7 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("auth", "max_failures", cfg.auth.max_failures, 1, 1000);
 
     r.integer("pop3", "idle_timeout_s", cfg.pop3.idle_timeout_s, 600, 86'400);
+    r.integer("pop3", "threads", cfg.pop3.threads, 0, 64);
 
     r.integer("imap", "idle_timeout_s", cfg.imap.idle_timeout_s, 1800, 86'400);
     r.integer("imap", "login_timeout_s", cfg.imap.login_timeout_s, 1, 3600);

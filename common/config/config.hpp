@@ -68,6 +68,7 @@ struct SmtpConfig {
 
 struct Pop3Config {
     std::int64_t idle_timeout_s = 600;  // RFC 1939 §3: at least 10 minutes
+    std::int64_t threads = 0;  // event loops (one thread each); 0: one per CPU, at most 8
 };
 
 // imapd (issue 6). RFC 3501 §5.4 (rfc3501.txt:1181): at least 30 minutes once logged in.

@@ -6,6 +6,9 @@
 // - The tracker is shared by the Listener and its connections, so a Listener may be
 //   destroyed (stop accepting) while its connections finish.
 // - A limit of 0 means unlimited.
+// - Thread-safe (one mutex): a daemon running several loops shares one tracker between the
+//   Listeners of its loops (ListenerOptions::shared_limits), and connections release their
+//   slot from their own loop thread.
 // - "Per IP" means per IPv4 address, but per /64 for IPv6: one IPv6 host usually owns a whole
 //   /64 and could otherwise open max_per_ip connections from each of its addresses.
 #pragma once
@@ -14,6 +17,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -37,8 +41,9 @@ public:
     }
 
     Verdict try_acquire(const std::string& ip) {
-        if (max_total_ != 0 && total_ >= max_total_) return Verdict::TooManyTotal;
         std::string key = key_for(ip);
+        std::lock_guard lock(mutex_);
+        if (max_total_ != 0 && total_ >= max_total_) return Verdict::TooManyTotal;
         std::size_t& n = per_ip_[key];
         if (max_per_ip_ != 0 && n >= max_per_ip_) {
             if (n == 0) per_ip_.erase(key);
@@ -50,21 +55,29 @@ public:
     }
 
     void release(const std::string& ip) {
-        auto it = per_ip_.find(key_for(ip));
+        std::string key = key_for(ip);
+        std::lock_guard lock(mutex_);
+        auto it = per_ip_.find(key);
         if (it == per_ip_.end()) return;
         if (--it->second == 0) per_ip_.erase(it);  // keep the map as small as the live set
         --total_;
     }
 
-    std::size_t total() const { return total_; }
+    std::size_t total() const {
+        std::lock_guard lock(mutex_);
+        return total_;
+    }
     std::size_t from_ip(const std::string& ip) const {
-        auto it = per_ip_.find(key_for(ip));
+        std::string key = key_for(ip);
+        std::lock_guard lock(mutex_);
+        auto it = per_ip_.find(key);
         return it == per_ip_.end() ? 0 : it->second;
     }
 
 private:
     std::size_t max_total_;
     std::size_t max_per_ip_;
+    mutable std::mutex mutex_;  // guards total_ and per_ip_
     std::size_t total_ = 0;
     std::unordered_map<std::string, std::size_t> per_ip_;
 };

@@ -19,7 +19,9 @@ Listener::Listener(Loop& loop, ListenerOptions options, HandlerFactory factory)
       options_(std::move(options)),
       factory_(std::move(factory)),
       server_(new uv_tcp_t{}),
-      limits_(std::make_shared<ConnectionLimits>(options_.max_connections, options_.max_per_ip)) {
+      limits_(options_.shared_limits
+                  ? options_.shared_limits
+                  : std::make_shared<ConnectionLimits>(options_.max_connections, options_.max_per_ip)) {
     uv_tcp_init(loop_.raw(), server_);
     server_->data = this;
 }
@@ -84,6 +86,12 @@ int Listener::port() const {
     std::string a = local_address();
     std::size_t colon = a.rfind(':');
     return colon == std::string::npos ? 0 : std::atoi(a.c_str() + colon + 1);
+}
+
+int Listener::fd() const {
+    uv_os_fd_t fd = -1;
+    if (!bound_ || uv_fileno(reinterpret_cast<const uv_handle_t*>(server_), &fd) != 0) return -1;
+    return fd;
 }
 
 std::size_t Listener::connection_count() const { return limits_->total(); }

@@ -6,7 +6,8 @@
 //   IPV6_V6ONLY so "0.0.0.0:25" and "[::]:25" can both be configured.
 // - Limits are checked at accept, before a handler exists: over max_connections in total or
 //   max_per_ip from one address, the connection gets busy_line (plaintext listeners) and is
-//   closed; it never reaches the protocol and is not counted.
+//   closed; it never reaches the protocol and is not counted. Nor is one whose peer reset it
+//   before it was accepted (no address to count it under).
 // - Destroying the Listener stops accepting at once; open connections live on (they own
 //   themselves, and the shared ConnectionLimits) until they close or the Loop shuts down.
 #pragma once
@@ -32,6 +33,9 @@ struct ListenerOptions {
     std::string busy_line;
     int backlog = 511;
     ConnectionOptions connection;  // per-connection framing, timeout, TLS
+    // Null: this Listener counts its own connections. Set: the limits are shared with other
+    // Listeners (several loops of one daemon accepting on dups of one socket).
+    std::shared_ptr<ConnectionLimits> shared_limits;
 };
 
 using HandlerFactory = std::function<std::unique_ptr<ConnectionHandler>(Connection&)>;
@@ -51,6 +55,9 @@ public:
 
     std::string local_address() const;  // "127.0.0.1:20025"
     int port() const;
+    // The listening socket (still owned by the Listener), e.g. to dup() for another loop; -1
+    // before listen()/adopt().
+    int fd() const;
     std::size_t connection_count() const;
     const ListenerOptions& options() const { return options_; }
 

@@ -37,8 +37,9 @@ struct LoadedMaildrop {
 LoadedMaildrop load_maildrop(const std::filesystem::path& user_dir);
 
 // Adds \Seen to `seen`, then removes exactly the UIDs in `expunge`, \Deleted or not (so an
-// IMAP client's own \Deleted marks elsewhere are untouched). The \Seen flags and the
-// removal (MailboxStore::remove, one transaction) are two store calls.
+// IMAP client's own \Deleted marks elsewhere are untouched), on one store open. The
+// removal is one MailboxStore::remove transaction: every marked message goes, or none
+// (RFC 1939 §6 UPDATE). A failure to store \Seen is logged and does not stop it.
 Result<void> update_maildrop(const std::filesystem::path& user_dir, std::span<const std::uint32_t> seen,
                              std::span<const std::uint32_t> expunge);
 

@@ -83,16 +83,23 @@ struct Transfer {
 };
 
 Pop3Handler::Pop3Handler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
-                         bool implicit_tls)
+                         bool implicit_tls, unsigned loop_index)
     : shared_(std::move(shared)),
       conn_(conn),
       loop_(conn.loop()),
       listener_(std::move(listener)),
+      loop_index_(loop_index),
       session_(session_options(*shared_, conn, implicit_tls)) {}
 
 Pop3Handler::~Pop3Handler() {
     flush_seen();
-    if (!locked_.empty()) shared_->unlock(locked_);
+    release_maildrop();
+}
+
+void Pop3Handler::release_maildrop() {
+    if (locked_.empty()) return;
+    shared_->unlock(locked_);
+    locked_.clear();
 }
 
 // The session ended without QUIT (hang-up, timeout, shutdown): store \Seen anyway, nothing
@@ -109,7 +116,7 @@ void Pop3Handler::flush_seen() {
 
 void Pop3Handler::on_start(net::Connection& c) {
     log::info("connect", {log::conn(c.id()), {"peer", c.peer()}, {"listener", listener_},
-                          {"tls", c.tls_version()}});
+                          {"loop", loop_index_}, {"tls", c.tls_version()}});
     run(session_.start());
 }
 
@@ -212,6 +219,11 @@ bool Pop3Handler::perform(Action& action) {
             } else if constexpr (std::is_same_v<T, Close>) {
                 closed_ = true;
                 queue_.clear();
+                // The session is over (after QUIT's +OK, whose UPDATE is stored): free the
+                // maildrop now, not when the socket has finished closing, so a client that
+                // logs in again at once is not refused [IN-USE] by its own last session,
+                // which may be on another, busier loop.
+                release_maildrop();
                 conn_.close_after_flush();
             }
             return true;

@@ -9,7 +9,8 @@
 //   are dropped on return if the connection has gone (Connection::alive()).
 // - A transfer reads one chunk per pool job and stops reading while the connection is not
 //   writable, continuing from on_drain(): a big message never sits whole in memory.
-// - The maildrop lock taken for OpenMaildrop is released when the handler dies.
+// - The maildrop lock taken for OpenMaildrop is released when the session closes (Close
+//   action, e.g. after QUIT's UPDATE) or at the latest when the handler dies.
 // - \Seen for retrieved messages is stored with the QUIT update, or by a last pool job
 //   when the session ends any other way; a crash may lose it (a flag, never mail).
 #pragma once
@@ -33,7 +34,7 @@ struct Transfer;
 class Pop3Handler final : public net::ConnectionHandler {
 public:
     Pop3Handler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
-                bool implicit_tls);
+                bool implicit_tls, unsigned loop_index = 0);
     ~Pop3Handler() override;
 
     void on_start(net::Connection& c) override;
@@ -58,6 +59,7 @@ private:
     void expunge(Expunge& e);
     void read_chunk();
     void flush_seen();
+    void release_maildrop();
     void write_chunk(FileChunk chunk);
     void message_sent(std::uint32_t uid, bool mark_seen);
 
@@ -65,6 +67,7 @@ private:
     net::Connection& conn_;
     net::Loop& loop_;  // outlives every handler; kept for the destructor's last job
     std::string listener_;
+    unsigned loop_index_;  // which of pop3d's event loops runs this session (for the log)
     Session session_;
     std::deque<Action> queue_;
     bool waiting_ = false;

@@ -1,7 +1,13 @@
 #include "pop3d/server/pop3_server.hpp"
 
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "common/log/log.hpp"
 #include "common/net/address.hpp"
+#include "common/net/connection_limits.hpp"
 #include "pop3d/server/pop3_handler.hpp"
 
 namespace mr::pop3d::server {
@@ -14,20 +20,31 @@ constexpr std::size_t kMaxWireLine = 2048;
 
 }  // namespace
 
-Pop3Server::Pop3Server(net::Loop& loop, const config::Config& cfg, std::shared_ptr<net::TlsContext> tls)
-    : loop_(loop), cfg_(cfg), tls_(std::move(tls)), shared_(std::make_shared<SharedState>()) {
-    shared_->data_dir = cfg.server.data_dir;
-    shared_->hostname = cfg.server.hostname;
-    shared_->tls_available = tls_ != nullptr;
-    shared_->allow_plaintext_on_loopback = cfg.auth.allow_plaintext_on_loopback;
-    shared_->max_failures = static_cast<unsigned>(cfg.auth.max_failures);
-    shared_->failure_delay = std::chrono::milliseconds(cfg.auth.failure_delay_ms);
+std::shared_ptr<SharedState> make_shared_state(const config::Config& cfg, bool tls_available) {
+    auto shared = std::make_shared<SharedState>();
+    shared->data_dir = cfg.server.data_dir;
+    shared->hostname = cfg.server.hostname;
+    shared->tls_available = tls_available;
+    shared->allow_plaintext_on_loopback = cfg.auth.allow_plaintext_on_loopback;
+    shared->max_failures = static_cast<unsigned>(cfg.auth.max_failures);
+    shared->failure_delay = std::chrono::milliseconds(cfg.auth.failure_delay_ms);
+    return shared;
+}
+
+Pop3Server::Pop3Server(net::Loop& loop, const config::Config& cfg, std::shared_ptr<net::TlsContext> tls,
+                       std::shared_ptr<SharedState> shared, unsigned loop_index)
+    : loop_(loop),
+      cfg_(cfg),
+      tls_(std::move(tls)),
+      shared_(shared ? std::move(shared) : make_shared_state(cfg, tls_ != nullptr)),
+      loop_index_(loop_index) {
     idle_timeout_ = std::chrono::seconds(cfg.pop3.idle_timeout_s);
 }
 
 Pop3Server::~Pop3Server() = default;
 
-net::ListenerOptions Pop3Server::listener_options(const std::string& name) const {
+net::ListenerOptions Pop3Server::listener_options(const std::string& name,
+                                                  std::shared_ptr<net::ConnectionLimits> limits) const {
     net::ListenerOptions o;
     o.name = name;
     o.max_connections = static_cast<std::size_t>(cfg_.limits.max_connections);
@@ -37,18 +54,26 @@ net::ListenerOptions Pop3Server::listener_options(const std::string& name) const
     o.connection.idle_timeout = idle_timeout_;
     o.connection.tls = tls_;
     o.connection.implicit_tls = name == "pop3s";
+    o.shared_limits = std::move(limits);
     return o;
 }
 
-Result<void> Pop3Server::add_listener(const std::string& name, int fd, const std::string& endpoint) {
+Result<void> Pop3Server::add_listener(const std::string& name, int fd, const std::string& endpoint,
+                                      std::shared_ptr<net::ConnectionLimits> limits) {
     const bool implicit = name == "pop3s";
     if (implicit && !tls_) return Error::internal("pop3s needs a TLS certificate ([tls] cert/key)");
+    if (!limits) {
+        limits = std::make_shared<net::ConnectionLimits>(static_cast<std::size_t>(cfg_.limits.max_connections),
+                                                         static_cast<std::size_t>(cfg_.limits.max_connections_per_ip));
+    }
     auto listener = std::make_unique<net::Listener>(
-        loop_, listener_options(name), [shared = shared_, name, implicit](net::Connection& c) {
-            return std::make_unique<Pop3Handler>(shared, c, name, implicit);
+        loop_, listener_options(name, limits),
+        [shared = shared_, name, implicit, index = loop_index_](net::Connection& c) {
+            return std::make_unique<Pop3Handler>(shared, c, name, implicit, index);
         });
     auto r = fd >= 0 ? listener->adopt(fd) : listener->listen(endpoint);
-    if (!r) return r.error();
+    if (!r) return r.error();  // pop3d exits: a leaked fd does not matter
+    shared_listeners_.push_back({name, listener->fd(), std::move(limits)});
     listeners_.push_back(std::move(listener));
     return {};
 }
@@ -61,22 +86,36 @@ Result<void> Pop3Server::start() {
                 log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
                 continue;
             }
-            if (auto r = add_listener(name, fd, ""); !r) return r;
+            if (auto r = add_listener(name, fd, "", nullptr); !r) return r;
         }
     } else {
         for (const auto& ep : cfg_.listen.pop3) {
-            if (auto r = add_listener("pop3", -1, ep); !r) return r;
+            if (auto r = add_listener("pop3", -1, ep, nullptr); !r) return r;
         }
         for (const auto& ep : cfg_.listen.pop3s) {
-            if (auto r = add_listener("pop3s", -1, ep); !r) return r;
+            if (auto r = add_listener("pop3s", -1, ep, nullptr); !r) return r;
         }
     }
     if (listeners_.empty()) return Error::internal("no pop3 or pop3s listener configured");
     return {};
 }
 
+Result<void> Pop3Server::start(const std::vector<SharedListener>& first) {
+    for (const auto& l : first) {
+        // The dup shares the socket (one accept queue); each loop closes only its own fd.
+        int fd = fcntl(l.fd, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) return Error::internal("cannot dup the " + l.name + " socket: " + std::strerror(errno));
+        if (auto r = add_listener(l.name, fd, "", l.limits); !r) return r;
+    }
+    if (listeners_.empty()) return Error::internal("no pop3 or pop3s listener to share");
+    return {};
+}
+
+std::vector<SharedListener> Pop3Server::listeners() const { return shared_listeners_; }
+
 void Pop3Server::stop() {
     listeners_.clear();
+    shared_listeners_.clear();
     loop_.close_residents();
 }
 

@@ -179,4 +179,10 @@ TEST_CASE("auth settings") {
     CHECK_FALSE(defaults->auth.allow_plaintext_on_loopback);
     CHECK(defaults->pop3.idle_timeout_s == 600);
     CHECK_FALSE(parse_config(kMinimal + "[pop3]\nidle_timeout_s = 60\n", "m.toml", "/x").ok());  // below RFC 1939
+    CHECK(defaults->pop3.threads == 0);  // one loop per CPU
+    auto four = parse_config(kMinimal + "[pop3]\nthreads = 4\n", "m.toml", "/x");
+    REQUIRE(four.ok());
+    CHECK(four->pop3.threads == 4);
+    CHECK_FALSE(parse_config(kMinimal + "[pop3]\nthreads = -1\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[pop3]\nthreads = 65\n", "m.toml", "/x").ok());
 }
