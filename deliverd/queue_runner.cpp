@@ -1,5 +1,8 @@
 #include "deliverd/queue_runner.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <ctime>
 
 #include "common/log/log.hpp"
@@ -14,6 +17,18 @@ namespace {
 // dropped at start (Queue::release_all_leases), so this only guards against a
 // second, concurrent runner.
 constexpr std::int64_t kLeaseSeconds = 600;
+
+// Open user stores kept by deliverd: four descriptors each (index, WAL, shared memory,
+// the identity handle of StoreSlot). At most 256, and at most a quarter of what the
+// descriptor limit leaves after 256 for connections and everything else. Opening a
+// store costs about 0.6 M instructions and a WAL checkpoint when it is closed, so the
+// users receiving mail should all fit: a cycle over more users than this misses always.
+std::size_t max_open_stores() {
+    struct rlimit rl {};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 256;
+    if (rl.rlim_cur <= 256 + 4) return 1;
+    return std::min<std::size_t>(256, static_cast<std::size_t>((rl.rlim_cur - 256) / 4));
+}
 
 bool non_ascii(std::string_view s) {
     for (char c : s) {
@@ -45,7 +60,7 @@ OutcomeKind to_outcome(LocalOutcome o) {
 QueueRunner::QueueRunner(net::Loop& loop, const config::Config& cfg, std::shared_ptr<Stores> stores,
                          RemoteDelivery* remote, long crashed_pid)
     : loop_(loop), cfg_(cfg), stores_(std::move(stores)), remote_(remote), poll_(loop), kick_(loop),
-      crashed_pid_(crashed_pid) {
+      crashed_pid_(crashed_pid), max_open_stores_(max_open_stores()) {
     settings_.hostname = cfg.server.hostname;
     settings_.schedule = RetrySchedule{cfg.queue.retry_initial_s, cfg.queue.retry_max_s, cfg.queue.lifetime_s,
                                        cfg.queue.delay_warning_s};
@@ -71,6 +86,7 @@ void QueueRunner::stop() {
     poll_.stop();
     kick_.stop();
     local_waiting_.clear();
+    local_order_.clear();
 }
 
 void QueueRunner::scan() {
@@ -104,7 +120,17 @@ void QueueRunner::on_planned(Result<std::vector<PlannedEntry>> planned, std::siz
         ++entries_in_flight_;
         dispatch(std::move(run), batches);
     }
-    for (auto& [user, b] : batches) local_waiting_.push_back(std::move(b));
+    for (auto& [user, b] : batches) {
+        auto [it, fresh] = local_waiting_.try_emplace(user);
+        if (fresh) {
+            it->second = std::move(b);
+            local_order_.push_back(user);
+            continue;
+        }
+        auto& waiting = it->second;  // join the batch already waiting for this user
+        for (auto& item : b.batch.items) waiting.batch.items.push_back(std::move(item));
+        for (auto& owner : b.owners) waiting.owners.push_back(std::move(owner));
+    }
     pump_local();
     if (full || rescan_) wake();
 }
@@ -172,18 +198,29 @@ void QueueRunner::start_remote(const std::shared_ptr<EntryRun>& run, const std::
 }
 
 void QueueRunner::pump_local() {
-    while (!stopped_ && local_running_ < cfg_.queue.local_concurrency && !local_waiting_.empty()) {
-        auto pending = std::make_shared<PendingBatch>(std::move(local_waiting_.front()));
-        local_waiting_.pop_front();
+    for (auto user = local_order_.begin();
+         !stopped_ && local_running_ < cfg_.queue.local_concurrency && user != local_order_.end();) {
+        if (local_busy_.count(*user)) {  // its running batch first; this one keeps growing
+            ++user;
+            continue;
+        }
+        auto waiting = local_waiting_.find(*user);
+        auto pending = std::make_shared<PendingBatch>(std::move(waiting->second));
+        local_waiting_.erase(waiting);
+        user = local_order_.erase(user);
+        local_busy_.insert(pending->batch.user);
         ++local_running_;
         if (crashed_pid_ > 0 && recovered_users_.insert(pending->batch.user).second) {
             pending->batch.crashed_pid = crashed_pid_;
         }
         LocalBatch batch = pending->batch;  // the pool thread gets its own copy
+        auto slot = store_slot(pending->batch.user);
         net::run_off_loop(
-            loop_, std::weak_ptr<void>(alive_), [batch = std::move(batch)] { return deliver_local(batch); },
+            loop_, std::weak_ptr<void>(alive_),
+            [batch = std::move(batch), slot] { return deliver_local(batch, *slot); },
             [this, pending](std::vector<LocalResult> results) {
                 --local_running_;
+                local_busy_.erase(pending->batch.user);
                 bool stored = false;
                 for (std::size_t i = 0; i < pending->owners.size() && i < results.size(); ++i) {
                     auto& [run, address] = pending->owners[i];
@@ -201,6 +238,26 @@ void QueueRunner::pump_local() {
                 pump_local();
             });
     }
+}
+
+std::shared_ptr<StoreSlot> QueueRunner::store_slot(const std::string& user) {
+    auto& entry = open_stores_[user];
+    entry.last_used = ++store_clock_;
+    if (!entry.slot) entry.slot = std::make_shared<StoreSlot>();
+    if (open_stores_.size() > max_open_stores_) {
+        // Close the least recently used store whose user has no batch running.
+        auto victim = open_stores_.end();
+        for (auto it = open_stores_.begin(); it != open_stores_.end(); ++it) {
+            if (it->first == user || local_busy_.count(it->first)) continue;
+            if (victim == open_stores_.end() || it->second.last_used < victim->second.last_used) victim = it;
+        }
+        if (victim != open_stores_.end()) {
+            // Closing checkpoints the WAL (disk writes): on a pool thread, not the loop.
+            net::run_off_loop(loop_, [s = std::move(victim->second.slot)]() mutable { s.reset(); }, [] {});
+            open_stores_.erase(victim);
+        }
+    }
+    return entry.slot;
 }
 
 void QueueRunner::part_done(const std::shared_ptr<EntryRun>& run) {

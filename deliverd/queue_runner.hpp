@@ -9,10 +9,17 @@
 // - At most one planning job at a time; a wake-up during one sets a flag and
 //   triggers one more scan afterwards, so bursts of wake-ups cost one scan.
 // - At most local_concurrency local batches run at once; the rest wait in order.
+// - At most one batch per user runs at a time, and at most one waits: work planned
+//   for a user who already has a waiting batch joins it. Under load a user's
+//   messages thus pile up into one batch that shares its fsyncs and its index
+//   transaction, instead of several small batches fighting for the index lock.
 // - An entry is finished exactly once, after its last outstanding part (every
 //   local batch and remote call it is in) has reported. One finishing job runs at
 //   a time and takes every entry finished meanwhile: under load, one queue
 //   transaction records hundreds of outcomes (group commit).
+// - Each user's MailboxStore stays open between batches (open_stores_, at most
+//   max_open_stores_, the least recently used closed first); a slot belongs to the
+//   one batch of its user that runs.
 // - Mailbox watchers (imapd, pop3d IDLE) are woken after the mailbox commit, best
 //   effort: a lost wake-up only delays their next poll.
 #pragma once
@@ -80,7 +87,17 @@ private:
     net::Timer kick_;
     long crashed_pid_ = 0;
     std::set<std::string> recovered_users_;  // first batch after a crash done
-    std::deque<PendingBatch> local_waiting_;
+    std::deque<std::string> local_order_;             // users with a waiting batch, oldest first
+    std::map<std::string, PendingBatch> local_waiting_;  // by user
+    std::set<std::string> local_busy_;                // users with a batch running
+    struct OpenStore {
+        std::shared_ptr<StoreSlot> slot;
+        std::uint64_t last_used = 0;
+    };
+    std::map<std::string, OpenStore> open_stores_;  // by user
+    std::uint64_t store_clock_ = 0;
+    std::size_t max_open_stores_ = 1;
+    std::shared_ptr<StoreSlot> store_slot(const std::string& user);
     int local_running_ = 0;
     std::size_t entries_in_flight_ = 0;
     std::vector<std::shared_ptr<EntryRun>> finish_waiting_;
