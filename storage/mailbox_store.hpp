@@ -173,6 +173,7 @@ public:
     // What SELECT needs of a mailbox, in one read transaction and without loading any
     // structure blob: the mailbox row, every UID in order, the first unseen message's
     // position (1-based, 0 = none) and the keywords in use.
+    // A re-SELECT of an unchanged big mailbox is served from the last result (view_cache_).
     Result<MailboxView> mailbox_view(std::string_view mailbox);
     // messages(mailbox, uids) with MessageRecord::header filled in where the index caches it.
     Result<std::vector<MessageRecord>> messages_with_headers(std::string_view mailbox,
@@ -198,6 +199,10 @@ private:
                                                          std::vector<MessageRecord> records);
     Maildir maildir_;
     sqlite::Db db_;
+    // mailbox_store_read.cpp: the last big mailbox_view() result, reused while the
+    // mailbox's id, UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ are unchanged (every write to
+    // its messages or flags bumps HIGHESTMODSEQ in the same transaction).
+    std::optional<MailboxView> view_cache_;
 };
 
 }  // namespace mr::storage

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <limits>
-#include <optional>
 #include <utility>
 
 #include "common/log/log.hpp"
 #include "common/net/thread_pool.hpp"
 #include "common/text/ascii.hpp"
 #include "imapd/server/imap_server.hpp"
+#include "imapd/server/user_stores.hpp"
 #include "storage/directory.hpp"
 #include "storage/mailbox_store.hpp"
 
@@ -43,12 +43,6 @@ session::SessionOptions session_options(SharedState& s, net::Connection& conn, b
 }
 
 }  // namespace
-
-// The logged-in user's store; opened by the first store job, used by one job at a time.
-struct UserStore {
-    std::filesystem::path dir;
-    std::optional<storage::MailboxStore> store;
-};
 
 ImapHandler::ImapHandler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
                          bool implicit_tls)
@@ -206,8 +200,7 @@ void ImapHandler::perform(session::Action& action) {
                 log::warn("auth_failed", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}});
             } else if constexpr (std::is_same_v<T, session::LoggedIn>) {
                 user_ = a.user;
-                store_ = std::make_shared<UserStore>();
-                store_->dir = storage::user_mail_dir(shared_->data_dir, user_);
+                store_ = shared_->stores.get(storage::user_mail_dir(shared_->data_dir, user_));
                 conn_.set_idle_timeout(shared_->idle_timeout);
                 shared_->sessions.add(user_, this);
                 registered_ = true;
@@ -270,16 +263,13 @@ void ImapHandler::store_job(session::StoreJob& j) {
     }
     net::run_off_loop(
         conn_.loop(), conn_.alive(),
-        [store = store_, job = std::move(j.job)]() -> session::StoreResume {
-            if (!store->store) {
-                auto opened = storage::MailboxStore::open(store->dir);
-                if (!opened) {
-                    log::error("store_open_failed", {{"dir", store->dir.string()}, {"error", opened.error().message}});
-                    return {};
-                }
-                store->store.emplace(std::move(opened.value()));
+        [stores = store_, job = std::move(j.job)]() -> session::StoreResume {
+            auto loan = stores->borrow();
+            if (!loan) {
+                log::error("store_open_failed", {{"dir", stores->dir().string()}, {"error", loan.error().message}});
+                return {};
             }
-            return job(*store->store);
+            return job(***loan);  // the store goes back to the pool before resume() runs
         },
         [this](session::StoreResume next) {
             if (!next) {

@@ -9,9 +9,9 @@
 // - Actions run in order from one queue; an asynchronous one (password check, store job,
 //   delay) stops the queue and the input until its result was handed to the session.
 // - Pool jobs get their inputs by value and shared_ptrs; their results are dropped if
-//   the connection has gone (Connection::alive()). One store job at a time per session,
-//   so the user's MailboxStore (opened on the pool on first use) is never shared
-//   between threads at once.
+//   the connection has gone (Connection::alive()). One store job at a time per session;
+//   the job borrows a MailboxStore from the user's UserStores (user_stores.hpp) for the
+//   time it runs, so an idle session holds no SQLite connection.
 // - A logged-in handler is in SharedState::sessions under its user. When its session
 //   reports Changed (it wrote to the store), the user's other sessions are woken; so are
 //   all of them on a wake-up datagram (deliverd, pop3d: ImapServer::wake_user). A wake()
@@ -33,7 +33,7 @@
 namespace mr::imapd::server {
 
 struct SharedState;
-struct UserStore;
+class UserStores;
 
 class ImapHandler final : public net::ConnectionHandler {
 public:
@@ -77,7 +77,7 @@ private:
     bool registered_ = false;  // in shared_->sessions under user_
     bool wake_pending_ = false;
     void unregister();
-    std::shared_ptr<UserStore> store_;
+    std::shared_ptr<UserStores> store_;  // this user's stores, shared with their other sessions
     // A store job held back until the connection drains (back-pressure: a FETCH's next
     // step is produced only when the client has taken most of the previous one).
     session::StoreJob drained_job_;

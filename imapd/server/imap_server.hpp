@@ -23,6 +23,7 @@
 #include "common/net/tls_context.hpp"
 #include "common/util/result.hpp"
 #include "imapd/server/session_registry.hpp"
+#include "imapd/server/user_stores.hpp"
 
 namespace mr::imapd::server {
 
@@ -50,6 +51,7 @@ struct SharedState {
     };
     std::unordered_map<std::string, Failures> failures;
     SessionRegistry sessions;  // logged-in sessions by user, for wake-ups
+    UserStoresRegistry stores;  // each user's MailboxStores, shared by their sessions
 };
 
 class ImapServer {

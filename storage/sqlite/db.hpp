@@ -105,6 +105,8 @@ public:
     std::string column_text(int index) const;
     std::string column_blob(int index) const;
     bool column_is_null(int index) const;
+    // Length of a text or blob column without copying it (hot loops that skip empty values).
+    std::size_t column_bytes(int index) const;
 
     // SQLITE_CONSTRAINT* from the last step(): the caller maps it to Refused.
     bool constraint_failed() const { return constraint_failed_; }

@@ -98,6 +98,10 @@ std::string Statement::column_blob(int index) const {
     return std::string(static_cast<const char*>(p), static_cast<std::size_t>(n));
 }
 
+std::size_t Statement::column_bytes(int index) const {
+    return static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index));
+}
+
 bool Statement::column_is_null(int index) const {
     return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
