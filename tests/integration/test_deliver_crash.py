@@ -42,8 +42,14 @@ class DeliverCrash(unittest.TestCase):
         self.assertEqual(len(queue_list(self.mr)), TOTAL)
 
         self.mr.up()
-        first = wait_until(lambda: [p for p, n in child_pids(self.mr.proc.pid).items() if n == "deliverd"],
-                           10, what="deliverd")[0]
+        try:
+            # 30 s: `mailroom up` can be slow to start its children on a loaded CI machine.
+            first = wait_until(lambda: [p for p, n in child_pids(self.mr.proc.pid).items() if n == "deliverd"],
+                               30, what="deliverd")[0]
+        except AssertionError:
+            # Once seen in CI and not reproduced: say whether `up` itself had exited, and why.
+            self.fail(f"no deliverd child (mailroom up exit status {self.mr.proc.poll()}):\n"
+                      + self.mr.log_text()[-4000:])
         # Kill it once a part of the run is in the mailboxes, but well before the end.
         wait_until(lambda: len(self.delivered_files()) >= 150, 60, interval=0.01, what="first deliveries")
         os.kill(first, signal.SIGKILL)
