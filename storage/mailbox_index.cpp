@@ -79,6 +79,9 @@ CREATE TABLE IF NOT EXISTS message_headers (
 
 constexpr std::array<std::string_view, 3> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3};
 
+// Past this size an index is read with pread(2) again (about 130,000 messages' rows).
+constexpr std::int64_t kIndexMmapBytes = 256LL * 1024 * 1024;
+
 constexpr std::string_view kMessageColumns =
     "SELECT uid, modseq, flags, keywords, internal_date, size, file, structure, rfc822_size FROM messages ";
 
@@ -151,6 +154,12 @@ Result<sqlite::Db> open(const std::filesystem::path& file) {
     auto db = sqlite::Db::open(file, sqlite::Durability::Normal);
     if (!db) return db.error();
     if (auto r = db->migrate(kMigrations); !r) return r.error();
+    // Reads through a shared mapping of the file instead of pread(2) into each
+    // connection's small page cache: a FETCH 1:* pages through megabytes of header cache
+    // and structure blobs, and with pread it spent a third of its time copying pages
+    // (10,000 Thunderbird header rows: 27 -> 17 ms). The mapping is address space, not
+    // private memory, and SQLite still writes with pwrite(2).
+    if (auto r = db->exec("PRAGMA mmap_size=" + std::to_string(kIndexMmapBytes)); !r) return r.error();
     return std::move(*db);
 }
 
@@ -346,10 +355,18 @@ Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t ma
 
 Result<std::vector<MessageRecord>> load_changed(sqlite::Db& db, std::int64_t mailbox_id,
                                                 std::uint64_t since) {
-    auto s = db.prepare(std::string(kMessageColumns) + "WHERE mailbox_id = ? AND modseq > ? ORDER BY uid");
+    // No ORDER BY: with one, SQLite walks the whole mailbox in uid order instead of the
+    // messages_modseq index, and every selected session runs this after every command
+    // (10,000 messages: a tenth of imapd's CPU in a Thunderbird first sync). The few
+    // changed rows are sorted here.
+    auto s = db.prepare(std::string(kMessageColumns) + "WHERE mailbox_id = ? AND modseq > ?");
     if (!s) return s.error();
     s->bind(1, mailbox_id).bind(2, static_cast<std::int64_t>(since));
-    return collect(*s);
+    auto changed = collect(*s);
+    if (!changed) return changed;
+    std::sort(changed->begin(), changed->end(),
+              [](const MessageRecord& a, const MessageRecord& b) { return a.uid < b.uid; });
+    return changed;
 }
 
 Result<void> set_rfc822_sizes(sqlite::Db& db, std::int64_t mailbox_id,

@@ -121,28 +121,28 @@ void HeaderFieldFilter::append(std::string& out, std::string_view header, bool n
         return p ? static_cast<std::size_t>(static_cast<const char*>(p) - data) : size;
     };
     auto is_wsp = [](char c) { return c == ' ' || c == '\t'; };
+    // ftext (rfc5322): printable US-ASCII except the colon.
+    auto is_ftext = [](char c) { return c >= 33 && c <= 126 && c != ':'; };
     std::size_t pos = 0;
     bool empty_line = false;
     while (pos < size) {
         const std::size_t line = pos;
-        const std::size_t nl = line_end(line);
-        const std::size_t cend = (nl > line && data[nl - 1] == '\r') ? nl - 1 : nl;
-        if (cend == line) {
+        if (data[line] == '\n' || (data[line] == '\r' && (line + 1 == size || data[line + 1] == '\n'))) {
             empty_line = true;
             break;
         }
+        // The name and the colon in one pass (names are short; a memchr for the colon and
+        // a second pass to check the name cost more): ftext, then WSP, then ':'. Any
+        // other byte, a line end included, makes the line one to skip.
+        std::size_t i = line;
+        while (i < size && is_ftext(data[i])) ++i;
+        const std::size_t name_end = i;
+        while (i < size && is_wsp(data[i])) ++i;
+        const bool valid = name_end > line && i < size && data[i] == ':';
+        const std::size_t nl = line_end(i);
+        const std::size_t cend = (nl > line && data[nl - 1] == '\r') ? nl - 1 : nl;
         pos = nl < size ? nl + 1 : size;
-        if (is_wsp(data[line])) continue;  // continuation with no field to continue
-        const void* colon_at = std::memchr(data + line, ':', cend - line);
-        if (!colon_at) continue;
-        std::size_t name_end = static_cast<std::size_t>(static_cast<const char*>(colon_at) - data);
-        while (name_end > line && is_wsp(data[name_end - 1])) --name_end;
-        bool valid = name_end > line;
-        for (std::size_t i = line; valid && i < name_end; ++i) {
-            const auto c = static_cast<unsigned char>(data[i]);
-            valid = c >= 33 && c <= 126;  // ftext; no ':' before the first colon anyway
-        }
-        if (!valid) continue;
+        if (!valid) continue;  // also a continuation with no field to continue (WSP first)
         std::size_t value_end = cend;
         while (pos < size && is_wsp(data[pos])) {
             const std::size_t cont_nl = line_end(pos);

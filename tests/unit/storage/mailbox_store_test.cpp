@@ -159,6 +159,21 @@ TEST_CASE("mailbox store: flags, modseq, changes_since, UNCHANGEDSINCE") {
     CHECK(conditional->updated[0].uid == 1);
 }
 
+TEST_CASE("mailbox store: changes_since lists changed messages by uid, not by modseq") {
+    // load_changed reads them through the modseq index (no full scan), in modseq order.
+    TempDir dir;
+    auto store = open_store(dir);
+    for (int i = 0; i < 4; ++i) REQUIRE(store.append("INBOX", std::string("m") + std::to_string(i)).ok());
+    const auto before = store.status("INBOX")->highestmodseq;
+    for (std::uint32_t uid : {4u, 1u, 3u}) {
+        const std::vector<std::uint32_t> one = {uid};
+        REQUIRE(store.set_flags("INBOX", one, FlagOp::Add, kFlagged).ok());
+    }
+    auto changes = store.changes_since("INBOX", before);
+    REQUIRE(changes.ok());
+    CHECK(uids_of(changes->changed) == std::vector<std::uint32_t>{1, 3, 4});
+}
+
 TEST_CASE("mailbox store: expunge, copy, move") {
     TempDir dir;
     auto store = open_store(dir);
