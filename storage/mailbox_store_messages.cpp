@@ -2,6 +2,7 @@
 // and changes_since. Invariants: mailbox_store.hpp (file writes before the
 // transaction, renames inside it, unlinks after the commit; one MODSEQ bump per
 // transaction).
+#include <algorithm>
 #include <ctime>
 #include <map>
 #include <system_error>
@@ -342,10 +343,14 @@ Result<Changes> MailboxStore::changes_since(std::string_view name, std::uint64_t
         if (!found) return found.error();
         box = std::move(*found);
         out.highestmodseq = box.highestmodseq;
+        // Every change raises HIGHESTMODSEQ (mailbox_store.hpp): the common answer to
+        // imapd's poll after each command, "nothing", needs no query.
+        if (since >= box.highestmodseq) return out;
         auto changed = index::load_changed(db_, box.id, since);
         if (!changed) return changed.error();
         out.changed = std::move(*changed);
-        auto s = db_.prepare("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid");
+        // No ORDER BY, so that SQLite uses expunged_modseq (index v4); sorted below.
+        auto s = db_.prepare("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ?");
         if (!s) return s.error();
         s->bind(1, box.id).bind(2, static_cast<std::int64_t>(since));
         for (;;) {
@@ -354,6 +359,7 @@ Result<Changes> MailboxStore::changes_since(std::string_view name, std::uint64_t
             if (!*row) break;
             out.expunged.push_back(static_cast<std::uint32_t>(s->column_int64(0)));
         }
+        std::sort(out.expunged.begin(), out.expunged.end());
     }  // the snapshot ends before sizes are filled in: that is a write
     auto changed = with_rfc822_sizes(box, std::move(out.changed));
     if (!changed) return changed.error();

@@ -187,6 +187,17 @@ class Pop3ParallelTest(unittest.TestCase):
         self.assertEqual({u: "ok" for u in USERS}, results)
         loops = self.loops_of_sessions(since)
         self.assertGreaterEqual(len(loops), len(USERS))
+        # Which loop accepts is the scheduler's choice: on a loaded machine one loop can
+        # win a whole burst. More bursts then, as test_2 does, before calling it a failure.
+        for _ in range(5):
+            if len(set(loops)) > 1:
+                break
+            since = len(self.mr.log_text())
+            burst = [Raw(self.mr.port("pop3")) for _ in range(8)]
+            for c in burst:
+                self.assertTrue(c.line().startswith(b"+OK"))
+                c.close()
+            loops += self.loops_of_sessions(since)
         self.assertGreater(len(set(loops)), 1, f"every session ran on one loop: {loops}")
         # QUIT removed message 1 of each user, whichever loop ran the session.
         for u in USERS[:2]:
