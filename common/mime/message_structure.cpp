@@ -175,6 +175,29 @@ public:
         opt(e.message_id);
         for (auto* l : {&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc}) addresses(*l);
     }
+    // The same walk without building anything, for peek_root_sizes(): the checks are
+    // the ones above, so a malformed front fails instead of yielding nonsense sizes.
+    void skip_str() {
+        const std::uint64_t n = count();
+        if (!failed_) pos_ += static_cast<std::size_t>(n);
+    }
+    void skip_opt() {
+        const std::uint8_t present = u8();
+        if (present > 1) return fail();
+        if (present) skip_str();
+    }
+    void skip_envelope() {
+        for (int i = 0; i < 4 && !failed_; ++i) skip_opt();
+        for (int l = 0; l < 6 && !failed_; ++l) {
+            const std::uint64_t n = count();
+            for (std::uint64_t a = 0; a < n && !failed_; ++a) {
+                const std::uint8_t bits = u8();
+                if (bits > 15) return fail();
+                for (int f = 0; f < 4 && !failed_; ++f)
+                    if (bits & (1 << f)) skip_str();
+            }
+        }
+    }
     void part(Part& p, int depth) {
         if (depth > kMaxBlobDepth) return fail();
         const std::uint8_t kind = u8();
@@ -287,68 +310,12 @@ Result<void> deserialize_into(std::string_view blob, MessageStructure& s) {
     return {};
 }
 
-namespace {
-
-// Walks the blob front without building anything: enough of the Reader's checks that a
-// malformed blob fails instead of yielding nonsense sizes.
-class Skipper {
-public:
-    explicit Skipper(std::string_view in) : in_(in) {}
-    bool failed() const { return failed_; }
-    std::uint8_t u8() {
-        if (pos_ >= in_.size()) return fail(), 0;
-        return static_cast<std::uint8_t>(in_[pos_++]);
-    }
-    std::uint64_t num() {
-        std::uint64_t v = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            const std::uint8_t b = u8();
-            if (failed_) return 0;
-            if (shift == 63 && b > 1) return fail(), 0;
-            v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
-            if (!(b & 0x80)) return v;
-        }
-        return fail(), 0;
-    }
-    void str() {
-        const std::uint64_t n = num();
-        if (failed_ || n > in_.size() - pos_) return fail();
-        pos_ += static_cast<std::size_t>(n);
-    }
-    void opt() {
-        const std::uint8_t present = u8();
-        if (present > 1) return fail();
-        if (present) str();
-    }
-    void envelope() {
-        for (int i = 0; i < 4 && !failed_; ++i) opt();
-        for (int l = 0; l < 6 && !failed_; ++l) {
-            const std::uint64_t n = num();
-            if (n > in_.size() - pos_) return fail();
-            for (std::uint64_t a = 0; a < n && !failed_; ++a) {
-                const std::uint8_t bits = u8();
-                if (bits > 15) return fail();
-                for (int f = 0; f < 4 && !failed_; ++f)
-                    if (bits & (1 << f)) str();
-            }
-        }
-    }
-
-private:
-    void fail() { failed_ = true; }
-    std::string_view in_;
-    std::size_t pos_ = 0;
-    bool failed_ = false;
-};
-
-}  // namespace
-
 Result<RootSizes> peek_root_sizes(std::string_view blob) {
-    Skipper r(blob);
+    Reader r(blob);
     if (r.u8() != kStructureBlobVersion || r.failed()) return Error::syntax("mime structure blob: bad version");
     RootSizes s;
     s.size = r.num();
-    r.envelope();
+    r.skip_envelope();
     const std::uint8_t kind = r.u8();
     const std::uint64_t header_start = r.num();
     const std::uint64_t header_size = r.num();
