@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 
-from imap_util import check_clean_stop, start_instance
+from imap_util import InstanceTestCase
 
 FOLDERS = ["INBOX", "Sent", "Projects/2026", "Old Mail"]
 # maildir(5) info letters and the IMAP system flags they stand for.
@@ -48,22 +48,15 @@ def tool_available(name):
     return shutil.which(name) is not None
 
 
-class SyncTestBase:
-    """Mixin: one instance per test class; subclasses run one tool as `self.user`."""
+class SyncTestBase(InstanceTestCase):
+    """One instance per test class; subclasses run one tool as `self.user`."""
     user = None
     password = None
 
     @classmethod
     def setUpClass(cls):
-        cls.mr = start_instance()
+        super().setUpClass()
         cls.cert = os.path.join(cls.mr.dir, "tls", "cert.pem")
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_stop(cls.mr)
-        finally:
-            cls.mr.close()
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="mailroom-sync-")

@@ -1,8 +1,10 @@
 """Helpers for the imapd integration tests: a running instance with users, and a
 raw-socket IMAP client that shows the exact bytes the server sends."""
+import imaplib
 import socket
 import ssl
 import time
+import unittest
 
 from lib import Mailroom, wait_for_port
 
@@ -42,6 +44,39 @@ def check_clean_stop(mr):
     assert 'event=stopped child=imapd status="exit 0"' in log, log[-3000:]
     assert "AddressSanitizer" not in log and "runtime error" not in log, log[-3000:]
     return log
+
+
+class InstanceTestCase(unittest.TestCase):
+    """A test class whose tests share one running instance: start_instance(**instance_options)
+    before its first test, check_clean_stop after its last. The instance is closed even
+    when a subclass's own setUpClass (which calls this one first) fails."""
+
+    instance_options = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.mr = start_instance(**cls.instance_options)
+        cls.addClassCleanup(cls.mr.close)
+
+    @classmethod
+    def tearDownClass(cls):
+        check_clean_stop(cls.mr)
+
+    def raw_session(self, mailbox=None, timeout=20):
+        """A RawImap logged in as USER (and SELECTed into `mailbox`), closed after the test."""
+        r = RawImap(self.mr.port("imap"), timeout=timeout)
+        self.addCleanup(r.close)
+        self.assertTrue(r.command("l", f'LOGIN {USER} "{PASSWORD}"')[1].startswith("l OK"))
+        if mailbox is not None:
+            self.assertTrue(r.command("s", f"SELECT {mailbox}")[1].startswith("s OK"))
+        return r
+
+    def imaplib_session(self, timeout=20):
+        """An imaplib client logged in as USER, logged out after the test."""
+        c = imaplib.IMAP4("127.0.0.1", self.mr.port("imap"), timeout=timeout)
+        c.login(USER, PASSWORD)
+        self.addCleanup(c.logout)
+        return c
 
 
 class RawImap:

@@ -4,7 +4,6 @@ once (Message-IDs counted across the Maildir files) and the queue empties.
 """
 import os
 import signal
-import time
 import unittest
 
 from lib import Mailroom, child_pids

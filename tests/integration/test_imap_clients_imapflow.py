@@ -20,7 +20,7 @@ import subprocess
 import time
 import unittest
 
-from imap_util import PASSWORD, USER, check_clean_stop, start_instance
+from imap_util import PASSWORD, USER, InstanceTestCase
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DIR = os.path.join(HERE, "node")
@@ -83,7 +83,7 @@ def wire_bytes(name):
 
 
 @unittest.skipIf(NODE is None, "node is not installed: scripts/install-deps.sh --test installs nodejs")
-class ImapflowTest(unittest.TestCase):
+class ImapflowTest(InstanceTestCase):
     inspected = None
 
     @classmethod
@@ -91,26 +91,19 @@ class ImapflowTest(unittest.TestCase):
         if not os.path.isdir(os.path.join(NODE_DIR, "node_modules", "imapflow")):
             raise AssertionError("tests/integration/node/node_modules is missing: run scripts/install-deps.sh --test "
                                  "(npm ci in tests/integration/node)")
-        cls.mr = start_instance()
-        try:
-            # Alice's imaplib session, shared by the tests: each login costs an argon2id check.
-            cls.c = c = imaplib.IMAP4("127.0.0.1", cls.mr.port("imap"), timeout=20)
-            c.login(USER, PASSWORD)
-            for name in CORPUS:
-                typ, data = c.append("INBOX", None, None, wire_bytes(name))
-                assert typ == "OK", (name, data)
-            assert c.create("Projects/2026")[0] == "OK"
-        except BaseException:
-            cls.mr.close()
-            raise
+        super().setUpClass()
+        # Alice's imaplib session, shared by the tests: each login costs an argon2id check.
+        cls.c = c = imaplib.IMAP4("127.0.0.1", cls.mr.port("imap"), timeout=20)
+        c.login(USER, PASSWORD)
+        for name in CORPUS:
+            typ, data = c.append("INBOX", None, None, wire_bytes(name))
+            assert typ == "OK", (name, data)
+        assert c.create("Projects/2026")[0] == "OK"
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            cls.c.logout()
-            check_clean_stop(cls.mr)
-        finally:
-            cls.mr.close()
+        cls.c.logout()
+        super().tearDownClass()
 
     def node_args(self, user=USER, password=PASSWORD, tls="implicit", **kw):
         port = self.mr.port("imaps" if tls == "implicit" else "imap")

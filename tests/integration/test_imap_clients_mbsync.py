@@ -9,7 +9,7 @@ from imap_sync_util import FOLDERS, SyncTestBase, tool_available
 
 
 @unittest.skipUnless(tool_available("mbsync"), "mbsync missing: scripts/install-deps.sh --test installs isync")
-class MbsyncTest(SyncTestBase, unittest.TestCase):
+class MbsyncTest(SyncTestBase):
     user = "alice@example.test"
     password = "correct horse"
 

@@ -12,7 +12,7 @@ from imap_sync_util import FOLDERS, SyncTestBase, tool_available
 
 @unittest.skipUnless(tool_available("offlineimap"),
                      "offlineimap missing: scripts/install-deps.sh --test installs offlineimap3")
-class OfflineimapTest(SyncTestBase, unittest.TestCase):
+class OfflineimapTest(SyncTestBase):
     user = "bob@example.test"
     password = "bob password"
 

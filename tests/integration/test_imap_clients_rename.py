@@ -10,7 +10,7 @@ import imaplib
 import re
 import unittest
 
-from imap_util import PASSWORD, USER, RawImap, check_clean_stop, start_instance
+from imap_util import PASSWORD, USER, InstanceTestCase, RawImap
 
 
 def uid_state(c, mailbox):
@@ -30,21 +30,18 @@ def without_recent(untagged):
     return [line for line in untagged if not line.endswith(" RECENT")]
 
 
-class ImapRenameTest(unittest.TestCase):
+class ImapRenameTest(InstanceTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.mr = start_instance()
+        super().setUpClass()
         # One session for the whole class: each login costs an argon2id check.
         cls.c = imaplib.IMAP4("127.0.0.1", cls.mr.port("imap"), timeout=20)
         cls.c.login(USER, PASSWORD)
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            cls.c.logout()
-            check_clean_stop(cls.mr)
-        finally:
-            cls.mr.close()
+        cls.c.logout()
+        super().tearDownClass()
 
     def names(self):
         typ, data = self.c.list()

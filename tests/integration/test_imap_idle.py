@@ -3,43 +3,22 @@ through smtpd + deliverd (deliverd's wake-up datagram on run/imapd.sock), a STOR
 APPEND by a second IMAP session of the same process (in-process wake-up), and a POP3
 QUIT that deleted a message (pop3d's wake-up). The fallback poll is 30 s, so only a
 wake-up can make these deadlines."""
-import imaplib
 import poplib
 import smtplib
 import time
 import unittest
 
-from imap_util import PASSWORD, USER, RawImap, check_clean_stop, start_instance
+from imap_util import PASSWORD, USER, InstanceTestCase
 
 DEADLINE = 1.0
 
 
-class ImapIdleTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.mr = start_instance()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_stop(cls.mr)
-        finally:
-            cls.mr.close()
-
+class ImapIdleTest(InstanceTestCase):
     def idler(self, mailbox):
-        r = RawImap(self.mr.port("imap"), timeout=20)
-        self.addCleanup(r.close)
-        self.assertTrue(r.command("l", f'LOGIN {USER} "{PASSWORD}"')[1].startswith("l OK"))
-        self.assertTrue(r.command("s", f"SELECT {mailbox}")[1].startswith("s OK"))
+        r = self.raw_session(mailbox)
         r.send("i IDLE\r\n")
         self.assertEqual(r.line(), "+ idling")
         return r
-
-    def other(self):
-        c = imaplib.IMAP4("127.0.0.1", self.mr.port("imap"), timeout=20)
-        c.login(USER, PASSWORD)
-        self.addCleanup(c.logout)
-        return c
 
     def expect_within(self, r, since, wanted):
         """Reads lines until `wanted` (a prefix); it must come within DEADLINE of `since`."""
@@ -57,7 +36,7 @@ class ImapIdleTest(unittest.TestCase):
         self.assertEqual(tagged, "i OK IDLE terminated")
 
     def test_delivery_through_smtp_shows_up_in_idle(self):
-        c = self.other()
+        c = self.imaplib_session()
         c.select("INBOX")
         before = int(c.select("INBOX")[1][0])
         r = self.idler("INBOX")
@@ -70,7 +49,7 @@ class ImapIdleTest(unittest.TestCase):
         self.done(r)
 
     def test_store_and_append_by_another_session(self):
-        c = self.other()
+        c = self.imaplib_session()
         c.create("Push")
         c.append("Push", None, None, b"Subject: one\r\n\r\nx\r\n")
         r = self.idler("Push")
@@ -89,7 +68,7 @@ class ImapIdleTest(unittest.TestCase):
         self.assertEqual(r.command("n", "NOOP"), ([], "n OK NOOP completed"))
 
     def test_pop3_quit_expunge_shows_up_in_idle(self):
-        c = self.other()
+        c = self.imaplib_session()
         c.append("INBOX", None, None, b"Subject: for pop\r\n\r\nx\r\n")
         count = int(c.select("INBOX")[1][0])
         r = self.idler("INBOX")

@@ -6,7 +6,7 @@ import imaplib
 import re
 import unittest
 
-from imap_util import PASSWORD, USER, check_clean_stop, start_instance
+from imap_util import InstanceTestCase
 
 MIXED = (b"From: =?UTF-8?B?SsO8cmdlbg==?= <j@example.test>\r\n"
          b"To: alice@example.test, \"Bob B.\" <bob@example.test>\r\n"
@@ -28,22 +28,9 @@ MIXED = (b"From: =?UTF-8?B?SsO8cmdlbg==?= <j@example.test>\r\n"
          b"--b1--\r\n")
 
 
-class ImapMessagesTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.mr = start_instance()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_stop(cls.mr)
-        finally:
-            cls.mr.close()
-
+class ImapMessagesTest(InstanceTestCase):
     def client(self, mailbox):
-        c = imaplib.IMAP4("127.0.0.1", self.mr.port("imap"), timeout=20)
-        c.login(USER, PASSWORD)
-        self.addCleanup(c.logout)
+        c = self.imaplib_session()
         c.create(mailbox)
         return c
 

@@ -10,7 +10,7 @@ import os
 import re
 import unittest
 
-from imap_util import PASSWORD, USER, check_clean_stop, start_instance
+from imap_util import PASSWORD, USER, InstanceTestCase
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "imap")
 FILES = sorted(f for f in os.listdir(CORPUS) if f.endswith(".eml"))
@@ -101,10 +101,10 @@ def contains(haystacks, needle):
     return any(needle.casefold() in h.casefold() for h in haystacks)
 
 
-class ImapSearchTest(unittest.TestCase):
+class ImapSearchTest(InstanceTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.mr = start_instance()
+        super().setUpClass()
         cls.corpus = Corpus()
         c = imaplib.IMAP4("127.0.0.1", cls.mr.port("imap"), timeout=20)
         c.login(USER, PASSWORD)
@@ -116,13 +116,6 @@ class ImapSearchTest(unittest.TestCase):
             typ, _ = c.append("Corpus", flags, date, m["data"])
             assert typ == "OK"
         c.logout()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_stop(cls.mr)
-        finally:
-            cls.mr.close()
 
     def client(self):
         c = imaplib.IMAP4("127.0.0.1", self.mr.port("imap"), timeout=20)

@@ -4,12 +4,10 @@ SASL-IR), failures, mailbox management, APPEND/STATUS/SELECT, bad input."""
 import base64
 import imaplib
 import socket
-import ssl
 import time
 import unittest
 
-from imap_util import (PASSWORD, USER, RawImap, check_clean_stop, start_instance,
-                       unverified_context)
+from imap_util import PASSWORD, USER, InstanceTestCase, RawImap, unverified_context
 
 
 def quiet_shutdown(client):
@@ -19,19 +17,10 @@ def quiet_shutdown(client):
         pass  # already logged out
 
 
-class ImapLoopbackTest(unittest.TestCase):
+class ImapLoopbackTest(InstanceTestCase):
     """Plaintext allowed on loopback ([auth] allow_plaintext_on_loopback = true)."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.mr = start_instance(plaintext_on_loopback=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_stop(cls.mr)
-        finally:
-            cls.mr.close()
+    instance_options = {"plaintext_on_loopback": True}
 
     def imap(self):
         c = imaplib.IMAP4("127.0.0.1", self.mr.port("imap"), timeout=10)
@@ -222,20 +211,10 @@ class ImapLoopbackTest(unittest.TestCase):
         tls.close()
 
 
-class ImapStrictTest(unittest.TestCase):
+class ImapStrictTest(InstanceTestCase):
     """Default policy: no plaintext logins; short login timeout."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.mr = start_instance(plaintext_on_loopback=False,
-                                options=[("login_timeout_s", "60", "2")])
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_stop(cls.mr)
-        finally:
-            cls.mr.close()
+    instance_options = {"plaintext_on_loopback": False, "options": [("login_timeout_s", "60", "2")]}
 
     def test_logindisabled_without_tls(self):
         r = RawImap(self.mr.port("imap"))

@@ -4,12 +4,11 @@ second session (its NOOP and FETCH answer within about a second) nor makes imapd
 the message in memory (its RSS grows by far less than the message size), and the bytes
 that finally arrive are exactly the message."""
 import hashlib
-import os
 import socket
 import time
 import unittest
 
-from imap_util import PASSWORD, USER, RawImap, check_clean_stop, start_instance
+from imap_util import PASSWORD, USER, InstanceTestCase, RawImap
 from lib import child_pids
 
 BIG_BYTES = 50 * 1000 * 1000
@@ -48,28 +47,17 @@ def uses_asan(pid):
         return "libasan" in f.read()
 
 
-class ImapStreamingTest(unittest.TestCase):
+class ImapStreamingTest(InstanceTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.mr = start_instance()
-        try:
-            deadline = time.monotonic() + 10
-            pids = []
-            while not pids and time.monotonic() < deadline:  # `up` listens before it forks
-                pids = [p for p, name in child_pids(cls.mr.proc.pid).items() if name == "imapd"]
-                time.sleep(0.05)
-            assert len(pids) == 1, pids
-            cls.imapd = pids[0]
-        except BaseException:
-            cls.mr.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_stop(cls.mr)
-        finally:
-            cls.mr.close()
+        super().setUpClass()
+        deadline = time.monotonic() + 10
+        pids = []
+        while not pids and time.monotonic() < deadline:  # `up` listens before it forks
+            pids = [p for p, name in child_pids(cls.mr.proc.pid).items() if name == "imapd"]
+            time.sleep(0.05)
+        assert len(pids) == 1, pids
+        cls.imapd = pids[0]
 
     def login(self, timeout=30):
         c = RawImap(self.mr.port("imap"), timeout=timeout)

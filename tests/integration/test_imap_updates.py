@@ -1,43 +1,18 @@
 """imapd updates between sessions (issue 6, priority 4): a second session's APPEND,
 STORE and EXPUNGE reach the first at the completion of its next command (EXPUNGE not during
 FETCH/STORE/SEARCH), \Recent belongs to one session, and an idling client sees EXISTS within 1 s."""
-import imaplib
 import time
 import unittest
 
-from imap_util import PASSWORD, USER, RawImap, check_clean_stop, start_instance
+from imap_util import InstanceTestCase
 
 
-class ImapUpdatesTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.mr = start_instance()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_stop(cls.mr)
-        finally:
-            cls.mr.close()
-
-    def raw_selected(self, mailbox):
-        r = RawImap(self.mr.port("imap"), timeout=20)
-        self.addCleanup(r.close)
-        self.assertTrue(r.command("l", f'LOGIN {USER} "{PASSWORD}"')[1].startswith("l OK"))
-        self.assertTrue(r.command("s", f"SELECT {mailbox}")[1].startswith("s OK"))
-        return r
-
-    def other(self):
-        c = imaplib.IMAP4("127.0.0.1", self.mr.port("imap"), timeout=20)
-        c.login(USER, PASSWORD)
-        self.addCleanup(c.logout)
-        return c
-
+class ImapUpdatesTest(InstanceTestCase):
     def test_two_sessions_see_each_others_changes(self):
-        b = self.other()
+        b = self.imaplib_session()
         b.create("Shared")
         b.append("Shared", None, None, b"Subject: 1\r\n\r\nx\r\n")
-        a = self.raw_selected("Shared")
+        a = self.raw_session("Shared")
         b.append("Shared", None, None, b"Subject: 2\r\n\r\nx\r\n")
         untagged, done = a.command("n1", "NOOP")
         self.assertEqual(untagged, ["* 2 EXISTS", "* 2 RECENT"])  # a selected first: both are its \Recent
@@ -52,9 +27,9 @@ class ImapUpdatesTest(unittest.TestCase):
         self.assertEqual(untagged, ["* 1 FETCH (UID 2)"])
 
     def test_idle_sees_append_within_one_second(self):
-        b = self.other()
+        b = self.imaplib_session()
         b.create("Idle")
-        a = self.raw_selected("Idle")
+        a = self.raw_session("Idle")
         a.send("i IDLE\r\n")
         self.assertEqual(a.line(), "+ idling")
         t0 = time.monotonic()
@@ -68,11 +43,11 @@ class ImapUpdatesTest(unittest.TestCase):
         self.assertEqual(a.command("n", "NOOP")[1], "n OK NOOP completed")
 
     def test_expunge_withheld_during_fetch_store_search(self):
-        b = self.other()
+        b = self.imaplib_session()
         b.create("Withheld")
         for i in range(3):
             b.append("Withheld", None, None, f"Subject: {i}\r\n\r\nx\r\n".encode())
-        a = self.raw_selected("Withheld")
+        a = self.raw_session("Withheld")
         b.select("Withheld")
         b.store("2", "+FLAGS.SILENT", "(\\Deleted)")
         b.expunge()
@@ -91,17 +66,13 @@ class ImapUpdatesTest(unittest.TestCase):
         self.assertEqual(untagged, ["* 2 FETCH (UID 3)"])
 
     def test_recent_belongs_to_one_session(self):
-        b = self.other()
+        b = self.imaplib_session()
         b.create("Recent")
         b.append("Recent", None, None, b"Subject: r\r\n\r\nx\r\n")
         self.assertEqual(b.status("Recent", "(RECENT)")[1][0], b'"Recent" (RECENT 1)')
-        e = RawImap(self.mr.port("imap"), timeout=20)
-        self.addCleanup(e.close)
-        e.command("l", f'LOGIN {USER} "{PASSWORD}"')
+        e = self.raw_session()
         self.assertIn("* 0 RECENT", e.command("x", "EXAMINE Recent")[0])  # EXAMINE claims nothing
-        a = RawImap(self.mr.port("imap"), timeout=20)
-        self.addCleanup(a.close)
-        a.command("l", f'LOGIN {USER} "{PASSWORD}"')
+        a = self.raw_session()
         self.assertIn("* 1 RECENT", a.command("s", "SELECT Recent")[0])
         self.assertEqual(a.command("r", "SEARCH RECENT")[0], ["* SEARCH 1"])
         self.assertIn("* 0 RECENT", e.command("y", "EXAMINE Recent")[0])

@@ -114,7 +114,7 @@ class Pop3ParallelTest(unittest.TestCase):
         cls.mr.stop()
         log = cls.mr.log_text()
         cls.mr.close()
-        assert f"event=started" in log and f"loops={LOOPS}" in log, log[-3000:]
+        assert "event=started" in log and f"loops={LOOPS}" in log, log[-3000:]
         # Every loop stopped and pop3d exited 0 (no thread left behind, no ASan report).
         assert 'event=stopped child=pop3d status="exit 0"' in log, log[-3000:]
         assert "AddressSanitizer" not in log and "runtime error" not in log, log[-3000:]
