@@ -6,17 +6,10 @@ import ssl
 import time
 import unittest
 
-from lib import Mailroom, wait_for_port
+from lib import Mailroom, stop_and_check, unverified_context, wait_for_port  # noqa: F401 (re-exported)
 
 PASSWORD = "correct horse"
 USER = "alice@example.test"
-
-
-def unverified_context():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 def start_instance(plaintext_on_loopback=True, options=()):
@@ -39,11 +32,7 @@ def start_instance(plaintext_on_loopback=True, options=()):
 
 def check_clean_stop(mr):
     """Stops the instance and asserts imapd exited 0 with no sanitizer report."""
-    mr.stop()
-    log = mr.log_text()
-    assert 'event=stopped child=imapd status="exit 0"' in log, log[-3000:]
-    assert "AddressSanitizer" not in log and "runtime error" not in log, log[-3000:]
-    return log
+    return stop_and_check(mr, "imapd")
 
 
 class InstanceTestCase(unittest.TestCase):

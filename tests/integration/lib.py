@@ -8,6 +8,7 @@ import random
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -98,6 +99,24 @@ class Mailroom:
     def add_user(self, address, password):
         return self.run("user", "add", address, "--password-stdin", stdin=password + "\n")
 
+    def user_dir(self, address):
+        local, domain = address.split("@")
+        return os.path.join(self.dir, "data", "mail", domain, local)
+
+    def place_in_maildir(self, address, messages):
+        """Puts `messages` into the user's new/ as any Maildir tool would (written in tmp/,
+        owned like the folder, renamed), in order, then runs `mailroom reindex` for them."""
+        root = self.user_dir(address)
+        st = os.stat(root)
+        for i, body in enumerate(messages):
+            name = f"{int(time.time())}.M{i:04d}P{os.getpid()}Q{time.monotonic_ns()}.test,S={len(body)}"
+            tmp = os.path.join(root, "tmp", name)
+            with open(tmp, "wb") as f:
+                f.write(body)
+            os.chown(tmp, st.st_uid, st.st_gid)
+            os.rename(tmp, os.path.join(root, "new", name))
+        self.run("reindex", address)
+
     def up(self):
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([MAILROOM, "--config", self.config, "up"],
@@ -123,6 +142,24 @@ class Mailroom:
     def close(self):
         self.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def stop_and_check(mr, daemon):
+    """Stops the instance (SIGTERM) and asserts that `daemon` exited 0 with no sanitizer
+    report; returns the log."""
+    mr.stop()
+    log = mr.log_text()
+    assert f'event=stopped child={daemon} status="exit 0"' in log, log[-3000:]
+    assert "AddressSanitizer" not in log and "runtime error" not in log, log[-3000:]
+    return log
+
+
+def unverified_context():
+    """TLS to the instance's self-signed certificate."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
 
 
 def child_pids(pid):
