@@ -107,6 +107,7 @@ Result<void> FetchJob::load_batch(storage::MailboxStore& store) {
         if (!unseen.empty()) {
             auto set = store.set_flags(mailbox_, unseen, storage::FlagOp::Add, storage::kSeen);
             if (!set) return set.error();
+            if (!set.value().updated.empty()) own_modseqs_.push_back(set.value().updated.front().modseq);
             for (const auto& u : set.value().updated) {
                 auto it = std::lower_bound(recs.begin(), recs.end(), u.uid,
                                            [](const storage::MessageRecord& r, std::uint32_t uid) { return r.uid < uid; });

@@ -66,6 +66,9 @@ public:
     // Appends the next responses to `out`; true when the last one is complete.
     Result<bool> step(storage::MailboxStore& store, std::string& out, std::size_t budget = kBudget);
     bool in_literal() const { return stream_.has_value(); }
+    // MODSEQs of the \Seen changes made since the last call: the session's own changes,
+    // which its next poll must not report back (session.hpp, own_modseqs_).
+    std::vector<std::uint64_t> take_own_modseqs() { return std::exchange(own_modseqs_, {}); }
 
 private:
     struct Loaded {
@@ -112,6 +115,7 @@ private:
     std::vector<Loaded> batch_;
     std::size_t batch_pos_ = 0;
     std::set<std::uint32_t> newly_seen_;
+    std::vector<std::uint64_t> own_modseqs_;
 
     // The message being rendered.
     bool open_ = false;

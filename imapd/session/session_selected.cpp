@@ -84,7 +84,9 @@ Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c) {
         return Action{StoreJob{[this, tag, job, self](MailboxStore& store) {
             std::string out;
             auto r = job->step(store, out);
-            return StoreResume([this, tag, job, self, r = std::move(r), out = std::move(out)]() mutable -> Actions {
+            return StoreResume([this, tag, job, self, r = std::move(r), out = std::move(out),
+                                own = job->take_own_modseqs()]() mutable -> Actions {
+                for (std::uint64_t m : own) note_own_change(m);
                 Actions acts;
                 if (!out.empty()) acts.push_back({Send{std::move(out)}});
                 if (!r) {
