@@ -78,9 +78,15 @@ CREATE TABLE IF NOT EXISTS message_headers (
 )sql";
 
 // v4: imapd asks after every command which uids were expunged since a modseq; without
-// this index that read every expunged row the mailbox ever had. Additive, like v3.
+// this index that read every expunged row the mailbox ever had. imap_recent holds the
+// \Recent watermark of each mailbox (mailbox_store_recent.cpp); before v4 it was created
+// on first use, hence IF NOT EXISTS. Additive, like v3.
 constexpr std::string_view kSchemaV4 = R"sql(
 CREATE INDEX IF NOT EXISTS expunged_modseq ON expunged(mailbox_id, modseq);
+CREATE TABLE IF NOT EXISTS imap_recent (
+  mailbox_id INTEGER PRIMARY KEY REFERENCES mailboxes(id) ON DELETE CASCADE,
+  first_unclaimed INTEGER NOT NULL          -- UIDs >= this are \Recent for the next claimer
+);
 )sql";
 
 constexpr std::array<std::string_view, 4> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};

@@ -6,26 +6,13 @@
 // claim is "the messages that arrived since the last claim", so one number per mailbox
 // (the first UID nobody has claimed yet) says it all. A claim moves it to uidnext inside
 // one BEGIN IMMEDIATE transaction, so two sessions (in any process) can never claim the
-// same message. The table lives outside the versioned schema (mailbox_index.cpp): it is
-// created on first use, and an index without it simply has nothing claimed yet.
+// same message. The table imap_recent is part of index schema v4 (mailbox_index.cpp); a
+// mailbox without a row there has nothing claimed yet.
 #include "storage/mailbox_store.hpp"
 
 namespace mr::storage {
 
 namespace {
-
-constexpr std::string_view kRecentTable = R"sql(
-CREATE TABLE IF NOT EXISTS imap_recent (
-  mailbox_id INTEGER PRIMARY KEY REFERENCES mailboxes(id) ON DELETE CASCADE,
-  first_unclaimed INTEGER NOT NULL          -- UIDs >= this are \Recent for the next claimer
-);
-)sql";
-
-Result<bool> recent_table_exists(sqlite::Db& db) {
-    auto s = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'imap_recent'");
-    if (!s) return s.error();
-    return s->step();
-}
 
 Result<std::uint32_t> first_unclaimed(sqlite::Db& db, std::int64_t mailbox_id) {
     auto s = db.prepare("SELECT first_unclaimed FROM imap_recent WHERE mailbox_id = ?");
@@ -43,7 +30,6 @@ Result<RecentClaim> MailboxStore::claim_recent(std::string_view mailbox) {
     // Normal durability: a claim lost to a power cut only shows a message as \Recent twice.
     auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Normal);
     if (!tx) return tx.error();
-    if (auto r = db_.exec(kRecentTable); !r) return r.error();
     auto box = this->mailbox(mailbox);
     if (!box) return box.error();
     auto first = first_unclaimed(db_, box->id);
@@ -61,17 +47,11 @@ Result<RecentClaim> MailboxStore::claim_recent(std::string_view mailbox) {
 Result<std::uint32_t> MailboxStore::unclaimed_recent(std::string_view mailbox) {
     auto box = this->mailbox(mailbox);
     if (!box) return box.error();
-    std::uint32_t first = 1;
-    auto exists = recent_table_exists(db_);
-    if (!exists) return exists.error();
-    if (*exists) {
-        auto f = first_unclaimed(db_, box->id);
-        if (!f) return f.error();
-        first = *f;
-    }
+    auto first = first_unclaimed(db_, box->id);
+    if (!first) return first.error();
     auto s = db_.prepare("SELECT count(*) FROM messages WHERE mailbox_id = ? AND uid >= ?");
     if (!s) return s.error();
-    s->bind(1, box->id).bind(2, static_cast<std::int64_t>(first));
+    s->bind(1, box->id).bind(2, static_cast<std::int64_t>(*first));
     auto row = s->step();
     if (!row) return row.error();
     return static_cast<std::uint32_t>(*row ? s->column_int64(0) : 0);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "storage/mailbox_store.hpp"
+#include "storage/sqlite/db.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
 
 using namespace mr::storage;
@@ -274,4 +275,30 @@ TEST_CASE("mailbox store: remove takes exactly the given messages, \\Deleted or 
     REQUIRE(changes.ok());
     CHECK(changes->expunged == std::vector<std::uint32_t>{1, 2});
     CHECK(changes->highestmodseq == before + 1);  // one transaction, one modseq
+}
+
+TEST_CASE("mailbox store: an index from before v4, whose imap_recent table was made on first use, keeps its claims") {
+    TempDir dir;
+    {
+        auto store = open_store(dir);
+        REQUIRE(store.append("INBOX", "Subject: 1\r\n\r\nx\r\n").ok());
+        auto claim = store.claim_recent("INBOX");
+        REQUIRE(claim.ok());
+        CHECK(claim->first == 1);
+        CHECK(claim->end == 2);
+    }
+    {
+        // Back to v3 as such an index was: the table is there, the v4 index is not.
+        auto db = sqlite::Db::open(dir / "user" / "index.sqlite", sqlite::Durability::Normal);
+        REQUIRE(db.ok());
+        REQUIRE(db->exec("DROP INDEX expunged_modseq").ok());
+        REQUIRE(db->exec("PRAGMA user_version=3").ok());
+    }
+    auto store = open_store(dir);
+    REQUIRE(store.append("INBOX", "Subject: 2\r\n\r\nx\r\n").ok());
+    CHECK(*store.unclaimed_recent("INBOX") == 1);  // message 1 stays claimed
+    auto claim = store.claim_recent("INBOX");
+    REQUIRE(claim.ok());
+    CHECK(claim->first == 2);
+    CHECK(claim->end == 3);
 }
