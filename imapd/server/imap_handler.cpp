@@ -51,7 +51,10 @@ ImapHandler::ImapHandler(std::shared_ptr<SharedState> shared, net::Connection& c
       listener_(std::move(listener)),
       session_(session_options(*shared_, conn, implicit_tls)) {}
 
-ImapHandler::~ImapHandler() { unregister(); }
+ImapHandler::~ImapHandler() {
+    unregister();
+    if (store_) shared_->stores.keep(std::move(store_));
+}
 
 void ImapHandler::unregister() {
     if (registered_) shared_->sessions.remove(user_, this);
