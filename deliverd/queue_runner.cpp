@@ -167,7 +167,7 @@ void QueueRunner::start_remote(const std::shared_ptr<EntryRun>& run, const std::
     m.queue_id = p.entry.id;
     m.sender = p.entry.sender;
     m.domain = domain;
-    m.file = stores_->queue.message_path(p.entry.id);
+    m.bytes = p.message;  // read once by the planner; every domain's connection streams this copy
     m.size = static_cast<std::int64_t>(p.message->size());
     m.has_8bit = p.has_8bit;
     m.needs_smtputf8 = non_ascii(p.entry.sender);

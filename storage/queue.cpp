@@ -1,4 +1,5 @@
-// The queue: spool files + queue.db. See queue.hpp for the layout and invariants.
+// The queue: queue.db (+ spool files for large messages). See queue.hpp for the layout and
+// invariants.
 #include "storage/queue.hpp"
 
 #include <sodium.h>
@@ -48,7 +49,18 @@ ALTER TABLE recipients ADD COLUMN warned INTEGER NOT NULL DEFAULT 0;  -- 1: dela
 ALTER TABLE recipients ADD COLUMN bounce INTEGER NOT NULL DEFAULT 0;  -- 1: operator asked to bounce
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kSchemaV1, kSchemaV2};
+// V3 (issue 3): messages up to Queue::kInlineLimit are stored here instead of msg/<id>. A
+// table of its own, so that scans of entries never page through message bytes; a rowid
+// table, since its rows are mostly overflow pages (WITHOUT ROWID suits small rows only).
+// Entries from before V3 have no row here and keep their files.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE bodies (
+  entry_id TEXT PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,
+  bytes BLOB NOT NULL                -- the message exactly as received (CRLF lines)
+);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3};
 
 std::string new_queue_id() {
     struct timeval tv {};
@@ -101,9 +113,24 @@ std::string Queue::new_id() { return new_queue_id(); }
 
 fs::path Queue::message_path(std::string_view id) const { return dir_ / "msg" / std::string(id); }
 
-Result<std::string> Queue::read_message(std::string_view id) const {
+Result<std::string> Queue::read_message(std::string_view id) {
     if (!valid_id(id)) return bad_id(id);
+    auto s = db_.prepare("SELECT bytes FROM bodies WHERE entry_id = ?");
+    if (!s) return s.error();
+    s->bind(1, id);
+    auto row = s->step();
+    if (!row) return row.error();
+    if (*row) return s->column_blob(0);
     return read_file(message_path(id));
+}
+
+Result<bool> Queue::stored_as_file(std::string_view id) {
+    auto s = db_.prepare("SELECT 1 FROM bodies WHERE entry_id = ?");
+    if (!s) return s.error();
+    s->bind(1, id);
+    auto row = s->step();
+    if (!row) return row.error();
+    return !*row;
 }
 
 Result<std::string> Queue::enqueue(std::string_view sender, std::span<const QueueRecipient> recipients,
@@ -116,19 +143,20 @@ Result<std::string> Queue::enqueue(std::string_view sender, std::span<const Queu
 
 Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueRequest> requests) {
     std::vector<std::string> ids;
-    std::vector<PendingFile> files;
+    std::vector<PendingFile> files;  // the messages too large to go inline
     for (const auto& r : requests) {
         if (r.recipients.empty()) return Error::syntax("no recipients");
         if (!r.id.empty() && !valid_id(r.id)) return bad_id(r.id);
         ids.push_back(r.id.empty() ? new_queue_id() : r.id);
-        files.push_back(PendingFile{ids.back(), r.bytes, std::nullopt});
+        if (r.bytes.size() > kInlineLimit) files.push_back(PendingFile{ids.back(), r.bytes, std::nullopt});
     }
     auto remove_written = [&] {
-        for (const auto& id : ids) {
+        for (const auto& f : files) {
             std::error_code ec;
-            fs::remove(message_path(id), ec);
+            fs::remove(message_path(f.name), ec);
         }
     };
+    // Before the rows (see the header); a batch of inline messages touches no file at all.
     if (auto r = write_files_atomically(dir_ / "msg", files); !r) {
         remove_written();
         return r.error();
@@ -141,24 +169,44 @@ Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueReq
     ::gettimeofday(&tv, nullptr);
     auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
     if (!tx) return fail(tx.error());
-    auto entry = db_.prepare(
-        "INSERT INTO entries(id, sender, received, size, dsn_ret, dsn_envid) VALUES (?, ?, ?, ?, ?, ?)");
-    auto rcpt = db_.prepare(
-        "INSERT OR IGNORE INTO recipients(entry_id, address, state, next_attempt, dsn_notify, orcpt)"
-        " VALUES (?, ?, 0, 0, ?, ?)");
-    if (!entry) return fail(entry.error());
-    if (!rcpt) return fail(rcpt.error());
+    auto prepared = [&](std::optional<sqlite::Statement>& slot, std::string_view sql) -> Result<void> {
+        if (slot) return {};
+        auto s = db_.prepare(sql);
+        if (!s) return s.error();
+        slot.emplace(std::move(*s));
+        return {};
+    };
+    if (auto r = prepared(insert_entry_, "INSERT INTO entries(id, sender, received, size, dsn_ret, dsn_envid)"
+                                         " VALUES (?, ?, ?, ?, ?, ?)");
+        !r) {
+        return fail(r.error());
+    }
+    if (auto r = prepared(insert_recipient_,
+                          "INSERT OR IGNORE INTO recipients(entry_id, address, state, next_attempt, dsn_notify, orcpt)"
+                          " VALUES (?, ?, 0, 0, ?, ?)");
+        !r) {
+        return fail(r.error());
+    }
+    if (auto r = prepared(insert_body_, "INSERT INTO bodies(entry_id, bytes) VALUES (?, ?)"); !r) return fail(r.error());
+    sqlite::Statement& entry = *insert_entry_;
+    sqlite::Statement& rcpt = *insert_recipient_;
+    sqlite::Statement& body = *insert_body_;
     for (std::size_t i = 0; i < requests.size(); ++i) {
         const auto& r = requests[i];
-        entry->reset();
-        entry->bind(1, ids[i]).bind(2, r.sender).bind(3, static_cast<std::int64_t>(tv.tv_sec));
-        entry->bind(4, static_cast<std::int64_t>(r.bytes.size())).bind(5, r.params.dsn_ret);
-        entry->bind(6, r.params.dsn_envid);
-        if (auto e = entry->run(); !e) return fail(e.error());
+        entry.reset();
+        entry.bind(1, ids[i]).bind(2, r.sender).bind(3, static_cast<std::int64_t>(tv.tv_sec));
+        entry.bind(4, static_cast<std::int64_t>(r.bytes.size())).bind(5, r.params.dsn_ret);
+        entry.bind(6, r.params.dsn_envid);
+        if (auto e = entry.run(); !e) return fail(e.error());
+        if (r.bytes.size() <= kInlineLimit) {
+            body.reset();
+            body.bind(1, ids[i]).bind_blob(2, r.bytes);
+            if (auto e = body.run(); !e) return fail(e.error());
+        }
         for (const auto& to : r.recipients) {  // duplicates collapse (INSERT OR IGNORE)
-            rcpt->reset();
-            rcpt->bind(1, ids[i]).bind(2, to.address).bind(3, to.dsn_notify).bind(4, to.orcpt);
-            if (auto e = rcpt->run(); !e) return fail(e.error());
+            rcpt.reset();
+            rcpt.bind(1, ids[i]).bind(2, to.address).bind(3, to.dsn_notify).bind(4, to.orcpt);
+            if (auto e = rcpt.run(); !e) return fail(e.error());
         }
     }
     if (auto e = tx->commit(); !e) return fail(e.error());
@@ -330,9 +378,11 @@ Result<std::vector<std::string>> Queue::apply_updates(std::span<const RecipientU
         "DELETE FROM entries WHERE id = ?1 AND NOT EXISTS"
         " (SELECT 1 FROM recipients WHERE entry_id = ?1 AND state IN (0, 1))");
     auto release = db_.prepare("UPDATE entries SET lease_until = 0 WHERE id = ?");
+    auto inline_body = db_.prepare("SELECT 1 FROM bodies WHERE entry_id = ?");
     if (!mark) return mark.error();
     if (!remove) return remove.error();
     if (!release) return release.error();
+    if (!inline_body) return inline_body.error();
     for (const auto& u : updates) {
         mark->reset();
         mark->bind(1, static_cast<std::int64_t>(u.state)).bind(2, u.next_attempt).bind(3, u.error);
@@ -340,12 +390,19 @@ Result<std::vector<std::string>> Queue::apply_updates(std::span<const RecipientU
         if (auto r = mark->run(); !r) return r.error();
     }
     std::vector<std::string> removed;
+    std::vector<std::string> files;  // of removed entries whose bytes were not inline
     for (const auto& id : entry_ids) {
+        inline_body->reset();  // asked before the DELETE cascades to bodies
+        inline_body->bind(1, id);
+        auto is_inline = inline_body->step();
+        if (!is_inline) return is_inline.error();
+        inline_body->reset();  // no statement left mid-row across the DELETE and the COMMIT
         remove->reset();
         remove->bind(1, id);
         if (auto r = remove->run(); !r) return r.error();
         if (db_.changes() > 0) {
             removed.push_back(id);
+            if (!*is_inline) files.push_back(id);
             continue;
         }
         release->reset();
@@ -354,7 +411,7 @@ Result<std::vector<std::string>> Queue::apply_updates(std::span<const RecipientU
     }
     if (auto r = tx->commit(); !r) return r.error();
     // After the commit (see the header): a crash here leaves orphan files only.
-    for (const auto& id : removed) {
+    for (const auto& id : files) {
         std::error_code ec;
         fs::remove(message_path(id), ec);
     }
@@ -363,6 +420,8 @@ Result<std::vector<std::string>> Queue::apply_updates(std::span<const RecipientU
 
 Result<bool> Queue::remove_if_complete(std::string_view id) {
     if (!valid_id(id)) return bad_id(id);
+    auto as_file = stored_as_file(id);
+    if (!as_file) return as_file.error();
     auto s = db_.prepare(
         "DELETE FROM entries WHERE id = ?1 AND NOT EXISTS"
         " (SELECT 1 FROM recipients WHERE entry_id = ?1 AND state IN (0, 1))");
@@ -371,20 +430,26 @@ Result<bool> Queue::remove_if_complete(std::string_view id) {
     if (auto r = s->run(); !r) return r.error();
     if (db_.changes() == 0) return false;
     // After the row (see the header): a crash here leaves an orphan file only.
-    std::error_code ec;
-    fs::remove(message_path(id), ec);
+    if (*as_file) {
+        std::error_code ec;
+        fs::remove(message_path(id), ec);
+    }
     return true;
 }
 
 Result<void> Queue::remove(std::string_view id) {
     if (!valid_id(id)) return bad_id(id);
+    auto as_file = stored_as_file(id);
+    if (!as_file) return as_file.error();
     auto s = db_.prepare("DELETE FROM entries WHERE id = ?");
     if (!s) return s.error();
     s->bind(1, id);
     if (auto r = s->run(); !r) return r;
     if (db_.changes() == 0) return Error::refused("no such queue entry: " + std::string(id));
-    std::error_code ec;
-    fs::remove(message_path(id), ec);
+    if (*as_file) {
+        std::error_code ec;
+        fs::remove(message_path(id), ec);
+    }
     return {};
 }
 

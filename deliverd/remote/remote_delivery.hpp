@@ -16,7 +16,6 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -39,7 +38,9 @@ struct RemoteMessage {
     std::string sender;  // empty: null reverse-path
     std::string domain;  // the recipients' domain (lower-case)
     std::vector<RemoteRecipient> recipients;
-    std::filesystem::path file;  // the queued message (CRLF lines)
+    // The queued message (CRLF lines), already read by the queue runner; shared, so the
+    // connections of several domains stream the one copy.
+    std::shared_ptr<const std::string> bytes;
     std::int64_t size = 0;
     bool has_8bit = false;       // body or headers contain octets >= 0x80
     bool needs_smtputf8 = false; // sender/recipient/header addresses are non-ASCII

@@ -1,9 +1,6 @@
 // See smtp_connection.hpp for the invariants.
 #include "deliverd/remote/smtp_connection.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "common/log/log.hpp"
@@ -11,7 +8,7 @@
 namespace mr::deliverd {
 namespace {
 
-constexpr std::size_t kFileChunk = 64 * 1024;
+constexpr std::size_t kChunk = 64 * 1024;  // stuffed and written at a time, well under high_water
 constexpr std::chrono::milliseconds kQuitWait{10'000};  // for the 221 before we just close
 
 }  // namespace
@@ -21,10 +18,6 @@ SmtpConnection::SmtpConnection(SessionSettings settings, SmtpTimeouts timeouts, 
     : session_(std::move(settings)), timeouts_(timeouts), label_(std::move(label)), owner_(&owner) {}
 
 SmtpConnection::~SmtpConnection() = default;
-
-SmtpConnection::MessageFile::~MessageFile() {
-    if (fd >= 0) ::close(fd);
-}
 
 SmtpConnection* SmtpConnection::open(net::Loop& loop, const sockaddr* address,
                                      std::chrono::milliseconds connect_timeout,
@@ -94,20 +87,15 @@ void SmtpConnection::on_closed(net::Connection&) {
 }
 
 void SmtpConnection::begin(const RemoteMessage& message) {
-    file_path_ = message.file;
-    file_offset_ = 0;
-    file_ = std::make_shared<MessageFile>();
-    // open(2) of a queue file is a metadata lookup; the reads, which can be slow, go to the pool.
-    file_->fd = ::open(message.file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (file_->fd < 0) {
-        file_.reset();
+    if (!message.bytes) {  // a caller's bug; fail the attempt rather than send an empty message
         std::vector<RcptStatus> results(message.recipients.size(),
-                                        RcptStatus{RemoteOutcome::TempFail, "cannot read the queued message " +
-                                                                                message.file.string()});
+                                        RcptStatus{RemoteOutcome::TempFail, "no message bytes for " + message.queue_id});
         if (owner_ != nullptr) owner_->on_results(*this, std::move(results));
         if (owner_ != nullptr && ready()) owner_->on_ready(*this);
         return;
     }
+    message_ = message.bytes;
+    message_offset_ = 0;
     stuffer_ = text::DotStuffer();
     apply(session_.begin(message));
 }
@@ -143,7 +131,7 @@ void SmtpConnection::apply(SessionOutput out) {
     if (!out.send.empty()) conn_->write(out.send);
     if (out.results) {
         streaming_ = false;
-        file_.reset();
+        message_.reset();
         reused_ = true;
         if (owner_ != nullptr) owner_->on_results(*this, std::move(*out.results));
     }
@@ -169,69 +157,26 @@ void SmtpConnection::apply(SessionOutput out) {
     if (out.ready && !closing_ && owner_ != nullptr) owner_->on_ready(*this);
 }
 
-namespace {
-
-struct FileRead {
-    uv_fs_t req{};
-    std::string buffer;
-    std::weak_ptr<void> alive;  // the Connection that owns the SmtpConnection
-    SmtpConnection* self = nullptr;
-    std::shared_ptr<void> file;  // keeps the fd open until the read is done
-};
-
-}  // namespace
-
 void SmtpConnection::pump_message() {
-    if (!streaming_ || closing_ || read_in_flight_ || !conn_->writable()) return;
-    auto* r = new FileRead;
-    r->buffer.resize(kFileChunk);
-    r->alive = conn_->alive();
-    r->self = this;
-    r->file = file_;
-    r->req.data = r;
-    uv_buf_t buf = uv_buf_init(r->buffer.data(), static_cast<unsigned>(r->buffer.size()));
-    read_in_flight_ = true;
-    if (int rc = uv_fs_read(conn_->loop().raw(), &r->req, file_->fd, &buf, 1, file_offset_, &SmtpConnection::on_file_read);
-        rc < 0) {
-        read_in_flight_ = false;
-        delete r;
-        lost("cannot read the queued message " + file_path_.string() + ": " + uv_strerror(rc));
-    }
-}
-
-void SmtpConnection::on_file_read(uv_fs_t* req) {
-    std::unique_ptr<FileRead> r(static_cast<FileRead*>(req->data));
-    auto n = static_cast<ssize_t>(req->result);
-    uv_fs_req_cleanup(req);
-    if (r->alive.expired()) return;  // the connection (and this handler) are gone
-    SmtpConnection& self = *r->self;
-    self.read_in_flight_ = false;
-    if (r->file != self.file_) {
-        // A read for a transaction that already ended (the server answered early): its bytes
-        // belong to no one. The current message, if any, starts reading now.
-        self.pump_message();
+    // Each write below may fill the output to high_water; on_drain calls back here.
+    while (streaming_ && !closing_ && conn_->writable()) {
+        const std::string_view bytes(*message_);
+        std::string stuffed;
+        if (message_offset_ < bytes.size()) {
+            const std::string_view piece = bytes.substr(message_offset_, kChunk);
+            message_offset_ += piece.size();
+            stuffer_.feed(piece, stuffed);
+            conn_->write(stuffed);
+            continue;
+        }
+        // End of the message. RFC 5321 §4.1.1.4 (rfc5321.txt:1992): the data ends with CRLF "." CRLF.
+        stuffer_.finish(stuffed);
+        conn_->write(stuffed);
+        streaming_ = false;
+        message_.reset();
+        apply(session_.message_sent());
         return;
     }
-    if (!self.streaming_ || self.closing_) return;
-    if (n < 0) {
-        self.lost("cannot read the queued message " + self.file_path_.string() + ": " +
-                  uv_strerror(static_cast<int>(n)));
-        return;
-    }
-    std::string stuffed;
-    if (n > 0) {
-        self.file_offset_ += n;
-        self.stuffer_.feed(std::string_view(r->buffer.data(), static_cast<std::size_t>(n)), stuffed);
-        self.conn_->write(stuffed);
-        self.pump_message();  // the next piece now, or from on_drain once the peer caught up
-        return;
-    }
-    // End of file. RFC 5321 §4.1.1.4 (rfc5321.txt:1992): the data ends with CRLF "." CRLF.
-    self.stuffer_.finish(stuffed);
-    self.conn_->write(stuffed);
-    self.streaming_ = false;
-    self.file_.reset();
-    self.apply(self.session_.message_sent());
 }
 
 void SmtpConnection::update_timeout() {

@@ -1,5 +1,5 @@
 // SmtpConnection: drives one SmtpClientSession over one outbound net::Connection — writes
-// its commands, runs STARTTLS, streams the message file dot-stuffed with back-pressure,
+// its commands, runs STARTTLS, streams the message dot-stuffed with back-pressure,
 // applies the RFC 5321 §4.5.3.2 timeouts — and tells its owner what happened.
 //
 // Invariants:
@@ -7,15 +7,16 @@
 //   pointer that is valid until owner.on_closed(*this), the last callback. detach() (the
 //   owner is going away) stops every callback.
 // - At most one message is in flight.
-// - The message file is read in 64 KiB pieces on the libuv thread pool (the loop never waits
-//   for the disk), one read at a time and only while the connection is writable(), so a slow
-//   server holds at most the back-pressure high-water mark of our memory.
+// - The message is already in memory (RemoteMessage::bytes, shared with the queue runner); it
+//   is dot-stuffed and written in 64 KiB pieces only while the connection is writable(), the
+//   rest from on_drain, so a slow server holds at most the back-pressure high-water mark of
+//   stuffed copies on top of the one message.
 // - Losing the connection or a timeout is reported through the session, which turns an
 //   unfinished transaction into TempFails (never Delivered).
 #pragma once
 
 #include <chrono>
-#include <filesystem>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -97,17 +98,8 @@ private:
     std::string label_;
     SmtpConnectionOwner* owner_;
     net::Connection* conn_ = nullptr;
-    // The message being streamed: an fd shared with the read in flight, so it is closed only
-    // when neither needs it (a thread-pool read must never see a reused descriptor).
-    struct MessageFile {
-        int fd = -1;
-        ~MessageFile();
-    };
-    static void on_file_read(uv_fs_t* req);
-    std::filesystem::path file_path_;
-    std::shared_ptr<MessageFile> file_;
-    std::int64_t file_offset_ = 0;
-    bool read_in_flight_ = false;
+    std::shared_ptr<const std::string> message_;  // being streamed; null between transactions
+    std::size_t message_offset_ = 0;              // bytes of message_ already stuffed and written
     text::DotStuffer stuffer_;
     bool streaming_ = false;
     bool closing_ = false;

@@ -94,8 +94,13 @@ class SmtpdInstance:
                     "SELECT id, sender, size, dsn_ret, dsn_envid FROM entries ORDER BY id"):
                 rcpts = con.execute("SELECT address, dsn_notify, orcpt FROM recipients WHERE entry_id = ?"
                                     " ORDER BY address", (qid,)).fetchall()
-                with open(os.path.join(self.data_dir, "queue", "msg", qid), "rb") as f:
-                    data = f.read()
+                # Small messages are a blob in queue.db (table bodies), large ones msg/<id>.
+                body = con.execute("SELECT bytes FROM bodies WHERE entry_id = ?", (qid,)).fetchone()
+                if body is not None:
+                    data = bytes(body[0])
+                else:
+                    with open(os.path.join(self.data_dir, "queue", "msg", qid), "rb") as f:
+                        data = f.read()
                 entries.append({"id": qid, "sender": sender, "size": size, "ret": ret, "envid": envid,
                                 "recipients": rcpts, "bytes": data})
             return entries

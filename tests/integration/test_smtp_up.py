@@ -5,6 +5,7 @@ queue (no deliverd in this build) or, once deliverd has taken it, in alice's Mai
 import glob
 import os
 import smtplib
+import sqlite3
 import time
 import unittest
 import uuid
@@ -37,12 +38,24 @@ class SmtpUpTest(unittest.TestCase):
         assert "AddressSanitizer" not in log and "runtime error" not in log, log[-3000:]
 
     def find_message(self, needle, timeout=20):
-        """The stored bytes containing `needle`: queue file or delivered Maildir file."""
+        """The stored bytes containing `needle`: queued (a blob in queue.db or a msg/ file) or a
+        delivered Maildir file."""
         deadline = time.monotonic() + timeout
+        db = os.path.join(self.data, "queue", "queue.db")
         patterns = [os.path.join(self.data, "queue", "msg", "*"),
                     os.path.join(self.data, "mail", "example.test", "alice", "new", "*"),
                     os.path.join(self.data, "mail", "example.test", "alice", "cur", "*")]
         while time.monotonic() < deadline:
+            if os.path.exists(db):
+                con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+                try:
+                    for (blob,) in con.execute("SELECT bytes FROM bodies"):
+                        if needle in bytes(blob):
+                            return bytes(blob)
+                except sqlite3.OperationalError:
+                    pass  # the schema is not there yet
+                finally:
+                    con.close()
             for pattern in patterns:
                 for path in glob.glob(pattern):
                     if os.path.basename(path).startswith(".tmp-"):

@@ -7,9 +7,10 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
-#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 
 #include "common/config/config.hpp"
 #include "common/log/log.hpp"
@@ -72,12 +73,14 @@ int main(int argc, char** argv) {
         std::cerr << cfg.error().message << "\n";
         return 2;
     }
-    std::error_code ec;
-    auto size = std::filesystem::file_size(file, ec);
-    if (ec) {
-        std::cerr << file << ": " << ec.message() << "\n";
+    // Held in memory, as the queue runner holds a message it delivers.
+    std::ifstream in(file, std::ios::binary | std::ios::ate);
+    std::string data(in ? static_cast<std::size_t>(in.tellg()) : 0, '\0');
+    if (!in || !in.seekg(0) || !in.read(data.data(), static_cast<std::streamsize>(data.size()))) {
+        std::cerr << file << ": cannot read\n";
         return 2;
     }
+    auto bytes = std::make_shared<const std::string>(std::move(data));
 
     std::map<std::string, mr::deliverd::RemoteMessage> by_domain;
     for (const auto& r : rcpts) {
@@ -98,8 +101,8 @@ int main(int argc, char** argv) {
                 mr::deliverd::RemoteMessage m = proto;
                 m.queue_id = "T" + std::to_string(++n);
                 m.sender = sender;
-                m.file = file;
-                m.size = static_cast<std::int64_t>(size);
+                m.bytes = bytes;
+                m.size = static_cast<std::int64_t>(bytes->size());
                 m.has_8bit = has_8bit;
                 m.needs_smtputf8 = smtputf8;
                 m.dsn_ret = ret;

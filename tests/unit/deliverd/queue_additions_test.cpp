@@ -2,8 +2,6 @@
 // bounce requests, warned flags, lease release.
 #include <doctest/doctest.h>
 
-#include <filesystem>
-
 #include "storage/queue.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
 
@@ -94,7 +92,9 @@ TEST_CASE("queue: apply_updates records a run in one transaction, removes finish
     auto removed = q->apply_updates(updates, ids);
     REQUIRE(removed.ok());
     CHECK(*removed == std::vector<std::string>{*id2});
-    CHECK_FALSE(std::filesystem::exists(q->message_path(*id2)));
+    auto gone = q->read_message(*id2);  // its bytes (a blob) went with its row
+    REQUIRE_FALSE(gone.ok());
+    CHECK(gone.error().kind == mr::ErrorKind::Refused);
     auto e = q->show(*id1);
     REQUIRE(*e);
     CHECK((*e)->lease_until == 0);  // released
