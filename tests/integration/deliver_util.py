@@ -12,7 +12,7 @@ import os
 import subprocess
 import time
 
-from lib import BIN_DIR
+from lib import BIN_DIR, child_pids
 
 ENQUEUE = os.path.join(BIN_DIR, "mr-test-enqueue")
 
@@ -83,6 +83,20 @@ def wait_until(predicate, timeout=20.0, interval=0.1, what="condition"):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def wait_for_children(mr, names=("deliverd",), timeout=30.0):
+    """Waits until `mailroom up` runs every daemon in `names`; on a timeout the error carries
+    up's exit status and the end of its log (a sanitizer build on a loaded machine can take
+    more than 10 s to start them)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = set(child_pids(mr.proc.pid).values())
+        if all(n in running for n in names):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"after {timeout}s, not all of {list(names)} run (mailroom up exit status "
+                         f"{mr.proc.poll()}):\n{mr.log_text()[-3000:]}")
 
 
 def wait_for_messages(mr, address, count, timeout=20.0):

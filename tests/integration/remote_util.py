@@ -201,6 +201,7 @@ class ScriptedSmtpServer:
             conn_no = self.connections
             self.active += 1
             self.max_active = max(self.max_active, self.active)
+        counted = True  # this session is in self.active
         sock = h.connection
         rfile, wfile = h.rfile, h.wfile
         state = {"tls": False, "auth": None, "mail": None, "rcpts": []}
@@ -283,6 +284,11 @@ class ScriptedSmtpServer:
                     state["rcpts"] = []
                     send("250 2.0.0 ok")
                 elif verb == "QUIT":
+                    # No longer active once it said QUIT: the client frees its slot when the 221
+                    # arrives and may connect again before this thread reaches `finally`.
+                    with self.lock:
+                        self.active -= 1
+                        counted = False
                     send("221 2.0.0 bye")
                     return
                 else:
@@ -292,8 +298,9 @@ class ScriptedSmtpServer:
         finally:
             if sock is not h.connection:
                 sock.close()
-            with self.lock:
-                self.active -= 1
+            if counted:
+                with self.lock:
+                    self.active -= 1
 
     def _auth(self, line, rfile, send, state):
         import base64

@@ -12,7 +12,6 @@ import socket
 import sqlite3
 import ssl
 import subprocess
-import time
 
 from lib import BIN_DIR, Mailroom, wait_for_port
 

@@ -6,8 +6,9 @@ API) and read back from the Maildirs.
 import time
 import unittest
 
-from lib import Mailroom, child_pids
-from deliver_util import configure_fast_queue, enqueue, inbox, inbox_files, queue_list, report_parts, wait_until
+from lib import Mailroom
+from deliver_util import (configure_fast_queue, enqueue, inbox, inbox_files, queue_list, report_parts,
+                          wait_for_children, wait_until)
 
 SENDER = "alice@example.test"
 
@@ -37,7 +38,7 @@ class DeliverLocal(unittest.TestCase):
                                ("@other.test", "erin@example.test")):
             mr.run("alias", "add", source, target)
         mr.up()
-        wait_until(lambda: "deliverd" in child_pids(mr.proc.pid).values(), 10, what="deliverd")
+        wait_for_children(mr)
 
     @classmethod
     def tearDownClass(cls):

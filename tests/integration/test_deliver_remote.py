@@ -15,8 +15,8 @@ import time
 import unittest
 import uuid
 
-from lib import Mailroom, child_pids, wait_for_port
-from deliver_util import inbox, queue_list, wait_until
+from lib import Mailroom, wait_for_port
+from deliver_util import inbox, queue_list, wait_for_children, wait_until
 from deliver_remote_util import (body_of, find_report, point_at_remote, pop3_messages, queue_entry,
                                  submit)
 from remote_util import Dnsmasq, SmtpSink, free_port, missing_tools
@@ -33,8 +33,7 @@ def message(subject, sender, to, body):
 
 def start(mr):
     mr.up()
-    wait_until(lambda: "deliverd" in child_pids(mr.proc.pid).values(), 10, what="deliverd")
-    wait_until(lambda: "smtpd" in child_pids(mr.proc.pid).values(), 10, what="smtpd")
+    wait_for_children(mr, ("deliverd", "smtpd"))
     if not wait_for_port(mr.port("submission")):
         raise AssertionError("submission port did not open")
 

@@ -6,8 +6,8 @@ schedule is the default five minutes.
 import time
 import unittest
 
-from lib import Mailroom, child_pids
-from deliver_util import enqueue, inbox, queue_list, report_parts, wait_until
+from lib import Mailroom
+from deliver_util import enqueue, inbox, queue_list, report_parts, wait_for_children, wait_until
 
 SENDER = "alice@example.test"
 BIG = ("From: alice@example.test\r\nSubject: too big\r\nMessage-ID: <big@example.test>\r\n\r\n"
@@ -39,7 +39,7 @@ class QueueCli(unittest.TestCase):
     def start_deliverd(self):
         if self.mr.proc is None:
             self.mr.up()
-            wait_until(lambda: "deliverd" in child_pids(self.mr.proc.pid).values(), 10, what="deliverd")
+            wait_for_children(self.mr)
 
     def test_1_list_and_show_without_daemons(self):
         qid = enqueue(self.mr, SENDER, ["dave@example.test", "Dave+x@example.test"], BIG, envid="E1")[0]
