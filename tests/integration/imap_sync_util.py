@@ -14,11 +14,11 @@ import imaplib
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 
 from imap_util import InstanceTestCase
+from lib import run_client
 
 FOLDERS = ["INBOX", "Sent", "Projects/2026", "Old Mail"]
 # maildir(5) info letters and the IMAP system flags they stand for.
@@ -212,7 +212,7 @@ class SyncTestBase(InstanceTestCase):
 
     def run_checked(self, cmd, what):
         env = dict(os.environ, HOME=self.tmp)
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env, cwd=self.tmp)
+        res = run_client(what, cmd, text=True, timeout=60, env=env, cwd=self.tmp)
         if res.returncode != 0:
             self.fail(f"{what} failed ({res.returncode}):\n{res.stdout[-4000:]}\n{res.stderr[-4000:]}\n"
                       f"imapd log:\n{self.mr.log_text()[-2000:]}")

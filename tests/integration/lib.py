@@ -41,6 +41,36 @@ def free_port_base():
     raise RuntimeError("no free port base found")
 
 
+class ClientHung(AssertionError):
+    """An external client did not finish within its own timeout."""
+
+
+def run_client(name, argv, timeout, input=None, text=False, **popen_args):
+    """Runs an external client (getmail, fetchmail, curl, swaks, ...) to completion and
+    returns its CompletedProcess, with stdout and stderr captured.
+
+    Every client gets a timeout well below ctest's 600 s per script, so a client that hangs
+    fails its test by name instead of taking the whole script down with a ctest timeout.
+    The client runs in a session of its own: on a timeout its whole process group (the
+    delivery children getmail forks, say) is killed, not just the first process."""
+    proc = subprocess.Popen(argv, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE,
+                            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                            **popen_args)
+    if text and input is not None:
+        input = input.encode()
+    try:
+        out, err = proc.communicate(input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        raise ClientHung(f"{name} hung: no exit within {timeout} s ({' '.join(map(str, argv))})\n"
+                         f"stdout: {out[-2000:]!r}\nstderr: {err[-2000:]!r}") from None
+    if text:
+        out, err = out.decode(errors="replace"), err.decode(errors="replace")
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
 def wait_for_port(port, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

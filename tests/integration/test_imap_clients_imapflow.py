@@ -21,6 +21,7 @@ import time
 import unittest
 
 from imap_util import PASSWORD, USER, InstanceTestCase
+from lib import run_client
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DIR = os.path.join(HERE, "node")
@@ -110,8 +111,8 @@ class ImapflowTest(InstanceTestCase):
         return json.dumps(dict(kw, port=port, tls=tls, user=user, **{"pass": password}))
 
     def run_node(self, scenario, **kw):
-        res = subprocess.run([NODE, "imapflow_client.js", scenario, self.node_args(**kw)], cwd=NODE_DIR,
-                             capture_output=True, text=True, timeout=60)
+        res = run_client(f"imapflow {scenario}", [NODE, "imapflow_client.js", scenario, self.node_args(**kw)],
+                         cwd=NODE_DIR, text=True, timeout=60)
         return self.last_result(res.stdout, res.stderr, res.returncode)
 
     def last_result(self, stdout, stderr, code):

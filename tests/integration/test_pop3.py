@@ -8,11 +8,11 @@ import poplib
 import shutil
 import socket
 import sqlite3
-import subprocess
+import tempfile
 import time
 import unittest
 
-from lib import Mailroom, stop_and_check, unverified_context, wait_for_port
+from lib import Mailroom, run_client, stop_and_check, unverified_context, wait_for_port
 
 PASSWORD = "correct horse"
 USER = "alice@example.test"
@@ -410,8 +410,8 @@ class Pop3AuthTest(Pop3Base):
         self.deliver([body], "bob@example.test")
         for url in [f"pop3://127.0.0.1:{self.mr.port('pop3')}/1",
                     f"pop3s://127.0.0.1:{self.mr.port('pop3s')}/1"]:
-            res = subprocess.run(["curl", "-sS", "-k", "--user", "bob@example.test:bob password", url],
-                                 capture_output=True, timeout=30)
+            res = run_client("curl", ["curl", "-sS", "-k", "--max-time", "20",
+                                      "--user", "bob@example.test:bob password", url], timeout=30)
             self.assertEqual(res.returncode, 0, res.stderr)
             self.assertEqual(res.stdout, body)
 
@@ -452,19 +452,23 @@ class Pop3ClientsTest(Pop3Base):
         pop.quit()
         return count
 
-    def run_getmail(self, work):
-        """One getmail run into work/Maildir; returns (returncode, stderr, messages)."""
-        dest = os.path.join(work, "Maildir")
-        for sub in ("cur", "new", "tmp"):
-            os.makedirs(os.path.join(dest, sub))
-        # getmail refuses to deliver as root: deliver as the owner of the store instead.
-        deliver_as = ""
+    def run_getmail(self, work, dest):
+        """One getmail run into the Maildir `dest`; returns its CompletedProcess.
+
+        getmail 6.18 forks a child for every Maildir delivery and installs its SIGCHLD
+        handler only after the fork, so on a busy machine a child that exits first goes
+        unnoticed: getmail then waits out its socket timeout, says "waiting child pid N
+        timed out" and drops the connection without QUIT (so pop3d deletes nothing). The
+        short timeout bounds that wait, and sessions of at most 50 messages mean a lost
+        child costs one session, which the next run repeats."""
+        user = {}
         if os.geteuid() == 0:
-            import pwd
+            # getmail refuses to deliver as root; it runs as the owner of the store instead
+            # (not as root with `user =`, which adds a setuid step to every child).
             st = os.stat(self.bob_root())
-            for sub in ("", "cur", "new", "tmp"):
-                os.chown(os.path.join(dest, sub), st.st_uid, st.st_gid)
-            deliver_as = "user = " + pwd.getpwuid(st.st_uid).pw_name
+            user = {"user": st.st_uid, "group": st.st_gid, "extra_groups": []}
+            for path in (work, dest, *(os.path.join(dest, s) for s in ("cur", "new", "tmp"))):
+                os.chown(path, st.st_uid, st.st_gid)
         rc = os.path.join(work, "getmailrc")
         with open(rc, "w") as f:
             f.write(f"""[retriever]
@@ -473,42 +477,53 @@ server = 127.0.0.1
 port = {self.mr.port('pop3')}
 username = bob@example.test
 password = bob password
+timeout = 15
 
 [destination]
 type = Maildir
 path = {dest}/
-{deliver_as}
 
 [options]
 delete = true
 read_all = true
+max_messages_per_session = 50
 received = false
 delivered_to = false
 verbose = 0
 """)
-        res = subprocess.run(["getmail", "--rcfile", rc, "--getmaildir", work],
-                             capture_output=True, timeout=600)
-        got = []
-        for name in os.listdir(os.path.join(dest, "new")):
-            with open(os.path.join(dest, "new", name), "rb") as f:
-                got.append(without_leading_trace(f.read()))
-        return res.returncode, res.stderr, got
+        os.chmod(rc, 0o644)
+        return run_client("getmail", ["getmail", "--rcfile", rc, "--getmaildir", work], timeout=120,
+                          env=dict(os.environ, HOME=work), **user)
 
     @unittest.skipUnless(shutil.which("getmail"), "getmail6 not installed")
     def test_getmail_retrieves_and_deletes_200_messages(self):
         msgs = two_hundred_messages()
         self.deliver(msgs, "bob@example.test")
-        # getmail 6.18 can miss the SIGCHLD of its own delivery child under load ("waiting
-        # child pid N timed out") and then stops without QUIT, so nothing was removed
-        # (which this also checks): run again from scratch.
-        for attempt in range(3):
-            code, err, got = self.run_getmail(os.path.join(self.mr.tmp, f"getmail{attempt}"))
-            if code == 0 or b"timed out" not in err:
+        dest = os.path.join(self.mr.tmp, "getmail", "Maildir")
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(dest, sub))
+        left, lost_children = 200, 0
+        for _ in range(12):
+            work = tempfile.mkdtemp(dir=os.path.dirname(dest))
+            res = self.run_getmail(work, dest)
+            before, left = left, self.bob_count()
+            if res.returncode == 0:
+                self.assertEqual(left, max(0, before - 50), "a session left messages behind")
+            else:
+                # Only getmail's own lost-child failure is tolerated, and it must cost nothing.
+                self.assertIn(b"timed out", res.stderr, res.stderr)
+                self.assertEqual(left, before, "a session that ended without QUIT removed messages")
+                lost_children += 1
+            if left == 0:
                 break
-            self.assertEqual(self.bob_count(), 200, "a failed run removed messages")
-        self.assertEqual(code, 0, err)
-        self.assertEqual(sorted(got), sorted(lf(m) for m in msgs))
-        self.assertEqual(self.bob_count(), 0)
+        self.assertEqual(left, 0, f"getmail runs did not empty the mailbox ({lost_children} lost children)")
+        got = []
+        for name in os.listdir(os.path.join(dest, "new")):
+            with open(os.path.join(dest, "new", name), "rb") as f:
+                got.append(without_leading_trace(f.read()))
+        # A failed session delivered some messages that the next session fetches again.
+        self.assertEqual(sorted(set(got)), sorted(set(lf(m) for m in msgs)))
+        self.assertLessEqual(len(got) - 200, 50 * lost_children)
 
     @unittest.skipUnless(shutil.which("fetchmail"), "fetchmail not installed")
     def test_fetchmail_retrieves_and_deletes_200_messages(self):
@@ -527,8 +542,8 @@ poll 127.0.0.1 port {self.mr.port('pop3s')} protocol pop3 auth password
 """)
         os.chmod(rc, 0o600)
         env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
-        res = subprocess.run(["fetchmail", "-f", rc, "--nodetach", "--silent"],
-                             capture_output=True, timeout=300, env=env)
+        res = run_client("fetchmail", ["fetchmail", "-f", rc, "--nodetach", "--silent", "--timeout", "30"],
+                         timeout=120, env=env)
         self.assertEqual(res.returncode, 0, res.stderr)
         got = []
         for name in os.listdir(out):

@@ -7,12 +7,12 @@ import os
 import re
 import shutil
 import smtplib
-import subprocess
 import threading
 import time
 import unittest
 import uuid
 
+from lib import run_client
 from smtp_util import RawSmtp, SmtpdInstance, strip_received, unverified_context
 
 PASSWORD = "correct horse"
@@ -272,12 +272,12 @@ class SmtpTest(unittest.TestCase):
         if shutil.which("swaks") is None:
             self.skipTest("swaks not installed (scripts/install-deps.sh --test)")
         m = marker()
-        res = subprocess.run(
-            ["swaks", "--server", "127.0.0.1", "--port", str(self.inst.port("submission")), "--tls",
+        res = run_client(
+            "swaks", ["swaks", "--server", "127.0.0.1", "--port", str(self.inst.port("submission")), "--tls",
              "--auth", "PLAIN", "--auth-user", ALICE, "--auth-password", PASSWORD, "--from", ALICE,
              "--to", "friend@remote.example", "--header", f"Subject: {m}", "--helo", "client.example",
              "--timeout", "20"],
-            capture_output=True, text=True, timeout=60)
+            text=True, timeout=60)
         self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
         self.assertIn("235 2.7.0 Authentication successful", res.stdout)
         [entry] = self.entries_with(m)
@@ -292,11 +292,11 @@ class SmtpTest(unittest.TestCase):
         msg = os.path.join(self.inst.mr.tmp, "curl-msg.txt")
         with open(msg, "wb") as f:
             f.write(f"From: {ALICE}\r\nTo: {BOB}\r\nSubject: {m}\r\n\r\nsent by curl\r\n.dot line\r\n".encode())
-        res = subprocess.run(
-            ["curl", "-sS", "--ssl-reqd", "-k", f"smtp://127.0.0.1:{self.inst.port('submission')}",
+        res = run_client(
+            "curl", ["curl", "-sS", "--max-time", "30", "--ssl-reqd", "-k", f"smtp://127.0.0.1:{self.inst.port('submission')}",
              "--user", f"{ALICE}:{PASSWORD}", "--mail-from", ALICE, "--mail-rcpt", BOB,
              "--upload-file", msg],
-            capture_output=True, text=True, timeout=60)
+            text=True, timeout=60)
         self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
         [entry] = self.entries_with(m)
         data = entry["bytes"]
