@@ -1,6 +1,6 @@
 """Pieces every side-by-side benchmark needs: free loopback ports, process trees and their
 memory, a scratch mailroom instance, and the anchor Postfix + Dovecot stack of
-/work/shared/anchors/stack.sh (same machine, same run, so ratios mean something).
+../shared/anchors/stack.sh (same machine, same run, so ratios mean something).
 """
 import os
 import signal
@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 
-STACK = os.environ.get("ANCHOR_STACK", "/work/shared/anchors/stack.sh")
+# The reference stack lives in shared/, beside the checkout; ANCHOR_STACK overrides it.
+STACK = os.environ.get("ANCHOR_STACK") or os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "anchors", "stack.sh"))
 PORT_OFFSETS = {"smtp": 25, "submission": 587, "submissions": 465, "imap": 143,
                 "imaps": 993, "pop3": 110, "pop3s": 995}
 

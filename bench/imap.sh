@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # IMAP benchmark of issue 6 (also `bench/run.sh imap`): mailroom's imapd against the
-# Dovecot of /work/shared/anchors/stack.sh in the same run, same client, same 10,000
+# Dovecot of ../shared/anchors/stack.sh in the same run, same client, same 10,000
 # mixed-MIME messages (bench/imap_fill.cpp): Thunderbird's first-sync FETCHes, SELECT of
 # 10,000 and 100,000 messages, memory per idle connection in IDLE at 1,000 connections.
 # Needs root (stack.sh, the accounts mailroom and anchorvmail), ~2 GB under BENCH_DIR

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """IMAP benchmark of issue 6: mailroom's imapd against the Dovecot of
-/work/shared/anchors/stack.sh, same run, same client, same 10,000-message mailbox.
+../shared/anchors/stack.sh, same run, same client, same 10,000-message mailbox.
 
 Run it through bench/imap.sh (or `bench/run.sh imap`), as root. The mailbox comes from
 bench/imap_fill.cpp (deterministic mixed MIME: plain text, multipart/alternative with HTML,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # POP3 benchmark of issue 5 (also `bench/run.sh pop3`): mailroom's pop3d against the
-# Dovecot of /work/shared/anchors/stack.sh, in the same run, same client, same messages.
+# Dovecot of ../shared/anchors/stack.sh, in the same run, same client, same messages.
 # RETR of every message of a 10,000 x 4 KiB INBOX over 1 session and over 20 parallel
 # sessions on 20 users (each its own 10,000-message INBOX), messages/s, MB/s and the ratio;
 # memory per idle authenticated connection at 200 connections. Medians of 3 rounds.

@@ -2,7 +2,7 @@
 """POP3 benchmark of issue 5: mailroom's pop3d against Dovecot, measured in the same run.
 
 Run it through bench/pop3.sh (or `bench/run.sh pop3`), as root: it starts a mailroom
-instance on free loopback ports, uses the Dovecot of /work/shared/anchors/stack.sh
+instance on free loopback ports, uses the Dovecot of ../shared/anchors/stack.sh
 (127.0.0.1:10110), fills both with the same messages and drives both with the same client
 (bench/pop3_load.cpp, RETRs pipelined). Figures:
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SMTP benchmarks of issues 3 (accept rate, latency) and 4 (end-to-end delivery), also
-# `bench/run.sh smtp`: mailroom against Postfix + Dovecot of /work/shared/anchors/stack.sh
+# `bench/run.sh smtp`: mailroom against Postfix + Dovecot of ../shared/anchors/stack.sh
 # in the same run, driven by Postfix's smtp-source. Needs root and about 10 minutes.
 # Options go to bench/smtp_bench.py (--messages, --sessions, --rounds, --only
 # accept,latency,e2e). BUILD_DIR picks the build tree (default: build/release).

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """SMTP benchmarks of issues 3 and 4: mailroom against Postfix (+ Dovecot LMTP) of
-/work/shared/anchors/stack.sh, same machine, same run, same load generator.
+../shared/anchors/stack.sh, same machine, same run, same load generator.
 
 Run it through bench/smtp.sh (or `bench/run.sh smtp`), as root. Figures:
 

@@ -1,5 +1,5 @@
 """The `remote` lane of bench/smtp_bench.py (issue 4): messages/s relayed to a local
-smtp-sink over 10 connections, mailroom against Postfix of /work/shared/anchors/stack.sh.
+smtp-sink over 10 connections, mailroom against Postfix of ../shared/anchors/stack.sh.
 
 What is timed is delivery from a full queue, nothing before it:
   mailroom  N messages are queued with mr-test-enqueue (the storage::Queue API smtpd uses)
