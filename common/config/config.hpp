@@ -71,7 +71,7 @@ struct Pop3Config {
     std::int64_t threads = 0;  // event loops (one thread each); 0: one per CPU, at most 8
 };
 
-// imapd (issue 6). RFC 3501 §5.4 (rfc3501.txt:1181): at least 30 minutes once logged in.
+// imapd (issue 6). RFC 3501 §5.4 (rfc3501.txt:1185): at least 30 minutes once logged in.
 struct ImapConfig {
     std::int64_t idle_timeout_s = 1800;   // authenticated (and during IDLE)
     std::int64_t login_timeout_s = 60;    // before login

@@ -122,7 +122,7 @@ bool Connection::start_tls() {
         tls_.reset();
         return false;
     }
-    // RFC 3207 §6 (rfc3207.txt:259): whatever the client sent after STARTTLS travelled in the
+    // RFC 3207 §4.2 (rfc3207.txt:212): whatever the client sent after STARTTLS travelled in the
     // clear; drop it rather than let it count as protected input. Inside process_input the
     // flag is honoured after the current callback returns (its line view stays valid).
     discard_pending_ = true;

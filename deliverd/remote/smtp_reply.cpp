@@ -65,7 +65,7 @@ Capabilities parse_ehlo(const SmtpReply& reply) {
             caps.pipelining = true;
         } else if (keyword == "SIZE") {
             caps.size = true;
-            // RFC 1870 §4 (rfc1870.txt:77): "SIZE" [SP number]; 0 or absent = no fixed limit.
+            // RFC 1870 §4 (rfc1870.txt:132): "SIZE" [SP number]; 0 or absent = no fixed limit.
             if (words.size() > 1) {
                 std::int64_t n = 0;
                 auto [p, ec] = std::from_chars(words[1].data(), words[1].data() + words[1].size(), n);

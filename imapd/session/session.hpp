@@ -7,7 +7,7 @@
 // result comes back as a continuation run on the loop thread (resume()).
 //
 // Invariants:
-// - States follow RFC 3501 §3 (rfc3501.txt:387): NotAuthenticated, Authenticated,
+// - States follow RFC 3501 §3 (rfc3501.txt:687): NotAuthenticated, Authenticated,
 //   Selected, Logout; every command is checked against command_rules() first.
 // - While an asynchronous action is outstanding (VerifyPassword, StoreJob, Delay) the
 //   session consumes no input: on_input() returns with the rest of the bytes untouched,

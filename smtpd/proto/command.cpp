@@ -72,7 +72,7 @@ Parsed<PathAndParams> split_path(std::string_view arg, const text::PathOptions& 
     if (!params) return syntax("Bad parameter syntax");
     bool utf8 = smtputf8 || text::find_param(*params, "SMTPUTF8") != nullptr;
     if (!utf8 && (has_non_ascii(path->address.local_part) || has_non_ascii(path->address.domain))) {
-        // RFC 6531 §3.6 (rfc6531.txt:466).
+        // RFC 6531 §3.5 (rfc6531.txt:466).
         return Reply{553, "5.6.7", "Non-ASCII address requires SMTPUTF8"};
     }
     for (const auto& p : *params) {
@@ -140,7 +140,7 @@ Parsed<MailArgs> parse_mail(std::string_view arg, std::uint64_t max_size) {
     out.sender = std::move(pp.address);
     for (const auto& p : pp.params) {
         const std::string value = p.value.value_or("");
-        if (p.keyword == "SIZE") {  // RFC 1870 §6 (rfc1870.txt:118)
+        if (p.keyword == "SIZE") {  // RFC 1870 §6 (rfc1870.txt:186)
             auto n = parse_u64(value);
             if (!n) return syntax("Bad SIZE value");
             if (*n > max_size) return Reply{552, "5.3.4", "Message size exceeds fixed maximum message size"};

@@ -68,7 +68,7 @@ void Session::reset_transaction() {
     inspector_.reset();
 }
 
-// RFC 5321 §4.2 / §3.1 (rfc5321.txt:1021): the greeting.
+// RFC 5321 §4.2 / §3.1 (rfc5321.txt:2588): the greeting.
 Actions Session::start() {
     Actions out;
     send(out, "220 " + options_.hostname + " ESMTP mailroom\r\n");
@@ -161,7 +161,7 @@ void Session::dispatch(const Command& cmd, Actions& out) {
         case Verb::Bdat: bdat(cmd, out); return;
         case Verb::Starttls: starttls(cmd, out); return;
         case Verb::Auth: auth(cmd, out); return;
-        case Verb::Quit:  // RFC 5321 §4.1.1.10 (rfc5321.txt:2150)
+        case Verb::Quit:  // RFC 5321 §4.1.1.10 (rfc5321.txt:2207)
             send(out, Reply{221, "2.0.0", options_.hostname + " Bye"}.format());
             close(out);
             return;
@@ -171,13 +171,13 @@ void Session::dispatch(const Command& cmd, Actions& out) {
     switch (cmd.verb) {
         case Verb::Ehlo:
         case Verb::Helo: ehlo(cmd, out); return;
-        case Verb::Rset:  // RFC 5321 §4.1.1.5 (rfc5321.txt:2073)
+        case Verb::Rset:  // RFC 5321 §4.1.1.5 (rfc5321.txt:2081)
             if (!cmd.arg.empty()) return reply(out, Reply{501, "5.5.4", "RSET takes no argument"}, cmd.keyword);
             reset_transaction();
             return reply(out, Reply{250, "2.0.0", "OK"});
         case Verb::Noop:  // RFC 5321 §4.1.1.9: the argument is ignored
             return reply(out, Reply{250, "2.0.0", "OK"});
-        case Verb::Vrfy:  // RFC 5321 §3.5.3 (rfc5321.txt:1455): 252, revealing nothing
+        case Verb::Vrfy:  // RFC 5321 §3.5.3 (rfc5321.txt:1389): 252, revealing nothing
             if (cmd.arg.empty()) return reply(out, Reply{501, "5.5.4", "Syntax: VRFY address"}, cmd.keyword);
             return reply(out, Reply{252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"});
         case Verb::Expn:
@@ -195,7 +195,7 @@ void Session::dispatch(const Command& cmd, Actions& out) {
     reply(out, Reply{500, "5.5.1", "Command unrecognized"}, cmd.keyword);
 }
 
-// RFC 5321 §4.1.1.1 (rfc5321.txt:1717); RFC 1869 extensions listed one per line.
+// RFC 5321 §4.1.1.1 (rfc5321.txt:1783); RFC 1869 extensions listed one per line.
 void Session::ehlo(const Command& cmd, Actions& out) {
     if (!plausible_helo(cmd.arg)) {
         return reply(out, Reply{501, "5.5.4", cmd.arg.empty() ? "Syntax: EHLO hostname" : "Invalid domain name"},
@@ -226,7 +226,7 @@ void Session::ehlo(const Command& cmd, Actions& out) {
     send(out, format_multiline(250, lines));
 }
 
-// RFC 5321 §4.5.3.2.7 (rfc5321.txt:3700): the server closes with 421 on timeout.
+// RFC 5321 §4.5.3.2.7 (rfc5321.txt:3668): the server closes with 421 on timeout.
 Actions Session::on_timeout() {
     Actions out;
     if (closed_) return out;

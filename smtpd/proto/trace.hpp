@@ -2,7 +2,7 @@
 // caller passes the time and the queue id.
 //
 // Invariants:
-// - The Received: field follows RFC 5321 §4.4 (rfc5321.txt:3067): "from" the client's EHLO
+// - The Received: field follows RFC 5321 §4.4 (rfc5321.txt:3302): "from" the client's EHLO
 //   name and its address literal, "by" our hostname, "with" the protocol name of RFC 3848 /
 //   RFC 6531 §3.7.3 (ESMTP, ESMTPS, ESMTPA, ESMTPSA, UTF8SMTP...), "id" the queue id, "for"
 //   the recipient when there is exactly one, then ";" and the date. TLS version and cipher
