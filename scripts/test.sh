@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh --test
+# Every RFC section cited in a comment exists, and a cited line lies in that section.
+python3 scripts/check-rfc-citations.py
 scripts/build.sh release
 scripts/build.sh asan
 
