@@ -19,7 +19,7 @@ SOURCE_DIRS = ["common", "storage", "smtpd", "deliverd", "pop3d", "imapd", "mail
                "tests", "bench", "scripts", "etc"]
 SOURCE_EXT = (".cpp", ".hpp", ".py", ".sh", ".toml", ".js", ".txt", ".md")
 
-SECTION = r"(?:Appendix\s+)?[A-Z0-9](?:\.?[0-9]+)*"
+SECTION = r"(?:Appendix\s+)?(?:[A-Z]|[0-9]+)(?:\.[0-9]+)*"
 CITATION = re.compile(r"RFC\s?(\d{3,5})((?:(?:,\s*|\s+and\s+|\s*/\s*|\s+)§\s?" + SECTION + r")+)"
                       r"(?:(?:(?!RFC)[^\n(]){0,40}\((rfc\d+\.txt):(\d+)\))?")
 SECTION_REF = re.compile(r"§\s?(" + SECTION + r")")
@@ -32,7 +32,7 @@ def sections_of(text):
     the indented lines of the table of contents and of numbered lists do not count."""
     heads = []
     for n, line in enumerate(text.split("\n"), 1):
-        m = re.match(r"(?:Appendix\s+)?([A-Z0-9](?:\.[0-9]+)*)\.?\s+[A-Z0-9\"']", line)
+        m = re.match(r"(?:Appendix\s+)?((?:[A-Z]|[0-9]+)(?:\.[0-9]+)*)\.?\s+[A-Z0-9\"']", line)
         if m and not re.search(r"\.{3,}\s*\d+$|\s\d+$", line):
             heads.append((m.group(1), n))
     spans = {}

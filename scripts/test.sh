@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds the release and the sanitizer builds, and runs every
-# test (unit and integration) against both. This is what CI runs.
+# Installs what is missing, builds the release and the sanitizer builds, runs every test
+# (unit and integration) against both, then each fuzz target for a bounded time. This is
+# what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,9 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
 echo "== sanitizer build (ASan + UBSan) =="
 ctest --test-dir build/asan --output-on-failure -j2 || status=1
+echo "== fuzzing (libFuzzer, 20 s per target) =="
+scripts/fuzz.sh 20 || status=1
+# Last, so that ctest's summary closes the output.
 echo "== release build =="
 ctest --test-dir build/release --output-on-failure -j2 || status=1
 exit $status
