@@ -190,15 +190,4 @@ void append_astring(std::string& out, std::string_view s) {
         append_string(out, s);
 }
 
-void append_flag_list(std::string& out, std::span<const std::string> flags) {
-    out += '(';
-    bool first = true;
-    for (const auto& flag : flags) {
-        if (!first) out += ' ';
-        first = false;
-        out += flag;
-    }
-    out += ')';
-}
-
 }  // namespace mr::imapd

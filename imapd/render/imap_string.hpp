@@ -16,7 +16,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -52,9 +51,5 @@ void append_nstring(std::string& out, std::optional<std::string_view> s);
 // names clients read as astring. Written bare when every byte is an ASTRING-CHAR; the
 // empty string and "NIL" (any case) are quoted so no client mistakes them for nil.
 void append_astring(std::string& out, std::string_view s);
-
-// flag-list = "(" [flag *(SP flag)] ")" (rfc3501.txt:4783). Flags are written as
-// given: system flags ("\Seen") and keywords are atoms the store has validated.
-void append_flag_list(std::string& out, std::span<const std::string> flags);
 
 }  // namespace mr::imapd

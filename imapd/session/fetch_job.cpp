@@ -1,5 +1,6 @@
 // FetchJob: see fetch_job.hpp for the invariants (bounded steps, exact literals).
 #include "imapd/session/fetch_job.hpp"
+#include "imapd/session/flags.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -29,24 +30,6 @@ void append_internal_date(std::string& out, std::int64_t t) {
     std::snprintf(buf, sizeof buf, "\"%02d-%s-%04d %02d:%02d:%02d +0000\"", tm.tm_mday, kMonths[tm.tm_mon % 12],
                   tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
     out += buf;
-}
-
-// flag-list (rfc3501.txt:4783) of the system flags and keywords of a record.
-void append_flags(std::string& out, const storage::MessageRecord& m) {
-    out += '(';
-    bool first = true;
-    auto add = [&](std::string_view f) {
-        if (!first) out += ' ';
-        first = false;
-        out += f;
-    };
-    if (m.flags & storage::kAnswered) add("\\Answered");
-    if (m.flags & storage::kFlagged) add("\\Flagged");
-    if (m.flags & storage::kDeleted) add("\\Deleted");
-    if (m.flags & storage::kSeen) add("\\Seen");
-    if (m.flags & storage::kDraft) add("\\Draft");
-    for (const auto& k : m.keywords) add(k);
-    out += ')';
 }
 
 // Items answered from the top-level header block (cached in the index, schema v3).
@@ -175,7 +158,7 @@ Result<bool> FetchJob::render_items(storage::MailboxStore& store, std::string& o
                 break;
             case K::Flags:
                 out += "FLAGS ";
-                append_flags(out, rec);
+                append_flag_list(out, rec.flags, rec.keywords);
                 flags_sent_ = true;
                 break;
             case K::InternalDate:
@@ -236,7 +219,7 @@ Result<bool> FetchJob::render_items(storage::MailboxStore& store, std::string& o
     // \Seen set by this FETCH is reported with it (rfc3501.txt:3218).
     if (!flags_sent_ && newly_seen_.contains(rec.uid)) {
         out += " FLAGS ";
-        append_flags(out, rec);
+        append_flag_list(out, rec.flags, rec.keywords);
     }
     out += ")\r\n";
     return true;

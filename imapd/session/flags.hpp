@@ -1,8 +1,12 @@
-// Flag lists from the client (APPEND, STORE) → the store's system-flag bits + keywords.
+// Message flags between the IMAP client and the store: the five system flags of RFC 3501
+// §2.3.2 (rfc3501.txt:580) are bits in the store (storage/maildir.hpp), every other flag
+// is a keyword string. This file is the one table of the two spellings.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -11,21 +15,54 @@
 
 namespace mr::imapd::session {
 
+struct SystemFlag {
+    std::uint32_t bit;
+    std::string_view name;
+};
+// In the order every flag-list is written (the order of RFC 3501's FLAGS example).
+inline constexpr std::array<SystemFlag, 5> kSystemFlags = {{{storage::kAnswered, "\\Answered"},
+                                                            {storage::kFlagged, "\\Flagged"},
+                                                            {storage::kDeleted, "\\Deleted"},
+                                                            {storage::kSeen, "\\Seen"},
+                                                            {storage::kDraft, "\\Draft"}}};
+
+// Flag lists from the client (APPEND, STORE) → the store's system-flag bits + keywords.
 // \Recent cannot be set by a client (rfc3501.txt:597) and other "\" names are not flags
 // we know: Syntax (BAD). Everything else is a keyword (the parser checked it is an atom).
 inline Result<std::pair<std::uint32_t, std::vector<std::string>>> split_flags(const std::vector<std::string>& flags) {
     std::uint32_t bits = 0;
     std::vector<std::string> keywords;
     for (const auto& f : flags) {
-        if (f == "\\Seen") bits |= storage::kSeen;
-        else if (f == "\\Answered") bits |= storage::kAnswered;
-        else if (f == "\\Flagged") bits |= storage::kFlagged;
-        else if (f == "\\Deleted") bits |= storage::kDeleted;
-        else if (f == "\\Draft") bits |= storage::kDraft;
-        else if (!f.empty() && f[0] == '\\') return Error::syntax("Unknown system flag");
-        else keywords.push_back(f);
+        bool system = false;
+        for (const auto& s : kSystemFlags) {
+            if (f == s.name) {
+                bits |= s.bit;
+                system = true;
+            }
+        }
+        if (system) continue;
+        if (!f.empty() && f[0] == '\\') return Error::syntax("Unknown system flag");
+        keywords.push_back(f);
     }
     return std::pair{bits, std::move(keywords)};
+}
+
+// flag-list = "(" [flag *(SP flag)] ")" (rfc3501.txt:4783) of system-flag bits and
+// keywords, as FETCH FLAGS and unsolicited flag updates write it. Keywords are atoms the
+// store has validated, written as they are.
+inline void append_flag_list(std::string& out, std::uint32_t bits, const std::vector<std::string>& keywords) {
+    out += '(';
+    bool first = true;
+    auto add = [&](std::string_view f) {
+        if (!first) out += ' ';
+        first = false;
+        out += f;
+    };
+    for (const auto& s : kSystemFlags) {
+        if (bits & s.bit) add(s.name);
+    }
+    for (const auto& k : keywords) add(k);
+    out += ')';
 }
 
 }  // namespace mr::imapd::session

@@ -19,6 +19,7 @@
 #include "imapd/render/section.hpp"
 #include "imapd/render/wire_form.hpp"
 #include "imapd/session/fetch_job.hpp"
+#include "imapd/session/flags.hpp"
 #include "imapd/session/session.hpp"
 #include "storage/mailbox_store.hpp"
 
@@ -27,19 +28,6 @@ namespace mr::imapd::session {
 namespace {
 
 using storage::MailboxStore;
-
-std::string flags_text(std::uint32_t bits, const std::vector<std::string>& keywords) {
-    std::vector<std::string> all;
-    if (bits & storage::kAnswered) all.emplace_back("\\Answered");
-    if (bits & storage::kFlagged) all.emplace_back("\\Flagged");
-    if (bits & storage::kDeleted) all.emplace_back("\\Deleted");
-    if (bits & storage::kSeen) all.emplace_back("\\Seen");
-    if (bits & storage::kDraft) all.emplace_back("\\Draft");
-    all.insert(all.end(), keywords.begin(), keywords.end());
-    std::string out;
-    append_flag_list(out, all);
-    return out;
-}
 
 bool sets_seen(const FetchItem& item) {
     using K = FetchItem::Kind;
@@ -143,7 +131,9 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c) {
                 if (it == by_uid.end()) continue;
                 out += "* " + std::to_string(seq) + " FETCH (";
                 if (uid_form) out += "UID " + std::to_string(uid) + " ";
-                out += "FLAGS " + flags_text(it->second->flags, it->second->keywords) + ")\r\n";
+                out += "FLAGS ";
+                append_flag_list(out, it->second->flags, it->second->keywords);
+                out += ")\r\n";
             }
             return {};
         };

@@ -16,26 +16,12 @@
 #include <utility>
 
 #include "imapd/session/session.hpp"
+#include "imapd/session/flags.hpp"
 #include "storage/mailbox_store.hpp"
 
 namespace mr::imapd::session {
 
 namespace {
-
-std::string flags_of(const storage::MessageRecord& m) {
-    std::string out = "(";
-    auto add = [&](const char* f) {
-        if (out.size() > 1) out += ' ';
-        out += f;
-    };
-    if (m.flags & storage::kAnswered) add("\\Answered");
-    if (m.flags & storage::kFlagged) add("\\Flagged");
-    if (m.flags & storage::kDeleted) add("\\Deleted");
-    if (m.flags & storage::kSeen) add("\\Seen");
-    if (m.flags & storage::kDraft) add("\\Draft");
-    for (const auto& k : m.keywords) add(k.c_str());
-    return out + ")";
-}
 
 bool fetch_sets_seen(const FetchCmd& c) {
     using K = FetchItem::Kind;
@@ -146,8 +132,11 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
                     }
                     if (std::find(own_modseqs_.begin(), own_modseqs_.end(), m.modseq) != own_modseqs_.end()) continue;
                     auto it = std::lower_bound(uids_.begin(), uids_.end(), m.uid);
-                    if (it != uids_.end() && *it == m.uid)
-                        out += "* " + std::to_string(it - uids_.begin() + 1) + " FETCH (FLAGS " + flags_of(m) + ")\r\n";
+                    if (it != uids_.end() && *it == m.uid) {
+                        out += "* " + std::to_string(it - uids_.begin() + 1) + " FETCH (FLAGS ";
+                        append_flag_list(out, m.flags, m.keywords);
+                        out += ")\r\n";
+                    }
                 }
                 if (added) {
                     out += "* " + std::to_string(uids_.size()) + " EXISTS\r\n";

@@ -63,16 +63,6 @@ TEST_CASE("is_atom and fits_quoted") {
     CHECK_FALSE(fits_quoted("\x7f\x80"));
 }
 
-TEST_CASE("append_flag_list") {
-    std::string o;
-    append_flag_list(o, {});
-    CHECK(o == "()");
-    o.clear();
-    const std::string flags[] = {"\\Seen", "\\Answered", "$Forwarded"};
-    append_flag_list(o, flags);
-    CHECK(o == "(\\Seen \\Answered $Forwarded)");
-}
-
 TEST_CASE("append_string_upper and append_number") {
     std::string o;
     append_string_upper(o, "quoted-printable");
