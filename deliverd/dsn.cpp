@@ -1,9 +1,9 @@
 #include "deliverd/dsn.hpp"
 
-#include <ctime>
 
 #include "common/mime/header_parser.hpp"
 #include "common/text/ascii.hpp"
+#include "common/text/mail_date.hpp"
 
 namespace mr::deliverd {
 
@@ -139,19 +139,6 @@ std::string status_code(DsnAction action, std::string_view reply) {
     return std::string(1, cls) + ".0.0";
 }
 
-std::string rfc5322_date(std::int64_t seconds) {
-    const std::time_t t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday], tm.tm_mday,
-                  kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buf;
-}
-
 std::string compose_dsn(const DsnInput& in) {
     bool any_failed = false;
     bool any_delayed = false;
@@ -169,7 +156,7 @@ std::string compose_dsn(const DsnInput& in) {
     m += "From: Mail Delivery System <MAILER-DAEMON@" + in.reporting_mta + ">\r\n";
     m += "To: <" + in.original_sender + ">\r\n";
     m += "Subject: " + subject + "\r\n";
-    m += "Date: " + rfc5322_date(in.now) + "\r\n";
+    m += "Date: " + text::rfc5322_date(in.now) + "\r\n";
     m += "Message-ID: <" + in.queue_id + "." + std::to_string(in.now) + ".dsn@" + in.reporting_mta + ">\r\n";
     m += "Auto-Submitted: auto-replied\r\n";  // RFC 3834: no vacation replies to this
     m += "MIME-Version: 1.0\r\n";
@@ -194,7 +181,7 @@ std::string compose_dsn(const DsnInput& in) {
         if (!r.remote_mta.empty()) m += ", host " + one_line(r.remote_mta) + " said:";
         if (!r.reply.empty()) m += " " + one_line(r.reply);
         if (r.action == DsnAction::Delayed && r.retry_until > 0) {
-            m += " (will retry until " + rfc5322_date(r.retry_until) + ")";
+            m += " (will retry until " + text::rfc5322_date(r.retry_until) + ")";
         }
         m += "\r\n";
     }
@@ -205,7 +192,7 @@ std::string compose_dsn(const DsnInput& in) {
     if (!in.envid.empty()) m += "Original-Envelope-Id: " + one_line(xtext_decode(in.envid)) + "\r\n";
     m += "Reporting-MTA: dns; " + in.reporting_mta + "\r\n";
     m += "X-Mailroom-Queue-ID: " + in.queue_id + "\r\n";
-    m += "Arrival-Date: " + rfc5322_date(in.arrival) + "\r\n";
+    m += "Arrival-Date: " + text::rfc5322_date(in.arrival) + "\r\n";
     for (const auto& r : in.recipients) {
         m += "\r\n";
         if (!r.orcpt.empty()) {
@@ -225,9 +212,9 @@ std::string compose_dsn(const DsnInput& in) {
             m += std::string("Diagnostic-Code: ") + (is_smtp_reply(r.reply) ? "smtp; " : "x-mailroom; ") +
                  one_line(r.reply) + "\r\n";
         }
-        m += "Last-Attempt-Date: " + rfc5322_date(in.now) + "\r\n";
+        m += "Last-Attempt-Date: " + text::rfc5322_date(in.now) + "\r\n";
         if (r.action == DsnAction::Delayed && r.retry_until > 0) {
-            m += "Will-Retry-Until: " + rfc5322_date(r.retry_until) + "\r\n";
+            m += "Will-Retry-Until: " + text::rfc5322_date(r.retry_until) + "\r\n";
         }
     }
 

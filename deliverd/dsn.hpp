@@ -67,9 +67,6 @@ struct DsnInput {
 // generic one (5.0.0, 4.0.0, 2.0.0).
 std::string status_code(DsnAction action, std::string_view reply);
 
-// RFC 5322 date-time in UTC ("Mon, 23 Nov 2026 13:31:22 +0000").
-std::string rfc5322_date(std::int64_t seconds);
-
 // The complete notice, headers and body, ready to enqueue with the null sender.
 std::string compose_dsn(const DsnInput& in);
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/text/ascii.hpp"
+#include "common/text/mail_date.hpp"
 #include "smtpd/proto/reply.hpp"
 
 namespace mr::smtpd {
@@ -31,19 +32,6 @@ std::string comment_text(std::string_view s) {
 
 }  // namespace
 
-std::string rfc5322_date(std::time_t when) {
-    std::tm tm{};
-    gmtime_r(&when, &tm);
-    static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%s, %d %s %04d %02d:%02d:%02d +0000", kDays[static_cast<std::size_t>(tm.tm_wday) % 7],
-                  tm.tm_mday, kMonths[static_cast<std::size_t>(tm.tm_mon) % 12], tm.tm_year + 1900, tm.tm_hour,
-                  tm.tm_min, tm.tm_sec);
-    return buf;
-}
-
 std::string received_header(const TraceInfo& info, std::string_view hostname, std::string_view queue_id,
                             std::time_t when) {
     std::string h = "Received: from ";
@@ -64,7 +52,7 @@ std::string received_header(const TraceInfo& info, std::string_view hostname, st
     if (!info.user.empty()) h += "\r\n\t(authenticated as " + comment_text(info.user) + ")";
     if (!info.for_recipient.empty()) h += "\r\n\tfor <" + printable(info.for_recipient, 300) + ">";
     h += ";\r\n\t";
-    h += rfc5322_date(when);
+    h += text::rfc5322_date(when);
     h += "\r\n";
     return h;
 }
@@ -94,7 +82,7 @@ MissingHeaders find_missing_headers(std::string_view message) {
 std::string submission_fixups(const MissingHeaders& missing, std::string_view queue_id, std::string_view hostname,
                               std::time_t when) {
     std::string out;
-    if (missing.date) out += "Date: " + rfc5322_date(when) + "\r\n";
+    if (missing.date) out += "Date: " + text::rfc5322_date(when) + "\r\n";
     if (missing.message_id) {
         out += "Message-ID: <";
         out += queue_id;

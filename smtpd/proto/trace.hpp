@@ -31,9 +31,6 @@ struct TraceInfo {
     std::string for_recipient;  // the only recipient, or empty
 };
 
-// RFC 5322 §3.3 date-time in UTC: "Mon, 23 Nov 2026 13:31:22 +0000".
-std::string rfc5322_date(std::time_t when);
-
 std::string received_header(const TraceInfo& info, std::string_view hostname, std::string_view queue_id,
                             std::time_t when);
 
