@@ -41,11 +41,4 @@ std::optional<std::uint32_t> parse_number(std::string_view digits) {
     return static_cast<std::uint32_t>(v);
 }
 
-bool is_http_verb(std::string_view keyword) {
-    for (std::string_view v : {"GET", "POST", "CONNECT", "HEAD", "PUT", "OPTIONS"}) {
-        if (text::iequals(keyword, v)) return true;
-    }
-    return false;
-}
-
 }  // namespace mr::pop3d

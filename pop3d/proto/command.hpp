@@ -31,7 +31,5 @@ Command parse_command(std::string_view line);
 // no spaces, no leading '+'.
 std::optional<std::uint32_t> parse_number(std::string_view text);
 
-// HTTP verbs sent to a mail port: a cross-protocol attack, the session hangs up.
-bool is_http_verb(std::string_view keyword);
 
 }  // namespace mr::pop3d

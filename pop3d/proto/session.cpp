@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/text/ascii.hpp"
+#include "common/text/cross_protocol.hpp"
 
 namespace mr::pop3d {
 
@@ -61,7 +62,7 @@ Actions Session::on_line(std::string_view text) {
     if (text.size() > kMaxCommandLine) return error("Line too long (255 octets at most)");
     const Command cmd = parse_command(text);
     if (cmd.keyword.empty()) return error("Empty command");
-    if (is_http_verb(cmd.keyword)) {
+    if (text::is_http_verb(cmd.keyword)) {
         return {Send{line("-ERR This is a POP3 server")}, Close{}};
     }
     if (cmd.verb == Verb::Capa) {

@@ -209,11 +209,4 @@ std::optional<BdatArgs> parse_bdat(std::string_view arg) {
     return out;
 }
 
-bool is_http_verb(std::string_view keyword) {
-    for (std::string_view v : {"GET", "POST", "CONNECT", "HEAD", "PUT", "OPTIONS"}) {
-        if (text::iequals(keyword, v)) return true;
-    }
-    return false;
-}
-
 }  // namespace mr::smtpd

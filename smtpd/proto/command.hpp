@@ -66,7 +66,5 @@ std::optional<BdatArgs> parse_bdat(std::string_view arg);
 // RFC 3461 §4 (rfc3461.txt:319): xchar / "+" 2 uppercase hex digits.
 bool is_xtext(std::string_view text);
 
-// HTTP verbs sent to a mail port: a cross-protocol attack, the session hangs up.
-bool is_http_verb(std::string_view keyword);
 
 }  // namespace mr::smtpd

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/text/ascii.hpp"
+#include "common/text/cross_protocol.hpp"
 
 namespace mr::smtpd {
 
@@ -186,7 +187,7 @@ void Session::dispatch(const Command& cmd, Actions& out) {
             return reply(out, Reply{214, "2.0.0", "See RFC 5321 (https://www.rfc-editor.org/rfc/rfc5321)"});
         default: break;
     }
-    if (is_http_verb(cmd.keyword)) {
+    if (text::is_http_verb(cmd.keyword)) {
         send(out, Reply{500, "5.5.1", "This is an SMTP server"}.format());
         out.push_back(LogEvent{"http_request", {}, true});
         close(out);

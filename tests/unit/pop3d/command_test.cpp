@@ -66,10 +66,3 @@ TEST_CASE("command: parse_number") {
         CHECK(parse_number(r.text) == r.expected);
     }
 }
-
-TEST_CASE("command: HTTP verbs") {
-    CHECK(is_http_verb("GET"));
-    CHECK(is_http_verb("post"));
-    CHECK(is_http_verb("CONNECT"));
-    CHECK_FALSE(is_http_verb("RETR"));
-}
