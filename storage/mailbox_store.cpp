@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <system_error>
 
@@ -271,6 +272,42 @@ Result<std::int64_t> MailboxStore::total_size() {
     auto row = s->step();
     if (!row) return row.error();
     return s->column_int64(0);
+}
+
+Result<std::int64_t> MailboxStore::size_of(std::string_view name, std::span<const std::uint32_t> uids) {
+    std::vector<std::uint32_t> sorted(uids.begin(), uids.end());
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    if (sorted.empty()) return std::int64_t{0};
+    auto snapshot = sqlite::ReadSnapshot::begin(db_);
+    if (!snapshot) return snapshot.error();
+    auto box = mailbox(name);
+    if (!box) return box.error();
+    std::int64_t total = 0;
+    // As index::load_messages: a dense set is one range scan, a sparse one a lookup per UID.
+    const std::uint64_t span = std::uint64_t{sorted.back()} - sorted.front() + 1;
+    if (sorted.size() >= 16 && span <= 4 * sorted.size()) {
+        auto r = db_.prepare("SELECT uid, size FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?");
+        if (!r) return r.error();
+        r->bind(1, box->id).bind(2, std::int64_t{sorted.front()}).bind(3, std::int64_t{sorted.back()});
+        for (;;) {
+            auto row = r->step();
+            if (!row) return row.error();
+            if (!*row) return total;
+            const auto uid = static_cast<std::uint32_t>(r->column_int64(0));
+            if (std::binary_search(sorted.begin(), sorted.end(), uid)) total += r->column_int64(1);
+        }
+    }
+    auto s = db_.prepare("SELECT size FROM messages WHERE mailbox_id = ? AND uid = ?");
+    if (!s) return s.error();
+    for (auto uid : sorted) {
+        s->reset();
+        s->bind(1, box->id).bind(2, std::int64_t{uid});
+        auto row = s->step();
+        if (!row) return row.error();
+        if (*row) total += s->column_int64(0);
+    }
+    return total;
 }
 
 }  // namespace mr::storage

@@ -180,6 +180,9 @@ public:
                                                              std::span<const std::uint32_t> uids);
     // Bytes of every message of the user (quota checks).
     Result<std::int64_t> total_size();
+    // Bytes of these messages of one mailbox, unknown UIDs counting 0: what copy() of
+    // them adds to total_size() (imapd's quota check before COPY). Reads sizes only.
+    Result<std::int64_t> size_of(std::string_view mailbox, std::span<const std::uint32_t> uids);
     // \Recent (RFC 3501 §2.3.2, rfc3501.txt:599), mailbox_store_recent.cpp: claims every
     // message nobody claimed yet, atomically, for the calling IMAP session; and counts
     // them without claiming (STATUS RECENT).

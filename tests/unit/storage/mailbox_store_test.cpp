@@ -211,6 +211,36 @@ TEST_CASE("mailbox store: expunge, copy, move") {
     CHECK(store.append("INBOX", "m5")->uid == 5);
 }
 
+TEST_CASE("mailbox store: size_of sums the given messages' sizes (sparse and dense sets)") {
+    TempDir dir;
+    auto store = open_store(dir);
+    std::vector<std::int64_t> sizes;
+    for (int i = 1; i <= 40; ++i) {
+        const std::string body = "Subject: " + std::to_string(i) + "\r\n\r\n" + std::string(static_cast<std::size_t>(i), 'x');
+        REQUIRE(store.append("INBOX", body).ok());
+        sizes.push_back(static_cast<std::int64_t>(body.size()));
+    }
+    REQUIRE(store.append("Archive", "Subject: other box\r\n\r\n").ok());
+    const std::vector<std::uint32_t> sparse = {3, 1, 3, 999};  // unsorted, duplicate, unknown
+    CHECK(*store.size_of("INBOX", sparse) == sizes[0] + sizes[2]);
+    std::vector<std::uint32_t> dense;
+    std::int64_t dense_total = 0;
+    for (std::uint32_t u = 5; u <= 30; ++u) {
+        if (u == 17) continue;
+        dense.push_back(u);
+        dense_total += sizes[u - 1];
+    }
+    CHECK(*store.size_of("INBOX", dense) == dense_total);
+    CHECK(*store.size_of("INBOX", {}) == 0);
+    // Per mailbox: Archive's UID 1 is its own message, its UID 3 does not exist.
+    CHECK(*store.size_of("Archive", sparse) == static_cast<std::int64_t>(std::string_view("Subject: other box\r\n\r\n").size()));
+    CHECK(store.size_of("NoSuchBox", sparse).error().kind == ErrorKind::Refused);
+    // What a copy adds to the user's usage.
+    const auto before = *store.total_size();
+    REQUIRE(store.copy("INBOX", dense, "Trash").ok());
+    CHECK(*store.total_size() == before + dense_total);
+}
+
 TEST_CASE("mailbox store: create, rename with children, delete, subscribe") {
     TempDir dir;
     auto store = open_store(dir);
