@@ -1,4 +1,7 @@
+#include <cstdio>
 #include <iostream>
+#include <limits>
+#include <optional>
 
 #include "mailroom/commands.hpp"
 #include "mailroom/json_output.hpp"
@@ -15,6 +18,34 @@ struct UserArgs {
     bool purge = false;
 };
 
+constexpr std::int64_t kMiB = 1024 * 1024;
+// The largest --quota-mb whose byte count fits directory.db's INTEGER.
+constexpr std::int64_t kMaxQuotaMb = std::numeric_limits<std::int64_t>::max() / kMiB;
+
+// The bytes of the user's mail as the daemons count it for the quota
+// (MailboxStore::total_size). A user whose store was never created has none; nullopt
+// (with a warning) when the store cannot be read, so one broken store does not hide the
+// other users.
+std::optional<std::int64_t> used_bytes(CliContext& ctx, const std::string& address) {
+    const auto user_dir = storage::user_mail_dir(ctx.config().server.data_dir, address);
+    std::error_code ec;
+    if (!std::filesystem::exists(user_dir, ec)) return std::int64_t{0};
+    auto store = storage::MailboxStore::open(user_dir);
+    Result<std::int64_t> size = store ? store->total_size() : Result<std::int64_t>(store.error());
+    if (!size) {
+        std::cerr << "mailroom: cannot read the mail of " << address << ": " << size.error().message << "\n";
+        return std::nullopt;
+    }
+    return size.value();
+}
+
+// 1536 KiB -> "1.5MiB": quotas are set in MiB, so usage is shown in the same unit.
+std::string mib(std::int64_t bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fMiB", static_cast<double>(bytes) / static_cast<double>(kMiB));
+    return buf;
+}
+
 }  // namespace
 
 void add_user_commands(CLI::App& app, CliContext& ctx) {
@@ -25,11 +56,12 @@ void add_user_commands(CLI::App& app, CliContext& ctx) {
     auto* add = user->add_subcommand("add", "Add a user (its domain must exist) and create its mailboxes");
     add->add_option("address", args.address, "Email address, e.g. alice@example.org")->required();
     add->add_flag("--password-stdin", args.password_stdin, "Read the password from standard input");
-    add->add_option("--quota-mb", args.quota_mb, "Mailbox quota in MiB (0 = unlimited)")->check(CLI::NonNegativeNumber);
+    add->add_option("--quota-mb", args.quota_mb, "Mailbox quota in MiB (0 = unlimited)")
+        ->check(CLI::Range(std::int64_t{0}, kMaxQuotaMb));
     add->callback([&ctx] {
         auto& dir = ctx.directory();
         std::string password = read_password(args.password_stdin);
-        must(dir.add_user(args.address, password, args.quota_mb * 1024 * 1024));
+        must(dir.add_user(args.address, password, args.quota_mb * kMiB));
         auto user_dir = storage::user_mail_dir(ctx.config().server.data_dir, args.address);
         auto store = storage::MailboxStore::open(user_dir);
         if (!store) {
@@ -64,23 +96,40 @@ void add_user_commands(CLI::App& app, CliContext& ctx) {
         std::cout << "password changed for " << args.address << "\n";
     });
 
-    auto* list = user->add_subcommand("list", "List users");
+    // Open sessions see the new quota from their next command (imapd and deliverd read it
+    // from directory.db each time).
+    auto* set = user->add_subcommand("set", "Change a user's settings");
+    set->add_option("address", args.address, "Email address")->required();
+    set->add_option("--quota-mb", args.quota_mb, "Mailbox quota in MiB (0 = unlimited)")
+        ->check(CLI::Range(std::int64_t{0}, kMaxQuotaMb))
+        ->required();
+    set->callback([&ctx] {
+        auto& dir = ctx.directory();
+        must(dir.set_quota(args.address, args.quota_mb * kMiB));
+        std::cout << "quota of " << args.address << " set to "
+                  << (args.quota_mb > 0 ? std::to_string(args.quota_mb) + " MiB" : std::string("unlimited")) << "\n";
+    });
+
+    auto* list = user->add_subcommand("list", "List users with their usage and quota");
     list->add_flag("--json", ctx.json, "Print JSON");
     list->callback([&ctx] {
         auto users = must(ctx.directory().list_users());
         if (ctx.json) {
+            // used_bytes is left out for a user whose store cannot be read (see stderr).
             toml::array rows;
             for (const auto& u : users) {
-                rows.push_back(toml::table{{"address", u.address},
-                                           {"quota_bytes", u.quota_bytes},
-                                           {"enabled", u.enabled}});
+                toml::table row{{"address", u.address}, {"quota_bytes", u.quota_bytes}, {"enabled", u.enabled}};
+                if (auto used = used_bytes(ctx, u.address)) row.insert("used_bytes", *used);
+                rows.push_back(std::move(row));
             }
             print_json(rows);
             return;
         }
         for (const auto& u : users) {
             std::cout << u.address;
-            if (u.quota_bytes > 0) std::cout << "  quota=" << u.quota_bytes / (1024 * 1024) << "MiB";
+            const auto used = used_bytes(ctx, u.address);
+            std::cout << "  used=" << (used ? mib(*used) : std::string("?"));
+            std::cout << "  quota=" << (u.quota_bytes > 0 ? std::to_string(u.quota_bytes / kMiB) + "MiB" : "unlimited");
             if (!u.enabled) std::cout << "  (disabled)";
             std::cout << "\n";
         }

@@ -1,6 +1,7 @@
 """The operator contract of the `mailroom` command (DESIGN.md), run as a real process."""
 import json
 import os
+import shutil
 import subprocess
 import unittest
 
@@ -74,6 +75,51 @@ class DirectoryCommandsTest(unittest.TestCase):
         users = json.loads(self.mr.run("user", "list", "--json").stdout)
         self.assertEqual([u["address"] for u in users], ["bob@example.test"])
         self.assertTrue(os.path.isdir(inbox), "user del must keep the mail")
+
+    def test_user_set_quota_and_list_usage(self):
+        self.mr.add_user("alice@example.test", "pw")
+        self.mr.run("user", "add", "bob@example.test", "--password-stdin", "--quota-mb", "1", stdin="pw\n")
+
+        def listed():
+            return {u["address"]: u for u in json.loads(self.mr.run("user", "list", "--json").stdout)}
+
+        users = listed()
+        self.assertEqual(users["alice@example.test"]["quota_bytes"], 0)
+        self.assertEqual(users["bob@example.test"]["quota_bytes"], 1024 * 1024)
+        self.assertEqual(users["alice@example.test"]["used_bytes"], 0)
+
+        out = self.mr.run("user", "set", "alice@example.test", "--quota-mb", "5").stdout
+        self.assertIn("5 MiB", out)
+        self.mr.run("user", "set", "BOB@example.test", "--quota-mb", "0")  # same user, any case
+        users = listed()
+        self.assertEqual(users["alice@example.test"]["quota_bytes"], 5 * 1024 * 1024)
+        self.assertEqual(users["bob@example.test"]["quota_bytes"], 0)
+
+        # A delivery (by any Maildir tool, then indexed) counts as the daemons count it.
+        messages = [b"From: a@example.test\r\nSubject: one\r\n\r\n" + b"x" * 1000 + b"\r\n",
+                    b"From: a@example.test\r\nSubject: two\r\n\r\nshort\r\n"]
+        self.mr.place_in_maildir("alice@example.test", messages)
+        self.assertEqual(listed()["alice@example.test"]["used_bytes"], sum(len(m) for m in messages))
+        human = self.mr.run("user", "list").stdout.splitlines()
+        self.assertIn("alice@example.test  used=0.0MiB  quota=5MiB", human)
+        self.assertIn("bob@example.test  used=0.0MiB  quota=unlimited", human)
+
+        # A user whose store does not exist (yet, or any more) has used nothing.
+        shutil.rmtree(self.mr.user_dir("bob@example.test"))
+        self.assertEqual(listed()["bob@example.test"]["used_bytes"], 0)
+        self.assertFalse(os.path.exists(self.mr.user_dir("bob@example.test")), "user list must not create a store")
+
+        for args, why in [
+            (["user", "set", "nobody@example.test", "--quota-mb", "1"], "unknown user"),
+            (["user", "set", "alice@example.test", "--quota-mb", "-1"], "negative quota"),
+            (["user", "set", "alice@example.test", "--quota-mb", "99999999999999999"], "quota overflows"),
+            (["user", "set", "alice@example.test"], "nothing to set"),
+        ]:
+            with self.subTest(why=why):
+                res = self.mr.run(*args, check=False)
+                self.assertNotEqual(res.returncode, 0)
+                self.assertTrue(res.stderr.startswith("mailroom: ") or "--quota-mb" in res.stderr, res.stderr)
+        self.assertEqual(listed()["alice@example.test"]["quota_bytes"], 5 * 1024 * 1024)
 
     def test_password_is_never_an_argument(self):
         res = self.mr.run("user", "add", "eve@example.test", "--password", "x", check=False)
