@@ -194,6 +194,8 @@ void ImapHandler::perform(session::Action& action) {
                 verify_password(a);
             } else if constexpr (std::is_same_v<T, session::StoreJob>) {
                 store_job(a);
+            } else if constexpr (std::is_same_v<T, session::QuotaStoreJob>) {
+                quota_store_job(a);
             } else if constexpr (std::is_same_v<T, session::Delay>) {
                 begin_async();
                 if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
@@ -242,6 +244,18 @@ void ImapHandler::verify_password(session::VerifyPassword& v) {
             end_async(session_.on_password_checked(verdict));
         });
     text::secure_wipe(v.password);
+}
+
+// The quota is read in the job itself, on the pool thread: a directory lookup, never on
+// the loop.
+void ImapHandler::quota_store_job(session::QuotaStoreJob& q) {
+    session::StoreJob j{[quotas = shared_->quotas, user = user_, id = conn_.id(),
+                         job = std::move(q.job)](storage::MailboxStore& store) {
+        auto quota = quotas->quota_bytes(user);
+        if (!quota) log::error("directory_error", {log::conn(id), {"error", quota.error().message}});
+        return job(store, quota);
+    }};
+    store_job(j);
 }
 
 void ImapHandler::on_drain(net::Connection& /*c*/) {

@@ -63,6 +63,7 @@ private:
     void end_async(session::Actions actions);
     void verify_password(session::VerifyPassword& v);
     void store_job(session::StoreJob& j);
+    void quota_store_job(session::QuotaStoreJob& q);
 
     std::shared_ptr<SharedState> shared_;
     net::Connection& conn_;

@@ -26,6 +26,7 @@ void SharedState::record_failure(const std::string& ip) {
 ImapServer::ImapServer(net::Loop& loop, const config::Config& cfg, std::shared_ptr<net::TlsContext> tls)
     : loop_(loop), cfg_(cfg), tls_(std::move(tls)), shared_(std::make_shared<SharedState>()) {
     shared_->data_dir = cfg.server.data_dir;
+    shared_->quotas = std::make_shared<QuotaReader>(shared_->data_dir / "directory.db");
     shared_->hostname = cfg.server.hostname;
     shared_->tls_available = tls_ != nullptr;
     shared_->allow_plaintext_on_loopback = cfg.auth.allow_plaintext_on_loopback;

@@ -22,6 +22,7 @@
 #include "common/net/loop.hpp"
 #include "common/net/tls_context.hpp"
 #include "common/util/result.hpp"
+#include "imapd/server/quota_reader.hpp"
 #include "imapd/server/session_registry.hpp"
 #include "imapd/server/user_stores.hpp"
 
@@ -52,6 +53,7 @@ struct SharedState {
     std::unordered_map<std::string, Failures> failures;
     SessionRegistry sessions;  // logged-in sessions by user, for wake-ups
     UserStoresRegistry stores;  // each user's MailboxStores, shared by their sessions
+    std::shared_ptr<QuotaReader> quotas;  // pool threads: for QuotaStoreJob
 };
 
 class ImapServer {

@@ -76,6 +76,12 @@ using StoreResume = std::function<Actions()>;
 struct StoreJob {
     std::function<StoreResume(storage::MailboxStore&)> job;
 };
+// A StoreJob that also needs the user's quota (directory.db's quota_bytes, 0 = unlimited)
+// as it is when the job runs, not as it was at login: an administrator may change it
+// while the session is open. The glue reads it on the pool thread, beside the job.
+struct QuotaStoreJob {
+    std::function<StoreResume(storage::MailboxStore&, const Result<std::int64_t>& quota_bytes)> job;
+};
 struct Delay {
     std::chrono::milliseconds duration{};
 };  // wait, then carry on with the following actions
@@ -89,7 +95,9 @@ struct Close {};  // flush and hang up
 struct Changed {};
 
 struct Action {
-    std::variant<Send, StartTls, VerifyPassword, StoreJob, Delay, AuthFailed, LoggedIn, Close, Changed> v;
+    std::variant<Send, StartTls, VerifyPassword, StoreJob, QuotaStoreJob, Delay, AuthFailed, LoggedIn, Close,
+                 Changed>
+        v;
 };
 
 struct SessionOptions {
@@ -187,6 +195,13 @@ private:
     // A store job whose continuation only answers "tag OK text" or the error.
     Actions simple_job(const std::string& tag, std::string ok_text,
                        std::function<Result<void>(storage::MailboxStore&)> work);
+
+    // session_quota.cpp: whether storing what `adding` measures would put the user over
+    // `quota_bytes` (RFC 9208 §4.3.1 OVERQUOTA). Pool thread, inside a QuotaStoreJob;
+    // usage and `adding` are read from the store only when there is a quota.
+    static Result<bool> over_quota(storage::MailboxStore& store, const Result<std::int64_t>& quota_bytes,
+                                   const std::function<Result<std::int64_t>()>& adding);
+    Actions over_quota_reply(const std::string& tag, std::string_view verb);
 
     Actions tagged(const std::string& tag, std::string_view status, std::string_view text);
     Actions bad(const std::string& tag, std::string_view text);

@@ -308,19 +308,31 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
     if (c.message.empty()) return tagged(tag, "NO", "[CANNOT] Empty message");
     const std::int64_t date = c.internal_date ? c.internal_date->to_unix() : 0;
     auto message = std::make_shared<std::string>(std::move(c.message));
-    return async({StoreJob{[this, tag, n = name.value(), message, f = std::move(flags.value()), date](MailboxStore& store) {
+    auto job = [this, tag, n = name.value(), message, f = std::move(flags.value()), date](
+                   MailboxStore& store, const Result<std::int64_t>& quota_bytes) {
         // Refused for a missing mailbox: TRYCREATE (rfc3501.txt:2618).
         auto exists = store.mailbox(n);
-        Result<storage::AppendResult> r = exists ? store.append(n, *message, f.first, f.second, date)
-                                                 : Result<storage::AppendResult>(exists.error());
         const bool missing = !exists && exists.error().kind == ErrorKind::Refused;
-        return StoreResume([this, tag, r = std::move(r), missing]() -> Actions {
+        // The stored file is the literal's bytes (what total_size() counts).
+        Result<bool> over = exists ? over_quota(store, quota_bytes,
+                                                [&]() -> Result<std::int64_t> {
+                                                    return static_cast<std::int64_t>(message->size());
+                                                })
+                                   : Result<bool>(false);
+        const bool full = over && over.value();
+        Result<storage::AppendResult> r = Error::internal("not appended");
+        if (!exists) r = exists.error();
+        else if (!over) r = over.error();
+        else if (!full) r = store.append(n, *message, f.first, f.second, date);
+        return StoreResume([this, tag, r = std::move(r), missing, full]() -> Actions {
             if (missing) return tagged(tag, "NO", "[TRYCREATE] Mailbox does not exist");
+            if (full) return over_quota_reply(tag, "APPEND");
             if (!r) return store_error(tag, r.error());
             return tagged(tag, "OK", "[APPENDUID " + std::to_string(r.value().uidvalidity) + " " +
                                          std::to_string(r.value().uid) + "] APPEND completed");
         });
-    }}});
+    };
+    return async({QuotaStoreJob{std::move(job)}});
 }
 
 // Fixed replies for the store's refusals (RFC 5530 codes); see simple_job.

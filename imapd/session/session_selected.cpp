@@ -190,19 +190,32 @@ Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c) {
     std::vector<std::uint32_t> uids;
     for (const auto& [seq, uid] : targets.value()) uids.push_back(uid);
     const char* verb = c.move ? "MOVE" : "COPY";
-    return async({StoreJob{[this, tag, box = selected_, to = dest.value(), uids, move = c.move, verb](MailboxStore& store) {
+    // `quota_bytes` is null for MOVE: its quota check is skipped on purpose.
+    auto run = [this, tag, box = selected_, to = dest.value(), uids, move = c.move, verb](
+                   MailboxStore& store, const Result<std::int64_t>* quota_bytes) {
         auto exists = store.mailbox(to);
         const bool missing = !exists && exists.error().kind == ErrorKind::Refused;
+        // RFC 9208 §4.3.1 (rfc9208.txt:472): refused before anything is copied.
+        Result<bool> over = false;
+        if (exists && quota_bytes && !uids.empty()) {
+            over = over_quota(store, *quota_bytes, [&] { return store.size_of(box, uids); });
+        }
+        const bool full = over && over.value();
         Result<storage::UidMap> map = Error::internal("");
         if (!exists) {
             map = exists.error();
+        } else if (!over) {
+            map = over.error();
+        } else if (full) {
+            // answered below
         } else if (uids.empty()) {
             map = storage::UidMap{exists.value().uidvalidity, {}};
         } else {
             map = move ? store.move(box, uids, to) : store.copy(box, uids, to);
         }
-        return StoreResume([this, tag, map = std::move(map), missing, move, verb]() -> Actions {
+        return StoreResume([this, tag, map = std::move(map), missing, full, move, verb]() -> Actions {
             if (missing) return tagged(tag, "NO", "[TRYCREATE] Mailbox does not exist");  // rfc3501.txt:2992
+            if (full) return over_quota_reply(tag, verb);
             if (!map) return store_error(tag, map.error());
             std::string code;
             if (!map.value().uids.empty()) {
@@ -229,6 +242,20 @@ Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c) {
             }
             return tagged(tag, "OK", code + verb + " completed");
         });
+    };
+    if (c.move) {
+        // MOVE (and UID MOVE) never fails for quota: the messages leave the source in the
+        // same transaction that adds them to the destination, and both mailboxes are in
+        // this user's store (there are no shared mailboxes), so the user's usage
+        // (total_size()) is the same afterwards. Refusing it would also keep a user over a
+        // lowered quota from moving mail to Trash to clean up. Dovecot's quota plugin skips
+        // the check for a move within one quota root as well (quota_move_requires_check).
+        return async({StoreJob{[run](MailboxStore& store) { return run(store, nullptr); }}});
+    }
+    // COPY adds the messages' bytes to the usage again (the copy is its own message; that
+    // its file is a hard link on disk does not change what total_size() counts).
+    return async({QuotaStoreJob{[run](MailboxStore& store, const Result<std::int64_t>& quota_bytes) {
+        return run(store, &quota_bytes);
     }}});
 }
 

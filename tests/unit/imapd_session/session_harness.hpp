@@ -78,6 +78,10 @@ struct Harness {
                     } else if constexpr (std::is_same_v<T, StoreJob>) {
                         auto next = x.job(*store);
                         process(session.resume(next));
+                    } else if constexpr (std::is_same_v<T, QuotaStoreJob>) {
+                        ++quota_reads;
+                        auto next = x.job(*store, quota_bytes);
+                        process(session.resume(next));
                     } else if constexpr (std::is_same_v<T, Delay>) {
                         last_delay = x.duration;
                     } else if constexpr (std::is_same_v<T, AuthFailed>) {
@@ -105,6 +109,9 @@ struct Harness {
     bool starttls = false;
     bool closed = false;
     bool directory_down = false;
+    // What the directory says the user's quota is when a QuotaStoreJob runs (0 = none).
+    mr::Result<std::int64_t> quota_bytes = std::int64_t{0};
+    int quota_reads = 0;  // QuotaStoreJobs run
     int password_checks = 0;
     int auth_failures = 0;
     int changed = 0;  // Changed actions: wake-ups the glue would send to other sessions
