@@ -164,6 +164,9 @@ private:
         bool used_bdat = false;
         std::uint64_t received = 0;  // BDAT octets so far
         bool too_big = false;
+        // Accepted RCPT commands, duplicates included: the recipient limit counts commands,
+        // or one address repeated would cost a lookup each without ever reaching it.
+        std::size_t accepted_rcpts = 0;
     };
     struct BdatChunk {
         std::uint64_t size = 0;

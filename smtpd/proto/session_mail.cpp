@@ -38,7 +38,7 @@ void Session::mail(const Command& cmd, Actions& out) {
         pending_mail_ = std::move(args);
         return;
     }
-    tx_ = Transaction{std::move(args), {}, false, 0, false};
+    tx_ = Transaction{std::move(args), {}, false, 0, false, 0};
     junk_ = 0;
     reply(out, Reply{250, "2.1.0", "Sender OK"});
 }
@@ -56,7 +56,7 @@ Actions Session::on_sender_checked(const Result<bool>& owned) {
                                            "> not owned by user " + printable(user_, 256)},
               "MAIL");
     } else {
-        tx_ = Transaction{std::move(args), {}, false, 0, false};
+        tx_ = Transaction{std::move(args), {}, false, 0, false, 0};
         junk_ = 0;
         reply(out, Reply{250, "2.1.0", "Sender OK"});
     }
@@ -76,7 +76,8 @@ void Session::rcpt(const Command& cmd, Actions& out) {
     }
     auto& args = std::get<RcptArgs>(parsed);
     // RFC 5321 §4.5.3.1.10 (rfc5321.txt:3580): 452 over the limit, earlier recipients kept.
-    if (tx_->recipients.size() >= options_.max_recipients) {
+    // The limit is on "the number of RCPT commands" (rfc5321.txt:3574): a repeated address counts.
+    if (tx_->accepted_rcpts >= options_.max_recipients) {
         return reply(out, Reply{452, "4.5.3", "Too many recipients"}, cmd.keyword);
     }
     if (options_.role == Role::Inbound) {
@@ -110,7 +111,9 @@ Actions Session::on_recipient_checked(const Result<RecipientKind>& kind) {
         const bool duplicate = std::any_of(list.begin(), list.end(), [&](const EnvelopeRecipient& r) {
             return text::iequals(r.address, address);
         });
+        // A duplicate is delivered once but still counts against the limit.
         if (!duplicate) list.push_back(EnvelopeRecipient{address, std::move(args.notify), std::move(args.orcpt)});
+        ++tx_->accepted_rcpts;
         reply(out, Reply{250, "2.1.5", "Recipient OK"});
     }
     process(out);

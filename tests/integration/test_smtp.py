@@ -122,6 +122,21 @@ class SmtpTest(unittest.TestCase):
             self.assertEqual(c.cmd(f"RCPT TO:{ok}"), "250 2.1.5 Recipient OK", ok)
         self.assertEqual(c.cmd("QUIT"), "221 2.0.0 mx.example.test Bye")
 
+    def test_recipient_limit_counts_repeated_rcpt(self):
+        # [smtp] max_recipients = 100: the 101st RCPT is refused even when every one names the
+        # same address; the message still reaches that address once.
+        m = marker()
+        with smtplib.SMTP("127.0.0.1", self.inst.port("smtp"), local_hostname="client.example") as s:
+            s.ehlo()
+            self.assertEqual(s.mail("sender@remote.example")[0], 250)
+            for i in range(100):
+                self.assertEqual(s.rcpt(ALICE)[0], 250, i)
+            self.assertEqual(s.rcpt(ALICE), (452, b"4.5.3 Too many recipients"))
+            self.assertEqual(s.rcpt(BOB)[0], 452)
+            self.assertEqual(s.data(f"Subject: {m}\r\n\r\nonce\r\n")[0], 250)
+        [entry] = self.entries_with(m)
+        self.assertEqual(entry["recipients"], [(ALICE, "", "")])
+
     def test_pipelining_two_transactions_in_one_write(self):
         m1, m2 = marker(), marker()
         c = self.raw()

@@ -72,6 +72,32 @@ TEST_CASE("duplicate recipients are queued once") {
     CHECK(d.queued[0].envelope.recipients.size() == 1);
 }
 
+TEST_CASE("recipient limit counts RCPT commands: duplicates count, are queued once") {
+    SessionOptions o;
+    o.max_recipients = 3;
+    Driver d = in_transaction(o);
+    for (int i = 0; i < 3; ++i) CHECK(code(rcpt(d, "<alice@example.test>")) == 250);
+    CHECK(rcpt(d, "<alice@example.test>") == "452 4.5.3 Too many recipients\r\n");
+    CHECK(rcpt(d, "<bob@example.test>") == "452 4.5.3 Too many recipients\r\n");
+    CHECK(d.checked_recipients.size() == 3);
+    CHECK(code(d.send("DATA\r\n")) == 354);
+    CHECK(code(d.send("x\r\n.\r\n")) == 250);
+    REQUIRE(d.queued.size() == 1);
+    CHECK(d.queued[0].envelope.recipients.size() == 1);
+    // The count starts again with the next transaction.
+    REQUIRE(code(d.send("MAIL FROM:<sender@remote.example>\r\n")) == 250);
+    CHECK(code(rcpt(d, "<alice@example.test>")) == 250);
+}
+
+TEST_CASE("a refused RCPT does not count against the recipient limit") {
+    SessionOptions o;
+    o.max_recipients = 1;
+    Driver d = in_transaction(o);
+    CHECK(code(rcpt(d, "<nobody@example.test>")) == 550);
+    CHECK(code(rcpt(d, "<alice@example.test>")) == 250);
+    CHECK(code(rcpt(d, "<alice@example.test>")) == 452);
+}
+
 TEST_CASE("a directory failure is 451 4.3.0") {
     Driver d = in_transaction();
     CHECK(rcpt(d, "<broken@example.test>") == "451 4.3.0 Temporary lookup failure, try again later\r\n");
