@@ -169,6 +169,8 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("smtp", "max_commands_without_transaction", cfg.smtp.max_commands_without_transaction, 1, 100'000);
     r.integer("smtp", "max_errors", cfg.smtp.max_errors, 1, 100'000);
 
+    r.boolean("submission", "allow_any_from", cfg.submission.allow_any_from);
+
     r.integer("supervisor", "restart_delay_ms", cfg.supervisor.restart_delay_ms, 10, 3'600'000);
     r.integer("supervisor", "restart_delay_max_ms", cfg.supervisor.restart_delay_max_ms, 10, 3'600'000);
     r.integer("supervisor", "stop_timeout_ms", cfg.supervisor.stop_timeout_ms, 100, 600'000);

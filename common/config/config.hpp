@@ -66,6 +66,13 @@ struct SmtpConfig {
     std::int64_t max_errors = 20;                         // error replies per session; then 421
 };
 
+// The submission listeners (submission, submissions): what authenticated users may send.
+struct SubmissionConfig {
+    // false: every From: header address must be the user's own or an alias of the user
+    // (the rule MAIL FROM already follows); true: any From: is accepted.
+    bool allow_any_from = false;
+};
+
 struct Pop3Config {
     std::int64_t idle_timeout_s = 600;  // RFC 1939 §3: at least 10 minutes
     std::int64_t threads = 0;  // event loops (one thread each); 0: one per CPU, at most 8
@@ -125,6 +132,7 @@ struct Config {
     Pop3Config pop3;
     ImapConfig imap;
     SmtpConfig smtp;
+    SubmissionConfig submission;
     SupervisorConfig supervisor;
     DeliveryConfig delivery;
     QueueConfig queue;

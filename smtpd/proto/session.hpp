@@ -23,7 +23,9 @@
 //   transaction, buffered input.
 // - Submission role: no MAIL before AUTH (530 5.7.0), AUTH only over TLS unless plaintext is
 //   allowed (530 5.7.0, RFC 3207 / RFC 4954 §4), MAIL FROM only for addresses the user owns
-//   (553 5.7.1). Inbound role: no AUTH, recipients only in our domains (554 5.7.1).
+//   (553 5.7.1), and, unless [submission] allow_any_from, every From: header address owned
+//   by the user too (553 5.7.1 after the data, nothing queued; the same ownership rule,
+//   Directory::may_send_as). Inbound role: no AUTH, recipients only in our domains (554 5.7.1).
 // - Limits: recipients per message (452 4.5.3), errors per session and commands without a
 //   transaction (then 421 and hang up), failed logins (growing delay, then 421).
 // - Passwords pass through VerifyPassword only; nothing here logs them.
@@ -87,6 +89,11 @@ struct CheckSender {
 struct CheckRecipient {
     std::string address;
 };  // -> on_recipient_checked
+// Submission: may `user` use each address of the message's From: header?
+struct CheckHeaderFrom {
+    std::string user;
+    std::vector<std::string> addresses;
+};  // -> on_header_from_checked(the first address not owned, or "" when all are)
 struct VerifyPassword {
     std::string user;
     std::string password;  // wipe after use
@@ -111,8 +118,8 @@ struct LogEvent {
     bool warning = false;
 };
 struct Close {};  // flush and hang up
-using Action = std::variant<Send, StartTls, CheckSender, CheckRecipient, VerifyPassword, Enqueue, Delay,
-                            AuthFailed, LoggedIn, LogEvent, Close>;
+using Action = std::variant<Send, StartTls, CheckSender, CheckRecipient, CheckHeaderFrom, VerifyPassword, Enqueue,
+                            Delay, AuthFailed, LoggedIn, LogEvent, Close>;
 using Actions = std::vector<Action>;
 
 struct SessionOptions {
@@ -124,6 +131,9 @@ struct SessionOptions {
     std::string tls_version;     // with tls_active
     std::string tls_cipher;
     bool plaintext_auth_allowed = false;  // [auth] allow_plaintext_on_loopback and a loopback peer
+    // Submission listeners unless [submission] allow_any_from: an authenticated user's
+    // message must name only addresses the user owns in From:.
+    bool check_header_from = false;
     std::uint64_t max_message_size = 50 * 1024 * 1024;
     std::size_t max_recipients = 100;
     unsigned max_commands_without_transaction = 100;
@@ -143,6 +153,7 @@ public:
     Actions on_tls_ready(std::string tls_version, std::string tls_cipher);
     Actions on_sender_checked(const Result<bool>& owned);
     Actions on_recipient_checked(const Result<RecipientKind>& kind);
+    Actions on_header_from_checked(const Result<std::string>& not_owned);
     Actions on_password_checked(const Result<bool>& verdict);
     Actions on_enqueued(const Result<std::string>& queue_id);
     Actions on_timeout();
@@ -196,6 +207,7 @@ private:
     void finish_bdat(Actions& out);
     void finish_data(Actions& out);
     void refuse_message(Actions& out, const Reply& r, std::string_view reason, std::uint64_t size);
+    void accept_message(Actions& out, std::uint64_t size);
     void enqueue(Actions& out, std::uint64_t size);
     void log_transaction(Actions& out, std::string_view result, std::uint64_t size, std::string_view qid,
                          std::string_view detail);
@@ -231,6 +243,7 @@ private:
     BdatChunk chunk_;
     std::string message_;
     std::uint64_t enqueue_size_ = 0;
+    bool checking_from_ = false;  // CheckHeaderFrom outstanding for the message in message_
     unsigned errors_ = 0;
     unsigned junk_ = 0;
     unsigned auth_failures_ = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/text/ascii.hpp"
+#include "smtpd/proto/header_from.hpp"
 #include "smtpd/proto/recipient_policy.hpp"
 #include "smtpd/proto/session.hpp"
 
@@ -16,6 +17,8 @@ const Reply kTooBig{552, "5.3.4", "Message size exceeds fixed maximum message si
 const Reply kBareLineEnd{554, "5.6.0",
                          "Message refused: bare CR or LF in the data (only CRLF ends a line, RFC 5321 2.3.8)"};
 const Reply kLongLine{554, "5.6.0", "Message refused: line longer than 998 octets (RFC 5321 4.5.3.1.6)"};
+// One lookup per address on the thread pool: a From: listing hundreds is not a real author.
+constexpr std::size_t kMaxFromAddresses = 20;
 
 }  // namespace
 
@@ -142,7 +145,7 @@ void Session::finish_data(Actions& out) {
     if (unstuffer_.size_exceeded()) return refuse_message(out, kTooBig, "size", size);
     if (unstuffer_.bare_line_ending()) return refuse_message(out, kBareLineEnd, "bare_line_ending", size);
     if (unstuffer_.longest_line() > kMaxTextLine) return refuse_message(out, kLongLine, "long_line", size);
-    enqueue(out, size);
+    accept_message(out, size);
 }
 
 // RFC 3030 §2 (rfc3030.txt:140). The chunk's bytes are always consumed, even when the
@@ -200,7 +203,7 @@ void Session::finish_bdat(Actions& out) {
     inspector_.finish();
     if (inspector_.bare_line_ending()) return refuse_message(out, kBareLineEnd, "bare_line_ending", size);
     if (inspector_.longest_line() > kMaxTextLine) return refuse_message(out, kLongLine, "long_line", size);
-    enqueue(out, size);
+    accept_message(out, size);
 }
 
 void Session::refuse_message(Actions& out, const Reply& r, std::string_view reason, std::uint64_t size) {
@@ -208,6 +211,50 @@ void Session::refuse_message(Actions& out, const Reply& r, std::string_view reas
     log_transaction(out, "rejected", size, "", reason);
     reset_transaction();
     reply(out, r, command);
+}
+
+// The message passed the framing checks; the policy checks that need its content run here.
+void Session::accept_message(Actions& out, std::uint64_t size) {
+    if (options_.check_header_from && !user_.empty()) {
+        HeaderFrom from = header_from(message_);
+        if (from.unusable) {
+            return refuse_message(out, Reply{553, "5.7.1", "From: header must name only addresses of user " +
+                                                               printable(user_, 256)},
+                                  "header_from", size);
+        }
+        if (from.addresses.size() > kMaxFromAddresses) {
+            return refuse_message(out, Reply{553, "5.7.1", "Too many addresses in the From: header"}, "header_from",
+                                  size);
+        }
+        // No From: claims no author (RFC 5322 requires one, but refusing is not our job here).
+        if (!from.addresses.empty()) {
+            enqueue_size_ = size;
+            checking_from_ = true;
+            busy_ = true;
+            out.push_back(CheckHeaderFrom{user_, std::move(from.addresses)});
+            return;
+        }
+    }
+    enqueue(out, size);
+}
+
+Actions Session::on_header_from_checked(const Result<std::string>& not_owned) {
+    Actions out;
+    busy_ = false;
+    if (!checking_from_ || !tx_) return out;
+    checking_from_ = false;
+    if (!not_owned) {
+        refuse_message(out, Reply{451, "4.3.0", "Temporary lookup failure, try again later"}, "lookup_failure",
+                       enqueue_size_);
+    } else if (!not_owned.value().empty()) {
+        refuse_message(out, Reply{553, "5.7.1", "From: header address <" + printable(not_owned.value(), 256) +
+                                                    "> not owned by user " + printable(user_, 256)},
+                       "header_from", enqueue_size_);
+    } else {
+        enqueue(out, enqueue_size_);
+    }
+    process(out);
+    return out;
 }
 
 void Session::enqueue(Actions& out, std::uint64_t size) {

@@ -52,6 +52,16 @@ Result<bool> check_sender(const std::filesystem::path& db, const std::string& us
     return r;
 }
 
+Result<std::string> first_not_owned(const std::filesystem::path& db, const std::string& user,
+                                    const std::vector<std::string>& addresses) {
+    for (const auto& address : addresses) {
+        auto owned = check_sender(db, user, address);
+        if (!owned) return owned.error();
+        if (!*owned) return address;
+    }
+    return std::string();
+}
+
 Result<bool> verify_password(const std::filesystem::path& db, const std::string& user, const std::string& password) {
     auto dir = thread_directory(db);
     if (!dir) return dir.error();

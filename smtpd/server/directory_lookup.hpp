@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "common/util/result.hpp"
 #include "smtpd/proto/session.hpp"
@@ -20,6 +21,9 @@ namespace mr::smtpd::server {
 
 Result<RecipientKind> lookup_recipient(const std::filesystem::path& db, const std::string& address);
 Result<bool> check_sender(const std::filesystem::path& db, const std::string& user, const std::string& address);
+// check_sender for each address: the first one `user` does not own, or "" when all are owned.
+Result<std::string> first_not_owned(const std::filesystem::path& db, const std::string& user,
+                                    const std::vector<std::string>& addresses);
 Result<bool> verify_password(const std::filesystem::path& db, const std::string& user, const std::string& password);
 
 }  // namespace mr::smtpd::server

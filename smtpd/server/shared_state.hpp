@@ -32,6 +32,7 @@ struct SharedState {
     std::filesystem::path directory_db;
     SessionOptions session;                    // role, TLS and peer filled per connection
     bool allow_plaintext_on_loopback = false;  // [auth] allow_plaintext_on_loopback
+    bool allow_any_from = false;               // [submission] allow_any_from
     bool tls_available = false;
     std::chrono::milliseconds command_timeout{300'000};
     std::chrono::milliseconds data_timeout{180'000};

@@ -48,6 +48,7 @@ SessionOptions session_options(SharedState& shared, net::Connection& conn, const
     o.tls_available = shared.tls_available && !implicit;
     o.tls_active = false;  // on_start reports implicit TLS once the handshake is done
     o.plaintext_auth_allowed = shared.allow_plaintext_on_loopback && is_loopback(conn.peer_ip());
+    o.check_header_from = o.role == Role::Submission && !shared.allow_any_from;
     o.prior_auth_failures = shared.recent_failures(conn.peer_ip());
     if (o.prior_auth_failures >= kFailuresBeforeOneTry) o.max_auth_failures = 1;
     return o;
@@ -165,6 +166,8 @@ void SmtpHandler::perform(Action& action) {
                 check_sender(a);
             } else if constexpr (std::is_same_v<T, CheckRecipient>) {
                 check_recipient(a);
+            } else if constexpr (std::is_same_v<T, CheckHeaderFrom>) {
+                check_header_from(a);
             } else if constexpr (std::is_same_v<T, VerifyPassword>) {
                 verify_password(a);
             } else if constexpr (std::is_same_v<T, Enqueue>) {
@@ -205,6 +208,20 @@ void SmtpHandler::check_sender(CheckSender& a) {
         [this](Result<bool> owned) {
             if (!owned) log::error("directory_error", {log::conn(conn_.id()), {"error", owned.error().message}});
             end_async(session_.on_sender_checked(owned));
+        });
+}
+
+// The same ownership rule as MAIL FROM (check_sender), once per From: address.
+void SmtpHandler::check_header_from(CheckHeaderFrom& a) {
+    begin_async();
+    net::run_off_loop(
+        conn_.loop(), conn_.alive(),
+        [db = shared_->directory_db, user = std::move(a.user), addresses = std::move(a.addresses)] {
+            return first_not_owned(db, user, addresses);
+        },
+        [this](Result<std::string> not_owned) {
+            if (!not_owned) log::error("directory_error", {log::conn(conn_.id()), {"error", not_owned.error().message}});
+            end_async(session_.on_header_from_checked(not_owned));
         });
 }
 

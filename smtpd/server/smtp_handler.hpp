@@ -51,6 +51,7 @@ private:
 
     void check_sender(CheckSender& a);
     void check_recipient(CheckRecipient& a);
+    void check_header_from(CheckHeaderFrom& a);
     void verify_password(VerifyPassword& a);
     void enqueue(Enqueue& a);
 

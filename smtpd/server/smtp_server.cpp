@@ -12,6 +12,7 @@ SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     shared_->directory_db = cfg.server.data_dir / "directory.db";
     shared_->tls_available = tls_ != nullptr;
     shared_->allow_plaintext_on_loopback = cfg.auth.allow_plaintext_on_loopback;
+    shared_->allow_any_from = cfg.submission.allow_any_from;
     shared_->command_timeout = std::chrono::seconds(cfg.smtp.command_timeout_s);
     shared_->data_timeout = std::chrono::seconds(cfg.smtp.data_timeout_s);
     SessionOptions& o = shared_->session;

@@ -283,6 +283,39 @@ class SmtpTest(unittest.TestCase):
             s.rset()
         self.assertIn("event=auth_failed", self.inst.log_text())
 
+    def test_submission_from_header_must_be_owned(self):
+        # [submission] allow_any_from = false (the default): the From: header is checked after
+        # the data like MAIL FROM is: own address and owned alias pass, anything else is 553.
+        m = marker()
+
+        def msg(author, tag):
+            return f"From: {author}\r\nTo: {BOB}\r\nSubject: {m} {tag}\r\n\r\nhi\r\n"
+
+        with smtplib.SMTP("127.0.0.1", self.inst.port("submission"), local_hostname="client.example") as s:
+            s.starttls(context=unverified_context())
+            s.login(ALICE, PASSWORD)
+            with self.assertRaises(smtplib.SMTPDataError) as cm:
+                s.sendmail(ALICE, [BOB], msg(f"The Boss <{BOB}>", "forged"))
+            self.assertEqual(cm.exception.smtp_code, 553)
+            self.assertEqual(cm.exception.smtp_error.decode(),
+                             f"5.7.1 From: header address <{BOB}> not owned by user {ALICE}")
+            with self.assertRaises(smtplib.SMTPDataError) as cm:
+                s.sendmail(ALICE, [BOB], msg(f"{ALICE}, {BOB}", "one of two"))
+            self.assertEqual(cm.exception.smtp_code, 553)
+            self.assertEqual(s.sendmail(ALICE, [BOB], msg(f"Alice <{ALICE}>", "own")), {})
+            self.assertEqual(s.sendmail(ALICE, [BOB], msg("Sales <Sales@Example.test>", "alias")), {})
+            # BDAT: refused after LAST.
+            body = msg(BOB, "bdat").encode()
+            self.assertEqual(s.mail(ALICE)[0], 250)
+            self.assertEqual(s.rcpt(BOB)[0], 250)
+            s.putcmd(f"BDAT {len(body)} LAST")
+            s.send(body)
+            code, text = s.getreply()
+            self.assertEqual((code, text.decode()), (553, f"5.7.1 From: header address <{BOB}> not owned by user {ALICE}"))
+        subjects = sorted(re.findall(rb"Subject: " + m.encode() + rb" (\w+)", b"".join(
+            e["bytes"] for e in self.entries_with(m))))
+        self.assertEqual(subjects, [b"alias", b"own"])
+
     def test_swaks_auth_over_starttls(self):
         if shutil.which("swaks") is None:
             self.skipTest("swaks not installed (scripts/install-deps.sh --test)")
@@ -361,6 +394,33 @@ class SmtpTest(unittest.TestCase):
         self.assertEqual(len(ids), 1000)
         self.assertEqual(len(set(ids)), 1000)
         print(f"\n1000 messages in 50 sessions: {elapsed:.2f} s", flush=True)
+
+
+class SmtpAllowAnyFromTest(unittest.TestCase):
+    """[submission] allow_any_from = true switches the From: header check off."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.inst = SmtpdInstance(options=[("allow_any_from", "false", "true")])
+        cls.inst.mr.add_user(ALICE, PASSWORD)
+        cls.inst.mr.add_user(BOB, "bob password")
+        cls.inst.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.inst.stop()
+        cls.inst.close()
+        assert status == 0, status
+
+    def test_any_from_header_is_accepted(self):
+        m = marker()
+        with smtplib.SMTP_SSL("127.0.0.1", self.inst.port("submissions"), local_hostname="client.example",
+                              context=unverified_context()) as s:
+            s.login(ALICE, PASSWORD)
+            self.assertEqual(s.docmd("MAIL", f"FROM:<{BOB}>")[0], 553)  # the envelope is still checked
+            s.rset()
+            self.assertEqual(s.sendmail(ALICE, [BOB], f"From: {BOB}\r\nSubject: {m}\r\n\r\nhi\r\n"), {})
+        self.assertEqual(len([e for e in self.inst.queue() if m.encode() in e["bytes"]]), 1)
 
 
 class SmtpConnectionLimitTest(unittest.TestCase):

@@ -166,6 +166,16 @@ TEST_CASE("every key the code reads appears in the template") {
     }
 }
 
+TEST_CASE("submission settings") {
+    auto defaults = parse_config(kMinimal, "m.toml", "/x");
+    REQUIRE(defaults.ok());
+    CHECK_FALSE(defaults->submission.allow_any_from);
+    auto any = parse_config(kMinimal + "[submission]\nallow_any_from = true\n", "m.toml", "/x");
+    REQUIRE(any.ok());
+    CHECK(any->submission.allow_any_from);
+    CHECK_FALSE(parse_config(kMinimal + "[submission]\nallow_any_from = 1\n", "m.toml", "/x").ok());
+}
+
 TEST_CASE("auth settings") {
     auto cfg = parse_config(kMinimal + "[auth]\nallow_plaintext_on_loopback = true\nmax_failures = 3\n", "m.toml", "/x");
     REQUIRE(cfg.ok());

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@ struct Driver {
     bool tls_started = false;
     bool hold_enqueue = false;        // leave the Enqueue unanswered
     bool fail_enqueue = false;        // answer it with an error
+    bool fail_from_check = false;     // answer CheckHeaderFrom with an error
+    std::vector<std::vector<std::string>> from_checks;
     std::map<std::string, RecipientKind> directory = {
         {"alice@example.test", RecipientKind::Local},
         {"bob@example.test", RecipientKind::Local},
@@ -73,6 +76,20 @@ struct Driver {
             bool ok = false;
             for (const auto& address : owned[c->user]) ok = ok || address == c->address;
             run(session.on_sender_checked(ok));
+        } else if (auto* h = std::get_if<CheckHeaderFrom>(&a)) {
+            from_checks.push_back(h->addresses);
+            if (fail_from_check) {
+                run(session.on_header_from_checked(Error::internal("db")));
+                return;
+            }
+            std::string not_owned;
+            for (const auto& address : h->addresses) {
+                std::string key = address;
+                for (char& ch : key) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+                const auto& mine = owned[h->user];
+                if (not_owned.empty() && std::find(mine.begin(), mine.end(), key) == mine.end()) not_owned = address;
+            }
+            run(session.on_header_from_checked(not_owned));
         } else if (auto* v = std::get_if<VerifyPassword>(&a)) {
             auto it = passwords.find(v->user);
             run(session.on_password_checked(it != passwords.end() && it->second == v->password));
