@@ -28,6 +28,10 @@
 //   Directory::may_send_as). Inbound role: no AUTH, recipients only in our domains (554 5.7.1).
 // - Limits: recipients per message (452 4.5.3), errors per session and commands without a
 //   transaction (then 421 and hang up), failed logins (growing delay, then 421).
+// - Quota: a local user whose mailbox is at or over quota is refused at RCPT (452 4.2.2,
+//   the transaction goes on); a message larger than the room left to any local recipient
+//   is refused after the data (552 5.2.2) and nothing is queued. deliverd checks again at
+//   delivery (the room may shrink meanwhile), so this only spares a queue entry and a bounce.
 // - Passwords pass through VerifyPassword only; nothing here logs them.
 #pragma once
 
@@ -76,6 +80,12 @@ struct Envelope {
 };
 
 enum class RecipientKind { Local, Unknown, Remote };
+
+struct RecipientCheck {
+    RecipientKind kind = RecipientKind::Unknown;
+    // A local user with a quota: bytes left before reaching it (0: full). nullopt: no quota.
+    std::optional<std::uint64_t> quota_room;
+};
 
 // --- actions ---------------------------------------------------------------------------
 struct Send {
@@ -152,7 +162,7 @@ public:
     Actions on_bytes(std::string_view bytes);
     Actions on_tls_ready(std::string tls_version, std::string tls_cipher);
     Actions on_sender_checked(const Result<bool>& owned);
-    Actions on_recipient_checked(const Result<RecipientKind>& kind);
+    Actions on_recipient_checked(const Result<RecipientCheck>& check);
     Actions on_header_from_checked(const Result<std::string>& not_owned);
     Actions on_password_checked(const Result<bool>& verdict);
     Actions on_enqueued(const Result<std::string>& queue_id);
@@ -178,6 +188,9 @@ private:
         // Accepted RCPT commands, duplicates included: the recipient limit counts commands,
         // or one address repeated would cost a lookup each without ever reaching it.
         std::size_t accepted_rcpts = 0;
+        // The smallest quota room among the local recipients, and whose it is.
+        std::optional<std::uint64_t> quota_room;
+        std::string quota_rcpt;
     };
     struct BdatChunk {
         std::uint64_t size = 0;

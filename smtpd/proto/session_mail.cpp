@@ -41,7 +41,7 @@ void Session::mail(const Command& cmd, Actions& out) {
         pending_mail_ = std::move(args);
         return;
     }
-    tx_ = Transaction{std::move(args), {}, false, 0, false, 0};
+    tx_.emplace().mail = std::move(args);
     junk_ = 0;
     reply(out, Reply{250, "2.1.0", "Sender OK"});
 }
@@ -59,7 +59,7 @@ Actions Session::on_sender_checked(const Result<bool>& owned) {
                                            "> not owned by user " + printable(user_, 256)},
               "MAIL");
     } else {
-        tx_ = Transaction{std::move(args), {}, false, 0, false, 0};
+        tx_.emplace().mail = std::move(args);
         junk_ = 0;
         reply(out, Reply{250, "2.1.0", "Sender OK"});
     }
@@ -95,7 +95,7 @@ void Session::rcpt(const Command& cmd, Actions& out) {
     pending_rcpt_address_ = std::move(address);
 }
 
-Actions Session::on_recipient_checked(const Result<RecipientKind>& kind) {
+Actions Session::on_recipient_checked(const Result<RecipientCheck>& check) {
     Actions out;
     busy_ = false;
     if (!pending_rcpt_ || !tx_) return out;
@@ -103,13 +103,22 @@ Actions Session::on_recipient_checked(const Result<RecipientKind>& kind) {
     pending_rcpt_.reset();
     const std::string address = std::move(pending_rcpt_address_);
     const bool authenticated = !user_.empty();
-    if (!kind) {
+    const std::optional<std::uint64_t> room = check ? check.value().quota_room : std::nullopt;
+    if (!check) {
         reply(out, Reply{451, "4.3.0", "Temporary lookup failure, try again later"}, "RCPT");
-    } else if (kind.value() == RecipientKind::Unknown) {
+    } else if (check.value().kind == RecipientKind::Unknown) {
         reply(out, Reply{550, "5.1.1", "<" + printable(address, 256) + ">: no such user here"}, "RCPT");
-    } else if (kind.value() == RecipientKind::Remote && !authenticated) {
+    } else if (check.value().kind == RecipientKind::Remote && !authenticated) {
         reply(out, relay_denied(), "RCPT");
+    } else if (room && *room == 0) {
+        // RFC 3463 X.2.2 (rfc3463.txt:374); 452 so the sender retries once mail was read
+        // (RFC 5321 §4.2.2, rfc5321.txt:2837: insufficient system storage).
+        reply(out, Reply{452, "4.2.2", "<" + printable(address, 256) + ">: Mailbox full"}, "RCPT");
     } else {
+        if (room && (!tx_->quota_room || *room < *tx_->quota_room)) {
+            tx_->quota_room = room;
+            tx_->quota_rcpt = address;
+        }
         auto& list = tx_->recipients;
         const bool duplicate = std::any_of(list.begin(), list.end(), [&](const EnvelopeRecipient& r) {
             return text::iequals(r.address, address);
@@ -215,6 +224,14 @@ void Session::refuse_message(Actions& out, const Reply& r, std::string_view reas
 
 // The message passed the framing checks; the policy checks that need its content run here.
 void Session::accept_message(Actions& out, std::uint64_t size) {
+    // The size as received: deliverd stores a few trace fields more and enforces the quota
+    // again then, so a message that fits only without them is caught there.
+    if (tx_->quota_room && size > *tx_->quota_room) {
+        // RFC 5321 §4.2.2 (rfc5321.txt:2839): 552 exceeded storage allocation; RFC 3463 X.2.2.
+        return refuse_message(out, Reply{552, "5.2.2", "<" + printable(tx_->quota_rcpt, 256) +
+                                                           ">: Mailbox full, the message exceeds the quota"},
+                              "quota", size);
+    }
     if (options_.check_header_from && !user_.empty()) {
         HeaderFrom from = header_from(message_);
         if (from.unusable) {

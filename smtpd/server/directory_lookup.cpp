@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "storage/directory.hpp"
+#include "storage/mailbox_usage.hpp"
 
 namespace mr::smtpd::server {
 
@@ -25,23 +26,38 @@ Result<storage::Directory*> thread_directory(const std::filesystem::path& db) {
     return &*cache.dir;
 }
 
+// The user's quota (users primary key) and, only when there is one, the bytes stored.
+Result<RecipientCheck> local_user(storage::Directory& dir, const std::filesystem::path& data_dir,
+                                  const std::string& user) {
+    RecipientCheck check{RecipientKind::Local, std::nullopt};
+    auto found = dir.find_user(user);
+    if (!found) return found.error();
+    if (!*found || (*found)->quota_bytes <= 0) return check;
+    auto used = storage::stored_bytes(storage::user_mail_dir(data_dir, user));
+    if (!used) return used.error();
+    const std::int64_t quota = (*found)->quota_bytes;
+    check.quota_room = *used >= quota ? 0 : static_cast<std::uint64_t>(quota - *used);
+    return check;
+}
+
 }  // namespace
 
-Result<RecipientKind> lookup_recipient(const std::filesystem::path& db, const std::string& address) {
+Result<RecipientCheck> lookup_recipient(const std::filesystem::path& db, const std::filesystem::path& data_dir,
+                                        const std::string& address) {
     auto dir = thread_directory(db);
     if (!dir) return dir.error();
     auto r = (*dir)->resolve(address);
     if (!r) {
-        if (r.error().kind != ErrorKind::Internal) return RecipientKind::Unknown;
+        if (r.error().kind != ErrorKind::Internal) return RecipientCheck{RecipientKind::Unknown, std::nullopt};
         return r.error();
     }
     switch (r->kind) {
-        case storage::Resolution::LocalUser:
-        case storage::Resolution::Alias: return RecipientKind::Local;
-        case storage::Resolution::NotLocal: return RecipientKind::Remote;
+        case storage::Resolution::LocalUser: return local_user(**dir, data_dir, r->user_address);
+        case storage::Resolution::Alias: return RecipientCheck{RecipientKind::Local, std::nullopt};
+        case storage::Resolution::NotLocal: return RecipientCheck{RecipientKind::Remote, std::nullopt};
         case storage::Resolution::NotFound: break;
     }
-    return RecipientKind::Unknown;
+    return RecipientCheck{RecipientKind::Unknown, std::nullopt};
 }
 
 Result<bool> check_sender(const std::filesystem::path& db, const std::string& user, const std::string& address) {

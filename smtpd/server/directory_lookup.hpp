@@ -3,7 +3,8 @@
 //
 // Invariants:
 // - Each pool thread keeps one open storage::Directory (WAL readers see every committed
-//   change), so a RCPT costs one indexed read, not a database open. SQLite handles stay
+//   change), so a RCPT costs indexed reads, not a database open; only a recipient with a
+//   quota adds one read of the user's index (a sum over its message sizes). SQLite handles stay
 //   usable after a failed statement, so an error does not drop the cached handle.
 // - A malformed address is a "no", never an internal error: it gets the same reply as an
 //   unknown one.
@@ -19,7 +20,10 @@
 
 namespace mr::smtpd::server {
 
-Result<RecipientKind> lookup_recipient(const std::filesystem::path& db, const std::string& address);
+// A local user's quota room is read from the user's index (storage::stored_bytes) only when
+// the user has a quota; aliases report none (deliverd judges each target at delivery).
+Result<RecipientCheck> lookup_recipient(const std::filesystem::path& db, const std::filesystem::path& data_dir,
+                                        const std::string& address);
 Result<bool> check_sender(const std::filesystem::path& db, const std::string& user, const std::string& address);
 // check_sender for each address: the first one `user` does not own, or "" when all are owned.
 Result<std::string> first_not_owned(const std::filesystem::path& db, const std::string& user,

@@ -229,10 +229,12 @@ void SmtpHandler::check_recipient(CheckRecipient& a) {
     begin_async();
     net::run_off_loop(
         conn_.loop(), conn_.alive(),
-        [db = shared_->directory_db, address = std::move(a.address)] { return lookup_recipient(db, address); },
-        [this](Result<RecipientKind> kind) {
-            if (!kind) log::error("directory_error", {log::conn(conn_.id()), {"error", kind.error().message}});
-            end_async(session_.on_recipient_checked(kind));
+        [db = shared_->directory_db, data_dir = shared_->data_dir, address = std::move(a.address)] {
+            return lookup_recipient(db, data_dir, address);
+        },
+        [this](Result<RecipientCheck> check) {
+            if (!check) log::error("directory_error", {log::conn(conn_.id()), {"error", check.error().message}});
+            end_async(session_.on_recipient_checked(check));
         });
 }
 

@@ -18,6 +18,8 @@ from smtp_util import RawSmtp, SmtpdInstance, strip_received, unverified_context
 PASSWORD = "correct horse"
 ALICE = "alice@example.test"
 BOB = "bob@example.test"
+CAROL = "carol@example.test"  # quota 1 MiB
+MIB = 1024 * 1024
 
 
 def marker():
@@ -35,6 +37,7 @@ class SmtpTest(unittest.TestCase):
         mr.add_user(ALICE, PASSWORD)
         mr.add_user(BOB, "bob password")
         mr.run("alias", "add", "sales@example.test", ALICE)
+        mr.run("user", "add", CAROL, "--quota-mb", "1", "--password-stdin", stdin="carol password\n")
         cls.inst.start()
 
     @classmethod
@@ -136,6 +139,37 @@ class SmtpTest(unittest.TestCase):
             self.assertEqual(s.data(f"Subject: {m}\r\n\r\nonce\r\n")[0], 250)
         [entry] = self.entries_with(m)
         self.assertEqual(entry["recipients"], [(ALICE, "", "")])
+
+    def test_quota_at_rcpt_and_after_data(self):
+        def filler(size):
+            line = b"x" * 78 + b"\r\n"
+            head = f"Subject: filler {marker()}\r\n\r\n".encode()
+            return head + line * ((size - len(head)) // len(line))
+
+        def body(size, m):
+            return f"Subject: {m}\r\n\r\n".encode() + (b"z" * 78 + b"\r\n") * (size // 80)
+
+        # Carol's mailbox holds all but about 50 KB of her 1 MiB.
+        self.inst.mr.place_in_maildir(CAROL, [filler(MIB - 50_000)])
+        m = marker()
+        with smtplib.SMTP("127.0.0.1", self.inst.port("smtp"), local_hostname="client.example") as s:
+            # A message larger than the room left: 552 5.2.2 after the data, nothing queued.
+            with self.assertRaises(smtplib.SMTPDataError) as cm:
+                s.sendmail("sender@remote.example", [CAROL, BOB], body(100_000, m + " big"))
+            self.assertEqual((cm.exception.smtp_code, cm.exception.smtp_error.decode()),
+                             (552, f"5.2.2 <{CAROL}>: Mailbox full, the message exceeds the quota"))
+            # One that fits is taken.
+            self.assertEqual(s.sendmail("sender@remote.example", [CAROL], body(10_000, m + " small")), {})
+        # Delivered mail fills her mailbox to over the quota: RCPT is 452 4.2.2, others go on.
+        self.inst.mr.place_in_maildir(CAROL, [filler(100_000)])
+        with smtplib.SMTP("127.0.0.1", self.inst.port("smtp"), local_hostname="client.example") as s:
+            s.ehlo()
+            self.assertEqual(s.mail("sender@remote.example")[0], 250)
+            self.assertEqual(s.rcpt(CAROL), (452, f"4.2.2 <{CAROL}>: Mailbox full".encode()))
+            self.assertEqual(s.rcpt(BOB)[0], 250)
+            self.assertEqual(s.data(body(1000, m + " after"))[0], 250)
+        subjects = {e["bytes"].split(m.encode())[1].split(b"\r\n")[0]: e["recipients"] for e in self.entries_with(m)}
+        self.assertEqual(subjects, {b" small": [(CAROL, "", "")], b" after": [(BOB, "", "")]})
 
     def test_pipelining_two_transactions_in_one_write(self):
         m1, m2 = marker(), marker()

@@ -38,6 +38,7 @@ struct Driver {
         {"bob@example.test", RecipientKind::Local},
         {"postmaster@mx.example.test", RecipientKind::Local},
     };
+    std::map<std::string, std::uint64_t> quota_room;  // local users with a quota: bytes left
     std::map<std::string, std::string> passwords = {{"alice@example.test", "secret"}};
     std::map<std::string, std::vector<std::string>> owned = {
         {"alice@example.test", {"alice@example.test", "sales@example.test"}}};
@@ -71,7 +72,9 @@ struct Driver {
                 run(session.on_recipient_checked(Error::internal("db")));
                 return;
             }
-            run(session.on_recipient_checked(kind));
+            std::optional<std::uint64_t> room;
+            if (auto it = quota_room.find(key); it != quota_room.end()) room = it->second;
+            run(session.on_recipient_checked(RecipientCheck{kind, room}));
         } else if (auto* c = std::get_if<CheckSender>(&a)) {
             bool ok = false;
             for (const auto& address : owned[c->user]) ok = ok || address == c->address;

@@ -98,6 +98,42 @@ TEST_CASE("a refused RCPT does not count against the recipient limit") {
     CHECK(code(rcpt(d, "<alice@example.test>")) == 452);
 }
 
+TEST_CASE("quota: a full mailbox is 452 4.2.2 at RCPT, the transaction goes on") {
+    Driver d = in_transaction();
+    d.quota_room["alice@example.test"] = 0;
+    CHECK(rcpt(d, "<alice@example.test>") == "452 4.2.2 <alice@example.test>: Mailbox full\r\n");
+    CHECK(code(rcpt(d, "<bob@example.test>")) == 250);
+    CHECK(code(d.send("DATA\r\n")) == 354);
+    CHECK(code(d.send("x\r\n.\r\n")) == 250);
+    REQUIRE(d.queued.size() == 1);
+    REQUIRE(d.queued[0].envelope.recipients.size() == 1);
+    CHECK(d.queued[0].envelope.recipients[0].address == "bob@example.test");
+}
+
+TEST_CASE("quota: a message larger than a recipient's room is 552 5.2.2, nothing queued") {
+    Driver d = in_transaction();
+    d.quota_room["alice@example.test"] = 100;
+    d.quota_room["bob@example.test"] = 10;
+    CHECK(code(rcpt(d, "<alice@example.test>")) == 250);
+    CHECK(code(rcpt(d, "<bob@example.test>")) == 250);
+    CHECK(code(d.send("DATA\r\n")) == 354);
+    CHECK(d.send("12345678901\r\n.\r\n") ==
+          "552 5.2.2 <bob@example.test>: Mailbox full, the message exceeds the quota\r\n");
+    CHECK(d.queued.empty());
+    CHECK_FALSE(d.session.in_transaction());
+
+    // Exactly the room fits; BDAT is judged after LAST.
+    REQUIRE(code(d.send("MAIL FROM:<sender@remote.example>\r\n")) == 250);
+    CHECK(code(rcpt(d, "<bob@example.test>")) == 250);
+    CHECK(code(d.send("BDAT 10 LAST\r\n12345678\r\n")) == 250);
+    REQUIRE(d.queued.size() == 1);
+    REQUIRE(code(d.send("MAIL FROM:<sender@remote.example>\r\n")) == 250);
+    CHECK(code(rcpt(d, "<bob@example.test>")) == 250);
+    CHECK(d.send("BDAT 6\r\n123456BDAT 6 LAST\r\n7890\r\n") ==
+          "250 2.0.0 6 octets received\r\n552 5.2.2 <bob@example.test>: Mailbox full, the message exceeds the quota\r\n");
+    CHECK(d.queued.size() == 1);
+}
+
 TEST_CASE("a directory failure is 451 4.3.0") {
     Driver d = in_transaction();
     CHECK(rcpt(d, "<broken@example.test>") == "451 4.3.0 Temporary lookup failure, try again later\r\n");
