@@ -7,6 +7,7 @@
 #include <sys/time.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <set>
 #include <system_error>
@@ -62,11 +63,18 @@ CREATE TABLE bodies (
 
 constexpr std::array<std::string_view, 3> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3};
 
+// Ids sort by arrival (the queue runs in id order): the microsecond clock, made strictly
+// increasing within the process so that ids taken in the same microsecond (a batch) keep
+// the order they were taken in instead of that of their random suffix.
 std::string new_queue_id() {
+    static std::atomic<unsigned long long> last{0};
     struct timeval tv {};
     ::gettimeofday(&tv, nullptr);
-    const auto usec = static_cast<unsigned long long>(tv.tv_sec) * 1000000ULL +
-                      static_cast<unsigned long long>(tv.tv_usec);
+    auto usec = static_cast<unsigned long long>(tv.tv_sec) * 1000000ULL + static_cast<unsigned long long>(tv.tv_usec);
+    auto prev = last.load(std::memory_order_relaxed);
+    do {
+        if (usec <= prev) usec = prev + 1;
+    } while (!last.compare_exchange_weak(prev, usec, std::memory_order_relaxed));
     unsigned char random[4];
     randombytes_buf(random, sizeof random);
     char out[32];
