@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/config/config.hpp"
+#include "common/util/file_modes.hpp"
 #include "common/log/log.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/thread_pool.hpp"
@@ -44,6 +45,7 @@ long take_over_pid_file(const std::filesystem::path& file) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    mr::util::restrict_umask();  // before anything can create a file
     // A peer that hangs up while we write costs an EPIPE on that connection, not the
     // process (libuv writes with write(2), which raises SIGPIPE).
     std::signal(SIGPIPE, SIG_IGN);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/config/config.hpp"
+#include "common/util/file_modes.hpp"
 #include "common/log/log.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/tls_context.hpp"
@@ -14,6 +15,7 @@
 #include "imapd/server/imap_server.hpp"
 
 int main(int argc, char** argv) {
+    mr::util::restrict_umask();  // before anything can create a file
     std::string config_file;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {

@@ -2,9 +2,11 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "common/util/file_modes.hpp"
 #include "mailroom/commands.hpp"
 
 int main(int argc, char** argv) {
+    mr::util::restrict_umask();  // before anything can create a file
     mr::cli::CliContext ctx;
     CLI::App app{"mailroom: a complete mail system (SMTP, delivery, IMAP, POP3)"};
     app.require_subcommand(1);

@@ -8,12 +8,14 @@
 #include <string>
 
 #include "common/config/config.hpp"
+#include "common/util/file_modes.hpp"
 #include "common/log/log.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/tls_context.hpp"
 #include "pop3d/server/event_loops.hpp"
 
 int main(int argc, char** argv) {
+    mr::util::restrict_umask();  // before anything can create a file
     // A peer that hangs up while we write costs an EPIPE on that connection, not the
     // process (libuv writes with write(2), which raises SIGPIPE).
     std::signal(SIGPIPE, SIG_IGN);
