@@ -1,7 +1,9 @@
 // Db, Transaction and migrations; see db.hpp for the invariants.
 #include "storage/sqlite/db.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <string>
@@ -30,6 +32,10 @@ int retry_soon(void*, int tries) {
 }  // namespace
 
 Result<Db> Db::open(const std::filesystem::path& file, Durability durability) {
+    // SQLite would create the file 0644 (less the umask), and it gives the -wal, -shm and
+    // -journal files the database file's mode: creating it 0600 first keeps password
+    // hashes and message metadata private whatever umask the caller runs with.
+    if (const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
     sqlite3* raw = nullptr;
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);

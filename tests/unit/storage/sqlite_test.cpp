@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <array>
 #include <string_view>
 
@@ -96,4 +98,28 @@ TEST_CASE("sqlite: a file that is not a database fails to open") {
     }
     auto db = sqlite::Db::open(dir / "bad.db", sqlite::Durability::Normal);
     CHECK_FALSE(db.ok());
+}
+
+namespace {
+
+mode_t file_mode(const std::filesystem::path& p) {
+    struct stat st{};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+}
+
+}  // namespace
+
+TEST_CASE("sqlite: a new database file, and so its -wal and -shm, are 0600 whatever the umask") {
+    TempDir dir;
+    const mode_t old = ::umask(022);
+    {
+        auto db = sqlite::Db::open(dir / "x.db", sqlite::Durability::Full);
+        REQUIRE(db.ok());
+        REQUIRE(db->exec("CREATE TABLE t(a)").ok());
+        CHECK(file_mode(dir / "x.db") == 0600);
+        CHECK(file_mode(dir / "x.db-wal") == 0600);
+        CHECK(file_mode(dir / "x.db-shm") == 0600);
+    }
+    ::umask(old);
 }
