@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/config/config.hpp"
 #include "common/config/default_config.hpp"
 #include "common/net/self_signed.hpp"
 #include "mailroom/commands.hpp"
@@ -33,19 +34,36 @@ void write_new_file(const std::filesystem::path& path, const std::string& text, 
     std::filesystem::permissions(path, mode);
 }
 
-// Started as root, init hands the whole tree to run_user: the daemons (and the CLI, which
-// switches to run_user too) must be able to write the store and read the TLS key.
-void give_to_run_user(const std::filesystem::path& dir, const std::string& user) {
+// Started as root, init gives the store to run_user (the daemons, and the CLI, which
+// switches to run_user too, write it) but keeps the config and the TLS key root's, only
+// readable by run_user's group: a compromised daemon must not be able to change how the
+// next `mailroom up` starts it. The directories on the way stay root's and searchable by
+// the group.
+void set_owners(const std::filesystem::path& dir, const config::Config& cfg) {
+    const std::string& user = cfg.server.run_user;
     if (geteuid() != 0 || user.empty() || user == "root") return;
     struct passwd* pw = getpwnam(user.c_str());
     if (pw == nullptr) {
         throw CliError{"run_user '" + user + "' does not exist (create it: useradd --system " + user + ")"};
     }
-    auto own = [&](const std::filesystem::path& p) {
-        if (lchown(p.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw CliError{"cannot chown " + p.string()};
+    auto own = [](const std::filesystem::path& p, uid_t uid, gid_t gid) {
+        if (lchown(p.c_str(), uid, gid) != 0) throw CliError{"cannot chown " + p.string()};
     };
-    own(dir);
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) own(entry.path());
+    auto root_owned = [&](const std::filesystem::path& p, std::filesystem::perms mode) {
+        own(p, 0, pw->pw_gid);
+        std::filesystem::permissions(p, mode);
+    };
+    using std::filesystem::perms;
+    const auto group_read = perms::owner_read | perms::owner_write | perms::group_read;
+    own(dir, 0, pw->pw_gid);
+    root_owned(cfg.file, group_read);
+    root_owned(cfg.tls.key.parent_path(), perms::owner_all | perms::group_read | perms::group_exec);
+    root_owned(cfg.tls.key, group_read);
+    root_owned(cfg.tls.cert, group_read | perms::others_read);
+    own(cfg.server.data_dir, pw->pw_uid, pw->pw_gid);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(cfg.server.data_dir)) {
+        own(entry.path(), pw->pw_uid, pw->pw_gid);
+    }
 }
 
 }  // namespace
@@ -76,7 +94,7 @@ void add_init_command(CLI::App& app, CliContext& ctx) {
         ctx.config_path = file.string();
         const auto& cfg = ctx.config();  // proves the file we wrote is valid
         must(net::generate_self_signed(values.hostname, cfg.tls.cert, cfg.tls.key));
-        give_to_run_user(args.dir, cfg.server.run_user);
+        set_owners(args.dir, cfg);
 
         if (!args.domain.empty()) must(ctx.directory().add_domain(args.domain));
         std::cout << "created " << file.string() << "\n"
