@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "mailroom/commands.hpp"
+#include "mailroom/file_safety.hpp"
 
 namespace mr::cli {
 
@@ -15,7 +16,11 @@ bool readable(const std::filesystem::path& p) {
 }  // namespace
 
 void add_check_command(CLI::App& app, CliContext& ctx) {
-    auto* check = app.add_subcommand("check", "Validate the configuration and print the DNS records each domain needs");
+    static bool repair = false;
+    auto* check = app.add_subcommand(
+        "check", "Validate the configuration, the owner and mode of every file, and print the DNS records each domain needs");
+    check->add_flag("--repair", repair,
+                    "Give every file and directory under data_dir the owner and mode it should have");
     check->callback([&ctx] {
         const auto& cfg = ctx.config();
         int problems = 0;
@@ -23,6 +28,16 @@ void add_check_command(CLI::App& app, CliContext& ctx) {
             std::cout << "problem: " << what << "\n";
             ++problems;
         };
+        // Before ctx.directory() switches to run_user: as root, the whole tree can be read
+        // and repaired.
+        for (const auto& line : secrets_writable_by_daemon(cfg)) problem(line);
+        for (const auto& p : audit_data_dir(cfg, repair)) {
+            if (p.repaired) {
+                std::cout << "repaired: " << p.path.string() << ": " << p.what << "\n";
+            } else {
+                problem(p.path.string() + ": " + p.what + (p.repair_error.empty() ? "" : " (" + p.repair_error + ")"));
+            }
+        }
         if (!readable(cfg.tls.cert)) problem("cannot read TLS certificate " + cfg.tls.cert.string());
         if (!readable(cfg.tls.key)) problem("cannot read TLS key " + cfg.tls.key.string());
         auto domains = must(ctx.directory().list_domains());
