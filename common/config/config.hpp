@@ -54,6 +54,12 @@ struct AuthConfig {
     bool allow_plaintext_on_loopback = false;
     std::int64_t failure_delay_ms = 500;  // wait after a failed login; doubles per failure, up to 16x
     std::int64_t max_failures = 3;        // failed logins on one connection before disconnect
+    // Password checks of one daemon (common/net/password_checker.hpp): its worker threads,
+    // checks waiting for them, and checks waiting or running per client address. Over a
+    // bound a login gets a temporary failure at once instead of queueing.
+    std::int64_t check_threads = 2;
+    std::int64_t max_queued_checks = 64;
+    std::int64_t max_checks_per_address = 4;
 };
 
 // smtpd (issue 3). Timeouts are RFC 5321 §4.5.3.2 (rfc5321.txt:3610): 5 minutes for a

@@ -195,4 +195,15 @@ TEST_CASE("auth settings") {
     CHECK(four->pop3.threads == 4);
     CHECK_FALSE(parse_config(kMinimal + "[pop3]\nthreads = -1\n", "m.toml", "/x").ok());
     CHECK_FALSE(parse_config(kMinimal + "[pop3]\nthreads = 65\n", "m.toml", "/x").ok());
+    CHECK(defaults->auth.check_threads == 2);
+    CHECK(defaults->auth.max_queued_checks == 64);
+    CHECK(defaults->auth.max_checks_per_address == 4);
+    auto checks = parse_config(kMinimal + "[auth]\ncheck_threads = 4\nmax_queued_checks = 10\nmax_checks_per_address = 1\n",
+                               "m.toml", "/x");
+    REQUIRE(checks.ok());
+    CHECK(checks->auth.check_threads == 4);
+    CHECK(checks->auth.max_queued_checks == 10);
+    CHECK(checks->auth.max_checks_per_address == 1);
+    CHECK_FALSE(parse_config(kMinimal + "[auth]\ncheck_threads = 0\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[auth]\nmax_checks_per_address = 0\n", "m.toml", "/x").ok());
 }
