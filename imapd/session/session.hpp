@@ -69,7 +69,7 @@ struct StartTls {};  // after the Send of the tagged OK: Connection::start_tls()
 struct VerifyPassword {
     std::string user;
     std::string password;  // wipe after use
-};  // -> on_password_checked
+};  // -> on_password_checked, or on_password_busy if the check was refused unrun
 // Runs `job` on the thread pool with the logged-in user's store (opened on first use),
 // then calls resume() on the loop thread with what it returned.
 using StoreResume = std::function<Actions()>;
@@ -126,6 +126,9 @@ public:
     Actions on_input(std::string_view& input);
     Actions on_tls_ready();
     Actions on_password_checked(const Result<bool>& verdict);
+    // The server refused to run the check (too many at once, password_checker.hpp): a
+    // temporary failure, not a wrong password, so no failure is counted and no delay added.
+    Actions on_password_busy();
     Actions resume(const StoreResume& next);
     Actions on_timeout();
     // During IDLE in the selected state: look for changes and report them (the glue

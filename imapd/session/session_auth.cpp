@@ -119,6 +119,15 @@ Actions Session::on_password_checked(const Result<bool>& verdict) {
     return out;
 }
 
+// RFC 5530 §3 UNAVAILABLE (rfc5530.txt:95): try again later; AUTHENTICATIONFAILED would tell
+// the client (and its user) that the password is wrong.
+Actions Session::on_password_busy() {
+    busy_ = false;
+    std::string tag = std::exchange(pending_tag_, {});
+    pending_user_.clear();
+    return tagged(tag, "NO", "[UNAVAILABLE] Server busy, try again later");
+}
+
 // Same reply and delay for an unknown user and a wrong password (RFC 5530 §3
 // AUTHENTICATIONFAILED, rfc5530.txt); the delay doubles with each failure on this
 // connection or from this address, and max_failures ends the connection.

@@ -196,6 +196,14 @@ Actions Session::on_password_checked(const Result<bool>& verdict) {
     return {OpenMaildrop{a->pending_user}};
 }
 
+// RFC 3206 §4 SYS/TEMP: a passing problem of the server; RESP-CODES is always
+// in CAPA, so the code is always sent.
+Actions Session::on_password_busy() {
+    busy_ = false;
+    if (std::get_if<Authorization>(&state_) == nullptr) return {};
+    return error("[SYS/TEMP] Server busy, try again later");
+}
+
 Actions Session::on_maildrop(Result<Maildrop> maildrop) {
     busy_ = false;
     auto* a = std::get_if<Authorization>(&state_);

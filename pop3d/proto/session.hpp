@@ -55,7 +55,7 @@ struct StartTls {};     // after the Send of "+OK": Connection::start_tls()
 struct VerifyPassword {
     std::string user;
     std::string password;  // wipe after use
-};                          // -> on_password_checked
+};                          // -> on_password_checked, or on_password_busy if refused unrun
 struct OpenMaildrop {
     std::string user;
 };                          // -> on_maildrop (Refused = in use, Internal = store error)
@@ -108,6 +108,9 @@ public:
     Actions on_tls_ready();
     // Result of VerifyPassword: true = good credentials, false = bad; Error = store trouble.
     Actions on_password_checked(const Result<bool>& verdict);
+    // The server refused to run the check (too many at once, password_checker.hpp): a
+    // temporary failure, not a wrong password, so no failure is counted and no delay added.
+    Actions on_password_busy();
     Actions on_maildrop(Result<Maildrop> maildrop);
     Actions on_message_sent();
     Actions on_message_unavailable();

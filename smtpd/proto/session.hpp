@@ -107,7 +107,7 @@ struct CheckHeaderFrom {
 struct VerifyPassword {
     std::string user;
     std::string password;  // wipe after use
-};  // -> on_password_checked
+};  // -> on_password_checked, or on_password_busy if the check was refused unrun
 struct Enqueue {
     Envelope envelope;
     std::string message;  // as received, without the headers we add
@@ -165,6 +165,9 @@ public:
     Actions on_recipient_checked(const Result<RecipientCheck>& check);
     Actions on_header_from_checked(const Result<std::string>& not_owned);
     Actions on_password_checked(const Result<bool>& verdict);
+    // The server refused to run the check (too many at once, password_checker.hpp): a
+    // temporary failure, not a wrong password, so no failure is counted and no delay added.
+    Actions on_password_busy();
     Actions on_enqueued(const Result<std::string>& queue_id);
     Actions on_timeout();
     Actions on_shutdown();

@@ -116,4 +116,15 @@ Actions Session::on_password_checked(const Result<bool>& verdict) {
     return out;
 }
 
+// RFC 4954 §6 (rfc4954.txt:586): 454 4.7.0 is the temporary failure; 535 would say the
+// credentials were wrong.
+Actions Session::on_password_busy() {
+    Actions out;
+    busy_ = false;
+    pending_user_.clear();
+    reply(out, Reply{454, "4.7.0", "Temporary authentication failure"}, "AUTH");
+    process(out);
+    return out;
+}
+
 }  // namespace mr::smtpd

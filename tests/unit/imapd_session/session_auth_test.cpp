@@ -95,6 +95,23 @@ TEST_CASE("a directory failure is not an authentication failure") {
     CHECK(h.auth_failures == 0);
 }
 
+TEST_CASE("a busy password checker is a temporary failure, not an authentication failure") {
+    Harness h;
+    h.checker_busy = true;
+    // More refusals than max_failures: none counts, none is delayed, the connection stays.
+    for (int i = 0; i < 5; ++i) {
+        CHECK(h.login() == "l1 NO [UNAVAILABLE] Server busy, try again later\r\n");
+    }
+    CHECK(h.auth_failures == 0);
+    CHECK(h.last_delay == std::chrono::milliseconds(0));
+    CHECK_FALSE(h.closed);
+    CHECK(contains(h.feed("n NOOP\r\n"), "n OK"));  // still not authenticated, still usable
+    CHECK(contains(h.feed("s SELECT INBOX\r\n"), "s BAD"));
+    h.checker_busy = false;
+    CHECK(contains(h.login(), "l1 OK"));
+    CHECK(h.logged_in == "alice@example.test");
+}
+
 TEST_CASE("AUTHENTICATE PLAIN with SASL-IR and with a challenge; LOGIN; cancel") {
     const std::string plain = mr::text::base64_encode(std::string("\0alice@example.test\0secret", 26));
     Harness ir;

@@ -70,7 +70,9 @@ struct Harness {
                     } else if constexpr (std::is_same_v<T, VerifyPassword>) {
                         ++password_checks;
                         const bool ok = x.user == kUser && x.password == kPassword;
-                        if (directory_down) {
+                        if (checker_busy) {
+                            process(session.on_password_busy());
+                        } else if (directory_down) {
                             process(session.on_password_checked(Error::internal("db down")));
                         } else {
                             process(session.on_password_checked(ok));
@@ -112,6 +114,7 @@ struct Harness {
     // What the directory says the user's quota is when a QuotaStoreJob runs (0 = none).
     mr::Result<std::int64_t> quota_bytes = std::int64_t{0};
     int quota_reads = 0;  // QuotaStoreJobs run
+    bool checker_busy = false;  // the glue's password checker refuses every check
     int password_checks = 0;
     int auth_failures = 0;
     int changed = 0;  // Changed actions: wake-ups the glue would send to other sessions

@@ -144,6 +144,25 @@ TEST_CASE("auth: store trouble is [SYS/TEMP], not a failed login") {
     CHECK(s.state_name() == "authorization");
 }
 
+TEST_CASE("auth: a busy password checker is [SYS/TEMP], not a failed login") {
+    Session s(loopback_options());
+    s.start();
+    // More refusals than max_failures: none counts, none is delayed, none hangs up.
+    for (int i = 0; i < 5; ++i) {
+        s.on_line("USER alice@example.test");
+        s.on_line("PASS secret");
+        CHECK(s.busy());
+        auto a = s.on_password_busy();
+        CHECK(sent(a) == "-ERR [SYS/TEMP] Server busy, try again later\r\n");
+        CHECK_FALSE(has<AuthFailed>(a));
+        CHECK_FALSE(has<Delay>(a));
+        CHECK_FALSE(has<Close>(a));
+        CHECK_FALSE(s.busy());
+        CHECK(s.state_name() == "authorization");
+    }
+    login(s);  // and once the checker has room, the same credentials work
+}
+
 TEST_CASE("auth: [IN-USE] leaves the session in AUTHORIZATION") {
     Session s(loopback_options());
     s.start();

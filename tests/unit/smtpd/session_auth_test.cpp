@@ -151,6 +151,26 @@ TEST_CASE("bad credentials: 535 5.7.8, growing delay, hang-up after the limit") 
                       "\r\n")) == 535);
 }
 
+TEST_CASE("a busy password checker: 454 4.7.0, no failure counted, no delay, no hang-up") {
+    SessionOptions o = submission(true);
+    o.max_auth_failures = 2;
+    Driver d(o);
+    d.take();
+    d.ehlo();
+    d.checker_busy = true;
+    for (int i = 0; i < 4; ++i) {
+        CHECK(d.send("AUTH PLAIN " + plain("alice@example.test", "secret") + "\r\n") ==
+              "454 4.7.0 Temporary authentication failure\r\n");
+    }
+    CHECK_FALSE(d.closed);
+    CHECK(d.delays.empty());
+    CHECK(d.session.user().empty());
+    CHECK(code(d.send("MAIL FROM:<alice@example.test>\r\n")) == 530);  // still not authenticated
+    d.checker_busy = false;
+    CHECK(d.send("AUTH PLAIN " + plain("alice@example.test", "secret") + "\r\n") ==
+          "235 2.7.0 Authentication successful\r\n");
+}
+
 TEST_CASE("senders: own address and aliases only") {
     Driver d = logged_in();
     CHECK(d.send("MAIL FROM:<bob@example.test>\r\n") ==

@@ -33,6 +33,7 @@ struct Driver {
     bool fail_enqueue = false;        // answer it with an error
     bool fail_from_check = false;     // answer CheckHeaderFrom with an error
     std::vector<std::vector<std::string>> from_checks;
+    bool checker_busy = false;        // the password checker refuses every check unrun
     std::map<std::string, RecipientKind> directory = {
         {"alice@example.test", RecipientKind::Local},
         {"bob@example.test", RecipientKind::Local},
@@ -94,6 +95,10 @@ struct Driver {
             }
             run(session.on_header_from_checked(not_owned));
         } else if (auto* v = std::get_if<VerifyPassword>(&a)) {
+            if (checker_busy) {
+                run(session.on_password_busy());
+                return;
+            }
             auto it = passwords.find(v->user);
             run(session.on_password_checked(it != passwords.end() && it->second == v->password));
         } else if (auto* q = std::get_if<Enqueue>(&a)) {
