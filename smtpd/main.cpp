@@ -51,8 +51,9 @@ int main(int argc, char** argv) {
         tls = std::move(ctx.value());
     }
 
-    // RCPT lookups, argon2id checks and the queue's group commits share the libuv pool; a
-    // few slow password checks must not stall every commit behind them.
+    // RCPT lookups and the queue's group commits share the libuv pool (argon2id checks have
+    // threads of their own: common/net/password_checker.hpp); lookups must always find a
+    // thread free of commits.
     mr::net::set_thread_pool_size(8);
     {
         mr::net::Loop loop;

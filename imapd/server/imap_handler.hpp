@@ -12,6 +12,8 @@
 //   the connection has gone (Connection::alive()). One store job at a time per session;
 //   the job borrows a MailboxStore from the user's UserStores (user_stores.hpp) for the
 //   time it runs, so an idle session holds no SQLite connection.
+// - Password checks go to the process's PasswordChecker (common/net/password_checker.hpp);
+//   one it refuses is answered at once as busy: a temporary failure, not a failed login.
 // - A logged-in handler is in SharedState::sessions under its user. When its session
 //   reports Changed (it wrote to the store), the user's other sessions are woken; so are
 //   all of them on a wake-up datagram (deliverd, pop3d: ImapServer::wake_user). A wake()

@@ -3,6 +3,7 @@
 #include "common/log/log.hpp"
 #include "common/net/address.hpp"
 #include "imapd/server/imap_handler.hpp"
+#include "storage/directory.hpp"
 
 namespace mr::imapd::server {
 
@@ -36,9 +37,22 @@ ImapServer::ImapServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     shared_->max_command_line = static_cast<std::size_t>(cfg.imap.max_command_line);
     shared_->login_timeout = std::chrono::seconds(cfg.imap.login_timeout_s);
     shared_->idle_timeout = std::chrono::seconds(cfg.imap.idle_timeout_s);
+    shared_->passwords = std::make_shared<net::PasswordChecker>(
+        net::PasswordCheckLimits{.threads = static_cast<unsigned>(cfg.auth.check_threads),
+                                 .max_queued = static_cast<std::size_t>(cfg.auth.max_queued_checks),
+                                 .max_per_client = static_cast<unsigned>(cfg.auth.max_checks_per_address)},
+        [db = cfg.server.data_dir / "directory.db"](const std::string& user, const std::string& password) -> Result<bool> {
+            auto dir = storage::Directory::open(db);
+            if (!dir) return dir.error();
+            auto verdict = dir->verify_password(user, password);
+            // A malformed address is just a wrong login, not a store failure: same reply.
+            if (!verdict && verdict.error().kind != ErrorKind::Internal) return false;
+            return verdict;
+        });
 }
 
-ImapServer::~ImapServer() = default;
+// Checks still running post to the loop: they must end before it is destroyed.
+ImapServer::~ImapServer() { shared_->passwords->stop(); }
 
 net::ListenerOptions ImapServer::listener_options(const std::string& name) const {
     net::ListenerOptions o;

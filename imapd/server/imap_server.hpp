@@ -8,6 +8,8 @@
 // - The failed-login tally forgets an address after kFailureMemory without failures and
 //   is bounded (cleared when it would exceed kMaxTrackedAddresses).
 // - stop() closes the listeners and every session.
+// - `passwords` is the process's one PasswordChecker; ~ImapServer stops it, before the loop
+//   it posts to is destroyed.
 #pragma once
 
 #include <chrono>
@@ -20,6 +22,7 @@
 #include "common/config/config.hpp"
 #include "common/net/listener.hpp"
 #include "common/net/loop.hpp"
+#include "common/net/password_checker.hpp"
 #include "common/net/tls_context.hpp"
 #include "common/util/result.hpp"
 #include "imapd/server/quota_reader.hpp"
@@ -42,6 +45,7 @@ struct SharedState {
     std::size_t max_command_line = 0;
     std::chrono::milliseconds login_timeout{60'000};
     std::chrono::milliseconds idle_timeout{1'800'000};
+    std::shared_ptr<net::PasswordChecker> passwords;  // [auth] check_threads, max_*_checks
 
     unsigned recent_failures(const std::string& ip);
     void record_failure(const std::string& ip);

@@ -232,28 +232,23 @@ bool Pop3Handler::perform(Action& action) {
 }
 
 void Pop3Handler::verify_password(VerifyPassword& v) {
-    begin_async();
-    auto db = shared_->data_dir / "directory.db";
-    // argon2id is slow on purpose: never on the loop (DESIGN.md).
-    net::run_off_loop(
-        loop_, conn_.alive(),
-        [db, user = std::move(v.user), password = std::move(v.password)]() mutable -> Result<bool> {
-            auto dir = storage::Directory::open(db);
-            if (!dir) {
-                text::secure_wipe(password);
-                return dir.error();
-            }
-            auto verdict = dir->verify_password(user, password);
-            text::secure_wipe(password);
-            // A malformed address is just a wrong login, not a store failure: same reply.
-            if (!verdict && verdict.error().kind != ErrorKind::Internal) return false;
-            return verdict;
-        },
+    // argon2id is slow on purpose: never on the loop, and never more than the checker's
+    // share of the machine (password_checker.hpp).
+    const bool queued = shared_->passwords->submit(
+        loop_, conn_.alive(), conn_.peer_ip(), std::move(v.user), std::move(v.password),
         [this](Result<bool> verdict) {
             if (!verdict) log::error("directory_error", {log::conn(conn_.id()), {"error", verdict.error().message}});
             end_async(session_.on_password_checked(verdict));
         });
     text::secure_wipe(v.password);
+    if (queued) {
+        begin_async();
+        return;
+    }
+    log::warn("auth_busy", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}});
+    // Answered at once, ahead of whatever the session queued after the check.
+    auto actions = session_.on_password_busy();
+    for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
 }
 
 void Pop3Handler::open_maildrop(OpenMaildrop& o) {

@@ -7,6 +7,8 @@
 //   pipelined commands (RFC 2449 PIPELINING) wait in the connection's buffer.
 // - Pool jobs get their inputs by value plus shared_ptrs to the store / file they use and
 //   are dropped on return if the connection has gone (Connection::alive()).
+// - Password checks go to the process's PasswordChecker (common/net/password_checker.hpp);
+//   one it refuses is answered at once as busy: a temporary failure, not a failed login.
 // - A transfer reads one chunk per pool job and stops reading while the connection is not
 //   writable, continuing from on_drain(): a big message never sits whole in memory.
 // - The maildrop lock taken for OpenMaildrop is released when the session closes (Close

@@ -12,6 +12,8 @@
 // - One POP3 session per maildrop in this process (RFC 1939 §4 exclusive access, rfc1939.txt:547; RFC 2449
 //   §8.1.2 [IN-USE], rfc2449.txt:851): lock() before the snapshot, unlock() when the
 //   session ends. imapd and deliverd keep working on the same mailbox meanwhile.
+// - `passwords` is the process's one PasswordChecker, made with the settings; the first
+//   Pop3Server destroyed stops it, and every server is destroyed before its loop.
 // - The failure tally forgets an address after kFailureMemory without failures and is
 //   bounded (cleared when it would exceed kMaxTrackedAddresses), so it cannot grow forever.
 #pragma once
@@ -22,6 +24,8 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+
+#include "common/net/password_checker.hpp"
 
 namespace mr::pop3d::server {
 
@@ -36,6 +40,7 @@ struct SharedState {
     bool allow_plaintext_on_loopback = false;  // [auth] allow_plaintext_on_loopback
     unsigned max_failures = 3;                  // [auth] max_failures
     std::chrono::milliseconds failure_delay{500};  // [auth] failure_delay_ms
+    std::shared_ptr<net::PasswordChecker> passwords;  // [auth] check_threads, max_*_checks
 
     bool lock(const std::string& user) {
         std::lock_guard guard(mutex_);

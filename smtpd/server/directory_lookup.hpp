@@ -1,8 +1,9 @@
 // Directory work of an SMTP session. Every function here blocks (SQLite, argon2id) and runs
-// on the thread pool, never on the loop.
+// off the loop: lookups on the thread pool, verify_password on the PasswordChecker's threads
+// (common/net/password_checker.hpp).
 //
 // Invariants:
-// - Each pool thread keeps one open storage::Directory (WAL readers see every committed
+// - Each of those threads keeps one open storage::Directory (WAL readers see every committed
 //   change), so a RCPT costs indexed reads, not a database open; only a recipient with a
 //   quota adds one read of the user's index (a sum over its message sizes). SQLite handles stay
 //   usable after a failed statement, so an error does not drop the cached handle.

@@ -6,6 +6,8 @@
 //   during shutdown (after the SmtpServer is gone, inside ~Loop) still finds it.
 // - `handlers` holds exactly the live SmtpHandlers (each adds itself in its constructor and
 //   removes itself in its destructor), so stop() can send every session its 421.
+// - `passwords` is the process's one PasswordChecker (thread-safe itself); ~SmtpServer
+//   stops it before the loop it posts to is destroyed.
 // - The failure tally forgets an address after kFailureMemory without failures and is
 //   bounded (cleared when it would exceed kMaxTrackedAddresses), so it cannot grow forever.
 #pragma once
@@ -17,6 +19,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/net/password_checker.hpp"
 #include "smtpd/proto/session.hpp"
 #include "smtpd/server/queue_writer.hpp"
 
@@ -37,6 +40,7 @@ struct SharedState {
     std::chrono::milliseconds command_timeout{300'000};
     std::chrono::milliseconds data_timeout{180'000};
     std::shared_ptr<QueueWriter> writer;
+    std::shared_ptr<net::PasswordChecker> passwords;  // [auth] check_threads, max_*_checks
     std::unordered_set<SmtpHandler*> handlers;  // open sessions, told about shutdown
 
     unsigned recent_failures(const std::string& ip) {

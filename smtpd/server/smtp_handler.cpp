@@ -239,20 +239,23 @@ void SmtpHandler::check_recipient(CheckRecipient& a) {
 }
 
 void SmtpHandler::verify_password(VerifyPassword& a) {
-    begin_async();
-    // argon2id is slow on purpose: never on the loop (DESIGN.md).
-    net::run_off_loop(
-        conn_.loop(), conn_.alive(),
-        [db = shared_->directory_db, user = std::move(a.user), password = std::move(a.password)]() mutable {
-            auto verdict = server::verify_password(db, user, password);
-            text::secure_wipe(password);
-            return verdict;
-        },
+    // argon2id is slow on purpose: never on the loop, and never more than the checker's
+    // share of the machine (password_checker.hpp).
+    const bool queued = shared_->passwords->submit(
+        conn_.loop(), conn_.alive(), conn_.peer_ip(), std::move(a.user), std::move(a.password),
         [this](Result<bool> verdict) {
             if (!verdict) log::error("directory_error", {log::conn(conn_.id()), {"error", verdict.error().message}});
             end_async(session_.on_password_checked(verdict));
         });
     text::secure_wipe(a.password);
+    if (queued) {
+        begin_async();
+        return;
+    }
+    log::warn("auth_busy", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}, {"listener", listener_}});
+    // Answered at once, ahead of whatever the session queued after the check.
+    auto actions = session_.on_password_busy();
+    for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
 }
 
 // The Received: field names the queue id, so the id is chosen here, before the commit.

@@ -9,6 +9,8 @@
 //   session never gets bytes while it waits, and its own buffer holds at most one read.
 // - Pool jobs get their inputs by value and are dropped on return if the connection has gone
 //   (Connection::alive()); the queue writer does the same with its callbacks.
+// - Password checks go to the process's PasswordChecker (common/net/password_checker.hpp);
+//   one it refuses is answered at once as busy: a temporary failure, not a failed login.
 // - The idle timeout follows the session: data_timeout inside DATA/BDAT, command_timeout
 //   otherwise (RFC 5321 §4.5.3.2, rfc5321.txt:3610).
 #pragma once

@@ -2,6 +2,7 @@
 
 #include "common/log/log.hpp"
 #include "common/net/address.hpp"
+#include "smtpd/server/directory_lookup.hpp"
 #include "smtpd/server/smtp_handler.hpp"
 
 namespace mr::smtpd::server {
@@ -24,9 +25,17 @@ SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     o.max_auth_failures = static_cast<unsigned>(cfg.auth.max_failures);
     o.failure_delay = std::chrono::milliseconds(cfg.auth.failure_delay_ms);
     o.max_failure_delay = o.failure_delay * 16;
+    shared_->passwords = std::make_shared<net::PasswordChecker>(
+        net::PasswordCheckLimits{.threads = static_cast<unsigned>(cfg.auth.check_threads),
+                                 .max_queued = static_cast<std::size_t>(cfg.auth.max_queued_checks),
+                                 .max_per_client = static_cast<unsigned>(cfg.auth.max_checks_per_address)},
+        [db = shared_->directory_db](const std::string& user, const std::string& password) {
+            return verify_password(db, user, password);
+        });
 }
 
-SmtpServer::~SmtpServer() = default;
+// Checks still running post to the loop: they must end before it is destroyed.
+SmtpServer::~SmtpServer() { shared_->passwords->stop(); }
 
 net::ListenerOptions SmtpServer::listener_options(const std::string& name) const {
     net::ListenerOptions o;
