@@ -41,7 +41,8 @@ void Session::mail(const Command& cmd, Actions& out) {
         pending_mail_ = std::move(args);
         return;
     }
-    tx_.emplace().mail = std::move(args);
+    tx_ = Transaction{};
+    tx_->mail = std::move(args);
     junk_ = 0;
     reply(out, Reply{250, "2.1.0", "Sender OK"});
 }
@@ -59,7 +60,8 @@ Actions Session::on_sender_checked(const Result<bool>& owned) {
                                            "> not owned by user " + printable(user_, 256)},
               "MAIL");
     } else {
-        tx_.emplace().mail = std::move(args);
+        tx_ = Transaction{};
+        tx_->mail = std::move(args);
         junk_ = 0;
         reply(out, Reply{250, "2.1.0", "Sender OK"});
     }
