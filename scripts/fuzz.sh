@@ -18,10 +18,11 @@ targets=(
   "fuzz_imap_command tests/fuzz/corpus/imap_command"
   "fuzz_imap_render tests/data/imap"
   "fuzz_pop3_session build/fuzz/tests/fuzz/corpus/pop3_session"
+  "fuzz_smtp_session build/fuzz/tests/fuzz/corpus/smtp_session"
 )
 names=()
 for t in "${targets[@]}"; do names+=("${t%% *}"); done
-ninja -C build/fuzz "${names[@]}" pop3_dialog_seeds
+ninja -C build/fuzz "${names[@]}" pop3_dialog_seeds smtp_dialog_seeds
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
