@@ -13,6 +13,7 @@
 #include <system_error>
 
 #include "storage/atomic_file.hpp"
+#include "storage/queue_spool.hpp"
 
 namespace mr::storage {
 
@@ -155,19 +156,42 @@ Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueReq
     for (const auto& r : requests) {
         if (r.recipients.empty()) return Error::syntax("no recipients");
         if (!r.id.empty() && !valid_id(r.id)) return bad_id(r.id);
+        if (r.spool != nullptr && r.spool->id() != r.id) return Error::internal("spool id mismatch: " + r.id);
         ids.push_back(r.id.empty() ? new_queue_id() : r.id);
-        if (r.bytes.size() > kInlineLimit) files.push_back(PendingFile{ids.back(), r.bytes, std::nullopt});
+        if (r.spool == nullptr && r.bytes.size() > kInlineLimit) {
+            files.push_back(PendingFile{ids.back(), r.bytes, std::nullopt});
+        }
     }
+    std::vector<std::string> committed_spools;
     auto remove_written = [&] {
         for (const auto& f : files) {
             std::error_code ec;
             fs::remove(message_path(f.name), ec);
         }
+        for (const auto& id : committed_spools) {
+            std::error_code ec;
+            fs::remove(message_path(id), ec);
+        }
     };
     // Before the rows (see the header); a batch of inline messages touches no file at all.
+    for (const auto& r : requests) {
+        if (r.spool == nullptr) continue;
+        if (auto c = r.spool->commit(); !c) {
+            remove_written();
+            return c.error();
+        }
+        committed_spools.push_back(r.id);
+    }
     if (auto r = write_files_atomically(dir_ / "msg", files); !r) {
         remove_written();
         return r.error();
+    }
+    // write_files_atomically fsyncs msg/ only when it wrote something.
+    if (!committed_spools.empty() && files.empty()) {
+        if (auto r = fsync_directory(dir_ / "msg"); !r) {
+            remove_written();
+            return r.error();
+        }
     }
     auto fail = [&](Error e) -> Result<std::vector<std::string>> {
         remove_written();
@@ -203,10 +227,11 @@ Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueReq
         const auto& r = requests[i];
         entry.reset();
         entry.bind(1, ids[i]).bind(2, r.sender).bind(3, static_cast<std::int64_t>(tv.tv_sec));
-        entry.bind(4, static_cast<std::int64_t>(r.bytes.size())).bind(5, r.params.dsn_ret);
+        const std::uint64_t size = r.spool != nullptr ? r.spool->size() : r.bytes.size();
+        entry.bind(4, static_cast<std::int64_t>(size)).bind(5, r.params.dsn_ret);
         entry.bind(6, r.params.dsn_envid);
         if (auto e = entry.run(); !e) return fail(e.error());
-        if (r.bytes.size() <= kInlineLimit) {
+        if (r.spool == nullptr && r.bytes.size() <= kInlineLimit) {
             body.reset();
             body.bind(1, ids[i]).bind_blob(2, r.bytes);
             if (auto e = body.run(); !e) return fail(e.error());

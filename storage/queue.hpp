@@ -7,6 +7,7 @@
 //                         bytes of messages up to kInlineLimit (table bodies)
 //     msg/<id>            the bytes of a larger message, exactly as received (CRLF lines)
 //     msg/.tmp-*          unfinished writes (never listed; swept by sweep_orphans)
+//     msg/.spool-<pid>-<id>  a message smtpd is still receiving (queue_spool.hpp)
 //
 // Invariants:
 // - A message's bytes are in exactly one place: a bodies row (size <= kInlineLimit, written
@@ -40,6 +41,8 @@
 #include "storage/sqlite/db.hpp"
 
 namespace mr::storage {
+
+class QueueSpool;
 
 enum class RecipientState { Pending = 0, Deferred = 1, Delivered = 2, Failed = 3 };
 std::string_view to_string(RecipientState state);
@@ -90,6 +93,9 @@ struct EnqueueRequest {
     // A caller-chosen id from Queue::new_id() (smtpd names it in the Received: field before
     // the commit), or empty: enqueue_batch makes one.
     std::string id = {};
+    // A message already received into msg/ (queue_spool.hpp): then `bytes` is unused, `id`
+    // must be the spool's, and enqueue_batch commits the file in place of writing one.
+    QueueSpool* spool = nullptr;
 };
 
 class Queue {
@@ -111,7 +117,8 @@ public:
                                 std::string_view bytes, const EnqueueParams& params = {});
     // Group commit: one FULL transaction for every entry, its recipients and (up to
     // kInlineLimit) its bytes; larger messages' files are made durable first with one
-    // syncfs and one fsync of msg/ (neither happens when every message is inline).
+    // syncfs and one fsync of msg/ (neither happens when every message is inline). A
+    // spooled message's file is fdatasync'd and linked to msg/<id> before that fsync of msg/.
     Result<std::vector<std::string>> enqueue_batch(std::span<const EnqueueRequest> requests);
     // A fresh id in the format described above, for EnqueueRequest::id.
     static std::string new_id();

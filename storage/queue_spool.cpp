@@ -1,0 +1,103 @@
+// A message received into the queue's msg/ directory; see queue_spool.hpp.
+#include "storage/queue_spool.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <system_error>
+
+namespace mr::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kPrefix = ".spool-";
+
+Error os_error(std::string_view what, const fs::path& p) {
+    return Error::internal(std::string(what) + " " + p.string() + ": " + std::strerror(errno));
+}
+
+// The writer pid in ".spool-<pid>-<id>", or 0.
+long spool_pid(std::string_view name) {
+    if (name.substr(0, kPrefix.size()) != kPrefix) return 0;
+    name.remove_prefix(kPrefix.size());
+    long pid = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (ec != std::errc() || end == name.data() || end == name.data() + name.size() || *end != '-') return 0;
+    return pid;
+}
+
+}  // namespace
+
+QueueSpool::QueueSpool(const fs::path& data_dir, std::string id)
+    : msg_dir_(data_dir / "queue" / "msg"),
+      id_(std::move(id)),
+      path_(msg_dir_ / (std::string(kPrefix) + std::to_string(::getpid()) + "-" + id_)) {}
+
+QueueSpool::~QueueSpool() {
+    if (fd_ >= 0) ::close(fd_);
+    if (created_ && !committed_) ::unlink(path_.c_str());
+}
+
+Result<void> QueueSpool::open() {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd_ < 0) return os_error("create", path_);
+    created_ = true;
+    return {};
+}
+
+Result<void> QueueSpool::append(std::string_view bytes) {
+    if (committed_) return Error::internal("append to a committed spool " + id_);
+    if (fd_ < 0) {
+        if (auto r = open(); !r) return r;
+    }
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return os_error("write", path_);
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+        size_ += static_cast<std::uint64_t>(n);
+    }
+    return {};
+}
+
+Result<void> QueueSpool::commit() {
+    if (committed_) return Error::internal("spool committed twice " + id_);
+    if (fd_ < 0) {
+        if (auto r = open(); !r) return r;  // an empty message: still a file
+    }
+    if (::fdatasync(fd_) != 0) return os_error("fdatasync", path_);
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return os_error("close", path_);
+    const fs::path final_path = msg_dir_ / id_;
+    // link + unlink rather than rename: never replaces an existing file (atomic_file.hpp).
+    if (::link(path_.c_str(), final_path.c_str()) != 0) return os_error("link", final_path);
+    committed_ = true;
+    ::unlink(path_.c_str());
+    return {};
+}
+
+Result<std::size_t> sweep_dead_spools(const fs::path& data_dir) {
+    std::size_t removed = 0;
+    std::error_code ec;
+    for (fs::directory_iterator it(data_dir / "queue" / "msg", ec), end; !ec && it != end; it.increment(ec)) {
+        const long pid = spool_pid(it->path().filename().string());
+        if (pid <= 0 || pid == ::getpid()) continue;
+        // EPERM: a live process of another user; only ESRCH says the writer is gone.
+        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+        std::error_code rm;
+        if (fs::remove(it->path(), rm)) ++removed;
+    }
+    if (ec && ec != std::errc::no_such_file_or_directory) return Error::internal("list queue spool: " + ec.message());
+    return removed;
+}
+
+}  // namespace mr::storage
