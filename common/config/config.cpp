@@ -171,6 +171,9 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("smtp", "max_recipients", cfg.smtp.max_recipients, 100, 100'000);
     r.integer("smtp", "max_commands_without_transaction", cfg.smtp.max_commands_without_transaction, 1, 100'000);
     r.integer("smtp", "max_errors", cfg.smtp.max_errors, 1, 100'000);
+    r.integer("smtp", "spool_threshold_bytes", cfg.smtp.spool_threshold_bytes, 1024, 64 * 1024 * 1024);
+    r.integer("smtp", "data_deadline_s", cfg.smtp.data_deadline_s, 1, 86'400);
+    r.integer("smtp", "data_min_rate_bytes_s", cfg.smtp.data_min_rate_bytes_s, 0, 1'000'000'000);
 
     r.boolean("submission", "allow_any_from", cfg.submission.allow_any_from);
 

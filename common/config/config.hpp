@@ -70,6 +70,9 @@ struct SmtpConfig {
     std::int64_t max_recipients = 100;                    // per message; then 452 4.5.3
     std::int64_t max_commands_without_transaction = 100;  // NOOP/RSET/VRFY/EHLO...; then 421
     std::int64_t max_errors = 20;                         // error replies per session; then 421
+    std::int64_t spool_threshold_bytes = 256 * 1024;      // message octets in memory; then a file
+    std::int64_t data_deadline_s = 600;                   // DATA / first BDAT to the end; then 421
+    std::int64_t data_min_rate_bytes_s = 1024;            // average after 30 s (0: none); then 421
 };
 
 // The submission listeners (submission, submissions): what authenticated users may send.

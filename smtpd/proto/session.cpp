@@ -67,6 +67,21 @@ void Session::reset_transaction() {
     message_.clear();
     message_.shrink_to_fit();
     inspector_.reset();
+    // Callers without an Actions list (STARTTLS) reset too: the SpoolDiscard leaves with the
+    // next flush_spool_discard (end of process()).
+    if (spooling_) discard_spool_ = true;
+    spooling_ = false;
+    head_.clear();
+    head_.shrink_to_fit();
+    after_spool_ = AfterSpool::Nothing;
+    data_since_.reset();
+    data_bytes_ = 0;
+}
+
+void Session::flush_spool_discard(Actions& out) {
+    if (!discard_spool_) return;
+    discard_spool_ = false;
+    out.push_back(SpoolDiscard{});
 }
 
 // RFC 5321 §4.2 / §3.1 (rfc5321.txt:2588): the greeting.
@@ -76,12 +91,66 @@ Actions Session::start() {
     return out;
 }
 
+Actions Session::on_bytes(std::string_view bytes, Clock::time_point now) {
+    if (now > now_) now_ = now;
+    return on_bytes(bytes);
+}
+
 Actions Session::on_bytes(std::string_view bytes) {
     Actions out;
     if (closed_ || mode_ == Mode::Blocked) return out;
+    if (data_since_) data_bytes_ += bytes.size();
+    if (check_data_pace(out)) return out;
     input_.append(bytes);
     process(out);
     return out;
+}
+
+Actions Session::on_tick(Clock::time_point now) {
+    Actions out;
+    if (now > now_) now_ = now;
+    if (closed_) return out;
+    check_data_pace(out);
+    return out;
+}
+
+std::optional<Clock::time_point> Session::next_data_check() const {
+    if (!data_since_ || closed_) return std::nullopt;
+    Clock::time_point at = *data_since_ + options_.data_deadline;
+    if (options_.data_min_rate > 0) {
+        // When the average would fall below the minimum if nothing more arrived.
+        const std::chrono::milliseconds covered(data_bytes_ * 1000 / options_.data_min_rate + 1);
+        at = std::min(at, *data_since_ + std::max<Clock::duration>(options_.data_rate_grace, covered));
+    }
+    return at;
+}
+
+// The client's time for one message: the idle timeout alone lets a client keep a session
+// (and its message) for ever by sending a byte now and then. Time spent waiting for our
+// own work (busy: a spool append) is not checked.
+bool Session::check_data_pace(Actions& out) {
+    if (!data_since_ || closed_ || busy_) return false;
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now_ - *data_since_);
+    std::string reason;
+    if (elapsed >= options_.data_deadline) {
+        reason = "deadline";
+    } else if (options_.data_min_rate > 0 && elapsed >= options_.data_rate_grace &&
+               data_bytes_ * 1000 < options_.data_min_rate * static_cast<std::uint64_t>(elapsed.count())) {
+        reason = "min_rate";
+    }
+    if (reason.empty()) return false;
+    // RFC 3463 X.4.2 (rfc3463.txt:469): "Bad connection"; 421 closes (RFC 5321 §3.8).
+    send(out, Reply{421, "4.4.2", options_.hostname + " Data timeout, closing connection"}.format());
+    out.push_back(LogEvent{"data_timeout",
+                           {{"reason", reason},
+                            {"ms", std::to_string(elapsed.count())},
+                            {"octets", std::to_string(data_bytes_)},
+                            {"bdat", tx_ && tx_->used_bdat ? "true" : "false"}},
+                           true});
+    reset_transaction();
+    flush_spool_discard(out);
+    close(out);
+    return true;
 }
 
 void Session::process(Actions& out) {
@@ -90,7 +159,12 @@ void Session::process(Actions& out) {
         if (mode_ == Mode::Data) {
             const auto status = unstuffer_.feed(view, message_);
             input_pos_ = input_.size() - view.size();
-            if (status == text::DotUnstuffer::Status::Done) finish_data(out);
+            const bool done = status == text::DotUnstuffer::Status::Done;
+            if (spool_out(out, done)) {
+                if (done) after_spool_ = AfterSpool::FinishData;
+            } else if (done) {
+                finish_data(out);
+            }
             continue;
         }
         const text::LineEvent event = lines_.next(view);
@@ -105,6 +179,7 @@ void Session::process(Actions& out) {
             bdat_bytes(chunk.bytes, chunk.last, out);
         }
     }
+    flush_spool_discard(out);
     if (input_pos_ >= input_.size()) {
         input_.clear();
         input_pos_ = 0;

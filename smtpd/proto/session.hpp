@@ -33,6 +33,27 @@
 //   is refused after the data (552 5.2.2) and nothing is queued. deliverd checks again at
 //   delivery (the room may shrink meanwhile), so this only spares a queue entry and a bounce.
 // - Passwords pass through VerifyPassword only; nothing here logs them.
+// - Bounded memory per message (issue: a few hundred large or slow messages pinned GiBs):
+//   a message is kept in memory only up to options.spool_threshold octets. Past that, the
+//   session hands its bytes, in order and exactly once, to the glue in SpoolAppend actions
+//   (the first one carries SpoolStart: what the glue writes before them) and keeps in
+//   memory only the header section, up to the threshold, for the From: check and the
+//   submission fix-ups; Enqueue then says `spooled`. Why actions rather than a sink
+//   interface the core calls: an append is blocking I/O, so it is asynchronous work like a
+//   lookup: the session waits (busy) until on_spooled(), which is also the back-pressure
+//   that keeps the next bytes unread in the socket, and it stays testable byte by byte.
+//   A message that will not be queued after spooling began (refused, RSET, EHLO, a
+//   failed append, the data deadline) gets one SpoolDiscard; a session that just ends
+//   leaves the spool to the glue, which discards it with the connection.
+// - Checks on the data are the same whether or not it was spooled: they run on the stream
+//   (DotUnstuffer, ChunkInspector), the size is counted, the quota compares sizes, and the
+//   From: check reads the kept header section. A submission message whose header section
+//   does not end within spool_threshold octets is refused (553 5.7.1) when From: is
+//   checked: a From: past that point could not be seen.
+// - Data deadline: from DATA (or the first BDAT) to the end of data, at most
+//   options.data_deadline, and after options.data_rate_grace at least data_min_rate octets
+//   a second on average; otherwise 421 4.4.2 (RFC 3463 X.4.2), nothing queued, session
+//   closed. The time comes from the caller (on_bytes with `now`, on_tick), never a clock.
 #pragma once
 
 #include <chrono>
@@ -110,10 +131,25 @@ struct VerifyPassword {
 };  // -> on_password_checked, or on_password_busy if the check was refused unrun
 struct Enqueue {
     Envelope envelope;
-    std::string message;  // as received, without the headers we add
+    std::string message;  // as received, without the headers we add; empty when spooled
     TraceInfo trace;
     bool submission = false;  // add Date / Message-ID when missing
+    // The message is the spool's content (SpoolAppend), complete: queue that file.
+    bool spooled = false;
 };  // -> on_enqueued(queue id)
+// The first append of a spooled message: the glue picks the queue id and writes the trace
+// fields smtpd adds (Received:, and for submission the missing Date / Message-ID) first,
+// since the spool becomes the queued file as it is.
+struct SpoolStart {
+    TraceInfo trace;
+    bool submission = false;
+    MissingHeaders missing;  // nothing missing when the header section was too long to tell
+};
+struct SpoolAppend {
+    std::string bytes;  // the next message bytes, in order
+    std::optional<SpoolStart> start;
+};  // -> on_spooled
+struct SpoolDiscard {};  // the spooled message will not be queued: remove its file
 struct Delay {
     std::chrono::milliseconds duration{};
 };
@@ -129,7 +165,8 @@ struct LogEvent {
 };
 struct Close {};  // flush and hang up
 using Action = std::variant<Send, StartTls, CheckSender, CheckRecipient, CheckHeaderFrom, VerifyPassword, Enqueue,
-                            Delay, AuthFailed, LoggedIn, LogEvent, Close>;
+                            SpoolAppend, SpoolDiscard, Delay, AuthFailed, LoggedIn, LogEvent, Close>;
+using Clock = std::chrono::steady_clock;
 using Actions = std::vector<Action>;
 
 struct SessionOptions {
@@ -152,6 +189,12 @@ struct SessionOptions {
     unsigned prior_auth_failures = 0;
     std::chrono::milliseconds failure_delay{500};
     std::chrono::milliseconds max_failure_delay{8000};
+    // [smtp] spool_threshold_bytes: message octets kept in memory before spooling.
+    std::size_t spool_threshold = 256 * 1024;
+    // [smtp] data_deadline_s and data_min_rate_bytes_s (0: no minimum rate).
+    std::chrono::seconds data_deadline{600};
+    std::uint64_t data_min_rate = 1024;
+    std::chrono::seconds data_rate_grace{30};
 };
 
 class Session {
@@ -159,7 +202,13 @@ public:
     explicit Session(SessionOptions options);
 
     Actions start();
+    // `now` is any monotonic time; the one-argument form keeps the last time given.
+    Actions on_bytes(std::string_view bytes, Clock::time_point now);
     Actions on_bytes(std::string_view bytes);
+    // Checks the data deadline and rate (call it at next_data_check()).
+    Actions on_tick(Clock::time_point now);
+    // The result of the SpoolAppend outstanding.
+    Actions on_spooled(const Result<void>& written);
     Actions on_tls_ready(std::string tls_version, std::string tls_cipher);
     Actions on_sender_checked(const Result<bool>& owned);
     Actions on_recipient_checked(const Result<RecipientCheck>& check);
@@ -176,6 +225,8 @@ public:
     bool closed() const { return closed_; }
     // Inside DATA or a BDAT chunk: the glue applies the data timeout (RFC 5321 §4.5.3.2).
     bool in_data() const { return mode_ == Mode::Data || mode_ == Mode::Bdat; }
+    // While a message's data is arriving: when on_tick() should next run.
+    std::optional<Clock::time_point> next_data_check() const;
     bool in_transaction() const { return tx_.has_value(); }
     const std::string& user() const { return user_; }
     std::size_t buffered_input() const { return input_.size() - input_pos_; }
@@ -194,6 +245,11 @@ private:
         // The smallest quota room among the local recipients, and whose it is.
         std::optional<std::uint64_t> quota_room;
         std::string quota_rcpt;
+        // Spooling: the header section did not end within the threshold and From: is
+        // checked (refused at the end), or an append failed (451 at the end). Either way
+        // the rest of the data is only counted and checked, not kept.
+        bool header_overflow = false;
+        bool spool_failed = false;
     };
     struct BdatChunk {
         std::uint64_t size = 0;
@@ -222,9 +278,14 @@ private:
     void bdat_bytes(std::string_view bytes, bool last, Actions& out);
     void finish_bdat(Actions& out);
     void finish_data(Actions& out);
+    bool spool_out(Actions& out, bool final);
+    void start_spool(Actions& out);
+    void flush_spool_discard(Actions& out);
+    bool check_data_pace(Actions& out);
     void refuse_message(Actions& out, const Reply& r, std::string_view reason, std::uint64_t size);
     void accept_message(Actions& out, std::uint64_t size);
     void enqueue(Actions& out, std::uint64_t size);
+    TraceInfo trace_info() const;
     void log_transaction(Actions& out, std::string_view result, std::uint64_t size, std::string_view qid,
                          std::string_view detail);
 
@@ -257,7 +318,15 @@ private:
     std::optional<RcptArgs> pending_rcpt_;
     std::string pending_rcpt_address_;  // as it will be queued
     BdatChunk chunk_;
-    std::string message_;
+    std::string message_;  // the message, or once spooling its bytes not yet appended
+    bool spooling_ = false;
+    bool discard_spool_ = false;  // SpoolDiscard owed (reset_transaction while spooling)
+    std::string head_;             // spooling: the header section (up to spool_threshold)
+    enum class AfterSpool { Nothing, FinishData, FinishBdat };
+    AfterSpool after_spool_ = AfterSpool::Nothing;
+    Clock::time_point now_{};
+    std::optional<Clock::time_point> data_since_;  // DATA or the first BDAT
+    std::uint64_t data_bytes_ = 0;                 // octets received since
     std::uint64_t enqueue_size_ = 0;
     bool checking_from_ = false;  // CheckHeaderFrom outstanding for the message in message_
     unsigned errors_ = 0;

@@ -1,6 +1,7 @@
 // Session: the mail transaction (RFC 5321 §3.3, rfc5321.txt:1102): MAIL, RCPT, DATA, BDAT
 // (RFC 3030) and the hand-off to the queue.
 #include <algorithm>
+#include <utility>
 
 #include "common/text/ascii.hpp"
 #include "smtpd/proto/header_from.hpp"
@@ -17,6 +18,10 @@ const Reply kTooBig{552, "5.3.4", "Message size exceeds fixed maximum message si
 const Reply kBareLineEnd{554, "5.6.0",
                          "Message refused: bare CR or LF in the data (only CRLF ends a line, RFC 5321 2.3.8)"};
 const Reply kLongLine{554, "5.6.0", "Message refused: line longer than 998 octets (RFC 5321 4.5.3.1.6)"};
+const Reply kLocalError{451, "4.3.0", "Local error in processing, try again later"};
+// Once spooling, bytes go to the glue in appends of at least this much (or the rest at the
+// end): few enough round trips, little memory held per session.
+constexpr std::size_t kSpoolChunk = 64 * 1024;
 // One lookup per address on the thread pool: a From: listing hundreds is not a real author.
 constexpr std::size_t kMaxFromAddresses = 20;
 
@@ -143,15 +148,18 @@ void Session::data(const Command& cmd, Actions& out) {
     if (!cmd.arg.empty()) return reply(out, Reply{501, "5.5.4", "DATA takes no argument"}, cmd.keyword);
     unstuffer_ = text::DotUnstuffer(options_.max_message_size);
     message_.clear();
-    // SIZE= is only a hint from the client: never reserve more than a modest amount for it.
-    constexpr std::uint64_t kMaxReserve = 1024 * 1024;
-    if (tx_->mail.size) message_.reserve(static_cast<std::size_t>(std::min(*tx_->mail.size, kMaxReserve)));
+    // SIZE= is only a hint from the client: never reserve more than is kept in memory.
+    const std::uint64_t max_reserve = options_.spool_threshold;
+    if (tx_->mail.size) message_.reserve(static_cast<std::size_t>(std::min(*tx_->mail.size, max_reserve)));
+    data_since_ = now_;
+    data_bytes_ = 0;
     mode_ = Mode::Data;
     send(out, "354 End data with <CR><LF>.<CR><LF>\r\n");
 }
 
 void Session::finish_data(Actions& out) {
     mode_ = Mode::Command;
+    data_since_.reset();
     const std::uint64_t size = unstuffer_.size();
     if (unstuffer_.size_exceeded()) return refuse_message(out, kTooBig, "size", size);
     if (unstuffer_.bare_line_ending()) return refuse_message(out, kBareLineEnd, "bare_line_ending", size);
@@ -173,6 +181,8 @@ void Session::bdat(const Command& cmd, Actions& out) {
         tx_->used_bdat = true;
         message_.clear();
         inspector_.reset();
+        data_since_ = now_;
+        data_bytes_ = 0;
     }
     if (args->size == 0) return finish_bdat(out);
     if (auto r = lines_.expect_raw(args->size); !r) {
@@ -192,12 +202,80 @@ void Session::bdat_bytes(std::string_view bytes, bool last, Actions& out) {
             inspector_.feed(bytes);
             message_.append(bytes);
         }
+        if (spool_out(out, last && chunk_.last && !tx_->too_big)) {
+            if (last) after_spool_ = AfterSpool::FinishBdat;
+            return;
+        }
     }
     if (last) finish_bdat(out);
 }
 
+// Moves message bytes out of memory once the message outgrows the threshold; true when a
+// SpoolAppend was asked for (the session is then busy until on_spooled). `final`: the
+// data has ended, append whatever is left.
+bool Session::spool_out(Actions& out, bool final) {
+    if (!tx_) return false;
+    if (tx_->header_overflow || tx_->spool_failed) {
+        message_.clear();
+        return false;
+    }
+    if (!spooling_) {
+        if (message_.size() <= options_.spool_threshold) return false;
+        start_spool(out);
+        if (!spooling_) message_.clear();
+        return spooling_;
+    }
+    if (message_.empty() || (!final && message_.size() < std::min(kSpoolChunk, options_.spool_threshold + 1))) {
+        return false;
+    }
+    busy_ = true;
+    out.push_back(SpoolAppend{std::move(message_), std::nullopt});
+    message_ = std::string();
+    return true;
+}
+
+// The first append: the whole message so far. The header section stays in memory (up to
+// the threshold) for the From: check; the glue needs the trace fields and the fix-ups.
+void Session::start_spool(Actions& out) {
+    const std::string_view m = message_;
+    std::size_t end = std::string_view::npos;
+    if (m.substr(0, 2) == "\r\n") {
+        end = 2;  // no header section at all
+    } else if (auto p = m.find("\r\n\r\n"); p != std::string_view::npos) {
+        end = p + 4;
+    }
+    const bool complete = end != std::string_view::npos && end <= options_.spool_threshold;
+    if (!complete && options_.check_header_from && !user_.empty()) {
+        tx_->header_overflow = true;  // refused at the end; nothing written meanwhile
+        return;
+    }
+    head_ = complete ? std::string(m.substr(0, end)) : std::string();
+    SpoolStart start{trace_info(), options_.role == Role::Submission,
+                     complete ? find_missing_headers(head_) : MissingHeaders{}};
+    spooling_ = true;
+    busy_ = true;
+    out.push_back(SpoolAppend{std::move(message_), std::move(start)});
+    message_ = std::string();
+}
+
+Actions Session::on_spooled(const Result<void>& written) {
+    Actions out;
+    busy_ = false;
+    if (!written) {
+        out.push_back(LogEvent{"spool_failed", {{"error", written.error().message}}, true});
+        if (tx_) tx_->spool_failed = true;
+        message_.clear();
+    }
+    const AfterSpool after = std::exchange(after_spool_, AfterSpool::Nothing);
+    if (tx_ && after == AfterSpool::FinishData) finish_data(out);
+    if (after == AfterSpool::FinishBdat) finish_bdat(out);
+    process(out);
+    return out;
+}
+
 void Session::finish_bdat(Actions& out) {
     mode_ = Mode::Command;
+    if (chunk_.last) data_since_.reset();
     if (chunk_.refusal) {
         // A refused chunk fails the transaction (rfc3030.txt:190); later pipelined chunks
         // then meet "no transaction" and are discarded too.
@@ -226,6 +304,7 @@ void Session::refuse_message(Actions& out, const Reply& r, std::string_view reas
 
 // The message passed the framing checks; the policy checks that need its content run here.
 void Session::accept_message(Actions& out, std::uint64_t size) {
+    if (tx_->spool_failed) return refuse_message(out, kLocalError, "spool_failed", size);
     // The size as received: deliverd stores a few trace fields more and enforces the quota
     // again then, so a message that fits only without them is caught there.
     if (tx_->quota_room && size > *tx_->quota_room) {
@@ -235,7 +314,13 @@ void Session::accept_message(Actions& out, std::uint64_t size) {
                               "quota", size);
     }
     if (options_.check_header_from && !user_.empty()) {
-        HeaderFrom from = header_from(message_);
+        if (tx_->header_overflow) {
+            return refuse_message(out, Reply{553, "5.7.1", "Header section over " +
+                                                               std::to_string(options_.spool_threshold) +
+                                                               " octets: the From: field cannot be checked"},
+                                  "header_from", size);
+        }
+        HeaderFrom from = header_from(spooling_ ? head_ : message_);
         if (from.unusable) {
             return refuse_message(out, Reply{553, "5.7.1", "From: header must name only addresses of user " +
                                                                printable(user_, 256)},
@@ -284,9 +369,12 @@ void Session::enqueue(Actions& out, std::uint64_t size) {
     e.envelope.envid = tx_->mail.envid;
     e.message = std::move(message_);
     message_ = std::string();
-    e.trace = TraceInfo{helo_, options_.peer_ip, esmtp_, tx_->mail.smtputf8, tls_version_, tls_cipher_, user_,
-                        tx_->recipients.size() == 1 ? tx_->recipients.front().address : std::string()};
+    e.trace = trace_info();
     e.submission = options_.role == Role::Submission;
+    // The spool is the glue's from now on: queued with this entry, not discarded.
+    e.spooled = std::exchange(spooling_, false);
+    head_.clear();
+    head_.shrink_to_fit();
     enqueue_size_ = size;
     busy_ = true;
     out.push_back(std::move(e));
@@ -301,12 +389,17 @@ Actions Session::on_enqueued(const Result<std::string>& queue_id) {
         reply(out, Reply{250, "2.0.0", "OK queued as " + queue_id.value()});
     } else {
         log_transaction(out, "tempfail", enqueue_size_, "", queue_id.error().message);
-        reply(out, Reply{451, "4.3.0", "Local error in processing, try again later"}, "DATA");
+        reply(out, kLocalError, "DATA");
     }
     reset_transaction();
     junk_ = 0;
     process(out);
     return out;
+}
+
+TraceInfo Session::trace_info() const {
+    return TraceInfo{helo_,       options_.peer_ip, esmtp_, tx_->mail.smtputf8, tls_version_, tls_cipher_, user_,
+                     tx_->recipients.size() == 1 ? tx_->recipients.front().address : std::string()};
 }
 
 // One line per transaction: from, recipients, size, queue id, result.

@@ -58,7 +58,8 @@ void QueueWriter::start_batch(std::shared_ptr<storage::Queue> queue) {
             requests.reserve(batch->size());
             for (const auto& p : *batch) {
                 const auto& m = p.message;
-                requests.push_back(storage::EnqueueRequest{m.sender, m.recipients, m.bytes, m.params, m.id});
+                requests.push_back(
+                    storage::EnqueueRequest{m.sender, m.recipients, m.bytes, m.params, m.id, m.spool.get()});
             }
             auto ids = queue->enqueue_batch(requests);
             if (ids) (void)net::send_wakeup(socket, "queue");

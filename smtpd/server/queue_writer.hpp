@@ -33,6 +33,7 @@
 #include "common/net/loop.hpp"
 #include "common/util/result.hpp"
 #include "storage/queue.hpp"
+#include "storage/queue_spool.hpp"
 
 namespace mr::smtpd::server {
 
@@ -40,8 +41,9 @@ struct QueuedMessage {
     std::string id;  // Queue::new_id(), already named in the Received: field
     std::string sender;
     std::vector<storage::QueueRecipient> recipients;
-    std::string bytes;
+    std::string bytes;  // unused when `spool` holds the message
     storage::EnqueueParams params;
+    std::shared_ptr<storage::QueueSpool> spool;  // a spooled message; its id is `id`
 };
 
 class QueueWriter : public std::enable_shared_from_this<QueueWriter> {

@@ -22,6 +22,7 @@
 #include "common/net/password_checker.hpp"
 #include "smtpd/proto/session.hpp"
 #include "smtpd/server/queue_writer.hpp"
+#include "smtpd/server/spool_writer.hpp"
 
 namespace mr::smtpd::server {
 
@@ -40,6 +41,7 @@ struct SharedState {
     std::chrono::milliseconds command_timeout{300'000};
     std::chrono::milliseconds data_timeout{180'000};
     std::shared_ptr<QueueWriter> writer;
+    std::shared_ptr<SpoolWriter> spools;  // appends of spooled messages
     std::shared_ptr<net::PasswordChecker> passwords;  // [auth] check_threads, max_*_checks
     std::unordered_set<SmtpHandler*> handlers;  // open sessions, told about shutdown
 

@@ -96,7 +96,7 @@ void SmtpHandler::on_line_too_long(net::Connection& c) {
 
 void SmtpHandler::on_bytes(net::Connection& /*c*/, std::string_view chunk, std::size_t remaining) {
     if (remaining < kRearmBelow) read_everything();
-    run(session_.on_bytes(chunk));
+    run(session_.on_bytes(chunk, Clock::now()));
 }
 
 void SmtpHandler::on_tls_ready(net::Connection& c) {
@@ -125,10 +125,30 @@ void SmtpHandler::update_timeout() {
     conn_.set_idle_timeout(session_.in_data() ? shared_->data_timeout : shared_->command_timeout);
 }
 
+void SmtpHandler::arm_data_check() {
+    const auto at = session_.next_data_check();
+    if (!at) {
+        if (data_timer_) data_timer_->stop();
+        return;
+    }
+    if (!data_timer_) data_timer_ = std::make_unique<net::Timer>(conn_.loop());
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*at - Clock::now());
+    data_timer_->start(std::max(wait, std::chrono::milliseconds(1)), [this] {
+        // Waiting for our own work: end_async re-arms when it is done.
+        if (closed_ || waiting_) return;
+        run(session_.on_tick(Clock::now()));
+    });
+}
+
 void SmtpHandler::run(Actions actions) {
     for (auto& a : actions) queue_.push_back(std::move(a));
     pump();
-    if (!closed_) update_timeout();
+    if (!closed_) {
+        update_timeout();
+        arm_data_check();
+    } else if (data_timer_) {
+        data_timer_->stop();
+    }
 }
 
 void SmtpHandler::pump() {
@@ -172,6 +192,10 @@ void SmtpHandler::perform(Action& action) {
                 verify_password(a);
             } else if constexpr (std::is_same_v<T, Enqueue>) {
                 enqueue(a);
+            } else if constexpr (std::is_same_v<T, SpoolAppend>) {
+                spool_append(a);
+            } else if constexpr (std::is_same_v<T, SpoolDiscard>) {
+                spool_.reset();  // the last holder removes the file
             } else if constexpr (std::is_same_v<T, Delay>) {
                 begin_async();
                 if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
@@ -262,15 +286,22 @@ void SmtpHandler::verify_password(VerifyPassword& a) {
 void SmtpHandler::enqueue(Enqueue& a) {
     begin_async();
     QueuedMessage m;
-    m.id = storage::Queue::new_id();
-    const std::time_t now = std::time(nullptr);
-    const std::string& host = shared_->session.hostname;
-    std::string head = received_header(a.trace, host, m.id, now);
-    if (a.submission) head += submission_fixups(find_missing_headers(a.message), m.id, host, now);
-    m.bytes.reserve(head.size() + a.message.size());
-    m.bytes = std::move(head);
-    m.bytes += a.message;
-    a.message = std::string();
+    if (a.spooled && spool_) {
+        // The trace fields went first into the file (spool_append).
+        m.id = spool_->id();
+        m.spool = std::move(spool_);
+    } else {
+        spool_.reset();
+        m.id = storage::Queue::new_id();
+        const std::time_t now = std::time(nullptr);
+        const std::string& host = shared_->session.hostname;
+        std::string head = received_header(a.trace, host, m.id, now);
+        if (a.submission) head += submission_fixups(find_missing_headers(a.message), m.id, host, now);
+        m.bytes.reserve(head.size() + a.message.size());
+        m.bytes = std::move(head);
+        m.bytes += a.message;
+        a.message = std::string();
+    }
     m.sender = std::move(a.envelope.sender);
     for (auto& r : a.envelope.recipients) {
         storage::QueueRecipient q;
@@ -283,6 +314,26 @@ void SmtpHandler::enqueue(Enqueue& a) {
     m.params.dsn_envid = std::move(a.envelope.envid);
     shared_->writer->submit(std::move(m), conn_.alive(),
                             [this](Result<std::string> id) { end_async(session_.on_enqueued(id)); });
+}
+
+// The spool becomes the queue's msg/<id> as it is, so its first bytes are the trace fields
+// the in-memory path adds at enqueue (their time is that of the first append).
+void SmtpHandler::spool_append(SpoolAppend& a) {
+    begin_async();
+    std::string bytes = std::move(a.bytes);
+    if (a.start) {
+        spool_ = std::make_shared<storage::QueueSpool>(shared_->data_dir, storage::Queue::new_id());
+        const std::time_t now = std::time(nullptr);
+        const std::string& host = shared_->session.hostname;
+        std::string head = received_header(a.start->trace, host, spool_->id(), now);
+        if (a.start->submission) head += submission_fixups(a.start->missing, spool_->id(), host, now);
+        bytes.insert(0, head);
+    }
+    if (!spool_) return end_async(session_.on_spooled(Error::internal("append without a spool")));
+    shared_->spools->append(spool_, std::move(bytes), conn_.alive(), [this](Result<void> written) {
+        if (!written) log::error("spool_error", {log::conn(conn_.id()), {"error", written.error().message}});
+        end_async(session_.on_spooled(written));
+    });
 }
 
 }  // namespace mr::smtpd::server

@@ -12,7 +12,12 @@
 // - Password checks go to the process's PasswordChecker (common/net/password_checker.hpp);
 //   one it refuses is answered at once as busy: a temporary failure, not a failed login.
 // - The idle timeout follows the session: data_timeout inside DATA/BDAT, command_timeout
-//   otherwise (RFC 5321 §4.5.3.2, rfc5321.txt:3610).
+//   otherwise (RFC 5321 §4.5.3.2, rfc5321.txt:3610). While a message's data arrives, a
+//   second timer calls Session::on_tick at Session::next_data_check() (the data deadline
+//   and minimum rate); the session gets the time from here, with every read too.
+// - A spooled message's file (storage::QueueSpool) is held here from its first append
+//   until Enqueue hands it to the queue writer, or SpoolDiscard or the end of the
+//   connection drops it (and so removes the file).
 #pragma once
 
 #include <deque>
@@ -22,6 +27,7 @@
 #include "common/net/connection.hpp"
 #include "common/net/timer.hpp"
 #include "smtpd/proto/session.hpp"
+#include "storage/queue_spool.hpp"
 
 namespace mr::smtpd::server {
 
@@ -50,12 +56,14 @@ private:
     void end_async(Actions actions);
     void read_everything();
     void update_timeout();
+    void arm_data_check();
 
     void check_sender(CheckSender& a);
     void check_recipient(CheckRecipient& a);
     void check_header_from(CheckHeaderFrom& a);
     void verify_password(VerifyPassword& a);
     void enqueue(Enqueue& a);
+    void spool_append(SpoolAppend& a);
 
     std::shared_ptr<SharedState> shared_;
     net::Connection& conn_;
@@ -65,6 +73,8 @@ private:
     bool waiting_ = false;
     bool closed_ = false;
     std::unique_ptr<net::Timer> timer_;
+    std::unique_ptr<net::Timer> data_timer_;
+    std::shared_ptr<storage::QueueSpool> spool_;
 };
 
 }  // namespace mr::smtpd::server

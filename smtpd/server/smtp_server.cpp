@@ -25,6 +25,10 @@ SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     o.max_auth_failures = static_cast<unsigned>(cfg.auth.max_failures);
     o.failure_delay = std::chrono::milliseconds(cfg.auth.failure_delay_ms);
     o.max_failure_delay = o.failure_delay * 16;
+    o.spool_threshold = static_cast<std::size_t>(cfg.smtp.spool_threshold_bytes);
+    o.data_deadline = std::chrono::seconds(cfg.smtp.data_deadline_s);
+    o.data_min_rate = static_cast<std::uint64_t>(cfg.smtp.data_min_rate_bytes_s);
+    shared_->spools = std::make_shared<SpoolWriter>(loop);
     shared_->passwords = std::make_shared<net::PasswordChecker>(
         net::PasswordCheckLimits{.threads = static_cast<unsigned>(cfg.auth.check_threads),
                                  .max_queued = static_cast<std::size_t>(cfg.auth.max_queued_checks),
@@ -70,6 +74,12 @@ Result<void> SmtpServer::start() {
         auto queue = storage::Queue::open(cfg_.server.data_dir);
         if (!queue) return queue.error();
         queues.push_back(std::make_unique<storage::Queue>(std::move(*queue)));
+    }
+    // Spool files of an smtpd that died mid-message: no queue row can name them.
+    if (auto swept = storage::sweep_dead_spools(cfg_.server.data_dir); !swept) {
+        log::warn("spool_sweep_failed", {{"error", swept.error().message}});
+    } else if (*swept > 0) {
+        log::info("spool_swept", {{"files", *swept}});
     }
     shared_->writer = std::make_shared<QueueWriter>(loop_, std::move(queues),
                                                     cfg_.server.data_dir / "run" / "deliverd.sock");

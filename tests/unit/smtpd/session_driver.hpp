@@ -44,6 +44,12 @@ struct Driver {
     std::map<std::string, std::vector<std::string>> owned = {
         {"alice@example.test", {"alice@example.test", "sales@example.test"}}};
     int next_qid = 1;
+    // Spooled messages: the bytes of every SpoolAppend since the last SpoolStart.
+    std::string spool;
+    std::vector<SpoolStart> spool_starts;
+    std::size_t spool_appends = 0;
+    std::size_t spool_discards = 0;
+    bool fail_spool = false;  // answer SpoolAppend with an error
 
     void run(Actions actions) {
         for (auto& a : actions) perform(a);
@@ -101,6 +107,16 @@ struct Driver {
             }
             auto it = passwords.find(v->user);
             run(session.on_password_checked(it != passwords.end() && it->second == v->password));
+        } else if (auto* sa = std::get_if<SpoolAppend>(&a)) {
+            if (sa->start) {
+                spool.clear();
+                spool_starts.push_back(*sa->start);
+            }
+            spool += sa->bytes;
+            ++spool_appends;
+            run(session.on_spooled(fail_spool ? Result<void>(Error::internal("disk full")) : Result<void>()));
+        } else if (std::holds_alternative<SpoolDiscard>(a)) {
+            ++spool_discards;
         } else if (auto* q = std::get_if<Enqueue>(&a)) {
             queued.push_back(*q);
             if (hold_enqueue) return;
@@ -115,6 +131,10 @@ struct Driver {
     // Sends bytes and returns (and forgets) everything the server sent meanwhile.
     std::string send(std::string_view bytes) {
         run(session.on_bytes(bytes));
+        return take();
+    }
+    std::string send_at(std::string_view bytes, Clock::time_point now) {
+        run(session.on_bytes(bytes, now));
         return take();
     }
     std::string take() {
