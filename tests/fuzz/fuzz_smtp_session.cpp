@@ -10,6 +10,9 @@
 //   "NNN[-  ]text" (RFC 5321 §4.2 (rfc5321.txt:2588)), with 2xx-5xx codes;
 // - a message is queued only with a sender, at least one recipient, each of them local
 //   unless the session is authenticated (no open relay), and at most max_recipients;
+// - past the (small, here) spool threshold the message goes out in SpoolAppend actions,
+//   the first one starting the spool; a spooled message is queued empty and marked so, and
+//   a spool is discarded at most once and only after it was started;
 // - once it has said Close it says nothing more.
 #include <cstddef>
 #include <cstdint>
@@ -58,6 +61,8 @@ struct World {
     SessionOptions options;
     bool closed = false;
     bool authenticated = false;
+    bool spooling = false;  // a SpoolStart was seen and neither queued nor discarded since
+    std::size_t spooled = 0;
     int depth = 0;
 
     explicit World(SessionOptions o) : session(o), options(o) {}
@@ -97,11 +102,25 @@ struct World {
                 const bool ok = v->user == "alice@example.test" && v->password == "secret";
                 authenticated = authenticated || ok;
                 run(session.on_password_checked(ok));
+            } else if (auto* sp = std::get_if<SpoolAppend>(&a)) {
+                check(sp->start.has_value() != spooling);  // the first append, and only it, starts
+                spooling = true;
+                spooled += sp->bytes.size();
+                check(spooled <= options.max_message_size + 4096);
+                run(session.on_spooled({}));
+            } else if (std::holds_alternative<SpoolDiscard>(a)) {
+                check(spooling);
+                spooling = false;
+                spooled = 0;
             } else if (auto* q = std::get_if<Enqueue>(&a)) {
                 const auto& env = q->envelope;
                 check(!env.recipients.empty());
                 check(env.recipients.size() <= options.max_recipients);
                 for (const auto& rcpt : env.recipients) check(authenticated || is_local(rcpt.address));
+                check(q->spooled == spooling);
+                if (q->spooled) check(q->message.empty());
+                spooling = false;
+                spooled = 0;
                 run(session.on_enqueued(std::string("0123456789abcdef012345")));
             }
             if (closed) break;
@@ -124,6 +143,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     o.check_header_from = (flags & 16) != 0;
     o.max_message_size = 4096;
     o.max_recipients = 5;
+    o.spool_threshold = 512;
     o.failure_delay = std::chrono::milliseconds(0);
     World w(o);
     w.run(w.session.start());
