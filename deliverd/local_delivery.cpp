@@ -4,10 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/log/log.hpp"
 #include "deliverd/mail_loop.hpp"
 #include "storage/mailbox_store.hpp"
-#include "storage/uncommitted_files.hpp"
 
 namespace mr::deliverd {
 
@@ -62,15 +60,6 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, StoreSlot& slot)
     };
     auto store = usable_store(batch, slot);
     if (!store) return fail_all("451 4.3.0 cannot open mailbox of " + batch.user + ": " + store.error().message);
-
-    if (batch.crashed_pid > 0) {
-        if (auto n = storage::remove_uncommitted_files(**store, batch.crashed_pid); !n) {
-            // Not fatal: delivering anyway can only leave a stray duplicate file.
-            log::warn("uncommitted_files_check_failed", {{"user", batch.user}, {"error", n.error().message}});
-        } else if (*n > 0) {
-            log::info("uncommitted_files_removed", {{"user", batch.user}, {"files", *n}});
-        }
-    }
 
     std::int64_t used = 0;
     if (batch.quota_bytes > 0) {

@@ -13,9 +13,8 @@
 //   rfc3463.txt:374); a loop is permanent (X.4.6); store errors are temporary.
 // - Crash recovery: MailboxStore writes message files before its index commit, so a
 //   deliverd killed in between leaves files in new/ that the index does not know.
-//   The first batch per user after a restart therefore removes the dead deliverd's
-//   uncommitted files (storage::remove_uncommitted_files, uncommitted_files.hpp)
-//   before delivering again.
+//   deliverd removes them all at start, before any batch runs (main.cpp,
+//   storage/uncommitted_files.hpp); nothing here deals with them.
 // - Open stores are kept between batches (StoreSlot): opening one per batch made
 //   SQLite checkpoint and delete the index's WAL at every close (two more syncs and
 //   a dozen metadata calls per batch). A kept store is used again only while its
@@ -51,7 +50,6 @@ struct LocalBatch {
     std::filesystem::path user_dir;   // data_dir/mail/<domain>/<local>
     std::int64_t quota_bytes = 0;     // 0: unlimited
     std::vector<LocalItem> items;
-    long crashed_pid = 0;             // >0: first batch after a restart (see above)
 };
 
 struct LocalResult {

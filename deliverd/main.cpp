@@ -4,12 +4,14 @@
 // enqueue, `mailroom queue flush|retry|delete`) and by a periodic scan. SIGTERM or
 // SIGINT stops it; work in flight is redone at the next start (leases are dropped,
 // mailbox delivery keys make a repeat harmless).
-#include <signal.h>
-#include <unistd.h>
-
+//
+// One deliverd per data_dir: it holds data_dir/run/deliverd.lock (storage/instance_lock.hpp)
+// for its whole life and refuses to start while another holds it. With the lock held,
+// and before anything is delivered, it removes every uncommitted delivery file a dead
+// deliverd left in the mailboxes (storage/uncommitted_files.hpp): the queue still holds
+// those messages, so they are delivered again, once.
 #include <csignal>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -22,27 +24,8 @@
 #include "common/net/wakeup.hpp"
 #include "deliverd/queue_runner.hpp"
 #include "deliverd/remote/remote_delivery.hpp"
-
-namespace {
-
-// data_dir/run/deliverd.pid holds the running deliverd's pid and is removed on a
-// clean stop. Found at start with a dead pid in it, it names the deliverd that
-// crashed: local delivery then cleans up that process's uncommitted files.
-long take_over_pid_file(const std::filesystem::path& file) {
-    long previous = 0;
-    {
-        std::ifstream in(file);
-        in >> previous;
-    }
-    std::error_code ec;
-    std::filesystem::create_directories(file.parent_path(), ec);
-    std::ofstream(file, std::ios::trunc) << ::getpid() << "\n";
-    if (previous <= 0 || previous == ::getpid()) return 0;
-    if (::kill(static_cast<pid_t>(previous), 0) == 0) return 0;  // still alive: not ours to clean
-    return previous;
-}
-
-}  // namespace
+#include "storage/instance_lock.hpp"
+#include "storage/uncommitted_files.hpp"
 
 int main(int argc, char** argv) {
     mr::util::restrict_umask();  // before anything can create a file
@@ -71,6 +54,12 @@ int main(int argc, char** argv) {
     mr::log::configure("deliverd", mr::log::parse_level(cfg->server.log_level).value_or(mr::log::Level::Info));
 
     const auto& data_dir = cfg->server.data_dir;
+    auto lock = mr::storage::InstanceLock::acquire(data_dir, "deliverd");
+    if (!lock) {
+        mr::log::error(lock.error().kind == mr::ErrorKind::Refused ? "already_running" : "lock_failed",
+                       {{"error", lock.error().message}});
+        return 1;
+    }
     auto queue = mr::storage::Queue::open(data_dir);
     if (!queue) {
         mr::log::error("queue_open_failed", {{"error", queue.error().message}});
@@ -87,9 +76,15 @@ int main(int argc, char** argv) {
     if (auto swept = queue->sweep_orphans(static_cast<std::int64_t>(std::time(nullptr)), 3600); swept && *swept > 0) {
         mr::log::info("orphans_swept", {{"files", *swept}});
     }
-    const auto pid_file = data_dir / "run" / "deliverd.pid";
-    const long crashed_pid = take_over_pid_file(pid_file);
-    if (crashed_pid > 0) mr::log::warn("recovering", {{"crashed_pid", crashed_pid}});
+    {
+        const auto recovered = mr::storage::remove_uncommitted_deliveries_everywhere(data_dir / "mail");
+        for (const auto& e : recovered.errors) mr::log::error("uncommitted_files_check_failed", {{"error", e}});
+        if (recovered.files > 0 || recovered.temporaries > 0) {
+            mr::log::info("uncommitted_files_removed", {{"users", recovered.users},
+                                                        {"files", recovered.files},
+                                                        {"temporaries", recovered.temporaries}});
+        }
+    }
     auto stores = std::make_shared<mr::deliverd::Stores>(std::move(*queue), std::move(*directory), data_dir);
 
     // Pool threads: the local batches, plus one for planning and one for finishing.
@@ -97,7 +92,7 @@ int main(int argc, char** argv) {
     {
         mr::net::Loop loop;
         auto remote = mr::deliverd::RemoteDelivery::create(loop, *cfg);
-        mr::deliverd::QueueRunner runner(loop, *cfg, stores, remote.get(), crashed_pid);
+        mr::deliverd::QueueRunner runner(loop, *cfg, stores, remote.get());
         auto wakeups = mr::net::WakeupReceiver::open(loop, data_dir / "run" / "deliverd.sock",
                                                      [&runner](std::string_view) { runner.wake(); });
         if (!wakeups) {
@@ -115,8 +110,6 @@ int main(int argc, char** argv) {
         loop.run();
         runner.stop();
     }
-    std::error_code ec;
-    std::filesystem::remove(pid_file, ec);
     mr::log::info("stopped");
     return 0;
 }

@@ -58,9 +58,9 @@ OutcomeKind to_outcome(LocalOutcome o) {
 }  // namespace
 
 QueueRunner::QueueRunner(net::Loop& loop, const config::Config& cfg, std::shared_ptr<Stores> stores,
-                         RemoteDelivery* remote, long crashed_pid)
+                         RemoteDelivery* remote)
     : loop_(loop), cfg_(cfg), stores_(std::move(stores)), remote_(remote), poll_(loop), kick_(loop),
-      crashed_pid_(crashed_pid), max_open_stores_(max_open_stores()) {
+      max_open_stores_(max_open_stores()) {
     settings_.hostname = cfg.server.hostname;
     settings_.schedule = RetrySchedule{cfg.queue.retry_initial_s, cfg.queue.retry_max_s, cfg.queue.lifetime_s,
                                        cfg.queue.delay_warning_s};
@@ -210,9 +210,6 @@ void QueueRunner::pump_local() {
         user = local_order_.erase(user);
         local_busy_.insert(pending->batch.user);
         ++local_running_;
-        if (crashed_pid_ > 0 && recovered_users_.insert(pending->batch.user).second) {
-            pending->batch.crashed_pid = crashed_pid_;
-        }
         LocalBatch batch = pending->batch;  // the pool thread gets its own copy
         auto slot = store_slot(pending->batch.user);
         net::run_off_loop(

@@ -43,9 +43,8 @@ namespace mr::deliverd {
 
 class QueueRunner {
 public:
-    // crashed_pid: the previous deliverd's pid when it did not stop cleanly, else 0.
     QueueRunner(net::Loop& loop, const config::Config& cfg, std::shared_ptr<Stores> stores,
-                RemoteDelivery* remote, long crashed_pid = 0);
+                RemoteDelivery* remote);
     ~QueueRunner();
     QueueRunner(const QueueRunner&) = delete;
     QueueRunner& operator=(const QueueRunner&) = delete;
@@ -85,8 +84,6 @@ private:
     RunSettings settings_;
     net::Timer poll_;
     net::Timer kick_;
-    long crashed_pid_ = 0;
-    std::set<std::string> recovered_users_;  // first batch after a crash done
     std::deque<std::string> local_order_;             // users with a waiting batch, oldest first
     std::map<std::string, PendingBatch> local_waiting_;  // by user
     std::set<std::string> local_busy_;                // users with a batch running

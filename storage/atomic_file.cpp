@@ -124,6 +124,20 @@ Result<void> sync_file_system(const std::filesystem::path& any_dir) {
 
 }  // namespace
 
+std::optional<std::string_view> temp_file_target(std::string_view tmp_name) {
+    constexpr std::string_view kPrefix = ".tmp-";
+    constexpr std::size_t kSuffix = 1 + 16;  // "-" and the hex of temp_name's 8 random bytes
+    if (tmp_name.size() <= kPrefix.size() + kSuffix || tmp_name.substr(0, kPrefix.size()) != kPrefix) {
+        return std::nullopt;
+    }
+    const auto suffix = tmp_name.substr(tmp_name.size() - kSuffix);
+    if (suffix.front() != '-') return std::nullopt;
+    for (char c : suffix.substr(1)) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+    }
+    return tmp_name.substr(kPrefix.size(), tmp_name.size() - kPrefix.size() - kSuffix);
+}
+
 Result<void> fsync_directory(const std::filesystem::path& dir) {
     Fd d;
     d.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -56,6 +56,11 @@ Result<void> write_files_atomically(const std::filesystem::path& dir,
                                     std::span<const PendingFile> files,
                                     const AtomicWriteOptions& options = {});
 
+// The final name a temporary file was written for: ".tmp-<name>-<16 hex digits>" gives
+// <name>; nullopt for any other file name. Crash recovery uses it to find the
+// temporaries of one writer by their final names (uncommitted_files.hpp).
+std::optional<std::string_view> temp_file_target(std::string_view tmp_name);
+
 // fsync(2) on a directory, so renames and unlinks in it survive power loss.
 Result<void> fsync_directory(const std::filesystem::path& dir);
 

@@ -7,6 +7,7 @@
 //              structure, delivery_key, rfc822_size (schema v2)
 //   expunged   (mailbox_id, uid) → modseq of the expunge (for QRESYNC VANISHED)
 //   index messages_view (mailbox_id, uid, flags, keywords): what SELECT reads (schema v3)
+//   index messages_file (file): crash recovery asks whether a row names a file (schema v5)
 //   message_headers (mailbox_id, uid) → top-level header block, cached at append (schema v3;
 //              deleted with its message row; absent for older rows and copies)
 //
@@ -102,6 +103,9 @@ struct KeyedMessage {
     std::uint32_t uidvalidity = 0;
 };
 Result<std::optional<KeyedMessage>> find_delivery_key(sqlite::Db& db, std::string_view key);
+// Whether a row names the file `name` of a folder's new/: as "new/<name>", or as
+// "cur/<name>:2,<flags>" (a flag change renamed it; the row may be ahead of the file).
+Result<bool> names_new_file(sqlite::Db& db, std::string_view name);
 
 // Messages of a mailbox in UID order; all of them, or only the given UIDs
 // (missing ones skipped), or only those with modseq > since.

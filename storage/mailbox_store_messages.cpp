@@ -91,7 +91,10 @@ Result<std::vector<AppendResult>> MailboxStore::append_batch(std::span<const App
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (skip[i] || names[i] != name) continue;
             const std::int64_t date = batch[i].internal_date > 0 ? batch[i].internal_date : now;
-            group.push_back(NewMessage{batch[i].bytes, batch[i].flags & kAllFlags, date});
+            // A keyed append is a delivery: its file name is marked for crash recovery
+            // (uncommitted_files.hpp).
+            group.push_back(NewMessage{batch[i].bytes, batch[i].flags & kAllFlags, date,
+                                       batch[i].delivery_key.has_value()});
             which.push_back(i);
             auto& rec = records[i];
             rec.flags = batch[i].flags & kAllFlags;

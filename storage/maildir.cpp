@@ -75,7 +75,7 @@ Result<std::vector<std::string>> Maildir::deliver(std::string_view imap_name,
     std::vector<PendingFile> to_new, to_cur;
     std::vector<std::string> out;
     for (const auto& m : messages) {
-        std::string base = new_unique_base(m.bytes.size());
+        std::string base = new_unique_base(m.bytes.size(), m.delivery);
         if (m.flags == 0) {
             out.push_back("new/" + base);
             to_new.push_back(PendingFile{std::move(base), m.bytes, m.internal_date});

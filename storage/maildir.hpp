@@ -13,7 +13,10 @@
 //
 // File names: "<secs>.M<usecs>P<pid>Q<n>R<random>.<host>,S=<size>" (the base, unique
 // among every file of the user: time + pid + counter + 64 random bits), plus
-// ":2,<flags>" once in cur/. Flag letters are the standard ones, sorted:
+// ":2,<flags>" once in cur/. A delivery (an append carrying a delivery key: deliverd's
+// writes, and only those) adds kDeliveryMark after the random part,
+// "<secs>.M<usecs>P<pid>Q<n>R<random>Xdeliverd.<host>,S=<size>", so crash recovery
+// (uncommitted_files.hpp) can tell its files from every other writer's. Flag letters are the standard ones, sorted:
 // D=\Draft F=\Flagged R=\Answered S=\Seen T=\Deleted. Keywords are not encoded in
 // file names (they live only in the index; a reindex loses them).
 //
@@ -71,7 +74,13 @@ struct MaildirFileName {
     std::optional<std::int64_t> size;  // from ",S=<n>" in the base
 };
 MaildirFileName parse_maildir_file_name(std::string_view name);
-std::string new_unique_base(std::size_t size);
+// `delivery`: the name carries kDeliveryMark (see above).
+std::string new_unique_base(std::size_t size, bool delivery = false);
+
+inline constexpr std::string_view kDeliveryMark = "Xdeliverd";
+// True only for a name new_unique_base(size, true) can produce, checked field by field:
+// names of imapd APPENDs and of other Maildir writers never match.
+bool is_delivery_file_name(std::string_view name);
 
 struct MaildirFile {
     std::string file;  // folder-relative: "new/<name>" or "cur/<name>"
@@ -82,6 +91,7 @@ struct NewMessage {
     std::string_view bytes;
     std::uint32_t flags = 0;
     std::int64_t internal_date = 0;  // seconds since the epoch; becomes the mtime
+    bool delivery = false;           // named with kDeliveryMark
 };
 
 class Maildir {

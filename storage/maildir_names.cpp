@@ -139,7 +139,7 @@ MaildirFileName parse_maildir_file_name(std::string_view name) {
     return out;
 }
 
-std::string new_unique_base(std::size_t size) {
+std::string new_unique_base(std::size_t size, bool delivery) {
     static std::atomic<std::uint64_t> counter{0};
     static const std::string host = sanitized_hostname();
     struct timeval tv {};
@@ -149,8 +149,37 @@ std::string new_unique_base(std::size_t size) {
     char hex[2 * sizeof random + 1];
     sodium_bin2hex(hex, sizeof hex, random, sizeof random);
     return std::to_string(tv.tv_sec) + ".M" + std::to_string(tv.tv_usec) + "P" +
-           std::to_string(::getpid()) + "Q" + std::to_string(++counter) + "R" + hex + "." + host +
-           ",S=" + std::to_string(size);
+           std::to_string(::getpid()) + "Q" + std::to_string(++counter) + "R" + hex +
+           (delivery ? std::string(kDeliveryMark) : std::string()) + "." + host + ",S=" + std::to_string(size);
+}
+
+bool is_delivery_file_name(std::string_view name) {
+    // Consumes `prefix` then at least one character of `ok`; false when either is missing.
+    auto field = [&name](std::string_view prefix, auto ok) {
+        if (name.substr(0, prefix.size()) != prefix) return false;
+        name.remove_prefix(prefix.size());
+        std::size_t n = 0;
+        while (n < name.size() && ok(name[n])) ++n;
+        name.remove_prefix(n);
+        return n > 0;
+    };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+    if (!(field("", digit) && field(".M", digit) && field("P", digit) && field("Q", digit))) return false;
+    if (name.size() < 17 || name.front() != 'R') return false;
+    for (std::size_t i = 1; i <= 16; ++i) {
+        if (!hex(name[i])) return false;
+    }
+    name.remove_prefix(17);
+    if (name.substr(0, kDeliveryMark.size()) != kDeliveryMark) return false;
+    name.remove_prefix(kDeliveryMark.size());
+    // ".<host>,S=<size>": the host is sanitised (no '/', ':' or ','), so the first ','
+    // starts the size, which ends the name (new/ files carry no ":2," info).
+    const auto comma = name.find(',');
+    if (comma == std::string_view::npos || comma < 2 || name.front() != '.') return false;
+    if (name.substr(0, comma).find_first_of("/:") != std::string_view::npos) return false;
+    name.remove_prefix(comma);
+    return field(",S=", digit) && name.empty();
 }
 
 }  // namespace mr::storage

@@ -1,34 +1,49 @@
-// Crash recovery of a mailbox writer. MailboxStore::append_batch writes and fsyncs the
-// message files before its index commit (mailbox_store.hpp), so a writer killed in
-// between leaves files in INBOX's new/ that no index row names. Delivering those
-// messages again (their delivery keys were never stored) would show them twice to any
-// Maildir reader; removing them instead is safe because the queue still holds them.
+// Crash recovery of deliverd's mailbox writes. MailboxStore::append_batch writes and
+// fsyncs the message files before its index commit (mailbox_store.hpp), so a deliverd
+// killed in between leaves files in INBOX's new/ that no index row names (and, killed
+// earlier, temporaries in tmp/). The queue still holds those messages and delivers them
+// again, so such a file left in place would be a second copy of the message; removing
+// it loses nothing.
 //
 // Invariants:
-// - Only files whose unique name carries the dead writer's pid ("...P<pid>Q...",
-//   maildir.hpp) are candidates: no other process writes names with that pid while it
-//   is dead, so nothing another writer has in flight is touched.
-// - A file is removed only when no INBOX index row names it; committed messages,
-//   tmp/ (unfinished writes) and cur/ are never touched.
-// - The caller knows `writer_pid` is dead (e.g. deliverd's stale run/deliverd.pid): a
-//   live writer's files may be between write and commit.
+// - Only delivery files are candidates: names with kDeliveryMark (maildir.hpp), which
+//   only keyed appends (deliverd's) produce. imapd APPENDs, COPYs and other Maildir
+//   writers are never touched, whether finished or in flight.
+// - A file in new/ is removed only when no index row names it (index::names_new_file);
+//   committed messages and cur/ are never touched. A delivery temporary in tmp/
+//   (".tmp-<delivery name>-<hex>") is always an unfinished write and is removed.
+// - The caller guarantees that no deliverd is writing (it holds deliverd's lock,
+//   instance_lock.hpp): that is what makes an unnamed delivery file an
+//   orphan rather than a write about to be committed.
+// - A user without index.sqlite is left alone: the store rebuilds that index from the
+//   Maildir, and an empty index would make every delivery file look uncommitted.
+// - Idempotent and complete at every run, whoever crashed and how often; a run killed
+//   half-way is finished by the next. Cost per user: one listing of new/ and of tmp/,
+//   and only when new/ holds delivery files, one index open and a lookup per such
+//   file. A user whose new/ holds only committed files costs no write.
 #pragma once
 
 #include <cstddef>
-#include <optional>
-#include <string_view>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include "common/util/result.hpp"
 
 namespace mr::storage {
 
-class MailboxStore;
+struct RecoveryReport {
+    std::size_t users = 0;        // user stores looked at
+    std::size_t files = 0;        // uncommitted delivery files removed from new/
+    std::size_t temporaries = 0;  // delivery temporaries removed from tmp/
+    std::vector<std::string> errors;  // per user; those users were left as they were
+};
 
-// The writer pid in a Maildir unique name ("<secs>.M<usecs>P<pid>Q<n>R..."), if any.
-std::optional<long> maildir_name_pid(std::string_view name);
+// One user store (data_dir/mail/<domain>/<local>).
+Result<RecoveryReport> remove_uncommitted_deliveries(const std::filesystem::path& user_dir);
 
-// Removes INBOX files in new/ written by `writer_pid` that have no index row; returns
-// how many were removed.
-Result<std::size_t> remove_uncommitted_files(MailboxStore& store, long writer_pid);
+// Every user store under mail_root (data_dir/mail): <domain>/<local> directories, found
+// on disk rather than in the directory, so a store of a since-removed user is repaired too.
+RecoveryReport remove_uncommitted_deliveries_everywhere(const std::filesystem::path& mail_root);
 
 }  // namespace mr::storage

@@ -1,10 +1,11 @@
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <string>
 
+#include "storage/atomic_file.hpp"
 #include "storage/mailbox_store.hpp"
+#include "storage/maildir.hpp"
 #include "storage/uncommitted_files.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
 
@@ -16,79 +17,136 @@ namespace {
 
 void touch(const fs::path& p) { std::ofstream(p) << "Subject: stray\r\n\r\nx\r\n"; }
 
-std::string name_with_pid(long pid, int n) {
-    return "1700000000.M123456P" + std::to_string(pid) + "Q" + std::to_string(n) + "Rdeadbeef.host,S=20";
+// What a deliverd killed between file write and index commit leaves in new/.
+std::string delivery_name(int n) {
+    return "1700000000.M123456P4242Q" + std::to_string(n) + "R0011223344556677Xdeliverd.mx.example.org,S=20";
+}
+
+// A keyed append (deliverd's) of one message; returns its folder-relative file.
+std::string deliver(MailboxStore& store, const std::string& bytes, const std::string& key) {
+    AppendMessage a;
+    a.bytes = bytes;
+    a.delivery_key = key;
+    auto r = store.append_batch(std::span<const AppendMessage>(&a, 1));
+    REQUIRE(r.ok());
+    auto all = store.messages("INBOX");
+    REQUIRE(all.ok());
+    for (const auto& m : *all) {
+        if (m.uid == r->front().uid) return m.file;
+    }
+    FAIL("appended message not listed");
+    return {};
 }
 
 }  // namespace
 
-TEST_CASE("uncommitted files: the writer pid in a Maildir unique name") {
-    struct Row {
-        const char* name;
-        std::optional<long> pid;
+TEST_CASE("uncommitted files: only names deliverd's writes produce are delivery names") {
+    CHECK(is_delivery_file_name(delivery_name(7)));
+    CHECK(is_delivery_file_name(new_unique_base(120, true)));
+    CHECK_FALSE(is_delivery_file_name(new_unique_base(120, false)));  // imapd APPEND, COPY, reindex
+    const char* others[] = {
+        "1700000000.M123456P4242Q7R0011223344556677.mx.example.org,S=20",          // unmarked
+        "1700000000.M123456P4242Q7R0011223344556677Xdeliverd.mx.example.org,S=20:2,S",  // info suffix
+        "1700000000.M123456P4242Q7R00112233Xdeliverd.mx.example.org,S=20",         // short random
+        "1700000000.M123456P4242Q7R0011223344556677Xdeliverd,S=20",                // no host
+        "1700000000.M123456P4242Q7R0011223344556677Xdeliverd.host,S=",             // no size
+        "1700000000.M123456P4242Q7R0011223344556677Xdeliverd.host,S=20,W=21",      // Dovecot's W=
+        "1700000000.M123456PQ7R0011223344556677Xdeliverd.host,S=20",               // empty pid
+        "1700000000.M1P1Q1R0.Xdeliverd.host,S=20",                                 // marker in the host
+        "1699999999.12345_6.Xdeliverd,S=20",                                       // another MDA's scheme
+        "Xdeliverd",
+        "",
     };
-    const Row rows[] = {
-        {"1700000000.M123456P4242Q7R0011223344556677.mx.example.org,S=120", 4242},  // ours
-        {"1700000000.M123456P4242Q7R00.host,S=1:2,S", 4242},                        // in cur/ with flags
-        {"1700000000.M1P1Q1R0.Phost", 1},                                           // 'P' in the host too
-        {"1700000000.P99Q.host", std::nullopt},                                     // no ".M" part
-        {"1700000000.M123456PQ7R00.host", std::nullopt},                            // empty pid
-        {"1700000000.M123456P12x3Q7R00.host", std::nullopt},                        // not digits
-        {"1700000000.M123456P0Q7R00.host", std::nullopt},                           // pid 0 is nobody
-        {"1700000000.M123456P4242", std::nullopt},                                  // no Q
-        {"1699999999.12345_6.other-mda", std::nullopt},                             // another MDA's scheme
-    };
-    for (const auto& r : rows) {
-        CAPTURE(r.name);
-        CHECK(maildir_name_pid(r.name) == r.pid);
+    for (const char* name : others) {
+        CAPTURE(name);
+        CHECK_FALSE(is_delivery_file_name(name));
     }
 }
 
-TEST_CASE("uncommitted files: only the dead writer's files without an index row go") {
+TEST_CASE("uncommitted files: the target of a temporary file name") {
+    CHECK(temp_file_target(".tmp-abc-0011223344556677") == std::optional<std::string_view>("abc"));
+    CHECK(temp_file_target(".tmp-a-b-0011223344556677") == std::optional<std::string_view>("a-b"));
+    CHECK_FALSE(temp_file_target(".tmp--0011223344556677").has_value());   // no name
+    CHECK_FALSE(temp_file_target(".tmp-abc-00112233445566").has_value());  // short suffix
+    CHECK_FALSE(temp_file_target(".tmp-abc_0011223344556677").has_value());
+    CHECK_FALSE(temp_file_target("abc-0011223344556677").has_value());
+}
+
+TEST_CASE("uncommitted files: orphaned delivery files go, committed and foreign files stay") {
     TempDir dir;
-    auto store = MailboxStore::open(dir / "user");
-    REQUIRE(store.ok());
-    // A committed message: its file carries this process's pid and has an index row.
-    const std::string bytes = "Subject: kept\r\n\r\nkept\r\n";
-    AppendMessage a;
-    a.mailbox = "INBOX";
-    a.bytes = bytes;
-    a.delivery_key = "q1/bob@example.org";
-    auto stored = store->append_batch(std::span<const AppendMessage>(&a, 1));
-    REQUIRE(stored.ok());
-    auto before = store->messages("INBOX");
-    REQUIRE(before.ok());
-    REQUIRE(before->size() == 1);
-    const std::string committed = before->front().file;
-    REQUIRE(committed.starts_with("new/"));
-
-    const long me = static_cast<long>(::getpid());
-    const long other = me + 1;
     const fs::path user = dir / "user";
-    touch(user / "new" / name_with_pid(me, 900001));     // written, never committed: goes
-    touch(user / "new" / name_with_pid(me, 900002));     // same
-    touch(user / "new" / name_with_pid(other, 900003));  // another writer's: stays
-    const std::string longer_pid = "1700000000.M1P1" + std::to_string(me) + "Q1R0.h";  // pid "1<me>"
-    touch(user / "new" / longer_pid);
-    touch(user / "tmp" / name_with_pid(me, 900004));     // unfinished write: not ours to judge
-    touch(user / "cur" / (name_with_pid(me, 900005) + ":2,S"));  // cur/ is never touched
+    auto store = MailboxStore::open(user);
+    REQUIRE(store.ok());
+    const std::string committed = deliver(*store, "Subject: kept\r\n\r\nkept\r\n", "q1/bob@example.org");
+    REQUIRE(committed.starts_with("new/"));
+    CHECK(is_delivery_file_name(committed.substr(4)));
+    // An imapd APPEND: unmarked, in new/ without flags, committed.
+    auto appended = store->append("INBOX", "Subject: appended\r\n\r\nx\r\n");
+    REQUIRE(appended.ok());
+    // A committed delivery whose row already names its flagged cur/ name while the file
+    // is still in new/ (the row is ahead of a rename): it stays.
+    const std::string renamed = deliver(*store, "Subject: flagged\r\n\r\nx\r\n", "q2/bob@example.org");
+    REQUIRE(store->set_flags("INBOX", std::vector<std::uint32_t>{3}, FlagOp::Add, kSeen).ok());
+    const std::string renamed_back = "new/" + renamed.substr(4);
+    REQUIRE(store->messages("INBOX")->back().file.starts_with("cur/"));
+    fs::rename(user / store->messages("INBOX")->back().file, user / renamed_back);
 
-    auto removed = remove_uncommitted_files(*store, me);
-    REQUIRE(removed.ok());
-    CHECK(*removed == 2);
+    touch(user / "new" / delivery_name(1));  // written, never committed: goes
+    touch(user / "new" / delivery_name(2));  // same
+    const std::string imapd_name = "1700000000.M123456P4242Q9R0011223344556677.mx.example.org,S=20";
+    touch(user / "new" / imapd_name);        // an imapd APPEND in flight: never touched
+    touch(user / "new" / "1699999999.12345_6.other-mda");  // another Maildir writer: stays
+    touch(user / "cur" / (delivery_name(3) + ":2,S"));      // cur/ is never touched
+    const std::string stale_tmp = ".tmp-" + delivery_name(4) + "-8899aabbccddeeff";
+    touch(user / "tmp" / stale_tmp);                        // deliverd's unfinished write: goes
+    const std::string imapd_tmp = ".tmp-" + imapd_name + "-8899aabbccddeeff";
+    touch(user / "tmp" / imapd_tmp);                        // imapd's, maybe in flight: stays
+
+    auto report = remove_uncommitted_deliveries(user);
+    REQUIRE(report.ok());
+    CHECK(report->files == 2);
+    CHECK(report->temporaries == 1);
+    CHECK(report->errors.empty());
     CHECK(fs::exists(user / committed));
-    CHECK_FALSE(fs::exists(user / "new" / name_with_pid(me, 900001)));
-    CHECK_FALSE(fs::exists(user / "new" / name_with_pid(me, 900002)));
-    CHECK(fs::exists(user / "new" / name_with_pid(other, 900003)));
-    CHECK(fs::exists(user / "new" / longer_pid));
-    CHECK(fs::exists(user / "tmp" / name_with_pid(me, 900004)));
-    CHECK(fs::exists(user / "cur" / (name_with_pid(me, 900005) + ":2,S")));
-    auto after = store->messages("INBOX");
-    REQUIRE(after.ok());
-    CHECK(after->size() == 1);
+    CHECK(fs::exists(user / renamed_back));
+    CHECK_FALSE(fs::exists(user / "new" / delivery_name(1)));
+    CHECK_FALSE(fs::exists(user / "new" / delivery_name(2)));
+    CHECK(fs::exists(user / "new" / imapd_name));
+    CHECK(fs::exists(user / "new" / "1699999999.12345_6.other-mda"));
+    CHECK(fs::exists(user / "cur" / (delivery_name(3) + ":2,S")));
+    CHECK_FALSE(fs::exists(user / "tmp" / stale_tmp));
+    CHECK(fs::exists(user / "tmp" / imapd_tmp));
+    CHECK(store->messages("INBOX")->size() == 3);
 
-    // A second run finds nothing more; a pid of 0 or less never matches anything.
-    CHECK(*remove_uncommitted_files(*store, me) == 0);
-    CHECK(*remove_uncommitted_files(*store, 0) == 0);
-    CHECK(*remove_uncommitted_files(*store, -1) == 0);
+    // Idempotent: a second run finds nothing more.
+    auto again = remove_uncommitted_deliveries(user);
+    REQUIRE(again.ok());
+    CHECK(again->files == 0);
+    CHECK(again->temporaries == 0);
+}
+
+TEST_CASE("uncommitted files: every user store under mail/, none without an index") {
+    TempDir dir;
+    const fs::path mail = dir / "mail";
+    const fs::path bob = mail / "example.org" / "bob";
+    const fs::path ann = mail / "example.net" / "ann";
+    const fs::path bare = mail / "example.net" / "bare";  // Maildir without index.sqlite
+    for (const auto& u : {bob, ann}) REQUIRE(MailboxStore::open(u).ok());
+    for (const char* sub : {"new", "tmp", "cur"}) fs::create_directories(bare / sub);
+    touch(mail / "example.org" / "not-a-user");  // a stray file beside the users
+    for (const auto& u : {bob, ann, bare}) touch(u / "new" / delivery_name(1));
+    touch(ann / "tmp" / (".tmp-" + delivery_name(2) + "-0011223344556677"));
+
+    const auto report = remove_uncommitted_deliveries_everywhere(mail);
+    CHECK(report.errors.empty());
+    CHECK(report.users == 3);
+    CHECK(report.files == 2);
+    CHECK(report.temporaries == 1);
+    CHECK_FALSE(fs::exists(bob / "new" / delivery_name(1)));
+    CHECK_FALSE(fs::exists(ann / "new" / delivery_name(1)));
+    // Left for the store to reindex: with no index every file would look uncommitted.
+    CHECK(fs::exists(bare / "new" / delivery_name(1)));
+    CHECK_FALSE(fs::exists(bare / "index.sqlite"));
+
+    CHECK(remove_uncommitted_deliveries_everywhere(dir / "no-such-dir").errors.empty());
 }
