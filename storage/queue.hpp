@@ -173,7 +173,10 @@ public:
     // The message bytes: the inline blob, else msg/<id>. Refused when neither exists.
     Result<std::string> read_message(std::string_view id);
     // Deletes message files without a row that are older than max_age_seconds
-    // (a crash between file and row); returns how many.
+    // (a crash between file and row); returns how many. By age, not by a writer's lock:
+    // smtpd and deliverd (notices over kInlineLimit) both write msg/, and neither's lock
+    // says the other is not about to commit the row of a file. A leftover only costs
+    // space: its message was never acknowledged, so nothing is delivered twice.
     Result<std::size_t> sweep_orphans(std::int64_t now, std::int64_t max_age_seconds);
 
 private:
