@@ -250,7 +250,8 @@ class DeliverCrashUnderLoad(unittest.TestCase):
 
     def test_a_second_deliverd_refuses_to_start(self):
         self.mr.up()
-        self.child("deliverd", timeout=30)
+        # Started means it holds the lock (taken before anything else).
+        wait_until(lambda: "daemon=deliverd event=started" in self.mr.log_text(), 30, what="deliverd started")
         # Run beside the supervised one (as root: it must refuse before touching the store).
         res = subprocess.run([os.path.join(BIN_DIR, "deliverd"), "--config", self.mr.config],
                              capture_output=True, text=True, timeout=30)
