@@ -155,6 +155,9 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.boolean("auth", "allow_plaintext_on_loopback", cfg.auth.allow_plaintext_on_loopback);
     r.integer("auth", "failure_delay_ms", cfg.auth.failure_delay_ms, 0, 60'000);
     r.integer("auth", "max_failures", cfg.auth.max_failures, 1, 1000);
+    r.integer("auth", "failure_window_s", cfg.auth.failure_window_s, 1, 7 * 86'400);
+    r.integer("auth", "max_failures_per_address", cfg.auth.max_failures_per_address, 0, 1'000'000);
+    r.integer("auth", "refusal_period_s", cfg.auth.refusal_period_s, 1, 7 * 86'400);
     r.integer("auth", "check_threads", cfg.auth.check_threads, 1, 64);
     r.integer("auth", "max_queued_checks", cfg.auth.max_queued_checks, 1, 100'000);
     r.integer("auth", "max_checks_per_address", cfg.auth.max_checks_per_address, 1, 1000);

@@ -52,8 +52,14 @@ struct AuthConfig {
     // Plaintext passwords are accepted only under TLS, except from 127.0.0.0/8 and ::1
     // when this is on (a webmail on the same machine, local tests).
     bool allow_plaintext_on_loopback = false;
-    std::int64_t failure_delay_ms = 500;  // wait after a failed login; doubles per failure, up to 16x
+    std::int64_t failure_delay_ms = 500;  // wait after a failed login; doubles per recent failure, up to 16x
     std::int64_t max_failures = 3;        // failed logins on one connection before disconnect
+    // Across connections and daemons (common/text/login_policy.hpp): failures count while
+    // they come less than failure_window_s apart; an address with max_failures_per_address
+    // of them is refused for refusal_period_s (0: never refused).
+    std::int64_t failure_window_s = 900;
+    std::int64_t max_failures_per_address = 10;
+    std::int64_t refusal_period_s = 300;
     // Password checks of one daemon (common/net/password_checker.hpp): its worker threads,
     // checks waiting for them, and checks waiting or running per client address. Over a
     // bound a login gets a temporary failure at once instead of queueing.

@@ -16,8 +16,6 @@ namespace mr::imapd::server {
 
 namespace {
 
-// An address with this many recent failures gets one try per connection.
-constexpr unsigned kFailuresBeforeOneTry = 10;
 // Raw mode for the whole connection: read_bytes(kForever) never runs out.
 constexpr std::size_t kForever = std::numeric_limits<std::size_t>::max();
 // How often an idling session looks for changes without being woken: only the fallback
@@ -35,10 +33,6 @@ session::SessionOptions session_options(SharedState& s, net::Connection& conn, b
     o.max_message_size = s.max_message_size;
     o.max_command_line = s.max_command_line;
     o.max_failures = s.max_failures;
-    o.failure_delay = s.failure_delay;
-    o.max_failure_delay = s.failure_delay * 16;
-    o.prior_failures = s.recent_failures(conn.peer_ip());
-    if (o.prior_failures >= kFailuresBeforeOneTry) o.max_failures = 1;
     return o;
 }
 
@@ -201,8 +195,7 @@ void ImapHandler::perform(session::Action& action) {
                 if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
                 timer_->start(a.duration, [this] { end_async({}); });
             } else if constexpr (std::is_same_v<T, session::AuthFailed>) {
-                shared_->record_failure(conn_.peer_ip());
-                log::warn("auth_failed", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}});
+                login_failed(a);
             } else if constexpr (std::is_same_v<T, session::LoggedIn>) {
                 user_ = a.user;
                 store_ = shared_->stores.get(storage::user_mail_dir(shared_->data_dir, user_));
@@ -221,24 +214,53 @@ void ImapHandler::perform(session::Action& action) {
         action.v);
 }
 
+// A refused address (login_guard.hpp) gets the answer of a wrong password, and its
+// password is never checked: refusing only wrong ones would tell which guess was right.
 void ImapHandler::verify_password(session::VerifyPassword& v) {
+    begin_async();
+    auto password = std::make_shared<std::string>(std::move(v.password));
+    text::secure_wipe(v.password);
+    shared_->logins->screen(conn_.loop(), conn_.alive(), conn_.id(), conn_.peer_ip(), v.user,
+                            [this, user = v.user, password](bool refused) {
+                                if (refused) {
+                                    text::secure_wipe(*password);
+                                    refused_ = true;
+                                    return resume_with_first(session_.on_password_checked(false));
+                                }
+                                check_password(user, std::move(*password));
+                                text::secure_wipe(*password);
+                            });
+}
+
+void ImapHandler::check_password(std::string user, std::string password) {
     // argon2id is slow on purpose: never on the loop, and never more than the checker's
     // share of the machine (password_checker.hpp).
     const bool queued = shared_->passwords->submit(
-        conn_.loop(), conn_.alive(), conn_.peer_ip(), std::move(v.user), std::move(v.password),
+        conn_.loop(), conn_.alive(), conn_.peer_ip(), std::move(user), std::move(password),
         [this](Result<bool> verdict) {
             if (!verdict) log::error("directory_error", {log::conn(conn_.id()), {"error", verdict.error().message}});
             end_async(session_.on_password_checked(verdict));
         });
-    text::secure_wipe(v.password);
-    if (queued) {
-        begin_async();
-        return;
-    }
+    text::secure_wipe(password);
+    if (queued) return;
     log::warn("auth_busy", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}});
-    // Answered at once, ahead of whatever the session queued after the check.
-    auto actions = session_.on_password_busy();
+    resume_with_first(session_.on_password_busy());
+}
+
+// Answers ahead of whatever the session queued after the password check.
+void ImapHandler::resume_with_first(session::Actions actions) {
     for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
+    end_async({});
+}
+
+// Counted in the shared table; the answer waits the policy's delay, across connections.
+void ImapHandler::login_failed(session::AuthFailed& a) {
+    begin_async();
+    shared_->logins->failed(conn_.loop(), conn_.alive(), conn_.id(), conn_.peer_ip(), a.user,
+                            std::exchange(refused_, false), [this](std::chrono::milliseconds delay) {
+                                if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
+                                timer_->start(delay, [this] { end_async({}); });
+                            });
 }
 
 // The quota is read in the job itself, on the pool thread: a directory lookup, never on

@@ -64,6 +64,9 @@ private:
     void begin_async();
     void end_async(session::Actions actions);
     void verify_password(session::VerifyPassword& v);
+    void check_password(std::string user, std::string password);
+    void login_failed(session::AuthFailed& a);
+    void resume_with_first(session::Actions actions);
     void store_job(session::StoreJob& j);
     void quota_store_job(session::QuotaStoreJob& q);
 
@@ -85,6 +88,7 @@ private:
     // step is produced only when the client has taken most of the previous one).
     session::StoreJob drained_job_;
     std::unique_ptr<net::Timer> timer_;
+    bool refused_ = false;  // the pending AuthFailed is a refusal (login_guard.hpp), not a check
     std::unique_ptr<net::Timer> idle_poll_;  // while the session is in IDLE
     void update_idle_poll();
 };

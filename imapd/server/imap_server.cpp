@@ -7,23 +7,6 @@
 
 namespace mr::imapd::server {
 
-unsigned SharedState::recent_failures(const std::string& ip) {
-    auto it = failures.find(ip);
-    if (it == failures.end()) return 0;
-    if (std::chrono::steady_clock::now() - it->second.last > kFailureMemory) {
-        failures.erase(it);
-        return 0;
-    }
-    return it->second.count;
-}
-
-void SharedState::record_failure(const std::string& ip) {
-    if (failures.size() >= kMaxTrackedAddresses && !failures.contains(ip)) failures.clear();
-    auto& f = failures[ip];
-    ++f.count;
-    f.last = std::chrono::steady_clock::now();
-}
-
 ImapServer::ImapServer(net::Loop& loop, const config::Config& cfg, std::shared_ptr<net::TlsContext> tls)
     : loop_(loop), cfg_(cfg), tls_(std::move(tls)), shared_(std::make_shared<SharedState>()) {
     shared_->data_dir = cfg.server.data_dir;
@@ -32,7 +15,7 @@ ImapServer::ImapServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     shared_->tls_available = tls_ != nullptr;
     shared_->allow_plaintext_on_loopback = cfg.auth.allow_plaintext_on_loopback;
     shared_->max_failures = static_cast<unsigned>(cfg.auth.max_failures);
-    shared_->failure_delay = std::chrono::milliseconds(cfg.auth.failure_delay_ms);
+    shared_->logins = std::make_shared<net::LoginGuard>(cfg.server.data_dir, net::login_policy(cfg.auth), "imap");
     shared_->max_message_size = static_cast<std::uint64_t>(cfg.limits.max_message_size);
     shared_->max_command_line = static_cast<std::size_t>(cfg.imap.max_command_line);
     shared_->login_timeout = std::chrono::seconds(cfg.imap.login_timeout_s);

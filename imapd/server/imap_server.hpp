@@ -5,8 +5,8 @@
 //   TLS, RFC 8314 §3.3) or, without it, from [listen] imap / imaps of the config.
 // - SharedState is held by shared_ptr from the server and every handler, so a session
 //   closing during shutdown (inside ~Loop) still finds it.
-// - The failed-login tally forgets an address after kFailureMemory without failures and
-//   is bounded (cleared when it would exceed kMaxTrackedAddresses).
+// - Failed logins are counted in the table imapd shares with smtpd and pop3d, through
+//   `logins` (common/net/login_guard.hpp).
 // - stop() closes the listeners and every session.
 // - `passwords` is the process's one PasswordChecker; ~ImapServer stops it, before the loop
 //   it posts to is destroyed.
@@ -16,11 +16,11 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/config/config.hpp"
 #include "common/net/listener.hpp"
+#include "common/net/login_guard.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/password_checker.hpp"
 #include "common/net/tls_context.hpp"
@@ -32,29 +32,17 @@
 namespace mr::imapd::server {
 
 struct SharedState {
-    static constexpr auto kFailureMemory = std::chrono::minutes(15);
-    static constexpr std::size_t kMaxTrackedAddresses = 10000;
-
     std::filesystem::path data_dir;
     std::string hostname;
     bool tls_available = false;
     bool allow_plaintext_on_loopback = false;
     unsigned max_failures = 3;
-    std::chrono::milliseconds failure_delay{500};
     std::uint64_t max_message_size = 0;
     std::size_t max_command_line = 0;
     std::chrono::milliseconds login_timeout{60'000};
     std::chrono::milliseconds idle_timeout{1'800'000};
     std::shared_ptr<net::PasswordChecker> passwords;  // [auth] check_threads, max_*_checks
-
-    unsigned recent_failures(const std::string& ip);
-    void record_failure(const std::string& ip);
-
-    struct Failures {
-        unsigned count = 0;
-        std::chrono::steady_clock::time_point last{};
-    };
-    std::unordered_map<std::string, Failures> failures;
+    std::shared_ptr<net::LoginGuard> logins;          // [auth] failure_delay_ms, max_failures_per_address, ...
     SessionRegistry sessions;  // logged-in sessions by user, for wake-ups
     UserStoresRegistry stores;  // each user's MailboxStores, shared by their sessions
     std::shared_ptr<QuotaReader> quotas;  // pool threads: for QuotaStoreJob

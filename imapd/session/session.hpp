@@ -85,7 +85,11 @@ struct QuotaStoreJob {
 struct Delay {
     std::chrono::milliseconds duration{};
 };  // wait, then carry on with the following actions
-struct AuthFailed {};  // one failed login, for the per-IP tally
+// A failed login, before its tagged NO: the glue counts it (storage/login_failures.hpp)
+// and waits the delay the policy gives (common/text/login_policy.hpp) before answering.
+struct AuthFailed {
+    std::string user;
+};
 struct LoggedIn {
     std::string user;  // the glue opens this user's store and switches to the idle timeout
 };
@@ -109,11 +113,8 @@ struct SessionOptions {
     bool insecure_auth_allowed = false;
     std::uint64_t max_message_size = 50 * 1024 * 1024;  // APPEND literal limit after login
     std::size_t max_command_line = kMaxCommandLine;
-    unsigned prior_failures = 0;  // recent failures from this peer's address
     unsigned max_failures = 3;    // per session, then hang up
     unsigned max_errors = 50;     // consecutive BAD, then hang up
-    std::chrono::milliseconds failure_delay{500};  // doubles with each failure, capped
-    std::chrono::milliseconds max_failure_delay{8000};
 };
 
 class Session {
@@ -161,7 +162,7 @@ private:
     Actions cmd_id(const std::string& tag, const IdCmd& c);
     Actions cmd_enable(const std::string& tag, const EnableCmd& c);
     Actions sasl_step(text::SaslStep step);
-    Actions auth_failure(std::string_view reply);
+    Actions auth_failure(std::string_view reply, std::string user);
     Actions check_password(const std::string& tag, std::string user, std::string password);
 
     // session_mailboxes.cpp: authenticated state.

@@ -110,7 +110,7 @@ Actions Session::on_password_checked(const Result<bool>& verdict) {
     std::string tag = std::exchange(pending_tag_, {});
     std::string user = std::exchange(pending_user_, {});
     if (!verdict) return tagged(tag, "NO", "[UNAVAILABLE] Authentication is temporarily unavailable");
-    if (!verdict.value()) return auth_failure(tag);
+    if (!verdict.value()) return auth_failure(tag, std::move(user));
     state_ = State::Authenticated;
     user_ = text::to_lower(user);
     reader_.set_max_literal(options_.max_message_size);
@@ -129,16 +129,12 @@ Actions Session::on_password_busy() {
 }
 
 // Same reply and delay for an unknown user and a wrong password (RFC 5530 §3
-// AUTHENTICATIONFAILED, rfc5530.txt); the delay doubles with each failure on this
-// connection or from this address, and max_failures ends the connection.
-Actions Session::auth_failure(std::string_view tag_view) {
+// AUTHENTICATIONFAILED, rfc5530.txt); the glue's delay (AuthFailed) comes first, and
+// max_failures ends the connection.
+Actions Session::auth_failure(std::string_view tag_view, std::string user) {
     std::string tag(tag_view);
     ++failures_;
-    const unsigned n = failures_ + options_.prior_failures;
-    auto delay = options_.failure_delay;
-    for (unsigned i = 1; i < n && delay < options_.max_failure_delay; ++i) delay *= 2;
-    if (delay > options_.max_failure_delay) delay = options_.max_failure_delay;
-    Actions out{{AuthFailed{}}, {Delay{delay}}};
+    Actions out{{AuthFailed{std::move(user)}}};
     for (auto& a : tagged(tag, "NO", "[AUTHENTICATIONFAILED] Authentication failed")) out.push_back(std::move(a));
     if (failures_ >= options_.max_failures) {
         state_ = State::Logout;

@@ -168,20 +168,18 @@ Actions Session::sasl_step(Authorization& a, text::SaslStep step) {
     // RFC 4616 §2: an authorization identity other than the user itself is not supported.
     if (!done.authzid.empty() && !text::iequals(done.authzid, done.authcid)) {
         text::secure_wipe(done.password);
-        return auth_failure(kBadCredentials);
+        return auth_failure(kBadCredentials, std::move(done.authcid));
     }
     busy_ = true;
     a.pending_user = done.authcid;
     return {VerifyPassword{std::move(done.authcid), std::move(done.password)}};
 }
 
-// Growing delay, same reply for unknown user and bad password, hang up after max_failures.
-Actions Session::auth_failure(std::string_view reply) {
+// The glue's delay (AuthFailed) first, the same reply for unknown user and bad password,
+// hang up after max_failures.
+Actions Session::auth_failure(std::string_view reply, std::string user) {
     ++failures_;
-    const unsigned total = std::min(options_.prior_failures + failures_, 16u);
-    std::chrono::milliseconds delay = options_.failure_delay * (1 << (total - 1));
-    delay = std::min(delay, options_.max_failure_delay);
-    Actions out{AuthFailed{}, Delay{delay}, Send{line("-ERR " + std::string(reply))}};
+    Actions out{AuthFailed{std::move(user)}, Send{line("-ERR " + std::string(reply))}};
     if (failures_ >= options_.max_failures) out.push_back(Close{});
     return out;
 }
@@ -191,7 +189,7 @@ Actions Session::on_password_checked(const Result<bool>& verdict) {
     auto* a = std::get_if<Authorization>(&state_);
     if (a == nullptr) return {};
     if (!verdict.ok()) return error("[SYS/TEMP] Authentication temporarily unavailable");
-    if (!verdict.value()) return auth_failure(kBadCredentials);
+    if (!verdict.value()) return auth_failure(kBadCredentials, std::exchange(a->pending_user, {}));
     busy_ = true;
     return {OpenMaildrop{a->pending_user}};
 }

@@ -75,7 +75,11 @@ struct Expunge {
 struct Delay {
     std::chrono::milliseconds duration{};
 };                          // wait, then carry on with the following actions
-struct AuthFailed {};       // one failed login, for the per-IP tally
+// A failed login, before its -ERR: the glue counts it (storage/login_failures.hpp) and
+// waits the delay the policy gives (common/text/login_policy.hpp) before answering.
+struct AuthFailed {
+    std::string user;
+};
 struct LoggedIn {
     std::string user;
 };
@@ -91,11 +95,8 @@ struct SessionOptions {
     // Plaintext USER/PASS/AUTH without TLS. The glue sets it for loopback peers only
     // (RFC 2595 §2.3, rfc2595.txt:126: configurable; a config key will replace this).
     bool insecure_auth_allowed = false;
-    unsigned prior_failures = 0;      // recent failures from this peer's address
     unsigned max_failures = 3;        // per session, then hang up
     unsigned max_errors = 20;         // consecutive -ERR, then hang up
-    std::chrono::milliseconds failure_delay{500};  // doubles with each failure, capped
-    std::chrono::milliseconds max_failure_delay{8000};
 };
 
 class Session {
@@ -141,7 +142,7 @@ private:
     Actions sasl_line(Authorization& a, std::string_view line);
     Actions sasl_step(Authorization& a, text::SaslStep step);
     Actions capa() const;
-    Actions auth_failure(std::string_view reply);
+    Actions auth_failure(std::string_view reply, std::string user);
     Actions error(std::string_view reason);
     Actions ok(std::string_view text);
     bool auth_allowed() const { return options_.tls_active || options_.insecure_auth_allowed; }

@@ -19,9 +19,6 @@ namespace mr::pop3d::server {
 
 namespace {
 
-// An address with this many recent failures gets one try per connection.
-constexpr unsigned kFailuresBeforeOneTry = 10;
-
 // Loopback peers may log in without TLS when [auth] allow_plaintext_on_loopback says so:
 // the connection never leaves the host (RFC 2595 §2.3, rfc2595.txt:126, leaves clear-text
 // logins to configuration).
@@ -34,10 +31,6 @@ SessionOptions session_options(SharedState& server, net::Connection& conn, bool 
     o.tls_active = implicit_tls;
     o.insecure_auth_allowed = server.allow_plaintext_on_loopback && is_loopback(conn.peer_ip());
     o.max_failures = server.max_failures;
-    o.failure_delay = server.failure_delay;
-    o.max_failure_delay = server.failure_delay * 16;
-    o.prior_failures = server.recent_failures(conn.peer_ip());
-    if (o.prior_failures >= kFailuresBeforeOneTry) o.max_failures = 1;
     return o;
 }
 
@@ -211,8 +204,8 @@ bool Pop3Handler::perform(Action& action) {
                 timer_->start(a.duration, [this] { end_async({}); });
                 return false;
             } else if constexpr (std::is_same_v<T, AuthFailed>) {
-                shared_->record_failure(conn_.peer_ip());
-                log::warn("auth_failed", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}});
+                login_failed(a);
+                return false;
             } else if constexpr (std::is_same_v<T, LoggedIn>) {
                 user_ = std::move(a.user);
                 log::info("login", {log::conn(conn_.id()), {"user", user_}});
@@ -231,24 +224,53 @@ bool Pop3Handler::perform(Action& action) {
         action);
 }
 
+// A refused address (login_guard.hpp) gets the answer of a wrong password, and its
+// password is never checked: refusing only wrong ones would tell which guess was right.
 void Pop3Handler::verify_password(VerifyPassword& v) {
+    begin_async();
+    auto password = std::make_shared<std::string>(std::move(v.password));
+    text::secure_wipe(v.password);
+    shared_->logins->screen(loop_, conn_.alive(), conn_.id(), conn_.peer_ip(), v.user,
+                            [this, user = v.user, password](bool refused) {
+                                if (refused) {
+                                    text::secure_wipe(*password);
+                                    refused_ = true;
+                                    return resume_with_first(session_.on_password_checked(false));
+                                }
+                                check_password(user, std::move(*password));
+                                text::secure_wipe(*password);
+                            });
+}
+
+void Pop3Handler::check_password(std::string user, std::string password) {
     // argon2id is slow on purpose: never on the loop, and never more than the checker's
     // share of the machine (password_checker.hpp).
     const bool queued = shared_->passwords->submit(
-        loop_, conn_.alive(), conn_.peer_ip(), std::move(v.user), std::move(v.password),
+        loop_, conn_.alive(), conn_.peer_ip(), std::move(user), std::move(password),
         [this](Result<bool> verdict) {
             if (!verdict) log::error("directory_error", {log::conn(conn_.id()), {"error", verdict.error().message}});
             end_async(session_.on_password_checked(verdict));
         });
-    text::secure_wipe(v.password);
-    if (queued) {
-        begin_async();
-        return;
-    }
+    text::secure_wipe(password);
+    if (queued) return;
     log::warn("auth_busy", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}});
-    // Answered at once, ahead of whatever the session queued after the check.
-    auto actions = session_.on_password_busy();
+    resume_with_first(session_.on_password_busy());
+}
+
+// Answers ahead of whatever the session queued after the password check.
+void Pop3Handler::resume_with_first(Actions actions) {
     for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
+    end_async({});
+}
+
+// Counted in the shared table; the answer waits the policy's delay, across connections.
+void Pop3Handler::login_failed(AuthFailed& a) {
+    begin_async();
+    shared_->logins->failed(loop_, conn_.alive(), conn_.id(), conn_.peer_ip(), a.user,
+                            std::exchange(refused_, false), [this](std::chrono::milliseconds delay) {
+                                if (!timer_) timer_ = std::make_unique<net::Timer>(loop_);
+                                timer_->start(delay, [this] { end_async({}); });
+                            });
 }
 
 void Pop3Handler::open_maildrop(OpenMaildrop& o) {

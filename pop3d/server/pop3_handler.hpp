@@ -56,6 +56,9 @@ private:
     void end_async(Actions actions);
 
     void verify_password(VerifyPassword& v);
+    void check_password(std::string user, std::string password);
+    void login_failed(AuthFailed& a);
+    void resume_with_first(Actions actions);
     void open_maildrop(OpenMaildrop& o);
     void send_message(SendMessage& s);
     void expunge(Expunge& e);
@@ -82,6 +85,7 @@ private:
     std::vector<std::uint32_t> seen_;        // retrieved, \Seen not yet stored
     std::shared_ptr<Transfer> transfer_;
     std::unique_ptr<net::Timer> timer_;
+    bool refused_ = false;  // the pending AuthFailed is a refusal (login_guard.hpp), not a check
 };
 
 }  // namespace mr::pop3d::server

@@ -28,7 +28,7 @@ std::shared_ptr<SharedState> make_shared_state(const config::Config& cfg, bool t
     shared->tls_available = tls_available;
     shared->allow_plaintext_on_loopback = cfg.auth.allow_plaintext_on_loopback;
     shared->max_failures = static_cast<unsigned>(cfg.auth.max_failures);
-    shared->failure_delay = std::chrono::milliseconds(cfg.auth.failure_delay_ms);
+    shared->logins = std::make_shared<net::LoginGuard>(cfg.server.data_dir, net::login_policy(cfg.auth), "pop3");
     shared->passwords = std::make_shared<net::PasswordChecker>(
         net::PasswordCheckLimits{.threads = static_cast<unsigned>(cfg.auth.check_threads),
                                  .max_queued = static_cast<std::size_t>(cfg.auth.max_queued_checks),

@@ -153,7 +153,11 @@ struct SpoolDiscard {};  // the spooled message will not be queued: remove its f
 struct Delay {
     std::chrono::milliseconds duration{};
 };
-struct AuthFailed {};  // for the per-IP tally
+// A failed login, before its 535: the server counts it (storage/login_failures.hpp) and
+// waits the delay the policy gives (common/text/login_policy.hpp) before answering.
+struct AuthFailed {
+    std::string user;
+};
 struct LoggedIn {
     std::string user;
 };
@@ -186,9 +190,6 @@ struct SessionOptions {
     unsigned max_commands_without_transaction = 100;
     unsigned max_errors = 20;
     unsigned max_auth_failures = 3;
-    unsigned prior_auth_failures = 0;
-    std::chrono::milliseconds failure_delay{500};
-    std::chrono::milliseconds max_failure_delay{8000};
     // [smtp] spool_threshold_bytes: message octets kept in memory before spooling.
     std::size_t spool_threshold = 256 * 1024;
     // [smtp] data_deadline_s and data_min_rate_bytes_s (0: no minimum rate).
@@ -293,7 +294,7 @@ private:
     void starttls(const Command& cmd, Actions& out);
     void auth(const Command& cmd, Actions& out);
     void sasl_step(text::SaslStep step, Actions& out);
-    void auth_failure(Actions& out);
+    void auth_failure(Actions& out, std::string user);
     bool auth_allowed() const { return tls_active_ || options_.plaintext_auth_allowed; }
 
     SessionOptions options_;

@@ -75,21 +75,18 @@ void Session::sasl_step(text::SaslStep step, Actions& out) {
     // RFC 4616 §2: acting for another identity is not supported.
     if (!done.authzid.empty() && !text::iequals(done.authzid, done.authcid)) {
         text::secure_wipe(done.password);
-        return auth_failure(out);
+        return auth_failure(out, std::move(done.authcid));
     }
     busy_ = true;
     pending_user_ = done.authcid;
     out.push_back(VerifyPassword{std::move(done.authcid), std::move(done.password)});
 }
 
-// RFC 4954 §6 (rfc4954.txt:600): 535 5.7.8; a growing delay, and a hang-up after
-// max_auth_failures on this connection.
-void Session::auth_failure(Actions& out) {
+// RFC 4954 §6 (rfc4954.txt:600): 535 5.7.8, after the server's delay (AuthFailed), and a
+// hang-up after max_auth_failures on this connection.
+void Session::auth_failure(Actions& out, std::string user) {
     ++auth_failures_;
-    const unsigned total = std::min(options_.prior_auth_failures + auth_failures_, 16u);
-    auto delay = std::min(options_.failure_delay * (1u << (total - 1)), options_.max_failure_delay);
-    out.push_back(AuthFailed{});
-    out.push_back(Delay{std::chrono::duration_cast<std::chrono::milliseconds>(delay)});
+    out.push_back(AuthFailed{std::move(user)});
     reply(out, Reply{535, "5.7.8", "Authentication credentials invalid"}, "AUTH");
     if (auth_failures_ >= options_.max_auth_failures && !closed_) {
         send(out, Reply{421, "4.7.0", options_.hostname + " Too many authentication failures"}.format());
@@ -105,7 +102,7 @@ Actions Session::on_password_checked(const Result<bool>& verdict) {
     if (!verdict) {
         reply(out, Reply{454, "4.7.0", "Temporary authentication failure"}, "AUTH");
     } else if (!verdict.value()) {
-        auth_failure(out);
+        auth_failure(out, std::move(user));
     } else {
         user_ = text::to_lower(user);
         auth_failures_ = 0;

@@ -1,5 +1,5 @@
-// What every session of one smtpd process shares: settings, the queue writer and the tally
-// of failed logins per address. Loop thread only.
+// What every session of one smtpd process shares: settings, the queue writer, the password
+// checker and the door to the failed-login table. Loop thread only.
 //
 // Invariants:
 // - Held by shared_ptr from the server and from every session, so a session that closes
@@ -8,17 +8,16 @@
 //   removes itself in its destructor), so stop() can send every session its 421.
 // - `passwords` is the process's one PasswordChecker (thread-safe itself); ~SmtpServer
 //   stops it before the loop it posts to is destroyed.
-// - The failure tally forgets an address after kFailureMemory without failures and is
-//   bounded (cleared when it would exceed kMaxTrackedAddresses), so it cannot grow forever.
+// - Failed logins are counted in the table smtpd shares with imapd and pop3d, through
+//   `logins` (common/net/login_guard.hpp), not here.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <string>
-#include <unordered_map>
 #include <unordered_set>
 
+#include "common/net/login_guard.hpp"
 #include "common/net/password_checker.hpp"
 #include "smtpd/proto/session.hpp"
 #include "smtpd/server/queue_writer.hpp"
@@ -29,9 +28,6 @@ namespace mr::smtpd::server {
 class SmtpHandler;
 
 struct SharedState {
-    static constexpr auto kFailureMemory = std::chrono::minutes(15);
-    static constexpr std::size_t kMaxTrackedAddresses = 10000;
-
     std::filesystem::path data_dir;
     std::filesystem::path directory_db;
     SessionOptions session;                    // role, TLS and peer filled per connection
@@ -43,30 +39,8 @@ struct SharedState {
     std::shared_ptr<QueueWriter> writer;
     std::shared_ptr<SpoolWriter> spools;  // appends of spooled messages
     std::shared_ptr<net::PasswordChecker> passwords;  // [auth] check_threads, max_*_checks
+    std::shared_ptr<net::LoginGuard> logins;          // [auth] failure_delay_ms, max_failures_per_address, ...
     std::unordered_set<SmtpHandler*> handlers;  // open sessions, told about shutdown
-
-    unsigned recent_failures(const std::string& ip) {
-        auto it = failures.find(ip);
-        if (it == failures.end()) return 0;
-        if (std::chrono::steady_clock::now() - it->second.last > kFailureMemory) {
-            failures.erase(it);
-            return 0;
-        }
-        return it->second.count;
-    }
-
-    void record_failure(const std::string& ip) {
-        if (failures.size() >= kMaxTrackedAddresses && !failures.contains(ip)) failures.clear();
-        auto& f = failures[ip];
-        ++f.count;
-        f.last = std::chrono::steady_clock::now();
-    }
-
-    struct Failures {
-        unsigned count = 0;
-        std::chrono::steady_clock::time_point last{};
-    };
-    std::unordered_map<std::string, Failures> failures;
 };
 
 }  // namespace mr::smtpd::server

@@ -17,8 +17,6 @@ namespace mr::smtpd::server {
 
 namespace {
 
-// An address with this many recent failures gets one try per connection.
-constexpr unsigned kFailuresBeforeOneTry = 10;
 // read_bytes() count meaning "until further notice"; re-armed long before it runs out.
 constexpr std::size_t kEndless = std::numeric_limits<std::size_t>::max();
 constexpr std::size_t kRearmBelow = kEndless / 2;
@@ -49,8 +47,6 @@ SessionOptions session_options(SharedState& shared, net::Connection& conn, const
     o.tls_active = false;  // on_start reports implicit TLS once the handshake is done
     o.plaintext_auth_allowed = shared.allow_plaintext_on_loopback && is_loopback(conn.peer_ip());
     o.check_header_from = o.role == Role::Submission && !shared.allow_any_from;
-    o.prior_auth_failures = shared.recent_failures(conn.peer_ip());
-    if (o.prior_auth_failures >= kFailuresBeforeOneTry) o.max_auth_failures = 1;
     return o;
 }
 
@@ -201,8 +197,7 @@ void SmtpHandler::perform(Action& action) {
                 if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
                 timer_->start(a.duration, [this] { end_async({}); });
             } else if constexpr (std::is_same_v<T, AuthFailed>) {
-                shared_->record_failure(conn_.peer_ip());
-                log::warn("auth_failed", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}, {"listener", listener_}});
+                login_failed(a);
             } else if constexpr (std::is_same_v<T, LoggedIn>) {
                 log::info("login", {log::conn(conn_.id()), {"user", a.user}});
             } else if constexpr (std::is_same_v<T, LogEvent>) {
@@ -262,24 +257,53 @@ void SmtpHandler::check_recipient(CheckRecipient& a) {
         });
 }
 
+// A refused address (login_guard.hpp) gets the answer of a wrong password, and its
+// password is never checked: refusing only wrong ones would tell which guess was right.
 void SmtpHandler::verify_password(VerifyPassword& a) {
+    begin_async();
+    auto password = std::make_shared<std::string>(std::move(a.password));
+    text::secure_wipe(a.password);
+    shared_->logins->screen(conn_.loop(), conn_.alive(), conn_.id(), conn_.peer_ip(), a.user,
+                            [this, user = a.user, password](bool refused) {
+                                if (refused) {
+                                    text::secure_wipe(*password);
+                                    refused_ = true;
+                                    return resume_with_first(session_.on_password_checked(false));
+                                }
+                                check_password(user, std::move(*password));
+                                text::secure_wipe(*password);
+                            });
+}
+
+void SmtpHandler::check_password(std::string user, std::string password) {
     // argon2id is slow on purpose: never on the loop, and never more than the checker's
     // share of the machine (password_checker.hpp).
     const bool queued = shared_->passwords->submit(
-        conn_.loop(), conn_.alive(), conn_.peer_ip(), std::move(a.user), std::move(a.password),
+        conn_.loop(), conn_.alive(), conn_.peer_ip(), std::move(user), std::move(password),
         [this](Result<bool> verdict) {
             if (!verdict) log::error("directory_error", {log::conn(conn_.id()), {"error", verdict.error().message}});
             end_async(session_.on_password_checked(verdict));
         });
-    text::secure_wipe(a.password);
-    if (queued) {
-        begin_async();
-        return;
-    }
+    text::secure_wipe(password);
+    if (queued) return;
     log::warn("auth_busy", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}, {"listener", listener_}});
-    // Answered at once, ahead of whatever the session queued after the check.
-    auto actions = session_.on_password_busy();
+    resume_with_first(session_.on_password_busy());
+}
+
+// Answers ahead of whatever the session queued after the password check.
+void SmtpHandler::resume_with_first(Actions actions) {
     for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
+    end_async({});
+}
+
+// Counted in the shared table; the answer waits the policy's delay, across connections.
+void SmtpHandler::login_failed(AuthFailed& a) {
+    begin_async();
+    shared_->logins->failed(conn_.loop(), conn_.alive(), conn_.id(), conn_.peer_ip(), a.user,
+                            std::exchange(refused_, false), [this](std::chrono::milliseconds delay) {
+                                if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
+                                timer_->start(delay, [this] { end_async({}); });
+                            });
 }
 
 // The Received: field names the queue id, so the id is chosen here, before the commit.

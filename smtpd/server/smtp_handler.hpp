@@ -62,6 +62,9 @@ private:
     void check_recipient(CheckRecipient& a);
     void check_header_from(CheckHeaderFrom& a);
     void verify_password(VerifyPassword& a);
+    void check_password(std::string user, std::string password);
+    void login_failed(AuthFailed& a);
+    void resume_with_first(Actions actions);
     void enqueue(Enqueue& a);
     void spool_append(SpoolAppend& a);
 
@@ -75,6 +78,7 @@ private:
     std::unique_ptr<net::Timer> timer_;
     std::unique_ptr<net::Timer> data_timer_;
     std::shared_ptr<storage::QueueSpool> spool_;
+    bool refused_ = false;  // the pending AuthFailed is a refusal (login_guard.hpp), not a check
 };
 
 }  // namespace mr::smtpd::server

@@ -23,12 +23,11 @@ SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     o.max_commands_without_transaction = static_cast<unsigned>(cfg.smtp.max_commands_without_transaction);
     o.max_errors = static_cast<unsigned>(cfg.smtp.max_errors);
     o.max_auth_failures = static_cast<unsigned>(cfg.auth.max_failures);
-    o.failure_delay = std::chrono::milliseconds(cfg.auth.failure_delay_ms);
-    o.max_failure_delay = o.failure_delay * 16;
     o.spool_threshold = static_cast<std::size_t>(cfg.smtp.spool_threshold_bytes);
     o.data_deadline = std::chrono::seconds(cfg.smtp.data_deadline_s);
     o.data_min_rate = static_cast<std::uint64_t>(cfg.smtp.data_min_rate_bytes_s);
     shared_->spools = std::make_shared<SpoolWriter>(loop);
+    shared_->logins = std::make_shared<net::LoginGuard>(cfg.server.data_dir, net::login_policy(cfg.auth), "smtp");
     shared_->passwords = std::make_shared<net::PasswordChecker>(
         net::PasswordCheckLimits{.threads = static_cast<unsigned>(cfg.auth.check_threads),
                                  .max_queued = static_cast<std::size_t>(cfg.auth.max_queued_checks),

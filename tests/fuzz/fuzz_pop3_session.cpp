@@ -83,7 +83,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     o.tls_available = (data[0] & 1) != 0;
     o.tls_active = (data[0] & 2) != 0;
     o.insecure_auth_allowed = (data[0] & 4) != 0;
-    o.failure_delay = std::chrono::milliseconds(0);
     World w(o);
     w.run(w.session.start());
     mr::text::LineBuffer framing(kMaxCommandLine);

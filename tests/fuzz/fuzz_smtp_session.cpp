@@ -144,7 +144,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     o.max_message_size = 4096;
     o.max_recipients = 5;
     o.spool_threshold = 512;
-    o.failure_delay = std::chrono::milliseconds(0);
     World w(o);
     w.run(w.session.start());
     // Reads of 1 to 8 bytes, or all at once: the replies must not depend on how TCP cut it.

@@ -198,6 +198,17 @@ TEST_CASE("auth settings") {
     CHECK(defaults->auth.check_threads == 2);
     CHECK(defaults->auth.max_queued_checks == 64);
     CHECK(defaults->auth.max_checks_per_address == 4);
+    CHECK(defaults->auth.failure_window_s == 900);
+    CHECK(defaults->auth.max_failures_per_address == 10);
+    CHECK(defaults->auth.refusal_period_s == 300);
+    auto refusal = parse_config(
+        kMinimal + "[auth]\nfailure_window_s = 60\nmax_failures_per_address = 0\nrefusal_period_s = 30\n", "m.toml", "/x");
+    REQUIRE(refusal.ok());
+    CHECK(refusal->auth.failure_window_s == 60);
+    CHECK(refusal->auth.max_failures_per_address == 0);
+    CHECK(refusal->auth.refusal_period_s == 30);
+    CHECK_FALSE(parse_config(kMinimal + "[auth]\nrefusal_period_s = 0\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[auth]\nmax_failures_per_address = -1\n", "m.toml", "/x").ok());
     auto checks = parse_config(kMinimal + "[auth]\ncheck_threads = 4\nmax_queued_checks = 10\nmax_checks_per_address = 1\n",
                                "m.toml", "/x");
     REQUIRE(checks.ok());

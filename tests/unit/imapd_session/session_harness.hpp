@@ -88,6 +88,7 @@ struct Harness {
                         last_delay = x.duration;
                     } else if constexpr (std::is_same_v<T, AuthFailed>) {
                         ++auth_failures;
+                        failed_users.push_back(x.user);
                     } else if constexpr (std::is_same_v<T, LoggedIn>) {
                         logged_in = x.user;
                     } else if constexpr (std::is_same_v<T, Close>) {
@@ -117,6 +118,7 @@ struct Harness {
     bool checker_busy = false;  // the glue's password checker refuses every check
     int password_checks = 0;
     int auth_failures = 0;
+    std::vector<std::string> failed_users;  // AuthFailed: the glue counts them and waits
     int changed = 0;  // Changed actions: wake-ups the glue would send to other sessions
     std::chrono::milliseconds last_delay{0};
     std::string logged_in;

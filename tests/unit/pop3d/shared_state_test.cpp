@@ -1,6 +1,5 @@
 // SharedState is used by the sessions of every pop3d event loop at once: the maildrop lock
-// must have exactly one winner when threads race for it, and the failure tally must count
-// every failure recorded from any thread.
+// must have exactly one winner when threads race for it.
 #include "pop3d/server/shared_state.hpp"
 
 #include <doctest/doctest.h>
@@ -64,30 +63,6 @@ TEST_CASE("maildrop lock: lock/unlock from many threads leaves nothing held") {
     for (auto& t : threads) t.join();
     CHECK(overlap.load() == 0);
     CHECK_FALSE(s.is_locked("shared@example.test"));
-}
-
-TEST_CASE("failure tally: counts from every thread, per address") {
-    SharedState s;
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) {
-        threads.emplace_back([&] {
-            for (int i = 0; i < 1000; ++i) s.record_failure("192.0.2.1");
-            s.record_failure("192.0.2.2");
-        });
-    }
-    for (auto& t : threads) t.join();
-    CHECK(s.recent_failures("192.0.2.1") == 4000);
-    CHECK(s.recent_failures("192.0.2.2") == 4);
-    CHECK(s.recent_failures("192.0.2.3") == 0);
-}
-
-TEST_CASE("failure tally: bounded") {
-    SharedState s;
-    for (std::size_t i = 0; i < SharedState::kMaxTrackedAddresses; ++i) s.record_failure("10.0.0." + std::to_string(i));
-    CHECK(s.tracked_addresses() == SharedState::kMaxTrackedAddresses);
-    s.record_failure("192.0.2.9");  // one more address: the tally starts over
-    CHECK(s.tracked_addresses() == 1);
-    CHECK(s.recent_failures("192.0.2.9") == 1);
 }
 
 TEST_CASE("loop count: configured, or one per CPU up to the cap") {

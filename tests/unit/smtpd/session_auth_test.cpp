@@ -124,11 +124,9 @@ TEST_CASE("AUTH errors: mechanism, abort, bad base64, overlong line, inside a tr
     CHECK(code(e.send("MAIL FROM:<alice@example.test>\r\n")) == 250);
 }
 
-TEST_CASE("bad credentials: 535 5.7.8, growing delay, hang-up after the limit") {
+TEST_CASE("bad credentials: 535 5.7.8 after a counted failure, hang-up after the limit") {
     SessionOptions o = submission(true);
     o.max_auth_failures = 3;
-    o.failure_delay = std::chrono::milliseconds(100);
-    o.max_failure_delay = std::chrono::milliseconds(250);
     Driver d(o);
     d.take();
     d.ehlo();
@@ -139,16 +137,17 @@ TEST_CASE("bad credentials: 535 5.7.8, growing delay, hang-up after the limit") 
     CHECK(d.send("AUTH PLAIN " + plain("alice@example.test", "wrong") + "\r\n") ==
           "535 5.7.8 Authentication credentials invalid\r\n421 4.7.0 mx.example.test Too many authentication failures\r\n");
     CHECK(d.closed);
-    REQUIRE(d.delays.size() == 3);
-    CHECK(d.delays[0].count() == 100);
-    CHECK(d.delays[1].count() == 200);
-    CHECK(d.delays[2].count() == 250);
+    // The glue counts each one and computes the delay (common/text/login_policy.hpp).
+    CHECK(d.failed_logins ==
+          std::vector<std::string>{"alice@example.test", "nobody@example.test", "alice@example.test"});
+    CHECK(d.delays.empty());
     // Another identity than the login is refused.
     Driver e(submission(true));
     e.take();
     e.ehlo();
     CHECK(code(e.send("AUTH PLAIN " + base64_encode(std::string("bob@example.test\0alice@example.test\0secret", 42)) +
                       "\r\n")) == 535);
+    CHECK(e.failed_logins == std::vector<std::string>{"alice@example.test"});
 }
 
 TEST_CASE("a busy password checker: 454 4.7.0, no failure counted, no delay, no hang-up") {
@@ -163,7 +162,7 @@ TEST_CASE("a busy password checker: 454 4.7.0, no failure counted, no delay, no 
               "454 4.7.0 Temporary authentication failure\r\n");
     }
     CHECK_FALSE(d.closed);
-    CHECK(d.delays.empty());
+    CHECK(d.failed_logins.empty());
     CHECK(d.session.user().empty());
     CHECK(code(d.send("MAIL FROM:<alice@example.test>\r\n")) == 530);  // still not authenticated
     d.checker_busy = false;

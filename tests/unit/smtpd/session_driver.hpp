@@ -27,6 +27,7 @@ struct Driver {
     std::vector<std::string> checked_recipients;
     std::vector<LogEvent> events;
     std::vector<std::chrono::milliseconds> delays;
+    std::vector<std::string> failed_logins;  // AuthFailed: the glue counts them and waits
     bool closed = false;
     bool tls_started = false;
     bool hold_enqueue = false;        // leave the Enqueue unanswered
@@ -66,6 +67,8 @@ struct Driver {
             events.push_back(*e);
         } else if (auto* d = std::get_if<Delay>(&a)) {
             delays.push_back(d->duration);
+        } else if (auto* f = std::get_if<AuthFailed>(&a)) {
+            failed_logins.push_back(f->user);
         } else if (auto* r = std::get_if<CheckRecipient>(&a)) {
             checked_recipients.push_back(r->address);
             RecipientKind kind = RecipientKind::Remote;
