@@ -16,6 +16,8 @@ if [[ "${1:-}" == "--test" ]]; then
   # imapd client tests: mbsync and offlineimap (Debian 12 names), and Node for imapflow
   # unless a node/npm is already on the PATH (e.g. a newer one from NodeSource).
   packages+=(isync offlineimap3)
+  # tests/integration/test_login_failures.py: fail2ban-regex against etc/fail2ban/.
+  packages+=(fail2ban)
   # scripts/fuzz.sh: clang with libFuzzer (its runtime is libclang-rt-14-dev, not a clang dependency).
   packages+=(clang libclang-rt-14-dev)
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
