@@ -16,7 +16,8 @@ namespace mr::storage {
 namespace {
 
 Error os_error(std::string_view what, const std::filesystem::path& p) {
-    return Error::internal(std::string(what) + " " + p.string() + ": " + std::strerror(errno));
+    const int e = errno;
+    return Error::system(e, std::string(what) + " " + p.string() + ": " + std::strerror(e));
 }
 
 // Closes the descriptor on every path out of a function.

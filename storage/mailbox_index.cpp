@@ -242,7 +242,7 @@ Result<MailboxRecord> insert_mailbox(sqlite::Db& db, std::string_view name,
     s->bind(1, name).bind(2, std::int64_t{*uidvalidity}).bind(3, static_cast<std::int64_t>(*modseq));
     s->bind(4, special_use).bind(5, std::int64_t{subscribed ? 1 : 0});
     if (auto r = s->run(); !r) {
-        if (s->constraint_failed()) return Error::refused("mailbox exists: " + std::string(name));
+        if (s->constraint_failed()) return Error::refused(ErrorCode::MailboxExists, "mailbox exists: " + std::string(name));
         return r.error();
     }
     return MailboxRecord{db.last_insert_rowid(), std::string(name), *uidvalidity, 1, *modseq,
@@ -263,7 +263,7 @@ Result<std::uint32_t> reserve_uids(sqlite::Db& db, std::int64_t mailbox_id, std:
     auto row = s->step();
     if (!row) {
         // The CHECK on uidnext: the 32-bit UID space of this UIDVALIDITY is used up.
-        if (s->constraint_failed()) return Error::refused("mailbox UID space exhausted");
+        if (s->constraint_failed()) return Error::refused(ErrorCode::Limit, "mailbox UID space exhausted");
         return row.error();
     }
     if (!*row) return Error::internal("index: mailbox vanished");

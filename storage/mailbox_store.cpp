@@ -92,7 +92,7 @@ Result<MailboxRecord> MailboxStore::mailbox(std::string_view name) {
     if (!normalized) return normalized.error();
     auto found = index::find_mailbox(db_, *normalized);
     if (!found) return found.error();
-    if (!*found) return Error::refused("no such mailbox: " + *normalized);
+    if (!*found) return Error::refused(ErrorCode::NoSuchMailbox, "no such mailbox: " + *normalized);
     return std::move(**found);
 }
 
@@ -138,10 +138,10 @@ Result<void> MailboxStore::rename_mailbox(std::string_view from, std::string_vie
             renames.emplace_back(b.name, *dst + b.name.substr(src->size()));
         }
     }
-    if (renames.empty()) return Error::refused("no such mailbox: " + *src);
+    if (renames.empty()) return Error::refused(ErrorCode::NoSuchMailbox, "no such mailbox: " + *src);
     for (const auto& b : *boxes) {
         for (const auto& [old_name, new_name] : renames) {
-            if (b.name == new_name) return Error::refused("mailbox exists: " + new_name);
+            if (b.name == new_name) return Error::refused(ErrorCode::MailboxExists, "mailbox exists: " + new_name);
         }
     }
     auto update = db_.prepare("UPDATE mailboxes SET name = ? WHERE name = ?");
@@ -184,14 +184,14 @@ Result<void> MailboxStore::rename_mailbox(std::string_view from, std::string_vie
 Result<void> MailboxStore::delete_mailbox(std::string_view name) {
     auto normalized = normalize_mailbox_name(name);
     if (!normalized) return normalized.error();
-    if (*normalized == "INBOX") return Error::refused("INBOX cannot be deleted");
+    if (*normalized == "INBOX") return Error::refused(ErrorCode::InboxProtected, "INBOX cannot be deleted");
     auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
     if (!tx) return tx.error();
     auto del = db_.prepare("DELETE FROM mailboxes WHERE name = ?");
     if (!del) return del.error();
     del->bind(1, *normalized);
     if (auto r = del->run(); !r) return r;
-    if (db_.changes() == 0) return Error::refused("no such mailbox: " + *normalized);
+    if (db_.changes() == 0) return Error::refused(ErrorCode::NoSuchMailbox, "no such mailbox: " + *normalized);
     if (auto r = tx->commit(); !r) return r;
     // After the commit: a crash here leaves a folder without a row, which a
     // reindex would bring back, never a row without its folder.
@@ -256,7 +256,7 @@ Result<fs::path> MailboxStore::message_path(std::string_view name, std::uint32_t
     const std::uint32_t one[] = {uid};
     auto found = index::load_messages(db_, box->id, one);
     if (!found) return found.error();
-    if (found->empty()) return Error::refused("no such message: UID " + std::to_string(uid));
+    if (found->empty()) return Error::refused(ErrorCode::NoSuchMessage, "no such message: UID " + std::to_string(uid));
     return maildir_.locate(box->name, found->front().file);
 }
 

@@ -136,7 +136,7 @@ Result<std::vector<AppendResult>> MailboxStore::append_batch(std::span<const App
         // may have stored the same delivery key since the check above.
         auto box = index::find_mailbox(db_, names[i]);
         if (!box) return fail(box.error());
-        if (!*box || (*box)->id != boxes[names[i]].id) return fail(Error::refused("mailbox vanished: " + names[i]));
+        if (!*box || (*box)->id != boxes[names[i]].id) return fail(Error::refused(ErrorCode::NoSuchMailbox, "mailbox vanished: " + names[i]));
         auto uid = index::reserve_uids(db_, (*box)->id, 1);
         if (!uid) return fail(uid.error());
         records[i].uid = *uid;

@@ -44,14 +44,14 @@ Result<std::string> MailboxStore::read_message_range(std::string_view mailbox, c
         if (!found) return found.error();
         f.fd = ::open(found->c_str(), O_RDONLY | O_CLOEXEC);
     }
-    if (f.fd < 0) return Error::internal("open " + direct.string() + ": " + std::strerror(errno));
+    if (f.fd < 0) return Error::system(errno, "open " + direct.string() + ": " + std::strerror(errno));
     std::string out(length, '\0');
     std::size_t got = 0;
     while (got < length) {
         const ssize_t n = ::pread(f.fd, out.data() + got, length - got, static_cast<off_t>(offset + got));
         if (n < 0) {
             if (errno == EINTR) continue;
-            return Error::internal("read " + direct.string() + ": " + std::strerror(errno));
+            return Error::system(errno, "read " + direct.string() + ": " + std::strerror(errno));
         }
         if (n == 0) break;
         got += static_cast<std::size_t>(n);

@@ -18,11 +18,12 @@ namespace fs = std::filesystem;
 namespace {
 
 Error fs_error(std::string_view what, const fs::path& p, const std::error_code& ec) {
-    return Error::internal(std::string(what) + " " + p.string() + ": " + ec.message());
+    return Error::system(ec.value(), std::string(what) + " " + p.string() + ": " + ec.message());
 }
 
 Error errno_error(std::string_view what, const fs::path& p) {
-    return Error::internal(std::string(what) + " " + p.string() + ": " + std::strerror(errno));
+    const int e = errno;
+    return Error::system(e, std::string(what) + " " + p.string() + ": " + std::strerror(e));
 }
 
 std::string cur_name(std::string_view base, std::uint32_t flags) {
@@ -109,7 +110,7 @@ Result<fs::path> Maildir::locate(std::string_view imap_name, std::string_view fi
         }
         ec.clear();
     }
-    return Error::refused("message file missing: " + direct.string());
+    return Error::refused(ErrorCode::NoSuchMessage, "message file missing: " + direct.string());
 }
 
 Result<std::string> Maildir::set_flags(std::string_view imap_name, std::string_view file,

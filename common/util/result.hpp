@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cassert>
+#include <cerrno>
 #include <string>
 #include <utility>
 #include <variant>
@@ -17,13 +18,37 @@ namespace mr {
 
 enum class ErrorKind { Syntax, Refused, Internal };
 
+// What exactly failed, where a protocol answers differently for it. The store sets it where
+// the failure happens; each protocol maps codes to its replies in one function (imapd:
+// Session::store_error), never by reading `message`, which is for logs and humans.
+enum class ErrorCode {
+    Unspecified,
+    NoSuchMailbox,     // Refused
+    MailboxExists,     // Refused
+    InboxProtected,    // Refused: INBOX cannot be deleted or renamed away like that
+    HasChildren,       // Refused: a mailbox with inferiors cannot be deleted
+    NoSuchMessage,     // Refused: no such UID, or its file vanished
+    Limit,             // Refused: a fixed limit of the store (UID space, name length)
+    NoSpace,           // Internal: the disk or the filesystem quota is full (ENOSPC, EDQUOT)
+    PermissionDenied,  // Internal: the store's files are not ours to read or write (EACCES, EPERM)
+};
+
 struct Error {
     ErrorKind kind = ErrorKind::Internal;
     std::string message;
+    ErrorCode code = ErrorCode::Unspecified;
 
     static Error syntax(std::string m) { return {ErrorKind::Syntax, std::move(m)}; }
     static Error refused(std::string m) { return {ErrorKind::Refused, std::move(m)}; }
+    static Error refused(ErrorCode c, std::string m) { return {ErrorKind::Refused, std::move(m), c}; }
     static Error internal(std::string m) { return {ErrorKind::Internal, std::move(m)}; }
+    // An Internal error from a failed system call: the errno says which code, if any.
+    static Error system(int errno_value, std::string m) {
+        ErrorCode c = ErrorCode::Unspecified;
+        if (errno_value == ENOSPC || errno_value == EDQUOT) c = ErrorCode::NoSpace;
+        if (errno_value == EACCES || errno_value == EPERM) c = ErrorCode::PermissionDenied;
+        return {ErrorKind::Internal, std::move(m), c};
+    }
 };
 
 template <class T>

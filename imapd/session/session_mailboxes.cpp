@@ -34,8 +34,6 @@ bool has_children(const std::vector<storage::MailboxRecord>& boxes, const std::s
                        [&](const auto& b) { return b.name.compare(0, prefix.size(), prefix) == 0; });
 }
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
 }  // namespace
 
 // The store's Refused messages name mailboxes in UTF-8; replies use fixed texts with
@@ -115,7 +113,7 @@ Actions Session::cmd_create(const std::string& tag, const CreateCmd& c) {
              slash = n.find(kHierarchyDelimiter, slash + 1)) {
             const std::string parent = n.substr(0, slash);
             if (auto p = s.mailbox(parent); !p) {
-                if (p.error().kind != ErrorKind::Refused) return p.error();
+                if (p.error().code != ErrorCode::NoSuchMailbox) return p.error();
                 if (auto made = s.create_mailbox(parent); !made) return made.error();
             }
         }
@@ -141,7 +139,7 @@ Actions Session::cmd_delete(const std::string& tag, const DeleteCmd& c) {
         // a hole in the hierarchy.
         auto boxes = s.list_mailboxes();
         if (!boxes) return boxes.error();
-        if (has_children(boxes.value(), n)) return Error::refused("has children: " + n);
+        if (has_children(boxes.value(), n)) return Error::refused(ErrorCode::HasChildren, "has children: " + n);
         return s.delete_mailbox(n);
     });
 }
@@ -159,7 +157,7 @@ Actions Session::cmd_rename(const std::string& tag, const RenameCmd& c) {
         for (std::size_t slash = t.find(kHierarchyDelimiter); slash != std::string::npos;
              slash = t.find(kHierarchyDelimiter, slash + 1)) {
             const std::string parent = t.substr(0, slash);
-            if (auto p = s.mailbox(parent); !p && p.error().kind == ErrorKind::Refused) (void)s.create_mailbox(parent);
+            if (auto p = s.mailbox(parent); !p && p.error().code == ErrorCode::NoSuchMailbox) (void)s.create_mailbox(parent);
         }
         return {};
     });
@@ -312,7 +310,7 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
                    MailboxStore& store, const Result<std::int64_t>& quota_bytes) {
         // Refused for a missing mailbox: TRYCREATE (rfc3501.txt:2618).
         auto exists = store.mailbox(n);
-        const bool missing = !exists && exists.error().kind == ErrorKind::Refused;
+        const bool missing = !exists && exists.error().code == ErrorCode::NoSuchMailbox;
         // The stored file is the literal's bytes (what total_size() counts).
         Result<bool> over = exists ? over_quota(store, quota_bytes,
                                                 [&]() -> Result<std::int64_t> {
@@ -336,16 +334,22 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
 }
 
 // Fixed replies for the store's refusals (RFC 5530 codes); see simple_job.
+// The one place a store failure becomes an IMAP reply (RFC 5530 response codes).
 Actions Session::store_error(const std::string& tag, const Error& e) {
-    if (e.kind == ErrorKind::Refused) {
-        if (starts_with(e.message, "no such mailbox")) return tagged(tag, "NO", "[NONEXISTENT] Mailbox does not exist");
-        if (starts_with(e.message, "mailbox exists")) return tagged(tag, "NO", "[ALREADYEXISTS] Mailbox already exists");
-        if (starts_with(e.message, "INBOX")) return tagged(tag, "NO", "[CANNOT] Not allowed for INBOX");
-        if (starts_with(e.message, "has children"))
-            return tagged(tag, "NO", "[CANNOT] Mailbox has inferior mailboxes, delete them first");
-        return tagged(tag, "NO", "[CANNOT] Operation refused");
-    }
     if (e.kind == ErrorKind::Syntax) return tagged(tag, "NO", "[CANNOT] Invalid argument");
+    switch (e.code) {
+        case ErrorCode::NoSuchMailbox: return tagged(tag, "NO", "[NONEXISTENT] Mailbox does not exist");
+        case ErrorCode::MailboxExists: return tagged(tag, "NO", "[ALREADYEXISTS] Mailbox already exists");
+        case ErrorCode::InboxProtected: return tagged(tag, "NO", "[CANNOT] Not allowed for INBOX");
+        case ErrorCode::HasChildren:
+            return tagged(tag, "NO", "[CANNOT] Mailbox has inferior mailboxes, delete them first");
+        case ErrorCode::Limit: return tagged(tag, "NO", "[LIMIT] " + e.message);
+        case ErrorCode::NoSpace: return tagged(tag, "NO", "[SERVERBUG] Not enough disk space on the server");
+        case ErrorCode::NoSuchMessage:
+        case ErrorCode::PermissionDenied:
+        case ErrorCode::Unspecified: break;
+    }
+    if (e.kind == ErrorKind::Refused) return tagged(tag, "NO", "[CANNOT] Operation refused");
     return tagged(tag, "NO", "[SERVERBUG] Internal error, try again later");
 }
 

@@ -194,7 +194,7 @@ Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c) {
     auto run = [this, tag, box = selected_, to = dest.value(), uids, move = c.move, verb](
                    MailboxStore& store, const Result<std::int64_t>* quota_bytes) {
         auto exists = store.mailbox(to);
-        const bool missing = !exists && exists.error().kind == ErrorKind::Refused;
+        const bool missing = !exists && exists.error().code == ErrorCode::NoSuchMailbox;
         // RFC 9208 §4.3.1 (rfc9208.txt:472): refused before anything is copied.
         Result<bool> over = false;
         if (exists && quota_bytes && !uids.empty()) {

@@ -248,12 +248,13 @@ TEST_CASE("mailbox store: create, rename with children, delete, subscribe") {
     REQUIRE(store.create_mailbox("Projects/a.b").ok());
     CHECK(store.create_mailbox("projects").ok());  // names are case-sensitive except INBOX
     CHECK(store.create_mailbox("Projects").error().kind == ErrorKind::Refused);
+    CHECK(store.create_mailbox("Projects").error().code == ErrorCode::MailboxExists);
     CHECK(store.create_mailbox("bad//name").error().kind == ErrorKind::Syntax);
     REQUIRE(store.append("Projects/a.b", "child").ok());
     const auto uidvalidity = store.mailbox("Projects/a.b")->uidvalidity;
     CHECK(fs::is_directory(dir / "user" / ".Projects.a%2Eb"));
 
-    CHECK(store.rename_mailbox("Projects", "Sent").error().kind == ErrorKind::Refused);  // exists
+    CHECK(store.rename_mailbox("Projects", "Sent").error().code == ErrorCode::MailboxExists);
     CHECK(store.rename_mailbox("Projects", "Projects/x").error().kind == ErrorKind::Refused);
     REQUIRE(store.rename_mailbox("Projects", "Old/Projects").ok());
     CHECK_FALSE(store.mailbox("Projects").ok());
@@ -265,9 +266,12 @@ TEST_CASE("mailbox store: create, rename with children, delete, subscribe") {
     CHECK_FALSE(store.mailbox("Old/Projects")->subscribed);
 
     CHECK(store.delete_mailbox("INBOX").error().kind == ErrorKind::Refused);
+    CHECK(store.delete_mailbox("INBOX").error().code == ErrorCode::InboxProtected);
     REQUIRE(store.delete_mailbox("Old/Projects/a.b").ok());
     CHECK_FALSE(fs::exists(dir / "user" / ".Old.Projects.a%2Eb"));
     CHECK(store.delete_mailbox("Old/Projects/a.b").error().kind == ErrorKind::Refused);
+    CHECK(store.delete_mailbox("Old/Projects/a.b").error().code == ErrorCode::NoSuchMailbox);
+    CHECK(store.mailbox("Nowhere").error().code == ErrorCode::NoSuchMailbox);
     // Re-creating a name gives a new UIDVALIDITY: old UIDs must not be trusted.
     REQUIRE(store.create_mailbox("Old/Projects/a.b").ok());
     CHECK(store.mailbox("Old/Projects/a.b")->uidvalidity != uidvalidity);
