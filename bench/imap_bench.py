@@ -327,8 +327,8 @@ def main():
         # argon2id on 2 busy cores: 1,000 pipelined LOGINs take minutes, not 60 s.
         ("login_timeout_s = 60", "login_timeout_s = 1800"),
         # ... all from 127.0.0.1, many at once: not a flood, so no busy refusals.
-        ("max_queued_checks = 64", "max_queued_checks = 100000"),
-        ("max_checks_per_address = 4", "max_checks_per_address = 1000"),
+        ("max_queued_checks = 1024", "max_queued_checks = 100000"),
+        ("max_checks_per_address = 16", "max_checks_per_address = 1000"),
         ("max_connections = 1000\nmax_connections_per_ip = 50",
          f"max_connections = {conns}\nmax_connections_per_ip = {conns}")))
     mr_bench, mr_idle = "imapbench@example.test", "imapidle@example.test"

@@ -92,8 +92,8 @@ class Mailroom(MailroomInstance):
         edits = [("allow_plaintext_on_loopback = false", "allow_plaintext_on_loopback = true"),
                  ("max_connections_per_ip = 50", "max_connections_per_ip = 1000"),
                  # Every session logs in from 127.0.0.1, many at once: not a flood.
-                 ("max_queued_checks = 64", "max_queued_checks = 100000"),
-                 ("max_checks_per_address = 4", "max_checks_per_address = 1000")]
+                 ("max_queued_checks = 1024", "max_queued_checks = 100000"),
+                 ("max_checks_per_address = 16", "max_checks_per_address = 1000")]
         if threads is not None:
             edits.append(("threads = 0", f"threads = {threads}"))
         super().__init__(bin_dir, os.path.join(work, "mailroom"), edits=edits)

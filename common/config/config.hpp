@@ -61,11 +61,11 @@ struct AuthConfig {
     std::int64_t max_failures_per_address = 10;
     std::int64_t refusal_period_s = 300;
     // Password checks of one daemon (common/net/password_checker.hpp): its worker threads,
-    // checks waiting for them, and checks waiting or running per client address. Over a
-    // bound a login gets a temporary failure at once instead of queueing.
+    // checks waiting for them, and checks waiting or running per client address (served in
+    // turn across addresses). Over a bound a login gets a temporary failure at once.
     std::int64_t check_threads = 2;
-    std::int64_t max_queued_checks = 64;
-    std::int64_t max_checks_per_address = 4;
+    std::int64_t max_queued_checks = 1024;
+    std::int64_t max_checks_per_address = 16;
 };
 
 // smtpd (issue 3). Timeouts are RFC 5321 §4.5.3.2 (rfc5321.txt:3610): 5 minutes for a

@@ -1,6 +1,7 @@
 // See password_checker.hpp for the invariants.
 #include "common/net/password_checker.hpp"
 
+#include <iterator>
 #include <utility>
 
 #include "common/text/sasl.hpp"
@@ -20,12 +21,14 @@ bool PasswordChecker::submit(Loop& loop, std::weak_ptr<void> alive, const std::s
                              std::string password, Done done) {
     {
         std::lock_guard lock(mutex_);
-        auto it = per_client_.find(client);
-        const unsigned mine = it == per_client_.end() ? 0 : it->second;
-        if (!stopping_ && queue_.size() < limits_.max_queued && mine < limits_.max_per_client) {
-            ++per_client_[client];
-            queue_.push_back(Job{&loop, std::move(alive), client, std::move(user), std::move(password),
-                                 std::move(done)});
+        auto it = clients_.find(client);
+        const std::size_t mine = it == clients_.end() ? 0 : it->second.waiting.size() + it->second.running;
+        if (!stopping_ && waiting_ < limits_.max_queued && mine < limits_.max_per_client) {
+            Client& c = clients_[client];
+            if (c.waiting.empty()) in_turn_.push_back(client);
+            c.waiting.push_back(Job{&loop, std::move(alive), client, std::move(user), std::move(password),
+                                    std::move(done)});
+            ++waiting_;
             ready_.notify_one();
             return true;
         }
@@ -34,17 +37,36 @@ bool PasswordChecker::submit(Loop& loop, std::weak_ptr<void> alive, const std::s
     return false;
 }
 
+PasswordChecker::Job PasswordChecker::take_next() {
+    std::string client = std::move(in_turn_.front());
+    in_turn_.pop_front();
+    Client& c = clients_[client];
+    Job job = std::move(c.waiting.front());
+    c.waiting.pop_front();
+    --waiting_;
+    ++c.running;
+    // Its next check waits for every other client's turn.
+    if (!c.waiting.empty()) in_turn_.push_back(std::move(client));
+    return job;
+}
+
+void PasswordChecker::finished(const std::string& client) {
+    auto it = clients_.find(client);
+    if (it == clients_.end()) return;
+    if (it->second.running > 0) --it->second.running;
+    if (it->second.running == 0 && it->second.waiting.empty()) clients_.erase(it);
+}
+
 void PasswordChecker::work() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        ready_.wait(lock, [this] { return stopping_ || waiting_ > 0; });
         if (stopping_) return;
-        Job job = std::move(queue_.front());
-        queue_.pop_front();
+        Job job = take_next();
         if (job.alive.expired()) {
             // Nobody is waiting for the answer: hashing now would only burn a core.
             ++dropped_;
-            release(job.client);
+            finished(job.client);
             text::secure_wipe(job.password);
             continue;
         }
@@ -54,7 +76,7 @@ void PasswordChecker::work() {
         lock.lock();
         // Freed before the answer is posted: a client that tries again as soon as it has
         // its answer finds its slot free.
-        release(job.client);
+        finished(job.client);
         lock.unlock();
         job.loop->post([alive = std::move(job.alive), done = std::move(job.done), v = std::move(verdict)]() mutable {
             if (!alive.expired()) done(std::move(v));
@@ -63,19 +85,18 @@ void PasswordChecker::work() {
     }
 }
 
-void PasswordChecker::release(const std::string& client) {
-    auto it = per_client_.find(client);
-    if (it == per_client_.end()) return;
-    if (--it->second == 0) per_client_.erase(it);
-}
-
 void PasswordChecker::stop() {
-    std::deque<Job> discarded;
+    std::vector<Job> discarded;
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
-        discarded.swap(queue_);
-        for (const Job& j : discarded) release(j.client);
+        for (auto it = clients_.begin(); it != clients_.end();) {
+            for (Job& j : it->second.waiting) discarded.push_back(std::move(j));
+            it->second.waiting.clear();
+            it = it->second.running == 0 ? clients_.erase(it) : std::next(it);
+        }
+        in_turn_.clear();
+        waiting_ = 0;
     }
     ready_.notify_all();
     for (auto& w : workers_) {
@@ -86,13 +107,13 @@ void PasswordChecker::stop() {
 
 std::size_t PasswordChecker::queued() const {
     std::lock_guard lock(mutex_);
-    return queue_.size();
+    return waiting_;
 }
 
 unsigned PasswordChecker::in_flight(const std::string& client) const {
     std::lock_guard lock(mutex_);
-    auto it = per_client_.find(client);
-    return it == per_client_.end() ? 0 : it->second;
+    auto it = clients_.find(client);
+    return it == clients_.end() ? 0 : static_cast<unsigned>(it->second.waiting.size() + it->second.running);
 }
 
 std::size_t PasswordChecker::dropped() const {

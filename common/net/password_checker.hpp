@@ -5,10 +5,14 @@
 // - Checks run on the checker's own `threads` worker threads, never on the libuv pool: store
 //   work (fsync batches, file reads) and the protocol handling of other clients never wait
 //   behind hashing, and a flood of logins costs at most `threads` cores.
+// - Workers take waiting checks from the client addresses in turn (round robin), not in
+//   arrival order: a flood from one address delays that address's logins, while a login
+//   from any other address waits for at most one check per worker.
 // - At most `max_queued` checks wait for a worker, and at most `max_per_client` checks of one
 //   client address are waiting or running. submit() over either bound refuses at once
 //   (returns false) and nothing is hashed: a refused check is "busy, try later", not a
-//   wrong password, and the caller answers it so without counting a failure.
+//   wrong password, and the caller answers it so without counting a failure. The
+//   per-address bound also caps the hashing a flood leaves behind when it stops.
 // - A check whose alive token has expired when a worker takes it (the client hung up while
 //   it waited) is dropped before hashing; it still frees its per-client slot.
 // - `done` runs on the loop thread of the Loop given to submit(), through Loop::post, at most
@@ -44,11 +48,14 @@ struct PasswordCheckLimits {
     // so two threads answer dozens of logins a second while a login flood can never take more
     // than two cores per daemon from store work and the other daemons on the machine.
     unsigned threads = 2;
-    // Waiting checks, all clients together (a few seconds of work for two workers).
-    std::size_t max_queued = 64;
-    // Waiting or running checks of one client address: one machine cannot fill the queue,
-    // and a few clients behind one NAT address still log in at the same moment.
-    unsigned max_per_client = 4;
+    // Waiting checks, all clients together: a few hundred bytes each.
+    std::size_t max_queued = 1024;
+    // Waiting or running checks of one client address. Enough for an office behind one NAT
+    // address whose clients log in at the same moment, few enough that what a flood from
+    // one address leaves queued is a fraction of a second of hashing: a flooder that hangs
+    // up is only noticed when the loop has processed its close, so under load some of its
+    // queued checks still run.
+    unsigned max_per_client = 16;
 };
 
 class PasswordChecker {
@@ -87,15 +94,25 @@ private:
         Done done;
     };
 
+    struct Client {
+        std::deque<Job> waiting;
+        unsigned running = 0;
+    };
+
     void work();
-    void release(const std::string& client);  // mutex_ held
+    // mutex_ held: the next job in round-robin order (waiting_ > 0), counted as running.
+    Job take_next();
+    // mutex_ held: one running job of `client` ended.
+    void finished(const std::string& client);
 
     const PasswordCheckLimits limits_;
     const Verify verify_;
     mutable std::mutex mutex_;  // guards everything below
     std::condition_variable ready_;
-    std::deque<Job> queue_;
-    std::unordered_map<std::string, unsigned> per_client_;  // waiting + running, never 0
+    // Clients with at least one waiting job; in_turn_ has each of them exactly once.
+    std::unordered_map<std::string, Client> clients_;  // entries with waiting or running jobs only
+    std::deque<std::string> in_turn_;
+    std::size_t waiting_ = 0;
     std::size_t dropped_ = 0;
     bool stopping_ = false;
     std::vector<std::thread> workers_;

@@ -128,8 +128,8 @@ class AuthFlood(unittest.TestCase):
     def busy_everywhere(self):
         """One check at a time per address and a queue of one: of several logins sent at
         once from one address, all but the first one or two are refused unrun."""
-        self.mr.set_option("max_checks_per_address", "4", "1")
-        self.mr.set_option("max_queued_checks", "64", "1")
+        self.mr.set_option("max_checks_per_address", "16", "1")
+        self.mr.set_option("max_queued_checks", "1024", "1")
         self.mr.set_option("check_threads", "2", "1")
         self.start()
 

@@ -99,9 +99,6 @@ class Pop3ParallelTest(unittest.TestCase):
         cls.mr = Mailroom()
         cls.mr.allow_plaintext_on_loopback()
         cls.mr.set_option("threads", "0", str(LOOPS))
-        # Every session logs in at once from 127.0.0.1: more than the one address's share
-        # of password checks a flood may take ([auth], test_auth_flood.py).
-        cls.mr.set_option("max_checks_per_address", "4", "64")
         # A few at a time: each `user add` hashes with argon2id in a process of its own.
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             for f in [pool.submit(cls.add_and_fill, u) for u in USERS]:

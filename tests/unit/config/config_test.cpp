@@ -196,8 +196,8 @@ TEST_CASE("auth settings") {
     CHECK_FALSE(parse_config(kMinimal + "[pop3]\nthreads = -1\n", "m.toml", "/x").ok());
     CHECK_FALSE(parse_config(kMinimal + "[pop3]\nthreads = 65\n", "m.toml", "/x").ok());
     CHECK(defaults->auth.check_threads == 2);
-    CHECK(defaults->auth.max_queued_checks == 64);
-    CHECK(defaults->auth.max_checks_per_address == 4);
+    CHECK(defaults->auth.max_queued_checks == 1024);
+    CHECK(defaults->auth.max_checks_per_address == 16);
     CHECK(defaults->auth.failure_window_s == 900);
     CHECK(defaults->auth.max_failures_per_address == 10);
     CHECK(defaults->auth.refusal_period_s == 300);

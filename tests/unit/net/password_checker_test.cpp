@@ -3,6 +3,7 @@
 // worker is busy; every Gate is opened before the checker is stopped.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -170,4 +171,39 @@ TEST_CASE("password checker: stop discards waiting checks and refuses new ones")
     CHECK_FALSE(checker.submit(loop, token, "192.0.2.2", "alice", "secret", done));
     CHECK(run_until(loop, [&] { return answered == 1; }));  // the one that ran still answers
     CHECK(checker.in_flight("192.0.2.1") == 0);
+}
+
+TEST_CASE("password checker: workers serve client addresses in turn, not in arrival order") {
+    Loop loop;
+    Gate gate;
+    std::mutex order_mutex;
+    std::vector<std::string> order;
+    PasswordChecker checker({.threads = 1, .max_queued = 64, .max_per_client = 64},
+                            [&](const std::string& user, const std::string&) -> Result<bool> {
+                                gate.pass();
+                                std::lock_guard lock(order_mutex);
+                                order.push_back(user);
+                                return false;
+                            });
+    auto token = std::make_shared<int>(0);
+    int answered = 0;
+    auto done = [&](Result<bool>) { ++answered; };
+    // A flood from one address is queued first, then one login from another address.
+    CHECK(checker.submit(loop, token, "203.0.113.9", "flood0", "x", done));
+    CHECK(gate.wait_started(1));
+    for (int i = 1; i <= 5; ++i) CHECK(checker.submit(loop, token, "203.0.113.9", "flood" + std::to_string(i), "x", done));
+    CHECK(checker.submit(loop, token, "192.0.2.50", "real", "x", done));
+    gate.open();
+    CHECK(run_until(loop, [&] { return answered == 7; }));
+    std::lock_guard lock(order_mutex);
+    REQUIRE(order.size() == 7);
+    // The running check and at most one more of the flood before it.
+    const auto real = std::find(order.begin(), order.end(), "real") - order.begin();
+    CHECK(real <= 2);
+    // The flood's own checks keep their order.
+    std::vector<std::string> flood;
+    for (const auto& u : order) {
+        if (u != "real") flood.push_back(u);
+    }
+    CHECK(flood == std::vector<std::string>{"flood0", "flood1", "flood2", "flood3", "flood4", "flood5"});
 }

@@ -8,6 +8,7 @@
 #include "tests/unit/storage/temp_dir.hpp"
 
 using namespace mr::storage;
+using mr::ErrorCode;
 using mr::ErrorKind;
 using mr::storage::test::TempDir;
 namespace fs = std::filesystem;
