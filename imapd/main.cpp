@@ -1,6 +1,7 @@
 // imapd: `imapd --config FILE`. Started by `mailroom up` with its sockets in MR_LISTEN_FDS
 // (mailroom/supervisor.hpp), or alone, binding [listen] imap / imaps itself. SIGTERM or
 // SIGINT closes the listeners and every session (their store work already committed) and exits 0.
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "common/config/config.hpp"
 #include "common/util/file_modes.hpp"
 #include "common/log/log.hpp"
+#include "common/net/fd_limit.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/tls_context.hpp"
 #include "common/net/wakeup.hpp"
@@ -39,6 +41,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     mr::log::configure("imapd", mr::log::parse_level(cfg->server.log_level).value_or(mr::log::Level::Info));
+    // One descriptor per connection: the usual soft limit (1024) is far below what
+    // [limits] max_connections allows.
+    const std::size_t listeners = std::max<std::size_t>(cfg->listen.imap.size() + cfg->listen.imaps.size(), 1);
+    mr::net::raise_fd_limit(mr::net::fds_wanted(listeners, static_cast<std::size_t>(cfg->limits.max_connections)));
 
     std::shared_ptr<mr::net::TlsContext> tls;
     if (!cfg->tls.cert.empty()) {

@@ -2,6 +2,7 @@
 // (mailroom/supervisor.hpp), or alone, binding [listen] pop3 / pop3s itself. Runs [pop3]
 // threads event loops (pop3d/server/event_loops.hpp). SIGTERM or SIGINT closes the
 // listeners and every session of every loop (none reaches UPDATE) and exits 0.
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "common/config/config.hpp"
 #include "common/util/file_modes.hpp"
 #include "common/log/log.hpp"
+#include "common/net/fd_limit.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/tls_context.hpp"
 #include "pop3d/server/event_loops.hpp"
@@ -39,6 +41,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     mr::log::configure("pop3d", mr::log::parse_level(cfg->server.log_level).value_or(mr::log::Level::Info));
+    // One descriptor per connection: the usual soft limit (1024) is far below what
+    // [limits] max_connections allows.
+    const std::size_t listeners = std::max<std::size_t>(cfg->listen.pop3.size() + cfg->listen.pop3s.size(), 1);
+    mr::net::raise_fd_limit(mr::net::fds_wanted(listeners, static_cast<std::size_t>(cfg->limits.max_connections)));
 
     std::shared_ptr<mr::net::TlsContext> tls;
     if (!cfg->tls.cert.empty()) {

@@ -2,6 +2,7 @@
 // (mailroom/supervisor.hpp), or alone, binding [listen] smtp / submission / submissions
 // itself. SIGTERM or SIGINT closes the listeners and every session and exits 0; a message
 // whose commit had not finished was not answered 250, so no client believes it delivered.
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "common/config/config.hpp"
 #include "common/util/file_modes.hpp"
 #include "common/log/log.hpp"
+#include "common/net/fd_limit.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/thread_pool.hpp"
 #include "common/net/tls_context.hpp"
@@ -40,6 +42,11 @@ int main(int argc, char** argv) {
         return 1;
     }
     mr::log::configure("smtpd", mr::log::parse_level(cfg->server.log_level).value_or(mr::log::Level::Info));
+    // One descriptor per connection: the usual soft limit (1024) is far below what
+    // [limits] max_connections allows.
+    const std::size_t listeners = std::max<std::size_t>(
+        cfg->listen.smtp.size() + cfg->listen.submission.size() + cfg->listen.submissions.size(), 1);
+    mr::net::raise_fd_limit(mr::net::fds_wanted(listeners, static_cast<std::size_t>(cfg->limits.max_connections)));
 
     std::shared_ptr<mr::net::TlsContext> tls;
     if (!cfg->tls.cert.empty()) {
