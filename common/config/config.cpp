@@ -163,11 +163,13 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("auth", "max_checks_per_address", cfg.auth.max_checks_per_address, 1, 1000);
 
     r.integer("pop3", "idle_timeout_s", cfg.pop3.idle_timeout_s, 600, 86'400);
+    r.integer("pop3", "login_timeout_s", cfg.pop3.login_timeout_s, 1, 3600);
     r.integer("pop3", "threads", cfg.pop3.threads, 0, 64);
 
     r.integer("imap", "idle_timeout_s", cfg.imap.idle_timeout_s, 1800, 86'400);
     r.integer("imap", "login_timeout_s", cfg.imap.login_timeout_s, 1, 3600);
     r.integer("imap", "max_command_line", cfg.imap.max_command_line, 1024, 16 * 1024 * 1024);
+    r.integer("imap", "max_connections_per_user_ip", cfg.imap.max_connections_per_user_ip, 1, 1'000'000);
 
     r.integer("smtp", "command_timeout_s", cfg.smtp.command_timeout_s, 1, 86'400);
     r.integer("smtp", "data_timeout_s", cfg.smtp.data_timeout_s, 1, 86'400);
@@ -179,6 +181,8 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("smtp", "data_min_rate_bytes_s", cfg.smtp.data_min_rate_bytes_s, 0, 1'000'000'000);
 
     r.boolean("submission", "allow_any_from", cfg.submission.allow_any_from);
+    r.integer("submission", "max_connections_per_user_ip", cfg.submission.max_connections_per_user_ip, 1,
+              1'000'000);
 
     r.integer("supervisor", "restart_delay_ms", cfg.supervisor.restart_delay_ms, 10, 3'600'000);
     r.integer("supervisor", "restart_delay_max_ms", cfg.supervisor.restart_delay_max_ms, 10, 3'600'000);

@@ -41,9 +41,13 @@ struct ListenConfig {
     std::vector<std::string> pop3s;
 };
 
+// Per listening socket (connection_limits.hpp): all its connections, and those from one
+// client address that have not logged in (all of them for inbound SMTP, which has no login).
+// Logged-in connections are bounded per user and address instead, per daemon:
+// [imap]/[submission] max_connections_per_user_ip.
 struct LimitsConfig {
-    std::int64_t max_connections = 1000;
-    std::int64_t max_connections_per_ip = 50;
+    std::int64_t max_connections = 4000;
+    std::int64_t max_connections_per_ip = 50;  // not yet logged in
     std::int64_t max_message_size = 50 * 1024 * 1024;
 };
 
@@ -86,10 +90,12 @@ struct SubmissionConfig {
     // false: every From: header address must be the user's own or an alias of the user
     // (the rule MAIL FROM already follows); true: any From: is accepted.
     bool allow_any_from = false;
+    std::int64_t max_connections_per_user_ip = 10;  // logged-in sessions of one user from one address
 };
 
 struct Pop3Config {
     std::int64_t idle_timeout_s = 600;  // RFC 1939 §3: at least 10 minutes
+    std::int64_t login_timeout_s = 60;  // before login
     std::int64_t threads = 0;  // event loops (one thread each); 0: one per CPU, at most 8
 };
 
@@ -98,6 +104,7 @@ struct ImapConfig {
     std::int64_t idle_timeout_s = 1800;   // authenticated (and during IDLE)
     std::int64_t login_timeout_s = 60;    // before login
     std::int64_t max_command_line = 65536;  // octets of a command without its literals
+    std::int64_t max_connections_per_user_ip = 20;  // logged-in sessions of one user from one address
 };
 
 // deliverd's queue runner: retries, expiry, notifications (see deliverd/).

@@ -78,9 +78,9 @@ Connection* Connection::accept(Loop& loop, uv_stream_t* server, const Connection
 }
 
 void Connection::start(std::unique_ptr<ConnectionHandler> handler,
-                       std::shared_ptr<ConnectionLimits> counted) {
+                       ConnectionSlot slot) {
     handler_ = std::move(handler);
-    counted_ = std::move(counted);
+    slot_ = std::move(slot);
     restart_idle_timer();
     update_reading();
     if (options_.implicit_tls) {
@@ -233,7 +233,7 @@ void Connection::on_handle_closed(uv_handle_t* h) {
 void Connection::finish() {
     std::unique_ptr<Connection> me = std::move(self_);  // frees *this when we return
     handler_->on_closed(*this);
-    if (counted_) counted_->release(peer_ip_);
+    slot_.release();
     loop_.remove_resident(this);
     alive_.reset();
     log::debug("connection_closed", {log::conn(id_), log::Field("peer", peer_)});

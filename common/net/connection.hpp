@@ -31,12 +31,12 @@
 #include <string>
 #include <string_view>
 
+#include "common/net/connection_limits.hpp"
 #include "common/net/loop.hpp"
 
 namespace mr::net {
 
 class Connection;
-class ConnectionLimits;
 class TlsContext;
 class TlsEngine;
 
@@ -124,6 +124,15 @@ public:
     bool writable() const { return buffered_output() < options_.high_water; }
     std::size_t buffered_output() const { return out_queued_.size() + out_inflight_.size(); }
 
+    // The client logged in as `user` (canonical, lower-case): the connection stops counting
+    // against its address's unauthenticated connections and takes one of the user's
+    // connections from this address (connection_limits.hpp). False, and nothing changed,
+    // when the user already has its maximum of connections from this address: the
+    // caller refuses the login. Call once, on the loop thread; a connection that was not
+    // counted at accept (outbound) returns false.
+    bool count_login(const std::string& user) { return slot_.log_in(user); }
+    std::size_t max_logins_per_user_ip() const { return slot_.max_per_user_address(); }
+
     // Expires once the Connection is destroyed.
     std::weak_ptr<void> alive();
     ConnectionHandler& handler() { return *handler_; }
@@ -146,7 +155,7 @@ private:
 
     // Listener side: accept from `server`; returns null (and cleans up) on failure.
     static Connection* accept(Loop& loop, uv_stream_t* server, const ConnectionOptions& options);
-    void start(std::unique_ptr<ConnectionHandler> handler, std::shared_ptr<ConnectionLimits> counted);
+    void start(std::unique_ptr<ConnectionHandler> handler, ConnectionSlot slot);
     void reject(std::string_view busy_line);
 
     // connection.cpp
@@ -185,7 +194,7 @@ private:
     std::unique_ptr<Connection> self_;
     std::unique_ptr<ConnectionHandler> handler_;
     std::unique_ptr<TlsEngine> tls_;
-    std::shared_ptr<ConnectionLimits> counted_;  // set when this connection holds a slot
+    ConnectionSlot slot_;  // held when the listener counted this connection; released in finish()
     std::shared_ptr<char> alive_;                // created on first alive()
     ConnectionOptions options_;
     std::string peer_;

@@ -59,7 +59,7 @@ void Connection::on_connected(uv_connect_t* req, int status) {
     uv_tcp_nodelay(&c->tcp_, 1);
     log::debug("connection_connected", {log::conn(c->id_), log::Field("peer", c->peer_)});
     auto handler = std::move(c->handler_);
-    c->start(std::move(handler), nullptr);
+    c->start(std::move(handler), ConnectionSlot{});
 }
 
 void Connection::on_connect_timeout(uv_timer_t* t) {

@@ -21,7 +21,8 @@ Listener::Listener(Loop& loop, ListenerOptions options, HandlerFactory factory)
       server_(new uv_tcp_t{}),
       limits_(options_.shared_limits
                   ? options_.shared_limits
-                  : std::make_shared<ConnectionLimits>(options_.max_connections, options_.max_per_ip)) {
+                  : std::make_shared<ConnectionLimits>(options_.max_connections,
+                                                       options_.max_unauthenticated_per_ip)) {
     uv_tcp_init(loop_.raw(), server_);
     server_->data = this;
 }
@@ -114,19 +115,20 @@ void Listener::on_connection(uv_stream_t* server, int status) {
                    log::Field("peer", c->peer()),
                    log::Field("reason", verdict == ConnectionLimits::Verdict::TooManyTotal
                                             ? "max_connections"
-                                            : "max_per_ip")});
+                                            : "max_unauthenticated_per_ip")});
         c->reject(self->options_.busy_line);
         return;
     }
     log::debug("connection_accepted", {log::conn(c->id()), log::Field("listener", self->options_.name),
                                        log::Field("peer", c->peer())});
+    ConnectionSlot slot(self->limits_, self->options_.logins, c->peer_ip());
     auto handler = self->factory_(*c);
     if (!handler) {
-        c->counted_ = self->limits_;  // the slot was taken; finish() gives it back
+        c->slot_ = std::move(slot);  // the slot was taken; finish() gives it back
         c->close();
         return;
     }
-    c->start(std::move(handler), self->limits_);
+    c->start(std::move(handler), std::move(slot));
 }
 
 }  // namespace mr::net

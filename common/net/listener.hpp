@@ -5,9 +5,12 @@
 //   "0.0.0.0:25" | "[::]:25") or adopted from the supervisor with adopt(fd). IPv6 sockets are
 //   IPV6_V6ONLY so "0.0.0.0:25" and "[::]:25" can both be configured.
 // - Limits are checked at accept, before a handler exists: over max_connections in total or
-//   max_per_ip from one address, the connection gets busy_line (plaintext listeners) and is
-//   closed; it never reaches the protocol and is not counted. Nor is one whose peer reset it
-//   before it was accepted (no address to count it under).
+//   max_unauthenticated_per_ip not-yet-logged-in connections from one address, the
+//   connection gets busy_line (plaintext listeners) and is closed; it never reaches the
+//   protocol and is not counted. Nor is one whose peer reset it before it was accepted (no
+//   address to count it under). A connection that logs in (Connection::count_login) leaves
+//   the per-address count and takes a per-(user, address) one from `logins`
+//   (connection_limits.hpp).
 // - Destroying the Listener stops accepting at once; open connections live on (they own
 //   themselves, and the shared ConnectionLimits) until they close or the Loop shuts down.
 #pragma once
@@ -24,11 +27,15 @@
 namespace mr::net {
 
 class ConnectionLimits;
+class LoginLimits;
 
 struct ListenerOptions {
     std::string name = "listener";  // for logs: "smtp", "submission", "imaps", ...
-    std::size_t max_connections = 1000;  // 0: unlimited
-    std::size_t max_per_ip = 20;         // 0: unlimited
+    std::size_t max_connections = 1000;            // 0: unlimited
+    std::size_t max_unauthenticated_per_ip = 20;  // 0: unlimited
+    // Logged-in connections per (user, address), shared by the daemon's listeners. Null: not
+    // bounded (Connection::count_login always succeeds).
+    std::shared_ptr<LoginLimits> logins;
     // Written to a connection refused by a limit, e.g. "421 4.7.0 Too many connections\r\n".
     std::string busy_line;
     int backlog = 511;

@@ -235,10 +235,18 @@ void ImapHandler::verify_password(session::VerifyPassword& v) {
 void ImapHandler::check_password(std::string user, std::string password) {
     // argon2id is slow on purpose: never on the loop, and never more than the checker's
     // share of the machine (password_checker.hpp).
+    std::string login = text::to_lower(user);  // the session's name for the user once logged in
     const bool queued = shared_->passwords->submit(
         conn_.loop(), conn_.alive(), conn_.peer_ip(), std::move(user), std::move(password),
-        [this](Result<bool> verdict) {
+        [this, login = std::move(login)](Result<bool> verdict) {
             if (!verdict) log::error("directory_error", {log::conn(conn_.id()), {"error", verdict.error().message}});
+            // The connection changes counts before the session says OK (connection_limits.hpp).
+            if (verdict && *verdict && !conn_.count_login(login)) {
+                log::warn("login_limit", {log::conn(conn_.id()), {"user", login}, {"peer", conn_.peer_ip()},
+                                          {"max_connections_per_user_ip", conn_.max_logins_per_user_ip()}});
+                end_async(session_.on_login_limited());
+                return;
+            }
             end_async(session_.on_password_checked(verdict));
         });
     text::secure_wipe(password);

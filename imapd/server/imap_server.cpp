@@ -2,13 +2,18 @@
 
 #include "common/log/log.hpp"
 #include "common/net/address.hpp"
+#include "common/net/connection_limits.hpp"
 #include "imapd/server/imap_handler.hpp"
 #include "storage/directory.hpp"
 
 namespace mr::imapd::server {
 
 ImapServer::ImapServer(net::Loop& loop, const config::Config& cfg, std::shared_ptr<net::TlsContext> tls)
-    : loop_(loop), cfg_(cfg), tls_(std::move(tls)), shared_(std::make_shared<SharedState>()) {
+    : loop_(loop),
+      cfg_(cfg),
+      tls_(std::move(tls)),
+      shared_(std::make_shared<SharedState>()),
+      logins_(std::make_shared<net::LoginLimits>(static_cast<std::size_t>(cfg.imap.max_connections_per_user_ip))) {
     shared_->data_dir = cfg.server.data_dir;
     shared_->quotas = std::make_shared<QuotaReader>(shared_->data_dir / "directory.db");
     shared_->hostname = cfg.server.hostname;
@@ -41,7 +46,8 @@ net::ListenerOptions ImapServer::listener_options(const std::string& name) const
     net::ListenerOptions o;
     o.name = name;
     o.max_connections = static_cast<std::size_t>(cfg_.limits.max_connections);
-    o.max_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
+    o.max_unauthenticated_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
+    o.logins = logins_;
     o.busy_line = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
     // The handler takes raw bytes (read_bytes) and frames them with CommandReader, which
     // enforces the command-line limit itself.

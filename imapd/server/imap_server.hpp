@@ -7,6 +7,11 @@
 //   closing during shutdown (inside ~Loop) still finds it.
 // - Failed logins are counted in the table imapd shares with smtpd and pop3d, through
 //   `logins` (common/net/login_guard.hpp).
+// - Per listening socket, [limits] max_connections bounds all connections and
+//   max_connections_per_ip the ones from one address that have not logged in; a session
+//   that logs in leaves that count and holds one of its user's
+//   [imap] max_connections_per_user_ip from that address (imap and imaps together), or its
+//   login is refused NO [LIMIT] (connection_limits.hpp).
 // - stop() closes the listeners and every session.
 // - `passwords` is the process's one PasswordChecker; ~ImapServer stops it, before the loop
 //   it posts to is destroyed.
@@ -70,6 +75,8 @@ private:
     std::shared_ptr<net::TlsContext> tls_;
     std::vector<std::unique_ptr<net::Listener>> listeners_;
     std::shared_ptr<SharedState> shared_;
+    // [imap] max_connections_per_user_ip, for imap and imaps together.
+    std::shared_ptr<net::LoginLimits> logins_;
 };
 
 }  // namespace mr::imapd::server

@@ -130,6 +130,10 @@ public:
     // The server refused to run the check (too many at once, password_checker.hpp): a
     // temporary failure, not a wrong password, so no failure is counted and no delay added.
     Actions on_password_busy();
+    // The password was right but the user already has its maximum of logged-in connections
+    // from this address (the glue's connection limits): the login is refused and the session
+    // stays unauthenticated; not a failed login either.
+    Actions on_login_limited();
     Actions resume(const StoreResume& next);
     Actions on_timeout();
     // During IDLE in the selected state: look for changes and report them (the glue

@@ -76,11 +76,12 @@ struct Transfer {
 };
 
 Pop3Handler::Pop3Handler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
-                         bool implicit_tls, unsigned loop_index)
+                         bool implicit_tls, unsigned loop_index, std::chrono::milliseconds idle_timeout)
     : shared_(std::move(shared)),
       conn_(conn),
       loop_(conn.loop()),
       listener_(std::move(listener)),
+      idle_timeout_(idle_timeout),
       loop_index_(loop_index),
       session_(session_options(*shared_, conn, implicit_tls)) {}
 
@@ -208,6 +209,10 @@ bool Pop3Handler::perform(Action& action) {
                 return false;
             } else if constexpr (std::is_same_v<T, LoggedIn>) {
                 user_ = std::move(a.user);
+                // No per-user bound here (the maildrop lock is one already): this only moves
+                // the connection out of its address's count of connections not logged in.
+                conn_.count_login(text::to_lower(user_));
+                conn_.set_idle_timeout(idle_timeout_);
                 log::info("login", {log::conn(conn_.id()), {"user", user_}});
             } else if constexpr (std::is_same_v<T, Close>) {
                 closed_ = true;

@@ -13,10 +13,14 @@
 //   writable, continuing from on_drain(): a big message never sits whole in memory.
 // - The maildrop lock taken for OpenMaildrop is released when the session closes (Close
 //   action, e.g. after QUIT's UPDATE) or at the latest when the handler dies.
+// - At login (LoggedIn) the connection leaves its address's count of connections not
+//   logged in (Connection::count_login) and its idle timeout becomes [pop3] idle_timeout_s;
+//   before, the listener's login timeout applies.
 // - \Seen for retrieved messages is stored with the QUIT update, or by a last pool job
 //   when the session ends any other way; a crash may lose it (a flag, never mail).
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <filesystem>
 #include <memory>
@@ -36,7 +40,8 @@ struct Transfer;
 class Pop3Handler final : public net::ConnectionHandler {
 public:
     Pop3Handler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
-                bool implicit_tls, unsigned loop_index = 0);
+                bool implicit_tls, unsigned loop_index = 0,
+                std::chrono::milliseconds idle_timeout = std::chrono::minutes(10));
     ~Pop3Handler() override;
 
     void on_start(net::Connection& c) override;
@@ -72,6 +77,7 @@ private:
     net::Connection& conn_;
     net::Loop& loop_;  // outlives every handler; kept for the destructor's last job
     std::string listener_;
+    std::chrono::milliseconds idle_timeout_;  // once logged in
     unsigned loop_index_;  // which of pop3d's event loops runs this session (for the log)
     Session session_;
     std::deque<Action> queue_;

@@ -52,6 +52,7 @@ Pop3Server::Pop3Server(net::Loop& loop, const config::Config& cfg, std::shared_p
       shared_(shared ? std::move(shared) : make_shared_state(cfg, tls_ != nullptr)),
       loop_index_(loop_index) {
     idle_timeout_ = std::chrono::seconds(cfg.pop3.idle_timeout_s);
+    login_timeout_ = std::chrono::seconds(cfg.pop3.login_timeout_s);
 }
 
 // Checks still running post to the loops: they must end before any loop does (all loops
@@ -63,10 +64,10 @@ net::ListenerOptions Pop3Server::listener_options(const std::string& name,
     net::ListenerOptions o;
     o.name = name;
     o.max_connections = static_cast<std::size_t>(cfg_.limits.max_connections);
-    o.max_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
+    o.max_unauthenticated_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
     o.busy_line = "-ERR [SYS/TEMP] Too many connections, try again later\r\n";
     o.connection.max_line = kMaxWireLine;
-    o.connection.idle_timeout = idle_timeout_;
+    o.connection.idle_timeout = login_timeout_;  // the handler sets idle_timeout_ at login
     o.connection.tls = tls_;
     o.connection.implicit_tls = name == "pop3s";
     o.shared_limits = std::move(limits);
@@ -83,8 +84,8 @@ Result<void> Pop3Server::add_listener(const std::string& name, int fd, const std
     }
     auto listener = std::make_unique<net::Listener>(
         loop_, listener_options(name, limits),
-        [shared = shared_, name, implicit, index = loop_index_](net::Connection& c) {
-            return std::make_unique<Pop3Handler>(shared, c, name, implicit, index);
+        [shared = shared_, name, implicit, index = loop_index_, idle = idle_timeout_](net::Connection& c) {
+            return std::make_unique<Pop3Handler>(shared, c, name, implicit, index, idle);
         });
     auto r = fd >= 0 ? listener->adopt(fd) : listener->listen(endpoint);
     if (!r) return r.error();  // pop3d exits: a leaked fd does not matter

@@ -9,6 +9,9 @@
 //   each new connection to one of the loops.
 // - The connection limits ([limits] max_connections, max_connections_per_ip) of one
 //   listening socket are one ConnectionLimits shared by all loops: they hold per process.
+//   max_connections_per_ip counts the connections not logged in; a session leaves it at
+//   login (no per-user bound: the maildrop lock allows one session per user anyway).
+// - Before login the idle timeout is [pop3] login_timeout_s, after it idle_timeout_s.
 // - stop() closes the listeners and asks every open session to close; nothing is expunged
 //   for a session that did not reach QUIT.
 #pragma once
@@ -72,6 +75,7 @@ private:
     std::shared_ptr<SharedState> shared_;
     unsigned loop_index_;
     std::chrono::milliseconds idle_timeout_ = kIdleTimeout;
+    std::chrono::milliseconds login_timeout_ = kIdleTimeout;
 };
 
 }  // namespace mr::pop3d::server

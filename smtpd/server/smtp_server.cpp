@@ -2,13 +2,19 @@
 
 #include "common/log/log.hpp"
 #include "common/net/address.hpp"
+#include "common/net/connection_limits.hpp"
 #include "smtpd/server/directory_lookup.hpp"
 #include "smtpd/server/smtp_handler.hpp"
 
 namespace mr::smtpd::server {
 
 SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_ptr<net::TlsContext> tls)
-    : loop_(loop), cfg_(cfg), tls_(std::move(tls)), shared_(std::make_shared<SharedState>()) {
+    : loop_(loop),
+      cfg_(cfg),
+      tls_(std::move(tls)),
+      shared_(std::make_shared<SharedState>()),
+      submission_logins_(std::make_shared<net::LoginLimits>(
+          static_cast<std::size_t>(cfg.submission.max_connections_per_user_ip))) {
     shared_->data_dir = cfg.server.data_dir;
     shared_->directory_db = cfg.server.data_dir / "directory.db";
     shared_->tls_available = tls_ != nullptr;
@@ -44,7 +50,8 @@ net::ListenerOptions SmtpServer::listener_options(const std::string& name) const
     net::ListenerOptions o;
     o.name = name;
     o.max_connections = static_cast<std::size_t>(cfg_.limits.max_connections);
-    o.max_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
+    o.max_unauthenticated_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
+    if (name != "smtp") o.logins = submission_logins_;
     o.busy_line = "421 4.7.0 " + cfg_.server.hostname + " Too many connections, try again later\r\n";
     o.connection.idle_timeout = shared_->command_timeout;
     o.connection.tls = tls_;

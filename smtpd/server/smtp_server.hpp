@@ -6,7 +6,12 @@
 //   "submissions" = implicit TLS, RFC 8314 §3.3) or, without it, from [listen] of the config.
 // - The listener name alone decides a session's role.
 // - Connection limits ([limits] max_connections, max_connections_per_ip) are enforced at
-//   accept with "421 4.7.0" (plaintext listeners).
+//   accept with "421 4.7.0" (plaintext listeners), per listening socket: connections to the
+//   other listeners (or to imapd, pop3d) never use up inbound SMTP's. Inbound sessions never
+//   log in, so max_connections_per_ip bounds all of them per address; a submission session
+//   leaves that count on AUTH and holds one of its user's
+//   [submission] max_connections_per_user_ip from that address (submission and
+//   submissions together) instead; over it AUTH gets 454 4.7.0.
 // - stop() closes the listeners and every session; a message not yet committed is not
 //   answered 250, so its client will send it again.
 #pragma once
@@ -43,6 +48,7 @@ private:
     std::shared_ptr<net::TlsContext> tls_;
     std::vector<std::unique_ptr<net::Listener>> listeners_;
     std::shared_ptr<SharedState> shared_;
+    std::shared_ptr<net::LoginLimits> submission_logins_;
 };
 
 }  // namespace mr::smtpd::server

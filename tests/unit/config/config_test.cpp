@@ -218,3 +218,30 @@ TEST_CASE("auth settings") {
     CHECK_FALSE(parse_config(kMinimal + "[auth]\ncheck_threads = 0\n", "m.toml", "/x").ok());
     CHECK_FALSE(parse_config(kMinimal + "[auth]\nmax_checks_per_address = 0\n", "m.toml", "/x").ok());
 }
+
+TEST_CASE("connection limits: per address before login, per user and address after") {
+    auto defaults = parse_config(kMinimal, "m.toml", "/x");
+    REQUIRE(defaults.ok());
+    CHECK(defaults->limits.max_connections == 4000);
+    CHECK(defaults->limits.max_connections_per_ip == 50);
+    CHECK(defaults->imap.max_connections_per_user_ip == 20);
+    CHECK(defaults->submission.max_connections_per_user_ip == 10);
+    CHECK(defaults->imap.login_timeout_s == 60);
+    CHECK(defaults->pop3.login_timeout_s == 60);
+    CHECK(defaults->pop3.idle_timeout_s == 600);
+    // A config written before logged-in connections were counted apart still loads; its
+    // max_connections_per_ip now bounds the connections not logged in.
+    auto old = parse_config(kMinimal + "[limits]\nmax_connections = 1000\nmax_connections_per_ip = 50\n", "m.toml", "/x");
+    REQUIRE(old.ok());
+    CHECK(old->limits.max_connections_per_ip == 50);
+    auto set = parse_config(kMinimal +
+                                "[imap]\nmax_connections_per_user_ip = 3\n[submission]\nmax_connections_per_user_ip = 2\n"
+                                "[pop3]\nlogin_timeout_s = 5\n",
+                            "m.toml", "/x");
+    REQUIRE(set.ok());
+    CHECK(set->imap.max_connections_per_user_ip == 3);
+    CHECK(set->submission.max_connections_per_user_ip == 2);
+    CHECK(set->pop3.login_timeout_s == 5);
+    CHECK_FALSE(parse_config(kMinimal + "[imap]\nmax_connections_per_user_ip = 0\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[pop3]\nlogin_timeout_s = 0\n", "m.toml", "/x").ok());
+}

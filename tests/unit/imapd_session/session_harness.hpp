@@ -72,6 +72,8 @@ struct Harness {
                         const bool ok = x.user == kUser && x.password == kPassword;
                         if (checker_busy) {
                             process(session.on_password_busy());
+                        } else if (ok && login_limited) {
+                            process(session.on_login_limited());
                         } else if (directory_down) {
                             process(session.on_password_checked(Error::internal("db down")));
                         } else {
@@ -116,6 +118,7 @@ struct Harness {
     mr::Result<std::int64_t> quota_bytes = std::int64_t{0};
     int quota_reads = 0;  // QuotaStoreJobs run
     bool checker_busy = false;  // the glue's password checker refuses every check
+    bool login_limited = false;  // the glue's connection limits refuse every right login
     int password_checks = 0;
     int auth_failures = 0;
     std::vector<std::string> failed_users;  // AuthFailed: the glue counts them and waits

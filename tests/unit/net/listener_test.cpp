@@ -146,7 +146,7 @@ TEST_CASE("limits: counting per IP and in total") {
 TEST_CASE("listener: over a limit the busy line is written and the connection closed") {
     ListenerOptions o;
     o.max_connections = 3;
-    o.max_per_ip = 2;
+    o.max_unauthenticated_per_ip = 2;
     o.busy_line = "busy\r\n";
     TestServer s(o);
     REQUIRE(s.start());

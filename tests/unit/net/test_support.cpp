@@ -66,6 +66,7 @@ std::size_t to_size(std::string_view s) {
 //   PAUSE ms        stop reading for ms, then resume; "resumed"
 //   WORK            thread-pool job (100 ms); "work <value>" if the connection still exists
 //   TLS?            "tls <version>" or "plain"
+//   LOGIN user      Connection::count_login(user): "login ok" or "login refused"
 //   anything else   "echo: <line>"
 class EchoHandler final : public ConnectionHandler {
 public:
@@ -122,6 +123,8 @@ public:
                     rec->add("work done");
                     conn->write("work " + std::to_string(v) + "\r\n");
                 });
+        } else if (line.starts_with("LOGIN ")) {
+            c.write(c.count_login(std::string(arg)) ? "login ok\r\n" : "login refused\r\n");
         } else if (line == "TLS?") {
             c.write(c.is_tls() ? "tls " + c.tls_version() + "\r\n" : "plain\r\n");
         } else {

@@ -35,6 +35,7 @@ struct Driver {
     bool fail_from_check = false;     // answer CheckHeaderFrom with an error
     std::vector<std::vector<std::string>> from_checks;
     bool checker_busy = false;        // the password checker refuses every check unrun
+    bool login_limited = false;       // the connection limits refuse every right AUTH
     std::map<std::string, RecipientKind> directory = {
         {"alice@example.test", RecipientKind::Local},
         {"bob@example.test", RecipientKind::Local},
@@ -109,7 +110,8 @@ struct Driver {
                 return;
             }
             auto it = passwords.find(v->user);
-            run(session.on_password_checked(it != passwords.end() && it->second == v->password));
+            const bool ok = it != passwords.end() && it->second == v->password;
+            run(ok && login_limited ? session.on_login_limited() : session.on_password_checked(ok));
         } else if (auto* sa = std::get_if<SpoolAppend>(&a)) {
             if (sa->start) {
                 spool.clear();
