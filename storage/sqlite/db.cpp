@@ -47,7 +47,17 @@ Result<Db> Db::open(const std::filesystem::path& file, Durability durability) {
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_handler(raw, retry_soon, nullptr);
     // journal_mode returns a row; exec() ignores it. WAL is persistent in the file.
-    if (auto r = db.exec("PRAGMA journal_mode=WAL"); !r) return r.error();
+    // Switching a new database to WAL needs an exclusive lock, and SQLite answers BUSY at
+    // once, without the busy handler, to a connection that would otherwise deadlock with
+    // another one reading the same fresh header: several processes opening a new store
+    // together (deliverd and imapd, or the concurrency test's children) retry for a while.
+    for (int attempt = 0;; ++attempt) {
+        auto r = db.exec("PRAGMA journal_mode=WAL");
+        if (r) break;
+        const int code = sqlite3_errcode(raw) & 0xff;
+        if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || attempt >= 4000) return r.error();
+        std::this_thread::sleep_for(std::chrono::microseconds(250));
+    }
     if (auto r = db.exec("PRAGMA foreign_keys=ON"); !r) return r.error();
     if (auto r = db.exec(synchronous_pragma(durability)); !r) return r.error();
     // A damaged or foreign file fails here rather than on the first real query.

@@ -1,4 +1,5 @@
 // Several processes on one store at once: what smtpd/deliverd/imapd do.
+#include <cstdio>
 #include <doctest/doctest.h>
 
 #include <sys/wait.h>
@@ -22,7 +23,7 @@ constexpr int kPerProcess = 30;
 // fork) and appends, half one by one, half in batches. Exit code 0 = success.
 int child_appends(const std::filesystem::path& user_dir, int who) {
     auto store = MailboxStore::open(user_dir);
-    if (!store) return 2;
+    if (!store) { std::fprintf(stderr, "open: %s\n", store.error().message.c_str()); return 2; }
     std::vector<std::string> bodies;
     for (int i = 0; i < kPerProcess; ++i) {
         bodies.push_back(std::string("From: p") + std::to_string(who) + std::string("\r\nSubject: ") + std::to_string(i) + "\r\n\r\nx\r\n");
