@@ -197,8 +197,10 @@ class UnauthenticatedFlood(Base):
             else:
                 self.assertIn(b"[UNAVAILABLE]", line)
                 refused += 1
-        self.assertEqual(greeted, 50)
-        self.assertEqual(refused, 250)
+        # The readiness probe (wait_for_port) may still hold a slot until imapd has seen it
+        # close (seen once under ASan): never more than the bound, at most one fewer.
+        self.assertIn(greeted, (49, 50))
+        self.assertEqual(greeted + refused, 300)
 
         # Another address logs in (IMAP, POP3) and delivers (inbound SMTP).
         c = Imap2("127.0.0.1", imap, timeout=20)
