@@ -8,6 +8,7 @@
 #include "common/log/log.hpp"
 #include "common/net/thread_pool.hpp"
 #include "common/net/wakeup.hpp"
+#include "common/text/ascii.hpp"
 
 namespace mr::deliverd {
 
@@ -28,13 +29,6 @@ std::size_t max_open_stores() {
     if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 256;
     if (rl.rlim_cur <= 256 + 4) return 1;
     return std::min<std::size_t>(256, static_cast<std::size_t>((rl.rlim_cur - 256) / 4));
-}
-
-bool non_ascii(std::string_view s) {
-    for (char c : s) {
-        if (static_cast<unsigned char>(c) >= 0x80) return true;
-    }
-    return false;
 }
 
 OutcomeKind to_outcome(RemoteOutcome o) {
@@ -170,7 +164,7 @@ void QueueRunner::start_remote(const std::shared_ptr<EntryRun>& run, const std::
     m.bytes = p.message;  // read once by the planner; every domain's connection streams this copy
     m.size = static_cast<std::int64_t>(p.message->size());
     m.has_8bit = p.has_8bit;
-    m.needs_smtputf8 = non_ascii(p.entry.sender);
+    m.needs_smtputf8 = text::has_non_ascii(p.entry.sender);
     m.dsn_ret = p.entry.dsn_ret;
     m.dsn_envid = p.entry.dsn_envid;
     for (const auto& address : recipients) {
@@ -182,7 +176,7 @@ void QueueRunner::start_remote(const std::shared_ptr<EntryRun>& run, const std::
                 rr.orcpt = q.orcpt;
             }
         }
-        m.needs_smtputf8 = m.needs_smtputf8 || non_ascii(address);
+        m.needs_smtputf8 = m.needs_smtputf8 || text::has_non_ascii(address);
         m.recipients.push_back(std::move(rr));
     }
     ++run->outstanding;

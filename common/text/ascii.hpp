@@ -27,6 +27,13 @@ constexpr bool is_hex_digit(char c) {
 }
 // Any byte outside 7-bit ASCII: UTF-8 lead or continuation byte.
 constexpr bool is_non_ascii(char c) { return static_cast<unsigned char>(c) >= 0x80; }
+// Whether any byte of s is (an address or parameter that needs SMTPUTF8, RFC 6531).
+constexpr bool has_non_ascii(std::string_view s) {
+    for (char c : s) {
+        if (is_non_ascii(c)) return true;
+    }
+    return false;
+}
 
 std::string to_lower(std::string_view s);
 std::string to_upper(std::string_view s);

@@ -33,13 +33,6 @@ std::optional<std::uint64_t> parse_u64(std::string_view digits) {
     return v;
 }
 
-bool has_non_ascii(std::string_view s) {
-    for (char c : s) {
-        if (text::is_non_ascii(c)) return true;
-    }
-    return false;
-}
-
 // "FROM:" / "TO:" then the path; one space after the colon is tolerated (common client bug,
 // harmless because a path starts with "<").
 std::optional<std::string_view> after_prefix(std::string_view arg, std::string_view prefix) {
@@ -71,12 +64,12 @@ Parsed<PathAndParams> split_path(std::string_view arg, const text::PathOptions& 
     auto params = text::parse_mail_params(path->rest, true);
     if (!params) return syntax("Bad parameter syntax");
     bool utf8 = smtputf8 || text::find_param(*params, "SMTPUTF8") != nullptr;
-    if (!utf8 && (has_non_ascii(path->address.local_part) || has_non_ascii(path->address.domain))) {
+    if (!utf8 && (text::has_non_ascii(path->address.local_part) || text::has_non_ascii(path->address.domain))) {
         // RFC 6531 §3.5 (rfc6531.txt:466).
         return Reply{553, "5.6.7", "Non-ASCII address requires SMTPUTF8"};
     }
     for (const auto& p : *params) {
-        if (p.value && !utf8 && has_non_ascii(*p.value)) return syntax("Non-ASCII parameter requires SMTPUTF8");
+        if (p.value && !utf8 && text::has_non_ascii(*p.value)) return syntax("Non-ASCII parameter requires SMTPUTF8");
     }
     return PathAndParams{std::move(path->address), std::move(*params)};
 }

@@ -77,3 +77,10 @@ TEST_CASE("is_valid_utf8 follows RFC 3629") {
         CHECK(is_valid_utf8(r.s) == r.ok);
     }
 }
+
+TEST_CASE("has_non_ascii: any byte of 0x80 or more") {
+    CHECK_FALSE(mr::text::has_non_ascii(""));
+    CHECK_FALSE(mr::text::has_non_ascii("plain@example.org\x7f"));
+    CHECK(mr::text::has_non_ascii("j\xc3\xb6rg@example.org"));
+    CHECK(mr::text::has_non_ascii("\x80"));
+}
