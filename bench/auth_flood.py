@@ -23,28 +23,11 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import MailroomInstance, log, median  # noqa: E402
+from benchlib import MailroomInstance, child_processes, log, median  # noqa: E402
 
 USER = "flood@example.test"
 PASSWORD = "flood-password-1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def children(pid):
-    out = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        if ppid == pid:
-            out[name] = int(entry)
-    return out
 
 
 def cpu_seconds(pid):
@@ -132,9 +115,9 @@ def main():
         try:
             # `up` binds the listeners itself: an open port does not mean imapd runs yet.
             deadline = time.monotonic() + 30
-            while "imapd" not in children(inst.proc.pid) and time.monotonic() < deadline:
+            while "imapd" not in child_processes(inst.proc.pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            pid = children(inst.proc.pid)["imapd"]
+            pid = child_processes(inst.proc.pid)["imapd"]
             port = inst.port("imap")
             baseline = legit_login(port)
             log(f"idle login: {baseline:.3f} s" if baseline is not None else "idle login failed")

@@ -48,6 +48,23 @@ def wait_for_port(port, timeout=20.0):
     return False
 
 
+def child_processes(pid):
+    """{command name: pid} of the processes whose parent is `pid` (the daemons of `up`)."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+            out[name] = int(entry)
+    return out
+
+
 def median(values):
     return statistics.median(values)
 

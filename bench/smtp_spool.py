@@ -28,27 +28,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import MailroomInstance, log  # noqa: E402
+from benchlib import MailroomInstance, child_processes, log  # noqa: E402
 
 USER = "big@example.test"
 PASSWORD = "spool-password-1"
-
-
-def children(pid):
-    out = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        if ppid == pid:
-            out[name] = int(entry)
-    return out
 
 
 def vmhwm_mib(pid):
@@ -138,7 +121,7 @@ def phase(args, name):
         inst.add_user(USER, PASSWORD)
         inst.up(wait_for=("smtp",))
         time.sleep(0.5)
-        smtpd = children(inst.proc.pid)["smtpd"]
+        smtpd = child_processes(inst.proc.pid)["smtpd"]
         results = {"ok": 0, "refused": 0, "failed": 0}
         start = time.monotonic()
         if name == "full":
