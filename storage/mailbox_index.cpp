@@ -312,6 +312,14 @@ Result<void> load_headers(sqlite::Db& db, std::int64_t mailbox_id, std::vector<M
     }
 }
 
+Result<std::int64_t> stored_bytes(sqlite::Db& db) {
+    auto s = db.prepare("SELECT coalesce(sum(size), 0) FROM messages");
+    if (!s) return s.error();
+    auto row = s->step();
+    if (!row) return row.error();
+    return s->column_int64(0);
+}
+
 Result<bool> names_new_file(sqlite::Db& db, std::string_view name) {
     // Both lookups are range scans of messages_file (the ':' ';' bounds cover every
     // ":2,<flags>" suffix).

@@ -106,6 +106,8 @@ Result<std::optional<KeyedMessage>> find_delivery_key(sqlite::Db& db, std::strin
 // Whether a row names the file `name` of a folder's new/: as "new/<name>", or as
 // "cur/<name>:2,<flags>" (a flag change renamed it; the row may be ahead of the file).
 Result<bool> names_new_file(sqlite::Db& db, std::string_view name);
+// Bytes of every message of every mailbox: what a user's quota counts.
+Result<std::int64_t> stored_bytes(sqlite::Db& db);
 
 // Messages of a mailbox in UID order; all of them, or only the given UIDs
 // (missing ones skipped), or only those with modseq > since.

@@ -266,13 +266,7 @@ Result<std::string> MailboxStore::read_message(std::string_view name, std::uint3
     return read_file(*path);
 }
 
-Result<std::int64_t> MailboxStore::total_size() {
-    auto s = db_.prepare("SELECT coalesce(sum(size), 0) FROM messages");
-    if (!s) return s.error();
-    auto row = s->step();
-    if (!row) return row.error();
-    return s->column_int64(0);
-}
+Result<std::int64_t> MailboxStore::total_size() { return index::stored_bytes(db_); }
 
 Result<std::int64_t> MailboxStore::size_of(std::string_view name, std::span<const std::uint32_t> uids) {
     std::vector<std::uint32_t> sorted(uids.begin(), uids.end());

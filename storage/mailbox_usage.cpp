@@ -16,11 +16,7 @@ Result<std::int64_t> stored_bytes(const std::filesystem::path& user_dir) {
     }
     auto db = sqlite::Db::open(file, sqlite::Durability::Normal);
     if (!db) return db.error();
-    auto s = db->prepare("SELECT coalesce(sum(size), 0) FROM messages");
-    if (!s) return s.error();
-    auto row = s->step();
-    if (!row) return row.error();
-    return s->column_int64(0);
+    return index::stored_bytes(*db);
 }
 
 }  // namespace mr::storage
