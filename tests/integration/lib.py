@@ -3,6 +3,7 @@
 Every instance lives in its own temporary directory, uses a port base whose seven
 listener ports were free when it was chosen, and is stopped by PID when the test ends.
 """
+import fcntl
 import os
 import random
 import shutil
@@ -30,13 +31,38 @@ def port_is_free(port):
             return False
 
 
+# Bases lie on a grid of step 3 inside each thousand: the only two offsets closer than 33
+# are 993 and 995, so bases 2 apart would share a port (A+995 == (A+2)+993).
+_BASE_STEP = 3
+_BASE_SLOTS = 7
+# The lock files held open by this process: one per base it has taken, so that tests that
+# ctest runs in parallel never pick the same base between choosing and binding it.
+_held_base_locks = []
+
+
+def _reserve_base(base):
+    lock_dir = os.path.join(tempfile.gettempdir(), "mailroom-test-ports")
+    os.makedirs(lock_dir, exist_ok=True)
+    fd = os.open(os.path.join(lock_dir, f"{base}.lock"), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _held_base_locks.append(fd)
+    return True
+
+
 def free_port_base():
-    """A base N such that N+25 ... N+995 are all free on 127.0.0.1 right now."""
+    """A base N such that N+25 ... N+995 are all free on 127.0.0.1 right now, and that no
+    other test process holds: the reservation lasts until this process exits."""
     # Below the kernel's ephemeral range (32768-60999 by default): a port picked there can be
     # taken as the local port of some test's outgoing connection before `up` binds it.
     for _ in range(200):
-        base = random.randrange(21000, 31001, 1000) + random.randrange(0, 20)
-        if all(port_is_free(base + off) for off in PORT_OFFSETS.values()):
+        base = random.randrange(21000, 31001, 1000) + _BASE_STEP * random.randrange(_BASE_SLOTS)
+        if not all(port_is_free(base + off) for off in PORT_OFFSETS.values()):
+            continue
+        if _reserve_base(base):
             return base
     raise RuntimeError("no free port base found")
 
