@@ -11,13 +11,11 @@
 // deliverd left in the mailboxes (storage/uncommitted_files.hpp): the queue still holds
 // those messages, so they are delivered again, once.
 #include <csignal>
-#include <cstring>
-#include <iostream>
 #include <memory>
 #include <string>
 
 #include "common/config/config.hpp"
-#include "common/util/file_modes.hpp"
+#include "common/net/daemon_startup.hpp"
 #include "common/log/log.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/thread_pool.hpp"
@@ -28,32 +26,11 @@
 #include "storage/uncommitted_files.hpp"
 
 int main(int argc, char** argv) {
-    mr::util::restrict_umask();  // before anything can create a file
-    // A peer that hangs up while we write costs an EPIPE on that connection, not the
-    // process (libuv writes with write(2), which raises SIGPIPE).
-    std::signal(SIGPIPE, SIG_IGN);
-    std::string config_file;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-            config_file = argv[++i];
-        } else {
-            std::cerr << "usage: deliverd --config FILE\n";
-            return 2;
-        }
-    }
-    if (config_file.empty()) {
-        std::cerr << "usage: deliverd --config FILE\n";
-        return 2;
-    }
-    mr::log::configure("deliverd");
-    auto cfg = mr::config::load_config(config_file);
-    if (!cfg) {
-        mr::log::error("config_error", {{"error", cfg.error().message}});
-        return 1;
-    }
-    mr::log::configure("deliverd", mr::log::parse_level(cfg->server.log_level).value_or(mr::log::Level::Info));
+    auto started = mr::net::start_daemon({"deliverd", nullptr, false}, argc, argv);
+    if (!started.daemon) return started.exit_status;
+    const mr::config::Config& cfg = started.daemon->config;
 
-    const auto& data_dir = cfg->server.data_dir;
+    const auto& data_dir = cfg.server.data_dir;
     auto lock = mr::storage::InstanceLock::acquire(data_dir, "deliverd");
     if (!lock) {
         mr::log::error(lock.error().kind == mr::ErrorKind::Refused ? "already_running" : "lock_failed",
@@ -88,11 +65,11 @@ int main(int argc, char** argv) {
     auto stores = std::make_shared<mr::deliverd::Stores>(std::move(*queue), std::move(*directory), data_dir);
 
     // Pool threads: the local batches, plus one for planning and one for finishing.
-    mr::net::set_thread_pool_size(static_cast<unsigned>(cfg->queue.local_concurrency) + 2);
+    mr::net::set_thread_pool_size(static_cast<unsigned>(cfg.queue.local_concurrency) + 2);
     {
         mr::net::Loop loop;
-        auto remote = mr::deliverd::RemoteDelivery::create(loop, *cfg);
-        mr::deliverd::QueueRunner runner(loop, *cfg, stores, remote.get());
+        auto remote = mr::deliverd::RemoteDelivery::create(loop, cfg);
+        mr::deliverd::QueueRunner runner(loop, cfg, stores, remote.get());
         auto wakeups = mr::net::WakeupReceiver::open(loop, data_dir / "run" / "deliverd.sock",
                                                      [&runner](std::string_view) { runner.wake(); });
         if (!wakeups) {
@@ -106,7 +83,7 @@ int main(int argc, char** argv) {
             loop.stop();
         });
         runner.start();
-        mr::log::info("started", {{"hostname", cfg->server.hostname}});
+        mr::log::info("started", {{"hostname", cfg.server.hostname}});
         loop.run();
         runner.stop();
     }
