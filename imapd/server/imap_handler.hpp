@@ -64,7 +64,6 @@ private:
     void begin_async();
     void end_async(session::Actions actions);
     void verify_password(session::VerifyPassword& v);
-    void check_password(std::string user, std::string password);
     void login_failed(session::AuthFailed& a);
     void resume_with_first(session::Actions actions);
     void store_job(session::StoreJob& j);

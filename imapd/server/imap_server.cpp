@@ -20,27 +20,15 @@ ImapServer::ImapServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     shared_->tls_available = tls_ != nullptr;
     shared_->allow_plaintext_on_loopback = cfg.auth.allow_plaintext_on_loopback;
     shared_->max_failures = static_cast<unsigned>(cfg.auth.max_failures);
-    shared_->logins = std::make_shared<net::LoginGuard>(cfg.server.data_dir, net::login_policy(cfg.auth), "imap");
     shared_->max_message_size = static_cast<std::uint64_t>(cfg.limits.max_message_size);
     shared_->max_command_line = static_cast<std::size_t>(cfg.imap.max_command_line);
     shared_->login_timeout = std::chrono::seconds(cfg.imap.login_timeout_s);
     shared_->idle_timeout = std::chrono::seconds(cfg.imap.idle_timeout_s);
-    shared_->passwords = std::make_shared<net::PasswordChecker>(
-        net::PasswordCheckLimits{.threads = static_cast<unsigned>(cfg.auth.check_threads),
-                                 .max_queued = static_cast<std::size_t>(cfg.auth.max_queued_checks),
-                                 .max_per_client = static_cast<unsigned>(cfg.auth.max_checks_per_address)},
-        [db = cfg.server.data_dir / "directory.db"](const std::string& user, const std::string& password) -> Result<bool> {
-            auto dir = storage::Directory::open(db);
-            if (!dir) return dir.error();
-            auto verdict = dir->verify_password(user, password);
-            // A malformed address is just a wrong login, not a store failure: same reply.
-            if (!verdict && verdict.error().kind != ErrorKind::Internal) return false;
-            return verdict;
-        });
+    shared_->auth = std::make_shared<net::Authenticator>(cfg, "imap");
 }
 
 // Checks still running post to the loop: they must end before it is destroyed.
-ImapServer::~ImapServer() { shared_->passwords->stop(); }
+ImapServer::~ImapServer() { shared_->auth->stop(); }
 
 net::ListenerOptions ImapServer::listener_options(const std::string& name) const {
     net::ListenerOptions o;

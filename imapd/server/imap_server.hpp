@@ -5,16 +5,15 @@
 //   TLS, RFC 8314 §3.3) or, without it, from [listen] imap / imaps of the config.
 // - SharedState is held by shared_ptr from the server and every handler, so a session
 //   closing during shutdown (inside ~Loop) still finds it.
-// - Failed logins are counted in the table imapd shares with smtpd and pop3d, through
-//   `logins` (common/net/login_guard.hpp).
+// - Every login goes through `auth` (common/net/authenticator.hpp): the failed-login table
+//   imapd shares with smtpd and pop3d, and the process's one password checker.
 // - Per listening socket, [limits] max_connections bounds all connections and
 //   max_connections_per_ip the ones from one address that have not logged in; a session
 //   that logs in leaves that count and holds one of its user's
 //   [imap] max_connections_per_user_ip from that address (imap and imaps together), or its
 //   login is refused NO [LIMIT] (connection_limits.hpp).
 // - stop() closes the listeners and every session.
-// - `passwords` is the process's one PasswordChecker; ~ImapServer stops it, before the loop
-//   it posts to is destroyed.
+// - ~ImapServer stops `auth`'s checks before the loop they post to is destroyed.
 #pragma once
 
 #include <chrono>
@@ -25,9 +24,8 @@
 
 #include "common/config/config.hpp"
 #include "common/net/listener.hpp"
-#include "common/net/login_guard.hpp"
+#include "common/net/authenticator.hpp"
 #include "common/net/loop.hpp"
-#include "common/net/password_checker.hpp"
 #include "common/net/tls_context.hpp"
 #include "common/util/result.hpp"
 #include "imapd/server/quota_reader.hpp"
@@ -46,8 +44,8 @@ struct SharedState {
     std::size_t max_command_line = 0;
     std::chrono::milliseconds login_timeout{60'000};
     std::chrono::milliseconds idle_timeout{1'800'000};
-    std::shared_ptr<net::PasswordChecker> passwords;  // [auth] check_threads, max_*_checks
-    std::shared_ptr<net::LoginGuard> logins;          // [auth] failure_delay_ms, max_failures_per_address, ...
+    // Every login: refusals, password checks, failed-login delays ([auth]).
+    std::shared_ptr<net::Authenticator> auth;
     SessionRegistry sessions;  // logged-in sessions by user, for wake-ups
     UserStoresRegistry stores;  // each user's MailboxStores, shared by their sessions
     std::shared_ptr<QuotaReader> quotas;  // pool threads: for QuotaStoreJob

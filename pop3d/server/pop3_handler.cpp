@@ -229,37 +229,24 @@ bool Pop3Handler::perform(Action& action) {
         action);
 }
 
-// A refused address (login_guard.hpp) gets the answer of a wrong password, and its
-// password is never checked: refusing only wrong ones would tell which guess was right.
+// Every step of a login (refusal, the argon2id check, the per-user connection slot) is
+// the Authenticator's (common/net/authenticator.hpp); this only hands its verdict over.
 void Pop3Handler::verify_password(VerifyPassword& v) {
     begin_async();
-    auto password = std::make_shared<std::string>(std::move(v.password));
+    shared_->auth->check(conn_, listener_, v.user, std::move(v.password), [this](net::LoginVerdict verdict) {
+        switch (verdict.kind) {
+        case net::LoginVerdict::Kind::Refused:
+            refused_ = true;
+            return resume_with_first(session_.on_password_checked(false));
+        case net::LoginVerdict::Kind::Busy:
+            return resume_with_first(session_.on_password_busy());
+        case net::LoginVerdict::Kind::LimitReached:  // pop3d bounds no logins per user and address
+            return resume_with_first(session_.on_password_busy());
+        case net::LoginVerdict::Kind::Checked:
+            return end_async(session_.on_password_checked(verdict.verdict));
+        }
+    });
     text::secure_wipe(v.password);
-    shared_->logins->screen(loop_, conn_.alive(), conn_.id(), conn_.peer_ip(), v.user,
-                            [this, user = v.user, password](bool refused) {
-                                if (refused) {
-                                    text::secure_wipe(*password);
-                                    refused_ = true;
-                                    return resume_with_first(session_.on_password_checked(false));
-                                }
-                                check_password(user, std::move(*password));
-                                text::secure_wipe(*password);
-                            });
-}
-
-void Pop3Handler::check_password(std::string user, std::string password) {
-    // argon2id is slow on purpose: never on the loop, and never more than the checker's
-    // share of the machine (password_checker.hpp).
-    const bool queued = shared_->passwords->submit(
-        loop_, conn_.alive(), conn_.peer_ip(), std::move(user), std::move(password),
-        [this](Result<bool> verdict) {
-            if (!verdict) log::error("directory_error", {log::conn(conn_.id()), {"error", verdict.error().message}});
-            end_async(session_.on_password_checked(verdict));
-        });
-    text::secure_wipe(password);
-    if (queued) return;
-    log::warn("auth_busy", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}});
-    resume_with_first(session_.on_password_busy());
 }
 
 // Answers ahead of whatever the session queued after the password check.
@@ -271,8 +258,7 @@ void Pop3Handler::resume_with_first(Actions actions) {
 // Counted in the shared table; the answer waits the policy's delay, across connections.
 void Pop3Handler::login_failed(AuthFailed& a) {
     begin_async();
-    shared_->logins->failed(loop_, conn_.alive(), conn_.id(), conn_.peer_ip(), a.user,
-                            std::exchange(refused_, false), [this](std::chrono::milliseconds delay) {
+    shared_->auth->failed(conn_, a.user, std::exchange(refused_, false), [this](std::chrono::milliseconds delay) {
                                 if (!timer_) timer_ = std::make_unique<net::Timer>(loop_);
                                 timer_->start(delay, [this] { end_async({}); });
                             });

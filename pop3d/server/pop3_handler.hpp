@@ -61,7 +61,6 @@ private:
     void end_async(Actions actions);
 
     void verify_password(VerifyPassword& v);
-    void check_password(std::string user, std::string password);
     void login_failed(AuthFailed& a);
     void resume_with_first(Actions actions);
     void open_maildrop(OpenMaildrop& o);

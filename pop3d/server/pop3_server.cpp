@@ -28,19 +28,7 @@ std::shared_ptr<SharedState> make_shared_state(const config::Config& cfg, bool t
     shared->tls_available = tls_available;
     shared->allow_plaintext_on_loopback = cfg.auth.allow_plaintext_on_loopback;
     shared->max_failures = static_cast<unsigned>(cfg.auth.max_failures);
-    shared->logins = std::make_shared<net::LoginGuard>(cfg.server.data_dir, net::login_policy(cfg.auth), "pop3");
-    shared->passwords = std::make_shared<net::PasswordChecker>(
-        net::PasswordCheckLimits{.threads = static_cast<unsigned>(cfg.auth.check_threads),
-                                 .max_queued = static_cast<std::size_t>(cfg.auth.max_queued_checks),
-                                 .max_per_client = static_cast<unsigned>(cfg.auth.max_checks_per_address)},
-        [db = cfg.server.data_dir / "directory.db"](const std::string& user, const std::string& password) -> Result<bool> {
-            auto dir = storage::Directory::open(db);
-            if (!dir) return dir.error();
-            auto verdict = dir->verify_password(user, password);
-            // A malformed address is just a wrong login, not a store failure: same reply.
-            if (!verdict && verdict.error().kind != ErrorKind::Internal) return false;
-            return verdict;
-        });
+        shared->auth = std::make_shared<net::Authenticator>(cfg, "pop3");
     return shared;
 }
 
@@ -57,7 +45,7 @@ Pop3Server::Pop3Server(net::Loop& loop, const config::Config& cfg, std::shared_p
 
 // Checks still running post to the loops: they must end before any loop does (all loops
 // have stopped running by now; the other servers find the checker already stopped).
-Pop3Server::~Pop3Server() { shared_->passwords->stop(); }
+Pop3Server::~Pop3Server() { shared_->auth->stop(); }
 
 net::ListenerOptions Pop3Server::listener_options(const std::string& name,
                                                   std::shared_ptr<net::ConnectionLimits> limits) const {

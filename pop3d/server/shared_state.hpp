@@ -6,16 +6,15 @@
 // - Thread-safe: the settings are written once before any loop thread starts and only read
 //   afterwards; the locks are guarded by one mutex, held for a set operation only (never
 //   across I/O), so two sessions of one user on different loops race on lock() and exactly
-//   one wins. `passwords` and `logins` are thread-safe themselves.
+//   one wins. `auth` is thread-safe itself.
 // - Held by shared_ptr from the servers and from every session, so a session that closes
 //   during shutdown (after its Pop3Server is gone, inside ~Loop) still finds it.
 // - One POP3 session per maildrop in this process (RFC 1939 §4 exclusive access, rfc1939.txt:547; RFC 2449
 //   §8.1.2 [IN-USE], rfc2449.txt:851): lock() before the snapshot, unlock() when the
 //   session ends. imapd and deliverd keep working on the same mailbox meanwhile.
-// - `passwords` is the process's one PasswordChecker, made with the settings; the first
-//   Pop3Server destroyed stops it, and every server is destroyed before its loop.
-// - Failed logins are counted in the table pop3d shares with smtpd and imapd, through
-//   `logins` (common/net/login_guard.hpp).
+// - Every login goes through `auth` (common/net/authenticator.hpp): the failed-login table
+//   pop3d shares with smtpd and imapd, and the process's one password checker; the first
+//   Pop3Server destroyed stops its checks, and every server is destroyed before its loop.
 #pragma once
 
 #include <chrono>
@@ -24,8 +23,7 @@
 #include <set>
 #include <string>
 
-#include "common/net/login_guard.hpp"
-#include "common/net/password_checker.hpp"
+#include "common/net/authenticator.hpp"
 
 namespace mr::pop3d::server {
 
@@ -36,8 +34,8 @@ struct SharedState {
     bool tls_available = false;
     bool allow_plaintext_on_loopback = false;  // [auth] allow_plaintext_on_loopback
     unsigned max_failures = 3;                  // [auth] max_failures
-    std::shared_ptr<net::PasswordChecker> passwords;  // [auth] check_threads, max_*_checks
-    std::shared_ptr<net::LoginGuard> logins;          // [auth] failure_delay_ms, max_failures_per_address, ...
+    // Every login: refusals, password checks, failed-login delays ([auth]).
+    std::shared_ptr<net::Authenticator> auth;
 
     bool lock(const std::string& user) {
         std::lock_guard guard(mutex_);

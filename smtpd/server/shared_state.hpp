@@ -6,10 +6,9 @@
 //   during shutdown (after the SmtpServer is gone, inside ~Loop) still finds it.
 // - `handlers` holds exactly the live SmtpHandlers (each adds itself in its constructor and
 //   removes itself in its destructor), so stop() can send every session its 421.
-// - `passwords` is the process's one PasswordChecker (thread-safe itself); ~SmtpServer
-//   stops it before the loop it posts to is destroyed.
-// - Failed logins are counted in the table smtpd shares with imapd and pop3d, through
-//   `logins` (common/net/login_guard.hpp), not here.
+// - Every login goes through `auth` (common/net/authenticator.hpp, thread-safe itself): the
+//   failed-login table smtpd shares with imapd and pop3d, and the process's one password
+//   checker; ~SmtpServer stops its checks before the loop they post to is destroyed.
 #pragma once
 
 #include <chrono>
@@ -17,8 +16,7 @@
 #include <memory>
 #include <unordered_set>
 
-#include "common/net/login_guard.hpp"
-#include "common/net/password_checker.hpp"
+#include "common/net/authenticator.hpp"
 #include "smtpd/proto/session.hpp"
 #include "smtpd/server/queue_writer.hpp"
 #include "smtpd/server/spool_writer.hpp"
@@ -38,8 +36,8 @@ struct SharedState {
     std::chrono::milliseconds data_timeout{180'000};
     std::shared_ptr<QueueWriter> writer;
     std::shared_ptr<SpoolWriter> spools;  // appends of spooled messages
-    std::shared_ptr<net::PasswordChecker> passwords;  // [auth] check_threads, max_*_checks
-    std::shared_ptr<net::LoginGuard> logins;          // [auth] failure_delay_ms, max_failures_per_address, ...
+    // Every login: refusals, password checks, failed-login delays ([auth]).
+    std::shared_ptr<net::Authenticator> auth;
     std::unordered_set<SmtpHandler*> handlers;  // open sessions, told about shutdown
 };
 

@@ -258,46 +258,24 @@ void SmtpHandler::check_recipient(CheckRecipient& a) {
         });
 }
 
-// A refused address (login_guard.hpp) gets the answer of a wrong password, and its
-// password is never checked: refusing only wrong ones would tell which guess was right.
-void SmtpHandler::verify_password(VerifyPassword& a) {
+// Every step of a login (refusal, the argon2id check, the per-user connection slot) is
+// the Authenticator's (common/net/authenticator.hpp); this only hands its verdict over.
+void SmtpHandler::verify_password(VerifyPassword& v) {
     begin_async();
-    auto password = std::make_shared<std::string>(std::move(a.password));
-    text::secure_wipe(a.password);
-    shared_->logins->screen(conn_.loop(), conn_.alive(), conn_.id(), conn_.peer_ip(), a.user,
-                            [this, user = a.user, password](bool refused) {
-                                if (refused) {
-                                    text::secure_wipe(*password);
-                                    refused_ = true;
-                                    return resume_with_first(session_.on_password_checked(false));
-                                }
-                                check_password(user, std::move(*password));
-                                text::secure_wipe(*password);
-                            });
-}
-
-void SmtpHandler::check_password(std::string user, std::string password) {
-    // argon2id is slow on purpose: never on the loop, and never more than the checker's
-    // share of the machine (password_checker.hpp).
-    std::string login = text::to_lower(user);  // the session's name for the user once logged in
-    const bool queued = shared_->passwords->submit(
-        conn_.loop(), conn_.alive(), conn_.peer_ip(), std::move(user), std::move(password),
-        [this, login = std::move(login)](Result<bool> verdict) {
-            if (!verdict) log::error("directory_error", {log::conn(conn_.id()), {"error", verdict.error().message}});
-            // The connection changes counts before the session says 235 (connection_limits.hpp).
-            if (verdict && *verdict && !conn_.count_login(login)) {
-                log::warn("login_limit", {log::conn(conn_.id()), {"user", login}, {"peer", conn_.peer_ip()},
-                                          {"listener", listener_},
-                                          {"max_connections_per_user_ip", conn_.max_logins_per_user_ip()}});
-                end_async(session_.on_login_limited());
-                return;
-            }
-            end_async(session_.on_password_checked(verdict));
-        });
-    text::secure_wipe(password);
-    if (queued) return;
-    log::warn("auth_busy", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}, {"listener", listener_}});
-    resume_with_first(session_.on_password_busy());
+    shared_->auth->check(conn_, listener_, v.user, std::move(v.password), [this](net::LoginVerdict verdict) {
+        switch (verdict.kind) {
+        case net::LoginVerdict::Kind::Refused:
+            refused_ = true;
+            return resume_with_first(session_.on_password_checked(false));
+        case net::LoginVerdict::Kind::Busy:
+            return resume_with_first(session_.on_password_busy());
+        case net::LoginVerdict::Kind::LimitReached:
+            return end_async(session_.on_login_limited());
+        case net::LoginVerdict::Kind::Checked:
+            return end_async(session_.on_password_checked(verdict.verdict));
+        }
+    });
+    text::secure_wipe(v.password);
 }
 
 // Answers ahead of whatever the session queued after the password check.
@@ -309,8 +287,7 @@ void SmtpHandler::resume_with_first(Actions actions) {
 // Counted in the shared table; the answer waits the policy's delay, across connections.
 void SmtpHandler::login_failed(AuthFailed& a) {
     begin_async();
-    shared_->logins->failed(conn_.loop(), conn_.alive(), conn_.id(), conn_.peer_ip(), a.user,
-                            std::exchange(refused_, false), [this](std::chrono::milliseconds delay) {
+    shared_->auth->failed(conn_, a.user, std::exchange(refused_, false), [this](std::chrono::milliseconds delay) {
                                 if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
                                 timer_->start(delay, [this] { end_async({}); });
                             });

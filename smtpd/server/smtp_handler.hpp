@@ -62,7 +62,6 @@ private:
     void check_recipient(CheckRecipient& a);
     void check_header_from(CheckHeaderFrom& a);
     void verify_password(VerifyPassword& a);
-    void check_password(std::string user, std::string password);
     void login_failed(AuthFailed& a);
     void resume_with_first(Actions actions);
     void enqueue(Enqueue& a);

@@ -33,18 +33,15 @@ SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     o.data_deadline = std::chrono::seconds(cfg.smtp.data_deadline_s);
     o.data_min_rate = static_cast<std::uint64_t>(cfg.smtp.data_min_rate_bytes_s);
     shared_->spools = std::make_shared<SpoolWriter>(loop);
-    shared_->logins = std::make_shared<net::LoginGuard>(cfg.server.data_dir, net::login_policy(cfg.auth), "smtp");
-    shared_->passwords = std::make_shared<net::PasswordChecker>(
-        net::PasswordCheckLimits{.threads = static_cast<unsigned>(cfg.auth.check_threads),
-                                 .max_queued = static_cast<std::size_t>(cfg.auth.max_queued_checks),
-                                 .max_per_client = static_cast<unsigned>(cfg.auth.max_checks_per_address)},
-        [db = shared_->directory_db](const std::string& user, const std::string& password) {
+    // Its own directory connection per checker thread (directory_lookup.hpp).
+    shared_->auth = std::make_shared<net::Authenticator>(
+        cfg, "smtp", [db = shared_->directory_db](const std::string& user, const std::string& password) {
             return verify_password(db, user, password);
         });
 }
 
 // Checks still running post to the loop: they must end before it is destroyed.
-SmtpServer::~SmtpServer() { shared_->passwords->stop(); }
+SmtpServer::~SmtpServer() { shared_->auth->stop(); }
 
 net::ListenerOptions SmtpServer::listener_options(const std::string& name) const {
     net::ListenerOptions o;
