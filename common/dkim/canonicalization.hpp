@@ -7,10 +7,10 @@
 //    stored, where a line break is always sent as CRLF on the wire (RFC 5321 §2.3.8,
 //    rfc5321.txt:763). Canonical output always ends its lines with CRLF.
 //  - "relaxed" header: lower-case name, unfolded value, runs of WSP as one SP, no WSP at
-//    the end of the value or around the colon (§3.4.2, rfc6376.txt:907).
+//    the end of the value or around the colon (§3.4.2, rfc6376.txt:831).
 //  - "simple" body: trailing empty lines removed; an empty body is one CRLF (§3.4.3,
-//    rfc6376.txt:939). "relaxed" body: also WSP at line ends removed and runs of WSP as one
-//    SP (§3.4.4, rfc6376.txt:963); an empty body stays empty (erratum 3951 to §3.4.4).
+//    rfc6376.txt:864). "relaxed" body: also WSP at line ends removed and runs of WSP as one
+//    SP (§3.4.4, rfc6376.txt:886); an empty body stays empty (erratum 3951 to §3.4.4).
 //  - BodyCanonicalizer gives the same output however the body is cut into chunks, and
 //    holds back at most the empty lines and spaces whose fate depends on what follows.
 #pragma once

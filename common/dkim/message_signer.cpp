@@ -47,7 +47,7 @@ std::size_t header_end(std::string_view h, std::size_t from) {
 }
 
 // Appends "tag=value;" to `field`, starting a new line (CRLF TAB) when the current one would
-// pass 76 columns. Folding whitespace between tags is allowed anywhere (§3.2).
+// pass 76 columns. Folding whitespace between tags is allowed anywhere (RFC 6376 §3.2).
 void append_tag(std::string& field, std::size_t& column, std::string_view tag_and_value, bool last) {
     const std::size_t len = tag_and_value.size() + (last ? 0 : 1);
     if (column + 1 + len > 76) {
@@ -163,7 +163,7 @@ Result<std::string> MessageSigner::finish(std::span<const Signer> signers) {
     std::string signed_part;  // the canonical fields, in h= order
     for (std::string_view name : kSignedFields) {
         std::size_t count = 0;
-        // Instances are taken from the bottom up (§5.4.2, rfc6376.txt:2290).
+        // Instances are taken from the bottom up (RFC 6376 §5.4.2, rfc6376.txt:2317).
         for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
             if (it->name != name) continue;
             ++count;
@@ -194,7 +194,7 @@ Result<std::string> MessageSigner::finish(std::span<const Signer> signers) {
         std::string_view unsigned_field = field;
         unsigned_field.remove_prefix(std::string_view("DKIM-Signature:").size());
         std::string canonical = relaxed_header("DKIM-Signature", unsigned_field);
-        canonical.resize(canonical.size() - 2);  // hashed without its CRLF (§3.7)
+        canonical.resize(canonical.size() - 2);  // hashed without its CRLF (RFC 6376 §3.7)
         header_hash_input += canonical;
 
         Result<std::string> sig = s.key->algorithm() == Algorithm::Ed25519Sha256

@@ -1,4 +1,4 @@
-// MessageSigner: the DKIM-Signature fields (RFC 6376 §5, rfc6376.txt:2090) for one message,
+// MessageSigner: the DKIM-Signature fields (RFC 6376 §5, rfc6376.txt:1997) for one message,
 // made once before it is queued, so every delivery attempt carries the same signatures.
 //
 // Invariants:
@@ -9,7 +9,7 @@
 //    all of them (RFC 8463 §A dual signing: one ed25519-sha256 and one rsa-sha256).
 //  - h= lists every instance of the fields in kSignedFields that the message has, and
 //    From once more than it has, so that no From can be added without breaking the
-//    signature (§8.15, rfc6376.txt:3465: "over-signing").
+//    signature (§8.15, rfc6376.txt:3315: "over-signing").
 //  - The result is the fields to put above the message, each ending CRLF, folded under
 //    78 columns; the fields are hashed exactly as written (relaxed), b= empty (§3.7).
 #pragma once

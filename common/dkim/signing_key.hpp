@@ -7,7 +7,7 @@
 //  - Private keys are PKCS#8 PEM files; save_private_key() writes them with the mode asked
 //    (the caller decides the owner: root, readable by the daemons' group).
 //  - The DNS record is "v=DKIM1; k=...; p=...": for RSA p= is the base64 of the
-//    SubjectPublicKeyInfo (RFC 6376 §3.6.1, rfc6376.txt:1148), for Ed25519 the base64 of the
+//    SubjectPublicKeyInfo (RFC 6376 §3.6.1, rfc6376.txt:1430), for Ed25519 the base64 of the
 //    32 raw public key bytes (RFC 8463 §4.2, rfc8463.txt:140).
 #pragma once
 

@@ -7,7 +7,7 @@ using mr::dkim::canonical_body;
 using mr::dkim::relaxed_header;
 using mr::dkim::simple_header;
 
-// RFC 6376 §3.4.5 (rfc6376.txt:996), the example message in both canonicalizations.
+// RFC 6376 §3.4.5 (rfc6376.txt:921), the example message in both canonicalizations.
 TEST_CASE("dkim canonicalization: the RFC 6376 example") {
     CHECK(relaxed_header("A", " X\r\n") == "a:X\r\n");
     CHECK(relaxed_header("B ", " Y\t\r\n\tZ  \r\n") == "b:Y Z\r\n");
