@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "mailroom/commands.hpp"
+#include "mailroom/dns_records.hpp"
 #include "mailroom/file_safety.hpp"
 
 namespace mr::cli {
@@ -46,13 +47,8 @@ void add_check_command(CLI::App& app, CliContext& ctx) {
 
         const std::string& host = cfg.server.hostname;
         for (const auto& d : domains) {
-            std::cout << "\nDNS records for " << d << ":\n"
-                      << "  " << d << ".  MX   10 " << host << ".\n"
-                      << "  " << d << ".  TXT  \"v=spf1 mx -all\"\n"
-                      << "  _submissions._tcp." << d << ".  SRV  0 1 465 " << host << ".\n"
-                      << "  _submission._tcp." << d << ".   SRV  0 1 587 " << host << ".\n"
-                      << "  _imaps._tcp." << d << ".        SRV  0 1 993 " << host << ".\n"
-                      << "  _pop3s._tcp." << d << ".        SRV  0 1 995 " << host << ".\n";
+            std::cout << "\nDNS records for " << d << " (mailroom dns " << d << " --json for scripts):\n";
+            for (const auto& r : dns_records(cfg, d)) std::cout << "  " << zone_line(r) << "\n";
         }
         std::cout << "\n" << host << " must resolve (A/AAAA) to this machine, and its reverse DNS should name "
                   << host << ".\n";

@@ -13,8 +13,9 @@ void add_domain_commands(CLI::App& app, CliContext& ctx) {
     auto* add = domain->add_subcommand("add", "Add a hosted domain");
     add->add_option("domain", name, "Domain name, e.g. example.org")->required();
     add->callback([&ctx] {
+        create_dkim_keys_if_missing(ctx.config(), name);
         must(ctx.directory().add_domain(name));
-        std::cout << "added domain " << name << "\n";
+        std::cout << "added domain " << name << "; DNS records to publish: mailroom dns " << name << "\n";
     });
 
     auto* del = domain->add_subcommand("del", "Remove a domain (it must have no users or aliases left)");

@@ -94,6 +94,7 @@ void add_init_command(CLI::App& app, CliContext& ctx) {
         ctx.config_path = file.string();
         const auto& cfg = ctx.config();  // proves the file we wrote is valid
         must(net::generate_self_signed(values.hostname, cfg.tls.cert, cfg.tls.key));
+        if (!args.domain.empty()) create_dkim_keys_if_missing(cfg, args.domain);
         set_owners(args.dir, cfg);
 
         if (!args.domain.empty()) must(ctx.directory().add_domain(args.domain));

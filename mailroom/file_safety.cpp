@@ -72,7 +72,28 @@ std::vector<std::string> secrets_writable_by_daemon(const config::Config& cfg) {
     };
     judge(cfg.file, "config file");
     judge(cfg.tls.key, "TLS key");
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(cfg.dkim.key_dir, ec)) {
+        if (entry.is_regular_file()) judge(entry.path(), "DKIM key");
+    }
     return out;
+}
+
+void give_dkim_keys_to_daemons(const config::Config& cfg) {
+    using std::filesystem::perms;
+    std::error_code ec;
+    if (!std::filesystem::exists(cfg.dkim.key_dir, ec)) return;
+    const bool chown_them = as_root_with_run_user(cfg);
+    const gid_t group = chown_them ? store_owner(cfg).gid : 0;
+    auto fix = [&](const std::filesystem::path& p, bool dir) {
+        if (chown_them && lchown(p.c_str(), 0, group) != 0) throw CliError{"cannot chown " + p.string()};
+        std::filesystem::permissions(p, dir ? perms::owner_all | perms::group_read | perms::group_exec
+                                            : perms::owner_read | perms::owner_write | perms::group_read);
+    };
+    fix(cfg.dkim.key_dir, true);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(cfg.dkim.key_dir)) {
+        fix(entry.path(), entry.is_directory());
+    }
 }
 
 std::vector<storage::PermissionProblem> audit_data_dir(const config::Config& cfg, bool repair) {

@@ -23,9 +23,13 @@ namespace mr::cli {
 storage::Ownership store_owner(const config::Config& cfg);
 
 // As root with an unprivileged run_user: one line for each of the config file, the TLS
-// key and their directories that run_user could write (owned by it, or group- or
+// key, the DKIM keys and their directories that run_user could write (owned by it, or group- or
 // other-writable), saying how to fix it. Empty otherwise, and for files that do not exist.
 std::vector<std::string> secrets_writable_by_daemon(const config::Config& cfg);
+
+// Gives the DKIM key directory and its keys to root, readable by run_user's group (dirs
+// 0750, keys 0640), when we are root with an unprivileged run_user; else leaves the owner.
+void give_dkim_keys_to_daemons(const config::Config& cfg);
 
 // Audits the data directory (see storage/permissions.hpp), repairing with `repair`.
 // A data directory that does not exist yet has no problems.

@@ -140,6 +140,11 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     cfg.tls.cert = resolve(base_dir, cert);
     cfg.tls.key = resolve(base_dir, key);
 
+    std::string dkim_dir = "dkim";
+    r.string("dkim", "key_dir", dkim_dir);
+    cfg.dkim.key_dir = resolve(base_dir, dkim_dir);
+    r.boolean("dkim", "sign", cfg.dkim.sign);
+
     read_listeners(r, "smtp", cfg.listen.smtp);
     read_listeners(r, "submission", cfg.listen.submission);
     read_listeners(r, "submissions", cfg.listen.submissions);

@@ -138,6 +138,11 @@ struct DeliveryConfig {
     std::int64_t reuse_idle_s = 5;  // an idle outbound connection waits this long for more mail
 };
 
+struct DkimConfig {
+    std::filesystem::path key_dir;  // <key_dir>/<domain>/<selector>.pem
+    bool sign = true;               // sign hosted-domain mail of authenticated users
+};
+
 struct SupervisorConfig {
     std::int64_t restart_delay_ms = 500;        // first restart of a dead daemon
     std::int64_t restart_delay_max_ms = 30000;  // back-off doubles up to this
@@ -148,6 +153,7 @@ struct Config {
     std::filesystem::path file;  // absolute path of the file this was read from
     ServerConfig server;
     TlsConfig tls;
+    DkimConfig dkim;
     ListenConfig listen;
     LimitsConfig limits;
     AuthConfig auth;

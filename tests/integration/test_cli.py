@@ -1,5 +1,6 @@
 """The operator contract of the `mailroom` command (DESIGN.md), run as a real process."""
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -164,8 +165,47 @@ class DirectoryCommandsTest(unittest.TestCase):
 
     def test_check_prints_dns_records(self):
         out = self.mr.run("check").stdout
-        self.assertIn("example.test.  MX   10 mx.example.test.", out)
+        self.assertIn("example.test. IN MX 10 mx.example.test.", out)
         self.assertIn("v=spf1 mx -all", out)
+
+    def test_dns_json_lists_every_record_with_the_dkim_keys(self):
+        records = json.loads(self.mr.run("dns", "example.test", "--json").stdout)
+        by_type = {}
+        for r in records:
+            self.assertFalse(r["name"].endswith("."), r)
+            by_type.setdefault(r["type"], []).append(r)
+        self.assertEqual(by_type["MX"], [{"name": "example.test", "type": "MX", "value": "10 mx.example.test."}])
+        txt = {r["name"]: r["value"] for r in by_type["TXT"]}
+        self.assertEqual(txt["example.test"], "v=spf1 mx -all")
+        self.assertTrue(txt["_dmarc.example.test"].startswith("v=DMARC1; p=quarantine; rua=mailto:postmaster@"))
+        dkim = {n: v for n, v in txt.items() if n.endswith("._domainkey.example.test")}
+        kinds = sorted(re.search(r"k=(\w+)", v).group(1) for v in dkim.values())
+        self.assertEqual(kinds, ["ed25519", "rsa"])
+        srv = {r["name"]: r["value"] for r in by_type["SRV"]}
+        self.assertEqual(srv["_submissions._tcp.example.test"],
+                         f"0 1 {self.mr.port('submissions')} mx.example.test.")
+
+    def test_dkim_rotate_keeps_old_keys_published_and_signs_with_new(self):
+        before = {r["selector"] for r in json.loads(self.mr.run("dkim", "list", "example.test", "--json").stdout)}
+        self.mr.run("dkim", "rotate", "example.test")
+        rows = json.loads(self.mr.run("dkim", "list", "example.test", "--json").stdout)
+        after = {r["selector"] for r in rows}
+        self.assertTrue(before < after, (before, after))
+        signing = {r["selector"] for r in rows if r["signing"]}
+        self.assertEqual(len(signing), 2)
+        self.assertFalse(signing & before)
+        names = {r["name"] for r in json.loads(self.mr.run("dns", "example.test", "--json").stdout)}
+        for sel in after:
+            self.assertIn(f"{sel}._domainkey.example.test", names)
+        # The keys that sign cannot be removed; an old one can.
+        res = self.mr.run("dkim", "remove", "example.test", sorted(signing)[0], check=False)
+        self.assertNotEqual(res.returncode, 0)
+        old = sorted(before)[0]
+        self.mr.run("dkim", "remove", "example.test", old)
+        names = {r["name"] for r in json.loads(self.mr.run("dns", "example.test", "--json").stdout)}
+        self.assertNotIn(f"{old}._domainkey.example.test", names)
+        res = self.mr.run("dkim", "list", "../etc", check=False)
+        self.assertNotEqual(res.returncode, 0)
 
 
 class ConfigErrorsTest(unittest.TestCase):

@@ -1,0 +1,56 @@
+#include "mailroom/dns_records.hpp"
+
+#include "common/dkim/key_directory.hpp"
+#include "mailroom/cli_context.hpp"
+
+namespace mr::cli {
+
+namespace {
+
+// RFC 6186 §3 (rfc6186.txt:118): where a client finds each service; only listeners
+// that are configured, on the port they use.
+void add_srv(std::vector<DnsRecord>& out, const std::string& service, const std::vector<std::string>& listeners,
+             const std::string& domain, const std::string& host) {
+    if (listeners.empty()) return;
+    auto endpoint = config::parse_endpoint(listeners.front());
+    if (!endpoint) return;
+    out.push_back({service + "._tcp." + domain, "SRV", "0 1 " + std::to_string(endpoint->port) + " " + host + "."});
+}
+
+}  // namespace
+
+std::vector<DnsRecord> dns_records(const config::Config& cfg, const std::string& domain) {
+    const std::string& host = cfg.server.hostname;
+    std::vector<DnsRecord> out;
+    out.push_back({domain, "MX", "10 " + host + "."});
+    // The domain's mail leaves from this server, which its MX names.
+    out.push_back({domain, "TXT", "v=spf1 mx -all"});
+    for (const auto& file : dkim::list_key_files(cfg.dkim.key_dir, domain)) {
+        auto key = dkim::SigningKey::load(file.path);
+        if (!key) throw CliError{key.error().message};
+        out.push_back({file.selector + "._domainkey." + domain, "TXT", must(key->dns_record())});
+    }
+    out.push_back({"_dmarc." + domain, "TXT", "v=DMARC1; p=quarantine; rua=mailto:postmaster@" + domain});
+    add_srv(out, "_submissions", cfg.listen.submissions, domain, host);
+    add_srv(out, "_submission", cfg.listen.submission, domain, host);
+    add_srv(out, "_imaps", cfg.listen.imaps, domain, host);
+    add_srv(out, "_imap", cfg.listen.imap, domain, host);
+    add_srv(out, "_pop3s", cfg.listen.pop3s, domain, host);
+    add_srv(out, "_pop3", cfg.listen.pop3, domain, host);
+    return out;
+}
+
+std::string zone_line(const DnsRecord& r) {
+    std::string value = r.value;
+    if (r.type == "TXT") {
+        // A TXT string holds at most 255 octets (RFC 1035 §3.3.14).
+        value.clear();
+        for (std::size_t i = 0; i < r.value.size(); i += 255) {
+            if (!value.empty()) value += ' ';
+            value += '"' + r.value.substr(i, 255) + '"';
+        }
+    }
+    return r.name + ". IN " + r.type + " " + value;
+}
+
+}  // namespace mr::cli

@@ -1,0 +1,24 @@
+// The DNS records an operator publishes for a hosted domain, in one place for
+// `mailroom dns` and `mailroom check`: MX, SPF, one TXT per DKIM key, DMARC, and the SRV
+// records of RFC 6186 for the listeners that exist.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/config/config.hpp"
+
+namespace mr::cli {
+
+struct DnsRecord {
+    std::string name;  // fully qualified, without the final dot
+    std::string type;  // "MX", "TXT", "SRV"
+    std::string value;  // TXT values unsplit
+};
+
+std::vector<DnsRecord> dns_records(const config::Config& cfg, const std::string& domain);
+
+// The record as a zone-file line: "name. IN TYPE value", TXT cut in strings of 255.
+std::string zone_line(const DnsRecord& r);
+
+}  // namespace mr::cli
