@@ -18,6 +18,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(isync offlineimap3)
   # tests/integration/test_login_failures.py: fail2ban-regex against etc/fail2ban/.
   packages+=(fail2ban)
+  # tests/integration/test_dkim_signing.py: dkimpy verifies our signatures (nacl: ed25519).
+  packages+=(python3-dkim python3-nacl)
   # scripts/fuzz.sh: clang with libFuzzer (its runtime is libclang-rt-14-dev, not a clang dependency).
   packages+=(clang libclang-rt-14-dev)
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -68,6 +68,62 @@ Result<void> QueueSpool::append(std::string_view bytes) {
     return {};
 }
 
+namespace {
+
+Result<void> write_all(int fd, std::string_view bytes, const fs::path& p) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return os_error("write", p);
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<void> QueueSpool::prepend(std::string_view bytes) {
+    if (committed_) return Error::internal("prepend to a committed spool " + id_);
+    if (fd_ < 0) {
+        if (auto r = open(); !r) return r;
+    }
+    // Still ".spool-<pid>-...": a crash between here and the rename leaves a file that
+    // sweep_dead_spools removes.
+    const fs::path next = path_.string() + "+";
+    const int out = ::open(next.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (out < 0) return os_error("create", next);
+    auto fail = [&](Error e) -> Result<void> {
+        ::close(out);
+        ::unlink(next.c_str());
+        return e;
+    };
+    if (auto r = write_all(out, bytes, next); !r) return fail(r.error());
+    const int in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) return fail(os_error("open", path_));
+    std::string buffer(64 * 1024, '\0');
+    for (;;) {
+        const ssize_t n = ::read(in, buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            ::close(in);
+            return fail(os_error("read", path_));
+        }
+        if (n == 0) break;
+        if (auto r = write_all(out, std::string_view(buffer.data(), static_cast<std::size_t>(n)), next); !r) {
+            ::close(in);
+            return fail(r.error());
+        }
+    }
+    ::close(in);
+    if (::rename(next.c_str(), path_.c_str()) != 0) return fail(os_error("rename", next));
+    ::close(fd_);
+    fd_ = out;
+    size_ += bytes.size();
+    return {};
+}
+
 Result<void> QueueSpool::commit() {
     if (committed_) return Error::internal("spool committed twice " + id_);
     if (fd_ < 0) {

@@ -38,6 +38,11 @@ public:
     // Appends bytes (creating the file on the first call).
     Result<void> append(std::string_view bytes);
 
+    // Puts `bytes` in front of what was appended (a field computed from the whole message:
+    // DKIM-Signature). Copies the file once into a new spool name and renames it over the
+    // old one, so a crash leaves either file, both swept like any spool.
+    Result<void> prepend(std::string_view bytes);
+
     const std::string& id() const { return id_; }
     std::uint64_t size() const { return size_; }
     const std::filesystem::path& path() const { return path_; }

@@ -49,6 +49,9 @@ public:
     MessageSigner& operator=(const MessageSigner&) = delete;
 
     void feed(std::string_view bytes);
+    // The header block seen so far (all of it once the body has started; empty when it was
+    // too long to keep).
+    std::string_view header() const { return header_; }
     // The DKIM-Signature fields, one per signer, in the signers' order.
     Result<std::string> finish(std::span<const Signer> signers);
 

@@ -16,6 +16,7 @@
 #include <memory>
 #include <unordered_set>
 
+#include "common/dkim/key_directory.hpp"
 #include "common/net/authenticator.hpp"
 #include "smtpd/proto/session.hpp"
 #include "smtpd/server/queue_writer.hpp"
@@ -36,6 +37,8 @@ struct SharedState {
     std::chrono::milliseconds data_timeout{180'000};
     std::shared_ptr<QueueWriter> writer;
     std::shared_ptr<SpoolWriter> spools;  // appends of spooled messages
+    // The hosted domains' DKIM keys ([dkim] key_dir); null when [dkim] sign is off.
+    std::shared_ptr<dkim::SignerCache> dkim_keys;
     // Every login: refusals, password checks, failed-login delays ([auth]).
     std::shared_ptr<net::Authenticator> auth;
     std::unordered_set<SmtpHandler*> handlers;  // open sessions, told about shutdown

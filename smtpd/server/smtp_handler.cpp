@@ -1,4 +1,5 @@
 #include "smtpd/server/smtp_handler.hpp"
+#include "smtpd/server/dkim_signing.hpp"
 
 #include <ctime>
 #include <limits>
@@ -323,8 +324,35 @@ void SmtpHandler::enqueue(Enqueue& a) {
     }
     m.params.dsn_ret = std::move(a.envelope.ret);
     m.params.dsn_envid = std::move(a.envelope.envid);
+    if (a.submission && shared_->dkim_keys) return sign_then_queue(std::move(m));
+    queue(std::move(m));
+}
+
+void SmtpHandler::queue(QueuedMessage m) {
     shared_->writer->submit(std::move(m), conn_.alive(),
                             [this](Result<std::string> id) { end_async(session_.on_enqueued(id)); });
+}
+
+// Signed once, here, so that retries and every recipient carry the same signatures
+// (dkim_signing.hpp); a message that cannot be signed is queued unsigned, with a log line.
+void SmtpHandler::sign_then_queue(QueuedMessage m) {
+    auto message = std::make_shared<QueuedMessage>(std::move(m));
+    net::run_off_loop(
+        conn_.loop(), conn_.alive(),
+        [keys = shared_->dkim_keys, message] {
+            const std::time_t now = std::time(nullptr);
+            return message->spool ? dkim_sign_spool(*keys, *message->spool, now) : dkim_sign(*keys, message->bytes, now);
+        },
+        [this, message](Result<SigningOutcome> outcome) {
+            if (!outcome) {
+                log::error("dkim_sign_failed",
+                           {log::conn(conn_.id()), log::qid(message->id), {"error", outcome.error().message}});
+            } else if (!outcome->fields.empty()) {
+                if (!message->spool) message->bytes.insert(0, outcome->fields);
+                log::info("dkim_signed", {log::conn(conn_.id()), log::qid(message->id), {"domain", outcome->domain}});
+            }
+            queue(std::move(*message));
+        });
 }
 
 // The spool becomes the queue's msg/<id> as it is, so its first bytes are the trace fields

@@ -32,6 +32,7 @@
 namespace mr::smtpd::server {
 
 struct SharedState;
+struct QueuedMessage;
 
 class SmtpHandler final : public net::ConnectionHandler {
 public:
@@ -64,6 +65,8 @@ private:
     void verify_password(VerifyPassword& a);
     void login_failed(AuthFailed& a);
     void resume_with_first(Actions actions);
+    void queue(QueuedMessage m);
+    void sign_then_queue(QueuedMessage m);
     void enqueue(Enqueue& a);
     void spool_append(SpoolAppend& a);
 

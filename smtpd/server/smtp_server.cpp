@@ -33,6 +33,7 @@ SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     o.data_deadline = std::chrono::seconds(cfg.smtp.data_deadline_s);
     o.data_min_rate = static_cast<std::uint64_t>(cfg.smtp.data_min_rate_bytes_s);
     shared_->spools = std::make_shared<SpoolWriter>(loop);
+    if (cfg.dkim.sign) shared_->dkim_keys = std::make_shared<dkim::SignerCache>(cfg.dkim.key_dir);
     // Its own directory connection per checker thread (directory_lookup.hpp).
     shared_->auth = std::make_shared<net::Authenticator>(
         cfg, "smtp", [db = shared_->directory_db](const std::string& user, const std::string& password) {

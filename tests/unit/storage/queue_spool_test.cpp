@@ -75,3 +75,24 @@ TEST_CASE("sweep_dead_spools: only spools of dead writers go") {
     CHECK(fs::exists(mine.path()));
     CHECK(fs::exists(dir.path() / "queue" / "msg" / ".spool-1-00000000000000000000aa"));
 }
+
+TEST_CASE("QueueSpool: prepend puts a field in front, then appends and commit go on") {
+    TempDir dir;
+    auto q = Queue::open(dir.path());
+    REQUIRE(q);
+    std::string body;
+    for (int i = 0; i < 20000; ++i) body += "line " + std::to_string(i) + "\r\n";
+    QueueSpool spool(dir.path(), Queue::new_id());
+    REQUIRE(spool.append(body));
+    REQUIRE(spool.prepend("DKIM-Signature: x\r\n"));
+    REQUIRE(spool.append("tail\r\n"));
+    CHECK(spool_files(dir.path()) == 1);  // the copy replaced the first file
+    CHECK(spool.size() == 19 + body.size() + 6);
+    std::vector<QueueRecipient> to(1);
+    to[0].address = "a@example.test";
+    EnqueueRequest big{"s@example.test", to, {}, {}, spool.id(), &spool};
+    auto ids = q->enqueue_batch(std::vector<EnqueueRequest>{big});
+    REQUIRE(ids);
+    CHECK(*q->read_message(spool.id()) == "DKIM-Signature: x\r\n" + body + "tail\r\n");
+    CHECK(spool_files(dir.path()) == 0);
+}
