@@ -4,9 +4,7 @@
 
 namespace mr::text {
 
-LineBuffer::LineBuffer(std::size_t max_line) : max_line_(max_line) {
-    buf_.reserve(max_line_ + 1);
-}
+LineBuffer::LineBuffer(LinePolicy policy) : policy_(policy) {}
 
 void LineBuffer::reset() {
     buf_.clear();
@@ -60,7 +58,7 @@ LineEvent LineBuffer::next(std::string_view& input) {
         // at most max_line octets plus a CR awaiting its LF.
         if (input.empty()) return NeedMore{};
         const std::size_t total = buf_.size() + input.size();
-        const bool fits = total <= max_line_ || (total == max_line_ + 1 && input.back() == '\r');
+        const bool fits = total <= policy_.max_line || (total == policy_.max_line + 1 && input.back() == '\r');
         if (!fits) {
             buf_.clear();
             input = {};
@@ -76,7 +74,7 @@ LineEvent LineBuffer::next(std::string_view& input) {
     const std::size_t total = buf_.size() + lf;
     const bool ends_cr = lf > 0 ? input[lf - 1] == '\r' : (!buf_.empty() && buf_.back() == '\r');
     const std::size_t content = total - (ends_cr ? 1 : 0);
-    if (content > max_line_) {
+    if (content > policy_.max_line) {
         // Same event as the chunked path, which would have crossed the limit
         // earlier; the terminator is in hand so nothing is left to discard.
         buf_.clear();
@@ -86,8 +84,14 @@ LineEvent LineBuffer::next(std::string_view& input) {
     buf_.append(input.substr(0, lf));
     input.remove_prefix(lf + 1);
     if (ends_cr) buf_.pop_back();
+    const Line line{buf_, !ends_cr, buf_.find('\r') != std::string::npos};
+    if ((line.bare_lf && policy_.bare_lf == BareLf::Refuse) ||
+        (line.bare_cr && policy_.bare_cr == BareCr::Refuse)) {
+        buf_.clear();
+        return RefusedLine{line.bare_lf, line.bare_cr};
+    }
     returned_line_ = true;
-    return Line{buf_, !ends_cr, buf_.find('\r') != std::string::npos};
+    return line;
 }
 
 }  // namespace mr::text

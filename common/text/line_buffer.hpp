@@ -1,14 +1,13 @@
-// LineBuffer: sans-I/O CRLF line framing for the SMTP, POP3 and IMAP servers.
+// LineBuffer: the one sans-I/O line framing of mailroom. The servers (smtpd's and pop3d's
+// sessions, imapd through net::Connection or its own reader) and deliverd's SMTP client all
+// split their peer's bytes into lines and byte-counted blocks here.
 //
 // The caller owns the bytes it read from the socket and hands them in as a
 // std::string_view that next() advances; LineBuffer only keeps the unfinished
 // part of the current line. Invariants:
-//  - At most max_line + 1 bytes are ever buffered (a line's content plus a CR
-//    that may turn out to be the first half of its CRLF), whatever the peer sends.
-//  - A line ends at LF. RFC 5321 §2.3.8 (rfc5321.txt:763) allows only CRLF as a
-//    terminator, so a line ended by LF alone is still delivered but flagged
-//    bare_lf, and a CR not followed by LF is line content flagged bare_cr: the
-//    protocol decides whether to reject (SMTP must, see §4.1.1.4, rfc5321.txt:2032).
+//  - Every LineBuffer has an explicit maximum (LinePolicy::max_line, no default): at
+//    most max_line + 1 bytes are ever buffered (a line's content plus a CR that may
+//    turn out to be the first half of its CRLF), whatever the peer sends.
 //  - A line whose content exceeds max_line yields exactly one LineTooLong, as
 //    soon as the limit is crossed (so the server can answer early); the rest of
 //    that line up to and including its LF is then discarded silently.
@@ -16,6 +15,25 @@
 //  - In raw mode (IMAP literal, RFC 9051 §9 rfc9051.txt:6655; SMTP BDAT chunk,
 //    RFC 3030 §2 rfc3030.txt:140) exactly N bytes are passed through as RawChunk
 //    views into the caller's input, without copying and without any framing.
+//
+// Bare CR and bare LF. Every protocol here says a line ends with CRLF:
+//  - SMTP: RFC 5321 §2.3.8 (rfc5321.txt:763) allows only CRLF as a terminator and
+//    forbids bare CR and LF in commands and replies; §4.1.1.4 (rfc5321.txt:2032) warns
+//    that treating "<LF>.<LF>" as the end of DATA invites smuggling.
+//  - IMAP: RFC 3501 §2.2 (rfc3501.txt:305) and RFC 9051 §2.2 (rfc9051.txt:322): commands
+//    and responses are lines that end with CRLF; a bare CR is a CTL the grammar rejects.
+//  - POP3: RFC 1939 §3 (rfc1939.txt:119): commands and responses end with a CRLF pair.
+// The framing always ends a line at LF, strips one CR right before it, and reports
+// what it saw (Line::bare_lf, Line::bare_cr); LinePolicy says, per protocol, whether
+// such a line is still handed out (Tolerate: the protocol decides) or refused at the
+// framing (Refuse: a RefusedLine event instead of the Line). The callers' choices:
+//  - smtpd commands (smtpd/proto/session.hpp kCommandLines): bare LF tolerated, bare
+//    CR handed to the session, which answers 500 for a command line holding one (a
+//    SASL response goes to the mechanism as it is). DATA is not line-framed here: it
+//    goes through text::DotUnstuffer, which refuses bare CR / LF (dot_stuffing.hpp).
+//  - pop3d (pop3d/proto/session.hpp kCommandLines), imapd (imapd/proto/command_reader)
+//    and deliverd's reading of SMTP replies (deliverd/remote/smtp_connection.cpp):
+//    both tolerated; a bare CR stays in the text for the protocol's parser.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +46,31 @@
 
 namespace mr::text {
 
+// What the framing does with a line that ended with LF alone.
+enum class BareLf : std::uint8_t {
+    Tolerate,  // it is a line (flagged Line::bare_lf); the protocol decides
+    Refuse,    // RefusedLine instead of the Line
+};
+
+// What the framing does with a line holding a CR that is not part of its final CRLF.
+enum class BareCr : std::uint8_t {
+    Tolerate,  // the CR stays in the text (flagged Line::bare_cr); the protocol decides
+    Refuse,    // RefusedLine instead of the Line
+};
+
+// One protocol's line rules. No default maximum: each caller names the limit its
+// protocol or configuration implies.
+struct LinePolicy {
+    // max_line counts content octets, excluding the CRLF. SMTP's 512-octet
+    // command line "including the CRLF" (rfc5321.txt:3500) is max_line = 510.
+    constexpr LinePolicy(std::size_t max_line_octets, BareLf lf, BareCr cr)
+        : max_line(max_line_octets), bare_lf(lf), bare_cr(cr) {}
+
+    std::size_t max_line;
+    BareLf bare_lf;
+    BareCr bare_cr;
+};
+
 struct NeedMore {
     bool operator==(const NeedMore&) const = default;
 };
@@ -38,6 +81,13 @@ struct Line {
     std::string_view text;
     bool bare_lf = false;  // ended with LF not preceded by CR
     bool bare_cr = false;  // contains a CR that is not part of the final CRLF
+};
+
+// A complete line (within max_line) that the policy refuses; its text is dropped.
+struct RefusedLine {
+    bool bare_lf = false;
+    bool bare_cr = false;
+    bool operator==(const RefusedLine&) const = default;
 };
 
 // The current line exceeded max_line; it is being discarded up to its LF.
@@ -52,13 +102,11 @@ struct RawChunk {
     bool last = false;
 };
 
-using LineEvent = std::variant<NeedMore, Line, LineTooLong, RawChunk>;
+using LineEvent = std::variant<NeedMore, Line, RefusedLine, LineTooLong, RawChunk>;
 
 class LineBuffer {
 public:
-    // max_line counts content octets, excluding the CRLF. SMTP's 512-octet
-    // command line "including the CRLF" (rfc5321.txt:3500) is max_line = 510.
-    explicit LineBuffer(std::size_t max_line);
+    explicit LineBuffer(LinePolicy policy);
 
     // Consumes a prefix of `input` and returns the next event. NeedMore means
     // all of `input` was consumed (a partial line may be kept). Call again
@@ -77,14 +125,15 @@ public:
     // Bytes of an unfinished line currently held (never above max_line + 1).
     std::size_t buffered() const { return returned_line_ ? 0 : buf_.size(); }
     bool discarding() const { return discarding_; }
-    std::size_t max_line() const { return max_line_; }
+    std::size_t max_line() const { return policy_.max_line; }
+    const LinePolicy& policy() const { return policy_; }
 
     // Drops any partial line and raw/discard state (e.g. after STARTTLS, where
     // RFC 3207 requires forgetting everything received in plaintext).
     void reset();
 
 private:
-    std::size_t max_line_;
+    LinePolicy policy_;
     std::string buf_;             // partial line, or the last returned line
     bool returned_line_ = false;  // buf_ holds a line already handed out
     bool discarding_ = false;     // inside an overlong line, skipping to LF

@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/text/line_buffer.hpp"
 #include "common/text/sasl.hpp"
 #include "common/util/result.hpp"
 #include "pop3d/proto/command.hpp"
@@ -35,6 +36,12 @@ namespace mr::pop3d {
 
 // RFC 2449 §4 (rfc2449.txt:181): 255 octets including CRLF.
 inline constexpr std::size_t kMaxCommandLine = 255 - 2;
+// How the connection frames the client's lines (line_buffer.hpp). Long enough for a SASL
+// response (text::kMaxSaslResponse as base64, 2048 octets with CRLF); the 255-octet command
+// limit is enforced by on_line(), which knows when a SASL exchange runs. A bare LF ends a
+// line like CRLF; a bare CR stays in the text, where no command or argument accepts it.
+inline constexpr text::LinePolicy kCommandLines{2048 - 2, text::BareLf::Tolerate,
+                                                text::BareCr::Tolerate};
 
 struct MessageInfo {
     std::uint32_t uid = 0;

@@ -174,10 +174,9 @@ void Session::process(Actions& out) {
             handle_line(*line, out);
         } else if (std::holds_alternative<text::LineTooLong>(event)) {
             handle_too_long(out);
-        } else {
-            const auto& chunk = std::get<text::RawChunk>(event);
-            bdat_bytes(chunk.bytes, chunk.last, out);
-        }
+        } else if (const auto* chunk = std::get_if<text::RawChunk>(&event)) {
+            bdat_bytes(chunk->bytes, chunk->last, out);
+        }  // RefusedLine: kCommandLines refuses nothing
     }
     flush_spool_discard(out);
     if (input_pos_ >= input_.size()) {

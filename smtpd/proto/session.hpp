@@ -84,6 +84,11 @@ inline constexpr std::size_t kMaxCommandLine = 2048 - 2;
 inline constexpr std::size_t kMaxAuthLine = 12288 - 2;
 // RFC 5321 §4.5.3.1.6 (rfc5321.txt:3510): 1000 octets with CRLF.
 inline constexpr std::size_t kMaxTextLine = 998;
+// Command and SASL lines (line_buffer.hpp): AUTH's limit, since one buffer frames both;
+// a bare LF ends a command as CRLF would, and a bare CR reaches handle_line(), which
+// answers 500 for a command (RFC 5321 §2.3.8, rfc5321.txt:763).
+inline constexpr text::LinePolicy kCommandLines{kMaxAuthLine, text::BareLf::Tolerate,
+                                                text::BareCr::Tolerate};
 
 enum class Role { Inbound, Submission };
 
@@ -302,7 +307,7 @@ private:
     bool auth_allowed() const { return tls_active_ || options_.plaintext_auth_allowed; }
 
     SessionOptions options_;
-    text::LineBuffer lines_{kMaxAuthLine};
+    text::LineBuffer lines_{kCommandLines};
     text::DotUnstuffer unstuffer_;
     ChunkInspector inspector_;
     std::string input_;

@@ -4,7 +4,7 @@
 //
 // The input is split into chunks at positions taken from its first bytes;
 // the events must equal those of the unsplit input (chunking independence)
-// and the buffer must stay within max_line + 1.
+// under every LinePolicy, and the buffer must stay within max_line + 1.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -23,8 +23,8 @@ void check(bool ok) {
 
 constexpr std::size_t kMaxLine = 16;
 
-std::string frame(const std::vector<std::string_view>& chunks) {
-    mr::text::LineBuffer lb(kMaxLine);
+std::string frame(const std::vector<std::string_view>& chunks, mr::text::BareLf lf, mr::text::BareCr cr) {
+    mr::text::LineBuffer lb(mr::text::LinePolicy{kMaxLine, lf, cr});
     std::string log;
     for (auto chunk : chunks) {
         std::string_view in = chunk;
@@ -34,6 +34,8 @@ std::string frame(const std::vector<std::string_view>& chunks) {
             if (std::holds_alternative<mr::text::NeedMore>(ev)) break;
             if (auto* line = std::get_if<mr::text::Line>(&ev)) {
                 check(line->text.size() <= kMaxLine);
+                check(!(line->bare_lf && lf == mr::text::BareLf::Refuse));
+                check(!(line->bare_cr && cr == mr::text::BareCr::Refuse));
                 log += "L" + std::to_string(line->text.size()) + ":" + std::string(line->text);
                 log += line->bare_lf ? "1" : "0";
                 log += line->bare_cr ? "1" : "0";
@@ -41,6 +43,10 @@ std::string frame(const std::vector<std::string_view>& chunks) {
                 if (line->text.size() == 3 && line->text[0] == '{' && line->text[2] == '}' &&
                     line->text[1] >= '0' && line->text[1] <= '9')
                     check(lb.expect_raw(static_cast<std::uint64_t>(line->text[1] - '0')).ok());
+            } else if (auto* refused = std::get_if<mr::text::RefusedLine>(&ev)) {
+                check(refused->bare_lf || refused->bare_cr);
+                log += refused->bare_lf ? "X1" : "X0";
+                log += refused->bare_cr ? "1" : "0";
             } else if (std::holds_alternative<mr::text::LineTooLong>(ev)) {
                 log += "T";
             } else if (auto* raw = std::get_if<mr::text::RawChunk>(&ev)) {
@@ -74,7 +80,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t a = data[0] % (all.size() + 1);
     const std::size_t b = a + data[1] % (all.size() - a + 1);
     const std::vector<std::string_view> split = {all.substr(0, a), all.substr(a, b - a), all.substr(b)};
-    check(frame({all}) == frame(split));
+    using mr::text::BareCr;
+    using mr::text::BareLf;
+    for (BareLf lf : {BareLf::Tolerate, BareLf::Refuse})
+        for (BareCr cr : {BareCr::Tolerate, BareCr::Refuse}) check(frame({all}, lf, cr) == frame(split, lf, cr));
     check(unstuff({all}) == unstuff(split));
     return 0;
 }

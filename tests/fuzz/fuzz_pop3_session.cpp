@@ -85,7 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     o.insecure_auth_allowed = (data[0] & 4) != 0;
     World w(o);
     w.run(w.session.start());
-    mr::text::LineBuffer framing(kMaxCommandLine);
+    mr::text::LineBuffer framing(kCommandLines);
     std::string_view in(reinterpret_cast<const char*>(data + 1), size - 1);
     while (!w.closed) {
         auto ev = framing.next(in);

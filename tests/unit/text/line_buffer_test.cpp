@@ -12,10 +12,12 @@ namespace {
 
 // Runs `chunks` through a LineBuffer and renders the events as strings:
 //   "L:<text>" + "+LF" if bare_lf + "+CR" if bare_cr,  "TOOLONG",
+//   "REFUSED" + "+LF" / "+CR" for a RefusedLine,
 //   "RAW:<bytes>" (all chunks of one raw block joined, emitted on `last`).
 // Like an IMAP server, a line ending in "{N}" switches to raw mode for N bytes.
-std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::size_t max_line) {
-    LineBuffer lb(max_line);
+std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::size_t max_line,
+                             BareLf bare_lf = BareLf::Tolerate, BareCr bare_cr = BareCr::Tolerate) {
+    LineBuffer lb(LinePolicy{max_line, bare_lf, bare_cr});
     std::vector<std::string> events;
     std::string raw;
     for (auto chunk : chunks) {
@@ -40,6 +42,11 @@ std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::s
                         std::from_chars(t.data() + open + 1, t.data() + t.size() - 1, n).ec == std::errc{})
                         CHECK(lb.expect_raw(n).ok());
                 }
+            } else if (auto* refused = std::get_if<RefusedLine>(&ev)) {
+                std::string e = "REFUSED";
+                if (refused->bare_lf) e += "+LF";
+                if (refused->bare_cr) e += "+CR";
+                events.push_back(e);
             } else if (std::holds_alternative<LineTooLong>(ev)) {
                 events.push_back("TOOLONG");
             } else if (auto* r = std::get_if<RawChunk>(&ev)) {
@@ -131,7 +138,7 @@ TEST_CASE("the expected events of the chunking inputs are right") {
 }
 
 TEST_CASE("a megabyte line never grows the buffer") {
-    LineBuffer lb(100);
+    LineBuffer lb(LinePolicy{100, BareLf::Tolerate, BareCr::Tolerate});
     const std::string junk(4096, 'x');
     int toolong = 0;
     for (int i = 0; i < 256; ++i) {
@@ -152,7 +159,7 @@ TEST_CASE("a megabyte line never grows the buffer") {
 }
 
 TEST_CASE("line text is copied, raw chunks point into the input") {
-    LineBuffer lb(50);
+    LineBuffer lb(LinePolicy{50, BareLf::Tolerate, BareCr::Tolerate});
     std::string buf = "A{4}\r\nwxyzB\r\n";
     std::string_view in = buf;
     auto ev = lb.next(in);
@@ -173,7 +180,7 @@ TEST_CASE("line text is copied, raw chunks point into the input") {
 }
 
 TEST_CASE("expect_raw is refused in the middle of a line") {
-    LineBuffer lb(50);
+    LineBuffer lb(LinePolicy{50, BareLf::Tolerate, BareCr::Tolerate});
     std::string_view in = "partial";
     CHECK(std::holds_alternative<NeedMore>(lb.next(in)));
     CHECK(lb.buffered() == 7);
@@ -185,7 +192,7 @@ TEST_CASE("expect_raw is refused in the middle of a line") {
 }
 
 TEST_CASE("a line with a CR at max_line + 1 waits for the LF") {
-    LineBuffer lb(3);
+    LineBuffer lb(LinePolicy{3, BareLf::Tolerate, BareCr::Tolerate});
     std::string_view in = "abc\r";
     CHECK(std::holds_alternative<NeedMore>(lb.next(in)));
     CHECK(lb.buffered() == 4);
@@ -195,4 +202,84 @@ TEST_CASE("a line with a CR at max_line + 1 waits for the LF") {
     CHECK(std::get<Line>(ev).text == "abc");
     CHECK_FALSE(std::get<Line>(ev).bare_cr);
     CHECK_FALSE(std::get<Line>(ev).bare_lf);
+}
+
+TEST_CASE("policy: bare LF and bare CR refused or tolerated") {
+    struct Row { std::string input; BareLf lf; BareCr cr; Events expected; const char* why; };
+    const Row rows[] = {
+        {"a\nb\r\n", BareLf::Tolerate, BareCr::Tolerate, {"L:a+LF", "L:b"}, "bare LF tolerated"},
+        {"a\nb\r\n", BareLf::Refuse, BareCr::Tolerate, {"REFUSED+LF", "L:b"}, "bare LF refused, next line framed"},
+        {"\nb\r\n", BareLf::Refuse, BareCr::Tolerate, {"REFUSED+LF", "L:b"}, "empty bare-LF line refused"},
+        {"a\rb\r\n", BareLf::Refuse, BareCr::Tolerate, {"L:a\rb+CR"}, "bare CR still tolerated"},
+        {"a\rb\r\nc\r\n", BareLf::Tolerate, BareCr::Refuse, {"REFUSED+CR", "L:c"}, "bare CR refused"},
+        {"a\r\r\n", BareLf::Tolerate, BareCr::Refuse, {"REFUSED+CR"}, "CR CR LF: the first CR is bare"},
+        {"a\nb\r\n", BareLf::Tolerate, BareCr::Refuse, {"L:a+LF", "L:b"}, "bare LF still tolerated"},
+        {"a\rb\n", BareLf::Refuse, BareCr::Refuse, {"REFUSED+LF+CR"}, "both at once"},
+        {"a\r\n", BareLf::Refuse, BareCr::Refuse, {"L:a"}, "CRLF is never refused"},
+        {"abcde\nok\r\n", BareLf::Refuse, BareCr::Refuse, {"TOOLONG", "L:ok"}, "too long wins over refused"},
+        {"abcd\nok\r\n", BareLf::Refuse, BareCr::Refuse, {"REFUSED+LF", "L:ok"}, "bare-LF line at the limit"},
+        {"a{2}\r\n\n\rb\r\n", BareLf::Refuse, BareCr::Refuse, {"L:a{2}", "RAW:\n\r", "L:b"},
+         "raw bytes are not subject to the policy"},
+    };
+    for (const auto& r : rows) {
+        INFO(r.why);
+        CHECK(run({r.input}, 4, r.lf, r.cr) == r.expected);
+    }
+}
+
+TEST_CASE("policy: the limit exactly, one over, and crossed across chunks") {
+    for (BareLf lf : {BareLf::Tolerate, BareLf::Refuse}) {
+        for (BareCr cr : {BareCr::Tolerate, BareCr::Refuse}) {
+            // Exactly max_line content with CRLF, then one more octet.
+            CHECK(run({"abcdef\r\n"}, 6, lf, cr) == Events{"L:abcdef"});
+            CHECK(run({"abcdefg\r\nok\r\n"}, 6, lf, cr) == Events{"TOOLONG", "L:ok"});
+            // The same, split at every point: the limit crossed in a later chunk.
+            for (std::size_t i = 0; i <= 8; ++i) {
+                const std::string_view at_limit = "abcdef\r\n";
+                CHECK(run({at_limit.substr(0, i), at_limit.substr(i)}, 6, lf, cr) == Events{"L:abcdef"});
+            }
+            for (std::size_t i = 0; i <= 13; ++i) {
+                const std::string_view over = "abcdefg\r\nok\r\n";
+                CHECK(run({over.substr(0, i), over.substr(i)}, 6, lf, cr) == Events{"TOOLONG", "L:ok"});
+            }
+            // Many small chunks past the limit: one report, then framing resumes.
+            CHECK(run({"abc", "def", "ghi", "jkl", "\r", "\nok\r\n"}, 6, lf, cr) == Events{"TOOLONG", "L:ok"});
+        }
+    }
+}
+
+TEST_CASE("byte-count mode across chunks, then lines again") {
+    LineBuffer lb(LinePolicy{8, BareLf::Refuse, BareCr::Refuse});
+    std::string_view in = "BDAT 12\r\n0123";
+    auto ev = lb.next(in);
+    REQUIRE(std::holds_alternative<Line>(ev));
+    CHECK(std::get<Line>(ev).text == "BDAT 12");
+    REQUIRE(lb.expect_raw(12).ok());
+    ev = lb.next(in);
+    REQUIRE(std::holds_alternative<RawChunk>(ev));
+    CHECK(std::get<RawChunk>(ev).bytes == "0123");
+    CHECK_FALSE(std::get<RawChunk>(ev).last);
+    CHECK(lb.raw_remaining() == 8);
+    CHECK(std::holds_alternative<NeedMore>(lb.next(in)));
+    in = "\r\n\n5";  // CRLF and a bare LF inside a block are data
+    ev = lb.next(in);
+    REQUIRE(std::holds_alternative<RawChunk>(ev));
+    CHECK(std::get<RawChunk>(ev).bytes == "\r\n\n5");
+    CHECK_FALSE(std::get<RawChunk>(ev).last);
+    in = "6789QUIT\r\n";
+    ev = lb.next(in);
+    REQUIRE(std::holds_alternative<RawChunk>(ev));
+    CHECK(std::get<RawChunk>(ev).bytes == "6789");
+    CHECK(std::get<RawChunk>(ev).last);
+    ev = lb.next(in);
+    REQUIRE(std::holds_alternative<Line>(ev));
+    CHECK(std::get<Line>(ev).text == "QUIT");
+    // A block far beyond max_line passes through whole.
+    REQUIRE(lb.expect_raw(1000).ok());
+    const std::string big(1000, 'x');
+    in = big;
+    ev = lb.next(in);
+    REQUIRE(std::holds_alternative<RawChunk>(ev));
+    CHECK(std::get<RawChunk>(ev).bytes.size() == 1000);
+    CHECK(std::get<RawChunk>(ev).last);
 }
