@@ -30,13 +30,30 @@ void ConnectionHandler::on_bytes(Connection& c, std::string_view, std::size_t) {
     c.close();
 }
 
+void ConnectionHandler::on_line(Connection& c, std::string_view, LineEnd) {
+    log::error("connection_unexpected_line", {log::conn(c.id())});
+    c.close();
+}
+
+void ConnectionHandler::on_line_too_long(Connection& c) {
+    log::error("connection_unexpected_line", {log::conn(c.id())});
+    c.close();
+}
+
+void ConnectionHandler::on_refused_line(Connection& c, const text::RefusedLine&) {
+    log::error("connection_unexpected_refused_line", {log::conn(c.id())});
+    c.close();
+}
+
 void ConnectionHandler::on_timeout(Connection& c) { c.close(); }
 
 Connection::Connection(Loop& loop, ConnectionOptions options)
     : loop_(loop),
       handler_(std::make_unique<NullHandler>()),
       options_(std::move(options)),
-      id_(g_next_id.fetch_add(1, std::memory_order_relaxed)) {}
+      id_(g_next_id.fetch_add(1, std::memory_order_relaxed)) {
+    if (const auto* policy = std::get_if<text::LinePolicy>(&options_.framing)) lines_.emplace(*policy);
+}
 
 Connection::~Connection() = default;
 
@@ -81,6 +98,11 @@ void Connection::start(std::unique_ptr<ConnectionHandler> handler,
                        ConnectionSlot slot) {
     handler_ = std::move(handler);
     slot_ = std::move(slot);
+    if (std::holds_alternative<std::monostate>(options_.framing)) {
+        log::error("connection_framing_unset", {log::conn(id_)});
+        close();
+        return;
+    }
     restart_idle_timer();
     update_reading();
     if (options_.implicit_tls) {
@@ -127,7 +149,6 @@ bool Connection::start_tls() {
     // flag is honoured after the current callback returns (its line view stays valid).
     discard_pending_ = true;
     bytes_wanted_ = 0;
-    skipping_line_ = false;
     if (!processing_) discard_input();
     return true;
 }
@@ -150,6 +171,11 @@ void Connection::resume_reading() {
 }
 
 void Connection::read_bytes(std::size_t n) {
+    if (!lines_) {  // HandlerFrames: every byte goes to on_bytes() already
+        log::error("connection_read_bytes_without_lines", {log::conn(id_)});
+        close();
+        return;
+    }
     bytes_wanted_ = n;
     process_input();  // a no-op when called from inside a callback: the outer loop continues
 }

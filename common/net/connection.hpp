@@ -9,10 +9,13 @@
 // - Handler callbacks run on the loop thread, never re-entrantly for input: while one on_line
 //   / on_bytes runs, the next is not delivered. After close() or close_after_flush() no input
 //   callback runs; on_closed() runs exactly once, last.
-// - Framing: a line ends at LF; a CR before it is stripped and LineEnd says whether it was
-//   there (SMTP needs to see bare LF). A line longer than max_line (terminator included)
-//   yields on_line_too_long() once, and framing resumes after its LF. read_bytes(n) switches
-//   to byte-count mode: the next n bytes arrive through on_bytes() in chunks, then lines again.
+// - Framing is text::LineBuffer's (line_buffer.hpp), under the LinePolicy the options name:
+//   a line ends at LF; a CR before it is stripped and LineEnd says whether it was there. A
+//   line whose content exceeds the policy's max_line yields on_line_too_long() once, and
+//   framing resumes after its LF. read_bytes(n) switches to byte-count mode: the next n bytes
+//   arrive through on_bytes() in chunks, then lines again. With HandlerFrames instead, every
+//   byte goes to on_bytes(): the handler's sans-I/O core frames it (with a LineBuffer of its
+//   own), and the connection keeps no line state.
 // - STARTTLS: start_tls() discards every byte received before the handshake that was not yet
 //   delivered (RFC 3207 §6, rfc3207.txt:259; CVE-2011-0411): pipelined plaintext is never
 //   processed as part of the protected session.
@@ -28,11 +31,14 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "common/net/connection_limits.hpp"
 #include "common/net/loop.hpp"
+#include "common/text/line_buffer.hpp"
 
 namespace mr::net {
 
@@ -51,12 +57,17 @@ public:
     // The connection is ready for the protocol: write the greeting here. For implicit-TLS
     // listeners this runs after the handshake, so the greeting is already encrypted.
     virtual void on_start(Connection& c) = 0;
-    // One line, without its terminator. The view is valid only during the call.
-    virtual void on_line(Connection& c, std::string_view line, LineEnd end) = 0;
-    // A line exceeded max_line; its bytes are dropped up to and including its LF.
-    virtual void on_line_too_long(Connection& c) = 0;
+    // One line, without its terminator. The view is valid only during the call. Line mode
+    // only; the default (for HandlerFrames handlers, which never get one) closes.
+    virtual void on_line(Connection& c, std::string_view line, LineEnd end);
+    // A line exceeded max_line; its bytes are dropped up to and including its LF. Line mode
+    // only; the default closes.
+    virtual void on_line_too_long(Connection& c);
+    // A line the LinePolicy refuses (bare LF / bare CR under Refuse); its bytes are dropped.
+    // Default: close, for a handler whose policy refuses nothing has lost track.
+    virtual void on_refused_line(Connection& c, const text::RefusedLine& why);
     // A chunk of a read_bytes(n) run; `remaining` is what is still expected after it (0 = done,
-    // back to lines).
+    // back to lines). Under HandlerFrames: every chunk received, `remaining` always 0.
     virtual void on_bytes(Connection& c, std::string_view chunk, std::size_t remaining);
     // A start_tls() upgrade finished; reset protocol state here (RFC 3207 §4.2).
     virtual void on_tls_ready(Connection& /*c*/) {}
@@ -71,8 +82,15 @@ public:
     virtual void on_connect_failed(Connection& /*c*/, std::string_view /*reason*/) {}
 };
 
+// The handler's sans-I/O core frames the input: all of it goes to on_bytes().
+struct HandlerFrames {};
+
+// How a connection frames its input. Every listener and outbound connection names it (lines
+// under a protocol's LinePolicy, or HandlerFrames); one left unset closes at start.
+using InputFraming = std::variant<std::monostate, text::LinePolicy, HandlerFrames>;
+
 struct ConnectionOptions {
-    std::size_t max_line = 8 * 1024;                        // terminator included
+    InputFraming framing;
     std::chrono::milliseconds idle_timeout{60'000};          // 0: never
     std::size_t high_water = 256 * 1024;                     // stop reading at this much output
     std::size_t low_water = 64 * 1024;                       // resume + on_drain at this much
@@ -114,7 +132,9 @@ public:
     // deliver buffered lines before it returns.
     void pause_reading();
     void resume_reading();
-    // Deliver the next n bytes through on_bytes() (IMAP literal, SMTP BDAT chunk).
+    // Deliver the next n bytes through on_bytes() (IMAP literal, SMTP BDAT chunk). Line mode
+    // only, and at a line boundary (from on_line(), or before any input): the connection
+    // closes otherwise, since it would have lost track of the framing.
     void read_bytes(std::size_t n);
 
     // The idle timer restarts on every read and on write progress of queued output.
@@ -204,7 +224,8 @@ private:
     std::string out_queued_;    // not yet handed to libuv
     std::string out_inflight_;  // owned by the one uv_write in flight
     std::string tls_pending_;   // plaintext written while the handshake runs
-    std::size_t bytes_wanted_ = 0;
+    std::optional<text::LineBuffer> lines_;  // line mode; empty under HandlerFrames
+    std::uint64_t bytes_wanted_ = 0;  // read_bytes() asked, not yet handed to lines_
     Id id_;
     int open_handles_ = 0;
     bool reading_ = false;
@@ -213,7 +234,6 @@ private:
     bool closing_ = false;
     bool close_after_flush_ = false;
     bool shutdown_started_ = false;
-    bool skipping_line_ = false;
     bool processing_ = false;
     bool discard_pending_ = false;
     bool started_ = false;  // on_start has run (implicit TLS: after the handshake)

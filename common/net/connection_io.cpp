@@ -5,6 +5,7 @@
 // - At most one uv_write is in flight (out_inflight_); everything else waits in out_queued_,
 //   so buffered_output() is the exact number of bytes not yet accepted by the kernel.
 #include <algorithm>
+#include <utility>
 
 #include "common/log/log.hpp"
 #include "common/net/connection.hpp"
@@ -115,39 +116,34 @@ void Connection::process_input() {
     processing_ = true;
     while (!discard_pending_ && can_deliver() && in_pos_ < in_.size()) {
         std::string_view avail(in_.data() + in_pos_, in_.size() - in_pos_);
-        if (bytes_wanted_ > 0) {
-            std::size_t n = std::min(avail.size(), bytes_wanted_);
-            bytes_wanted_ -= n;
-            in_pos_ += n;
-            handler_->on_bytes(*this, avail.substr(0, n), bytes_wanted_);
+        if (!lines_) {  // HandlerFrames
+            in_pos_ = in_.size();
+            handler_->on_bytes(*this, avail, 0);
             continue;
         }
-        std::size_t lf = avail.find('\n');
-        if (skipping_line_) {  // the tail of an overlong line: drop through its LF
-            if (lf == std::string_view::npos) {
-                in_pos_ = in_.size();
+        if (bytes_wanted_ > 0) {
+            // Applied here, not in read_bytes(): the line view of the callback that asked
+            // lives in lines_ until that callback has returned.
+            const std::uint64_t n = std::exchange(bytes_wanted_, 0);
+            if (!lines_->expect_raw(n)) {
+                log::error("connection_read_bytes_mid_line", {log::conn(id_)});
+                close();
                 break;
             }
-            in_pos_ += lf + 1;
-            skipping_line_ = false;
-            continue;
         }
-        if (lf == std::string_view::npos) {
-            if (avail.size() < options_.max_line) break;  // wait for the rest of the line
-            // Already too long without its LF: report once, then skip to the LF.
-            skipping_line_ = true;
-            in_pos_ = in_.size();
+        const std::size_t before = avail.size();
+        const text::LineEvent event = lines_->next(avail);
+        in_pos_ += before - avail.size();
+        if (std::holds_alternative<text::NeedMore>(event)) break;
+        if (const auto* line = std::get_if<text::Line>(&event)) {
+            handler_->on_line(*this, line->text, line->bare_lf ? LineEnd::LF : LineEnd::CRLF);
+        } else if (const auto* chunk = std::get_if<text::RawChunk>(&event)) {
+            handler_->on_bytes(*this, chunk->bytes, static_cast<std::size_t>(lines_->raw_remaining()));
+        } else if (const auto* refused = std::get_if<text::RefusedLine>(&event)) {
+            handler_->on_refused_line(*this, *refused);
+        } else {
             handler_->on_line_too_long(*this);
-            continue;
         }
-        in_pos_ += lf + 1;
-        if (lf + 1 > options_.max_line) {
-            handler_->on_line_too_long(*this);
-            continue;
-        }
-        bool crlf = lf > 0 && avail[lf - 1] == '\r';
-        handler_->on_line(*this, avail.substr(0, crlf ? lf - 1 : lf),
-                          crlf ? LineEnd::CRLF : LineEnd::LF);
     }
     if (discard_pending_) discard_input();
     compact_input();
@@ -164,6 +160,7 @@ void Connection::discard_input() {
     in_.clear();
     in_pos_ = 0;
     release_if_big(in_);
+    if (lines_) lines_->reset();
 }
 
 void Connection::compact_input() {

@@ -10,6 +10,11 @@ namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;  // stuffed and written at a time, well under high_water
 constexpr std::chrono::milliseconds kQuitWait{10'000};  // for the 221 before we just close
+// Reply lines (line_buffer.hpp). RFC 5321 §4.5.3.1.5 (rfc5321.txt:3504) allows 512 octets
+// with CRLF; servers that send longer text are common, so 4096 with CRLF is accepted. A bare
+// LF ends a reply line like CRLF, and a bare CR stays in the reply text: what a reply means
+// is never in doubt, and refusing it would only bounce mail.
+constexpr text::LinePolicy kReplyLines{4096 - 2, text::BareLf::Tolerate, text::BareCr::Tolerate};
 
 }  // namespace
 
@@ -29,7 +34,7 @@ SmtpConnection* SmtpConnection::open(net::Loop& loop, const sockaddr* address,
         new SmtpConnection(std::move(settings), timeouts, std::move(label), owner));
     SmtpConnection* self = handler.get();
     net::ConnectionOptions options;
-    options.max_line = 4096;  // RFC 5321 §4.5.3.1.5 allows 512 per reply line; be lenient
+    options.framing = kReplyLines;
     options.idle_timeout = timeouts.command;  // the greeting (RFC 5321 §4.5.3.2.1)
     options.tls = std::move(tls);
     options.tls_server_name = std::move(tls_server_name);

@@ -1,7 +1,6 @@
 #include "imapd/server/imap_handler.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <utility>
 
 #include "common/log/log.hpp"
@@ -16,8 +15,6 @@ namespace mr::imapd::server {
 
 namespace {
 
-// Raw mode for the whole connection: read_bytes(kForever) never runs out.
-constexpr std::size_t kForever = std::numeric_limits<std::size_t>::max();
 // How often an idling session looks for changes without being woken: only the fallback
 // for lost wake-ups (wakeup.hpp: best effort) and writers that send none.
 constexpr std::chrono::milliseconds kIdlePoll{30'000};
@@ -67,21 +64,7 @@ void ImapHandler::wake() {
 
 void ImapHandler::on_start(net::Connection& c) {
     log::info("connect", {log::conn(c.id()), {"peer", c.peer()}, {"listener", listener_}, {"tls", c.tls_version()}});
-    c.read_bytes(kForever);
     run(session_.start());
-}
-
-// Never called in raw mode; kept total for safety.
-void ImapHandler::on_line(net::Connection& c, std::string_view line, net::LineEnd /*end*/) {
-    pending_.append(line);
-    pending_ += "\r\n";
-    c.read_bytes(kForever);
-    feed();
-}
-
-void ImapHandler::on_line_too_long(net::Connection& c) {
-    log::warn("line_too_long", {log::conn(c.id())});
-    c.read_bytes(kForever);
 }
 
 void ImapHandler::on_bytes(net::Connection& /*c*/, std::string_view chunk, std::size_t /*remaining*/) {
@@ -93,7 +76,6 @@ void ImapHandler::on_tls_ready(net::Connection& c) {
     log::info("tls", {log::conn(c.id()), {"version", c.tls_version()}, {"cipher", c.tls_cipher()}});
     pending_.clear();
     run(session_.on_tls_ready());
-    c.read_bytes(kForever);  // start_tls() switched the connection back to lines
 }
 
 void ImapHandler::on_timeout(net::Connection& c) {

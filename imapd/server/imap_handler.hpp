@@ -2,8 +2,8 @@
 // its actions.
 //
 // Invariants:
-// - The connection delivers raw bytes (read_bytes), never lines: CommandReader frames
-//   them, literals included. Bytes the session has not consumed yet (it is waiting for
+// - The connection hands over every byte (net::HandlerFrames), never lines: CommandReader
+//   frames them, literals included. Bytes the session has not consumed yet (it is waiting for
 //   a password check or a store job) stay in pending_ and reading is paused, so at most
 //   one read chunk waits per connection and pipelined commands are answered in order.
 // - Actions run in order from one queue; an asynchronous one (password check, store job,
@@ -44,8 +44,6 @@ public:
     ~ImapHandler() override;
 
     void on_start(net::Connection& c) override;
-    void on_line(net::Connection& c, std::string_view line, net::LineEnd end) override;
-    void on_line_too_long(net::Connection& c) override;
     void on_bytes(net::Connection& c, std::string_view chunk, std::size_t remaining) override;
     void on_tls_ready(net::Connection& c) override;
     void on_timeout(net::Connection& c) override;

@@ -37,9 +37,9 @@ net::ListenerOptions ImapServer::listener_options(const std::string& name) const
     o.max_unauthenticated_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
     o.logins = logins_;
     o.busy_line = "* BYE [UNAVAILABLE] Too many connections, try again later\r\n";
-    // The handler takes raw bytes (read_bytes) and frames them with CommandReader, which
-    // enforces the command-line limit itself.
-    o.connection.max_line = shared_->max_command_line + 1024;
+    // The handler frames the bytes with CommandReader, which enforces the command-line
+    // limit (imap.max_command_line) and the literal limits itself.
+    o.connection.framing = net::HandlerFrames{};
     o.connection.idle_timeout = shared_->login_timeout;
     o.connection.tls = tls_;
     o.connection.implicit_tls = name == "imaps";

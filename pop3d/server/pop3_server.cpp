@@ -13,14 +13,6 @@
 
 namespace mr::pop3d::server {
 
-namespace {
-
-// Long enough for a SASL response (text::kMaxSaslResponse as base64); the 255-octet
-// command limit is enforced by the session, which knows when a SASL exchange runs.
-constexpr std::size_t kMaxWireLine = 2048;
-
-}  // namespace
-
 std::shared_ptr<SharedState> make_shared_state(const config::Config& cfg, bool tls_available) {
     auto shared = std::make_shared<SharedState>();
     shared->data_dir = cfg.server.data_dir;
@@ -54,7 +46,7 @@ net::ListenerOptions Pop3Server::listener_options(const std::string& name,
     o.max_connections = static_cast<std::size_t>(cfg_.limits.max_connections);
     o.max_unauthenticated_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
     o.busy_line = "-ERR [SYS/TEMP] Too many connections, try again later\r\n";
-    o.connection.max_line = kMaxWireLine;
+    o.connection.framing = kCommandLines;
     o.connection.idle_timeout = login_timeout_;  // the handler sets idle_timeout_ at login
     o.connection.tls = tls_;
     o.connection.implicit_tls = name == "pop3s";

@@ -2,7 +2,6 @@
 #include "smtpd/server/dkim_signing.hpp"
 
 #include <ctime>
-#include <limits>
 #include <utility>
 #include <vector>
 #include <utility>
@@ -18,10 +17,6 @@
 namespace mr::smtpd::server {
 
 namespace {
-
-// read_bytes() count meaning "until further notice"; re-armed long before it runs out.
-constexpr std::size_t kEndless = std::numeric_limits<std::size_t>::max();
-constexpr std::size_t kRearmBelow = kEndless / 2;
 
 // log::emit takes an initializer_list; a session event has a run-time number of fields.
 template <std::size_t... I>
@@ -71,36 +66,19 @@ void SmtpHandler::shutdown() {
     run(session_.on_shutdown());
 }
 
-void SmtpHandler::read_everything() { conn_.read_bytes(kEndless); }
-
 void SmtpHandler::on_start(net::Connection& c) {
     log::info("connect", {log::conn(c.id()), {"peer", c.peer()}, {"listener", listener_}, {"tls", c.tls_version()}});
     if (c.is_tls()) (void)session_.on_tls_ready(c.tls_version(), c.tls_cipher());  // implicit TLS
     run(session_.start());
-    read_everything();  // may deliver bytes at once: after the greeting
 }
 
-// Never called: the connection is in byte mode from on_start on (read_everything).
-void SmtpHandler::on_line(net::Connection& c, std::string_view line, net::LineEnd end) {
-    std::string bytes(line);
-    bytes += end == net::LineEnd::CRLF ? "\r\n" : "\n";
-    on_bytes(c, bytes, kEndless);
-}
-
-void SmtpHandler::on_line_too_long(net::Connection& c) {
-    log::error("unexpected_line_mode", {log::conn(c.id())});
-    c.close();
-}
-
-void SmtpHandler::on_bytes(net::Connection& /*c*/, std::string_view chunk, std::size_t remaining) {
-    if (remaining < kRearmBelow) read_everything();
+void SmtpHandler::on_bytes(net::Connection& /*c*/, std::string_view chunk, std::size_t /*remaining*/) {
     run(session_.on_bytes(chunk, Clock::now()));
 }
 
 void SmtpHandler::on_tls_ready(net::Connection& c) {
     log::info("tls", {log::conn(c.id()), {"version", c.tls_version()}, {"cipher", c.tls_cipher()}});
     run(session_.on_tls_ready(c.tls_version(), c.tls_cipher()));
-    read_everything();
     if (!waiting_ && !closed_) conn_.resume_reading();
 }
 

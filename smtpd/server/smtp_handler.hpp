@@ -1,9 +1,9 @@
 // SmtpHandler: drives one smtpd::Session from one net::Connection and performs its actions.
 //
 // Invariants:
-// - The connection is read in byte-count mode for its whole life (read_bytes with an
-//   effectively endless count): the session frames lines, DATA and BDAT itself, so the exact
-//   bytes of the stream, bare CR and LF included, reach the smuggling checks.
+// - The connection hands over every byte (net::HandlerFrames): the session frames lines
+//   (text::LineBuffer under kCommandLines), DATA and BDAT itself, so the exact bytes of the
+//   stream, bare CR and LF included, reach the smuggling checks.
 // - Actions run in order from one queue. An asynchronous action (lookup, password check,
 //   enqueue, delay) pauses reading and the queue until its result is handed back; so the
 //   session never gets bytes while it waits, and its own buffer holds at most one read.
@@ -40,8 +40,6 @@ public:
     ~SmtpHandler() override;
 
     void on_start(net::Connection& c) override;
-    void on_line(net::Connection& c, std::string_view line, net::LineEnd end) override;
-    void on_line_too_long(net::Connection& c) override;
     void on_bytes(net::Connection& c, std::string_view chunk, std::size_t remaining) override;
     void on_tls_ready(net::Connection& c) override;
     void on_timeout(net::Connection& c) override;
@@ -55,7 +53,6 @@ private:
     void perform(Action& action);
     void begin_async();
     void end_async(Actions actions);
-    void read_everything();
     void update_timeout();
     void arm_data_check();
 

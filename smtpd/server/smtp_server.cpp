@@ -51,6 +51,8 @@ net::ListenerOptions SmtpServer::listener_options(const std::string& name) const
     o.max_unauthenticated_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
     if (name != "smtp") o.logins = submission_logins_;
     o.busy_line = "421 4.7.0 " + cfg_.server.hostname + " Too many connections, try again later\r\n";
+    // The session frames commands (kCommandLines), DATA and BDAT itself.
+    o.connection.framing = net::HandlerFrames{};
     o.connection.idle_timeout = shared_->command_timeout;
     o.connection.tls = tls_;
     o.connection.implicit_tls = name == "submissions";

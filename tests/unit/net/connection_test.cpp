@@ -7,14 +7,30 @@
 
 using namespace mr::net;
 using namespace mr::net::test;
+namespace text = mr::text;
 
 namespace {
 
-ListenerOptions small_lines() {
+// 64 octets with CRLF.
+ListenerOptions small_lines(text::BareLf lf = text::BareLf::Tolerate, text::BareCr cr = text::BareCr::Tolerate) {
     ListenerOptions o;
-    o.connection.max_line = 64;
+    o.connection.framing = text::LinePolicy{62, lf, cr};
     return o;
 }
+
+// Records every chunk; answers "n=<bytes so far>" to each.
+class StreamHandler final : public ConnectionHandler {
+public:
+    explicit StreamHandler(std::string& seen) : seen_(seen) {}
+    void on_start(Connection& c) override { c.write("hello\r\n"); }
+    void on_bytes(Connection& c, std::string_view chunk, std::size_t remaining) override {
+        seen_ += chunk;
+        c.write("n=" + std::to_string(seen_.size()) + " r=" + std::to_string(remaining) + "\r\n");
+    }
+
+private:
+    std::string& seen_;
+};
 
 }  // namespace
 
@@ -67,6 +83,86 @@ TEST_CASE("connection: an overlong line is reported once and framing resumes aft
         CHECK(c->read_line() == "echo: ok");
     }
     CHECK(s.rec.count("toolong") == 1);
+}
+
+TEST_CASE("connection: the line policy decides on bare CR and bare LF") {
+    SUBCASE("tolerated: handed to the handler, LineEnd tells a bare LF") {
+        TestServer s(small_lines());
+        REQUIRE(s.start());
+        auto c = Client::connect("127.0.0.1", s.port());
+        REQUIRE(c);
+        CHECK(c->read_line() == "hello");
+        REQUIRE(c->send("a\rb\r\nc\n"));
+        CHECK(c->read_line() == "echo: a\rb");
+        CHECK(c->read_line() == "echo: c");
+        CHECK(s.rec.contains("line:c [LF]"));
+        CHECK(s.rec.count("refused") == 0);
+    }
+    SUBCASE("refused: on_refused_line instead, framing goes on") {
+        TestServer s(small_lines(text::BareLf::Refuse, text::BareCr::Refuse));
+        REQUIRE(s.start());
+        auto c = Client::connect("127.0.0.1", s.port());
+        REQUIRE(c);
+        CHECK(c->read_line() == "hello");
+        REQUIRE(c->send("a\rb\r\nc\nd\re\nok\r\n"));
+        CHECK(c->read_line() == "refused CR");
+        CHECK(c->read_line() == "refused LF");
+        CHECK(c->read_line() == "refused LF CR");
+        CHECK(c->read_line() == "echo: ok");
+    }
+    SUBCASE("a bare-LF line over the limit is too long, not refused") {
+        TestServer s(small_lines(text::BareLf::Refuse, text::BareCr::Tolerate));
+        REQUIRE(s.start());
+        auto c = Client::connect("127.0.0.1", s.port());
+        REQUIRE(c);
+        CHECK(c->read_line() == "hello");
+        REQUIRE(c->send(std::string(63, 'x') + "\nok\r\n"));
+        CHECK(c->read_line() == "toolong");
+        CHECK(c->read_line() == "echo: ok");
+    }
+}
+
+TEST_CASE("connection: the limit crossed across reads") {
+    TestServer s(small_lines());
+    REQUIRE(s.start());
+    auto c = Client::connect("127.0.0.1", s.port());
+    REQUIRE(c);
+    CHECK(c->read_line() == "hello");
+    // 62 octets in three writes, then the CRLF split: exactly at the limit.
+    REQUIRE(c->send(std::string(30, 'a')));
+    REQUIRE(c->send(std::string(30, 'a')));
+    REQUIRE(c->send("aa\r"));
+    REQUIRE(c->send("\n"));
+    CHECK(c->read_line() == "echo: " + std::string(62, 'a'));
+    // One more octet, the 63rd arriving alone: too long before its LF.
+    REQUIRE(c->send(std::string(62, 'b')));
+    REQUIRE(c->send("b"));
+    CHECK(c->read_line() == "toolong");
+    REQUIRE(c->send("\r\nok\r\n"));
+    CHECK(c->read_line() == "echo: ok");
+    CHECK(s.rec.count("toolong") == 1);
+}
+
+TEST_CASE("connection: HandlerFrames hands over every byte, CR and LF untouched") {
+    Loop loop;
+    std::string seen;
+    ListenerOptions o;
+    o.connection.framing = HandlerFrames{};
+    Listener listener(loop, o, [&seen](Connection&) { return std::make_unique<StreamHandler>(seen); });
+    REQUIRE(listener.listen("127.0.0.1:0"));
+    std::thread t([&] { loop.run(); });
+    auto c = Client::connect("127.0.0.1", listener.port());
+    REQUIRE(c);
+    CHECK(c->read_line() == "hello");
+    const std::string big(100'000, 'z');
+    REQUIRE(c->send("a\rb\nc\r\n" + big));
+    std::string last;
+    for (int i = 0; i < 1000 && last != "n=" + std::to_string(7 + big.size()) + " r=0"; ++i) last = c->read_line().value_or("");
+    CHECK(last == "n=" + std::to_string(7 + big.size()) + " r=0");
+    c.reset();
+    loop.stop();
+    t.join();
+    CHECK(seen == "a\rb\nc\r\n" + big);
 }
 
 TEST_CASE("connection: byte-count mode then back to lines") {

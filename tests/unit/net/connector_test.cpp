@@ -75,6 +75,12 @@ int closed_port() {
     return s.port();  // the server stops when s goes out of scope
 }
 
+ConnectionOptions lines() {
+    ConnectionOptions o;
+    o.framing = kTestLines;
+    return o;
+}
+
 }  // namespace
 
 TEST_CASE("connector: connects, talks, closes") {
@@ -83,7 +89,7 @@ TEST_CASE("connector: connects, talks, closes") {
     Loop loop;
     Events ev;
     auto addr = address("127.0.0.1", s.port());
-    Connection* c = Connection::connect(loop, reinterpret_cast<sockaddr*>(&addr), 2000ms, {},
+    Connection* c = Connection::connect(loop, reinterpret_cast<sockaddr*>(&addr), 2000ms, lines(),
                                         std::make_unique<ClientHandler>(ev, std::vector<std::string>{"hi", "QUIT"}));
     REQUIRE(c != nullptr);
     CHECK(c->connecting());
@@ -101,7 +107,7 @@ TEST_CASE("connector: refused, reported once, then closed") {
     Loop loop;
     Events ev;
     auto addr = address("127.0.0.1", port);
-    Connection::connect(loop, reinterpret_cast<sockaddr*>(&addr), 2000ms, {},
+    Connection::connect(loop, reinterpret_cast<sockaddr*>(&addr), 2000ms, lines(),
                         std::make_unique<ClientHandler>(ev, std::vector<std::string>{}));
     CHECK(ev.list.empty());  // nothing is reported from inside connect()
     CHECK(run_until(loop, [&] { return ev.has("closed"); }));
@@ -117,14 +123,14 @@ TEST_CASE("connector: timeout, and close() while connecting") {
     Loop loop;
     Events ev;
     auto addr = address("192.0.2.1", 25);
-    Connection::connect(loop, reinterpret_cast<sockaddr*>(&addr), 200ms, {},
+    Connection::connect(loop, reinterpret_cast<sockaddr*>(&addr), 200ms, lines(),
                         std::make_unique<ClientHandler>(ev, std::vector<std::string>{}));
     CHECK(run_until(loop, [&] { return ev.has("closed"); }, 3s));
     CHECK(ev.has_prefix("failed:"));
     CHECK_FALSE(ev.has("start"));
 
     Events ev2;
-    Connection* c = Connection::connect(loop, reinterpret_cast<sockaddr*>(&addr), 5000ms, {},
+    Connection* c = Connection::connect(loop, reinterpret_cast<sockaddr*>(&addr), 5000ms, lines(),
                                         std::make_unique<ClientHandler>(ev2, std::vector<std::string>{}));
     c->close();
     CHECK(run_until(loop, [&] { return ev2.has("closed"); }));
@@ -149,6 +155,7 @@ TEST_CASE("connector: client STARTTLS with a verified certificate, and a wrong n
     Loop loop;
     Events ev;
     ConnectionOptions co;
+    co.framing = kTestLines;
     co.tls = *client_ctx;
     co.tls_server_name = "localhost";
     Connection::connect(loop, reinterpret_cast<sockaddr*>(&addr), 2000ms, co,

@@ -137,6 +137,12 @@ public:
         c.write("toolong\r\n");
     }
 
+    void on_refused_line(Connection& c, const text::RefusedLine& why) override {
+        const std::string what = std::string(why.bare_lf ? " LF" : "") + (why.bare_cr ? " CR" : "");
+        rec_.add("refused" + what);
+        c.write("refused" + what + "\r\n");
+    }
+
     void on_bytes(Connection& c, std::string_view chunk, std::size_t remaining) override {
         bytes_ += chunk;
         if (remaining == 0) {
@@ -196,6 +202,7 @@ std::unique_ptr<ConnectionHandler> make_echo_handler(Recorder& rec) {
 }
 
 TestServer::TestServer(ListenerOptions options) {
+    if (std::holds_alternative<std::monostate>(options.connection.framing)) options.connection.framing = kTestLines;
     listener_ = std::make_unique<Listener>(loop_, std::move(options),
                                            [this](Connection&) { return make_echo_handler(rec); });
 }

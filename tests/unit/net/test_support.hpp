@@ -45,6 +45,9 @@ private:
     std::vector<std::string> events_;
 };
 
+// The echo handler's lines unless a test names other ones: bare CR and LF reach it.
+inline constexpr text::LinePolicy kTestLines{8 * 1024 - 2, text::BareLf::Tolerate, text::BareCr::Tolerate};
+
 // The test protocol; see test_support.cpp for the commands it understands.
 std::unique_ptr<ConnectionHandler> make_echo_handler(Recorder& rec);
 
