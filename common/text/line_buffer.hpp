@@ -1,6 +1,7 @@
-// LineBuffer: the one sans-I/O line framing of mailroom. The servers (smtpd's and pop3d's
-// sessions, imapd through net::Connection or its own reader) and deliverd's SMTP client all
-// split their peer's bytes into lines and byte-counted blocks here.
+// LineBuffer: sans-I/O line framing. smtpd's session, net::Connection's line mode (pop3d,
+// deliverd's SMTP client) and the fuzz targets split their peer's bytes into lines and
+// byte-counted blocks here. imapd's CommandReader still finds line ends itself (to be moved
+// onto this).
 //
 // The caller owns the bytes it read from the socket and hands them in as a
 // std::string_view that next() advances; LineBuffer only keeps the unfinished
@@ -31,9 +32,9 @@
 //    CR handed to the session, which answers 500 for a command line holding one (a
 //    SASL response goes to the mechanism as it is). DATA is not line-framed here: it
 //    goes through text::DotUnstuffer, which refuses bare CR / LF (dot_stuffing.hpp).
-//  - pop3d (pop3d/proto/session.hpp kCommandLines), imapd (imapd/proto/command_reader)
-//    and deliverd's reading of SMTP replies (deliverd/remote/smtp_connection.cpp):
-//    both tolerated; a bare CR stays in the text for the protocol's parser.
+//  - pop3d (pop3d/proto/session.hpp kCommandLines) and deliverd's reading of SMTP replies
+//    (deliverd/remote/smtp_connection.cpp kReplyLines): both tolerated; a bare CR stays in
+//    the text for the protocol's parser. imapd's CommandReader applies the same rule.
 #pragma once
 
 #include <cstddef>

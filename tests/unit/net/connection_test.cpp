@@ -156,9 +156,14 @@ TEST_CASE("connection: HandlerFrames hands over every byte, CR and LF untouched"
     CHECK(c->read_line() == "hello");
     const std::string big(100'000, 'z');
     REQUIRE(c->send("a\rb\nc\r\n" + big));
+    const std::string done = "n=" + std::to_string(7 + big.size()) + " r=0";
     std::string last;
-    for (int i = 0; i < 1000 && last != "n=" + std::to_string(7 + big.size()) + " r=0"; ++i) last = c->read_line().value_or("");
-    CHECK(last == "n=" + std::to_string(7 + big.size()) + " r=0");
+    while (last != done) {
+        auto line = c->read_line();
+        if (!line) break;
+        last = *line;
+    }
+    CHECK(last == done);
     c.reset();
     loop.stop();
     t.join();
