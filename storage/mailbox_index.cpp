@@ -54,7 +54,7 @@ CREATE TABLE expunged (
 // lists it (mailbox_store_sizes.cpp), reading that file once; mail nobody lists costs nothing.
 constexpr std::string_view kSchemaV2 = R"sql(
 ALTER TABLE messages ADD COLUMN
-  rfc822_size INTEGER NOT NULL DEFAULT -1; -- octets with every line end CRLF (rfc822_size.hpp);
+  rfc822_size INTEGER NOT NULL DEFAULT -1; -- octets with every line end CRLF (text/message_data.hpp);
                                            -- -1 only for rows from before v2, until filled
 )sql";
 

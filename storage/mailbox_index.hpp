@@ -59,7 +59,7 @@ struct MessageRecord {
     std::int64_t size = 0;                  // bytes of the message file
     std::string file;                       // folder-relative: "cur/<name>" or "new/<name>"
     std::string structure;                  // mr::mime::structure_blob of the message
-    // Octets with every line end CRLF (storage/rfc822_size.hpp): POP3 LIST/STAT size and
+    // Octets with every line end CRLF (common/text/message_data.hpp): POP3 LIST/STAT size and
     // IMAP RFC822.SIZE. -1 only when an index from before schema v2 lists a message whose
     // file could not be read to fill it in; readers then measure the file themselves.
     std::int64_t rfc822_size = -1;

@@ -11,7 +11,7 @@
 #include "common/mime/structure_blob.hpp"
 #include "storage/atomic_file.hpp"
 #include "storage/mailbox_store.hpp"
-#include "storage/rfc822_size.hpp"
+#include "common/text/message_data.hpp"
 
 namespace mr::storage {
 
@@ -101,7 +101,7 @@ Result<std::vector<AppendResult>> MailboxStore::append_batch(std::span<const App
             rec.keywords = split_keywords(join_keywords(batch[i].keywords));
             rec.internal_date = date;
             rec.size = static_cast<std::int64_t>(batch[i].bytes.size());
-            rec.rfc822_size = rfc822_size(batch[i].bytes);
+            rec.rfc822_size = static_cast<std::int64_t>(text::rfc822_size(batch[i].bytes));
             rec.structure = mr::mime::structure_blob(batch[i].bytes);
             // The header block goes into message_headers too (schema v3), so a client's
             // first sync fetches header fields without opening every file.

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "storage/mailbox_store.hpp"
-#include "storage/rfc822_size.hpp"
+#include "common/text/message_data.hpp"
 
 namespace mr::storage {
 
@@ -21,7 +21,7 @@ namespace {
 std::optional<std::int64_t> measure_file(const fs::path& path) {
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rbe"), &std::fclose);
     if (!f) return std::nullopt;
-    Rfc822SizeCounter counter;
+    text::Rfc822SizeCounter counter;
     std::string buf(64 * 1024, '\0');
     for (;;) {
         const std::size_t n = std::fread(buf.data(), 1, buf.size(), f.get());
@@ -29,7 +29,7 @@ std::optional<std::int64_t> measure_file(const fs::path& path) {
         if (n < buf.size()) break;
     }
     if (std::ferror(f.get())) return std::nullopt;
-    return counter.finish();
+    return static_cast<std::int64_t>(counter.finish());
 }
 
 }  // namespace

@@ -18,7 +18,7 @@
 #include "storage/mailbox_index.hpp"
 #include "storage/mailbox_store.hpp"
 #include "storage/maildir.hpp"
-#include "storage/rfc822_size.hpp"
+#include "common/text/message_data.hpp"
 
 namespace mr::storage {
 
@@ -125,7 +125,7 @@ Result<void> index_folder(sqlite::Db& db, const Maildir& maildir, const std::str
         if (auto k = salvage.keywords.find(f.name.base); k != salvage.keywords.end()) m.keywords = k->second;
         m.internal_date = st.st_mtime;
         m.size = static_cast<std::int64_t>(bytes->size());
-        m.rfc822_size = rfc822_size(*bytes);
+        m.rfc822_size = static_cast<std::int64_t>(text::rfc822_size(*bytes));
         m.file = f.file;
         m.structure = mr::mime::structure_blob(*bytes);
         auto inserted = index::insert_message(db, box->id, m, std::nullopt);

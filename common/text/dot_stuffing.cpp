@@ -1,4 +1,5 @@
-#include "common/text/dot_stuffing.hpp"
+// Dot-stuffing in both directions; the rules are in message_data.hpp (section 3).
+#include "common/text/message_data.hpp"
 
 namespace mr::text {
 

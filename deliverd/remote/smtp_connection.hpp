@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "common/net/connection.hpp"
-#include "common/text/dot_stuffing.hpp"
+#include "common/text/message_data.hpp"
 #include "deliverd/remote/smtp_client_session.hpp"
 
 namespace mr::deliverd {

@@ -10,7 +10,7 @@
 // - Only whole files: a partial read is false, so the streaming path keeps handling large
 //   messages with back-pressure. "Whole" is known without fstat in the common case: the
 //   read asks for one octet more than the message's RETR size, which is never less than
-//   the file's size (CRLF stays, bare LF/CR grow to CRLF: message_normalizer.hpp; the
+//   the file's size (CRLF stays, bare LF/CR grow to CRLF: common/text/message_data.hpp; the
 //   index stores that size at delivery, maildrop.hpp). So a read returning exactly the
 //   RETR size read the whole file, and so did a shorter one ending inside a page (a read
 //   that meets a page missing from the cache stops at that page's start). Anything else

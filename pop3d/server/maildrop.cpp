@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "common/log/log.hpp"
-#include "pop3d/proto/message_normalizer.hpp"
+#include "common/text/message_data.hpp"
 #include "storage/directory.hpp"
 #include "storage/mailbox_store.hpp"
 #include "storage/maildir.hpp"
@@ -25,22 +25,18 @@ int open_file(const std::filesystem::path& path) {
     return fd;
 }
 
-// Octets RETR sends for the file, or nullopt if it cannot be read.
+// Octets RETR sends for the file (the length of its CRLF form), or nullopt if it cannot be read.
 std::optional<std::uint64_t> measure(int fd) {
-    MessageNormalizer normalizer;
+    text::Rfc822SizeCounter counter;
     std::string buf(kReadChunk, '\0');
-    std::string scratch;
     for (;;) {
         const ssize_t n = ::read(fd, buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return std::nullopt;
         if (n == 0) break;
-        scratch.clear();
-        normalizer.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)), scratch);
+        counter.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
     }
-    scratch.clear();
-    normalizer.finish(scratch);
-    return normalizer.octets();
+    return counter.finish();
 }
 
 }  // namespace

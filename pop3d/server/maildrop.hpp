@@ -3,10 +3,10 @@
 //
 // Invariants:
 // - The snapshot lists INBOX in UID order as it was at login, with the sizes RETR will
-//   send: the index's rfc822_size (storage/rfc822_size.hpp: bare LF and CR count as CRLF,
-//   the rule MessageNormalizer applies), so login reads no message file and LIST and RETR
+//   send: the index's rfc822_size (the length of the CRLF form,
+//   common/text/message_data.hpp), so login reads no message file and LIST and RETR
 //   agree byte for byte even for files other Maildir tools wrote. Only a row the store
-//   could not measure is measured here, with MessageNormalizer, and left out if its file
+//   could not measure is measured here, by the same rule, and left out if its file
 //   is gone (expunged by IMAP meanwhile).
 // - A message expunged by IMAP after login answers -ERR to RETR/TOP (MessageFile::open).
 // - No index connection is held between commands: an idle session costs its snapshot only

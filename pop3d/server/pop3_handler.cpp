@@ -6,9 +6,7 @@
 #include "common/net/thread_pool.hpp"
 #include "common/net/wakeup.hpp"
 #include "common/text/ascii.hpp"
-#include "common/text/dot_stuffing.hpp"
-#include "pop3d/proto/message_normalizer.hpp"
-#include "pop3d/proto/stuffed_message.hpp"
+#include "common/text/message_data.hpp"
 #include "pop3d/server/cached_file.hpp"
 #include "pop3d/server/maildrop.hpp"
 #include "pop3d/server/shared_state.hpp"
@@ -51,7 +49,7 @@ FastPathBuffers& fast_path_buffers() {
 // The TOP reply of a message in memory: normalised, cut after the header and k body lines,
 // stuffed.
 void append_top(std::string_view message, std::optional<std::uint64_t> body_lines, std::string& out) {
-    MessageNormalizer normalizer(body_lines);
+    text::CrlfNormalizer normalizer(body_lines);
     std::string normalized;
     normalizer.feed(message, normalized);
     normalizer.finish(normalized);
@@ -68,7 +66,7 @@ struct Transfer {
     std::filesystem::path user_dir;
     std::string file;
     MessageFile message;
-    MessageNormalizer normalizer;
+    text::CrlfNormalizer normalizer;
     text::DotStuffer stuffer;
     std::uint32_t uid = 0;
     bool mark_seen = false;
@@ -304,14 +302,14 @@ void Pop3Handler::send_message(SendMessage& s) {
         if (s.body_lines) {
             append_top(fast.file, s.body_lines, fast.out);
         } else {
-            append_stuffed_message(fast.file, fast.out);
+            text::append_dot_stuffed(fast.file, fast.out);
         }
         conn_.write(fast.out);
         message_sent(s.uid, s.mark_seen);
         return;
     }
     auto t = std::make_shared<Transfer>();
-    t->normalizer = MessageNormalizer(s.body_lines);
+    t->normalizer = text::CrlfNormalizer(s.body_lines);
     t->uid = s.uid;
     t->mark_seen = s.mark_seen;
     t->user_dir = user_dir_;

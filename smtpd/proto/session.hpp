@@ -65,7 +65,7 @@
 #include <variant>
 #include <vector>
 
-#include "common/text/dot_stuffing.hpp"
+#include "common/text/message_data.hpp"
 #include "common/text/line_buffer.hpp"
 #include "common/text/sasl.hpp"
 #include "common/util/result.hpp"

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/text/dot_stuffing.hpp"
+#include "common/text/message_data.hpp"
 #include "common/text/line_buffer.hpp"
 
 namespace {

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "pop3d/proto/message_normalizer.hpp"
+#include "common/text/message_data.hpp"
 
 using mr::pop3d::server::read_if_cached;
 
@@ -45,7 +45,7 @@ TEST_CASE("read_if_cached: whole files, with and without the fstat check") {
         CAPTURE(bytes.size());
         ScratchFile f(bytes);
         std::string out = "stale contents of the reused buffer";
-        REQUIRE(read_if_cached(f.path.c_str(), mr::pop3d::wire_size(bytes), 64 * 1024, out));
+        REQUIRE(read_if_cached(f.path.c_str(), mr::text::rfc822_size(bytes), 64 * 1024, out));
         CHECK(out == bytes);
     }
 }

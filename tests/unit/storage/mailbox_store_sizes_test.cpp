@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/text/message_data.hpp"
 #include "storage/mailbox_store.hpp"
-#include "storage/rfc822_size.hpp"
 #include "storage/sqlite/db.hpp"
 #include "storage/reindex.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
@@ -41,7 +41,7 @@ std::vector<std::int64_t> sizes_of(MailboxStore& store, const char* box = "INBOX
 
 std::vector<std::int64_t> expected_sizes() {
     std::vector<std::int64_t> out;
-    for (const auto& m : kMessages) out.push_back(rfc822_size(m));
+    for (const auto& m : kMessages) out.push_back(static_cast<std::int64_t>(mr::text::rfc822_size(m)));
     return out;
 }
 

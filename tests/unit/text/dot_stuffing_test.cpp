@@ -1,4 +1,4 @@
-#include "common/text/dot_stuffing.hpp"
+#include "common/text/message_data.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,17 +1,18 @@
-// storage::rfc822_size: the CRLF size POP3 LIST and IMAP RFC822.SIZE report.
-#include "storage/rfc822_size.hpp"
-
+// rfc822_size: the length of the CRLF form (common/text/message_data.hpp), the size POP3
+// LIST reports and the index stores.
 #include <doctest/doctest.h>
 
 #include <random>
 #include <string>
 
-using namespace mr::storage;
+#include "common/text/message_data.hpp"
+
+using namespace mr::text;
 
 namespace {
 
 // The rule spelled out the slow way: rewrite the line ends, then count.
-std::int64_t reference(std::string_view in) {
+std::uint64_t reference(std::string_view in) {
     std::string out;
     for (std::size_t i = 0; i < in.size(); ++i) {
         if (in[i] == '\r') {
@@ -24,7 +25,7 @@ std::int64_t reference(std::string_view in) {
         }
     }
     if (!out.empty() && out.back() != '\n') out += "\r\n";
-    return static_cast<std::int64_t>(out.size());
+    return out.size();
 }
 
 }  // namespace
@@ -32,7 +33,7 @@ std::int64_t reference(std::string_view in) {
 TEST_CASE("rfc822_size: table of line-end cases") {
     struct Row {
         const char* in;
-        std::int64_t size;
+        std::uint64_t size;
         const char* why;
     };
     const Row rows[] = {

@@ -1,14 +1,15 @@
-#include "pop3d/proto/message_normalizer.hpp"
+// CrlfNormalizer: the CRLF form of message_data.hpp (section 2), with TOP's line limit.
+#include "common/text/message_data.hpp"
 
-namespace mr::pop3d {
+namespace mr::text {
 
-void MessageNormalizer::emit(std::string& out, std::string_view bytes) {
+void CrlfNormalizer::emit(std::string& out, std::string_view bytes) {
     out.append(bytes);
     octets_ += bytes.size();
     line_length_ += bytes.size();
 }
 
-void MessageNormalizer::end_line(std::string& out) {
+void CrlfNormalizer::end_line(std::string& out) {
     out.append("\r\n");
     octets_ += 2;
     const bool empty = line_length_ == 0;
@@ -22,7 +23,7 @@ void MessageNormalizer::end_line(std::string& out) {
     if (limited_ && --*body_lines_left_ == 0) done_ = true;
 }
 
-bool MessageNormalizer::feed(std::string_view chunk, std::string& out) {
+bool CrlfNormalizer::feed(std::string_view chunk, std::string& out) {
     while (!done_ && !chunk.empty()) {
         if (pending_cr_) {
             pending_cr_ = false;
@@ -43,7 +44,7 @@ bool MessageNormalizer::feed(std::string_view chunk, std::string& out) {
     return done_;
 }
 
-void MessageNormalizer::finish(std::string& out) {
+void CrlfNormalizer::finish(std::string& out) {
     if (done_) return;
     if (pending_cr_ || line_length_ > 0) {
         pending_cr_ = false;
@@ -52,12 +53,4 @@ void MessageNormalizer::finish(std::string& out) {
     done_ = true;
 }
 
-std::uint64_t wire_size(std::string_view message) {
-    MessageNormalizer n;
-    std::string scratch;
-    n.feed(message, scratch);
-    n.finish(scratch);
-    return n.octets();
-}
-
-}  // namespace mr::pop3d
+}  // namespace mr::text

@@ -1,12 +1,15 @@
-#include "pop3d/proto/stuffed_message.hpp"
-
+// append_dot_stuffed: the whole-message fast path of DotStuffer (message_data.hpp, section 3).
+// It must append, byte for byte, what DotStuffer feed + finish append for the same input
+// (tests compare them on random inputs): from the first line that is not a clean CRLF
+// line, the rest goes through DotStuffer, which starts at a line start exactly as this
+// loop leaves it.
 #include <cstring>
 
-#include "common/text/dot_stuffing.hpp"
+#include "common/text/message_data.hpp"
 
-namespace mr::pop3d {
+namespace mr::text {
 
-void append_stuffed_message(std::string_view message, std::string& out) {
+void append_dot_stuffed(std::string_view message, std::string& out) {
     const char* const data = message.data();
     const std::size_t size = message.size();
     // Room for the terminator and a few dots; a dot-heavy message grows the string once more.
@@ -32,9 +35,9 @@ void append_stuffed_message(std::string_view message, std::string& out) {
         return;
     }
     // Not all CRLF: the general, stateful path takes over at this line start.
-    text::DotStuffer stuffer;
+    DotStuffer stuffer;
     stuffer.feed(message.substr(pos), out);
     stuffer.finish(out);
 }
 
-}  // namespace mr::pop3d
+}  // namespace mr::text

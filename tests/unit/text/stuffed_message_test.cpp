@@ -1,23 +1,21 @@
-#include "pop3d/proto/stuffed_message.hpp"
-
+// append_dot_stuffed: the whole-message fast path of DotStuffer (common/text/message_data.hpp).
 #include <doctest/doctest.h>
 
 #include <random>
 
-#include "common/text/dot_stuffing.hpp"
-#include "pop3d/proto/message_normalizer.hpp"
+#include "common/text/message_data.hpp"
 
-using namespace mr::pop3d;
+using namespace mr::text;
 
 namespace {
 
 // The reference: what the streaming path sends (normaliser, then stuffer).
 std::string streamed(std::string_view in) {
-    MessageNormalizer n;
+    CrlfNormalizer n;
     std::string normalized;
     n.feed(in, normalized);
     n.finish(normalized);
-    mr::text::DotStuffer s;
+    DotStuffer s;
     std::string out;
     s.feed(normalized, out);
     s.finish(out);
@@ -26,7 +24,7 @@ std::string streamed(std::string_view in) {
 
 std::string stuffed(std::string_view in) {
     std::string out = "+OK\r\n";  // appends, never replaces
-    append_stuffed_message(in, out);
+    append_dot_stuffed(in, out);
     REQUIRE(out.rfind("+OK\r\n", 0) == 0);
     return out.substr(5);
 }
