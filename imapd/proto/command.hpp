@@ -189,9 +189,12 @@ using CommandArgs =
                  SubscribeCmd, ListCmd, StatusCmd, AppendCmd, IdleCmd, NamespaceCmd, CheckCmd,
                  CloseCmd, UnselectCmd, ExpungeCmd, SearchCmd, FetchCmd, StoreCmd, CopyCmd>;
 
+struct CommandSpec;  // command_table.hpp
+
 struct Command {
     std::string tag;
     CommandArgs args;
+    const CommandSpec* spec = nullptr;  // its entry in the command table; never null once parsed
 };
 
 // What the client sent could not be parsed: answer "<tag> BAD <reason>" (or "* BAD"

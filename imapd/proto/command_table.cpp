@@ -1,10 +1,19 @@
+// The command table (see command_table.hpp for what follows from it and its invariants).
 #include "imapd/proto/command_table.hpp"
 
+#include <iterator>
+#include <type_traits>
+#include <utility>
 #include <variant>
+
+#include "common/text/ascii.hpp"
+#include "imapd/proto/parse_internal.hpp"
 
 namespace mr::imapd {
 
 namespace {
+
+using namespace detail;
 
 constexpr std::uint8_t kNotAuth = static_cast<std::uint8_t>(SessionState::NotAuthenticated);
 constexpr std::uint8_t kAuth = static_cast<std::uint8_t>(SessionState::Authenticated);
@@ -12,61 +21,181 @@ constexpr std::uint8_t kSelected = static_cast<std::uint8_t>(SessionState::Selec
 constexpr std::uint8_t kAny = kNotAuth | kAuth | kSelected;
 constexpr std::uint8_t kLoggedIn = kAuth | kSelected;
 
-CommandRules rules(std::uint8_t states) { return CommandRules{states, false, false, false}; }
-
-// Commands on messages of the selected mailbox.
-CommandRules message_rules(bool uid, bool forbids_expunge_when_not_uid) {
-    CommandRules r = rules(kSelected);
-    r.uses_sequence_numbers = !uid;
-    r.forbids_expunge = !uid && forbids_expunge_when_not_uid;
-    return r;
+template <class T, std::size_t I = 0>
+constexpr std::size_t index_of() {
+    if constexpr (std::is_same_v<std::variant_alternative_t<I, CommandArgs>, T>) return I;
+    else return index_of<T, I + 1>();
 }
 
-struct RulesOf {
-    // RFC 3501 §6.1 (rfc3501.txt:1295): any state. ID too (RFC 2971 §3.1, rfc2971.txt:141).
-    CommandRules operator()(const CapabilityCmd&) const { return rules(kAny); }
-    CommandRules operator()(const NoopCmd&) const { return rules(kAny); }
-    CommandRules operator()(const LogoutCmd&) const { return rules(kAny); }
-    CommandRules operator()(const IdCmd&) const { return rules(kAny); }
-    // RFC 5161 §3.1 (rfc5161.txt:125): authenticated state only.
-    CommandRules operator()(const EnableCmd&) const { return rules(kAuth); }
+// Parsers that need only the cursor.
+template <Result<CommandArgs> (*F)(ArgCursor&)>
+Result<CommandArgs> plain(ArgCursor& in, RawCommand&) {
+    return F(in);
+}
+
+// Parsers of several entries, told apart by the entry.
+template <bool ReadOnly>
+Result<CommandArgs> select(ArgCursor& in, RawCommand&) { return parse_select(in, ReadOnly); }
+template <bool Subscribe>
+Result<CommandArgs> subscribe(ArgCursor& in, RawCommand&) { return parse_subscribe(in, Subscribe); }
+template <bool Lsub>
+Result<CommandArgs> list(ArgCursor& in, RawCommand&) { return parse_list(in, Lsub); }
+template <bool Uid>
+Result<CommandArgs> search(ArgCursor& in, RawCommand&) { return parse_search(in, Uid); }
+template <bool Uid>
+Result<CommandArgs> fetch(ArgCursor& in, RawCommand&) { return parse_fetch(in, Uid); }
+template <bool Uid>
+Result<CommandArgs> store(ArgCursor& in, RawCommand&) { return parse_store(in, Uid); }
+template <bool Uid, bool Move>
+Result<CommandArgs> copy(ArgCursor& in, RawCommand&) { return parse_copy(in, Uid, Move); }
+
+template <class T>
+Result<CommandArgs> no_args(ArgCursor& in, RawCommand&) {
+    if (auto r = in.end(); !r) return r.error();
+    return CommandArgs{T{}};
+}
+
+template <class T>
+constexpr CommandSpec cmd(std::string_view name, CommandParser parse, std::uint8_t states, bool has_args,
+                          Capability capability = {}) {
+    CommandSpec s{name, parse, index_of<T>(), states, has_args};
+    s.capability = capability;
+    return s;
+}
+
+constexpr CommandSpec raw_line_follows(CommandSpec s) {
+    s.raw_line_follows = true;
+    return s;
+}
+constexpr CommandSpec conditional(CommandSpec s, Capability c) {
+    s.conditional = c;
+    return s;
+}
+// Commands on messages of the selected mailbox, by sequence number.
+constexpr CommandSpec by_number(CommandSpec s, bool forbids_expunge) {
+    s.uses_sequence_numbers = true;
+    s.forbids_expunge = forbids_expunge;
+    return s;
+}
+
+constexpr Capability always(std::string_view words) { return {words, Advertise::Always}; }
+
+// The order of entries is the order of CAPABILITY (clients see it; keep it stable).
+constexpr CommandSpec kCommands[] = {
+    // RFC 3501 §6.1 (rfc3501.txt:1295): any state.
+    cmd<CapabilityCmd>("CAPABILITY", no_args<CapabilityCmd>, kAny, false),
+    cmd<NoopCmd>("NOOP", no_args<NoopCmd>, kAny, false),
+    cmd<LogoutCmd>("LOGOUT", no_args<LogoutCmd>, kAny, false),
     // §6.2 (rfc3501.txt:1426): not authenticated.
-    CommandRules operator()(const StartTlsCmd&) const { return rules(kNotAuth); }
-    CommandRules operator()(const AuthenticateCmd&) const {
-        CommandRules r = rules(kNotAuth);
-        r.raw_line_follows = true;
-        return r;
-    }
-    CommandRules operator()(const LoginCmd&) const { return rules(kNotAuth); }
+    cmd<StartTlsCmd>("STARTTLS", no_args<StartTlsCmd>, kNotAuth, false, {"STARTTLS", Advertise::TlsOffered}),
+    conditional(raw_line_follows(cmd<AuthenticateCmd>("AUTHENTICATE", plain<parse_authenticate>, kNotAuth, true,
+                                                      always("SASL-IR"))),
+                {"AUTH=PLAIN AUTH=LOGIN", Advertise::PlaintextAuthAllowed}),
+    cmd<LoginCmd>("LOGIN", plain<parse_login>, kNotAuth, true, {"LOGINDISABLED", Advertise::PlaintextAuthRefused}),
+    // RFC 2971 §3.1 (rfc2971.txt:141): any state.
+    cmd<IdCmd>("ID", plain<parse_id>, kAny, true, always("ID")),
+    // RFC 5161 §3.1 (rfc5161.txt:125): authenticated state only.
+    cmd<EnableCmd>("ENABLE", plain<parse_enable>, kAuth, true, always("ENABLE")),
     // §6.3 (rfc3501.txt:1715): authenticated or selected; NAMESPACE and IDLE likewise
     // (RFC 2342 §5, RFC 2177 §4 command_auth).
-    CommandRules operator()(const SelectCmd&) const { return rules(kLoggedIn); }
-    CommandRules operator()(const CreateCmd&) const { return rules(kLoggedIn); }
-    CommandRules operator()(const DeleteCmd&) const { return rules(kLoggedIn); }
-    CommandRules operator()(const RenameCmd&) const { return rules(kLoggedIn); }
-    CommandRules operator()(const SubscribeCmd&) const { return rules(kLoggedIn); }
-    CommandRules operator()(const ListCmd&) const { return rules(kLoggedIn); }
-    CommandRules operator()(const StatusCmd&) const { return rules(kLoggedIn); }
-    CommandRules operator()(const AppendCmd&) const { return rules(kLoggedIn); }
-    CommandRules operator()(const NamespaceCmd&) const { return rules(kLoggedIn); }
-    CommandRules operator()(const IdleCmd&) const {
-        CommandRules r = rules(kLoggedIn);
-        r.raw_line_follows = true;
-        return r;
-    }
-    // §6.4 (rfc3501.txt:2607): selected; UNSELECT (RFC 3691, RFC 9051 §6.4.2) too.
-    CommandRules operator()(const CheckCmd&) const { return rules(kSelected); }
-    CommandRules operator()(const CloseCmd&) const { return rules(kSelected); }
-    CommandRules operator()(const UnselectCmd&) const { return rules(kSelected); }
-    CommandRules operator()(const ExpungeCmd&) const { return rules(kSelected); }
-    CommandRules operator()(const SearchCmd& c) const { return message_rules(c.uid, true); }
-    CommandRules operator()(const FetchCmd& c) const { return message_rules(c.uid, true); }
-    CommandRules operator()(const StoreCmd& c) const { return message_rules(c.uid, true); }
-    CommandRules operator()(const CopyCmd& c) const { return message_rules(c.uid, false); }
+    cmd<SelectCmd>("SELECT", select<false>, kLoggedIn, true),
+    cmd<SelectCmd>("EXAMINE", select<true>, kLoggedIn, true),
+    cmd<CreateCmd>("CREATE", plain<parse_create>, kLoggedIn, true),
+    cmd<DeleteCmd>("DELETE", plain<parse_delete>, kLoggedIn, true),
+    cmd<RenameCmd>("RENAME", plain<parse_rename>, kLoggedIn, true),
+    cmd<SubscribeCmd>("SUBSCRIBE", subscribe<true>, kLoggedIn, true),
+    cmd<SubscribeCmd>("UNSUBSCRIBE", subscribe<false>, kLoggedIn, true),
+    cmd<ListCmd>("LSUB", list<true>, kLoggedIn, true),
+    cmd<StatusCmd>("STATUS", plain<parse_status>, kLoggedIn, true),
+    cmd<AppendCmd>("APPEND", parse_append_command, kLoggedIn, true),
+    raw_line_follows(cmd<IdleCmd>("IDLE", no_args<IdleCmd>, kLoggedIn, false, always("IDLE"))),
+    cmd<NamespaceCmd>("NAMESPACE", no_args<NamespaceCmd>, kLoggedIn, false, always("NAMESPACE")),
+    // §6.4 (rfc3501.txt:2607): selected; UNSELECT (RFC 3691, RFC 9051 §6.4.2) too; the
+    // UID forms (§6.4.8, rfc3501.txt:3332), UID EXPUNGE (RFC 4315 §2.1) and MOVE (RFC 6851 §3).
+    cmd<CheckCmd>("CHECK", no_args<CheckCmd>, kSelected, false),
+    cmd<CloseCmd>("CLOSE", no_args<CloseCmd>, kSelected, false),
+    cmd<ExpungeCmd>("EXPUNGE", no_args<ExpungeCmd>, kSelected, false),
+    cmd<ExpungeCmd>("UID EXPUNGE", plain<parse_uid_expunge>, kSelected, true, always("UIDPLUS")),
+    by_number(cmd<SearchCmd>("SEARCH", search<false>, kSelected, true), true),
+    cmd<SearchCmd>("UID SEARCH", search<true>, kSelected, true),
+    by_number(cmd<FetchCmd>("FETCH", fetch<false>, kSelected, true), true),
+    cmd<FetchCmd>("UID FETCH", fetch<true>, kSelected, true),
+    by_number(cmd<StoreCmd>("STORE", store<false>, kSelected, true), true),
+    cmd<StoreCmd>("UID STORE", store<true>, kSelected, true),
+    by_number(cmd<CopyCmd>("COPY", copy<false, false>, kSelected, true), false),
+    cmd<CopyCmd>("UID COPY", copy<true, false>, kSelected, true),
+    by_number(cmd<CopyCmd>("MOVE", copy<false, true>, kSelected, true, always("MOVE")), false),
+    cmd<CopyCmd>("UID MOVE", copy<true, true>, kSelected, true),
+    // LIST-EXTENDED's return options (RFC 5258 §3.2) and SPECIAL-USE (RFC 6154 §5.1, also
+    // CREATE's USE) come with LIST.
+    cmd<ListCmd>("LIST", list<false>, kLoggedIn, true, always("SPECIAL-USE CHILDREN")),
+    cmd<UnselectCmd>("UNSELECT", no_args<UnselectCmd>, kSelected, false, always("UNSELECT")),
 };
+
+// Every CommandArgs alternative is produced by some entry: a type without one could
+// never be parsed, and its handler would be dead code.
+template <std::size_t... I>
+constexpr bool every_type_has_an_entry(std::index_sequence<I...>) {
+    auto has = [](std::size_t type) {
+        for (const auto& e : kCommands) {
+            if (e.type == type) return true;
+        }
+        return false;
+    };
+    return (has(I) && ...);
+}
+static_assert(every_type_has_an_entry(std::make_index_sequence<std::variant_size_v<CommandArgs>>{}),
+              "a CommandArgs alternative has no entry in kCommands");
+
+constexpr bool names_unique() {
+    for (std::size_t i = 0; i < std::size(kCommands); ++i) {
+        for (std::size_t j = i + 1; j < std::size(kCommands); ++j) {
+            if (kCommands[i].name == kCommands[j].name) return false;
+        }
+    }
+    return true;
+}
+static_assert(names_unique(), "two entries of kCommands have the same name");
+
+bool shown(Advertise when, const CapabilityContext& ctx, bool conditional_pass) {
+    if (!conditional_pass) return when == Advertise::Always;
+    if (ctx.logged_in) return false;
+    const bool plaintext_ok = ctx.tls_active || ctx.insecure_auth_allowed;
+    switch (when) {
+        case Advertise::TlsOffered: return ctx.tls_available && !ctx.tls_active;
+        case Advertise::PlaintextAuthAllowed: return plaintext_ok;
+        case Advertise::PlaintextAuthRefused: return !plaintext_ok;
+        case Advertise::Never:
+        case Advertise::Always: return false;
+    }
+    return false;
+}
 
 }  // namespace
 
-CommandRules command_rules(const CommandArgs& args) { return std::visit(RulesOf{}, args); }
+std::span<const CommandSpec> command_table() { return kCommands; }
+
+const CommandSpec* find_command(std::string_view name, bool uid) {
+    for (const auto& e : kCommands) {
+        if (e.uid_form() != uid) continue;
+        const std::string_view own = uid ? e.name.substr(4) : e.name;
+        if (text::iequals(own, name)) return &e;
+    }
+    return nullptr;
+}
+
+std::string capability_list(const CapabilityContext& ctx) {
+    std::string out(kBaseCapabilities);
+    for (const bool conditional_pass : {false, true}) {
+        for (const auto& e : kCommands) {
+            for (const Capability& c : {e.capability, e.conditional}) {
+                if (c.words.empty() || !shown(c.when, ctx, conditional_pass)) continue;
+                out += ' ';
+                out += c.words;
+            }
+        }
+    }
+    return out;
+}
 
 }  // namespace mr::imapd

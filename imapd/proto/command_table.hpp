@@ -1,24 +1,65 @@
-// The protocol facts a session dispatcher needs about each command, kept apart from
-// parsing and from the session itself (STYLE.md example 3: check state before acting).
+// The IMAP command table: what each command is, in one place (in the spirit of
+// Dovecot's imap-commands.c). Parsing (name lookup), the session's state check,
+// CAPABILITY and the session's dispatch all follow from it:
+//  - parse_command() finds the entry by name and runs its parse function;
+//  - the session checks the entry's states and reads its flags;
+//  - capability_list() advertises the entries' capabilities;
+//  - the session's handler for the entry's Command type (session.hpp, Handlers) answers it.
+// Adding a command: one CommandSpec in command_table.cpp (and its argument type in
+// command.hpp), plus its handler in the session. The compiler refuses a CommandArgs
+// alternative that no entry produces (static_assert in command_table.cpp) or that has no
+// session handler (std::visit in session.cpp).
 //
 // Invariants:
-//  - Pure data derived from the command's type (and its UID form); no session state.
-//  - States follow RFC 3501 §6 (rfc3501.txt:1255) and each extension's own rule
-//    (cited in command_table.cpp); a command outside its states gets BAD or NO from the
-//    session, which decides the wording.
+//  - Pure data: no session state. States follow RFC 3501 §6 (rfc3501.txt:1255) and each
+//    extension's own rule (cited at each entry); a command outside its states gets BAD
+//    from the session, which decides the wording.
+//  - Names are unique; a UID form is its own entry ("UID FETCH"), found only after "UID".
+//  - CAPABILITY lists kBaseCapabilities, then the entries' unconditional capabilities in
+//    table order, then (before login) the conditional ones in table order.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
 
+#include "common/util/result.hpp"
 #include "imapd/proto/command.hpp"
+#include "imapd/proto/command_reader.hpp"
 
 namespace mr::imapd {
+
+class ArgCursor;
 
 // Session states as bits, so a command's allowed states are one mask.
 enum class SessionState : std::uint8_t { NotAuthenticated = 1, Authenticated = 2, Selected = 4 };
 
-struct CommandRules {
-    std::uint8_t states = 0;  // bit set of SessionState values
+// When a capability is advertised (RFC 3501 §6.2.3, rfc3501.txt:1664; §6.2.1 STARTTLS).
+enum class Advertise : std::uint8_t {
+    Never,
+    Always,
+    TlsOffered,             // before login, TLS available and not active
+    PlaintextAuthAllowed,   // before login, TLS active or plaintext allowed on this peer
+    PlaintextAuthRefused,   // before login, neither
+};
+
+struct Capability {
+    std::string_view words;  // one or more capability names, space-separated
+    Advertise when = Advertise::Never;
+};
+
+// Arguments after the name (and its SP, when has_args): the typed command or a syntax
+// error. `raw` is the whole command, for a parser that moves octets out of it (APPEND).
+using CommandParser = Result<CommandArgs> (*)(ArgCursor& in, RawCommand& raw);
+
+struct CommandSpec {
+    std::string_view name;  // "FETCH", "UID FETCH"
+    CommandParser parse;
+    std::size_t type;       // the CommandArgs alternative parse produces (its index)
+    std::uint8_t states;    // bit set of SessionState values
+    bool has_args = false;  // an SP and arguments follow the name
     // FETCH, STORE, SEARCH (not their UID forms): no untagged EXPUNGE may be sent while
     // one runs (RFC 3501 §7.4.1, rfc3501.txt:4053; §5.5, rfc3501.txt:1211).
     bool forbids_expunge = false;
@@ -29,12 +70,32 @@ struct CommandRules {
     // challenge, once the session has sent one): call CommandReader::expect_raw_line()
     // before reading on.
     bool raw_line_follows = false;
+    Capability capability{};   // what the command advertises
+    Capability conditional{};  // a second, state-dependent advertisement (AUTH=...)
+
+    bool uid_form() const { return name.starts_with("UID "); }
+    bool allowed_in(SessionState s) const { return (states & static_cast<std::uint8_t>(s)) != 0; }
 };
 
-CommandRules command_rules(const CommandArgs& args);
+// Every command the server implements, in CAPABILITY order.
+std::span<const CommandSpec> command_table();
 
-inline bool allowed_in(const CommandRules& rules, SessionState state) {
-    return (rules.states & static_cast<std::uint8_t>(state)) != 0;
-}
+// The entry named `name` (case-insensitive); uid: among the UID forms, `name` being what
+// follows "UID ". Null when there is none.
+const CommandSpec* find_command(std::string_view name, bool uid);
+
+// Capabilities that belong to no single command: the protocol and the framing (LITERAL+
+// is CommandReader's).
+inline constexpr std::string_view kBaseCapabilities = "IMAP4rev1 LITERAL+";
+
+struct CapabilityContext {
+    bool logged_in = false;
+    bool tls_available = false;
+    bool tls_active = false;
+    bool insecure_auth_allowed = false;
+};
+
+// The CAPABILITY list (without "* CAPABILITY") for this state and connection.
+std::string capability_list(const CapabilityContext& ctx);
 
 }  // namespace mr::imapd

@@ -1,11 +1,13 @@
-// Command dispatch and the small grammars: command = tag SP (command-any /
-// command-auth / command-nonauth / command-select) CRLF (rfc3501.txt:4665). The big
-// grammars live in parse_mailbox_commands.cpp, parse_fetch.cpp and parse_search.cpp.
+// command = tag SP (command-any / command-auth / command-nonauth / command-select) CRLF
+// (rfc3501.txt:4665): the tag and the name here, the entry's parser from the command
+// table (command_table.cpp); the small grammars here too. The big grammars live in
+// parse_mailbox_commands.cpp, parse_fetch.cpp and parse_search.cpp.
 #include "imapd/proto/parse_command.hpp"
 
 #include <string>
 #include <utility>
 
+#include "imapd/proto/command_table.hpp"
 #include "imapd/proto/parse_internal.hpp"
 
 namespace mr::imapd {
@@ -56,15 +58,6 @@ Result<SequenceSet> parse_sequence_set(ArgCursor& in) {
 
 namespace {
 
-using detail::parse_sequence_set;
-using Parser = Result<CommandArgs> (*)(ArgCursor&);
-
-template <class T>
-Result<CommandArgs> no_args(ArgCursor& in) {
-    if (auto r = in.end(); !r) return r.error();
-    return CommandArgs{T{}};
-}
-
 Result<CommandArgs> one_mailbox(ArgCursor& in, std::string& out) {
     auto m = in.mailbox("mailbox name");
     if (!m) return m.error();
@@ -73,9 +66,12 @@ Result<CommandArgs> one_mailbox(ArgCursor& in, std::string& out) {
     return CommandArgs{};
 }
 
+}  // namespace
+
+namespace detail {
 // RFC 9051 §9 (rfc9051.txt:6341): AUTHENTICATE SP auth-type [SP initial-resp],
 // initial-resp = (base64 / "=") (rfc9051.txt:6596); SASL-IR, RFC 4959.
-Result<CommandArgs> authenticate(ArgCursor& in) {
+Result<CommandArgs> parse_authenticate(ArgCursor& in) {
     AuthenticateCmd cmd;
     auto mech = in.atom("SASL mechanism");
     if (!mech) return mech.error();
@@ -94,7 +90,7 @@ Result<CommandArgs> authenticate(ArgCursor& in) {
 }
 
 // login = "LOGIN" SP userid SP password (rfc3501.txt:4804).
-Result<CommandArgs> login(ArgCursor& in) {
+Result<CommandArgs> parse_login(ArgCursor& in) {
     LoginCmd cmd;
     auto user = in.astring("user name");
     if (!user) return user.error();
@@ -107,30 +103,28 @@ Result<CommandArgs> login(ArgCursor& in) {
     return CommandArgs{std::move(cmd)};
 }
 
-template <bool ReadOnly>
-Result<CommandArgs> select(ArgCursor& in) {
+Result<CommandArgs> parse_select(ArgCursor& in, bool read_only) {
     SelectCmd cmd;
-    cmd.read_only = ReadOnly;
+    cmd.read_only = read_only;
     if (auto r = one_mailbox(in, cmd.mailbox); !r) return r;
     return CommandArgs{std::move(cmd)};
 }
 
-Result<CommandArgs> delete_mailbox(ArgCursor& in) {
+Result<CommandArgs> parse_delete(ArgCursor& in) {
     DeleteCmd cmd;
     if (auto r = one_mailbox(in, cmd.mailbox); !r) return r;
     return CommandArgs{std::move(cmd)};
 }
 
-template <bool Subscribe>
-Result<CommandArgs> subscribe(ArgCursor& in) {
+Result<CommandArgs> parse_subscribe(ArgCursor& in, bool subscribe) {
     SubscribeCmd cmd;
-    cmd.subscribe = Subscribe;
+    cmd.subscribe = subscribe;
     if (auto r = one_mailbox(in, cmd.mailbox); !r) return r;
     return CommandArgs{std::move(cmd)};
 }
 
 // rename = "RENAME" SP mailbox SP mailbox (rfc3501.txt:4908).
-Result<CommandArgs> rename(ArgCursor& in) {
+Result<CommandArgs> parse_rename(ArgCursor& in) {
     RenameCmd cmd;
     auto from = in.mailbox("mailbox name");
     if (!from) return from.error();
@@ -144,7 +138,7 @@ Result<CommandArgs> rename(ArgCursor& in) {
 }
 
 // RFC 2971 §4 (rfc2971.txt:245): id_params_list ::= "(" #(string SPACE nstring) ")" / nil.
-Result<CommandArgs> id(ArgCursor& in) {
+Result<CommandArgs> parse_id(ArgCursor& in) {
     IdCmd cmd;
     if (in.eat_keyword("NIL")) {
         if (auto r = in.end(); !r) return r.error();
@@ -169,7 +163,7 @@ Result<CommandArgs> id(ArgCursor& in) {
 }
 
 // RFC 5161 §4 (rfc5161.txt:207): "ENABLE" 1*(SP capability).
-Result<CommandArgs> enable(ArgCursor& in) {
+Result<CommandArgs> parse_enable(ArgCursor& in) {
     EnableCmd cmd;
     do {
         auto cap = in.atom("capability");
@@ -182,11 +176,10 @@ Result<CommandArgs> enable(ArgCursor& in) {
 
 // copy = "COPY" SP sequence-set SP mailbox (rfc3501.txt:4685); move (RFC 6851 §5,
 // rfc6851.txt:320).
-template <bool Uid, bool Move>
-Result<CommandArgs> copy(ArgCursor& in) {
+Result<CommandArgs> parse_copy(ArgCursor& in, bool uid, bool move) {
     CopyCmd cmd;
-    cmd.uid = Uid;
-    cmd.move = Move;
+    cmd.uid = uid;
+    cmd.move = move;
     auto set = parse_sequence_set(in);
     if (!set) return set.error();
     cmd.set = std::move(*set);
@@ -199,7 +192,7 @@ Result<CommandArgs> copy(ArgCursor& in) {
 }
 
 // uid-expunge = "UID" SP "EXPUNGE" SP sequence-set (RFC 4315 §4, rfc4315.txt:298).
-Result<CommandArgs> uid_expunge(ArgCursor& in) {
+Result<CommandArgs> parse_uid_expunge(ArgCursor& in) {
     ExpungeCmd cmd;
     auto set = parse_sequence_set(in);
     if (!set) return set.error();
@@ -208,81 +201,30 @@ Result<CommandArgs> uid_expunge(ArgCursor& in) {
     return CommandArgs{std::move(cmd)};
 }
 
-Result<CommandArgs> fetch(ArgCursor& in) { return detail::parse_fetch(in, false); }
-Result<CommandArgs> uid_fetch(ArgCursor& in) { return detail::parse_fetch(in, true); }
-Result<CommandArgs> store(ArgCursor& in) { return detail::parse_store(in, false); }
-Result<CommandArgs> uid_store(ArgCursor& in) { return detail::parse_store(in, true); }
-Result<CommandArgs> search(ArgCursor& in) { return detail::parse_search(in, false); }
-Result<CommandArgs> uid_search(ArgCursor& in) { return detail::parse_search(in, true); }
-Result<CommandArgs> list(ArgCursor& in) { return detail::parse_list(in, false); }
-Result<CommandArgs> lsub(ArgCursor& in) { return detail::parse_list(in, true); }
-
-struct Entry {
-    std::string_view name;
-    bool has_args;  // an SP and arguments follow the name
-    Parser parse;
-};
-
-// Every command of RFC 3501 and of the extensions the server implements. APPEND is
-// handled apart (its literal is moved, not copied).
-constexpr Entry kCommands[] = {
-    {"CAPABILITY", false, no_args<CapabilityCmd>},
-    {"NOOP", false, no_args<NoopCmd>},
-    {"LOGOUT", false, no_args<LogoutCmd>},
-    {"ID", true, id},
-    {"ENABLE", true, enable},
-    {"STARTTLS", false, no_args<StartTlsCmd>},
-    {"AUTHENTICATE", true, authenticate},
-    {"LOGIN", true, login},
-    {"SELECT", true, select<false>},
-    {"EXAMINE", true, select<true>},
-    {"CREATE", true, detail::parse_create},
-    {"DELETE", true, delete_mailbox},
-    {"RENAME", true, rename},
-    {"SUBSCRIBE", true, subscribe<true>},
-    {"UNSUBSCRIBE", true, subscribe<false>},
-    {"LIST", true, list},
-    {"LSUB", true, lsub},
-    {"STATUS", true, detail::parse_status},
-    {"IDLE", false, no_args<IdleCmd>},
-    {"NAMESPACE", false, no_args<NamespaceCmd>},
-    {"CHECK", false, no_args<CheckCmd>},
-    {"CLOSE", false, no_args<CloseCmd>},
-    {"UNSELECT", false, no_args<UnselectCmd>},
-    {"EXPUNGE", false, no_args<ExpungeCmd>},
-    {"SEARCH", true, search},
-    {"FETCH", true, fetch},
-    {"STORE", true, store},
-    {"COPY", true, copy<false, false>},
-    {"MOVE", true, copy<false, true>},
-};
-
-// uid = "UID" SP (copy / fetch / search / store) (rfc3501.txt:5070), + MOVE (RFC 6851)
-// and EXPUNGE (RFC 4315).
-constexpr Entry kUidCommands[] = {
-    {"FETCH", true, uid_fetch},
-    {"STORE", true, uid_store},
-    {"SEARCH", true, uid_search},
-    {"COPY", true, copy<true, false>},
-    {"MOVE", true, copy<true, true>},
-    {"EXPUNGE", true, uid_expunge},
-};
-
-template <std::size_t N>
-const Entry* find(const Entry (&table)[N], std::string_view name) {
-    for (const auto& e : table) {
-        if (text::iequals(e.name, name)) return &e;
-    }
-    return nullptr;
+Result<CommandArgs> parse_append_command(ArgCursor& in, RawCommand& raw) {
+    LiteralSpan message;
+    auto args = parse_append(in, message);
+    if (!args) return args;
+    auto& append = std::get<AppendCmd>(*args);
+    append.message_was_synchronizing = message.synchronizing;
+    // The message is the command's last octets: keep them, drop what precedes.
+    raw.bytes.resize(message.offset + message.size);
+    raw.bytes.erase(0, message.offset);
+    append.message = std::move(raw.bytes);
+    return args;
 }
 
-Result<CommandArgs> run(const Entry& e, ArgCursor& in) {
+}  // namespace detail
+
+namespace {
+
+Result<CommandArgs> run(const CommandSpec& e, ArgCursor& in, RawCommand& raw) {
     if (e.has_args) {
         if (!in.eat(' ')) return Error::syntax("Missing arguments");
     } else if (!in.at_end()) {
         return Error::syntax("Unexpected arguments");
     }
-    return e.parse(in);
+    return e.parse(in, raw);
 }
 
 }  // namespace
@@ -297,67 +239,20 @@ ParseResult parse_command(RawCommand raw) {
     auto name = in.atom("command name");
     if (!name) return ParseError{tag, "Missing command", false};
 
-    if (text::iequals(*name, "APPEND")) {
-        if (!in.eat(' ')) return ParseError{tag, "Missing arguments", false};
-        LiteralSpan message;
-        auto args = detail::parse_append(in, message);
-        if (!args) return ParseError{tag, args.error().message, false};
-        auto& append = std::get<AppendCmd>(*args);
-        append.message_was_synchronizing = message.synchronizing;
-        // The message is the command's last octets: keep them, drop what precedes.
-        raw.bytes.resize(message.offset + message.size);
-        raw.bytes.erase(0, message.offset);
-        append.message = std::move(raw.bytes);
-        return Command{tag, std::move(*args)};
-    }
-
-    const Entry* entry = nullptr;
+    const CommandSpec* entry = nullptr;
     if (text::iequals(*name, "UID")) {
         if (!in.eat(' ')) return ParseError{tag, "Missing UID command", false};
         auto sub = in.atom("UID command");
-        if (!sub || !(entry = find(kUidCommands, *sub))) return ParseError{tag, "Unknown UID command", true};
+        if (!sub || !(entry = find_command(*sub, true))) return ParseError{tag, "Unknown UID command", true};
     } else {
-        entry = find(kCommands, *name);
+        entry = find_command(*name, false);
         if (!entry) return ParseError{tag, "Unknown command", true};
     }
-    auto args = run(*entry, in);
+    auto args = run(*entry, in, raw);
     if (!args) return ParseError{tag, args.error().message, false};
-    return Command{tag, std::move(*args)};
+    return Command{tag, std::move(*args), entry};
 }
 
-std::string_view command_name(const CommandArgs& args) {
-    struct Namer {
-        std::string_view operator()(const CapabilityCmd&) const { return "CAPABILITY"; }
-        std::string_view operator()(const NoopCmd&) const { return "NOOP"; }
-        std::string_view operator()(const LogoutCmd&) const { return "LOGOUT"; }
-        std::string_view operator()(const IdCmd&) const { return "ID"; }
-        std::string_view operator()(const EnableCmd&) const { return "ENABLE"; }
-        std::string_view operator()(const StartTlsCmd&) const { return "STARTTLS"; }
-        std::string_view operator()(const AuthenticateCmd&) const { return "AUTHENTICATE"; }
-        std::string_view operator()(const LoginCmd&) const { return "LOGIN"; }
-        std::string_view operator()(const SelectCmd& c) const { return c.read_only ? "EXAMINE" : "SELECT"; }
-        std::string_view operator()(const CreateCmd&) const { return "CREATE"; }
-        std::string_view operator()(const DeleteCmd&) const { return "DELETE"; }
-        std::string_view operator()(const RenameCmd&) const { return "RENAME"; }
-        std::string_view operator()(const SubscribeCmd& c) const { return c.subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE"; }
-        std::string_view operator()(const ListCmd& c) const { return c.lsub ? "LSUB" : "LIST"; }
-        std::string_view operator()(const StatusCmd&) const { return "STATUS"; }
-        std::string_view operator()(const AppendCmd&) const { return "APPEND"; }
-        std::string_view operator()(const IdleCmd&) const { return "IDLE"; }
-        std::string_view operator()(const NamespaceCmd&) const { return "NAMESPACE"; }
-        std::string_view operator()(const CheckCmd&) const { return "CHECK"; }
-        std::string_view operator()(const CloseCmd&) const { return "CLOSE"; }
-        std::string_view operator()(const UnselectCmd&) const { return "UNSELECT"; }
-        std::string_view operator()(const ExpungeCmd& c) const { return c.uids ? "UID EXPUNGE" : "EXPUNGE"; }
-        std::string_view operator()(const SearchCmd& c) const { return c.uid ? "UID SEARCH" : "SEARCH"; }
-        std::string_view operator()(const FetchCmd& c) const { return c.uid ? "UID FETCH" : "FETCH"; }
-        std::string_view operator()(const StoreCmd& c) const { return c.uid ? "UID STORE" : "STORE"; }
-        std::string_view operator()(const CopyCmd& c) const {
-            if (c.move) return c.uid ? "UID MOVE" : "MOVE";
-            return c.uid ? "UID COPY" : "COPY";
-        }
-    };
-    return std::visit(Namer{}, args);
-}
+std::string_view command_name(const Command& cmd) { return cmd.spec ? cmd.spec->name : std::string_view("?"); }
 
 }  // namespace mr::imapd

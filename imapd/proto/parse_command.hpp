@@ -13,7 +13,7 @@
 //   CommandRejected  → write "<tag or *> BAD|NO [<code>] <text>\r\n" and log it.
 //   RawLineReady     → the SASL response or IDLE's "DONE" the session asked for.
 //   CommandReady     → parse_command(); ParseError → "<tag or *> BAD <reason>";
-//                      Command → command_rules() (command_table.hpp) for the state
+//                      Command → its CommandSpec (command_table.hpp) for the state
 //                      check, then execute; for IDLE/AUTHENTICATE call
 //                      CommandReader::expect_raw_line() before the next event.
 #pragma once
@@ -33,7 +33,7 @@ using ParseResult = std::variant<Command, ParseError>;
 // Takes the command by value: APPEND's message is moved out of it, not copied.
 ParseResult parse_command(RawCommand raw);
 
-// The command's name for logs and replies ("UID FETCH", "SELECT", ...).
-std::string_view command_name(const CommandArgs& args);
+// The command's name for logs and replies ("UID FETCH", "SELECT", ...): its table entry's.
+std::string_view command_name(const Command& cmd);
 
 }  // namespace mr::imapd

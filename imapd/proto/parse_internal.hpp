@@ -24,6 +24,20 @@ Result<CommandArgs> parse_create(ArgCursor& in);
 // APPEND: `message` is filled by the caller from the returned span.
 Result<CommandArgs> parse_append(ArgCursor& in, LiteralSpan& message);
 
+// The small grammars (parse_command.cpp).
+Result<CommandArgs> parse_authenticate(ArgCursor& in);
+Result<CommandArgs> parse_login(ArgCursor& in);
+Result<CommandArgs> parse_id(ArgCursor& in);
+Result<CommandArgs> parse_enable(ArgCursor& in);
+Result<CommandArgs> parse_select(ArgCursor& in, bool read_only);
+Result<CommandArgs> parse_delete(ArgCursor& in);
+Result<CommandArgs> parse_rename(ArgCursor& in);
+Result<CommandArgs> parse_subscribe(ArgCursor& in, bool subscribe);
+Result<CommandArgs> parse_copy(ArgCursor& in, bool uid, bool move);
+Result<CommandArgs> parse_uid_expunge(ArgCursor& in);
+// APPEND with its message moved out of `raw` (not copied).
+Result<CommandArgs> parse_append_command(ArgCursor& in, RawCommand& raw);
+
 Result<CommandArgs> parse_fetch(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_store(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_search(ArgCursor& in, bool uid);

@@ -3,8 +3,10 @@
 // session_mailboxes.cpp). See session.hpp for the invariants.
 #include "imapd/session/session.hpp"
 
+#include <type_traits>
 #include <utility>
 
+#include "imapd/proto/command_table.hpp"
 #include "imapd/proto/parse_command.hpp"
 
 namespace mr::imapd::session {
@@ -115,11 +117,11 @@ Actions Session::on_event(ReaderEvent& ev) {
 }
 
 Actions Session::on_command(Command& cmd) {
-    const CommandRules rules = command_rules(cmd.args);
+    const CommandSpec& spec = *cmd.spec;
     const SessionState st = rules_state(state_ == State::Selected, state_ != State::NotAuthenticated);
-    if (!allowed_in(rules, st)) {
+    if (!spec.allowed_in(st)) {
         if (state_ == State::NotAuthenticated) return bad(cmd.tag, "Log in first");
-        if (st == SessionState::Authenticated && (rules.states & static_cast<std::uint8_t>(SessionState::Selected)))
+        if (st == SessionState::Authenticated && spec.allowed_in(SessionState::Selected))
             return bad(cmd.tag, "No mailbox selected");
         return bad(cmd.tag, "Command not valid in this state");
     }
@@ -128,42 +130,57 @@ Actions Session::on_command(Command& cmd) {
     return complete(dispatch(cmd));
 }
 
+// The session's half of the command table (command_table.hpp): one handler per
+// CommandArgs type, which is what the entries' parsers produce. std::visit refuses to
+// compile if a type has no handler here; the entry's own name tells SELECT from EXAMINE
+// and FETCH from UID FETCH where the handler needs it (through the arguments).
+struct Session::Handlers {
+    Session& s;
+    const std::string& tag;
+
+    Actions operator()(CapabilityCmd&) const { return s.cmd_capability(tag); }
+    Actions operator()(NoopCmd&) const { return s.tagged(tag, "OK", "NOOP completed"); }
+    Actions operator()(LogoutCmd&) const { return s.cmd_logout(tag); }
+    Actions operator()(IdCmd& c) const { return s.cmd_id(tag, c); }
+    Actions operator()(EnableCmd& c) const { return s.cmd_enable(tag, c); }
+    Actions operator()(StartTlsCmd&) const { return s.cmd_starttls(tag); }
+    Actions operator()(AuthenticateCmd& c) const { return s.cmd_authenticate(tag, c); }
+    Actions operator()(LoginCmd& c) const { return s.cmd_login(tag, c); }
+    Actions operator()(NamespaceCmd&) const { return s.cmd_namespace(tag); }
+    Actions operator()(ListCmd& c) const { return s.cmd_list(tag, c); }
+    Actions operator()(CreateCmd& c) const { return s.cmd_create(tag, c); }
+    Actions operator()(DeleteCmd& c) const { return s.cmd_delete(tag, c); }
+    Actions operator()(RenameCmd& c) const { return s.cmd_rename(tag, c); }
+    Actions operator()(SubscribeCmd& c) const { return s.cmd_subscribe(tag, c); }
+    Actions operator()(StatusCmd& c) const { return s.cmd_status(tag, c); }
+    Actions operator()(SelectCmd& c) const { return s.cmd_select(tag, c); }
+    Actions operator()(AppendCmd& c) const { return s.cmd_append(tag, c); }
+    Actions operator()(IdleCmd&) const { return s.cmd_idle(tag); }
+    Actions operator()(CheckCmd&) const { return s.tagged(tag, "OK", "CHECK completed"); }
+    Actions operator()(CloseCmd&) const { return s.cmd_close(tag, true); }
+    Actions operator()(UnselectCmd&) const { return s.cmd_close(tag, false); }
+    Actions operator()(FetchCmd& c) const { return s.cmd_fetch(tag, c); }
+    Actions operator()(StoreCmd& c) const { return s.cmd_store(tag, c); }
+    Actions operator()(ExpungeCmd& c) const { return s.cmd_expunge(tag, c); }
+    Actions operator()(CopyCmd& c) const { return s.cmd_copy(tag, c); }
+    Actions operator()(SearchCmd& c) const { return s.cmd_search(tag, c); }
+};
+
+namespace {
+
+template <class H, class V>
+struct HandlesEvery;
+template <class H, class... T>
+struct HandlesEvery<H, std::variant<T...>> {
+    static constexpr bool value = (std::is_invocable_r_v<Actions, const H&, T&> && ...);
+};
+
+}  // namespace
+
 Actions Session::dispatch(Command& cmd) {
-    const std::string& tag = cmd.tag;
-    return std::visit(
-        [&](auto& c) -> Actions {
-            using T = std::decay_t<decltype(c)>;
-            if constexpr (std::is_same_v<T, CapabilityCmd>) return cmd_capability(tag);
-            else if constexpr (std::is_same_v<T, NoopCmd>) return tagged(tag, "OK", "NOOP completed");
-            else if constexpr (std::is_same_v<T, LogoutCmd>) return cmd_logout(tag);
-            else if constexpr (std::is_same_v<T, IdCmd>) return cmd_id(tag, c);
-            else if constexpr (std::is_same_v<T, EnableCmd>) return cmd_enable(tag, c);
-            else if constexpr (std::is_same_v<T, StartTlsCmd>) return cmd_starttls(tag);
-            else if constexpr (std::is_same_v<T, AuthenticateCmd>) return cmd_authenticate(tag, c);
-            else if constexpr (std::is_same_v<T, LoginCmd>) return cmd_login(tag, c);
-            else if constexpr (std::is_same_v<T, NamespaceCmd>) return cmd_namespace(tag);
-            else if constexpr (std::is_same_v<T, ListCmd>) return cmd_list(tag, c);
-            else if constexpr (std::is_same_v<T, CreateCmd>) return cmd_create(tag, c);
-            else if constexpr (std::is_same_v<T, DeleteCmd>) return cmd_delete(tag, c);
-            else if constexpr (std::is_same_v<T, RenameCmd>) return cmd_rename(tag, c);
-            else if constexpr (std::is_same_v<T, SubscribeCmd>) return cmd_subscribe(tag, c);
-            else if constexpr (std::is_same_v<T, StatusCmd>) return cmd_status(tag, c);
-            else if constexpr (std::is_same_v<T, SelectCmd>) return cmd_select(tag, c);
-            else if constexpr (std::is_same_v<T, AppendCmd>) return cmd_append(tag, c);
-            else if constexpr (std::is_same_v<T, IdleCmd>) return cmd_idle(tag);
-            else if constexpr (std::is_same_v<T, CheckCmd>) return tagged(tag, "OK", "CHECK completed");
-            else if constexpr (std::is_same_v<T, CloseCmd>) return cmd_close(tag, true);
-            else if constexpr (std::is_same_v<T, UnselectCmd>) return cmd_close(tag, false);
-            else if constexpr (std::is_same_v<T, FetchCmd>) return cmd_fetch(tag, c);
-            else if constexpr (std::is_same_v<T, StoreCmd>) return cmd_store(tag, c);
-            else if constexpr (std::is_same_v<T, ExpungeCmd>) return cmd_expunge(tag, c);
-            else if constexpr (std::is_same_v<T, CopyCmd>) return cmd_copy(tag, c);
-            else if constexpr (std::is_same_v<T, SearchCmd>) return cmd_search(tag, c);
-            // Every command of the variant has its handler above.
-            else return tagged(tag, "NO", "[CANNOT] " + std::string(command_name(cmd.args)) +
-                                              " is not implemented");
-        },
-        cmd.args);
+    static_assert(HandlesEvery<Handlers, CommandArgs>::value,
+                  "every command of the table (every CommandArgs type) needs a handler in Session::Handlers");
+    return std::visit(Handlers{*this, cmd.tag}, cmd.args);
 }
 
 Actions Session::cmd_idle(const std::string& tag) {

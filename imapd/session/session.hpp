@@ -8,7 +8,8 @@
 //
 // Invariants:
 // - States follow RFC 3501 §3 (rfc3501.txt:687): NotAuthenticated, Authenticated,
-//   Selected, Logout; every command is checked against command_rules() first.
+//   Selected, Logout; every command is checked against its command-table entry
+//   (command_table.hpp) first, then answered by its handler (Handlers, session.cpp).
 // - While an asynchronous action is outstanding (VerifyPassword, StoreJob, Delay) the
 //   session consumes no input: on_input() returns with the rest of the bytes untouched,
 //   so pipelined commands wait and are answered in order.
@@ -156,6 +157,7 @@ private:
     Actions on_command(Command& cmd);
     Actions on_raw_line(std::string_view line);
     Actions dispatch(Command& cmd);
+    struct Handlers;  // one per command type, session.cpp
 
     // session_auth.cpp: any state and not authenticated.
     Actions cmd_capability(const std::string& tag);

@@ -4,22 +4,15 @@
 
 #include "common/text/ascii.hpp"
 #include "imapd/render/imap_string.hpp"
+#include "imapd/proto/command_table.hpp"
 #include "imapd/session/session.hpp"
 
 namespace mr::imapd::session {
 
+// The command table decides what is advertised (command_table.hpp, capability_list()).
 std::string Session::capabilities() const {
-    std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE SPECIAL-USE CHILDREN UNSELECT";
-    if (state_ == State::NotAuthenticated) {
-        if (options_.tls_available && !options_.tls_active) caps += " STARTTLS";
-        // RFC 3501 §6.2.3 (rfc3501.txt:1664): LOGINDISABLED where plaintext is refused.
-        if (!options_.tls_active && !options_.insecure_auth_allowed) {
-            caps += " LOGINDISABLED";
-        } else {
-            caps += " AUTH=PLAIN AUTH=LOGIN";
-        }
-    }
-    return caps;
+    return capability_list(CapabilityContext{state_ != State::NotAuthenticated, options_.tls_available,
+                                             options_.tls_active, options_.insecure_auth_allowed});
 }
 
 Actions Session::cmd_capability(const std::string& tag) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "imapd/proto/command_reader.hpp"
+#include "imapd/proto/command_table.hpp"
 #include "imapd/proto/mailbox_name.hpp"
 #include "imapd/proto/mutf7.hpp"
 #include "imapd/proto/parse_command.hpp"
@@ -58,9 +59,8 @@ std::string handle(RawCommand raw, CommandReader& reader) {
     auto parsed = parse_command(std::move(raw));
     if (auto* e = std::get_if<ParseError>(&parsed)) return "E:" + e->tag + ":" + e->reason;
     auto& cmd = std::get<Command>(parsed);
-    std::string out = "C:" + cmd.tag + ":" + std::string(command_name(cmd.args));
-    if (std::holds_alternative<IdleCmd>(cmd.args) || std::holds_alternative<AuthenticateCmd>(cmd.args))
-        reader.expect_raw_line();
+    std::string out = "C:" + cmd.tag + ":" + std::string(command_name(cmd));
+    if (cmd.spec->raw_line_follows) reader.expect_raw_line();
     if (auto* s = std::get_if<SelectCmd>(&cmd.args)) exercise_mailbox(s->mailbox);
     if (auto* c = std::get_if<CreateCmd>(&cmd.args)) exercise_mailbox(c->mailbox);
     if (auto* l = std::get_if<ListCmd>(&cmd.args)) {

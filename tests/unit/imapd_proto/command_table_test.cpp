@@ -2,26 +2,42 @@
 
 #include <doctest/doctest.h>
 
+#include <set>
+#include <string>
+
 #include "test_support.hpp"
 
 using namespace mr::imapd;
 
 namespace {
 
-CommandRules rules_of(std::string_view wire) {
+const CommandSpec& rules_of(std::string_view wire) {
     CAPTURE(wire);
     auto r = test::parse_wire(wire);
     REQUIRE(std::holds_alternative<Command>(r));
-    return command_rules(std::get<Command>(r).args);
+    REQUIRE(std::get<Command>(r).spec != nullptr);
+    return *std::get<Command>(r).spec;
 }
 
 std::string states(std::string_view wire) {
-    const auto r = rules_of(wire);
+    const auto& r = rules_of(wire);
     std::string s;
-    if (allowed_in(r, SessionState::NotAuthenticated)) s += "N";
-    if (allowed_in(r, SessionState::Authenticated)) s += "A";
-    if (allowed_in(r, SessionState::Selected)) s += "S";
+    if (r.allowed_in(SessionState::NotAuthenticated)) s += "N";
+    if (r.allowed_in(SessionState::Authenticated)) s += "A";
+    if (r.allowed_in(SessionState::Selected)) s += "S";
     return s;
+}
+
+std::multiset<std::string> words(std::string_view text) {
+    std::multiset<std::string> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t end = text.find(' ', pos);
+        if (end == std::string_view::npos) end = text.size();
+        if (end > pos) out.emplace(text.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return out;
 }
 
 }  // namespace
@@ -66,4 +82,60 @@ TEST_CASE("command table: EXPUNGE responses and sequence numbers (rfc3501 §5.5,
     CHECK(rules_of("a IDLE").raw_line_follows);
     CHECK(rules_of("a AUTHENTICATE PLAIN").raw_line_follows);
     CHECK(!rules_of("a LOGIN u p").raw_line_follows);
+}
+
+TEST_CASE("command table: every entry's name finds it, and parses to its type") {
+    for (const auto& e : command_table()) {
+        CAPTURE(e.name);
+        const bool uid = e.uid_form();
+        const std::string_view own = uid ? e.name.substr(4) : e.name;
+        CHECK(find_command(own, uid) == &e);
+        std::string lower(own);
+        for (char& c : lower) c = static_cast<char>(c | 0x20);
+        CHECK(find_command(lower, uid) == &e);
+        CHECK(find_command(own, !uid) != &e);
+        // Without its arguments: a command that needs them says so, one that takes none
+        // parses; either way the parser reached this entry (not "Unknown command").
+        auto r = test::parse_wire("a " + std::string(e.name));
+        if (e.has_args) {
+            REQUIRE(std::holds_alternative<ParseError>(r));
+            CHECK(std::get<ParseError>(r).reason == "Missing arguments");
+        } else {
+            REQUIRE(std::holds_alternative<Command>(r));
+            CHECK(std::get<Command>(r).spec == &e);
+            CHECK(std::get<Command>(r).args.index() == e.type);
+            CHECK(command_name(std::get<Command>(r)) == e.name);
+        }
+    }
+}
+
+TEST_CASE("command table: CAPABILITY is the base and the entries' capabilities") {
+    CapabilityContext ctx;
+    const std::string common =
+        "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UIDPLUS MOVE SPECIAL-USE CHILDREN UNSELECT";
+    ctx.logged_in = true;
+    CHECK(capability_list(ctx) == common);
+    ctx.logged_in = false;
+    CHECK(capability_list(ctx) == common + " LOGINDISABLED");
+    ctx.tls_available = true;
+    CHECK(capability_list(ctx) == common + " STARTTLS LOGINDISABLED");
+    ctx.insecure_auth_allowed = true;
+    CHECK(capability_list(ctx) == common + " STARTTLS AUTH=PLAIN AUTH=LOGIN");
+    ctx.tls_active = true;
+    CHECK(capability_list(ctx) == common + " AUTH=PLAIN AUTH=LOGIN");
+
+    // Every word advertised in some state comes from kBaseCapabilities or an entry, and
+    // every word of those is advertised in some state, once.
+    std::multiset<std::string> from_table = words(kBaseCapabilities);
+    for (const auto& e : command_table()) {
+        for (const Capability& c : {e.capability, e.conditional}) {
+            if (c.when != Advertise::Never) from_table.merge(words(c.words));
+        }
+    }
+    std::set<std::string> advertised;
+    for (int bits = 0; bits < 16; ++bits) {
+        const CapabilityContext c{(bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0};
+        for (const auto& w : words(capability_list(c))) advertised.insert(w);
+    }
+    CHECK(std::multiset<std::string>(advertised.begin(), advertised.end()) == from_table);
 }

@@ -47,7 +47,7 @@ T parse_ok(std::string_view wire) {
     }
     auto& cmd = std::get<Command>(r);
     const T* args = std::get_if<T>(&cmd.args);
-    REQUIRE_MESSAGE(args != nullptr, "wrong command type: " << command_name(cmd.args));
+    REQUIRE_MESSAGE(args != nullptr, "wrong command type: " << command_name(cmd));
     return *args;
 }
 
