@@ -17,10 +17,20 @@ void append_actions(Actions& out, Actions more) {
     for (auto& a : more) out.push_back(std::move(a));
 }
 
-SessionState rules_state(bool selected, bool authenticated) {
-    if (selected) return SessionState::Selected;
-    return authenticated ? SessionState::Authenticated : SessionState::NotAuthenticated;
-}
+// The command table's name for a state (Logout takes no commands: on_input stops).
+struct TableState {
+    SessionState operator()(const NotAuthenticated&) const { return SessionState::NotAuthenticated; }
+    SessionState operator()(const Authenticated&) const { return SessionState::Authenticated; }
+    SessionState operator()(const Selected&) const { return SessionState::Selected; }
+    SessionState operator()(const Logout&) const { return SessionState::NotAuthenticated; }
+};
+
+struct StateName {
+    std::string_view operator()(const NotAuthenticated&) const { return "not_authenticated"; }
+    std::string_view operator()(const Authenticated&) const { return "authenticated"; }
+    std::string_view operator()(const Selected&) const { return "selected"; }
+    std::string_view operator()(const Logout&) const { return "logout"; }
+};
 
 }  // namespace
 
@@ -50,7 +60,7 @@ Actions Session::bad(const std::string& tag, std::string_view text) {
     if (++errors_ >= options_.max_errors) {
         out.push_back({Send{line("* BYE Too many errors")}});
         out.push_back({Close{}});
-        state_ = State::Logout;
+        state_ = Logout{};
     }
     return out;
 }
@@ -62,14 +72,12 @@ Actions Session::async(Action a) {
     return out;
 }
 
-std::string_view Session::state_name() const {
-    switch (state_) {
-        case State::NotAuthenticated: return "not_authenticated";
-        case State::Authenticated: return "authenticated";
-        case State::Selected: return "selected";
-        case State::Logout: return "logout";
-    }
-    return "?";
+std::string_view Session::state_name() const { return std::visit(StateName{}, state_); }
+
+const std::string& Session::selected_mailbox() const {
+    static const std::string kNone;
+    const auto* sel = std::get_if<Selected>(&state_);
+    return sel ? sel->mailbox : kNone;
 }
 
 Actions Session::start() {
@@ -79,7 +87,7 @@ Actions Session::start() {
 
 Actions Session::on_input(std::string_view& input) {
     Actions out;
-    while (!busy_ && state_ != State::Logout) {
+    while (!busy_ && !in<Logout>()) {
         ReaderEvent ev = reader_.next(input);
         if (std::holds_alternative<ReaderNeedMore>(ev)) break;
         append_actions(out, on_event(ev));
@@ -118,9 +126,9 @@ Actions Session::on_event(ReaderEvent& ev) {
 
 Actions Session::on_command(Command& cmd) {
     const CommandSpec& spec = *cmd.spec;
-    const SessionState st = rules_state(state_ == State::Selected, state_ != State::NotAuthenticated);
+    const SessionState st = std::visit(TableState{}, state_);
     if (!spec.allowed_in(st)) {
-        if (state_ == State::NotAuthenticated) return bad(cmd.tag, "Log in first");
+        if (st == SessionState::NotAuthenticated) return bad(cmd.tag, "Log in first");
         if (st == SessionState::Authenticated && spec.allowed_in(SessionState::Selected))
             return bad(cmd.tag, "No mailbox selected");
         return bad(cmd.tag, "Command not valid in this state");
@@ -157,13 +165,22 @@ struct Session::Handlers {
     Actions operator()(AppendCmd& c) const { return s.cmd_append(tag, c); }
     Actions operator()(IdleCmd&) const { return s.cmd_idle(tag); }
     Actions operator()(CheckCmd&) const { return s.tagged(tag, "OK", "CHECK completed"); }
-    Actions operator()(CloseCmd&) const { return s.cmd_close(tag, true); }
-    Actions operator()(UnselectCmd&) const { return s.cmd_close(tag, false); }
-    Actions operator()(FetchCmd& c) const { return s.cmd_fetch(tag, c); }
-    Actions operator()(StoreCmd& c) const { return s.cmd_store(tag, c); }
-    Actions operator()(ExpungeCmd& c) const { return s.cmd_expunge(tag, c); }
-    Actions operator()(CopyCmd& c) const { return s.cmd_copy(tag, c); }
-    Actions operator()(SearchCmd& c) const { return s.cmd_search(tag, c); }
+    Actions operator()(CloseCmd&) const { return selected([&](Selected& v) { return s.cmd_close(tag, true, v); }); }
+    Actions operator()(UnselectCmd&) const { return selected([&](Selected& v) { return s.cmd_close(tag, false, v); }); }
+    Actions operator()(FetchCmd& c) const { return selected([&](Selected& v) { return s.cmd_fetch(tag, c, v); }); }
+    Actions operator()(StoreCmd& c) const { return selected([&](Selected& v) { return s.cmd_store(tag, c, v); }); }
+    Actions operator()(ExpungeCmd& c) const { return selected([&](Selected& v) { return s.cmd_expunge(tag, c, v); }); }
+    Actions operator()(CopyCmd& c) const { return selected([&](Selected& v) { return s.cmd_copy(tag, c, v); }); }
+    Actions operator()(SearchCmd& c) const { return selected([&](Selected& v) { return s.cmd_search(tag, c, v); }); }
+
+    // The state check (on_command, from the command's table entry) has made sure a mailbox
+    // is selected; this hands its view over, and refuses like the check if it is not.
+    template <class F>
+    Actions selected(F handler) const {
+        Selected* view = s.selected();
+        if (!view) return s.bad(tag, "No mailbox selected");
+        return handler(*view);
+    }
 };
 
 namespace {
@@ -212,7 +229,7 @@ Actions Session::resume(const StoreResume& next) {
 }
 
 Actions Session::on_timeout() {
-    state_ = State::Logout;
+    state_ = Logout{};
     return {{Send{line("* BYE Autologout; idle for too long")}}, {Close{}}};
 }
 

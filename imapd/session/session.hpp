@@ -21,18 +21,20 @@
 //   before any store job sees them: no name can reach outside the user's store.
 // - Before login the APPEND literal limit is 0: nobody can make the server buffer a
 //   message without having logged in.
-// - In the selected state the session keeps its own message-number → UID map (uids_)
+// - The state is one of the per-state types below (state_); what exists only while a
+//   mailbox is selected lives in Selected and is gone with it.
+// - In the selected state the session keeps its own message-number → UID map (uids)
 //   and the last MODSEQ it reported; other sessions' changes (the store's
 //   changes_since(), session_updates.cpp) are reported at the completion of every command
 //   in the selected state, just before its tagged reply, and at IDLE ticks (RFC 3501
 //   §5.2, rfc3501.txt:1138; §7.4.1, rfc3501.txt:4053). EXPUNGEs found during FETCH,
-//   STORE or SEARCH (and their UID forms) are withheld (withheld_expunges_) and their
+//   STORE or SEARCH (and their UID forms) are withheld (withheld_expunges) and their
 //   messages keep their numbers until the next command that may send them.
 // - \Recent: the messages this session claimed (MailboxStore::claim_recent, at SELECT
-//   and when new messages appear in a read-write session) are recent_; EXAMINE claims
+//   and when new messages appear in a read-write session) are recent; EXAMINE claims
 //   nothing, so every message is \Recent in at most one session (rfc3501.txt:594).
 // - Changes this session made itself are not reported back as updates: their MODSEQs
-//   are in own_modseqs_ (STORE answers them itself; .SILENT asked for nothing). A
+//   are in own_modseqs (STORE answers them itself; .SILENT asked for nothing). A
 //   command that may have changed the store ends with a Changed action, so the glue
 //   wakes the user's other sessions.
 #pragma once
@@ -118,6 +120,28 @@ struct SessionOptions {
     unsigned max_errors = 50;     // consecutive BAD, then hang up
 };
 
+// --- states (RFC 3501 §3, rfc3501.txt:687) ----------------------------------------------
+struct NotAuthenticated {};
+struct Authenticated {};
+// A mailbox is selected: the session's view of it.
+struct Selected {
+    std::string mailbox;
+    bool read_only = false;                         // EXAMINE
+    std::vector<std::uint32_t> uids;                // message number n has UID uids[n - 1]
+    std::uint64_t modseq = 0;                       // last MODSEQ reported to the client
+    NumberSet recent;                               // UIDs \Recent in this session
+    std::vector<std::uint32_t> withheld_expunges;  // UIDs to report as EXPUNGE
+    std::vector<std::uint64_t> own_modseqs;         // this session's changes
+
+    // Message numbers or UIDs → (seq, uid) of messages in the view.
+    Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> resolve(const SequenceSet& set, bool uid) const;
+    // "* n EXPUNGE" for each removed UID, renumbering the view as it goes.
+    std::string report_expunged(const std::vector<std::uint32_t>& removed);
+    std::string recent_response() const;  // "* n RECENT\r\n"
+};
+struct Logout {};
+using State = std::variant<NotAuthenticated, Authenticated, Selected, Logout>;
+
 class Session {
 public:
     explicit Session(SessionOptions options);
@@ -143,15 +167,19 @@ public:
     bool idling() const { return !idle_tag_.empty(); }
 
     bool busy() const { return busy_; }
-    bool logged_out() const { return state_ == State::Logout; }
+    bool logged_out() const { return std::holds_alternative<Logout>(state_); }
     std::string_view state_name() const;
     const std::string& user() const { return user_; }
-    const std::string& selected_mailbox() const { return selected_; }
+    // Empty when no mailbox is selected.
+    const std::string& selected_mailbox() const;
     // The CAPABILITY list for the current state and connection (without "* CAPABILITY").
     std::string capabilities() const;
 
 private:
-    enum class State { NotAuthenticated, Authenticated, Selected, Logout };
+    template <class T>
+    bool in() const { return std::holds_alternative<T>(state_); }
+    // The selected mailbox's view; null in the other states.
+    Selected* selected() { return std::get_if<Selected>(&state_); }
 
     Actions on_event(ReaderEvent& ev);
     Actions on_command(Command& cmd);
@@ -180,28 +208,29 @@ private:
     Actions cmd_subscribe(const std::string& tag, const SubscribeCmd& c);
     Actions cmd_status(const std::string& tag, const StatusCmd& c);
     Actions cmd_select(const std::string& tag, const SelectCmd& c);
-    Actions cmd_close(const std::string& tag, bool expunge);
     Actions cmd_append(const std::string& tag, AppendCmd& c);
     Actions cmd_idle(const std::string& tag);
 
     // session_selected.cpp: selected state.
-    Actions cmd_fetch(const std::string& tag, const FetchCmd& c);
-    Actions cmd_store(const std::string& tag, const StoreCmd& c);
-    Actions cmd_expunge(const std::string& tag, const ExpungeCmd& c);
-    Actions cmd_copy(const std::string& tag, const CopyCmd& c);
-    Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> resolve_set(const SequenceSet& set, bool uid) const;
-    std::string report_expunged(const std::vector<std::uint32_t>& removed);
+    // Handlers of selected-state commands get the view; Handlers checks it is there.
+    Actions cmd_fetch(const std::string& tag, const FetchCmd& c, Selected& sel);
+    Actions cmd_store(const std::string& tag, const StoreCmd& c, Selected& sel);
+    Actions cmd_expunge(const std::string& tag, const ExpungeCmd& c, Selected& sel);
+    Actions cmd_copy(const std::string& tag, const CopyCmd& c, Selected& sel);
+    Actions cmd_close(const std::string& tag, bool expunge, Selected& sel);  // session_mailboxes.cpp
     // session_search.cpp
-    Actions cmd_search(const std::string& tag, const SearchCmd& c);
+    Actions cmd_search(const std::string& tag, const SearchCmd& c, Selected& sel);
     // session_updates.cpp
-    // A store job that reports the changes since modseq_, then `finish`'s actions.
+    // A store job that reports the changes since the view's MODSEQ, then `finish`'s actions.
     Actions poll_updates(std::function<Actions()> finish, bool allow_expunge);
     // Called with a command's actions and again with each continuation's: once the
     // command is complete, adds the Changed action and the updates before its tagged reply.
     Actions complete(Actions acts);
     void begin_command(const Command& cmd);
-    std::string recent_response() const;  // "* n RECENT\r\n"
-    void note_own_change(std::uint64_t modseq) { own_modseqs_.push_back(modseq); }
+    // A change this session made itself, not to be reported back (if still selected).
+    void note_own_change(std::uint64_t modseq) {
+        if (Selected* sel = selected()) sel->own_modseqs.push_back(modseq);
+    }
     // A store job whose continuation only answers "tag OK text" or the error.
     Actions simple_job(const std::string& tag, std::string ok_text,
                        std::function<Result<void>(storage::MailboxStore&)> work);
@@ -221,13 +250,11 @@ private:
 
     SessionOptions options_;
     CommandReader reader_;
-    State state_ = State::NotAuthenticated;
+    State state_ = NotAuthenticated{};
     bool busy_ = false;
     unsigned failures_ = 0;
     unsigned errors_ = 0;
     std::string user_;
-    std::string selected_;
-    bool selected_read_only_ = false;
     bool utf8_enabled_ = false;
     // Inside AUTHENTICATE: the exchange and its tag.
     std::optional<text::SaslServer> sasl_;
@@ -235,11 +262,6 @@ private:
     std::string pending_tag_;  // LOGIN/AUTHENTICATE being verified
     std::string pending_user_;
     std::string idle_tag_;  // inside IDLE
-    std::vector<std::uint32_t> uids_;  // Selected: message number n has UID uids_[n - 1]
-    std::uint64_t modseq_ = 0;         // Selected: last MODSEQ reported to the client
-    NumberSet recent_;                 // Selected: UIDs \Recent in this session
-    std::vector<std::uint32_t> withheld_expunges_;  // Selected: UIDs to report as EXPUNGE
-    std::vector<std::uint64_t> own_modseqs_;        // Selected: this session's changes
     // The command in progress, for complete().
     struct InProgress {
         bool active = false;

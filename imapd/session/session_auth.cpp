@@ -11,7 +11,7 @@ namespace mr::imapd::session {
 
 // The command table decides what is advertised (command_table.hpp, capability_list()).
 std::string Session::capabilities() const {
-    return capability_list(CapabilityContext{state_ != State::NotAuthenticated, options_.tls_available,
+    return capability_list(CapabilityContext{!in<NotAuthenticated>(), options_.tls_available,
                                              options_.tls_active, options_.insecure_auth_allowed});
 }
 
@@ -22,7 +22,7 @@ Actions Session::cmd_capability(const std::string& tag) {
 }
 
 Actions Session::cmd_logout(const std::string& tag) {
-    state_ = State::Logout;
+    state_ = Logout{};
     Actions out{{Send{line("* BYE " + options_.hostname + " logging out")}}};
     for (auto& a : tagged(tag, "OK", "LOGOUT completed")) out.push_back(std::move(a));
     out.push_back({Close{}});
@@ -104,7 +104,7 @@ Actions Session::on_password_checked(const Result<bool>& verdict) {
     std::string user = std::exchange(pending_user_, {});
     if (!verdict) return tagged(tag, "NO", "[UNAVAILABLE] Authentication is temporarily unavailable");
     if (!verdict.value()) return auth_failure(tag, std::move(user));
-    state_ = State::Authenticated;
+    state_ = Authenticated{};
     user_ = text::to_lower(user);
     reader_.set_max_literal(options_.max_message_size);
     Actions out{{LoggedIn{user_}}};
@@ -130,7 +130,7 @@ Actions Session::auth_failure(std::string_view tag_view, std::string user) {
     Actions out{{AuthFailed{std::move(user)}}};
     for (auto& a : tagged(tag, "NO", "[AUTHENTICATIONFAILED] Authentication failed")) out.push_back(std::move(a));
     if (failures_ >= options_.max_failures) {
-        state_ = State::Logout;
+        state_ = Logout{};
         out.push_back({Send{line("* BYE Too many failed logins")}});
         out.push_back({Close{}});
     }

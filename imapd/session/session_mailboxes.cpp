@@ -127,11 +127,10 @@ Actions Session::cmd_delete(const std::string& tag, const DeleteCmd& c) {
     auto name = decode_mailbox_name(c.mailbox);
     if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
     if (name.value() == "INBOX") return tagged(tag, "NO", "[CANNOT] INBOX cannot be deleted");
-    if (state_ == State::Selected && name.value() == selected_) {
+    if (const Selected* sel = selected(); sel && name.value() == sel->mailbox) {
         // Deleting the selected mailbox: leave it first (RFC 3501 allows either; this keeps
         // the session's view consistent).
-        state_ = State::Authenticated;
-        selected_.clear();
+        state_ = Authenticated{};
     }
     return simple_job(tag, "DELETE completed", [n = name.value()](MailboxStore& s) -> Result<void> {
         // Inferior names must survive (rfc3501.txt:1972) and stay reachable through LIST "%",
@@ -216,8 +215,7 @@ Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
 
 Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
     // A failed SELECT leaves no mailbox selected (rfc3501.txt:1795); so does starting one.
-    state_ = State::Authenticated;
-    selected_.clear();
+    state_ = Authenticated{};
     auto name = decode_mailbox_name(c.mailbox);
     if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
     struct Snapshot {
@@ -266,14 +264,13 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             } else {
                 out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + " \\*)] Limited\r\n";
             }
-            state_ = State::Selected;
-            selected_ = n;
-            selected_read_only_ = ro;
-            uids_ = std::move(uids);
-            modseq_ = box.highestmodseq;
-            recent_ = recent;
-            withheld_expunges_.clear();
-            own_modseqs_.clear();
+            Selected view;
+            view.mailbox = n;
+            view.read_only = ro;
+            view.uids = std::move(uids);
+            view.modseq = box.highestmodseq;
+            view.recent = recent;
+            state_ = std::move(view);
             Actions acts{{Send{std::move(out)}}};
             for (auto& a : tagged(tag, "OK", ro ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed"))
                 acts.push_back(std::move(a));
@@ -282,15 +279,12 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
     }}});
 }
 
-Actions Session::cmd_close(const std::string& tag, bool expunge) {
-    const std::string box = std::exchange(selected_, {});
-    state_ = State::Authenticated;
-    uids_.clear();
-    recent_ = NumberSet();
-    withheld_expunges_.clear();
-    own_modseqs_.clear();
+Actions Session::cmd_close(const std::string& tag, bool expunge, Selected& sel) {
+    const std::string box = std::move(sel.mailbox);
+    const bool read_only = sel.read_only;
+    state_ = Authenticated{};  // `sel` is gone from here on
     // CLOSE expunges silently, unless the mailbox was EXAMINEd (rfc3501.txt:2743).
-    if (!expunge || selected_read_only_) return tagged(tag, "OK", expunge ? "CLOSE completed" : "UNSELECT completed");
+    if (!expunge || read_only) return tagged(tag, "OK", expunge ? "CLOSE completed" : "UNSELECT completed");
     return simple_job(tag, "CLOSE completed", [box](MailboxStore& s) -> Result<void> {
         auto r = s.expunge(box);
         if (!r) return r.error();

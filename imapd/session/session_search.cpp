@@ -2,7 +2,7 @@
 // rfc3501.txt:3927).
 //
 // Invariants:
-// - The search runs over the session's view (uids_): messages another session added and
+// - The search runs over the session's view (Selected::uids): messages another session added and
 //   this one has not been told about yet have no number and are not searched; messages
 //   expunged meanwhile (their EXPUNGE withheld) no longer match anything.
 // - Cheap keys first: a first pass decides every message it can from the index row alone
@@ -243,11 +243,11 @@ Result<std::vector<std::uint32_t>> run_search(storage::MailboxStore& store, cons
 
 }  // namespace
 
-Actions Session::cmd_search(const std::string& tag, const SearchCmd& c) {
+Actions Session::cmd_search(const std::string& tag, const SearchCmd& c, Selected& sel) {
     if (c.charset && !text::iequals(*c.charset, "UTF-8") && !text::iequals(*c.charset, "US-ASCII"))
         return tagged(tag, "NO", "[BADCHARSET (UTF-8 US-ASCII)] Charset not supported");
-    return async({StoreJob{[this, tag, box = selected_, key = c.key, uid_form = c.uid, view = uids_,
-                            recent = recent_](storage::MailboxStore& store) {
+    return async({StoreJob{[this, tag, box = sel.mailbox, key = c.key, uid_form = c.uid, view = sel.uids,
+                            recent = sel.recent](storage::MailboxStore& store) {
         auto found = run_search(store, box, key, view, recent);
         std::string out;
         if (found) {

@@ -37,35 +37,34 @@ bool sets_seen(const FetchItem& item) {
 
 }  // namespace
 
-// Message numbers or UIDs → (seq, uid) of messages in the session's view.
-Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> Session::resolve_set(const SequenceSet& set, bool uid) const {
+Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> Selected::resolve(const SequenceSet& set, bool uid) const {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
     if (uid) {
-        const std::uint32_t largest = uids_.empty() ? 0 : uids_.back();
-        for (std::size_t i : set.resolve(largest).positions_in(uids_))
-            out.emplace_back(static_cast<std::uint32_t>(i + 1), uids_[i]);
+        const std::uint32_t largest = uids.empty() ? 0 : uids.back();
+        for (std::size_t i : set.resolve(largest).positions_in(uids))
+            out.emplace_back(static_cast<std::uint32_t>(i + 1), uids[i]);
         return out;
     }
-    const auto count = static_cast<std::uint32_t>(uids_.size());
+    const auto count = static_cast<std::uint32_t>(uids.size());
     if (set.max_explicit() > count) return Error::syntax("Invalid message sequence number");  // rfc3501.txt:5009
-    for (std::uint32_t n : set.resolve(count).clamped(count)) out.emplace_back(n, uids_[n - 1]);
+    for (std::uint32_t n : set.resolve(count).clamped(count)) out.emplace_back(n, uids[n - 1]);
     return out;
 }
 
-Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c) {
-    auto targets = resolve_set(c.set, c.uid);
+Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c, Selected& sel) {
+    auto targets = sel.resolve(c.set, c.uid);
     if (!targets) return bad(tag, targets.error().message);
     std::vector<FetchItem> items = c.items;
     if (c.uid && std::none_of(items.begin(), items.end(), [](const FetchItem& i) { return i.kind == FetchItem::Kind::Uid; }))
         items.insert(items.begin(), FetchItem{FetchItem::Kind::Uid, {}});
-    const bool mark_seen = !selected_read_only_ && std::any_of(items.begin(), items.end(), sets_seen);
+    const bool mark_seen = !sel.read_only && std::any_of(items.begin(), items.end(), sets_seen);
     std::vector<FetchTarget> t;
     t.reserve(targets.value().size());
     for (const auto& [seq, uid] : targets.value()) t.push_back(FetchTarget{seq, uid});
     // The responses come in bounded steps (fetch_job.hpp): each step is a store job whose
     // continuation sends its output and schedules the next one; the glue runs a store
     // job only once the connection has drained, which bounds memory per session.
-    auto job = std::make_shared<FetchJob>(selected_, std::move(items), std::move(t), mark_seen);
+    auto job = std::make_shared<FetchJob>(sel.mailbox, std::move(items), std::move(t), mark_seen);
     auto next_step = std::make_shared<std::function<Action()>>();
     *next_step = [this, tag, job, weak = std::weak_ptr<std::function<Action()>>(next_step)]() -> Action {
         auto self = weak.lock();
@@ -81,7 +80,7 @@ Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c) {
                     if (job->in_literal()) {
                         // A literal was promised and cannot be finished: no way to
                         // resynchronise the client but hanging up.
-                        state_ = State::Logout;
+                        state_ = Logout{};
                         acts.push_back({Close{}});
                         return acts;
                     }
@@ -101,16 +100,16 @@ Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c) {
     return async((*next_step)());
 }
 
-Actions Session::cmd_store(const std::string& tag, const StoreCmd& c) {
-    auto targets = resolve_set(c.set, c.uid);
+Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& sel) {
+    auto targets = sel.resolve(c.set, c.uid);
     if (!targets) return bad(tag, targets.error().message);
-    if (selected_read_only_) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
+    if (sel.read_only) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
     auto flags = split_flags(c.flags);
     if (!flags) return bad(tag, flags.error().message);
     const storage::FlagOp op = c.mode == StoreCmd::Mode::Add      ? storage::FlagOp::Add
                                : c.mode == StoreCmd::Mode::Remove ? storage::FlagOp::Remove
                                                                   : storage::FlagOp::Replace;
-    return async({StoreJob{[this, tag, box = selected_, op, f = std::move(flags.value()), silent = c.silent,
+    return async({StoreJob{[this, tag, box = sel.mailbox, op, f = std::move(flags.value()), silent = c.silent,
                             uid_form = c.uid, t = std::move(targets.value())](MailboxStore& store) {
         std::vector<std::uint32_t> uids;
         for (const auto& [seq, uid] : t) uids.push_back(uid);
@@ -148,50 +147,50 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c) {
     }}});
 }
 
-// "* n EXPUNGE" for each removed UID, renumbering the session's view as it goes
-// (rfc3501.txt:3085: each response shifts the numbers of the messages after it).
-std::string Session::report_expunged(const std::vector<std::uint32_t>& removed) {
+// rfc3501.txt:3085: each response shifts the numbers of the messages after it.
+std::string Selected::report_expunged(const std::vector<std::uint32_t>& removed) {
     std::string out;
     for (std::uint32_t uid : removed) {
-        auto it = std::lower_bound(uids_.begin(), uids_.end(), uid);
-        if (it == uids_.end() || *it != uid) continue;
-        out += "* " + std::to_string(it - uids_.begin() + 1) + " EXPUNGE\r\n";
-        uids_.erase(it);
+        auto it = std::lower_bound(uids.begin(), uids.end(), uid);
+        if (it == uids.end() || *it != uid) continue;
+        out += "* " + std::to_string(it - uids.begin() + 1) + " EXPUNGE\r\n";
+        uids.erase(it);
     }
     return out;
 }
 
-Actions Session::cmd_expunge(const std::string& tag, const ExpungeCmd& c) {
-    if (selected_read_only_) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
+Actions Session::cmd_expunge(const std::string& tag, const ExpungeCmd& c, Selected& sel) {
+    if (sel.read_only) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
     std::optional<std::vector<std::uint32_t>> only;
     if (c.uids) {
-        auto t = resolve_set(*c.uids, true);
+        auto t = sel.resolve(*c.uids, true);
         if (!t) return bad(tag, t.error().message);
         only.emplace();
         for (const auto& [seq, uid] : t.value()) only->push_back(uid);
     }
-    return async({StoreJob{[this, tag, box = selected_, only](MailboxStore& store) {
+    return async({StoreJob{[this, tag, box = sel.mailbox, only](MailboxStore& store) {
         auto r = only ? store.expunge(box, std::span<const std::uint32_t>(*only)) : store.expunge(box);
         return StoreResume([this, tag, r = std::move(r)]() -> Actions {
             if (!r) return store_error(tag, r.error());
-            Actions acts{{Send{report_expunged(r.value())}}};
+            Selected* view = selected();  // still selected: nothing ran in between
+            Actions acts{{Send{view ? view->report_expunged(r.value()) : std::string()}}};
             for (auto& a : tagged(tag, "OK", "EXPUNGE completed")) acts.push_back(std::move(a));
             return acts;
         });
     }}});
 }
 
-Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c) {
-    auto targets = resolve_set(c.set, c.uid);
+Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c, Selected& sel) {
+    auto targets = sel.resolve(c.set, c.uid);
     if (!targets) return bad(tag, targets.error().message);
     auto dest = decode_mailbox_name(c.mailbox);
     if (!dest) return tagged(tag, "NO", "[CANNOT] " + dest.error().message);
-    if (c.move && selected_read_only_) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
+    if (c.move && sel.read_only) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
     std::vector<std::uint32_t> uids;
     for (const auto& [seq, uid] : targets.value()) uids.push_back(uid);
     const char* verb = c.move ? "MOVE" : "COPY";
     // `quota_bytes` is null for MOVE: its quota check is skipped on purpose.
-    auto run = [this, tag, box = selected_, to = dest.value(), uids, move = c.move, verb](
+    auto run = [this, tag, box = sel.mailbox, to = dest.value(), uids, move = c.move, verb](
                    MailboxStore& store, const Result<std::int64_t>* quota_bytes) {
         auto exists = store.mailbox(to);
         const bool missing = !exists && exists.error().code == ErrorCode::NoSuchMailbox;
@@ -235,7 +234,7 @@ Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c) {
                 std::sort(removed.begin(), removed.end());
                 std::string out;
                 if (!code.empty()) out += "* OK " + code + "Moved\r\n";
-                out += report_expunged(removed);
+                if (Selected* view = selected()) out += view->report_expunged(removed);
                 acts.push_back({Send{out}});
                 for (auto& a : tagged(tag, "OK", std::string(verb) + " completed")) acts.push_back(std::move(a));
                 return acts;

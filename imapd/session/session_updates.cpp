@@ -6,9 +6,9 @@
 //
 // Invariants (with session.hpp's):
 // - Message numbers stay consistent: an EXPUNGE is only sent where allowed, and a
-//   withheld one keeps its message in uids_ (so EXISTS counts stay right) until the
+//   withheld one keeps its message in Selected::uids (so EXISTS counts stay right) until the
 //   next command that may send it; it is then sent in UID order with renumbering.
-// - New messages (UIDs above the view's last) are appended to uids_ in UID order and
+// - New messages (UIDs above the view's last) are appended to the view in UID order and
 //   announced with one EXISTS and one RECENT; known ones whose MODSEQ is not one of this
 //   session's own changes get FETCH (FLAGS ...).
 // - The tagged reply of a command is always the last line this session sends for it.
@@ -32,15 +32,17 @@ bool fetch_sets_seen(const FetchCmd& c) {
 
 }  // namespace
 
-std::string Session::recent_response() const {
-    return "* " + std::to_string(recent_.empty() ? 0 : recent_.positions_in(uids_).size()) + " RECENT\r\n";
+std::string Selected::recent_response() const {
+    return "* " + std::to_string(recent.empty() ? 0 : recent.positions_in(uids).size()) + " RECENT\r\n";
 }
 
 void Session::begin_command(const Command& cmd) {
     in_progress_ = {};
     in_progress_.active = true;
     in_progress_.tag = cmd.tag;
-    const bool selected = state_ == State::Selected;
+    const Selected* view = selected();
+    const bool selected = view != nullptr;
+    const bool read_only = view && view->read_only;
     std::visit(
         [&](const auto& c) {
             using T = std::decay_t<decltype(c)>;
@@ -54,9 +56,9 @@ void Session::begin_command(const Command& cmd) {
             in_progress_.allow_expunge = !std::is_same_v<T, FetchCmd> && !std::is_same_v<T, StoreCmd> &&
                                          !std::is_same_v<T, SearchCmd>;
             if constexpr (std::is_same_v<T, FetchCmd>) {
-                in_progress_.changes_store = selected && !selected_read_only_ && fetch_sets_seen(c);
+                in_progress_.changes_store = selected && !read_only && fetch_sets_seen(c);
             } else if constexpr (std::is_same_v<T, CloseCmd>) {
-                in_progress_.changes_store = selected && !selected_read_only_;
+                in_progress_.changes_store = selected && !read_only;
             } else {
                 in_progress_.changes_store = std::is_same_v<T, StoreCmd> || std::is_same_v<T, ExpungeCmd> ||
                                              std::is_same_v<T, CopyCmd> || std::is_same_v<T, AppendCmd>;
@@ -69,7 +71,7 @@ Actions Session::complete(Actions acts) {
     if (busy_ || !in_progress_.active) return acts;
     const InProgress done = std::exchange(in_progress_, {});
     if (done.changes_store) acts.insert(acts.begin(), Action{Changed{}});
-    if (!done.updates || state_ != State::Selected) return acts;
+    if (!done.updates || !in<Selected>()) return acts;
     // Split off the tagged reply (and whatever follows it): the updates go before it. It is
     // the last line of the last Send that has one starting with the tag (a Close may follow).
     const std::string prefix = done.tag + " ";
@@ -95,8 +97,10 @@ Actions Session::complete(Actions acts) {
 // A store job that reports what changed, then `finish` (the tagged reply, or nothing
 // during IDLE).
 Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expunge) {
-    const std::uint32_t last_uid = uids_.empty() ? 0 : uids_.back();
-    return async({StoreJob{[this, box = selected_, since = modseq_, last_uid, claim = !selected_read_only_,
+    const Selected* view = selected();
+    if (!view) return finish();
+    const std::uint32_t last_uid = view->uids.empty() ? 0 : view->uids.back();
+    return async({StoreJob{[this, box = view->mailbox, since = view->modseq, last_uid, claim = !view->read_only,
                             allow_expunge, finish = std::move(finish)](storage::MailboxStore& store) {
         auto changes = store.changes_since(box, since);
         std::optional<storage::RecentClaim> claimed;
@@ -109,41 +113,45 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
         }
         return StoreResume([this, changes = std::move(changes), claimed, allow_expunge, finish]() -> Actions {
             Actions acts;
-            if (changes && state_ == State::Selected) {
+            Selected* sel = selected();
+            if (changes && sel) {
                 const auto& ch = changes.value();
+                auto& uids = sel->uids;
+                auto& withheld = sel->withheld_expunges;
+                auto& own = sel->own_modseqs;
                 std::string out;
-                withheld_expunges_.insert(withheld_expunges_.end(), ch.expunged.begin(), ch.expunged.end());
-                if (allow_expunge && !withheld_expunges_.empty()) {
-                    std::sort(withheld_expunges_.begin(), withheld_expunges_.end());
-                    out += report_expunged(withheld_expunges_);
-                    withheld_expunges_.clear();
+                withheld.insert(withheld.end(), ch.expunged.begin(), ch.expunged.end());
+                if (allow_expunge && !withheld.empty()) {
+                    std::sort(withheld.begin(), withheld.end());
+                    out += sel->report_expunged(withheld);
+                    withheld.clear();
                 }
                 if (claimed && claimed->first < claimed->end) {
-                    std::vector<NumberRange> ranges = recent_.ranges();
+                    std::vector<NumberRange> ranges = sel->recent.ranges();
                     ranges.push_back({claimed->first, claimed->end - 1});
-                    recent_ = NumberSet(std::move(ranges));
+                    sel->recent = NumberSet(std::move(ranges));
                 }
                 std::size_t added = 0;
                 for (const auto& m : ch.changed) {
-                    if (uids_.empty() || m.uid > uids_.back()) {
-                        uids_.push_back(m.uid);
+                    if (uids.empty() || m.uid > uids.back()) {
+                        uids.push_back(m.uid);
                         ++added;
                         continue;
                     }
-                    if (std::find(own_modseqs_.begin(), own_modseqs_.end(), m.modseq) != own_modseqs_.end()) continue;
-                    auto it = std::lower_bound(uids_.begin(), uids_.end(), m.uid);
-                    if (it != uids_.end() && *it == m.uid) {
-                        out += "* " + std::to_string(it - uids_.begin() + 1) + " FETCH (FLAGS ";
+                    if (std::find(own.begin(), own.end(), m.modseq) != own.end()) continue;
+                    auto it = std::lower_bound(uids.begin(), uids.end(), m.uid);
+                    if (it != uids.end() && *it == m.uid) {
+                        out += "* " + std::to_string(it - uids.begin() + 1) + " FETCH (FLAGS ";
                         append_flag_list(out, m.flags, m.keywords);
                         out += ")\r\n";
                     }
                 }
                 if (added) {
-                    out += "* " + std::to_string(uids_.size()) + " EXISTS\r\n";
-                    out += recent_response();
+                    out += "* " + std::to_string(uids.size()) + " EXISTS\r\n";
+                    out += sel->recent_response();
                 }
-                modseq_ = std::max(modseq_, ch.highestmodseq);
-                std::erase_if(own_modseqs_, [this](std::uint64_t m) { return m <= modseq_; });
+                sel->modseq = std::max(sel->modseq, ch.highestmodseq);
+                std::erase_if(own, [sel](std::uint64_t m) { return m <= sel->modseq; });
                 if (!out.empty()) acts.push_back({Send{std::move(out)}});
             }
             for (auto& a : finish()) acts.push_back(std::move(a));
@@ -153,7 +161,7 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
 }
 
 Actions Session::on_idle_tick() {
-    if (idle_tag_.empty() || busy_ || state_ != State::Selected) return {};
+    if (idle_tag_.empty() || busy_ || !in<Selected>()) return {};
     return poll_updates([] { return Actions{}; }, true);
 }
 
