@@ -129,4 +129,29 @@ private:
     std::optional<Stream> stream_;
 };
 
+// One FETCH command being answered: its tag, its job, and what the last step produced.
+// The session drives it with two explicit steps per round trip (session_selected.cpp):
+// run_step() in a store job on the pool thread, then Session::fetch_step_done() on the
+// loop thread, which sends `out` and either schedules the next step or ends the command.
+// Only one of the two runs at a time (the glue resumes after the job), so the fields
+// need no lock.
+struct FetchRun {
+    FetchRun(std::string tag_, std::string mailbox, std::vector<FetchItem> items, std::vector<FetchTarget> targets,
+             bool mark_seen)
+        : tag(std::move(tag_)), job(std::move(mailbox), std::move(items), std::move(targets), mark_seen) {}
+
+    void run_step(storage::MailboxStore& store) {
+        out.clear();
+        result = job.step(store, out);
+        own_modseqs = job.take_own_modseqs();
+    }
+
+    std::string tag;
+    FetchJob job;
+    // The last step's output and outcome (true: the last response is complete).
+    std::string out;
+    Result<bool> result = false;
+    std::vector<std::uint64_t> own_modseqs;
+};
+
 }  // namespace mr::imapd::session

@@ -42,6 +42,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,6 +61,8 @@ class MailboxStore;
 }
 
 namespace mr::imapd::session {
+
+struct FetchRun;  // fetch_job.hpp
 
 // --- actions -------------------------------------------------------------------------
 struct Action;
@@ -214,6 +217,9 @@ private:
     // session_selected.cpp: selected state.
     // Handlers of selected-state commands get the view; Handlers checks it is there.
     Actions cmd_fetch(const std::string& tag, const FetchCmd& c, Selected& sel);
+    // FETCH's two steps per round trip (fetch_job.hpp, FetchRun): a store job, then its result.
+    Action fetch_step(std::shared_ptr<FetchRun> run);
+    Actions fetch_step_done(const std::shared_ptr<FetchRun>& run);
     Actions cmd_store(const std::string& tag, const StoreCmd& c, Selected& sel);
     Actions cmd_expunge(const std::string& tag, const ExpungeCmd& c, Selected& sel);
     Actions cmd_copy(const std::string& tag, const CopyCmd& c, Selected& sel);

@@ -61,43 +61,41 @@ Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c, Selected& 
     std::vector<FetchTarget> t;
     t.reserve(targets.value().size());
     for (const auto& [seq, uid] : targets.value()) t.push_back(FetchTarget{seq, uid});
-    // The responses come in bounded steps (fetch_job.hpp): each step is a store job whose
-    // continuation sends its output and schedules the next one; the glue runs a store
-    // job only once the connection has drained, which bounds memory per session.
-    auto job = std::make_shared<FetchJob>(sel.mailbox, std::move(items), std::move(t), mark_seen);
-    auto next_step = std::make_shared<std::function<Action()>>();
-    *next_step = [this, tag, job, weak = std::weak_ptr<std::function<Action()>>(next_step)]() -> Action {
-        auto self = weak.lock();
-        return Action{StoreJob{[this, tag, job, self](MailboxStore& store) {
-            std::string out;
-            auto r = job->step(store, out);
-            return StoreResume([this, tag, job, self, r = std::move(r), out = std::move(out),
-                                own = job->take_own_modseqs()]() mutable -> Actions {
-                for (std::uint64_t m : own) note_own_change(m);
-                Actions acts;
-                if (!out.empty()) acts.push_back({Send{std::move(out)}});
-                if (!r) {
-                    if (job->in_literal()) {
-                        // A literal was promised and cannot be finished: no way to
-                        // resynchronise the client but hanging up.
-                        state_ = Logout{};
-                        acts.push_back({Close{}});
-                        return acts;
-                    }
-                    for (auto& a : store_error(tag, r.error())) acts.push_back(std::move(a));
-                    return acts;
-                }
-                if (!r.value()) {
-                    busy_ = true;  // still this command's: input waits
-                    acts.push_back((*self)());
-                    return acts;
-                }
-                for (auto& a : tagged(tag, "OK", "FETCH completed")) acts.push_back(std::move(a));
-                return acts;
-            });
-        }}};
-    };
-    return async((*next_step)());
+    // The responses come in bounded steps (fetch_job.hpp): each step is a store job; the
+    // glue runs a store job only once the connection has drained, which bounds memory per
+    // session.
+    return async(fetch_step(std::make_shared<FetchRun>(tag, sel.mailbox, std::move(items), std::move(t), mark_seen)));
+}
+
+Action Session::fetch_step(std::shared_ptr<FetchRun> run) {
+    return {StoreJob{[this, run](MailboxStore& store) {
+        run->run_step(store);
+        return StoreResume([this, run] { return fetch_step_done(run); });
+    }}};
+}
+
+Actions Session::fetch_step_done(const std::shared_ptr<FetchRun>& run) {
+    for (std::uint64_t m : run->own_modseqs) note_own_change(m);
+    Actions acts;
+    if (!run->out.empty()) acts.push_back({Send{std::exchange(run->out, {})}});
+    if (!run->result) {
+        if (run->job.in_literal()) {
+            // A literal was promised and cannot be finished: no way to resynchronise the
+            // client but hanging up.
+            state_ = Logout{};
+            acts.push_back({Close{}});
+            return acts;
+        }
+        for (auto& a : store_error(run->tag, run->result.error())) acts.push_back(std::move(a));
+        return acts;
+    }
+    if (!run->result.value()) {
+        busy_ = true;  // still this command's: input waits
+        acts.push_back(fetch_step(run));
+        return acts;
+    }
+    for (auto& a : tagged(run->tag, "OK", "FETCH completed")) acts.push_back(std::move(a));
+    return acts;
 }
 
 Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& sel) {

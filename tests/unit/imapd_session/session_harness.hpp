@@ -80,6 +80,7 @@ struct Harness {
                             process(session.on_password_checked(ok));
                         }
                     } else if constexpr (std::is_same_v<T, StoreJob>) {
+                        ++store_jobs;
                         auto next = x.job(*store);
                         process(session.resume(next));
                     } else if constexpr (std::is_same_v<T, QuotaStoreJob>) {
@@ -117,6 +118,7 @@ struct Harness {
     // What the directory says the user's quota is when a QuotaStoreJob runs (0 = none).
     mr::Result<std::int64_t> quota_bytes = std::int64_t{0};
     int quota_reads = 0;  // QuotaStoreJobs run
+    int store_jobs = 0;   // StoreJobs run
     bool checker_busy = false;  // the glue's password checker refuses every check
     bool login_limited = false;  // the glue's connection limits refuse every right login
     int password_checks = 0;

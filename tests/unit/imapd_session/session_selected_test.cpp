@@ -2,6 +2,7 @@
 // STORE, EXPUNGE / UID EXPUNGE renumbering, COPY / MOVE with COPYUID.
 #include <doctest/doctest.h>
 
+#include "imapd/session/fetch_job.hpp"
 #include "tests/unit/imapd_session/session_harness.hpp"
 
 using namespace mr::imapd::session;
@@ -52,6 +53,23 @@ TEST_CASE("FETCH of flags, UID, dates, sizes, envelope, structure and sections")
 
     h.feed("l EXAMINE INBOX\r\n");
     CHECK_FALSE(contains(h.feed("m FETCH 3 BODY[]\r\n"), "\\Seen"));  // read-only: no \Seen
+}
+
+TEST_CASE("FETCH of a body larger than a step: one literal over several store jobs, then OK") {
+    SessionOptions o = plaintext_options();
+    o.max_message_size = 4 * 1024 * 1024;
+    Harness h(o);
+    h.login();
+    std::string big = "Subject: big\r\n\r\n";
+    while (big.size() < 5 * FetchJob::kBudget / 2) big += std::string(76, 'x') + "\r\n";
+    REQUIRE(contains(h.feed("ap APPEND INBOX {" + std::to_string(big.size()) + "+}\r\n" + big + "\r\n"), "ap OK"));
+    h.feed("s SELECT INBOX\r\n");
+    const int jobs_before = h.store_jobs;
+    const std::string r = h.feed("f FETCH 1 BODY.PEEK[]\r\n");
+    CHECK(h.store_jobs - jobs_before >= 3);  // the steps, plus the update poll before OK
+    CHECK(r == "* 1 FETCH (BODY[] {" + std::to_string(big.size()) + "}\r\n" + big + ")\r\nf OK FETCH completed\r\n");
+    CHECK_FALSE(h.session.busy());
+    CHECK(contains(h.feed("n NOOP\r\n"), "n OK"));
 }
 
 TEST_CASE("STORE adds, removes and replaces flags and keywords; .SILENT; read-only") {
