@@ -70,8 +70,9 @@ int main(int argc, char** argv) {
         mr::net::Loop loop;
         auto remote = mr::deliverd::RemoteDelivery::create(loop, cfg);
         mr::deliverd::QueueRunner runner(loop, cfg, stores, remote.get());
-        auto wakeups = mr::net::WakeupReceiver::open(loop, data_dir / "run" / "deliverd.sock",
-                                                     [&runner](std::string_view) { runner.wake(); });
+        auto wakeups = mr::net::WakeupReceiver::open(
+            loop, mr::net::wakeup_endpoint(data_dir, mr::net::WakeupListener::Deliverd),
+            [&runner](std::string_view) { runner.wake(); });
         if (!wakeups) {
             // Not fatal: the periodic scan still finds everything.
             mr::log::warn("wakeup_socket_failed", {{"error", wakeups.error().message}});

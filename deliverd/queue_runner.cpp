@@ -222,9 +222,8 @@ void QueueRunner::pump_local() {
                     part_done(run);
                 }
                 if (stored) {
-                    const auto run_dir = stores_->data_dir / "run";
-                    (void)net::send_wakeup(run_dir / "imapd.sock", pending->batch.user);
-                    (void)net::send_wakeup(run_dir / "pop3d.sock", pending->batch.user);
+                    (void)net::send_wakeup(net::wakeup_endpoint(stores_->data_dir, net::WakeupListener::Imapd),
+                                           pending->batch.user);
                 }
                 pump_local();
             });

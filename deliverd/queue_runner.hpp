@@ -20,7 +20,7 @@
 // - Each user's MailboxStore stays open between batches (open_stores_, at most
 //   max_open_stores_, the least recently used closed first); a slot belongs to the
 //   one batch of its user that runs.
-// - Mailbox watchers (imapd, pop3d IDLE) are woken after the mailbox commit, best
+// - imapd (its IDLE sessions) is woken after the mailbox commit, best
 //   effort: a lost wake-up only delays their next poll.
 #pragma once
 

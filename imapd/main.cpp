@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
         // Deliveries (deliverd/queue_runner.cpp) and POP3 expunges send the user's address
         // here; without the socket, sessions still find changes at their slow IDLE poll.
         auto wakeups = mr::net::WakeupReceiver::open(
-            loop, cfg.server.data_dir / "run" / "imapd.sock",
+            loop, mr::net::wakeup_endpoint(cfg.server.data_dir, mr::net::WakeupListener::Imapd),
             [&server](std::string_view user) { server.wake_user(user); });
         if (!wakeups) mr::log::warn("wakeup_socket_failed", {{"error", wakeups.error().message}});
         mr::net::SignalWatcher signals(loop, [&](int signum) {

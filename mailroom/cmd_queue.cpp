@@ -26,7 +26,8 @@ storage::Queue open_queue(CliContext& ctx) {
 
 void wake_deliverd(CliContext& ctx) {
     // Best effort: when deliverd is down it finds the change at its next start.
-    (void)net::send_wakeup(ctx.config().server.data_dir / "run" / "deliverd.sock", "queue");
+    (void)net::send_wakeup(net::wakeup_endpoint(ctx.config().server.data_dir, net::WakeupListener::Deliverd),
+                           "queue");
 }
 
 std::string age(std::int64_t seconds) {

@@ -12,6 +12,11 @@
 
 namespace mr::net {
 
+std::filesystem::path wakeup_endpoint(const std::filesystem::path& data_dir, WakeupListener who) {
+    const char* name = who == WakeupListener::Deliverd ? "deliverd.sock" : "imapd.sock";
+    return data_dir / "run" / name;
+}
+
 // The poll handle must outlive the receiver until its close callback, and the fd must stay
 // open until then (libuv polls it), so both live here.
 struct WakeupReceiver::Box {

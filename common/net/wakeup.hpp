@@ -27,6 +27,14 @@ namespace mr::net {
 
 inline constexpr std::size_t kMaxWakeupMessage = 512;
 
+// The daemons that listen for wake-ups. pop3d has none: a POP3 session sees its maildrop as
+// it was at PASS (RFC 1939 §8), so new mail needs no nudge.
+enum class WakeupListener { Deliverd, Imapd };
+
+// The one place the socket names are spelled: data_dir/run/<daemon>.sock. Receivers bind it,
+// senders send to it.
+std::filesystem::path wakeup_endpoint(const std::filesystem::path& data_dir, WakeupListener who);
+
 class WakeupReceiver {
 public:
     using Callback = std::function<void(std::string_view message)>;

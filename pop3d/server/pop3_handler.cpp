@@ -409,7 +409,8 @@ void Pop3Handler::expunge(Expunge& e) {
         },
         [this](Result<void> r) {
             if (!r) log::error("expunge_failed", {log::conn(conn_.id()), {"error", r.error().message}});
-            else (void)net::send_wakeup(shared_->data_dir / "run" / "imapd.sock", user_);  // IMAP IDLE sees it now
+            else (void)net::send_wakeup(net::wakeup_endpoint(shared_->data_dir, net::WakeupListener::Imapd),
+                                        user_);  // IMAP IDLE sees it now
             end_async(session_.on_expunged(r));
         });
     seen_.clear();  // moved into the job, which stores them first

@@ -3,6 +3,7 @@
 #include "common/log/log.hpp"
 #include "common/net/address.hpp"
 #include "common/net/connection_limits.hpp"
+#include "common/net/wakeup.hpp"
 #include "smtpd/server/directory_lookup.hpp"
 #include "smtpd/server/smtp_handler.hpp"
 
@@ -87,8 +88,8 @@ Result<void> SmtpServer::start() {
     } else if (*swept > 0) {
         log::info("spool_swept", {{"files", *swept}});
     }
-    shared_->writer = std::make_shared<QueueWriter>(loop_, std::move(queues),
-                                                    cfg_.server.data_dir / "run" / "deliverd.sock");
+    shared_->writer = std::make_shared<QueueWriter>(
+        loop_, std::move(queues), net::wakeup_endpoint(cfg_.server.data_dir, net::WakeupListener::Deliverd));
     const auto inherited = net::inherited_listen_fds();
     if (!inherited.empty()) {
         for (const auto& [name, fd] : inherited) {

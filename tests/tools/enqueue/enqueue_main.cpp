@@ -104,6 +104,9 @@ int main(int argc, char** argv) {
         }
         for (const auto& id : *ids) std::cout << id << "\n";
     }
-    if (wake) (void)mr::net::send_wakeup(cfg->server.data_dir / "run" / "deliverd.sock", "queue");
+    if (wake) {
+        (void)mr::net::send_wakeup(
+            mr::net::wakeup_endpoint(cfg->server.data_dir, mr::net::WakeupListener::Deliverd), "queue");
+    }
     return 0;
 }

@@ -105,7 +105,9 @@ TEST_CASE("thread pool: jobs still queued when the loop is destroyed finish firs
 
 TEST_CASE("wakeup: datagrams reach the receiver; no receiver is a soft error") {
     TempDir dir;
-    auto path = dir.path() / "run" / "deliverd.sock";
+    auto path = wakeup_endpoint(dir.path(), WakeupListener::Deliverd);
+    CHECK(path == dir.path() / "run" / "deliverd.sock");  // the on-disk name other tools expect
+    CHECK(wakeup_endpoint(dir.path(), WakeupListener::Imapd) == dir.path() / "run" / "imapd.sock");
     Loop loop;
     std::vector<std::string> got;
     auto r = WakeupReceiver::open(loop, path, [&](std::string_view m) { got.emplace_back(m); });
