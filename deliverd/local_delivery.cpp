@@ -1,69 +1,31 @@
 #include "deliverd/local_delivery.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "deliverd/mail_loop.hpp"
 #include "storage/mailbox_store.hpp"
 
 namespace mr::deliverd {
 
-StoreSlot::~StoreSlot() { reset(); }
-
-void StoreSlot::reset() {
-    store.reset();
-    if (index_fd >= 0) ::close(index_fd);
-    index_fd = -1;
-}
-
-namespace {
-
-// The slot's store when it still refers to the user's current index, else a new one.
-Result<storage::MailboxStore*> usable_store(const LocalBatch& batch, StoreSlot& slot) {
-    const auto index_file = batch.user_dir / storage::index::kFileName;
-    struct stat st {};
-    if (slot.store && ::stat(index_file.c_str(), &st) == 0 && st.st_dev == slot.dev && st.st_ino == slot.ino) {
-        return &*slot.store;
-    }
-    slot.reset();
-    auto opened = storage::MailboxStore::open(batch.user_dir);
-    if (!opened) return opened.error();
-    const int fd = ::open(index_file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::fstat(fd, &st) != 0) {
-        if (fd >= 0) ::close(fd);
-        return Error::internal("index of " + batch.user + " vanished after opening it");
-    }
-    slot.store.emplace(std::move(*opened));
-    slot.index_fd = fd;
-    ++slot.opens;
-    slot.dev = st.st_dev;
-    slot.ino = st.st_ino;
-    return &*slot.store;
-}
-
-}  // namespace
-
 std::vector<LocalResult> deliver_local(const LocalBatch& batch) {
-    StoreSlot slot;
-    return deliver_local(batch, slot);
+    storage::StorePool pool(batch.user_dir, 1);
+    return deliver_local(batch, pool);
 }
 
-std::vector<LocalResult> deliver_local(const LocalBatch& batch, StoreSlot& slot) {
+std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePool& pool) {
     std::vector<LocalResult> results(batch.items.size());
+    auto loan = pool.borrow();
     auto fail_all = [&](const std::string& why) {
-        slot.reset();  // an error may mean a broken connection: open afresh next time
+        if (loan) (**loan).discard();  // an error may mean a broken connection: open afresh next time
         for (auto& r : results) {
             if (r.reply.empty() && r.outcome == LocalOutcome::TempFail) r.reply = why;
         }
         return results;
     };
-    auto store = usable_store(batch, slot);
-    if (!store) return fail_all("451 4.3.0 cannot open mailbox of " + batch.user + ": " + store.error().message);
+    if (!loan) return fail_all("451 4.3.0 cannot open mailbox of " + batch.user + ": " + loan.error().message);
+    storage::MailboxStore* store = &***loan;
 
     std::int64_t used = 0;
     if (batch.quota_bytes > 0) {
-        auto size = (*store)->total_size();
+        auto size = store->total_size();
         if (!size) return fail_all("451 4.3.0 cannot read mailbox size: " + size.error().message);
         used = *size;
     }
@@ -104,9 +66,9 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, StoreSlot& slot)
         a.delivery_key = item.queue_id + "/" + item.final_address;
         appends.push_back(std::move(a));
     }
-    auto stored = (*store)->append_batch(appends);
+    auto stored = store->append_batch(appends);
     if (!stored) {
-        slot.reset();
+        (**loan).discard();
         for (auto i : index) {
             results[i] = {LocalOutcome::TempFail, "451 4.3.0 mailbox write failed: " + stored.error().message, false};
         }

@@ -15,24 +15,18 @@
 //   deliverd killed in between leaves files in new/ that the index does not know.
 //   deliverd removes them all at start, before any batch runs (main.cpp,
 //   storage/uncommitted_files.hpp); nothing here deals with them.
-// - Open stores are kept between batches (StoreSlot): opening one per batch made
-//   SQLite checkpoint and delete the index's WAL at every close (two more syncs and
-//   a dozen metadata calls per batch). A kept store is used again only while its
-//   index.sqlite is still the same file (device and inode); a user removed and
-//   created again, or a rebuilt index, gets a fresh one. Any store error drops it.
-//   The caller gives a slot to one batch at a time.
+// - Stores are borrowed from the user's storage::StorePool, kept between batches
+//   (storage/store_pool.hpp says why and when a kept store is not reused). Any store
+//   error discards the borrowed store.
 #pragma once
-
-#include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "storage/mailbox_store.hpp"
+#include "storage/store_pool.hpp"
 
 namespace mr::deliverd {
 
@@ -58,26 +52,8 @@ struct LocalResult {
     bool duplicate = false;  // already stored by an earlier attempt
 };
 
-// A user's MailboxStore kept open between batches (see above).
-struct StoreSlot {
-    StoreSlot() = default;
-    ~StoreSlot();
-    StoreSlot(const StoreSlot&) = delete;
-    StoreSlot& operator=(const StoreSlot&) = delete;
-    void reset();
-
-    std::optional<storage::MailboxStore> store;
-    // index.sqlite as opened, held open so that its inode cannot be reused by a new
-    // file while the store is kept (which would make the identity check pass wrongly).
-    int index_fd = -1;
-    dev_t dev = 0;
-    ino_t ino = 0;
-    std::uint64_t opens = 0;  // stores opened through this slot so far
-};
-
-// One result per item, same order. Uses slot's store when it is still valid, else
-// opens one and leaves it in the slot.
-std::vector<LocalResult> deliver_local(const LocalBatch& batch, StoreSlot& slot);
+// One result per item, same order. `pool` is the pool of batch.user_dir.
+std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePool& pool);
 // The same with a store opened for this batch only.
 std::vector<LocalResult> deliver_local(const LocalBatch& batch);
 

@@ -20,7 +20,7 @@ namespace {
 constexpr std::int64_t kLeaseSeconds = 600;
 
 // Open user stores kept by deliverd: four descriptors each (index, WAL, shared memory,
-// the identity handle of StoreSlot). At most 256, and at most a quarter of what the
+// the identity handle of StorePool). At most 256, and at most a quarter of what the
 // descriptor limit leaves after 256 for connections and everything else. Opening a
 // store costs about 0.6 M instructions and a WAL checkpoint when it is closed, so the
 // users receiving mail should all fit: a cycle over more users than this misses always.
@@ -54,7 +54,11 @@ OutcomeKind to_outcome(LocalOutcome o) {
 QueueRunner::QueueRunner(net::Loop& loop, const config::Config& cfg, std::shared_ptr<Stores> stores,
                          RemoteDelivery* remote)
     : loop_(loop), cfg_(cfg), stores_(std::move(stores)), remote_(remote), poll_(loop), kick_(loop),
-      max_open_stores_(max_open_stores()) {
+      pools_({storage::StorePoolRegistry::Clock::duration::max(), max_open_stores(), 1,
+              [&loop](std::shared_ptr<storage::StorePool> pool) {
+                  // Closing checkpoints the WAL (disk writes): on a pool thread, not the loop.
+                  net::run_off_loop(loop, [p = std::move(pool)]() mutable { p.reset(); }, [] {});
+              }}) {
     settings_.hostname = cfg.server.hostname;
     settings_.schedule = RetrySchedule{cfg.queue.retry_initial_s, cfg.queue.retry_max_s, cfg.queue.lifetime_s,
                                        cfg.queue.delay_warning_s};
@@ -205,12 +209,13 @@ void QueueRunner::pump_local() {
         local_busy_.insert(pending->batch.user);
         ++local_running_;
         LocalBatch batch = pending->batch;  // the pool thread gets its own copy
-        auto slot = store_slot(pending->batch.user);
+        auto pool = pools_.get(pending->batch.user_dir);
         net::run_off_loop(
             loop_, std::weak_ptr<void>(alive_),
-            [batch = std::move(batch), slot] { return deliver_local(batch, *slot); },
-            [this, pending](std::vector<LocalResult> results) {
+            [batch = std::move(batch), pool] { return deliver_local(batch, *pool); },
+            [this, pending, pool](std::vector<LocalResult> results) mutable {
                 --local_running_;
+                pools_.keep(std::move(pool));
                 local_busy_.erase(pending->batch.user);
                 bool stored = false;
                 for (std::size_t i = 0; i < pending->owners.size() && i < results.size(); ++i) {
@@ -228,26 +233,6 @@ void QueueRunner::pump_local() {
                 pump_local();
             });
     }
-}
-
-std::shared_ptr<StoreSlot> QueueRunner::store_slot(const std::string& user) {
-    auto& entry = open_stores_[user];
-    entry.last_used = ++store_clock_;
-    if (!entry.slot) entry.slot = std::make_shared<StoreSlot>();
-    if (open_stores_.size() > max_open_stores_) {
-        // Close the least recently used store whose user has no batch running.
-        auto victim = open_stores_.end();
-        for (auto it = open_stores_.begin(); it != open_stores_.end(); ++it) {
-            if (it->first == user || local_busy_.count(it->first)) continue;
-            if (victim == open_stores_.end() || it->second.last_used < victim->second.last_used) victim = it;
-        }
-        if (victim != open_stores_.end()) {
-            // Closing checkpoints the WAL (disk writes): on a pool thread, not the loop.
-            net::run_off_loop(loop_, [s = std::move(victim->second.slot)]() mutable { s.reset(); }, [] {});
-            open_stores_.erase(victim);
-        }
-    }
-    return entry.slot;
 }
 
 void QueueRunner::part_done(const std::shared_ptr<EntryRun>& run) {

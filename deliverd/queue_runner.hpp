@@ -17,9 +17,9 @@
 //   local batch and remote call it is in) has reported. One finishing job runs at
 //   a time and takes every entry finished meanwhile: under load, one queue
 //   transaction records hundreds of outcomes (group commit).
-// - Each user's MailboxStore stays open between batches (open_stores_, at most
-//   max_open_stores_, the least recently used closed first); a slot belongs to the
-//   one batch of its user that runs.
+// - Each user's stores stay open between batches (pools_, a storage::StorePoolRegistry
+//   without a time limit: at most max_open_stores() pools, the least recently used
+//   closed first, on a pool thread since closing checkpoints the WAL).
 // - imapd (its IDLE sessions) is woken after the mailbox commit, best
 //   effort: a lost wake-up only delays their next poll.
 #pragma once
@@ -38,6 +38,7 @@
 #include "deliverd/local_delivery.hpp"
 #include "deliverd/queue_work.hpp"
 #include "deliverd/remote/remote_delivery.hpp"
+#include "storage/store_pool.hpp"
 
 namespace mr::deliverd {
 
@@ -87,14 +88,7 @@ private:
     std::deque<std::string> local_order_;             // users with a waiting batch, oldest first
     std::map<std::string, PendingBatch> local_waiting_;  // by user
     std::set<std::string> local_busy_;                // users with a batch running
-    struct OpenStore {
-        std::shared_ptr<StoreSlot> slot;
-        std::uint64_t last_used = 0;
-    };
-    std::map<std::string, OpenStore> open_stores_;  // by user
-    std::uint64_t store_clock_ = 0;
-    std::size_t max_open_stores_ = 1;
-    std::shared_ptr<StoreSlot> store_slot(const std::string& user);
+    storage::StorePoolRegistry pools_;  // by user directory
     int local_running_ = 0;
     std::size_t entries_in_flight_ = 0;
     std::vector<std::shared_ptr<EntryRun>> finish_waiting_;

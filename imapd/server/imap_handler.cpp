@@ -7,7 +7,7 @@
 #include "common/net/thread_pool.hpp"
 #include "common/text/ascii.hpp"
 #include "imapd/server/imap_server.hpp"
-#include "imapd/server/user_stores.hpp"
+#include "storage/store_pool.hpp"
 #include "storage/directory.hpp"
 #include "storage/mailbox_store.hpp"
 

@@ -10,8 +10,8 @@
 //   delay) stops the queue and the input until its result was handed to the session.
 // - Pool jobs get their inputs by value and shared_ptrs; their results are dropped if
 //   the connection has gone (Connection::alive()). One store job at a time per session;
-//   the job borrows a MailboxStore from the user's UserStores (user_stores.hpp) for the
-//   time it runs, so an idle session holds no SQLite connection.
+//   the job borrows a MailboxStore from the user's StorePool (storage/store_pool.hpp) for
+//   the time it runs, so an idle session holds no SQLite connection.
 // - Password checks go to the process's PasswordChecker (common/net/password_checker.hpp);
 //   one it refuses is answered at once as busy: a temporary failure, not a failed login.
 // - A logged-in handler is in SharedState::sessions under its user. When its session
@@ -32,10 +32,13 @@
 #include "common/net/timer.hpp"
 #include "imapd/session/session.hpp"
 
+namespace mr::storage {
+class StorePool;
+}  // namespace mr::storage
+
 namespace mr::imapd::server {
 
 struct SharedState;
-class UserStores;
 
 class ImapHandler final : public net::ConnectionHandler {
 public:
@@ -80,7 +83,7 @@ private:
     bool registered_ = false;  // in shared_->sessions under user_
     bool wake_pending_ = false;
     void unregister();
-    std::shared_ptr<UserStores> store_;  // this user's stores, shared with their other sessions
+    std::shared_ptr<storage::StorePool> store_;  // this user's stores, shared with their other sessions
     // A store job held back until the connection drains (back-pressure: a FETCH's next
     // step is produced only when the client has taken most of the previous one).
     session::StoreJob drained_job_;

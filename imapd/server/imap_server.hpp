@@ -30,7 +30,7 @@
 #include "common/util/result.hpp"
 #include "imapd/server/quota_reader.hpp"
 #include "imapd/server/session_registry.hpp"
-#include "imapd/server/user_stores.hpp"
+#include "storage/store_pool.hpp"
 
 namespace mr::imapd::server {
 
@@ -47,7 +47,7 @@ struct SharedState {
     // Every login: refusals, password checks, failed-login delays ([auth]).
     std::shared_ptr<net::Authenticator> auth;
     SessionRegistry sessions;  // logged-in sessions by user, for wake-ups
-    UserStoresRegistry stores;  // each user's MailboxStores, shared by their sessions
+    storage::StorePoolRegistry stores;  // each user's MailboxStores, shared by their sessions
     std::shared_ptr<QuotaReader> quotas;  // pool threads: for QuotaStoreJob
 };
 

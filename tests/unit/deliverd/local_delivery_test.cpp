@@ -78,25 +78,22 @@ TEST_CASE("local delivery: its files carry the delivery mark crash recovery look
 
 TEST_CASE("local delivery: a kept store is used again, and reopened when the user's index was replaced") {
     TempDir dir;
-    StoreSlot slot;
+    mr::storage::StorePool pool(dir / "carol", 1);
     LocalBatch b{"carol@example.test", dir / "carol", 0, {}};
     b.items.push_back(item("00000000000001bbbbbbbb", "carol@example.test", "Subject: one\r\n\r\nhi\r\n"));
-    REQUIRE(deliver_local(b, slot)[0].outcome == LocalOutcome::Delivered);
-    REQUIRE(slot.store.has_value());
-    CHECK(slot.opens == 1);
-    const auto ino = slot.ino;
+    REQUIRE(deliver_local(b, pool)[0].outcome == LocalOutcome::Delivered);
+    CHECK(pool.opens() == 1);
 
     b.items[0] = item("00000000000002bbbbbbbb", "carol@example.test", "Subject: two\r\n\r\nhi\r\n");
-    REQUIRE(deliver_local(b, slot)[0].outcome == LocalOutcome::Delivered);
-    CHECK(slot.opens == 1);  // not reopened
-    CHECK(slot.ino == ino);
+    REQUIRE(deliver_local(b, pool)[0].outcome == LocalOutcome::Delivered);
+    CHECK(pool.opens() == 1);  // not reopened
 
     // The user is removed and created again: the kept store's file is gone, so
-    // delivering into it would lose the message. The slot must notice.
+    // delivering into it would lose the message. The pool must notice.
     std::filesystem::remove_all(dir / "carol");
     b.items[0] = item("00000000000003bbbbbbbb", "carol@example.test", "Subject: three\r\n\r\nhi\r\n");
-    REQUIRE(deliver_local(b, slot)[0].outcome == LocalOutcome::Delivered);
-    CHECK(slot.opens == 2);  // reopened: the kept index file is gone
+    REQUIRE(deliver_local(b, pool)[0].outcome == LocalOutcome::Delivered);
+    CHECK(pool.opens() == 2);  // reopened: the kept index file is gone
     auto fresh = mr::storage::MailboxStore::open(dir / "carol");
     REQUIRE(fresh.ok());
     auto msgs = fresh->messages("INBOX");
