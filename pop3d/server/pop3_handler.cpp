@@ -7,11 +7,11 @@
 #include "common/net/wakeup.hpp"
 #include "common/text/ascii.hpp"
 #include "common/text/message_data.hpp"
-#include "pop3d/server/cached_file.hpp"
 #include "pop3d/server/maildrop.hpp"
 #include "pop3d/server/shared_state.hpp"
 #include "storage/directory.hpp"
 #include "storage/maildir.hpp"
+#include "storage/message_reader.hpp"
 
 namespace mr::pop3d::server {
 
@@ -36,8 +36,7 @@ SessionOptions session_options(SharedState& server, net::Connection& conn, bool 
 // is read, stuffed and handed to its connection before the next one starts, so one set
 // serves all and an idle connection holds none (issue 5: memory per idle connection).
 struct FastPathBuffers {
-    std::string path;
-    std::string file;
+    storage::CachedReadBuffers file;
     std::string out;
 };
 
@@ -65,7 +64,7 @@ void append_top(std::string_view message, std::optional<std::uint64_t> body_line
 struct Transfer {
     std::filesystem::path user_dir;
     std::string file;
-    MessageFile message;
+    storage::MessageReader message;
     text::CrlfNormalizer normalizer;
     text::DotStuffer stuffer;
     std::uint32_t uid = 0;
@@ -290,19 +289,16 @@ void Pop3Handler::open_maildrop(OpenMaildrop& o) {
 
 void Pop3Handler::send_message(SendMessage& s) {
     const std::string& file = files_.at(s.number - 1);
-    // Fast path (cached_file.hpp): a small message in the page cache goes out from here,
+    // Fast path (storage::read_if_cached): a small message in the page cache goes out from here,
     // and the next pipelined command is taken at once, as long as the client keeps reading.
     // Reply line and body leave in one write() into the (usually corked) connection.
     FastPathBuffers& fast = fast_path_buffers();
-    fast.path.assign(user_dir_.native());
-    fast.path += '/';
-    fast.path += file;
-    if (read_if_cached(fast.path.c_str(), s.size, kReadChunk, fast.file)) {
+    if (storage::read_if_cached(user_dir_, kInbox, file, s.size, storage::kMessageChunk, fast.file)) {
         fast.out.assign(s.ok_line);
         if (s.body_lines) {
-            append_top(fast.file, s.body_lines, fast.out);
+            append_top(fast.file.bytes, s.body_lines, fast.out);
         } else {
-            text::append_dot_stuffed(fast.file, fast.out);
+            text::append_dot_stuffed(fast.file.bytes, fast.out);
         }
         conn_.write(fast.out);
         message_sent(s.uid, s.mark_seen);
@@ -318,11 +314,11 @@ void Pop3Handler::send_message(SendMessage& s) {
     begin_async();
     net::run_off_loop(
         loop_, conn_.alive(),
-        [t]() -> Result<FileChunk> {
-            if (auto r = t->message.open(t->user_dir, t->file); !r) return r.error();
+        [t]() -> Result<storage::MessageChunk> {
+            if (auto r = t->message.open(t->user_dir, kInbox, t->file); !r) return r.error();
             return t->message.read();
         },
-        [this, ok_line = std::move(s.ok_line)](Result<FileChunk> chunk) {
+        [this, ok_line = std::move(s.ok_line)](Result<storage::MessageChunk> chunk) {
             if (!chunk) {
                 log::warn("message_unavailable", {log::conn(conn_.id()), {"uid", transfer_->uid},
                                                   {"error", chunk.error().message}});
@@ -338,7 +334,7 @@ void Pop3Handler::send_message(SendMessage& s) {
 void Pop3Handler::read_chunk() {
     net::run_off_loop(
         loop_, conn_.alive(), [t = transfer_] { return t->message.read(); },
-        [this](Result<FileChunk> chunk) {
+        [this](Result<storage::MessageChunk> chunk) {
             if (!chunk) {
                 // The +OK is out: the only honest end is hanging up (RFC 1939 has no way to
                 // abort a multi-line response).
@@ -351,7 +347,7 @@ void Pop3Handler::read_chunk() {
         });
 }
 
-void Pop3Handler::write_chunk(FileChunk chunk) {
+void Pop3Handler::write_chunk(storage::MessageChunk chunk) {
     Transfer& t = *transfer_;
     std::string normalized;
     std::string out;

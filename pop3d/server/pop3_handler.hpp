@@ -31,6 +31,7 @@
 #include "common/net/timer.hpp"
 #include "pop3d/proto/session.hpp"
 #include "pop3d/server/maildrop.hpp"
+#include "storage/message_reader.hpp"
 
 namespace mr::pop3d::server {
 
@@ -69,7 +70,7 @@ private:
     void read_chunk();
     void flush_seen();
     void release_maildrop();
-    void write_chunk(FileChunk chunk);
+    void write_chunk(storage::MessageChunk chunk);
     void message_sent(std::uint32_t uid, bool mark_seen);
 
     std::shared_ptr<SharedState> shared_;
