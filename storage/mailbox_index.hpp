@@ -125,6 +125,37 @@ Result<void> set_rfc822_sizes(sqlite::Db& db, std::int64_t mailbox_id,
                               std::span<const std::pair<std::uint32_t, std::int64_t>> sizes);
 
 Result<void> update_flags(sqlite::Db& db, std::int64_t mailbox_id, const MessageRecord& m);
+
+// --- mailbox_index_queries.cpp: what MailboxStore's other paths ask ----------------------
+Result<void> rename_mailbox_row(sqlite::Db& db, std::string_view from, std::string_view to);
+// false when no mailbox has that name. Its messages go with it (ON DELETE CASCADE).
+Result<bool> delete_mailbox_row(sqlite::Db& db, std::string_view name);
+Result<void> set_subscribed(sqlite::Db& db, std::int64_t mailbox_id, bool subscribed);
+
+struct MailboxCounts {
+    std::uint32_t messages = 0;
+    std::uint32_t unseen = 0;
+    std::int64_t rfc822_bytes = 0;  // RFC822 sizes (file sizes of rows not measured yet)
+};
+Result<MailboxCounts> mailbox_counts(sqlite::Db& db, std::int64_t mailbox_id);
+// Sum of the file sizes of the given UIDs (ascending, unique; missing ones count 0).
+Result<std::int64_t> file_bytes(sqlite::Db& db, std::int64_t mailbox_id, std::span<const std::uint32_t> sorted);
+// UIDs expunged with modseq > since, ascending.
+Result<std::vector<std::uint32_t>> expunged_since(sqlite::Db& db, std::int64_t mailbox_id, std::uint64_t since);
+
+// What opening a mailbox shows: UIDs, the first unseen one, the keywords in use.
+struct ViewRows {
+    std::vector<std::uint32_t> uids;    // ascending
+    std::uint32_t first_unseen = 0;     // message number, 0 when all are \Seen
+    std::vector<std::string> keywords;  // sorted, unique
+};
+Result<ViewRows> load_view(sqlite::Db& db, std::int64_t mailbox_id);
+
+// \Recent bookkeeping (imap_recent): the first UID no session has claimed yet (1 when
+// none was), setting it, and how many messages have a UID >= first.
+Result<std::uint32_t> first_unclaimed_recent(sqlite::Db& db, std::int64_t mailbox_id);
+Result<void> set_first_unclaimed_recent(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t uid);
+Result<std::uint32_t> count_from_uid(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t first);
 // Deletes the row and records the expunge with `modseq`.
 Result<void> expunge_message(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t uid,
                              std::uint64_t modseq);

@@ -144,8 +144,6 @@ Result<void> MailboxStore::rename_mailbox(std::string_view from, std::string_vie
             if (b.name == new_name) return Error::refused(ErrorCode::MailboxExists, "mailbox exists: " + new_name);
         }
     }
-    auto update = db_.prepare("UPDATE mailboxes SET name = ? WHERE name = ?");
-    if (!update) return update.error();
     std::vector<std::pair<fs::path, fs::path>> done;
     auto undo = [&] {
         for (auto it = done.rbegin(); it != done.rend(); ++it) {
@@ -163,9 +161,7 @@ Result<void> MailboxStore::rename_mailbox(std::string_view from, std::string_vie
             return Error::internal("rename " + a.string() + ": " + ec.message());
         }
         done.emplace_back(a, b);
-        update->reset();
-        update->bind(1, new_name).bind(2, old_name);
-        if (auto r = update->run(); !r) {
+        if (auto r = index::rename_mailbox_row(db_, old_name, new_name); !r) {
             undo();
             return r;
         }
@@ -187,11 +183,9 @@ Result<void> MailboxStore::delete_mailbox(std::string_view name) {
     if (*normalized == "INBOX") return Error::refused(ErrorCode::InboxProtected, "INBOX cannot be deleted");
     auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
     if (!tx) return tx.error();
-    auto del = db_.prepare("DELETE FROM mailboxes WHERE name = ?");
-    if (!del) return del.error();
-    del->bind(1, *normalized);
-    if (auto r = del->run(); !r) return r;
-    if (db_.changes() == 0) return Error::refused(ErrorCode::NoSuchMailbox, "no such mailbox: " + *normalized);
+    auto deleted = index::delete_mailbox_row(db_, *normalized);
+    if (!deleted) return deleted.error();
+    if (!*deleted) return Error::refused(ErrorCode::NoSuchMailbox, "no such mailbox: " + *normalized);
     if (auto r = tx->commit(); !r) return r;
     // After the commit: a crash here leaves a folder without a row, which a
     // reindex would bring back, never a row without its folder.
@@ -204,29 +198,18 @@ Result<void> MailboxStore::delete_mailbox(std::string_view name) {
 Result<void> MailboxStore::subscribe(std::string_view name, bool subscribed) {
     auto box = mailbox(name);
     if (!box) return box.error();
-    auto s = db_.prepare("UPDATE mailboxes SET subscribed = ? WHERE id = ?");
-    if (!s) return s.error();
-    s->bind(1, std::int64_t{subscribed ? 1 : 0}).bind(2, box->id);
-    return s->run();
+    return index::set_subscribed(db_, box->id, subscribed);
 }
 
 Result<MailboxStatus> MailboxStore::status(std::string_view name) {
     auto box = mailbox(name);
     if (!box) return box.error();
-    auto s = db_.prepare(
-        // RFC 8438 SIZE must be at least the sum of RFC822.SIZE: the CRLF sizes, with the
-        // file size only for rows not measured yet.
-        "SELECT count(*), coalesce(sum((flags & 1) = 0), 0),"
-        " coalesce(sum(CASE WHEN rfc822_size >= 0 THEN rfc822_size ELSE size END), 0)"
-        " FROM messages WHERE mailbox_id = ?");
-    if (!s) return s.error();
-    s->bind(1, box->id);
-    auto row = s->step();
-    if (!row) return row.error();
+    auto counts = index::mailbox_counts(db_, box->id);
+    if (!counts) return counts.error();
     MailboxStatus st;
-    st.messages = static_cast<std::uint32_t>(s->column_int64(0));
-    st.unseen = static_cast<std::uint32_t>(s->column_int64(1));
-    st.size = s->column_int64(2);
+    st.messages = counts->messages;
+    st.unseen = counts->unseen;
+    st.size = counts->rfc822_bytes;
     st.uidnext = box->uidnext;
     st.uidvalidity = box->uidvalidity;
     st.highestmodseq = box->highestmodseq;
@@ -277,31 +260,7 @@ Result<std::int64_t> MailboxStore::size_of(std::string_view name, std::span<cons
     if (!snapshot) return snapshot.error();
     auto box = mailbox(name);
     if (!box) return box.error();
-    std::int64_t total = 0;
-    // As index::load_messages: a dense set is one range scan, a sparse one a lookup per UID.
-    const std::uint64_t span = std::uint64_t{sorted.back()} - sorted.front() + 1;
-    if (sorted.size() >= 16 && span <= 4 * sorted.size()) {
-        auto r = db_.prepare("SELECT uid, size FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ?");
-        if (!r) return r.error();
-        r->bind(1, box->id).bind(2, std::int64_t{sorted.front()}).bind(3, std::int64_t{sorted.back()});
-        for (;;) {
-            auto row = r->step();
-            if (!row) return row.error();
-            if (!*row) return total;
-            const auto uid = static_cast<std::uint32_t>(r->column_int64(0));
-            if (std::binary_search(sorted.begin(), sorted.end(), uid)) total += r->column_int64(1);
-        }
-    }
-    auto s = db_.prepare("SELECT size FROM messages WHERE mailbox_id = ? AND uid = ?");
-    if (!s) return s.error();
-    for (auto uid : sorted) {
-        s->reset();
-        s->bind(1, box->id).bind(2, std::int64_t{uid});
-        auto row = s->step();
-        if (!row) return row.error();
-        if (*row) total += s->column_int64(0);
-    }
-    return total;
+    return index::file_bytes(db_, box->id, sorted);
 }
 
 }  // namespace mr::storage

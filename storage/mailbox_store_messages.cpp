@@ -352,17 +352,9 @@ Result<Changes> MailboxStore::changes_since(std::string_view name, std::uint64_t
         auto changed = index::load_changed(db_, box.id, since);
         if (!changed) return changed.error();
         out.changed = std::move(*changed);
-        // No ORDER BY, so that SQLite uses expunged_modseq (index v4); sorted below.
-        auto s = db_.prepare("SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ?");
-        if (!s) return s.error();
-        s->bind(1, box.id).bind(2, static_cast<std::int64_t>(since));
-        for (;;) {
-            auto row = s->step();
-            if (!row) return row.error();
-            if (!*row) break;
-            out.expunged.push_back(static_cast<std::uint32_t>(s->column_int64(0)));
-        }
-        std::sort(out.expunged.begin(), out.expunged.end());
+        auto expunged = index::expunged_since(db_, box.id, since);
+        if (!expunged) return expunged.error();
+        out.expunged = std::move(*expunged);
     }  // the snapshot ends before sizes are filled in: that is a write
     auto changed = with_rfc822_sizes(box, std::move(out.changed));
     if (!changed) return changed.error();

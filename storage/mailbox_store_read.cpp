@@ -1,18 +1,17 @@
 // MailboxStore read paths for imapd's hot commands (issue 6 figures): a byte range of
-// a message file for FETCH, and the SELECT view of a mailbox. Invariants:
+// a message file for FETCH, and the view of a mailbox a client opens. Invariants:
 // mailbox_store.hpp (readers see the last commit; no transaction while talking to a
 // client: both calls return before the caller writes anything).
 //
 // Why these exist beside messages() and read_message(): FETCH 1:* of 10,000 messages
 // used to cost a mailbox lookup, an index query and a whole-file read per message for
-// a header of 1-2 KiB, and SELECT of 100,000 messages loaded every structure blob only
-// to count flags.
+// a header of 1-2 KiB, and opening a mailbox of 100,000 messages loaded every structure
+// blob only to count flags.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <set>
 
 #include "storage/mailbox_store.hpp"
 
@@ -102,26 +101,11 @@ Result<MailboxView> MailboxStore::mailbox_view(std::string_view name) {
         return view;
     }
     view.box = std::move(*box);
-    // From the covering index of schema v3 (mailbox_index.cpp): no structure blob is paged in.
-    auto s = db_.prepare(
-        "SELECT uid, flags, keywords FROM messages INDEXED BY messages_view WHERE mailbox_id = ? ORDER BY uid");
-    if (!s) return s.error();
-    s->bind(1, view.box.id);
-    std::set<std::string> keywords;
-    for (;;) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        view.uids.push_back(static_cast<std::uint32_t>(s->column_int64(0)));
-        if (view.first_unseen == 0 && !(s->column_int64(1) & kSeen))
-            view.first_unseen = static_cast<std::uint32_t>(view.uids.size());
-        // Almost always empty, so the text is fetched only when it is not (a string per
-        // row was an eighth of a 100,000-message SELECT's instructions).
-        if (s->column_bytes(2) != 0) {
-            for (auto& k : split_keywords(s->column_text(2))) keywords.insert(std::move(k));
-        }
-    }
-    view.keywords.assign(keywords.begin(), keywords.end());
+    auto rows = index::load_view(db_, view.box.id);
+    if (!rows) return rows.error();
+    view.uids = std::move(rows->uids);
+    view.first_unseen = rows->first_unseen;
+    view.keywords = std::move(rows->keywords);
     if (view.uids.size() >= kCachedViewMinMessages) view_cache_ = view;
     else view_cache_.reset();
     return view;

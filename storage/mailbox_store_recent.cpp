@@ -12,34 +12,17 @@
 
 namespace mr::storage {
 
-namespace {
-
-Result<std::uint32_t> first_unclaimed(sqlite::Db& db, std::int64_t mailbox_id) {
-    auto s = db.prepare("SELECT first_unclaimed FROM imap_recent WHERE mailbox_id = ?");
-    if (!s) return s.error();
-    s->bind(1, mailbox_id);
-    auto row = s->step();
-    if (!row) return row.error();
-    if (!*row) return std::uint32_t{1};
-    return static_cast<std::uint32_t>(s->column_int64(0));
-}
-
-}  // namespace
-
 Result<RecentClaim> MailboxStore::claim_recent(std::string_view mailbox) {
     // Normal durability: a claim lost to a power cut only shows a message as \Recent twice.
     auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Normal);
     if (!tx) return tx.error();
     auto box = this->mailbox(mailbox);
     if (!box) return box.error();
-    auto first = first_unclaimed(db_, box->id);
+    auto first = index::first_unclaimed_recent(db_, box->id);
     if (!first) return first.error();
     RecentClaim claim{*first, box->uidnext};
     if (claim.first >= claim.end) return RecentClaim{box->uidnext, box->uidnext};
-    auto s = db_.prepare("INSERT OR REPLACE INTO imap_recent(mailbox_id, first_unclaimed) VALUES (?, ?)");
-    if (!s) return s.error();
-    s->bind(1, box->id).bind(2, static_cast<std::int64_t>(claim.end));
-    if (auto r = s->run(); !r) return r.error();
+    if (auto r = index::set_first_unclaimed_recent(db_, box->id, claim.end); !r) return r.error();
     if (auto r = tx->commit(); !r) return r.error();
     return claim;
 }
@@ -47,14 +30,9 @@ Result<RecentClaim> MailboxStore::claim_recent(std::string_view mailbox) {
 Result<std::uint32_t> MailboxStore::unclaimed_recent(std::string_view mailbox) {
     auto box = this->mailbox(mailbox);
     if (!box) return box.error();
-    auto first = first_unclaimed(db_, box->id);
+    auto first = index::first_unclaimed_recent(db_, box->id);
     if (!first) return first.error();
-    auto s = db_.prepare("SELECT count(*) FROM messages WHERE mailbox_id = ? AND uid >= ?");
-    if (!s) return s.error();
-    s->bind(1, box->id).bind(2, static_cast<std::int64_t>(*first));
-    auto row = s->step();
-    if (!row) return row.error();
-    return static_cast<std::uint32_t>(*row ? s->column_int64(0) : 0);
+    return index::count_from_uid(db_, box->id, *first);
 }
 
 }  // namespace mr::storage
