@@ -1,5 +1,6 @@
 #include "deliverd/local_delivery.hpp"
 
+#include "common/util/quota.hpp"
 #include "deliverd/mail_loop.hpp"
 #include "storage/mailbox_store.hpp"
 
@@ -43,7 +44,7 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
         std::string full = trace_prefix(item.sender, item.final_address);
         full += *item.message;
         const auto size = static_cast<std::int64_t>(full.size());
-        if (batch.quota_bytes > 0 && used + size > batch.quota_bytes) {
+        if (util::exceeds_quota(batch.quota_bytes, used, size)) {
             results[i] = {LocalOutcome::TempFail,
                           "452 4.2.2 mailbox of <" + item.final_address + "> is full (quota " +
                               std::to_string(batch.quota_bytes) + " bytes)",

@@ -33,7 +33,9 @@ Result<RecipientCheck> local_user(storage::Directory& dir, const std::filesystem
     auto found = dir.find_user(user);
     if (!found) return found.error();
     if (!*found || (*found)->quota_bytes <= 0) return check;
-    auto used = storage::stored_bytes(storage::user_mail_dir(data_dir, user));
+    // Kept per thread like the directory: a RCPT reads the usage, it does not open an index.
+    thread_local storage::UsageReader usage;
+    auto used = usage.stored_bytes(storage::user_mail_dir(data_dir, user));
     if (!used) return used.error();
     const std::int64_t quota = (*found)->quota_bytes;
     check.quota_room = *used >= quota ? 0 : static_cast<std::uint64_t>(quota - *used);

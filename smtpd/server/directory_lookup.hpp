@@ -5,7 +5,8 @@
 // Invariants:
 // - Each of those threads keeps one open storage::Directory (WAL readers see every committed
 //   change), so a RCPT costs indexed reads, not a database open; only a recipient with a
-//   quota adds one read of the user's index (a sum over its message sizes). SQLite handles stay
+//   quota adds one read of the user's index (a sum over its message sizes), through the
+//   thread's storage::UsageReader, which keeps that index open too. SQLite handles stay
 //   usable after a failed statement, so an error does not drop the cached handle.
 // - A malformed address is a "no", never an internal error: it gets the same reply as an
 //   unknown one.
