@@ -116,8 +116,11 @@ std::string default_special_use(std::string_view name);
 
 class MailboxStore {
 public:
-    // Creates the Maildir, the index and the default mailboxes when missing; when
-    // index.sqlite is missing but mail is present, rebuilds it (reindex_user).
+    // One straight path: the user directory (created when missing); the index rebuilt
+    // from the Maildir only when it is missing and mail is present (reindex_if_missing);
+    // the index opened (schema created or migrated); the default mailboxes, only in an
+    // index that has no mailbox. Crash recovery is not part of opening: deliverd runs it
+    // at start (uncommitted_files.hpp).
     static Result<MailboxStore> open(const std::filesystem::path& user_dir);
 
     const std::filesystem::path& user_dir() const { return maildir_.root(); }

@@ -162,12 +162,6 @@ private:
     int fd_ = -1;
 };
 
-bool index_missing(const fs::path& user_dir) {
-    std::error_code ec;
-    const fs::path file = user_dir / index::kFileName;
-    return !fs::exists(file, ec) || fs::file_size(file, ec) == 0;
-}
-
 // Mail (or folders) present: an index built from nothing would hide it.
 bool has_maildir_content(const fs::path& user_dir) {
     std::error_code ec;
@@ -186,6 +180,12 @@ void remove_db_files(const fs::path& file) {
 }
 
 }  // namespace
+
+bool index_missing(const fs::path& user_dir) {
+    std::error_code ec;
+    const fs::path file = user_dir / index::kFileName;
+    return !fs::exists(file, ec) || fs::file_size(file, ec) == 0;
+}
 
 Result<ReindexReport> reindex_user(const fs::path& user_dir) {
     if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");

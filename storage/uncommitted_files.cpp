@@ -7,6 +7,7 @@
 #include "storage/atomic_file.hpp"
 #include "storage/mailbox_index.hpp"
 #include "storage/maildir.hpp"
+#include "storage/reindex.hpp"
 
 namespace mr::storage {
 
@@ -51,10 +52,8 @@ Result<RecoveryReport> remove_uncommitted_deliveries(const fs::path& user_dir) {
     if (ec && ec != std::errc::no_such_file_or_directory) return list_error(new_dir, ec);
     if (candidates.empty()) return report;
 
-    const fs::path index_file = user_dir / index::kFileName;
-    std::error_code st;
-    if (!fs::exists(index_file, st) || fs::file_size(index_file, st) == 0) return report;
-    auto db = index::open(index_file);
+    if (index_missing(user_dir)) return report;
+    auto db = index::open(user_dir / index::kFileName);
     if (!db) return db.error();
     for (const auto& file : candidates) {
         auto named = index::names_new_file(*db, file.filename().string());

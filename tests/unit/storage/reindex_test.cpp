@@ -69,11 +69,15 @@ TEST_CASE("reindex: an empty index file (crash while creating it) is rebuilt on 
     TempDir dir;
     const auto user_dir = dir / "user";
     const Snapshot before = fill(user_dir);
+    CHECK_FALSE(index_missing(user_dir));
     remove_index(user_dir);
+    CHECK(index_missing(user_dir));
     { FILE* f = std::fopen((user_dir / "index.sqlite").c_str(), "wb"); std::fclose(f); }
+    CHECK(index_missing(user_dir));  // empty counts as missing: the one definition
     auto store = MailboxStore::open(user_dir);
     REQUIRE(store.ok());
     CHECK(snapshot(*store) == before);
+    CHECK_FALSE(index_missing(user_dir));
 }
 
 TEST_CASE("reindex: explicit reindex salvages keywords and subscriptions, changes UIDVALIDITY") {

@@ -131,15 +131,19 @@ TEST_CASE("uncommitted files: every user store under mail/, none without an inde
     const fs::path bob = mail / "example.org" / "bob";
     const fs::path ann = mail / "example.net" / "ann";
     const fs::path bare = mail / "example.net" / "bare";  // Maildir without index.sqlite
+    const fs::path half = mail / "example.net" / "half";  // index.sqlite empty (index_missing)
     for (const auto& u : {bob, ann}) REQUIRE(MailboxStore::open(u).ok());
-    for (const char* sub : {"new", "tmp", "cur"}) fs::create_directories(bare / sub);
+    for (const auto& u : {bare, half}) {
+        for (const char* sub : {"new", "tmp", "cur"}) fs::create_directories(u / sub);
+    }
+    std::ofstream(half / "index.sqlite").close();  // zero bytes
     touch(mail / "example.org" / "not-a-user");  // a stray file beside the users
-    for (const auto& u : {bob, ann, bare}) touch(u / "new" / delivery_name(1));
+    for (const auto& u : {bob, ann, bare, half}) touch(u / "new" / delivery_name(1));
     touch(ann / "tmp" / (".tmp-" + delivery_name(2) + "-0011223344556677"));
 
     const auto report = remove_uncommitted_deliveries_everywhere(mail);
     CHECK(report.errors.empty());
-    CHECK(report.users == 3);
+    CHECK(report.users == 4);
     CHECK(report.files == 2);
     CHECK(report.temporaries == 1);
     CHECK_FALSE(fs::exists(bob / "new" / delivery_name(1)));
@@ -147,6 +151,7 @@ TEST_CASE("uncommitted files: every user store under mail/, none without an inde
     // Left for the store to reindex: with no index every file would look uncommitted.
     CHECK(fs::exists(bare / "new" / delivery_name(1)));
     CHECK_FALSE(fs::exists(bare / "index.sqlite"));
+    CHECK(fs::exists(half / "new" / delivery_name(1)));
 
     CHECK(remove_uncommitted_deliveries_everywhere(dir / "no-such-dir").errors.empty());
 }
