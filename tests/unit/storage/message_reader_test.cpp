@@ -17,7 +17,7 @@ using mr::storage::CachedReadBuffers;
 using mr::storage::list_with_sizes;
 using mr::storage::MessageReader;
 using mr::storage::read_if_cached;
-using mr::storage::rfc822_size;
+using mr::text::rfc822_size;
 using mr::storage::test::TempDir;
 
 namespace {
