@@ -1,0 +1,222 @@
+#include "common/dns/cares_client.hpp"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <ares.h>
+#include <netdb.h>
+#include <poll.h>
+
+#include <mutex>
+
+namespace mr::dns {
+
+struct CaresDnsClient::Impl {
+    ares_channel channel = nullptr;
+    std::chrono::milliseconds timeout{5000};
+};
+
+namespace {
+
+struct Query {
+    RecordType type;
+    bool done = false;
+    DnsAnswer answer;
+};
+
+std::string address_text(int family, const void* addr) {
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (inet_ntop(family, addr, buf, sizeof buf) == nullptr) return {};
+    return buf;
+}
+
+std::string without_final_dot(std::string name) {
+    if (!name.empty() && name.back() == '.') name.pop_back();
+    return name;
+}
+
+// Fills q.answer from a reply whose header said NOERROR. A reply c-ares cannot parse is
+// a TempFail: we could not learn the answer.
+void parse_reply(Query& q, const unsigned char* buf, int len) {
+    DnsAnswer& a = q.answer;
+    a.status = DnsAnswer::Status::Ok;
+    int rc = ARES_SUCCESS;
+    switch (q.type) {
+    case RecordType::A: {
+        ares_addrttl ttls[64];
+        int n = 64;
+        rc = ares_parse_a_reply(buf, len, nullptr, ttls, &n);
+        if (rc == ARES_SUCCESS) {
+            for (int i = 0; i < n; ++i) a.records.push_back(address_text(AF_INET, &ttls[i].ipaddr));
+        }
+        break;
+    }
+    case RecordType::AAAA: {
+        ares_addr6ttl ttls[64];
+        int n = 64;
+        rc = ares_parse_aaaa_reply(buf, len, nullptr, ttls, &n);
+        if (rc == ARES_SUCCESS) {
+            for (int i = 0; i < n; ++i) a.records.push_back(address_text(AF_INET6, &ttls[i].ip6addr));
+        }
+        break;
+    }
+    case RecordType::MX: {
+        ares_mx_reply* mx = nullptr;
+        rc = ares_parse_mx_reply(buf, len, &mx);
+        if (rc == ARES_SUCCESS) {
+            for (auto* m = mx; m != nullptr; m = m->next) {
+                a.records.push_back(std::to_string(m->priority) + " " + without_final_dot(m->host));
+            }
+            ares_free_data(mx);
+        }
+        break;
+    }
+    case RecordType::TXT: {
+        ares_txt_ext* txt = nullptr;
+        rc = ares_parse_txt_reply_ext(buf, len, &txt);
+        if (rc == ARES_SUCCESS) {
+            for (auto* t = txt; t != nullptr; t = t->next) {
+                const std::string part(reinterpret_cast<const char*>(t->txt), t->length);
+                if (t->record_start || a.records.empty()) {
+                    a.records.push_back(part);
+                } else {
+                    a.records.back() += part;  // strings of one record are concatenated
+                }
+            }
+            ares_free_data(txt);
+        }
+        break;
+    }
+    case RecordType::PTR: {
+        hostent* host = nullptr;
+        rc = ares_parse_ptr_reply(buf, len, nullptr, 0, AF_INET, &host);
+        if (rc == ARES_SUCCESS && host != nullptr) {
+            if (host->h_name != nullptr) a.records.push_back(without_final_dot(host->h_name));
+            for (char** alias = host->h_aliases; alias != nullptr && *alias != nullptr; ++alias) {
+                a.records.push_back(without_final_dot(*alias));
+            }
+            ares_free_hostent(host);
+        }
+        break;
+    }
+    }
+    if (rc == ARES_ENODATA) {
+        a.records.clear();
+    } else if (rc != ARES_SUCCESS) {
+        a.status = DnsAnswer::Status::TempFail;
+        a.records.clear();
+    }
+}
+
+void on_reply(void* arg, int status, int /*timeouts*/, unsigned char* buf, int len) {
+    auto& q = *static_cast<Query*>(arg);
+    q.done = true;
+    switch (status) {
+    case ARES_SUCCESS:
+        parse_reply(q, buf, len);
+        break;
+    case ARES_ENODATA:
+        q.answer.status = DnsAnswer::Status::Ok;
+        break;
+    case ARES_ENOTFOUND:
+        q.answer.status = DnsAnswer::Status::NxDomain;
+        break;
+    default:  // timeout, SERVFAIL, refused, cancelled, shutdown
+        q.answer.status = DnsAnswer::Status::TempFail;
+        break;
+    }
+}
+
+int type_code(RecordType t) {
+    switch (t) {
+    case RecordType::A: return ns_t_a;
+    case RecordType::AAAA: return ns_t_aaaa;
+    case RecordType::MX: return ns_t_mx;
+    case RecordType::TXT: return ns_t_txt;
+    case RecordType::PTR: return ns_t_ptr;
+    }
+    return ns_t_a;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CaresDnsClient>> CaresDnsClient::create(const std::vector<std::string>& servers,
+                                                               std::chrono::milliseconds timeout) {
+    static std::once_flag once;
+    static int init_status = ARES_SUCCESS;
+    std::call_once(once, [] { init_status = ares_library_init(ARES_LIB_INIT_ALL); });
+    if (init_status != ARES_SUCCESS) return Error::internal("c-ares init failed");
+
+    auto impl = std::make_unique<Impl>();
+    impl->timeout = timeout;
+    ares_options opts{};
+    int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_DOMAINS;
+    opts.timeout = static_cast<int>(std::max<std::int64_t>(timeout.count() / 2, 100));  // per try
+    opts.tries = 2;
+    opts.ndomains = 0;
+    std::string lookups = "b";
+    if (!servers.empty()) {
+        opts.lookups = lookups.data();
+        mask |= ARES_OPT_LOOKUPS;
+    }
+    if (int rc = ares_init_options(&impl->channel, &opts, mask); rc != ARES_SUCCESS) {
+        return Error::internal(std::string("ares_init_options: ") + ares_strerror(rc));
+    }
+    if (!servers.empty()) {
+        std::string csv;
+        for (const auto& s : servers) csv += (csv.empty() ? "" : ",") + s;
+        if (int rc = ares_set_servers_ports_csv(impl->channel, csv.c_str()); rc != ARES_SUCCESS) {
+            ares_destroy(impl->channel);
+            return Error::syntax("dns servers '" + csv + "': " + ares_strerror(rc));
+        }
+    }
+    return std::unique_ptr<CaresDnsClient>(new CaresDnsClient(std::move(impl)));
+}
+
+CaresDnsClient::CaresDnsClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+CaresDnsClient::~CaresDnsClient() {
+    if (impl_->channel != nullptr) ares_destroy(impl_->channel);
+}
+
+DnsAnswer CaresDnsClient::lookup(std::string_view name, RecordType type) {
+    Query q{type, false, {}};
+    const std::string qname(name);
+    ares_query(impl_->channel, qname.c_str(), ns_c_in, type_code(type), &on_reply, &q);
+    const auto deadline = std::chrono::steady_clock::now() + impl_->timeout;
+    while (!q.done) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            ares_cancel(impl_->channel);  // runs on_reply with ARES_ECANCELLED
+            break;
+        }
+        ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+        const int bits = ares_getsock(impl_->channel, socks, ARES_GETSOCK_MAXNUM);
+        pollfd fds[ARES_GETSOCK_MAXNUM];
+        nfds_t n = 0;
+        for (int i = 0; i < ARES_GETSOCK_MAXNUM; ++i) {
+            short events = 0;
+            if (ARES_GETSOCK_READABLE(bits, i)) events |= POLLIN;
+            if (ARES_GETSOCK_WRITABLE(bits, i)) events |= POLLOUT;
+            if (events != 0) fds[n++] = pollfd{socks[i], events, 0};
+        }
+        timeval max{static_cast<time_t>(left.count() / 1000), static_cast<suseconds_t>((left.count() % 1000) * 1000)};
+        timeval tv{};
+        ares_timeout(impl_->channel, &max, &tv);
+        const int wait_ms = static_cast<int>(tv.tv_sec * 1000 + tv.tv_usec / 1000);
+        const int ready = ::poll(fds, n, std::max(wait_ms, 1));
+        if (ready <= 0) {
+            ares_process_fd(impl_->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);  // timeouts
+            continue;
+        }
+        for (nfds_t i = 0; i < n; ++i) {
+            if (fds[i].revents == 0) continue;
+            const bool readable = (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) != 0;
+            const bool writable = (fds[i].revents & POLLOUT) != 0;
+            ares_process_fd(impl_->channel, readable ? fds[i].fd : ARES_SOCKET_BAD,
+                            writable ? fds[i].fd : ARES_SOCKET_BAD);
+        }
+    }
+    return q.answer;
+}
+
+}  // namespace mr::dns
