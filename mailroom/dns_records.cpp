@@ -7,7 +7,7 @@ namespace mr::cli {
 
 namespace {
 
-// RFC 6186 §3 (rfc6186.txt:118): where a client finds each service; only listeners
+// RFC 6186 §3 (rfc6186.txt:133): where a client finds each service; only listeners
 // that are configured, on the port they use.
 void add_srv(std::vector<DnsRecord>& out, const std::string& service, const std::vector<std::string>& listeners,
              const std::string& domain, const std::string& host) {
