@@ -102,6 +102,8 @@ private:
                        std::string* explanation, bool top);
     std::optional<std::string> expand(std::string_view macro_string, const std::string& domain,
                                       const std::string& sender, bool exp);
+    std::optional<std::string> expand_domain(std::string_view spec, const std::string& domain,
+                                             const std::string& sender);
     std::optional<std::string> target(const SpfDirective& d, const std::string& domain, const std::string& sender);
     dns::DnsAnswer lookup(std::string_view name, dns::RecordType t);
     bool count_dns_term();
@@ -294,12 +296,10 @@ std::optional<std::string> Evaluator::expand(std::string_view s, const std::stri
     return out;
 }
 
-// The <target-name> of a mechanism: its domain-spec expanded, shortened from the left to
-// 253 octets (§7.3), or the current domain.
-std::optional<std::string> Evaluator::target(const SpfDirective& d, const std::string& domain,
-                                             const std::string& sender) {
-    if (d.domain_spec.empty()) return domain;
-    auto t = expand(d.domain_spec, domain, sender, false);
+// A domain-spec expanded, shortened from the left, label by label, to 253 octets (§7.3).
+std::optional<std::string> Evaluator::expand_domain(std::string_view spec, const std::string& domain,
+                                                    const std::string& sender) {
+    auto t = expand(spec, domain, sender, false);
     if (!t) return std::nullopt;
     while (t->size() > 253) {
         const auto dot = t->find('.');
@@ -307,6 +307,13 @@ std::optional<std::string> Evaluator::target(const SpfDirective& d, const std::s
         t->erase(0, dot + 1);
     }
     return t;
+}
+
+// The <target-name> of a mechanism: its domain-spec expanded, or the current domain.
+std::optional<std::string> Evaluator::target(const SpfDirective& d, const std::string& domain,
+                                             const std::string& sender) {
+    if (d.domain_spec.empty()) return domain;
+    return expand_domain(d.domain_spec, domain, sender);
 }
 
 // a and mx: does one of `name`'s addresses hold the client, under the directive's CIDR?
@@ -479,7 +486,7 @@ SpfResult Evaluator::evaluate(const std::string& domain, const std::string& send
         }
         if (r == SpfResult::Fail && explanation != nullptr && record->exp) {
             // Any problem with the explanation leaves it out (§6.2).
-            auto exp_name = expand(*record->exp, domain, sender, false);
+            auto exp_name = expand_domain(*record->exp, domain, sender);
             if (exp_name && askable(*exp_name)) {
                 const auto e = lookup(*exp_name, dns::RecordType::TXT);
                 if (e.ok() && e.records.size() == 1 && valid_macro_string(e.records.front(), true)) {
@@ -491,7 +498,7 @@ SpfResult Evaluator::evaluate(const std::string& domain, const std::string& send
     }
     if (record->redirect) {
         if (!count_dns_term()) return SpfResult::PermError;
-        auto t = expand(*record->redirect, domain, sender, false);
+        auto t = expand_domain(*record->redirect, domain, sender);
         if (!t) {
             problem_ = "bad macro in redirect";
             return SpfResult::PermError;

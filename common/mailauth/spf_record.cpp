@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "common/text/ascii.hpp"
@@ -48,19 +49,23 @@ std::optional<int> parse_cidr(std::string_view s, int max) {
     return v;
 }
 
-// Splits "domain-spec/cidr4//cidr6" of a and mx.
+bool all_digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_digit(c); });
+}
+
+// Splits "domain-spec/cidr4//cidr6" of a and mx. A "/" may also be part of the
+// domain-spec (a macro-literal): only a trailing "/digits" is a CIDR length.
 Result<void> split_dual_cidr(std::string_view arg, SpfDirective& d) {
     std::string_view spec = arg;
-    const auto dbl = spec.find("//");
-    if (dbl != std::string_view::npos) {
+    const auto dbl = spec.rfind("//");
+    if (dbl != std::string_view::npos && all_digits(spec.substr(dbl + 2))) {
         auto v6 = parse_cidr(spec.substr(dbl + 2), 128);
         if (!v6) return Error::syntax("bad ip6 cidr length in " + d.text);
         d.cidr6 = *v6;
         spec = spec.substr(0, dbl);
     }
-    // An ip4 length is the last "/N" of what is left, when N is all digits.
     const auto slash = spec.rfind('/');
-    if (slash != std::string_view::npos) {
+    if (slash != std::string_view::npos && all_digits(spec.substr(slash + 1))) {
         auto v4 = parse_cidr(spec.substr(slash + 1), 32);
         if (!v4) return Error::syntax("bad ip4 cidr length in " + d.text);
         d.cidr4 = *v4;
