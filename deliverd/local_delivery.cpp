@@ -31,6 +31,21 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
         used = *size;
     }
 
+    // Folders other than INBOX exist before the batch appends to them.
+    for (const auto& item : batch.items) {
+        if (item.folder.empty()) continue;
+        auto found = store->mailbox(item.folder);
+        if (found) continue;
+        if (found.error().code != ErrorCode::NoSuchMailbox) {
+            (**loan).discard();
+            return fail_all("451 4.3.0 cannot open folder " + item.folder + ": " + found.error().message);
+        }
+        if (auto made = store->create_mailbox(item.folder, storage::default_special_use(item.folder)); !made) {
+            (**loan).discard();
+            return fail_all("451 4.3.0 cannot create folder " + item.folder + ": " + made.error().message);
+        }
+    }
+
     // Which items go into the batch; the bytes must outlive append_batch.
     std::vector<std::string> bytes;
     std::vector<std::size_t> index;  // append position -> item
@@ -62,7 +77,7 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
     for (std::size_t k = 0; k < index.size(); ++k) {
         const auto& item = batch.items[index[k]];
         storage::AppendMessage a;
-        a.mailbox = "INBOX";
+        a.mailbox = item.folder.empty() ? "INBOX" : item.folder;
         a.bytes = bytes[k];
         a.delivery_key = item.queue_id + "/" + item.final_address;
         appends.push_back(std::move(a));

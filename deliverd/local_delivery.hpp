@@ -37,6 +37,10 @@ struct LocalItem {
     std::string final_address;  // Delivered-To, and the delivery key's second half
     std::string sender;         // Return-Path (empty: <>)
     std::shared_ptr<const std::string> message;
+    // The queue entry's folder (storage::EnqueueParams::folder): empty for INBOX. A
+    // quarantine folder the user deleted is made again ("Junk" with \Junk): the mail is
+    // never put in INBOX instead.
+    std::string folder = {};
 };
 
 struct LocalBatch {

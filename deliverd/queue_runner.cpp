@@ -144,7 +144,7 @@ void QueueRunner::dispatch(std::shared_ptr<EntryRun> run, std::map<std::string, 
             b.batch.user_dir = t.user_dir;
             b.batch.quota_bytes = t.quota_bytes;
         }
-        b.batch.items.push_back({p.entry.id, t.address, p.entry.sender, p.message});
+        b.batch.items.push_back({p.entry.id, t.address, p.entry.sender, p.message, p.entry.folder});
         b.owners.emplace_back(run, t.address);
         ++run->outstanding;
     }

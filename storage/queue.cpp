@@ -62,7 +62,12 @@ CREATE TABLE bodies (
 );
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3};
+// V4 (smtpd's mail authentication): where local delivery files the message by default.
+constexpr std::string_view kSchemaV4 = R"sql(
+ALTER TABLE entries ADD COLUMN folder TEXT NOT NULL DEFAULT '';  -- '' = INBOX; 'Junk' = quarantined
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
 
 // Ids sort by arrival (the queue runs in id order): the microsecond clock, made strictly
 // increasing within the process so that ids taken in the same microsecond (a batch) keep
@@ -208,8 +213,8 @@ Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueReq
         slot.emplace(std::move(*s));
         return {};
     };
-    if (auto r = prepared(insert_entry_, "INSERT INTO entries(id, sender, received, size, dsn_ret, dsn_envid)"
-                                         " VALUES (?, ?, ?, ?, ?, ?)");
+    if (auto r = prepared(insert_entry_, "INSERT INTO entries(id, sender, received, size, dsn_ret, dsn_envid, folder)"
+                                         " VALUES (?, ?, ?, ?, ?, ?, ?)");
         !r) {
         return fail(r.error());
     }
@@ -229,7 +234,7 @@ Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueReq
         entry.bind(1, ids[i]).bind(2, r.sender).bind(3, static_cast<std::int64_t>(tv.tv_sec));
         const std::uint64_t size = r.spool != nullptr ? r.spool->size() : r.bytes.size();
         entry.bind(4, static_cast<std::int64_t>(size)).bind(5, r.params.dsn_ret);
-        entry.bind(6, r.params.dsn_envid);
+        entry.bind(6, r.params.dsn_envid).bind(7, r.params.folder);
         if (auto e = entry.run(); !e) return fail(e.error());
         if (r.spool == nullptr && r.bytes.size() <= kInlineLimit) {
             body.reset();
@@ -247,7 +252,7 @@ Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueReq
 }
 
 Result<std::vector<QueueEntry>> Queue::load(std::string_view where, std::string_view id) {
-    auto e = db_.prepare("SELECT id, sender, received, size, dsn_ret, dsn_envid, lease_until FROM entries " +
+    auto e = db_.prepare("SELECT id, sender, received, size, dsn_ret, dsn_envid, lease_until, folder FROM entries " +
                          std::string(where) + " ORDER BY id");
     auto r = db_.prepare(
         "SELECT address, state, attempts, next_attempt, last_error, dsn_notify, orcpt, warned, bounce FROM recipients"
@@ -261,7 +266,7 @@ Result<std::vector<QueueEntry>> Queue::load(std::string_view where, std::string_
         if (!row) return row.error();
         if (!*row) break;
         out.push_back(QueueEntry{e->column_text(0), e->column_text(1), e->column_int64(2), e->column_int64(3),
-                                 e->column_text(4), e->column_text(5), e->column_int64(6), {}});
+                                 e->column_text(4), e->column_text(5), e->column_int64(6), {}, e->column_text(7)});
     }
     for (auto& entry : out) {
         r->reset();

@@ -62,6 +62,9 @@ struct QueueRecipient {
 struct EnqueueParams {
     std::string dsn_ret;    // "FULL", "HDRS" or empty (RFC 3461 RET)
     std::string dsn_envid;  // RFC 3461 ENVID, or empty
+    // The local recipients' folder when no rule of theirs says otherwise: empty for INBOX,
+    // "Junk" for mail smtpd's checks quarantined (DMARC p=quarantine).
+    std::string folder = {};
 };
 
 struct QueueEntry {
@@ -73,6 +76,7 @@ struct QueueEntry {
     std::string dsn_envid;
     std::int64_t lease_until = 0;
     std::vector<QueueRecipient> recipients;
+    std::string folder;  // EnqueueParams::folder
 };
 
 // One recipient's new state, for Queue::apply_updates (deliverd's group commit).

@@ -103,3 +103,25 @@ TEST_CASE("local delivery: a kept store is used again, and reopened when the use
     REQUIRE(bytes.ok());
     CHECK(bytes->find("Subject: three") != std::string::npos);
 }
+
+TEST_CASE("local delivery: quarantined mail goes to Junk, made again if the user deleted it") {
+    TempDir dir;
+    {
+        auto store = mr::storage::MailboxStore::open(dir / "bob");
+        REQUIRE(store.ok());
+        REQUIRE(store->delete_mailbox("Junk").ok());
+    }
+    LocalBatch b{"bob@example.test", dir / "bob", 0, {}};
+    b.items.push_back(item("00000000000001aaaaaaaa", "bob@example.test", "Subject: spoof\r\n\r\nhi\r\n"));
+    b.items.back().folder = "Junk";
+    b.items.push_back(item("00000000000002aaaaaaaa", "bob@example.test", "Subject: fine\r\n\r\nhi\r\n"));
+    auto r = deliver_local(b);
+    REQUIRE(r.size() == 2);
+    CHECK(r[0].outcome == LocalOutcome::Delivered);
+    CHECK(r[1].outcome == LocalOutcome::Delivered);
+    auto store = mr::storage::MailboxStore::open(dir / "bob");
+    REQUIRE(store.ok());
+    CHECK(store->messages("Junk")->size() == 1);
+    CHECK(store->messages("INBOX")->size() == 1);
+    CHECK(store->mailbox("Junk")->special_use == "\\Junk");
+}

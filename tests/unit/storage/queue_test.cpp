@@ -250,10 +250,11 @@ TEST_CASE("queue: a queue.db from before inline bodies migrates and still delive
     }
     auto q = Queue::open(dir.path());
     REQUIRE(q.ok());
-    CHECK(count(dir.path(), "PRAGMA user_version") == 3);
+    CHECK(count(dir.path(), "PRAGMA user_version") == 4);
     auto due = q->lease_due(std::time(nullptr), 300, 10);
     REQUIRE(due.ok());
     REQUIRE(due->size() == 1);
+    CHECK((*due)[0].folder.empty());  // entries from before V4 go to INBOX
     CHECK(due->front().id == old_id);
     CHECK(*q->read_message(old_id) == bytes);
     // New mail beside it goes inline.
@@ -265,4 +266,21 @@ TEST_CASE("queue: a queue.db from before inline bodies migrates and still delive
     REQUIRE(q->apply_updates(updates, done)->size() == 1);
     CHECK_FALSE(fs::exists(dir / "queue" / "msg" / old_id));  // its file went with its row
     CHECK(*q->read_message(*fresh) == "Subject: new\r\n\r\nb\r\n");
+}
+
+TEST_CASE("queue: an entry's folder is kept for local delivery") {
+    TempDir dir;
+    auto q = Queue::open(dir.path());
+    REQUIRE(q.ok());
+    EnqueueParams junk;
+    junk.folder = "Junk";
+    auto a = q->enqueue("s@example.org", rcpts({"a@example.org"}), "Subject: a\r\n\r\nx\r\n", junk);
+    auto b = q->enqueue("s@example.org", rcpts({"b@example.org"}), "Subject: b\r\n\r\nx\r\n", {});
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    auto due = q->lease_due(std::time(nullptr), 300, 10);
+    REQUIRE(due.ok());
+    REQUIRE(due->size() == 2);
+    CHECK((*due)[0].folder == "Junk");
+    CHECK((*due)[1].folder.empty());
 }
