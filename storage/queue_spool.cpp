@@ -84,8 +84,9 @@ Result<void> write_all(int fd, std::string_view bytes, const fs::path& p) {
 
 }  // namespace
 
-Result<void> QueueSpool::prepend(std::string_view bytes) {
+Result<void> QueueSpool::replace_prefix(std::string_view bytes, std::uint64_t old_length) {
     if (committed_) return Error::internal("prepend to a committed spool " + id_);
+    if (old_length > size_) return Error::internal("prefix longer than spool " + id_);
     if (fd_ < 0) {
         if (auto r = open(); !r) return r;
     }
@@ -102,6 +103,10 @@ Result<void> QueueSpool::prepend(std::string_view bytes) {
     if (auto r = write_all(out, bytes, next); !r) return fail(r.error());
     const int in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return fail(os_error("open", path_));
+    if (old_length > 0 && ::lseek(in, static_cast<off_t>(old_length), SEEK_SET) < 0) {
+        ::close(in);
+        return fail(os_error("seek", path_));
+    }
     std::string buffer(64 * 1024, '\0');
     for (;;) {
         const ssize_t n = ::read(in, buffer.data(), buffer.size());
@@ -120,7 +125,7 @@ Result<void> QueueSpool::prepend(std::string_view bytes) {
     if (::rename(next.c_str(), path_.c_str()) != 0) return fail(os_error("rename", next));
     ::close(fd_);
     fd_ = out;
-    size_ += bytes.size();
+    size_ = size_ - old_length + bytes.size();
     return {};
 }
 

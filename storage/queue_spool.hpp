@@ -41,7 +41,10 @@ public:
     // Puts `bytes` in front of what was appended (a field computed from the whole message:
     // DKIM-Signature). Copies the file once into a new spool name and renames it over the
     // old one, so a crash leaves either file, both swept like any spool.
-    Result<void> prepend(std::string_view bytes);
+    Result<void> prepend(std::string_view bytes) { return replace_prefix(bytes, 0); }
+    // The same, replacing the first `old_length` bytes (a header block rewritten:
+    // Authentication-Results added, forged ones removed).
+    Result<void> replace_prefix(std::string_view bytes, std::uint64_t old_length);
 
     const std::string& id() const { return id_; }
     std::uint64_t size() const { return size_; }

@@ -186,6 +186,15 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("smtp", "data_min_rate_bytes_s", cfg.smtp.data_min_rate_bytes_s, 0, 1'000'000'000);
 
     r.boolean("submission", "allow_any_from", cfg.submission.allow_any_from);
+
+    r.boolean("mailauth", "check", cfg.mailauth.check);
+    r.string("mailauth", "spf_fail", cfg.mailauth.spf_fail);
+    if (cfg.mailauth.spf_fail != "tag" && cfg.mailauth.spf_fail != "reject") {
+        r.fail("mailauth", "spf_fail", "must be tag or reject");
+    }
+    r.boolean("mailauth", "dmarc_enforce", cfg.mailauth.dmarc_enforce);
+    r.integer("mailauth", "check_threads", cfg.mailauth.check_threads, 1, 64);
+    r.integer("mailauth", "dns_timeout_ms", cfg.mailauth.dns_timeout_ms, 100, 60'000);
     r.integer("submission", "max_connections_per_user_ip", cfg.submission.max_connections_per_user_ip, 1,
               1'000'000);
 

@@ -93,6 +93,15 @@ struct SubmissionConfig {
     std::int64_t max_connections_per_user_ip = 10;  // logged-in sessions of one user from one address
 };
 
+// Checks of mail received on the port-25 role (smtpd/server/mail_auth.hpp).
+struct MailAuthConfig {
+    bool check = true;               // SPF, DKIM, DMARC and Authentication-Results
+    std::string spf_fail = "tag";    // tag | reject: an SPF fail is only recorded, or refused
+    bool dmarc_enforce = true;       // apply p=reject / p=quarantine of the From domain
+    std::int64_t check_threads = 4;  // threads that wait for DNS answers
+    std::int64_t dns_timeout_ms = 5000;
+};
+
 struct Pop3Config {
     std::int64_t idle_timeout_s = 600;  // RFC 1939 §3: at least 10 minutes
     std::int64_t login_timeout_s = 60;  // before login
@@ -161,6 +170,7 @@ struct Config {
     ImapConfig imap;
     SmtpConfig smtp;
     SubmissionConfig submission;
+    MailAuthConfig mailauth;
     SupervisorConfig supervisor;
     DeliveryConfig delivery;
     QueueConfig queue;

@@ -228,6 +228,10 @@ public:
     // stays unauthenticated; not a failed login either.
     Actions on_login_limited();
     Actions on_enqueued(const Result<std::string>& queue_id);
+    // Instead of on_enqueued: the glue's checks of the finished message (SPF/DMARC policy,
+    // smtpd/server/mail_auth.hpp) refused it; `reply` is the answer to the DATA / last BDAT
+    // (5xx refused, 4xx try later) and nothing was queued.
+    Actions on_message_refused(const Reply& reply);
     Actions on_timeout();
     Actions on_shutdown();
 

@@ -397,6 +397,18 @@ Actions Session::on_enqueued(const Result<std::string>& queue_id) {
     return out;
 }
 
+Actions Session::on_message_refused(const Reply& refusal) {
+    Actions out;
+    busy_ = false;
+    if (!tx_) return out;
+    log_transaction(out, refusal.transient() ? "tempfail" : "refused", enqueue_size_, "", refusal.text);
+    reply(out, refusal);
+    reset_transaction();
+    junk_ = 0;
+    process(out);
+    return out;
+}
+
 TraceInfo Session::trace_info() const {
     return TraceInfo{helo_,       options_.peer_ip, esmtp_, tx_->mail.smtputf8, tls_version_, tls_cipher_, user_,
                      tx_->recipients.size() == 1 ? tx_->recipients.front().address : std::string()};

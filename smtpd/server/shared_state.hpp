@@ -20,6 +20,7 @@
 #include "common/net/authenticator.hpp"
 #include "smtpd/proto/session.hpp"
 #include "smtpd/server/queue_writer.hpp"
+#include "smtpd/server/mail_auth.hpp"
 #include "smtpd/server/spool_writer.hpp"
 
 namespace mr::smtpd::server {
@@ -39,6 +40,8 @@ struct SharedState {
     std::shared_ptr<SpoolWriter> spools;  // appends of spooled messages
     // The hosted domains' DKIM keys ([dkim] key_dir); null when [dkim] sign is off.
     std::shared_ptr<dkim::SignerCache> dkim_keys;
+    // SPF/DMARC of port-25 mail ([mailauth]); null when [mailauth] check is off.
+    std::shared_ptr<MailAuthChecker> mailauth;
     // Every login: refusals, password checks, failed-login delays ([auth]).
     std::shared_ptr<net::Authenticator> auth;
     std::unordered_set<SmtpHandler*> handlers;  // open sessions, told about shutdown

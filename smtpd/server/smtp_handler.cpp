@@ -1,5 +1,6 @@
 #include "smtpd/server/smtp_handler.hpp"
 #include "smtpd/server/dkim_signing.hpp"
+#include "smtpd/server/mail_auth.hpp"
 
 #include <ctime>
 #include <utility>
@@ -303,7 +304,42 @@ void SmtpHandler::enqueue(Enqueue& a) {
     m.params.dsn_ret = std::move(a.envelope.ret);
     m.params.dsn_envid = std::move(a.envelope.envid);
     if (a.submission && shared_->dkim_keys) return sign_then_queue(std::move(m));
+    if (!a.submission && shared_->mailauth && !is_local_client(a.trace.peer_ip)) {
+        return check_then_queue(std::move(m), a.trace.helo, a.trace.peer_ip);
+    }
     queue(std::move(m));
+}
+
+// SPF, DMARC and Authentication-Results (mail_auth.hpp); the From domain's policy may
+// refuse the message or send it to Junk.
+void SmtpHandler::check_then_queue(QueuedMessage m, const std::string& helo, const std::string& ip) {
+    MailAuthRequest request{ip, helo, m.sender, m.id, m.spool ? std::string() : m.bytes, m.spool, std::time(nullptr)};
+    auto message = std::make_shared<QueuedMessage>(std::move(m));
+    const bool queued = shared_->mailauth->check(
+        conn_.loop(), conn_.alive(), std::move(request), [this, message](MailAuthVerdict verdict) {
+            const char* action = "accept";
+            switch (verdict.action) {
+            case MailAuthVerdict::Action::Accept: break;
+            case MailAuthVerdict::Action::Junk: action = "junk"; break;
+            case MailAuthVerdict::Action::Reject: action = "reject"; break;
+            case MailAuthVerdict::Action::TempFail: action = "tempfail"; break;
+            }
+            if (!verdict.error.empty()) {
+                log::error("mailauth_failed", {log::conn(conn_.id()), log::qid(message->id), {"error", verdict.error}});
+            }
+            log::info("mailauth", {log::conn(conn_.id()), log::qid(message->id), {"result", verdict.summary},
+                                   {"action", action}});
+            if (verdict.action == MailAuthVerdict::Action::Reject || verdict.action == MailAuthVerdict::Action::TempFail) {
+                message->spool.reset();  // the last holder removes the file
+                return end_async(session_.on_message_refused(verdict.reply));
+            }
+            if (verdict.action == MailAuthVerdict::Action::Junk) message->params.folder = "Junk";
+            if (!message->spool && !verdict.message.empty()) message->bytes = std::move(verdict.message);
+            queue(std::move(*message));
+        });
+    if (queued) return;
+    log::warn("mailauth_busy", {log::conn(conn_.id()), log::qid(message->id)});
+    end_async(session_.on_message_refused(Reply{451, "4.3.2", "Too busy to check the message, try again later"}));
 }
 
 void SmtpHandler::queue(QueuedMessage m) {

@@ -64,6 +64,7 @@ private:
     void resume_with_first(Actions actions);
     void queue(QueuedMessage m);
     void sign_then_queue(QueuedMessage m);
+    void check_then_queue(QueuedMessage m, const std::string& helo, const std::string& ip);
     void enqueue(Enqueue& a);
     void spool_append(SpoolAppend& a);
 

@@ -35,6 +35,7 @@ SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     o.data_min_rate = static_cast<std::uint64_t>(cfg.smtp.data_min_rate_bytes_s);
     shared_->spools = std::make_shared<SpoolWriter>(loop);
     if (cfg.dkim.sign) shared_->dkim_keys = std::make_shared<dkim::SignerCache>(cfg.dkim.key_dir);
+    if (cfg.mailauth.check) shared_->mailauth = std::make_shared<MailAuthChecker>(cfg);
     // Its own directory connection per checker thread (directory_lookup.hpp).
     shared_->auth = std::make_shared<net::Authenticator>(
         cfg, "smtp", [db = shared_->directory_db](const std::string& user, const std::string& password) {
@@ -43,7 +44,10 @@ SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_p
 }
 
 // Checks still running post to the loop: they must end before it is destroyed.
-SmtpServer::~SmtpServer() { shared_->auth->stop(); }
+SmtpServer::~SmtpServer() {
+    shared_->auth->stop();
+    if (shared_->mailauth) shared_->mailauth->stop();
+}
 
 net::ListenerOptions SmtpServer::listener_options(const std::string& name) const {
     net::ListenerOptions o;

@@ -112,6 +112,17 @@ TEST_CASE("DATA: a queue failure is 451 and nothing is claimed") {
     CHECK(d.send("MAIL FROM:<>\r\n") == "250 2.1.0 Sender OK\r\n");  // transaction was reset
 }
 
+TEST_CASE("DATA: a message the checks refuse gets their reply, and the session goes on") {
+    Driver d;
+    d.take();
+    d.refuse_message = Reply{550, "5.7.1", "Rejected by the DMARC policy of example.org"};
+    CHECK(data_exchange(d, "x\r\n.\r\n") == "550 5.7.1 Rejected by the DMARC policy of example.org\r\n");
+    d.refuse_message = Reply{451, "4.7.1", "DNS lookups failed, try again later"};
+    CHECK(data_exchange(d, "x\r\n.\r\n") == "451 4.7.1 DNS lookups failed, try again later\r\n");
+    d.refuse_message.reset();
+    CHECK(data_exchange(d, "x\r\n.\r\n") == "250 2.0.0 OK queued as qid1\r\n");
+}
+
 TEST_CASE("DATA: argument and ordering errors") {
     Driver d;
     d.take();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct Driver {
     bool tls_started = false;
     bool hold_enqueue = false;        // leave the Enqueue unanswered
     bool fail_enqueue = false;        // answer it with an error
+    std::optional<Reply> refuse_message;  // answer it as the glue's checks refusing it
     bool fail_from_check = false;     // answer CheckHeaderFrom with an error
     std::vector<std::vector<std::string>> from_checks;
     bool checker_busy = false;        // the password checker refuses every check unrun
@@ -125,7 +127,9 @@ struct Driver {
         } else if (auto* q = std::get_if<Enqueue>(&a)) {
             queued.push_back(*q);
             if (hold_enqueue) return;
-            if (fail_enqueue) {
+            if (refuse_message) {
+                run(session.on_message_refused(*refuse_message));
+            } else if (fail_enqueue) {
                 run(session.on_enqueued(Error::internal("disk full")));
             } else {
                 run(session.on_enqueued(std::string("qid") + std::to_string(next_qid++)));

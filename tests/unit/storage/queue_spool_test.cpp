@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "storage/queue.hpp"
 #include "storage/queue_spool.hpp"
@@ -95,4 +96,22 @@ TEST_CASE("QueueSpool: prepend puts a field in front, then appends and commit go
     REQUIRE(ids);
     CHECK(*q->read_message(spool.id()) == "DKIM-Signature: x\r\n" + body + "tail\r\n");
     CHECK(spool_files(dir.path()) == 0);
+}
+
+TEST_CASE("QueueSpool: replace_prefix rewrites the head and keeps the rest") {
+    TempDir dir;
+    auto q = Queue::open(dir.path());
+    REQUIRE(q);
+    QueueSpool spool(dir.path(), Queue::new_id());
+    REQUIRE(spool.append("Forged: 1\r\nSubject: s\r\n\r\nbody\r\n"));
+    const std::string old_head = "Forged: 1\r\nSubject: s\r\n\r\n";
+    const std::string new_head = "Authentication-Results: mx; spf=none\r\nSubject: s\r\n\r\n";
+    REQUIRE(spool.replace_prefix(new_head, old_head.size()));
+    CHECK(spool.size() == new_head.size() + 6);
+    std::ifstream in(spool.path(), std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    const std::string got = content.str();
+    CHECK(got == "Authentication-Results: mx; spf=none\r\nSubject: s\r\n\r\nbody\r\n");
+    CHECK_FALSE(spool.replace_prefix("x", 1000));
 }

@@ -1,0 +1,160 @@
+#include "smtpd/server/mail_auth.hpp"
+
+#include <arpa/inet.h>
+
+#include <fstream>
+#include <random>
+
+#include "common/dns/cares_client.hpp"
+#include "common/log/log.hpp"
+#include "common/mailauth/auth_results.hpp"
+#include "common/mailauth/dmarc.hpp"
+#include "common/mailauth/spf.hpp"
+#include "common/mime/header_parser.hpp"
+
+namespace mr::smtpd::server {
+
+namespace {
+
+constexpr std::size_t kMaxHeader = 1024 * 1024;
+
+// The header block of a spooled message (up to and including its empty line).
+Result<std::string> spool_head(const storage::QueueSpool& spool) {
+    std::ifstream in(spool.path(), std::ios::binary);
+    if (!in) return Error::internal("cannot read spool " + spool.path().string());
+    std::string head;
+    std::string chunk(64 * 1024, '\0');
+    while (in && head.size() < kMaxHeader) {
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        head.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+        mime::HeaderScanner scan(head);
+        while (scan.next()) {
+        }
+        if (scan.has_empty_line()) {
+            head.resize(scan.body_start());
+            return head;
+        }
+    }
+    return head;  // no empty line: all of it is header
+}
+
+std::string domain_of(const std::string& address) {
+    const auto at = address.rfind('@');
+    return at == std::string::npos ? std::string() : address.substr(at + 1);
+}
+
+}  // namespace
+
+bool is_local_client(const std::string& ip) {
+    unsigned char b[16];
+    if (inet_pton(AF_INET, ip.c_str(), b) == 1) return b[0] == 127;
+    if (inet_pton(AF_INET6, ip.c_str(), b) == 1) {
+        static constexpr unsigned char kLoopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (std::equal(b, b + 16, kLoopback)) return true;
+        return std::equal(b, b + 12, kMapped) && b[12] == 127;
+    }
+    return false;
+}
+
+MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings, MailAuthRequest request,
+                           const std::function<int()>& sample) {
+    MailAuthVerdict v;
+    std::string head;
+    if (request.spool) {
+        auto h = spool_head(*request.spool);
+        if (!h) {
+            v.error = h.error().message;
+            return v;
+        }
+        head = std::move(*h);
+    } else {
+        mime::HeaderScanner scan(request.message);
+        while (scan.next()) {
+        }
+        head = request.message.substr(0, scan.body_start());
+    }
+
+    mailauth::AuthResults results;
+    results.authserv_id = settings.authserv_id;
+    mailauth::SpfQuery q{request.client_ip, request.sender, request.helo, settings.authserv_id,
+                         static_cast<std::int64_t>(request.now)};
+    results.spf = mailauth::check_spf(dns, q);
+    results.spf_from_helo = request.sender.empty();
+    results.spf_identity = request.sender.empty() ? request.helo : request.sender;
+
+    mailauth::DmarcInput in{head, request.sender.empty() ? request.helo : domain_of(request.sender),
+                            results.spf.result == mailauth::SpfResult::Pass, {}};
+    results.dmarc = mailauth::check_dmarc(dns, in, sample);
+
+    const auto& dmarc = results.dmarc;
+    const bool dns_doubt = results.spf.result == mailauth::SpfResult::TempError;
+    if (settings.dmarc_enforce && dmarc.result == mailauth::DmarcResult::Fail &&
+        dmarc.applied != mailauth::DmarcPolicy::None && dns_doubt) {
+        v.action = MailAuthVerdict::Action::TempFail;
+        v.reply = Reply{451, "4.7.1", "Cannot verify the sender now (DNS), try again later"};
+    } else if (settings.dmarc_enforce && dmarc.result == mailauth::DmarcResult::Fail &&
+               dmarc.applied == mailauth::DmarcPolicy::Reject) {
+        v.action = MailAuthVerdict::Action::Reject;
+        v.reply = Reply{550, "5.7.1", "Rejected by the DMARC policy of " + dmarc.from_domain};
+    } else if (settings.spf_reject && results.spf.result == mailauth::SpfResult::Fail) {
+        v.action = MailAuthVerdict::Action::Reject;
+        const std::string why = results.spf.explanation.empty()
+                                    ? results.spf.domain + " does not allow " + request.client_ip + " to send its mail"
+                                    : results.spf.explanation;
+        v.reply = Reply{550, "5.7.23", "SPF check failed: " + why};
+    } else if (settings.dmarc_enforce && dmarc.result == mailauth::DmarcResult::Fail &&
+               dmarc.applied == mailauth::DmarcPolicy::Quarantine) {
+        v.action = MailAuthVerdict::Action::Junk;
+    }
+    v.summary = "spf=" + std::string(mailauth::spf_result_name(results.spf.result)) +
+                " dmarc=" + std::string(mailauth::dmarc_result_name(dmarc.result));
+    if (v.action == MailAuthVerdict::Action::Reject || v.action == MailAuthVerdict::Action::TempFail) return v;
+
+    const std::string field = mailauth::authentication_results_field(results);
+    int removed = 0;
+    const std::string clean_head = mailauth::remove_our_results(head, settings.authserv_id, removed);
+    if (removed > 0) v.summary += " forged_results_removed=" + std::to_string(removed);
+    if (request.spool) {
+        if (auto r = request.spool->replace_prefix(field + clean_head, head.size()); !r) v.error = r.error().message;
+    } else {
+        v.message = field + clean_head + request.message.substr(head.size());
+    }
+    return v;
+}
+
+MailAuthChecker::MailAuthChecker(const config::Config& cfg)
+    : settings_{cfg.server.hostname, cfg.mailauth.spf_fail == "reject", cfg.mailauth.dmarc_enforce},
+      dns_servers_(cfg.delivery.dns_servers),
+      dns_timeout_(cfg.mailauth.dns_timeout_ms),
+      workers_(std::make_unique<net::WorkerThreads>(static_cast<unsigned>(cfg.mailauth.check_threads), 1024)) {}
+
+MailAuthChecker::~MailAuthChecker() { stop(); }
+
+void MailAuthChecker::stop() { workers_->stop(); }
+
+bool MailAuthChecker::check(net::Loop& loop, std::weak_ptr<void> alive, MailAuthRequest request,
+                            std::function<void(MailAuthVerdict)> done) {
+    auto req = std::make_shared<MailAuthRequest>(std::move(request));
+    return workers_->submit(
+        loop, std::move(alive),
+        [this, req]() {
+            // One resolver per worker thread, made on its first message.
+            thread_local std::unique_ptr<dns::CaresDnsClient> resolver;
+            thread_local std::mt19937 rng{std::random_device{}()};
+            if (!resolver) {
+                auto made = dns::CaresDnsClient::create(dns_servers_, dns_timeout_);
+                if (!made) {
+                    MailAuthVerdict v;
+                    v.error = "no DNS resolver: " + made.error().message;
+                    v.message = std::move(req->message);
+                    return v;
+                }
+                resolver = std::move(*made);
+            }
+            return check_mail(*resolver, settings_, std::move(*req), [] { return static_cast<int>(rng() % 100); });
+        },
+        std::move(done));
+}
+
+}  // namespace mr::smtpd::server

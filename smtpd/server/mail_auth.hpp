@@ -1,0 +1,83 @@
+// MailAuthChecker: smtpd's checks of a message received on the port-25 role, after its
+// data and before it is queued: SPF of MAIL FROM (or HELO), DMARC of the From domain, one
+// Authentication-Results field with our verdicts, and what the From domain's policy asks.
+//
+// Invariants:
+// - Only mail from clients that did not log in and are not on this machine (loopback) is
+//   checked: mail of logged-in users is ours to sign, not to judge.
+// - The checks wait for DNS on a few threads of their own ([mailauth] check_threads,
+//   net::WorkerThreads), never on the loop or the libuv pool.
+// - Actions, from the results and [mailauth]: DMARC fail with p=reject (after pct=)
+//   refuses with 550 5.7.1; with p=quarantine the message goes to the recipients' Junk;
+//   an SPF fail with spf_fail = "reject" refuses with 550 5.7.23 (RFC 7372). A DNS failure
+//   that could have turned DMARC into a pass while the policy would act answers 451, never
+//   550. Everything else is accepted.
+// - The message keeps every byte it had, minus Authentication-Results fields that name our
+//   host (forgeries, RFC 8601 §5), plus ours on top. One log line per message says why.
+#pragma once
+
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/config/config.hpp"
+#include "common/dns/dns_client.hpp"
+#include "common/net/loop.hpp"
+#include "common/net/worker_threads.hpp"
+#include "smtpd/proto/reply.hpp"
+#include "storage/queue_spool.hpp"
+
+namespace mr::smtpd::server {
+
+struct MailAuthSettings {
+    std::string authserv_id;  // [server] hostname
+    bool spf_reject = false;  // [mailauth] spf_fail = "reject"
+    bool dmarc_enforce = true;
+};
+
+struct MailAuthRequest {
+    std::string client_ip;
+    std::string helo;
+    std::string sender;  // MAIL FROM without <>, empty for the null sender
+    std::string queue_id;
+    std::string message;                          // the whole message, when in memory
+    std::shared_ptr<storage::QueueSpool> spool;  // else the spooled message
+    std::time_t now = 0;
+};
+
+struct MailAuthVerdict {
+    enum class Action { Accept, Junk, Reject, TempFail };
+    Action action = Action::Accept;
+    Reply reply;          // for Reject / TempFail
+    std::string message;  // in memory: the message to queue (our field on top)
+    std::string summary;  // "spf=pass dmarc=none", for the log
+    std::string error;    // the checks could not run (the message is accepted unchecked)
+};
+
+// The checks themselves, on the calling thread: `dns` answers, `sample` draws pct= (0..99).
+// A spooled message is rewritten in place (its head).
+MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings, MailAuthRequest request,
+                           const std::function<int()>& sample);
+
+// True for an address the checks leave alone (loopback).
+bool is_local_client(const std::string& ip);
+
+class MailAuthChecker {
+public:
+    explicit MailAuthChecker(const config::Config& cfg);
+    ~MailAuthChecker();
+
+    // False: the workers are saturated; the caller answers 451.
+    bool check(net::Loop& loop, std::weak_ptr<void> alive, MailAuthRequest request,
+               std::function<void(MailAuthVerdict)> done);
+    void stop();
+
+private:
+    MailAuthSettings settings_;
+    std::vector<std::string> dns_servers_;
+    std::chrono::milliseconds dns_timeout_;
+    std::unique_ptr<net::WorkerThreads> workers_;
+};
+
+}  // namespace mr::smtpd::server

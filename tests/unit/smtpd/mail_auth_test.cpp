@@ -1,0 +1,118 @@
+// smtpd's checks of port-25 mail against a zone written here: which messages are refused,
+// quarantined or accepted, and the Authentication-Results field they get.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "smtpd/server/mail_auth.hpp"
+
+using namespace mr;
+using namespace mr::smtpd::server;
+
+namespace {
+
+struct ZoneDns final : dns::DnsClient {
+    std::map<std::pair<std::string, dns::RecordType>, std::vector<std::string>> records;
+    bool all_fail = false;
+    std::string failing;  // this name times out
+    dns::DnsAnswer lookup(std::string_view name, dns::RecordType type) override {
+        if (all_fail || name == failing) return {dns::DnsAnswer::Status::TempFail, {}};
+        auto it = records.find({std::string(name), type});
+        if (it == records.end()) return {dns::DnsAnswer::Status::NxDomain, {}};
+        return {dns::DnsAnswer::Status::Ok, it->second};
+    }
+    void txt(const std::string& name, const std::string& value) { records[{name, dns::RecordType::TXT}] = {value}; }
+};
+
+const MailAuthSettings kSettings{"mx.example.net", false, true};
+
+MailAuthRequest request(const std::string& ip, const std::string& sender, const std::string& from) {
+    return MailAuthRequest{ip, "client.example", sender, "q1",
+                           "Received: from client.example\r\nFrom: <" + from + ">\r\nSubject: s\r\n\r\nbody\r\n",
+                           nullptr, 1796601600};
+}
+
+ZoneDns bank() {
+    ZoneDns dns;
+    dns.txt("bank.example", "v=spf1 ip4:192.0.2.0/24 -all");
+    dns.txt("_dmarc.bank.example", "v=DMARC1; p=reject");
+    dns.txt("shop.example", "v=spf1 ip4:198.51.100.0/24 -all");
+    dns.txt("_dmarc.shop.example", "v=DMARC1; p=quarantine");
+    return dns;
+}
+
+int zero() { return 0; }
+
+}  // namespace
+
+TEST_CASE("mail auth: an aligned SPF pass is accepted with the field on top") {
+    auto dns = bank();
+    auto v = check_mail(dns, kSettings, request("192.0.2.10", "alerts@bank.example", "alerts@bank.example"), zero);
+    CHECK(v.action == MailAuthVerdict::Action::Accept);
+    CHECK(v.message.starts_with("Authentication-Results: mx.example.net;\r\n\tspf=pass smtp.mailfrom=alerts@bank.example;"));
+    CHECK(v.message.find("dmarc=pass (p=reject dis=none) header.from=bank.example") != std::string::npos);
+    CHECK(v.message.ends_with("Received: from client.example\r\nFrom: <alerts@bank.example>\r\nSubject: s\r\n\r\nbody\r\n"));
+}
+
+TEST_CASE("mail auth: a spoofed From of a p=reject domain is refused with 550 5.7.1") {
+    auto dns = bank();
+    auto v = check_mail(dns, kSettings, request("203.0.113.5", "x@attacker.example", "ceo@bank.example"), zero);
+    CHECK(v.action == MailAuthVerdict::Action::Reject);
+    CHECK(v.reply.code == 550);
+    CHECK(v.reply.enhanced == "5.7.1");
+    CHECK(v.reply.text.find("DMARC") != std::string::npos);
+    // Without enforcement it is only recorded.
+    MailAuthSettings lax = kSettings;
+    lax.dmarc_enforce = false;
+    auto tagged = check_mail(dns, lax, request("203.0.113.5", "x@attacker.example", "ceo@bank.example"), zero);
+    CHECK(tagged.action == MailAuthVerdict::Action::Accept);
+    CHECK(tagged.message.find("dmarc=fail (p=reject dis=reject) header.from=bank.example") != std::string::npos);
+}
+
+TEST_CASE("mail auth: p=quarantine goes to Junk; spf_fail=reject refuses with 5.7.23") {
+    auto dns = bank();
+    auto junk = check_mail(dns, kSettings, request("203.0.113.5", "x@attacker.example", "sales@shop.example"), zero);
+    CHECK(junk.action == MailAuthVerdict::Action::Junk);
+    CHECK(junk.message.find("dmarc=fail") != std::string::npos);
+
+    MailAuthSettings strict_spf = kSettings;
+    strict_spf.spf_reject = true;
+    auto spf = check_mail(dns, strict_spf, request("203.0.113.5", "orders@shop.example", "friend@other.example"), zero);
+    CHECK(spf.action == MailAuthVerdict::Action::Reject);
+    CHECK(spf.reply.enhanced == "5.7.23");
+}
+
+TEST_CASE("mail auth: DNS failures never refuse; they answer 451 only where the policy would act") {
+    ZoneDns failing;
+    failing.all_fail = true;
+    auto v = check_mail(failing, kSettings, request("192.0.2.10", "alerts@bank.example", "alerts@bank.example"), zero);
+    CHECK(v.action == MailAuthVerdict::Action::Accept);  // DMARC temperror: no policy known
+    CHECK(v.message.find("spf=temperror") != std::string::npos);
+    CHECK(v.message.find("dmarc=temperror") != std::string::npos);
+
+    // The DMARC record says reject, but SPF could not be asked: it might have passed.
+    auto dns = bank();
+    dns.failing = "bank.example";
+    auto doubt = check_mail(dns, kSettings, request("192.0.2.10", "alerts@bank.example", "alerts@bank.example"), zero);
+    CHECK(doubt.action == MailAuthVerdict::Action::TempFail);
+    CHECK(doubt.reply.code == 451);
+}
+
+TEST_CASE("mail auth: forged results naming us are removed") {
+    auto dns = bank();
+    auto r = request("192.0.2.10", "alerts@bank.example", "alerts@bank.example");
+    r.message = "Received: x\r\nAuthentication-Results: mx.example.net; dmarc=pass header.from=bank.example\r\n"
+                "From: <alerts@bank.example>\r\n\r\nbody\r\n";
+    auto v = check_mail(dns, kSettings, r, zero);
+    CHECK(v.summary.find("forged_results_removed=1") != std::string::npos);
+    CHECK(v.message.find("Authentication-Results:") == 0);
+    CHECK(v.message.find("Authentication-Results:", 1) == std::string::npos);
+}
+
+TEST_CASE("mail auth: loopback clients are not checked") {
+    CHECK(is_local_client("127.0.0.1"));
+    CHECK(is_local_client("::1"));
+    CHECK(is_local_client("::ffff:127.0.0.2"));
+    CHECK_FALSE(is_local_client("192.0.2.1"));
+    CHECK_FALSE(is_local_client("2001:db8::1"));
+}
