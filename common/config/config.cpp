@@ -195,6 +195,7 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.boolean("mailauth", "dmarc_enforce", cfg.mailauth.dmarc_enforce);
     r.integer("mailauth", "check_threads", cfg.mailauth.check_threads, 1, 64);
     r.integer("mailauth", "dns_timeout_ms", cfg.mailauth.dns_timeout_ms, 100, 60'000);
+    r.string_list("antispam", "dnsbl", cfg.mailauth.dnsbl);
     r.integer("submission", "max_connections_per_user_ip", cfg.submission.max_connections_per_user_ip, 1,
               1'000'000);
 

@@ -100,6 +100,7 @@ struct MailAuthConfig {
     bool dmarc_enforce = true;       // apply p=reject / p=quarantine of the From domain
     std::int64_t check_threads = 4;  // threads that wait for DNS answers
     std::int64_t dns_timeout_ms = 5000;
+    std::vector<std::string> dnsbl;  // [antispam] dnsbl zones: a listed client gets 554
 };
 
 struct Pop3Config {

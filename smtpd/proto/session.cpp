@@ -91,6 +91,14 @@ Actions Session::start() {
     return out;
 }
 
+Actions Session::start_refused(std::string reason) {
+    Actions out;
+    refusal_ = std::move(reason);
+    send(out, Reply{554, "5.7.1", refusal_}.format());
+    out.push_back(LogEvent{"refused_at_greeting", {{"reason", refusal_}}, true});
+    return out;
+}
+
 Actions Session::on_bytes(std::string_view bytes, Clock::time_point now) {
     if (now > now_) now_ = now;
     return on_bytes(bytes);
@@ -229,6 +237,11 @@ bool Session::count_junk(Actions& out) {
 }
 
 void Session::dispatch(const Command& cmd, Actions& out) {
+    if (!refusal_.empty() && cmd.verb != Verb::Quit) {
+        reply(out, Reply{503, "5.5.1", "Bad sequence of commands: " + refusal_}, cmd.keyword);
+        count_junk(out);
+        return;
+    }
     switch (cmd.verb) {
         case Verb::Mail: mail(cmd, out); return;
         case Verb::Rcpt: rcpt(cmd, out); return;

@@ -208,6 +208,10 @@ public:
     explicit Session(SessionOptions options);
 
     Actions start();
+    // Instead of start(): the client is refused before its greeting (a DNS blocklist
+    // lists it). The greeting is "554 5.7.1 <reason>", every command but QUIT gets 503,
+    // QUIT closes (RFC 5321 §3.1, rfc5321.txt:959).
+    Actions start_refused(std::string reason);
     // `now` is any monotonic time; the one-argument form keeps the last time given.
     Actions on_bytes(std::string_view bytes, Clock::time_point now);
     Actions on_bytes(std::string_view bytes);
@@ -239,6 +243,7 @@ public:
     bool closed() const { return closed_; }
     // Inside DATA or a BDAT chunk: the glue applies the data timeout (RFC 5321 §4.5.3.2).
     bool in_data() const { return mode_ == Mode::Data || mode_ == Mode::Bdat; }
+    bool inbound() const { return options_.role == Role::Inbound; }
     // While a message's data is arriving: when on_tick() should next run.
     std::optional<Clock::time_point> next_data_check() const;
     bool in_transaction() const { return tx_.has_value(); }
@@ -279,6 +284,7 @@ private:
     // session.cpp: replies, greeting, EHLO, small commands
     void send(Actions& out, std::string bytes);
     void reply(Actions& out, const Reply& r, std::string_view command = {});
+    std::string refusal_;  // start_refused: the reason every command is answered 503
     void close(Actions& out);
     void ehlo(const Command& cmd, Actions& out);
     bool count_junk(Actions& out);

@@ -9,6 +9,7 @@
 #include "common/log/log.hpp"
 #include "common/mailauth/auth_results.hpp"
 #include "common/mailauth/dmarc.hpp"
+#include "common/mailauth/dnsbl.hpp"
 #include "common/mailauth/spf.hpp"
 #include "common/mime/header_parser.hpp"
 
@@ -125,6 +126,7 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
 
 MailAuthChecker::MailAuthChecker(const config::Config& cfg)
     : settings_{cfg.server.hostname, cfg.mailauth.spf_fail == "reject", cfg.mailauth.dmarc_enforce},
+      dnsbl_(cfg.mailauth.dnsbl),
       dns_servers_(cfg.delivery.dns_servers),
       dns_timeout_(cfg.mailauth.dns_timeout_ms),
       workers_(std::make_unique<net::WorkerThreads>(static_cast<unsigned>(cfg.mailauth.check_threads), 1024)) {}
@@ -133,26 +135,48 @@ MailAuthChecker::~MailAuthChecker() { stop(); }
 
 void MailAuthChecker::stop() { workers_->stop(); }
 
+// One resolver per worker thread, made on its first use.
+dns::DnsClient* MailAuthChecker::resolver(std::string& error) {
+    thread_local std::unique_ptr<dns::CaresDnsClient> client;
+    if (!client) {
+        auto made = dns::CaresDnsClient::create(dns_servers_, dns_timeout_);
+        if (!made) {
+            error = "no DNS resolver: " + made.error().message;
+            return nullptr;
+        }
+        client = std::move(*made);
+    }
+    return client.get();
+}
+
+bool MailAuthChecker::check_client(net::Loop& loop, std::weak_ptr<void> alive, std::string ip,
+                                   std::function<void(std::string reason)> done) {
+    return workers_->submit(
+        loop, std::move(alive),
+        [this, ip = std::move(ip)]() -> std::string {
+            std::string error;
+            auto* dns = resolver(error);
+            if (dns == nullptr) return {};
+            auto listed = mailauth::check_dnsbl(*dns, ip, dnsbl_);
+            return listed ? listed->reason : std::string();
+        },
+        std::move(done));
+}
+
 bool MailAuthChecker::check(net::Loop& loop, std::weak_ptr<void> alive, MailAuthRequest request,
                             std::function<void(MailAuthVerdict)> done) {
     auto req = std::make_shared<MailAuthRequest>(std::move(request));
     return workers_->submit(
         loop, std::move(alive),
         [this, req]() {
-            // One resolver per worker thread, made on its first message.
-            thread_local std::unique_ptr<dns::CaresDnsClient> resolver;
             thread_local std::mt19937 rng{std::random_device{}()};
-            if (!resolver) {
-                auto made = dns::CaresDnsClient::create(dns_servers_, dns_timeout_);
-                if (!made) {
-                    MailAuthVerdict v;
-                    v.error = "no DNS resolver: " + made.error().message;
-                    v.message = std::move(req->message);
-                    return v;
-                }
-                resolver = std::move(*made);
+            MailAuthVerdict v;
+            auto* dns = resolver(v.error);
+            if (dns == nullptr) {
+                v.message = std::move(req->message);
+                return v;
             }
-            return check_mail(*resolver, settings_, std::move(*req), [] { return static_cast<int>(rng() % 100); });
+            return check_mail(*dns, settings_, std::move(*req), [] { return static_cast<int>(rng() % 100); });
         },
         std::move(done));
 }

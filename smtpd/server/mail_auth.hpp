@@ -71,10 +71,19 @@ public:
     // False: the workers are saturated; the caller answers 451.
     bool check(net::Loop& loop, std::weak_ptr<void> alive, MailAuthRequest request,
                std::function<void(MailAuthVerdict)> done);
+    // The client address against [antispam] dnsbl: done(reason) with an empty reason when
+    // it is not listed (or no list answered). False: saturated, the caller greets normally.
+    bool check_client(net::Loop& loop, std::weak_ptr<void> alive, std::string ip,
+                      std::function<void(std::string reason)> done);
+    bool checks_clients() const { return !dnsbl_.empty(); }
+
     void stop();
 
 private:
+    dns::DnsClient* resolver(std::string& error);
+
     MailAuthSettings settings_;
+    std::vector<std::string> dnsbl_;
     std::vector<std::string> dns_servers_;
     std::chrono::milliseconds dns_timeout_;
     std::unique_ptr<net::WorkerThreads> workers_;

@@ -70,6 +70,19 @@ void SmtpHandler::shutdown() {
 void SmtpHandler::on_start(net::Connection& c) {
     log::info("connect", {log::conn(c.id()), {"peer", c.peer()}, {"listener", listener_}, {"tls", c.tls_version()}});
     if (c.is_tls()) (void)session_.on_tls_ready(c.tls_version(), c.tls_cipher());  // implicit TLS
+    // Port-25 clients from elsewhere are looked up in the DNS blocklists before their
+    // greeting (mail_auth.hpp); a listed one is refused for the whole session.
+    if (session_.inbound() && shared_->mailauth && shared_->mailauth->checks_clients() &&
+        !is_local_client(c.peer_ip())) {
+        begin_async();
+        const bool queued = shared_->mailauth->check_client(c.loop(), c.alive(), c.peer_ip(), [this](std::string reason) {
+            if (reason.empty()) return end_async(session_.start());
+            log::warn("dnsbl_listed", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}, {"reason", reason}});
+            end_async(session_.start_refused(std::move(reason)));
+        });
+        if (!queued) end_async(session_.start());
+        return;
+    }
     run(session_.start());
 }
 

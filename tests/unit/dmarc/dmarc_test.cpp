@@ -91,3 +91,29 @@ TEST_CASE("dmarc: subdomain policy, pct sampling, no record, DNS failure, bad Fr
     DmarcInput none{"Subject: x\r\n\r\n", "", false, {}};
     CHECK(check_dmarc(dns, none, [] { return 0; }).result == DmarcResult::PermError);
 }
+
+#include "common/mailauth/dnsbl.hpp"
+
+TEST_CASE("dnsbl: query names, listings, error codes and DNS failures") {
+    CHECK(dnsbl_query_name("192.0.2.99", "bl.example") == "99.2.0.192.bl.example");
+    CHECK(dnsbl_query_name("2001:db8::1", "bl.example") ==
+          "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.example");
+    CHECK(dnsbl_query_name("not-an-ip", "bl.example").empty());
+
+    struct Dns final : dns::DnsClient {
+        dns::DnsAnswer lookup(std::string_view name, dns::RecordType t) override {
+            const std::string n(name);
+            if (n == "99.2.0.192.bl.example" && t == dns::RecordType::A) return {dns::DnsAnswer::Status::Ok, {"127.0.0.2"}};
+            if (n == "99.2.0.192.bl.example") return {dns::DnsAnswer::Status::Ok, {"Listed: see https://bl.example/192.0.2.99"}};
+            if (n == "99.2.0.192.quota.example") return {dns::DnsAnswer::Status::Ok, {"127.255.255.254"}};
+            if (n.ends_with(".down.example")) return {dns::DnsAnswer::Status::TempFail, {}};
+            return {dns::DnsAnswer::Status::NxDomain, {}};
+        }
+    } dns;
+    auto listed = check_dnsbl(dns, "192.0.2.99", {"down.example", "quota.example", "bl.example"});
+    REQUIRE(listed);
+    CHECK(listed->zone == "bl.example");
+    CHECK(listed->reason == "Listed: see https://bl.example/192.0.2.99");
+    CHECK_FALSE(check_dnsbl(dns, "192.0.2.98", {"bl.example"}));
+    CHECK_FALSE(check_dnsbl(dns, "192.0.2.99", {"down.example", "quota.example"}));
+}

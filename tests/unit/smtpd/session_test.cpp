@@ -236,3 +236,14 @@ TEST_CASE("random protocol debris never breaks the session (both roles)") {
         }
     }
 }
+
+TEST_CASE("session: a client refused before the greeting gets 554, then 503 until QUIT") {
+    Driver d;
+    d.take();
+    d.run(d.session.start_refused("192.0.2.99 is listed in bl.example"));
+    CHECK(d.take() == "554 5.7.1 192.0.2.99 is listed in bl.example\r\n");
+    CHECK(d.send("EHLO client.example\r\n").starts_with("503 5.5.1 Bad sequence of commands"));
+    CHECK(d.send("MAIL FROM:<a@example.org>\r\n").starts_with("503 5.5.1"));
+    CHECK(d.send("QUIT\r\n").starts_with("221 2.0.0"));
+    CHECK(d.closed);
+}
