@@ -7,11 +7,19 @@
 // std::string_view that next() advances; LineBuffer only keeps the unfinished
 // part of the current line. Invariants:
 //  - Every LineBuffer has an explicit maximum (LinePolicy::max_line, no default): at
-//    most max_line + 1 bytes are ever buffered (a line's content plus a CR that may
-//    turn out to be the first half of its CRLF), whatever the peer sends.
-//  - A line whose content exceeds max_line yields exactly one LineTooLong, as
-//    soon as the limit is crossed (so the server can answer early); the rest of
-//    that line up to and including its LF is then discarded silently.
+//    most max_line + 1 bytes of a line are ever buffered (a line's content plus a CR
+//    that may turn out to be the first half of its CRLF), whatever the peer sends;
+//    under LongLineEnd::Report, at most kLongLineTail + 1 more (the end of a line being
+//    discarded).
+//  - limit_next_line() lowers the maximum for one line, for a protocol whose limit
+//    counts across several lines (IMAP: the text of one command around its literals).
+//  - A line whose content exceeds the limit yields exactly one LineTooLong, as soon
+//    as the limit is crossed (so the server can answer early), carrying the line's
+//    first limit + 1 octets (IMAP answers with the command's tag); the rest of that
+//    line up to and including its LF is then discarded. Under LongLineEnd::Drop
+//    silently; under LongLineEnd::Report its LF yields one LongLineEnded with the
+//    line's last octets (IMAP looks there for a literal marker, RFC 7888 §3
+//    rfc7888.txt:179, to drain a literal that follows).
 //  - The sequence of events does not depend on how the input was chunked.
 //  - In raw mode (IMAP literal, RFC 9051 §9 rfc9051.txt:6655; SMTP BDAT chunk,
 //    RFC 3030 §2 rfc3030.txt:140) exactly N bytes are passed through as RawChunk
@@ -59,17 +67,29 @@ enum class BareCr : std::uint8_t {
     Refuse,    // RefusedLine instead of the Line
 };
 
+// What the framing tells about the end of a line it is discarding for its length.
+enum class LongLineEnd : std::uint8_t {
+    Drop,    // nothing: the line ends silently at its LF
+    Report,  // LongLineEnded at its LF, with the line's last octets
+};
+
+// How many of an over-long line's last octets LongLineEnded carries: room for the
+// longest IMAP literal marker, "{" 20 digits "+}".
+inline constexpr std::size_t kLongLineTail = 32;
+
 // One protocol's line rules. No default maximum: each caller names the limit its
 // protocol or configuration implies.
 struct LinePolicy {
     // max_line counts content octets, excluding the CRLF. SMTP's 512-octet
     // command line "including the CRLF" (rfc5321.txt:3500) is max_line = 510.
-    constexpr LinePolicy(std::size_t max_line_octets, BareLf lf, BareCr cr)
-        : max_line(max_line_octets), bare_lf(lf), bare_cr(cr) {}
+    constexpr LinePolicy(std::size_t max_line_octets, BareLf lf, BareCr cr,
+                         LongLineEnd long_end = LongLineEnd::Drop)
+        : max_line(max_line_octets), bare_lf(lf), bare_cr(cr), long_line_end(long_end) {}
 
     std::size_t max_line;
     BareLf bare_lf;
     BareCr bare_cr;
+    LongLineEnd long_line_end;
 };
 
 struct NeedMore {
@@ -91,9 +111,18 @@ struct RefusedLine {
     bool operator==(const RefusedLine&) const = default;
 };
 
-// The current line exceeded max_line; it is being discarded up to its LF.
+// The current line exceeded its limit; it is being discarded up to its LF. `head`
+// holds its first limit + 1 octets (a CR among them is content), valid until the next
+// call to next() or expect_raw().
 struct LineTooLong {
-    bool operator==(const LineTooLong&) const = default;
+    std::string_view head;
+};
+
+// Under LongLineEnd::Report: the LF of a line reported as LineTooLong arrived. `tail`
+// holds the line's last octets (at most kLongLineTail, the CR of its CRLF not counted),
+// valid until the next call to next() or expect_raw().
+struct LongLineEnded {
+    std::string_view tail;
 };
 
 // Part of a raw block requested with expect_raw(). `bytes` points into the
@@ -103,7 +132,7 @@ struct RawChunk {
     bool last = false;
 };
 
-using LineEvent = std::variant<NeedMore, Line, RefusedLine, LineTooLong, RawChunk>;
+using LineEvent = std::variant<NeedMore, Line, RefusedLine, LineTooLong, LongLineEnded, RawChunk>;
 
 class LineBuffer {
 public:
@@ -121,10 +150,17 @@ public:
     // no-op (an empty literal "{0}" has no bytes to pass through).
     Result<void> expect_raw(std::uint64_t n);
 
+    // The next line may hold at most n content octets (capped at the policy's
+    // max_line); the line after it has the policy's limit again. Valid at a line
+    // boundary, also in raw mode (then it is the line after the block), else refused
+    // like expect_raw().
+    Result<void> limit_next_line(std::size_t n);
+
     bool in_raw_mode() const { return raw_remaining_ > 0; }
     std::uint64_t raw_remaining() const { return raw_remaining_; }
-    // Bytes of an unfinished line currently held (never above max_line + 1).
-    std::size_t buffered() const { return returned_line_ ? 0 : buf_.size(); }
+    // Bytes of an unfinished line currently held (never above max_line + 1, plus
+    // kLongLineTail + 1 while discarding under LongLineEnd::Report).
+    std::size_t buffered() const { return (returned_line_ ? 0 : buf_.size()) + tail_.size(); }
     bool discarding() const { return discarding_; }
     std::size_t max_line() const { return policy_.max_line; }
     const LinePolicy& policy() const { return policy_; }
@@ -134,10 +170,15 @@ public:
     void reset();
 
 private:
+    LineEvent too_long(std::string_view& input, std::size_t n);
+    void keep_tail(std::string_view bytes);
+
     LinePolicy policy_;
-    std::string buf_;             // partial line, or the last returned line
-    bool returned_line_ = false;  // buf_ holds a line already handed out
+    std::size_t line_max_;        // limit of the current line
+    std::string buf_;             // partial line, or the last line / head / tail handed out
+    bool returned_line_ = false;  // buf_ holds something already handed out
     bool discarding_ = false;     // inside an overlong line, skipping to LF
+    std::string tail_;            // LongLineEnd::Report: the discarded line's last octets
     std::uint64_t raw_remaining_ = 0;
 };
 

@@ -4,7 +4,9 @@
 //
 // The input is split into chunks at positions taken from its first bytes;
 // the events must equal those of the unsplit input (chunking independence)
-// under every LinePolicy, and the buffer must stay within max_line + 1.
+// under every LinePolicy, and the buffer must stay within max_line + 1 (plus the
+// tail kept under LongLineEnd::Report). Lines "{N}" open a raw block and lines "<N>"
+// lower the next line's limit, as IMAP's CommandReader does.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -23,17 +25,22 @@ void check(bool ok) {
 
 constexpr std::size_t kMaxLine = 16;
 
-std::string frame(const std::vector<std::string_view>& chunks, mr::text::BareLf lf, mr::text::BareCr cr) {
-    mr::text::LineBuffer lb(mr::text::LinePolicy{kMaxLine, lf, cr});
+std::string frame(const std::vector<std::string_view>& chunks, mr::text::BareLf lf, mr::text::BareCr cr,
+                  mr::text::LongLineEnd long_end) {
+    mr::text::LineBuffer lb(mr::text::LinePolicy{kMaxLine, lf, cr, long_end});
+    const bool report = long_end == mr::text::LongLineEnd::Report;
+    const std::size_t bound = kMaxLine + 1 + (report ? mr::text::kLongLineTail + 1 : 0);
+    std::size_t limit = kMaxLine;  // of the current line
     std::string log;
     for (auto chunk : chunks) {
         std::string_view in = chunk;
         while (true) {
             auto ev = lb.next(in);
-            check(lb.buffered() <= kMaxLine + 1);
+            check(lb.buffered() <= bound);
             if (std::holds_alternative<mr::text::NeedMore>(ev)) break;
             if (auto* line = std::get_if<mr::text::Line>(&ev)) {
-                check(line->text.size() <= kMaxLine);
+                check(line->text.size() <= limit);
+                limit = kMaxLine;
                 check(!(line->bare_lf && lf == mr::text::BareLf::Refuse));
                 check(!(line->bare_cr && cr == mr::text::BareCr::Refuse));
                 log += "L" + std::to_string(line->text.size()) + ":" + std::string(line->text);
@@ -43,12 +50,25 @@ std::string frame(const std::vector<std::string_view>& chunks, mr::text::BareLf 
                 if (line->text.size() == 3 && line->text[0] == '{' && line->text[2] == '}' &&
                     line->text[1] >= '0' && line->text[1] <= '9')
                     check(lb.expect_raw(static_cast<std::uint64_t>(line->text[1] - '0')).ok());
+                if (line->text.size() == 3 && line->text[0] == '<' && line->text[2] == '>' &&
+                    line->text[1] >= '0' && line->text[1] <= '9') {
+                    limit = static_cast<std::size_t>(line->text[1] - '0');
+                    check(lb.limit_next_line(limit).ok());
+                }
             } else if (auto* refused = std::get_if<mr::text::RefusedLine>(&ev)) {
                 check(refused->bare_lf || refused->bare_cr);
                 log += refused->bare_lf ? "X1" : "X0";
                 log += refused->bare_cr ? "1" : "0";
-            } else if (std::holds_alternative<mr::text::LineTooLong>(ev)) {
-                log += "T";
+                limit = kMaxLine;
+            } else if (auto* too_long = std::get_if<mr::text::LineTooLong>(&ev)) {
+                check(too_long->head.size() == limit + 1);
+                check(!lb.limit_next_line(0).ok());  // still inside the line
+                log += "T" + std::string(too_long->head);
+                limit = kMaxLine;
+            } else if (auto* end = std::get_if<mr::text::LongLineEnded>(&ev)) {
+                check(report);
+                check(end->tail.size() <= mr::text::kLongLineTail);
+                log += "E" + std::string(end->tail);
             } else if (auto* raw = std::get_if<mr::text::RawChunk>(&ev)) {
                 log += std::string(raw->bytes);
                 if (raw->last) log += "R";
@@ -82,8 +102,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::vector<std::string_view> split = {all.substr(0, a), all.substr(a, b - a), all.substr(b)};
     using mr::text::BareCr;
     using mr::text::BareLf;
+    using mr::text::LongLineEnd;
     for (BareLf lf : {BareLf::Tolerate, BareLf::Refuse})
-        for (BareCr cr : {BareCr::Tolerate, BareCr::Refuse}) check(frame({all}, lf, cr) == frame(split, lf, cr));
+        for (BareCr cr : {BareCr::Tolerate, BareCr::Refuse})
+            for (LongLineEnd end : {LongLineEnd::Drop, LongLineEnd::Report})
+                check(frame({all}, lf, cr, end) == frame(split, lf, cr, end));
     check(unstuff({all}) == unstuff(split));
     return 0;
 }

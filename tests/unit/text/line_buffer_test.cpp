@@ -13,11 +13,15 @@ namespace {
 // Runs `chunks` through a LineBuffer and renders the events as strings:
 //   "L:<text>" + "+LF" if bare_lf + "+CR" if bare_cr,  "TOOLONG",
 //   "REFUSED" + "+LF" / "+CR" for a RefusedLine,
-//   "RAW:<bytes>" (all chunks of one raw block joined, emitted on `last`).
-// Like an IMAP server, a line ending in "{N}" switches to raw mode for N bytes.
+//   "RAW:<bytes>" (all chunks of one raw block joined, emitted on `last`);
+//   under LongLineEnd::Report "TOOLONG[<head>]" and "END[<tail>]".
+// Like an IMAP server, a line ending in "{N}" switches to raw mode for N bytes; a line
+// ending in "<N>" limits the next line to N octets (both: "{N}<M>").
 std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::size_t max_line,
-                             BareLf bare_lf = BareLf::Tolerate, BareCr bare_cr = BareCr::Tolerate) {
-    LineBuffer lb(LinePolicy{max_line, bare_lf, bare_cr});
+                             BareLf bare_lf = BareLf::Tolerate, BareCr bare_cr = BareCr::Tolerate,
+                             LongLineEnd long_end = LongLineEnd::Drop) {
+    LineBuffer lb(LinePolicy{max_line, bare_lf, bare_cr, long_end});
+    const std::size_t bound = max_line + 1 + (long_end == LongLineEnd::Report ? kLongLineTail + 1 : 0);
     std::vector<std::string> events;
     std::string raw;
     for (auto chunk : chunks) {
@@ -34,7 +38,16 @@ std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::s
                 if (line->bare_lf) s += "+LF";
                 if (line->bare_cr) s += "+CR";
                 events.push_back(s);
-                const auto t = line->text;
+                auto t = line->text;
+                if (t.size() >= 3 && t.back() == '>') {
+                    const auto open = t.rfind('<');
+                    std::size_t n = 0;
+                    if (open != std::string_view::npos &&
+                        std::from_chars(t.data() + open + 1, t.data() + t.size() - 1, n).ec == std::errc{}) {
+                        CHECK(lb.limit_next_line(n).ok());
+                        t = t.substr(0, open);
+                    }
+                }
                 if (t.size() >= 3 && t.back() == '}') {
                     const auto open = t.rfind('{');
                     std::uint64_t n = 0;
@@ -47,8 +60,14 @@ std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::s
                 if (refused->bare_lf) e += "+LF";
                 if (refused->bare_cr) e += "+CR";
                 events.push_back(e);
-            } else if (std::holds_alternative<LineTooLong>(ev)) {
-                events.push_back("TOOLONG");
+            } else if (auto* too_long = std::get_if<LineTooLong>(&ev)) {
+                CHECK(too_long->head.size() <= max_line + 1);
+                events.push_back(long_end == LongLineEnd::Report ? "TOOLONG[" + std::string(too_long->head) + "]"
+                                                                 : "TOOLONG");
+            } else if (auto* end = std::get_if<LongLineEnded>(&ev)) {
+                CHECK(long_end == LongLineEnd::Report);
+                CHECK(end->tail.size() <= kLongLineTail);
+                events.push_back("END[" + std::string(end->tail) + "]");
             } else if (auto* r = std::get_if<RawChunk>(&ev)) {
                 CHECK(!r->bytes.empty());
                 raw += r->bytes;
@@ -59,9 +78,9 @@ std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::s
             }
             CHECK(in.size() < before);  // every non-NeedMore event makes progress
             // The memory bound of the header, checked after every event.
-            CHECK(lb.buffered() <= max_line + 1);
+            CHECK(lb.buffered() <= bound);
         }
-        CHECK(lb.buffered() <= max_line + 1);
+        CHECK(lb.buffered() <= bound);
     }
     return events;
 }
@@ -108,23 +127,29 @@ TEST_CASE("events do not depend on chunking") {
         {"abcd\r\nabcde\r\nabc\r\r\nabcd\r\r\n\n", 4},
         {"tag APPEND box {10}\r\nhello\r\nyou\r\ntag2 NOOP\r\n", 40},
         {"x{4}\r\n\r\n\r\ntoolongline\r\nend\r\n", 5},
+        {"a<2>\r\nab\r\na<2>\r\nabc\r\nabcdef\r\r\nx{2}<1>\r\nzzq\rb\r\n", 8},
+        {"t " + std::string(40, 'x') + " {3+}\r\nabc\r\n" + std::string(50, 'y') + "\r\r\nok\n", 10},
     };
-    for (const auto& [input, max] : inputs) {
-        INFO(input);
-        const auto whole = run({input}, max);
-        REQUIRE(!whole.empty());
-        for (std::size_t i = 0; i <= input.size(); ++i) {
-            const std::string_view s = input;
-            CHECK(run({s.substr(0, i), s.substr(i)}, max) == whole);
-        }
-        for (std::size_t i = 0; i <= input.size(); ++i)
-            for (std::size_t j = i; j <= input.size(); ++j) {
+    for (LongLineEnd long_end : {LongLineEnd::Drop, LongLineEnd::Report}) {
+        for (const auto& [input, max] : inputs) {
+            INFO(input);
+            const BareLf lf = BareLf::Tolerate;
+            const BareCr cr = BareCr::Tolerate;
+            const auto whole = run({input}, max, lf, cr, long_end);
+            REQUIRE(!whole.empty());
+            for (std::size_t i = 0; i <= input.size(); ++i) {
                 const std::string_view s = input;
-                CHECK(run({s.substr(0, i), s.substr(i, j - i), s.substr(j)}, max) == whole);
+                CHECK(run({s.substr(0, i), s.substr(i)}, max, lf, cr, long_end) == whole);
             }
-        std::vector<std::string_view> bytes;
-        for (std::size_t i = 0; i < input.size(); ++i) bytes.push_back(std::string_view(input).substr(i, 1));
-        CHECK(run(bytes, max) == whole);
+            for (std::size_t i = 0; i <= input.size(); ++i)
+                for (std::size_t j = i; j <= input.size(); ++j) {
+                    const std::string_view s = input;
+                    CHECK(run({s.substr(0, i), s.substr(i, j - i), s.substr(j)}, max, lf, cr, long_end) == whole);
+                }
+            std::vector<std::string_view> bytes;
+            for (std::size_t i = 0; i < input.size(); ++i) bytes.push_back(std::string_view(input).substr(i, 1));
+            CHECK(run(bytes, max, lf, cr, long_end) == whole);
+        }
     }
 }
 
@@ -282,4 +307,81 @@ TEST_CASE("byte-count mode across chunks, then lines again") {
     REQUIRE(std::holds_alternative<RawChunk>(ev));
     CHECK(std::get<RawChunk>(ev).bytes.size() == 1000);
     CHECK(std::get<RawChunk>(ev).last);
+}
+
+TEST_CASE("an over-long line's first and last octets (LongLineEnd::Report)") {
+    const auto report = [](std::string_view input, std::size_t max) {
+        return run({input}, max, BareLf::Tolerate, BareCr::Tolerate, LongLineEnd::Report);
+    };
+    // The head is the first max_line + 1 octets; the tail the last ones, without the CRLF.
+    CHECK(report("abcdefgh\r\nok\r\n", 4) == Events{"TOOLONG[abcde]", "END[abcdefgh]", "L:ok"});
+    CHECK(report("abcdefgh\nok\r\n", 4) == Events{"TOOLONG[abcde]", "END[abcdefgh]", "L:ok"});
+    // One over the limit, and a bare CR pushing the content over it: stays in both.
+    CHECK(report("abcde\r\n", 4) == Events{"TOOLONG[abcde]", "END[abcde]"});
+    CHECK(report("abcd\r\r\n", 4) == Events{"TOOLONG[abcd\r]", "END[abcd\r]"});
+    // At most kLongLineTail octets of the end: enough for an IMAP literal marker.
+    const std::string marker = "{18446744073709551615+}";
+    const std::string line = "a1 LOGIN " + std::string(100, 'x') + " " + marker;
+    const auto ev = report(line + "\r\nb\r\n", 20);
+    REQUIRE(ev.size() == 3);
+    CHECK(ev[0] == "TOOLONG[" + line.substr(0, 21) + "]");
+    CHECK(ev[1] == "END[" + line.substr(line.size() - kLongLineTail) + "]");
+    CHECK(ev[2] == "L:b");
+    // Under Drop (every other protocol) the line ends silently, with the same head.
+    CHECK(run({"abcdefgh\r\nok\r\n"}, 4) == Events{"TOOLONG", "L:ok"});
+    LineBuffer lb(LinePolicy{4, BareLf::Tolerate, BareCr::Tolerate});
+    std::string_view in = "abcdefgh";
+    auto first = lb.next(in);
+    REQUIRE(std::holds_alternative<LineTooLong>(first));
+    CHECK(std::get<LineTooLong>(first).head == "abcde");
+}
+
+TEST_CASE("a megabyte line keeps only its tail (LongLineEnd::Report)") {
+    LineBuffer lb(LinePolicy{100, BareLf::Tolerate, BareCr::Tolerate, LongLineEnd::Report});
+    std::string junk(4096, 'x');
+    int toolong = 0;
+    for (int i = 0; i < 256; ++i) {
+        if (i == 255) junk.replace(junk.size() - 5, 5, "{12+}");
+        std::string_view in = junk;
+        while (true) {
+            auto ev = lb.next(in);
+            if (std::holds_alternative<NeedMore>(ev)) break;
+            toolong += std::holds_alternative<LineTooLong>(ev) ? 1 : 0;
+        }
+        CHECK(lb.buffered() <= 101 + kLongLineTail + 1);
+    }
+    CHECK(toolong == 1);
+    std::string_view in = "\r\nNOOP\r\n";
+    auto ev = lb.next(in);
+    REQUIRE(std::holds_alternative<LongLineEnded>(ev));
+    CHECK(std::get<LongLineEnded>(ev).tail == std::string(27, 'x') + "{12+}");
+    ev = lb.next(in);
+    REQUIRE(std::holds_alternative<Line>(ev));
+    CHECK(std::get<Line>(ev).text == "NOOP");
+}
+
+TEST_CASE("limit_next_line: one line's limit, as IMAP counts a command across its literals") {
+    // "<N>" at a line's end limits the next line (see run()).
+    CHECK(run({"a<2>\r\nab\r\nabcde\r\n"}, 6) == Events{"L:a<2>", "L:ab", "L:abcde"});
+    CHECK(run({"a<2>\r\nabc\r\nabcde\r\n"}, 6) == Events{"L:a<2>", "TOOLONG", "L:abcde"});
+    CHECK(run({"a<2>\r\nabc\r\n"}, 6, BareLf::Tolerate, BareCr::Tolerate, LongLineEnd::Report) ==
+          Events{"L:a<2>", "TOOLONG[abc]", "END[abc]"});
+    // Set before a raw block: it is the limit of the line after the block.
+    CHECK(run({"x{3}<1>\r\n\r\n\rz\r\nzz\r\n"}, 8) == Events{"L:x{3}<1>", "RAW:\r\n\r", "L:z", "L:zz"});
+    CHECK(run({"x{3}<1>\r\n\r\n\rzz\r\nzz\r\n"}, 8) == Events{"L:x{3}<1>", "RAW:\r\n\r", "TOOLONG", "L:zz"});
+    // Zero: only an empty line fits.
+    CHECK(run({"<0>\r\n\r\n<0>\r\nq\r\n"}, 6) == Events{"L:<0>", "L:", "L:<0>", "TOOLONG"});
+    // Never above the policy's maximum (the memory bound).
+    CHECK(run({"<99>\r\nabcdefg\r\n"}, 6) == Events{"L:<99>", "TOOLONG"});
+    // Refused in the middle of a line, like expect_raw().
+    LineBuffer lb(LinePolicy{50, BareLf::Tolerate, BareCr::Tolerate, LongLineEnd::Report});
+    std::string_view in = "partial";
+    CHECK(std::holds_alternative<NeedMore>(lb.next(in)));
+    CHECK_FALSE(lb.limit_next_line(3).ok());
+    in = "\r\n";
+    CHECK(std::holds_alternative<Line>(lb.next(in)));
+    CHECK(lb.limit_next_line(3).ok());
+    in = "abcd";
+    CHECK(std::holds_alternative<LineTooLong>(lb.next(in)));
+    CHECK_FALSE(lb.limit_next_line(3).ok());  // discarding: still inside that line
 }
