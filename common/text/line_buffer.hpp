@@ -1,7 +1,6 @@
 // LineBuffer: sans-I/O line framing. smtpd's session, net::Connection's line mode (pop3d,
-// deliverd's SMTP client) and the fuzz targets split their peer's bytes into lines and
-// byte-counted blocks here. imapd's CommandReader still finds line ends itself (to be moved
-// onto this).
+// deliverd's SMTP client), imapd's CommandReader and the fuzz targets split their peer's
+// bytes into lines and byte-counted blocks here.
 //
 // The caller owns the bytes it read from the socket and hands them in as a
 // std::string_view that next() advances; LineBuffer only keeps the unfinished
@@ -42,7 +41,8 @@
 //    goes through text::DotUnstuffer, which refuses bare CR / LF (dot_stuffing.hpp).
 //  - pop3d (pop3d/proto/session.hpp kCommandLines) and deliverd's reading of SMTP replies
 //    (deliverd/remote/smtp_connection.cpp kReplyLines): both tolerated; a bare CR stays in
-//    the text for the protocol's parser. imapd's CommandReader applies the same rule.
+//    the text for the protocol's parser. imapd's CommandReader (imapd/proto/command_reader.hpp)
+//    tolerates both too: a bare CR reaches parse_command, which refuses it as a CTL.
 #pragma once
 
 #include <cstddef>

@@ -11,9 +11,6 @@ namespace mr::imapd {
 
 namespace {
 
-// Enough of a discarded line's end to hold the longest marker "{" 20 digits "+}" CR.
-constexpr std::size_t kTailKeep = 32;
-
 struct LiteralMarker {
     std::uint64_t size = 0;  // saturates: anything over 19 digits counts as huge
     bool synchronizing = true;
@@ -64,128 +61,108 @@ std::string_view command_tag(std::string_view line) {
 }
 
 CommandReader::CommandReader(std::uint64_t max_literal, std::size_t max_line)
-    : max_literal_(max_literal), max_line_(max_line) {}
+    : max_literal_(max_literal),
+      max_line_(max_line),
+      lines_(text::LinePolicy{max_line, text::BareLf::Tolerate, text::BareCr::Tolerate,
+                              text::LongLineEnd::Report}) {}
 
 void CommandReader::reset() {
+    lines_.reset();
     clear_command();
     raw_line_ = false;
 }
 
 void CommandReader::clear_command() {
     cmd_ = RawCommand{};
-    state_ = State::Line;
     in_command_ = false;
-    seg_start_ = 0;
-    seg_len_ = 0;
     text_len_ = 0;
     literal_total_ = 0;
     is_append_ = false;
-    literal_left_ = 0;
     draining_ = false;
-    tail_.clear();
     pending_ = CommandRejected{};
 }
 
-void CommandReader::start_draining(bool bad, std::string code, std::string text) {
-    pending_ = CommandRejected{std::string(command_tag(cmd_.bytes)), bad, std::move(code),
-                               std::move(text), raw_line_};
-    if (raw_line_) pending_.tag.clear();
-    // Keep the end of the current line: a literal marker may already be there.
-    const std::size_t seg_kept = cmd_.bytes.size() - seg_start_;
-    tail_ = cmd_.bytes.substr(seg_start_ + seg_kept - std::min(seg_kept, kTailKeep));
+void CommandReader::start_draining(std::string tag, std::string code, std::string text) {
+    if (raw_line_) tag.clear();
+    pending_ = CommandRejected{std::move(tag), true, std::move(code), std::move(text), raw_line_};
     cmd_ = RawCommand{};
     draining_ = true;
 }
 
-void CommandReader::append_line_bytes(std::string_view bytes) {
-    seg_len_ += bytes.size();
-    if (!draining_) {
-        // +1: the last octet may be the CR of the CRLF, removed at the line's end.
-        const std::size_t room = max_line_ + 1 - text_len_;
-        if (bytes.size() <= room) {
-            cmd_.bytes.append(bytes);
-            text_len_ += bytes.size();
-            return;
-        }
-        // Keep what fits first, so the tag is known however the input was chunked.
-        cmd_.bytes.append(bytes.substr(0, room));
-        bytes.remove_prefix(room);
-        start_draining(true, "", raw_line_ ? "Line too long" : "Command line too long");
-    }
-    tail_.append(bytes.substr(bytes.size() - std::min(bytes.size(), kTailKeep)));
-    if (tail_.size() > 2 * kTailKeep) tail_.erase(0, tail_.size() - kTailKeep);
+// Called right after the line holding the marker, i.e. at a line boundary, where
+// LineBuffer accepts both calls.
+void CommandReader::expect_literal(std::uint64_t size) {
+    (void)lines_.expect_raw(size);
+    // The command's text goes on after the literal, within what is left of max_line.
+    if (!draining_) (void)lines_.limit_next_line(max_line_ - text_len_);
 }
 
 ReaderEvent CommandReader::next(std::string_view& input) {
-    while (!input.empty()) {
-        if (state_ == State::Literal) {
-            const std::size_t n =
-                static_cast<std::size_t>(std::min<std::uint64_t>(literal_left_, input.size()));
-            if (!draining_) cmd_.bytes.append(input.substr(0, n));
-            input.remove_prefix(n);
-            literal_left_ -= n;
-            if (literal_left_ == 0) {
-                state_ = State::Line;
-                seg_start_ = cmd_.bytes.size();
-                seg_len_ = 0;
-            }
-            continue;
-        }
-        const std::size_t lf = input.find('\n');
-        if (lf == std::string_view::npos) {
-            append_line_bytes(input);
-            input = {};
-            break;
-        }
-        append_line_bytes(input.substr(0, lf));
-        input.remove_prefix(lf + 1);
-        ReaderEvent ev = end_of_line();
-        if (!std::holds_alternative<ReaderNeedMore>(ev)) return ev;
+    while (true) {
+        const text::LineEvent ev = lines_.next(input);
+        ReaderEvent out = ReaderNeedMore{};
+        if (std::holds_alternative<text::NeedMore>(ev)) {
+            return out;
+        } else if (const auto* chunk = std::get_if<text::RawChunk>(&ev)) {
+            // A literal's octets, in place after its marker (or dropped with a rejected command).
+            if (!draining_) cmd_.bytes.append(chunk->bytes);
+        } else if (const auto* line = std::get_if<text::Line>(&ev)) {
+            // A rejected command's line is looked at as an over-long one would be, by its
+            // last octets only, so a marker counts the same whatever the line's length.
+            const std::string_view text = line->text;
+            const std::size_t tail = std::min(text.size(), text::kLongLineTail);
+            out = draining_ ? on_drained_line(text.substr(text.size() - tail)) : on_line(text);
+        } else if (const auto* too_long = std::get_if<text::LineTooLong>(&ev)) {
+            on_line_too_long(too_long->head);
+        } else if (const auto* end = std::get_if<text::LongLineEnded>(&ev)) {
+            out = on_drained_line(end->tail);
+        }  // RefusedLine: this policy refuses nothing
+        if (!std::holds_alternative<ReaderNeedMore>(out)) return out;
     }
+}
+
+// The line crossed what is left of max_line: the command is rejected once the line
+// (and any non-synchronising literal announced at its end) is drained.
+void CommandReader::on_line_too_long(std::string_view head) {
+    if (draining_) return;
+    // Later lines of a command: the tag is in the first line, already held.
+    const std::string_view first = in_command_ ? std::string_view(cmd_.bytes) : head;
+    start_draining(std::string(command_tag(first)), "",
+                   raw_line_ ? "Line too long" : "Command line too long");
+}
+
+// The end of a line of a rejected command. Returns ReaderNeedMore when the command
+// goes on (a non-synchronising literal follows).
+ReaderEvent CommandReader::on_drained_line(std::string_view tail) {
+    if (raw_line_) {
+        raw_line_ = false;
+        return finish_command();
+    }
+    in_command_ = true;
+    const auto marker = literal_marker(tail);
+    // The client waits for "+" before sending a synchronising literal, and never
+    // gets it: the command ends here. A non-synchronising one is on its way.
+    if (!marker || marker->synchronizing) return finish_command();
+    expect_literal(marker->size);
     return ReaderNeedMore{};
 }
 
-// Returns ReaderNeedMore when the command goes on (after a literal marker).
-ReaderEvent CommandReader::end_of_line() {
-    if (draining_) {
-        if (!tail_.empty() && tail_.back() == '\r') tail_.pop_back();
-    } else if (cmd_.bytes.size() > seg_start_ && cmd_.bytes.back() == '\r') {
-        cmd_.bytes.pop_back();
-        --text_len_;
-        --seg_len_;
-    }
-    if (!draining_ && text_len_ > max_line_) {
-        start_draining(true, "", raw_line_ ? "Line too long" : "Command line too long");
-    }
-
+// A complete line within the command's limit. Returns ReaderNeedMore when the command
+// goes on (after a literal marker).
+ReaderEvent CommandReader::on_line(std::string_view line) {
     if (raw_line_) {
         raw_line_ = false;
-        if (draining_) return finish_command();
-        RawLineReady line{std::move(cmd_.bytes)};
+        RawLineReady ready{std::string(line)};
         clear_command();
-        return line;
+        return ready;
     }
-    if (!in_command_ && !draining_ && cmd_.bytes.empty()) {
-        clear_command();  // a stray empty line between commands
-        return ReaderNeedMore{};
-    }
+    if (!in_command_ && line.empty()) return ReaderNeedMore{};  // a stray empty line
     in_command_ = true;
+    cmd_.bytes.append(line);
+    text_len_ += line.size();
 
-    const std::string_view line =
-        draining_ ? std::string_view(tail_) : std::string_view(cmd_.bytes).substr(seg_start_);
     const auto marker = literal_marker(line);
     if (!marker) return finish_command();
-
-    if (draining_) {
-        // The client waits for "+" before sending a synchronising literal, and never
-        // gets it: the command ends here. A non-synchronising one is on its way.
-        if (marker->synchronizing) return finish_command();
-        literal_left_ = marker->size;
-        tail_.clear();
-        seg_len_ = 0;
-        if (literal_left_ > 0) state_ = State::Literal;
-        return ReaderNeedMore{};
-    }
 
     if (cmd_.literals.empty()) is_append_ = names_append(cmd_.bytes);
     const std::uint64_t each = is_append_ ? max_literal_ : max_line_;
@@ -200,21 +177,15 @@ ReaderEvent CommandReader::end_of_line() {
             clear_command();
             return r;
         }
-        start_draining(true, "TOOBIG", "Literal too big");
-        tail_.clear();
-        seg_len_ = 0;
-        literal_left_ = marker->size;
-        if (literal_left_ > 0) state_ = State::Literal;
+        start_draining(std::string(command_tag(cmd_.bytes)), "TOOBIG", "Literal too big");
+        expect_literal(marker->size);
         return ReaderNeedMore{};
     }
 
     literal_total_ += marker->size;
     const auto size = static_cast<std::size_t>(marker->size);
     cmd_.literals.push_back(LiteralSpan{cmd_.bytes.size(), size, marker->synchronizing});
-    literal_left_ = marker->size;
-    seg_start_ = cmd_.bytes.size();
-    seg_len_ = 0;
-    if (literal_left_ > 0) state_ = State::Literal;
+    expect_literal(marker->size);
     if (marker->synchronizing) return SendContinuation{marker->size};
     return ReaderNeedMore{};
 }

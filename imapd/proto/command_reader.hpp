@@ -6,6 +6,13 @@
 // (rfc7888.txt:179)). The reader hands out the whole command with its literal bytes in
 // place; parse_command() then turns it into a typed Command.
 //
+// Framing is text::LineBuffer's (common/text/line_buffer.hpp): it finds the line ends,
+// counts each literal's octets in its byte-count mode (expect_raw) — an APPEND's
+// message included — and enforces the line limit, which this reader sets per line to
+// what is left of the command's budget (limit_next_line). What is IMAP's stays here:
+// literal markers and the continuation request, LITERAL+ / LITERAL- limits, the
+// per-command limits, the tag of a rejected command, draining a rejected command.
+//
 // Invariants:
 //  - It never reads: next() consumes a prefix of the caller's bytes and says what
 //    happened. After any event other than NeedMore the rest of the input is untouched,
@@ -20,11 +27,13 @@
 //    that command (rfc3501.txt:347). A non-synchronising one cannot be refused early,
 //    so its octets, and the rest of its command, are drained and then rejected with
 //    BAD [TOOBIG] (RFC 7888 §4-5, rfc7888.txt:243, :290). An overlong line is drained to
-//    its end (keeping its last octets to see a literal marker there) and rejected.
+//    its end (LineBuffer keeps its last text::kLongLineTail octets, to see a literal
+//    marker there) and rejected; so are the lines of a command already rejected.
 //  - Every command ends in exactly one event: CommandReady or CommandRejected.
 //  - A line ends at LF; a CR right before it is dropped. A bare LF is accepted as a
 //    line end (what clients mean by it is never in doubt); any other CR stays in the
-//    text for the parser to reject as a control character.
+//    text for the parser to reject as a control character (LinePolicy: both
+//    BareLf::Tolerate and BareCr::Tolerate).
 //  - Empty lines between commands are skipped (some clients send a stray CRLF).
 //  - The event sequence does not depend on how the input is chunked.
 #pragma once
@@ -35,6 +44,8 @@
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "common/text/line_buffer.hpp"
 
 namespace mr::imapd {
 
@@ -115,37 +126,36 @@ public:
     void reset();
 
     // True between commands: nothing of a command has been received yet.
-    bool idle() const { return state_ == State::Line && !in_command_ && seg_len_ == 0; }
+    bool idle() const {
+        return !in_command_ && !draining_ && lines_.buffered() == 0 && !lines_.discarding() &&
+               !lines_.in_raw_mode();
+    }
     // Octets currently held (command text and literal data).
-    std::size_t buffered() const { return cmd_.bytes.size() + tail_.size(); }
+    std::size_t buffered() const { return cmd_.bytes.size() + lines_.buffered(); }
 
 private:
-    enum class State { Line, Literal };
-
-    ReaderEvent end_of_line();
+    ReaderEvent on_line(std::string_view line);
+    ReaderEvent on_drained_line(std::string_view tail);
+    void on_line_too_long(std::string_view head);
     ReaderEvent finish_command();
-    void start_draining(bool bad, std::string code, std::string text);
-    void append_line_bytes(std::string_view bytes);
+    void start_draining(std::string tag, std::string code, std::string text);
+    void expect_literal(std::uint64_t size);
     void clear_command();
 
     std::uint64_t max_literal_;
     std::size_t max_line_;
+    text::LineBuffer lines_;
 
-    State state_ = State::Line;
     bool raw_line_ = false;
     bool in_command_ = false;      // some line of the current command was completed
     RawCommand cmd_;
-    std::size_t seg_start_ = 0;    // where the current line starts in cmd_.bytes
-    std::size_t seg_len_ = 0;      // octets of the current line seen (kept or not)
     std::size_t text_len_ = 0;     // non-literal octets of the command so far
     std::uint64_t literal_total_ = 0;
-    bool is_append_ = false;       // known from the first line: "<tag> APPEND ..." 
-    std::uint64_t literal_left_ = 0;
+    bool is_append_ = false;       // known from the first line: "<tag> APPEND ..."
 
-    // Draining: the command is already rejected; its octets are discarded, only the
-    // last few of the current line are kept (tail_) to spot a literal marker.
+    // Draining: the command is already rejected; its octets are discarded and only
+    // the end of each line is looked at, for a literal marker.
     bool draining_ = false;
-    std::string tail_;
     CommandRejected pending_;
 };
 

@@ -3,7 +3,7 @@
 //
 // Invariants:
 // - The connection hands over every byte (net::HandlerFrames), never lines: CommandReader
-//   frames them, literals included. Bytes the session has not consumed yet (it is waiting for
+//   frames them with its text::LineBuffer, literals included. Bytes the session has not consumed yet (it is waiting for
 //   a password check or a store job) stay in pending_ and reading is paused, so at most
 //   one read chunk waits per connection and pipelined commands are answered in order.
 // - Actions run in order from one queue; an asynchronous one (password check, store job,

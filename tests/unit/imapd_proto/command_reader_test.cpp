@@ -139,6 +139,20 @@ TEST_CASE("reader: line length boundaries") {
     CHECK(run(std::string(100, '(') + "\r\n") == "REJ * BAD");
 }
 
+TEST_CASE("reader: the line after a literal gets what is left of the command's limit") {
+    // "a1 LOGIN {3+}" is 13 octets of max_line 64: 51 are left after the literal.
+    const std::string first = "a1 LOGIN {3+}\r\nabc";
+    const std::string fits = " " + std::string(50, 'p');
+    CHECK(run(first + fits + "\r\n") == "CMD[a1 LOGIN {3+}abc" + fits + "]{13,3+}");
+    // One more: rejected with the first line's tag; a non-synchronising literal
+    // announced at the end of the over-long line is drained with it.
+    CHECK(run(first + fits + "p {4+}\r\nwxyz\r\nb NOOP\r\n") == "REJ a1 BAD | CMD[b NOOP]");
+    CHECK(run(first + fits + "p {4}\r\nb NOOP\r\n") == "REJ a1 BAD | CMD[b NOOP]");
+    // The tag of an over-long first line is read from its first octets, however long.
+    const std::string tag(60, 't');
+    CHECK(run(tag + " " + std::string(100, 'n') + "\r\n") == "REJ " + tag + " BAD");
+}
+
 TEST_CASE("reader: an overlong line that ends in a literal marker") {
     const std::string long_line = "a SEARCH " + std::string(200, 's');
     // Non-synchronising: its octets follow and are drained with the command.
