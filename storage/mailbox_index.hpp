@@ -75,6 +75,11 @@ namespace index {
 
 inline constexpr const char* kFileName = "index.sqlite";
 
+// Whether a user's index is missing: no index.sqlite, or an empty one (a crash before its
+// schema was written). The one definition: MailboxStore::open rebuilds such an index
+// (reindex.hpp), and crash recovery (uncommitted_files.hpp) leaves its user alone.
+bool missing(const std::filesystem::path& user_dir);
+
 // Opens (creating the schema of) an index file. Connection durability is Normal;
 // transactions that create, move or remove files ask for Full.
 Result<sqlite::Db> open(const std::filesystem::path& file);
@@ -159,6 +164,25 @@ Result<std::uint32_t> count_from_uid(sqlite::Db& db, std::int64_t mailbox_id, st
 // Deletes the row and records the expunge with `modseq`.
 Result<void> expunge_message(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t uid,
                              std::uint64_t modseq);
+
+// --- mailbox_index_rebuild.cpp: what a rebuild (reindex.hpp) reads and sets -------------
+// What the Maildir cannot carry, as the old index holds it. Read from an index of any
+// schema version, which is not migrated (it is about to be set aside).
+struct OldIndexRows {
+    struct Mailbox {
+        std::string name;
+        bool subscribed = false;
+        std::string special_use;
+    };
+    std::vector<Mailbox> mailboxes;
+    std::vector<std::pair<std::string, std::string>> keywords;  // (file, keywords) of rows with any
+    std::int64_t last_uidvalidity = 0;                          // 0 when the counter is unreadable
+};
+// Refused when the file has no usable schema; Internal when reading it failed midway.
+Result<OldIndexRows> read_old_index(sqlite::Db& old);
+// Makes every UIDVALIDITY handed out from now on greater than `last` (a rebuilt index
+// starts past what clients may remember from the old one). Run before any mailbox exists.
+Result<void> set_last_uidvalidity(sqlite::Db& db, std::int64_t last);
 
 }  // namespace index
 }  // namespace mr::storage

@@ -6,10 +6,10 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <array>
 #include <system_error>
 
 #include "storage/atomic_file.hpp"
+#include "storage/default_mailboxes.hpp"
 #include "storage/reindex.hpp"
 
 namespace mr::storage {
@@ -18,69 +18,53 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct DefaultMailbox {
-    const char* name;
-    const char* special_use;
-};
-constexpr std::array<DefaultMailbox, 6> kDefaults = {{{"INBOX", ""},
-                                                      {"Sent", "\\Sent"},
-                                                      {"Drafts", "\\Drafts"},
-                                                      {"Trash", "\\Trash"},
-                                                      {"Junk", "\\Junk"},
-                                                      {"Archive", "\\Archive"}}};
-
 bool is_child(std::string_view name, std::string_view parent) {
     return name.size() > parent.size() && name.compare(0, parent.size(), parent) == 0 &&
            name[parent.size()] == '/';
 }
 
-}  // namespace
-
-std::vector<std::string> default_mailbox_names() {
-    std::vector<std::string> out;
-    for (const auto& d : kDefaults) out.emplace_back(d.name);
-    return out;
-}
-
-std::string default_special_use(std::string_view name) {
-    for (const auto& d : kDefaults) {
-        if (name == d.name) return d.special_use;
-    }
-    return {};
-}
-
+// An index with no mailbox at all is a new user's: it gets kDefaultMailboxes, folders
+// first. The common case (every later open) is one cheap read, not a dozen mkdir + fsync.
 Result<void> ensure_default_mailboxes(sqlite::Db& db, const Maildir& maildir) {
-    // The common case (every open by imapd, pop3d, deliverd) is one cheap read,
-    // not a dozen mkdir + fsync calls.
     auto present = index::list_mailboxes(db);
     if (!present) return present.error();
     if (!present->empty()) return {};
-    for (const auto& d : kDefaults) {
+    for (const auto& d : kDefaultMailboxes) {
         if (auto r = maildir.create_folder(d.name); !r) return r;
     }
     auto tx = sqlite::Transaction::begin(db, sqlite::Durability::Full);
     if (!tx) return tx.error();
-    // Only a brand-new index gets the defaults: a user who deleted Junk keeps it deleted.
+    // Only a brand-new index gets the defaults (a user who deleted Junk keeps it deleted),
+    // so asked again inside the transaction: another process may have opened it meanwhile.
     auto existing = index::list_mailboxes(db);
     if (!existing) return existing.error();
     if (!existing->empty()) return {};
-    for (const auto& d : kDefaults) {
+    for (const auto& d : kDefaultMailboxes) {
         if (auto r = index::insert_mailbox(db, d.name, d.special_use, true); !r) return r.error();
     }
     return tx->commit();
 }
 
+}  // namespace
+
 Result<MailboxStore> MailboxStore::open(const fs::path& user_dir) {
-    Maildir maildir(user_dir);
+    if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");
+    // 1. The user directory: the first delivery to a new user creates it.
     std::error_code ec;
     fs::create_directories(user_dir, ec);
     if (ec) return Error::internal("mkdir " + user_dir.string() + ": " + ec.message());
-    if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");
-    // Mail present without an index: the index was lost, so rebuild it rather
-    // than present empty mailboxes.
-    if (auto r = reindex_if_missing(user_dir); !r) return r.error();
+    // 2. A missing index is rebuilt from the Maildir before it is opened, and only a
+    //    missing one: mail without an index means the index was lost, and opening would
+    //    create an empty one that hides the mail. (No mail: nothing to rebuild, step 3
+    //    creates the index.)
+    if (index::missing(user_dir)) {
+        if (auto r = reindex_if_missing(user_dir); !r) return r.error();
+    }
+    // 3. The index, its schema created or migrated.
     auto db = index::open(user_dir / index::kFileName);
     if (!db) return db.error();
+    // 4. The default mailboxes, in an index that has none.
+    Maildir maildir(user_dir);
     if (auto r = ensure_default_mailboxes(*db, maildir); !r) return r.error();
     return MailboxStore(std::move(maildir), std::move(*db));
 }

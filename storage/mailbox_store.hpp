@@ -107,20 +107,15 @@ struct Changes {
     std::uint64_t highestmodseq = 0;
 };
 
-// The mailboxes every new store starts with: INBOX and RFC 6154 special-use ones
-// (created, with their folders, only when the index has no mailbox at all).
-Result<void> ensure_default_mailboxes(sqlite::Db& db, const Maildir& maildir);
-std::vector<std::string> default_mailbox_names();
-// "\\Sent" for "Sent" etc.; empty for other names.
-std::string default_special_use(std::string_view name);
-
 class MailboxStore {
 public:
-    // One straight path: the user directory (created when missing); the index rebuilt
-    // from the Maildir only when it is missing and mail is present (reindex_if_missing);
-    // the index opened (schema created or migrated); the default mailboxes, only in an
-    // index that has no mailbox. Crash recovery is not part of opening: deliverd runs it
-    // at start (uncommitted_files.hpp).
+    // One straight path, read top to bottom in mailbox_store.cpp: the user directory
+    // (created when missing); the index rebuilt from the Maildir when, and only when, it
+    // is missing (index::missing, reindex_if_missing); the index opened (schema created
+    // or migrated); the default mailboxes (default_mailboxes.hpp), only in an index that
+    // has none. Every opener (StorePool for imapd and deliverd, message_reader for pop3d's
+    // listing, the CLI) comes through here. Crash recovery is not part of opening:
+    // deliverd runs it at start (uncommitted_files.hpp).
     static Result<MailboxStore> open(const std::filesystem::path& user_dir);
 
     const std::filesystem::path& user_dir() const { return maildir_.root(); }

@@ -14,11 +14,11 @@
 #include <system_error>
 
 #include "common/mime/structure_blob.hpp"
-#include "storage/atomic_file.hpp"
-#include "storage/mailbox_index.hpp"
-#include "storage/mailbox_store.hpp"
-#include "storage/maildir.hpp"
 #include "common/text/message_data.hpp"
+#include "storage/atomic_file.hpp"
+#include "storage/default_mailboxes.hpp"
+#include "storage/mailbox_index.hpp"
+#include "storage/maildir.hpp"
 
 namespace mr::storage {
 
@@ -43,27 +43,19 @@ Salvage salvage_old_index(const fs::path& file, ReindexReport& report) {
         report.warnings.push_back("old index unreadable: " + db.error().message);
         return out;
     }
-    auto boxes = db->prepare("SELECT name, subscribed, special_use FROM mailboxes");
-    auto keys = db->prepare("SELECT file, keywords FROM messages WHERE keywords <> ''");
-    auto counter = db->prepare("SELECT uidvalidity FROM counters WHERE id = 1");
-    if (!boxes || !keys || !counter) {
-        report.warnings.push_back("old index has no usable schema");
+    auto rows = index::read_old_index(*db);
+    if (!rows) {
+        if (rows.error().kind == ErrorKind::Refused) report.warnings.push_back(rows.error().message);
         return out;
     }
-    for (;;) {
-        auto row = boxes->step();
-        if (!row) return Salvage{};
-        if (!*row) break;
-        out.mailboxes[boxes->column_text(0)] = {boxes->column_int64(1) != 0, boxes->column_text(2)};
+    for (auto& box : rows->mailboxes) {
+        out.mailboxes[std::move(box.name)] = {box.subscribed, std::move(box.special_use)};
     }
-    for (;;) {
-        auto row = keys->step();
-        if (!row) return Salvage{};
-        if (!*row) break;
-        const std::string name = fs::path(keys->column_text(0)).filename().string();
-        out.keywords[parse_maildir_file_name(name).base] = split_keywords(keys->column_text(1));
+    for (const auto& [file_name, keywords] : rows->keywords) {
+        const std::string name = fs::path(file_name).filename().string();
+        out.keywords[parse_maildir_file_name(name).base] = split_keywords(keywords);
     }
-    if (auto row = counter->step(); row && *row) out.last_uidvalidity = counter->column_int64(0);
+    out.last_uidvalidity = rows->last_uidvalidity;
     out.ok = true;
     return out;
 }
@@ -100,7 +92,7 @@ Result<void> index_folder(sqlite::Db& db, const Maildir& maildir, const std::str
     auto tx = sqlite::Transaction::begin(db, sqlite::Durability::Full);
     if (!tx) return tx.error();
     bool subscribed = true;
-    std::string special_use = default_special_use(name);
+    std::string special_use(default_special_use(name));
     if (auto it = salvage.mailboxes.find(name); it != salvage.mailboxes.end()) {
         subscribed = it->second.first;
         special_use = it->second.second;
@@ -181,12 +173,6 @@ void remove_db_files(const fs::path& file) {
 
 }  // namespace
 
-bool index_missing(const fs::path& user_dir) {
-    std::error_code ec;
-    const fs::path file = user_dir / index::kFileName;
-    return !fs::exists(file, ec) || fs::file_size(file, ec) == 0;
-}
-
 Result<ReindexReport> reindex_user(const fs::path& user_dir) {
     if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");
     std::error_code ec;
@@ -197,11 +183,11 @@ Result<ReindexReport> reindex_user(const fs::path& user_dir) {
 }
 
 Result<bool> reindex_if_missing(const fs::path& user_dir) {
-    if (!index_missing(user_dir) || !has_maildir_content(user_dir)) return false;
+    if (!index::missing(user_dir) || !has_maildir_content(user_dir)) return false;
     if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");
     ReindexLock lock(user_dir);
     if (!lock.held()) return Error::internal("cannot lock " + (user_dir / "reindex.lock").string());
-    if (!index_missing(user_dir)) return false;  // another process rebuilt it meanwhile
+    if (!index::missing(user_dir)) return false;  // another process rebuilt it meanwhile
     auto report = reindex_locked(user_dir);
     if (!report) return report.error();
     return true;
@@ -222,7 +208,7 @@ Result<ReindexReport> reindex_locked(const fs::path& user_dir) {
     std::set<std::string> names(folders->begin(), folders->end());
     names.insert("INBOX");
     if (!salvage.ok) {
-        for (const auto& d : default_mailbox_names()) names.insert(d);
+        for (const auto& d : kDefaultMailboxes) names.emplace(d.name);
     }
 
     const fs::path rebuild = user_dir / "index.sqlite.rebuild";
@@ -231,10 +217,9 @@ Result<ReindexReport> reindex_locked(const fs::path& user_dir) {
         auto db = index::open(rebuild);
         if (!db) return db.error();
         // UIDVALIDITY must move past what clients may remember from the old index.
-        auto s = db->prepare("UPDATE counters SET uidvalidity = ? WHERE id = 1");
-        if (!s) return s.error();
-        s->bind(1, std::max<std::int64_t>(salvage.last_uidvalidity, 0));
-        if (auto r = s->run(); !r) return r.error();
+        if (auto r = index::set_last_uidvalidity(*db, std::max<std::int64_t>(salvage.last_uidvalidity, 0)); !r) {
+            return r.error();
+        }
         for (const auto& name : names) {
             if (auto r = maildir.create_folder(name); !r) return r.error();
             if (auto r = index_folder(*db, maildir, name, salvage, report); !r) {

@@ -41,13 +41,9 @@ struct ReindexReport {
 
 Result<ReindexReport> reindex_user(const std::filesystem::path& user_dir);
 
-// Whether a user's index is missing: no index.sqlite, or an empty one (a crash before its
-// schema was written). The one definition: MailboxStore::open rebuilds such an index, and
-// crash recovery (uncommitted_files.hpp) leaves its user alone.
-bool index_missing(const std::filesystem::path& user_dir);
-
-// What MailboxStore::open calls: under the same lock, rebuilds only if the index
-// is still missing and the Maildir holds mail; true when it did.
+// What MailboxStore::open calls when index::missing(user_dir): under the same lock,
+// rebuilds only if the index is still missing and the Maildir holds mail; true when it did.
+// It only writes the index file: opening it and the default mailboxes are the store's steps.
 Result<bool> reindex_if_missing(const std::filesystem::path& user_dir);
 
 }  // namespace mr::storage

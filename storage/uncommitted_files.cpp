@@ -7,7 +7,6 @@
 #include "storage/atomic_file.hpp"
 #include "storage/mailbox_index.hpp"
 #include "storage/maildir.hpp"
-#include "storage/reindex.hpp"
 
 namespace mr::storage {
 
@@ -52,7 +51,7 @@ Result<RecoveryReport> remove_uncommitted_deliveries(const fs::path& user_dir) {
     if (ec && ec != std::errc::no_such_file_or_directory) return list_error(new_dir, ec);
     if (candidates.empty()) return report;
 
-    if (index_missing(user_dir)) return report;
+    if (index::missing(user_dir)) return report;
     auto db = index::open(user_dir / index::kFileName);
     if (!db) return db.error();
     for (const auto& file : candidates) {

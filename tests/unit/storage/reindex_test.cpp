@@ -4,6 +4,7 @@
 #include <map>
 
 #include "storage/atomic_file.hpp"
+#include "storage/default_mailboxes.hpp"
 #include "storage/mailbox_store.hpp"
 #include "storage/reindex.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
@@ -69,15 +70,15 @@ TEST_CASE("reindex: an empty index file (crash while creating it) is rebuilt on 
     TempDir dir;
     const auto user_dir = dir / "user";
     const Snapshot before = fill(user_dir);
-    CHECK_FALSE(index_missing(user_dir));
+    CHECK_FALSE(index::missing(user_dir));
     remove_index(user_dir);
-    CHECK(index_missing(user_dir));
+    CHECK(index::missing(user_dir));
     { FILE* f = std::fopen((user_dir / "index.sqlite").c_str(), "wb"); std::fclose(f); }
-    CHECK(index_missing(user_dir));  // empty counts as missing: the one definition
+    CHECK(index::missing(user_dir));  // empty counts as missing: the one definition
     auto store = MailboxStore::open(user_dir);
     REQUIRE(store.ok());
     CHECK(snapshot(*store) == before);
-    CHECK_FALSE(index_missing(user_dir));
+    CHECK_FALSE(index::missing(user_dir));
 }
 
 TEST_CASE("reindex: explicit reindex salvages keywords and subscriptions, changes UIDVALIDITY") {
@@ -152,4 +153,43 @@ TEST_CASE("reindex: a damaged index is replaced") {
     REQUIRE(store.ok());
     CHECK(snapshot(*store) == before);
     CHECK(reindex_user(dir / "nobody").error().kind == mr::ErrorKind::Refused);
+}
+
+TEST_CASE("reindex: an old index without the schema gets a warning; the defaults come from one list") {
+    TempDir dir;
+    const auto user_dir = dir / "user";
+    fill(user_dir);
+    remove_index(user_dir);
+    {
+        auto other = mr::storage::sqlite::Db::open(user_dir / "index.sqlite", mr::storage::sqlite::Durability::Normal);
+        REQUIRE(other.ok());
+        REQUIRE(other->exec("CREATE TABLE unrelated (x INTEGER)").ok());
+    }
+    auto report = reindex_user(user_dir);
+    REQUIRE(report.ok());
+    CHECK_FALSE(report->salvaged_old_index);
+    CHECK(report->warnings == std::vector<std::string>{"old index has no usable schema"});
+    auto store = MailboxStore::open(user_dir);
+    REQUIRE(store.ok());
+    for (const auto& d : kDefaultMailboxes) {
+        CAPTURE(d.name);
+        auto box = store->mailbox(d.name);
+        REQUIRE(box.ok());
+        CHECK(box->special_use == d.special_use);
+    }
+    CHECK(store->mailbox("Work/v1.0")->special_use.empty());
+}
+
+TEST_CASE("reindex: what the old index carries is read without migrating it") {
+    TempDir dir;
+    const auto user_dir = dir / "user";
+    fill(user_dir);
+    auto old = mr::storage::sqlite::Db::open(user_dir / "index.sqlite", mr::storage::sqlite::Durability::Normal);
+    REQUIRE(old.ok());
+    auto rows = index::read_old_index(*old);
+    REQUIRE(rows.ok());
+    CHECK(rows->mailboxes.size() == kDefaultMailboxes.size() + 1);  // + Work/v1.0
+    REQUIRE(rows->keywords.size() == 1);
+    CHECK(rows->keywords.front().second == "$Important");
+    CHECK(rows->last_uidvalidity > 0);
 }

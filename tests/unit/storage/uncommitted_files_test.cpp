@@ -131,7 +131,7 @@ TEST_CASE("uncommitted files: every user store under mail/, none without an inde
     const fs::path bob = mail / "example.org" / "bob";
     const fs::path ann = mail / "example.net" / "ann";
     const fs::path bare = mail / "example.net" / "bare";  // Maildir without index.sqlite
-    const fs::path half = mail / "example.net" / "half";  // index.sqlite empty (index_missing)
+    const fs::path half = mail / "example.net" / "half";  // index.sqlite empty (index::missing)
     for (const auto& u : {bob, ann}) REQUIRE(MailboxStore::open(u).ok());
     for (const auto& u : {bare, half}) {
         for (const char* sub : {"new", "tmp", "cur"}) fs::create_directories(u / sub);

@@ -1,0 +1,46 @@
+// The index queries of a rebuild from the Maildir (reindex.hpp): reading what an old index
+// knows that the Maildir does not, and seeding the new index's UIDVALIDITY counter.
+// Schema and invariants: mailbox_index.hpp.
+#include <system_error>
+
+#include "storage/mailbox_index.hpp"
+
+namespace mr::storage::index {
+
+bool missing(const std::filesystem::path& user_dir) {
+    std::error_code ec;
+    const std::filesystem::path file = user_dir / kFileName;
+    return !std::filesystem::exists(file, ec) || std::filesystem::file_size(file, ec) == 0;
+}
+
+Result<OldIndexRows> read_old_index(sqlite::Db& old) {
+    // Only columns every schema version has (v1): the old index may predate this build.
+    auto boxes = old.prepare("SELECT name, subscribed, special_use FROM mailboxes");
+    auto keys = old.prepare("SELECT file, keywords FROM messages WHERE keywords <> ''");
+    auto counter = old.prepare("SELECT uidvalidity FROM counters WHERE id = 1");
+    if (!boxes || !keys || !counter) return Error::refused("old index has no usable schema");
+    OldIndexRows out;
+    for (;;) {
+        auto row = boxes->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.mailboxes.push_back({boxes->column_text(0), boxes->column_int64(1) != 0, boxes->column_text(2)});
+    }
+    for (;;) {
+        auto row = keys->step();
+        if (!row) return row.error();
+        if (!*row) break;
+        out.keywords.emplace_back(keys->column_text(0), keys->column_text(1));
+    }
+    if (auto row = counter->step(); row && *row) out.last_uidvalidity = counter->column_int64(0);
+    return out;
+}
+
+Result<void> set_last_uidvalidity(sqlite::Db& db, std::int64_t last) {
+    auto s = db.prepare("UPDATE counters SET uidvalidity = ? WHERE id = 1");
+    if (!s) return s.error();
+    s->bind(1, last);
+    return s->run();
+}
+
+}  // namespace mr::storage::index
