@@ -1,7 +1,6 @@
 #include "pop3d/server/maildrop.hpp"
 
 #include "common/log/log.hpp"
-#include "storage/mailbox_store.hpp"
 #include "storage/message_reader.hpp"
 
 namespace mr::pop3d::server {
@@ -25,20 +24,29 @@ LoadedMaildrop load_maildrop(const std::filesystem::path& user_dir) {
     return out;
 }
 
-Result<void> update_maildrop(const std::filesystem::path& user_dir, std::span<const std::uint32_t> seen,
+Result<void> update_maildrop(storage::StorePool& stores, std::span<const std::uint32_t> seen,
                              std::span<const std::uint32_t> expunge) {
     if (seen.empty() && expunge.empty()) return {};
-    auto store = storage::MailboxStore::open(user_dir);
-    if (!store) return store.error();
+    auto loan = stores.borrow();
+    if (!loan) return loan.error();
+    storage::MailboxStore& store = ***loan;
+    bool failed = false;  // then the pool closes this store (it may mean a broken connection)
     if (!seen.empty()) {
         // \Seen is a hint for IMAP clients: failing to store it must not stop the removals.
-        if (auto r = store->set_flags(kInbox, seen, storage::FlagOp::Add, storage::kSeen); !r) {
+        if (auto r = store.set_flags(kInbox, seen, storage::FlagOp::Add, storage::kSeen); !r) {
             log::warn("seen_failed", {{"error", r.error().message}});
+            failed = true;
         }
     }
-    if (expunge.empty()) return {};
-    if (auto r = store->remove(kInbox, expunge); !r) return r.error();
-    return {};
+    Result<void> out;
+    if (!expunge.empty()) {
+        if (auto r = store.remove(kInbox, expunge); !r) {
+            failed = true;
+            out = r.error();
+        }
+    }
+    if (failed) (*loan)->discard();
+    return out;
 }
 
 }  // namespace mr::pop3d::server

@@ -1,5 +1,6 @@
-// Store work of a POP3 session, through storage/message_reader.hpp (reads) and
-// MailboxStore (writes). Every function here blocks and runs on the thread pool, never on
+// Store work of a POP3 session, through storage/message_reader.hpp (reads) and a
+// MailboxStore borrowed from the user's storage::StorePool (writes), as imapd and deliverd
+// get theirs: pop3d opens no store itself. Every function here blocks and runs on the thread pool, never on
 // the loop; a session runs at most one of them at a time.
 //
 // Invariants:
@@ -11,8 +12,10 @@
 //   (storage::MessageReader::open refuses).
 // - No index connection is held between commands: an idle session costs its snapshot only
 //   (issue 5: 64 KiB per idle authenticated connection).
-// - Writes happen in update_maildrop(), one store open for the \Seen flags gathered by
-//   RETR and, at QUIT only, the removals.
+// - Writes happen in update_maildrop(), one borrowed store for the \Seen flags gathered
+//   by RETR and, at QUIT only, the removals. The pool comes from the loop's
+//   StorePoolRegistry at that moment and lingers there after the session (store_pool.hpp),
+//   so a client that polls reuses the store; a session holds none while it is idle.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +26,7 @@
 
 #include "common/util/result.hpp"
 #include "pop3d/proto/session.hpp"
+#include "storage/store_pool.hpp"
 
 namespace mr::pop3d::server {
 
@@ -35,10 +39,10 @@ struct LoadedMaildrop {
 LoadedMaildrop load_maildrop(const std::filesystem::path& user_dir);
 
 // Adds \Seen to `seen`, then removes exactly the UIDs in `expunge`, \Deleted or not (so an
-// IMAP client's own \Deleted marks elsewhere are untouched), on one store open. The
+// IMAP client's own \Deleted marks elsewhere are untouched), on one store of `stores`. The
 // removal is one MailboxStore::remove transaction: every marked message goes, or none
 // (RFC 1939 §6 UPDATE). A failure to store \Seen is logged and does not stop it.
-Result<void> update_maildrop(const std::filesystem::path& user_dir, std::span<const std::uint32_t> seen,
+Result<void> update_maildrop(storage::StorePool& stores, std::span<const std::uint32_t> seen,
                              std::span<const std::uint32_t> expunge);
 
 }  // namespace mr::pop3d::server

@@ -72,9 +72,11 @@ struct Transfer {
     bool waiting_drain = false;
 };
 
-Pop3Handler::Pop3Handler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
-                         bool implicit_tls, unsigned loop_index, std::chrono::milliseconds idle_timeout)
+Pop3Handler::Pop3Handler(std::shared_ptr<SharedState> shared, std::shared_ptr<storage::StorePoolRegistry> stores,
+                         net::Connection& conn, std::string listener, bool implicit_tls, unsigned loop_index,
+                         std::chrono::milliseconds idle_timeout)
     : shared_(std::move(shared)),
+      stores_(std::move(stores)),
       conn_(conn),
       loop_(conn.loop()),
       listener_(std::move(listener)),
@@ -94,11 +96,13 @@ void Pop3Handler::release_maildrop() {
 }
 
 // The session ended without QUIT (hang-up, timeout, shutdown): store \Seen anyway, nothing
-// else. Fire and forget: the job owns copies of what it needs.
+// else. Fire and forget: the job owns copies of what it needs, the pool included (it is not
+// kept in the registry afterwards: this may run inside the loop's shutdown).
 void Pop3Handler::flush_seen() {
     if (seen_.empty()) return;
     net::run_off_loop(
-        loop_, [dir = user_dir_, uids = std::move(seen_)] { return update_maildrop(dir, uids, {}); },
+        loop_,
+        [pool = stores_->get(user_dir_), uids = std::move(seen_)] { return update_maildrop(*pool, uids, {}); },
         [](Result<void> r) {
             if (!r) log::warn("seen_failed", {{"error", r.error().message}});
         });
@@ -398,12 +402,12 @@ void Pop3Handler::expunge(Expunge& e) {
     begin_async();
     log::info("update", {log::conn(conn_.id()), {"user", user_}, {"expunge", e.uids.size()},
                          {"seen", seen_.size()}});
+    auto pool = stores_->get(user_dir_);
     net::run_off_loop(
         loop_, conn_.alive(),
-        [dir = user_dir_, seen = std::move(seen_), uids = std::move(e.uids)] {
-            return update_maildrop(dir, seen, uids);
-        },
-        [this](Result<void> r) {
+        [pool, seen = std::move(seen_), uids = std::move(e.uids)] { return update_maildrop(*pool, seen, uids); },
+        [this, pool](Result<void> r) mutable {
+            stores_->keep(std::move(pool));  // lingers for this user's next session
             if (!r) log::error("expunge_failed", {log::conn(conn_.id()), {"error", r.error().message}});
             else (void)net::send_wakeup(net::wakeup_endpoint(shared_->data_dir, net::WakeupListener::Imapd),
                                         user_);  // IMAP IDLE sees it now

@@ -17,7 +17,8 @@
 //   logged in (Connection::count_login) and its idle timeout becomes [pop3] idle_timeout_s;
 //   before, the listener's login timeout applies.
 // - \Seen for retrieved messages is stored with the QUIT update, or by a last pool job
-//   when the session ends any other way; a crash may lose it (a flag, never mail).
+//   when the session ends any other way; a crash may lose it (a flag, never mail). Both
+//   borrow a store from the user's StorePool of this loop's registry, taken for the job only.
 #pragma once
 
 #include <chrono>
@@ -40,7 +41,8 @@ struct Transfer;
 
 class Pop3Handler final : public net::ConnectionHandler {
 public:
-    Pop3Handler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
+    Pop3Handler(std::shared_ptr<SharedState> shared, std::shared_ptr<storage::StorePoolRegistry> stores,
+                net::Connection& conn, std::string listener,
                 bool implicit_tls, unsigned loop_index = 0,
                 std::chrono::milliseconds idle_timeout = std::chrono::minutes(10));
     ~Pop3Handler() override;
@@ -74,6 +76,7 @@ private:
     void message_sent(std::uint32_t uid, bool mark_seen);
 
     std::shared_ptr<SharedState> shared_;
+    std::shared_ptr<storage::StorePoolRegistry> stores_;  // this loop's (pop3_server.hpp)
     net::Connection& conn_;
     net::Loop& loop_;  // outlives every handler; kept for the destructor's last job
     std::string listener_;

@@ -8,6 +8,7 @@
 #include "common/log/log.hpp"
 #include "common/net/address.hpp"
 #include "common/net/connection_limits.hpp"
+#include "common/net/thread_pool.hpp"
 #include "pop3d/server/pop3_handler.hpp"
 #include "storage/directory.hpp"
 
@@ -30,6 +31,10 @@ Pop3Server::Pop3Server(net::Loop& loop, const config::Config& cfg, std::shared_p
       cfg_(cfg),
       tls_(std::move(tls)),
       shared_(shared ? std::move(shared) : make_shared_state(cfg, tls_ != nullptr)),
+      stores_(std::make_shared<storage::StorePoolRegistry>(storage::StorePoolRegistry::Settings{
+          .release = [&loop](std::shared_ptr<storage::StorePool> pool) {
+              net::run_off_loop(loop, [p = std::move(pool)]() mutable { p.reset(); }, [] {});
+          }})),
       loop_index_(loop_index) {
     idle_timeout_ = std::chrono::seconds(cfg.pop3.idle_timeout_s);
     login_timeout_ = std::chrono::seconds(cfg.pop3.login_timeout_s);
@@ -64,8 +69,9 @@ Result<void> Pop3Server::add_listener(const std::string& name, int fd, const std
     }
     auto listener = std::make_unique<net::Listener>(
         loop_, listener_options(name, limits),
-        [shared = shared_, name, implicit, index = loop_index_, idle = idle_timeout_](net::Connection& c) {
-            return std::make_unique<Pop3Handler>(shared, c, name, implicit, index, idle);
+        [shared = shared_, stores = stores_, name, implicit, index = loop_index_,
+         idle = idle_timeout_](net::Connection& c) {
+            return std::make_unique<Pop3Handler>(shared, stores, c, name, implicit, index, idle);
         });
     auto r = fd >= 0 ? listener->adopt(fd) : listener->listen(endpoint);
     if (!r) return r.error();  // pop3d exits: a leaked fd does not matter

@@ -12,6 +12,9 @@
 //   max_connections_per_ip counts the connections not logged in; a session leaves it at
 //   login (no per-user bound: the maildrop lock allows one session per user anyway).
 // - Before login the idle timeout is [pop3] login_timeout_s, after it idle_timeout_s.
+// - Each loop keeps its own storage::StorePoolRegistry (the registry is used by one thread):
+//   the stores its sessions' UPDATE writes borrow, lingering after a session ends; a pool
+//   the registry lets go is closed on a pool thread (closing checkpoints the WAL).
 // - stop() closes the listeners and asks every open session to close; nothing is expunged
 //   for a session that did not reach QUIT.
 #pragma once
@@ -27,6 +30,7 @@
 #include "common/net/tls_context.hpp"
 #include "common/util/result.hpp"
 #include "pop3d/server/shared_state.hpp"
+#include "storage/store_pool.hpp"
 
 namespace mr::pop3d::server {
 
@@ -73,6 +77,8 @@ private:
     std::vector<std::unique_ptr<net::Listener>> listeners_;
     std::vector<SharedListener> shared_listeners_;  // parallel to listeners_
     std::shared_ptr<SharedState> shared_;
+    // Held by the sessions too: one may close after this server is gone (inside ~Loop).
+    std::shared_ptr<storage::StorePoolRegistry> stores_;
     unsigned loop_index_;
     std::chrono::milliseconds idle_timeout_ = kIdleTimeout;
     std::chrono::milliseconds login_timeout_ = kIdleTimeout;
