@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "common/util/quota.hpp"
 #include "storage/directory.hpp"
 #include "storage/mailbox_usage.hpp"
 
@@ -37,8 +38,7 @@ Result<RecipientCheck> local_user(storage::Directory& dir, const std::filesystem
     thread_local storage::UsageReader usage;
     auto used = usage.stored_bytes(storage::user_mail_dir(data_dir, user));
     if (!used) return used.error();
-    const std::int64_t quota = (*found)->quota_bytes;
-    check.quota_room = *used >= quota ? 0 : static_cast<std::uint64_t>(quota - *used);
+    check.quota_room = util::quota_room((*found)->quota_bytes, *used);
     return check;
 }
 

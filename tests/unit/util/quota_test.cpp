@@ -6,6 +6,7 @@
 #include <limits>
 
 using mr::util::exceeds_quota;
+using mr::util::quota_room;
 
 namespace {
 
@@ -40,4 +41,32 @@ TEST_CASE("exceeds_quota") {
         CHECK(exceeds_quota(r.quota, r.used, r.adding) == r.exceeds);
     }
     static_assert(!exceeds_quota(10, 5, 5));  // usable in constant expressions
+}
+
+TEST_CASE("quota_room: the bytes left, and the same rule as exceeds_quota") {
+    CHECK_FALSE(quota_room(0, 10).has_value());   // no quota: no room to compare with
+    CHECK_FALSE(quota_room(-5, 10).has_value());
+    CHECK(quota_room(100, 40) == 60u);
+    CHECK(quota_room(100, 100) == 0u);             // full
+    CHECK(quota_room(100, 150) == 0u);             // over a lowered quota
+    CHECK(quota_room(100, -3) == 100u);            // nonsense usage counts as none
+    CHECK(quota_room(kMax, 0) == static_cast<std::uint64_t>(kMax));
+    static_assert(quota_room(10, 4) == 6u);
+    // Every row of the table above: a message of `adding` bytes is refused by smtpd's
+    // "size > room" exactly when exceeds_quota refuses it in deliverd and imapd.
+    const std::int64_t values[] = {-5, 0, 1, 40, 60, 61, 99, 100, 101, 150, kMax - 1, kMax};
+    for (auto q : values) {
+        for (auto used : values) {
+            if (used < 0) continue;
+            for (auto adding : values) {
+                if (adding <= 0) continue;
+                CAPTURE(q);
+                CAPTURE(used);
+                CAPTURE(adding);
+                const auto room = quota_room(q, used);
+                const bool refused = room && static_cast<std::uint64_t>(adding) > *room;
+                CHECK(refused == exceeds_quota(q, used, adding));
+            }
+        }
+    }
 }
