@@ -17,6 +17,7 @@ targets=(
   "fuzz_mime_parser tests/data/messages"
   "fuzz_imap_command tests/fuzz/corpus/imap_command"
   "fuzz_imap_render tests/data/imap"
+  "fuzz_dkim_tags tests/fuzz/corpus/dkim_tags"
   "fuzz_pop3_session build/fuzz/tests/fuzz/corpus/pop3_session"
   "fuzz_smtp_session build/fuzz/tests/fuzz/corpus/smtp_session"
   "fuzz_spf tests/fuzz/corpus/spf"
