@@ -19,7 +19,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(isync offlineimap3)
   # tests/integration/test_login_failures.py: fail2ban-regex against etc/fail2ban/.
   packages+=(fail2ban)
-  # tests/integration/test_dkim_signing.py: dkimpy verifies our signatures (nacl: ed25519).
+  # tests/integration/test_dkim_signing.py, test_dkim_interop.py: dkimpy verifies our signatures
+  # and signs what our verifier checks (nacl: ed25519).
   packages+=(python3-dkim python3-nacl)
   # scripts/fuzz.sh: clang with libFuzzer (its runtime is libclang-rt-14-dev, not a clang dependency).
   packages+=(clang libclang-rt-14-dev)
