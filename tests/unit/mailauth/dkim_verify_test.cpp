@@ -150,6 +150,21 @@ std::string signed_by_us(const std::string& message) {
     return *fields + message;
 }
 
+// A fresh RSA key's SubjectPublicKeyInfo.
+std::string rsa_public_key(int bits) {
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nullptr);
+    REQUIRE(EVP_PKEY_keygen_init(ctx) == 1);
+    REQUIRE(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits) == 1);
+    EVP_PKEY* key = nullptr;
+    REQUIRE(EVP_PKEY_keygen(ctx, &key) == 1);
+    EVP_PKEY_CTX_free(ctx);
+    std::string der(static_cast<std::size_t>(i2d_PUBKEY(key, nullptr)), '\0');
+    auto* p = reinterpret_cast<unsigned char*>(der.data());
+    REQUIRE(i2d_PUBKEY(key, &p) == static_cast<int>(der.size()));
+    EVP_PKEY_free(key);
+    return der;
+}
+
 std::string sha256(std::string_view data) {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -402,21 +417,21 @@ TEST_CASE("dkim verify: keys that are missing, unreachable, revoked, weak or wro
     }
     {
         // RFC 8301 §3.2: a 512-bit RSA key is refused whatever the signature.
-        EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nullptr);
-        REQUIRE(EVP_PKEY_keygen_init(ctx) == 1);
-        REQUIRE(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 512) == 1);
-        EVP_PKEY* weak = nullptr;
-        REQUIRE(EVP_PKEY_keygen(ctx, &weak) == 1);
-        EVP_PKEY_CTX_free(ctx);
-        std::string der(static_cast<std::size_t>(i2d_PUBKEY(weak, nullptr)), '\0');
-        auto* p = reinterpret_cast<unsigned char*>(der.data());
-        REQUIRE(i2d_PUBKEY(weak, &p) == static_cast<int>(der.size()));
-        EVP_PKEY_free(weak);
         FakeDns dns = zone();
-        dns.txt["rsa._domainkey.example.org"] = {"v=DKIM1; k=rsa; p=" + mr::dkim::base64_encode(der)};
+        dns.txt["rsa._domainkey.example.org"] = {"v=DKIM1; k=rsa; p=" + mr::dkim::base64_encode(rsa_public_key(512))};
         auto r = verify_dkim(dns, message, kNow)[1];
         CHECK(r.result == DkimVerdict::PermError);
         CHECK(r.reason == "RSA key under 1024 bits (RFC 8301)");
+    }
+    {
+        // Decoded keys are kept between calls, by their bytes: a new key at the same name
+        // is used at once, and the old one again when it comes back.
+        FakeDns dns = zone();
+        CHECK(verify_dkim(dns, message, kNow)[1].result == DkimVerdict::Pass);
+        dns.txt["rsa._domainkey.example.org"] = {"v=DKIM1; k=rsa; p=" + mr::dkim::base64_encode(rsa_public_key(1024))};
+        CHECK(verify_dkim(dns, message, kNow)[1].result == DkimVerdict::Fail);
+        dns = zone();
+        CHECK(verify_dkim(dns, message, kNow)[1].result == DkimVerdict::Pass);
     }
     {
         // The bare RSAPublicKey form some publish is accepted too.
