@@ -61,7 +61,9 @@ Result<Signature> parse_signature(std::string_view raw_value) {
             return Error::syntax("signature missing required tag " + std::string(required) + "=");
         }
     }
-    if (find_tag(tags, "v")->value != "1") return Error::syntax("incompatible version v=" + std::string(find_tag(tags, "v")->value));
+    if (const std::string_view v = find_tag(tags, "v")->value; v != "1") {
+        return Error::syntax("incompatible version v=" + std::string(v));
+    }
 
     Signature sig;
     const std::string_view a = find_tag(tags, "a")->value;
@@ -89,7 +91,9 @@ Result<Signature> parse_signature(std::string_view raw_value) {
         const std::string_view v = c->value;
         const std::size_t slash = v.find('/');
         auto header = parse_canon(v.substr(0, slash));
-        auto body = slash == std::string_view::npos ? std::optional<Canon>(Canon::Simple) : parse_canon(v.substr(slash + 1));
+        // "c=relaxed" alone leaves the body simple (rfc6376.txt:1093).
+        auto body = slash == std::string_view::npos ? std::optional<Canon>(Canon::Simple)
+                                                    : parse_canon(v.substr(slash + 1));
         if (!header || !body) return Error::syntax("unknown canonicalization c=" + std::string(v));
         sig.header_canon = *header;
         sig.body_canon = *body;

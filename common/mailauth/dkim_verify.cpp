@@ -71,6 +71,8 @@ private:
 
 struct Field {
     std::string name;  // lower case
+    // The name as written up to the colon, WSP before it included: "simple" changes
+    // nothing (RFC 6376 §3.4.1, rfc6376.txt:823), and obsolete syntax allows that WSP.
     std::string_view raw_name, raw_value;
 };
 
@@ -87,7 +89,8 @@ public:
         mime::HeaderScanner scan(message);
         while (auto f = scan.next()) {
             by_name_[text::to_lower(f->name)].push_back(fields_.size());
-            fields_.push_back({text::to_lower(f->name), f->name, f->raw_value});
+            const auto colon = static_cast<std::size_t>(f->raw_value.data() - message.data()) - 1;
+            fields_.push_back({text::to_lower(f->name), message.substr(f->offset, colon - f->offset), f->raw_value});
         }
         body_ = message.substr(scan.body_start());
     }
