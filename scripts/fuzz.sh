@@ -18,6 +18,7 @@ targets=(
   "fuzz_imap_command tests/fuzz/corpus/imap_command"
   "fuzz_imap_render tests/data/imap"
   "fuzz_dkim_tags tests/fuzz/corpus/dkim_tags"
+  "fuzz_dkim_verify tests/fuzz/corpus/dkim_verify"
   "fuzz_pop3_session build/fuzz/tests/fuzz/corpus/pop3_session"
   "fuzz_smtp_session build/fuzz/tests/fuzz/corpus/smtp_session"
   "fuzz_spf tests/fuzz/corpus/spf"
