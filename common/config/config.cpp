@@ -16,21 +16,22 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
     return path.is_absolute() ? path.lexically_normal() : (base / path).lexically_normal();
 }
 
-void read_listeners(TomlReader& r, std::string_view key, std::vector<std::string>& out) {
-    r.string_list("listen", key, out);
+void read_endpoints(TomlReader& r, std::string_view table, std::string_view key, std::vector<std::string>& out) {
+    r.string_list(table, key, out);
     for (const auto& ep : out) {
-        if (auto e = parse_endpoint(ep); !e) r.fail("listen", key, e.error().message);
+        if (auto e = parse_endpoint(ep); !e) r.fail(table, key, e.error().message);
     }
+}
+
+void read_listeners(TomlReader& r, std::string_view key, std::vector<std::string>& out) {
+    read_endpoints(r, "listen", key, out);
 }
 
 void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg);
 
 // [delivery]: deliverd's remote delivery (deliverd/remote/).
 void read_delivery(TomlReader& r, const std::filesystem::path& base_dir, DeliveryConfig& d) {
-    r.string_list("delivery", "dns_servers", d.dns_servers);
-    for (const auto& ep : d.dns_servers) {
-        if (auto e = parse_endpoint(ep); !e) r.fail("delivery", "dns_servers", e.error().message);
-    }
+    read_endpoints(r, "delivery", "dns_servers", d.dns_servers);
     r.integer("delivery", "remote_port", d.remote_port, 1, 65535);
     r.string("delivery", "smarthost", d.smarthost);
     if (!d.smarthost.empty()) {
@@ -204,6 +205,9 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("supervisor", "stop_timeout_ms", cfg.supervisor.stop_timeout_ms, 100, 600'000);
 
     read_delivery(r, base_dir, cfg.delivery);
+
+    read_endpoints(r, "dns", "servers", cfg.dns.servers);
+    if (cfg.dns.servers.empty()) cfg.dns.servers = cfg.delivery.dns_servers;
 
     r.integer("queue", "retry_initial_s", cfg.queue.retry_initial_s, 1, 86'400);
     r.integer("queue", "retry_max_s", cfg.queue.retry_max_s, 1, 7 * 86'400);

@@ -130,7 +130,7 @@ struct QueueConfig {
 
 // deliverd's remote delivery (deliverd/remote/): how it finds and talks to other servers.
 struct DeliveryConfig {
-    std::vector<std::string> dns_servers;     // "ip:port" resolvers; empty = /etc/resolv.conf
+    std::vector<std::string> dns_servers;     // older spelling of [dns] servers (read DnsConfig)
     std::int64_t remote_port = 25;            // port of MX hosts (tests point it elsewhere)
     std::string smarthost;                    // "host:port": relay everything there instead of MX
     std::string smarthost_tls = "required";   // required | opportunistic
@@ -146,6 +146,13 @@ struct DeliveryConfig {
     std::int64_t data_block_timeout_s = 180;
     std::int64_t data_done_timeout_s = 600;
     std::int64_t reuse_idle_s = 5;  // an idle outbound connection waits this long for more mail
+};
+
+// Resolvers for every lookup (MX, SPF, DKIM keys, DMARC, DNSBL).
+struct DnsConfig {
+    // "ip:port" / "[v6]:port"; empty = /etc/resolv.conf. When [dns] servers is empty the
+    // older delivery.dns_servers stands in, so configs written before [dns] keep working.
+    std::vector<std::string> servers;
 };
 
 struct DkimConfig {
@@ -175,6 +182,7 @@ struct Config {
     SupervisorConfig supervisor;
     DeliveryConfig delivery;
     QueueConfig queue;
+    DnsConfig dns;  // already resolved: [dns] servers, else delivery.dns_servers
 };
 
 // Reads and validates a config file.

@@ -71,7 +71,7 @@ public:
         timeouts_.data_done = seconds(cfg_.data_done_timeout_s);
         timeouts_.reuse_idle = seconds(cfg_.reuse_idle_s);
 
-        auto resolver = DnsResolver::create(loop, cfg_.dns_servers);
+        auto resolver = DnsResolver::create(loop, cfg.dns.servers);
         if (resolver) {
             resolver_ = std::move(resolver).value();
         } else {

@@ -64,7 +64,7 @@ class RemoteDelivery {
 public:
     using Done = std::function<void(std::vector<RecipientResult>)>;
 
-    // Reads cfg.delivery (dns_servers, remote_port, smarthost..., limits) and
+    // Reads cfg.dns.servers, cfg.delivery (remote_port, smarthost..., limits) and
     // cfg.server.hostname (our EHLO name); tls client context is created inside.
     static std::unique_ptr<RemoteDelivery> create(net::Loop& loop, const config::Config& cfg);
     virtual ~RemoteDelivery() = default;

@@ -11,14 +11,28 @@ import smtplib
 from deliver_util import configure_fast_queue, inbox, report_parts, wait_until
 
 
-def point_at_remote(mr, dns, remote_port, lifetime=None, delay_warning=None):
-    """Remote delivery through `dns` to `remote_port`, short retry schedule, plaintext AUTH."""
-    mr.set_option("dns_servers", "[]", f'["{dns.server}"]')
+def point_at_remote(mr, dns, remote_port, lifetime=None, delay_warning=None, dns_key="delivery.dns_servers"):
+    """Remote delivery through `dns` to `remote_port`, short retry schedule, plaintext AUTH.
+    The resolver goes in `dns_key`: "delivery.dns_servers" (the older name) or "dns.servers"."""
+    if dns_key == "dns.servers":
+        use_dns_servers(mr, dns.server)
+    else:
+        mr.set_option("dns_servers", "[]", f'["{dns.server}"]')
     mr.set_option("remote_port", "25", str(remote_port))
     mr.set_option("connect_timeout_s", "30", "3")
     mr.set_option("reuse_idle_s", "5", "1")
     mr.allow_plaintext_on_loopback()
     configure_fast_queue(mr, lifetime=lifetime, delay_warning=delay_warning)
+
+
+def use_dns_servers(mr, server):
+    """Sets [dns] servers alone (delivery.dns_servers stays empty)."""
+    with open(mr.config) as f:
+        text = f.read()
+    line = "\nservers = []\n"  # the leading newline keeps dns_servers = [] as it is
+    assert line in text, mr.config
+    with open(mr.config, "w") as f:
+        f.write(text.replace(line, f'\nservers = ["{server}"]\n'))
 
 
 def submit(mr, user, password, recipients, message, sender=None):

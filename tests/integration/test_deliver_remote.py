@@ -1,7 +1,8 @@
 """Remote delivery end to end through the running daemons (issue 4): `mailroom up` with
 smtpd and deliverd, mail submitted over SMTP, MX records served by dnsmasq.
 
-- Two mailroom instances (a.test, b.test) deliver to each other through their MX records.
+- Two mailroom instances (a.test, b.test) deliver to each other through their MX records
+  (a names its resolver in delivery.dns_servers, b in [dns] servers).
 - Against Postfix's smtp-sink: 4xx then 2xx (deferred, visible in `queue list --json`,
   retried, accepted once), 5xx at RCPT (an RFC 3464 bounce in the sender's INBOX) and a
   dead destination (back-off as configured, a delay notice, then expiry and a bounce).
@@ -61,7 +62,8 @@ class TwoInstances(unittest.TestCase):
         self.b = Mailroom(domain="b.test", hostname="mx.b.test")
         try:
             point_at_remote(self.a, self.dns, self.b.port("smtp"))
-            point_at_remote(self.b, self.dns, self.a.port("smtp"))
+            # b finds a through [dns] servers, a through the older delivery.dns_servers.
+            point_at_remote(self.b, self.dns, self.a.port("smtp"), dns_key="dns.servers")
             self.a.add_user("alice@a.test", PASSWORD)
             self.b.add_user("bob@b.test", PASSWORD)
             start(self.a)

@@ -245,3 +245,34 @@ TEST_CASE("connection limits: per address before login, per user and address aft
     CHECK_FALSE(parse_config(kMinimal + "[imap]\nmax_connections_per_user_ip = 0\n", "m.toml", "/x").ok());
     CHECK_FALSE(parse_config(kMinimal + "[pop3]\nlogin_timeout_s = 0\n", "m.toml", "/x").ok());
 }
+
+TEST_CASE("[dns] servers: the resolvers of every lookup, delivery.dns_servers as the older name") {
+    using V = std::vector<std::string>;
+    auto defaults = parse_config(kMinimal, "m.toml", "/x");
+    REQUIRE(defaults.ok());
+    CHECK(defaults->dns.servers.empty());  // /etc/resolv.conf
+
+    auto dns = parse_config(kMinimal + "[dns]\nservers = [\"127.0.0.1:5353\", \"[::1]:53\"]\n", "m.toml", "/x");
+    REQUIRE(dns.ok());
+    CHECK(dns->dns.servers == V{"127.0.0.1:5353", "[::1]:53"});
+
+    auto old = parse_config(kMinimal + "[delivery]\ndns_servers = [\"127.0.0.1:5300\"]\n", "m.toml", "/x");
+    REQUIRE(old.ok());
+    CHECK(old->dns.servers == V{"127.0.0.1:5300"});
+
+    auto both = parse_config(
+        kMinimal + "[dns]\nservers = [\"127.0.0.1:5353\"]\n[delivery]\ndns_servers = [\"127.0.0.1:5300\"]\n", "m.toml",
+        "/x");
+    REQUIRE(both.ok());
+    CHECK(both->dns.servers == V{"127.0.0.1:5353"});  // [dns] wins
+
+    auto empty_new = parse_config(
+        kMinimal + "[dns]\nservers = []\n[delivery]\ndns_servers = [\"127.0.0.1:5300\"]\n", "m.toml", "/x");
+    REQUIRE(empty_new.ok());
+    CHECK(empty_new->dns.servers == V{"127.0.0.1:5300"});  // empty [dns] defers to the old key
+
+    auto bad = parse_config(kMinimal + "[dns]\nservers = [\"127.0.0.1\"]\n", "m.toml", "/x");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message.find("servers") != std::string::npos);
+    CHECK(bad.error().message.find("m.toml:9") != std::string::npos);
+}
