@@ -43,7 +43,7 @@ sigset_t supervisor_signals() {
 
 const std::vector<DaemonSpec>& daemon_specs() {
     static const std::vector<DaemonSpec> specs = {
-        {"smtpd", {"smtp", "submission", "submissions"}},
+        {"smtpd", {"smtp", "submission", "submissions", "smtp_proxy"}},
         {"deliverd", {}},
         {"pop3d", {"pop3", "pop3s"}},
         {"imapd", {"imap", "imaps"}},
@@ -89,7 +89,7 @@ void Supervisor::bind_all() {
     const std::vector<std::pair<std::string, const std::vector<std::string>*>> groups = {
         {"smtp", &l.smtp},   {"submission", &l.submission}, {"submissions", &l.submissions},
         {"imap", &l.imap},   {"imaps", &l.imaps},           {"pop3", &l.pop3},
-        {"pop3s", &l.pop3s},
+        {"pop3s", &l.pop3s}, {"smtp_proxy", &l.smtp_proxy},
     };
     for (const auto& [name, endpoints] : groups) {
         for (const auto& ep : *endpoints) {

@@ -1,6 +1,6 @@
 // smtpd: `smtpd --config FILE`. Started by `mailroom up` with its sockets in MR_LISTEN_FDS
-// (mailroom/supervisor.hpp), or alone, binding [listen] smtp / submission / submissions
-// itself. SIGTERM or SIGINT closes the listeners and every session and exits 0; a message
+// (mailroom/supervisor.hpp), or alone, binding [listen] smtp / submission / submissions /
+// smtp_proxy itself. SIGTERM or SIGINT closes the listeners and every session and exits 0; a message
 // whose commit had not finished was not answered 250, so no client believes it delivered.
 #include <csignal>
 #include <string>
@@ -16,7 +16,8 @@
 namespace {
 
 std::size_t listener_count(const mr::config::Config& c) {
-    return c.listen.smtp.size() + c.listen.submission.size() + c.listen.submissions.size();
+    return c.listen.smtp.size() + c.listen.submission.size() + c.listen.submissions.size() +
+           c.listen.smtp_proxy.size();
 }
 
 }  // namespace

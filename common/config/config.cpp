@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/config/toml_reader.hpp"
+#include "common/text/ip_network.hpp"
 
 namespace mr::config {
 
@@ -153,6 +154,11 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     read_listeners(r, "imaps", cfg.listen.imaps);
     read_listeners(r, "pop3", cfg.listen.pop3);
     read_listeners(r, "pop3s", cfg.listen.pop3s);
+    read_listeners(r, "smtp_proxy", cfg.listen.smtp_proxy);
+    r.string_list("listen", "proxy_trusted", cfg.listen.proxy_trusted);
+    for (const auto& net : cfg.listen.proxy_trusted) {
+        if (auto n = text::parse_ip_network(net); !n) r.fail("listen", "proxy_trusted", n.error().message);
+    }
 
     r.integer("limits", "max_connections", cfg.limits.max_connections, 1, 1'000'000);
     r.integer("limits", "max_connections_per_ip", cfg.limits.max_connections_per_ip, 1, 1'000'000);

@@ -39,6 +39,10 @@ struct ListenConfig {
     std::vector<std::string> imaps;
     std::vector<std::string> pop3;
     std::vector<std::string> pop3s;
+    // Inbound SMTP (the port-25 role) behind a load balancer: each connection starts with a
+    // HAProxy PROXY header naming the client, accepted only from a proxy_trusted peer.
+    std::vector<std::string> smtp_proxy;
+    std::vector<std::string> proxy_trusted;  // CIDR networks; empty = nobody is trusted
 };
 
 // Per listening socket (connection_limits.hpp): all its connections, and those from one

@@ -114,6 +114,21 @@ void Connection::start(std::unique_ptr<ConnectionHandler> handler,
     process_input();
 }
 
+void Connection::set_peer(std::string peer, std::string peer_ip) {
+    peer_ = std::move(peer);
+    peer_ip_ = std::move(peer_ip);
+}
+
+void Connection::unread(std::size_t n) {
+    if (n == 0) return;
+    if (lines_ || !processing_ || n > in_pos_) {  // not inside a HandlerFrames on_bytes
+        log::error("connection_unread_outside_bytes", {log::conn(id_)});
+        close();
+        return;
+    }
+    in_pos_ -= n;
+}
+
 void Connection::reject(std::string_view busy_line) {
     // No handler, no reading: just the line (plaintext listeners only, since a TLS client
     // could not read it) and a clean close.

@@ -171,12 +171,21 @@ public:
 
 private:
     friend class Listener;
+    friend class ProxyGate;
     Connection(Loop& loop, ConnectionOptions options);
 
     // Listener side: accept from `server`; returns null (and cleans up) on failure.
     static Connection* accept(Loop& loop, uv_stream_t* server, const ConnectionOptions& options);
     void start(std::unique_ptr<ConnectionHandler> handler, ConnectionSlot slot);
     void reject(std::string_view busy_line);
+
+    // ProxyGate (proxy_gate.hpp): the client a PROXY header names becomes the peer, and the
+    // connection takes the slot counted under that address.
+    void set_peer(std::string peer, std::string peer_ip);
+    void hold_slot(ConnectionSlot slot) { slot_ = std::move(slot); }
+    // From inside on_bytes (HandlerFrames): the last n bytes of that chunk were not consumed;
+    // they are delivered again, to the handler then in place, once the callback returns.
+    void unread(std::size_t n);
 
     // connection.cpp
     void restart_idle_timer();

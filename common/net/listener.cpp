@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include "common/log/log.hpp"
 #include "common/net/address.hpp"
 #include "common/net/connection_limits.hpp"
+#include "common/net/proxy_gate.hpp"
 
 namespace mr::net {
 
@@ -64,6 +66,9 @@ Result<void> Listener::adopt(int fd) {
 }
 
 Result<void> Listener::start_listening(std::string_view what) {
+    if (options_.proxy && options_.connection.implicit_tls) {
+        return Error::internal("listener " + options_.name + ": a PROXY protocol listener cannot be implicit TLS");
+    }
     if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(server_), options_.backlog,
                            &Listener::on_connection);
         rc != 0) {
@@ -108,6 +113,10 @@ void Listener::on_connection(uv_stream_t* server, int status) {
     }
     Connection* c = Connection::accept(self->loop_, server, self->options_.connection);
     if (c == nullptr) return;
+    if (self->options_.proxy) {
+        self->accept_proxied(c);
+        return;
+    }
     auto verdict = self->limits_->try_acquire(c->peer_ip());
     if (verdict != ConnectionLimits::Verdict::Accepted) {
         log::info("connection_refused",
@@ -129,6 +138,26 @@ void Listener::on_connection(uv_stream_t* server, int status) {
         return;
     }
     c->start(std::move(handler), std::move(slot));
+}
+
+void Listener::accept_proxied(Connection* c) {
+    const auto& trusted = options_.proxy->trusted;
+    const bool ok = std::any_of(trusted.begin(), trusted.end(),
+                                [&](const text::IpNetwork& n) { return text::network_contains(n, c->peer_ip()); });
+    if (!ok) {
+        log::info("proxy_refused", {log::conn(c->id()), log::Field("listener", options_.name),
+                                    log::Field("peer", c->peer()), log::Field("reason", "peer not in proxy_trusted")});
+        c->reject("");
+        return;
+    }
+    ProxyGate::Params p;
+    p.listener = options_.name;
+    p.limits = limits_;
+    p.logins = options_.logins;
+    p.factory = factory_;
+    p.busy_line = options_.busy_line;
+    p.header_timeout = options_.proxy->header_timeout;
+    c->start(std::make_unique<ProxyGate>(std::move(p)), ConnectionSlot{});
 }
 
 }  // namespace mr::net

@@ -11,23 +11,38 @@
 //   address to count it under). A connection that logs in (Connection::count_login) leaves
 //   the per-address count and takes a per-(user, address) one from `logins`
 //   (connection_limits.hpp).
+// - A PROXY protocol listener (options.proxy) drops a connection whose TCP peer is outside
+//   its trusted networks at accept (one log line, no byte sent); the others get a
+//   ProxyGate (proxy_gate.hpp), which reads the header, takes the limits under the address
+//   it names, and then makes the handler. Such a listener is plaintext at accept (the
+//   header comes first), so it cannot also be implicit TLS.
 // - Destroying the Listener stops accepting at once; open connections live on (they own
 //   themselves, and the shared ConnectionLimits) until they close or the Loop shuts down.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/net/connection.hpp"
 #include "common/net/loop.hpp"
+#include "common/text/ip_network.hpp"
 #include "common/util/result.hpp"
 
 namespace mr::net {
 
 class ConnectionLimits;
 class LoginLimits;
+
+// Connections start with a HAProxy PROXY header (load balancers); see proxy_gate.hpp.
+struct ProxyProtocolOptions {
+    std::vector<text::IpNetwork> trusted;  // peers allowed to send one; empty = nobody
+    std::chrono::milliseconds header_timeout{5000};
+};
 
 struct ListenerOptions {
     std::string name = "listener";  // for logs: "smtp", "submission", "imaps", ...
@@ -43,6 +58,7 @@ struct ListenerOptions {
     // Null: this Listener counts its own connections. Set: the limits are shared with other
     // Listeners (several loops of one daemon accepting on dups of one socket).
     std::shared_ptr<ConnectionLimits> shared_limits;
+    std::optional<ProxyProtocolOptions> proxy;  // set: a PROXY protocol listener
 };
 
 using HandlerFactory = std::function<std::unique_ptr<ConnectionHandler>(Connection&)>;
@@ -70,6 +86,7 @@ public:
 
 private:
     static void on_connection(uv_stream_t* server, int status);
+    void accept_proxied(Connection* c);
     Result<void> start_listening(std::string_view what);
 
     Loop& loop_;

@@ -39,7 +39,7 @@ bool is_loopback(const std::string& ip) { return ip.rfind("127.", 0) == 0 || ip 
 SessionOptions session_options(SharedState& shared, net::Connection& conn, const std::string& listener) {
     SessionOptions o = shared.session;
     o.peer_ip = conn.peer_ip();
-    o.role = listener == "smtp" ? Role::Inbound : Role::Submission;
+    o.role = listener == "smtp" || listener == "smtp_proxy" ? Role::Inbound : Role::Submission;
     const bool implicit = listener == "submissions";
     o.tls_available = shared.tls_available && !implicit;
     o.tls_active = false;  // on_start reports implicit TLS once the handshake is done

@@ -4,6 +4,7 @@
 #include "common/net/address.hpp"
 #include "common/net/connection_limits.hpp"
 #include "common/net/wakeup.hpp"
+#include "common/text/ip_network.hpp"
 #include "smtpd/server/directory_lookup.hpp"
 #include "smtpd/server/smtp_handler.hpp"
 
@@ -54,7 +55,14 @@ net::ListenerOptions SmtpServer::listener_options(const std::string& name) const
     o.name = name;
     o.max_connections = static_cast<std::size_t>(cfg_.limits.max_connections);
     o.max_unauthenticated_per_ip = static_cast<std::size_t>(cfg_.limits.max_connections_per_ip);
-    if (name != "smtp") o.logins = submission_logins_;
+    if (name == "submission" || name == "submissions") o.logins = submission_logins_;
+    if (name == "smtp_proxy") {
+        net::ProxyProtocolOptions proxy;
+        for (const auto& text : cfg_.listen.proxy_trusted) {
+            if (auto n = text::parse_ip_network(text)) proxy.trusted.push_back(*n);  // checked by the config
+        }
+        o.proxy = std::move(proxy);
+    }
     o.busy_line = "421 4.7.0 " + cfg_.server.hostname + " Too many connections, try again later\r\n";
     // The session frames commands (kCommandLines), DATA and BDAT itself.
     o.connection.framing = net::HandlerFrames{};
@@ -97,7 +105,7 @@ Result<void> SmtpServer::start() {
     const auto inherited = net::inherited_listen_fds();
     if (!inherited.empty()) {
         for (const auto& [name, fd] : inherited) {
-            if (name != "smtp" && name != "submission" && name != "submissions") {
+            if (name != "smtp" && name != "submission" && name != "submissions" && name != "smtp_proxy") {
                 log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
                 continue;
             }
@@ -113,8 +121,14 @@ Result<void> SmtpServer::start() {
         for (const auto& ep : cfg_.listen.submissions) {
             if (auto r = add_listener("submissions", -1, ep); !r) return r;
         }
+        for (const auto& ep : cfg_.listen.smtp_proxy) {
+            if (auto r = add_listener("smtp_proxy", -1, ep); !r) return r;
+        }
     }
-    if (listeners_.empty()) return Error::internal("no smtp, submission or submissions listener configured");
+    if (listeners_.empty()) return Error::internal("no smtp, submission, submissions or smtp_proxy listener configured");
+    if (!cfg_.listen.smtp_proxy.empty() && cfg_.listen.proxy_trusted.empty()) {
+        log::warn("proxy_nobody_trusted", {{"detail", "[listen] proxy_trusted is empty: smtp_proxy refuses every connection"}});
+    }
     return {};
 }
 

@@ -3,8 +3,12 @@
 //
 // Invariants:
 // - Listeners come from MR_LISTEN_FDS ("smtp" = inbound, "submission" = STARTTLS then AUTH,
-//   "submissions" = implicit TLS, RFC 8314 §3.3) or, without it, from [listen] of the config.
-// - The listener name alone decides a session's role.
+//   "submissions" = implicit TLS, RFC 8314 §3.3, "smtp_proxy" = inbound behind a load
+//   balancer) or, without it, from [listen] of the config.
+// - The listener name alone decides a session's role: "smtp" and "smtp_proxy" are inbound.
+// - smtp_proxy connections start with a PROXY protocol header (net::ProxyGate), accepted
+//   from [listen] proxy_trusted peers only; the session, its Received: field and the
+//   connection limits see the client the header names.
 // - Connection limits ([limits] max_connections, max_connections_per_ip) are enforced at
 //   accept with "421 4.7.0" (plaintext listeners), per listening socket: connections to the
 //   other listeners (or to imapd, pop3d) never use up inbound SMTP's. Inbound sessions never

@@ -276,3 +276,26 @@ TEST_CASE("[dns] servers: the resolvers of every lookup, delivery.dns_servers as
     CHECK(bad.error().message.find("servers") != std::string::npos);
     CHECK(bad.error().message.find("m.toml:9") != std::string::npos);
 }
+
+TEST_CASE("[listen] smtp_proxy and proxy_trusted") {
+    using V = std::vector<std::string>;
+    auto defaults = parse_config(kMinimal, "m.toml", "/x");
+    REQUIRE(defaults.ok());
+    CHECK(defaults->listen.smtp_proxy.empty());
+    CHECK(defaults->listen.proxy_trusted.empty());  // nobody
+
+    auto set = parse_config(kMinimal + "[listen]\nsmtp_proxy = [\"127.0.0.1:2526\", \"[::1]:2526\"]\n"
+                                       "proxy_trusted = [\"127.0.0.0/8\", \"2001:db8::/32\", \"192.0.2.7\"]\n",
+                            "m.toml", "/x");
+    REQUIRE(set.ok());
+    CHECK(set->listen.smtp_proxy == V{"127.0.0.1:2526", "[::1]:2526"});
+    CHECK(set->listen.proxy_trusted == V{"127.0.0.0/8", "2001:db8::/32", "192.0.2.7"});
+
+    for (const char* extra : {"[listen]\nsmtp_proxy = [\"127.0.0.1\"]\n", "[listen]\nproxy_trusted = [\"10.0.0.0/33\"]\n",
+                              "[listen]\nproxy_trusted = [\"10.0.0.1/8\"]\n", "[listen]\nproxy_trusted = [\"lb.example\"]\n"}) {
+        CAPTURE(extra);
+        auto bad = parse_config(kMinimal + extra, "m.toml", "/x");
+        REQUIRE_FALSE(bad.ok());
+        CHECK(bad.error().message.find("m.toml:9") != std::string::npos);
+    }
+}
