@@ -207,6 +207,12 @@ TestServer::TestServer(ListenerOptions options) {
                                            [this](Connection&) { return make_echo_handler(rec); });
 }
 
+TestServer::TestServer(ListenerOptions options,
+                       std::function<std::unique_ptr<ConnectionHandler>(Connection&, Recorder&)> make) {
+    listener_ = std::make_unique<Listener>(loop_, std::move(options),
+                                           [this, make](Connection& c) { return make(c, rec); });
+}
+
 TestServer::~TestServer() {
     loop_.stop();
     if (thread_.joinable()) thread_.join();

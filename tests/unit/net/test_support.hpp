@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,6 +55,8 @@ std::unique_ptr<ConnectionHandler> make_echo_handler(Recorder& rec);
 class TestServer {
 public:
     explicit TestServer(ListenerOptions options = {});
+    // With handlers of the test's own (given the Recorder), instead of the echo handler.
+    TestServer(ListenerOptions options, std::function<std::unique_ptr<ConnectionHandler>(Connection&, Recorder&)> make);
     ~TestServer();
     // Binds (or adopts) and starts the loop thread.
     Result<void> start(const std::string& address = "127.0.0.1:0");
