@@ -10,13 +10,14 @@ The instance runs under `mailroom up`, so the listener also travels through MR_L
 The balancer is this test on 127.0.0.1 (trusted); 127.0.0.2 is an untrusted peer.
 """
 import ipaddress
+import smtplib
 import socket
 import struct
 import time
 import unittest
 
 from deliver_util import inbox_files, wait_for_children, wait_for_messages, wait_until
-from lib import Mailroom, port_is_free, stop_and_check, wait_for_port
+from lib import Mailroom, port_is_free, stop_and_check, unverified_context, wait_for_port
 from smtp_util import RawSmtp
 
 USER = "rcpt@example.test"
@@ -53,6 +54,19 @@ class ProxiedSmtp(RawSmtp):
                 time.sleep(0.2)  # separate reads on the server's side
             self.send(piece)
         self.greeting = self.reply()
+
+
+class ProxiedSMTP(smtplib.SMTP):
+    """smtplib whose connection starts with a PROXY v1 header for `client`."""
+
+    def __init__(self, client, *args, **kwargs):
+        self.client = client
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        s = socket.create_connection((host, port), timeout)
+        s.sendall(v1(self.client))
+        return s
 
 
 def silent_close(port, data=b"", source="127.0.0.1", timeout=10):
@@ -124,6 +138,10 @@ class SmtpProxy(unittest.TestCase):
             c.cmd("QUIT")
         finally:
             c.close()
+        return self.stored(before, subject)
+
+    def stored(self, before, subject):
+        """The bytes of the message `subject`, once USER has more than `before` messages."""
         wait_for_messages(self.mr, USER, before + 1)
         for path in inbox_files(self.mr, USER):
             with open(path, "rb") as f:
@@ -151,6 +169,16 @@ class SmtpProxy(unittest.TestCase):
         header = v2("2001:db8::25", "2001:db8::1", 40000, 25, tlvs=b"\x04\x00\x02ab")
         data = self.deliver(header, "v2 tcp6")
         self.assertIn("[IPv6:2001:db8::25]", self.received(data))
+
+    def test_smtplib_with_starttls_after_the_header(self):
+        before = len(inbox_files(self.mr, USER))
+        with ProxiedSMTP("198.51.100.77", "127.0.0.1", self.proxy_port, local_hostname="lb.test", timeout=10) as s:
+            s.starttls(context=unverified_context())
+            s.ehlo("lb.test")
+            self.assertEqual(s.sendmail("sender@remote.test", [USER], message("over tls")), {})
+        data = self.stored(before, "over tls")
+        self.assertIn("[198.51.100.77]", self.received(data))
+        self.assertIn("ESMTPS", self.received(data))
 
     def test_header_in_pieces_and_smtp_pipelined_behind_it(self):
         header = v1("198.51.100.20")
