@@ -1,4 +1,5 @@
 #include "deliverd/local_delivery.hpp"
+#include "storage/default_mailboxes.hpp"
 
 #include "common/util/quota.hpp"
 #include "deliverd/mail_loop.hpp"

@@ -8,6 +8,7 @@
 #include "common/dns/cares_client.hpp"
 #include "common/log/log.hpp"
 #include "common/mailauth/auth_results.hpp"
+#include "common/mailauth/dkim_verify.hpp"
 #include "common/mailauth/dmarc.hpp"
 #include "common/mailauth/dnsbl.hpp"
 #include "common/mailauth/spf.hpp"
@@ -18,6 +19,9 @@ namespace mr::smtpd::server {
 namespace {
 
 constexpr std::size_t kMaxHeader = 1024 * 1024;
+// A spooled message up to this size is read back whole for DKIM (a few worker threads at
+// most hold one each).
+constexpr std::uint64_t kMaxVerifiedSpool = 64 * 1024 * 1024;
 
 // The header block of a spooled message (up to and including its empty line).
 Result<std::string> spool_head(const storage::QueueSpool& spool) {
@@ -84,12 +88,33 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
     results.spf_from_helo = request.sender.empty();
     results.spf_identity = request.sender.empty() ? request.helo : request.sender;
 
+    // DKIM needs the whole message; a spooled one is read back (bounded: a larger one is
+    // reported unverified rather than held in memory).
+    std::vector<mailauth::DkimResult> dkim;
+    if (!request.spool) {
+        dkim = mailauth::verify_dkim(dns, request.message, static_cast<std::int64_t>(request.now));
+    } else if (request.spool->size() <= kMaxVerifiedSpool) {
+        std::ifstream file(request.spool->path(), std::ios::binary);
+        std::string whole(static_cast<std::size_t>(request.spool->size()), '\0');
+        file.read(whole.data(), static_cast<std::streamsize>(whole.size()));
+        whole.resize(static_cast<std::size_t>(file.gcount()));
+        dkim = mailauth::verify_dkim(dns, whole, static_cast<std::int64_t>(request.now));
+    }
+    std::vector<std::string> dkim_pass;
+    bool dkim_doubt = false;
+    for (const auto& d : dkim) {
+        results.dkim.push_back({std::string(mailauth::dkim_verdict_name(d.result)), d.domain, d.selector,
+                                d.header_b, d.result == mailauth::DkimVerdict::Pass ? std::string() : d.reason});
+        if (d.result == mailauth::DkimVerdict::Pass) dkim_pass.push_back(d.domain);
+        dkim_doubt |= d.result == mailauth::DkimVerdict::TempError;
+    }
+
     mailauth::DmarcInput in{head, request.sender.empty() ? request.helo : domain_of(request.sender),
-                            results.spf.result == mailauth::SpfResult::Pass, {}};
+                            results.spf.result == mailauth::SpfResult::Pass, std::move(dkim_pass)};
     results.dmarc = mailauth::check_dmarc(dns, in, sample);
 
     const auto& dmarc = results.dmarc;
-    const bool dns_doubt = results.spf.result == mailauth::SpfResult::TempError;
+    const bool dns_doubt = results.spf.result == mailauth::SpfResult::TempError || dkim_doubt;
     if (settings.dmarc_enforce && dmarc.result == mailauth::DmarcResult::Fail &&
         dmarc.applied != mailauth::DmarcPolicy::None && dns_doubt) {
         v.action = MailAuthVerdict::Action::TempFail;
@@ -108,8 +133,10 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
                dmarc.applied == mailauth::DmarcPolicy::Quarantine) {
         v.action = MailAuthVerdict::Action::Junk;
     }
-    v.summary = "spf=" + std::string(mailauth::spf_result_name(results.spf.result)) +
-                " dmarc=" + std::string(mailauth::dmarc_result_name(dmarc.result));
+    v.summary = "spf=" + std::string(mailauth::spf_result_name(results.spf.result));
+    for (const auto& d : results.dkim) v.summary += " dkim=" + d.result + (d.domain.empty() ? "" : "/" + d.domain);
+    if (results.dkim.empty()) v.summary += " dkim=none";
+    v.summary += " dmarc=" + std::string(mailauth::dmarc_result_name(dmarc.result));
     if (v.action == MailAuthVerdict::Action::Reject || v.action == MailAuthVerdict::Action::TempFail) return v;
 
     const std::string field = mailauth::authentication_results_field(results);
@@ -127,7 +154,7 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
 MailAuthChecker::MailAuthChecker(const config::Config& cfg)
     : settings_{cfg.server.hostname, cfg.mailauth.spf_fail == "reject", cfg.mailauth.dmarc_enforce},
       dnsbl_(cfg.mailauth.dnsbl),
-      dns_servers_(cfg.delivery.dns_servers),
+      dns_servers_(cfg.dns.servers),
       dns_timeout_(cfg.mailauth.dns_timeout_ms),
       workers_(std::make_unique<net::WorkerThreads>(static_cast<unsigned>(cfg.mailauth.check_threads), 1024)) {}
 

@@ -1,6 +1,8 @@
 // MailAuthChecker: smtpd's checks of a message received on the port-25 role, after its
 // data and before it is queued: SPF of MAIL FROM (or HELO), DMARC of the From domain, one
 // Authentication-Results field with our verdicts, and what the From domain's policy asks.
+// DKIM signatures are verified (common/mailauth/dkim_verify.hpp) and an aligned pass counts
+// for DMARC like an aligned SPF pass.
 //
 // Invariants:
 // - Only mail from clients that did not log in and are not on this machine (loopback) is

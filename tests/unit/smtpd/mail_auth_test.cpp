@@ -116,3 +116,30 @@ TEST_CASE("mail auth: loopback clients are not checked") {
     CHECK_FALSE(is_local_client("192.0.2.1"));
     CHECK_FALSE(is_local_client("2001:db8::1"));
 }
+
+#include "common/dkim/message_signer.hpp"
+
+TEST_CASE("mail auth: an aligned DKIM pass carries DMARC through a forwarder's SPF fail") {
+    auto dns = bank();
+    auto key = dkim::SigningKey::generate(dkim::Algorithm::Ed25519Sha256);
+    REQUIRE(key);
+    dns.txt("k1._domainkey.bank.example", *key->dns_record());
+    const std::string body = "From: <alerts@bank.example>\r\nTo: <a@example.net>\r\nSubject: s\r\n\r\nbody\r\n";
+    std::vector<dkim::Signer> signers{{"bank.example", "k1", std::make_shared<const dkim::SigningKey>(std::move(*key))}};
+    auto sig = dkim::sign_message(body, signers, 1796601600);
+    REQUIRE(sig);
+    // Forwarded: the envelope still names bank.example, but from a host SPF does not allow.
+    auto r = request("203.0.113.5", "alerts@bank.example", "alerts@bank.example");
+    r.message = "Received: from forwarder.example\r\n" + *sig + body;
+    auto v = check_mail(dns, kSettings, r, zero);
+    CHECK(v.action == MailAuthVerdict::Action::Accept);
+    CHECK(v.message.find("spf=fail") != std::string::npos);
+    CHECK(v.message.find("dkim=pass header.d=bank.example header.s=k1") != std::string::npos);
+    CHECK(v.message.find("dmarc=pass") != std::string::npos);
+
+    // The same message with its Subject changed: the signature breaks, DMARC rejects.
+    auto tampered = r;
+    tampered.message.replace(tampered.message.find("Subject: s"), 10, "Subject: S");
+    auto t = check_mail(dns, kSettings, tampered, zero);
+    CHECK(t.action == MailAuthVerdict::Action::Reject);
+}
