@@ -135,6 +135,25 @@ class Mailroom:
         with open(self.config, "w") as f:
             f.write(text.replace(line, f"{key} = {new}\n"))
 
+    def set_in_table(self, table, key, old, new):
+        """Replaces `key = old` by `key = new` inside [table] only (keys like `servers` stand
+        in several tables)."""
+        with open(self.config) as f:
+            text = f.read()
+        start = text.index(f"\n[{table}]\n")
+        end = text.find("\n[", start + 1)
+        end = len(text) if end < 0 else end
+        section = text[start:end]
+        line = f"\n{key} = {old}\n"
+        if line not in section:
+            raise AssertionError(f"{line!r} not in [{table}] of {self.config}")
+        with open(self.config, "w") as f:
+            f.write(text[:start] + section.replace(line, f"\n{key} = {new}\n", 1) + text[end:])
+
+    def set_dns_servers(self, servers):
+        """[dns] servers: every lookup of the instance goes there."""
+        self.set_in_table("dns", "servers", "[]", "[" + ", ".join(f'"{s}"' for s in servers) + "]")
+
     def allow_plaintext_on_loopback(self):
         self.set_option("allow_plaintext_on_loopback", "false", "true")
 

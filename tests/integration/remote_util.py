@@ -71,12 +71,13 @@ def stop_process(proc):
 class Dnsmasq:
     """dnsmasq on 127.0.0.1:port answering only from its command line.
 
-    mx: list of (domain, host, preference); hosts: list of (name, ip);
+    mx: list of (domain, host, preference); hosts: list of (name, ip); txt: list of (name,
+    value), a value longer than 255 octets cut into strings of 255 (one record);
     Everything under `.test` that is not listed is NXDOMAIN (--local), and a listed name asked
     for a type it does not have gets an empty answer (NODATA), as a real zone would.
     """
 
-    def __init__(self, tmp, mx=(), hosts=()):
+    def __init__(self, tmp, mx=(), hosts=(), txt=()):
         self.port = free_port(socket.SOCK_DGRAM)
         args = [DNSMASQ, "--no-daemon", f"--port={self.port}", "--listen-address=127.0.0.1",
                 "--bind-interfaces", "--no-resolv", "--no-hosts", "--local=/test/",
@@ -87,6 +88,11 @@ class Dnsmasq:
             args.append(f"--mx-host={domain},{host},{pref}")
         for name, ip in hosts:
             args.append(f"--host-record={name},{ip}")
+        for name, value in txt:
+            if "," in value:
+                raise ValueError("dnsmasq splits TXT values at commas: " + value)
+            parts = [value[i:i + 255] for i in range(0, len(value), 255)] or [""]
+            args.append(f"--txt-record={name}," + ",".join(parts))
         self.log_path = os.path.join(tmp, f"dnsmasq-{self.port}.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
