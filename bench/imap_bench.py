@@ -329,8 +329,10 @@ def main():
         # ... all from 127.0.0.1, many at once: not a flood, so no busy refusals.
         ("max_queued_checks = 1024", "max_queued_checks = 100000"),
         ("max_checks_per_address = 16", "max_checks_per_address = 1000"),
-        ("max_connections = 1000\nmax_connections_per_ip = 50",
-         f"max_connections = {conns}\nmax_connections_per_ip = {conns}")))
+        ("\nmax_connections = 4000\n", f"\nmax_connections = {conns}\n"),
+        ("\nmax_connections_per_ip = 50\n", f"\nmax_connections_per_ip = {conns}\n"),
+        # One bench user, every session from 127.0.0.1.
+        ("\nmax_connections_per_user_ip = 20\n", f"\nmax_connections_per_user_ip = {conns}\n")))
     mr_bench, mr_idle = "imapbench@example.test", "imapidle@example.test"
     dc_bench, dc_idle = "imapbench@anchor.test", "imapidle@anchor.test"
     stack = dc = None
