@@ -1,6 +1,8 @@
+#include <chrono>
 #include <fstream>
 #include <iostream>
 
+#include "common/dns/cares_client.hpp"
 #include "mailroom/commands.hpp"
 #include "mailroom/dns_records.hpp"
 #include "mailroom/file_safety.hpp"
@@ -46,9 +48,14 @@ void add_check_command(CLI::App& app, CliContext& ctx) {
         std::cout << "config " << cfg.file.string() << " is valid\n";
 
         const std::string& host = cfg.server.hostname;
+        // What DNS serves now, from the resolvers the daemons use ([dns] servers).
+        auto resolver = dns::CaresDnsClient::create(cfg.dns.servers, std::chrono::milliseconds(3000));
         for (const auto& d : domains) {
             std::cout << "\nDNS records for " << d << " (mailroom dns " << d << " --json for scripts):\n";
-            for (const auto& r : dns_records(cfg, d)) std::cout << "  " << zone_line(r) << "\n";
+            for (const auto& r : dns_records(cfg, d)) {
+                std::cout << "  " << zone_line(r) << "\n";
+                if (resolver) std::cout << "      " << published_status(**resolver, r) << "\n";
+            }
         }
         std::cout << "\n" << host << " must resolve (A/AAAA) to this machine, and its reverse DNS should name "
                   << host << ".\n";

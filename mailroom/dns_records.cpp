@@ -1,6 +1,7 @@
 #include "mailroom/dns_records.hpp"
 
 #include "common/dkim/key_directory.hpp"
+#include "common/text/ascii.hpp"
 #include "mailroom/cli_context.hpp"
 
 namespace mr::cli {
@@ -51,6 +52,48 @@ std::string zone_line(const DnsRecord& r) {
         }
     }
     return r.name + ". IN " + r.type + " " + value;
+}
+
+namespace {
+
+std::string without_spaces(std::string_view v) {
+    std::string out;
+    for (char c : v) {
+        if (c != ' ' && c != '\t') out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string published_status(dns::DnsClient& dns, const DnsRecord& r) {
+    dns::RecordType type;
+    if (r.type == "MX") {
+        type = dns::RecordType::MX;
+    } else if (r.type == "TXT") {
+        type = dns::RecordType::TXT;
+    } else {
+        return "not checked (" + r.type + ")";
+    }
+    const auto answer = dns.lookup(r.name, type);
+    if (answer.status == dns::DnsAnswer::Status::TempFail) return "not checked (no DNS answer)";
+    if (r.type == "MX") {
+        const std::string want = text::to_lower(r.value.substr(r.value.find(' ') + 1));
+        for (const auto& mx : answer.records) {
+            if (text::to_lower(mx.substr(mx.find(' ') + 1)) + "." == want) return "published";
+        }
+        return answer.records.empty() ? "missing" : "differs: MX " + answer.records.front();
+    }
+    // TXT: the record of the same kind (v=spf1, v=DMARC1, v=DKIM1) is compared.
+    const std::string kind = r.value.substr(0, r.value.find(';'));
+    const std::string kind_prefix = text::to_lower(kind.substr(0, kind.find(' ')));
+    for (const auto& txt : answer.records) {
+        if (without_spaces(txt) == without_spaces(r.value)) return "published";
+    }
+    for (const auto& txt : answer.records) {
+        if (text::to_lower(txt).starts_with(kind_prefix)) return "differs: \"" + txt + "\"";
+    }
+    return "missing";
 }
 
 }  // namespace mr::cli

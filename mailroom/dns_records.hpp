@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/config/config.hpp"
+#include "common/dns/dns_client.hpp"
 
 namespace mr::cli {
 
@@ -20,5 +21,10 @@ std::vector<DnsRecord> dns_records(const config::Config& cfg, const std::string&
 
 // The record as a zone-file line: "name. IN TYPE value", TXT cut in strings of 255.
 std::string zone_line(const DnsRecord& r);
+
+// Whether DNS serves the record as we would publish it: "published", "missing",
+// "differs: <what DNS has>", or "not checked (...)" when DNS did not answer or the type
+// is not one we look up (SRV).
+std::string published_status(dns::DnsClient& dns, const DnsRecord& r);
 
 }  // namespace mr::cli

@@ -187,6 +187,21 @@ class MailAuthTest(unittest.TestCase):
         finally:
             c.close()
 
+    def test_check_compares_the_records_with_what_dns_serves(self):
+        out = self.mr.run("check").stdout
+        lines = out.splitlines()
+        def status(prefix):
+            for i, line in enumerate(lines):
+                if line.strip().startswith(prefix):
+                    return lines[i + 1].strip()
+            self.fail(f"no {prefix} line in:\n{out}")
+        self.assertEqual(status("ed25519-"), "published")
+        self.assertEqual(status("rsa-"), "published")
+        self.assertEqual(status("example.test. IN MX"), "missing")
+        self.assertEqual(status('example.test. IN TXT "v=spf1'), f'differs: "v=spf1 ip4:{GOOD_IP} -all"')
+        self.assertEqual(status("_dmarc.example.test. IN TXT"), 'differs: "v=DMARC1; p=reject"')
+        self.assertTrue(status("_submission._tcp").startswith("not checked"))
+
     def test_forged_results_naming_us_are_removed(self):
         forged = "Authentication-Results: mx.example.test; dmarc=pass header.from=bank.test\r\n"
         reply = self.send(GOOD_IP, "alerts@bank.test", self.message("alerts@bank.test", "auth-forged", forged))
