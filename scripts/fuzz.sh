@@ -22,6 +22,7 @@ targets=(
   "fuzz_pop3_session build/fuzz/tests/fuzz/corpus/pop3_session"
   "fuzz_smtp_session build/fuzz/tests/fuzz/corpus/smtp_session"
   "fuzz_spf tests/fuzz/corpus/spf"
+  "fuzz_milter_response tests/fuzz/corpus/milter_response"
 )
 names=()
 for t in "${targets[@]}"; do names+=("${t%% *}"); done
