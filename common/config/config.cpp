@@ -203,6 +203,19 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("mailauth", "check_threads", cfg.mailauth.check_threads, 1, 64);
     r.integer("mailauth", "dns_timeout_ms", cfg.mailauth.dns_timeout_ms, 100, 60'000);
     r.string_list("antispam", "dnsbl", cfg.mailauth.dnsbl);
+    r.string_list("milter", "servers", cfg.milter.servers);
+    for (const auto& s : cfg.milter.servers) {
+        const std::string_view spec(s);
+        const bool inet = spec.starts_with("inet:") || spec.starts_with("inet6:");
+        if (!inet || !parse_endpoint(spec.substr(spec.find(':') + 1))) {
+            r.fail("milter", "servers", "'" + s + "' is not inet:host:port");
+        }
+    }
+    r.integer("milter", "timeout_ms", cfg.milter.timeout_ms, 100, 600'000);
+    r.string("milter", "default_action", cfg.milter.default_action);
+    if (cfg.milter.default_action != "tempfail" && cfg.milter.default_action != "accept") {
+        r.fail("milter", "default_action", "must be tempfail or accept");
+    }
     r.integer("submission", "max_connections_per_user_ip", cfg.submission.max_connections_per_user_ip, 1,
               1'000'000);
 

@@ -107,6 +107,13 @@ struct MailAuthConfig {
     std::vector<std::string> dnsbl;  // [antispam] dnsbl zones: a listed client gets 554
 };
 
+// Milters smtpd asks about each message after its data (smtpd/server/milter_check.hpp).
+struct MilterConfig {
+    std::vector<std::string> servers;          // "inet:host:port", asked in this order; empty: none
+    std::int64_t timeout_ms = 10000;           // connect, and each answer of a milter
+    std::string default_action = "tempfail";   // tempfail | accept: when a milter cannot answer
+};
+
 struct Pop3Config {
     std::int64_t idle_timeout_s = 600;  // RFC 1939 §3: at least 10 minutes
     std::int64_t login_timeout_s = 60;  // before login
@@ -183,6 +190,7 @@ struct Config {
     SmtpConfig smtp;
     SubmissionConfig submission;
     MailAuthConfig mailauth;
+    MilterConfig milter;
     SupervisorConfig supervisor;
     DeliveryConfig delivery;
     QueueConfig queue;

@@ -176,6 +176,26 @@ TEST_CASE("submission settings") {
     CHECK_FALSE(parse_config(kMinimal + "[submission]\nallow_any_from = 1\n", "m.toml", "/x").ok());
 }
 
+TEST_CASE("milter settings") {
+    auto defaults = parse_config(kMinimal, "m.toml", "/x");
+    REQUIRE(defaults.ok());
+    CHECK(defaults->milter.servers.empty());
+    CHECK(defaults->milter.timeout_ms == 10000);
+    CHECK(defaults->milter.default_action == "tempfail");
+    auto set = parse_config(kMinimal +
+                                "[milter]\nservers = [\"inet:127.0.0.1:11332\", \"inet6:[::1]:8891\"]\n"
+                                "timeout_ms = 2500\ndefault_action = \"accept\"\n",
+                            "m.toml", "/x");
+    REQUIRE(set.ok());
+    CHECK(set->milter.servers.size() == 2);
+    CHECK(set->milter.timeout_ms == 2500);
+    CHECK(set->milter.default_action == "accept");
+    CHECK_FALSE(parse_config(kMinimal + "[milter]\nservers = [\"unix:/run/m.sock\"]\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[milter]\nservers = [\"inet:localhost\"]\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[milter]\ndefault_action = \"reject\"\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[milter]\ntimeout_ms = 0\n", "m.toml", "/x").ok());
+}
+
 TEST_CASE("auth settings") {
     auto cfg = parse_config(kMinimal + "[auth]\nallow_plaintext_on_loopback = true\nmax_failures = 3\n", "m.toml", "/x");
     REQUIRE(cfg.ok());
