@@ -22,6 +22,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # tests/integration/test_dkim_signing.py, test_dkim_interop.py: dkimpy verifies our signatures
   # and signs what our verifier checks (nacl: ed25519).
   packages+=(python3-dkim python3-nacl)
+  # tests/integration/test_milter_rspamd.py: rspamd's proxy worker is the milter; the test
+  # starts its own rspamd (the package's service is not wanted, see below).
+  packages+=(rspamd)
   # scripts/fuzz.sh: clang with libFuzzer (its runtime is libclang-rt-14-dev, not a clang dependency).
   packages+=(clang libclang-rt-14-dev)
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
@@ -46,6 +49,9 @@ if ((${#missing[@]})); then
   if [[ " ${missing[*]} " == *" postfix "* ]]; then
     postfix stop >/dev/null 2>&1 || true
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now postfix >/dev/null 2>&1 || true; fi
+  fi
+  if [[ " ${missing[*]} " == *" rspamd "* ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now rspamd >/dev/null 2>&1 || true
   fi
 fi
 

@@ -23,7 +23,13 @@ constexpr std::size_t kMaxHeader = 1024 * 1024;
 // most hold one each).
 constexpr std::uint64_t kMaxVerifiedSpool = 64 * 1024 * 1024;
 
-// The header block of a spooled message (up to and including its empty line).
+std::string domain_of(const std::string& address) {
+    const auto at = address.rfind('@');
+    return at == std::string::npos ? std::string() : address.substr(at + 1);
+}
+
+}  // namespace
+
 Result<std::string> spool_head(const storage::QueueSpool& spool) {
     std::ifstream in(spool.path(), std::ios::binary);
     if (!in) return Error::internal("cannot read spool " + spool.path().string());
@@ -42,13 +48,6 @@ Result<std::string> spool_head(const storage::QueueSpool& spool) {
     }
     return head;  // no empty line: all of it is header
 }
-
-std::string domain_of(const std::string& address) {
-    const auto at = address.rfind('@');
-    return at == std::string::npos ? std::string() : address.substr(at + 1);
-}
-
-}  // namespace
 
 bool is_local_client(const std::string& ip) {
     unsigned char b[16];

@@ -62,6 +62,10 @@ struct MailAuthVerdict {
 MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings, MailAuthRequest request,
                            const std::function<int()>& sample);
 
+// The header block of a spooled message, up to and including its empty line; without one
+// in its first MiB or so, what was read (all header, or too long a header to tell).
+Result<std::string> spool_head(const storage::QueueSpool& spool);
+
 // True for an address the checks leave alone (loopback).
 bool is_local_client(const std::string& ip);
 

@@ -21,6 +21,7 @@
 #include "smtpd/proto/session.hpp"
 #include "smtpd/server/queue_writer.hpp"
 #include "smtpd/server/mail_auth.hpp"
+#include "smtpd/server/milter_check.hpp"
 #include "smtpd/server/spool_writer.hpp"
 
 namespace mr::smtpd::server {
@@ -42,6 +43,8 @@ struct SharedState {
     std::shared_ptr<dkim::SignerCache> dkim_keys;
     // SPF/DMARC of port-25 mail ([mailauth]); null when [mailauth] check is off.
     std::shared_ptr<MailAuthChecker> mailauth;
+    // Milters asked about port-25 mail ([milter] servers); null when there are none.
+    std::shared_ptr<MilterChecker> milters;
     // Every login: refusals, password checks, failed-login delays ([auth]).
     std::shared_ptr<net::Authenticator> auth;
     std::unordered_set<SmtpHandler*> handlers;  // open sessions, told about shutdown

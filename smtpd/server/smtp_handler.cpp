@@ -2,6 +2,7 @@
 #include "smtpd/server/dkim_signing.hpp"
 #include "smtpd/server/mail_auth.hpp"
 
+#include <cstdlib>
 #include <ctime>
 #include <utility>
 #include <vector>
@@ -318,18 +319,20 @@ void SmtpHandler::enqueue(Enqueue& a) {
     m.params.dsn_envid = std::move(a.envelope.envid);
     if (a.submission && shared_->dkim_keys) return sign_then_queue(std::move(m));
     if (!a.submission && shared_->mailauth && !is_local_client(a.trace.peer_ip)) {
-        return check_then_queue(std::move(m), a.trace.helo, a.trace.peer_ip);
+        return check_then_queue(std::move(m), a.trace);
     }
+    if (!a.submission) return filter_then_queue(std::move(m), a.trace);
     queue(std::move(m));
 }
 
 // SPF, DMARC and Authentication-Results (mail_auth.hpp); the From domain's policy may
 // refuse the message or send it to Junk.
-void SmtpHandler::check_then_queue(QueuedMessage m, const std::string& helo, const std::string& ip) {
-    MailAuthRequest request{ip, helo, m.sender, m.id, m.spool ? std::string() : m.bytes, m.spool, std::time(nullptr)};
+void SmtpHandler::check_then_queue(QueuedMessage m, const TraceInfo& trace) {
+    MailAuthRequest request{trace.peer_ip, trace.helo, m.sender, m.id, m.spool ? std::string() : m.bytes, m.spool,
+                            std::time(nullptr)};
     auto message = std::make_shared<QueuedMessage>(std::move(m));
     const bool queued = shared_->mailauth->check(
-        conn_.loop(), conn_.alive(), std::move(request), [this, message](MailAuthVerdict verdict) {
+        conn_.loop(), conn_.alive(), std::move(request), [this, message, trace](MailAuthVerdict verdict) {
             const char* action = "accept";
             switch (verdict.action) {
             case MailAuthVerdict::Action::Accept: break;
@@ -348,10 +351,71 @@ void SmtpHandler::check_then_queue(QueuedMessage m, const std::string& helo, con
             }
             if (verdict.action == MailAuthVerdict::Action::Junk) message->params.folder = "Junk";
             if (!message->spool && !verdict.message.empty()) message->bytes = std::move(verdict.message);
-            queue(std::move(*message));
+            filter_then_queue(std::move(*message), trace);
         });
     if (queued) return;
     log::warn("mailauth_busy", {log::conn(conn_.id()), log::qid(message->id)});
+    end_async(session_.on_message_refused(Reply{451, "4.3.2", "Too busy to check the message, try again later"}));
+}
+
+void SmtpHandler::filter_then_queue(QueuedMessage m, const TraceInfo& trace) {
+    if (shared_->milters) return milter_then_queue(std::move(m), trace);
+    queue(std::move(m));
+}
+
+// The milters' verdict (milter_check.hpp): refused, discarded, sent to Junk, or queued with
+// their header changes. Loopback clients are asked about too: a milter is the operator's
+// own policy, not a check of the sender's domain.
+void SmtpHandler::milter_then_queue(QueuedMessage m, const TraceInfo& trace) {
+    MilterRequest request;
+    auto& t = request.transaction;
+    t.queue_id = m.id;
+    t.our_hostname = shared_->session.hostname;
+    t.client_ip = trace.peer_ip;
+    if (conn_.peer_ip() == trace.peer_ip) {
+        const std::string& peer = conn_.peer();
+        const auto colon = peer.rfind(':');
+        if (colon != std::string::npos) t.client_port = static_cast<std::uint16_t>(std::atoi(peer.c_str() + colon + 1));
+    }
+    t.helo = trace.helo;
+    t.sender = m.sender;
+    for (const auto& r : m.recipients) t.recipients.push_back(r.address);
+    t.user = trace.user;
+    if (!m.spool) request.message = m.bytes;
+    request.spool = m.spool;
+    auto message = std::make_shared<QueuedMessage>(std::move(m));
+    const bool queued = shared_->milters->check(
+        conn_.loop(), conn_.alive(), std::move(request), [this, message](MilterVerdict verdict) {
+            const char* action = "accept";
+            switch (verdict.action) {
+            case MilterVerdict::Action::Accept: break;
+            case MilterVerdict::Action::Junk: action = "junk"; break;
+            case MilterVerdict::Action::Reject: action = "reject"; break;
+            case MilterVerdict::Action::TempFail: action = "tempfail"; break;
+            case MilterVerdict::Action::Discard: action = "discard"; break;
+            }
+            if (!verdict.error.empty()) {
+                log::warn("milter_failed", {log::conn(conn_.id()), log::qid(message->id), {"error", verdict.error}});
+            }
+            log::info("milter", {log::conn(conn_.id()), log::qid(message->id), {"result", verdict.summary},
+                                 {"action", action}});
+            switch (verdict.action) {
+            case MilterVerdict::Action::Reject:
+            case MilterVerdict::Action::TempFail:
+                message->spool.reset();  // the last holder removes the file
+                return end_async(session_.on_message_refused(verdict.reply));
+            case MilterVerdict::Action::Discard:
+                // The client hears 250 as the milter asked; the message goes nowhere.
+                message->spool.reset();
+                return end_async(session_.on_enqueued(Result<std::string>(message->id)));
+            case MilterVerdict::Action::Junk: message->params.folder = "Junk"; break;
+            case MilterVerdict::Action::Accept: break;
+            }
+            if (!message->spool && !verdict.message.empty()) message->bytes = std::move(verdict.message);
+            queue(std::move(*message));
+        });
+    if (queued) return;
+    log::warn("milter_busy", {log::conn(conn_.id()), log::qid(message->id)});
     end_async(session_.on_message_refused(Reply{451, "4.3.2", "Too busy to check the message, try again later"}));
 }
 

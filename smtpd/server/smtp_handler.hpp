@@ -64,7 +64,10 @@ private:
     void resume_with_first(Actions actions);
     void queue(QueuedMessage m);
     void sign_then_queue(QueuedMessage m);
-    void check_then_queue(QueuedMessage m, const std::string& helo, const std::string& ip);
+    void check_then_queue(QueuedMessage m, const TraceInfo& trace);
+    void milter_then_queue(QueuedMessage m, const TraceInfo& trace);
+    // Port-25 mail after its SPF/DMARC checks: to the milters when there are any, else queued.
+    void filter_then_queue(QueuedMessage m, const TraceInfo& trace);
     void enqueue(Enqueue& a);
     void spool_append(SpoolAppend& a);
 

@@ -37,6 +37,7 @@ SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     shared_->spools = std::make_shared<SpoolWriter>(loop);
     if (cfg.dkim.sign) shared_->dkim_keys = std::make_shared<dkim::SignerCache>(cfg.dkim.key_dir);
     if (cfg.mailauth.check) shared_->mailauth = std::make_shared<MailAuthChecker>(cfg);
+    shared_->milters = MilterChecker::create(cfg);
     // Its own directory connection per checker thread (directory_lookup.hpp).
     shared_->auth = std::make_shared<net::Authenticator>(
         cfg, "smtp", [db = shared_->directory_db](const std::string& user, const std::string& password) {
@@ -48,6 +49,7 @@ SmtpServer::SmtpServer(net::Loop& loop, const config::Config& cfg, std::shared_p
 SmtpServer::~SmtpServer() {
     shared_->auth->stop();
     if (shared_->mailauth) shared_->mailauth->stop();
+    if (shared_->milters) shared_->milters->stop();
 }
 
 net::ListenerOptions SmtpServer::listener_options(const std::string& name) const {
