@@ -101,13 +101,13 @@ class MailroomWithMilter:
 
 
 class Rspamd:
-    """rspamd with two milter proxies (self-scanning): `plain` rejects spam, `quarantine`
-    asks for quarantine instead. No Redis, and DNS goes to a closed port so nothing waits
+    """rspamd with three milter proxies (self-scanning): `plain` rejects spam, `quarantine`
+    asks for quarantine instead, `discard` for a discard. No Redis, and DNS goes to a closed port so nothing waits
     on the Internet."""
 
     def __init__(self):
         self.tmp = tempfile.mkdtemp(prefix="mailroom-rspamd-")
-        self.plain, self.quarantine = free_ports(2)
+        self.plain, self.quarantine, self.discard = free_ports(3)
         for d in ("db", "run", "local/local.d"):
             os.makedirs(os.path.join(self.tmp, d))
         with open(os.path.join(self.tmp, "local/local.d/milter_headers.conf"), "w") as f:
@@ -128,7 +128,8 @@ class Rspamd:
             "}\n"
             f'logging {{\n  type = "file";\n  filename = "{self.log_path}";\n  level = "info";\n}}\n'
             + proxy.format(port=self.plain, extra="")
-            + proxy.format(port=self.quarantine, extra="  quarantine_on_reject = true;\n"))
+            + proxy.format(port=self.quarantine, extra="  quarantine_on_reject = true;\n")
+            + proxy.format(port=self.discard, extra="  discard_on_reject = true;\n"))
         self.config = os.path.join(self.tmp, "rspamd.conf")
         with open(self.config, "w") as f:
             f.write(config)
@@ -138,7 +139,8 @@ class Rspamd:
              "--var", f"DBDIR={self.tmp}/db", "--var", f"RUNDIR={self.tmp}/run",
              "--var", f"LOGDIR={self.tmp}", "--var", f"LOCAL_CONFDIR={self.tmp}/local"],
             stdout=self.out, stderr=subprocess.STDOUT, start_new_session=True)
-        if not (wait_for_port(self.plain, RSPAMD_START_S) and wait_for_port(self.quarantine, 30)):
+        if not (wait_for_port(self.plain, RSPAMD_START_S) and wait_for_port(self.quarantine, 30)
+                and wait_for_port(self.discard, 30)):
             log = self.log_tail()
             self.stop()
             raise RuntimeError("rspamd did not start:\n" + log)
@@ -179,13 +181,15 @@ class RspamdMilterTest(unittest.TestCase):
         try:
             cls.m = MailroomWithMilter([f"inet:127.0.0.1:{cls.rspamd.plain}"], spool_threshold=4096)
             cls.q = MailroomWithMilter([f"inet:127.0.0.1:{cls.rspamd.quarantine}"])
+            cls.d = MailroomWithMilter([f"inet:127.0.0.1:{cls.rspamd.discard}"])
         except Exception:
             cls.rspamd.stop()
             raise
 
     @classmethod
     def tearDownClass(cls):
-        log = cls.m.close() + cls.q.close()
+        cls.d_log = cls.d.close()
+        log = cls.m.close() + cls.q.close() + cls.d_log
         cls.rspamd.stop()
         assert 'event=stopped child=smtpd status="exit 0"' in log, log[-3000:]
 
@@ -224,6 +228,17 @@ class RspamdMilterTest(unittest.TestCase):
         data = self.q.delivered("gtube-2", folder=".Junk")
         self.assertIsNotNone(data, "not in Junk")
         self.assertIsNone(self.q.delivered("gtube-2", timeout=1))
+
+    def test_discard_answers_250_and_delivers_nothing(self):
+        code, text = self.d.send(message("gtube-3", GTUBE))
+        self.assertEqual(code, 250, text)
+        code, text = self.d.send(message("clean-3", "a harmless note"))
+        self.assertEqual(code, 250, text)
+        self.assertIsNotNone(self.d.delivered("clean-3"), "clean message not delivered")
+        self.assertIsNone(self.d.delivered("gtube-3", timeout=1))
+        self.assertIsNone(self.d.delivered("gtube-3", timeout=1, folder=".Junk"))
+        self.assertIn("event=milter", self.d.mr.log_text())
+        self.assertIn("action=discard", self.d.mr.log_text())
 
 
 class MilterDownTest(unittest.TestCase):
