@@ -148,11 +148,11 @@ void QueueRunner::dispatch(std::shared_ptr<EntryRun> run, std::map<std::string, 
         b.owners.emplace_back(run, t.address);
         ++run->outstanding;
     }
-    for (const auto& [domain, recipients] : p.remote) start_remote(run, domain, recipients);
+    for (const auto& [group, recipients] : p.remote) start_remote(run, group, recipients);
     part_done(run);
 }
 
-void QueueRunner::start_remote(const std::shared_ptr<EntryRun>& run, const std::string& domain,
+void QueueRunner::start_remote(const std::shared_ptr<EntryRun>& run, const RemoteGroup& group,
                                const std::vector<std::string>& recipients) {
     const auto& p = run->planned;
     if (remote_ == nullptr) {
@@ -163,12 +163,12 @@ void QueueRunner::start_remote(const std::shared_ptr<EntryRun>& run, const std::
     }
     RemoteMessage m;
     m.queue_id = p.entry.id;
-    m.sender = p.entry.sender;
-    m.domain = domain;
+    m.sender = group.sender;
+    m.domain = group.domain;
     m.bytes = p.message;  // read once by the planner; every domain's connection streams this copy
     m.size = static_cast<std::int64_t>(p.message->size());
     m.has_8bit = p.has_8bit;
-    m.needs_smtputf8 = text::has_non_ascii(p.entry.sender);
+    m.needs_smtputf8 = text::has_non_ascii(group.sender);
     m.dsn_ret = p.entry.dsn_ret;
     m.dsn_envid = p.entry.dsn_envid;
     for (const auto& address : recipients) {

@@ -70,7 +70,7 @@ private:
     void scan();
     void on_planned(Result<std::vector<PlannedEntry>> planned, std::size_t limit);
     void dispatch(std::shared_ptr<EntryRun> run, std::map<std::string, PendingBatch>& batches);
-    void start_remote(const std::shared_ptr<EntryRun>& run, const std::string& domain,
+    void start_remote(const std::shared_ptr<EntryRun>& run, const RemoteGroup& group,
                       const std::vector<std::string>& recipients);
     void pump_local();
     void part_done(const std::shared_ptr<EntryRun>& run);

@@ -4,9 +4,11 @@
 #include <optional>
 
 #include "common/log/log.hpp"
+#include "common/mailauth/srs.hpp"
 #include "common/text/ascii.hpp"
 #include "deliverd/dsn.hpp"
 #include "deliverd/router.hpp"
+#include "storage/srs_key.hpp"
 
 namespace mr::deliverd {
 
@@ -40,14 +42,10 @@ const storage::QueueRecipient* find_recipient(const storage::QueueEntry& e, std:
 
 class Planner {
 public:
-    Planner(Stores& s, PlannedEntry& p) : stores_(s), p_(p) {}
+    Planner(Stores& s, PlannedEntry& p, std::int64_t now) : stores_(s), p_(p), now_(now) {}
 
     void route_recipient(const storage::QueueRecipient& rcpt) {
-        const LookupFn lookup = [this](std::string_view a) -> Result<Lookup> {
-            auto r = stores_.directory.resolve(a);
-            if (!r) return r.error();
-            return to_lookup(std::move(*r));
-        };
+        const LookupFn lookup = [this](std::string_view a) { return resolve(a); };
         auto rt = route(rcpt.address, lookup);
         if (!rt) {
             temp_fail(rcpt.address, "451 4.3.0 directory lookup failed: " + rt.error().message);
@@ -55,7 +53,7 @@ public:
         }
         const bool self_loop = rt->targets.size() == 1 && text::iequals(rt->targets[0].address, rcpt.address);
         if (!rt->expanded || self_loop) {
-            dispatch(rcpt.address, rt->targets.front());
+            dispatch(rcpt.address, rt->targets.front(), rcpt.forwarded_by);
             return;
         }
         // The alias becomes final and its targets become recipients of their own, so
@@ -67,6 +65,7 @@ public:
             q.address = t.address;
             q.dsn_notify = rcpt.dsn_notify;
             q.orcpt = rcpt.orcpt.empty() ? "rfc822;" + rcpt.address : rcpt.orcpt;
+            if (t.forwarded) q.forwarded_by = rcpt.address;
             added.push_back(std::move(q));
             note += " " + t.address;
         }
@@ -82,7 +81,7 @@ public:
             // An address the entry already had is handled (or was) on its own.
             if (find_recipient(p_.entry, added[i].address) != nullptr) continue;
             p_.entry.recipients.push_back(added[i]);
-            dispatch(added[i].address, rt->targets[i]);
+            dispatch(added[i].address, rt->targets[i], added[i].forwarded_by);
         }
     }
 
@@ -91,13 +90,81 @@ public:
     }
 
 private:
-    void dispatch(const std::string& address, const RouteTarget& t) {
+    // The directory, and SRS addresses of ours: a valid one stands for the address it
+    // encodes (ahead of any catch-all, which would swallow bounces), an invalid one is
+    // nobody. An exact user keeps its mail whatever its name looks like.
+    Result<Lookup> resolve(std::string_view address) {
+        auto r = stores_.directory.resolve(address);
+        if (!r) return r.error();
+        const auto at = address.rfind('@');
+        const bool srs = at != std::string_view::npos && mailauth::is_srs_local_part(address.substr(0, at));
+        if (!srs || r->kind == storage::Resolution::LocalUser || r->kind == storage::Resolution::NotLocal) {
+            return to_lookup(std::move(*r));
+        }
+        auto key = srs_key();
+        if (!key) return key.error();
+        auto original = mailauth::srs_reverse(address, *key, now_);
+        if (!original) {
+            log::info("srs_refused", {log::qid(p_.entry.id), {"to", address}, {"error", original.error().message}});
+            return Lookup{Lookup::NotFound, {}, {}};
+        }
+        return Lookup{Lookup::Reversed, {}, {std::move(*original)}};
+    }
+
+    Result<std::string> srs_key() {
+        if (!stores_.srs_key) {
+            auto k = storage::load_or_create_srs_key(stores_.data_dir);
+            if (!k) return Error::internal("SRS key: " + k.error().message);
+            stores_.srs_key = std::move(*k);
+        }
+        return *stores_.srs_key;
+    }
+
+    // The envelope sender for a remote recipient. Forwarded by an alias of ours: the SRS
+    // form for the alias's domain, so SPF passes at the destination. Not rewritten: the
+    // null sender (a bounce stays a bounce) and senders of our own domains (SPF already
+    // passes for them, and an SRS address of ours is already in the scheme's form).
+    void dispatch_remote(const std::string& address, const std::string& forwarded_by) {
+        const std::string& sender = p_.entry.sender;
+        if (forwarded_by.empty() || sender.empty()) {
+            p_.remote[{domain_of(address), sender}].push_back(address);
+            return;
+        }
+        const std::string forward_domain = domain_of(forwarded_by);
+        const std::string sender_domain = domain_of(sender);
+        auto ours = stores_.directory.has_domain(sender_domain);
+        if (!ours) {
+            temp_fail(address, "451 4.3.0 directory lookup failed: " + ours.error().message);
+            return;
+        }
+        if (*ours || sender_domain == forward_domain) {
+            p_.remote[{domain_of(address), sender}].push_back(address);
+            return;
+        }
+        auto key = srs_key();
+        if (!key) {
+            temp_fail(address, "451 4.3.0 " + key.error().message);
+            return;
+        }
+        auto srs = mailauth::srs_forward(sender, forward_domain, *key, now_);
+        if (!srs) {
+            p_.immediate.push_back({address, OutcomeKind::PermFail,
+                                    "550 5.7.0 not forwarded: <" + forwarded_by + "> would send this on to <" + address +
+                                        ">, but the sender <" + sender + "> has no SRS form (" + srs.error().message +
+                                        "), and without it the mail would fail SPF there",
+                                    {}, false, false});
+            return;
+        }
+        p_.remote[{domain_of(address), std::move(*srs)}].push_back(address);
+    }
+
+    void dispatch(const std::string& address, const RouteTarget& t, const std::string& forwarded_by) {
         switch (t.kind) {
             case RouteTarget::Failed:
                 p_.immediate.push_back({address, OutcomeKind::PermFail, t.reply, {}, false, false});
                 return;
             case RouteTarget::Remote:
-                p_.remote[domain_of(address)].push_back(address);
+                dispatch_remote(address, forwarded_by);
                 return;
             case RouteTarget::Local: break;
         }
@@ -116,6 +183,7 @@ private:
 
     Stores& stores_;
     PlannedEntry& p_;
+    std::int64_t now_;
 };
 
 }  // namespace
@@ -135,7 +203,7 @@ Result<std::vector<PlannedEntry>> plan_batch(Stores& stores, std::int64_t now, s
             const bool open = r.state == storage::RecipientState::Pending || r.state == storage::RecipientState::Deferred;
             if (open && r.next_attempt <= now) due.push_back(r);
         }
-        Planner planner(stores, p);
+        Planner planner(stores, p, now);
         auto bytes = stores.queue.read_message(p.entry.id);
         if (!bytes) {
             log::error("queue_read_failed", {log::qid(p.entry.id), {"error", bytes.error().message}});

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,10 +36,11 @@ namespace mr::deliverd {
 struct Stores {
     Stores(storage::Queue q, storage::Directory d, std::filesystem::path dir)
         : queue(std::move(q)), directory(std::move(d)), data_dir(std::move(dir)) {}
-    std::mutex mutex;  // guards queue and directory
+    std::mutex mutex;  // guards queue, directory and srs_key
     storage::Queue queue;
     storage::Directory directory;
     std::filesystem::path data_dir;
+    std::optional<std::string> srs_key;  // data_dir/srs.key, read (or created) when first needed
 };
 
 enum class OutcomeKind { Delivered, TempFail, PermFail };
@@ -60,11 +62,19 @@ struct LocalTarget {
     std::int64_t quota_bytes = 0;
 };
 
+// Remote recipients that go out in one transaction: same domain, same envelope sender
+// (the entry's, or its SRS form for recipients an alias of ours forwarded).
+struct RemoteGroup {
+    std::string domain;
+    std::string sender;
+    auto operator<=>(const RemoteGroup&) const = default;
+};
+
 struct PlannedEntry {
     storage::QueueEntry entry;  // as leased, recipients after alias expansion
     std::shared_ptr<const std::string> message;
     std::vector<LocalTarget> local;
-    std::map<std::string, std::vector<std::string>> remote;  // domain -> recipients
+    std::map<RemoteGroup, std::vector<std::string>> remote;  // -> recipients
     std::vector<RecipientOutcome> immediate;                  // decided while planning
     bool has_8bit = false;
 };
@@ -74,7 +84,11 @@ struct RunSettings {
     RetrySchedule schedule;
 };
 
-// Leases up to `limit` due entries and routes their due recipients.
+// Leases up to `limit` due entries and routes their due recipients. A remote recipient
+// forwarded by an alias of ours gets the SRS form of the sender for the alias's domain
+// (common/mailauth/srs.hpp), unless the sender is null or of one of our domains; one
+// whose sender has no SRS form fails permanently, saying why, rather than going out
+// with a sender that fails SPF. An SRS address of ours is routed to what it stands for.
 Result<std::vector<PlannedEntry>> plan_batch(Stores& stores, std::int64_t now, std::int64_t lease_s,
                                              std::size_t limit);
 

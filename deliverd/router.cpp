@@ -19,7 +19,7 @@ struct Expander {
         if (seen_targets.insert(text::to_lower(t.address)).second) out.targets.push_back(std::move(t));
     }
 
-    Result<void> expand(const std::string& address, int depth) {
+    Result<void> expand(const std::string& address, int depth, bool via_alias) {
         const std::string key = text::to_lower(address);
         for (const auto& p : path) {
             if (p == key) {
@@ -42,18 +42,19 @@ struct Expander {
                 add({RouteTarget::Local, address, found->user, {}});
                 return {};
             case Lookup::NotLocal:
-                add({RouteTarget::Remote, address, {}, {}});
+                add({RouteTarget::Remote, address, {}, {}, via_alias});
                 return {};
             case Lookup::NotFound:
                 add({RouteTarget::Failed, address, {}, "550 5.1.1 <" + address + ">: no such user here"});
                 return {};
             case Lookup::Alias:
+            case Lookup::Reversed:
                 break;
         }
         out.expanded = true;
         path.push_back(key);
         for (const auto& t : found->targets) {
-            if (auto r = expand(t, depth + 1); !r) return r;
+            if (auto r = expand(t, depth + 1, found->kind == Lookup::Alias); !r) return r;
         }
         path.pop_back();
         return {};
@@ -64,7 +65,7 @@ struct Expander {
 
 Result<Route> route(std::string_view address, const LookupFn& lookup) {
     Expander ex{lookup, {}, {}, {}, false};
-    if (auto r = ex.expand(std::string(address), 0); !r) return r.error();
+    if (auto r = ex.expand(std::string(address), 0, false); !r) return r.error();
     if (ex.out.targets.empty()) {
         ex.out.targets.push_back({RouteTarget::Failed, std::string(address), {},
                                   ex.looped ? "554 5.4.6 alias loop: <" + std::string(address) +

@@ -10,6 +10,9 @@
 //   and expansion stops at kMaxAliasDepth levels. An alias whose every branch loops
 //   yields one failure (RFC 3463 X.4.6 "routing loop detected", rfc3463.txt:511).
 // - Targets are unique (lower-cased address); order follows the directory's.
+// - A remote target is `forwarded` when the step that reached it was an alias of ours
+//   (the sender then needs SRS), not when it was an SRS address of ours reversed (a
+//   bounce on its way back goes out with its sender unchanged).
 #pragma once
 
 #include <functional>
@@ -25,9 +28,10 @@ inline constexpr int kMaxAliasDepth = 20;
 
 // One level of the directory, as storage::Directory::resolve answers it.
 struct Lookup {
-    enum Kind { User, Alias, NotFound, NotLocal } kind = NotFound;
+    // Reversed: an SRS address of ours with a valid hash and timestamp.
+    enum Kind { User, Alias, NotFound, NotLocal, Reversed } kind = NotFound;
     std::string user;                  // User: the user's canonical address
-    std::vector<std::string> targets;  // Alias: one level of targets
+    std::vector<std::string> targets;  // Alias: one level of targets; Reversed: the address it stands for
 };
 using LookupFn = std::function<Result<Lookup>(std::string_view address)>;
 
@@ -36,10 +40,11 @@ struct RouteTarget {
     std::string address;  // the final recipient address (Delivered-To, delivery key)
     std::string user;     // Local: the mailbox owner
     std::string reply;    // Failed: an SMTP-style reason ("550 5.1.1 ...")
+    bool forwarded = false;  // Remote: an alias of ours sent it on (see the invariants)
 };
 
 struct Route {
-    bool expanded = false;  // an alias (or catch-all) was followed
+    bool expanded = false;  // an alias (or catch-all) was followed, or an SRS address reversed
     std::vector<RouteTarget> targets;
 };
 

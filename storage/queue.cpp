@@ -67,7 +67,13 @@ constexpr std::string_view kSchemaV4 = R"sql(
 ALTER TABLE entries ADD COLUMN folder TEXT NOT NULL DEFAULT '';  -- '' = INBOX; 'Junk' = quarantined
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
+// V5 (SRS): a recipient an alias of ours sent on to another domain keeps that alias, so
+// every attempt (retries too) rewrites the sender for the alias's domain.
+constexpr std::string_view kSchemaV5 = R"sql(
+ALTER TABLE recipients ADD COLUMN forwarded_by TEXT NOT NULL DEFAULT '';  -- the alias, or ''
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5};
 
 // Ids sort by arrival (the queue runs in id order): the microsecond clock, made strictly
 // increasing within the process so that ids taken in the same microsecond (a batch) keep
@@ -255,7 +261,8 @@ Result<std::vector<QueueEntry>> Queue::load(std::string_view where, std::string_
     auto e = db_.prepare("SELECT id, sender, received, size, dsn_ret, dsn_envid, lease_until, folder FROM entries " +
                          std::string(where) + " ORDER BY id");
     auto r = db_.prepare(
-        "SELECT address, state, attempts, next_attempt, last_error, dsn_notify, orcpt, warned, bounce FROM recipients"
+        "SELECT address, state, attempts, next_attempt, last_error, dsn_notify, orcpt, warned, bounce, forwarded_by"
+        " FROM recipients"
         " WHERE entry_id = ? ORDER BY address");
     if (!e) return e.error();
     if (!r) return r.error();
@@ -279,7 +286,8 @@ Result<std::vector<QueueEntry>> Queue::load(std::string_view where, std::string_
                                                       static_cast<RecipientState>(r->column_int64(1)),
                                                       r->column_int64(2), r->column_int64(3),
                                                       r->column_text(4), r->column_text(5), r->column_text(6),
-                                                      r->column_int64(7) != 0, r->column_int64(8) != 0});
+                                                      r->column_int64(7) != 0, r->column_int64(8) != 0,
+                                                      r->column_text(9)});
         }
     }
     return out;
@@ -391,12 +399,12 @@ Result<void> Queue::expand_recipient(std::string_view id, std::string_view recip
         return Error::refused("no pending recipient " + std::string(recipient) + " in " + std::string(id));
     }
     auto add = db_.prepare(
-        "INSERT OR IGNORE INTO recipients(entry_id, address, state, next_attempt, dsn_notify, orcpt)"
-        " VALUES (?, ?, 0, 0, ?, ?)");
+        "INSERT OR IGNORE INTO recipients(entry_id, address, state, next_attempt, dsn_notify, orcpt, forwarded_by)"
+        " VALUES (?, ?, 0, 0, ?, ?, ?)");
     if (!add) return add.error();
     for (const auto& t : targets) {
         add->reset();
-        add->bind(1, id).bind(2, t.address).bind(3, t.dsn_notify).bind(4, t.orcpt);
+        add->bind(1, id).bind(2, t.address).bind(3, t.dsn_notify).bind(4, t.orcpt).bind(5, t.forwarded_by);
         if (auto r = add->run(); !r) return r;
     }
     return tx->commit();

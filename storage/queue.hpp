@@ -57,6 +57,9 @@ struct QueueRecipient {
     std::string orcpt;       // RFC 3461 ORCPT value as received, or empty
     bool delay_warned = false;  // a delay DSN went out for this recipient (sent once)
     bool bounce_requested = false;  // the operator deleted the entry with --bounce
+    // The alias of ours whose expansion sent this recipient on to another domain (deliverd
+    // rewrites the sender with SRS for the alias's domain), or empty.
+    std::string forwarded_by = {};
 };
 
 struct EnqueueParams {

@@ -120,3 +120,25 @@ TEST_CASE("router: catch-all, unknown alias targets and lookup errors") {
     auto bad = must_route(d2 = FakeDirectory{}, "no-at-sign");
     CHECK(bad.targets[0].kind == RouteTarget::Failed);
 }
+
+TEST_CASE("router: remote targets of an alias are forwarded, those of a reversed SRS address are not") {
+    FakeDirectory dir;
+    dir.aliases["fwd@example.test"] = {"friend@remote.test"};
+    auto r = must_route(dir, "fwd@example.test");
+    REQUIRE(r.targets.size() == 1);
+    CHECK(r.targets[0].kind == RouteTarget::Remote);
+    CHECK(r.targets[0].forwarded);
+    CHECK_FALSE(must_route(dir, "direct@remote.test").targets[0].forwarded);
+
+    const auto lookup = [&dir](std::string_view a) -> mr::Result<Lookup> {
+        if (a.starts_with("SRS0=")) return Lookup{Lookup::Reversed, {}, {"sender@elsewhere.test"}};
+        return dir(a);
+    };
+    auto back = route("SRS0=hash=TT=elsewhere.test=sender@example.test", lookup);
+    REQUIRE(back.ok());
+    CHECK(back->expanded);
+    REQUIRE(back->targets.size() == 1);
+    CHECK(back->targets[0].address == "sender@elsewhere.test");
+    CHECK(back->targets[0].kind == RouteTarget::Remote);
+    CHECK_FALSE(back->targets[0].forwarded);
+}

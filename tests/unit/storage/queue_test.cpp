@@ -250,7 +250,7 @@ TEST_CASE("queue: a queue.db from before inline bodies migrates and still delive
     }
     auto q = Queue::open(dir.path());
     REQUIRE(q.ok());
-    CHECK(count(dir.path(), "PRAGMA user_version") == 4);
+    CHECK(count(dir.path(), "PRAGMA user_version") == 5);
     auto due = q->lease_due(std::time(nullptr), 300, 10);
     REQUIRE(due.ok());
     REQUIRE(due->size() == 1);
@@ -283,4 +283,21 @@ TEST_CASE("queue: an entry's folder is kept for local delivery") {
     REQUIRE(due->size() == 2);
     CHECK((*due)[0].folder == "Junk");
     CHECK((*due)[1].folder.empty());
+}
+
+TEST_CASE("queue: an expanded recipient keeps the alias that forwarded it") {
+    TempDir dir;
+    auto q = Queue::open(dir.path());
+    REQUIRE(q.ok());
+    auto id = q->enqueue("s@elsewhere.org", rcpts({"fwd@example.org"}), "Subject: x\r\n\r\nbody\r\n");
+    REQUIRE(id.ok());
+    auto targets = rcpts({"friend@remote.org", "bob@example.org"});
+    targets[0].forwarded_by = "fwd@example.org";
+    REQUIRE(q->expand_recipient(*id, "fwd@example.org", targets, "alias expanded").ok());
+    auto e = q->show(*id);
+    REQUIRE(e.ok());
+    for (const auto& r : (*e)->recipients) {
+        if (r.address == "friend@remote.org") CHECK(r.forwarded_by == "fwd@example.org");
+        else CHECK(r.forwarded_by.empty());
+    }
 }
