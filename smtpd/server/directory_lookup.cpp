@@ -1,10 +1,13 @@
 #include "smtpd/server/directory_lookup.hpp"
 
+#include <ctime>
 #include <optional>
 
+#include "common/mailauth/srs.hpp"
 #include "common/util/quota.hpp"
 #include "storage/directory.hpp"
 #include "storage/mailbox_usage.hpp"
+#include "storage/srs_key.hpp"
 
 namespace mr::smtpd::server {
 
@@ -42,6 +45,33 @@ Result<RecipientCheck> local_user(storage::Directory& dir, const std::filesystem
     return check;
 }
 
+// The SRS secret, read (or created) once per thread like the directory.
+Result<std::string> thread_srs_key(const std::filesystem::path& data_dir) {
+    thread_local std::optional<std::pair<std::filesystem::path, std::string>> cache;
+    if (!cache || cache->first != data_dir) {
+        auto key = storage::load_or_create_srs_key(data_dir);
+        if (!key) return Error::internal("SRS key: " + key.error().message);
+        cache.emplace(data_dir, std::move(*key));
+    }
+    return cache->second;
+}
+
+// A bounce coming back to an SRS address of ours (deliverd routes it to the original
+// sender): accepted when its hash and timestamp are ours and valid, unknown otherwise.
+Result<RecipientCheck> srs_recipient(const std::filesystem::path& data_dir, const std::string& address) {
+    auto key = thread_srs_key(data_dir);
+    if (!key) return key.error();
+    if (!mailauth::srs_reverse(address, *key, static_cast<std::int64_t>(std::time(nullptr)))) {
+        return RecipientCheck{RecipientKind::Unknown, std::nullopt};
+    }
+    return RecipientCheck{RecipientKind::Local, std::nullopt};
+}
+
+bool is_srs_address(const std::string& address) {
+    const auto at = address.rfind('@');
+    return at != std::string::npos && mailauth::is_srs_local_part(std::string_view(address).substr(0, at));
+}
+
 }  // namespace
 
 Result<RecipientCheck> lookup_recipient(const std::filesystem::path& db, const std::filesystem::path& data_dir,
@@ -52,6 +82,12 @@ Result<RecipientCheck> lookup_recipient(const std::filesystem::path& db, const s
     if (!r) {
         if (r.error().kind != ErrorKind::Internal) return RecipientCheck{RecipientKind::Unknown, std::nullopt};
         return r.error();
+    }
+    // Like deliverd's planner: an exact user keeps its mail, any other SRS address of our
+    // domains is judged by its hash, ahead of aliases and catch-alls.
+    if (r->kind != storage::Resolution::LocalUser && r->kind != storage::Resolution::NotLocal &&
+        is_srs_address(address)) {
+        return srs_recipient(data_dir, address);
     }
     switch (r->kind) {
         case storage::Resolution::LocalUser: return local_user(**dir, data_dir, r->user_address);

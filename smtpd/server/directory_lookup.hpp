@@ -23,7 +23,9 @@
 namespace mr::smtpd::server {
 
 // A local user's quota room is read from the user's index (storage::stored_bytes) only when
-// the user has a quota; aliases report none (deliverd judges each target at delivery).
+// the user has a quota; aliases report none (deliverd judges each target at delivery). An
+// SRS address of our domains (common/mailauth/srs.hpp) is Local when its hash and
+// timestamp are valid for our secret (data_dir/srs.key) and Unknown otherwise.
 Result<RecipientCheck> lookup_recipient(const std::filesystem::path& db, const std::filesystem::path& data_dir,
                                         const std::string& address);
 Result<bool> check_sender(const std::filesystem::path& db, const std::string& user, const std::string& address);
