@@ -27,12 +27,7 @@ def point_at_remote(mr, dns, remote_port, lifetime=None, delay_warning=None, dns
 
 def use_dns_servers(mr, server):
     """Sets [dns] servers alone (delivery.dns_servers stays empty)."""
-    with open(mr.config) as f:
-        text = f.read()
-    line = "\nservers = []\n"  # the leading newline keeps dns_servers = [] as it is
-    assert line in text, mr.config
-    with open(mr.config, "w") as f:
-        f.write(text.replace(line, f'\nservers = ["{server}"]\n'))
+    mr.set_dns_servers([server])
 
 
 def submit(mr, user, password, recipients, message, sender=None):
