@@ -1,5 +1,8 @@
 #include "common/dkim/signature.hpp"
 
+#include <array>
+#include <span>
+
 #include "common/dkim/base64.hpp"
 #include "common/dkim/tag_list.hpp"
 #include "common/text/ascii.hpp"
@@ -52,17 +55,27 @@ bool is_dns_name(std::string_view name) {
     return label > 0;
 }
 
-Result<Signature> parse_signature(std::string_view raw_value) {
+Result<Signature> parse_signature(std::string_view raw_value, SignatureField field) {
     auto parsed = parse_tag_list(raw_value);
     if (!parsed) return parsed.error();
     const TagList& tags = *parsed;
-    for (const char* required : {"v", "a", "b", "bh", "d", "h", "s"}) {
-        if (find_tag(tags, required) == nullptr) {
-            return Error::syntax("signature missing required tag " + std::string(required) + "=");
+    const bool dkim = field == SignatureField::Dkim;
+    const bool seal = field == SignatureField::ArcSeal;
+    static constexpr std::array<const char*, 7> kDkimTags = {"v", "a", "b", "bh", "d", "h", "s"};
+    static constexpr std::array<const char*, 7> kMessageTags = {"i", "a", "b", "bh", "d", "h", "s"};
+    static constexpr std::array<const char*, 6> kSealTags = {"i", "a", "b", "cv", "d", "s"};
+    const std::span<const char* const> required = dkim ? std::span<const char* const>(kDkimTags)
+                                                  : seal ? std::span<const char* const>(kSealTags)
+                                                         : std::span<const char* const>(kMessageTags);
+    for (const char* name : required) {
+        if (find_tag(tags, name) == nullptr) {
+            return Error::syntax("signature missing required tag " + std::string(name) + "=");
         }
     }
-    if (const std::string_view v = find_tag(tags, "v")->value; v != "1") {
-        return Error::syntax("incompatible version v=" + std::string(v));
+    if (dkim) {
+        if (const std::string_view v = find_tag(tags, "v")->value; v != "1") {
+            return Error::syntax("incompatible version v=" + std::string(v));
+        }
     }
 
     Signature sig;
@@ -83,11 +96,22 @@ Result<Signature> parse_signature(std::string_view raw_value) {
     sig.signature = std::move(*b_bytes);
     sig.b_value_begin = b->after_equals;
     sig.b_value_end = b->spec_end;
-    auto bh_bytes = base64_decode(find_tag(tags, "bh")->value);
-    if (!bh_bytes || bh_bytes->empty()) return Error::syntax("bh= is not base64");
-    sig.body_hash = std::move(*bh_bytes);
+    if (!seal) {
+        auto bh_bytes = base64_decode(find_tag(tags, "bh")->value);
+        if (!bh_bytes || bh_bytes->empty()) return Error::syntax("bh= is not base64");
+        sig.body_hash = std::move(*bh_bytes);
+    }
 
-    if (const Tag* c = find_tag(tags, "c")) {
+    if (seal) {
+        // RFC 8617 §4.1.3: the seal covers header fields only, relaxed, and lists none.
+        if (find_tag(tags, "h") != nullptr) return Error::syntax("h= is not allowed in ARC-Seal");
+        sig.header_canon = Canon::Relaxed;
+        sig.body_canon = Canon::Relaxed;
+        sig.chain_status = std::string(find_tag(tags, "cv")->value);
+        if (sig.chain_status != "none" && sig.chain_status != "pass" && sig.chain_status != "fail") {
+            return Error::syntax("unknown chain validation status cv=" + sig.chain_status);
+        }
+    } else if (const Tag* c = find_tag(tags, "c")) {
         const std::string_view v = c->value;
         const std::size_t slash = v.find('/');
         auto header = parse_canon(v.substr(0, slash));
@@ -105,15 +129,24 @@ Result<Signature> parse_signature(std::string_view raw_value) {
     if (!is_dns_name(sig.selector)) return Error::syntax("s= is not a selector");
 
     bool from_signed = false;
-    for (auto name : split_colons(find_tag(tags, "h")->value)) {
-        if (!is_field_name(name)) return Error::syntax("h= has an invalid field name");
-        if (sig.signed_fields.size() == kMaxSignedFields) return Error::syntax("h= names too many fields");
-        sig.signed_fields.push_back(text::to_lower(name));
-        if (sig.signed_fields.back() == "from") from_signed = true;
+    if (const Tag* h = find_tag(tags, "h"); h != nullptr) {
+        for (auto name : split_colons(h->value)) {
+            if (!is_field_name(name)) return Error::syntax("h= has an invalid field name");
+            if (sig.signed_fields.size() == kMaxSignedFields) return Error::syntax("h= names too many fields");
+            sig.signed_fields.push_back(text::to_lower(name));
+            if (sig.signed_fields.back() == "from") from_signed = true;
+        }
     }
-    if (!from_signed) return Error::syntax("From field not signed");
+    if (dkim && !from_signed) return Error::syntax("From field not signed");
 
-    if (const Tag* i = find_tag(tags, "i")) {
+    if (!dkim) {
+        const auto instance = parse_decimal(find_tag(tags, "i")->value, 2);
+        if (!instance || *instance < 1 || *instance > kMaxArcInstance) {
+            return Error::syntax("i= is not an ARC instance (1.." + std::to_string(kMaxArcInstance) + ")");
+        }
+        sig.instance = static_cast<std::uint32_t>(*instance);
+        sig.auid = "@" + sig.domain;
+    } else if (const Tag* i = find_tag(tags, "i")) {
         const std::size_t at = i->value.rfind('@');
         if (at == std::string_view::npos) return Error::syntax("i= has no @");
         const std::string auid_domain = text::to_lower(i->value.substr(at + 1));
