@@ -20,8 +20,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # tests/integration/test_login_failures.py: fail2ban-regex against etc/fail2ban/.
   packages+=(fail2ban)
   # tests/integration/test_dkim_signing.py, test_dkim_interop.py: dkimpy verifies our signatures
-  # and signs what our verifier checks (nacl: ed25519).
-  packages+=(python3-dkim python3-nacl)
+  # and signs what our verifier checks (nacl: ed25519); tests/data/arc/make_fixtures.py and
+  # test_arc_interop.py: dkimpy's ARC sealer and validator (authres: its A-R parser).
+  packages+=(python3-dkim python3-nacl python3-authres)
   # tests/integration/test_milter_rspamd.py: rspamd's proxy worker is the milter; the test
   # starts its own rspamd (the package's service is not wanted, see below).
   packages+=(rspamd)

@@ -95,6 +95,16 @@ std::string authentication_results_field(const AuthResults& r) {
         if (!r.dmarc.from_domain.empty()) dmarc += " header.from=" + value(r.dmarc.from_domain);
         parts.push_back(std::move(dmarc));
     }
+    {
+        std::string arc = "arc=" + std::string(arc_verdict_name(r.arc.result));
+        if (r.arc.result == ArcVerdict::Pass) {
+            arc += " (i=" + std::to_string(r.arc.instance) + ")";
+            arc += " header.oldest-pass=" + std::to_string(r.arc.oldest_pass);
+        } else if (r.arc.result == ArcVerdict::Fail) {
+            arc += comment(r.arc.reason);
+        }
+        parts.push_back(std::move(arc));
+    }
     std::string out = "Authentication-Results: " + r.authserv_id;
     for (const auto& p : parts) out += ";\r\n\t" + p;
     return out + "\r\n";

@@ -3,8 +3,10 @@
 //
 // Invariants:
 //  - One field, our host name as authserv-id (§2.5, rfc8601.txt:825), with spf, one dkim
-//    per signature (header.d, header.s, header.b) or dkim=none, and dmarc (§2.7,
-//    rfc8601.txt:925); values that are not tokens are quoted.
+//    per signature (header.d, header.s, header.b) or dkim=none, dmarc (§2.7,
+//    rfc8601.txt:925), and arc (RFC 8617 §7.2: the newest instance in a comment and
+//    header.oldest-pass with a pass, the reason with a fail); values that are not tokens
+//    are quoted.
 //  - A field that carries our authserv-id and was not written by us is a forgery meant to
 //    look like our verdict: remove_our_results() drops every such field from the header
 //    block (§5, which asks exactly that of a border MTA) and leaves everything else as it was.
@@ -14,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/mailauth/arc_verify.hpp"
 #include "common/mailauth/dmarc.hpp"
 #include "common/mailauth/spf.hpp"
 
@@ -34,6 +37,7 @@ struct AuthResults {
     bool spf_from_helo = false;
     std::vector<DkimSummary> dkim;
     DmarcOutcome dmarc;
+    ArcResult arc;  // none unless verify_arc() ran
 };
 
 // "Authentication-Results: ...\r\n", folded.

@@ -17,7 +17,16 @@ TEST_CASE("authentication-results: one field with every method") {
     CHECK(f ==
           "Authentication-Results: mx.example.net;\r\n\tspf=pass smtp.mailfrom=alice@example.org;\r\n"
           "\tdkim=pass header.d=example.org header.s=ed25519-20261207 header.b=\"AbC/d+1x\";\r\n"
-          "\tdmarc=pass (p=reject dis=none) header.from=example.org\r\n");
+          "\tdmarc=pass (p=reject dis=none) header.from=example.org;\r\n"
+          "\tarc=none\r\n");
+
+    r.arc.result = ArcVerdict::Pass;
+    r.arc.instance = 2;
+    r.arc.oldest_pass = 2;
+    CHECK(authentication_results_field(r).ends_with(";\r\n\tarc=pass (i=2) header.oldest-pass=2\r\n"));
+    r.arc.result = ArcVerdict::Fail;
+    r.arc.reason = "ARC-Seal i=1: signature did not verify";
+    CHECK(authentication_results_field(r).ends_with(";\r\n\tarc=fail (ARC-Seal i=1: signature did not verify)\r\n"));
 
     AuthResults none;
     none.authserv_id = "mx.example.net";
