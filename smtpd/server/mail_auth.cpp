@@ -7,6 +7,7 @@
 
 #include "common/dns/cares_client.hpp"
 #include "common/log/log.hpp"
+#include "common/mailauth/arc_verify.hpp"
 #include "common/mailauth/auth_results.hpp"
 #include "common/mailauth/dkim_verify.hpp"
 #include "common/mailauth/dmarc.hpp"
@@ -49,6 +50,18 @@ Result<std::string> spool_head(const storage::QueueSpool& spool) {
     return head;  // no empty line: all of it is header
 }
 
+namespace {
+
+bool has_arc_fields(std::string_view head) {
+    mime::HeaderScanner scan(head);
+    while (auto f = scan.next()) {
+        if (mime::header_name_equals(f->name, "ARC-Seal")) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 bool is_local_client(const std::string& ip) {
     unsigned char b[16];
     if (inet_pton(AF_INET, ip.c_str(), b) == 1) return b[0] == 127;
@@ -89,15 +102,22 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
 
     // DKIM needs the whole message; a spooled one is read back (bounded: a larger one is
     // reported unverified rather than held in memory).
+    // ARC reads the same bytes.
     std::vector<mailauth::DkimResult> dkim;
+    const auto now = static_cast<std::int64_t>(request.now);
     if (!request.spool) {
-        dkim = mailauth::verify_dkim(dns, request.message, static_cast<std::int64_t>(request.now));
+        dkim = mailauth::verify_dkim(dns, request.message, now);
+        results.arc = mailauth::verify_arc(dns, request.message, now);
     } else if (request.spool->size() <= kMaxVerifiedSpool) {
         std::ifstream file(request.spool->path(), std::ios::binary);
         std::string whole(static_cast<std::size_t>(request.spool->size()), '\0');
         file.read(whole.data(), static_cast<std::streamsize>(whole.size()));
         whole.resize(static_cast<std::size_t>(file.gcount()));
-        dkim = mailauth::verify_dkim(dns, whole, static_cast<std::int64_t>(request.now));
+        dkim = mailauth::verify_dkim(dns, whole, now);
+        results.arc = mailauth::verify_arc(dns, whole, now);
+    } else if (has_arc_fields(head)) {
+        results.arc.result = mailauth::ArcVerdict::Fail;
+        results.arc.reason = "message too large to verify";
     }
     std::vector<std::string> dkim_pass;
     bool dkim_doubt = false;
@@ -136,6 +156,7 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
     for (const auto& d : results.dkim) v.summary += " dkim=" + d.result + (d.domain.empty() ? "" : "/" + d.domain);
     if (results.dkim.empty()) v.summary += " dkim=none";
     v.summary += " dmarc=" + std::string(mailauth::dmarc_result_name(dmarc.result));
+    v.summary += " arc=" + std::string(mailauth::arc_verdict_name(results.arc.result));
     if (v.action == MailAuthVerdict::Action::Reject || v.action == MailAuthVerdict::Action::TempFail) return v;
 
     const std::string field = mailauth::authentication_results_field(results);

@@ -2,7 +2,9 @@
 // data and before it is queued: SPF of MAIL FROM (or HELO), DMARC of the From domain, one
 // Authentication-Results field with our verdicts, and what the From domain's policy asks.
 // DKIM signatures are verified (common/mailauth/dkim_verify.hpp) and an aligned pass counts
-// for DMARC like an aligned SPF pass.
+// for DMARC like an aligned SPF pass. The ARC chain (common/mailauth/arc_verify.hpp) is
+// verified and recorded as arc= only: it changes no action yet (mail forwarded by lists and
+// large providers is to be trusted by policy later, on this result).
 //
 // Invariants:
 // - Only mail from clients that did not log in and are not on this machine (loopback) is

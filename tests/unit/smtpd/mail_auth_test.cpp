@@ -143,3 +143,68 @@ TEST_CASE("mail auth: an aligned DKIM pass carries DMARC through a forwarder's S
     auto t = check_mail(dns, kSettings, tampered, zero);
     CHECK(t.action == MailAuthVerdict::Action::Reject);
 }
+
+#include <fstream>
+#include <sstream>
+
+#include "storage/queue.hpp"
+#include "tests/unit/storage/temp_dir.hpp"
+
+namespace {
+
+std::string arc_data(const std::string& name) {
+    std::ifstream in(std::string(MR_ARC_TEST_DATA) + "/" + name, std::ios::binary);
+    REQUIRE(in.good());
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void arc_keys(ZoneDns& dns) {
+    std::istringstream zone(arc_data("zone.txt"));
+    for (std::string line; std::getline(zone, line);) {
+        const auto tab = line.find('\t');
+        if (tab != std::string::npos) dns.txt(line.substr(0, tab), line.substr(tab + 1));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("mail auth: the ARC chain is recorded, in memory and spooled, and changes no action") {
+    auto dns = bank();
+    arc_keys(dns);
+    auto r = request("203.0.113.5", "bounces@fwd.example", "alice@origin.example");
+    r.message = arc_data("arc2.eml");
+    auto v = check_mail(dns, kSettings, r, zero);
+    CHECK(v.action == MailAuthVerdict::Action::Accept);
+    CHECK(v.message.find(";\r\n\tarc=pass (i=2) header.oldest-pass=0\r\n") != std::string::npos);
+    CHECK(v.summary.ends_with(" arc=pass"));
+
+    // Broken after the last seal: recorded as fail, still accepted.
+    auto broken = r;
+    broken.message.replace(broken.message.find("Hello"), 5, "Howdy");
+    v = check_mail(dns, kSettings, broken, zero);
+    CHECK(v.action == MailAuthVerdict::Action::Accept);
+    CHECK(v.message.find("\tarc=fail (ARC-Message-Signature i=2: body hash did not verify)\r\n") != std::string::npos);
+
+    // No ARC fields at all.
+    v = check_mail(dns, kSettings, request("192.0.2.10", "alerts@bank.example", "alerts@bank.example"), zero);
+    CHECK(v.message.find("\tarc=none\r\n") != std::string::npos);
+
+    // Spooled: the bytes are read back once for DKIM and ARC alike.
+    mr::storage::test::TempDir dir;
+    auto q = storage::Queue::open(dir.path());
+    REQUIRE(q);
+    auto spool = std::make_shared<storage::QueueSpool>(dir.path(), storage::Queue::new_id());
+    REQUIRE(spool->append(arc_data("arc2.eml")));
+    auto s = r;
+    s.message.clear();
+    s.spool = spool;
+    v = check_mail(dns, kSettings, s, zero);
+    CHECK(v.error.empty());
+    std::ifstream in(spool->path(), std::ios::binary);
+    std::ostringstream written;
+    written << in.rdbuf();
+    CHECK(written.str().starts_with("Authentication-Results: mx.example.net;"));
+    CHECK(written.str().find("\tarc=pass (i=2) header.oldest-pass=0\r\n") != std::string::npos);
+}
