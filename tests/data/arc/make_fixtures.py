@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Writes the ARC test messages of this folder with dkimpy (Debian's python3-dkim), the
-reference ARC implementation: run it with /usr/bin/python3 from this folder to regenerate them.
+reference ARC implementation: `/usr/bin/python3 make_fixtures.py [DIR]` writes them into DIR
+(default: this folder).
 RSA PKCS#1 v1.5 signatures and the fixed timestamps make the output the same every run.
 
   zone.txt       "name<TAB>TXT value" lines: the keys of both sealers
@@ -12,13 +13,12 @@ RSA PKCS#1 v1.5 signatures and the fixed timestamps make the output the same eve
 Each message is checked with dkimpy's arc_verify against zone.txt before it is written.
 The key is RFC 6376 Appendix C's 1024-bit example key, the one the DKIM unit tests use.
 """
-import base64
 import os
 import sys
 
 import dkim
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
 KEY = b"""-----BEGIN RSA PRIVATE KEY-----
 MIICXQIBAAKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQi
 Y/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqM
