@@ -23,6 +23,7 @@ targets=(
   "fuzz_pop3_session build/fuzz/tests/fuzz/corpus/pop3_session"
   "fuzz_smtp_session build/fuzz/tests/fuzz/corpus/smtp_session"
   "fuzz_spf tests/fuzz/corpus/spf"
+  "fuzz_dmarc tests/fuzz/corpus/dmarc"
   "fuzz_milter_response tests/fuzz/corpus/milter_response"
   "fuzz_srs tests/fuzz/corpus/srs"
 )
