@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common/dns/cares_client.hpp"
+#include "common/dns/reverse_dns.hpp"
 #include "mailroom/commands.hpp"
 #include "mailroom/dns_records.hpp"
 #include "mailroom/file_safety.hpp"
@@ -59,6 +60,18 @@ void add_check_command(CLI::App& app, CliContext& ctx) {
         }
         std::cout << "\n" << host << " must resolve (A/AAAA) to this machine, and its reverse DNS should name "
                   << host << ".\n";
+        // PTR <-> hostname <-> HELO for every address mail may leave from (issue 15): IPv6 is
+        // used for outgoing mail only from an address where this holds (deliverd).
+        std::cout << "\nAddresses mail may leave from (HELO " << host << "):\n";
+        const auto addresses = dns::global_addresses();
+        if (addresses.empty()) std::cout << "  none with a global address on this machine\n";
+        for (const auto& a : addresses) {
+            if (!resolver) break;
+            const std::string why = dns::reverse_dns_problem(**resolver, a, host);
+            const bool v6 = a.find(':') != std::string::npos;
+            std::cout << "  " << a << ": " << (why.empty() ? "reverse DNS names " + host : why)
+                      << (v6 && !why.empty() ? " (not used for outgoing mail)" : "") << "\n";
+        }
         if (problems > 0) throw CliError{std::to_string(problems) + " problem(s) found"};
     });
 }

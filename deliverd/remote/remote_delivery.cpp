@@ -11,6 +11,8 @@
 //   inside pump().
 #include "deliverd/remote/remote_delivery.hpp"
 
+#include <arpa/inet.h>
+
 #include <netinet/in.h>
 
 #include <deque>
@@ -19,7 +21,10 @@
 #include <optional>
 #include <set>
 
+#include "common/dns/cares_client.hpp"
+#include "common/dns/reverse_dns.hpp"
 #include "common/log/log.hpp"
+#include "common/net/thread_pool.hpp"
 #include "common/net/address.hpp"
 #include "common/net/tls_context.hpp"
 #include "deliverd/remote/dns_resolver.hpp"
@@ -81,6 +86,44 @@ public:
         if (auto ctx = net::TlsContext::client({false, {}}); ctx) mx_tls_ = *ctx;
         if (!cfg_.smarthost.empty()) setup_smarthost();
         if (!setup_error_.empty()) log::error("remote_delivery_setup_failed", {log::Field("error", setup_error_)});
+        decide_ipv6(cfg);
+    }
+
+    // IPv6 to the Internet only from an address whose reverse DNS names our host
+    // (common/dns/reverse_dns.hpp): Gmail refuses IPv6 mail without it. Decided once at
+    // start, off the loop; until then, and when it does not hold, such targets are skipped
+    // and mail goes over IPv4.
+    void decide_ipv6(const config::Config& cfg) {
+        std::weak_ptr<int> alive = alive_;
+        net::run_off_loop(
+            loop_,
+            [servers = cfg.dns.servers, hostname = cfg.server.hostname]() -> std::string {
+                auto source = dns::outbound_ipv6_source();
+                if (!source) return "no IPv6 route";
+                auto client = dns::CaresDnsClient::create(servers, std::chrono::milliseconds(5000));
+                if (!client) return client.error().message;
+                return dns::reverse_dns_problem(**client, *source, hostname);
+            },
+            [this, alive](std::string problem) {
+                if (alive.expired()) return;
+                ipv6_ok_ = problem.empty();
+                log::info("outbound_ipv6", {{"allowed", ipv6_ok_}, {"reason", problem}});
+            });
+    }
+
+    // The targets we may connect to: global IPv6 addresses only when ipv6_ok_.
+    std::vector<MailTarget> usable(std::vector<MailTarget> targets) const {
+        if (ipv6_ok_) return targets;
+        std::vector<MailTarget> out;
+        for (auto& t : targets) {
+            if (t.address.ss_family == AF_INET6) {
+                char buf[INET6_ADDRSTRLEN] = {};
+                inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&t.address)->sin6_addr, buf, sizeof buf);
+                if (dns::is_global_ipv6(buf)) continue;
+            }
+            out.push_back(std::move(t));
+        }
+        return out;
     }
 
     ~RemoteDeliveryImpl() override {
@@ -198,9 +241,16 @@ private:
             }
             switch (d.status) {
             case Destination::Status::Ok:
-                job->targets = std::move(d.targets);
-                try_next_target(job);
-                return;
+                job->targets = usable(std::move(d.targets));
+                if (!job->targets.empty()) {
+                    try_next_target(job);
+                    return;
+                }
+                finish_job(job, RemoteOutcome::TempFail,
+                           "451 4.4.0 " + job->message.domain +
+                               " has only IPv6 mail servers, and our IPv6 address has no matching reverse DNS"
+                               " (mailroom check)");
+                break;
             case Destination::Status::NullMx:
             case Destination::Status::NotFound:
                 finish_job(job, RemoteOutcome::PermFail, d.reason);
@@ -435,6 +485,8 @@ private:
     bool pumping_ = false;
     bool pump_again_ = false;
     bool shut_down_ = false;
+    bool ipv6_ok_ = false;  // decide_ipv6()
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace
