@@ -120,6 +120,22 @@ def latency(side, args):
     return dict(item.split("=") for item in out.split())
 
 
+def start_dnsmasq(work):
+    """dnsmasq on a free UDP port with client.test's SPF (allowing 127.0.0.1) and DMARC."""
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = ["/usr/sbin/dnsmasq", "--no-daemon", f"--port={port}", "--listen-address=127.0.0.1",
+            "--bind-interfaces", "--no-resolv", "--no-hosts", "--local=/test/", "--user=root",
+            f"--pid-file={os.path.join(work, 'dnsmasq.pid')}",
+            "--txt-record=client.test,v=spf1 ip4:127.0.0.1 -all",
+            "--txt-record=_dmarc.client.test,v=DMARC1; p=none"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return proc, port
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -131,6 +147,9 @@ def main():
     ap.add_argument("--latency-messages", type=int, default=2000)
     ap.add_argument("--only", default="accept,latency,e2e,remote")
     ap.add_argument("--users", type=int, default=100, help="local users of the e2e case")
+    ap.add_argument("--mailauth", action="store_true",
+                    help="mailroom checks the bench's mail like Internet mail (SPF, DKIM, DMARC, "
+                         "Authentication-Results) with a dnsmasq serving client.test's records")
     args = ap.parse_args()
     parts = args.only.split(",")
     sessions = [int(s) for s in args.sessions.split(",")]
@@ -147,8 +166,14 @@ def main():
             anchor.cleanup()
         return
 
-    mr = MailroomInstance(args.bin, os.path.join(args.work, "mailroom"), "example.test",
-                          edits=[("max_connections_per_ip = 50", "max_connections_per_ip = 1000")])
+    edits = [("max_connections_per_ip = 50", "max_connections_per_ip = 1000")]
+    dns = None
+    if args.mailauth:
+        dns = start_dnsmasq(args.work)
+        edits += [("check_local_clients = false", "check_local_clients = true"),
+                  # [dns] servers: the one "servers = []" followed by the [delivery] table
+                  ("\nservers = []\n\n[delivery]", f'\nservers = ["127.0.0.1:{dns[1]}"]\n\n[delivery]')]
+    mr = MailroomInstance(args.bin, os.path.join(args.work, "mailroom"), "example.test", edits=edits)
     for u in users:
         mr.add_user(f"{u}@example.test", PASSWORD)
     anchor = AnchorStack()
@@ -213,6 +238,9 @@ def main():
     finally:
         mr.stop()
         anchor.cleanup()
+        if dns:
+            dns[0].terminate()
+            dns[0].wait()
 
 
 if __name__ == "__main__":

@@ -105,6 +105,7 @@ struct MailAuthConfig {
     std::int64_t check_threads = 4;  // threads that wait for DNS answers
     std::int64_t dns_timeout_ms = 5000;
     std::vector<std::string> dnsbl;  // [antispam] dnsbl zones: a listed client gets 554
+    bool check_local_clients = false;  // also check clients on this machine (benchmarks)
 };
 
 // Milters smtpd asks about each message after its data (smtpd/server/milter_check.hpp).

@@ -174,6 +174,7 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
 MailAuthChecker::MailAuthChecker(const config::Config& cfg)
     : settings_{cfg.server.hostname, cfg.mailauth.spf_fail == "reject", cfg.mailauth.dmarc_enforce},
       dnsbl_(cfg.mailauth.dnsbl),
+      check_local_(cfg.mailauth.check_local_clients),
       dns_servers_(cfg.dns.servers),
       dns_timeout_(cfg.mailauth.dns_timeout_ms),
       workers_(std::make_unique<net::WorkerThreads>(static_cast<unsigned>(cfg.mailauth.check_threads), 1024)) {}

@@ -84,6 +84,8 @@ public:
     bool check_client(net::Loop& loop, std::weak_ptr<void> alive, std::string ip,
                       std::function<void(std::string reason)> done);
     bool checks_clients() const { return !dnsbl_.empty(); }
+    // Whether `ip` is left alone: loopback, unless [mailauth] check_local_clients.
+    bool skips(const std::string& ip) const { return !check_local_ && is_local_client(ip); }
 
     void stop();
 
@@ -92,6 +94,7 @@ private:
 
     MailAuthSettings settings_;
     std::vector<std::string> dnsbl_;
+    bool check_local_ = false;
     std::vector<std::string> dns_servers_;
     std::chrono::milliseconds dns_timeout_;
     std::unique_ptr<net::WorkerThreads> workers_;

@@ -74,7 +74,7 @@ void SmtpHandler::on_start(net::Connection& c) {
     // Port-25 clients from elsewhere are looked up in the DNS blocklists before their
     // greeting (mail_auth.hpp); a listed one is refused for the whole session.
     if (session_.inbound() && shared_->mailauth && shared_->mailauth->checks_clients() &&
-        !is_local_client(c.peer_ip())) {
+        !shared_->mailauth->skips(c.peer_ip())) {
         begin_async();
         const bool queued = shared_->mailauth->check_client(c.loop(), c.alive(), c.peer_ip(), [this](std::string reason) {
             if (reason.empty()) return end_async(session_.start());
@@ -318,7 +318,7 @@ void SmtpHandler::enqueue(Enqueue& a) {
     m.params.dsn_ret = std::move(a.envelope.ret);
     m.params.dsn_envid = std::move(a.envelope.envid);
     if (a.submission && shared_->dkim_keys) return sign_then_queue(std::move(m));
-    if (!a.submission && shared_->mailauth && !is_local_client(a.trace.peer_ip)) {
+    if (!a.submission && shared_->mailauth && !shared_->mailauth->skips(a.trace.peer_ip)) {
         return check_then_queue(std::move(m), a.trace);
     }
     if (!a.submission) return filter_then_queue(std::move(m), a.trace);
