@@ -104,7 +104,8 @@ class SrsForwarding(unittest.TestCase):
 
         # A tampered hash (or a stale one) names nobody.
         i = len("SRS0=")
-        tampered = srs[:i] + ("B" if srs[i] == "A" else "A") + srs[i + 1:]
+        # Hashes compare without case: the replacement must differ in more than case.
+        tampered = srs[:i] + ("B" if srs[i].lower() == "a" else "A") + srs[i + 1:]
         with smtplib.SMTP("127.0.0.1", self.mr.port("smtp"), local_hostname="client.test", timeout=15) as s:
             s.ehlo()
             s.mail("")
