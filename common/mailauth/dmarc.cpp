@@ -123,9 +123,13 @@ std::optional<DmarcRecord> parse_dmarc_record(std::string_view txt) {
         } else if (tag == "sp") {
             r.subdomain_policy = parse_policy(value);
         } else if (tag == "pct") {
+            // 0..100; anything else leaves the default (§6.3: a bad value is ignored).
             int v = 0;
             bool ok = !value.empty() && value.size() <= 3;
-            for (char c : value) ok = ok && c >= '0' && c <= '9', v = v * 10 + (c - '0');
+            for (std::size_t i = 0; ok && i < value.size(); ++i) {
+                ok = value[i] >= '0' && value[i] <= '9';
+                v = v * 10 + (value[i] - '0');
+            }
             if (ok && v <= 100) r.pct = v;
         } else if (tag == "adkim") {
             r.strict_dkim = text::to_lower(value) == "s";

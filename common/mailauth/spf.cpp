@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <map>
 #include <optional>
 
 #include "common/mailauth/spf_record.hpp"
@@ -109,6 +110,7 @@ private:
     bool count_dns_term();
     bool note_void(const dns::DnsAnswer& a);
     std::string validated_ptr_name(const std::string& domain);
+    std::string validated_ptr_name_uncached(const std::string& domain);
     std::optional<bool> match(const SpfDirective& d, const std::string& domain, const std::string& sender, int depth);
     std::optional<bool> match_addresses(const std::string& name, const SpfDirective& d);
 
@@ -119,6 +121,7 @@ private:
     int void_lookups_ = 0;
     Stop stop_ = Stop::None;
     std::string problem_;
+    std::map<std::string, std::string> ptr_names_;  // %{p} per domain, this evaluation
 };
 
 dns::DnsAnswer Evaluator::lookup(std::string_view name, dns::RecordType t) {
@@ -150,6 +153,16 @@ bool Evaluator::note_void(const dns::DnsAnswer& a) {
 // %{p}: a name of the client address that maps back to it, preferring `domain` or its
 // subdomains (RFC 7208 §7.3, rfc7208.txt:1639); "unknown" when none.
 std::string Evaluator::validated_ptr_name(const std::string& domain) {
+    // Asked once per evaluation, and counted like a "ptr" term (§4.6.4): a record full of
+    // %{p} must not multiply DNS queries.
+    if (auto it = ptr_names_.find(domain); it != ptr_names_.end()) return it->second;
+    if (!count_dns_term()) return "unknown";
+    std::string& cached = ptr_names_[domain];
+    cached = validated_ptr_name_uncached(domain);
+    return cached;
+}
+
+std::string Evaluator::validated_ptr_name_uncached(const std::string& domain) {
     const auto ptr = lookup(dns::reverse_name(q_.ip), dns::RecordType::PTR);
     if (!ptr.ok()) return "unknown";
     std::vector<std::string> validated;
