@@ -78,33 +78,52 @@ class Dnsmasq:
     """
 
     def __init__(self, tmp, mx=(), hosts=(), txt=()):
-        self.port = free_port(socket.SOCK_DGRAM)
+        records = []
+        for domain, host, pref in mx:
+            records.append(f"--mx-host={domain},{host},{pref}")
+        for name, ip in hosts:
+            records.append(f"--host-record={name},{ip}")
+        for name, value in txt:
+            if "," in value:
+                raise ValueError("dnsmasq splits TXT values at commas: " + value)
+            parts = [value[i:i + 255] for i in range(0, len(value), 255)] or [""]
+            records.append(f"--txt-record={name}," + ",".join(parts))
+        # The port is free when chosen, but any process's UDP socket (every resolver's query
+        # socket) may take it before dnsmasq binds it: then try another.
+        for attempt in range(10):
+            self.port = free_port(socket.SOCK_DGRAM)
+            if self._start(tmp, records):
+                break
+            if attempt == 9:
+                raise RuntimeError("dnsmasq exited: " + self._log_text())
+        self.server = f"127.0.0.1:{self.port}"
+
+    def _log_text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def _start(self, tmp, records):
+        """Starts dnsmasq on self.port; False when the port was taken meanwhile."""
         args = [DNSMASQ, "--no-daemon", f"--port={self.port}", "--listen-address=127.0.0.1",
                 "--bind-interfaces", "--no-resolv", "--no-hosts", "--local=/test/",
                 "--log-facility=-", f"--pid-file={os.path.join(tmp, 'dnsmasq.pid')}"]
         if os.geteuid() == 0:
             args.append("--user=root")
-        for domain, host, pref in mx:
-            args.append(f"--mx-host={domain},{host},{pref}")
-        for name, ip in hosts:
-            args.append(f"--host-record={name},{ip}")
-        for name, value in txt:
-            if "," in value:
-                raise ValueError("dnsmasq splits TXT values at commas: " + value)
-            parts = [value[i:i + 255] for i in range(0, len(value), 255)] or [""]
-            args.append(f"--txt-record={name}," + ",".join(parts))
         self.log_path = os.path.join(tmp, f"dnsmasq-{self.port}.log")
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args + records, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            with open(self.log_path) as f:
-                if "started" in f.read():
-                    break
+            text = self._log_text()
+            if "started" in text:
+                return True
             if self.proc.poll() is not None:
-                raise RuntimeError("dnsmasq exited: " + open(self.log_path).read())
+                self.log.close()
+                if "Address already in use" in text:
+                    return False
+                raise RuntimeError("dnsmasq exited: " + text)
             time.sleep(0.05)
-        self.server = f"127.0.0.1:{self.port}"
+        raise RuntimeError("dnsmasq did not start: " + self._log_text())
 
     def stop(self):
         stop_process(self.proc)
