@@ -134,19 +134,25 @@ class SmtpSink:
     """Postfix's smtp-sink on 127.0.0.1, dumping each transaction into dump_dir."""
 
     def __init__(self, tmp, *options, port=None, host="127.0.0.1"):
-        self.port = port or free_port()
         self.dump_dir = tempfile.mkdtemp(prefix="sink-", dir=tmp)
         os.chmod(self.dump_dir, 0o777)  # smtp-sink runs as nobody when we are root
-        args = [SMTP_SINK, "-c", "-d", os.path.join(self.dump_dir, "%M.")]
-        if os.geteuid() == 0:
-            args += ["-u", "nobody"]
-        args += list(options) + [f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}", "64"]
-        self.log_path = os.path.join(tmp, f"sink-{self.port}.log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
-        if not wait_for_listener(host, self.port):
+        # A port chosen here may be taken (by any outgoing connection) before smtp-sink binds
+        # it: then another one, unless the caller named the port.
+        for attempt in range(1 if port else 5):
+            self.port = port or free_port()
+            args = [SMTP_SINK, "-c", "-d", os.path.join(self.dump_dir, "%M.")]
+            if os.geteuid() == 0:
+                args += ["-u", "nobody"]
+            args += list(options) + [f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}", "64"]
+            self.log_path = os.path.join(tmp, f"sink-{self.port}.log")
+            self.log = open(self.log_path, "w")
+            self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+            if wait_for_listener(host, self.port):
+                return
             stop_process(self.proc)
-            raise RuntimeError("smtp-sink did not start: " + open(self.log_path).read())
+            self.log.close()
+        with open(self.log_path) as f:
+            raise RuntimeError("smtp-sink did not start: " + f.read())
 
     def messages(self):
         """The dumped transactions: list of (envelope-header dict of lists, full text)."""

@@ -23,7 +23,7 @@ import uuid
 from lib import Mailroom, wait_for_port
 from deliver_util import data_dir, wait_for_children, wait_until
 from deliver_remote_util import point_at_remote
-from remote_util import Dnsmasq, SmtpSink, free_port, missing_tools
+from remote_util import Dnsmasq, SmtpSink, missing_tools
 
 SRS0 = re.compile(r"<(SRS0=[A-Za-z0-9+/]{4}=[A-Z2-7]{2}=elsewhere\.example=sender@example\.test)>")
 
@@ -39,14 +39,14 @@ class SrsForwarding(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="srs-it-")
         os.chmod(cls.tmp, 0o755)
-        cls.port = free_port()
         cls.dns = Dnsmasq(cls.tmp, mx=[("remote.example", "mx.remote.example", 10),
                                        ("elsewhere.example", "mx.elsewhere.example", 10)],
                           hosts=[("mx.remote.example", "127.0.0.1"), ("mx.elsewhere.example", "127.0.0.1")])
         cls.sink = None
         cls.mr = Mailroom()
         try:
-            cls.sink = SmtpSink(cls.tmp, port=cls.port)
+            cls.sink = SmtpSink(cls.tmp)  # on a port it found free and bound
+            cls.port = cls.sink.port
             point_at_remote(cls.mr, cls.dns, cls.port)
             cls.mr.run("alias", "add", "fwd@example.test", "friend@remote.example")
             cls.mr.up()
