@@ -95,10 +95,16 @@ private:
     // nobody. An exact user keeps its mail whatever its name looks like.
     Result<Lookup> resolve(std::string_view address) {
         auto r = stores_.directory.resolve(address);
-        if (!r) return r.error();
         const auto at = address.rfind('@');
         const bool srs = at != std::string_view::npos && mailauth::is_srs_local_part(address.substr(0, at));
-        if (!srs || r->kind == storage::Resolution::LocalUser || r->kind == storage::Resolution::NotLocal) {
+        if (!r) {
+            // An SRS hash is base64 and may hold '/', which the directory refuses in any
+            // stored address: such an address of a domain of ours is still ours to reverse.
+            if (!srs || r.error().kind == ErrorKind::Internal) return r.error();
+            auto hosted = stores_.directory.has_domain(address.substr(at + 1));
+            if (!hosted) return hosted.error();
+            if (!*hosted) return Lookup{Lookup::NotLocal, {}, {}};
+        } else if (!srs || r->kind == storage::Resolution::LocalUser || r->kind == storage::Resolution::NotLocal) {
             return to_lookup(std::move(*r));
         }
         auto key = srs_key();

@@ -79,16 +79,23 @@ Result<RecipientCheck> lookup_recipient(const std::filesystem::path& db, const s
     auto dir = thread_directory(db);
     if (!dir) return dir.error();
     auto r = (*dir)->resolve(address);
-    if (!r) {
-        if (r.error().kind != ErrorKind::Internal) return RecipientCheck{RecipientKind::Unknown, std::nullopt};
-        return r.error();
-    }
+    if (!r && r.error().kind == ErrorKind::Internal) return r.error();
     // Like deliverd's planner: an exact user keeps its mail, any other SRS address of our
-    // domains is judged by its hash, ahead of aliases and catch-alls.
-    if (r->kind != storage::Resolution::LocalUser && r->kind != storage::Resolution::NotLocal &&
-        is_srs_address(address)) {
-        return srs_recipient(data_dir, address);
+    // domains is judged by its hash, ahead of aliases and catch-alls. Its hash is base64 and
+    // may hold '/', which no stored address can (the directory refuses it): then whether the
+    // domain is ours decides.
+    if (is_srs_address(address)) {
+        if (!r) {
+            auto hosted = (*dir)->has_domain(address.substr(address.rfind('@') + 1));
+            if (!hosted) return hosted.error();
+            if (!*hosted) return RecipientCheck{RecipientKind::Remote, std::nullopt};
+            return srs_recipient(data_dir, address);
+        }
+        if (r->kind != storage::Resolution::LocalUser && r->kind != storage::Resolution::NotLocal) {
+            return srs_recipient(data_dir, address);
+        }
     }
+    if (!r) return RecipientCheck{RecipientKind::Unknown, std::nullopt};
     switch (r->kind) {
         case storage::Resolution::LocalUser: return local_user(**dir, data_dir, r->user_address);
         case storage::Resolution::Alias: return RecipientCheck{RecipientKind::Local, std::nullopt};
