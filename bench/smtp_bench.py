@@ -18,6 +18,8 @@ Run it through bench/smtp.sh (or `bench/run.sh smtp`), as root. Figures:
            index.sqlite; Dovecot: files in each Maildir) (issue 4 target: >= 2x).
   remote   N queued messages relayed to the anchor's smtp-sink, mailroom over 10
            connections: messages/s until the queue is empty (bench/smtp_remote.py).
+  mailauth what DKIM signing (submission) and SPF/DKIM/DMARC checking (port 25) cost the
+           accept rate, mailroom against itself (bench/mailauth_bench.py, issue 15).
 
 Between measurements the script waits until both systems have delivered everything
 sent so far, so one run's backlog never slows the next.
@@ -32,6 +34,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import AnchorStack, MailroomInstance, log, median  # noqa: E402
 from smtp_remote import run_remote  # noqa: E402
+from mailauth_bench import run_mailauth, start_dnsmasq  # noqa: E402
 
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 PASSWORD = "bench-password-1"
@@ -120,22 +123,6 @@ def latency(side, args):
     return dict(item.split("=") for item in out.split())
 
 
-def start_dnsmasq(work):
-    """dnsmasq on a free UDP port with client.test's SPF (allowing 127.0.0.1) and DMARC."""
-    import socket
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    args = ["/usr/sbin/dnsmasq", "--no-daemon", f"--port={port}", "--listen-address=127.0.0.1",
-            "--bind-interfaces", "--no-resolv", "--no-hosts", "--local=/test/", "--user=root",
-            f"--pid-file={os.path.join(work, 'dnsmasq.pid')}",
-            "--txt-record=client.test,v=spf1 ip4:127.0.0.1 -all",
-            "--txt-record=_dmarc.client.test,v=DMARC1; p=none"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
-    return proc, port
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -145,7 +132,7 @@ def main():
     ap.add_argument("--sessions", default="1,10,50")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--latency-messages", type=int, default=2000)
-    ap.add_argument("--only", default="accept,latency,e2e,remote")
+    ap.add_argument("--only", default="accept,latency,e2e,remote,mailauth")
     ap.add_argument("--users", type=int, default=100, help="local users of the e2e case")
     ap.add_argument("--mailauth", action="store_true",
                     help="mailroom checks the bench's mail like Internet mail (SPF, DKIM, DMARC, "
@@ -165,11 +152,15 @@ def main():
         finally:
             anchor.cleanup()
         return
+    if parts == ["mailauth"]:  # mailroom against itself: no anchor, instances of its own
+        run_mailauth(args)
+        return
 
     edits = [("max_connections_per_ip = 50", "max_connections_per_ip = 1000")]
     dns = None
     if args.mailauth:
-        dns = start_dnsmasq(args.work)
+        dns = start_dnsmasq(args.work, [("client.test", "v=spf1 ip4:127.0.0.1 -all"),
+                                        ("_dmarc.client.test", "v=DMARC1; p=none")])
         edits += [("check_local_clients = false", "check_local_clients = true"),
                   # [dns] servers: the one "servers = []" followed by the [delivery] table
                   ("\nservers = []\n\n[delivery]", f'\nservers = ["127.0.0.1:{dns[1]}"]\n\n[delivery]')]
@@ -241,6 +232,8 @@ def main():
         if dns:
             dns[0].terminate()
             dns[0].wait()
+    if "mailauth" in parts:
+        run_mailauth(args)
 
 
 if __name__ == "__main__":
