@@ -177,6 +177,9 @@ public:
 
     // Where the message of `id` is or would be as a file (it may be inline instead).
     std::filesystem::path message_path(std::string_view id) const;
+    // true when the entry's bytes are a file (no bodies row): only then is there one to
+    // unlink, or to copy in a backup.
+    Result<bool> stored_as_file(std::string_view id);
     // The message bytes: the inline blob, else msg/<id>. Refused when neither exists.
     Result<std::string> read_message(std::string_view id);
     // Deletes message files without a row that are older than max_age_seconds
@@ -191,8 +194,6 @@ private:
     Result<void> mark(std::string_view id, std::string_view recipient, RecipientState state,
                       std::int64_t next_attempt, std::string_view error);
     Result<std::vector<QueueEntry>> load(std::string_view where, std::string_view id);
-    // true when the entry's bytes are a file (no bodies row): only then is there one to unlink.
-    Result<bool> stored_as_file(std::string_view id);
     std::filesystem::path dir_;
     sqlite::Db db_;
     // enqueue_batch's INSERTs, prepared on first use and kept: smtpd commits a small batch
