@@ -1,5 +1,6 @@
-// `mailroom backup DIR`, `mailroom restore SNAPSHOT` and `mailroom verify`
-// (storage/backup.hpp says what makes a snapshot consistent).
+// `mailroom backup DIR`, `mailroom restore SNAPSHOT`, `mailroom verify` and
+// `mailroom export USER DIR` (storage/backup.hpp says what makes a snapshot consistent,
+// storage/export.hpp what an export holds).
 //
 // DIR holds one directory per snapshot, named by its UTC time, and `latest`, a symlink to
 // the newest complete one; a snapshot is written as <name>.partial and renamed when done,
@@ -17,6 +18,7 @@
 
 #include "mailroom/commands.hpp"
 #include "storage/backup.hpp"
+#include "storage/export.hpp"
 #include "storage/store_check.hpp"
 
 namespace mr::cli {
@@ -195,6 +197,28 @@ void verify(CliContext& ctx) {
     if (problems > 0) throw CliError{std::to_string(problems) + " problems found"};
 }
 
+void export_mail(CliContext& ctx, const std::string& address, const fs::path& out, bool mbox) {
+    const auto& cfg = ctx.config();
+    std::error_code ec;
+    const fs::path target = fs::absolute(out, ec);
+    // The export is written as the daemons' account (it reads their store); root first
+    // makes the directory theirs and private.
+    if (geteuid() == 0 && !fs::exists(target, ec)) {
+        const Account run = account_of(cfg.server.run_user);
+        if (::mkdir(target.c_str(), 0700) != 0 || ::chown(target.c_str(), run.uid, run.gid) != 0) {
+            throw CliError{"cannot create " + target.string() + ": " + std::strerror(errno)};
+        }
+    }
+    auto& dir = ctx.directory();
+    auto user = must(dir.find_user(address));
+    if (!user) throw CliError{"no such user: " + address};
+    const auto r = must(storage::export_user_mail(storage::user_mail_dir(cfg.server.data_dir, user->address), target,
+                                                  mbox ? storage::ExportFormat::Mbox : storage::ExportFormat::Maildir));
+    std::cout << "exported " << user->address << ": " << r.messages << " messages (" << r.bytes << " bytes) in "
+              << r.mailboxes << " mailboxes to " << target.string() << (mbox ? " (mbox)" : " (Maildir)") << "\n";
+    if (r.missing > 0) throw CliError{std::to_string(r.missing) + " messages could not be read (see mailroom verify)"};
+}
+
 }  // namespace
 
 void add_backup_commands(CLI::App& app, CliContext& ctx) {
@@ -209,6 +233,15 @@ void add_backup_commands(CLI::App& app, CliContext& ctx) {
     r->add_option("snapshot", restore_from, "A snapshot, or a backup directory (its latest snapshot)")->required();
     r->add_flag("--with-config", with_config, "Also put the snapshot's config file, DKIM keys and certificate in place");
     r->callback([&ctx] { restore(ctx, restore_from, with_config); });
+
+    static std::string export_user, export_dir;
+    static bool mbox = false, maildir = false;
+    auto* e = app.add_subcommand("export", "Write a user's mail to DIR as Maildir++ (with dovecot-uidlist) or mbox");
+    e->add_option("address", export_user, "The user's email address")->required();
+    e->add_option("dir", export_dir, "A new or empty directory")->required();
+    auto* as_maildir = e->add_flag("--maildir", maildir, "Maildir++ folders (the default)");
+    e->add_flag("--mbox", mbox, "One mboxrd file per folder")->excludes(as_maildir);
+    e->callback([&ctx] { export_mail(ctx, export_user, export_dir, mbox); });
 
     auto* v = app.add_subcommand("verify", "Check that every index row has its message file and every file its row");
     v->callback([&ctx] { verify(ctx); });

@@ -1,10 +1,13 @@
-"""`mailroom backup`, `restore` and `verify` (issue 20): a backup taken while SMTP clients
+"""`mailroom backup`, `restore`, `verify` and `export` (issue 20): a backup taken while SMTP clients
 keep sending holds every message acknowledged before it began; after the data dir is
 deleted and restored, IMAP shows the same UIDVALIDITY, UIDs and flags; a second backup
 links unchanged files instead of copying them; nothing in a backup is readable by other
-accounts; `verify` names a missing message file and a file without an index row.
+accounts; `verify` names a missing message file and a file without an index row;
+`export` writes Maildir++ with Dovecot's uidlist (our UIDs) and mboxrd that Python's
+mailbox module reads back.
 """
 import imaplib
+import mailbox
 import os
 import shutil
 import smtplib
@@ -193,6 +196,53 @@ class Backup(unittest.TestCase):
         self.assertIn("INBOX: uid 1 has no file", res.stdout)
         self.assertIn("1700000000.M1P1Q1.stray,S=10 has no index row", res.stdout)
         self.assertIn("2 problems found", res.stderr)
+
+    def test_export_as_maildir_and_mbox(self):
+        quoted = ("From: sender@client.test\r\nSubject: quoting\r\nMessage-ID: <q@client.test>\r\n\r\n"
+                  "From here\r\n>From there\r\nend\r\n")
+        with smtplib.SMTP("127.0.0.1", self.mr.port("smtp")) as s:
+            for i in range(4):
+                s.sendmail("sender@client.test", [ALICE], message(i, "first"))
+            s.sendmail("sender@client.test", [ALICE], quoted)
+        wait_until(lambda: len(inbox_files(self.mr, ALICE)) == 5, timeout=30, what="5 delivered")
+        with imaplib.IMAP4("127.0.0.1", self.mr.port("imap")) as c:
+            c.login(ALICE, PASSWORD)
+            c.select("INBOX")
+            c.uid("STORE", "2", "+FLAGS", r"(\Seen)")
+            c.uid("MOVE", "3", "Archive")
+        state = self.imap_state(ALICE)
+
+        out = os.path.join(self.mr.tmp, "export-maildir")
+        res = self.mr.run("export", ALICE, out, "--maildir")
+        self.assertIn("5 messages", res.stdout)
+        with open(os.path.join(out, "dovecot-uidlist")) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0].split()[1], "V" + state["INBOX"][0].decode())
+        self.assertEqual(sorted(int(l.split()[0]) for l in lines[1:]), sorted(state["INBOX"][1]))
+        with open(os.path.join(out, ".Archive", "dovecot-uidlist")) as f:
+            self.assertEqual(f.read().splitlines()[0].split()[1], "V" + state["Archive"][0].decode())
+        box = mailbox.Maildir(out, factory=None, create=False)
+        self.assertEqual(len(box), 4)
+        self.assertEqual(sum("S" in m.get_flags() for m in box), 1)
+        self.assertEqual([m["Subject"] for m in box.get_folder("Archive")], ["first 2"])
+
+        out = os.path.join(self.mr.tmp, "export-mbox")
+        self.mr.run("export", ALICE, out, "--mbox")
+        mbox = mailbox.mbox(os.path.join(out, "INBOX"), create=False)
+        self.assertEqual(sorted(m["Subject"] for m in mbox), ["first 0", "first 1", "first 3", "quoting"])
+        mbox.close()
+        with open(os.path.join(out, "INBOX"), "rb") as f:
+            raw = f.read()
+        self.assertIn(b"\n>From here\n>>From there\nend\n", raw)
+        self.assertNotIn(b"\r", raw)
+        self.assertTrue(raw.startswith(b"From sender@client.test "))
+        archive = mailbox.mbox(os.path.join(out, "Archive"), create=False)
+        self.assertEqual(len(archive), 1)
+        archive.close()
+
+        res = self.mr.run("export", ALICE, out, "--mbox", check=False)
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("not empty", res.stderr)
 
 
 if __name__ == "__main__":
