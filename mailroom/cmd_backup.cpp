@@ -8,15 +8,14 @@
 // config/ (mailroom.toml, the DKIM keys, the TLS certificate and key). DIR is root's,
 // readable by the daemons' group only: it holds the keys.
 #include <grp.h>
-#include <pwd.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ctime>
 #include <iostream>
 
 #include "mailroom/commands.hpp"
+#include "mailroom/run_as.hpp"
 #include "storage/backup.hpp"
 #include "storage/export.hpp"
 #include "storage/store_check.hpp"
@@ -38,16 +37,6 @@ std::string utc_stamp() {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
     return buf;
-}
-
-struct Account {
-    uid_t uid = 0;
-    gid_t gid = 0;
-};
-
-Account account_of(const std::string& user) {
-    const struct passwd* pw = getpwnam(user.c_str());
-    return pw == nullptr ? Account{} : Account{pw->pw_uid, pw->pw_gid};
 }
 
 // A root-owned directory the daemons' group may enter (the data copy is written as that
@@ -79,31 +68,6 @@ std::vector<std::pair<fs::path, std::string>> config_items(const CliContext& ctx
     if (!cfg.tls.cert.empty()) items.emplace_back(cfg.tls.cert, "tls-cert.pem");
     if (!cfg.tls.key.empty()) items.emplace_back(cfg.tls.key, "tls-key.pem");
     return items;
-}
-
-// Runs `work` as the daemons' account in a child process (files of the data dir must stay
-// theirs, and SQLite may create side files) and returns whether it succeeded.
-template <class Work>
-bool as_run_user(const std::string& user, Work work) {
-    std::cout.flush();
-    const pid_t pid = fork();
-    if (pid < 0) throw CliError{std::string("fork: ") + std::strerror(errno)};
-    if (pid == 0) {
-        int code = 0;
-        try {
-            if (!user.empty() && user != "root") become_user(user);
-            work();
-        } catch (const CliError& e) {
-            std::cerr << "mailroom: " << e.message << "\n";
-            code = 1;
-        }
-        std::cout.flush();
-        _exit(code);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 void backup(CliContext& ctx, const fs::path& dir) {

@@ -26,6 +26,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # tests/integration/test_milter_rspamd.py: rspamd's proxy worker is the milter; the test
   # starts its own rspamd (the package's service is not wanted, see below).
   packages+=(rspamd)
+  # tests/integration/test_import_dovecot.py: the Dovecot (+ Postfix) of
+  # ../shared/anchors/stack.sh to import from; the stack runs its own instances.
+  packages+=(dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd)
   # scripts/fuzz.sh: clang with libFuzzer (its runtime is libclang-rt-14-dev, not a clang dependency).
   packages+=(clang libclang-rt-14-dev)
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
@@ -53,6 +56,10 @@ if ((${#missing[@]})); then
   fi
   if [[ " ${missing[*]} " == *" rspamd "* ]] && command -v systemctl >/dev/null 2>&1; then
     systemctl disable --now rspamd >/dev/null 2>&1 || true
+  fi
+  if [[ " ${missing[*]} " == *" dovecot-core "* ]]; then
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now dovecot >/dev/null 2>&1 || true; fi
+    doveadm stop >/dev/null 2>&1 || true
   fi
 fi
 

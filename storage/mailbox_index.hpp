@@ -183,6 +183,12 @@ Result<OldIndexRows> read_old_index(sqlite::Db& old);
 // Makes every UIDVALIDITY handed out from now on greater than `last` (a rebuilt index
 // starts past what clients may remember from the old one). Run before any mailbox exists.
 Result<void> set_last_uidvalidity(sqlite::Db& db, std::int64_t last);
+// An imported folder's UIDVALIDITY (maildir_import.hpp) for a mailbox of the rebuild;
+// false, and nothing changed, when another mailbox of the user already has it.
+Result<bool> adopt_uidvalidity(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t uidvalidity);
+// uidnext = max(uidnext, `uidnext`): an imported folder's UIDNEXT, which may lie past its
+// highest remaining UID (messages expunged on the old server).
+Result<void> raise_uidnext(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t uidnext);
 
 }  // namespace index
 }  // namespace mr::storage

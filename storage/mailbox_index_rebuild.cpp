@@ -43,4 +43,26 @@ Result<void> set_last_uidvalidity(sqlite::Db& db, std::int64_t last) {
     return s->run();
 }
 
+Result<bool> adopt_uidvalidity(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t uidvalidity) {
+    auto s = db.prepare(
+        "UPDATE mailboxes SET uidvalidity = ?1 WHERE id = ?2"
+        " AND NOT EXISTS (SELECT 1 FROM mailboxes WHERE uidvalidity = ?1 AND id <> ?2)");
+    if (!s) return s.error();
+    s->bind(1, std::int64_t{uidvalidity}).bind(2, mailbox_id);
+    if (auto r = s->run(); !r) return r.error();
+    if (db.changes() == 0) return false;
+    auto c = db.prepare("UPDATE counters SET uidvalidity = max(uidvalidity, ?) WHERE id = 1");
+    if (!c) return c.error();
+    c->bind(1, std::int64_t{uidvalidity});
+    if (auto r = c->run(); !r) return r.error();
+    return true;
+}
+
+Result<void> raise_uidnext(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t uidnext) {
+    auto s = db.prepare("UPDATE mailboxes SET uidnext = max(uidnext, ?) WHERE id = ?");
+    if (!s) return s.error();
+    s->bind(1, std::int64_t{uidnext}).bind(2, mailbox_id);
+    return s->run();
+}
+
 }  // namespace mr::storage::index

@@ -80,8 +80,35 @@ std::int64_t time_prefix(std::string_view file) {
     return t;
 }
 
+// The UID of each file: what the import hints name (maildir_import.hpp), in their order;
+// the others after those and after the hints' UIDNEXT, in delivery order.
+std::vector<std::pair<std::uint32_t, const MaildirFile*>> assign_uids(const std::vector<MaildirFile>& files,
+                                                                      const FolderHints* hints) {
+    std::vector<std::pair<std::uint32_t, const MaildirFile*>> out;
+    std::set<std::uint32_t> used;
+    std::vector<const MaildirFile*> fresh;
+    for (const auto& f : files) {
+        std::uint32_t uid = 0;
+        if (hints != nullptr) {
+            if (auto it = hints->uids.find(f.name.base); it != hints->uids.end() && used.insert(it->second).second) {
+                uid = it->second;
+            }
+        }
+        if (uid != 0) {
+            out.emplace_back(uid, &f);
+        } else {
+            fresh.push_back(&f);
+        }
+    }
+    std::uint32_t next = std::max<std::uint32_t>(1, hints != nullptr ? hints->uidnext : 1);
+    if (!used.empty()) next = std::max(next, *used.rbegin() + 1);
+    for (const auto* f : fresh) out.emplace_back(next++, f);
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+}
+
 Result<void> index_folder(sqlite::Db& db, const Maildir& maildir, const std::string& name,
-                          const Salvage& salvage, ReindexReport& report) {
+                          const Salvage& salvage, const FolderHints* hints, ReindexReport& report) {
     report.removed_tmp_files += clean_tmp(maildir.folder_path(name) / "tmp");
     auto files = maildir.list(name);
     if (!files) return files.error();
@@ -99,11 +126,19 @@ Result<void> index_folder(sqlite::Db& db, const Maildir& maildir, const std::str
     }
     auto box = index::insert_mailbox(db, name, special_use, subscribed);
     if (!box) return box.error();
+    if (hints != nullptr && hints->uidvalidity != 0) {
+        auto adopted = index::adopt_uidvalidity(db, box->id, hints->uidvalidity);
+        if (!adopted) return adopted.error();
+        if (!*adopted) {
+            report.warnings.push_back(name + ": UIDVALIDITY " + std::to_string(hints->uidvalidity) +
+                                      " is another mailbox's; given a new one");
+        }
+    }
     auto modseq = index::next_modseq(db);
     if (!modseq) return modseq.error();
-    std::uint32_t uid = 0;
-    for (const auto& f : *files) {
-        const fs::path path = maildir.folder_path(name) / f.file;
+    std::uint32_t uidnext = hints != nullptr ? hints->uidnext : 1;
+    for (const auto& [uid, f] : assign_uids(*files, hints)) {
+        const fs::path path = maildir.folder_path(name) / f->file;
         auto bytes = read_file(path);
         struct stat st {};
         if (!bytes || ::stat(path.c_str(), &st) != 0) {
@@ -111,22 +146,25 @@ Result<void> index_folder(sqlite::Db& db, const Maildir& maildir, const std::str
             continue;
         }
         MessageRecord m;
-        m.uid = ++uid;
+        m.uid = uid;
         m.modseq = *modseq;
-        m.flags = f.name.flags;
-        if (auto k = salvage.keywords.find(f.name.base); k != salvage.keywords.end()) m.keywords = k->second;
+        m.flags = f->name.flags;
+        if (auto k = salvage.keywords.find(f->name.base); k != salvage.keywords.end()) {
+            m.keywords = k->second;
+        } else if (hints != nullptr) {
+            if (auto h = hints->keywords.find(f->name.base); h != hints->keywords.end()) m.keywords = h->second;
+        }
         m.internal_date = st.st_mtime;
         m.size = static_cast<std::int64_t>(bytes->size());
         m.rfc822_size = static_cast<std::int64_t>(text::rfc822_size(*bytes));
-        m.file = f.file;
+        m.file = f->file;
         m.structure = mr::mime::structure_blob(*bytes);
         auto inserted = index::insert_message(db, box->id, m, std::nullopt);
         if (!inserted) return inserted.error();
+        uidnext = std::max(uidnext, uid + 1);
         ++report.messages;
     }
-    if (uid > 0) {
-        if (auto r = index::reserve_uids(db, box->id, uid); !r) return r.error();
-    }
+    if (auto r = index::raise_uidnext(db, box->id, uidnext); !r) return r;
     if (auto r = index::set_highestmodseq(db, box->id, *modseq); !r) return r;
     ++report.mailboxes;
     return tx->commit();
@@ -164,7 +202,7 @@ bool has_maildir_content(const fs::path& user_dir) {
     return folders && !folders->empty();
 }
 
-Result<ReindexReport> reindex_locked(const fs::path& user_dir);
+Result<ReindexReport> reindex_locked(const fs::path& user_dir, const ImportHints* hints);
 
 void remove_db_files(const fs::path& file) {
     std::error_code ec;
@@ -173,13 +211,13 @@ void remove_db_files(const fs::path& file) {
 
 }  // namespace
 
-Result<ReindexReport> reindex_user(const fs::path& user_dir) {
+Result<ReindexReport> reindex_user(const fs::path& user_dir, const ImportHints* hints) {
     if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");
     std::error_code ec;
     if (!fs::is_directory(user_dir, ec)) return Error::refused("no such mail directory: " + user_dir.string());
     ReindexLock lock(user_dir);
     if (!lock.held()) return Error::internal("cannot lock " + (user_dir / "reindex.lock").string());
-    return reindex_locked(user_dir);
+    return reindex_locked(user_dir, hints);
 }
 
 Result<bool> reindex_if_missing(const fs::path& user_dir) {
@@ -188,14 +226,14 @@ Result<bool> reindex_if_missing(const fs::path& user_dir) {
     ReindexLock lock(user_dir);
     if (!lock.held()) return Error::internal("cannot lock " + (user_dir / "reindex.lock").string());
     if (!index::missing(user_dir)) return false;  // another process rebuilt it meanwhile
-    auto report = reindex_locked(user_dir);
+    auto report = reindex_locked(user_dir, nullptr);
     if (!report) return report.error();
     return true;
 }
 
 namespace {
 
-Result<ReindexReport> reindex_locked(const fs::path& user_dir) {
+Result<ReindexReport> reindex_locked(const fs::path& user_dir, const ImportHints* hints) {
     std::error_code ec;
     ReindexReport report;
     const Maildir maildir(user_dir);
@@ -222,7 +260,11 @@ Result<ReindexReport> reindex_locked(const fs::path& user_dir) {
         }
         for (const auto& name : names) {
             if (auto r = maildir.create_folder(name); !r) return r.error();
-            if (auto r = index_folder(*db, maildir, name, salvage, report); !r) {
+            const FolderHints* folder_hints = nullptr;
+            if (hints != nullptr) {
+                if (auto it = hints->folders.find(name); it != hints->folders.end()) folder_hints = &it->second;
+            }
+            if (auto r = index_folder(*db, maildir, name, salvage, folder_hints, report); !r) {
                 remove_db_files(rebuild);
                 return r.error();
             }

@@ -6,7 +6,8 @@
 //   ".Folder" directory becomes a message; system flags come from the ":2,"
 //   letters (new/ files have none); the internal date is the file's mtime.
 // - Every mailbox gets a fresh UIDVALIDITY (clients drop their caches); UIDs are
-//   assigned in delivery order (the time prefix of the file name, then name).
+//   assigned in delivery order (the time prefix of the file name, then name). Only an
+//   import (reindex_user with hints) keeps the old server's.
 // - Files in tmp/ are unfinished writes (a crash between write and rename) and
 //   are deleted, never indexed.
 // - What the Maildir cannot carry is salvaged from the old index when it is still
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "common/util/result.hpp"
+#include "storage/maildir_import.hpp"
 
 namespace mr::storage {
 
@@ -39,7 +41,9 @@ struct ReindexReport {
     std::vector<std::string> warnings;  // unreadable files and the like, for the operator
 };
 
-Result<ReindexReport> reindex_user(const std::filesystem::path& user_dir);
+// With `hints` (an import, maildir_import.hpp), folders they name keep their UIDVALIDITY,
+// UIDNEXT, UIDs and keywords instead of getting fresh ones.
+Result<ReindexReport> reindex_user(const std::filesystem::path& user_dir, const ImportHints* hints = nullptr);
 
 // What MailboxStore::open calls when index::missing(user_dir): under the same lock,
 // rebuilds only if the index is still missing and the Maildir holds mail; true when it did.
