@@ -226,6 +226,17 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
 
     read_delivery(r, base_dir, cfg.delivery);
 
+    read_endpoints(r, "http", "listen", cfg.http.listen);
+    read_endpoints(r, "http", "tls_listen", cfg.http.tls_listen);
+    r.string("http", "mta_sts_mode", cfg.http.mta_sts_mode);
+    if (cfg.http.mta_sts_mode != "testing" && cfg.http.mta_sts_mode != "enforce" && cfg.http.mta_sts_mode != "none") {
+        r.fail("http", "mta_sts_mode", "must be testing, enforce or none");
+    }
+    r.integer("http", "max_connections", cfg.http.max_connections, 1, 1'000'000);
+    r.integer("http", "request_timeout_s", cfg.http.request_timeout_s, 1, 3600);
+    r.integer("http", "max_header_bytes", cfg.http.max_header_bytes, 1024, 1024 * 1024);
+    r.integer("http", "max_body_bytes", cfg.http.max_body_bytes, 1024, 16 * 1024 * 1024);
+
     read_endpoints(r, "dns", "servers", cfg.dns.servers);
     if (cfg.dns.servers.empty()) cfg.dns.servers = cfg.delivery.dns_servers;
 

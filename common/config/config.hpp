@@ -172,6 +172,18 @@ struct DkimConfig {
     bool sign = true;               // sign hosted-domain mail of authenticated users
 };
 
+// webd (issue 17): client autoconfiguration, Autodiscover and the MTA-STS policy over
+// HTTP and HTTPS. Its limits are strict: it serves a handful of small documents.
+struct HttpConfig {
+    std::vector<std::string> listen;      // plain HTTP endpoints; empty = none
+    std::vector<std::string> tls_listen;  // HTTPS (implicit TLS, the [tls] certificate)
+    std::string mta_sts_mode = "testing";  // testing | enforce | none (RFC 8461 §5)
+    std::int64_t max_connections = 500;       // per listening socket
+    std::int64_t request_timeout_s = 10;      // from connection (or previous answer) to a whole request
+    std::int64_t max_header_bytes = 8192;     // request line and header fields
+    std::int64_t max_body_bytes = 64 * 1024;  // a POSTed Autodiscover request
+};
+
 struct SupervisorConfig {
     std::int64_t restart_delay_ms = 500;        // first restart of a dead daemon
     std::int64_t restart_delay_max_ms = 30000;  // back-off doubles up to this
@@ -195,6 +207,7 @@ struct Config {
     SupervisorConfig supervisor;
     DeliveryConfig delivery;
     QueueConfig queue;
+    HttpConfig http;
     DnsConfig dns;  // already resolved: [dns] servers, else delivery.dns_servers
 };
 

@@ -9,7 +9,7 @@ namespace mr::config {
 struct InitValues {
     std::string hostname = "localhost";
     std::string data_dir = "data";
-    int port_base = 20000;  // listeners on base+25, +587, +465, +143, +993, +110, +995
+    int port_base = 20000;  // listeners on base+25, +587, +465, +143, +993, +110, +995, +80, +443
 };
 
 std::string render_default_config(const InitValues& values);
