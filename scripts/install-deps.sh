@@ -8,7 +8,8 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config
           libuv1-dev libssl-dev libsqlite3-dev libsodium-dev libcli11-dev doctest-dev
           libc-ares-dev libtomlplusplus-dev zlib1g-dev openssl python3
-          libpsl-dev publicsuffix)
+          libpsl-dev publicsuffix
+          libhttp-parser-dev libexpat1-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # swaks only recommends Net::SSLeay, which its STARTTLS needs (we install without recommends).
   packages+=(swaks libnet-ssleay-perl curl fetchmail getmail6)

@@ -1,0 +1,23 @@
+// route(): one whole request to its response, for webd's few documents. Pure: the Site
+// holds everything it reads.
+//
+// Invariants:
+// - Methods: GET, HEAD and POST are served; any other is 405 with Allow (RFC 9110 §15.5.6),
+//   on every path. A document answers only the methods it has (GET/HEAD or POST), 405
+//   otherwise. Unknown paths are 404.
+// - The domain a document describes comes from the address the client names (query or
+//   body), else from the Host name (autoconfig.<domain>, mta-sts.<domain>, <domain>). A
+//   domain we do not host gets 404 and nothing about our users; an address of a hosted
+//   domain gets the same document whoever it names (client_config.hpp).
+// - Autodiscover v2 JSON never answers 403 or 404 for an address of a hosted domain:
+//   recent Outlook builds give up on those.
+#pragma once
+
+#include "webd/proto/http_message.hpp"
+#include "webd/proto/site.hpp"
+
+namespace mr::webd::proto {
+
+Response route(const Request& request, const Site& site);
+
+}  // namespace mr::webd::proto

@@ -1,0 +1,40 @@
+// Site: what webd's documents describe, as one value the router reads: our mail hostname,
+// the hosted domains, the client-facing ports and the MTA-STS mode.
+//
+// Invariants:
+// - Domains are lower-case without a trailing dot (as the directory stores them).
+// - A port of 0 is a service without a listener: the documents leave it out.
+// - The server glue builds a new Site when the directory's domains change and swaps it in
+//   whole; the core never sees a half-updated one.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "common/config/config.hpp"
+
+namespace mr::webd::proto {
+
+enum class MtaStsMode { Testing, Enforce, None };
+
+struct Site {
+    std::string hostname;  // the MX and the client-facing server name
+    std::set<std::string> domains;
+    int imaps = 0;
+    int imap = 0;
+    int pop3s = 0;
+    int pop3 = 0;
+    int submissions = 0;
+    int submission = 0;
+    MtaStsMode mta_sts_mode = MtaStsMode::Testing;
+
+    bool hosts(const std::string& domain) const { return domains.count(domain) != 0; }
+};
+
+// "testing" | "enforce" | "none" (validated by the config reader).
+MtaStsMode parse_mta_sts_mode(const std::string& mode);
+
+// The Site of a config, without domains (the caller adds the directory's).
+Site site_from_config(const config::Config& cfg);
+
+}  // namespace mr::webd::proto
