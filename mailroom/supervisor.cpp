@@ -47,6 +47,7 @@ const std::vector<DaemonSpec>& daemon_specs() {
         {"deliverd", {}},
         {"pop3d", {"pop3", "pop3s"}},
         {"imapd", {"imap", "imaps"}},
+        {"webd", {"http", "https"}},
     };
     return specs;
 }
@@ -90,6 +91,7 @@ void Supervisor::bind_all() {
         {"smtp", &l.smtp},   {"submission", &l.submission}, {"submissions", &l.submissions},
         {"imap", &l.imap},   {"imaps", &l.imaps},           {"pop3", &l.pop3},
         {"pop3s", &l.pop3s}, {"smtp_proxy", &l.smtp_proxy},
+        {"http", &cfg_.http.listen}, {"https", &cfg_.http.tls_listen},
     };
     for (const auto& [name, endpoints] : groups) {
         for (const auto& ep : *endpoints) {

@@ -32,8 +32,8 @@ struct BoundListener {
 };
 
 struct DaemonSpec {
-    std::string name;                     // binary name: smtpd, deliverd, pop3d, imapd
-    std::vector<std::string> listeners;  // listener names from [listen] it serves
+    std::string name;                     // binary name: smtpd, deliverd, pop3d, imapd, webd
+    std::vector<std::string> listeners;  // listener names from [listen] (and [http]) it serves
 };
 
 // The daemons mailroom runs and the listeners each one serves.
