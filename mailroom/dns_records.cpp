@@ -3,19 +3,25 @@
 #include "common/dkim/key_directory.hpp"
 #include "common/text/ascii.hpp"
 #include "mailroom/cli_context.hpp"
+#include "webd/proto/mta_sts_policy.hpp"
 
 namespace mr::cli {
 
 namespace {
 
 // RFC 6186 §3 (rfc6186.txt:133): where a client finds each service; only listeners
-// that are configured, on the port they use.
+// that are configured, on the port they use. RFC 8314 §4.5.2 (rfc8314.txt:586): implicit
+// TLS is preferred, so its records have the lower priority number (0) and the STARTTLS
+// ones kStartTlsPriority.
+constexpr int kStartTlsPriority = 10;
+
 void add_srv(std::vector<DnsRecord>& out, const std::string& service, const std::vector<std::string>& listeners,
-             const std::string& domain, const std::string& host) {
+             const std::string& domain, const std::string& host, int priority) {
     if (listeners.empty()) return;
     auto endpoint = config::parse_endpoint(listeners.front());
     if (!endpoint) return;
-    out.push_back({service + "._tcp." + domain, "SRV", "0 1 " + std::to_string(endpoint->port) + " " + host + "."});
+    out.push_back({service + "._tcp." + domain, "SRV",
+                   std::to_string(priority) + " 1 " + std::to_string(endpoint->port) + " " + host + "."});
 }
 
 }  // namespace
@@ -32,12 +38,23 @@ std::vector<DnsRecord> dns_records(const config::Config& cfg, const std::string&
         out.push_back({file.selector + "._domainkey." + domain, "TXT", must(key->dns_record())});
     }
     out.push_back({"_dmarc." + domain, "TXT", "v=DMARC1; p=quarantine; rua=mailto:postmaster@" + domain});
-    add_srv(out, "_submissions", cfg.listen.submissions, domain, host);
-    add_srv(out, "_submission", cfg.listen.submission, domain, host);
-    add_srv(out, "_imaps", cfg.listen.imaps, domain, host);
-    add_srv(out, "_imap", cfg.listen.imap, domain, host);
-    add_srv(out, "_pop3s", cfg.listen.pop3s, domain, host);
-    add_srv(out, "_pop3", cfg.listen.pop3, domain, host);
+    add_srv(out, "_submissions", cfg.listen.submissions, domain, host, 0);
+    add_srv(out, "_submission", cfg.listen.submission, domain, host, kStartTlsPriority);
+    add_srv(out, "_imaps", cfg.listen.imaps, domain, host, 0);
+    add_srv(out, "_imap", cfg.listen.imap, domain, host, kStartTlsPriority);
+    add_srv(out, "_pop3s", cfg.listen.pop3s, domain, host, 0);
+    add_srv(out, "_pop3", cfg.listen.pop3, domain, host, kStartTlsPriority);
+    // webd's names (webd/proto/router.hpp): clients and sending MTAs find it by these.
+    if (!cfg.http.listen.empty() || !cfg.http.tls_listen.empty()) {
+        out.push_back({"autoconfig." + domain, "CNAME", host + "."});
+        out.push_back({"autodiscover." + domain, "CNAME", host + "."});
+        out.push_back({"mta-sts." + domain, "CNAME", host + "."});
+        // RFC 8461 §3.1 (rfc8461.txt:296): the id changes exactly when the policy does.
+        const auto policy = webd::proto::mta_sts_policy(webd::proto::parse_mta_sts_mode(cfg.http.mta_sts_mode), host);
+        out.push_back({"_mta-sts." + domain, "TXT", "v=STSv1; id=" + webd::proto::mta_sts_id(policy)});
+    }
+    // RFC 8460 §3 (rfc8460.txt:293): where senders report TLS failures of our domain.
+    out.push_back({"_smtp._tls." + domain, "TXT", "v=TLSRPTv1; rua=mailto:postmaster@" + domain});
     return out;
 }
 

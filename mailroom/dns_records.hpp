@@ -1,6 +1,7 @@
 // The DNS records an operator publishes for a hosted domain, in one place for
-// `mailroom dns` and `mailroom check`: MX, SPF, one TXT per DKIM key, DMARC, and the SRV
-// records of RFC 6186 for the listeners that exist.
+// `mailroom dns` and `mailroom check`: MX, SPF, one TXT per DKIM key, DMARC, the SRV
+// records of RFC 6186 for the listeners that exist (RFC 8314: implicit TLS preferred), and
+// for webd the autoconfig/autodiscover/mta-sts names, the _mta-sts TXT and TLS-RPT.
 #pragma once
 
 #include <string>
@@ -13,7 +14,7 @@ namespace mr::cli {
 
 struct DnsRecord {
     std::string name;  // fully qualified, without the final dot
-    std::string type;  // "MX", "TXT", "SRV"
+    std::string type;  // "MX", "TXT", "SRV", "CNAME"
     std::string value;  // TXT values unsplit
 };
 
@@ -24,7 +25,7 @@ std::string zone_line(const DnsRecord& r);
 
 // Whether DNS serves the record as we would publish it: "published", "missing",
 // "differs: <what DNS has>", or "not checked (...)" when DNS did not answer or the type
-// is not one we look up (SRV).
+// is not one we look up (SRV, CNAME).
 std::string published_status(dns::DnsClient& dns, const DnsRecord& r);
 
 }  // namespace mr::cli
