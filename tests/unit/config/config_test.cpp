@@ -129,6 +129,8 @@ TEST_CASE("the rendered default config parses and uses the port base") {
     CHECK(cfg->listen.imaps == std::vector<std::string>{"127.0.0.1:30993"});
     CHECK(cfg->listen.pop3 == std::vector<std::string>{"127.0.0.1:30110"});
     CHECK(cfg->listen.pop3s == std::vector<std::string>{"127.0.0.1:30995"});
+    CHECK(cfg->http.listen == std::vector<std::string>{"127.0.0.1:30080"});
+    CHECK(cfg->http.tls_listen == std::vector<std::string>{"127.0.0.1:30443"});
     CHECK_FALSE(has_placeholder(render_default_config(v)));
     CHECK(has_placeholder(config_template()));
 }
@@ -174,6 +176,24 @@ TEST_CASE("submission settings") {
     REQUIRE(any.ok());
     CHECK(any->submission.allow_any_from);
     CHECK_FALSE(parse_config(kMinimal + "[submission]\nallow_any_from = 1\n", "m.toml", "/x").ok());
+}
+
+TEST_CASE("http settings (webd)") {
+    auto defaults = parse_config(kMinimal, "m.toml", "/x");
+    REQUIRE(defaults.ok());
+    CHECK(defaults->http.listen.empty());
+    CHECK(defaults->http.mta_sts_mode == "testing");
+    CHECK(defaults->http.max_body_bytes == 65536);
+    auto set = parse_config(kMinimal + "[http]\nlisten = [\"[::1]:80\"]\ntls_listen = [\"0.0.0.0:443\"]\n"
+                                       "mta_sts_mode = \"enforce\"\nrequest_timeout_s = 3\n",
+                            "m.toml", "/x");
+    REQUIRE(set.ok());
+    CHECK(set->http.tls_listen == std::vector<std::string>{"0.0.0.0:443"});
+    CHECK(set->http.mta_sts_mode == "enforce");
+    CHECK(set->http.request_timeout_s == 3);
+    CHECK_FALSE(parse_config(kMinimal + "[http]\nmta_sts_mode = \"strict\"\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[http]\nlisten = [\"localhost\"]\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[http]\nmax_body_bytes = 10\n", "m.toml", "/x").ok());
 }
 
 TEST_CASE("milter settings") {
