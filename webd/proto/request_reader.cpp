@@ -10,6 +10,17 @@ namespace {
 
 RequestReader& self(http_parser* p) { return *static_cast<RequestReader*>(p->data); }
 
+// A method we do not know is 501 (RFC 9110 §15.6.2); bytes that are no method at all (a
+// TLS handshake on the plain port, a binary probe) are 400.
+bool looks_like_method(std::string_view head) {
+    const auto space = head.find(' ');
+    if (space == 0 || space == std::string_view::npos) return false;
+    for (char c : head.substr(0, space)) {
+        if (c < 'A' || c > 'Z') return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 RequestReader::RequestReader(ReaderLimits limits) : limits_(limits) {
@@ -28,13 +39,14 @@ RequestReader::RequestReader(ReaderLimits limits) : limits_(limits) {
 std::size_t RequestReader::feed(std::string_view data) {
     if (state_ != State::Reading || data.empty()) return 0;
     started_ = true;
+    if (head_.size() < kHeadKept) head_.append(data.substr(0, kHeadKept - head_.size()));
     std::size_t used = http_parser_execute(&parser_, &settings_, data.data(), data.size());
     if (state_ == State::Complete) return used;
     if (state_ == State::Failed) return used;
     const auto err = HTTP_PARSER_ERRNO(&parser_);
     if (err != HPE_OK) {
         if (err == HPE_INVALID_METHOD) {
-            fail(501);
+            fail(looks_like_method(head_) ? 501 : 400);
         } else if (err == HPE_HEADER_OVERFLOW) {
             fail(431);
         } else {
@@ -54,6 +66,7 @@ void RequestReader::next() {
     fields_ = 0;
     keep_alive_ = false;
     started_ = false;
+    head_.clear();
     state_ = State::Reading;
     http_parser_pause(&parser_, 0);
 }

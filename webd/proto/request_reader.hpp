@@ -6,7 +6,8 @@
 //   the request line and header fields over max_header_bytes (or more than kMaxHeaderFields
 //   fields) end the request with 431, a target alone over the limit with 414, a body
 //   (announced by Content-Length, or received chunked) over max_body_bytes with 413, a
-//   method http_parser does not know with 501, and anything else it refuses with 400.
+//   method http_parser does not know with 501 (bytes that are no method token: 400), and
+//   anything else it refuses with 400.
 //   After an error the reader stays failed: the connection is to be closed.
 // - Requests on one connection are read one at a time: feed() stops at the end of a request
 //   and says how many bytes it used; next() readies the reader for the following one
@@ -82,6 +83,9 @@ private:
     bool keep_alive_ = false;
     bool started_ = false;
     int error_status_ = 0;
+    // The request's first bytes, to tell an unknown method from garbage.
+    static constexpr std::size_t kHeadKept = 24;
+    std::string head_;
 };
 
 }  // namespace mr::webd::proto

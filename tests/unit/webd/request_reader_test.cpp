@@ -96,6 +96,7 @@ TEST_CASE("bad requests: garbage 400, unknown method 501, no Host in HTTP/1.1 40
         RequestReader r({});
         read_all(r, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03");
         CHECK(r.state() == RequestReader::State::Failed);
+        CHECK(r.error_status() == 400);
     }
     {
         RequestReader r({});
