@@ -26,6 +26,7 @@ targets=(
   "fuzz_dmarc tests/fuzz/corpus/dmarc"
   "fuzz_milter_response tests/fuzz/corpus/milter_response"
   "fuzz_srs tests/fuzz/corpus/srs"
+  "fuzz_webd_session tests/fuzz/corpus/webd_session"
 )
 names=()
 for t in "${targets[@]}"; do names+=("${t%% *}"); done
