@@ -1,6 +1,6 @@
 """Shared helpers for integration tests: run the real `mailroom` binaries on 127.0.0.1.
 
-Every instance lives in its own temporary directory, uses a port base whose seven
+Every instance lives in its own temporary directory, uses a port base whose nine
 listener ports were free when it was chosen, and is stopped by PID when the test ends.
 """
 import fcntl
@@ -19,7 +19,7 @@ BIN_DIR = os.environ.get("MR_BIN_DIR") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "release", "bin")
 MAILROOM = os.path.join(BIN_DIR, "mailroom")
 PORT_OFFSETS = {"smtp": 25, "submission": 587, "submissions": 465, "imap": 143,
-                "imaps": 993, "pop3": 110, "pop3s": 995}
+                "imaps": 993, "pop3": 110, "pop3s": 995, "http": 80, "https": 443}
 
 
 def port_is_free(port):
@@ -31,8 +31,9 @@ def port_is_free(port):
             return False
 
 
-# Bases lie on a grid of step 3 inside each thousand: the only two offsets closer than 33
-# are 993 and 995, so bases 2 apart would share a port (A+995 == (A+2)+993).
+# Bases lie on a grid of step 3 inside each thousand: the only two offsets closer than 22
+# are 993 and 995, so bases 2 apart would share a port (A+995 == (A+2)+993). (The PROXY
+# tests' base+26 is 1 from base+25, also no multiple of 3.)
 _BASE_STEP = 3
 _BASE_SLOTS = 7
 # The lock files held open by this process: one per base it has taken, so that tests that
