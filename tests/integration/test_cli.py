@@ -27,6 +27,8 @@ class InitTest(unittest.TestCase):
         self.assertEqual(s["listen"]["imaps"], [f"127.0.0.1:{base + 993}"])
         self.assertEqual(s["listen"]["pop3"], [f"127.0.0.1:{base + 110}"])
         self.assertEqual(s["listen"]["pop3s"], [f"127.0.0.1:{base + 995}"])
+        self.assertEqual(s["http"]["listen"], [f"127.0.0.1:{base + 80}"])
+        self.assertEqual(s["http"]["tls_listen"], [f"127.0.0.1:{base + 443}"])
         cert = os.path.join(self.mr.dir, "tls", "cert.pem")
         key = os.path.join(self.mr.dir, "tls", "key.pem")
         text = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-text"],
