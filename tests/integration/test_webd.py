@@ -145,6 +145,18 @@ class WebdTest(unittest.TestCase):
         _, _, other = self.pox("nobody@example.test")
         self.assertEqual(other, body.replace("alice@", "nobody@"))
 
+    def test_autodiscover_pox_with_expect_100_continue(self):
+        body = POX_REQUEST.format(email="alice@example.test").encode()
+        with socket.create_connection(("127.0.0.1", self.http), timeout=10) as s:
+            s.sendall(b"POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: autodiscover.example.test\r\n"
+                      b"Expect: 100-continue\r\nConnection: close\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(body))
+            self.assertEqual(s.recv(4096), b"HTTP/1.1 100 Continue\r\n\r\n")
+            s.sendall(body)
+            data, _ = self.read_until_closed(s, time.monotonic() + 5)
+        self.assertTrue(data.startswith(b"HTTP/1.1 200 OK\r\n"), data)
+        self.assertIn(b"<LoginName>alice@example.test</LoginName>", data)
+
     def test_autodiscover_pox_refuses_other_domains_and_bad_xml(self):
         self.assertEqual(self.pox("alice@elsewhere.test")[0], 404)
         status, _, _ = self.get("/autodiscover/autodiscover.xml", name="autodiscover.example.test",

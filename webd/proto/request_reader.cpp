@@ -66,6 +66,7 @@ void RequestReader::next() {
     fields_ = 0;
     keep_alive_ = false;
     started_ = false;
+    continue_ = false;
     head_.clear();
     state_ = State::Reading;
     http_parser_pause(&parser_, 0);
@@ -176,6 +177,9 @@ int RequestReader::on_headers_complete(http_parser* p) {
     }
     // http_parser sets content_length to ULLONG_MAX when none was given.
     if (p->content_length != ULLONG_MAX && p->content_length > r.limits_.max_body_bytes) return r.fail(413);
+    auto expect = r.request_.headers.find("expect");
+    r.continue_ = expect != r.request_.headers.end() && text::to_lower(expect->second) == "100-continue" &&
+                  (p->content_length != ULLONG_MAX ? p->content_length > 0 : (p->flags & F_CHUNKED) != 0);
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "webd/proto/http_message.hpp"
 
@@ -51,6 +52,9 @@ public:
     int error_status() const { return error_status_; }
     // Some byte of a request not yet complete has arrived.
     bool started() const { return started_; }
+    // The request asked "Expect: 100-continue" (RFC 9110 §10.1.1) and its body is still to
+    // come: the caller answers 100 once. Taking it clears it.
+    bool take_continue() { return std::exchange(continue_, false); }
 
     // After Complete: ready for the next request on the connection.
     void next();
@@ -82,6 +86,7 @@ private:
     std::size_t fields_ = 0;
     bool keep_alive_ = false;
     bool started_ = false;
+    bool continue_ = false;
     int error_status_ = 0;
     // The request's first bytes, to tell an unknown method from garbage.
     static constexpr std::size_t kHeadKept = 24;

@@ -14,6 +14,10 @@ SessionOutput Session::receive(std::string_view data, const Site& site, std::tim
             closed_ = true;
             break;
         }
+        // The client waits for this before it sends the body (unless it already did).
+        if (reader_.take_continue() && reader_.state() == RequestReader::State::Reading) {
+            out.bytes += "HTTP/1.1 100 Continue\r\n\r\n";
+        }
         if (reader_.state() != RequestReader::State::Complete) break;  // needs more bytes
         const Request& rq = reader_.request();
         Response r = route(rq, site);

@@ -62,3 +62,17 @@ TEST_CASE("timeout: 408 inside a request, a silent close between requests") {
     CHECK(idle.bytes.empty());
     CHECK(idle.close);
 }
+
+TEST_CASE("Expect: 100-continue gets 100 before the body, and only when the body is still to come") {
+    Session s({});
+    const std::string head =
+        "POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: autodiscover.example.org\r\n"
+        "Expect: 100-continue\r\nContent-Length: 4\r\n\r\n";
+    auto first = s.receive(head, test_site(), 0);
+    CHECK(first.bytes == "HTTP/1.1 100 Continue\r\n\r\n");
+    auto rest = s.receive("<x/>", test_site(), 0);
+    CHECK(rest.bytes.starts_with("HTTP/1.1 400 Bad Request\r\n"));
+    Session whole({});
+    auto both = whole.receive(head + "<x/>", test_site(), 0);
+    CHECK(both.bytes.starts_with("HTTP/1.1 400 Bad Request\r\n"));
+}
