@@ -29,6 +29,10 @@ SessionOutput Session::receive(std::string_view data, const Site& site, std::tim
             break;
         }
         reader_.next();
+        if (out.answered == kMaxPipelined && !data.empty()) {
+            closed_ = true;
+            break;
+        }
     }
     out.close = closed_;
     return out;

@@ -6,6 +6,10 @@
 // - After a request the reader refuses (limits, syntax), after one that does not keep
 //   the connection alive, and after a timeout, the answer carries Connection: close and
 //   `close` is set: nothing more is read.
+// - At most kMaxPipelined requests are answered from one receive(); a client that
+//   pipelines more in one read is closed after those answers. This bounds what one read
+//   can make us buffer (the connection's back-pressure bounds it across reads); real
+//   clients pipeline a few requests at most, browsers none.
 // - The Site is read at each request, so a new one (domains changed) applies to the next
 //   request of a kept-alive connection too.
 #pragma once
@@ -18,6 +22,8 @@
 #include "webd/proto/site.hpp"
 
 namespace mr::webd::proto {
+
+inline constexpr unsigned kMaxPipelined = 16;
 
 struct SessionOutput {
     std::string bytes;     // to write

@@ -76,3 +76,18 @@ TEST_CASE("Expect: 100-continue gets 100 before the body, and only when the body
     auto both = whole.receive(head + "<x/>", test_site(), 0);
     CHECK(both.bytes.starts_with("HTTP/1.1 400 Bad Request\r\n"));
 }
+
+TEST_CASE("more than kMaxPipelined requests in one read: those are answered, then the connection closes") {
+    Session s({});
+    std::string many;
+    for (unsigned i = 0; i < kMaxPipelined + 5; ++i) many += "GET /x HTTP/1.1\r\nHost: example.org\r\n\r\n";
+    auto out = s.receive(many, test_site(), 0);
+    CHECK(out.answered == kMaxPipelined);
+    CHECK(out.close);
+    Session exact({});
+    std::string sixteen;
+    for (unsigned i = 0; i < kMaxPipelined; ++i) sixteen += "GET /x HTTP/1.1\r\nHost: example.org\r\n\r\n";
+    auto ok = exact.receive(sixteen, test_site(), 0);
+    CHECK(ok.answered == kMaxPipelined);
+    CHECK_FALSE(ok.close);
+}
