@@ -18,6 +18,7 @@ from lib import BIN_DIR, Mailroom, child_pids, run_client, unverified_context, w
 
 HOST = "mx.example.test"
 REQUEST_TIMEOUT_S = 2
+MAX_CONNECTIONS = 20
 OUTLOOK = "{http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a}"
 POX_REQUEST = (
     '<?xml version="1.0" encoding="utf-8"?>\r\n'
@@ -50,6 +51,7 @@ class WebdTest(unittest.TestCase):
         try:
             cls.mr.add_user("alice@example.test", "pw")
             cls.mr.set_option("request_timeout_s", "10", str(REQUEST_TIMEOUT_S))
+            cls.mr.set_in_table("http", "max_connections", "500", str(MAX_CONNECTIONS))
             cls.mr.up()
             for name in ("http", "https"):
                 if not wait_for_port(cls.mr.port(name)):
@@ -285,6 +287,22 @@ class WebdTest(unittest.TestCase):
     def test_an_idle_connection_is_closed_silently(self):
         with socket.create_connection(("127.0.0.1", self.http), timeout=REQUEST_TIMEOUT_S + 5) as s:
             self.assertEqual(s.recv(4096), b"")
+
+    def test_connections_over_the_limit_get_503(self):
+        held = []
+        try:
+            for _ in range(MAX_CONNECTIONS):
+                held.append(socket.create_connection(("127.0.0.1", self.http), timeout=5))
+            time.sleep(0.3)  # every one accepted and counted
+            with socket.create_connection(("127.0.0.1", self.http), timeout=5) as extra:
+                data, closed = self.read_until_closed(extra, time.monotonic() + 1.5)
+            self.assertTrue(data.startswith(b"HTTP/1.1 503 "), data)
+            self.assertTrue(closed)
+        finally:
+            for s in held:
+                s.close()
+        time.sleep(0.3)
+        self.assertEqual(self.get("/mail/config-v1.1.xml")[0], 200)
 
     def test_garbage_gets_400_and_the_daemon_lives_on(self):
         with socket.create_connection(("127.0.0.1", self.http), timeout=10) as s:
