@@ -324,6 +324,15 @@ class WebdTest(unittest.TestCase):
                     self.assertTrue(s.version().startswith("TLS"), name)
                     if name != "https":
                         self.assertTrue(s.recv(512), name)  # the greeting
+        # STARTTLS listeners share the TLS context: the same name through openssl s_client.
+        for proto, name, binary in (("imap", "imap", "imapd"), ("pop3", "pop3", "pop3d"),
+                                    ("smtp", "submission", "smtpd")):
+            if not os.access(os.path.join(BIN_DIR, binary), os.X_OK):
+                continue
+            res = run_client("openssl", ["openssl", "s_client", "-brief", "-starttls", proto,
+                                         "-connect", f"127.0.0.1:{self.mr.port(name)}",
+                                         "-servername", HOST + "."], timeout=20, text=True, input="")
+            self.assertIn("CONNECTION ESTABLISHED", res.stdout + res.stderr, name)
         res = run_client("openssl", ["openssl", "s_client", "-connect", f"127.0.0.1:{self.https}",
                                      "-servername", "mta-sts.example.test.", "-quiet"],
                          timeout=20, text=True,
