@@ -1,0 +1,448 @@
+#include "common/sieve/interpreter.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/mime/address_list.hpp"
+#include "common/sieve/match.hpp"
+#include "common/sieve/variables.hpp"
+#include "common/text/address.hpp"
+#include "common/text/ascii.hpp"
+
+namespace mr::sieve {
+
+namespace {
+
+constexpr std::uint64_t kDay = 86400;
+constexpr std::uint64_t kMaxVacationPeriod = 365 * kDay;
+
+// A script stops for good: "stop" or an error.
+enum class Flow { Next, Stop };
+
+class Interpreter {
+public:
+    Interpreter(const Program& program, const MessageView& message, const RunLimits& limits)
+        : program_(program), message_(message), limits_(limits),
+          vars_(limits.max_variables, limits.max_variable_bytes, limits.max_string_bytes) {}
+
+    Outcome run() {
+        Outcome out;
+        auto r = exec(program_.commands);
+        if (!r) {
+            out.ok = false;
+            out.error = "runtime error: " + r.error().message;
+            Action keep;
+            keep.mailbox = "INBOX";
+            out.actions.push_back(std::move(keep));
+            return out;
+        }
+        if (implicit_keep_) {
+            if (auto k = store(Action::Kind::Keep, "INBOX", flags_, false, false); !k) {
+                out.ok = false;
+                out.error = "runtime error: " + k.error().message;
+                out.actions = {Action{}};
+                out.actions.front().mailbox = "INBOX";
+                return out;
+            }
+        }
+        const bool delivered = std::any_of(actions_.begin(), actions_.end(), [](const Action& a) {
+            return a.kind != Action::Kind::Discard && a.kind != Action::Kind::Vacation;
+        });
+        for (auto& a : actions_)
+            if (a.kind != Action::Kind::Discard || !delivered) out.actions.push_back(std::move(a));
+        return out;
+    }
+
+private:
+    Result<void> charge(std::uint64_t cost) {
+        cost_ += cost;
+        if (cost_ > limits_.max_cost) return Error::refused("script exceeded its execution budget");
+        return {};
+    }
+
+    std::string expand(const std::string& s) {
+        if (!program_.variables || s.find("${") == std::string::npos) return s;
+        return vars_.expand(s);
+    }
+    std::vector<std::string> expand(const std::vector<std::string>& list) {
+        std::vector<std::string> out;
+        out.reserve(list.size());
+        for (const auto& s : list) out.push_back(expand(s));
+        return out;
+    }
+
+    // ---- commands ----
+
+    Result<Flow> exec(const std::vector<Command>& commands) {
+        for (const auto& c : commands) {
+            if (auto r = charge(1); !r) return r.error();
+            auto r = exec(c);
+            if (!r) return r;
+            if (*r == Flow::Stop) return Flow::Stop;
+        }
+        return Flow::Next;
+    }
+
+    Result<Flow> exec(const Command& c) {
+        Result<void> r;
+        switch (c.kind) {
+            case Command::Kind::If:
+                for (const auto& b : c.branches) {
+                    bool taken = true;
+                    if (b.test) {
+                        auto t = eval(*b.test);
+                        if (!t) return t.error();
+                        taken = *t;
+                    }
+                    if (taken) return exec(b.block);
+                }
+                return Flow::Next;
+            case Command::Kind::Stop:
+                return Flow::Stop;
+            case Command::Kind::Keep:
+                r = store(Action::Kind::Keep, "INBOX", c.flags ? flag_set(expand(*c.flags)) : flags_, false, false);
+                break;
+            case Command::Kind::FileInto:
+                r = store(Action::Kind::FileInto, expand(c.argument), c.flags ? flag_set(expand(*c.flags)) : flags_,
+                          c.create, c.copy);
+                break;
+            case Command::Kind::Redirect:
+                r = redirect(expand(c.argument), c.copy);
+                break;
+            case Command::Kind::Discard:
+                implicit_keep_ = false;
+                if (std::none_of(actions_.begin(), actions_.end(),
+                                 [](const Action& a) { return a.kind == Action::Kind::Discard; })) {
+                    Action a;
+                    a.kind = Action::Kind::Discard;
+                    r = add(std::move(a));
+                }
+                break;
+            case Command::Kind::Reject:
+            case Command::Kind::EReject:
+                r = reject(c);
+                break;
+            case Command::Kind::Set: {
+                std::string v = Variables::apply_modifiers(c.modifiers, expand(c.argument));
+                if (auto ch = charge(v.size()); !ch) return ch.error();
+                r = vars_.set(c.name, std::move(v));
+                break;
+            }
+            case Command::Kind::SetFlag:
+            case Command::Kind::AddFlag:
+            case Command::Kind::RemoveFlag:
+                r = flag_command(c);
+                break;
+            case Command::Kind::Vacation:
+                r = vacation(c);
+                break;
+        }
+        if (!r) return r.error();
+        return Flow::Next;
+    }
+
+    Result<void> add(Action a) {
+        if (actions_.size() >= limits_.max_actions)
+            return Error::refused("more than " + std::to_string(limits_.max_actions) + " actions");
+        actions_.push_back(std::move(a));
+        return {};
+    }
+
+    bool has(Action::Kind k) const {
+        return std::any_of(actions_.begin(), actions_.end(), [k](const Action& a) { return a.kind == k; });
+    }
+    bool rejected() const { return has(Action::Kind::Reject) || has(Action::Kind::EReject); }
+
+    static bool same_mailbox(std::string_view a, std::string_view b) {
+        // INBOX is case-insensitive (RFC 3501 §5.1); other names are compared as written.
+        return a == b || (text::iequals(a, "INBOX") && text::iequals(b, "INBOX"));
+    }
+
+    Result<void> store(Action::Kind kind, std::string mailbox, std::vector<std::string> flags, bool create,
+                       bool copy) {
+        if (rejected()) return Error::refused("keep or fileinto after reject");
+        if (mailbox.empty()) return Error::refused("empty mailbox name");
+        if (!copy) implicit_keep_ = false;
+        for (auto& a : actions_) {
+            if ((a.kind == Action::Kind::Keep || a.kind == Action::Kind::FileInto) && same_mailbox(a.mailbox, mailbox)) {
+                for (auto& f : flags)
+                    if (std::none_of(a.flags.begin(), a.flags.end(), [&](const std::string& g) { return text::iequals(f, g); }))
+                        a.flags.push_back(std::move(f));
+                a.create = a.create || create;
+                a.copy = a.copy && copy;
+                return {};
+            }
+        }
+        Action a;
+        a.kind = kind;
+        a.mailbox = std::move(mailbox);
+        a.flags = std::move(flags);
+        a.create = create;
+        a.copy = copy;
+        return add(std::move(a));
+    }
+
+    Result<void> redirect(std::string address, bool copy) {
+        if (rejected()) return Error::refused("redirect after reject");
+        if (!text::parse_addr_spec(address, true)) return Error::refused("invalid redirect address \"" + address + "\"");
+        if (!copy) implicit_keep_ = false;
+        for (auto& a : actions_) {
+            if (a.kind == Action::Kind::Redirect && text::iequals(a.address, address)) {
+                a.copy = a.copy && copy;
+                return {};
+            }
+        }
+        if (++redirects_ > limits_.max_redirects)
+            return Error::refused("more than " + std::to_string(limits_.max_redirects) + " redirects");
+        Action a;
+        a.kind = Action::Kind::Redirect;
+        a.address = std::move(address);
+        a.copy = copy;
+        return add(std::move(a));
+    }
+
+    // RFC 5429 §2.1: reject and ereject refuse the message, which cannot also be kept,
+    // filed, redirected or answered by vacation; one refusal per message.
+    Result<void> reject(const Command& c) {
+        for (const auto& a : actions_) {
+            if (a.kind != Action::Kind::Discard)
+                return Error::refused(std::string(c.kind == Command::Kind::Reject ? "reject" : "ereject") +
+                                      " together with another action");
+        }
+        implicit_keep_ = false;
+        Action a;
+        a.kind = c.kind == Command::Kind::Reject ? Action::Kind::Reject : Action::Kind::EReject;
+        a.reason = expand(c.argument);
+        return add(std::move(a));
+    }
+
+    Result<void> vacation(const Command& c) {
+        if (has(Action::Kind::Vacation)) return Error::refused("vacation executed twice");
+        if (rejected()) return Error::refused("vacation after reject");
+        const Vacation& v = c.vacation;
+        VacationAction va;
+        if (v.seconds) va.period_seconds = std::min(*v.seconds, kMaxVacationPeriod);
+        else if (v.days) va.period_seconds = std::clamp(*v.days, std::uint64_t{1}, kMaxVacationPeriod / kDay) * kDay;
+        if (v.subject) va.subject = expand(*v.subject);
+        if (v.from) va.from = expand(*v.from);
+        if (v.handle) va.handle = expand(*v.handle);
+        va.addresses = expand(v.addresses);
+        va.mime = v.mime;
+        va.reason = expand(v.reason);
+        Action a;
+        a.kind = Action::Kind::Vacation;
+        a.vacation = std::move(va);
+        return add(std::move(a));
+    }
+
+    // ---- flags (RFC 5232) ----
+
+    // Each string may hold several flags separated by spaces; duplicates (ignoring
+    // case, as IMAP does) are dropped.
+    static std::vector<std::string> flag_set(const std::vector<std::string>& list) {
+        std::vector<std::string> out;
+        for (const auto& s : list) {
+            for (auto f : text::split_spaces(s)) {
+                if (std::none_of(out.begin(), out.end(), [&](const std::string& g) { return text::iequals(f, g); }))
+                    out.emplace_back(f);
+            }
+        }
+        return out;
+    }
+
+    static std::string join(const std::vector<std::string>& flags) {
+        std::string out;
+        for (const auto& f : flags) {
+            if (!out.empty()) out.push_back(' ');
+            out += f;
+        }
+        return out;
+    }
+
+    std::vector<std::string> flags_of(const std::string& variable) {
+        if (variable.empty()) return flags_;
+        return flag_set({vars_.get(variable)});
+    }
+
+    Result<void> flag_command(const Command& c) {
+        std::vector<std::string> current = flags_of(c.name);
+        const std::vector<std::string> given = flag_set(expand(c.list));
+        if (c.kind == Command::Kind::SetFlag) {
+            current = given;
+        } else if (c.kind == Command::Kind::AddFlag) {
+            current.insert(current.end(), given.begin(), given.end());
+            current = flag_set(current);
+        } else {
+            std::erase_if(current, [&](const std::string& f) {
+                return std::any_of(given.begin(), given.end(), [&](const std::string& g) { return text::iequals(f, g); });
+            });
+        }
+        if (auto r = charge(current.size() + 1); !r) return r;
+        if (c.name.empty()) {
+            flags_ = std::move(current);
+            return {};
+        }
+        return vars_.set(c.name, join(current));
+    }
+
+    // ---- tests ----
+
+    // Compares every value with every key under the test's match; :count compares the
+    // number of values. Sets the match variables from the first :matches success.
+    Result<bool> compare(const Test& t, const std::vector<std::string>& values) {
+        const auto keys = expand(t.keys);
+        if (t.match.type == MatchType::Count) {
+            for (const auto& k : keys)
+                if (match_count(t.match, values.size(), k)) return true;
+            return false;
+        }
+        const bool capture = program_.variables && t.match.type == MatchType::Matches;
+        for (const auto& v : values) {
+            for (const auto& k : keys) {
+                if (auto r = charge(match_cost(t.match, v, k)); !r) return r.error();
+                std::vector<std::string> caps;
+                if (match_value(t.match, v, k, capture ? &caps : nullptr)) {
+                    if (capture) vars_.set_matches(std::move(caps));
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static std::optional<std::string> address_part(AddressPart part, std::string_view local, std::string_view domain) {
+        switch (part) {
+            case AddressPart::All:
+                if (domain.empty()) return std::string(local);
+                return std::string(local) + "@" + std::string(domain);
+            case AddressPart::LocalPart: return std::string(local);
+            case AddressPart::Domain: return std::string(domain);
+            case AddressPart::User: return std::string(text::split_subaddress(local).base);
+            case AddressPart::Detail: {
+                // RFC 5233 §4: no separator, no detail: the address takes no part in the test.
+                const auto sub = text::split_subaddress(local);
+                if (!sub.detail) return std::nullopt;
+                return std::string(*sub.detail);
+            }
+        }
+        return std::nullopt;
+    }
+
+    std::vector<std::string> address_values(const Test& t) {
+        std::vector<std::string> out;
+        for (const auto& name : expand(t.names)) {
+            for (const auto& raw : message_.raw_values(name)) {
+                for (const auto& a : mime::parse_address_list(raw)) {
+                    if (a.is_group_start() || a.is_group_end() || !a.mailbox) continue;
+                    if (auto v = address_part(t.part, *a.mailbox, a.host.value_or(""))) out.push_back(std::move(*v));
+                }
+            }
+        }
+        return out;
+    }
+
+    std::vector<std::string> envelope_values(const Test& t) {
+        std::vector<std::string> out;
+        for (const auto& name : expand(t.names)) {
+            const bool from = text::iequals(name, "from");
+            if (!from && !text::iequals(name, "to")) continue;
+            const std::string& path = from ? message_.envelope_from : message_.envelope_to;
+            if (from && path.empty()) {
+                // RFC 5228 §5.4 (rfc5228.txt:1497): the null reverse-path is the empty string.
+                out.emplace_back();
+                continue;
+            }
+            const auto at = path.rfind('@');
+            const std::string_view local = std::string_view(path).substr(0, at);
+            const std::string_view domain = at == std::string::npos ? std::string_view() : std::string_view(path).substr(at + 1);
+            if (auto v = address_part(t.part, local, domain)) out.push_back(std::move(*v));
+        }
+        return out;
+    }
+
+    Result<bool> eval(const Test& t) {
+        if (auto r = charge(1); !r) return r.error();
+        switch (t.kind) {
+            case Test::Kind::True: return true;
+            case Test::Kind::False: return false;
+            case Test::Kind::Not: {
+                auto r = eval(t.tests.front());
+                if (!r) return r;
+                return !*r;
+            }
+            case Test::Kind::AllOf:
+            case Test::Kind::AnyOf: {
+                const bool all = t.kind == Test::Kind::AllOf;
+                for (const auto& sub : t.tests) {
+                    auto r = eval(sub);
+                    if (!r) return r;
+                    if (*r != all) return !all;
+                }
+                return all;
+            }
+            case Test::Kind::Address: return compare(t, address_values(t));
+            case Test::Kind::Envelope: return compare(t, envelope_values(t));
+            case Test::Kind::Header: {
+                std::vector<std::string> values;
+                for (const auto& name : expand(t.names)) {
+                    auto v = message_.decoded_values(name);
+                    values.insert(values.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+                }
+                return compare(t, values);
+            }
+            case Test::Kind::Exists:
+                for (const auto& name : expand(t.names))
+                    if (!message_.has_field(name)) return false;
+                return true;
+            case Test::Kind::Size:
+                return t.over ? message_.size() > t.limit : message_.size() < t.limit;
+            case Test::Kind::Body: {
+                auto parts = message_.body(t.transform, expand(t.content_types));
+                if (t.match.type == MatchType::Count) return compare(t, parts);
+                // RFC 5173 §5: body tests never set match variables.
+                if (t.match.type == MatchType::Matches) {
+                    for (const auto& p : parts)
+                        for (const auto& k : expand(t.keys)) {
+                            if (auto r = charge(match_cost(t.match, p, k)); !r) return r.error();
+                            if (match_value(t.match, p, k)) return true;
+                        }
+                    return false;
+                }
+                return compare(t, parts);
+            }
+            case Test::Kind::String: return compare(t, expand(t.names));
+            case Test::Kind::HasFlag: {
+                std::vector<std::string> flags;
+                if (t.names.empty()) flags = flags_;
+                for (const auto& v : t.names) {
+                    auto f = flags_of(v);
+                    flags.insert(flags.end(), f.begin(), f.end());
+                }
+                return compare(t, flags);
+            }
+            case Test::Kind::MailboxExists:
+                for (const auto& name : expand(t.names))
+                    if (!message_.mailbox_exists || !message_.mailbox_exists(name)) return false;
+                return true;
+        }
+        return false;
+    }
+
+    const Program& program_;
+    const MessageView& message_;
+    const RunLimits& limits_;
+    Variables vars_;
+    std::vector<std::string> flags_;  // RFC 5232's internal variable
+    std::vector<Action> actions_;
+    bool implicit_keep_ = true;
+    std::size_t redirects_ = 0;
+    std::uint64_t cost_ = 0;
+};
+
+}  // namespace
+
+Outcome run(const Program& program, const MessageView& message, const RunLimits& limits) {
+    return Interpreter(program, message, limits).run();
+}
+
+}  // namespace mr::sieve
