@@ -27,6 +27,7 @@ targets=(
   "fuzz_milter_response tests/fuzz/corpus/milter_response"
   "fuzz_srs tests/fuzz/corpus/srs"
   "fuzz_webd_session tests/fuzz/corpus/webd_session"
+  "fuzz_sieve tests/fuzz/corpus/sieve"
 )
 names=()
 for t in "${targets[@]}"; do names+=("${t%% *}"); done

@@ -328,10 +328,20 @@ private:
         return std::nullopt;
     }
 
-    std::vector<std::string> address_values(const Test& t) {
+    // Reading header fields costs a pass over the header per name: charged too, so a
+    // script of many tests over a message of many fields stays within the budget.
+    Result<void> charge_fields(const std::vector<std::string>& values) {
+        std::uint64_t bytes = message_.field_count();
+        for (const auto& v : values) bytes += v.size();
+        return charge(bytes);
+    }
+
+    Result<std::vector<std::string>> address_values(const Test& t) {
         std::vector<std::string> out;
         for (const auto& name : expand(t.names)) {
-            for (const auto& raw : message_.raw_values(name)) {
+            const auto raws = message_.raw_values(name);
+            if (auto r = charge_fields(raws); !r) return r.error();
+            for (const auto& raw : raws) {
                 for (const auto& a : mime::parse_address_list(raw)) {
                     if (a.is_group_start() || a.is_group_end() || !a.mailbox) continue;
                     if (auto v = address_part(t.part, *a.mailbox, a.host.value_or(""))) out.push_back(std::move(*v));
@@ -380,23 +390,31 @@ private:
                 }
                 return all;
             }
-            case Test::Kind::Address: return compare(t, address_values(t));
+            case Test::Kind::Address: {
+                auto values = address_values(t);
+                if (!values) return values.error();
+                return compare(t, *values);
+            }
             case Test::Kind::Envelope: return compare(t, envelope_values(t));
             case Test::Kind::Header: {
                 std::vector<std::string> values;
                 for (const auto& name : expand(t.names)) {
                     auto v = message_.decoded_values(name);
+                    if (auto r = charge_fields(v); !r) return r.error();
                     values.insert(values.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
                 }
                 return compare(t, values);
             }
             case Test::Kind::Exists:
-                for (const auto& name : expand(t.names))
+                for (const auto& name : expand(t.names)) {
+                    if (auto r = charge(message_.field_count()); !r) return r.error();
                     if (!message_.has_field(name)) return false;
+                }
                 return true;
             case Test::Kind::Size:
                 return t.over ? message_.size() > t.limit : message_.size() < t.limit;
             case Test::Kind::Body: {
+                if (auto r = charge(message_.size()); !r) return r.error();
                 auto parts = message_.body(t.transform, expand(t.content_types));
                 if (t.match.type == MatchType::Count) return compare(t, parts);
                 // RFC 5173 §5: body tests never set match variables.

@@ -32,6 +32,7 @@ public:
     std::function<bool(std::string_view)> mailbox_exists;
 
     std::uint64_t size() const { return message_.size(); }
+    std::size_t field_count() const { return fields_.size(); }
     // Unfolded values of every field named `name` (case-insensitive), in order.
     std::vector<std::string> raw_values(std::string_view name) const;
     // The same with RFC 2047 encoded words decoded.
