@@ -1,8 +1,12 @@
 #include "deliverd/local_delivery.hpp"
 #include "storage/default_mailboxes.hpp"
 
+#include <optional>
+
+#include "common/log/log.hpp"
 #include "common/util/quota.hpp"
 #include "deliverd/mail_loop.hpp"
+#include "deliverd/sieve_filter.hpp"
 #include "storage/mailbox_store.hpp"
 
 namespace mr::deliverd {
@@ -32,24 +36,13 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
         used = *size;
     }
 
-    // Folders other than INBOX exist before the batch appends to them.
-    for (const auto& item : batch.items) {
-        if (item.folder.empty()) continue;
-        auto found = store->mailbox(item.folder);
-        if (found) continue;
-        if (found.error().code != ErrorCode::NoSuchMailbox) {
-            (**loan).discard();
-            return fail_all("451 4.3.0 cannot open folder " + item.folder + ": " + found.error().message);
-        }
-        if (auto made = store->create_mailbox(item.folder, storage::default_special_use(item.folder)); !made) {
-            (**loan).discard();
-            return fail_all("451 4.3.0 cannot create folder " + item.folder + ": " + made.error().message);
-        }
-    }
+    // The user's Sieve script, read and compiled once per batch (deliverd/sieve_filter.hpp).
+    const auto script = load_active_script(batch.user_dir, batch.user);
 
-    // Which items go into the batch; the bytes must outlive append_batch.
+    // Where each item goes; the bytes must outlive append_batch.
     std::vector<std::string> bytes;
-    std::vector<std::size_t> index;  // append position -> item
+    std::vector<std::size_t> index;  // kept item -> item
+    std::vector<std::vector<FilterTarget>> targets;  // per kept item
     bytes.reserve(batch.items.size());
     for (std::size_t i = 0; i < batch.items.size(); ++i) {
         const auto& item = batch.items[i];
@@ -57,9 +50,23 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
             results[i] = {LocalOutcome::PermFail, "554 5.4.6 " + *loop, false};
             continue;
         }
+        const std::string folder = item.folder.empty() ? "INBOX" : item.folder;
+        std::vector<FilterTarget> where;
+        if (script) {
+            FilterInput in{*item.message, item.sender, item.final_address, folder,
+                           [store](std::string_view name) { return store->mailbox(name).ok(); }, batch.user,
+                           item.queue_id};
+            where = run_filter(*script, in);
+        } else {
+            where.push_back(FilterTarget{folder, 0, {}, !item.folder.empty()});
+        }
+        if (where.empty()) {  // discarded by the user's script
+            results[i] = {LocalOutcome::Delivered, "250 2.0.0 discarded by the sieve script of " + batch.user, false};
+            continue;
+        }
         std::string full = trace_prefix(item.sender, item.final_address);
         full += *item.message;
-        const auto size = static_cast<std::int64_t>(full.size());
+        const auto size = static_cast<std::int64_t>(full.size() * where.size());
         if (util::exceeds_quota(batch.quota_bytes, used, size)) {
             results[i] = {LocalOutcome::TempFail,
                           "452 4.2.2 mailbox of <" + item.final_address + "> is full (quota " +
@@ -70,18 +77,66 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
         used += size;
         bytes.push_back(std::move(full));
         index.push_back(i);
+        targets.push_back(std::move(where));
     }
     if (index.empty()) return results;
 
+    // Folders other than INBOX exist before the batch appends to them. A quarantine folder
+    // the user deleted is made again; a folder a script names with :create too, and if
+    // that name cannot be a mailbox, the item goes to its implicit keep instead.
+    auto ensure = [&](const std::string& name) -> Result<void> {
+        auto found = store->mailbox(name);
+        if (found) return {};
+        if (found.error().code != ErrorCode::NoSuchMailbox) return found.error();
+        auto made = store->create_mailbox(name, storage::default_special_use(name));
+        if (!made) return made.error();
+        return {};
+    };
+    for (std::size_t k = 0; k < index.size(); ++k) {
+        const auto& item = batch.items[index[k]];
+        std::optional<Error> unusable;
+        for (const auto& t : targets[k]) {
+            if (!t.create || t.mailbox == "INBOX") continue;
+            auto ok = ensure(t.mailbox);
+            if (ok) continue;
+            if (ok.error().kind == ErrorKind::Internal || item.folder == t.mailbox) {
+                (**loan).discard();
+                return fail_all("451 4.3.0 cannot create folder " + t.mailbox + ": " + ok.error().message);
+            }
+            unusable = Error::refused(t.mailbox + ": " + ok.error().message);
+            break;
+        }
+        if (!unusable) continue;
+        log::warn("sieve_implicit_keep", {log::qid(item.queue_id), {"user", batch.user},
+                                          {"reason", "cannot create " + unusable->message}});
+        targets[k] = {FilterTarget{item.folder.empty() ? "INBOX" : item.folder, 0, {}, false}};
+        if (!item.folder.empty()) {
+            if (auto ok = ensure(item.folder); !ok) {
+                (**loan).discard();
+                return fail_all("451 4.3.0 cannot create folder " + item.folder + ": " + ok.error().message);
+            }
+        }
+    }
+
     std::vector<storage::AppendMessage> appends;
+    std::vector<std::size_t> first_append;  // kept item -> its first append
     appends.reserve(index.size());
     for (std::size_t k = 0; k < index.size(); ++k) {
         const auto& item = batch.items[index[k]];
-        storage::AppendMessage a;
-        a.mailbox = item.folder.empty() ? "INBOX" : item.folder;
-        a.bytes = bytes[k];
-        a.delivery_key = item.queue_id + "/" + item.final_address;
-        appends.push_back(std::move(a));
+        first_append.push_back(appends.size());
+        for (std::size_t n = 0; n < targets[k].size(); ++n) {
+            const auto& t = targets[k][n];
+            storage::AppendMessage a;
+            a.mailbox = t.mailbox;
+            a.bytes = bytes[k];
+            a.flags = t.flags;
+            a.keywords = t.keywords;
+            // A second copy (a script's fileinto :copy, say) needs its own key, or the
+            // store would take it for a repeat of the first.
+            a.delivery_key = item.queue_id + "/" + item.final_address;
+            if (n > 0) *a.delivery_key += "/" + t.mailbox;
+            appends.push_back(std::move(a));
+        }
     }
     auto stored = store->append_batch(appends);
     if (!stored) {
@@ -92,7 +147,7 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
         return results;
     }
     for (std::size_t k = 0; k < index.size(); ++k) {
-        const bool dup = k < stored->size() && (*stored)[k].duplicate;
+        const bool dup = first_append[k] < stored->size() && (*stored)[first_append[k]].duplicate;
         results[index[k]] = {LocalOutcome::Delivered, "250 2.0.0 delivered to " + batch.user, dup};
     }
     return results;

@@ -15,6 +15,10 @@
 //   deliverd killed in between leaves files in new/ that the index does not know.
 //   deliverd removes them all at start, before any batch runs (main.cpp,
 //   storage/uncommitted_files.hpp); nothing here deals with them.
+// - The user's active Sieve script, if any, decides the mailboxes (deliverd/sieve_filter.hpp
+//   says where it lives and what falls back to the implicit keep); a discarded message
+//   counts as Delivered. A message stored into several mailboxes has one delivery key
+//   per copy, the first the plain "<queue id>/<final address>".
 // - Stores are borrowed from the user's storage::StorePool, kept between batches
 //   (storage/store_pool.hpp says why and when a kept store is not reused). Any store
 //   error discards the borrowed store.

@@ -1,0 +1,146 @@
+#include "deliverd/sieve_filter.hpp"
+
+#include <cstdio>
+
+#include "common/log/log.hpp"
+#include "common/sieve/compiler.hpp"
+#include "common/sieve/interpreter.hpp"
+#include "common/text/ascii.hpp"
+#include "storage/maildir.hpp"
+
+namespace mr::deliverd {
+
+namespace {
+
+// Read at most one byte more than the parser accepts: a bigger file is refused by it.
+std::optional<std::string> read_script(const std::filesystem::path& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return std::nullopt;
+    const std::size_t cap = sieve::ParseLimits{}.max_script_bytes + 1;
+    std::string out(cap, '\0');
+    const std::size_t n = std::fread(out.data(), 1, cap, f);
+    std::fclose(f);
+    out.resize(n);
+    return out;
+}
+
+// RFC 3501 atom without the flag-only backslash: what a keyword may be.
+bool is_keyword(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7F) return false;
+        if (std::string_view("(){%*\"\\]").find(c) != std::string_view::npos) return false;
+    }
+    return true;
+}
+
+void add_flags(FilterTarget& t, const std::vector<std::string>& flags) {
+    static constexpr std::pair<std::string_view, std::uint32_t> kSystem[] = {
+        {"\\Seen", storage::kSeen}, {"\\Answered", storage::kAnswered}, {"\\Flagged", storage::kFlagged},
+        {"\\Deleted", storage::kDeleted}, {"\\Draft", storage::kDraft},
+    };
+    for (const auto& f : flags) {
+        bool system = false;
+        for (const auto& [name, bit] : kSystem) {
+            if (text::iequals(f, name)) {
+                t.flags |= bit;
+                system = true;
+            }
+        }
+        if (!system && is_keyword(f)) t.keywords.push_back(f);
+    }
+}
+
+std::vector<FilterTarget> implicit_keep(const FilterInput& in) {
+    FilterTarget t;
+    t.mailbox = in.default_folder;
+    t.create = in.default_folder != "INBOX";
+    return {t};
+}
+
+std::string_view kind_name(sieve::Action::Kind k) {
+    switch (k) {
+        case sieve::Action::Kind::Keep: return "keep";
+        case sieve::Action::Kind::FileInto: return "fileinto";
+        case sieve::Action::Kind::Redirect: return "redirect";
+        case sieve::Action::Kind::Discard: return "discard";
+        case sieve::Action::Kind::Reject: return "reject";
+        case sieve::Action::Kind::EReject: return "ereject";
+        case sieve::Action::Kind::Vacation: return "vacation";
+    }
+    return "?";
+}
+
+}  // namespace
+
+std::optional<sieve::Program> load_active_script(const std::filesystem::path& user_dir, std::string_view user) {
+    const auto link = user_dir / kSieveDir / kActiveScriptLink;
+    std::error_code ec;
+    if (!std::filesystem::is_symlink(link, ec) && !std::filesystem::exists(link, ec)) return std::nullopt;
+    auto text = read_script(link);
+    if (!text) {
+        log::warn("sieve_script_broken", {{"user", user}, {"error", "cannot read " + link.string()}});
+        return std::nullopt;
+    }
+    auto program = sieve::compile_script(*text);
+    if (!program) {
+        log::warn("sieve_script_broken", {{"user", user}, {"error", program.error().message}});
+        return std::nullopt;
+    }
+    return std::move(program).value();
+}
+
+std::vector<FilterTarget> run_filter(const sieve::Program& program, const FilterInput& in) {
+    sieve::MessageView view(in.message);
+    view.envelope_from = std::string(in.sender);
+    view.envelope_to = std::string(in.recipient);
+    view.mailbox_exists = in.mailbox_exists;
+    const auto outcome = sieve::run(program, view);
+    auto keep_because = [&](std::string_view why) {
+        log::warn("sieve_implicit_keep", {log::qid(in.queue_id), {"user", in.user}, {"reason", why}});
+        return implicit_keep(in);
+    };
+    if (!outcome.ok) return keep_because(outcome.error);
+
+    std::vector<FilterTarget> targets;
+    std::string done;
+    for (const auto& a : outcome.actions) {
+        if (!done.empty()) done += ",";
+        done += kind_name(a.kind);
+        switch (a.kind) {
+            case sieve::Action::Kind::Keep:
+            case sieve::Action::Kind::FileInto: {
+                FilterTarget t;
+                t.mailbox = a.kind == sieve::Action::Kind::Keep ? in.default_folder : a.mailbox;
+                t.create = a.create || (a.kind == sieve::Action::Kind::Keep && in.default_folder != "INBOX");
+                if (!t.create && !text::iequals(t.mailbox, "INBOX") && !(in.mailbox_exists && in.mailbox_exists(t.mailbox)))
+                    return keep_because("fileinto a mailbox that does not exist: " + t.mailbox);
+                add_flags(t, a.flags);
+                // keep and fileinto of the keep's folder are one mailbox write.
+                bool merged = false;
+                for (auto& other : targets) {
+                    if (other.mailbox != t.mailbox) continue;
+                    other.flags |= t.flags;
+                    other.keywords.insert(other.keywords.end(), t.keywords.begin(), t.keywords.end());
+                    other.create = other.create || t.create;
+                    merged = true;
+                }
+                if (!merged) targets.push_back(std::move(t));
+                break;
+            }
+            case sieve::Action::Kind::Discard:
+                break;
+            case sieve::Action::Kind::Vacation:
+                break;  // logged below; sending is not wired yet
+            case sieve::Action::Kind::Redirect:
+            case sieve::Action::Kind::Reject:
+            case sieve::Action::Kind::EReject:
+                return keep_because(std::string(kind_name(a.kind)) + " is not carried out at delivery yet");
+        }
+    }
+    log::info("sieve", {log::qid(in.queue_id), {"user", in.user}, {"actions", done}});
+    return targets;
+}
+
+}  // namespace mr::deliverd

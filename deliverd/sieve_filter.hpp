@@ -1,0 +1,60 @@
+// A user's Sieve script at local delivery: where it lives, and what its outcome means
+// for the mailbox write (common/sieve does the language; this file the glue).
+//
+// Where a user's scripts live: <user dir>/sieve/NAME.sieve, and the active one is named
+// by the symlink <user dir>/sieve/active (a relative link, "NAME.sieve"), the layout
+// Dovecot/Pigeonhole uses (~/sieve/ plus ~/.dovecot.sieve), kept inside the user's
+// directory so that moving or deleting a user moves or deletes the scripts with it. No
+// link: no filtering.
+//
+// Invariants:
+//  - The message is never lost: a missing, unreadable or broken script, a runtime error
+//    (common/sieve/interpreter.hpp), an action deliverd does not carry out yet (redirect,
+//    reject, ereject) or a fileinto into a mailbox that does not exist (without :create)
+//    all give the implicit keep: the queue entry's folder (INBOX unless smtpd quarantined
+//    it), without flags; each such case is logged once.
+//  - vacation is logged and not sent yet (it changes nothing about where the mail goes).
+//  - Flags: the IMAP system flags become storage flag bits, other atoms keywords;
+//    anything that is not a valid IMAP atom is dropped.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/sieve/program.hpp"
+
+namespace mr::deliverd {
+
+inline constexpr std::string_view kSieveDir = "sieve";
+inline constexpr std::string_view kActiveScriptLink = "active";
+
+// The compiled active script of the user, nullopt when there is none. A script that
+// cannot be read or compiled is logged (event sieve_script_broken) and gives nullopt.
+std::optional<sieve::Program> load_active_script(const std::filesystem::path& user_dir, std::string_view user);
+
+struct FilterTarget {
+    std::string mailbox;
+    std::uint32_t flags = 0;  // storage::Flag bits
+    std::vector<std::string> keywords;
+    bool create = false;      // made if missing (fileinto :create, or the queue's folder)
+};
+
+struct FilterInput {
+    std::string_view message;
+    std::string_view sender;     // envelope from, "" for <>
+    std::string_view recipient;  // envelope to
+    std::string default_folder;  // the implicit keep's mailbox
+    std::function<bool(std::string_view)> mailbox_exists;
+    std::string_view user;      // for log lines
+    std::string_view queue_id;  // for log lines
+};
+
+// Where the message goes: one target per mailbox, none when the script discarded it.
+std::vector<FilterTarget> run_filter(const sieve::Program& program, const FilterInput& input);
+
+}  // namespace mr::deliverd

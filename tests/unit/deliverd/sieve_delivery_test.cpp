@@ -1,0 +1,116 @@
+// Local delivery with the user's active Sieve script (deliverd/sieve_filter): where the
+// script lives, fileinto/keep/discard with flags and copies, and the implicit keep into
+// INBOX whenever the script cannot be run as written.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "deliverd/local_delivery.hpp"
+#include "deliverd/sieve_filter.hpp"
+#include "storage/mailbox_store.hpp"
+#include "storage/maildir.hpp"
+#include "tests/unit/storage/temp_dir.hpp"
+
+using namespace mr::deliverd;
+using mr::storage::test::TempDir;
+
+namespace {
+
+void install_script(const std::filesystem::path& user_dir, const std::string& text, const std::string& name = "main") {
+    const auto dir = user_dir / kSieveDir;
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / (name + ".sieve"), std::ios::binary) << text;
+    std::filesystem::remove(dir / kActiveScriptLink);
+    std::filesystem::create_symlink(name + ".sieve", dir / kActiveScriptLink);
+}
+
+LocalBatch batch(const TempDir& dir, const std::string& subject, const std::string& extra = "") {
+    LocalBatch b{"bob@example.test", dir / "bob", 0, {}};
+    b.items.push_back(LocalItem{"00000000000001aaaaaaaa", "bob@example.test", "alice@example.test",
+                                std::make_shared<const std::string>("From: alice@example.test\r\nSubject: " + subject +
+                                                                    "\r\n" + extra + "\r\nhi\r\n")});
+    return b;
+}
+
+std::size_t count(const TempDir& dir, const std::string& mailbox) {
+    auto store = mr::storage::MailboxStore::open(dir / "bob");
+    REQUIRE(store.ok());
+    auto msgs = store->messages(mailbox);
+    return msgs ? msgs->size() : 0;
+}
+
+}  // namespace
+
+TEST_CASE("sieve at delivery: fileinto with flags, :copy, keep, discard") {
+    TempDir dir;
+    {
+        auto store = mr::storage::MailboxStore::open(dir / "bob");
+        REQUIRE(store.ok());
+        REQUIRE(store->create_mailbox("Lists").ok());
+    }
+    install_script(dir / "bob", R"(require ["fileinto", "imap4flags", "copy", "mailbox"];
+if header :contains "subject" "[list]" { fileinto :flags ["\\Seen", "$Listed", "bad(flag"] "Lists"; stop; }
+if header :contains "subject" "archive" { fileinto :copy :create "Archive/2026"; }
+if header :contains "subject" "spam" { discard; }
+)");
+    auto r = deliver_local(batch(dir, "[list] hello"));
+    REQUIRE(r[0].outcome == LocalOutcome::Delivered);
+    CHECK(count(dir, "Lists") == 1);
+    CHECK(count(dir, "INBOX") == 0);
+    {
+        auto store = mr::storage::MailboxStore::open(dir / "bob");
+        auto msgs = store->messages("Lists");
+        REQUIRE(msgs->size() == 1);
+        CHECK((*msgs)[0].flags == mr::storage::kSeen);
+        CHECK((*msgs)[0].keywords == std::vector<std::string>{"$Listed"});
+    }
+
+    auto b = batch(dir, "archive me");
+    b.items[0].queue_id = "00000000000002aaaaaaaa";
+    r = deliver_local(b);
+    REQUIRE(r[0].outcome == LocalOutcome::Delivered);
+    CHECK(count(dir, "Archive/2026") == 1);
+    CHECK(count(dir, "INBOX") == 1);
+    // Delivered again (a crash before the queue heard): no second copy anywhere.
+    r = deliver_local(b);
+    CHECK(r[0].duplicate);
+    CHECK(count(dir, "Archive/2026") == 1);
+    CHECK(count(dir, "INBOX") == 1);
+
+    b = batch(dir, "spam spam");
+    b.items[0].queue_id = "00000000000003aaaaaaaa";
+    r = deliver_local(b);
+    CHECK(r[0].outcome == LocalOutcome::Delivered);
+    CHECK(r[0].reply.find("discarded") != std::string::npos);
+    CHECK(count(dir, "INBOX") == 1);
+}
+
+TEST_CASE("sieve at delivery: anything that goes wrong ends in INBOX") {
+    TempDir dir;
+    auto deliver = [&](const std::string& script, const std::string& qid) {
+        install_script(dir / "bob", script);
+        auto b = batch(dir, "x");
+        b.items[0].queue_id = qid;
+        auto r = deliver_local(b);
+        INFO(r[0].reply);
+        REQUIRE(r[0].outcome == LocalOutcome::Delivered);
+    };
+    deliver("this is not sieve", "00000000000001aaaaaaaa");  // does not compile
+    CHECK(count(dir, "INBOX") == 1);
+    deliver("require \"fileinto\";\nfileinto \"Missing\";", "00000000000002aaaaaaaa");  // no :create
+    CHECK(count(dir, "INBOX") == 2);
+    CHECK(count(dir, "Missing") == 0);
+    deliver("redirect \"carol@example.test\";", "00000000000003aaaaaaaa");  // not carried out yet
+    CHECK(count(dir, "INBOX") == 3);
+    std::string many = "require [\"fileinto\", \"mailbox\"];\n";
+    for (int i = 0; i < 40; ++i) many += "fileinto :create \"F" + std::to_string(i) + "\";";
+    deliver(many, "00000000000004aaaaaaaa");  // runtime error: too many actions
+    CHECK(count(dir, "INBOX") == 4);
+    CHECK(count(dir, "F0") == 0);
+    deliver("require [\"fileinto\", \"mailbox\"];\nfileinto :create \"bad//name\";", "00000000000005aaaaaaaa");
+    CHECK(count(dir, "INBOX") == 5);
+    // Without an "active" link there is no filtering at all.
+    std::filesystem::remove(dir / "bob" / kSieveDir / kActiveScriptLink);
+    CHECK_FALSE(load_active_script(dir / "bob", "bob@example.test"));
+}
