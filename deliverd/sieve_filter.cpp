@@ -77,7 +77,17 @@ std::string_view kind_name(sieve::Action::Kind k) {
 std::optional<sieve::Program> load_active_script(const std::filesystem::path& user_dir, std::string_view user) {
     const auto link = user_dir / kSieveDir / kActiveScriptLink;
     std::error_code ec;
-    if (!std::filesystem::is_symlink(link, ec) && !std::filesystem::exists(link, ec)) return std::nullopt;
+    if (!std::filesystem::is_symlink(link, ec)) {
+        if (std::filesystem::exists(link, ec))
+            log::warn("sieve_script_broken", {{"user", user}, {"error", link.string() + " is not a symlink"}});
+        return std::nullopt;
+    }
+    // The link names a file beside it, never a path: a script is the user's own file.
+    const auto target = std::filesystem::read_symlink(link, ec);
+    if (ec || target.empty() || target.has_parent_path() || target.filename() != target) {
+        log::warn("sieve_script_broken", {{"user", user}, {"error", link.string() + " must name a file in its directory"}});
+        return std::nullopt;
+    }
     auto text = read_script(link);
     if (!text) {
         log::warn("sieve_script_broken", {{"user", user}, {"error", "cannot read " + link.string()}});

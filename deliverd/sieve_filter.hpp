@@ -5,7 +5,8 @@
 // by the symlink <user dir>/sieve/active (a relative link, "NAME.sieve"), the layout
 // Dovecot/Pigeonhole uses (~/sieve/ plus ~/.dovecot.sieve), kept inside the user's
 // directory so that moving or deleting a user moves or deletes the scripts with it. No
-// link: no filtering.
+// link: no filtering. The link must name a file in sieve/ itself ("main.sieve", not
+// "../x" or "/etc/x"); anything else is logged and ignored.
 //
 // Invariants:
 //  - The message is never lost: a missing, unreadable or broken script, a runtime error

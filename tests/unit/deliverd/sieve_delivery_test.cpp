@@ -110,6 +110,13 @@ TEST_CASE("sieve at delivery: anything that goes wrong ends in INBOX") {
     CHECK(count(dir, "F0") == 0);
     deliver("require [\"fileinto\", \"mailbox\"];\nfileinto :create \"bad//name\";", "00000000000005aaaaaaaa");
     CHECK(count(dir, "INBOX") == 5);
+    // The link must name a file beside it.
+    std::filesystem::remove(dir / "bob" / kSieveDir / kActiveScriptLink);
+    std::filesystem::create_symlink("../sieve/main.sieve", dir / "bob" / kSieveDir / kActiveScriptLink);
+    CHECK_FALSE(load_active_script(dir / "bob", "bob@example.test"));
+    std::filesystem::remove(dir / "bob" / kSieveDir / kActiveScriptLink);
+    std::filesystem::create_symlink("main.sieve", dir / "bob" / kSieveDir / kActiveScriptLink);
+    CHECK(load_active_script(dir / "bob", "bob@example.test"));
     // Without an "active" link there is no filtering at all.
     std::filesystem::remove(dir / "bob" / kSieveDir / kActiveScriptLink);
     CHECK_FALSE(load_active_script(dir / "bob", "bob@example.test"));
