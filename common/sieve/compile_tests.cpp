@@ -249,6 +249,12 @@ Result<Test> compile_test(const Context& ctx, const ast::Test& test) {
         }
         if (auto r = match_tags(ctx, reader, t, true); !r) return r.error();
         if (auto r = assign(reader.string_list("header list"), t.names); !r) return r.error();
+        if (n == "address") {
+            for (const auto& h : t.names) {
+                if (h.find("${") != std::string::npos) continue;
+                if (!is_address_header(h)) return reader.error(test.pos, "header \"" + h + "\" holds no addresses");
+            }
+        }
         if (n == "envelope") {
             for (const auto& part : t.names) {
                 if (part.find("${") != std::string::npos) continue;

@@ -5,6 +5,7 @@
 
 #include "common/mime/address_list.hpp"
 #include "common/sieve/match.hpp"
+#include "common/sieve/strings.hpp"
 #include "common/sieve/variables.hpp"
 #include "common/text/address.hpp"
 #include "common/text/ascii.hpp"
@@ -339,6 +340,7 @@ private:
     Result<std::vector<std::string>> address_values(const Test& t) {
         std::vector<std::string> out;
         for (const auto& name : expand(t.names)) {
+            if (!is_address_header(name)) continue;  // named by a variable; the compiler checks the rest
             const auto raws = message_.raw_values(name);
             if (auto r = charge_fields(raws); !r) return r.error();
             for (const auto& raw : raws) {

@@ -104,6 +104,18 @@ bool is_identifier(std::string_view s) {
     return true;
 }
 
+bool is_address_header(std::string_view name) {
+    static constexpr std::string_view kHeaders[] = {
+        "from", "to", "cc", "bcc", "sender", "reply-to",
+        "resent-from", "resent-to", "resent-cc", "resent-bcc", "resent-sender", "resent-reply-to",
+        "return-path", "delivered-to", "x-original-to", "envelope-to", "errors-to",
+        "disposition-notification-to", "mail-followup-to", "mail-reply-to", "original-recipient",
+    };
+    for (auto h : kHeaders)
+        if (text::iequals(name, h)) return true;
+    return false;
+}
+
 std::string quote_wildcards(std::string_view s) {
     std::string out;
     out.reserve(s.size());

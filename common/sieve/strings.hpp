@@ -19,6 +19,10 @@ Result<std::string> decode_encoded_characters(std::string_view s);
 // identifier = (ALPHA / "_") *(ALPHA / DIGIT / "_")   (rfc5228.txt:1910)
 bool is_identifier(std::string_view s);
 
+// RFC 5228 §5.1 (rfc5228.txt:1446): the address test only reads headers that hold
+// addresses; these are they (case-insensitive).
+bool is_address_header(std::string_view name);
+
 // A backslash before each '*', '?' and '\', so the value matches itself under :matches.
 std::string quote_wildcards(std::string_view s);
 

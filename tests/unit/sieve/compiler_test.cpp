@@ -153,6 +153,8 @@ TEST_CASE("argument checking") {
     CHECK(error("redirect \"not an address\";") == "line 1, column 1: redirect: invalid address \"not an address\"");
     CHECK(error("redirect [\"a@b.example\"];") == "line 1, column 10: redirect: expected a string for address");
     CHECK(error("require \"fileinto\";\nfileinto \"\";") == "line 2, column 1: fileinto: empty mailbox name");
+    CHECK(error("if address :is \"subject\" \"a@b\" { keep; }") ==
+          "line 1, column 4: address: header \"subject\" holds no addresses");
     CHECK(error("require \"envelope\";\nif envelope \"x-y\" \"z\" { keep; }") ==
           "line 2, column 4: envelope: unsupported envelope part \"x-y\"");
     CHECK(error("require [\"comparator-i;ascii-numeric\"];\nif header :contains :comparator \"i;ascii-numeric\" "
