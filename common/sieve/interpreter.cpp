@@ -27,25 +27,12 @@ public:
           vars_(limits.max_variables, limits.max_variable_bytes, limits.max_string_bytes) {}
 
     Outcome run() {
-        Outcome out;
         auto r = exec(program_.commands);
-        if (!r) {
-            out.ok = false;
-            out.error = "runtime error: " + r.error().message;
-            Action keep;
-            keep.mailbox = "INBOX";
-            out.actions.push_back(std::move(keep));
-            return out;
-        }
+        if (!r) return failed(r.error());
         if (implicit_keep_) {
-            if (auto k = store(Action::Kind::Keep, "INBOX", flags_, false, false); !k) {
-                out.ok = false;
-                out.error = "runtime error: " + k.error().message;
-                out.actions = {Action{}};
-                out.actions.front().mailbox = "INBOX";
-                return out;
-            }
+            if (auto k = store(Action::Kind::Keep, "INBOX", flags_, false, false); !k) return failed(k.error());
         }
+        Outcome out;
         const bool delivered = std::any_of(actions_.begin(), actions_.end(), [](const Action& a) {
             return a.kind != Action::Kind::Discard && a.kind != Action::Kind::Vacation;
         });
@@ -55,6 +42,17 @@ public:
     }
 
 private:
+    // Atomic failure: nothing the script asked for, only the implicit keep.
+    static Outcome failed(const Error& e) {
+        Outcome out;
+        out.ok = false;
+        out.error = "runtime error: " + e.message;
+        Action keep;
+        keep.mailbox = "INBOX";
+        out.actions.push_back(std::move(keep));
+        return out;
+    }
+
     Result<void> charge(std::uint64_t cost) {
         cost_ += cost;
         if (cost_ > limits_.max_cost) return Error::refused("script exceeded its execution budget");
