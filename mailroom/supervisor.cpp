@@ -5,16 +5,19 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <iostream>
 
 #include "common/log/log.hpp"
 #include "mailroom/cli_context.hpp"
+#include "mailroom/up_status.hpp"
 
 namespace mr::cli {
 
@@ -150,8 +153,27 @@ void Supervisor::start(Child& child) {
     }
     child.pid = pid;
     child.started = Clock::now();
+    if (child.started_epoch != 0) ++child.restarts;
+    child.started_epoch = std::time(nullptr);
     child.pending_restart = false;
     log::info("started", {{"child", child.spec.name}, {"pid", pid}});
+    write_status();
+}
+
+// run/ belongs to the daemons' account like the data dir (the daemons also create it).
+static void ensure_run_dir(const std::filesystem::path& data_dir) {
+    const auto run = data_dir / "run";
+    struct stat owner {};
+    if (::stat(data_dir.c_str(), &owner) != 0) return;
+    if (::mkdir(run.c_str(), 0750) == 0 && ::chown(run.c_str(), owner.st_uid, owner.st_gid) != 0) {
+        log::warn("chown_failed", {{"path", run.string()}, {"error", std::strerror(errno)}});
+    }
+}
+
+void Supervisor::write_status() const {
+    UpStatus status{getpid(), started_epoch_, {}};
+    for (const auto& c : children_) status.daemons.push_back({c.spec.name, c.pid, c.started_epoch, c.restarts});
+    write_up_status(cfg_.server.data_dir, status);
 }
 
 void Supervisor::reap() {
@@ -173,6 +195,7 @@ void Supervisor::reap() {
                                {"pid", pid},
                                {"status", describe_status(status)},
                                {"restart_in_ms", child.delay.count()}});
+            write_status();
         }
     }
 }
@@ -227,6 +250,8 @@ int Supervisor::run() {
         log::error("no_daemons", {{"dir", binary_dir_.string()}});
         return 1;
     }
+    started_epoch_ = std::time(nullptr);
+    ensure_run_dir(cfg_.server.data_dir);
     for (auto& child : children_) start(child);
     log::info("up", {{"config", cfg_.file.string()}, {"listeners", listeners_.size()}});
 
@@ -249,6 +274,8 @@ int Supervisor::run() {
         } else if (sig == SIGTERM || sig == SIGINT) {
             log::info("stopping", {{"signal", sigabbrev_np(sig)}});
             stop_all();
+            std::error_code ec;
+            std::filesystem::remove(up_status_path(cfg_.server.data_dir), ec);
             log::info("down");
             return 0;
         }

@@ -60,17 +60,21 @@ private:
         Clock::time_point restart_at{};
         std::chrono::milliseconds delay{};
         bool pending_restart = false;
+        std::int64_t started_epoch = 0;  // for `mailroom status` (up_status.hpp)
+        int restarts = 0;
     };
 
     void bind_all();
     void start(Child& child);
     void reap();
     void stop_all();
+    void write_status() const;
 
     const config::Config& cfg_;
     std::filesystem::path binary_dir_;
     std::vector<BoundListener> listeners_;
     std::vector<Child> children_;
+    std::int64_t started_epoch_ = 0;
 };
 
 // Binds and listens on "host:port"; throws CliError naming the endpoint on failure.
