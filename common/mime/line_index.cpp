@@ -1,5 +1,7 @@
 #include "common/mime/line_index.hpp"
 
+#include "common/text/message_data.hpp"
+
 namespace mr::mime {
 
 LineIndex::LineIndex(std::string_view message) : msg_(message) {
@@ -11,21 +13,32 @@ LineIndex::LineIndex(std::string_view message) : msg_(message) {
         const Counts c = scan((b - 1) * kBlock, b * kBlock);
         running.lf += c.lf;
         running.bare_lf += c.bare_lf;
+        running.bare_cr += c.bare_cr;
         blocks_.push_back(running);
     }
 }
 
 LineIndex::Counts LineIndex::scan(std::size_t begin, std::size_t end) const {
     Counts c;
+    if (begin >= end) return c;
     const char* d = msg_.data();
     char prev = begin > 0 ? d[begin - 1] : '\0';
-    // Branch-free so the compiler can vectorise the common case.
-    for (std::size_t i = begin; i < end; ++i) {
+    // The last byte of the message has no successor: it is handled after the loop, so the
+    // loop can read d[i + 1] without a bound check and stay branch-free (vectorisable).
+    const std::size_t body_end = end < msg_.size() ? end : msg_.size() - 1;
+    for (std::size_t i = begin; i < body_end; ++i) {
         const char ch = d[i];
         const std::uint64_t is_lf = ch == '\n';
         c.lf += is_lf;
         c.bare_lf += is_lf & static_cast<std::uint64_t>(prev != '\r');
+        c.bare_cr += static_cast<std::uint64_t>(ch == '\r') & static_cast<std::uint64_t>(d[i + 1] != '\n');
         prev = ch;
+    }
+    if (body_end < end) {  // the message's last byte
+        const char ch = d[body_end];
+        c.lf += ch == '\n';
+        c.bare_lf += ch == '\n' && prev != '\r';
+        c.bare_cr += ch == '\r';
     }
     return c;
 }
@@ -36,6 +49,7 @@ LineIndex::Counts LineIndex::prefix(std::size_t pos) const {
     const Counts tail = scan(b * kBlock, pos);
     c.lf += tail.lf;
     c.bare_lf += tail.bare_lf;
+    c.bare_cr += tail.bare_cr;
     return c;
 }
 
@@ -44,13 +58,25 @@ LineIndex::Counts LineIndex::count(std::size_t begin, std::size_t end) const {
     if (begin >= end) return {};
     const Counts a = prefix(begin);
     const Counts b = prefix(end);
-    return {b.lf - a.lf, b.bare_lf - a.bare_lf};
+    return {b.lf - a.lf, b.bare_lf - a.bare_lf, b.bare_cr - a.bare_cr};
 }
 
 std::uint64_t LineIndex::lines(std::size_t begin, std::size_t end) const {
     if (end > msg_.size()) end = msg_.size();
     if (begin >= end) return 0;
-    return count(begin, end).lf + (msg_[end - 1] != '\n' ? 1 : 0);
+    const Counts c = count(begin, end);
+    const char last = msg_[end - 1];
+    // A CR that ends the range ends a line unless its LF follows (outside the range).
+    const bool ended = last == '\n' || (last == '\r' && (end == msg_.size() || msg_[end] != '\n'));
+    return c.lf + c.bare_cr + (ended ? 0 : 1);
+}
+
+std::uint64_t LineIndex::imap_extra(std::size_t begin, std::size_t end) const {
+    if (end > msg_.size()) end = msg_.size();
+    if (begin >= end) return 0;
+    const Counts c = count(begin, end);
+    const bool closes = end == msg_.size() && text::closes_open_line(msg_[end - 1]);
+    return c.bare_lf + c.bare_cr + (closes ? 2 : 0);
 }
 
 }  // namespace mr::mime

@@ -111,8 +111,8 @@ public:
         p.body_start = f.body_start;
         p.end = end;
         p.body_lines = lines_.lines(p.body_start, p.end);
-        p.header_bare_lf = lines_.count(p.header_start, p.body_start).bare_lf;
-        p.body_bare_lf = lines_.count(p.body_start, p.end).bare_lf;
+        p.header_extra = lines_.imap_extra(p.header_start, p.body_start);
+        p.body_extra = lines_.imap_extra(p.body_start, p.end);
         fill_content_fields(p, f, in_digest);
 
         const bool room = depth < limits_.max_depth && parts_ < limits_.max_parts;

@@ -5,8 +5,8 @@
 //               addrlist from, sender, reply_to, to, cc, bcc
 //   addrlist  = count *(presence:u8 [str name] [str adl] [str mailbox] [str host])
 //               (presence bit 0 name, 1 adl, 2 mailbox, 3 host)
-//   part      = kind:u8 header_start header_size body_size body_lines header_bare_lf
-//               body_bare_lf str type str subtype params opt-str id opt-str description
+//   part      = kind:u8 header_start header_size body_size body_lines header_extra
+//               body_extra str type str subtype params opt-str id opt-str description
 //               str encoding opt-str md5 opt(str type params) langs opt-str location
 //               [envelope if kind == Message] count *part
 //   params    = count *(str name str value extended:u8)
@@ -69,8 +69,8 @@ public:
         num(p.body_start - p.header_start);
         num(p.end - p.body_start);
         num(p.body_lines);
-        num(p.header_bare_lf);
-        num(p.body_bare_lf);
+        num(p.header_extra);
+        num(p.body_extra);
         str(p.type);
         str(p.subtype);
         params(p.params);
@@ -207,8 +207,8 @@ public:
         p.body_start = add(p.header_start, num());
         p.end = add(p.body_start, num());
         p.body_lines = num();
-        p.header_bare_lf = num();
-        p.body_bare_lf = num();
+        p.header_extra = num();
+        p.body_extra = num();
         str(p.type);
         str(p.subtype);
         params(p.params);
@@ -321,8 +321,8 @@ Result<RootSizes> peek_root_sizes(std::string_view blob) {
     const std::uint64_t header_size = r.num();
     const std::uint64_t body_size = r.num();
     (void)r.num();  // body_lines
-    s.header_bare_lf = r.num();
-    s.body_bare_lf = r.num();
+    s.header_extra = r.num();
+    s.body_extra = r.num();
     s.body_start = header_size;
     if (r.failed() || kind > 2 || header_start != 0 || header_size > s.size || body_size != s.size - header_size)
         return Error::syntax("mime structure blob: truncated or malformed");

@@ -55,13 +55,15 @@ struct Part {
     std::uint64_t header_start = 0;
     std::uint64_t body_start = 0;
     std::uint64_t end = 0;
-    // Line ends in the body: LF count, plus one for a final line without LF
-    // (rfc3501.txt:4620 body-fld-lines). Counted for every part.
+    // Lines of the body as IMAP sends it (rfc3501.txt:4620 body-fld-lines): LFs and bare
+    // CRs, plus one for a final line without a line end. Counted for every part.
     std::uint64_t body_lines = 0;
-    // LFs not preceded by CR in header / body: a renderer that serves CRLF-normalised
-    // bytes adds these to the raw sizes (RFC 3501 requires CRLF on the wire).
-    std::uint64_t header_bare_lf = 0;
-    std::uint64_t body_bare_lf = 0;
+    // Octets the IMAP form (common/text/message_data.hpp, section 4) adds to the header /
+    // body range: one per bare LF and bare CR, two when the range ends the message with an
+    // open last line. The IMAP size of a range is its raw size plus these; 0 means the
+    // range is sent as stored.
+    std::uint64_t header_extra = 0;
+    std::uint64_t body_extra = 0;
 
     std::string type = "text";     // lowercased (rfc2045.txt:687)
     std::string subtype = "plain";
@@ -89,8 +91,12 @@ struct MessageStructure {
     bool operator==(const MessageStructure&) const = default;
 };
 
-// Blob layout version; bump on any change of the encoding below.
-inline constexpr std::uint8_t kStructureBlobVersion = 1;
+// Blob layout version; bump on any change of the encoding below or of what a field means.
+// 2: header_extra / body_extra count bare CRs and the closed last line too (1 counted
+// bare LFs only), body_lines counts bare CRs. A version-1 blob of a message whose
+// rfc822_size equals its size (no bare CR or LF, closed) is a valid version 2 blob but
+// for its first byte (storage's index migration relies on this).
+inline constexpr std::uint8_t kStructureBlobVersion = 2;
 
 // Compact binary form for the mailbox index: version byte, then LEB128 integers and
 // length-prefixed strings (layout in message_structure.cpp).
@@ -110,8 +116,11 @@ Result<void> deserialize_into(std::string_view blob, MessageStructure& out);
 struct RootSizes {
     std::uint64_t size = 0;            // MessageStructure::size
     std::uint64_t body_start = 0;      // root.body_start: the header block is [0, body_start)
-    std::uint64_t header_bare_lf = 0;  // root.header_bare_lf
-    std::uint64_t body_bare_lf = 0;    // root.body_bare_lf
+    std::uint64_t header_extra = 0;  // root.header_extra
+    std::uint64_t body_extra = 0;    // root.body_extra
+
+    // RFC822.SIZE: the whole message in IMAP form.
+    std::uint64_t imap_size() const { return size + header_extra + body_extra; }
 };
 // Syntax error for a blob deserialize() would refuse for its front part (version,
 // truncation, root offsets); the parts after the root's sizes are not checked.

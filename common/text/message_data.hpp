@@ -32,14 +32,25 @@
 //    DotUnstuffer never rewrites line ends: it reports bare CR / bare LF for the caller
 //    to refuse (see its comment for the end-of-data rule, the SMTP smuggling defence).
 //
-// 4. IMAP form: FETCH sends the stored bytes with only bare LF turned into CRLF; a bare CR
-//    and an open last line are sent as stored. IMAP takes every size from the MIME
-//    structure in the index (which counts bare LFs per header and body, not bare CRs), so
-//    RFC822.SIZE and body-fld-octets equal the bytes sent, and a range without bare LF is
-//    sent straight from the file. For a stored message without bare CR that is empty or
-//    ends with a line end (every message received by SMTP DATA) the IMAP form is the CRLF
-//    form, and RFC822.SIZE == rfc822_size() == POP3 LIST.
-//
+// 4. IMAP form: what FETCH sends (RFC 3501 §2.2, rfc3501.txt:313: CRLF only) is the CRLF
+//    form of section 2, for every stored message whatever its source, cut to the range a
+//    section names: a bare LF and a bare CR become CRLF, and the open last line of the
+//    message is closed in whichever ranges end with the message (BODY[], BODY[TEXT], the
+//    last part of a multipart without its close-delimiter, ...). A range that ends before
+//    the message's end is sent without a line end added (a part's body before its
+//    boundary's CRLF). Whether a CR is bare is decided by the next byte of the message;
+//    no section range starts or ends between a CR and its LF (header blocks end after an
+//    LF, part bodies end before the CRLF or LF of their delimiter line), so a range's IMAP
+//    form is its bytes converted on their own, and the pieces of a range add up.
+//    So RFC822.SIZE == len(BODY[]) == rfc822_size() == POP3 LIST, for every message.
+//    Why not store APPEND literals normalised instead: Maildir files written by other
+//    tools (found by reindex) must be read by this rule anyway, and the stored bytes stay
+//    the ones the client sent (section 1).
+//    IMAP takes every size from the MIME structure in the index, which counts per header
+//    and body the octets this form adds (mime::Part::header_extra, body_extra: one per
+//    bare LF and bare CR, two for the closed last line), so sizes need no message bytes;
+//    a range that adds none is sent straight from the file.
+
 // All classes are incremental: the output never depends on how the input is chunked.
 #pragma once
 
@@ -188,8 +199,12 @@ void append_dot_stuffed(std::string_view message, std::string& out);
 
 // --- 4. IMAP form ------------------------------------------------------------------------
 
-// Appends message[begin, end) in IMAP form; `begin`'s predecessor decides whether an LF
-// at `begin` is bare.
+// Whether a message whose last byte is `last_byte` has an open last line, which the CRLF
+// and IMAP forms close with CRLF (a bare CR at the end is closed as a bare CR).
+bool closes_open_line(char last_byte);
+
+// Appends message[begin, end) in IMAP form: `begin`'s predecessor decides whether an LF at
+// `begin` is bare, and a range that ends at message.size() closes an open last line.
 void append_imap_form(std::string& out, std::string_view message, std::size_t begin, std::size_t end);
 
 // Converts a stored range that arrives in chunks (read from disk off the event loop) into
@@ -204,6 +219,9 @@ public:
 
     // Appends the wanted octets of the next stored chunk. Returns done().
     bool feed(std::string_view raw_chunk, std::string& out);
+    // Call after the last chunk only when the range ends the message: closes an open last
+    // line. Returns done().
+    bool finish(std::string& out);
     bool done() const { return left_ == 0; }
 
 private:
@@ -212,6 +230,7 @@ private:
     std::uint64_t skip_;
     std::uint64_t left_;
     char prev_;
+    bool seen_ = false;  // a non-empty chunk was fed
 };
 
 }  // namespace mr::text

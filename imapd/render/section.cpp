@@ -11,12 +11,12 @@
 namespace mr::imapd {
 namespace {
 
-SectionRange file_range(std::uint64_t begin, std::uint64_t end, std::uint64_t bare_lf) {
+SectionRange file_range(std::uint64_t begin, std::uint64_t end, std::uint64_t extra) {
     SectionRange r;
     r.kind = SectionRange::Kind::FileRange;
     r.begin = begin;
     r.end = end;
-    r.bare_lf = bare_lf;
+    r.extra = extra;
     return r;
 }
 
@@ -57,11 +57,11 @@ SectionRange locate_section(const mime::MessageStructure& structure, const Secti
             // BODY[] is the whole message; BODY[n] the part's body (rfc3501.txt:3052).
             if (top)
                 return file_range(part->header_start, part->end,
-                                  part->header_bare_lf + part->body_bare_lf);
-            return file_range(part->body_start, part->end, part->body_bare_lf);
+                                  part->header_extra + part->body_extra);
+            return file_range(part->body_start, part->end, part->body_extra);
         case Section::Kind::Mime:
             if (top) return {};  // rfc3501.txt:3071: MIME needs a part number
-            return file_range(part->header_start, part->body_start, part->header_bare_lf);
+            return file_range(part->header_start, part->body_start, part->header_extra);
         case Section::Kind::Header:
         case Section::Kind::HeaderFields:
         case Section::Kind::HeaderFieldsNot:
@@ -75,8 +75,8 @@ SectionRange locate_section(const mime::MessageStructure& structure, const Secti
         message = &part->children.front();
     }
     if (section.kind == Section::Kind::Text)
-        return file_range(message->body_start, message->end, message->body_bare_lf);
-    SectionRange r = file_range(message->header_start, message->body_start, message->header_bare_lf);
+        return file_range(message->body_start, message->end, message->body_extra);
+    SectionRange r = file_range(message->header_start, message->body_start, message->header_extra);
     if (section.kind != Section::Kind::Header) r.kind = SectionRange::Kind::HeaderSubset;
     return r;
 }
@@ -113,7 +113,7 @@ std::string filter_header(std::string_view header, const std::vector<std::string
 // end; lines starting with WSP continue the field before them (or are skipped when there
 // is none); lines without a colon, or whose name (WSP before the colon trimmed) is not
 // ftext, are skipped. unit_imapd_render checks this against HeaderScanner.
-void HeaderFieldFilter::append(std::string& out, std::string_view header, bool no_bare_lf) const {
+void HeaderFieldFilter::append(std::string& out, std::string_view header, bool as_sent) const {
     const char* const data = header.data();
     const std::size_t size = header.size();
     auto line_end = [&](std::size_t from) -> std::size_t {  // the LF, or size
@@ -155,14 +155,17 @@ void HeaderFieldFilter::append(std::string& out, std::string_view header, bool n
         if (end < size && data[end] == '\r') ++end;
         const bool terminated = end < size && data[end] == '\n';
         if (terminated) ++end;
-        if (no_bare_lf)
-            out.append(data + line, end - line);
-        else
+        // A field that is not terminated ends the block (end == size): lines are kept
+        // whole, so it gets its CRLF. append_wire() does that itself, since it treats the
+        // block's end as the message's end.
+        if (!as_sent) {
             append_wire(out, header, line, end);
-        if (!terminated) {
-            // Last line of a header that ran out without a line end: keep lines whole.
-            if (!out.empty() && out.back() == '\r') out.pop_back();
-            out += "\r\n";
+        } else {
+            out.append(data + line, end - line);
+            if (!terminated) {
+                if (!out.empty() && out.back() == '\r') out.pop_back();
+                out += "\r\n";
+            }
         }
     }
     // rfc3501.txt:3092: the blank line is part of every header fetch, unless the
@@ -187,7 +190,7 @@ std::string fetch_section(std::string_view message, const mime::MessageStructure
             return {};
         case SectionRange::Kind::FileRange:
             if (r.end > message.size() || r.begin > r.end) return {};  // stale structure
-            if (r.bare_lf == 0) {
+            if (r.extra == 0) {
                 const Slice s = apply_partial(r.end - r.begin, partial);
                 return std::string(message.substr(r.begin + s.skip, s.length));
             }

@@ -41,14 +41,17 @@ struct SectionRange {
     Kind kind = Kind::Empty;
     std::uint64_t begin = 0;
     std::uint64_t end = 0;
-    std::uint64_t bare_lf = 0;  // FileRange: bare LFs inside (0: send the file bytes as-is)
+    // Octets the IMAP form adds to the range (mime::Part::header_extra / body_extra; 0:
+    // send the file bytes as they are).
+    std::uint64_t extra = 0;
 
-    // Streaming a FileRange: with bare_lf == 0 send file bytes [begin + skip, +length)
+    // Streaming a FileRange: with extra == 0 send file bytes [begin + skip, +length)
     // of apply_partial(wire_size(), partial); otherwise read from `begin` and feed a
-    // WireStreamer(skip, length). Ranges always start at a line start (or the file's
-    // start), so the streamer's default "previous byte" is right.
+    // WireStreamer(skip, length), then finish() it when `end` is the message's end.
+    // Ranges always start at a line start (or the file's start), so the streamer's
+    // default "previous byte" is right.
     // FileRange / Empty only: the size in octets as sent.
-    std::uint64_t wire_size() const { return kind == Kind::FileRange ? end - begin + bare_lf : 0; }
+    std::uint64_t wire_size() const { return kind == Kind::FileRange ? end - begin + extra : 0; }
 };
 
 // RFC822 = BODY[], RFC822.HEADER = BODY[HEADER], RFC822.TEXT = BODY[TEXT]
@@ -76,13 +79,13 @@ std::string filter_header(std::string_view header, const std::vector<std::string
 // (Thunderbird's first sync runs it on every message of a mailbox): the names are
 // lowercased once and a field's name is checked against their lengths before any
 // compare, the header lines are split inline (mime::HeaderScanner's rules), and a block
-// known to have no bare LF is copied field by field instead of through append_wire().
+// known to be in IMAP form already is copied field by field instead of through append_wire().
 class HeaderFieldFilter {
 public:
     HeaderFieldFilter(const std::vector<std::string>& fields, bool negate);
-    // Appends filter_header(header, fields, negate) to `out`. no_bare_lf: the caller
-    // knows the block's LFs all follow a CR (its header_bare_lf is 0); false is always safe.
-    void append(std::string& out, std::string_view header, bool no_bare_lf = false) const;
+    // Appends filter_header(header, fields, negate) to `out`. as_sent: the caller knows
+    // the block is its own IMAP form (its header_extra is 0); false is always safe.
+    void append(std::string& out, std::string_view header, bool as_sent = false) const;
     bool wanted(std::string_view name) const;
 
 private:

@@ -4,15 +4,15 @@
 namespace mr::imapd {
 
 std::uint64_t wire_size(const mime::MessageStructure& structure) {
-    return structure.size + structure.root.header_bare_lf + structure.root.body_bare_lf;
+    return structure.size + structure.root.header_extra + structure.root.body_extra;
 }
 
 std::uint64_t wire_body_size(const mime::Part& part) {
-    return part.body_size() + part.body_bare_lf;
+    return part.body_size() + part.body_extra;
 }
 
 std::uint64_t wire_header_size(const mime::Part& part) {
-    return part.header_size() + part.header_bare_lf;
+    return part.header_size() + part.header_extra;
 }
 
 }  // namespace mr::imapd

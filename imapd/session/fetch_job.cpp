@@ -48,7 +48,7 @@ bool uses_structure(const FetchItem& item) {
 bool uses_root_sizes(const FetchItem& item) { return item.kind == K::Rfc822Size || reads_top_header(item); }
 
 mime::RootSizes root_sizes_of(const mime::MessageStructure& s) {
-    return {s.size, s.root.body_start, s.root.header_bare_lf, s.root.body_bare_lf};
+    return {s.size, s.root.body_start, s.root.header_extra, s.root.body_extra};
 }
 
 }  // namespace
@@ -167,7 +167,7 @@ Result<bool> FetchJob::render_items(storage::MailboxStore& store, std::string& o
                 break;
             case K::Rfc822Size:
                 out += "RFC822.SIZE ";  // = wire_size(structure)
-                append_number(out, sizes_.size + sizes_.header_bare_lf + sizes_.body_bare_lf);
+                append_number(out, sizes_.imap_size());
                 break;
             case K::Envelope:
                 out += "ENVELOPE ";
@@ -241,7 +241,7 @@ Result<void> FetchJob::render_section(storage::MailboxStore& store, std::string&
         r.kind = section.kind == Section::Kind::Header ? SectionRange::Kind::FileRange
                                                        : SectionRange::Kind::HeaderSubset;
         r.end = sizes_.body_start;
-        r.bare_lf = sizes_.header_bare_lf;
+        r.extra = sizes_.header_extra;
     } else {
         if (!decoded_) return Error::internal("FETCH: structure not decoded");  // decode_structure() bug
         r = locate_section(structure_, section);
@@ -261,7 +261,7 @@ Result<void> FetchJob::render_section(storage::MailboxStore& store, std::string&
             const std::string_view header = from_cache ? std::string_view(cached) : std::string_view(read_header);
             filtered_.clear();
             if (filters_[item_])
-                filters_[item_]->append(filtered_, header, r.bare_lf == 0);
+                filters_[item_]->append(filtered_, header, r.extra == 0);
             else
                 filtered_ = filter_header(header, section.fields, section.kind == Section::Kind::HeaderFieldsNot);
             const Slice s = apply_partial(filtered_.size(), partial);
@@ -276,7 +276,7 @@ Result<void> FetchJob::render_section(storage::MailboxStore& store, std::string&
     append_literal_header(out, s.length);
     if (s.length == 0) return {};
     if (from_cache) {  // BODY[HEADER], RFC822.HEADER
-        if (r.bare_lf == 0) {
+        if (r.extra == 0) {
             out.append(cached, static_cast<std::size_t>(s.skip), static_cast<std::size_t>(s.length));
         } else {
             std::string wire;
@@ -288,11 +288,12 @@ Result<void> FetchJob::render_section(storage::MailboxStore& store, std::string&
     Stream st;
     st.left = s.length;
     st.end = r.end;
-    if (r.bare_lf == 0) {
+    if (r.extra == 0) {
         st.offset = r.begin + s.skip;
     } else {
         st.offset = r.begin;
         st.wire.emplace(s.skip, s.length);
+        st.ends_message = r.end == sizes_.size;
     }
     stream_ = std::move(st);
     return {};
@@ -323,6 +324,7 @@ Result<bool> FetchJob::pump_stream(storage::MailboxStore& store, std::string& ou
         if (st.wire) {
             const std::size_t before = out.size();
             st.wire->feed(chunk, out);
+            if (st.offset >= st.end && st.ends_message) st.wire->finish(out);
             st.left -= std::min<std::uint64_t>(st.left, out.size() - before);
             if (st.wire->done()) st.left = 0;
         } else {

@@ -76,12 +76,14 @@ private:
         storage::MessageRecord record;
     };
     // The rest of a literal still to send: file bytes from `offset` up to `end`, through
-    // `wire` when the range has bare LFs; `left` wire octets still owed.
+    // `wire` when the IMAP form differs from the stored bytes; `left` wire octets still
+    // owed. ends_message: `end` is the message's end, so `wire` closes an open last line.
     struct Stream {
         std::uint64_t offset = 0;
         std::uint64_t end = 0;
         std::uint64_t left = 0;
         std::optional<WireStreamer> wire;
+        bool ends_message = false;
     };
 
     Result<void> load_batch(storage::MailboxStore& store);

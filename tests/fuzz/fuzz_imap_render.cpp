@@ -1,7 +1,8 @@
 // libFuzzer target for imapd/render: whatever a stored message contains, rendering its
 // ENVELOPE/BODY/BODYSTRUCTURE and cutting every section never crashes, and every section
 // stays inside the message with the size its range predicts (the server announces that
-// size in a literal before it streams the bytes, so a mismatch would corrupt the stream).
+// size in a literal before it streams the bytes, so a mismatch would corrupt the stream),
+// and BODY[] never holds a bare CR or LF.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -25,7 +26,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     append_body_structure(out, s, true);
     append_body_structure(out, s, false);
     append_envelope(out, s.envelope);
-    if (fetch_section(bytes, s, Section{}).size() != wire_size(s)) std::abort();
+    // BODY[] is the CRLF form (common/text/message_data.hpp, section 4): RFC822.SIZE equals
+    // its length and POP3's size.
+    const std::string whole = fetch_section(bytes, s, Section{});
+    if (whole.size() != wire_size(s) || whole.size() != mr::text::rfc822_size(bytes)) std::abort();
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+        if (whole[i] == '\r' && (i + 1 == whole.size() || whole[i + 1] != '\n')) std::abort();
+        if (whole[i] == '\n' && (i == 0 || whole[i - 1] != '\r')) std::abort();
+    }
     using Kind = Section::Kind;
     const Kind kinds[] = {Kind::Full, Kind::Header, Kind::HeaderFields, Kind::HeaderFieldsNot,
                           Kind::Text, Kind::Mime};

@@ -160,6 +160,21 @@ TEST_CASE("bare LF: sizes count the CRLF the client receives") {
     CHECK(wire_size(test::load("single_part.eml").structure) == 400);
 }
 
+TEST_CASE("bare CR and an open last line: sizes and lines count the CRLF form") {
+    // Body "a\rb\r\r\nc" (7 octets) is sent as "a\r\nb\r\n\r\nc\r\n": 11 octets, 4 lines.
+    const std::string m = "Subject: x\n\na\rb\r\r\nc";
+    const auto s = mr::mime::parse_message(m);
+    std::string out;
+    append_body_structure(out, s, true);
+    CHECK(out == std::string("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 11 4") + kNoExt + ")");
+    CHECK(wire_size(s) == 14 + 11);  // the header's two bare LFs
+    CHECK(wire_size(s) == mr::text::rfc822_size(m));
+    // A lone CR at the very end is the last line's end: closed as CRLF, no line added.
+    const auto cr = mr::mime::parse_message("Subject: x\r\n\r\nab\r");
+    CHECK(cr.root.body_lines == 1);
+    CHECK(wire_body_size(cr.root) == 4);
+}
+
 TEST_CASE("the RFC 3501 two-part example (rfc3501.txt:4151)") {
     mr::mime::MessageStructure s;
     mr::mime::Part text;

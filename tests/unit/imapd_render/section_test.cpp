@@ -172,11 +172,9 @@ std::string scanner_filter(std::string_view header, const std::vector<std::strin
         if (end < header.size() && header[end] == '\r') ++end;
         const bool terminated = end < header.size() && header[end] == '\n';
         if (terminated) ++end;
+        // A field that is not terminated ends the block: append_wire() closes it, as it
+        // closes a message's open last line.
         append_wire(out, header, field->offset, end);
-        if (!terminated) {
-            if (!out.empty() && out.back() == '\r') out.pop_back();
-            out += "\r\n";
-        }
     }
     if (scanner.has_empty_line()) out += "\r\n";
     return out;
@@ -211,10 +209,9 @@ TEST_CASE("HeaderFieldFilter splits lines exactly as HeaderScanner does (random 
             std::string got;
             filter.append(got, header);
             CHECK(got == scanner_filter(header, fields, negate));
-            bool bare_lf = false;
-            for (std::size_t i = 0; i < header.size(); ++i)
-                bare_lf = bare_lf || (header[i] == '\n' && (i == 0 || header[i - 1] != '\r'));
-            if (bare_lf) continue;
+            std::string as_sent;
+            append_wire(as_sent, header, 0, header.size());
+            if (as_sent != header) continue;  // the block's header_extra is not 0
             std::string fast;
             filter.append(fast, header, true);
             CHECK(fast == got);
@@ -223,8 +220,10 @@ TEST_CASE("HeaderFieldFilter splits lines exactly as HeaderScanner does (random 
 }
 
 TEST_CASE("header-only message: no blank line in header fetches, empty TEXT") {
-    const auto m = test::load("header_only.eml");
-    CHECK(fetch(m, sec({}, Kind::Header)) == m.bytes);
+    const auto m = test::load("header_only.eml");  // its last line has no line end
+    CHECK(fetch(m, sec({}, Kind::Header)) == m.bytes + "\r\n");
+    CHECK(fetch(m, sec({})) == m.bytes + "\r\n");
+    CHECK(wire_size(m.structure) == m.bytes.size() + 2);
     CHECK(fetch(m, sec({}, Kind::Text)).empty());
     CHECK(fetch(m, sec({}, Kind::HeaderFields, {"Subject"})) == "Subject: No body\r\n");
     const auto e = test::load("empty_body.eml");
@@ -263,7 +262,7 @@ TEST_CASE("bare LF message: every section in wire form") {
     CHECK(fetch(m, sec({1}), Partial{9, 3}) == "\nli");
     const SectionRange r = locate_section(m.structure, sec({1}));
     CHECK(r.kind == SectionRange::Kind::FileRange);
-    CHECK(r.bare_lf == 1);
+    CHECK(r.extra == 1);
     CHECK(r.wire_size() == 18);
 }
 
@@ -272,7 +271,7 @@ TEST_CASE("locate_section gives file ranges a server can stream") {
     const SectionRange r = locate_section(m.structure, sec({2}));
     REQUIRE(r.kind == SectionRange::Kind::FileRange);
     CHECK(m.bytes.substr(r.begin, r.end - r.begin) == "JVBERi0xLjQKJeLjz9MK");
-    CHECK(r.bare_lf == 0);
+    CHECK(r.extra == 0);
     CHECK(locate_section(m.structure, sec({}, Kind::HeaderFields, {"To"})).kind ==
           SectionRange::Kind::HeaderSubset);
 }
@@ -340,6 +339,7 @@ TEST_CASE("streaming a FileRange with WireStreamer gives fetch_section's bytes")
             // 5-byte reads, as a server would read the file in chunks.
             for (std::uint64_t p = r.begin; p < r.end && !streamer.done(); p += 5)
                 streamer.feed(std::string_view(m.bytes).substr(p, std::min<std::uint64_t>(5, r.end - p)), out);
+            if (r.end == m.bytes.size()) streamer.finish(out);
             CHECK(out == fetch(m, s, Partial{off, 11}));
         }
     }
@@ -351,4 +351,92 @@ TEST_CASE("multipart without its boundary: BODY[1] and its MIME header are empty
     CHECK(fetch(m, sec({1})).empty());
     CHECK(fetch(m, sec({1}, Kind::Mime)).empty());
     CHECK(fetch(m, sec({}, Kind::Text)) == m.bytes.substr(blank));
+}
+
+namespace {
+
+// A message as APPEND or a foreign Maildir file may store it: bare CR, bare LF, "\r\r\n",
+// and a last line without a line end; one multipart, so parts end inside the message.
+test::StoredMessage odd_line_ends(std::string_view tail) {
+    test::StoredMessage m;
+    m.bytes = "Subject: odd\rends\r\nX-Cr: a\r\r\nContent-Type: multipart/mixed; boundary=b\n\n"
+              "--b\r\nContent-Type: text/plain\r\n\r\none\rtwo\nthree\r\r\n--b\r\n\r\nlast part";
+    m.bytes += tail;
+    m.structure = mr::mime::parse_message(m.bytes);
+    return m;
+}
+
+// The CRLF form of `s` (what POP3 RETR sends before stuffing).
+std::string crlf_form(std::string_view s) {
+    mr::text::CrlfNormalizer n;
+    std::string out;
+    n.feed(s, out);
+    n.finish(out);
+    return out;
+}
+
+bool no_bare_line_end(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\r' && (i + 1 == s.size() || s[i + 1] != '\n')) return false;
+        if (s[i] == '\n' && (i == 0 || s[i - 1] != '\r')) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+TEST_CASE("bare CR, bare LF, open last line: every section is sent in CRLF form") {
+    // The multipart lacks its close-delimiter, so its last part runs to the message's end.
+    for (std::string_view tail : {"", "\r", "\n", "\r\n", " end\r\r"}) {
+        CAPTURE(tail);
+        const auto m = odd_line_ends(tail);
+        const std::string all = fetch(m, sec({}));
+        CHECK(all == crlf_form(m.bytes));
+        CHECK(all.size() == wire_size(m.structure));             // RFC822.SIZE == len(BODY[])
+        CHECK(all.size() == mr::text::rfc822_size(m.bytes));     // == POP3 LIST
+        CHECK(no_bare_line_end(all));
+        const std::string header = fetch(m, sec({}, Kind::Header));
+        const std::string text = fetch(m, sec({}, Kind::Text));
+        CHECK(header == "Subject: odd\r\nends\r\nX-Cr: a\r\n\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n");
+        CHECK(header + text == all);
+        CHECK(header.size() == wire_header_size(m.structure.root));
+        CHECK(text.size() == wire_body_size(m.structure.root));
+        // A part that ends before its delimiter gets no line end added; the last one is
+        // closed with the message.
+        CHECK(fetch(m, sec({1})) == "one\r\ntwo\r\nthree\r\n");
+        CHECK(fetch(m, sec({1})).size() == wire_body_size(m.structure.root.children[0]));
+        const std::string last = fetch(m, sec({2}));
+        CHECK(last == crlf_form(std::string("last part") + std::string(tail)));
+        CHECK(last.size() == wire_body_size(m.structure.root.children[1]));
+        CHECK(fetch(m, sec({}, Kind::HeaderFields, {"x-cr"})) == "X-Cr: a\r\n\r\n\r\n");
+        // <partial> counts octets as sent.
+        for (std::uint32_t off = 0; off <= all.size(); off += 3)
+            CHECK(fetch(m, sec({}), Partial{off, 7}) == all.substr(off, 7));
+        // Streamed from the file in chunks, as FetchJob does, the bytes are the same.
+        for (const auto& s : {sec({}), sec({1}), sec({2}), sec({}, Kind::Header), sec({}, Kind::Text)}) {
+            const SectionRange r = locate_section(m.structure, s);
+            REQUIRE(r.kind == SectionRange::Kind::FileRange);
+            CHECK((r.extra == 0) == (fetch(m, s) == m.bytes.substr(r.begin, r.end - r.begin)));
+            for (std::uint32_t off : {0u, 1u, 5u, 13u}) {
+                const Slice slice = apply_partial(r.wire_size(), Partial{off, 9});
+                WireStreamer streamer(slice.skip, slice.length);
+                std::string out;
+                for (std::uint64_t p = r.begin; p < r.end && !streamer.done(); p += 4)
+                    streamer.feed(std::string_view(m.bytes).substr(p, std::min<std::uint64_t>(4, r.end - p)), out);
+                if (r.end == m.bytes.size()) streamer.finish(out);
+                CHECK(out == fetch(m, s, Partial{off, 9}));
+            }
+        }
+    }
+}
+
+TEST_CASE("a message without line ends at all is one closed line") {
+    test::StoredMessage m;
+    m.bytes = "Subject: no line end";
+    m.structure = mr::mime::parse_message(m.bytes);
+    CHECK(fetch(m, sec({})) == "Subject: no line end\r\n");
+    CHECK(fetch(m, sec({}, Kind::Header)) == "Subject: no line end\r\n");
+    CHECK(fetch(m, sec({}, Kind::Text)).empty());
+    CHECK(wire_size(m.structure) == 22);
+    CHECK(fetch(m, sec({}, Kind::HeaderFields, {"subject"})) == "Subject: no line end\r\n");
 }

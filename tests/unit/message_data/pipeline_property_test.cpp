@@ -129,29 +129,58 @@ void check_stuffed_transmission(Rng& rng, std::string_view stored, std::string_v
     CHECK(back.message == crlf);
 }
 
-// Checks what IMAP FETCH sends for stored bytes `stored`, against the sizes the index has.
+// Every part of a structure, depth first.
+void collect_parts(const mr::mime::Part& p, std::vector<const mr::mime::Part*>& out) {
+    out.push_back(&p);
+    for (const auto& c : p.children) collect_parts(c, out);
+}
+
+// The IMAP form of stored[begin, end) streamed in random chunks, as FetchJob reads a file.
+std::string stream_range(Rng& rng, std::string_view stored, std::size_t begin, std::size_t end, std::uint64_t skip,
+                         std::uint64_t limit) {
+    std::string out;
+    ImapFormStreamer streamer(skip, limit, begin > 0 ? stored[begin - 1] : '\n');
+    for (auto c : random_chunks(rng, stored.substr(begin, end - begin))) streamer.feed(c, out);
+    if (end == stored.size()) streamer.finish(out);
+    return out;
+}
+
+// Checks what IMAP FETCH sends for stored bytes `stored`, against the sizes the index has
+// (section 4 of the header): BODY[] is the CRLF form, so it has no bare CR or LF and
+// RFC822.SIZE == len(BODY[]) == rfc822_size() (POP3 LIST); every part's header and body
+// are sent with the sizes BODYSTRUCTURE gives, streamed or not, whole or in <partial>s.
 void check_imap(Rng& rng, std::string_view stored) {
+    using mr::imapd::Section;
     const mr::mime::MessageStructure structure = mr::mime::parse_message(stored);
-    const std::string body = mr::imapd::fetch_section(stored, structure, mr::imapd::Section{});
+    const std::string body = mr::imapd::fetch_section(stored, structure, Section{});
+    CHECK(body == crlf_form(rng, stored));
+    CHECK(no_bare_line_end(body));
     CHECK(mr::imapd::wire_size(structure) == body.size());  // RFC822.SIZE == len(BODY[])
-    std::string streamed;
-    ImapFormStreamer streamer(0, body.size());
-    for (auto c : random_chunks(rng, stored)) streamer.feed(c, streamed);
-    CHECK(streamed == body);
-    for (std::size_t i = 0; i < body.size(); ++i) {
-        if (body[i] == '\n') CHECK((i > 0 && body[i - 1] == '\r'));
+    CHECK(body.size() == rfc822_size(stored));                // == POP3 LIST
+    CHECK(stream_range(rng, stored, 0, stored.size(), 0, body.size()) == body);
+    if (!body.empty()) {
+        const std::uint64_t skip = rng() % body.size();
+        const std::uint64_t limit = rng() % (body.size() + 1);
+        CHECK(stream_range(rng, stored, 0, stored.size(), skip, limit) == body.substr(skip, limit));
+        CHECK(mr::imapd::fetch_section(stored, structure, Section{}, mr::imapd::Partial{static_cast<std::uint32_t>(skip),
+                                                                                     static_cast<std::uint32_t>(limit)}) ==
+              body.substr(skip, limit));
     }
-    // Section 4 of the header: without bare CR and with a closed last line, IMAP sends
-    // the CRLF form and RFC822.SIZE equals POP3's size.
-    const bool has_bare_cr = [&] {
-        for (std::size_t i = 0; i < stored.size(); ++i)
-            if (stored[i] == '\r' && (i + 1 == stored.size() || stored[i + 1] != '\n')) return true;
-        return false;
-    }();
-    const bool closed = stored.empty() || stored.back() == '\n';
-    if (!has_bare_cr && closed) {
-        CHECK(body.size() == rfc822_size(stored));
-        CHECK(no_bare_line_end(body));
+    std::vector<const mr::mime::Part*> parts;
+    collect_parts(structure.root, parts);
+    for (const mr::mime::Part* p : parts) {
+        std::string header, text;
+        append_imap_form(header, stored, p->header_start, p->body_start);
+        append_imap_form(text, stored, p->body_start, p->end);
+        CHECK(header.size() == mr::imapd::wire_header_size(*p));
+        CHECK(text.size() == mr::imapd::wire_body_size(*p));  // body-fld-octets
+        CHECK(stream_range(rng, stored, p->body_start, p->end, 0, text.size()) == text);
+        CHECK((p->body_extra == 0) == (text == stored.substr(p->body_start, p->end - p->body_start)));
+        // body-fld-lines: the lines of what is sent (a last line without CRLF counts).
+        std::uint64_t lines = 0;
+        for (std::size_t i = 0; i + 1 < text.size(); ++i) lines += text[i] == '\r' && text[i + 1] == '\n';
+        if (!text.empty() && !text.ends_with("\r\n")) ++lines;
+        CHECK(p->body_lines == lines);
     }
 }
 

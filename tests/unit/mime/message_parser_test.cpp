@@ -8,6 +8,7 @@
 #include "common/mime/encoded_words.hpp"
 #include "common/mime/message_parser.hpp"
 #include "common/mime/transfer_decoding.hpp"
+#include "common/text/message_data.hpp"
 #include "tests/unit/mime/corpus.hpp"
 
 using namespace mr::mime;
@@ -51,8 +52,8 @@ TEST_CASE("single part message: RFC 3501 example header, text/plain body") {
     REQUIRE(r.params.size() == 1);
     CHECK(r.params[0] == Param{"charset", "US-ASCII", false});  // name lowercased, value kept
     CHECK(r.encoding.empty());                                   // absent: renderer says 7BIT
-    CHECK(r.header_bare_lf == 0);
-    CHECK(r.body_bare_lf == 0);
+    CHECK(r.header_extra == 0);
+    CHECK(r.body_extra == 0);
 
     const Envelope& e = s.envelope;
     CHECK(e.date == Opt("Mon, 7 Feb 1994 21:52:25 -0800 (PST)"));
@@ -283,16 +284,55 @@ TEST_CASE("bare LF line ends: same tree, bare LFs counted for CRLF-normalised si
     const std::string m = load("bare_lf.eml");
     const Part& r = parse_message(m).root;
     CHECK(r.body_start == after(m, "\n\n"));
-    CHECK(r.header_bare_lf == 5);  // four fields + the empty line
+    CHECK(r.header_extra == 5);  // four fields + the empty line
     REQUIRE(r.children.size() == 2);
     const Part& text = r.children[0];
     CHECK(text.header_start == after(m, "--lf\n", 1));
-    CHECK(text.header_bare_lf == 2);
+    CHECK(text.header_extra == 2);
     CHECK(body_of(m, text) == "one\ntwo");  // the LF before "--lf" is the delimiter's
     CHECK(text.body_lines == 2);
-    CHECK(text.body_bare_lf == 1);
+    CHECK(text.body_extra == 1);
     CHECK(body_of(m, r.children[1]) == "<b>three</b>");
     CHECK(r.children[1].subtype == "html");
+}
+
+TEST_CASE("bare CR, \"\\r\\r\\n\", open last line: the octets the IMAP form adds are counted") {
+    // Header: "S: a\rb\n" (bare CR, bare LF) and the blank line "\n": 3 added.
+    // Body "x\r\r\ny\rz": bare CR after x and after y, last line open: 2 + 2 added;
+    // lines x, "", y, z.
+    const std::string m = "S: a\rb\n\nx\r\r\ny\rz";
+    const MessageStructure s = parse_message(m);
+    CHECK(s.root.body_start == 8);
+    CHECK(s.root.header_extra == 3);
+    CHECK(s.root.body_extra == 4);
+    CHECK(s.root.body_lines == 4);
+    CHECK(s.size + s.root.header_extra + s.root.body_extra == mr::text::rfc822_size(m));
+
+    // A lone CR at the very end ends the last line: one added (CR -> CRLF), no line more.
+    const MessageStructure cr = parse_message("S: a\r\n\r\nend\r");
+    CHECK(cr.root.body_extra == 1);
+    CHECK(cr.root.body_lines == 1);
+    // A CR followed by its LF is no bare CR, even across the header/body boundary.
+    const MessageStructure crlf = parse_message("S: a\r\n\r\nend\r\n");
+    CHECK(crlf.root.header_extra == 0);
+    CHECK(crlf.root.body_extra == 0);
+    CHECK(crlf.root.body_lines == 1);
+
+    // A header without body that ends open: the header range ends the message.
+    const MessageStructure open = parse_message("S: a");
+    CHECK(open.root.header_extra == 2);
+    CHECK(open.root.body_extra == 0);
+
+    // Parts: the one before a delimiter adds nothing for its (delimiter's) line end; the
+    // last one of a multipart without close-delimiter is closed with the message.
+    const std::string mp = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\rx\r\r\n--b\r\n\r\nlast";
+    const MessageStructure p = parse_message(mp);
+    REQUIRE(p.root.children.size() == 2);
+    CHECK(p.root.children[0].body_extra == 2);  // "one\rx\r": two bare CRs
+    CHECK(p.root.children[0].body_lines == 2);
+    CHECK(p.root.children[1].body_extra == 2);  // "last", closed
+    CHECK(p.root.body_extra == 4);
+    CHECK(p.size + p.root.header_extra + p.root.body_extra == mr::text::rfc822_size(mp));
 }
 
 TEST_CASE("boundaries that are prefixes of each other, with transport padding") {

@@ -55,8 +55,8 @@ TEST_CASE("a hand-built structure with every optional field round-trips") {
     msg.language = {"en", "de"};
     msg.location = "http://x/";
     msg.body_lines = 1u << 30;
-    msg.header_bare_lf = 3;
-    msg.body_bare_lf = 7;
+    msg.header_extra = 3;
+    msg.body_extra = 7;
     msg.envelope = Envelope{};
     msg.envelope->message_id = "<x@y>";
     Part inner;
@@ -78,7 +78,8 @@ TEST_CASE("deserialize rejects garbage with an error, never a crash") {
 
     CHECK_FALSE(deserialize("").ok());
     CHECK(deserialize("").error().kind == mr::ErrorKind::Syntax);
-    CHECK_FALSE(deserialize(std::string(1, '\x02') + blob.substr(1)).ok());  // unknown version
+    CHECK_FALSE(deserialize(std::string(1, '\x01') + blob.substr(1)).ok());  // an older version
+    CHECK_FALSE(deserialize(std::string(1, '\x03') + blob.substr(1)).ok());  // unknown version
     CHECK_FALSE(deserialize(blob + "x").ok());                               // trailing bytes
     // Every truncation fails cleanly.
     for (std::size_t n = 0; n < blob.size(); ++n) {
@@ -115,8 +116,8 @@ TEST_CASE("peek_root_sizes reads what deserialize reads for the root, and refuse
         REQUIRE(sizes.ok());
         CHECK(sizes->size == s.size);
         CHECK(sizes->body_start == s.root.body_start);
-        CHECK(sizes->header_bare_lf == s.root.header_bare_lf);
-        CHECK(sizes->body_bare_lf == s.root.body_bare_lf);
+        CHECK(sizes->header_extra == s.root.header_extra);
+        CHECK(sizes->body_extra == s.root.body_extra);
     }
     // Bare LFs and an envelope with every list filled: the skip must land on the root.
     MessageStructure s;
@@ -128,17 +129,17 @@ TEST_CASE("peek_root_sizes reads what deserialize reads for the root, and refuse
     s.envelope.to = s.envelope.cc = s.envelope.bcc = {a, Address{}};
     s.root.body_start = 120;
     s.root.end = 500;
-    s.root.header_bare_lf = 4;
-    s.root.body_bare_lf = 9;
+    s.root.header_extra = 4;
+    s.root.body_extra = 9;
     const std::string blob = serialize(s);
     const auto sizes = peek_root_sizes(blob);
     REQUIRE(sizes.ok());
     CHECK(sizes->size == 500);
     CHECK(sizes->body_start == 120);
-    CHECK(sizes->header_bare_lf == 4);
-    CHECK(sizes->body_bare_lf == 9);
+    CHECK(sizes->header_extra == 4);
+    CHECK(sizes->body_extra == 9);
     // Every truncation of the front, a wrong version and garbage: errors, never a crash.
-    // The front ends after the root's body_bare_lf: every shorter cut fails, every longer
+    // The front ends after the root's body_extra: every shorter cut fails, every longer
     // one gives the same sizes, and the type strings and the rest come after it.
     std::size_t first_ok = blob.size() + 1;
     for (std::size_t n = 0; n <= blob.size(); ++n) {
@@ -149,7 +150,7 @@ TEST_CASE("peek_root_sizes reads what deserialize reads for the root, and refuse
             else continue;
         }
         REQUIRE(cut.ok());
-        CHECK(cut->body_bare_lf == 9);
+        CHECK(cut->body_extra == 9);
     }
     CHECK(first_ok + std::string("text").size() + std::string("plain").size() < blob.size());
     std::string wrong = blob;
