@@ -96,8 +96,19 @@ constexpr std::string_view kSchemaV5 = R"sql(
 CREATE INDEX IF NOT EXISTS messages_file ON messages(file);
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
-                                                         kSchemaV5};
+// v6: structure blobs of version 2 (common/mime/message_structure.hpp), whose sizes count
+// what the IMAP form adds for bare CRs and an open last line too (message_data.hpp,
+// section 4). A version-1 blob of a message without bare CR or LF that ends with its line
+// end (rfc822_size = size) is a version-2 blob but for its first byte: rewriting that byte
+// here keeps nearly all mail as it is. Every other version-1 blob is parsed again from its
+// file the first time its row is listed (mailbox_store_sizes.cpp), like v2's sizes.
+constexpr std::string_view kSchemaV6 = R"sql(
+UPDATE messages SET structure = CAST(x'02' || substr(structure, 2) AS BLOB)
+  WHERE rfc822_size = size AND substr(structure, 1, 1) = x'01';
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
+                                                         kSchemaV5, kSchemaV6};
 
 // Past this size an index is read with pread(2) again (about 130,000 messages' rows).
 constexpr std::int64_t kIndexMmapBytes = 256LL * 1024 * 1024;
@@ -426,6 +437,18 @@ Result<void> set_rfc822_sizes(sqlite::Db& db, std::int64_t mailbox_id,
     for (const auto& [uid, size] : sizes) {
         s->reset();
         s->bind(1, size).bind(2, mailbox_id).bind(3, std::int64_t{uid});
+        if (auto r = s->run(); !r) return r;
+    }
+    return {};
+}
+
+Result<void> set_structures(sqlite::Db& db, std::int64_t mailbox_id, std::span<const StructureUpdate> updates) {
+    // Only over the blob that was read: two processes filling at once write the same.
+    auto s = db.prepare("UPDATE messages SET structure = ? WHERE mailbox_id = ? AND uid = ? AND structure = ?");
+    if (!s) return s.error();
+    for (const StructureUpdate& u : updates) {
+        s->reset();
+        s->bind_blob(1, u.structure).bind(2, mailbox_id).bind(3, std::int64_t{u.uid}).bind_blob(4, u.old_structure);
         if (auto r = s->run(); !r) return r;
     }
     return {};

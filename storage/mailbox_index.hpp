@@ -19,9 +19,10 @@
 // - A UID is never reused within a UIDVALIDITY: uidnext only grows, and a
 //   mailbox's uidvalidity changes whenever its uid history is lost (re-created
 //   under the same name, or reindexed). UIDVALIDITY values are unique per user.
-// - rfc822_size is derived from the (immutable) message bytes: set at insert, or filled
-//   once for rows from before schema v2. Filling it is not a change a client can see, so
-//   it bumps no MODSEQ.
+// - rfc822_size and structure are derived from the (immutable) message bytes: set at
+//   insert, or filled once for rows from before schema v2 (rfc822_size) or with a
+//   structure blob of an older version (schema v6). Filling them bumps no MODSEQ (a
+//   structure blob only changes where its old sizes were wrong).
 // - Every function here runs inside the caller's Transaction; none opens one.
 // - The helpers do no file I/O: file operations are the store's job.
 #pragma once
@@ -128,6 +129,15 @@ Result<void> load_headers(sqlite::Db& db, std::int64_t mailbox_id, std::vector<M
 // Fills in (uid, rfc822_size) pairs for rows that still have none; missing uids are skipped.
 Result<void> set_rfc822_sizes(sqlite::Db& db, std::int64_t mailbox_id,
                               std::span<const std::pair<std::uint32_t, std::int64_t>> sizes);
+
+// Replaces structure blobs of an older version (schema v6) by ones parsed anew; a row
+// whose blob is no longer `old_structure` (filled meanwhile) is left alone.
+struct StructureUpdate {
+    std::uint32_t uid = 0;
+    std::string old_structure;
+    std::string structure;
+};
+Result<void> set_structures(sqlite::Db& db, std::int64_t mailbox_id, std::span<const StructureUpdate> updates);
 
 Result<void> update_flags(sqlite::Db& db, std::int64_t mailbox_id, const MessageRecord& m);
 

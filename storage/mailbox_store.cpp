@@ -205,7 +205,7 @@ Result<std::vector<MessageRecord>> MailboxStore::messages(std::string_view name)
     if (!box) return box.error();
     auto records = index::load_messages(db_, box->id);
     if (!records) return records.error();
-    return with_rfc822_sizes(*box, std::move(*records));
+    return with_derived(*box, std::move(*records));
 }
 
 Result<std::vector<MessageRecord>> MailboxStore::messages(std::string_view name,
@@ -214,7 +214,7 @@ Result<std::vector<MessageRecord>> MailboxStore::messages(std::string_view name,
     if (!box) return box.error();
     auto records = index::load_messages(db_, box->id, uids);
     if (!records) return records.error();
-    return with_rfc822_sizes(*box, std::move(*records));
+    return with_derived(*box, std::move(*records));
 }
 
 Result<fs::path> MailboxStore::message_path(std::string_view name, std::uint32_t uid) {

@@ -19,9 +19,11 @@
 // - Several processes may use one store at once: WAL + busy timeout + BEGIN
 //   IMMEDIATE serialise writers; readers see the last commit.
 // - Every MessageRecord handed out carries its rfc822_size (the CRLF size POP3 and IMAP
-//   report), computed from the bytes at append/reindex and copied by copy/move; rows of
-//   indexes from before schema v2 are measured and filled in the first time they are
-//   listed (messages(), changes_since()), outside the listing's read transaction.
+//   report) and a structure blob of the current version, computed from the bytes at
+//   append/reindex and copied by copy/move; rows of indexes from before schema v2 (no
+//   size) or v6 (an old blob the migration could not carry over) are measured or parsed
+//   and filled in the first time they are listed (messages(), changes_since()), outside
+//   the listing's read transaction.
 // - Mailbox names are IMAP names with '/' as hierarchy delimiter, already
 //   decoded by imapd (this layer does not do modified UTF-7); "inbox" in any
 //   case is INBOX.
@@ -194,10 +196,10 @@ private:
                                                        bool only_deleted);
     Result<UidMap> transfer(std::string_view from, std::span<const std::uint32_t> uids,
                             std::string_view to, bool remove_source);
-    // mailbox_store_sizes.cpp: measures and stores rfc822_size where it is still -1.
-    Result<void> fill_rfc822_sizes(const MailboxRecord& box, std::vector<MessageRecord>& records);
-    Result<std::vector<MessageRecord>> with_rfc822_sizes(const MailboxRecord& box,
-                                                         std::vector<MessageRecord> records);
+    // mailbox_store_sizes.cpp: measures and stores rfc822_size where it is still -1, and
+    // parses and stores the structure where its blob has an older version.
+    Result<void> fill_derived(const MailboxRecord& box, std::vector<MessageRecord>& records);
+    Result<std::vector<MessageRecord>> with_derived(const MailboxRecord& box, std::vector<MessageRecord> records);
     Maildir maildir_;
     sqlite::Db db_;
     // mailbox_store_read.cpp: the last big mailbox_view() result, reused while the

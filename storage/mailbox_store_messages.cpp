@@ -356,7 +356,7 @@ Result<Changes> MailboxStore::changes_since(std::string_view name, std::uint64_t
         if (!expunged) return expunged.error();
         out.expunged = std::move(*expunged);
     }  // the snapshot ends before sizes are filled in: that is a write
-    auto changed = with_rfc822_sizes(box, std::move(out.changed));
+    auto changed = with_derived(box, std::move(out.changed));
     if (!changed) return changed.error();
     out.changed = std::move(*changed);
     return out;

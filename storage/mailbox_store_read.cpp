@@ -74,7 +74,7 @@ Result<std::vector<MessageRecord>> MailboxStore::messages_with_headers(std::stri
         records = std::move(*loaded);
         if (auto r = index::load_headers(db_, box.id, records); !r) return r.error();
     }  // the snapshot ends before sizes are filled in: that is a write
-    return with_rfc822_sizes(box, std::move(records));
+    return with_derived(box, std::move(records));
 }
 
 namespace {

@@ -1,14 +1,19 @@
-// MailboxStore: filling in rfc822_size for index rows written before schema v2
-// (mailbox_index.cpp, kSchemaV2). Invariants: mailbox_store.hpp.
+// MailboxStore: filling in what an older index lacks: rfc822_size for rows written before
+// schema v2, and the structure of rows whose blob has an older version (schema v6,
+// mailbox_index.cpp). Invariants: mailbox_store.hpp.
 //
-// Why lazily, on listing: an upgraded store may hold years of mail; measuring all of it
-// at open would stall whichever daemon opened it first (deliverd in the middle of a
-// delivery). Listing a mailbox is the first moment a size is needed, and it happens once:
-// the numbers are written back, and every later listing reads them from the index.
+// Why lazily, on listing: an upgraded store may hold years of mail; measuring or parsing
+// all of it at open would stall whichever daemon opened it first (deliverd in the middle
+// of a delivery). Listing a mailbox is the first moment a size or structure is needed,
+// and it happens once: the results are written back, and every later listing reads them
+// from the index.
 #include <cstdio>
 #include <memory>
 
+#include "storage/atomic_file.hpp"
 #include "storage/mailbox_store.hpp"
+#include "common/mime/message_structure.hpp"
+#include "common/mime/structure_blob.hpp"
 #include "common/text/message_data.hpp"
 
 namespace mr::storage {
@@ -32,35 +37,55 @@ std::optional<std::int64_t> measure_file(const fs::path& path) {
     return static_cast<std::int64_t>(counter.finish());
 }
 
+bool stale_structure(const MessageRecord& m) {
+    return m.structure.empty() || static_cast<std::uint8_t>(m.structure[0]) != mime::kStructureBlobVersion;
+}
+
 }  // namespace
 
-Result<void> MailboxStore::fill_rfc822_sizes(const MailboxRecord& box, std::vector<MessageRecord>& records) {
-    std::vector<std::pair<std::uint32_t, std::int64_t>> filled;
+Result<void> MailboxStore::fill_derived(const MailboxRecord& box, std::vector<MessageRecord>& records) {
+    std::vector<std::pair<std::uint32_t, std::int64_t>> sizes;
+    std::vector<index::StructureUpdate> structures;
     for (auto& m : records) {
-        if (m.rfc822_size >= 0) continue;
+        const bool stale = stale_structure(m);
+        if (m.rfc822_size >= 0 && !stale) continue;
         // File reads outside any transaction (lock order, mailbox_store.hpp). A file
         // renamed by a flag change meanwhile is found by its base name; one that cannot
-        // be read keeps -1 and the caller measures it (or reports it missing).
+        // be read keeps its values and the caller measures it (or reports it missing).
         auto path = maildir_.locate(box.name, m.file);
         if (!path) continue;
-        auto size = measure_file(*path);
-        if (!size) continue;
-        m.rfc822_size = *size;
-        filled.emplace_back(m.uid, *size);
+        if (!stale) {
+            auto size = measure_file(*path);
+            if (!size) continue;
+            m.rfc822_size = *size;
+            sizes.emplace_back(m.uid, *size);
+            continue;
+        }
+        // The parser needs the whole message, as at append and reindex.
+        auto bytes = read_file(*path);
+        if (!bytes) continue;
+        if (m.rfc822_size < 0) {
+            m.rfc822_size = static_cast<std::int64_t>(text::rfc822_size(*bytes));
+            sizes.emplace_back(m.uid, m.rfc822_size);
+        }
+        std::string blob = mime::structure_blob(*bytes);
+        structures.push_back({m.uid, std::move(m.structure), blob});
+        m.structure = std::move(blob);
     }
-    if (filled.empty()) return {};
+    if (sizes.empty() && structures.empty()) return {};
     // Normal durability: losing this write to a power cut only means measuring again.
     auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Normal);
     if (!tx) return tx.error();
-    if (auto r = index::set_rfc822_sizes(db_, box.id, filled); !r) return r;
+    if (auto r = index::set_rfc822_sizes(db_, box.id, sizes); !r) return r;
+    if (auto r = index::set_structures(db_, box.id, structures); !r) return r;
     return tx->commit();
 }
 
-Result<std::vector<MessageRecord>> MailboxStore::with_rfc822_sizes(const MailboxRecord& box,
-                                                                   std::vector<MessageRecord> records) {
-    // The records already carry the measured sizes; failing to store them (a busy
-    // writer past the timeout) only defers the write to the next listing.
-    (void)fill_rfc822_sizes(box, records);
+Result<std::vector<MessageRecord>> MailboxStore::with_derived(const MailboxRecord& box,
+                                                              std::vector<MessageRecord> records) {
+    // The records already carry the new values; failing to store them (a busy writer
+    // past the timeout) only defers the write to the next listing.
+    (void)fill_derived(box, records);
     return records;
 }
 

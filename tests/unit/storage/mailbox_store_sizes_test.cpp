@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/mime/structure_blob.hpp"
 #include "common/text/message_data.hpp"
 #include "storage/mailbox_store.hpp"
 #include "storage/sqlite/db.hpp"
@@ -153,4 +154,75 @@ TEST_CASE("rfc822 size: a pre-v2 row whose file is unreadable stays unknown, the
     REQUIRE(changes.ok());
     REQUIRE(changes->changed.size() == 3);
     CHECK(changes->changed[2].rfc822_size == expected[2]);
+}
+
+namespace {
+
+// Structure blobs as stored, without going through the store.
+std::vector<std::string> stored_structures(const fs::path& dir) {
+    auto db = sqlite::Db::open(dir / "index.sqlite", sqlite::Durability::Normal);
+    REQUIRE(db.ok());
+    auto s = db->prepare(
+        "SELECT m.structure FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id"
+        " WHERE b.name = 'INBOX' ORDER BY m.uid");
+    REQUIRE(s.ok());
+    std::vector<std::string> out;
+    while (*s->step()) out.push_back(s->column_blob(0));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("structure: version-1 blobs of a v5 index are carried over or parsed again on first listing") {
+    TempDir dir;
+    {
+        auto store = open_store(dir / "u");
+        for (const auto& m : kMessages) REQUIRE(store.append("INBOX", m).ok());
+    }
+    std::vector<std::string> current;
+    for (const auto& m : kMessages) current.push_back(mr::mime::structure_blob(m));
+    REQUIRE(stored_structures(dir / "u") == current);
+    {
+        // Back to v5: every blob says version 1 (its sizes as v1 counted them do not
+        // matter: only the clean message's blob is kept, and its sizes are the same).
+        auto db = sqlite::Db::open(dir / "u" / "index.sqlite", sqlite::Durability::Normal);
+        REQUIRE(db.ok());
+        REQUIRE(db->exec("UPDATE messages SET structure = CAST(x'01' || substr(structure, 2) AS BLOB);"
+                         " UPDATE messages SET structure = CAST(x'01' || x'00' AS BLOB) WHERE uid = 3;"
+                         " PRAGMA user_version = 5;")
+                    .ok());
+    }
+    auto store = open_store(dir / "u");  // migrates to v6
+    auto stored = stored_structures(dir / "u");
+    REQUIRE(stored.size() == 3);
+    CHECK(stored[0] == current[0]);  // CRLF only: only its version byte changed
+    CHECK(static_cast<unsigned char>(stored[1][0]) == 1);  // bare LF: left for the listing
+    CHECK(stored[2] == std::string("\x01\x00", 2));      // bare CR, open end: likewise
+
+    // The first listing parses the files again and stores the result.
+    auto all = store.messages("INBOX");
+    REQUIRE(all.ok());
+    REQUIRE(all->size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) CHECK((*all)[i].structure == current[i]);
+    CHECK(stored_structures(dir / "u") == current);
+    CHECK(sizes_of(store) == expected_sizes());
+}
+
+TEST_CASE("structure: a v1 index (no sizes, version-1 blobs) gets both from one read of each file") {
+    TempDir dir;
+    {
+        auto store = open_store(dir / "u");
+        for (const auto& m : kMessages) REQUIRE(store.append("INBOX", m).ok());
+    }
+    {
+        auto db = sqlite::Db::open(dir / "u" / "index.sqlite", sqlite::Durability::Normal);
+        REQUIRE(db.ok());
+        REQUIRE(db->exec("UPDATE messages SET structure = CAST(x'01' || substr(structure, 2) AS BLOB)").ok());
+    }
+    downgrade_to_v1(dir / "u");
+    auto store = open_store(dir / "u");
+    CHECK(sizes_of(store) == expected_sizes());
+    std::vector<std::string> current;
+    for (const auto& m : kMessages) current.push_back(mr::mime::structure_blob(m));
+    CHECK(stored_structures(dir / "u") == current);
 }
