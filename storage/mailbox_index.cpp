@@ -97,8 +97,8 @@ CREATE INDEX IF NOT EXISTS messages_file ON messages(file);
 )sql";
 
 // v6: structure blobs of version 2 (common/mime/message_structure.hpp), whose sizes count
-// what the IMAP form adds for bare CRs and an open last line too (message_data.hpp,
-// section 4). A version-1 blob of a message without bare CR or LF that ends with its line
+// what the IMAP form adds for bare CRs and an open last line too, and whose parse ends a
+// line at a bare CR (message_data.hpp, section 4). A version-1 blob of a message without bare CR or LF that ends with its line
 // end (rfc822_size = size) is a version-2 blob but for its first byte: rewriting that byte
 // here keeps nearly all mail as it is. Every other version-1 blob is parsed again from its
 // file the first time its row is listed (mailbox_store_sizes.cpp), like v2's sizes.

@@ -38,18 +38,7 @@ HeaderScanner::HeaderScanner(std::string_view message, std::size_t start, std::s
 }
 
 std::optional<HeaderFieldView> HeaderScanner::next() {
-    // One line at a time: [pos_, nl) is the line, nl is its LF (or end_ if none).
-    auto find_lf = [this](std::size_t from) -> std::size_t {
-        if (from >= end_) return end_;
-        const void* p = std::memchr(msg_.data() + from, '\n', end_ - from);
-        return p ? static_cast<std::size_t>(static_cast<const char*>(p) - msg_.data()) : end_;
-    };
-    // The content end of a line: drop the CR of a CRLF pair.
-    auto content_end = [this](std::size_t line, std::size_t nl) {
-        return (nl > line && msg_[nl - 1] == '\r') ? nl - 1 : nl;
-    };
-    auto after = [this](std::size_t nl) { return nl < end_ ? nl + 1 : end_; };
-
+    const char* const data = msg_.data();
     while (!done_) {
         if (pos_ >= end_) {
             // Header without body: the block simply runs out (rfc5322.txt:481 makes the
@@ -59,20 +48,19 @@ std::optional<HeaderFieldView> HeaderScanner::next() {
             break;
         }
         const std::size_t line = pos_;
-        const std::size_t nl = find_lf(line);
-        const std::size_t cend = content_end(line, nl);
-        if (cend == line) {
+        const LineSpan span = line_at(data, line, end_);
+        if (span.content_end == line && span.next > line) {
             // RFC 5322 §2.1 (rfc5322.txt:312): the header is separated from the body
-            // by an empty line. A "\r" alone at the very end counts as one too.
-            body_start_ = after(nl);
+            // by an empty line.
+            body_start_ = span.next;
             has_empty_line_ = true;
             done_ = true;
             break;
         }
-        pos_ = after(nl);
+        pos_ = span.next;
         if (is_wsp(msg_[line])) continue;  // continuation with no field to continue
 
-        const std::string_view first(msg_.data() + line, cend - line);
+        const std::string_view first(data + line, span.content_end - line);
         const std::size_t colon = first.find(':');
         if (colon == std::string_view::npos) continue;  // garbage line: skip it
         // RFC 5322 §4.5.8 (rfc5322.txt:2115): obs-optional allows WSP before the colon.
@@ -81,15 +69,15 @@ std::optional<HeaderFieldView> HeaderScanner::next() {
         if (!valid_field_name(name)) continue;
 
         // Absorb continuation lines: RFC 5322 §2.2.3, a line end followed by WSP.
-        std::size_t value_end = cend;
+        std::size_t value_end = span.content_end;
         while (pos_ < end_ && is_wsp(msg_[pos_])) {
-            const std::size_t cont_nl = find_lf(pos_);
-            value_end = content_end(pos_, cont_nl);
-            pos_ = after(cont_nl);
+            const LineSpan cont = line_at(data, pos_, end_);
+            value_end = cont.content_end;
+            pos_ = cont.next;
         }
         const std::size_t value_start = line + colon + 1;
         return HeaderFieldView{
-            name, std::string_view(msg_.data() + value_start, value_end - value_start), line};
+            name, std::string_view(data + value_start, value_end - value_start), line};
     }
     return std::nullopt;
 }
@@ -97,10 +85,10 @@ std::optional<HeaderFieldView> HeaderScanner::next() {
 std::string unfold(std::string_view raw) {
     std::string out;
     out.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        const char c = raw[i];
-        if (c == '\n') continue;
-        if (c == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n') continue;
+    // Every CR and LF inside a value is part of a line end that a continuation line
+    // follows (a line end not followed by WSP ends the field).
+    for (const char c : raw) {
+        if (c == '\n' || c == '\r') continue;
         out.push_back(c);
     }
     std::size_t b = 0;

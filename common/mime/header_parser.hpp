@@ -3,8 +3,10 @@
 // Invariants:
 //  - Zero-copy: every view points into the caller's message; nothing is allocated
 //    while scanning, so a 50 MB header costs one pass and no memory.
-//  - A line ends at LF; a CR before it is part of the line end (bare LF tolerated).
-//  - The header block ends at the first empty line (CRLF or LF alone) or at `end`;
+//  - A line ends at CRLF, at a bare LF or at a bare CR: the line ends of the CRLF form
+//    (common/text/message_data.hpp), so the structure describes the bytes IMAP and POP3
+//    send. A CR at `end` counts as bare.
+//  - The header block ends at the first empty line (a line end alone) or at `end`;
 //    the empty line belongs to the header block, so body_start is just after it.
 //  - Lines without a colon, lines whose name is not ftext, and continuation lines
 //    with no field before them are skipped, never fatal.
@@ -37,6 +39,22 @@ struct HeaderBlock {
     bool has_empty_line = false;   // false: the header ran to `end`
     std::vector<HeaderField> fields;
 };
+
+// The line that starts at `from` in data[0, size): its content ends at content_end, the
+// next line starts at next (== size when the line has no line end; then
+// content_end == size too). Inline: imapd's header-field filter runs it on every line.
+struct LineSpan {
+    std::size_t content_end = 0;
+    std::size_t next = 0;
+};
+inline LineSpan line_at(const char* data, std::size_t from, std::size_t size) {
+    for (std::size_t i = from; i < size; ++i) {
+        const char c = data[i];
+        if (c == '\n') return {i, i + 1};
+        if (c == '\r') return {i, i + 1 < size && data[i + 1] == '\n' ? i + 2 : i + 1};
+    }
+    return {size, size};
+}
 
 // Pull-style scanner over message[start, end): next() yields fields in order.
 class HeaderScanner {

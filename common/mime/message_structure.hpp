@@ -93,9 +93,10 @@ struct MessageStructure {
 
 // Blob layout version; bump on any change of the encoding below or of what a field means.
 // 2: header_extra / body_extra count bare CRs and the closed last line too (1 counted
-// bare LFs only), body_lines counts bare CRs. A version-1 blob of a message whose
-// rfc822_size equals its size (no bare CR or LF, closed) is a valid version 2 blob but
-// for its first byte (storage's index migration relies on this).
+// bare LFs only), body_lines counts bare CRs, and a bare CR ends a line for the parser (1:
+// content). A version-1 blob of a message whose rfc822_size equals its size (no bare CR
+// or LF, closed) is a valid version 2 blob but for its first byte (storage's index
+// migration relies on this).
 inline constexpr std::uint8_t kStructureBlobVersion = 2;
 
 // Compact binary form for the mailbox index: version byte, then LEB128 integers and

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <string>
 
+#include "common/mime/header_parser.hpp"
+
 namespace mr::mime {
 namespace {
 
@@ -27,21 +29,23 @@ MultipartSplit split_multipart(std::string_view msg, std::size_t body_start, std
         if (!found) break;
         const std::size_t hit = static_cast<std::size_t>(static_cast<const char*>(found) - msg.data());
         pos = hit + 1;
-        if (hit != body_start && msg[hit - 1] != '\n') continue;  // not at a line start
+        // Not at a line start: lines end at CRLF, bare LF or bare CR (header_parser.hpp).
+        if (hit != body_start && msg[hit - 1] != '\n' && msg[hit - 1] != '\r') continue;
 
         std::size_t q = hit + needle.size();
         const bool close = q + 1 < body_end && msg[q] == '-' && msg[q + 1] == '-';
         if (close) q += 2;
         if (q < body_end && msg[q] != '\r' && msg[q] != '\n' && !is_wsp(msg[q])) continue;
         // Skip transport padding and anything after it to the end of the line.
-        while (q < body_end && msg[q] != '\n') ++q;
-        const std::size_t next = q < body_end ? q + 1 : body_end;
+        const std::size_t next = line_at(msg.data(), q, body_end).next;
 
         // The line end before the delimiter is the delimiter's (rfc2046.txt:1083).
         std::size_t delim = hit;
         if (delim > body_start && msg[delim - 1] == '\n') {
             --delim;
             if (delim > body_start && msg[delim - 1] == '\r') --delim;
+        } else if (delim > body_start && msg[delim - 1] == '\r') {
+            --delim;  // a bare CR
         }
         if (part_start != kNone) {
             split.parts.push_back({part_start, delim > part_start ? delim : part_start});

@@ -1,15 +1,15 @@
 // Finding the body parts of a multipart body (RFC 2046 §5.1.1, rfc2046.txt:1015).
 //
 // Invariants:
-//  - A delimiter line starts at the beginning of the body or right after an LF
-//    (rfc2046.txt:1073), then "--" boundary, then optionally "--" (close delimiter,
+//  - A delimiter line starts at the beginning of the body or right after a line end
+//    (rfc2046.txt:1073; CRLF, bare LF or bare CR, as header_parser.hpp splits lines), then "--" boundary, then optionally "--" (close delimiter,
 //    rfc2046.txt:1095), then either the line end or white space after which anything
 //    is ignored (transport padding rfc2046.txt:1239, and the prefix rule of
 //    rfc2046.txt:1103: the boundary need only appear in its entirety). A non-space byte
 //    right after the boundary means a *different, longer* boundary that merely starts
 //    with this one (nested "=_abc" and "=_abc_1"), so it is not a delimiter here.
 //  - The line end before a delimiter belongs to the delimiter (rfc2046.txt:1083): a
-//    part ends before its CRLF (or bare LF).
+//    part ends before its CRLF (or bare LF, or bare CR).
 //  - Preamble and epilogue (rfc2046.txt:1109) are outside every part.
 //  - A missing close delimiter ends the last part at the end of the body.
 //  - Linear: candidates are found with memmem (glibc two-way, no O(n*m) worst case),

@@ -49,7 +49,10 @@
 //    IMAP takes every size from the MIME structure in the index, which counts per header
 //    and body the octets this form adds (mime::Part::header_extra, body_extra: one per
 //    bare LF and bare CR, two for the closed last line), so sizes need no message bytes;
-//    a range that adds none is sent straight from the file.
+//    a range that adds none is sent straight from the file. The MIME parser splits lines
+//    where this form has its line ends (CRLF, bare LF, bare CR: mime::line_at), so the
+//    structure IMAP reports (header end, part boundaries, ENVELOPE, BODYSTRUCTURE) is the
+//    structure of the bytes it sends.
 
 // All classes are incremental: the output never depends on how the input is chunked.
 #pragma once

@@ -108,17 +108,22 @@ std::string filter_header(std::string_view header, const std::vector<std::string
 }
 
 // The line rules of mime::HeaderScanner (header_parser.hpp), inlined here because this
-// runs on every header line of every message of a first sync: a line ends at LF (a CR
-// before it belongs to the line end); the block ends at the first empty line or at the
-// end; lines starting with WSP continue the field before them (or are skipped when there
-// is none); lines without a colon, or whose name (WSP before the colon trimmed) is not
-// ftext, are skipped. unit_imapd_render checks this against HeaderScanner.
+// runs on every header line of every message of a first sync: a line ends at CRLF, bare
+// LF or bare CR (mime::line_at); the block ends at the first empty line or at the end;
+// lines starting with WSP continue the field before them (or are skipped when there is
+// none); lines without a colon, or whose name (WSP before the colon trimmed) is not ftext,
+// are skipped. unit_imapd_render checks this against HeaderScanner.
 void HeaderFieldFilter::append(std::string& out, std::string_view header, bool as_sent) const {
     const char* const data = header.data();
     const std::size_t size = header.size();
-    auto line_end = [&](std::size_t from) -> std::size_t {  // the LF, or size
+    // A block that is its own IMAP form has only CRLF line ends (and is not open at its
+    // end): memchr finds them. Otherwise mime::line_at looks for bare CRs too.
+    auto line = [&](std::size_t from) -> mr::mime::LineSpan {
+        if (!as_sent) return mr::mime::line_at(data, from, size);
         const void* p = std::memchr(data + from, '\n', size - from);
-        return p ? static_cast<std::size_t>(static_cast<const char*>(p) - data) : size;
+        if (!p) return {size, size};
+        const auto nl = static_cast<std::size_t>(static_cast<const char*>(p) - data);
+        return {nl > from && data[nl - 1] == '\r' ? nl - 1 : nl, nl + 1};
     };
     auto is_wsp = [](char c) { return c == ' ' || c == '\t'; };
     // ftext (rfc5322): printable US-ASCII except the colon.
@@ -126,43 +131,32 @@ void HeaderFieldFilter::append(std::string& out, std::string_view header, bool a
     std::size_t pos = 0;
     bool empty_line = false;
     while (pos < size) {
-        const std::size_t line = pos;
-        if (data[line] == '\n' || (data[line] == '\r' && (line + 1 == size || data[line + 1] == '\n'))) {
+        const std::size_t start = pos;
+        if (data[start] == '\n' || data[start] == '\r') {
             empty_line = true;
             break;
         }
         // The name and the colon in one pass (names are short; a memchr for the colon and
         // a second pass to check the name cost more): ftext, then WSP, then ':'. Any
         // other byte, a line end included, makes the line one to skip.
-        std::size_t i = line;
+        std::size_t i = start;
         while (i < size && is_ftext(data[i])) ++i;
         const std::size_t name_end = i;
         while (i < size && is_wsp(data[i])) ++i;
-        const bool valid = name_end > line && i < size && data[i] == ':';
-        const std::size_t nl = line_end(i);
-        const std::size_t cend = (nl > line && data[nl - 1] == '\r') ? nl - 1 : nl;
-        pos = nl < size ? nl + 1 : size;
+        const bool valid = name_end > start && i < size && data[i] == ':';
+        pos = line(i).next;
         if (!valid) continue;  // also a continuation with no field to continue (WSP first)
-        std::size_t value_end = cend;
-        while (pos < size && is_wsp(data[pos])) {
-            const std::size_t cont_nl = line_end(pos);
-            value_end = (cont_nl > pos && data[cont_nl - 1] == '\r') ? cont_nl - 1 : cont_nl;
-            pos = cont_nl < size ? cont_nl + 1 : size;
-        }
-        if (wanted(std::string_view(data + line, name_end - line)) == negate_) continue;
-        // The field runs from its name through the line end of its last line.
-        std::size_t end = value_end;
-        if (end < size && data[end] == '\r') ++end;
-        const bool terminated = end < size && data[end] == '\n';
-        if (terminated) ++end;
-        // A field that is not terminated ends the block (end == size): lines are kept
-        // whole, so it gets its CRLF. append_wire() does that itself, since it treats the
-        // block's end as the message's end.
+        while (pos < size && is_wsp(data[pos])) pos = line(pos).next;
+        if (wanted(std::string_view(data + start, name_end - start)) == negate_) continue;
+        // The field runs from its name through the line end of its last line. One that
+        // ran out without a line end ends the block (pos == size): lines are kept whole,
+        // so it gets its CRLF. append_wire() does that itself, since it treats the
+        // block's end as the message's end; a block that is its own IMAP form has none.
         if (!as_sent) {
-            append_wire(out, header, line, end);
+            append_wire(out, header, start, pos);
         } else {
-            out.append(data + line, end - line);
-            if (!terminated) {
+            out.append(data + start, pos - start);
+            if (pos == size && !(pos - start >= 2 && data[pos - 2] == '\r' && data[pos - 1] == '\n')) {
                 if (!out.empty() && out.back() == '\r') out.pop_back();
                 out += "\r\n";
             }

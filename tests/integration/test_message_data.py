@@ -33,10 +33,11 @@ def crlf(text):
     return text.replace("\n", "\r\n").encode()
 
 
-# Header: a bare CR inside Subject, "\r\r\n", a bare LF and a bare-LF blank line; body: a bare
-# CR, "\r\r\n" and a last line without line end.
-ODD = (b"From: bob@example.test\r\nSubject: odd\rends\r\nX-Cr: a\r\r\nX-Lf: b\n\n"
-       b"line one\rline two\r\r\n.dot line\nlast line open")
+# Header: a Subject folded at a bare CR, a bare LF, and "\r\r\n": a line end and then the
+# empty line that ends the header, in the CRLF form as in the index. Body: a bare CR,
+# "\r\r\n", a bare LF and a last line without line end.
+ODD = (b"From: bob@example.test\r\nSubject: odd\r ends\r\nX-Lf: b\nX-Cr: c\r\r\n"
+       b"X-Not: header\nline one\rline two\r\r\n.dot line\nlast line open")
 
 
 def crlf_form(data):
@@ -165,8 +166,15 @@ class MessageDataTest(unittest.TestCase):
             _, part1 = self.fetch_one(imap, "BODY.PEEK[1]")
             self.assertEqual(header + text, body)
             self.assertEqual(part1, text)                                 # single part: 1 is the body
-            self.assertTrue(header.endswith(b"X-Lf: b\r\n\r\n"))
-            self.assertEqual(text, b"line one\r\nline two\r\n\r\n.dot line\r\nlast line open\r\n")
+            # The header ends where BODY[] shows its first empty line.
+            self.assertEqual(header, body[:body.index(b"\r\n\r\n") + 4])
+            self.assertTrue(header.endswith(b"X-Lf: b\r\nX-Cr: c\r\n\r\n"))
+            self.assertEqual(text, b"X-Not: header\r\nline one\r\nline two\r\n\r\n.dot line\r\n"
+                                   b"last line open\r\n")
+            _, subject = self.fetch_one(imap, "BODY.PEEK[HEADER.FIELDS (SUBJECT)]")
+            self.assertEqual(subject, b"Subject: odd\r\n ends\r\n\r\n")
+            env, _ = self.fetch_one(imap, "ENVELOPE")
+            self.assertIn(b'"odd ends"', env)
             _, partial = self.fetch_one(imap, "BODY.PEEK[]<20.30>")
             self.assertEqual(partial, body[20:50])                        # offsets count octets sent
             _, tail = self.fetch_one(imap, "BODY.PEEK[TEXT]<40.100>")

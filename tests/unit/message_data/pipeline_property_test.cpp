@@ -13,6 +13,8 @@
 
 #include "common/mime/message_parser.hpp"
 #include "common/text/message_data.hpp"
+#include "imapd/render/body_structure.hpp"
+#include "imapd/render/envelope.hpp"
 #include "imapd/render/section.hpp"
 #include "imapd/render/wire_form.hpp"
 
@@ -23,11 +25,12 @@ namespace {
 using Rng = std::mt19937;
 
 // Bytes rich in what the rules care about: CR, LF, CRLF, dots at line starts, NUL, 8-bit,
-// header-like lines and the occasional line far over 998 octets.
+// header-like lines, multipart delimiters and the occasional line far over 998 octets.
 std::string random_message(Rng& rng) {
     static const std::string_view pieces[] = {
         "a", "Z", " ", ".", "..", "\r", "\n", "\r\n", "\r\n.", "\r\n.\r\n", "\n.\n", "\r\r\n",
         std::string_view("\0", 1), "\x80", "\xff", "\xc3\xa9", "Subject: x\r\n", "\r\n\r\n",
+        "Content-Type: multipart/mixed; boundary=b\n", "--b", "\r--b\r", "\n--b--\n", " folded",
     };
     std::string m;
     const auto n = rng() % 60;
@@ -166,6 +169,16 @@ void check_imap(Rng& rng, std::string_view stored) {
                                                                                      static_cast<std::uint32_t>(limit)}) ==
               body.substr(skip, limit));
     }
+    // The structure describes the bytes sent: it is the structure of the CRLF form (the
+    // parser splits lines at CRLF, bare LF and bare CR alike).
+    const mr::mime::MessageStructure of_sent = mr::mime::parse_message(body);
+    std::string shape, shape_of_sent;
+    mr::imapd::append_body_structure(shape, structure, true);
+    mr::imapd::append_body_structure(shape_of_sent, of_sent, true);
+    CHECK(shape == shape_of_sent);
+    mr::imapd::append_envelope(shape, structure.envelope);
+    mr::imapd::append_envelope(shape_of_sent, of_sent.envelope);
+    CHECK(shape == shape_of_sent);
     std::vector<const mr::mime::Part*> parts;
     collect_parts(structure.root, parts);
     for (const mr::mime::Part* p : parts) {

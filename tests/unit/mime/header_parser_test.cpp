@@ -29,6 +29,23 @@ TEST_CASE("bare LF line ends") {
     CHECK(h.body_start == m.find("body"));
 }
 
+TEST_CASE("bare CR line ends: the lines the CRLF form shows") {
+    // "A: 1\r folded" is one folded field; "B: 2\rC: 3" two fields; "\r\r\n" is a line end
+    // and then an empty line, which ends the header.
+    const std::string m = "A: 1\r folded\rB: 2\rC: 3\r\r\nD: not header\r\n";
+    const HeaderBlock h = parse_header_block(m);
+    REQUIRE(h.fields.size() == 3);
+    CHECK(h.fields[0].raw_value == " 1\r folded");
+    CHECK(h.fields[0].value == "1 folded");
+    CHECK(h.fields[1].raw_value == " 2");
+    CHECK(h.fields[2].raw_value == " 3");
+    CHECK(h.has_empty_line);
+    CHECK(h.body_start == m.find("D:"));
+    // A CR at the end of the range is a line end; alone on its line, the empty line.
+    CHECK(parse_header_block("A: 1\r").fields.at(0).raw_value == " 1");
+    CHECK(parse_header_block("A: 1\r\r").has_empty_line);
+}
+
 TEST_CASE("obsolete and malformed lines") {
     struct Row {
         std::string message;
@@ -103,5 +120,5 @@ TEST_CASE("scanner offsets and name comparison") {
     CHECK(header_name_equals("Content-Type", "content-TYPE"));
     CHECK_FALSE(header_name_equals("Content-Type", "Content-Typ"));
     CHECK(unfold("  a\r\n\tb  ") == "a\tb");
-    CHECK(unfold("a\rb") == "a\rb");  // a lone CR is content, not a line end
+    CHECK(unfold("a\r b") == "a b");  // a bare CR is a line end too (then WSP: folded)
 }
