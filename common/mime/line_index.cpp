@@ -22,24 +22,30 @@ LineIndex::Counts LineIndex::scan(std::size_t begin, std::size_t end) const {
     Counts c;
     if (begin >= end) return c;
     const char* d = msg_.data();
-    char prev = begin > 0 ? d[begin - 1] : '\0';
-    // The last byte of the message has no successor: it is handled after the loop, so the
-    // loop can read d[i + 1] without a bound check and stay branch-free (vectorisable).
-    const std::size_t body_end = end < msg_.size() ? end : msg_.size() - 1;
-    for (std::size_t i = begin; i < body_end; ++i) {
-        const char ch = d[i];
-        const std::uint64_t is_lf = ch == '\n';
-        c.lf += is_lf;
-        c.bare_lf += is_lf & static_cast<std::uint64_t>(prev != '\r');
-        c.bare_cr += static_cast<std::uint64_t>(ch == '\r') & static_cast<std::uint64_t>(d[i + 1] != '\n');
-        prev = ch;
+    const std::size_t size = msg_.size();
+    // The first byte of the message has no predecessor and the last no successor: they
+    // are counted apart, so the loop reads d[i - 1] and d[i + 1] without checks and
+    // without a value carried from one iteration to the next (it vectorises).
+    auto one = [&](std::size_t i) {
+        const bool lf = d[i] == '\n';
+        c.lf += lf;
+        c.bare_lf += lf && (i == 0 || d[i - 1] != '\r');
+        c.bare_cr += d[i] == '\r' && (i + 1 == size || d[i + 1] != '\n');
+    };
+    std::size_t i = begin;
+    if (i == 0) one(i++);
+    const std::size_t stop = end < size ? end : size - 1;
+    std::uint64_t lf = 0, bare_lf = 0, bare_cr = 0;
+    for (; i < stop; ++i) {
+        const std::uint64_t is_lf = d[i] == '\n';
+        lf += is_lf;
+        bare_lf += is_lf & static_cast<std::uint64_t>(d[i - 1] != '\r');
+        bare_cr += static_cast<std::uint64_t>(d[i] == '\r') & static_cast<std::uint64_t>(d[i + 1] != '\n');
     }
-    if (body_end < end) {  // the message's last byte
-        const char ch = d[body_end];
-        c.lf += ch == '\n';
-        c.bare_lf += ch == '\n' && prev != '\r';
-        c.bare_cr += ch == '\r';
-    }
+    c.lf += lf;
+    c.bare_lf += bare_lf;
+    c.bare_cr += bare_cr;
+    for (; i < end; ++i) one(i);  // the message's last byte
     return c;
 }
 
