@@ -38,10 +38,11 @@
 //    message is closed in whichever ranges end with the message (BODY[], BODY[TEXT], the
 //    last part of a multipart without its close-delimiter, ...). A range that ends before
 //    the message's end is sent without a line end added (a part's body before its
-//    boundary's CRLF). Whether a CR is bare is decided by the next byte of the message;
-//    no section range starts or ends between a CR and its LF (header blocks end after an
-//    LF, part bodies end before the CRLF or LF of their delimiter line), so a range's IMAP
-//    form is its bytes converted on their own, and the pieces of a range add up.
+//    boundary's line end). Whether a CR is bare is decided by the next byte of the
+//    message; no section range starts or ends between a CR and its LF (header blocks end
+//    after a line end, part bodies end before the line end of their delimiter line), so
+//    a range's IMAP form is its bytes converted on their own, and the pieces of a range
+//    add up.
 //    So RFC822.SIZE == len(BODY[]) == rfc822_size() == POP3 LIST, for every message.
 //    Why not store APPEND literals normalised instead: Maildir files written by other
 //    tools (found by reindex) must be read by this rule anyway, and the stored bytes stay
