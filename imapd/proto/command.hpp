@@ -55,10 +55,20 @@ struct LoginCmd {
 };
 
 // --- Authenticated (§6.3) ---
-// SELECT and EXAMINE (read_only).
+// RFC 7162 §3.2.5 (rfc7162.txt:1432): SELECT/EXAMINE (QRESYNC (uidvalidity modseq
+// [known-uids] [seq-match-data])). The seq-match-data is read and dropped: the store
+// remembers every expunge, so it never needs the client's hint.
+struct QresyncParams {
+    std::uint32_t uidvalidity = 0;
+    std::uint64_t modseq = 0;
+    std::optional<SequenceSet> known_uids;
+};
+// SELECT and EXAMINE (read_only), with the select-params of RFC 4466 §2.1.
 struct SelectCmd {
     std::string mailbox;
     bool read_only = false;
+    bool condstore = false;  // RFC 7162 §3.1.8 (CONDSTORE)
+    std::optional<QresyncParams> qresync;
 };
 struct CreateCmd {
     std::string mailbox;
@@ -132,7 +142,8 @@ struct SearchKey {
         All, Answered, Bcc, Before, Body, Cc, Deleted, Draft, Flagged, From, Header,
         Keyword, Larger, New, Not, Old, On, Or, Recent, Seen, SentBefore, SentOn,
         SentSince, Since, Smaller, Subject, Text, To, Uid, Unanswered, Undeleted, Undraft,
-        Unflagged, Unkeyword, Unseen, SequenceSet, And
+        Unflagged, Unkeyword, Unseen, SequenceSet, And,
+        ModSeq  // RFC 7162 §3.1.5
     };
     Kind kind = Kind::All;
     std::string header;      // Header: field name
@@ -140,6 +151,7 @@ struct SearchKey {
                              // Keyword/Unkeyword: the keyword
     ImapDate date;           // Before/On/Since/SentBefore/SentOn/SentSince
     std::uint64_t size = 0;  // Larger/Smaller
+    std::uint64_t modseq = 0;  // ModSeq: messages with a MODSEQ at least this
     SequenceSet set;         // Uid / SequenceSet
     std::vector<SearchKey> children;
 };
@@ -164,6 +176,10 @@ struct FetchCmd {
     bool uid = false;
     SequenceSet set;
     std::vector<FetchItem> items;
+    // Fetch modifiers (RFC 4466 §2.4): CHANGEDSINCE (RFC 7162 §3.1.4.1) and VANISHED
+    // (§3.2.6, UID FETCH only, with CHANGEDSINCE; the session checks QRESYNC is enabled).
+    std::optional<std::uint64_t> changed_since;
+    bool vanished = false;
 };
 
 struct StoreCmd {
@@ -173,6 +189,7 @@ struct StoreCmd {
     Mode mode = Mode::Replace;
     bool silent = false;
     std::vector<std::string> flags;
+    std::optional<std::uint64_t> unchanged_since;  // RFC 7162 §3.1.3 store modifier
 };
 
 // COPY and MOVE (RFC 6851), plain or UID.

@@ -98,7 +98,9 @@ constexpr CommandSpec kCommands[] = {
     cmd<EnableCmd>("ENABLE", plain<parse_enable>, kAuth, true, always("ENABLE")),
     // §6.3 (rfc3501.txt:1715): authenticated or selected; NAMESPACE and IDLE likewise
     // (RFC 2342 §5, RFC 2177 §4 command_auth).
-    cmd<SelectCmd>("SELECT", select<false>, kLoggedIn, true),
+    // SELECT's CONDSTORE and QRESYNC parameters (RFC 7162 §3.1.8, §3.2.5) stand for the
+    // whole of RFC 7162: FETCH/STORE modifiers, SEARCH MODSEQ, VANISHED, CLOSED.
+    cmd<SelectCmd>("SELECT", select<false>, kLoggedIn, true, always("CONDSTORE QRESYNC")),
     cmd<SelectCmd>("EXAMINE", select<true>, kLoggedIn, true),
     cmd<CreateCmd>("CREATE", plain<parse_create>, kLoggedIn, true),
     cmd<DeleteCmd>("DELETE", plain<parse_delete>, kLoggedIn, true),

@@ -103,10 +103,70 @@ Result<CommandArgs> parse_login(ArgCursor& in) {
     return CommandArgs{std::move(cmd)};
 }
 
+namespace {
+
+// "QRESYNC" SP "(" uidvalidity SP mod-sequence-value [SP known-uids] [SP seq-match-data] ")"
+// (RFC 7162 §7, rfc7162.txt:2598), with "QRESYNC" read.
+Result<QresyncParams> qresync_param(ArgCursor& in) {
+    QresyncParams q;
+    if (auto r = in.sp(); !r) return r.error();
+    if (auto r = in.expect('(', "( after QRESYNC"); !r) return r.error();
+    auto validity = in.nz_number("UIDVALIDITY");
+    if (!validity) return validity.error();
+    q.uidvalidity = *validity;
+    if (auto r = in.sp(); !r) return r.error();
+    auto modseq = parse_mod_sequence(in);
+    if (!modseq) return modseq.error();
+    if (*modseq == 0) return Error::syntax("QRESYNC mod-sequence must be positive");
+    q.modseq = *modseq;
+    bool more = in.eat(' ');
+    if (more && in.peek() != '(') {
+        auto known = parse_sequence_set(in);
+        if (!known) return known.error();
+        if (known->uses_star()) return Error::syntax("* is not allowed in known UIDs");  // rfc7162.txt:2609
+        q.known_uids = std::move(*known);
+        more = in.eat(' ');
+    }
+    if (more) {
+        // seq-match-data: checked for syntax only (see QresyncParams).
+        if (auto r = in.expect('(', "( before sequence match data"); !r) return r.error();
+        if (auto set = parse_sequence_set(in); !set) return set.error();
+        if (auto r = in.sp(); !r) return r.error();
+        if (auto set = parse_sequence_set(in); !set) return set.error();
+        if (auto r = in.expect(')', ") after sequence match data"); !r) return r.error();
+    }
+    if (auto r = in.expect(')', ") after QRESYNC parameters"); !r) return r.error();
+    return q;
+}
+
+}  // namespace
+
+// select = "SELECT" SP mailbox [select-params]; select-params = SP "(" select-param
+// *(SP select-param) ")" (RFC 4466 §2.1, rfc4466.txt:652); the select-params of
+// RFC 7162: CONDSTORE and QRESYNC (rfc7162.txt:2598).
 Result<CommandArgs> parse_select(ArgCursor& in, bool read_only) {
     SelectCmd cmd;
     cmd.read_only = read_only;
-    if (auto r = one_mailbox(in, cmd.mailbox); !r) return r;
+    auto m = in.mailbox("mailbox name");
+    if (!m) return m.error();
+    cmd.mailbox = std::move(*m);
+    if (in.eat(' ')) {
+        if (auto r = in.expect('(', "( before SELECT parameters"); !r) return r.error();
+        do {
+            if (in.eat_keyword("CONDSTORE")) {
+                cmd.condstore = true;
+            } else if (in.eat_keyword("QRESYNC")) {
+                if (cmd.qresync) return Error::syntax("QRESYNC given twice");
+                auto q = qresync_param(in);
+                if (!q) return q.error();
+                cmd.qresync = std::move(*q);
+            } else {
+                return syntax_error("SELECT parameter CONDSTORE or QRESYNC");
+            }
+        } while (in.eat(' '));
+        if (auto r = in.expect(')', ") after SELECT parameters"); !r) return r.error();
+    }
+    if (auto r = in.end(); !r) return r.error();
     return CommandArgs{std::move(cmd)};
 }
 

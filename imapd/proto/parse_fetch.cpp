@@ -1,5 +1,6 @@
 // FETCH and STORE arguments (RFC 3501 §6.4.5, §6.4.6; grammar rfc3501.txt:4748 fetch,
 // :4751 fetch-att, :4975 section, :5054 store-att-flags).
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -117,7 +118,42 @@ Result<FetchItem> fetch_att(ArgCursor& in) {
     return syntax_error("fetch attribute");
 }
 
+// fetch-modifiers = SP "(" fetch-modifier *(SP fetch-modifier) ")" (RFC 4466 §2.4,
+// rfc4466.txt:542), with the SP read; fetch-modifier =/ "CHANGEDSINCE" SP
+// mod-sequence-value / "VANISHED" (RFC 7162 §7, rfc7162.txt:2479). CHANGEDSINCE 0 is
+// outside the grammar, but iOS sends it: it means every message.
+Result<void> fetch_modifiers(ArgCursor& in, FetchCmd& cmd) {
+    if (auto r = in.expect('(', "( before FETCH modifiers"); !r) return r;
+    while (true) {
+        if (in.eat_keyword("CHANGEDSINCE")) {
+            if (cmd.changed_since) return Error::syntax("CHANGEDSINCE given twice");
+            if (auto r = in.sp(); !r) return r;
+            auto m = parse_mod_sequence(in);
+            if (!m) return m.error();
+            cmd.changed_since = *m;
+        } else if (in.eat_keyword("VANISHED")) {
+            if (cmd.vanished) return Error::syntax("VANISHED given twice");
+            cmd.vanished = true;
+        } else {
+            return syntax_error("FETCH modifier");
+        }
+        if (in.eat(')')) break;
+        if (auto r = in.sp(); !r) return syntax_error("SP or ) in FETCH modifiers");
+    }
+    // rfc7162.txt:1693: VANISHED only in UID FETCH and only with CHANGEDSINCE.
+    if (cmd.vanished && !cmd.uid) return Error::syntax("VANISHED is only allowed in UID FETCH");
+    if (cmd.vanished && !cmd.changed_since) return Error::syntax("VANISHED requires CHANGEDSINCE");
+    return {};
+}
+
 }  // namespace
+
+Result<std::uint64_t> parse_mod_sequence(ArgCursor& in) {
+    auto m = in.number64("mod-sequence");
+    if (!m) return m.error();
+    if (*m > static_cast<std::uint64_t>(INT64_MAX)) return Error::syntax("Mod-sequence too large");
+    return *m;
+}
 
 // fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att /
 //         "(" fetch-att *(SP fetch-att) ")") (rfc3501.txt:4748)
@@ -150,11 +186,16 @@ Result<CommandArgs> parse_fetch(ArgCursor& in, bool uid) {
         if (!a) return a.error();
         cmd.items.push_back(std::move(*a));
     }
+    if (in.eat(' ')) {
+        if (auto r = fetch_modifiers(in, cmd); !r) return r.error();
+    }
     if (auto r = in.end(); !r) return r.error();
     return CommandArgs{std::move(cmd)};
 }
 
-// store = "STORE" SP sequence-set SP store-att-flags;
+// store = "STORE" SP sequence-set [store-modifiers] SP store-att-flags (RFC 4466 §2.5,
+// rfc4466.txt:691); store-modifier =/ "UNCHANGEDSINCE" SP mod-sequence-valzer
+// (RFC 7162 §7, rfc7162.txt:2471), the only one we know;
 // store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP (flag-list / (flag *(SP flag)))
 // (rfc3501.txt:5052)
 Result<CommandArgs> parse_store(ArgCursor& in, bool uid) {
@@ -164,6 +205,15 @@ Result<CommandArgs> parse_store(ArgCursor& in, bool uid) {
     if (!set) return set.error();
     cmd.set = std::move(*set);
     if (auto r = in.sp(); !r) return r.error();
+    if (in.eat('(')) {
+        if (!in.eat_keyword("UNCHANGEDSINCE")) return syntax_error("STORE modifier UNCHANGEDSINCE");
+        if (auto r = in.sp(); !r) return r.error();
+        auto m = parse_mod_sequence(in);
+        if (!m) return m.error();
+        cmd.unchanged_since = *m;
+        if (auto r = in.expect(')', ") after STORE modifiers"); !r) return r.error();
+        if (auto r = in.sp(); !r) return r.error();
+    }
     if (in.eat('+')) {
         cmd.mode = StoreCmd::Mode::Add;
     } else if (in.eat('-')) {

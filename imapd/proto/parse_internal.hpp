@@ -17,6 +17,9 @@ Result<std::vector<std::string>> parse_flag_list(ArgCursor& in);
 Result<std::string> parse_flag(ArgCursor& in);
 // sequence-set as an atom-like run (rfc3501.txt:5024).
 Result<SequenceSet> parse_sequence_set(ArgCursor& in);
+// mod-sequence-valzer: 0 to 2^63 - 1 (RFC 7162 §7, rfc7162.txt:2555). Where the grammar
+// asks for a positive mod-sequence-value the caller decides what 0 means.
+Result<std::uint64_t> parse_mod_sequence(ArgCursor& in);
 
 Result<CommandArgs> parse_list(ArgCursor& in, bool lsub);
 Result<CommandArgs> parse_status(ArgCursor& in);

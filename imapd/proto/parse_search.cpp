@@ -136,6 +136,25 @@ Result<SearchKey> search_key(ArgCursor& in, int depth) {
         key.value = std::move(*v);
         return key;
     }
+    if (in.eat_keyword("MODSEQ")) {
+        // search-modsequence = "MODSEQ" [SP entry-name SP entry-type-req] SP
+        // mod-sequence-valzer (RFC 7162 §7, rfc7162.txt:2499). One MODSEQ per message,
+        // so the entry is read and ignored, as §3.1.5 asks (rfc7162.txt:1056).
+        key.kind = Kind::ModSeq;
+        if (auto r = in.sp(); !r) return r.error();
+        if (in.peek() == '"') {
+            auto entry = in.string("entry name");
+            if (!entry) return entry.error();
+            if (auto r = in.sp(); !r) return r.error();
+            if (!in.eat_keyword("PRIV") && !in.eat_keyword("SHARED") && !in.eat_keyword("ALL"))
+                return syntax_error("entry type priv, shared or all");
+            if (auto r = in.sp(); !r) return r.error();
+        }
+        auto m = parse_mod_sequence(in);
+        if (!m) return m.error();
+        key.modseq = *m;
+        return key;
+    }
     if (in.eat_keyword("UID")) {
         key.kind = Kind::Uid;
         if (auto r = in.sp(); !r) return r.error();

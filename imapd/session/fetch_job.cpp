@@ -83,6 +83,9 @@ Result<void> FetchJob::load_batch(storage::MailboxStore& store) {
     auto records = wants_header_ ? store.messages_with_headers(mailbox_, uids) : store.messages(mailbox_, uids);
     if (!records) return records.error();
     auto& recs = records.value();  // UID order
+    if (changed_since_) {
+        std::erase_if(recs, [since = *changed_since_](const storage::MessageRecord& r) { return r.modseq <= since; });
+    }
     if (mark_seen_) {
         std::vector<std::uint32_t> unseen;
         for (const auto& r : recs)
@@ -94,7 +97,10 @@ Result<void> FetchJob::load_batch(storage::MailboxStore& store) {
             for (const auto& u : set.value().updated) {
                 auto it = std::lower_bound(recs.begin(), recs.end(), u.uid,
                                            [](const storage::MessageRecord& r, std::uint32_t uid) { return r.uid < uid; });
-                if (it != recs.end() && it->uid == u.uid) it->flags = u.flags;
+                if (it != recs.end() && it->uid == u.uid) {
+                    it->flags = u.flags;
+                    it->modseq = u.modseq;
+                }
                 newly_seen_.insert(u.uid);
             }
         }

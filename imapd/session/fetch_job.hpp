@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -65,6 +66,9 @@ public:
 
     // Appends the next responses to `out`; true when the last one is complete.
     Result<bool> step(storage::MailboxStore& store, std::string& out, std::size_t budget = kBudget);
+    // FETCH (CHANGEDSINCE n) (RFC 7162 §3.1.4.1, rfc7162.txt:866): only messages whose
+    // MODSEQ is above n get a response.
+    void only_changed_since(std::uint64_t modseq) { changed_since_ = modseq; }
     bool in_literal() const { return stream_.has_value(); }
     // MODSEQs of the \Seen changes made since the last call: the session's own changes,
     // which its next poll must not report back (session.hpp, own_modseqs_).
@@ -106,6 +110,7 @@ private:
     std::string filtered_;  // a header subset before its literal head; capacity kept between messages
     std::vector<FetchTarget> targets_;
     bool mark_seen_ = false;
+    std::optional<std::uint64_t> changed_since_;
     bool wants_header_ = false;  // an item reads the top-level header: load the cached ones
     // RFC822.SIZE and the top-level header sections need only mime::peek_root_sizes() (and
     // the header cache); the other items the whole decoded structure. Decoding every
@@ -144,12 +149,24 @@ struct FetchRun {
 
     void run_step(storage::MailboxStore& store) {
         out.clear();
+        if (preamble) {
+            auto head = preamble(store);
+            preamble = nullptr;
+            if (!head) {
+                result = head.error();
+                return;
+            }
+            out = std::move(head.value());
+        }
         result = job.step(store, out);
         own_modseqs = job.take_own_modseqs();
     }
 
     std::string tag;
     FetchJob job;
+    // Responses before the first FETCH response, made by the first step (UID FETCH
+    // (VANISHED): the VANISHED (EARLIER) line).
+    std::function<Result<std::string>(storage::MailboxStore&)> preamble;
     // The last step's output and outcome (true: the last response is complete).
     std::string out;
     Result<bool> result = false;

@@ -135,10 +135,15 @@ struct Selected {
     NumberSet recent;                               // UIDs \Recent in this session
     std::vector<std::uint32_t> withheld_expunges;  // UIDs to report as EXPUNGE
     std::vector<std::uint64_t> own_modseqs;         // this session's changes
+    // QRESYNC was enabled (RFC 7162 §3.2.10, rfc7162.txt:1939): expunges are reported as
+    // "* VANISHED uids", not "* n EXPUNGE". ENABLE is not allowed while selected, so it
+    // is fixed for the life of the view.
+    bool vanished = false;
 
     // Message numbers or UIDs → (seq, uid) of messages in the view.
     Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> resolve(const SequenceSet& set, bool uid) const;
-    // "* n EXPUNGE" for each removed UID, renumbering the view as it goes.
+    // "* n EXPUNGE" for each removed UID (or one "* VANISHED" for them all, when
+    // `vanished`), renumbering the view as it goes.
     std::string report_expunged(const std::vector<std::uint32_t>& removed);
     std::string recent_response() const;  // "* n RECENT\r\n"
 };
@@ -233,6 +238,10 @@ private:
     // command is complete, adds the Changed action and the updates before its tagged reply.
     Actions complete(Actions acts);
     void begin_command(const Command& cmd);
+    // A CONDSTORE enabling command (rfc7162.txt:370) is running: from now on FETCH
+    // responses carry MODSEQ. The first one with a mailbox selected owes the client its
+    // HIGHESTMODSEQ (rfc7162.txt:403): that line, or "".
+    std::string enable_condstore();
     // A change this session made itself, not to be reported back (if still selected).
     void note_own_change(std::uint64_t modseq) {
         if (Selected* sel = selected()) sel->own_modseqs.push_back(modseq);
@@ -262,6 +271,10 @@ private:
     unsigned errors_ = 0;
     std::string user_;
     bool utf8_enabled_ = false;
+    // RFC 7162 §3.1 (rfc7162.txt:388): once a CONDSTORE enabling command ran, every
+    // untagged FETCH about changed flags carries UID and MODSEQ (rfc7162.txt:1422).
+    bool condstore_ = false;
+    bool qresync_ = false;  // ENABLE QRESYNC (implies condstore_)
     // Inside AUTHENTICATE: the exchange and its tag.
     std::optional<text::SaslServer> sasl_;
     std::string sasl_tag_;

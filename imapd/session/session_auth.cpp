@@ -38,8 +38,23 @@ Actions Session::cmd_id(const std::string& tag, const IdCmd& /*c*/) {
 
 // RFC 5161 §3.1 (rfc5161.txt): only capabilities that need enabling are listed; none of
 // ours do (CONDSTORE/QRESYNC/UTF8=ACCEPT are not advertised), so the list is empty.
-Actions Session::cmd_enable(const std::string& tag, const EnableCmd& /*c*/) {
-    Actions out{{Send{line("* ENABLED")}}};
+// RFC 5161 §3.1 (rfc5161.txt:134): ENABLED lists what this command enabled; unknown
+// names and names already enabled are left out. QRESYNC implies CONDSTORE
+// (RFC 7162 §3.2.3, rfc7162.txt:1388).
+Actions Session::cmd_enable(const std::string& tag, const EnableCmd& c) {
+    std::string enabled = "* ENABLED";
+    for (const auto& cap : c.capabilities) {
+        const bool qresync = text::iequals(cap, "QRESYNC");
+        if (qresync || text::iequals(cap, "CONDSTORE")) {
+            if (!condstore_) enabled += " CONDSTORE";
+            condstore_ = true;
+        }
+        if (qresync && !qresync_) {
+            enabled += " QRESYNC";
+            qresync_ = true;
+        }
+    }
+    Actions out{{Send{line(enabled)}}};
     for (auto& a : tagged(tag, "OK", "ENABLE completed")) out.push_back(std::move(a));
     return out;
 }

@@ -5,12 +5,15 @@
 // names sent back are modified UTF-7 again (mutf7_encode).
 #include <algorithm>
 #include <memory>
+#include <optional>
+#include <string>
 #include <set>
 #include <utility>
 
 #include "imapd/proto/mailbox_name.hpp"
 #include "imapd/proto/mutf7.hpp"
 #include "imapd/render/imap_string.hpp"
+#include "imapd/session/flags.hpp"
 #include "imapd/session/session.hpp"
 #include "storage/mailbox_store.hpp"
 #include "storage/maildir.hpp"
@@ -32,6 +35,33 @@ bool has_children(const std::vector<storage::MailboxRecord>& boxes, const std::s
     const std::string prefix = name + kHierarchyDelimiter;
     return std::any_of(boxes.begin(), boxes.end(),
                        [&](const auto& b) { return b.name.compare(0, prefix.size(), prefix) == 0; });
+}
+
+// RFC 7162 §3.2.5 (rfc7162.txt:1509): after SELECT's usual responses, VANISHED (EARLIER)
+// for the known UIDs expunged since the client's MODSEQ, then FETCH (UID FLAGS MODSEQ)
+// for the known messages changed since. Without known UIDs the client knows
+// 1:<UIDNEXT - 1> (rfc7162.txt:1526). A UID still in `uids` (expunged after the view was
+// read) is left to the next update, which reports it as VANISHED with renumbering.
+std::string qresync_responses(const QresyncParams& q, const storage::MailboxRecord& box,
+                              const std::vector<std::uint32_t>& uids, const storage::Changes& ch) {
+    NumberSet known;
+    if (q.known_uids) known = q.known_uids->resolve(0);  // no "*" (parse_select)
+    else if (box.uidnext > 1) known = NumberSet({{1, box.uidnext - 1}});
+    std::vector<std::uint32_t> gone;
+    for (std::uint32_t uid : ch.expunged) {
+        if (known.contains(uid) && !std::binary_search(uids.begin(), uids.end(), uid)) gone.push_back(uid);
+    }
+    std::string out;
+    if (!gone.empty()) out += "* VANISHED (EARLIER) " + NumberSet::from_numbers(gone).to_string() + "\r\n";
+    for (const auto& m : ch.changed) {
+        if (!known.contains(m.uid)) continue;
+        const auto it = std::lower_bound(uids.begin(), uids.end(), m.uid);
+        if (it == uids.end() || *it != m.uid) continue;
+        out += "* " + std::to_string(it - uids.begin() + 1) + " FETCH (UID " + std::to_string(m.uid) + " FLAGS ";
+        append_flag_list(out, m.flags, m.keywords);
+        out += " MODSEQ (" + std::to_string(m.modseq) + "))\r\n";
+    }
+    return out;
 }
 
 }  // namespace
@@ -174,7 +204,11 @@ Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
     if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
     const bool want_deleted = std::find(c.items.begin(), c.items.end(), StatusItem::Deleted) != c.items.end();
     const bool want_recent = std::find(c.items.begin(), c.items.end(), StatusItem::Recent) != c.items.end();
-    return async({StoreJob{[this, tag, c, n = name.value(), want_deleted, want_recent](MailboxStore& store) {
+    // rfc7162.txt:375: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command.
+    std::string enabling;
+    if (std::find(c.items.begin(), c.items.end(), StatusItem::HighestModSeq) != c.items.end())
+        enabling = enable_condstore();
+    return async({StoreJob{[this, tag, c, n = name.value(), want_deleted, want_recent, enabling](MailboxStore& store) {
         auto st = store.status(n);
         std::uint32_t recent = 0;  // STATUS does not claim \Recent (rfc3501.txt:2438)
         if (st && want_recent) {
@@ -186,7 +220,7 @@ Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
             if (msgs)
                 for (const auto& m : msgs.value()) deleted += (m.flags & storage::kDeleted) ? 1 : 0;
         }
-        return StoreResume([this, tag, c, st = std::move(st), deleted, recent]() -> Actions {
+        return StoreResume([this, tag, c, st = std::move(st), deleted, recent, enabling]() -> Actions {
             if (!st) return store_error(tag, st.error());
             const auto& s = st.value();
             std::string items;
@@ -203,7 +237,7 @@ Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
                     case StatusItem::Deleted: items += "DELETED " + std::to_string(deleted); break;
                 }
             }
-            std::string out = "* STATUS ";
+            std::string out = enabling + "* STATUS ";
             append_string(out, c.mailbox);
             out += " (" + items + ")\r\n";
             Actions acts{{Send{std::move(out)}}};
@@ -214,15 +248,26 @@ Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
 }
 
 Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
+    // rfc7162.txt:1412: QRESYNC before ENABLE QRESYNC is BAD (and changes nothing).
+    if (c.qresync && !qresync_) return bad(tag, "QRESYNC is not enabled");
+    // RFC 7162 §3.2.11 (rfc7162.txt:2109): the boundary between the old mailbox's
+    // responses and the new one's, whether or not the client enabled anything.
+    const std::string closed = in<Selected>() ? "* OK [CLOSED] Previous mailbox closed\r\n" : "";
     // A failed SELECT leaves no mailbox selected (rfc3501.txt:1795); so does starting one.
     state_ = Authenticated{};
     auto name = decode_mailbox_name(c.mailbox);
-    if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
+    if (!name) {
+        Actions acts{{Send{closed}}};
+        for (auto& a : tagged(tag, "NO", "[CANNOT] " + name.error().message)) acts.push_back(std::move(a));
+        return acts;
+    }
+    if (c.condstore) condstore_ = true;  // rfc7162.txt:373
     struct Snapshot {
         storage::MailboxView view;  // no structure blobs: SELECT needs UIDs and flags only
         storage::RecentClaim recent;
+        std::optional<storage::Changes> changes;  // QRESYNC: since the client's MODSEQ
     };
-    return async({StoreJob{[this, tag, ro = c.read_only, n = name.value()](MailboxStore& store) {
+    return async({StoreJob{[this, tag, closed, ro = c.read_only, n = name.value(), q = c.qresync](MailboxStore& store) {
         Result<Snapshot> snap = Error::internal("");
         if (auto view = store.mailbox_view(n); !view) {
             snap = view.error();
@@ -234,18 +279,29 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             if (!ro) {
                 if (auto claim = store.claim_recent(n)) recent = claim.value();
             }
-            snap = Snapshot{std::move(view.value()), recent};
+            snap = Snapshot{std::move(view.value()), recent, std::nullopt};
+            // rfc7162.txt:1509: with a known UIDVALIDITY, what changed since the client's
+            // MODSEQ; with another one, nothing (the client starts over).
+            if (q && q->uidvalidity == snap.value().view.box.uidvalidity) {
+                auto ch = store.changes_since(n, q->modseq);
+                if (!ch) snap = ch.error();
+                else snap.value().changes = std::move(ch.value());
+            }
         }
         auto shared = std::make_shared<Result<Snapshot>>(std::move(snap));
-        return StoreResume([this, tag, ro, n, shared]() -> Actions {
-            if (!*shared) return store_error(tag, shared->error());
+        return StoreResume([this, tag, closed, ro, n, q, shared]() -> Actions {
+            if (!*shared) {
+                Actions acts{{Send{closed}}};
+                for (auto& a : store_error(tag, shared->error())) acts.push_back(std::move(a));
+                return acts;
+            }
             Snapshot& s = shared->value();
             std::vector<std::uint32_t> uids = std::move(s.view.uids);
             const std::uint32_t first_unseen = s.view.first_unseen;
             const storage::MailboxRecord& box = s.view.box;
             std::string kw;
             for (const auto& k : s.view.keywords) kw += " " + k;
-            std::string out;
+            std::string out = closed;
             out += "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")\r\n";
             out += "* " + std::to_string(uids.size()) + " EXISTS\r\n";
             const NumberSet recent =
@@ -264,12 +320,14 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             } else {
                 out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + " \\*)] Limited\r\n";
             }
+            if (s.changes) out += qresync_responses(*q, box, uids, *s.changes);
             Selected view;
             view.mailbox = n;
             view.read_only = ro;
             view.uids = std::move(uids);
             view.modseq = box.highestmodseq;
             view.recent = recent;
+            view.vanished = qresync_;
             state_ = std::move(view);
             Actions acts{{Send{std::move(out)}}};
             for (auto& a : tagged(tag, "OK", ro ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed"))

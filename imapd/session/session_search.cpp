@@ -19,6 +19,7 @@
 //   message does not fail the whole search.
 // - CHARSET: UTF-8 and US-ASCII (a subset) only; others get NO [BADCHARSET (...)]
 //   (rfc3501.txt:2773).
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -48,7 +49,7 @@ struct Node {
     std::string keyword;                 // Keyword / Unkeyword
     std::int64_t day = 0;                // Before/On/Since: days since the epoch
     CivilDate civil;                     // Sent*
-    std::uint64_t size = 0;              // Larger / Smaller
+    std::uint64_t size = 0;              // Larger / Smaller; ModSeq: the MODSEQ
     std::vector<Node> children;
 };
 
@@ -70,6 +71,7 @@ Node compile(const SearchKey& k, std::uint32_t count, std::uint32_t max_uid) {
             n.day = k.date.days_since_epoch();
             break;
         case Kind::Larger: case Kind::Smaller: n.size = k.size; break;
+        case Kind::ModSeq: n.size = k.modseq; break;
         default: break;
     }
     for (const auto& c : k.children) n.children.push_back(compile(c, count, max_uid));
@@ -113,6 +115,7 @@ public:
             case Kind::Unkeyword: return tri(!has_keyword(rec_, n.keyword));
             case Kind::SequenceSet: return tri(n.set.contains(seq_));
             case Kind::Uid: return tri(n.set.contains(rec_.uid));
+            case Kind::ModSeq: return tri(rec_.modseq >= n.size);  // rfc7162.txt:1047
             case Kind::Before: return tri(utc_day(rec_.internal_date) < n.day);
             case Kind::On: return tri(utc_day(rec_.internal_date) == n.day);
             case Kind::Since: return tri(utc_day(rec_.internal_date) >= n.day);
@@ -222,9 +225,10 @@ private:
 };
 
 // Positions (0-based message number - 1) in `view` of the matching messages, ascending.
+// `highest`: the largest MODSEQ among the matches.
 Result<std::vector<std::uint32_t>> run_search(storage::MailboxStore& store, const std::string& box,
                                               const SearchKey& key, const std::vector<std::uint32_t>& view,
-                                              const NumberSet& recent) {
+                                              const NumberSet& recent, std::uint64_t& highest) {
     auto rows = store.messages(box);
     if (!rows) return rows.error();
     const auto count = static_cast<std::uint32_t>(view.size());
@@ -236,9 +240,16 @@ Result<std::vector<std::uint32_t>> run_search(storage::MailboxStore& store, cons
         if (pos == view.size()) break;  // the rest arrived after the view was taken
         if (view[pos] != rec.uid) continue;
         Subject subject(store, box, rec, static_cast<std::uint32_t>(pos + 1), recent.contains(rec.uid));
-        if (subject.full(root)) out.push_back(static_cast<std::uint32_t>(pos));
+        if (subject.full(root)) {
+            out.push_back(static_cast<std::uint32_t>(pos));
+            highest = std::max(highest, rec.modseq);
+        }
     }
     return out;
+}
+
+bool uses_modseq(const SearchKey& k) {
+    return k.kind == Kind::ModSeq || std::any_of(k.children.begin(), k.children.end(), uses_modseq);
 }
 
 }  // namespace
@@ -246,13 +257,19 @@ Result<std::vector<std::uint32_t>> run_search(storage::MailboxStore& store, cons
 Actions Session::cmd_search(const std::string& tag, const SearchCmd& c, Selected& sel) {
     if (c.charset && !text::iequals(*c.charset, "UTF-8") && !text::iequals(*c.charset, "US-ASCII"))
         return tagged(tag, "NO", "[BADCHARSET (UTF-8 US-ASCII)] Charset not supported");
+    // SEARCH MODSEQ is a CONDSTORE enabling command (rfc7162.txt:377); its answer ends
+    // with the highest MODSEQ of the matches (RFC 7162 §3.1.6, rfc7162.txt:1101).
+    const bool modseq = uses_modseq(c.key);
+    std::string enabling = modseq ? enable_condstore() : std::string();
     return async({StoreJob{[this, tag, box = sel.mailbox, key = c.key, uid_form = c.uid, view = sel.uids,
-                            recent = sel.recent](storage::MailboxStore& store) {
-        auto found = run_search(store, box, key, view, recent);
+                            recent = sel.recent, modseq, enabling](storage::MailboxStore& store) {
+        std::uint64_t highest = 0;
+        auto found = run_search(store, box, key, view, recent, highest);
         std::string out;
         if (found) {
-            out = "* SEARCH";
+            out = enabling + "* SEARCH";
             for (std::uint32_t i : found.value()) out += " " + std::to_string(uid_form ? view[i] : i + 1);
+            if (modseq && !found.value().empty()) out += " (MODSEQ " + std::to_string(highest) + ")";
             out += "\r\n";
         }
         return StoreResume([this, tag, ok = found.ok(), error = found ? Error{} : found.error(),

@@ -51,20 +51,63 @@ Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> Selected::resolve(c
     return out;
 }
 
+std::string Session::enable_condstore() {
+    if (condstore_) return {};
+    condstore_ = true;
+    const Selected* sel = selected();
+    return sel ? "* OK [HIGHESTMODSEQ " + std::to_string(sel->modseq) + "] Highest\r\n" : std::string();
+}
+
 Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c, Selected& sel) {
+    // rfc7162.txt:1697: VANISHED without ENABLE QRESYNC is BAD.
+    if (c.vanished && !qresync_) return bad(tag, "VANISHED needs ENABLE QRESYNC");
     auto targets = sel.resolve(c.set, c.uid);
     if (!targets) return bad(tag, targets.error().message);
     std::vector<FetchItem> items = c.items;
-    if (c.uid && std::none_of(items.begin(), items.end(), [](const FetchItem& i) { return i.kind == FetchItem::Kind::Uid; }))
-        items.insert(items.begin(), FetchItem{FetchItem::Kind::Uid, {}});
+    auto has = [&items](FetchItem::Kind k) {
+        return std::any_of(items.begin(), items.end(), [k](const FetchItem& i) { return i.kind == k; });
+    };
+    if (c.uid && !has(FetchItem::Kind::Uid)) items.insert(items.begin(), FetchItem{FetchItem::Kind::Uid, {}});
     const bool mark_seen = !sel.read_only && std::any_of(items.begin(), items.end(), sets_seen);
+    // MODSEQ and CHANGEDSINCE are CONDSTORE enabling commands (rfc7162.txt:377);
+    // CHANGEDSINCE implies MODSEQ (rfc7162.txt:877).
+    std::string enabling;
+    if (c.changed_since || has(FetchItem::Kind::ModSeq)) enabling = enable_condstore();
+    if (c.changed_since && !has(FetchItem::Kind::ModSeq)) items.push_back(FetchItem{FetchItem::Kind::ModSeq, {}});
+    // rfc7162.txt:1422: a FETCH that sets \Seen reports UID and MODSEQ once CONDSTORE is on.
+    if (condstore_ && mark_seen) {
+        if (!has(FetchItem::Kind::Uid)) items.insert(items.begin(), FetchItem{FetchItem::Kind::Uid, {}});
+        if (!has(FetchItem::Kind::ModSeq)) items.push_back(FetchItem{FetchItem::Kind::ModSeq, {}});
+    }
     std::vector<FetchTarget> t;
     t.reserve(targets.value().size());
     for (const auto& [seq, uid] : targets.value()) t.push_back(FetchTarget{seq, uid});
     // The responses come in bounded steps (fetch_job.hpp): each step is a store job; the
     // glue runs a store job only once the connection has drained, which bounds memory per
     // session.
-    return async(fetch_step(std::make_shared<FetchRun>(tag, sel.mailbox, std::move(items), std::move(t), mark_seen)));
+    auto run = std::make_shared<FetchRun>(tag, sel.mailbox, std::move(items), std::move(t), mark_seen);
+    if (c.changed_since) run->job.only_changed_since(*c.changed_since);
+    if (!enabling.empty() || c.vanished) {
+        std::optional<std::uint64_t> since;
+        if (c.vanished) since = c.changed_since;
+        // rfc7162.txt:1710: the UIDs of the set expunged since CHANGEDSINCE. One still in
+        // the view is left to the next update (VANISHED with renumbering).
+        run->preamble = [enabling, since, box = sel.mailbox, set = c.set.resolve(sel.uids.empty() ? 0 : sel.uids.back()),
+                         view = since ? sel.uids : std::vector<std::uint32_t>{}](
+                            MailboxStore& store) -> Result<std::string> {
+            std::string out = enabling;
+            if (!since) return out;
+            auto ch = store.changes_since(box, *since);
+            if (!ch) return ch.error();
+            std::vector<std::uint32_t> gone;
+            for (std::uint32_t uid : ch.value().expunged) {
+                if (set.contains(uid) && !std::binary_search(view.begin(), view.end(), uid)) gone.push_back(uid);
+            }
+            if (!gone.empty()) out += "* VANISHED (EARLIER) " + NumberSet::from_numbers(gone).to_string() + "\r\n";
+            return out;
+        };
+    }
+    return async(fetch_step(std::move(run)));
 }
 
 Action Session::fetch_step(std::shared_ptr<FetchRun> run) {
@@ -98,6 +141,11 @@ Actions Session::fetch_step_done(const std::shared_ptr<FetchRun>& run) {
     return acts;
 }
 
+// STORE, and with CONDSTORE (RFC 7162 §3.1.3, rfc7162.txt:536): UNCHANGEDSINCE leaves
+// messages changed since alone and names them in [MODIFIED set] (UIDs for UID STORE,
+// numbers for STORE); once CONDSTORE is on, every FETCH response carries UID and MODSEQ,
+// and the messages an UNCHANGEDSINCE store changed get one even with .SILENT
+// (rfc7162.txt:549).
 Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& sel) {
     auto targets = sel.resolve(c.set, c.uid);
     if (!targets) return bad(tag, targets.error().message);
@@ -107,53 +155,77 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& 
     const storage::FlagOp op = c.mode == StoreCmd::Mode::Add      ? storage::FlagOp::Add
                                : c.mode == StoreCmd::Mode::Remove ? storage::FlagOp::Remove
                                                                   : storage::FlagOp::Replace;
+    std::string enabling = c.unchanged_since ? enable_condstore() : std::string();
     return async({StoreJob{[this, tag, box = sel.mailbox, op, f = std::move(flags.value()), silent = c.silent,
-                            uid_form = c.uid, t = std::move(targets.value())](MailboxStore& store) {
+                            uid_form = c.uid, t = std::move(targets.value()), unchanged_since = c.unchanged_since,
+                            condstore = condstore_, enabling = std::move(enabling)](MailboxStore& store) {
         std::vector<std::uint32_t> uids;
         for (const auto& [seq, uid] : t) uids.push_back(uid);
-        std::string out;
+        std::string out = enabling;
+        std::vector<std::uint32_t> modified;  // numbers or UIDs, as the command named them
         std::uint64_t own_modseq = 0;  // not reported back as another session's change
         auto run = [&]() -> Result<void> {
             if (uids.empty()) return {};
-            auto set = store.set_flags(box, uids, op, f.first, f.second);
+            auto set = store.set_flags(box, uids, op, f.first, f.second, unchanged_since);
             if (!set) return set.error();
-            if (!set.value().updated.empty()) own_modseq = set.value().updated.front().modseq;
-            if (silent) return {};
+            const auto& updated = set.value().updated;
+            if (!updated.empty()) own_modseq = updated.front().modseq;
+            const std::set<std::uint32_t> failed(set.value().modified.begin(), set.value().modified.end());
+            for (const auto& [seq, uid] : t) {
+                if (failed.contains(uid)) modified.push_back(uid_form ? uid : seq);
+            }
+            std::set<std::uint32_t> changed;
+            for (const auto& u : updated) changed.insert(u.uid);
+            if (silent && !(unchanged_since && condstore)) return {};
             auto recs = store.messages(box, uids);
             if (!recs) return recs.error();
             std::map<std::uint32_t, const storage::MessageRecord*> by_uid;
             for (const auto& r : recs.value()) by_uid[r.uid] = &r;
             for (const auto& [seq, uid] : t) {
                 auto it = by_uid.find(uid);
-                if (it == by_uid.end()) continue;
+                if (it == by_uid.end() || failed.contains(uid)) continue;
+                if (silent && !changed.contains(uid)) continue;
                 out += "* " + std::to_string(seq) + " FETCH (";
-                if (uid_form) out += "UID " + std::to_string(uid) + " ";
-                out += "FLAGS ";
-                append_flag_list(out, it->second->flags, it->second->keywords);
+                if (uid_form || condstore) out += "UID " + std::to_string(uid) + " ";
+                if (!silent) {
+                    out += "FLAGS ";
+                    append_flag_list(out, it->second->flags, it->second->keywords);
+                    if (condstore) out += ' ';
+                }
+                if (condstore) out += "MODSEQ (" + std::to_string(it->second->modseq) + ")";
                 out += ")\r\n";
             }
             return {};
         };
         auto r = run();
-        return StoreResume([this, tag, r = std::move(r), out = std::move(out), own_modseq]() -> Actions {
+        return StoreResume([this, tag, r = std::move(r), out = std::move(out), own_modseq,
+                            modified = std::move(modified)]() -> Actions {
             if (own_modseq) note_own_change(own_modseq);
             if (!r) return store_error(tag, r.error());
             Actions acts{{Send{out}}};
-            for (auto& a : tagged(tag, "OK", "STORE completed")) acts.push_back(std::move(a));
+            const std::string text = modified.empty()
+                                         ? std::string("STORE completed")
+                                         : "[MODIFIED " + NumberSet::from_numbers(modified).to_string() +
+                                               "] Conditional STORE failed";
+            for (auto& a : tagged(tag, "OK", text)) acts.push_back(std::move(a));
             return acts;
         });
     }}});
 }
 
 // rfc3501.txt:3085: each response shifts the numbers of the messages after it.
+// With QRESYNC one "* VANISHED uids" instead (RFC 7162 §3.2.10, rfc7162.txt:1992).
 std::string Selected::report_expunged(const std::vector<std::uint32_t>& removed) {
     std::string out;
+    std::vector<std::uint32_t> gone;
     for (std::uint32_t uid : removed) {
         auto it = std::lower_bound(uids.begin(), uids.end(), uid);
         if (it == uids.end() || *it != uid) continue;
-        out += "* " + std::to_string(it - uids.begin() + 1) + " EXPUNGE\r\n";
+        if (vanished) gone.push_back(uid);
+        else out += "* " + std::to_string(it - uids.begin() + 1) + " EXPUNGE\r\n";
         uids.erase(it);
     }
+    if (!gone.empty()) out += "* VANISHED " + NumberSet::from_numbers(gone).to_string() + "\r\n";
     return out;
 }
 

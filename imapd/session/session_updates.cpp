@@ -141,8 +141,11 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
                     if (std::find(own.begin(), own.end(), m.modseq) != own.end()) continue;
                     auto it = std::lower_bound(uids.begin(), uids.end(), m.uid);
                     if (it != uids.end() && *it == m.uid) {
-                        out += "* " + std::to_string(it - uids.begin() + 1) + " FETCH (FLAGS ";
+                        out += "* " + std::to_string(it - uids.begin() + 1) + " FETCH (";
+                        if (condstore_) out += "UID " + std::to_string(m.uid) + " ";  // rfc7162.txt:1422
+                        out += "FLAGS ";
                         append_flag_list(out, m.flags, m.keywords);
+                        if (condstore_) out += " MODSEQ (" + std::to_string(m.modseq) + ")";
                         out += ")\r\n";
                     }
                 }

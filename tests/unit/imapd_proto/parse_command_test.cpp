@@ -116,6 +116,39 @@ TEST_CASE("parse: mailbox commands and INBOX case") {
     parse_bad("a SELECT");
     parse_bad("a SELECT a b");
     parse_bad("a SELECT (CONDSTORE)");
+}
+
+TEST_CASE("SELECT/EXAMINE parameters: CONDSTORE and QRESYNC (RFC 7162 §3.1.8, §3.2.5)") {
+    auto s = parse_ok<SelectCmd>("a SELECT INBOX (CONDSTORE)");
+    CHECK(s.condstore);
+    CHECK(!s.qresync);
+    s = parse_ok<SelectCmd>("a EXAMINE INBOX (QRESYNC (67890007 90060115194045000))");
+    CHECK(s.read_only);
+    CHECK(!s.condstore);
+    REQUIRE(s.qresync);
+    CHECK(s.qresync->uidvalidity == 67890007u);
+    CHECK(s.qresync->modseq == 90060115194045000u);
+    CHECK(!s.qresync->known_uids);
+    s = parse_ok<SelectCmd>("a SELECT INBOX (QRESYNC (67890007 90060115194045000 41:211,214:541))");
+    REQUIRE(s.qresync->known_uids);
+    CHECK(s.qresync->known_uids->resolve(0).to_string() == "41:211,214:541");
+    s = parse_ok<SelectCmd>(
+        "a SELECT INBOX (qresync (67890007 90060115194045000 1:29997 (5000,7500,9000 15000,22500,27000)) condstore)");
+    CHECK(s.condstore);
+    CHECK(s.qresync->known_uids->resolve(0).to_string() == "1:29997");
+    // seq-match-data without known UIDs
+    s = parse_ok<SelectCmd>("a SELECT INBOX (QRESYNC (1 2 (1 5)))");
+    CHECK(!s.qresync->known_uids);
+    parse_bad("a SELECT INBOX ()");
+    parse_bad("a SELECT INBOX (FROB)");
+    parse_bad("a SELECT INBOX (QRESYNC)");
+    parse_bad("a SELECT INBOX (QRESYNC (0 5))");        // uidvalidity is nz-number
+    parse_bad("a SELECT INBOX (QRESYNC (1 0))");        // mod-sequence-value is positive
+    parse_bad("a SELECT INBOX (QRESYNC (1 5 1:*))");    // no * in known UIDs
+    parse_bad("a SELECT INBOX (QRESYNC (1 5 1:3 (1)))");  // seq-match-data has two sets
+    parse_bad("a SELECT INBOX (QRESYNC (1 5 1:3 ))");
+    parse_bad("a SELECT INBOX (QRESYNC (1 5) QRESYNC (1 5))");
+    parse_bad("a SELECT INBOX (CONDSTORE");
     parse_bad("a RENAME a");
     parse_bad("a DELETE *");  // wildcards are not astring characters
 }

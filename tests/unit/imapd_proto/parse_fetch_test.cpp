@@ -114,7 +114,14 @@ TEST_CASE("fetch: bad syntax") {
         {"a FETCH 1 BODY[TEXT]<1.2", "unclosed partial"},
         {"a FETCH 1 BODY.PEEK", "BODY.PEEK needs a section"},
         {"a FETCH 1 BODY[]<4294967296.1>", "offset over 32 bits"},
-        {"a FETCH 1 (FLAGS) (CHANGEDSINCE 1)", "fetch modifiers are not supported"},
+        {"a FETCH 1 (FLAGS) (FROB 1)", "unknown fetch modifier"},
+        {"a FETCH 1 (FLAGS) ()", "empty fetch modifiers"},
+        {"a FETCH 1 (FLAGS) (CHANGEDSINCE)", "CHANGEDSINCE needs a value"},
+        {"a FETCH 1 (FLAGS) (CHANGEDSINCE 9223372036854775808)", "over 63 bits"},
+        {"a FETCH 1 (FLAGS) (CHANGEDSINCE 1 CHANGEDSINCE 2)", "CHANGEDSINCE twice"},
+        {"a FETCH 1 (FLAGS) (CHANGEDSINCE 1 VANISHED)", "VANISHED only in UID FETCH"},
+        {"a UID FETCH 1 (FLAGS) (VANISHED)", "VANISHED needs CHANGEDSINCE"},
+        {"a FETCH 1 FLAGS (CHANGEDSINCE 1", "unclosed modifiers"},
         {"a FETCH * FLAGS extra", "trailing text"},
         {"a FETCH 1,,2 FLAGS", "empty set member"},
     };
@@ -122,6 +129,31 @@ TEST_CASE("fetch: bad syntax") {
         CAPTURE(row.why);
         parse_bad(row.wire);
     }
+}
+
+TEST_CASE("fetch: CHANGEDSINCE and VANISHED modifiers (RFC 7162 §3.1.4.1, §3.2.6)") {
+    auto f = parse_ok<FetchCmd>("a FETCH 1:* (FLAGS) (CHANGEDSINCE 12345)");
+    CHECK(f.changed_since == 12345u);
+    CHECK(!f.vanished);
+    f = parse_ok<FetchCmd>("a UID FETCH 1:* FLAGS (changedsince 9223372036854775807 vanished)");
+    CHECK(f.changed_since == 9223372036854775807u);
+    CHECK(f.vanished);
+    // Outside the grammar, but iOS sends it: everything.
+    CHECK(parse_ok<FetchCmd>("a FETCH 1:* (FLAGS) (CHANGEDSINCE 0)").changed_since == 0u);
+    CHECK(!parse_ok<FetchCmd>("a FETCH 1 FLAGS").changed_since);
+}
+
+TEST_CASE("store: UNCHANGEDSINCE modifier (RFC 7162 §3.1.3)") {
+    auto s = parse_ok<StoreCmd>("a STORE 1:3 (UNCHANGEDSINCE 200) +FLAGS.SILENT (\\Seen)");
+    CHECK(s.unchanged_since == 200u);
+    CHECK(s.silent);
+    CHECK(s.mode == StoreCmd::Mode::Add);
+    CHECK(parse_ok<StoreCmd>("a UID STORE 7 (unchangedsince 0) FLAGS $x").unchanged_since == 0u);
+    CHECK(!parse_ok<StoreCmd>("a STORE 1 FLAGS $x").unchanged_since);
+    parse_bad("a STORE 1 (UNCHANGEDSINCE) FLAGS $x");
+    parse_bad("a STORE 1 (FROB 1) FLAGS $x");
+    parse_bad("a STORE 1 (UNCHANGEDSINCE 1 FLAGS $x");
+    parse_bad("a STORE 1 (UNCHANGEDSINCE 1)FLAGS $x");
 }
 
 TEST_CASE("store: modes, silence and flags") {

@@ -25,6 +25,7 @@ std::string show(const SearchKey& k) {
         case Kind::Uid: return "UID" + std::to_string(k.set.items().size());
         case Kind::Larger: return "LARGER " + std::to_string(k.size);
         case Kind::Smaller: return "SMALLER " + std::to_string(k.size);
+        case Kind::ModSeq: return "MODSEQ " + std::to_string(k.modseq);
         case Kind::Header: return "HEADER " + k.header + "=" + k.value;
         case Kind::Before: case Kind::On: case Kind::Since:
         case Kind::SentBefore: case Kind::SentOn: case Kind::SentSince:
@@ -132,4 +133,16 @@ TEST_CASE("search: nesting depth is bounded") {
     ok += "ALL";
     for (int i = 0; i < 30; ++i) ok += ")";
     parse_ok<SearchCmd>(ok);
+}
+
+TEST_CASE("search: MODSEQ criterion, with and without an entry (RFC 7162 §3.1.5)") {
+    auto top = [](std::string_view wire) { return show(parse_ok<SearchCmd>(wire).key); };
+    CHECK(top("a SEARCH MODSEQ 620162338") == "(MODSEQ 620162338)");
+    CHECK(top("a SEARCH MODSEQ \"/flags/\\\\draft\" all 620162338") == "(MODSEQ 620162338)");
+    CHECK(top("a UID SEARCH OR MODSEQ 0 LARGER 5") == "(OR MODSEQ 0 LARGER 5)");
+    parse_bad("a SEARCH MODSEQ");
+    parse_bad("a SEARCH MODSEQ x");
+    parse_bad("a SEARCH MODSEQ \"/flags/\\\\draft\" 5");
+    parse_bad("a SEARCH MODSEQ \"/flags/\\\\draft\" frob 5");
+    parse_bad("a SEARCH MODSEQ 9223372036854775808");
 }
