@@ -144,8 +144,8 @@ Actions Session::fetch_step_done(const std::shared_ptr<FetchRun>& run) {
 // STORE, and with CONDSTORE (RFC 7162 §3.1.3, rfc7162.txt:536): UNCHANGEDSINCE leaves
 // messages changed since alone and names them in [MODIFIED set] (UIDs for UID STORE,
 // numbers for STORE); once CONDSTORE is on, every FETCH response carries UID and MODSEQ,
-// and the messages an UNCHANGEDSINCE store changed get one even with .SILENT
-// (rfc7162.txt:549).
+// and the messages that passed an UNCHANGEDSINCE test get one even with .SILENT
+// (rfc7162.txt:549), also those the STORE did not change (their MODSEQ stays).
 Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& sel) {
     auto targets = sel.resolve(c.set, c.uid);
     if (!targets) return bad(tag, targets.error().message);
@@ -174,9 +174,7 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& 
             for (const auto& [seq, uid] : t) {
                 if (failed.contains(uid)) modified.push_back(uid_form ? uid : seq);
             }
-            std::set<std::uint32_t> changed;
-            for (const auto& u : updated) changed.insert(u.uid);
-            if (silent && !(unchanged_since && condstore)) return {};
+            if (silent && !unchanged_since) return {};
             auto recs = store.messages(box, uids);
             if (!recs) return recs.error();
             std::map<std::uint32_t, const storage::MessageRecord*> by_uid;
@@ -184,7 +182,6 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& 
             for (const auto& [seq, uid] : t) {
                 auto it = by_uid.find(uid);
                 if (it == by_uid.end() || failed.contains(uid)) continue;
-                if (silent && !changed.contains(uid)) continue;
                 out += "* " + std::to_string(seq) + " FETCH (";
                 if (uid_form || condstore) out += "UID " + std::to_string(uid) + " ";
                 if (!silent) {
@@ -238,13 +235,22 @@ Actions Session::cmd_expunge(const std::string& tag, const ExpungeCmd& c, Select
         only.emplace();
         for (const auto& [seq, uid] : t.value()) only->push_back(uid);
     }
-    return async({StoreJob{[this, tag, box = sel.mailbox, only](MailboxStore& store) {
+    return async({StoreJob{[this, tag, box = sel.mailbox, only, qresync = sel.vanished](MailboxStore& store) {
         auto r = only ? store.expunge(box, std::span<const std::uint32_t>(*only)) : store.expunge(box);
-        return StoreResume([this, tag, r = std::move(r)]() -> Actions {
+        // RFC 7162 §3.2.7, §3.2.9 (rfc7162.txt:1801, rfc7162.txt:1916): with QRESYNC, the
+        // tagged OK of an expunge that removed something carries the new HIGHESTMODSEQ.
+        // Read after the expunge: every change up to it is in the updates sent before
+        // the tagged OK (complete() polls later still).
+        std::uint64_t highest = 0;
+        if (r && qresync && !r.value().empty()) {
+            if (auto st = store.status(box)) highest = st.value().highestmodseq;
+        }
+        return StoreResume([this, tag, r = std::move(r), highest]() -> Actions {
             if (!r) return store_error(tag, r.error());
             Selected* view = selected();  // still selected: nothing ran in between
             Actions acts{{Send{view ? view->report_expunged(r.value()) : std::string()}}};
-            for (auto& a : tagged(tag, "OK", "EXPUNGE completed")) acts.push_back(std::move(a));
+            const std::string code = highest ? "[HIGHESTMODSEQ " + std::to_string(highest) + "] " : "";
+            for (auto& a : tagged(tag, "OK", code + "EXPUNGE completed")) acts.push_back(std::move(a));
             return acts;
         });
     }}});

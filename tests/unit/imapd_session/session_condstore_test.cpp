@@ -104,6 +104,11 @@ TEST_CASE("STORE with CONDSTORE: UID and MODSEQ; UNCHANGEDSINCE and [MODIFIED]")
     CHECK(h.feed("e UID STORE 1:3 (UNCHANGEDSINCE 1) -FLAGS.SILENT ($x)\r\n") ==
           "e OK [MODIFIED 1:3] Conditional STORE failed\r\n");
     CHECK(h.feed("f STORE 1 -FLAGS.SILENT (\\Seen)\r\n") == "f OK STORE completed\r\n");
+    // Passed the test but changed nothing: its MODSEQ stays, and is still reported.
+    const std::uint64_t m3 = modseq_of(h, 3);
+    CHECK(h.feed("g STORE 3 (UNCHANGEDSINCE " + ms(highest(h)) + ") +FLAGS.SILENT ($x)\r\n") ==
+          "* 3 FETCH (UID 3 MODSEQ (" + ms(m3) + "))\r\ng OK STORE completed\r\n");
+    CHECK(modseq_of(h, 3) == m3);
 }
 
 TEST_CASE("SEARCH MODSEQ answers with the highest MODSEQ of the matches") {
@@ -171,7 +176,9 @@ TEST_CASE("SELECT (QRESYNC ...): VANISHED (EARLIER) and FETCH of what changed si
     REQUIRE(h.store->expunge("INBOX"));
     CHECK(h.feed("f NOOP\r\n") == "* VANISHED 1\r\nf OK NOOP completed\r\n");
     h.feed("g STORE 1:2 +FLAGS.SILENT (\\Deleted)\r\n");
-    CHECK(h.feed("h EXPUNGE\r\n") == "* VANISHED 2:3\r\nh OK EXPUNGE completed\r\n");
+    const std::string expunged = h.feed("h EXPUNGE\r\n");
+    CHECK(expunged == "* VANISHED 2:3\r\nh OK [HIGHESTMODSEQ " + ms(highest(h)) + "] EXPUNGE completed\r\n");
+    CHECK(h.feed("h2 UID EXPUNGE 1:3\r\n") == "h2 OK EXPUNGE completed\r\n");  // nothing removed
     flag(h, 4, mr::storage::kDraft);
     h.feed("i NOOP\r\n");
     const std::string j = h.feed("j UID FETCH 1:10 (FLAGS) (CHANGEDSINCE " + ms(before) + " VANISHED)\r\n");
