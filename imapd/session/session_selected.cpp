@@ -266,7 +266,7 @@ Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c, Selected& se
     for (const auto& [seq, uid] : targets.value()) uids.push_back(uid);
     const char* verb = c.move ? "MOVE" : "COPY";
     // `quota_bytes` is null for MOVE: its quota check is skipped on purpose.
-    auto run = [this, tag, box = sel.mailbox, to = dest.value(), uids, move = c.move, verb](
+    auto run = [this, tag, box = sel.mailbox, to = dest.value(), uids, move = c.move, verb, qresync = sel.vanished](
                    MailboxStore& store, const Result<std::int64_t>* quota_bytes) {
         auto exists = store.mailbox(to);
         const bool missing = !exists && exists.error().code == ErrorCode::NoSuchMailbox;
@@ -288,7 +288,13 @@ Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c, Selected& se
         } else {
             map = move ? store.move(box, uids, to) : store.copy(box, uids, to);
         }
-        return StoreResume([this, tag, map = std::move(map), missing, full, move, verb]() -> Actions {
+        // RFC 6851 §4.4 (rfc6851.txt:273): a MOVE that moved something tells a QRESYNC
+        // client the source's new HIGHESTMODSEQ (read after it, as EXPUNGE does).
+        std::uint64_t highest = 0;
+        if (move && qresync && map && !map.value().uids.empty()) {
+            if (auto st = store.status(box)) highest = st.value().highestmodseq;
+        }
+        return StoreResume([this, tag, map = std::move(map), missing, full, move, verb, highest]() -> Actions {
             if (missing) return tagged(tag, "NO", "[TRYCREATE] Mailbox does not exist");  // rfc3501.txt:2992
             if (full) return over_quota_reply(tag, verb);
             if (!map) return store_error(tag, map.error());
@@ -312,7 +318,8 @@ Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c, Selected& se
                 if (!code.empty()) out += "* OK " + code + "Moved\r\n";
                 if (Selected* view = selected()) out += view->report_expunged(removed);
                 acts.push_back({Send{out}});
-                for (auto& a : tagged(tag, "OK", std::string(verb) + " completed")) acts.push_back(std::move(a));
+                const std::string hms = highest ? "[HIGHESTMODSEQ " + std::to_string(highest) + "] " : "";
+                for (auto& a : tagged(tag, "OK", hms + verb + " completed")) acts.push_back(std::move(a));
                 return acts;
             }
             return tagged(tag, "OK", code + verb + " completed");

@@ -185,3 +185,15 @@ TEST_CASE("SELECT (QRESYNC ...): VANISHED (EARLIER) and FETCH of what changed si
     CHECK(j == "* VANISHED (EARLIER) 1:3,5:6\r\n* 1 FETCH (UID 4 FLAGS (\\Draft) MODSEQ (" + ms(modseq_of(h, 4)) +
                    "))\r\nj OK FETCH completed\r\n");
 }
+
+TEST_CASE("MOVE with QRESYNC: VANISHED and HIGHESTMODSEQ in the tagged OK (RFC 6851 §4.4)") {
+    Harness h;
+    h.login();
+    append(h, 3);
+    REQUIRE(h.store->create_mailbox("Kept"));
+    h.feed("a ENABLE QRESYNC\r\n");
+    h.feed("b SELECT INBOX\r\n");
+    const std::string out = h.feed("c UID MOVE 2:3 Kept\r\n");
+    CHECK(contains(out, "* VANISHED 2:3\r\nc OK [HIGHESTMODSEQ " + ms(highest(h)) + "] MOVE completed\r\n"));
+    CHECK(h.feed("d UID MOVE 7 Kept\r\n") == "d OK MOVE completed\r\n");  // nothing moved
+}
