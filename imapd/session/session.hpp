@@ -37,6 +37,9 @@
 //   are in own_modseqs (STORE answers them itself; .SILENT asked for nothing). A
 //   command that may have changed the store ends with a Changed action, so the glue
 //   wakes the user's other sessions.
+// - CONDSTORE/QRESYNC (RFC 7162) are per connection (condstore_, qresync_): once on, they
+//   stay on; every untagged FETCH about changed flags then carries UID and MODSEQ, and
+//   with QRESYNC every expunge is reported as VANISHED (Selected::vanished).
 #pragma once
 
 #include <chrono>
