@@ -185,8 +185,11 @@ public:
     Result<std::int64_t> size_of(std::string_view mailbox, std::span<const std::uint32_t> uids);
     // \Recent (RFC 3501 §2.3.2, rfc3501.txt:599), mailbox_store_recent.cpp: claims every
     // message nobody claimed yet, atomically, for the calling IMAP session; and counts
-    // them without claiming (STATUS RECENT).
+    // them without claiming (STATUS RECENT). peek_recent() is what claim_recent() would
+    // claim, without claiming it: an EXAMINEd mailbox shows those messages as \Recent but
+    // must not take the flag from the next session (RFC 3501 §6.3.2, rfc3501.txt:1871).
     Result<RecentClaim> claim_recent(std::string_view mailbox);
+    Result<RecentClaim> peek_recent(std::string_view mailbox);
     Result<std::uint32_t> unclaimed_recent(std::string_view mailbox);
 
 private:

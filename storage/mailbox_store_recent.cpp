@@ -27,6 +27,15 @@ Result<RecentClaim> MailboxStore::claim_recent(std::string_view mailbox) {
     return claim;
 }
 
+Result<RecentClaim> MailboxStore::peek_recent(std::string_view mailbox) {
+    auto box = this->mailbox(mailbox);
+    if (!box) return box.error();
+    auto first = index::first_unclaimed_recent(db_, box->id);
+    if (!first) return first.error();
+    if (*first >= box->uidnext) return RecentClaim{box->uidnext, box->uidnext};
+    return RecentClaim{*first, box->uidnext};
+}
+
 Result<std::uint32_t> MailboxStore::unclaimed_recent(std::string_view mailbox) {
     auto box = this->mailbox(mailbox);
     if (!box) return box.error();

@@ -60,6 +60,7 @@ FetchJob::FetchJob(std::string mailbox, std::vector<FetchItem> items, std::vecto
                                    [](const FetchItem& i) { return uses_structure(i) && !uses_root_sizes(i); });
     wants_sizes_ = std::any_of(items_.begin(), items_.end(), uses_root_sizes);
     wants_header_ = std::any_of(items_.begin(), items_.end(), reads_top_header);
+    shows_flags_ = mark_seen_ || std::any_of(items_.begin(), items_.end(), [](const FetchItem& i) { return i.kind == K::Flags; });
     section_names_.resize(items_.size());
     filters_.resize(items_.size());
     for (std::size_t i = 0; i < items_.size(); ++i) {
@@ -136,6 +137,7 @@ Result<bool> FetchJob::step(storage::MailboxStore& store, std::string& out, std:
         }
         const Loaded& m = batch_[batch_pos_];
         if (auto r = decode_structure(); !r) return r.error();
+        if (shows_flags_) out += announce_keywords(keywords_, m.record.keywords, read_only_);
         out += "* ";
         append_number(out, m.seq);
         out += " FETCH (";
@@ -164,7 +166,7 @@ Result<bool> FetchJob::render_items(storage::MailboxStore& store, std::string& o
                 break;
             case K::Flags:
                 out += "FLAGS ";
-                append_flag_list(out, rec.flags, rec.keywords);
+                append_flag_list(out, rec.flags, rec.keywords, recent_.contains(rec.uid));
                 flags_sent_ = true;
                 break;
             case K::InternalDate:
@@ -225,7 +227,7 @@ Result<bool> FetchJob::render_items(storage::MailboxStore& store, std::string& o
     // \Seen set by this FETCH is reported with it (rfc3501.txt:3218).
     if (!flags_sent_ && newly_seen_.contains(rec.uid)) {
         out += " FLAGS ";
-        append_flag_list(out, rec.flags, rec.keywords);
+        append_flag_list(out, rec.flags, rec.keywords, recent_.contains(rec.uid));
     }
     out += ")\r\n";
     return true;

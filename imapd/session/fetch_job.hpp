@@ -37,6 +37,7 @@
 #include "common/mime/message_structure.hpp"
 #include "common/util/result.hpp"
 #include "imapd/proto/command.hpp"
+#include "imapd/proto/sequence_set.hpp"
 #include "imapd/render/section.hpp"
 #include "imapd/render/wire_form.hpp"
 #include "storage/mailbox_index.hpp"
@@ -73,6 +74,15 @@ public:
     // MODSEQs of the \Seen changes made since the last call: the session's own changes,
     // which its next poll must not report back (session.hpp, own_modseqs_).
     std::vector<std::uint64_t> take_own_modseqs() { return std::exchange(own_modseqs_, {}); }
+    // What FLAGS shows beyond the store's flags: the session's \Recent messages, and the
+    // keywords it announced; one not among them is announced (FLAGS, flags.hpp) just before
+    // the first response that shows it, and keywords() then has it for the session.
+    void set_session_flags(NumberSet recent, std::vector<std::string> keywords, bool read_only) {
+        recent_ = std::move(recent);
+        keywords_ = std::move(keywords);
+        read_only_ = read_only;
+    }
+    const std::vector<std::string>& keywords() const { return keywords_; }
 
 private:
     struct Loaded {
@@ -123,6 +133,10 @@ private:
     std::size_t batch_pos_ = 0;
     std::set<std::uint32_t> newly_seen_;
     std::vector<std::uint64_t> own_modseqs_;
+    NumberSet recent_;
+    std::vector<std::string> keywords_;  // announced, sorted
+    bool read_only_ = false;
+    bool shows_flags_ = false;  // a FLAGS item, or \Seen set (its FLAGS follow)
 
     // The message being rendered.
     bool open_ = false;

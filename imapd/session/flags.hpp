@@ -3,6 +3,7 @@
 // is a keyword string. This file is the one table of the two spellings.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -48,9 +49,11 @@ inline Result<std::pair<std::uint32_t, std::vector<std::string>>> split_flags(co
 }
 
 // flag-list = "(" [flag *(SP flag)] ")" (rfc3501.txt:4783) of system-flag bits and
-// keywords, as FETCH FLAGS and unsolicited flag updates write it. Keywords are atoms the
-// store has validated, written as they are.
-inline void append_flag_list(std::string& out, std::uint32_t bits, const std::vector<std::string>& keywords) {
+// keywords, as FETCH FLAGS and unsolicited flag updates write it; `recent` adds \Recent,
+// which is the session's, not the store's (session.hpp). Keywords are atoms the store has
+// validated, written as they are.
+inline void append_flag_list(std::string& out, std::uint32_t bits, const std::vector<std::string>& keywords,
+                             bool recent = false) {
     out += '(';
     bool first = true;
     auto add = [&](std::string_view f) {
@@ -61,8 +64,41 @@ inline void append_flag_list(std::string& out, std::uint32_t bits, const std::ve
     for (const auto& s : kSystemFlags) {
         if (bits & s.bit) add(s.name);
     }
+    if (recent) add("\\Recent");
     for (const auto& k : keywords) add(k);
     out += ')';
+}
+
+// The flags a mailbox's messages may carry (RFC 3501 §7.2.6, rfc3501.txt:3944): the system
+// flags and `keywords` (the ones the session announced). "* FLAGS (...)" and the
+// PERMANENTFLAGS response code of SELECT; a read-only mailbox has no permanent flags.
+inline std::string flags_response(const std::vector<std::string>& keywords) {
+    std::string out = "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+    for (const auto& k : keywords) out += " " + k;
+    return out + ")\r\n";
+}
+inline std::string permanent_flags_response(const std::vector<std::string>& keywords, bool read_only) {
+    if (read_only) return "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n";
+    std::string out = "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+    for (const auto& k : keywords) out += " " + k;
+    return out + " \\*)] Limited\r\n";
+}
+
+// A client learns a mailbox's keywords from FLAGS only, so a keyword must be announced
+// before a FETCH or STORE response first shows it (clients such as imaptest check it).
+// Adds the keywords of `shown` missing from `known` (sorted, unique) and returns FLAGS and
+// PERMANENTFLAGS listing them all; "" when none was new.
+inline std::string announce_keywords(std::vector<std::string>& known, const std::vector<std::string>& shown,
+                                     bool read_only) {
+    bool added = false;
+    for (const auto& k : shown) {
+        auto it = std::lower_bound(known.begin(), known.end(), k);
+        if (it != known.end() && *it == k) continue;
+        known.insert(it, k);
+        added = true;
+    }
+    if (!added) return {};
+    return flags_response(known) + permanent_flags_response(known, read_only);
 }
 
 }  // namespace mr::imapd::session

@@ -32,7 +32,10 @@
 //   messages keep their numbers until the next command that may send them.
 // - \Recent: the messages this session claimed (MailboxStore::claim_recent, at SELECT
 //   and when new messages appear in a read-write session) are recent; EXAMINE claims
-//   nothing, so every message is \Recent in at most one session (rfc3501.txt:594).
+//   nothing, so every message is \Recent in at most one SELECTing session
+//   (rfc3501.txt:594). An EXAMINE session sees the unclaimed ones as \Recent too
+//   (MailboxStore::peek_recent) and leaves them to the next SELECT. FETCH and STORE
+//   show \Recent in FLAGS.
 // - Changes this session made itself are not reported back as updates: their MODSEQs
 //   are in own_modseqs (STORE answers them itself; .SILENT asked for nothing). A
 //   command that may have changed the store ends with a Changed action, so the glue
@@ -136,6 +139,7 @@ struct Selected {
     std::vector<std::uint32_t> uids;                // message number n has UID uids[n - 1]
     std::uint64_t modseq = 0;                       // last MODSEQ reported to the client
     NumberSet recent;                               // UIDs \Recent in this session
+    std::vector<std::string> keywords;              // announced in FLAGS, sorted (flags.hpp)
     std::vector<std::uint32_t> withheld_expunges;  // UIDs to report as EXPUNGE
     std::vector<std::uint64_t> own_modseqs;         // this session's changes
     // QRESYNC was enabled (RFC 7162 §3.2.10, rfc7162.txt:1939): expunges are reported as

@@ -274,11 +274,10 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
         } else {
             // Claimed after listing, so every listed message arrived before the claim's end
             // (a later one is claimed too and is \Recent when it shows up). A failed claim
-            // only means no \Recent here.
+            // only means no \Recent here. EXAMINE shows the same messages as \Recent but
+            // leaves them to the next SELECT (RFC 3501 §6.3.2, rfc3501.txt:1871).
             storage::RecentClaim recent;
-            if (!ro) {
-                if (auto claim = store.claim_recent(n)) recent = claim.value();
-            }
+            if (auto claim = ro ? store.peek_recent(n) : store.claim_recent(n)) recent = claim.value();
             snap = Snapshot{std::move(view.value()), recent, std::nullopt};
             // rfc7162.txt:1509: with a known UIDVALIDITY, what changed since the client's
             // MODSEQ; with another one, nothing (the client starts over).
@@ -299,10 +298,8 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             std::vector<std::uint32_t> uids = std::move(s.view.uids);
             const std::uint32_t first_unseen = s.view.first_unseen;
             const storage::MailboxRecord& box = s.view.box;
-            std::string kw;
-            for (const auto& k : s.view.keywords) kw += " " + k;
             std::string out = closed;
-            out += "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + ")\r\n";
+            out += flags_response(s.view.keywords);
             out += "* " + std::to_string(uids.size()) + " EXISTS\r\n";
             const NumberSet recent =
                 s.recent.first < s.recent.end ? NumberSet({{s.recent.first, s.recent.end - 1}}) : NumberSet();
@@ -315,11 +312,7 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             out += "* OK [UIDVALIDITY " + std::to_string(box.uidvalidity) + "] UIDs valid\r\n";
             out += "* OK [UIDNEXT " + std::to_string(box.uidnext) + "] Predicted next UID\r\n";
             out += "* OK [HIGHESTMODSEQ " + std::to_string(box.highestmodseq) + "] Highest\r\n";
-            if (ro) {
-                out += "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n";
-            } else {
-                out += "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft" + kw + " \\*)] Limited\r\n";
-            }
+            out += permanent_flags_response(s.view.keywords, ro);
             if (s.changes) out += qresync_responses(*q, box, uids, *s.changes);
             Selected view;
             view.mailbox = n;
@@ -328,6 +321,7 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             view.modseq = box.highestmodseq;
             view.recent = recent;
             view.vanished = qresync_;
+            view.keywords = std::move(s.view.keywords);
             state_ = std::move(view);
             Actions acts{{Send{std::move(out)}}};
             for (auto& a : tagged(tag, "OK", ro ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed"))

@@ -107,6 +107,7 @@ Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c, Selected& 
             return out;
         };
     }
+    run->job.set_session_flags(sel.recent, sel.keywords, sel.read_only);
     return async(fetch_step(std::move(run)));
 }
 
@@ -119,6 +120,7 @@ Action Session::fetch_step(std::shared_ptr<FetchRun> run) {
 
 Actions Session::fetch_step_done(const std::shared_ptr<FetchRun>& run) {
     for (std::uint64_t m : run->own_modseqs) note_own_change(m);
+    if (Selected* sel = selected()) sel->keywords = run->job.keywords();
     Actions acts;
     if (!run->out.empty()) acts.push_back({Send{std::exchange(run->out, {})}});
     if (!run->result) {
@@ -158,11 +160,13 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& 
     std::string enabling = c.unchanged_since ? enable_condstore() : std::string();
     return async({StoreJob{[this, tag, box = sel.mailbox, op, f = std::move(flags.value()), silent = c.silent,
                             uid_form = c.uid, t = std::move(targets.value()), unchanged_since = c.unchanged_since,
-                            condstore = condstore_, enabling = std::move(enabling)](MailboxStore& store) {
+                            condstore = condstore_, enabling = std::move(enabling),
+                            recent = sel.recent](MailboxStore& store) {
         std::vector<std::uint32_t> uids;
         for (const auto& [seq, uid] : t) uids.push_back(uid);
         std::string out = enabling;
         std::vector<std::uint32_t> modified;  // numbers or UIDs, as the command named them
+        std::vector<std::string> shown;       // keywords in `out`, announced before it
         std::uint64_t own_modseq = 0;  // not reported back as another session's change
         auto run = [&]() -> Result<void> {
             if (uids.empty()) return {};
@@ -186,20 +190,23 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& 
                 if (uid_form || condstore) out += "UID " + std::to_string(uid) + " ";
                 if (!silent) {
                     out += "FLAGS ";
-                    append_flag_list(out, it->second->flags, it->second->keywords);
+                    append_flag_list(out, it->second->flags, it->second->keywords, recent.contains(uid));
                     if (condstore) out += ' ';
                 }
                 if (condstore) out += "MODSEQ (" + std::to_string(it->second->modseq) + ")";
                 out += ")\r\n";
+                for (const auto& k : it->second->keywords)
+                    if (std::find(shown.begin(), shown.end(), k) == shown.end()) shown.push_back(k);
             }
             return {};
         };
         auto r = run();
-        return StoreResume([this, tag, r = std::move(r), out = std::move(out), own_modseq,
+        return StoreResume([this, tag, r = std::move(r), out = std::move(out), shown = std::move(shown), own_modseq,
                             modified = std::move(modified)]() -> Actions {
             if (own_modseq) note_own_change(own_modseq);
             if (!r) return store_error(tag, r.error());
-            Actions acts{{Send{out}}};
+            Selected* view = selected();  // still selected: nothing ran in between
+            Actions acts{{Send{view ? announce_keywords(view->keywords, shown, view->read_only) + out : out}}};
             const std::string text = modified.empty()
                                          ? std::string("STORE completed")
                                          : "[MODIFIED " + NumberSet::from_numbers(modified).to_string() +

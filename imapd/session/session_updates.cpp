@@ -10,7 +10,8 @@
 //   next command that may send it; it is then sent in UID order with renumbering.
 // - New messages (UIDs above the view's last) are appended to the view in UID order and
 //   announced with one EXISTS and one RECENT; known ones whose MODSEQ is not one of this
-//   session's own changes get FETCH (FLAGS ...).
+//   session's own changes get FETCH (FLAGS ...). Keywords the session has not announced
+//   yet get a FLAGS response first (flags.hpp, announce_keywords).
 // - The tagged reply of a command is always the last line this session sends for it.
 #include <algorithm>
 #include <utility>
@@ -104,11 +105,12 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
                             allow_expunge, finish = std::move(finish)](storage::MailboxStore& store) {
         auto changes = store.changes_since(box, since);
         std::optional<storage::RecentClaim> claimed;
-        if (changes && claim) {
+        if (changes) {
             const auto& changed = changes.value().changed;
             if (!changed.empty() && changed.back().uid > last_uid) {
-                // New mail: this session is the first to be told of whatever nobody claimed.
-                if (auto c = store.claim_recent(box)) claimed = c.value();
+                // New mail: this session is the first to be told of whatever nobody claimed
+                // (an EXAMINEd one sees it as \Recent without claiming it).
+                if (auto c = claim ? store.claim_recent(box) : store.peek_recent(box)) claimed = c.value();
             }
         }
         return StoreResume([this, changes = std::move(changes), claimed, allow_expunge, finish]() -> Actions {
@@ -134,6 +136,8 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
                 std::size_t added = 0;
                 for (const auto& m : ch.changed) {
                     if (uids.empty() || m.uid > uids.back()) {
+                        // New messages' keywords too: the client may FETCH their FLAGS next.
+                        out += announce_keywords(sel->keywords, m.keywords, sel->read_only);
                         uids.push_back(m.uid);
                         ++added;
                         continue;
@@ -141,10 +145,11 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
                     if (std::find(own.begin(), own.end(), m.modseq) != own.end()) continue;
                     auto it = std::lower_bound(uids.begin(), uids.end(), m.uid);
                     if (it != uids.end() && *it == m.uid) {
+                        out += announce_keywords(sel->keywords, m.keywords, sel->read_only);
                         out += "* " + std::to_string(it - uids.begin() + 1) + " FETCH (";
                         if (condstore_) out += "UID " + std::to_string(m.uid) + " ";  // rfc7162.txt:1422
                         out += "FLAGS ";
-                        append_flag_list(out, m.flags, m.keywords);
+                        append_flag_list(out, m.flags, m.keywords, sel->recent.contains(m.uid));
                         if (condstore_) out += " MODSEQ (" + std::to_string(m.modseq) + ")";
                         out += ")\r\n";
                     }

@@ -45,7 +45,7 @@ class ImapMessagesTest(InstanceTestCase):
         self.assertEqual(data[0][1], MIXED)
         rest = data[1]
         self.assertIn(f"RFC822.SIZE {len(MIXED)}".encode(), rest)
-        self.assertIn(b"FLAGS ()", rest)
+        self.assertIn(b"FLAGS (\\Recent)", rest)  # this SELECT was the first
         typ, data = c.fetch("1", "(ENVELOPE)")
         env = data[0]
         self.assertIn(b'"Tue, 05 Mar 2024 10:00:00 +0000" "mixed"', env)
@@ -71,13 +71,15 @@ class ImapMessagesTest(InstanceTestCase):
         c.select("Flags")
         typ, data = c.store("1", "+FLAGS", "(\\Flagged $Label1)")
         self.assertEqual(typ, "OK")
-        self.assertIn(b"FLAGS (\\Flagged $Label1)", data[0])
+        self.assertIn(b"FLAGS (\\Flagged \\Recent $Label1)", data[0])
+        # The new keyword was announced first (RFC 3501 §7.2.6).
+        self.assertIn(b"$Label1", c.untagged_responses.get("FLAGS", [b""])[-1])
         typ, data = c.store("1", "-FLAGS.SILENT", "(\\Flagged)")
         self.assertEqual(data, [None])
         typ, data = c.fetch("1", "(FLAGS)")
-        self.assertIn(b"FLAGS ($Label1)", data[0])
+        self.assertIn(b"FLAGS (\\Recent $Label1)", data[0])
         typ, data = c.uid("STORE", "1", "FLAGS", "(\\Answered)")
-        self.assertIn(b"UID 1 FLAGS (\\Answered)", data[0])
+        self.assertIn(b"UID 1 FLAGS (\\Answered \\Recent)", data[0])
         with self.assertRaisesRegex(imaplib.IMAP4.error, "BAD"):
             c.store("1", "+FLAGS", "(\\Recent)")  # clients cannot set \Recent
         self.assertEqual(c.noop()[0], "OK")

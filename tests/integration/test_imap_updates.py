@@ -19,7 +19,7 @@ class ImapUpdatesTest(InstanceTestCase):
         b.select("Shared")
         b.store("1", "+FLAGS.SILENT", "(\\Deleted)")
         untagged, _ = a.command("n2", "NOOP")
-        self.assertEqual(untagged, ["* 1 FETCH (FLAGS (\\Deleted))"])
+        self.assertEqual(untagged, ["* 1 FETCH (FLAGS (\\Deleted \\Recent))"])  # \Recent is a's
         b.expunge()
         untagged, _ = a.command("n3", "NOOP")
         self.assertEqual(untagged, ["* 1 EXPUNGE"])
@@ -57,7 +57,7 @@ class ImapUpdatesTest(InstanceTestCase):
         untagged, _ = a.command("s", "SEARCH ALL")
         self.assertEqual(untagged, ["* SEARCH 1 3"])
         untagged, _ = a.command("t", "STORE 3 +FLAGS (\\Seen)")
-        self.assertEqual(untagged, ["* 3 FETCH (FLAGS (\\Seen))"])
+        self.assertEqual(untagged, ["* 3 FETCH (FLAGS (\\Seen \\Recent))"])
         untagged, _ = a.command("u", "UID SEARCH ALL")
         self.assertEqual(untagged, ["* SEARCH 1 3"])
         untagged, _ = a.command("c", "CHECK")
@@ -71,13 +71,34 @@ class ImapUpdatesTest(InstanceTestCase):
         b.append("Recent", None, None, b"Subject: r\r\n\r\nx\r\n")
         self.assertEqual(b.status("Recent", "(RECENT)")[1][0], b'"Recent" (RECENT 1)')
         e = self.raw_session()
-        self.assertIn("* 0 RECENT", e.command("x", "EXAMINE Recent")[0])  # EXAMINE claims nothing
+        # EXAMINE shows the message as \Recent and claims nothing (RFC 3501 §6.3.2).
+        self.assertIn("* 1 RECENT", e.command("x", "EXAMINE Recent")[0])
+        self.assertEqual(e.command("f", "FETCH 1 FLAGS")[0], ["* 1 FETCH (FLAGS (\\Recent))"])
         a = self.raw_session()
         self.assertIn("* 1 RECENT", a.command("s", "SELECT Recent")[0])
         self.assertEqual(a.command("r", "SEARCH RECENT")[0], ["* SEARCH 1"])
+        self.assertEqual(a.command("f", "FETCH 1 FLAGS")[0], ["* 1 FETCH (FLAGS (\\Recent))"])
         self.assertIn("* 0 RECENT", e.command("y", "EXAMINE Recent")[0])
         typ, data = b.select("Recent")
         self.assertEqual(b.response("RECENT")[1], [b"0"])
+
+    def test_copied_messages_are_recent_in_the_next_session(self):
+        # imaptest's copy script: a session that has the target selected sees the copies as
+        # \Recent (EXISTS, RECENT, FETCH FLAGS), keywords announced in FLAGS first.
+        a = self.raw_session()
+        a.command("c", "CREATE CopyDst")
+        a.command("c", "CREATE CopySrc")
+        for _ in range(2):
+            a.command("p", "APPEND CopySrc (\\Seen $Label7) {12+}\r\nSubject: c\r\n")
+        b = self.raw_session("CopyDst")
+        self.assertTrue(a.command("s", "SELECT CopySrc")[1].startswith("s OK"))
+        self.assertTrue(a.command("k", "COPY 1:2 CopyDst")[1].startswith("k OK"))
+        untagged, _ = b.command("n", "NOOP")
+        self.assertEqual(untagged[-2:], ["* 2 EXISTS", "* 2 RECENT"])
+        self.assertIn("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label7)", untagged)
+        untagged, _ = b.command("f", "FETCH 1:2 FLAGS")
+        self.assertEqual(untagged, ["* 1 FETCH (FLAGS (\\Seen \\Recent $Label7))",
+                                    "* 2 FETCH (FLAGS (\\Seen \\Recent $Label7))"])
 
 
 if __name__ == "__main__":

@@ -63,9 +63,10 @@ TEST_CASE("FETCH MODSEQ and CHANGEDSINCE; the first enabling command sends HIGHE
     flag(h, 2, mr::storage::kFlagged);
     const std::uint64_t m2 = modseq_of(h, 2);
     // The change comes as an update (with UID and MODSEQ now), then CHANGEDSINCE finds it alone.
-    CHECK(h.feed("c NOOP\r\n") == "* 2 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ (" + ms(m2) + "))\r\nc OK NOOP completed\r\n");
+    CHECK(h.feed("c NOOP\r\n") ==
+          "* 2 FETCH (UID 2 FLAGS (\\Flagged \\Recent) MODSEQ (" + ms(m2) + "))\r\nc OK NOOP completed\r\n");
     CHECK(h.feed("d FETCH 1:* (FLAGS) (CHANGEDSINCE " + ms(before) + ")\r\n") ==
-          "* 2 FETCH (FLAGS (\\Flagged) MODSEQ (" + ms(m2) + "))\r\nd OK FETCH completed\r\n");
+          "* 2 FETCH (FLAGS (\\Flagged \\Recent) MODSEQ (" + ms(m2) + "))\r\nd OK FETCH completed\r\n");
     CHECK(h.feed("e UID FETCH 1:* (FLAGS) (CHANGEDSINCE " + ms(m2) + ")\r\n") == "e OK FETCH completed\r\n");
     // iOS: CHANGEDSINCE 0 is every message.
     const std::string all = h.feed("f FETCH 1:* (UID) (CHANGEDSINCE 0)\r\n");
@@ -81,7 +82,7 @@ TEST_CASE("FETCH that sets \\Seen reports UID and MODSEQ once CONDSTORE is on") 
     append(h, 1);
     h.feed("b SELECT INBOX\r\n");
     const std::string out = h.feed("c FETCH 1 BODY[TEXT]\r\n");
-    CHECK(contains(out, "* 1 FETCH (UID 1 BODY[TEXT] {3}\r\nx\r\n MODSEQ (" + ms(modseq_of(h, 1)) + ") FLAGS (\\Seen))"));
+    CHECK(contains(out, "* 1 FETCH (UID 1 BODY[TEXT] {3}\r\nx\r\n MODSEQ (" + ms(modseq_of(h, 1)) + ") FLAGS (\\Seen \\Recent))"));
 }
 
 TEST_CASE("STORE with CONDSTORE: UID and MODSEQ; UNCHANGEDSINCE and [MODIFIED]") {
@@ -96,11 +97,14 @@ TEST_CASE("STORE with CONDSTORE: UID and MODSEQ; UNCHANGEDSINCE and [MODIFIED]")
     CHECK(m1 > modseq_of(h, 2));
     // Message 2 was left alone; the other session's change to it is reported as usual.
     CHECK(out == "* OK [HIGHESTMODSEQ " + ms(before) + "] Highest\r\n* 1 FETCH (UID 1 MODSEQ (" + ms(m1) +
-                     "))\r\n* 3 FETCH (UID 3 MODSEQ (" + ms(m1) + "))\r\n* 2 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ (" +
+                     "))\r\n* 3 FETCH (UID 3 MODSEQ (" + ms(m1) + "))\r\n* 2 FETCH (UID 2 FLAGS (\\Flagged \\Recent) MODSEQ (" +
                      ms(modseq_of(h, 2)) + "))\r\nb OK [MODIFIED 2] Conditional STORE failed\r\n");
     const std::string d = h.feed("d UID STORE 2,3 (UNCHANGEDSINCE " + ms(m1) + ") FLAGS ($x)\r\n");
-    CHECK(d == "* 2 FETCH (UID 2 FLAGS ($x) MODSEQ (" + ms(modseq_of(h, 2)) + "))\r\n"
-               "* 3 FETCH (UID 3 FLAGS ($x) MODSEQ (" + ms(modseq_of(h, 3)) + "))\r\nd OK STORE completed\r\n");
+    // $x is new to the session: FLAGS and PERMANENTFLAGS name it first (RFC 3501 §7.2.6).
+    CHECK(d == "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $x)\r\n"
+               "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $x \\*)] Limited\r\n"
+               "* 2 FETCH (UID 2 FLAGS (\\Recent $x) MODSEQ (" + ms(modseq_of(h, 2)) + "))\r\n"
+               "* 3 FETCH (UID 3 FLAGS (\\Recent $x) MODSEQ (" + ms(modseq_of(h, 3)) + "))\r\nd OK STORE completed\r\n");
     CHECK(h.feed("e UID STORE 1:3 (UNCHANGEDSINCE 1) -FLAGS.SILENT ($x)\r\n") ==
           "e OK [MODIFIED 1:3] Conditional STORE failed\r\n");
     CHECK(h.feed("f STORE 1 -FLAGS.SILENT (\\Seen)\r\n") == "f OK STORE completed\r\n");

@@ -28,7 +28,8 @@ TEST_CASE("FETCH of flags, UID, dates, sizes, envelope, structure and sections")
     h.login();
     append3(h);
     std::string r = h.feed("a FETCH 1 (FLAGS UID INTERNALDATE RFC822.SIZE)\r\n");
-    CHECK(r == "* 1 FETCH (FLAGS () UID 1 INTERNALDATE \"05-Mar-2024 10:00:00 +0000\" RFC822.SIZE " +
+    // Appended before the SELECT, which claimed them: \Recent in this session.
+    CHECK(r == "* 1 FETCH (FLAGS (\\Recent) UID 1 INTERNALDATE \"05-Mar-2024 10:00:00 +0000\" RFC822.SIZE " +
                    std::to_string(kMessage.size()) + ")\r\na OK FETCH completed\r\n");
     r = h.feed("b FETCH 2 ENVELOPE\r\n");
     CHECK(contains(r, "* 2 FETCH (ENVELOPE (\"Tue, 05 Mar 2024 10:00:00 +0000\" \"hello\" ((\"Alice\" NIL \"alice\" \"example.test\"))"));
@@ -40,12 +41,12 @@ TEST_CASE("FETCH of flags, UID, dates, sizes, envelope, structure and sections")
     CHECK_FALSE(contains(h.feed("e FETCH 1 FLAGS\r\n"), "\\Seen"));
     r = h.feed("f FETCH 1 BODY[TEXT]\r\n");
     CHECK(contains(r, "BODY[TEXT] {11}\r\nbody line\r\n"));
-    CHECK(contains(r, "FLAGS (\\Seen)"));  // set by the non-PEEK fetch and reported
+    CHECK(contains(r, "FLAGS (\\Seen \\Recent)"));  // set by the non-PEEK fetch and reported
     r = h.feed("g FETCH 2 BODY[]<0.4>\r\n");
     CHECK(contains(r, "BODY[]<0> {4}\r\nFrom"));
     r = h.feed("h UID FETCH 2:* FLAGS\r\n");
-    CHECK(contains(r, "* 2 FETCH (UID 2 FLAGS (\\Seen))"));
-    CHECK(contains(r, "* 3 FETCH (UID 3 FLAGS ())"));
+    CHECK(contains(r, "* 2 FETCH (UID 2 FLAGS (\\Seen \\Recent))"));
+    CHECK(contains(r, "* 3 FETCH (UID 3 FLAGS (\\Recent))"));
     CHECK(contains(h.feed("i FETCH 9 FLAGS\r\n"), "i BAD"));
     CHECK(contains(h.feed("j UID FETCH 9 FLAGS\r\n"), "j OK"));  // no such UID: nothing, OK
     r = h.feed("k FETCH 3 RFC822\r\n");
@@ -76,11 +77,15 @@ TEST_CASE("STORE adds, removes and replaces flags and keywords; .SILENT; read-on
     Harness h;
     h.login();
     append3(h);
+    // A new keyword is announced (FLAGS, PERMANENTFLAGS) before the response showing it.
     CHECK(h.feed("a STORE 1 +FLAGS (\\Flagged $Work)\r\n") ==
-          "* 1 FETCH (FLAGS (\\Flagged $Work))\r\na OK STORE completed\r\n");
+          "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)\r\n"
+          "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work \\*)] Limited\r\n"
+          "* 1 FETCH (FLAGS (\\Flagged \\Recent $Work))\r\na OK STORE completed\r\n");
+    CHECK(h.feed("a2 STORE 1 +FLAGS ($Work)\r\n") == "* 1 FETCH (FLAGS (\\Flagged \\Recent $Work))\r\na2 OK STORE completed\r\n");
     CHECK(h.feed("b STORE 1 -FLAGS.SILENT (\\Flagged)\r\n") == "b OK STORE completed\r\n");
-    CHECK(contains(h.feed("c FETCH 1 FLAGS\r\n"), "FLAGS ($Work)"));
-    CHECK(contains(h.feed("d UID STORE 2:3 FLAGS (\\Deleted)\r\n"), "* 3 FETCH (UID 3 FLAGS (\\Deleted))"));
+    CHECK(contains(h.feed("c FETCH 1 FLAGS\r\n"), "FLAGS (\\Recent $Work)"));
+    CHECK(contains(h.feed("d UID STORE 2:3 FLAGS (\\Deleted)\r\n"), "* 3 FETCH (UID 3 FLAGS (\\Deleted \\Recent))"));
     CHECK(contains(h.feed("e STORE 1 +FLAGS (\\Recent)\r\n"), "e BAD"));
     h.feed("f EXAMINE INBOX\r\n");
     CHECK(contains(h.feed("g STORE 1 +FLAGS (\\Seen)\r\n"), "g NO [READ-ONLY]"));

@@ -19,7 +19,7 @@ TEST_CASE("NOOP reports EXISTS, FETCH FLAGS and EXPUNGE made by others") {
     CHECK(h.feed("c NOOP\r\n") == "* 3 EXISTS\r\n* 3 RECENT\r\nc OK NOOP completed\r\n");
     const std::uint32_t one[] = {1};
     REQUIRE(h.store->set_flags("INBOX", one, mr::storage::FlagOp::Add, mr::storage::kDeleted));
-    CHECK(h.feed("d CHECK\r\n") == "* 1 FETCH (FLAGS (\\Deleted))\r\nd OK CHECK completed\r\n");
+    CHECK(h.feed("d CHECK\r\n") == "* 1 FETCH (FLAGS (\\Deleted \\Recent))\r\nd OK CHECK completed\r\n");
     REQUIRE(h.store->expunge("INBOX"));
     CHECK(h.feed("e NOOP\r\n") == "* 1 EXPUNGE\r\ne OK NOOP completed\r\n");
     CHECK(contains(h.feed("f FETCH 2 UID\r\n"), "* 2 FETCH (UID 3)"));
@@ -68,7 +68,7 @@ TEST_CASE("EXPUNGE is withheld during FETCH, STORE and SEARCH, sent at the next 
     r = h.feed("s SEARCH ALL\r\n");
     CHECK(r == "* SEARCH 1 3\r\ns OK SEARCH completed\r\n");
     r = h.feed("t STORE 3 +FLAGS (\\Seen)\r\n");
-    CHECK(r == "* 3 FETCH (FLAGS (\\Seen))\r\nt OK STORE completed\r\n");
+    CHECK(r == "* 3 FETCH (FLAGS (\\Seen \\Recent))\r\nt OK STORE completed\r\n");
     // New mail meanwhile: EXISTS counts the withheld message too (numbers stay valid).
     REQUIRE(h.store->append("INBOX", "Subject: 4\r\n\r\nx\r\n"));
     r = h.feed("v UID SEARCH ALL\r\n");
@@ -85,7 +85,7 @@ TEST_CASE("Any command in the selected state reports updates before its tagged r
     REQUIRE(h.store->set_flags("INBOX", one, mr::storage::FlagOp::Add, mr::storage::kFlagged));
     std::string r = h.feed("c CAPABILITY\r\n");
     CHECK(contains(r, "* CAPABILITY "));
-    CHECK(contains(r, "* 2 EXPUNGE\r\n* 1 FETCH (FLAGS (\\Flagged))\r\nc OK CAPABILITY completed\r\n"));
+    CHECK(contains(r, "* 2 EXPUNGE\r\n* 1 FETCH (FLAGS (\\Flagged \\Recent))\r\nc OK CAPABILITY completed\r\n"));
     REQUIRE(h.store->append("INBOX", "Subject: 4\r\n\r\nx\r\n"));
     r = h.feed("l LIST \"\" INBOX\r\n");
     CHECK(contains(r, "* 3 EXISTS\r\n* 3 RECENT\r\nl OK LIST completed\r\n"));
@@ -98,7 +98,7 @@ TEST_CASE("A session's own STORE is not reported back; writes end with Changed")
     Harness h;
     select3(h);
     CHECK(h.changed == 0);
-    CHECK(h.feed("a STORE 1 +FLAGS (\\Flagged)\r\n") == "* 1 FETCH (FLAGS (\\Flagged))\r\na OK STORE completed\r\n");
+    CHECK(h.feed("a STORE 1 +FLAGS (\\Flagged)\r\n") == "* 1 FETCH (FLAGS (\\Flagged \\Recent))\r\na OK STORE completed\r\n");
     CHECK(h.changed == 1);
     CHECK(h.feed("b STORE 2 +FLAGS.SILENT (\\Seen)\r\n") == "b OK STORE completed\r\n");
     CHECK(h.feed("c NOOP\r\n") == "c OK NOOP completed\r\n");
@@ -110,11 +110,50 @@ TEST_CASE("A session's own STORE is not reported back; writes end with Changed")
     // the poll at completion does not repeat it as an unsolicited FETCH.
     const std::string f = h.feed("f FETCH 3 BODY[]\r\n");
     CAPTURE(f);
-    CHECK(f.find("FLAGS (\\Seen)") != std::string::npos);
-    CHECK(f.find("FLAGS (\\Seen)") == f.rfind("FLAGS (\\Seen)"));
+    CHECK(f.find("FLAGS (\\Seen \\Recent)") != std::string::npos);
+    CHECK(f.find("FLAGS (") == f.rfind("FLAGS ("));
     CHECK(h.changed == 3);
     // Someone else's change to a message we also changed is reported.
     const std::uint32_t one[] = {1};
     REQUIRE(h.store->set_flags("INBOX", one, mr::storage::FlagOp::Add, mr::storage::kAnswered));
-    CHECK(h.feed("g NOOP\r\n") == "* 1 FETCH (FLAGS (\\Answered \\Flagged))\r\ng OK NOOP completed\r\n");
+    CHECK(h.feed("g NOOP\r\n") == "* 1 FETCH (FLAGS (\\Answered \\Flagged \\Recent))\r\ng OK NOOP completed\r\n");
+}
+
+TEST_CASE("Keywords another session sets are announced in FLAGS before the FETCH showing them") {
+    Harness h;
+    select3(h);
+    const std::uint32_t one[] = {1};
+    const std::vector<std::string> kw{"$Label1", "NIL"};
+    REQUIRE(h.store->set_flags("INBOX", one, mr::storage::FlagOp::Add, 0, kw));
+    CHECK(h.feed("a NOOP\r\n") ==
+          "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 NIL)\r\n"
+          "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 NIL \\*)] Limited\r\n"
+          "* 1 FETCH (FLAGS (\\Recent $Label1 NIL))\r\na OK NOOP completed\r\n");
+    const std::uint32_t two[] = {2};
+    REQUIRE(h.store->set_flags("INBOX", two, mr::storage::FlagOp::Add, 0, kw));
+    CHECK(h.feed("b NOOP\r\n") == "* 2 FETCH (FLAGS (\\Recent $Label1 NIL))\r\nb OK NOOP completed\r\n");
+    // A message appended elsewhere with a new keyword: announced with its EXISTS, so the
+    // FETCH that follows shows only known keywords.
+    const std::vector<std::string> kw2{"$New"};
+    REQUIRE(h.store->append("INBOX", "Subject: 4\r\n\r\nx\r\n", 0, kw2));
+    CHECK(contains(h.feed("c NOOP\r\n"), "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 $New NIL)\r\n"));
+    CHECK(h.feed("d FETCH 4 FLAGS\r\n") == "* 4 FETCH (FLAGS (\\Recent $New))\r\nd OK FETCH completed\r\n");
+}
+
+TEST_CASE("FETCH announces a keyword the session was not told about; EXAMINE shows \\Recent unclaimed") {
+    Harness h;
+    h.login();
+    REQUIRE(h.store->append("INBOX", "Subject: 1\r\n\r\nx\r\n"));
+    h.feed("a EXAMINE INBOX\r\n");
+    const std::uint32_t one[] = {1};
+    const std::vector<std::string> kw{"$Hello"};
+    // Set and poll-free: the session learns of it only through its FETCH.
+    REQUIRE(h.store->set_flags("INBOX", one, mr::storage::FlagOp::Add, 0, kw));
+    const std::string r = h.feed("b FETCH 1 (UID FLAGS)\r\n");
+    CHECK(r.rfind("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Hello)\r\n"
+                  "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"
+                  "* 1 FETCH (UID 1 FLAGS (\\Recent $Hello))\r\n", 0) == 0);
+    CHECK_FALSE(contains(h.feed("c FETCH 1 FLAGS\r\n"), "* FLAGS"));
+    // EXAMINE claimed nothing: the next SELECT still gets the message as \Recent.
+    CHECK(contains(h.feed("d SELECT INBOX\r\n"), "* 1 RECENT\r\n"));
 }
