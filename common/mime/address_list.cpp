@@ -172,13 +172,13 @@ private:
         while (i_ < t_.size()) {
             const Token& t = t_[i_];
             if (t.kind == Tok::Comment) {
-                // Skip a comment only inside the run ("john.(x)doe"); one after the run
-                // is left for the caller ("user@host (Full Name)").
+                // Skip a comment before the run ("@ (x) host") or inside it ("john.(x)doe");
+                // one after the run is left for the caller ("user@host (Full Name)").
                 std::size_t j = i_;
                 while (j < t_.size() && t_[j].kind == Tok::Comment) ++j;
                 const bool dot_next = j < t_.size() && t_[j].kind == Tok::Special && t_[j].special == '.';
                 const bool after_dot = !out.empty() && out.back() == '.';
-                if (!dot_next && !after_dot) break;
+                if (!out.empty() && !dot_next && !after_dot) break;
                 i_ = j;
                 continue;
             }

@@ -1,6 +1,7 @@
 // See message_search.hpp for what each key looks at.
 #include "imapd/render/message_search.hpp"
 
+#include "common/mime/address_list.hpp"
 #include "common/mime/charset.hpp"
 #include "common/mime/encoded_words.hpp"
 #include "common/mime/header_parser.hpp"
@@ -32,9 +33,29 @@ std::string decoded_header_text(std::string_view message, const mime::Part& part
     return fold_case(text);
 }
 
+// An address field as its addresses, one a line: "name <mailbox@host>" (or the address
+// alone), a group's name on a line of its own; case-folded.
+std::string address_lines(std::string_view raw_value) {
+    std::string out;
+    for (const mime::Address& a : mime::parse_address_list(mime::unfold(raw_value))) {
+        if (a.is_group_end()) continue;
+        if (a.is_group_start()) {
+            out += mime::decode_encoded_words(*a.mailbox);
+        } else {
+            const std::string name = mime::display_name(a);
+            if (!name.empty()) out += name + " ";
+            out += "<" + a.mailbox.value_or("");
+            if (a.host && !a.host->empty()) out += "@" + *a.host;
+            out += ">";
+        }
+        out += '\n';
+    }
+    return fold_case(out);
+}
+
 }  // namespace
 
-const std::vector<MessageMatcher::DecodedField>& MessageMatcher::fields() {
+std::vector<MessageMatcher::DecodedField>& MessageMatcher::fields() {
     if (!fields_) {
         fields_.emplace();
         const mime::Part& root = structure_.root;
@@ -43,7 +64,7 @@ const std::vector<MessageMatcher::DecodedField>& MessageMatcher::fields() {
             while (auto f = scanner.next()) {
                 fields_->push_back(DecodedField{
                     std::string(f->name),
-                    fold_case(mime::decode_encoded_words(mime::unfold(f->raw_value)))});
+                    fold_case(mime::decode_encoded_words(mime::unfold(f->raw_value))), f->raw_value, std::nullopt});
             }
         }
     }
@@ -53,6 +74,16 @@ const std::vector<MessageMatcher::DecodedField>& MessageMatcher::fields() {
 bool MessageMatcher::header(std::string_view field_name, const SearchString& needle) {
     for (const DecodedField& f : fields()) {
         if (mime::header_name_equals(f.name, field_name) && needle.found_in(f.folded)) return true;
+    }
+    return false;
+}
+
+bool MessageMatcher::address_header(std::string_view field_name, const SearchString& needle) {
+    for (DecodedField& f : fields()) {
+        if (!mime::header_name_equals(f.name, field_name)) continue;
+        if (needle.found_in(f.folded)) return true;
+        if (!f.addresses) f.addresses = address_lines(f.raw);
+        if (needle.found_in(*f.addresses)) return true;
     }
     return false;
 }

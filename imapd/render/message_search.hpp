@@ -9,10 +9,13 @@
 //    (rfc2047.txt:180); bodies with their Content-Transfer-Encoding undone and their
 //    charset converted to UTF-8. Text that cannot be converted (unknown charset,
 //    invalid bytes) is matched as its raw bytes rather than skipped.
-//  - FROM/TO/CC/BCC/SUBJECT match the decoded header field of that name (display
-//    names and addresses alike), every occurrence of the field; HEADER does the same
-//    for any field. The empty string matches when the field is present
-//    (rfc3501.txt:2840), and only then.
+//  - SUBJECT matches the decoded header field of that name, every occurrence of the
+//    field; HEADER does the same for any field. FROM/TO/CC/BCC match that too, and also
+//    the field parsed as an address list (address_list.hpp), written one address a line
+//    as "display name <mailbox@host>" with the name decoded, and group names as
+//    entries of their own: "user@host" is found in "<user (comment)@ (comment) host>"
+//    and a group's members under its name, as Dovecot finds them. The empty string
+//    matches when the field is present (rfc3501.txt:2840), and only then.
 //  - BODY looks at the decoded bodies of text/* leaf parts, at any depth, also
 //    inside message/rfc822 parts; attachments of other types are not text, and no
 //    header block is body (not even an encapsulated message's), as in Dovecot.
@@ -46,10 +49,10 @@ public:
 
     // HEADER <field-name> <string> (rfc3501.txt:2836).
     bool header(std::string_view field_name, const SearchString& needle);
-    bool from(const SearchString& needle) { return header("from", needle); }
-    bool to(const SearchString& needle) { return header("to", needle); }
-    bool cc(const SearchString& needle) { return header("cc", needle); }
-    bool bcc(const SearchString& needle) { return header("bcc", needle); }
+    bool from(const SearchString& needle) { return address_header("from", needle); }
+    bool to(const SearchString& needle) { return address_header("to", needle); }
+    bool cc(const SearchString& needle) { return address_header("cc", needle); }
+    bool bcc(const SearchString& needle) { return address_header("bcc", needle); }
     bool subject(const SearchString& needle) { return header("subject", needle); }
     // BODY <string> (rfc3501.txt:2815) and TEXT <string> (rfc3501.txt:2923).
     bool body(const SearchString& needle);
@@ -59,8 +62,11 @@ private:
     struct DecodedField {
         std::string name;    // as written
         std::string folded;  // unfolded, RFC 2047-decoded, case-folded value
+        std::string_view raw;  // the value as written (in message_)
+        std::optional<std::string> addresses;  // folded address lines, made on first use
     };
-    const std::vector<DecodedField>& fields();
+    bool address_header(std::string_view field_name, const SearchString& needle);
+    std::vector<DecodedField>& fields();
     void decode_parts();
     void collect(const mime::Part& part);
 

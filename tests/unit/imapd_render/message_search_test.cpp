@@ -168,3 +168,42 @@ TEST_CASE("BODY: raw 8-bit Latin-1 and Windows-1252 converted; unknown charsets 
     matcher_for("Subject: =?x-no-such-charset?Q?kept?=\r\n\r\nx\r\n",
                 [](MessageMatcher& q) { CHECK(q.subject(S("=?x-no-such-charset?q?kept?="))); });
 }
+
+TEST_CASE("FROM/TO/CC/BCC also match the parsed addresses: comments, groups, encoded names") {
+    // imaptest's search-addresses cases: the address of a field written with comments
+    // inside is found, group members are found under the group's name and their own.
+    auto matcher_test = [](const std::string& header, auto&& check) {
+        test::StoredMessage m;
+        m.bytes = header + "\r\nbody\r\n";
+        auto structure = mr::mime::deserialize(mr::mime::structure_blob(m.bytes));
+        REQUIRE(structure.ok());
+        m.structure = std::move(*structure);
+        MessageMatcher q(m.bytes, m.structure);
+        check(q);
+    };
+    matcher_test("From: <user-from (comment)@ (comment) domain.org>\r\n", [](MessageMatcher& q) {
+        CHECK(q.from(S("user-from@domain.org")));
+        CHECK(q.from(S("ser-fro")));
+        CHECK(q.from(S("comment")));  // the field as written still counts
+        CHECK_FALSE(q.from(S("user-from1@domain.org")));
+    });
+    matcher_test("From: user-from1@domain.org, USER-FROM2@Domain.org\r\n", [](MessageMatcher& q) {
+        CHECK(q.from(S("user-from2@domain.org")));
+        CHECK_FALSE(q.from(S("user-from@domain.org")));
+    });
+    matcher_test("From: user-from@domain.org (RealFrom)\r\n", [](MessageMatcher& q) {
+        CHECK(q.from(S("realfrom")));
+        CHECK(q.from(S("user-from@domain.org")));
+    });
+    matcher_test("To: groupname: groupuser1@domain.org, groupuser2@domain.org;,\r\n  groupname2: groupuser3@domain.org;\r\n",
+                 [](MessageMatcher& q) {
+                     CHECK(q.to(S("groupname2")));
+                     CHECK(q.to(S("groupuser3@domain.org")));
+                     CHECK_FALSE(q.to(S("groupuser4")));
+                 });
+    matcher_test("Cc: =?UTF-8?B?SsO2cmc=?= <j@example.de>\r\nBcc: x@example.org\r\n", [](MessageMatcher& q) {
+        CHECK(q.cc(S("j\xC3\xB6rg <j@example.de>")));  // decoded name beside its address
+        CHECK(q.bcc(S("X@EXAMPLE.ORG")));
+        CHECK_FALSE(q.to(S("")));
+    });
+}
