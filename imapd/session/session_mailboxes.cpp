@@ -64,6 +64,24 @@ std::string qresync_responses(const QresyncParams& q, const storage::MailboxReco
     return out;
 }
 
+// RFC 3501 §6.3.9 (rfc3501.txt:2394): when LSUB's "%" stops above a subscribed name
+// whose parent is not subscribed, the parent is answered, flagged \Noselect. Adds the
+// ancestors of `name` that a "%" pattern (without "*", which reaches `name` itself)
+// matches to `parents`, each once.
+void lsub_parents(const std::vector<std::string>& patterns, const std::string& name,
+                  std::vector<std::string>& parents) {
+    for (std::size_t slash = name.find(kHierarchyDelimiter); slash != std::string::npos;
+         slash = name.find(kHierarchyDelimiter, slash + 1)) {
+        const std::string parent = name.substr(0, slash);
+        for (const auto& p : patterns) {
+            if (p.find('%') == std::string::npos || p.find('*') != std::string::npos) continue;
+            if (!list_match(p, parent)) continue;
+            if (std::find(parents.begin(), parents.end(), parent) == parents.end()) parents.push_back(parent);
+            break;
+        }
+    }
+}
+
 }  // namespace
 
 // The store's Refused messages name mailboxes in UTF-8; replies use fixed texts with
@@ -101,10 +119,13 @@ Actions Session::cmd_list(const std::string& tag, const ListCmd& c) {
             if (!boxes) return store_error(tag, boxes.error());
             const char* verb = c.lsub ? "LSUB" : "LIST";
             std::string out;
+            std::set<std::string> answered;         // LSUB: subscribed names in `out`
+            std::vector<std::string> noselect;      // LSUB: their unsubscribed parents
             for (const auto& b : boxes.value()) {
                 const std::string name = wire_name(b.name);
                 bool match = false;
                 for (const auto& p : patterns) match = match || list_match(p, name);
+                if (!match && c.lsub && b.subscribed) lsub_parents(patterns, name, noselect);
                 if (!match) continue;
                 if ((c.lsub || c.select_subscribed) && !b.subscribed) continue;
                 if (c.select_special_use && b.special_use.empty()) continue;
@@ -114,6 +135,13 @@ Actions Session::cmd_list(const std::string& tag, const ListCmd& c) {
                 out += "* ";
                 out += verb;
                 out += " (" + attrs + ") \"/\" ";
+                append_string(out, name);
+                out += "\r\n";
+                if (c.lsub) answered.insert(name);
+            }
+            for (const auto& name : noselect) {
+                if (answered.contains(name)) continue;
+                out += "* LSUB (\\Noselect) \"/\" ";
                 append_string(out, name);
                 out += "\r\n";
             }

@@ -67,6 +67,30 @@ TEST_CASE("DELETE, RENAME, SUBSCRIBE, LSUB") {
     CHECK(contains(h.feed("m DELETE ../x\r\n"), "m NO"));
 }
 
+TEST_CASE("LSUB with %: an unsubscribed parent of a subscribed name is answered \\Noselect") {
+    Harness h;
+    h.login();
+    h.feed("a CREATE t/sub/leaf\r\n");  // creates t and t/sub too
+    h.feed("b CREATE t/plain\r\n");
+    h.feed("c SUBSCRIBE t/sub/leaf\r\n");
+    h.feed("d SUBSCRIBE t/plain\r\n");
+    // rfc3501.txt:2394: t/sub, not t/sub/leaf, flagged \Noselect.
+    CHECK(h.feed("e LSUB \"\" t/%\r\n") ==
+          "* LSUB (\\HasNoChildren) \"/\" \"t/plain\"\r\n* LSUB (\\Noselect) \"/\" \"t/sub\"\r\ne OK LSUB completed\r\n");
+    const std::string top = h.feed("f LSUB \"\" %\r\n");  // the default mailboxes are subscribed
+    CHECK(contains(top, "* LSUB (\\Noselect) \"/\" \"t\"\r\n"));
+    CHECK_FALSE(contains(top, "\"t/"));
+    // "*" reaches the subscribed names themselves; LIST is not affected.
+    CHECK(h.feed("g LSUB \"\" t*\r\n") ==
+          "* LSUB (\\HasNoChildren) \"/\" \"t/plain\"\r\n* LSUB (\\HasNoChildren) \"/\" \"t/sub/leaf\"\r\n"
+          "g OK LSUB completed\r\n");
+    CHECK_FALSE(contains(h.feed("h LIST \"\" t/%\r\n"), "Noselect"));
+    // A subscribed parent is answered as itself, once.
+    h.feed("i SUBSCRIBE t/sub\r\n");
+    CHECK(h.feed("j LSUB \"\" t/%\r\n") ==
+          "* LSUB (\\HasNoChildren) \"/\" \"t/plain\"\r\n* LSUB (\\HasChildren) \"/\" \"t/sub\"\r\nj OK LSUB completed\r\n");
+}
+
 TEST_CASE("APPEND then STATUS and SELECT/EXAMINE report the message") {
     Harness h;
     h.login();
