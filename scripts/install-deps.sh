@@ -30,6 +30,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # tests/integration/test_import_dovecot.py: the Dovecot (+ Postfix) of
   # ../shared/anchors/stack.sh to import from; the stack runs its own instances.
   packages+=(dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd)
+  # tests/integration/test_imaptest.py: ../shared/tools/imaptest/build.sh builds Dovecot's
+  # imaptest against libdovecot.
+  packages+=(dovecot-dev autoconf automake libtool make gcc)
   # scripts/fuzz.sh: clang with libFuzzer (its runtime is libclang-rt-14-dev, not a clang dependency).
   packages+=(clang libclang-rt-14-dev)
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
@@ -59,7 +62,7 @@ if ((${#missing[@]})); then
     systemctl disable --now rspamd >/dev/null 2>&1 || true
   fi
   if [[ " ${missing[*]} " == *" dovecot-core "* ]]; then
-    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now dovecot >/dev/null 2>&1 || true; fi
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now dovecot dovecot.socket >/dev/null 2>&1 || true; fi
     doveadm stop >/dev/null 2>&1 || true
   fi
 fi
