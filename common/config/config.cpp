@@ -182,6 +182,7 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("imap", "login_timeout_s", cfg.imap.login_timeout_s, 1, 3600);
     r.integer("imap", "max_command_line", cfg.imap.max_command_line, 1024, 16 * 1024 * 1024);
     r.integer("imap", "max_connections_per_user_ip", cfg.imap.max_connections_per_user_ip, 1, 1'000'000);
+    r.integer("imap", "idle_keepalive_secs", cfg.imap.idle_keepalive_secs, 1, 1800);
 
     r.integer("smtp", "command_timeout_s", cfg.smtp.command_timeout_s, 1, 86'400);
     r.integer("smtp", "data_timeout_s", cfg.smtp.data_timeout_s, 1, 86'400);

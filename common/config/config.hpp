@@ -127,6 +127,9 @@ struct ImapConfig {
     std::int64_t login_timeout_s = 60;    // before login
     std::int64_t max_command_line = 65536;  // octets of a command without its literals
     std::int64_t max_connections_per_user_ip = 20;  // logged-in sessions of one user from one address
+    // "* OK Still here" during IDLE, so NAT boxes and firewalls that drop silent TCP
+    // connections keep the session (RFC 2177 §3: clients re-IDLE only every 29 minutes).
+    std::int64_t idle_keepalive_secs = 120;
 };
 
 // deliverd's queue runner: retries, expiry, notifications (see deliverd/).

@@ -130,13 +130,21 @@ void ImapHandler::pump() {
 void ImapHandler::update_idle_poll() {
     if (closed_ || !session_.idling()) {
         if (idle_poll_) idle_poll_->stop();
+        if (idle_keepalive_) idle_keepalive_->stop();
         return;
     }
     if (!idle_poll_) idle_poll_ = std::make_unique<net::Timer>(conn_.loop());
-    if (idle_poll_->active()) return;
-    idle_poll_->start_repeating(kIdlePoll, [this] {
-        if (!waiting_ && !closed_) run(session_.on_idle_tick());
-    });
+    if (!idle_keepalive_) idle_keepalive_ = std::make_unique<net::Timer>(conn_.loop());
+    if (!idle_poll_->active()) {
+        idle_poll_->start_repeating(kIdlePoll, [this] {
+            if (!waiting_ && !closed_) run(session_.on_idle_tick());
+        });
+    }
+    if (!idle_keepalive_->active()) {
+        idle_keepalive_->start_repeating(shared_->idle_keepalive, [this] {
+            if (!waiting_ && !closed_) run(session_.on_idle_keepalive());
+        });
+    }
 }
 
 void ImapHandler::begin_async() {

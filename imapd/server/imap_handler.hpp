@@ -19,6 +19,8 @@
 //   all of them on a wake-up datagram (deliverd, pop3d: ImapServer::wake_user). A wake()
 //   that finds its session busy is remembered and acted on when the session is free, so
 //   a change committed while a poll was already running is never missed.
+// - While the session is in IDLE, a second timer ([imap] idle_keepalive_secs) has it send
+//   "* OK Still here" (Session::on_idle_keepalive).
 // - While the session is in IDLE, a slow repeating timer (kIdlePoll) also asks it to look
 //   for changes: the fallback for lost wake-ups and for writers that send none.
 // - Before login the idle timeout is [imap] login_timeout_s, after it idle_timeout_s.
@@ -90,6 +92,7 @@ private:
     std::unique_ptr<net::Timer> timer_;
     bool refused_ = false;  // the pending AuthFailed is a refusal (login_guard.hpp), not a check
     std::unique_ptr<net::Timer> idle_poll_;  // while the session is in IDLE
+    std::unique_ptr<net::Timer> idle_keepalive_;  // while the session is in IDLE
     void update_idle_poll();
 };
 

@@ -24,6 +24,7 @@ ImapServer::ImapServer(net::Loop& loop, const config::Config& cfg, std::shared_p
     shared_->max_command_line = static_cast<std::size_t>(cfg.imap.max_command_line);
     shared_->login_timeout = std::chrono::seconds(cfg.imap.login_timeout_s);
     shared_->idle_timeout = std::chrono::seconds(cfg.imap.idle_timeout_s);
+    shared_->idle_keepalive = std::chrono::seconds(cfg.imap.idle_keepalive_secs);
     shared_->auth = std::make_shared<net::Authenticator>(cfg, "imap");
 }
 

@@ -44,6 +44,7 @@ struct SharedState {
     std::size_t max_command_line = 0;
     std::chrono::milliseconds login_timeout{60'000};
     std::chrono::milliseconds idle_timeout{1'800'000};
+    std::chrono::milliseconds idle_keepalive{120'000};  // "* OK Still here" during IDLE
     // Every login: refusals, password checks, failed-login delays ([auth]).
     std::shared_ptr<net::Authenticator> auth;
     SessionRegistry sessions;  // logged-in sessions by user, for wake-ups

@@ -179,6 +179,9 @@ public:
     // During IDLE in the selected state: look for changes and report them (the glue
     // calls it periodically and on a wake-up); nothing otherwise.
     Actions on_idle_tick();
+    // During IDLE: an untagged "* OK Still here" (the glue's keepalive timer), so that the
+    // connection is never silent for long (NAT and firewall timeouts); nothing otherwise.
+    Actions on_idle_keepalive();
     bool idling() const { return !idle_tag_.empty(); }
 
     bool busy() const { return busy_; }

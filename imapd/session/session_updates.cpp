@@ -168,6 +168,11 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
     }}});
 }
 
+Actions Session::on_idle_keepalive() {
+    if (idle_tag_.empty() || busy_) return {};
+    return {{Send{line("* OK Still here")}}};
+}
+
 Actions Session::on_idle_tick() {
     if (idle_tag_.empty() || busy_ || !in<Selected>()) return {};
     return poll_updates([] { return Actions{}; }, true);

@@ -5,6 +5,7 @@ QUIT that deleted a message (pop3d's wake-up). The fallback poll is 30 s, so onl
 wake-up can make these deadlines."""
 import poplib
 import smtplib
+import subprocess
 import time
 import unittest
 
@@ -80,6 +81,47 @@ class ImapIdleTest(InstanceTestCase):
         t0 = time.monotonic()
         self.expect_within(r, t0, f"* {count} EXPUNGE")
         self.done(r)
+
+
+class ImapIdleKeepaliveTest(InstanceTestCase):
+    """[imap] idle_keepalive_secs (1 here): an idling client gets "* OK Still here" so NAT
+    gateways keep the connection; every IMAP socket has TCP keepalive on."""
+
+    instance_options = {"options": [("idle_keepalive_secs", "120", "1")]}
+
+    def test_still_here_during_idle_only(self):
+        r = self.raw_session("INBOX")
+        self.assertEqual(r.command("n", "NOOP")[1], "n OK NOOP completed")
+        r.send("i IDLE\r\n")
+        self.assertEqual(r.line(), "+ idling")
+        r.sock.settimeout(5)
+        t0 = time.monotonic()
+        self.assertEqual(r.line(), "* OK Still here")
+        self.assertEqual(r.line(), "* OK Still here")
+        self.assertLess(time.monotonic() - t0, 4.0)
+        r.send("DONE\r\n")
+        _, tagged = r.until("i")
+        self.assertEqual(tagged, "i OK IDLE terminated")
+        time.sleep(1.5)  # no keepalive outside IDLE: the next line is NOOP's
+        self.assertEqual(r.command("m", "NOOP"), ([], "m OK NOOP completed"))
+
+    def test_tcp_keepalive_on_server_sockets(self):
+        # ss shows the server side of our connection with a keepalive timer (SO_KEEPALIVE).
+        r = self.raw_session()
+        port = self.mr.port("imap")
+        local = r.sock.getsockname()[1]
+        # While sent data awaits its ACK the socket shows the retransmit timer instead.
+        deadline = time.monotonic() + 5
+        while True:
+            res = subprocess.run(["ss", "-tnoH", "state", "established", f"( sport = :{port} )"],
+                                 capture_output=True, text=True, timeout=10)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            lines = [line for line in res.stdout.splitlines() if f":{local}" in line]
+            self.assertTrue(lines, res.stdout)
+            if "timer:(keepalive" in lines[0] or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertIn("timer:(keepalive", lines[0])
 
 
 if __name__ == "__main__":

@@ -265,6 +265,8 @@ TEST_CASE("connection limits: per address before login, per user and address aft
     CHECK(defaults->limits.max_connections == 4000);
     CHECK(defaults->limits.max_connections_per_ip == 50);
     CHECK(defaults->imap.max_connections_per_user_ip == 20);
+    CHECK(defaults->imap.idle_keepalive_secs == 120);
+    CHECK_FALSE(parse_config(kMinimal + "[imap]\nidle_keepalive_secs = 0\n", "m.toml", "/x").ok());
     CHECK(defaults->submission.max_connections_per_user_ip == 10);
     CHECK(defaults->imap.login_timeout_s == 60);
     CHECK(defaults->pop3.login_timeout_s == 60);

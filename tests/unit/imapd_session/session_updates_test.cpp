@@ -40,6 +40,19 @@ TEST_CASE("IDLE reports new mail on a tick; nothing outside IDLE or without chan
     CHECK(h.feed("DONE\r\n") == "b OK IDLE terminated\r\n");
 }
 
+TEST_CASE("IDLE keepalive: \"* OK Still here\" only while idling") {
+    Harness h;
+    h.login();
+    h.feed("a SELECT INBOX\r\n");
+    CHECK(h.session.on_idle_keepalive().empty());  // not idling
+    CHECK(h.feed("b IDLE\r\n") == "+ idling\r\n");
+    h.out.clear();
+    h.process(h.session.on_idle_keepalive());
+    CHECK(h.out == "* OK Still here\r\n");
+    CHECK(h.feed("DONE\r\n") == "b OK IDLE terminated\r\n");
+    CHECK(h.session.on_idle_keepalive().empty());
+}
+
 namespace {
 
 void select3(Harness& h) {
