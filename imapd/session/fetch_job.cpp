@@ -60,7 +60,8 @@ FetchJob::FetchJob(std::string mailbox, std::vector<FetchItem> items, std::vecto
                                    [](const FetchItem& i) { return uses_structure(i) && !uses_root_sizes(i); });
     wants_sizes_ = std::any_of(items_.begin(), items_.end(), uses_root_sizes);
     wants_header_ = std::any_of(items_.begin(), items_.end(), reads_top_header);
-    shows_flags_ = mark_seen_ || std::any_of(items_.begin(), items_.end(), [](const FetchItem& i) { return i.kind == K::Flags; });
+    shows_flags_ = mark_seen_ ||
+                   std::any_of(items_.begin(), items_.end(), [](const FetchItem& i) { return i.kind == K::Flags; });
     section_names_.resize(items_.size());
     filters_.resize(items_.size());
     for (std::size_t i = 0; i < items_.size(); ++i) {
