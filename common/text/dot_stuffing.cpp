@@ -5,7 +5,20 @@ namespace mr::text {
 
 DotUnstuffer::DotUnstuffer(std::uint64_t max_size) : max_size_(max_size) {}
 
-void DotUnstuffer::reset() { *this = DotUnstuffer(max_size_); }
+void DotUnstuffer::reset() { reset(max_size_); }
+
+// Keeps the line buffer's memory: one DATA after another costs no allocation.
+void DotUnstuffer::reset(std::uint64_t max_size) {
+    lines_.reset();
+    max_size_ = max_size;
+    done_ = false;
+    line_start_ = true;
+    size_ = 0;
+    current_ = 0;
+    longest_ = 0;
+    bare_cr_ = false;
+    bare_lf_ = false;
+}
 
 void DotUnstuffer::emit(std::string& out, std::string_view bytes) {
     if (size_ < max_size_) {
@@ -15,87 +28,50 @@ void DotUnstuffer::emit(std::string& out, std::string_view bytes) {
     size_ += bytes.size();
 }
 
-void DotUnstuffer::end_line() {
+// Octets of a line; every CR among them is bare (the framing keeps the CRLF's apart).
+void DotUnstuffer::content(std::string& out, std::string_view bytes) {
+    if (line_start_ && !bytes.empty() && bytes.front() == '.') bytes.remove_prefix(1);  // stuffed
+    line_start_ = false;
+    emit(out, bytes);
+    current_ += bytes.size();
+    if (bytes.find('\r') != std::string_view::npos) bare_cr_ = true;
+}
+
+void DotUnstuffer::end_line(std::string& out, bool bare_lf) {
+    if (bare_lf) {
+        // Kept as data and, deliberately, not a line start: the smuggling defence.
+        emit(out, "\n");
+        ++current_;
+        bare_lf_ = true;
+        line_start_ = false;
+        return;
+    }
+    emit(out, "\r\n");
     if (current_ > longest_) longest_ = current_;
     current_ = 0;
+    line_start_ = true;
 }
 
 DotUnstuffer::Status DotUnstuffer::feed(std::string_view& input, std::string& out) {
-    // Each case either consumes at least one byte or changes state without
-    // consuming (to re-examine the same byte), and no state re-examines
-    // forever: LineStart* -> InLine, InLineCr -> InLine, InLine consumes.
-    while (state_ != State::Done && !input.empty()) {
-        const char c = input.front();
-        switch (state_) {
-            case State::LineStart:
-                if (c == '.') {
-                    input.remove_prefix(1);
-                    state_ = State::LineStartDot;
-                } else {
-                    state_ = State::InLine;
-                }
-                break;
-            case State::LineStartDot:
-                if (c == '\r') {
-                    input.remove_prefix(1);
-                    state_ = State::LineStartDotCr;
-                } else {
-                    // A stuffed line: the dot stays dropped, the rest is data.
-                    // "\r\n.\n" lands here and its LF is then a bare LF.
-                    state_ = State::InLine;
-                }
-                break;
-            case State::LineStartDotCr:
-                if (c == '\n') {
-                    input.remove_prefix(1);
-                    state_ = State::Done;
-                } else {
-                    // ".\r" + X: the CR was data, and bare.
-                    emit(out, "\r");
-                    ++current_;
-                    bare_cr_ = true;
-                    state_ = State::InLine;
-                }
-                break;
-            case State::InLine: {
-                const auto stop = input.find_first_of("\r\n");
-                const auto run = input.substr(0, stop);
-                emit(out, run);
-                current_ += run.size();
-                input.remove_prefix(run.size());
-                if (input.empty()) break;
-                const char term = input.front();
-                input.remove_prefix(1);
-                if (term == '\r') {
-                    emit(out, "\r");
-                    state_ = State::InLineCr;
-                } else {
-                    // Bare LF: kept as data and, deliberately, not a line start.
-                    emit(out, "\n");
-                    ++current_;
-                    bare_lf_ = true;
-                }
+    while (!done_) {
+        const LineEvent event = lines_.next(input);
+        if (std::holds_alternative<NeedMore>(event)) break;
+        if (const auto* line = std::get_if<Line>(&event)) {
+            if (line_start_ && !line->bare_lf && line->text == ".") {
+                done_ = true;  // CR LF "." CR LF, and only that
                 break;
             }
-            case State::InLineCr:
-                if (c == '\n') {
-                    input.remove_prefix(1);
-                    emit(out, "\n");
-                    end_line();
-                    state_ = State::LineStart;
-                } else {
-                    // The CR already emitted was bare; re-examine c in the line
-                    // (it may be another CR).
-                    ++current_;
-                    bare_cr_ = true;
-                    state_ = State::InLine;
-                }
-                break;
-            case State::Done:
-                break;
-        }
+            content(out, line->text);
+            end_line(out, line->bare_lf);
+        } else if (const auto* head = std::get_if<LineTooLong>(&event)) {
+            content(out, head->head);
+        } else if (const auto* part = std::get_if<LinePart>(&event)) {
+            content(out, part->bytes);
+        } else if (const auto* end = std::get_if<LongLineEnded>(&event)) {
+            end_line(out, end->bare_lf);
+        }  // RefusedLine, RawChunk: kDataLines refuses nothing and nothing asks for raw bytes
     }
-    return state_ == State::Done ? Status::Done : Status::NeedMore;
+    return done_ ? Status::Done : Status::NeedMore;
 }
 
 void DotStuffer::feed(std::string_view chunk, std::string& out) {

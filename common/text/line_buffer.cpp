@@ -20,6 +20,7 @@ void LineBuffer::reset() {
     returned_line_ = false;
     discarding_ = false;
     tail_.clear();
+    held_cr_ = false;
     raw_remaining_ = 0;
     line_max_ = policy_.max_line;
 }
@@ -50,19 +51,61 @@ void LineBuffer::keep_tail(std::string_view bytes) {
     if (tail_.size() > kLongLineTail + 1) tail_.erase(0, tail_.size() - (kLongLineTail + 1));
 }
 
-// The line (buf_ + input[0, n)) crossed line_max_: consumes input[0, n), starts
-// discarding and hands out the line's first line_max_ + 1 octets.
+// The line (buf_ + input[0, n)) crossed line_max_: consumes input[0, n) (under Pass only
+// what the head needs, the rest is passed on), starts discarding and hands out the line's
+// first line_max_ + 1 octets.
 LineEvent LineBuffer::too_long(std::string_view& input, std::size_t n) {
+    const std::size_t head = line_max_ + 1;  // buf_ never holds more
+    if (policy_.long_line_end == LongLineEnd::Pass) n = std::min(n, head - buf_.size());
     const std::string_view more = input.substr(0, n);
     input.remove_prefix(n);
     tail_.clear();
     keep_tail(buf_);
     keep_tail(more);
-    const std::size_t head = line_max_ + 1;  // buf_ never holds more
     if (buf_.size() < head) buf_.append(more.substr(0, head - buf_.size()));
     returned_line_ = true;
     discarding_ = true;
     return LineTooLong{buf_};
+}
+
+LineEvent LineBuffer::end_long_line(bool bare_lf) {
+    discarding_ = false;
+    line_max_ = policy_.max_line;
+    return LongLineEnded{{}, bare_lf};
+}
+
+// LongLineEnd::Pass, after the head: the line's content up to its LF, as views of the input.
+LineEvent LineBuffer::pass_long(std::string_view& input) {
+    if (input.empty()) return NeedMore{};
+    if (held_cr_) {
+        held_cr_ = false;
+        if (input.front() == '\n') {
+            input.remove_prefix(1);
+            return end_long_line(false);
+        }
+        return LinePart{"\r"};
+    }
+    const auto lf = input.find('\n');
+    std::size_t n = lf == std::string_view::npos ? input.size() : lf;
+    if (n == 0) {
+        input.remove_prefix(1);
+        return end_long_line(true);
+    }
+    if (input[n - 1] == '\r') {
+        if (n == 1) {
+            if (lf != std::string_view::npos) {
+                input.remove_prefix(2);
+                return end_long_line(false);
+            }
+            input.remove_prefix(1);
+            held_cr_ = true;
+            return NeedMore{};
+        }
+        --n;  // the CR is decided by the next call, with the byte after it
+    }
+    const LinePart part{input.substr(0, n)};
+    input.remove_prefix(n);
+    return part;
 }
 
 LineEvent LineBuffer::next(std::string_view& input) {
@@ -83,6 +126,7 @@ LineEvent LineBuffer::next(std::string_view& input) {
         return chunk;
     }
 
+    if (discarding_ && policy_.long_line_end == LongLineEnd::Pass) return pass_long(input);
     if (discarding_) {
         const auto lf = input.find('\n');
         if (lf == std::string_view::npos) {
@@ -95,11 +139,12 @@ LineEvent LineBuffer::next(std::string_view& input) {
         discarding_ = false;
         line_max_ = policy_.max_line;
         if (policy_.long_line_end == LongLineEnd::Report) {
-            if (!tail_.empty() && tail_.back() == '\r') tail_.pop_back();
+            const bool crlf = !tail_.empty() && tail_.back() == '\r';
+            if (crlf) tail_.pop_back();
             buf_.assign(last_octets(tail_, kLongLineTail));
             tail_.clear();
             returned_line_ = true;
-            return LongLineEnded{buf_};
+            return LongLineEnded{buf_, !crlf};
         }
     }
 

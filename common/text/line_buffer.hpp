@@ -1,6 +1,7 @@
-// LineBuffer: sans-I/O line framing. smtpd's session, net::Connection's line mode (pop3d,
-// deliverd's SMTP client), imapd's CommandReader and the fuzz targets split their peer's
-// bytes into lines and byte-counted blocks here.
+// LineBuffer: sans-I/O line framing. smtpd's session (and its DATA, through
+// text::DotUnstuffer), net::Connection's line mode (pop3d, deliverd's SMTP client), imapd's
+// CommandReader and the fuzz targets split their peer's bytes into lines and byte-counted
+// blocks here.
 //
 // The caller owns the bytes it read from the socket and hands them in as a
 // std::string_view that next() advances; LineBuffer only keeps the unfinished
@@ -18,7 +19,11 @@
 //    line up to and including its LF is then discarded. Under LongLineEnd::Drop
 //    silently; under LongLineEnd::Report its LF yields one LongLineEnded with the
 //    line's last octets (IMAP looks there for a literal marker, RFC 7888 §3
-//    rfc7888.txt:179, to drain a literal that follows).
+//    rfc7888.txt:179, to drain a literal that follows). Under LongLineEnd::Pass nothing
+//    is discarded: the rest of the line comes as LinePart views into the caller's input
+//    (a CR that may begin the CRLF is held back until the next byte shows which it is),
+//    then its LF yields LongLineEnded (SMTP DATA, whose over-long lines are refused only
+//    once the data has ended, and whose bytes stay in step with the client's).
 //  - The sequence of events does not depend on how the input was chunked.
 //  - In raw mode (IMAP literal, RFC 9051 §9 rfc9051.txt:6655; SMTP BDAT chunk,
 //    RFC 3030 §2 rfc3030.txt:140) exactly N bytes are passed through as RawChunk
@@ -37,8 +42,10 @@
 // framing (Refuse: a RefusedLine event instead of the Line). The callers' choices:
 //  - smtpd commands (smtpd/proto/session.hpp kCommandLines): bare LF tolerated, bare
 //    CR handed to the session, which answers 500 for a command line holding one (a
-//    SASL response goes to the mechanism as it is). DATA is not line-framed here: it
-//    goes through text::DotUnstuffer, which refuses bare CR / LF (dot_stuffing.hpp).
+//    SASL response goes to the mechanism as it is).
+//  - SMTP DATA (text::kDataLines, message_data.hpp, framed by text::DotUnstuffer): both
+//    tolerated and reported, so that only CRLF starts a line for the end-of-data rule;
+//    smtpd refuses such a message once its data has ended.
 //  - pop3d (pop3d/proto/session.hpp kCommandLines) and deliverd's reading of SMTP replies
 //    (deliverd/remote/smtp_connection.cpp kReplyLines): both tolerated; a bare CR stays in
 //    the text for the protocol's parser. imapd's CommandReader (imapd/proto/command_reader.hpp)
@@ -71,6 +78,7 @@ enum class BareCr : std::uint8_t {
 enum class LongLineEnd : std::uint8_t {
     Drop,    // nothing: the line ends silently at its LF
     Report,  // LongLineEnded at its LF, with the line's last octets
+    Pass,    // the rest of the line as LinePart events, then LongLineEnded at its LF
 };
 
 // How many of an over-long line's last octets LongLineEnded carries: room for the
@@ -118,11 +126,20 @@ struct LineTooLong {
     std::string_view head;
 };
 
-// Under LongLineEnd::Report: the LF of a line reported as LineTooLong arrived. `tail`
-// holds the line's last octets (at most kLongLineTail, the CR of its CRLF not counted),
-// valid until the next call to next() or expect_raw().
+// Under LongLineEnd::Report and Pass: the LF of a line reported as LineTooLong arrived.
+// `tail` (Report only) holds the line's last octets (at most kLongLineTail, the CR of its
+// CRLF not counted), valid until the next call to next() or expect_raw(). `bare_lf`: no
+// CR came right before the LF.
 struct LongLineEnded {
     std::string_view tail;
+    bool bare_lf = false;
+};
+
+// Under LongLineEnd::Pass: octets of an over-long line after its LineTooLong head, all
+// of them content (a CR among them is a bare CR). `bytes` points into the caller's input,
+// or is a static "\r" for a CR held back from an earlier input.
+struct LinePart {
+    std::string_view bytes;
 };
 
 // Part of a raw block requested with expect_raw(). `bytes` points into the
@@ -132,7 +149,7 @@ struct RawChunk {
     bool last = false;
 };
 
-using LineEvent = std::variant<NeedMore, Line, RefusedLine, LineTooLong, LongLineEnded, RawChunk>;
+using LineEvent = std::variant<NeedMore, Line, RefusedLine, LineTooLong, LongLineEnded, LinePart, RawChunk>;
 
 class LineBuffer {
 public:
@@ -159,8 +176,10 @@ public:
     bool in_raw_mode() const { return raw_remaining_ > 0; }
     std::uint64_t raw_remaining() const { return raw_remaining_; }
     // Bytes of an unfinished line currently held (never above max_line + 1, plus
-    // kLongLineTail + 1 while discarding under LongLineEnd::Report).
-    std::size_t buffered() const { return (returned_line_ ? 0 : buf_.size()) + tail_.size(); }
+    // kLongLineTail + 1 while discarding under LongLineEnd::Report; under Pass, at most the
+    // one CR held back).
+    std::size_t buffered() const { return (returned_line_ ? 0 : buf_.size()) + tail_.size() + (held_cr_ ? 1 : 0); }
+    // Inside an over-long line, up to its LF (under Pass: handing it on).
     bool discarding() const { return discarding_; }
     std::size_t max_line() const { return policy_.max_line; }
     const LinePolicy& policy() const { return policy_; }
@@ -171,6 +190,8 @@ public:
 
 private:
     LineEvent too_long(std::string_view& input, std::size_t n);
+    LineEvent pass_long(std::string_view& input);
+    LineEvent end_long_line(bool bare_lf);
     void keep_tail(std::string_view bytes);
 
     LinePolicy policy_;
@@ -179,6 +200,7 @@ private:
     bool returned_line_ = false;  // buf_ holds something already handed out
     bool discarding_ = false;     // inside an overlong line, skipping to LF
     std::string tail_;            // LongLineEnd::Report: the discarded line's last octets
+    bool held_cr_ = false;        // LongLineEnd::Pass: a CR not yet known as content or CRLF
     std::uint64_t raw_remaining_ = 0;
 };
 

@@ -65,6 +65,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/text/line_buffer.hpp"
+
 namespace mr::text {
 
 // --- 2. CRLF form ------------------------------------------------------------------------
@@ -119,7 +121,18 @@ std::uint64_t rfc822_size(std::string_view message);
 
 // --- 3. Dot-stuffing ---------------------------------------------------------------------
 
-// Receives SMTP DATA (RFC 5321 §4.1.1.4, rfc5321.txt:1992 and §4.5.2, rfc5321.txt:3423):
+// RFC 5321 §4.5.3.1.6 (rfc5321.txt:3510): a text line is at most 1000 octets with CRLF.
+inline constexpr std::size_t kMaxTextLine = 998;
+
+// The framing of DATA (line_buffer.hpp): bare LF and bare CR are tolerated, so that they
+// can be reported (and the message refused once its data has ended) and, above all, so
+// that a line ended by a bare LF is seen as one that did not end with CRLF; lines over
+// kMaxTextLine are passed through, so the client's bytes and ours stay in step and the
+// message is refused as a whole; at most kMaxTextLine + 1 octets of a line are buffered.
+inline constexpr LinePolicy kDataLines{kMaxTextLine, BareLf::Tolerate, BareCr::Tolerate, LongLineEnd::Pass};
+
+// Receives SMTP DATA (RFC 5321 §4.1.1.4, rfc5321.txt:1992 and §4.5.2, rfc5321.txt:3423),
+// framed by a LineBuffer under kDataLines; what it adds is the per-line dot rule:
 //  - The end of data is recognised ONLY as the exact octets CR LF "." CR LF, where the
 //    start of data counts as following a CRLF. Only CRLF starts a line: after a bare LF or
 //    bare CR a "." is ordinary data. So "\n.\n", "\r.\r", "\n.\r\n", "\r\n.\n",
@@ -134,7 +147,7 @@ std::uint64_t rfc822_size(std::string_view message);
 //    Past max_size, octets are still counted and the end is still found, but no more are
 //    appended, so a huge message costs no memory.
 //  - longest_line() is the longest CRLF-delimited line, CRLF excluded, dot removed:
-//    RFC 5321 §4.5.3.1.6 (rfc5321.txt:3510) sets 1000 with CRLF = 998.
+//    RFC 5321 §4.5.3.1.6 (rfc5321.txt:3510) sets 1000 with CRLF = 998 (kMaxTextLine).
 class DotUnstuffer {
 public:
     enum class Status { NeedMore, Done };
@@ -147,34 +160,34 @@ public:
     // After Done, further calls return Done and consume nothing.
     Status feed(std::string_view& input, std::string& out);
 
-    bool done() const { return state_ == State::Done; }
+    bool done() const { return done_; }
     bool bare_cr() const { return bare_cr_; }
     bool bare_lf() const { return bare_lf_; }
     bool bare_line_ending() const { return bare_cr_ || bare_lf_; }
     std::uint64_t size() const { return size_; }
     bool size_exceeded() const { return size_ > max_size_; }
-    // Includes the line still in progress, so a caller may bail out early.
-    std::size_t longest_line() const { return longest_ > current_ ? longest_ : current_; }
+    // Includes the line still in progress, so a caller may bail out early (its octets as
+    // buffered: a dot to be removed or a CR awaiting its LF may count one more).
+    std::size_t longest_line() const {
+        const std::size_t current = current_ + lines_.buffered();
+        return longest_ > current ? longest_ : current;
+    }
 
     void reset();
+    // The same, for a message of another size limit.
+    void reset(std::uint64_t max_size);
 
 private:
-    enum class State {
-        LineStart,       // after CRLF (or at the start of data)
-        LineStartDot,    // "." at line start seen and dropped
-        LineStartDotCr,  // ".\r" at line start: the marker if LF follows
-        InLine,
-        InLineCr,        // CR seen (already emitted); LF makes it a CRLF
-        Done,
-    };
-
+    void content(std::string& out, std::string_view bytes);
+    void end_line(std::string& out, bool bare_lf);
     void emit(std::string& out, std::string_view bytes);
-    void end_line();
 
+    LineBuffer lines_{kDataLines};
     std::uint64_t max_size_;
-    State state_ = State::LineStart;
+    bool done_ = false;
+    bool line_start_ = true;  // after CRLF (or at the start of data): a "." here is stuffing
     std::uint64_t size_ = 0;
-    std::size_t current_ = 0;
+    std::size_t current_ = 0;  // octets of the CRLF-delimited line so far, bare LFs included
     std::size_t longest_ = 0;
     bool bare_cr_ = false;
     bool bare_lf_ = false;

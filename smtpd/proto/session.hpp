@@ -3,8 +3,9 @@
 // The server glue feeds it the bytes read from the connection and the results of the work
 // it asked for; it returns Actions: bytes to send and work to do (look up a sender or a
 // recipient, check a password, enqueue a message, start TLS, wait, hang up). It frames the
-// input itself (text::LineBuffer for commands and BDAT counts, text::DotUnstuffer for DATA),
-// so unit tests drive it byte by byte with any chunking.
+// input itself (text::LineBuffer for commands and BDAT counts; for DATA text::DotUnstuffer,
+// a LineBuffer under text::kDataLines plus the dot rule), so unit tests drive it byte by
+// byte with any chunking.
 //
 // Invariants:
 // - Input is processed strictly in order. While an asynchronous action is outstanding
@@ -82,8 +83,8 @@ namespace mr::smtpd {
 inline constexpr std::size_t kMaxCommandLine = 2048 - 2;
 // RFC 4954 §4 (rfc4954.txt:253): 12288 octets for AUTH and SASL responses.
 inline constexpr std::size_t kMaxAuthLine = 12288 - 2;
-// RFC 5321 §4.5.3.1.6 (rfc5321.txt:3510): 1000 octets with CRLF.
-inline constexpr std::size_t kMaxTextLine = 998;
+// RFC 5321 §4.5.3.1.6: the text line limit of DATA and BDAT content (message_data.hpp).
+using text::kMaxTextLine;
 // Command and SASL lines (line_buffer.hpp): AUTH's limit, since one buffer frames both;
 // a bare LF ends a command as CRLF would, and a bare CR reaches handle_line(), which
 // answers 500 for a command (RFC 5321 §2.3.8, rfc5321.txt:763).

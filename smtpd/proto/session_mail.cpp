@@ -146,7 +146,7 @@ void Session::data(const Command& cmd, Actions& out) {
     if (tx_->used_bdat) return reply(out, Reply{503, "5.5.1", "DATA not allowed after BDAT"}, cmd.keyword);
     if (tx_->recipients.empty()) return reply(out, kNoRecipients, cmd.keyword);
     if (!cmd.arg.empty()) return reply(out, Reply{501, "5.5.4", "DATA takes no argument"}, cmd.keyword);
-    unstuffer_ = text::DotUnstuffer(options_.max_message_size);
+    unstuffer_.reset(options_.max_message_size);
     message_.clear();
     // SIZE= is only a hint from the client: never reserve more than is kept in memory.
     const std::uint64_t max_reserve = options_.spool_threshold;

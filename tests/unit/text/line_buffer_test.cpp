@@ -14,7 +14,9 @@ namespace {
 //   "L:<text>" + "+LF" if bare_lf + "+CR" if bare_cr,  "TOOLONG",
 //   "REFUSED" + "+LF" / "+CR" for a RefusedLine,
 //   "RAW:<bytes>" (all chunks of one raw block joined, emitted on `last`);
-//   under LongLineEnd::Report "TOOLONG[<head>]" and "END[<tail>]".
+//   under LongLineEnd::Report "TOOLONG[<head>]" and "END[<tail>]";
+//   under LongLineEnd::Pass "TOOLONG[<head>]" and "PASS[<all LinePart bytes>]" + "+LF" if
+//   the line ended with a bare LF.
 // Like an IMAP server, a line ending in "{N}" switches to raw mode for N bytes; a line
 // ending in "<N>" limits the next line to N octets (both: "{N}<M>").
 std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::size_t max_line,
@@ -24,6 +26,7 @@ std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::s
     const std::size_t bound = max_line + 1 + (long_end == LongLineEnd::Report ? kLongLineTail + 1 : 0);
     std::vector<std::string> events;
     std::string raw;
+    std::string passed;  // LinePart bytes of the current over-long line
     for (auto chunk : chunks) {
         std::string_view in = chunk;
         while (true) {
@@ -62,12 +65,22 @@ std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::s
                 events.push_back(e);
             } else if (auto* too_long = std::get_if<LineTooLong>(&ev)) {
                 CHECK(too_long->head.size() <= max_line + 1);
-                events.push_back(long_end == LongLineEnd::Report ? "TOOLONG[" + std::string(too_long->head) + "]"
-                                                                 : "TOOLONG");
+                events.push_back(long_end != LongLineEnd::Drop ? "TOOLONG[" + std::string(too_long->head) + "]"
+                                                               : "TOOLONG");
             } else if (auto* end = std::get_if<LongLineEnded>(&ev)) {
-                CHECK(long_end == LongLineEnd::Report);
+                CHECK(long_end != LongLineEnd::Drop);
                 CHECK(end->tail.size() <= kLongLineTail);
-                events.push_back("END[" + std::string(end->tail) + "]");
+                if (long_end == LongLineEnd::Pass) {
+                    CHECK(end->tail.empty());
+                    events.push_back("PASS[" + passed + "]" + (end->bare_lf ? "+LF" : ""));
+                    passed.clear();
+                } else {
+                    events.push_back("END[" + std::string(end->tail) + "]");
+                }
+            } else if (auto* part = std::get_if<LinePart>(&ev)) {
+                CHECK(long_end == LongLineEnd::Pass);
+                CHECK(!part->bytes.empty());
+                passed += part->bytes;
             } else if (auto* r = std::get_if<RawChunk>(&ev)) {
                 CHECK(!r->bytes.empty());
                 raw += r->bytes;
@@ -76,7 +89,10 @@ std::vector<std::string> run(const std::vector<std::string_view>& chunks, std::s
                     raw.clear();
                 }
             }
-            CHECK(in.size() < before);  // every non-NeedMore event makes progress
+            // Every other event makes progress; under Pass, a head already buffered or a CR
+            // held back from the last input is handed out before the input is read on.
+            CHECK((in.size() < before || std::holds_alternative<LinePart>(ev) ||
+                   (long_end == LongLineEnd::Pass && std::holds_alternative<LineTooLong>(ev))));
             // The memory bound of the header, checked after every event.
             CHECK(lb.buffered() <= bound);
         }
@@ -130,7 +146,7 @@ TEST_CASE("events do not depend on chunking") {
         {"a<2>\r\nab\r\na<2>\r\nabc\r\nabcdef\r\r\nx{2}<1>\r\nzzq\rb\r\n", 8},
         {"t " + std::string(40, 'x') + " {3+}\r\nabc\r\n" + std::string(50, 'y') + "\r\r\nok\n", 10},
     };
-    for (LongLineEnd long_end : {LongLineEnd::Drop, LongLineEnd::Report}) {
+    for (LongLineEnd long_end : {LongLineEnd::Drop, LongLineEnd::Report, LongLineEnd::Pass}) {
         for (const auto& [input, max] : inputs) {
             INFO(input);
             const BareLf lf = BareLf::Tolerate;
@@ -384,4 +400,53 @@ TEST_CASE("limit_next_line: one line's limit, as IMAP counts a command across it
     in = "abcd";
     CHECK(std::holds_alternative<LineTooLong>(lb.next(in)));
     CHECK_FALSE(lb.limit_next_line(3).ok());  // discarding: still inside that line
+}
+
+TEST_CASE("an over-long line passed through whole (LongLineEnd::Pass, SMTP DATA)") {
+    const auto pass = [](std::vector<std::string_view> chunks, std::size_t max) {
+        return run(chunks, max, BareLf::Tolerate, BareCr::Tolerate, LongLineEnd::Pass);
+    };
+    // The head, then every other octet of the line, then how it ended.
+    CHECK(pass({"abcdefgh\r\nok\r\n"}, 4) == Events{"TOOLONG[abcde]", "PASS[fgh]", "L:ok"});
+    CHECK(pass({"abcdefgh\nok\r\n"}, 4) == Events{"TOOLONG[abcde]", "PASS[fgh]+LF", "L:ok"});
+    CHECK(pass({"abcde\r\n"}, 4) == Events{"TOOLONG[abcde]", "PASS[]"});
+    CHECK(pass({"abcd\r\r\n"}, 4) == Events{"TOOLONG[abcd\r]", "PASS[]"});
+    // Bare CRs are content, also right before a bare LF; the CRLF's CR is not.
+    CHECK(pass({"abcdef\r\rx\r\r\n"}, 4) == Events{"TOOLONG[abcde]", "PASS[f\r\rx\r]"});
+    CHECK(pass({"abcdef\rx\n"}, 4) == Events{"TOOLONG[abcde]", "PASS[f\rx]+LF"});
+    // A CR at the end of an input waits for the next byte; so does a head ending in one.
+    CHECK(pass({"abcdef\r", "\nz\r\n"}, 4) == Events{"TOOLONG[abcde]", "PASS[f]", "L:z"});
+    CHECK(pass({"abcdef\r", "y\r\n"}, 4) == Events{"TOOLONG[abcde]", "PASS[f\ry]"});
+    CHECK(pass({"abcd\r", "y\r\n"}, 4) == Events{"TOOLONG[abcd\r]", "PASS[y]"});
+    // Only the head and a held CR are ever buffered, however long the line.
+    LineBuffer lb(LinePolicy{8, BareLf::Tolerate, BareCr::Tolerate, LongLineEnd::Pass});
+    const std::string junk(4096, 'x');
+    std::size_t passed = 0;
+    for (int i = 0; i < 16; ++i) {
+        std::string_view in = junk;
+        while (true) {
+            auto ev = lb.next(in);
+            if (std::holds_alternative<NeedMore>(ev)) break;
+            if (auto* part = std::get_if<LinePart>(&ev)) passed += part->bytes.size();
+            CHECK(lb.buffered() <= 9);
+        }
+    }
+    CHECK(passed == 16 * junk.size() - 9);
+    std::string_view in = "\n";
+    auto ev = lb.next(in);
+    REQUIRE(std::holds_alternative<LongLineEnded>(ev));
+    CHECK(std::get<LongLineEnded>(ev).bare_lf);
+}
+
+TEST_CASE("LongLineEnded tells a bare LF from CRLF under Report too") {
+    LineBuffer lb(LinePolicy{2, BareLf::Tolerate, BareCr::Tolerate, LongLineEnd::Report});
+    std::string_view in = "abcd\nabcd\r\n";
+    CHECK(std::holds_alternative<LineTooLong>(lb.next(in)));
+    auto ev = lb.next(in);
+    REQUIRE(std::holds_alternative<LongLineEnded>(ev));
+    CHECK(std::get<LongLineEnded>(ev).bare_lf);
+    CHECK(std::holds_alternative<LineTooLong>(lb.next(in)));
+    ev = lb.next(in);
+    REQUIRE(std::holds_alternative<LongLineEnded>(ev));
+    CHECK_FALSE(std::get<LongLineEnded>(ev).bare_lf);
 }
