@@ -32,8 +32,8 @@ void ProxyGate::on_bytes(Connection& c, std::string_view chunk, std::size_t rema
         inner_->on_bytes(c, chunk, remaining);
         return;
     }
-    received_.append(chunk);
-    const text::ProxyParse result = text::parse_proxy_header(received_);
+    std::string_view rest = chunk;
+    const text::ProxyParse result = reader_.feed(rest);
     if (std::holds_alternative<text::ProxyNeedMore>(result)) return;
     if (const auto* bad = std::get_if<text::ProxyMalformed>(&result)) {
         refuse(c, p_.listener, bad->reason);
@@ -47,14 +47,12 @@ void ProxyGate::on_bytes(Connection& c, std::string_view chunk, std::size_t rema
     }
     log::info("proxy_header", {log::conn(c.id()), log::Field("listener", p_.listener), log::Field("proxy", balancer),
                                log::Field("peer", c.peer()), log::Field("version", parsed.header.version)});
-    header_done(c, parsed.length);
+    header_done(c, rest.size());
 }
 
-void ProxyGate::header_done(Connection& c, std::size_t length) {
-    // The header ended inside the chunk just received (the bytes before it were not a whole
-    // header), so what follows it is the tail of that chunk.
-    const std::size_t rest = received_.size() - length;
-    std::string().swap(received_);
+// The header ended inside the chunk just received, so what follows it is the tail of that
+// chunk: its last `rest` bytes.
+void ProxyGate::header_done(Connection& c, std::size_t rest) {
     auto verdict = p_.limits->try_acquire(c.peer_ip());
     if (verdict != ConnectionLimits::Verdict::Accepted) {
         log::info("connection_refused",

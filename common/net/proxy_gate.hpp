@@ -27,6 +27,7 @@
 #include "common/net/connection.hpp"
 #include "common/net/connection_limits.hpp"
 #include "common/net/listener.hpp"
+#include "common/text/proxy_header.hpp"
 
 namespace mr::net {
 
@@ -53,10 +54,10 @@ public:
     void on_drain(Connection& c) override;
 
 private:
-    void header_done(Connection& c, std::size_t length);
+    void header_done(Connection& c, std::size_t rest);
 
     Params p_;
-    std::string received_;  // the header so far (bounded by the parser)
+    text::ProxyHeaderReader reader_;  // the header so far (bounded by its framing)
     std::chrono::milliseconds protocol_timeout_{0};
     std::unique_ptr<ConnectionHandler> inner_;
 };

@@ -1,7 +1,7 @@
 // LineBuffer: sans-I/O line framing. smtpd's session (and its DATA, through
 // text::DotUnstuffer), net::Connection's line mode (pop3d, deliverd's SMTP client), imapd's
-// CommandReader and the fuzz targets split their peer's bytes into lines and byte-counted
-// blocks here.
+// CommandReader, the PROXY header reader and the fuzz targets split their peer's bytes
+// into lines and byte-counted blocks here.
 //
 // The caller owns the bytes it read from the socket and hands them in as a
 // std::string_view that next() advances; LineBuffer only keeps the unfinished
@@ -46,6 +46,8 @@
 //  - SMTP DATA (text::kDataLines, message_data.hpp, framed by text::DotUnstuffer): both
 //    tolerated and reported, so that only CRLF starts a line for the end-of-data rule;
 //    smtpd refuses such a message once its data has ended.
+//  - The PROXY protocol v1 header (proxy_header.hpp): bare LF refused, bare CR left to
+//    its parser.
 //  - pop3d (pop3d/proto/session.hpp kCommandLines) and deliverd's reading of SMTP replies
 //    (deliverd/remote/smtp_connection.cpp kReplyLines): both tolerated; a bare CR stays in
 //    the text for the protocol's parser. imapd's CommandReader (imapd/proto/command_reader.hpp)

@@ -68,20 +68,12 @@ std::vector<std::string_view> split_spaces(std::string_view line) {
 }
 
 // §2.1: "PROXY" SP ( "TCP4" | "TCP6" ) SP src SP dst SP sport SP dport CRLF, or
-// "PROXY UNKNOWN" followed by anything up to CRLF.
-ProxyParse parse_v1(std::string_view received) {
-    const std::string_view window = received.substr(0, kMaxProxyV1Bytes);
-    const std::size_t lf = window.find('\n');
-    if (lf == std::string_view::npos) {
-        if (received.size() >= kMaxProxyV1Bytes) return malformed("v1 header longer than 107 bytes");
-        return ProxyNeedMore{};
-    }
-    if (lf == 0 || window[lf - 1] != '\r') return malformed("v1 header not ended by CRLF");
-    const std::string_view line = window.substr(0, lf - 1);
+// "PROXY UNKNOWN" followed by anything up to CRLF. `line`: the header without its CRLF.
+ProxyParse parse_v1(std::string_view line) {
+    if (line.size() > kMaxProxyV1Bytes - 2) return malformed("v1 header longer than 107 bytes");
     const auto parts = split_spaces(line);
     ProxyParsed parsed;
     parsed.header.version = 1;
-    parsed.length = lf + 1;
     if (parts.size() >= 2 && parts[1] == "UNKNOWN") return parsed;  // §2.1: the rest is ignored
     if (parts.size() < 2 || (parts[1] != "TCP4" && parts[1] != "TCP6")) {
         return malformed("v1 protocol is not TCP4, TCP6 or UNKNOWN");
@@ -102,20 +94,24 @@ ProxyParse parse_v1(std::string_view received) {
 std::uint16_t be16(const unsigned char* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
 
 // §2.2: signature (12), version and command (1), family and transport (1), length (2,
-// network order), then `length` bytes: the address block and TLVs.
-ProxyParse parse_v2(std::string_view received) {
-    if (received.size() < 16) return ProxyNeedMore{};
-    const auto* b = reinterpret_cast<const unsigned char*>(received.data());
+// network order), then `length` bytes: the address block and TLVs. `fixed`: the first 16
+// bytes; the length of the rest, or why the header is refused.
+std::variant<std::size_t, ProxyMalformed> v2_length(std::string_view fixed) {
+    const auto* b = reinterpret_cast<const unsigned char*>(fixed.data());
     if ((b[12] >> 4) != 2) return malformed("v2 version is not 2");
-    const unsigned command = b[12] & 0x0f;
-    if (command > 1) return malformed("v2 command is not LOCAL or PROXY");
+    if ((b[12] & 0x0f) > 1) return malformed("v2 command is not LOCAL or PROXY");
     const std::size_t length = be16(b + 14);
     if (16 + length > kMaxProxyV2Bytes) return malformed("v2 header longer than " + std::to_string(kMaxProxyV2Bytes) + " bytes");
-    if (received.size() < 16 + length) return ProxyNeedMore{};
+    return length;
+}
 
+// `header`: the whole v2 header, its fixed part accepted by v2_length().
+ProxyParse parse_v2(std::string_view header) {
+    const auto* b = reinterpret_cast<const unsigned char*>(header.data());
+    const unsigned command = b[12] & 0x0f;
+    const std::size_t length = header.size() - 16;
     ProxyParsed parsed;
     parsed.header.version = 2;
-    parsed.length = 16 + length;
     // §2.2: LOCAL (a health check of the balancer itself) keeps the real endpoints, whatever
     // the family byte says.
     if (command == 0) return parsed;
@@ -145,15 +141,65 @@ bool could_be(std::string_view received, std::string_view prefix) {
 
 }  // namespace
 
+ProxyHeaderReader::ProxyHeaderReader() : lines_(kProxyV1Lines) {}
+
+ProxyParse ProxyHeaderReader::feed(std::string_view& input) {
+    if (form_ == Form::Unknown) {
+        if (input.empty()) return ProxyNeedMore{};
+        if (input.front() == kV2Signature.front()) {
+            form_ = Form::V2;
+            (void)lines_.expect_raw(16);  // at the first byte: a line boundary
+        } else {
+            form_ = Form::V1;
+        }
+    }
+    // Fails early: each byte of the signature or of "PROXY " is checked as it arrives.
+    const std::string_view opening = form_ == Form::V2 ? kV2Signature : kV1Prefix;
+    if (taken_ < opening.size() && !could_be(input, opening.substr(taken_)))
+        return malformed("no PROXY protocol header");
+    return form_ == Form::V2 ? read_v2(input) : read_v1(input);
+}
+
+ProxyParse ProxyHeaderReader::read_v1(std::string_view& input) {
+    const std::size_t before = input.size();
+    const LineEvent event = lines_.next(input);
+    taken_ += before - input.size();
+    if (const auto* line = std::get_if<Line>(&event)) {
+        ProxyParse result = parse_v1(line->text);
+        if (auto* parsed = std::get_if<ProxyParsed>(&result)) parsed->length = taken_;
+        return result;
+    }
+    if (std::holds_alternative<RefusedLine>(event)) return malformed("v1 header not ended by CRLF");
+    if (std::holds_alternative<LineTooLong>(event)) return malformed("v1 header longer than 107 bytes");
+    return ProxyNeedMore{};
+}
+
+ProxyParse ProxyHeaderReader::read_v2(std::string_view& input) {
+    while (true) {
+        const std::size_t before = input.size();
+        const LineEvent event = lines_.next(input);
+        taken_ += before - input.size();
+        const auto* chunk = std::get_if<RawChunk>(&event);
+        if (!chunk) return ProxyNeedMore{};
+        header_.append(chunk->bytes);
+        if (!chunk->last) continue;
+        if (header_.size() == 16) {
+            const auto length = v2_length(header_);
+            if (const auto* bad = std::get_if<ProxyMalformed>(&length)) return *bad;
+            if (std::get<std::size_t>(length) > 0) {
+                (void)lines_.expect_raw(std::get<std::size_t>(length));  // after a block: a line boundary
+                continue;
+            }
+        }
+        ProxyParse result = parse_v2(header_);
+        if (auto* parsed = std::get_if<ProxyParsed>(&result)) parsed->length = taken_;
+        return result;
+    }
+}
+
 ProxyParse parse_proxy_header(std::string_view received) {
-    if (received.empty()) return ProxyNeedMore{};
-    if (could_be(received, kV2Signature)) {
-        return received.size() < kV2Signature.size() ? ProxyParse{ProxyNeedMore{}} : parse_v2(received);
-    }
-    if (could_be(received, kV1Prefix)) {
-        return received.size() < kV1Prefix.size() ? ProxyParse{ProxyNeedMore{}} : parse_v1(received);
-    }
-    return malformed("no PROXY protocol header");
+    ProxyHeaderReader reader;
+    return reader.feed(received);
 }
 
 }  // namespace mr::text

@@ -3,11 +3,14 @@
 // doc/proxy-protocol.txt (§2.1 the text form, §2.2 the binary form).
 //
 // Invariants:
-// - Sans-I/O: parse_proxy_header() looks at the bytes received so far (from the first byte
-//   of the connection) and says NeedMore, Malformed, or Parsed with the header's length;
-//   the bytes after it belong to the protocol behind it. It never reads past the header.
+// - Sans-I/O: ProxyHeaderReader takes the connection's bytes as they arrive (from its first
+//   byte) and says NeedMore, Malformed, or Parsed with the header's length; the bytes after
+//   it belong to the protocol behind it. It never reads past the header.
+// - Framed by a LineBuffer (line_buffer.hpp): v1 is one line (kProxyV1Lines), v2 goes
+//   through the byte-count mode (its 16-byte fixed part, then the length that gives). Only
+//   the content of each is parsed here.
 // - Bounded: a v1 header is at most 107 bytes with its CRLF; a v2 header at most
-//   kMaxProxyV2Bytes (16-byte fixed part + length). Longer is Malformed, so a caller holds
+//   kMaxProxyV2Bytes (16-byte fixed part + length). Longer is Malformed, so a reader holds
 //   at most that much before it decides.
 // - Fails early: bytes that cannot begin either form are Malformed at once (a client that
 //   talks SMTP at a PROXY port is turned away without waiting for more).
@@ -24,10 +27,18 @@
 #include <string_view>
 #include <variant>
 
+#include "common/text/line_buffer.hpp"
+
 namespace mr::text {
 
 inline constexpr std::size_t kMaxProxyV1Bytes = 107;
 inline constexpr std::size_t kMaxProxyV2Bytes = 16 + 2048;
+
+// §2.1: the v1 line ends with CRLF, a bare LF refuses it; a bare CR is left to the parser
+// (only UNKNOWN's ignored rest may hold one). The framing holds the 107 octets less the LF,
+// so that a line is refused as soon as it cannot end in time; the parser refuses the one
+// that took them all for its content (106 octets and CRLF are 108).
+inline constexpr LinePolicy kProxyV1Lines{kMaxProxyV1Bytes - 1, BareLf::Refuse, BareCr::Tolerate};
 
 struct ProxyHeader {
     int version = 0;           // 1 or 2
@@ -48,7 +59,28 @@ struct ProxyParsed {
 };
 using ProxyParse = std::variant<ProxyNeedMore, ProxyMalformed, ProxyParsed>;
 
-// `received`: every byte the connection has received so far, from its first.
+// Reads one header off the start of a connection.
+class ProxyHeaderReader {
+public:
+    ProxyHeaderReader();
+
+    // Consumes header bytes from the front of `input`. On Parsed (length: the header's
+    // bytes, from the first), `input` holds what followed the header; after Parsed or
+    // Malformed the reader is done and is not fed again.
+    ProxyParse feed(std::string_view& input);
+
+private:
+    enum class Form : std::uint8_t { Unknown, V1, V2 };
+    ProxyParse read_v1(std::string_view& input);
+    ProxyParse read_v2(std::string_view& input);
+
+    LineBuffer lines_;
+    Form form_ = Form::Unknown;
+    std::size_t taken_ = 0;  // bytes of the header consumed so far
+    std::string header_;     // v2: the bytes so far (at most kMaxProxyV2Bytes)
+};
+
+// The same over bytes in one piece: every byte the connection has received so far.
 ProxyParse parse_proxy_header(std::string_view received);
 
 }  // namespace mr::text

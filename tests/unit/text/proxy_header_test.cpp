@@ -176,3 +176,44 @@ TEST_CASE("v2 too long: refused from its fixed part, before the bytes arrive") {
     CHECK(parsed(parse_proxy_header(ok)));
     CHECK(bad(parse_proxy_header(v2(0x21, 0x11, kInetBlock + std::string(max_body - kInetBlock.size() + 1, '\0')))));
 }
+
+TEST_CASE("the reader takes a header in pieces and leaves what follows it") {
+    const std::string v1 = "PROXY TCP4 203.0.113.9 127.0.0.1 5555 25\r\n";
+    const std::string v2h = v2(0x21, 0x11, kInetBlock + bytes({0x04, 0, 2, 'a', 'b'}));
+    for (const auto& [whole, source] : {std::pair{v1, "203.0.113.9"}, std::pair{v2h, "192.0.2.9"}}) {
+        for (std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{16}}) {
+            CAPTURE(piece);
+            const std::string in = whole + "EHLO x\r\n";
+            ProxyHeaderReader reader;
+            std::string_view left = in;
+            ProxyParse r;
+            std::string_view rest;
+            while (true) {
+                std::string_view chunk = left.substr(0, piece);
+                left.remove_prefix(chunk.size());
+                r = reader.feed(chunk);
+                if (!need_more(r)) {
+                    rest = chunk;
+                    break;
+                }
+                REQUIRE(chunk.empty());  // NeedMore takes every byte
+                REQUIRE(!left.empty());
+            }
+            REQUIRE(parsed(r));
+            CHECK(parsed(r)->length == whole.size());
+            CHECK(parsed(r)->header.source_ip == source);
+            CHECK(std::string(rest) + std::string(left) == "EHLO x\r\n");
+        }
+    }
+}
+
+TEST_CASE("the v1 line holds no bare LF and no more than 107 bytes, however it arrives") {
+    ProxyHeaderReader reader;
+    std::string_view in = "PROXY UNKNOWN\n";
+    CHECK(bad(reader.feed(in)));
+    ProxyHeaderReader long_line;
+    const std::string a = "PROXY UNKNOWN " + std::string(60, 'x'), b(60, 'x');
+    std::string_view pa = a, pb = b;
+    CHECK(need_more(long_line.feed(pa)));
+    CHECK(bad(long_line.feed(pb)));  // 134 bytes and no line end
+}
