@@ -78,6 +78,15 @@ constexpr CommandSpec by_number(CommandSpec s, bool forbids_expunge) {
     return s;
 }
 
+constexpr CommandSpec withholds_expunge(CommandSpec s) {
+    s.withholds_expunge = true;
+    return s;
+}
+constexpr CommandSpec skips_updates(CommandSpec s) {
+    s.skips_updates = true;
+    return s;
+}
+
 constexpr Capability always(std::string_view words) { return {words, Advertise::Always}; }
 
 // The order of entries is the order of CAPABILITY (clients see it; keep it stable).
@@ -85,7 +94,7 @@ constexpr CommandSpec kCommands[] = {
     // RFC 3501 §6.1 (rfc3501.txt:1295): any state.
     cmd<CapabilityCmd>("CAPABILITY", no_args<CapabilityCmd>, kAny, false),
     cmd<NoopCmd>("NOOP", no_args<NoopCmd>, kAny, false),
-    cmd<LogoutCmd>("LOGOUT", no_args<LogoutCmd>, kAny, false),
+    skips_updates(cmd<LogoutCmd>("LOGOUT", no_args<LogoutCmd>, kAny, false)),
     // §6.2 (rfc3501.txt:1426): not authenticated.
     cmd<StartTlsCmd>("STARTTLS", no_args<StartTlsCmd>, kNotAuth, false, {"STARTTLS", Advertise::TlsOffered}),
     conditional(raw_line_follows(cmd<AuthenticateCmd>("AUTHENTICATE", plain<parse_authenticate>, kNotAuth, true,
@@ -100,8 +109,8 @@ constexpr CommandSpec kCommands[] = {
     // (RFC 2342 §5, RFC 2177 §4 command_auth).
     // SELECT's CONDSTORE and QRESYNC parameters (RFC 7162 §3.1.8, §3.2.5) stand for the
     // whole of RFC 7162: FETCH/STORE modifiers, SEARCH MODSEQ, VANISHED, CLOSED.
-    cmd<SelectCmd>("SELECT", select<false>, kLoggedIn, true, always("CONDSTORE QRESYNC")),
-    cmd<SelectCmd>("EXAMINE", select<true>, kLoggedIn, true),
+    skips_updates(cmd<SelectCmd>("SELECT", select<false>, kLoggedIn, true, always("CONDSTORE QRESYNC"))),
+    skips_updates(cmd<SelectCmd>("EXAMINE", select<true>, kLoggedIn, true)),
     cmd<CreateCmd>("CREATE", plain<parse_create>, kLoggedIn, true),
     cmd<DeleteCmd>("DELETE", plain<parse_delete>, kLoggedIn, true),
     cmd<RenameCmd>("RENAME", plain<parse_rename>, kLoggedIn, true),
@@ -110,20 +119,20 @@ constexpr CommandSpec kCommands[] = {
     cmd<ListCmd>("LSUB", list<true>, kLoggedIn, true),
     cmd<StatusCmd>("STATUS", plain<parse_status>, kLoggedIn, true),
     cmd<AppendCmd>("APPEND", parse_append_command, kLoggedIn, true),
-    raw_line_follows(cmd<IdleCmd>("IDLE", no_args<IdleCmd>, kLoggedIn, false, always("IDLE"))),
+    skips_updates(raw_line_follows(cmd<IdleCmd>("IDLE", no_args<IdleCmd>, kLoggedIn, false, always("IDLE")))),
     cmd<NamespaceCmd>("NAMESPACE", no_args<NamespaceCmd>, kLoggedIn, false, always("NAMESPACE")),
     // §6.4 (rfc3501.txt:2607): selected; UNSELECT (RFC 3691, RFC 9051 §6.4.2) too; the
     // UID forms (§6.4.8, rfc3501.txt:3332), UID EXPUNGE (RFC 4315 §2.1) and MOVE (RFC 6851 §3).
     cmd<CheckCmd>("CHECK", no_args<CheckCmd>, kSelected, false),
-    cmd<CloseCmd>("CLOSE", no_args<CloseCmd>, kSelected, false),
+    skips_updates(cmd<CloseCmd>("CLOSE", no_args<CloseCmd>, kSelected, false)),
     cmd<ExpungeCmd>("EXPUNGE", no_args<ExpungeCmd>, kSelected, false),
     cmd<ExpungeCmd>("UID EXPUNGE", plain<parse_uid_expunge>, kSelected, true, always("UIDPLUS")),
     by_number(cmd<SearchCmd>("SEARCH", search<false>, kSelected, true), true),
-    cmd<SearchCmd>("UID SEARCH", search<true>, kSelected, true),
+    withholds_expunge(cmd<SearchCmd>("UID SEARCH", search<true>, kSelected, true)),
     by_number(cmd<FetchCmd>("FETCH", fetch<false>, kSelected, true), true),
-    cmd<FetchCmd>("UID FETCH", fetch<true>, kSelected, true),
+    withholds_expunge(cmd<FetchCmd>("UID FETCH", fetch<true>, kSelected, true)),
     by_number(cmd<StoreCmd>("STORE", store<false>, kSelected, true), true),
-    cmd<StoreCmd>("UID STORE", store<true>, kSelected, true),
+    withholds_expunge(cmd<StoreCmd>("UID STORE", store<true>, kSelected, true)),
     by_number(cmd<CopyCmd>("COPY", copy<false, false>, kSelected, true), false),
     cmd<CopyCmd>("UID COPY", copy<true, false>, kSelected, true),
     by_number(cmd<CopyCmd>("MOVE", copy<false, true>, kSelected, true, always("MOVE")), false),
@@ -131,7 +140,7 @@ constexpr CommandSpec kCommands[] = {
     // LIST-EXTENDED's return options (RFC 5258 §3.2) and SPECIAL-USE (RFC 6154 §5.1, also
     // CREATE's USE) come with LIST.
     cmd<ListCmd>("LIST", list<false>, kLoggedIn, true, always("SPECIAL-USE CHILDREN")),
-    cmd<UnselectCmd>("UNSELECT", no_args<UnselectCmd>, kSelected, false, always("UNSELECT")),
+    skips_updates(cmd<UnselectCmd>("UNSELECT", no_args<UnselectCmd>, kSelected, false, always("UNSELECT"))),
 };
 
 // Every CommandArgs alternative is produced by some entry: a type without one could

@@ -63,6 +63,16 @@ struct CommandSpec {
     // FETCH, STORE, SEARCH (not their UID forms): no untagged EXPUNGE may be sent while
     // one runs (RFC 3501 §7.4.1, rfc3501.txt:4053; §5.5, rfc3501.txt:1211).
     bool forbids_expunge = false;
+    // UID FETCH, UID STORE, UID SEARCH: an EXPUNGE MAY be sent during them (rfc3501.txt:4061),
+    // but the session withholds it as during their sequence-number forms, so that a client
+    // that pipelines a sequence-number command behind one (which rfc3501.txt:1219 tells it
+    // not to) still sees the numbers it meant. The session sends no EXPUNGE while a command
+    // with either flag runs.
+    bool withholds_expunge = false;
+    // SELECT/EXAMINE start a new view, CLOSE/UNSELECT/LOGOUT end it, IDLE reports as it
+    // goes: the session adds no updates of the selected mailbox at their completion
+    // (RFC 3501 §5.2, rfc3501.txt:1138: every other command in the selected state does).
+    bool skips_updates = false;
     // The command names messages by sequence number; a pipelined one must wait for the
     // commands before it to finish (rfc3501.txt:1217).
     bool uses_sequence_numbers = false;
@@ -75,6 +85,7 @@ struct CommandSpec {
 
     bool uid_form() const { return name.starts_with("UID "); }
     bool allowed_in(SessionState s) const { return (states & static_cast<std::uint8_t>(s)) != 0; }
+    bool allows_expunge() const { return !forbids_expunge && !withholds_expunge; }
 };
 
 // Every command the server implements, in CAPABILITY order.

@@ -44,18 +44,13 @@ void Session::begin_command(const Command& cmd) {
     const Selected* view = selected();
     const bool selected = view != nullptr;
     const bool read_only = view && view->read_only;
+    // Which commands report updates and which hold EXPUNGE back (rfc3501.txt:4053): the
+    // command table's rule (command_table.hpp).
+    in_progress_.updates = selected && !cmd.spec->skips_updates;
+    in_progress_.allow_expunge = cmd.spec->allows_expunge();
     std::visit(
         [&](const auto& c) {
             using T = std::decay_t<decltype(c)>;
-            // SELECT/EXAMINE start a new view, CLOSE/UNSELECT/LOGOUT end it, IDLE reports
-            // as it goes: nothing to add at their completion.
-            constexpr bool own_view = std::is_same_v<T, SelectCmd> || std::is_same_v<T, CloseCmd> ||
-                                      std::is_same_v<T, UnselectCmd> || std::is_same_v<T, LogoutCmd> ||
-                                      std::is_same_v<T, IdleCmd>;
-            in_progress_.updates = selected && !own_view;
-            // rfc3501.txt:4053: no EXPUNGE while responding to FETCH, STORE or SEARCH.
-            in_progress_.allow_expunge = !std::is_same_v<T, FetchCmd> && !std::is_same_v<T, StoreCmd> &&
-                                         !std::is_same_v<T, SearchCmd>;
             if constexpr (std::is_same_v<T, FetchCmd>) {
                 in_progress_.changes_store = selected && !read_only && fetch_sets_seen(c);
             } else if constexpr (std::is_same_v<T, CloseCmd>) {

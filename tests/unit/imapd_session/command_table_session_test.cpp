@@ -92,3 +92,24 @@ TEST_CASE("command table: CAPABILITY lists exactly the table's capabilities") {
         CHECK(h.feed("d CAPABILITY\r\n") == "* CAPABILITY " + capability_list(after) + "\r\nd OK CAPABILITY completed\r\n");
     }
 }
+
+TEST_CASE("command table: the session reports updates and EXPUNGE as each entry says") {
+    for (const auto& e : command_table()) {
+        if (!e.allowed_in(SessionState::Selected)) continue;
+        CAPTURE(e.name);
+        Harness h;
+        enter(h, SessionState::Selected);
+        for (int i = 1; i <= 3; ++i)
+            REQUIRE(h.store->append("INBOX", "Subject: " + std::to_string(i) + "\r\n\r\nx\r\n"));
+        REQUIRE(contains(h.feed("n NOOP\r\n"), "* 3 EXISTS"));
+        // Another session expunges message 2.
+        const std::uint32_t two[] = {2};
+        REQUIRE(h.store->set_flags("INBOX", two, mr::storage::FlagOp::Add, mr::storage::kDeleted));
+        REQUIRE(h.store->expunge("INBOX"));
+        const std::string reply = h.feed("t " + std::string(e.name) + kSampleArgs.find(e.name)->second + "\r\n");
+        const bool reported = !e.skips_updates && !e.forbids_expunge && !e.withholds_expunge;
+        CHECK(contains(reply, "* 2 EXPUNGE\r\n") == reported);
+        if (e.forbids_expunge || e.withholds_expunge)
+            CHECK(contains(h.feed("m NOOP\r\n"), "* 2 EXPUNGE\r\n"));  // sent at the next command
+    }
+}
