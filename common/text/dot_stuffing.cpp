@@ -14,10 +14,7 @@ void DotUnstuffer::reset(std::uint64_t max_size) {
     done_ = false;
     line_start_ = true;
     size_ = 0;
-    current_ = 0;
-    longest_ = 0;
-    bare_cr_ = false;
-    bare_lf_ = false;
+    checks_ = {};
 }
 
 void DotUnstuffer::emit(std::string& out, std::string_view bytes) {
@@ -28,28 +25,18 @@ void DotUnstuffer::emit(std::string& out, std::string_view bytes) {
     size_ += bytes.size();
 }
 
-// Octets of a line; every CR among them is bare (the framing keeps the CRLF's apart).
 void DotUnstuffer::content(std::string& out, std::string_view bytes) {
     if (line_start_ && !bytes.empty() && bytes.front() == '.') bytes.remove_prefix(1);  // stuffed
     line_start_ = false;
     emit(out, bytes);
-    current_ += bytes.size();
-    if (bytes.find('\r') != std::string_view::npos) bare_cr_ = true;
+    checks_.content(bytes);
 }
 
 void DotUnstuffer::end_line(std::string& out, bool bare_lf) {
-    if (bare_lf) {
-        // Kept as data and, deliberately, not a line start: the smuggling defence.
-        emit(out, "\n");
-        ++current_;
-        bare_lf_ = true;
-        line_start_ = false;
-        return;
-    }
-    emit(out, "\r\n");
-    if (current_ > longest_) longest_ = current_;
-    current_ = 0;
-    line_start_ = true;
+    emit(out, bare_lf ? "\n" : "\r\n");
+    checks_.end_line(bare_lf);
+    // A bare LF is kept as data and, deliberately, starts no line: the smuggling defence.
+    line_start_ = !bare_lf;
 }
 
 DotUnstuffer::Status DotUnstuffer::feed(std::string_view& input, std::string& out) {

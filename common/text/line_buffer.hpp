@@ -181,6 +181,13 @@ public:
     // kLongLineTail + 1 while discarding under LongLineEnd::Report; under Pass, at most the
     // one CR held back).
     std::size_t buffered() const { return (returned_line_ ? 0 : buf_.size()) + tail_.size() + (held_cr_ ? 1 : 0); }
+    // The unfinished line held, for data that may end without a line end (BDAT LAST):
+    // its octets so far, a CR that may begin its CRLF included; under Pass, after the
+    // head, the CR held back if any. Valid until the next call to next() or reset().
+    std::string_view partial() const {
+        if (held_cr_) return "\r";
+        return returned_line_ ? std::string_view{} : std::string_view(buf_);
+    }
     // Inside an over-long line, up to its LF (under Pass: handing it on).
     bool discarding() const { return discarding_; }
     std::size_t max_line() const { return policy_.max_line; }

@@ -131,6 +131,43 @@ inline constexpr std::size_t kMaxTextLine = 998;
 // message is refused as a whole; at most kMaxTextLine + 1 octets of a line are buffered.
 inline constexpr LinePolicy kDataLines{kMaxTextLine, BareLf::Tolerate, BareCr::Tolerate, LongLineEnd::Pass};
 
+// The line checks of message data smtpd receives, DATA and BDAT content alike (BDAT is
+// not dot-stuffed, RFC 3030 §2, rfc3030.txt:140, but may be relayed later by DATA), fed
+// what a LineBuffer under kDataLines hands out:
+//  - bare_cr() / bare_lf(): a CR not followed by LF, an LF not preceded by CR, anywhere;
+//  - longest_line(): the longest CRLF-delimited line without its CRLF; a bare LF ends no
+//    such line, it and a bare CR count as octets of it.
+class DataLineChecks {
+public:
+    // Octets of a line (every CR among them is bare: the framing keeps the CRLF's apart).
+    void content(std::string_view bytes) {
+        current_ += bytes.size();
+        if (bytes.find('\r') != std::string_view::npos) bare_cr_ = true;
+    }
+    // The end of a line, at its LF.
+    void end_line(bool bare_lf) {
+        if (bare_lf) {
+            ++current_;
+            bare_lf_ = true;
+            return;
+        }
+        if (current_ > longest_) longest_ = current_;
+        current_ = 0;
+    }
+    bool bare_cr() const { return bare_cr_; }
+    bool bare_lf() const { return bare_lf_; }
+    // `pending`: octets of the line still in the framing.
+    std::size_t longest_line(std::size_t pending = 0) const {
+        return longest_ > current_ + pending ? longest_ : current_ + pending;
+    }
+
+private:
+    std::size_t current_ = 0;  // octets of the CRLF-delimited line so far
+    std::size_t longest_ = 0;
+    bool bare_cr_ = false;
+    bool bare_lf_ = false;
+};
+
 // Receives SMTP DATA (RFC 5321 §4.1.1.4, rfc5321.txt:1992 and §4.5.2, rfc5321.txt:3423),
 // framed by a LineBuffer under kDataLines; what it adds is the per-line dot rule:
 //  - The end of data is recognised ONLY as the exact octets CR LF "." CR LF, where the
@@ -161,17 +198,14 @@ public:
     Status feed(std::string_view& input, std::string& out);
 
     bool done() const { return done_; }
-    bool bare_cr() const { return bare_cr_; }
-    bool bare_lf() const { return bare_lf_; }
-    bool bare_line_ending() const { return bare_cr_ || bare_lf_; }
+    bool bare_cr() const { return checks_.bare_cr(); }
+    bool bare_lf() const { return checks_.bare_lf(); }
+    bool bare_line_ending() const { return bare_cr() || bare_lf(); }
     std::uint64_t size() const { return size_; }
     bool size_exceeded() const { return size_ > max_size_; }
     // Includes the line still in progress, so a caller may bail out early (its octets as
     // buffered: a dot to be removed or a CR awaiting its LF may count one more).
-    std::size_t longest_line() const {
-        const std::size_t current = current_ + lines_.buffered();
-        return longest_ > current ? longest_ : current;
-    }
+    std::size_t longest_line() const { return checks_.longest_line(lines_.buffered()); }
 
     void reset();
     // The same, for a message of another size limit.
@@ -187,10 +221,7 @@ private:
     bool done_ = false;
     bool line_start_ = true;  // after CRLF (or at the start of data): a "." here is stuffing
     std::uint64_t size_ = 0;
-    std::size_t current_ = 0;  // octets of the CRLF-delimited line so far, bare LFs included
-    std::size_t longest_ = 0;
-    bool bare_cr_ = false;
-    bool bare_lf_ = false;
+    DataLineChecks checks_;
 };
 
 // Stuffs a stored message given in chunks: its CRLF form, with a "." prepended to every

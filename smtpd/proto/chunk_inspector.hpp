@@ -1,5 +1,7 @@
 // ChunkInspector: the line checks DotUnstuffer makes for DATA, for BDAT content, which
-// arrives by byte count and is not dot-stuffed (RFC 3030 §2, rfc3030.txt:140).
+// arrives by byte count and is not dot-stuffed (RFC 3030 §2, rfc3030.txt:140). The lines
+// are those of a text::LineBuffer under text::kDataLines, the checks text::DataLineChecks
+// (message_data.hpp), as for DATA.
 //
 // Invariants:
 // - A bare CR (not followed by LF) and a bare LF (not preceded by CR) are flagged wherever
@@ -10,50 +12,46 @@
 
 #include <cstddef>
 #include <string_view>
+#include <variant>
+
+#include "common/text/line_buffer.hpp"
+#include "common/text/message_data.hpp"
 
 namespace mr::smtpd {
 
 class ChunkInspector {
 public:
     void feed(std::string_view bytes) {
-        for (char c : bytes) {
-            if (pending_cr_) {
-                pending_cr_ = false;
-                if (c == '\n') {
-                    end_line();
-                    continue;
-                }
-                bare_ = true;
-                ++current_;  // the CR was line content
-            }
-            if (c == '\r') {
-                pending_cr_ = true;
-            } else if (c == '\n') {
-                bare_ = true;
-                end_line();
-            } else {
-                ++current_;
-            }
+        while (true) {
+            const text::LineEvent event = lines_.next(bytes);
+            if (std::holds_alternative<text::NeedMore>(event)) return;
+            if (const auto* line = std::get_if<text::Line>(&event)) {
+                checks_.content(line->text);
+                checks_.end_line(line->bare_lf);
+            } else if (const auto* head = std::get_if<text::LineTooLong>(&event)) {
+                checks_.content(head->head);
+            } else if (const auto* part = std::get_if<text::LinePart>(&event)) {
+                checks_.content(part->bytes);
+            } else if (const auto* end = std::get_if<text::LongLineEnded>(&event)) {
+                checks_.end_line(end->bare_lf);
+            }  // RefusedLine, RawChunk: kDataLines refuses nothing and nothing asks for raw bytes
         }
     }
+    // The end of the content: an open last line counts as it is (a CR ending it is bare).
     void finish() {
-        if (pending_cr_) bare_ = true;
-        pending_cr_ = false;
-        end_line();
+        checks_.content(lines_.partial());
+        lines_.reset();
     }
-    bool bare_line_ending() const { return bare_; }
-    std::size_t longest_line() const { return longest_ > current_ ? longest_ : current_; }
-    void reset() { *this = ChunkInspector{}; }
+    bool bare_line_ending() const { return checks_.bare_cr() || checks_.bare_lf(); }
+    std::size_t longest_line() const { return checks_.longest_line(lines_.buffered()); }
+    void reset() {
+        lines_.reset();
+        checks_ = {};
+    }
 
 private:
-    void end_line() {
-        if (current_ > longest_) longest_ = current_;
-        current_ = 0;
-    }
-    bool pending_cr_ = false;
-    bool bare_ = false;
-    std::size_t current_ = 0;
-    std::size_t longest_ = 0;
+    text::LineBuffer lines_{text::kDataLines};
+    text::DataLineChecks checks_;
 };
 
 }  // namespace mr::smtpd

@@ -193,6 +193,26 @@ TEST_CASE("BDAT: size limit, bare line ends and long lines") {
     CHECK(code(e.send("BDAT 1001 LAST\r\n" + std::string(999, 'l') + "\r\n")) == 554);
 }
 
+TEST_CASE("BDAT: the open last line and lines split across chunks are checked too") {
+    Driver d;
+    d.take();
+    d.envelope();
+    CHECK(code(d.send("BDAT 3 LAST\r\nab\r")) == 554);  // a CR that ends the content is bare
+    d.envelope();
+    CHECK(code(d.send("BDAT 999 LAST\r\n" + std::string(999, 'x'))) == 554);  // open, 999 octets
+    d.envelope();
+    CHECK(d.send("BDAT 998 LAST\r\n" + std::string(998, 'x')) == "250 2.0.0 OK queued as qid1\r\n");
+    // 600 + 400 octets in two chunks make one line over 998.
+    d.envelope();
+    CHECK(d.send("BDAT 600\r\n" + std::string(600, 'x')) == "250 2.0.0 600 octets received\r\n");
+    CHECK(code(d.send("BDAT 402 LAST\r\n" + std::string(400, 'x') + "\r\n")) == 554);
+    // Over the limit and ended by a bare LF, in pieces: still refused, stream in step.
+    d.envelope();
+    CHECK(d.send("BDAT 1200\r\n" + std::string(1200, 'x')) == "250 2.0.0 1200 octets received\r\n");
+    CHECK(code(d.send("BDAT 3 LAST\r\n\nab")) == 554);
+    CHECK(d.send("NOOP\r\n") == "250 2.0.0 OK\r\n");
+}
+
 TEST_CASE("a client that hangs up mid-DATA has asked for nothing") {
     Driver d;
     d.take();
