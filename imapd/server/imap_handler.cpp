@@ -37,8 +37,8 @@ session::SessionOptions session_options(SharedState& s, net::Connection& conn, b
 
 ImapHandler::ImapHandler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
                          bool implicit_tls)
-    : shared_(std::move(shared)),
-      conn_(conn),
+    : SessionDriver(conn),
+      shared_(std::move(shared)),
       listener_(std::move(listener)),
       session_(session_options(*shared_, conn, implicit_tls)) {}
 
@@ -113,20 +113,6 @@ void ImapHandler::feed() {
     if (!pending_.empty() && waiting_) conn_.pause_reading();
 }
 
-void ImapHandler::run(session::Actions actions) {
-    for (auto& a : actions) queue_.push_back(std::move(a));
-    pump();
-}
-
-void ImapHandler::pump() {
-    while (!waiting_ && !closed_ && !queue_.empty()) {
-        session::Action a = std::move(queue_.front());
-        queue_.pop_front();
-        perform(a);
-    }
-    update_idle_poll();
-}
-
 void ImapHandler::update_idle_poll() {
     if (closed_ || !session_.idling()) {
         if (idle_poll_) idle_poll_->stop();
@@ -147,18 +133,9 @@ void ImapHandler::update_idle_poll() {
     }
 }
 
-void ImapHandler::begin_async() {
-    waiting_ = true;
-    conn_.pause_reading();
-}
-
-void ImapHandler::end_async(session::Actions actions) {
-    waiting_ = false;
-    run(std::move(actions));
-    if (!waiting_ && !closed_ && wake_pending_) wake();
-    if (waiting_ || closed_) return;
-    feed();
-    if (!waiting_ && !closed_) conn_.resume_reading();
+void ImapHandler::when_free() {
+    if (wake_pending_) wake();
+    if (!waiting_ && !closed_) feed();
 }
 
 void ImapHandler::perform(session::Action& action) {
@@ -169,23 +146,17 @@ void ImapHandler::perform(session::Action& action) {
                 conn_.write(a.bytes);
             } else if constexpr (std::is_same_v<T, session::StartTls>) {
                 pending_.clear();
-                if (!conn_.start_tls()) {
-                    log::error("tls_failed", {log::conn(conn_.id())});
-                    closed_ = true;
-                    conn_.close();
-                }
+                start_tls();
             } else if constexpr (std::is_same_v<T, session::VerifyPassword>) {
-                verify_password(a);
+                verify_password(*shared_->auth, listener_, session_, a.user, a.password);
             } else if constexpr (std::is_same_v<T, session::StoreJob>) {
                 store_job(a);
             } else if constexpr (std::is_same_v<T, session::QuotaStoreJob>) {
                 quota_store_job(a);
             } else if constexpr (std::is_same_v<T, session::Delay>) {
-                begin_async();
-                if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
-                timer_->start(a.duration, [this] { end_async({}); });
+                delay(a.duration);
             } else if constexpr (std::is_same_v<T, session::AuthFailed>) {
-                login_failed(a);
+                login_failed(*shared_->auth, a.user);
             } else if constexpr (std::is_same_v<T, session::LoggedIn>) {
                 user_ = a.user;
                 store_ = shared_->stores.get(storage::user_mail_dir(shared_->data_dir, user_));
@@ -196,47 +167,10 @@ void ImapHandler::perform(session::Action& action) {
             } else if constexpr (std::is_same_v<T, session::Changed>) {
                 shared_->sessions.wake(user_, this);
             } else if constexpr (std::is_same_v<T, session::Close>) {
-                closed_ = true;
-                queue_.clear();
-                conn_.close_after_flush();
+                close_after_flush();
             }
         },
         action.v);
-}
-
-// Every step of a login (refusal, the argon2id check, the per-user connection slot) is
-// the Authenticator's (common/net/authenticator.hpp); this only hands its verdict over.
-void ImapHandler::verify_password(session::VerifyPassword& v) {
-    begin_async();
-    shared_->auth->check(conn_, listener_, v.user, std::move(v.password), [this](net::LoginVerdict verdict) {
-        switch (verdict.kind) {
-        case net::LoginVerdict::Kind::Refused:
-            refused_ = true;
-            return resume_with_first(session_.on_password_checked(false));
-        case net::LoginVerdict::Kind::Busy:
-            return resume_with_first(session_.on_password_busy());
-        case net::LoginVerdict::Kind::LimitReached:
-            return end_async(session_.on_login_limited());
-        case net::LoginVerdict::Kind::Checked:
-            return end_async(session_.on_password_checked(verdict.verdict));
-        }
-    });
-    text::secure_wipe(v.password);
-}
-
-// Answers ahead of whatever the session queued after the password check.
-void ImapHandler::resume_with_first(session::Actions actions) {
-    for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
-    end_async({});
-}
-
-// Counted in the shared table; the answer waits the policy's delay, across connections.
-void ImapHandler::login_failed(session::AuthFailed& a) {
-    begin_async();
-    shared_->auth->failed(conn_, a.user, std::exchange(refused_, false), [this](std::chrono::milliseconds delay) {
-                                if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
-                                timer_->start(delay, [this] { end_async({}); });
-                            });
 }
 
 // The quota is read in the job itself, on the pool thread: a directory lookup, never on

@@ -26,11 +26,11 @@
 // - Before login the idle timeout is [imap] login_timeout_s, after it idle_timeout_s.
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <string>
 
 #include "common/net/connection.hpp"
+#include "common/net/session_driver.hpp"
 #include "common/net/timer.hpp"
 #include "imapd/session/session.hpp"
 
@@ -42,7 +42,8 @@ namespace mr::imapd::server {
 
 struct SharedState;
 
-class ImapHandler final : public net::ConnectionHandler {
+class ImapHandler final : public net::ConnectionHandler,
+                          private net::SessionDriver<ImapHandler, session::Action> {
 public:
     ImapHandler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener,
                 bool implicit_tls);
@@ -60,26 +61,19 @@ public:
     void wake();
 
 private:
+    friend class net::SessionDriver<ImapHandler, session::Action>;
     void feed();
-    void run(session::Actions actions);
-    void pump();
     void perform(session::Action& action);
-    void begin_async();
-    void end_async(session::Actions actions);
-    void verify_password(session::VerifyPassword& v);
-    void login_failed(session::AuthFailed& a);
-    void resume_with_first(session::Actions actions);
+    void after_run() { update_idle_poll(); }
+    // A wake-up that came while the session was busy, then the input that waited.
+    void when_free();
     void store_job(session::StoreJob& j);
     void quota_store_job(session::QuotaStoreJob& q);
 
     std::shared_ptr<SharedState> shared_;
-    net::Connection& conn_;
     std::string listener_;
     session::Session session_;
-    std::deque<session::Action> queue_;
     std::string pending_;  // received, not yet consumed by the session
-    bool waiting_ = false;
-    bool closed_ = false;
     bool feeding_ = false;
     std::string user_;
     bool registered_ = false;  // in shared_->sessions under user_
@@ -89,8 +83,6 @@ private:
     // A store job held back until the connection drains (back-pressure: a FETCH's next
     // step is produced only when the client has taken most of the previous one).
     session::StoreJob drained_job_;
-    std::unique_ptr<net::Timer> timer_;
-    bool refused_ = false;  // the pending AuthFailed is a refusal (login_guard.hpp), not a check
     std::unique_ptr<net::Timer> idle_poll_;  // while the session is in IDLE
     std::unique_ptr<net::Timer> idle_keepalive_;  // while the session is in IDLE
     void update_idle_poll();

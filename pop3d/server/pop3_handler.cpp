@@ -75,9 +75,9 @@ struct Transfer {
 Pop3Handler::Pop3Handler(std::shared_ptr<SharedState> shared, std::shared_ptr<storage::StorePoolRegistry> stores,
                          net::Connection& conn, std::string listener, bool implicit_tls, unsigned loop_index,
                          std::chrono::milliseconds idle_timeout)
-    : shared_(std::move(shared)),
+    : SessionDriver(conn),
+      shared_(std::move(shared)),
       stores_(std::move(stores)),
-      conn_(conn),
       loop_(conn.loop()),
       listener_(std::move(listener)),
       idle_timeout_(idle_timeout),
@@ -152,62 +152,26 @@ void Pop3Handler::on_closed(net::Connection& c) {
     log::info("disconnect", {log::conn(c.id()), {"state", session_.state_name()}, {"user", user_}});
 }
 
-void Pop3Handler::run(Actions actions) {
-    for (auto& a : actions) queue_.push_back(std::move(a));
-    pump();
-}
-
-void Pop3Handler::pump() {
-    while (!waiting_ && !closed_ && !queue_.empty()) {
-        Action a = std::move(queue_.front());
-        queue_.pop_front();
-        perform(a);
-    }
-}
-
-void Pop3Handler::begin_async() {
-    waiting_ = true;
-    conn_.pause_reading();
-}
-
-void Pop3Handler::end_async(Actions actions) {
-    waiting_ = false;
-    run(std::move(actions));
-    if (!waiting_ && !closed_) conn_.resume_reading();
-}
-
-bool Pop3Handler::perform(Action& action) {
-    return std::visit(
-        [this](auto& a) -> bool {
+void Pop3Handler::perform(Action& action) {
+    std::visit(
+        [this](auto& a) {
             using T = std::decay_t<decltype(a)>;
             if constexpr (std::is_same_v<T, Send>) {
                 conn_.write(a.bytes);
             } else if constexpr (std::is_same_v<T, StartTls>) {
-                if (!conn_.start_tls()) {
-                    log::error("tls_failed", {log::conn(conn_.id())});
-                    closed_ = true;
-                    conn_.close();
-                }
+                start_tls();
             } else if constexpr (std::is_same_v<T, VerifyPassword>) {
-                verify_password(a);
-                return false;
+                verify_password(*shared_->auth, listener_, session_, a.user, a.password);
             } else if constexpr (std::is_same_v<T, OpenMaildrop>) {
                 open_maildrop(a);
-                return !waiting_;
             } else if constexpr (std::is_same_v<T, SendMessage>) {
                 send_message(a);
-                return false;
             } else if constexpr (std::is_same_v<T, Expunge>) {
                 expunge(a);
-                return !waiting_;
             } else if constexpr (std::is_same_v<T, Delay>) {
-                begin_async();
-                if (!timer_) timer_ = std::make_unique<net::Timer>(loop_);
-                timer_->start(a.duration, [this] { end_async({}); });
-                return false;
+                delay(a.duration);
             } else if constexpr (std::is_same_v<T, AuthFailed>) {
-                login_failed(a);
-                return false;
+                login_failed(*shared_->auth, a.user);
             } else if constexpr (std::is_same_v<T, LoggedIn>) {
                 user_ = std::move(a.user);
                 // No per-user bound here (the maildrop lock is one already): this only moves
@@ -216,60 +180,21 @@ bool Pop3Handler::perform(Action& action) {
                 conn_.set_idle_timeout(idle_timeout_);
                 log::info("login", {log::conn(conn_.id()), {"user", user_}});
             } else if constexpr (std::is_same_v<T, Close>) {
-                closed_ = true;
-                queue_.clear();
                 // The session is over (after QUIT's +OK, whose UPDATE is stored): free the
                 // maildrop now, not when the socket has finished closing, so a client that
                 // logs in again at once is not refused [IN-USE] by its own last session,
                 // which may be on another, busier loop.
                 release_maildrop();
-                conn_.close_after_flush();
+                close_after_flush();
             }
-            return true;
         },
         action);
-}
-
-// Every step of a login (refusal, the argon2id check, the per-user connection slot) is
-// the Authenticator's (common/net/authenticator.hpp); this only hands its verdict over.
-void Pop3Handler::verify_password(VerifyPassword& v) {
-    begin_async();
-    shared_->auth->check(conn_, listener_, v.user, std::move(v.password), [this](net::LoginVerdict verdict) {
-        switch (verdict.kind) {
-        case net::LoginVerdict::Kind::Refused:
-            refused_ = true;
-            return resume_with_first(session_.on_password_checked(false));
-        case net::LoginVerdict::Kind::Busy:
-            return resume_with_first(session_.on_password_busy());
-        case net::LoginVerdict::Kind::LimitReached:  // pop3d bounds no logins per user and address
-            return resume_with_first(session_.on_password_busy());
-        case net::LoginVerdict::Kind::Checked:
-            return end_async(session_.on_password_checked(verdict.verdict));
-        }
-    });
-    text::secure_wipe(v.password);
-}
-
-// Answers ahead of whatever the session queued after the password check.
-void Pop3Handler::resume_with_first(Actions actions) {
-    for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
-    end_async({});
-}
-
-// Counted in the shared table; the answer waits the policy's delay, across connections.
-void Pop3Handler::login_failed(AuthFailed& a) {
-    begin_async();
-    shared_->auth->failed(conn_, a.user, std::exchange(refused_, false), [this](std::chrono::milliseconds delay) {
-                                if (!timer_) timer_ = std::make_unique<net::Timer>(loop_);
-                                timer_->start(delay, [this] { end_async({}); });
-                            });
 }
 
 void Pop3Handler::open_maildrop(OpenMaildrop& o) {
     const std::string user = text::to_lower(o.user);
     if (!shared_->lock(user)) {
-        auto actions = session_.on_maildrop(Error::refused("in use"));
-        for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
+        push_first(session_.on_maildrop(Error::refused("in use")));
         return;
     }
     locked_ = user;
@@ -382,8 +307,7 @@ void Pop3Handler::message_sent(std::uint32_t uid, bool mark_seen) {
     if (!waiting_) {
         // Sent from the fast path, inside pump(): queue what follows. When the client
         // is not reading, wait for on_drain() before the next message (back-pressure).
-        auto actions = session_.on_message_sent();
-        for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
+        push_first(session_.on_message_sent());
         if (!conn_.writable()) {
             begin_async();
             drain_then_continue_ = true;
@@ -395,8 +319,7 @@ void Pop3Handler::message_sent(std::uint32_t uid, bool mark_seen) {
 
 void Pop3Handler::expunge(Expunge& e) {
     if (e.uids.empty() && seen_.empty()) {
-        auto actions = session_.on_expunged({});
-        for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
+        push_first(session_.on_expunged({}));
         return;
     }
     begin_async();

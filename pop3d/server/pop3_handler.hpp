@@ -22,14 +22,13 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/net/connection.hpp"
-#include "common/net/timer.hpp"
+#include "common/net/session_driver.hpp"
 #include "pop3d/proto/session.hpp"
 #include "pop3d/server/maildrop.hpp"
 #include "storage/message_reader.hpp"
@@ -39,7 +38,7 @@ namespace mr::pop3d::server {
 struct SharedState;
 struct Transfer;
 
-class Pop3Handler final : public net::ConnectionHandler {
+class Pop3Handler final : public net::ConnectionHandler, private net::SessionDriver<Pop3Handler, Action> {
 public:
     Pop3Handler(std::shared_ptr<SharedState> shared, std::shared_ptr<storage::StorePoolRegistry> stores,
                 net::Connection& conn, std::string listener,
@@ -56,16 +55,11 @@ public:
     void on_closed(net::Connection& c) override;
 
 private:
-    void run(Actions actions);
-    void pump();
-    // False when the action started asynchronous work (the queue waits for it).
-    bool perform(Action& action);
-    void begin_async();
-    void end_async(Actions actions);
+    friend class net::SessionDriver<Pop3Handler, Action>;
+    void perform(Action& action);
+    void after_run() {}
+    void when_free() {}
 
-    void verify_password(VerifyPassword& v);
-    void login_failed(AuthFailed& a);
-    void resume_with_first(Actions actions);
     void open_maildrop(OpenMaildrop& o);
     void send_message(SendMessage& s);
     void expunge(Expunge& e);
@@ -77,24 +71,18 @@ private:
 
     std::shared_ptr<SharedState> shared_;
     std::shared_ptr<storage::StorePoolRegistry> stores_;  // this loop's (pop3_server.hpp)
-    net::Connection& conn_;
     net::Loop& loop_;  // outlives every handler; kept for the destructor's last job
     std::string listener_;
     std::chrono::milliseconds idle_timeout_;  // once logged in
     unsigned loop_index_;  // which of pop3d's event loops runs this session (for the log)
     Session session_;
-    std::deque<Action> queue_;
-    bool waiting_ = false;
     bool drain_then_continue_ = false;  // a fast-path RETR filled the output buffer
-    bool closed_ = false;
     std::string user_;  // logged-in (and locked) maildrop
     std::string locked_;
     std::filesystem::path user_dir_;
     std::vector<std::string> files_;         // file of message n is files_[n - 1]
     std::vector<std::uint32_t> seen_;        // retrieved, \Seen not yet stored
     std::shared_ptr<Transfer> transfer_;
-    std::unique_ptr<net::Timer> timer_;
-    bool refused_ = false;  // the pending AuthFailed is a refusal (login_guard.hpp), not a check
 };
 
 }  // namespace mr::pop3d::server

@@ -52,8 +52,8 @@ SessionOptions session_options(SharedState& shared, net::Connection& conn, const
 }  // namespace
 
 SmtpHandler::SmtpHandler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener)
-    : shared_(std::move(shared)),
-      conn_(conn),
+    : SessionDriver(conn),
+      shared_(std::move(shared)),
       listener_(std::move(listener)),
       session_(session_options(*shared_, conn, listener_)) {
     shared_->handlers.insert(this);
@@ -131,34 +131,14 @@ void SmtpHandler::arm_data_check() {
     });
 }
 
-void SmtpHandler::run(Actions actions) {
-    for (auto& a : actions) queue_.push_back(std::move(a));
-    pump();
+// The timers follow the session: its state after each run of its actions.
+void SmtpHandler::after_run() {
     if (!closed_) {
         update_timeout();
         arm_data_check();
     } else if (data_timer_) {
         data_timer_->stop();
     }
-}
-
-void SmtpHandler::pump() {
-    while (!waiting_ && !closed_ && !queue_.empty()) {
-        Action a = std::move(queue_.front());
-        queue_.pop_front();
-        perform(a);
-    }
-}
-
-void SmtpHandler::begin_async() {
-    waiting_ = true;
-    conn_.pause_reading();
-}
-
-void SmtpHandler::end_async(Actions actions) {
-    waiting_ = false;
-    run(std::move(actions));
-    if (!waiting_ && !closed_) conn_.resume_reading();
 }
 
 void SmtpHandler::perform(Action& action) {
@@ -168,11 +148,7 @@ void SmtpHandler::perform(Action& action) {
             if constexpr (std::is_same_v<T, Send>) {
                 conn_.write(a.bytes);
             } else if constexpr (std::is_same_v<T, StartTls>) {
-                if (!conn_.start_tls()) {
-                    log::error("tls_failed", {log::conn(conn_.id())});
-                    closed_ = true;
-                    conn_.close();
-                }
+                start_tls();
             } else if constexpr (std::is_same_v<T, CheckSender>) {
                 check_sender(a);
             } else if constexpr (std::is_same_v<T, CheckRecipient>) {
@@ -180,7 +156,7 @@ void SmtpHandler::perform(Action& action) {
             } else if constexpr (std::is_same_v<T, CheckHeaderFrom>) {
                 check_header_from(a);
             } else if constexpr (std::is_same_v<T, VerifyPassword>) {
-                verify_password(a);
+                verify_password(*shared_->auth, listener_, session_, a.user, a.password);
             } else if constexpr (std::is_same_v<T, Enqueue>) {
                 enqueue(a);
             } else if constexpr (std::is_same_v<T, SpoolAppend>) {
@@ -188,11 +164,9 @@ void SmtpHandler::perform(Action& action) {
             } else if constexpr (std::is_same_v<T, SpoolDiscard>) {
                 spool_.reset();  // the last holder removes the file
             } else if constexpr (std::is_same_v<T, Delay>) {
-                begin_async();
-                if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
-                timer_->start(a.duration, [this] { end_async({}); });
+                delay(a.duration);
             } else if constexpr (std::is_same_v<T, AuthFailed>) {
-                login_failed(a);
+                login_failed(*shared_->auth, a.user);
             } else if constexpr (std::is_same_v<T, LoggedIn>) {
                 log::info("login", {log::conn(conn_.id()), {"user", a.user}});
             } else if constexpr (std::is_same_v<T, LogEvent>) {
@@ -204,9 +178,7 @@ void SmtpHandler::perform(Action& action) {
                 for (const auto& [k, v] : a.fields) fields.emplace_back(k, v);
                 emit_fields(a.warning ? log::Level::Warn : log::Level::Info, a.event, fields);
             } else if constexpr (std::is_same_v<T, Close>) {
-                closed_ = true;
-                queue_.clear();
-                conn_.close_after_flush();
+                close_after_flush();
             }
         },
         action);
@@ -250,41 +222,6 @@ void SmtpHandler::check_recipient(CheckRecipient& a) {
             if (!check) log::error("directory_error", {log::conn(conn_.id()), {"error", check.error().message}});
             end_async(session_.on_recipient_checked(check));
         });
-}
-
-// Every step of a login (refusal, the argon2id check, the per-user connection slot) is
-// the Authenticator's (common/net/authenticator.hpp); this only hands its verdict over.
-void SmtpHandler::verify_password(VerifyPassword& v) {
-    begin_async();
-    shared_->auth->check(conn_, listener_, v.user, std::move(v.password), [this](net::LoginVerdict verdict) {
-        switch (verdict.kind) {
-        case net::LoginVerdict::Kind::Refused:
-            refused_ = true;
-            return resume_with_first(session_.on_password_checked(false));
-        case net::LoginVerdict::Kind::Busy:
-            return resume_with_first(session_.on_password_busy());
-        case net::LoginVerdict::Kind::LimitReached:
-            return end_async(session_.on_login_limited());
-        case net::LoginVerdict::Kind::Checked:
-            return end_async(session_.on_password_checked(verdict.verdict));
-        }
-    });
-    text::secure_wipe(v.password);
-}
-
-// Answers ahead of whatever the session queued after the password check.
-void SmtpHandler::resume_with_first(Actions actions) {
-    for (auto it = actions.rbegin(); it != actions.rend(); ++it) queue_.push_front(std::move(*it));
-    end_async({});
-}
-
-// Counted in the shared table; the answer waits the policy's delay, across connections.
-void SmtpHandler::login_failed(AuthFailed& a) {
-    begin_async();
-    shared_->auth->failed(conn_, a.user, std::exchange(refused_, false), [this](std::chrono::milliseconds delay) {
-                                if (!timer_) timer_ = std::make_unique<net::Timer>(conn_.loop());
-                                timer_->start(delay, [this] { end_async({}); });
-                            });
 }
 
 // The Received: field names the queue id, so the id is chosen here, before the commit.

@@ -20,11 +20,11 @@
 //   connection drops it (and so removes the file).
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <string>
 
 #include "common/net/connection.hpp"
+#include "common/net/session_driver.hpp"
 #include "common/net/timer.hpp"
 #include "smtpd/proto/session.hpp"
 #include "storage/queue_spool.hpp"
@@ -34,7 +34,7 @@ namespace mr::smtpd::server {
 struct SharedState;
 struct QueuedMessage;
 
-class SmtpHandler final : public net::ConnectionHandler {
+class SmtpHandler final : public net::ConnectionHandler, private net::SessionDriver<SmtpHandler, Action> {
 public:
     SmtpHandler(std::shared_ptr<SharedState> shared, net::Connection& conn, std::string listener);
     ~SmtpHandler() override;
@@ -48,20 +48,16 @@ public:
     void shutdown();
 
 private:
-    void run(Actions actions);
-    void pump();
+    friend class net::SessionDriver<SmtpHandler, Action>;
     void perform(Action& action);
-    void begin_async();
-    void end_async(Actions actions);
+    void after_run();
+    void when_free() {}
     void update_timeout();
     void arm_data_check();
 
     void check_sender(CheckSender& a);
     void check_recipient(CheckRecipient& a);
     void check_header_from(CheckHeaderFrom& a);
-    void verify_password(VerifyPassword& a);
-    void login_failed(AuthFailed& a);
-    void resume_with_first(Actions actions);
     void queue(QueuedMessage m);
     void sign_then_queue(QueuedMessage m);
     void check_then_queue(QueuedMessage m, const TraceInfo& trace);
@@ -72,16 +68,10 @@ private:
     void spool_append(SpoolAppend& a);
 
     std::shared_ptr<SharedState> shared_;
-    net::Connection& conn_;
     std::string listener_;
     Session session_;
-    std::deque<Action> queue_;
-    bool waiting_ = false;
-    bool closed_ = false;
-    std::unique_ptr<net::Timer> timer_;
     std::unique_ptr<net::Timer> data_timer_;
     std::shared_ptr<storage::QueueSpool> spool_;
-    bool refused_ = false;  // the pending AuthFailed is a refusal (login_guard.hpp), not a check
 };
 
 }  // namespace mr::smtpd::server
