@@ -315,6 +315,7 @@ private:
     void auth(const Command& cmd, Actions& out);
     void sasl_step(text::SaslStep step, Actions& out);
     void auth_failure(Actions& out, std::string user);
+    Actions auth_not_done(const Reply& r);
     bool auth_allowed() const { return tls_active_ || options_.plaintext_auth_allowed; }
 
     SessionOptions options_;

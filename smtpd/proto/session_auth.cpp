@@ -115,11 +115,15 @@ Actions Session::on_password_checked(const Result<bool>& verdict) {
 
 // RFC 4954 §6 (rfc4954.txt:586): 454 4.7.0 is the temporary failure; 535 would say the
 // credentials were wrong.
-Actions Session::on_password_busy() {
+Actions Session::on_password_busy() { return auth_not_done(Reply{454, "4.7.0", "Temporary authentication failure"}); }
+
+// The check's answer when it neither logs in nor counts a failure: the session stays
+// unauthenticated and may try AUTH again.
+Actions Session::auth_not_done(const Reply& r) {
     Actions out;
     busy_ = false;
     pending_user_.clear();
-    reply(out, Reply{454, "4.7.0", "Temporary authentication failure"}, "AUTH");
+    reply(out, r, "AUTH");
     process(out);
     return out;
 }
