@@ -13,26 +13,9 @@
 #include <string_view>
 
 #include "common/mailauth/arc_verify.hpp"
+#include "tests/support/mailauth_fixtures.hpp"
 
 namespace {
-
-class Zone : public mr::dns::DnsClient {
-public:
-    mr::dns::DnsAnswer lookup(std::string_view name, mr::dns::RecordType) override {
-        mr::dns::DnsAnswer a;
-        a.status = mr::dns::DnsAnswer::Status::Ok;
-        if (name.starts_with("arc")) {
-            a.records = {"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6"
-                         "wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5Q"
-                         "jvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB"};
-        } else if (name.starts_with("t")) {
-            a.status = mr::dns::DnsAnswer::Status::TempFail;
-        } else {
-            a.status = mr::dns::DnsAnswer::Status::NxDomain;
-        }
-        return a;
-    }
-};
 
 void check(bool ok) {
     if (!ok) std::abort();
@@ -41,7 +24,7 @@ void check(bool ok) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    Zone zone;
+    mr::test::PrefixZone zone{{"arc", mr::test::kRsaRecord}};
     const std::string_view message(reinterpret_cast<const char*>(data), size);
     const auto r = mr::mailauth::verify_arc(zone, message, 1700001000);
     using mr::mailauth::ArcVerdict;

@@ -9,33 +9,12 @@
 
 #include "common/dkim/key_directory.hpp"
 #include "common/dkim/message_signer.hpp"
+#include "tests/support/mailauth_fixtures.hpp"
 
 using namespace mr::dkim;
+using namespace mr::test;  // the RFC 8463 keys and records, FakeDns
 
 namespace {
-
-// RFC 8463 §A.1 (rfc8463.txt:293): the Ed25519 secret key (RFC 8032 §7.1 test 1) as PKCS#8.
-constexpr const char* kEd25519Pem =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
-    "-----END PRIVATE KEY-----\n";
-
-constexpr const char* kRsaPem =
-    "-----BEGIN RSA PRIVATE KEY-----\n"
-    "MIICXQIBAAKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQi\n"
-    "Y/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqM\n"
-    "KrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB\n"
-    "AoGAH0cxOhFZDgzXWhDhnAJDw5s4roOXN4OhjiXa8W7Y3rhX3FJqmJSPuC8N9vQm\n"
-    "6SVbaLAE4SG5mLMueHlh4KXffEpuLEiNp9Ss3O4YfLiQpbRqE7Tm5SxKjvvQoZZe\n"
-    "zHorimOaChRL2it47iuWxzxSiRMv4c+j70GiWdxXnxe4UoECQQDzJB/0U58W7RZy\n"
-    "6enGVj2kWF732CoWFZWzi1FicudrBFoy63QwcowpoCazKtvZGMNlPWnC7x/6o8Gc\n"
-    "uSe0ga2xAkEA8C7PipPm1/1fTRQvj1o/dDmZp243044ZNyxjg+/OPN0oWCbXIGxy\n"
-    "WvmZbXriOWoSALJTjExEgraHEgnXssuk7QJBALl5ICsYMu6hMxO73gnfNayNgPxd\n"
-    "WFV6Z7ULnKyV7HSVYF0hgYOHjeYe9gaMtiJYoo0zGN+L3AAtNP9huqkWlzECQE1a\n"
-    "licIeVlo1e+qJ6Mgqr0Q7Aa7falZ448ccbSFYEPD6oFxiOl9Y9se9iYHZKKfIcst\n"
-    "o7DUw1/hz2Ck4N5JrgUCQQCyKveNvjzkkd8HjYs0SwM0fPjK16//5qDZ2UiDGnOe\n"
-    "uEzxBDAr518Z8VFbR41in3W4Y3yCDgQlLlcETrS+zYcL\n"
-    "-----END RSA PRIVATE KEY-----\n";
 
 // RFC 8463 §A.3 (rfc8463.txt:343), without its signatures.
 constexpr const char* kMessage =
@@ -60,12 +39,10 @@ struct TempDir {
     ~TempDir() { std::filesystem::remove_all(path); }
 };
 
-std::shared_ptr<const SigningKey> load_pem(const TempDir& dir, const char* name, const char* pem) {
-    const auto file = dir.path / name;
-    std::ofstream(file) << pem;
-    auto key = SigningKey::load(file);
+std::shared_ptr<const SigningKey> load_pem(const char* pem) {
+    auto key = mr::test::signing_key(pem);
     REQUIRE(key);
-    return std::make_shared<const SigningKey>(std::move(*key));
+    return key;
 }
 
 std::string tag(const std::string& field, const std::string& name) {
@@ -82,24 +59,18 @@ std::string tag(const std::string& field, const std::string& name) {
 }  // namespace
 
 TEST_CASE("dkim keys: the RFC 8463 keys give the RFC's DNS records") {
-    TempDir dir;
-    auto ed = load_pem(dir, "ed.pem", kEd25519Pem);
-    auto rsa = load_pem(dir, "rsa.pem", kRsaPem);
+    auto ed = load_pem(kEd25519Pem);
+    auto rsa = load_pem(kRsaPem);
     CHECK(ed->algorithm() == Algorithm::Ed25519Sha256);
     CHECK(rsa->algorithm() == Algorithm::RsaSha256);
     // RFC 8463 §A.2 (rfc8463.txt:318).
-    CHECK(*ed->dns_record() == "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
-    CHECK(*rsa->dns_record() ==
-          "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWR"
-          "iGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutAC"
-          "DfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3"
-          "Ip3G+2kryOTIKT+l/K4w3QIDAQAB");
+    CHECK(*ed->dns_record() == kEdRecord);
+    CHECK(*rsa->dns_record() == kRsaRecord);
 }
 
 TEST_CASE("dkim signing: the RFC 8463 message gets the RFC's body hash and over-signed From") {
-    TempDir dir;
-    std::vector<Signer> signers{{"football.example.com", "brisbane", load_pem(dir, "ed.pem", kEd25519Pem)},
-                                {"football.example.com", "test", load_pem(dir, "rsa.pem", kRsaPem)}};
+    std::vector<Signer> signers{{"football.example.com", "brisbane", load_pem(kEd25519Pem)},
+                                {"football.example.com", "test", load_pem(kRsaPem)}};
     auto fields = sign_message(kMessage, signers, 1528637909);
     REQUIRE(fields);
     const auto second = fields->find("DKIM-Signature:", 1);
@@ -124,8 +95,7 @@ TEST_CASE("dkim signing: the RFC 8463 message gets the RFC's body hash and over-
 }
 
 TEST_CASE("dkim signing: chunked input signs the same as whole input") {
-    TempDir dir;
-    std::vector<Signer> signers{{"football.example.com", "brisbane", load_pem(dir, "ed.pem", kEd25519Pem)}};
+    std::vector<Signer> signers{{"football.example.com", "brisbane", load_pem(kEd25519Pem)}};
     const std::string message = kMessage;
     const auto whole = sign_message(message, signers, 1);
     REQUIRE(whole);

@@ -3,25 +3,17 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
-#include <map>
-#include <set>
 #include <sstream>
 
 #include "common/mailauth/arc_verify.hpp"
+#include "tests/support/mailauth_fixtures.hpp"
 
 using namespace mr::mailauth;
-using mr::dns::DnsAnswer;
-using mr::dns::RecordType;
 
 namespace {
 
 // zone.txt of tests/data/arc; names listed in `broken` time out.
-class FakeDns : public mr::dns::DnsClient {
-public:
-    std::map<std::string, std::vector<std::string>> txt;
-    std::set<std::string> broken;
-    int queries = 0;
-
+struct FakeDns : mr::test::FakeDns {
     FakeDns() {
         std::ifstream zone(std::string(MR_ARC_TEST_DATA) + "/zone.txt");
         REQUIRE(zone.good());
@@ -29,16 +21,6 @@ public:
             const auto tab = line.find('\t');
             if (tab != std::string::npos) txt[line.substr(0, tab)].push_back(line.substr(tab + 1));
         }
-    }
-
-    DnsAnswer lookup(std::string_view name, RecordType type) override {
-        ++queries;
-        DnsAnswer a;
-        if (broken.count(std::string(name)) != 0) return a;
-        auto it = txt.find(std::string(name));
-        a.status = it == txt.end() ? DnsAnswer::Status::NxDomain : DnsAnswer::Status::Ok;
-        if (it != txt.end() && type == RecordType::TXT) a.records = it->second;
-        return a;
     }
 };
 

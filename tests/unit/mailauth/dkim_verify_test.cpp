@@ -2,75 +2,23 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <set>
 
 #include "common/dkim/base64.hpp"
 #include "common/dkim/message_signer.hpp"
 #include "common/mailauth/dkim_verify.hpp"
 #include "common/mime/header_parser.hpp"
 #include "common/text/ascii.hpp"
+#include "tests/support/mailauth_fixtures.hpp"
 
 using namespace mr::mailauth;
 using mr::dkim::Algorithm;
 using mr::dkim::Canon;
 using mr::dkim::SigningKey;
-using mr::dns::DnsAnswer;
-using mr::dns::RecordType;
+using namespace mr::test;  // the RFC 8463 keys and records, FakeDns
 
 namespace {
-
-// A zone written in the test: TXT records by name; names listed in `broken` time out.
-class FakeDns : public mr::dns::DnsClient {
-public:
-    std::map<std::string, std::vector<std::string>> txt;
-    std::set<std::string> broken;
-    int queries = 0;
-
-    DnsAnswer lookup(std::string_view name, RecordType type) override {
-        ++queries;
-        DnsAnswer a;
-        if (broken.count(std::string(name)) != 0) return a;
-        auto it = txt.find(std::string(name));
-        a.status = it == txt.end() ? DnsAnswer::Status::NxDomain : DnsAnswer::Status::Ok;
-        if (it != txt.end() && type == RecordType::TXT) a.records = it->second;
-        return a;
-    }
-};
-
-// RFC 8463 §A.1 (rfc8463.txt:293) and its RSA key, as in tests/unit/dkim/message_signer_test.cpp.
-constexpr const char* kEd25519Pem =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
-    "-----END PRIVATE KEY-----\n";
-constexpr const char* kRsaPem =
-    "-----BEGIN RSA PRIVATE KEY-----\n"
-    "MIICXQIBAAKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQi\n"
-    "Y/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqM\n"
-    "KrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB\n"
-    "AoGAH0cxOhFZDgzXWhDhnAJDw5s4roOXN4OhjiXa8W7Y3rhX3FJqmJSPuC8N9vQm\n"
-    "6SVbaLAE4SG5mLMueHlh4KXffEpuLEiNp9Ss3O4YfLiQpbRqE7Tm5SxKjvvQoZZe\n"
-    "zHorimOaChRL2it47iuWxzxSiRMv4c+j70GiWdxXnxe4UoECQQDzJB/0U58W7RZy\n"
-    "6enGVj2kWF732CoWFZWzi1FicudrBFoy63QwcowpoCazKtvZGMNlPWnC7x/6o8Gc\n"
-    "uSe0ga2xAkEA8C7PipPm1/1fTRQvj1o/dDmZp243044ZNyxjg+/OPN0oWCbXIGxy\n"
-    "WvmZbXriOWoSALJTjExEgraHEgnXssuk7QJBALl5ICsYMu6hMxO73gnfNayNgPxd\n"
-    "WFV6Z7ULnKyV7HSVYF0hgYOHjeYe9gaMtiJYoo0zGN+L3AAtNP9huqkWlzECQE1a\n"
-    "licIeVlo1e+qJ6Mgqr0Q7Aa7falZ448ccbSFYEPD6oFxiOl9Y9se9iYHZKKfIcst\n"
-    "o7DUw1/hz2Ck4N5JrgUCQQCyKveNvjzkkd8HjYs0SwM0fPjK16//5qDZ2UiDGnOe\n"
-    "uEzxBDAr518Z8VFbR41in3W4Y3yCDgQlLlcETrS+zYcL\n"
-    "-----END RSA PRIVATE KEY-----\n";
-
-// RFC 8463 §A.2 (rfc8463.txt:318).
-constexpr const char* kEdRecord = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
-constexpr const char* kRsaRecord =
-    "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWR"
-    "iGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutAC"
-    "DfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3"
-    "Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
 
 // RFC 8463 §A.3 (rfc8463.txt:343), signatures included.
 constexpr const char* kRfcSigned =
@@ -115,15 +63,9 @@ constexpr const char* kMessage =
 constexpr std::int64_t kNow = 1796601600;  // 2026-12-07
 
 std::shared_ptr<const SigningKey> load_pem(const char* pem) {
-    char tmpl[] = "/tmp/dkim-verify-test-XXXXXX";
-    const int fd = mkstemp(tmpl);
-    REQUIRE(fd >= 0);
-    close(fd);
-    std::ofstream(tmpl) << pem;
-    auto key = SigningKey::load(tmpl);
-    std::filesystem::remove(tmpl);
+    auto key = mr::test::signing_key(pem);
     REQUIRE(key);
-    return std::make_shared<const SigningKey>(std::move(*key));
+    return key;
 }
 
 const std::shared_ptr<const SigningKey>& ed_key() {
