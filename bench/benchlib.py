@@ -4,30 +4,22 @@ memory, a scratch mailroom instance, and the anchor Postfix + Dovecot stack of
 """
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import time
+
+# Ports and process trees the way the integration tests see them (tests/integration/lib.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
+from lib import PORT_OFFSETS, child_pids, port_is_free  # noqa: E402
+from lib import wait_for_port as _wait_for_port  # noqa: E402
 
 # The reference stack lives in shared/, beside the checkout; ANCHOR_STACK overrides it.
 STACK = os.environ.get("ANCHOR_STACK") or os.path.normpath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "anchors", "stack.sh"))
-PORT_OFFSETS = {"smtp": 25, "submission": 587, "submissions": 465, "imap": 143,
-                "imaps": 993, "pop3": 110, "pop3s": 995}
 
 
 def log(*args):
     print(*args, file=sys.stderr, flush=True)
-
-
-def port_is_free(port):
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def free_port_base():
@@ -38,31 +30,45 @@ def free_port_base():
 
 
 def wait_for_port(port, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
+    return _wait_for_port(port, timeout)
 
 
 def child_processes(pid):
     """{command name: pid} of the processes whose parent is `pid` (the daemons of `up`)."""
-    out = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
-            out[name] = int(entry)
+    return {name: child for child, name in child_pids(pid).items()}
+
+
+def descendants(pid):
+    """Every process below `pid`: children, their children, and so on."""
+    out, todo = [], [pid]
+    while todo:
+        kids = list(child_pids(todo.pop()))
+        out += kids
+        todo += kids
     return out
+
+
+def comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def memory_kib(pid):
+    """(RSS, PSS) in KiB; zeros for a process that has gone."""
+    rss = pss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
 
 
 def median(values):

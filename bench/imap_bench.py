@@ -34,7 +34,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import STACK as STACK_SH, AnchorStack, MailroomInstance, log, median  # noqa: E402
+from benchlib import STACK as STACK_SH, AnchorStack, MailroomInstance, comm, descendants, log, median  # noqa: E402
+from benchlib import memory_kib  # noqa: E402
 
 PASSWORD = "bench-password-1"
 HEADER_FETCH = ("UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Subject Date "
@@ -132,46 +133,6 @@ def select_runs(port, user, mailbox, rounds):
     other.close()
     c.close()
     return median(repeat), median(changed)
-
-
-def rss_pss(pid):
-    rss = pss = 0
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Rss:"):
-                    rss = int(line.split()[1])
-                elif line.startswith("Pss:"):
-                    pss = int(line.split()[1])
-    except OSError:
-        pass
-    return rss, pss
-
-
-def descendants(pid):
-    parent = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    parent[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        kids = [c for c, pp in parent.items() if pp == p]
-        out += kids
-        todo += kids
-    return out
-
-
-def comm(pid):
-    try:
-        with open(f"/proc/{pid}/comm") as f:
-            return f.read().strip()
-    except OSError:
-        return ""
 
 
 def open_idlers(port, user, count, batch=100):
@@ -279,7 +240,7 @@ class DovecotSide:
         rss = pss = 0
         for pid in descendants(self.master_pid()):
             if comm(pid) in ("imap", "imap-login"):
-                r, p = rss_pss(pid)
+                r, p = memory_kib(pid)
                 rss += r
                 pss += p
         return rss, pss
@@ -368,7 +329,7 @@ def main():
             time.sleep(0.1)
         if not imapd_pid:
             raise RuntimeError("no imapd process under mailroom up")
-        systems = {"mailroom": (mr.port("imap"), mr_bench, mr_idle, lambda: rss_pss(imapd_pid))}
+        systems = {"mailroom": (mr.port("imap"), mr_bench, mr_idle, lambda: memory_kib(imapd_pid))}
         if not args.no_dovecot:
             # Another benchmark may be using the stack's Dovecot: only a stack this run
             # started is taken down again.

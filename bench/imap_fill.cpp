@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/fill_common.hpp"
 #include "common/text/sasl.hpp"
 #include "storage/mailbox_store.hpp"
 
@@ -268,27 +269,9 @@ private:
 std::string make_message(int n) { return Generator(n).message(); }
 
 int fill_store(const fs::path& user_dir, int count, int copies) {
-    auto store = mr::storage::MailboxStore::open(user_dir);
-    if (!store) {
-        std::cerr << "open " << user_dir << ": " << store.error().message << "\n";
-        return 1;
-    }
     constexpr int kBatch = 500;
-    for (int first = 0; first < count; first += kBatch) {
-        std::vector<std::string> bytes;
-        std::vector<mr::storage::AppendMessage> batch;
-        for (int n = first; n < count && n < first + kBatch; ++n) bytes.push_back(make_message(n));
-        for (const auto& b : bytes) {
-            mr::storage::AppendMessage m;
-            m.bytes = b;
-            m.internal_date = 1790000000 + first;
-            batch.push_back(std::move(m));
-        }
-        if (auto r = store->append_batch(batch); !r) {
-            std::cerr << "append_batch: " << r.error().message << "\n";
-            return 1;
-        }
-    }
+    auto store = mr::bench::fill_inbox(user_dir, count, kBatch, make_message, 1790000000);
+    if (!store) return 1;
     if (copies <= 0) return 0;
     if (auto r = store->create_mailbox("Big"); !r) {
         std::cerr << "create Big: " << r.error().message << "\n";
@@ -314,18 +297,8 @@ int fill_maildir(const fs::path& maildir, int count, int copies) {
         const std::string m = make_message(n);
         const std::string name = std::to_string(1790000000 + n) + ".M" + std::to_string(n) + "P" +
                                  std::to_string(pid) + ".imapbench,S=" + std::to_string(m.size());
-        const fs::path tmp = maildir / "tmp" / name;
-        std::FILE* f = std::fopen(tmp.c_str(), "wbe");
-        if (f == nullptr || std::fwrite(m.data(), 1, m.size(), f) != m.size() || std::fclose(f) != 0) {
-            std::perror(tmp.c_str());
-            return 1;
-        }
         files.push_back(maildir / "cur" / (name + ":2,"));
-        fs::rename(tmp, files.back(), ec);
-        if (ec) {
-            std::cerr << "rename " << tmp << ": " << ec.message() << "\n";
-            return 1;
-        }
+        if (!mr::bench::deliver_to_maildir(maildir, name, m, files.back())) return 1;
     }
     if (copies <= 0) return 0;
     const fs::path big = maildir / ".Big";

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/fill_common.hpp"
 #include "storage/directory.hpp"
 #include "storage/mailbox_store.hpp"
 
@@ -64,27 +65,8 @@ std::string make_message(int n) {
 }
 
 int fill_store(const fs::path& user_dir, int count) {
-    auto store = mr::storage::MailboxStore::open(user_dir);
-    if (!store) {
-        std::cerr << "open " << user_dir << ": " << store.error().message << "\n";
-        return 1;
-    }
     constexpr int kBatch = 1000;
-    for (int first = 0; first < count; first += kBatch) {
-        std::vector<std::string> bytes;
-        std::vector<mr::storage::AppendMessage> batch;
-        for (int n = first; n < count && n < first + kBatch; ++n) bytes.push_back(make_message(n));
-        for (const auto& b : bytes) {
-            mr::storage::AppendMessage m;
-            m.bytes = b;
-            batch.push_back(std::move(m));
-        }
-        if (auto r = store->append_batch(batch); !r) {
-            std::cerr << "append_batch: " << r.error().message << "\n";
-            return 1;
-        }
-    }
-    return 0;
+    return mr::bench::fill_inbox(user_dir, count, kBatch, make_message) ? 0 : 1;
 }
 
 int fill_maildir(const fs::path& maildir, int count) {
@@ -95,17 +77,7 @@ int fill_maildir(const fs::path& maildir, int count) {
         const std::string m = make_message(n);
         const std::string name = std::to_string(1700000000 + n) + ".M" + std::to_string(n) + "P" +
                                  std::to_string(pid) + ".pop3bench,S=" + std::to_string(m.size());
-        const fs::path tmp = maildir / "tmp" / name;
-        std::FILE* f = std::fopen(tmp.c_str(), "wbe");
-        if (f == nullptr || std::fwrite(m.data(), 1, m.size(), f) != m.size() || std::fclose(f) != 0) {
-            std::perror(tmp.c_str());
-            return 1;
-        }
-        fs::rename(tmp, maildir / "new" / name, ec);
-        if (ec) {
-            std::cerr << "rename " << tmp << ": " << ec.message() << "\n";
-            return 1;
-        }
+        if (!mr::bench::deliver_to_maildir(maildir, name, m, maildir / "new" / name)) return 1;
     }
     return 0;
 }
