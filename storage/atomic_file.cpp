@@ -36,18 +36,6 @@ std::string temp_name(std::string_view name) {
     return ".tmp-" + std::string(name) + "-" + hex;
 }
 
-Result<void> write_all(int fd, std::string_view bytes, const std::filesystem::path& p) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return os_error("write", p);
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return {};
-}
-
 // A file written under a temporary name, waiting to be linked into place.
 struct Staged {
     std::filesystem::path tmp;
@@ -124,6 +112,18 @@ Result<void> sync_file_system(const std::filesystem::path& any_dir) {
 }
 
 }  // namespace
+
+Result<void> write_all(int fd, std::string_view bytes, const std::filesystem::path& file) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return os_error("write", file);
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+}
 
 std::optional<std::string_view> temp_file_target(std::string_view tmp_name) {
     constexpr std::string_view kPrefix = ".tmp-";

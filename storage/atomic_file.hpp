@@ -61,6 +61,10 @@ Result<void> write_files_atomically(const std::filesystem::path& dir,
 // temporaries of one writer by their final names (uncommitted_files.hpp).
 std::optional<std::string_view> temp_file_target(std::string_view tmp_name);
 
+// write(2) of all of `bytes` to `fd`, across short writes and EINTR; an error names `file`
+// and carries errno's code (Error::system).
+Result<void> write_all(int fd, std::string_view bytes, const std::filesystem::path& file);
+
 // fsync(2) on a directory, so renames and unlinks in it survive power loss.
 Result<void> fsync_directory(const std::filesystem::path& dir);
 

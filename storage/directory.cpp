@@ -114,45 +114,43 @@ Result<bool> Directory::exists(std::string_view sql, std::string_view key) {
     return stmt->step();
 }
 
-Result<void> Directory::add_domain(std::string_view domain) {
-    auto name = normalised_domain(domain);
-    if (!name) return Error::syntax("bad domain: " + std::string(domain));
-    auto stmt = db_.prepare("INSERT INTO domains(name) VALUES (?)");
-    if (!stmt) return stmt.error();
-    stmt->bind(1, *name);
-    if (auto r = stmt->run(); !r) {
-        if (stmt->constraint_failed()) return Error::refused("domain exists: " + *name);
+namespace {
+
+// Runs a statement that writes; a constraint it breaks (the row exists, or others still
+// refer to it) is the caller's Refused `why`, any other failure the database's.
+Result<void> run_or_refuse(sqlite::Statement& stmt, const std::string& why) {
+    if (auto r = stmt.run(); !r) {
+        if (stmt.constraint_failed()) return Error::refused(why);
         return r;
     }
     return {};
 }
 
-Result<void> Directory::remove_domain(std::string_view domain) {
+}  // namespace
+
+Result<void> Directory::change_domain(std::string_view domain, std::string_view sql, std::string_view conflict) {
     auto name = normalised_domain(domain);
     if (!name) return Error::syntax("bad domain: " + std::string(domain));
-    auto stmt = db_.prepare("DELETE FROM domains WHERE name = ?");
+    auto stmt = db_.prepare(sql);
     if (!stmt) return stmt.error();
     stmt->bind(1, *name);
-    if (auto r = stmt->run(); !r) {
-        if (stmt->constraint_failed()) {
-            return Error::refused("domain still has users or aliases: " + *name);
-        }
-        return r;
-    }
+    if (auto r = run_or_refuse(*stmt, std::string(conflict) + *name); !r) return r;
     if (db_.changes() == 0) return Error::refused("no such domain: " + *name);
     return {};
+}
+
+Result<void> Directory::add_domain(std::string_view domain) {
+    return change_domain(domain, "INSERT INTO domains(name) VALUES (?)", "domain exists: ");
+}
+
+Result<void> Directory::remove_domain(std::string_view domain) {
+    return change_domain(domain, "DELETE FROM domains WHERE name = ?", "domain still has users or aliases: ");
 }
 
 Result<std::vector<std::string>> Directory::list_domains() {
     auto stmt = db_.prepare("SELECT name FROM domains ORDER BY name");
     if (!stmt) return stmt.error();
-    std::vector<std::string> out;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) return row.error();
-        if (!*row) return out;
-        out.push_back(stmt->column_text(0));
-    }
+    return sqlite::collect_rows(*stmt, sqlite::first_column_text);
 }
 
 Result<bool> Directory::has_domain(std::string_view domain) {
@@ -181,11 +179,7 @@ Result<void> Directory::add_user(std::string_view address, std::string_view pass
         " VALUES (?, ?, ?, ?, ?, 1)");
     if (!stmt) return stmt.error();
     stmt->bind(1, key).bind(2, split->local_part).bind(3, split->domain).bind(4, *hash).bind(5, quota_bytes);
-    if (auto r = stmt->run(); !r) {
-        if (stmt->constraint_failed()) return Error::refused("user exists: " + key);
-        return r;
-    }
-    return {};
+    return run_or_refuse(*stmt, "user exists: " + key);
 }
 
 namespace {
@@ -244,13 +238,7 @@ User read_user(const sqlite::Statement& s) {
 Result<std::vector<User>> Directory::list_users() {
     auto stmt = db_.prepare(std::string(kUserColumns) + " ORDER BY domain, local_part");
     if (!stmt) return stmt.error();
-    std::vector<User> out;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) return row.error();
-        if (!*row) return out;
-        out.push_back(read_user(*stmt));
-    }
+    return sqlite::collect_rows(*stmt, read_user);
 }
 
 Result<std::optional<User>> Directory::find_exact(std::string_view key) {
@@ -306,11 +294,7 @@ Result<void> Directory::add_alias(std::string_view source, std::string_view targ
     auto stmt = db_.prepare("INSERT INTO aliases(source, target, domain) VALUES (?, ?, ?)");
     if (!stmt) return stmt.error();
     stmt->bind(1, key).bind(2, *tgt).bind(3, src->domain);
-    if (auto r = stmt->run(); !r) {
-        if (stmt->constraint_failed()) return Error::refused("alias exists: " + key + " -> " + std::string(target));
-        return r;
-    }
-    return {};
+    return run_or_refuse(*stmt, "alias exists: " + key + " -> " + std::string(target));
 }
 
 Result<void> Directory::remove_alias(std::string_view source, std::optional<std::string_view> target) {
@@ -335,13 +319,7 @@ Result<std::vector<std::string>> Directory::alias_targets(std::string_view sourc
     auto stmt = db_.prepare("SELECT target FROM aliases WHERE source = ? ORDER BY target");
     if (!stmt) return stmt.error();
     stmt->bind(1, source);
-    std::vector<std::string> out;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) return row.error();
-        if (!*row) return out;
-        out.push_back(stmt->column_text(0));
-    }
+    return sqlite::collect_rows(*stmt, sqlite::first_column_text);
 }
 
 Result<std::vector<Alias>> Directory::list_aliases() {

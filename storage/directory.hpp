@@ -111,6 +111,9 @@ private:
     Result<std::optional<User>> find_exact(std::string_view address);
     Result<std::vector<std::string>> alias_targets(std::string_view source);
     Result<bool> exists(std::string_view sql, std::string_view key);
+    // Runs `sql` on one domain row (? = the normalised name): a broken constraint is
+    // Refused `conflict` + name, no row changed is Refused "no such domain".
+    Result<void> change_domain(std::string_view domain, std::string_view sql, std::string_view conflict);
     sqlite::Db db_;
 };
 

@@ -130,15 +130,7 @@ MessageRecord read_message(const sqlite::Statement& s) {
     return m;
 }
 
-Result<std::vector<MessageRecord>> collect(sqlite::Statement& s) {
-    std::vector<MessageRecord> out;
-    for (;;) {
-        auto row = s.step();
-        if (!row) return row.error();
-        if (!*row) return out;
-        out.push_back(read_message(s));
-    }
-}
+Result<std::vector<MessageRecord>> collect(sqlite::Statement& s) { return sqlite::collect_rows(s, read_message); }
 
 MailboxRecord read_mailbox(const sqlite::Statement& s) {
     return MailboxRecord{s.column_int64(0),
@@ -231,13 +223,7 @@ Result<std::optional<MailboxRecord>> find_mailbox(sqlite::Db& db, std::string_vi
 Result<std::vector<MailboxRecord>> list_mailboxes(sqlite::Db& db) {
     auto s = db.prepare(std::string(kMailboxColumns) + "ORDER BY name");
     if (!s) return s.error();
-    std::vector<MailboxRecord> out;
-    for (;;) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!*row) return out;
-        out.push_back(read_mailbox(*s));
-    }
+    return sqlite::collect_rows(*s, read_mailbox);
 }
 
 Result<MailboxRecord> insert_mailbox(sqlite::Db& db, std::string_view name,

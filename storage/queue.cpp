@@ -175,14 +175,8 @@ Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueReq
     }
     std::vector<std::string> committed_spools;
     auto remove_written = [&] {
-        for (const auto& f : files) {
-            std::error_code ec;
-            fs::remove(message_path(f.name), ec);
-        }
-        for (const auto& id : committed_spools) {
-            std::error_code ec;
-            fs::remove(message_path(id), ec);
-        }
+        for (const auto& f : files) remove_body_file(f.name);
+        for (const auto& id : committed_spools) remove_body_file(id);
     };
     // Before the rows (see the header); a batch of inline messages touches no file at all.
     for (const auto& r : requests) {
@@ -311,17 +305,12 @@ Result<std::vector<QueueEntry>> Queue::lease_due(std::int64_t now, std::int64_t 
         " WHERE r.entry_id = e.id AND r.state IN (0, 1) AND r.next_attempt <= ?1) ORDER BY id LIMIT ?2");
     if (!due) return due.error();
     due->bind(1, now).bind(2, static_cast<std::int64_t>(limit));
-    std::vector<std::string> ids;
-    for (;;) {
-        auto row = due->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        ids.push_back(due->column_text(0));
-    }
+    auto ids = sqlite::collect_rows(*due, sqlite::first_column_text);
+    if (!ids) return ids.error();
     auto lease = db_.prepare("UPDATE entries SET lease_until = ? WHERE id = ?");
     if (!lease) return lease.error();
     std::vector<QueueEntry> out;
-    for (const auto& id : ids) {
+    for (const auto& id : *ids) {
         lease->reset();
         lease->bind(1, now + lease_seconds).bind(2, id);
         if (auto r = lease->run(); !r) return r.error();
@@ -457,45 +446,39 @@ Result<std::vector<std::string>> Queue::apply_updates(std::span<const RecipientU
     }
     if (auto r = tx->commit(); !r) return r.error();
     // After the commit (see the header): a crash here leaves orphan files only.
-    for (const auto& id : files) {
-        std::error_code ec;
-        fs::remove(message_path(id), ec);
-    }
+    for (const auto& id : files) remove_body_file(id);
     return removed;
 }
 
-Result<bool> Queue::remove_if_complete(std::string_view id) {
+void Queue::remove_body_file(std::string_view id) {
+    std::error_code ec;
+    fs::remove(message_path(id), ec);
+}
+
+Result<bool> Queue::delete_entry(std::string_view id, std::string_view sql) {
     if (!valid_id(id)) return bad_id(id);
     auto as_file = stored_as_file(id);
     if (!as_file) return as_file.error();
-    auto s = db_.prepare(
-        "DELETE FROM entries WHERE id = ?1 AND NOT EXISTS"
-        " (SELECT 1 FROM recipients WHERE entry_id = ?1 AND state IN (0, 1))");
+    auto s = db_.prepare(sql);
     if (!s) return s.error();
     s->bind(1, id);
     if (auto r = s->run(); !r) return r.error();
     if (db_.changes() == 0) return false;
     // After the row (see the header): a crash here leaves an orphan file only.
-    if (*as_file) {
-        std::error_code ec;
-        fs::remove(message_path(id), ec);
-    }
+    if (*as_file) remove_body_file(id);
     return true;
 }
 
+Result<bool> Queue::remove_if_complete(std::string_view id) {
+    return delete_entry(id,
+                        "DELETE FROM entries WHERE id = ?1 AND NOT EXISTS"
+                        " (SELECT 1 FROM recipients WHERE entry_id = ?1 AND state IN (0, 1))");
+}
+
 Result<void> Queue::remove(std::string_view id) {
-    if (!valid_id(id)) return bad_id(id);
-    auto as_file = stored_as_file(id);
-    if (!as_file) return as_file.error();
-    auto s = db_.prepare("DELETE FROM entries WHERE id = ?");
-    if (!s) return s.error();
-    s->bind(1, id);
-    if (auto r = s->run(); !r) return r;
-    if (db_.changes() == 0) return Error::refused("no such queue entry: " + std::string(id));
-    if (*as_file) {
-        std::error_code ec;
-        fs::remove(message_path(id), ec);
-    }
+    auto removed = delete_entry(id, "DELETE FROM entries WHERE id = ?1");
+    if (!removed) return removed.error();
+    if (!*removed) return Error::refused("no such queue entry: " + std::string(id));
     return {};
 }
 
@@ -507,49 +490,40 @@ Result<std::int64_t> Queue::flush(std::int64_t now) {
     return static_cast<std::int64_t>(db_.changes());
 }
 
-Result<void> Queue::retry(std::string_view id, std::int64_t now) {
+Result<void> Queue::release_and_update_open(std::string_view id, sqlite::Durability durability,
+                                            std::string_view sql, std::int64_t now) {
     if (!valid_id(id)) return bad_id(id);
-    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Normal);
+    auto tx = sqlite::Transaction::begin(db_, durability);
     if (!tx) return tx.error();
     auto e = db_.prepare("UPDATE entries SET lease_until = 0 WHERE id = ?");
     if (!e) return e.error();
     e->bind(1, id);
     if (auto r = e->run(); !r) return r;
     if (db_.changes() == 0) return Error::refused("no such queue entry: " + std::string(id));
-    auto s = db_.prepare("UPDATE recipients SET next_attempt = ? WHERE entry_id = ? AND state IN (0, 1)");
+    auto s = db_.prepare(sql);
     if (!s) return s.error();
     s->bind(1, now).bind(2, id);
     if (auto r = s->run(); !r) return r;
     return tx->commit();
 }
 
+Result<void> Queue::retry(std::string_view id, std::int64_t now) {
+    return release_and_update_open(id, sqlite::Durability::Normal,
+                                   "UPDATE recipients SET next_attempt = ? WHERE entry_id = ? AND state IN (0, 1)", now);
+}
+
 Result<void> Queue::request_bounce(std::string_view id, std::int64_t now) {
-    if (!valid_id(id)) return bad_id(id);
-    auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
-    if (!tx) return tx.error();
-    auto e = db_.prepare("UPDATE entries SET lease_until = 0 WHERE id = ?");
-    if (!e) return e.error();
-    e->bind(1, id);
-    if (auto r = e->run(); !r) return r;
-    if (db_.changes() == 0) return Error::refused("no such queue entry: " + std::string(id));
-    auto s = db_.prepare(
-        "UPDATE recipients SET bounce = 1, next_attempt = ? WHERE entry_id = ? AND state IN (0, 1)");
-    if (!s) return s.error();
-    s->bind(1, now).bind(2, id);
-    if (auto r = s->run(); !r) return r;
-    return tx->commit();
+    return release_and_update_open(
+        id, sqlite::Durability::Full,
+        "UPDATE recipients SET bounce = 1, next_attempt = ? WHERE entry_id = ? AND state IN (0, 1)", now);
 }
 
 Result<std::size_t> Queue::sweep_orphans(std::int64_t now, std::int64_t max_age_seconds) {
     auto s = db_.prepare("SELECT id FROM entries");
     if (!s) return s.error();
-    std::set<std::string> known;
-    for (;;) {
-        auto row = s->step();
-        if (!row) return row.error();
-        if (!*row) break;
-        known.insert(s->column_text(0));
-    }
+    auto ids = sqlite::collect_rows(*s, sqlite::first_column_text);
+    if (!ids) return ids.error();
+    const std::set<std::string> known(ids->begin(), ids->end());
     std::size_t removed = 0;
     std::error_code ec;
     for (fs::directory_iterator it(dir_ / "msg", ec), end; !ec && it != end; it.increment(ec)) {

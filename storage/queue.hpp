@@ -194,6 +194,14 @@ private:
     Result<void> mark(std::string_view id, std::string_view recipient, RecipientState state,
                       std::int64_t next_attempt, std::string_view error);
     Result<std::vector<QueueEntry>> load(std::string_view where, std::string_view id);
+    // Best effort: a file left behind is an orphan that sweep_orphans removes.
+    void remove_body_file(std::string_view id);
+    // Deletes the entry by `sql` (?1 = its id), then its file; false when no row went.
+    Result<bool> delete_entry(std::string_view id, std::string_view sql);
+    // Drops the entry's lease and sets its open recipients by `sql` (?1 = now, ?2 = the id),
+    // in one transaction; Refused for an unknown id.
+    Result<void> release_and_update_open(std::string_view id, sqlite::Durability durability,
+                                         std::string_view sql, std::int64_t now);
     std::filesystem::path dir_;
     sqlite::Db db_;
     // enqueue_batch's INSERTs, prepared on first use and kept: smtpd commits a small batch

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "storage/atomic_file.hpp"
+
 namespace mr::storage {
 
 namespace fs = std::filesystem;
@@ -56,33 +58,10 @@ Result<void> QueueSpool::append(std::string_view bytes) {
     if (fd_ < 0) {
         if (auto r = open(); !r) return r;
     }
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return os_error("write", path_);
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-        size_ += static_cast<std::uint64_t>(n);
-    }
+    if (auto r = write_all(fd_, bytes, path_); !r) return r;
+    size_ += bytes.size();
     return {};
 }
-
-namespace {
-
-Result<void> write_all(int fd, std::string_view bytes, const fs::path& p) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return os_error("write", p);
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return {};
-}
-
-}  // namespace
 
 Result<void> QueueSpool::replace_prefix(std::string_view bytes, std::uint64_t old_length) {
     if (committed_) return Error::internal("prepend to a committed spool " + id_);

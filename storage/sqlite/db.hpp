@@ -31,6 +31,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/util/result.hpp"
 
@@ -120,6 +121,21 @@ private:
     int bind_error_ = 0;
     bool constraint_failed_ = false;
 };
+
+// Steps `stmt` to its end and gives read(stmt) of every row, in order.
+template <class Read>
+auto collect_rows(Statement& stmt, Read read) -> Result<std::vector<decltype(read(stmt))>> {
+    std::vector<decltype(read(stmt))> out;
+    for (;;) {
+        auto row = stmt.step();
+        if (!row) return row.error();
+        if (!*row) return out;
+        out.push_back(read(stmt));
+    }
+}
+
+// Column 0 of every row as text.
+inline std::string first_column_text(const Statement& stmt) { return stmt.column_text(0); }
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit()
 // succeeded. With Durability::Full the transaction commits with synchronous=FULL
