@@ -40,13 +40,7 @@ int main(int argc, char** argv) {
             loop, mr::net::wakeup_endpoint(cfg.server.data_dir, mr::net::WakeupListener::Imapd),
             [&server](std::string_view user) { server.wake_user(user); });
         if (!wakeups) mr::log::warn("wakeup_socket_failed", {{"error", wakeups.error().message}});
-        mr::net::SignalWatcher signals(loop, [&](int signum) {
-            mr::log::info("stopping", {{"signal", signum}});
-            server.stop();
-            loop.stop();
-        });
-        mr::log::info("started", {{"hostname", cfg.server.hostname}});
-        loop.run();
+        mr::net::run_until_signal(loop, cfg, [&server] { server.stop(); });
     }
     mr::log::info("stopped");
     return status;

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -120,6 +121,27 @@ std::map<std::string, int> inherited_listen_fds() {
         return {};
     }
     return std::move(parsed).value();
+}
+
+Result<void> open_listeners(std::initializer_list<ListenerKind> kinds, const AddListener& add) {
+    const auto inherited = inherited_listen_fds();
+    if (!inherited.empty()) {
+        for (const auto& [name, fd] : inherited) {
+            const bool known = std::any_of(kinds.begin(), kinds.end(), [&](const ListenerKind& k) { return k.name == name; });
+            if (!known) {
+                log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
+                continue;
+            }
+            if (auto r = add(name, fd, ""); !r) return r;
+        }
+        return {};
+    }
+    for (const auto& kind : kinds) {
+        for (const auto& endpoint : kind.endpoints) {
+            if (auto r = add(std::string(kind.name), -1, endpoint); !r) return r;
+        }
+    }
+    return {};
 }
 
 }  // namespace mr::net

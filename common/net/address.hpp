@@ -12,9 +12,12 @@
 
 #include <sys/socket.h>
 
+#include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/util/result.hpp"
 
@@ -44,5 +47,19 @@ Result<std::map<std::string, int>> parse_listen_fds(std::string_view text);
 // is logged and also gives an empty map (the daemon then binds its own listeners or fails
 // loudly on a privileged port — it never guesses which fd is which).
 std::map<std::string, int> inherited_listen_fds();
+
+// One kind of listener a daemon serves: its name in MR_LISTEN_FDS ("imaps") and the
+// config's endpoints for it ([listen] imaps).
+struct ListenerKind {
+    std::string_view name;
+    const std::vector<std::string>& endpoints;
+};
+
+// Opens a daemon's listeners through `add(name, fd, endpoint)` (fd -1: bind `endpoint`):
+// every inherited socket whose name `kinds` lists (another name is logged and left alone),
+// or, when none was inherited, every configured endpoint, in the order of `kinds`. The
+// first error stops and is returned.
+using AddListener = std::function<Result<void>(const std::string& name, int fd, const std::string& endpoint)>;
+Result<void> open_listeners(std::initializer_list<ListenerKind> kinds, const AddListener& add);
 
 }  // namespace mr::net

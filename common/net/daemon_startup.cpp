@@ -26,6 +26,16 @@ std::optional<std::string> config_argument(int argc, char** argv) {
 
 }  // namespace
 
+void run_until_signal(Loop& loop, const config::Config& cfg, const std::function<void()>& stop) {
+    SignalWatcher signals(loop, [&](int signum) {
+        log::info("stopping", {{"signal", signum}});
+        stop();
+        loop.stop();
+    });
+    log::info("started", {{"hostname", cfg.server.hostname}});
+    loop.run();
+}
+
 DaemonStartResult start_daemon(const DaemonKind& kind, int argc, char** argv) {
     util::restrict_umask();
     std::signal(SIGPIPE, SIG_IGN);

@@ -10,11 +10,13 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
 
 #include "common/config/config.hpp"
+#include "common/net/loop.hpp"
 #include "common/net/tls_context.hpp"
 
 namespace mr::net {
@@ -38,5 +40,9 @@ struct DaemonStartResult {
 };
 
 DaemonStartResult start_daemon(const DaemonKind& kind, int argc, char** argv);
+
+// Runs `loop` until SIGTERM or SIGINT, which call `stop` (the daemon closes its listeners
+// and sessions) and then stop the loop; logs "started" first and "stopping" at the signal.
+void run_until_signal(Loop& loop, const config::Config& cfg, const std::function<void()>& stop);
 
 }  // namespace mr::net

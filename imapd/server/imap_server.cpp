@@ -61,23 +61,11 @@ Result<void> ImapServer::add_listener(const std::string& name, int fd, const std
 }
 
 Result<void> ImapServer::start() {
-    const auto inherited = net::inherited_listen_fds();
-    if (!inherited.empty()) {
-        for (const auto& [name, fd] : inherited) {
-            if (name != "imap" && name != "imaps") {
-                log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
-                continue;
-            }
-            if (auto r = add_listener(name, fd, ""); !r) return r;
-        }
-    } else {
-        for (const auto& ep : cfg_.listen.imap) {
-            if (auto r = add_listener("imap", -1, ep); !r) return r;
-        }
-        for (const auto& ep : cfg_.listen.imaps) {
-            if (auto r = add_listener("imaps", -1, ep); !r) return r;
-        }
-    }
+    auto opened = net::open_listeners({{"imap", cfg_.listen.imap}, {"imaps", cfg_.listen.imaps}},
+                                      [this](const std::string& name, int fd, const std::string& endpoint) {
+                                          return add_listener(name, fd, endpoint);
+                                      });
+    if (!opened) return opened;
     if (listeners_.empty()) return Error::internal("no imap or imaps listener configured");
     return {};
 }

@@ -81,23 +81,11 @@ Result<void> Pop3Server::add_listener(const std::string& name, int fd, const std
 }
 
 Result<void> Pop3Server::start() {
-    const auto inherited = net::inherited_listen_fds();
-    if (!inherited.empty()) {
-        for (const auto& [name, fd] : inherited) {
-            if (name != "pop3" && name != "pop3s") {
-                log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
-                continue;
-            }
-            if (auto r = add_listener(name, fd, "", nullptr); !r) return r;
-        }
-    } else {
-        for (const auto& ep : cfg_.listen.pop3) {
-            if (auto r = add_listener("pop3", -1, ep, nullptr); !r) return r;
-        }
-        for (const auto& ep : cfg_.listen.pop3s) {
-            if (auto r = add_listener("pop3s", -1, ep, nullptr); !r) return r;
-        }
-    }
+    auto opened = net::open_listeners({{"pop3", cfg_.listen.pop3}, {"pop3s", cfg_.listen.pop3s}},
+                                      [this](const std::string& name, int fd, const std::string& endpoint) {
+                                          return add_listener(name, fd, endpoint, nullptr);
+                                      });
+    if (!opened) return opened;
     if (listeners_.empty()) return Error::internal("no pop3 or pop3s listener configured");
     return {};
 }

@@ -104,29 +104,14 @@ Result<void> SmtpServer::start() {
     }
     shared_->writer = std::make_shared<QueueWriter>(
         loop_, std::move(queues), net::wakeup_endpoint(cfg_.server.data_dir, net::WakeupListener::Deliverd));
-    const auto inherited = net::inherited_listen_fds();
-    if (!inherited.empty()) {
-        for (const auto& [name, fd] : inherited) {
-            if (name != "smtp" && name != "submission" && name != "submissions" && name != "smtp_proxy") {
-                log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
-                continue;
-            }
-            if (auto r = add_listener(name, fd, ""); !r) return r;
-        }
-    } else {
-        for (const auto& ep : cfg_.listen.smtp) {
-            if (auto r = add_listener("smtp", -1, ep); !r) return r;
-        }
-        for (const auto& ep : cfg_.listen.submission) {
-            if (auto r = add_listener("submission", -1, ep); !r) return r;
-        }
-        for (const auto& ep : cfg_.listen.submissions) {
-            if (auto r = add_listener("submissions", -1, ep); !r) return r;
-        }
-        for (const auto& ep : cfg_.listen.smtp_proxy) {
-            if (auto r = add_listener("smtp_proxy", -1, ep); !r) return r;
-        }
-    }
+    auto opened = net::open_listeners({{"smtp", cfg_.listen.smtp},
+                                       {"submission", cfg_.listen.submission},
+                                       {"submissions", cfg_.listen.submissions},
+                                       {"smtp_proxy", cfg_.listen.smtp_proxy}},
+                                      [this](const std::string& name, int fd, const std::string& endpoint) {
+                                          return add_listener(name, fd, endpoint);
+                                      });
+    if (!opened) return opened;
     if (listeners_.empty()) return Error::internal("no smtp, submission, submissions or smtp_proxy listener configured");
     if (!cfg_.listen.smtp_proxy.empty() && cfg_.listen.proxy_trusted.empty()) {
         log::warn("proxy_nobody_trusted", {{"detail", "[listen] proxy_trusted is empty: smtp_proxy refuses every connection"}});
