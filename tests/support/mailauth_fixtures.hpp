@@ -56,6 +56,21 @@ inline constexpr const char* kRsaRecord =
     "DfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3"
     "Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
 
+// RFC 8463 §A.3 (rfc8463.txt:343): the example message without its signatures (RFC 6376
+// Appendix A signs the same one, after a Received: field).
+inline constexpr std::string_view kRfc8463Message =
+    "From: Joe SixPack <joe@football.example.com>\r\n"
+    "To: Suzie Q <suzie@shopping.example.net>\r\n"
+    "Subject: Is dinner ready?\r\n"
+    "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
+    "Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
+    "\r\n"
+    "Hi.\r\n"
+    "\r\n"
+    "We lost the game.  Are you hungry yet?\r\n"
+    "\r\n"
+    "Joe.\r\n";
+
 // A signing key from PEM text (SigningKey::load reads a file: a temporary one, removed at
 // once); null when it does not load.
 inline std::shared_ptr<const dkim::SigningKey> signing_key(const char* pem) {

@@ -16,19 +16,7 @@ using namespace mr::test;  // the RFC 8463 keys and records, FakeDns
 
 namespace {
 
-// RFC 8463 §A.3 (rfc8463.txt:343), without its signatures.
-constexpr const char* kMessage =
-    "From: Joe SixPack <joe@football.example.com>\r\n"
-    "To: Suzie Q <suzie@shopping.example.net>\r\n"
-    "Subject: Is dinner ready?\r\n"
-    "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
-    "Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
-    "\r\n"
-    "Hi.\r\n"
-    "\r\n"
-    "We lost the game.  Are you hungry yet?\r\n"
-    "\r\n"
-    "Joe.\r\n";
+constexpr std::string_view kMessage = kRfc8463Message;
 
 struct TempDir {
     std::filesystem::path path;
@@ -96,7 +84,7 @@ TEST_CASE("dkim signing: the RFC 8463 message gets the RFC's body hash and over-
 
 TEST_CASE("dkim signing: chunked input signs the same as whole input") {
     std::vector<Signer> signers{{"football.example.com", "brisbane", load_pem(kEd25519Pem)}};
-    const std::string message = kMessage;
+    const std::string message(kMessage);
     const auto whole = sign_message(message, signers, 1);
     REQUIRE(whole);
     for (std::size_t cut = 0; cut <= message.size(); cut += 7) {

@@ -21,7 +21,7 @@ using namespace mr::test;  // the RFC 8463 keys and records, FakeDns
 namespace {
 
 // RFC 8463 §A.3 (rfc8463.txt:343), signatures included.
-constexpr const char* kRfcSigned =
+const std::string kRfcSigned = std::string(
     "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;\r\n"
     " d=football.example.com; i=@football.example.com;\r\n"
     " q=dns/txt; s=brisbane; t=1528637909; h=from : to :\r\n"
@@ -36,18 +36,8 @@ constexpr const char* kRfcSigned =
     " bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=;\r\n"
     " b=F45dVWDfMbQDGHJFlXUNB2HKfbCeLRyhDXgFpEL8GwpsRe0IeIixNTe3\r\n"
     " DhCVlUrSjV4BwcVcOF6+FF3Zo9Rpo1tFOeS9mPYQTnGdaSGsgeefOsk2Jz\r\n"
-    " dA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=\r\n"
-    "From: Joe SixPack <joe@football.example.com>\r\n"
-    "To: Suzie Q <suzie@shopping.example.net>\r\n"
-    "Subject: Is dinner ready?\r\n"
-    "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
-    "Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
-    "\r\n"
-    "Hi.\r\n"
-    "\r\n"
-    "We lost the game.  Are you hungry yet?\r\n"
-    "\r\n"
-    "Joe.\r\n";
+    " dA+L10TeYt9BgDfQNZtKdN1WO//KgIqXP7OdEFE4LjFYNcUxZQ4FADY+8=\r\n") +
+    std::string(kRfc8463Message);
 
 constexpr const char* kMessage =
     "From: Alice <alice@example.org>\r\n"
@@ -470,7 +460,7 @@ TEST_CASE("dkim verify: past ten signatures, the rest are policy and cost no loo
 // match (errata of RFC 6376). What must hold: the key is found once published where d=
 // says, and the outcome is fail, not a crash or a permerror.
 TEST_CASE("dkim verify: the RFC 6376 appendix A example") {
-    const std::string message =
+    const std::string message = std::string(
         "DKIM-Signature: v=1; a=rsa-sha256; s=brisbane; d=example.com;\r\n"
         "      c=simple/simple; q=dns/txt; i=joe@football.example.com;\r\n"
         "      h=Received : From : To : Subject : Date : Message-ID;\r\n"
@@ -481,18 +471,8 @@ TEST_CASE("dkim verify: the RFC 6376 appendix A example") {
         "      4bmp/YzhwvcubU4=;\r\n"
         "Received: from client1.football.example.com  [192.0.2.1]\r\n"
         "      by submitserver.example.com with SUBMISSION;\r\n"
-        "      Fri, 11 Jul 2003 21:01:54 -0700 (PDT)\r\n"
-        "From: Joe SixPack <joe@football.example.com>\r\n"
-        "To: Suzie Q <suzie@shopping.example.net>\r\n"
-        "Subject: Is dinner ready?\r\n"
-        "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
-        "Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n"
-        "\r\n"
-        "Hi.\r\n"
-        "\r\n"
-        "We lost the game.  Are you hungry yet?\r\n"
-        "\r\n"
-        "Joe.\r\n";
+        "      Fri, 11 Jul 2003 21:01:54 -0700 (PDT)\r\n") +
+        std::string(kRfc8463Message);
     const std::string key =
         "v=DKIM1; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3/DkMoGeLnQg1fWn7/zYt"
         "IxN2SnFCjxOCKG9v3b4jYfcTNh5ijSsq631uBItLa7od+v/RtdC2UzJ1lWT947qR+Rcac2gbto/NMqJ0fzfVjH4OuKhi"

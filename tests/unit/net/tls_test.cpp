@@ -33,6 +33,14 @@ struct Pki {
         REQUIRE(c);
         client = *c;
     }
+
+    // A listener that speaks TLS from the first byte with this PKI's certificate.
+    ListenerOptions implicit_tls() const {
+        ListenerOptions o;
+        o.connection.tls = server;
+        o.connection.implicit_tls = true;
+        return o;
+    }
 };
 
 }  // namespace
@@ -142,10 +150,7 @@ TEST_CASE("tls engine: a client that does not trust the certificate fails the ha
 
 TEST_CASE("tls: implicit TLS listener, greeting only after the handshake") {
     Pki pki;
-    ListenerOptions o;
-    o.connection.tls = pki.server;
-    o.connection.implicit_tls = true;
-    TestServer s(o);
+    TestServer s(pki.implicit_tls());
     REQUIRE(s.start());
 
     auto c = Client::connect("127.0.0.1", s.port());
@@ -180,10 +185,7 @@ TEST_CASE("tls: implicit TLS listener, greeting only after the handshake") {
 
 TEST_CASE("tls: bulk data both ways, with back-pressure under TLS") {
     Pki pki;
-    ListenerOptions o;
-    o.connection.tls = pki.server;
-    o.connection.implicit_tls = true;
-    TestServer s(o);
+    TestServer s(pki.implicit_tls());
     REQUIRE(s.start());
     auto c = Client::connect("127.0.0.1", s.port(), "", 16 * 1024);
     REQUIRE(c);

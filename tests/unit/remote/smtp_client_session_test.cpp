@@ -56,6 +56,14 @@ struct Dialog {
         REQUIRE(last.ready);
         drain();
     }
+    // A message to a@there.test taken to its end: MAIL and RCPT accepted, 354, the body sent.
+    void send_to_end() {
+        begin(message({"a@there.test"}));
+        line("250 ok");
+        line("250 ok");
+        line("354 go");
+        take(s.message_sent());
+    }
 };
 
 }  // namespace
@@ -115,11 +123,7 @@ TEST_CASE("session: pipelined group, mixed 250 / 4xx / 5xx recipients") {
 TEST_CASE("session: lock-step reuse waits for the RSET reply") {
     Dialog d;
     d.open({});
-    d.begin(message({"a@there.test"}));
-    d.line("250 ok");
-    d.line("250 ok");
-    d.line("354 go");
-    d.take(d.s.message_sent());
+    d.send_to_end();
     REQUIRE(d.line("250 ok").results);
     d.drain();
     d.begin(message({"a@there.test"}));
@@ -171,11 +175,7 @@ TEST_CASE("session: 4xx / 5xx to MAIL or DATA applies to every open recipient") 
     SUBCASE("final dot 452") {
         Dialog d;
         d.open({});
-        d.begin(message({"a@there.test"}));
-        d.line("250 ok");
-        d.line("250 ok");
-        d.line("354 go");
-        d.take(d.s.message_sent());
+        d.send_to_end();
         auto& out = d.line("452 4.3.1 out of space");
         REQUIRE(out.results);
         CHECK((*out.results)[0].outcome == RemoteOutcome::TempFail);
