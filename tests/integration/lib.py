@@ -109,6 +109,18 @@ def wait_for_port(port, timeout=10.0):
     return False
 
 
+def stop_process(proc, timeout=20):
+    """SIGTERM, then SIGKILL when `proc` has not exited within `timeout` seconds."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Mailroom:
     """One initialised mailroom instance in a temporary directory."""
 
@@ -204,13 +216,7 @@ class Mailroom:
             return f.read()
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         if self.proc is not None:
             self.log.close()
         self.proc = None

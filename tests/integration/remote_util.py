@@ -10,7 +10,6 @@ Every process is started here and stopped by PID.
 import json
 import os
 import shutil
-import signal
 import socket
 import socketserver
 import ssl
@@ -19,7 +18,7 @@ import tempfile
 import threading
 import time
 
-from lib import BIN_DIR
+from lib import BIN_DIR, stop_process
 
 REMOTE_SEND = os.path.join(BIN_DIR, "mr-remote-send")
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
@@ -55,17 +54,6 @@ def ipv6_loopback():
         return True
     except OSError:
         return False
-
-
-def stop_process(proc):
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 class Dnsmasq:
@@ -126,7 +114,7 @@ class Dnsmasq:
         raise RuntimeError("dnsmasq did not start: " + self._log_text())
 
     def stop(self):
-        stop_process(self.proc)
+        stop_process(self.proc, timeout=5)
         self.log.close()
 
 
@@ -149,7 +137,7 @@ class SmtpSink:
             self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
             if wait_for_listener(host, self.port):
                 return
-            stop_process(self.proc)
+            stop_process(self.proc, timeout=5)
             self.log.close()
         with open(self.log_path) as f:
             raise RuntimeError("smtp-sink did not start: " + f.read())
@@ -172,7 +160,7 @@ class SmtpSink:
         return out
 
     def stop(self):
-        stop_process(self.proc)
+        stop_process(self.proc, timeout=5)
         self.log.close()
 
 

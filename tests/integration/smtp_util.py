@@ -7,13 +7,12 @@ It is stopped by PID.
 """
 import os
 import pwd
-import signal
 import socket
 import sqlite3
 import ssl
 import subprocess
 
-from lib import BIN_DIR, Mailroom, wait_for_port
+from lib import BIN_DIR, Mailroom, stop_process, wait_for_port
 
 SMTPD = os.path.join(BIN_DIR, "smtpd")
 
@@ -64,13 +63,7 @@ class SmtpdInstance:
         """SIGTERM by PID; returns the exit status."""
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
         status = self.proc.returncode
         self.proc = None
