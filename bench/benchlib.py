@@ -3,14 +3,14 @@ memory, a scratch mailroom instance, and the anchor Postfix + Dovecot stack of
 ../shared/anchors/stack.sh (same machine, same run, so ratios mean something).
 """
 import os
-import signal
+import shutil
 import statistics
 import subprocess
 import sys
 
 # Ports and process trees the way the integration tests see them (tests/integration/lib.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
-from lib import PORT_OFFSETS, child_pids, port_is_free  # noqa: E402
+from lib import PORT_OFFSETS, child_pids, port_is_free, stop_process  # noqa: E402
 from lib import wait_for_port as _wait_for_port  # noqa: E402
 
 # The reference stack lives in shared/, beside the checkout; ANCHOR_STACK overrides it.
@@ -128,12 +128,7 @@ class MailroomInstance:
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            stop_process(self.proc, timeout=30)
             self.log.close()
         self.proc = None
 
@@ -171,6 +166,37 @@ class AnchorStack:
     def maildir(self, address):
         local, domain = address.split("@")
         return os.path.join(self.mailroot, domain, local, "Maildir")
+
+    def dovecot_master_pid(self):
+        with open(os.path.join(os.path.dirname(self.mailroot), "run", "dovecot", "master.pid")) as f:
+            return int(f.read().strip())
+
+    def dovecot_memory(self, process_names):
+        """(RSS, PSS) in KiB summed over Dovecot's processes of the given names."""
+        rss = pss = 0
+        for pid in descendants(self.dovecot_master_pid()):
+            if comm(pid) in process_names:
+                r, p = memory_kib(pid)
+                rss += r
+                pss += p
+        return rss, pss
+
+    def dovecot_users_file(self):
+        return os.path.join(os.path.dirname(self.mailroot), "dovecot", "users")
+
+    def rewrite_dovecot_users(self, drop, add, password, tmp_suffix):
+        """Dovecot's passwd-file without the users in `drop`, plus those in `add` with
+        `password`; replaced by rename, so Dovecot never reads half a file."""
+        path = self.dovecot_users_file()
+        with open(path) as f:
+            lines = [l for l in f if l.split(":", 1)[0] not in drop]
+        lines += [f"{a}:{{PLAIN}}{password}::::::\n" for a in add]
+        tmp = path + tmp_suffix
+        with open(tmp, "w") as f:
+            f.writelines(lines)
+        shutil.chown(tmp, "root", "dovecot")
+        os.chmod(tmp, 0o640)
+        os.rename(tmp, path)
 
     def add_users(self, addresses, password):
         for a in addresses:

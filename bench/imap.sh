@@ -9,10 +9,6 @@
 # build tree (default: build/release, built here by scripts/build.sh release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${BUILD_DIR:-}" ]; then
-  scripts/build.sh release >/dev/null
-  BUILD_DIR=build/release
-else
-  ninja -C "$BUILD_DIR" -j2 mailroom imapd imap_fill >/dev/null
-fi
+. bench/build_tree.sh
+bench_build_tree mailroom imapd imap_fill
 exec python3 bench/imap_bench.py --bin "$BUILD_DIR/bin" --work "${BENCH_DIR:-/var/tmp}/mailroom-imap-bench" "$@"

@@ -203,20 +203,8 @@ class DovecotSide:
         self.stack = stack
         self.users = []
 
-    def users_file(self):
-        return os.path.join(os.path.dirname(self.stack.mailroot), "dovecot", "users")
-
     def rewrite_users(self, drop, add):
-        path = self.users_file()
-        with open(path) as f:
-            lines = [l for l in f if l.split(":", 1)[0] not in drop]
-        lines += [f"{a}:{{PLAIN}}{PASSWORD}::::::\n" for a in add]
-        tmp = path + ".imapbench"
-        with open(tmp, "w") as f:
-            f.writelines(lines)
-        shutil.chown(tmp, "root", "dovecot")
-        os.chmod(tmp, 0o640)
-        os.rename(tmp, path)
+        self.stack.rewrite_dovecot_users(drop, add, PASSWORD, ".imapbench")
 
     def add_users(self, addresses):
         self.users = list(addresses)
@@ -232,18 +220,8 @@ class DovecotSide:
         for a in self.users:
             shutil.rmtree(os.path.dirname(self.stack.maildir(a)), ignore_errors=True)
 
-    def master_pid(self):
-        with open(os.path.join(os.path.dirname(self.stack.mailroot), "run", "dovecot", "master.pid")) as f:
-            return int(f.read().strip())
-
     def memory(self):
-        rss = pss = 0
-        for pid in descendants(self.master_pid()):
-            if comm(pid) in ("imap", "imap-login"):
-                r, p = memory_kib(pid)
-                rss += r
-                pss += p
-        return rss, pss
+        return self.stack.dovecot_memory(("imap", "imap-login"))
 
     def cleanup(self):
         if self.users:

@@ -10,10 +10,6 @@
 # (default: build/release, built here by scripts/build.sh release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${BUILD_DIR:-}" ]; then
-  scripts/build.sh release >/dev/null
-  BUILD_DIR=build/release
-else
-  ninja -C "$BUILD_DIR" -j2 mailroom pop3d pop3_fill pop3_load >/dev/null
-fi
+. bench/build_tree.sh
+bench_build_tree mailroom pop3d pop3_fill pop3_load
 exec python3 bench/pop3_bench.py --bin "$BUILD_DIR/bin" --work "${BENCH_DIR:-/var/tmp}/mailroom-pop3-bench" "$@"

@@ -107,20 +107,8 @@ class Dovecot(AnchorStack):
     # Users are written straight into Dovecot's passwd-file, in the format of
     # `stack.sh adduser` (its users file is the source of truth; POP3 needs nothing else),
     # all 220 in one rewrite instead of one locked stack.sh run each (AnchorStack.add_users).
-    def users_file(self):
-        return os.path.join(os.path.dirname(self.mailroot), "dovecot", "users")
-
     def rewrite_users(self, drop, add):
-        path = self.users_file()
-        with open(path) as f:
-            lines = [l for l in f if l.split(":", 1)[0] not in drop]
-        lines += [f"{a}:{{PLAIN}}{PASSWORD}::::::\n" for a in add]
-        tmp = path + ".pop3bench"
-        with open(tmp, "w") as f:
-            f.writelines(lines)
-        shutil.chown(tmp, "root", "dovecot")
-        os.chmod(tmp, 0o640)
-        os.rename(tmp, path)
+        self.rewrite_dovecot_users(drop, add, PASSWORD, ".pop3bench")
 
     def remove_homes(self, addresses):
         for a in addresses:
@@ -142,20 +130,8 @@ class Dovecot(AnchorStack):
                            user="anchorvmail", group="anchorvmail")
         log(f"dovecot: {len(addresses)} x {count} Maildir files written in {time.time() - t:.1f} s")
 
-    def master_pid(self):
-        base = os.path.join(os.path.dirname(self.env.get("MR_MAILDIR_ROOT", "/var/lib/anchor-stack/mail")),
-                            "run", "dovecot", "master.pid")
-        with open(base) as f:
-            return int(f.read().strip())
-
     def memory(self):
-        rss = pss = 0
-        for pid in descendants(self.master_pid()):
-            if comm(pid) in ("pop3", "pop3-login"):
-                r, p = memory_kib(pid)
-                rss += r
-                pss += p
-        return rss, pss
+        return self.dovecot_memory(("pop3", "pop3-login"))
 
     def cleanup(self):
         if self.users:

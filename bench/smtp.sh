@@ -6,8 +6,6 @@
 # accept,latency,e2e). BUILD_DIR picks the build tree (default: build/release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -z "${BUILD_DIR:-}" ]; then
-  scripts/build.sh release >/dev/null
-  BUILD_DIR=build/release
-fi
+. bench/build_tree.sh
+bench_build_tree
 exec python3 bench/smtp_bench.py --bin "$BUILD_DIR/bin" --work "${BENCH_DIR:-/var/tmp}/mailroom-smtp-bench" "$@"
