@@ -57,8 +57,8 @@ Connection::Connection(Loop& loop, ConnectionOptions options)
 
 Connection::~Connection() = default;
 
-Connection* Connection::accept(Loop& loop, uv_stream_t* server, const ConnectionOptions& options) {
-    std::unique_ptr<Connection> owned(new Connection(loop, options));
+Connection* Connection::create(Loop& loop, ConnectionOptions options) {
+    std::unique_ptr<Connection> owned(new Connection(loop, std::move(options)));
     Connection* c = owned.get();
     uv_tcp_init(loop.raw(), &c->tcp_);
     uv_timer_init(loop.raw(), &c->timer_);
@@ -66,6 +66,11 @@ Connection* Connection::accept(Loop& loop, uv_stream_t* server, const Connection
     c->timer_.data = c;
     c->open_handles_ = 2;
     c->self_ = std::move(owned);  // from here the connection owns itself until finish()
+    return c;
+}
+
+Connection* Connection::accept(Loop& loop, uv_stream_t* server, const ConnectionOptions& options) {
+    Connection* c = create(loop, options);
     loop.add_resident(c);
 
     auto* stream = reinterpret_cast<uv_stream_t*>(&c->tcp_);

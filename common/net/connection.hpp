@@ -173,6 +173,9 @@ private:
     friend class Listener;
     friend class ProxyGate;
     Connection(Loop& loop, ConnectionOptions options);
+    // A new connection with its TCP and timer handles initialised, owning itself until
+    // finish() (accepted and outbound alike).
+    static Connection* create(Loop& loop, ConnectionOptions options);
 
     // Listener side: accept from `server`; returns null (and cleans up) on failure.
     static Connection* accept(Loop& loop, uv_stream_t* server, const ConnectionOptions& options);

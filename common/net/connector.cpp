@@ -17,14 +17,7 @@ namespace mr::net {
 Connection* Connection::connect(Loop& loop, const sockaddr* address,
                                 std::chrono::milliseconds connect_timeout, ConnectionOptions options,
                                 std::unique_ptr<ConnectionHandler> handler) {
-    std::unique_ptr<Connection> owned(new Connection(loop, std::move(options)));
-    Connection* c = owned.get();
-    uv_tcp_init(loop.raw(), &c->tcp_);
-    uv_timer_init(loop.raw(), &c->timer_);
-    c->tcp_.data = c;
-    c->timer_.data = c;
-    c->open_handles_ = 2;
-    c->self_ = std::move(owned);  // owns itself until finish(), as accepted connections do
+    Connection* c = create(loop, std::move(options));
     c->handler_ = std::move(handler);
     c->peer_ = format_address(address, true);
     c->peer_ip_ = format_address(address, false);
