@@ -236,6 +236,15 @@ def stop_and_check(mr, daemon):
     return log
 
 
+def close_checked(mr, daemon):
+    """stop_and_check, then the instance closed (its directory removed) even when a check
+    failed; returns the log."""
+    try:
+        return stop_and_check(mr, daemon)
+    finally:
+        mr.close()
+
+
 def unverified_context():
     """TLS to the instance's self-signed certificate."""
     ctx = ssl.create_default_context()

@@ -24,12 +24,16 @@ USERS = [f"user{i}@example.test" for i in range(20)]
 TOTAL = 2000
 
 
-class DeliverCrash(unittest.TestCase):
-    def setUp(self):
+class CrashTestCase(unittest.TestCase):
+    """An instance whose deliverd polls every second and is restarted soon after a crash;
+    after each test, no sanitizer report in its log."""
+
+    def start_instance(self, users, restart_options):
         self.mr = Mailroom()
         self.mr.set_option("poll_interval_s", "30", "1")
-        self.mr.set_option("restart_delay_ms", "500", "100")
-        for u in USERS:
+        for key, old, new in restart_options:
+            self.mr.set_option(key, old, new)
+        for u in users:
             self.mr.add_user(u, "secret password")
 
     def tearDown(self):
@@ -38,6 +42,11 @@ class DeliverCrash(unittest.TestCase):
         self.mr.close()
         self.assertNotIn("AddressSanitizer", log)
         self.assertNotIn("runtime error", log)
+
+
+class DeliverCrash(CrashTestCase):
+    def setUp(self):
+        self.start_instance(USERS, [("restart_delay_ms", "500", "100")])
 
     def delivered_files(self):
         return [p for u in USERS for p in inbox_files(self.mr, u)]
@@ -151,21 +160,10 @@ class SmtpLoad:
                     pass
 
 
-class DeliverCrashUnderLoad(unittest.TestCase):
+class DeliverCrashUnderLoad(CrashTestCase):
     def setUp(self):
-        self.mr = Mailroom()
-        self.mr.set_option("poll_interval_s", "30", "1")
-        self.mr.set_option("restart_delay_ms", "500", "50")
-        self.mr.set_option("restart_delay_max_ms", "30000", "200")
-        for u in LOAD_USERS:
-            self.mr.add_user(u, "secret password")
-
-    def tearDown(self):
-        self.mr.stop()
-        log = self.mr.log_text()
-        self.mr.close()
-        self.assertNotIn("AddressSanitizer", log)
-        self.assertNotIn("runtime error", log)
+        self.start_instance(LOAD_USERS, [("restart_delay_ms", "500", "50"),
+                                         ("restart_delay_max_ms", "30000", "200")])
 
     def child(self, name, other_than=None, timeout=15):
         return wait_until(lambda: [p for p, n in child_pids(self.mr.proc.pid).items()

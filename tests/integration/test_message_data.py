@@ -16,7 +16,7 @@ import smtplib
 import time
 import unittest
 
-from lib import Mailroom, stop_and_check, wait_for_port
+from lib import Mailroom, close_checked, wait_for_port
 
 USER = "alice@example.test"
 PASSWORD = "correct horse"
@@ -65,10 +65,7 @@ class MessageDataTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            stop_and_check(cls.mr, "pop3d")
-        finally:
-            cls.mr.close()
+        close_checked(cls.mr, "pop3d")
 
     def imap(self, user=USER):
         imap = imaplib.IMAP4("127.0.0.1", self.mr.port("imap"), timeout=10)

@@ -12,7 +12,7 @@ import tempfile
 import time
 import unittest
 
-from lib import Mailroom, run_client, stop_and_check, unverified_context, wait_for_port
+from lib import Mailroom, close_checked, run_client, unverified_context, wait_for_port
 
 PASSWORD = "correct horse"
 USER = "alice@example.test"
@@ -42,11 +42,8 @@ class Pop3Base(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            # pop3d stops cleanly on SIGTERM (and, in an ASan build, without a report).
-            stop_and_check(cls.mr, "pop3d")
-        finally:
-            cls.mr.close()
+        # pop3d stops cleanly on SIGTERM (and, in an ASan build, without a report).
+        close_checked(cls.mr, "pop3d")
 
     # -- helpers -----------------------------------------------------------------------
     def deliver(self, messages, user=USER):

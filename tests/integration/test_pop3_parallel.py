@@ -13,7 +13,7 @@ import threading
 import time
 import unittest
 
-from lib import Mailroom, stop_and_check, wait_for_port
+from lib import Mailroom, close_checked, wait_for_port
 
 PASSWORD = "parallel password"
 # Ten users are enough to keep all four loops busy at once; each costs an argon2id hash.
@@ -110,11 +110,8 @@ class Pop3ParallelTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            # Every loop stopped and pop3d exited 0 (no thread left behind, no ASan report).
-            log = stop_and_check(cls.mr, "pop3d")
-        finally:
-            cls.mr.close()
+        # Every loop stopped and pop3d exited 0 (no thread left behind, no ASan report).
+        log = close_checked(cls.mr, "pop3d")
         assert "event=started" in log and f"loops={LOOPS}" in log, log[-3000:]
 
     @classmethod

@@ -10,7 +10,7 @@ import time
 import unittest
 import uuid
 
-from lib import BIN_DIR, Mailroom, wait_for_port
+from lib import BIN_DIR, Mailroom, close_checked, wait_for_port
 from smtp_util import unverified_context
 
 PASSWORD = "correct horse"
@@ -31,11 +31,7 @@ class SmtpUpTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.mr.stop()
-        log = cls.mr.log_text()
-        cls.mr.close()
-        assert 'event=stopped child=smtpd status="exit 0"' in log, log[-3000:]
-        assert "AddressSanitizer" not in log and "runtime error" not in log, log[-3000:]
+        close_checked(cls.mr, "smtpd")
 
     def find_message(self, needle, timeout=20):
         """The stored bytes containing `needle`: queued (a blob in queue.db or a msg/ file) or a
