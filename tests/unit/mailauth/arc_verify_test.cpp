@@ -35,6 +35,13 @@ std::string load(const std::string& name) {
 // The fixtures were sealed at 1700000000 and 1700000600.
 constexpr std::int64_t kNow = 1700001000;
 
+// Why verify_arc failed `message`; a message that did not fail gives "not a fail: <result>".
+std::string fail_reason(FakeDns& dns, const std::string& message) {
+    const auto r = verify_arc(dns, message, kNow);
+    if (r.result != ArcVerdict::Fail) return "not a fail: " + std::string(arc_verdict_name(r.result));
+    return r.reason;
+}
+
 std::string replaced(std::string s, std::string_view from, std::string_view to) {
     const auto at = s.find(from);
     REQUIRE_MESSAGE(at != std::string::npos, "no " << from);
@@ -95,56 +102,42 @@ TEST_CASE("arc: a body changed after the last seal fails") {
 TEST_CASE("arc: a broken seal fails, whichever instance it is") {
     FakeDns dns;
     // One base64 character of each seal's b= changed.
-    auto r = verify_arc(dns, replaced(load("arc2.eml"), "b=wlHHCKjl", "b=wlHHCKjk"), kNow);
-    CHECK(r.result == ArcVerdict::Fail);
-    CHECK(r.reason == "ARC-Seal i=2: signature did not verify");
-    r = verify_arc(dns, replaced(load("arc1.eml"), "b=CbWemDGo", "b=CbWemDGp"), kNow);
-    CHECK(r.result == ArcVerdict::Fail);
-    CHECK(r.reason == "ARC-Seal i=1: signature did not verify");
+    CHECK(fail_reason(dns, replaced(load("arc2.eml"), "b=wlHHCKjl", "b=wlHHCKjk")) ==
+          "ARC-Seal i=2: signature did not verify");
+    CHECK(fail_reason(dns, replaced(load("arc1.eml"), "b=CbWemDGo", "b=CbWemDGp")) ==
+          "ARC-Seal i=1: signature did not verify");
     // The newer seal covers the older one, b= included, so it is the first to fail.
-    r = verify_arc(dns, replaced(load("arc2.eml"), "b=CbWemDGo", "b=CbWemDGp"), kNow);
-    CHECK(r.result == ArcVerdict::Fail);
-    CHECK(r.reason == "ARC-Seal i=2: signature did not verify");
+    CHECK(fail_reason(dns, replaced(load("arc2.eml"), "b=CbWemDGo", "b=CbWemDGp")) ==
+          "ARC-Seal i=2: signature did not verify");
     // A changed AAR is covered by every seal from its instance on.
-    r = verify_arc(dns, replaced(load("arc2.eml"), "i=1; lists.example; spf=pass", "i=1; lists.example; spf=fail"),
-                   kNow);
-    CHECK(r.result == ArcVerdict::Fail);
-    CHECK(r.reason == "ARC-Seal i=2: signature did not verify");
+    const std::string aar_changed =
+        replaced(load("arc2.eml"), "i=1; lists.example; spf=pass", "i=1; lists.example; spf=fail");
+    CHECK(fail_reason(dns, aar_changed) == "ARC-Seal i=2: signature did not verify");
 }
 
 TEST_CASE("arc: a missing, duplicated or out-of-range instance fails before any DNS query") {
     FakeDns dns;
     const std::string two = load("arc2.eml");
-    auto r = verify_arc(dns, without_field(two, "ARC-Seal: i=1"), kNow);
-    CHECK(r.result == ArcVerdict::Fail);
-    CHECK(r.reason == "ARC set i=1 has no ARC-Seal");
+    CHECK(fail_reason(dns, without_field(two, "ARC-Seal: i=1")) == "ARC set i=1 has no ARC-Seal");
     // The whole first set gone: a gap below i=2.
-    r = verify_arc(dns,
-                   without_field(without_field(without_field(two, "ARC-Seal: i=1"), "ARC-Message-Signature: i=1"),
-                                 "ARC-Authentication-Results: i=1"),
-                   kNow);
-    CHECK(r.result == ArcVerdict::Fail);
-    CHECK(r.reason == "ARC set i=1 has no ARC-Authentication-Results");
-    r = verify_arc(dns, "ARC-Authentication-Results: i=1; x.example; spf=pass\r\n" + two, kNow);
-    CHECK(r.result == ArcVerdict::Fail);
-    CHECK(r.reason == "two ARC-Authentication-Results fields with i=1");
-    r = verify_arc(dns, "ARC-Authentication-Results: i=51; x.example; spf=pass\r\n" + two, kNow);
-    CHECK(r.result == ArcVerdict::Fail);
-    CHECK(r.reason == "ARC-Authentication-Results without a valid instance i= (1..50)");
+    const std::string no_first_set =
+        without_field(without_field(without_field(two, "ARC-Seal: i=1"), "ARC-Message-Signature: i=1"),
+                      "ARC-Authentication-Results: i=1");
+    CHECK(fail_reason(dns, no_first_set) == "ARC set i=1 has no ARC-Authentication-Results");
+    CHECK(fail_reason(dns, "ARC-Authentication-Results: i=1; x.example; spf=pass\r\n" + two) ==
+          "two ARC-Authentication-Results fields with i=1");
+    CHECK(fail_reason(dns, "ARC-Authentication-Results: i=51; x.example; spf=pass\r\n" + two) ==
+          "ARC-Authentication-Results without a valid instance i= (1..50)");
     CHECK(dns.queries == 0);
 }
 
 TEST_CASE("arc: cv= must be none at i=1, pass above, and a sealer's fail ends the chain") {
     FakeDns dns;
-    auto r = verify_arc(dns, replaced(load("arc2.eml"), "i=2; cv=pass", "i=2; cv=fail"), kNow);
-    CHECK(r.result == ArcVerdict::Fail);
-    CHECK(r.reason == "ARC-Seal i=2 says cv=fail");
-    r = verify_arc(dns, replaced(load("arc2.eml"), "i=2; cv=pass", "i=2; cv=none"), kNow);
-    CHECK(r.result == ArcVerdict::Fail);
-    CHECK(r.reason == "ARC-Seal i=2 says cv=none (must be pass)");
-    r = verify_arc(dns, replaced(load("arc1.eml"), "i=1; cv=none", "i=1; cv=pass"), kNow);
-    CHECK(r.result == ArcVerdict::Fail);
-    CHECK(r.reason == "ARC-Seal i=1 says cv=pass (must be none)");
+    CHECK(fail_reason(dns, replaced(load("arc2.eml"), "i=2; cv=pass", "i=2; cv=fail")) == "ARC-Seal i=2 says cv=fail");
+    CHECK(fail_reason(dns, replaced(load("arc2.eml"), "i=2; cv=pass", "i=2; cv=none")) ==
+          "ARC-Seal i=2 says cv=none (must be pass)");
+    CHECK(fail_reason(dns, replaced(load("arc1.eml"), "i=1; cv=none", "i=1; cv=pass")) ==
+          "ARC-Seal i=1 says cv=pass (must be none)");
 }
 
 TEST_CASE("arc: a key DNS cannot give fails (RFC 8617 §5.2.1) and says it was DNS") {
