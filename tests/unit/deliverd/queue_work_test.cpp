@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "deliverd/queue_work.hpp"
+#include "tests/unit/deliverd/stores_fixture.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
 
 using namespace mr::deliverd;
@@ -12,16 +13,10 @@ using mr::storage::test::TempDir;
 namespace {
 
 std::shared_ptr<Stores> make_stores(const TempDir& dir) {
-    auto q = mr::storage::Queue::open(dir.path());
-    auto d = mr::storage::Directory::open(dir / "directory.db");
-    REQUIRE(q.ok());
-    REQUIRE(d.ok());
-    REQUIRE(d->add_domain("example.test").ok());
-    REQUIRE(d->add_user("bob@example.test", "pw-bob-123456", 0).ok());
-    REQUIRE(d->add_alias("team@example.test", "bob@example.test").ok());
-    REQUIRE(d->add_alias("team@example.test", "far@remote.test").ok());
-    REQUIRE(d->add_alias("team@example.test", "ghost@example.test").ok());
-    return std::make_shared<Stores>(std::move(*q), std::move(*d), dir.path());
+    return test::make_stores(dir, {"example.test"},
+                             {{"team@example.test", "bob@example.test"},
+                              {"team@example.test", "far@remote.test"},
+                              {"team@example.test", "ghost@example.test"}});
 }
 
 QueueRecipient rcpt(const std::string& a, const std::string& notify = "") {

@@ -6,6 +6,7 @@
 #include "common/mailauth/srs.hpp"
 #include "deliverd/queue_work.hpp"
 #include "storage/srs_key.hpp"
+#include "tests/unit/deliverd/stores_fixture.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
 
 using namespace mr::deliverd;
@@ -17,17 +18,10 @@ namespace {
 constexpr std::int64_t kNow = 1700000000;
 
 std::shared_ptr<Stores> make_stores(const TempDir& dir) {
-    auto q = mr::storage::Queue::open(dir.path());
-    auto d = mr::storage::Directory::open(dir / "directory.db");
-    REQUIRE(q.ok());
-    REQUIRE(d.ok());
-    REQUIRE(d->add_domain("example.test").ok());
-    REQUIRE(d->add_domain("other.test").ok());
-    REQUIRE(d->add_user("bob@example.test", "pw-bob-123456", 0).ok());
-    REQUIRE(d->add_alias("fwd@example.test", "friend@remote.example").ok());
-    REQUIRE(d->add_alias("fwd@example.test", "bob@example.test").ok());
-    REQUIRE(d->add_alias("@other.test", "friend@remote.example").ok());  // a catch-all
-    return std::make_shared<Stores>(std::move(*q), std::move(*d), dir.path());
+    return test::make_stores(dir, {"example.test", "other.test"},
+                             {{"fwd@example.test", "friend@remote.example"},
+                              {"fwd@example.test", "bob@example.test"},
+                              {"@other.test", "friend@remote.example"}});  // the last a catch-all
 }
 
 std::vector<QueueRecipient> to(std::initializer_list<const char*> addresses) {
