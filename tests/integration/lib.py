@@ -109,6 +109,15 @@ def wait_for_port(port, timeout=10.0):
     return False
 
 
+def rss_kib(pid):
+    """The resident set of process `pid` in KiB (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def stop_process(proc, timeout=20):
     """SIGTERM, then SIGKILL when `proc` has not exited within `timeout` seconds."""
     if proc is None or proc.poll() is not None:

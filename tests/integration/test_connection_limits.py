@@ -24,7 +24,7 @@ import sqlite3
 import time
 import unittest
 
-from lib import Mailroom, child_pids, stop_and_check, wait_for_port
+from lib import Mailroom, child_pids, rss_kib, stop_and_check, wait_for_port
 
 DOMAIN = "example.test"
 PASSWORD = "office password 1"
@@ -123,14 +123,6 @@ def cheap_hash(password):
                                 ctypes.c_size_t(8192)) != 0:
         raise RuntimeError("crypto_pwhash_str failed")
     return out.value.decode()
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 class Base(unittest.TestCase):

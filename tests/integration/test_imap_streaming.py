@@ -9,7 +9,7 @@ import time
 import unittest
 
 from imap_util import PASSWORD, USER, InstanceTestCase, RawImap
-from lib import child_pids
+from lib import child_pids, rss_kib
 
 BIG_BYTES = 50 * 1000 * 1000
 
@@ -32,14 +32,6 @@ def big_message():
     lines = body_len // len(line)
     filler = body_len - lines * len(line)
     return head + line * lines + b"A" * max(0, filler - 2) + (b"\r\n" if filler >= 2 else b"") + tail
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def uses_asan(pid):
