@@ -75,8 +75,8 @@ void add_init_command(CLI::App& app, CliContext& ctx) {
     init->add_option("--domain", args.domain, "A first domain to host, e.g. example.org");
     init->add_option("--hostname", args.hostname, "This server's name (default: the machine's hostname)");
     init->add_option("--port-base", args.port_base,
-                     "Listeners on BASE+25, +587, +465, +143, +993, +110, +995, +80, +443 (0 = standard ports)")
-        ->check(CLI::Range(0, 64535));
+                     "Listeners on BASE+25, +587, +465, +143, +993, +110, +995, +4190, +80, +443 (0 = standard ports)")
+        ->check(CLI::Range(0, 65535 - 4190));
     init->callback([&ctx] {
         auto file = args.dir / "mailroom.toml";
         if (std::filesystem::exists(file)) throw CliError{file.string() + " already exists; not overwriting it"};

@@ -50,6 +50,7 @@ const std::vector<DaemonSpec>& daemon_specs() {
         {"deliverd", {}},
         {"pop3d", {"pop3", "pop3s"}},
         {"imapd", {"imap", "imaps"}},
+        {"sieved", {"managesieve"}},
         {"webd", {"http", "https"}},
     };
     return specs;
@@ -93,7 +94,7 @@ void Supervisor::bind_all() {
     const std::vector<std::pair<std::string, const std::vector<std::string>*>> groups = {
         {"smtp", &l.smtp},   {"submission", &l.submission}, {"submissions", &l.submissions},
         {"imap", &l.imap},   {"imaps", &l.imaps},           {"pop3", &l.pop3},
-        {"pop3s", &l.pop3s}, {"smtp_proxy", &l.smtp_proxy},
+        {"pop3s", &l.pop3s}, {"smtp_proxy", &l.smtp_proxy}, {"managesieve", &l.managesieve},
         {"http", &cfg_.http.listen}, {"https", &cfg_.http.tls_listen},
     };
     for (const auto& [name, endpoints] : groups) {

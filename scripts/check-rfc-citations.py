@@ -15,7 +15,7 @@ import sys
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 RFC_DIR = os.environ.get("MR_RFC_DIR") or os.path.join(ROOT, "..", "shared", "rfc")
-SOURCE_DIRS = ["common", "storage", "smtpd", "deliverd", "pop3d", "imapd", "webd", "mailroom",
+SOURCE_DIRS = ["common", "storage", "smtpd", "deliverd", "pop3d", "imapd", "webd", "sieved", "mailroom",
                "tests", "bench", "scripts", "etc"]
 SOURCE_EXT = (".cpp", ".hpp", ".py", ".sh", ".toml", ".js", ".txt", ".md")
 

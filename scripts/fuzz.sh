@@ -28,6 +28,7 @@ targets=(
   "fuzz_srs tests/fuzz/corpus/srs"
   "fuzz_webd_session tests/fuzz/corpus/webd_session"
   "fuzz_sieve tests/fuzz/corpus/sieve"
+  "fuzz_managesieve_session tests/fuzz/corpus/managesieve_session"
 )
 names=()
 for t in "${targets[@]}"; do names+=("${t%% *}"); done

@@ -35,6 +35,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(dovecot-dev autoconf automake libtool make gcc)
   # scripts/fuzz.sh: clang with libFuzzer (its runtime is libclang-rt-14-dev, not a clang dependency).
   packages+=(clang libclang-rt-14-dev)
+  # tests/integration/test_managesieve.py: the ManageSieve client sieve-connect.
+  packages+=(sieve-connect)
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 

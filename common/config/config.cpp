@@ -154,6 +154,7 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     read_listeners(r, "imaps", cfg.listen.imaps);
     read_listeners(r, "pop3", cfg.listen.pop3);
     read_listeners(r, "pop3s", cfg.listen.pop3s);
+    read_listeners(r, "managesieve", cfg.listen.managesieve);
     read_listeners(r, "smtp_proxy", cfg.listen.smtp_proxy);
     r.string_list("listen", "proxy_trusted", cfg.listen.proxy_trusted);
     for (const auto& net : cfg.listen.proxy_trusted) {

@@ -39,6 +39,7 @@ struct ListenConfig {
     std::vector<std::string> imaps;
     std::vector<std::string> pop3;
     std::vector<std::string> pop3s;
+    std::vector<std::string> managesieve;  // RFC 5804, STARTTLS (sieved)
     // Inbound SMTP (the port-25 role) behind a load balancer: each connection starts with a
     // HAProxy PROXY header naming the client, accepted only from a proxy_trusted peer.
     std::vector<std::string> smtp_proxy;

@@ -34,6 +34,7 @@ std::string render_default_config(const InitValues& v) {
         {"@IMAPS_PORT@", std::to_string(v.port_base + 993)},
         {"@POP3_PORT@", std::to_string(v.port_base + 110)},
         {"@POP3S_PORT@", std::to_string(v.port_base + 995)},
+        {"@MANAGESIEVE_PORT@", std::to_string(v.port_base + 4190)},
         {"@HTTP_PORT@", std::to_string(v.port_base + 80)},
         {"@HTTPS_PORT@", std::to_string(v.port_base + 443)},
     };

@@ -19,7 +19,8 @@ BIN_DIR = os.environ.get("MR_BIN_DIR") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "release", "bin")
 MAILROOM = os.path.join(BIN_DIR, "mailroom")
 PORT_OFFSETS = {"smtp": 25, "submission": 587, "submissions": 465, "imap": 143,
-                "imaps": 993, "pop3": 110, "pop3s": 995, "http": 80, "https": 443}
+                "imaps": 993, "pop3": 110, "pop3s": 995, "http": 80, "https": 443,
+                "managesieve": 4190}
 
 
 def port_is_free(port):
@@ -33,7 +34,10 @@ def port_is_free(port):
 
 # Bases lie on a grid of step 3 inside each thousand: the only two offsets closer than 22
 # are 993 and 995, so bases 2 apart would share a port (A+995 == (A+2)+993). (The PROXY
-# tests' base+26 is 1 from base+25, also no multiple of 3.)
+# tests' base+26 is 1 from base+25, also no multiple of 3.) ManageSieve's +4190 reaches
+# into other thousands: 4190 minus any other offset (4165, 3603, 3725, 4047, 3197, 4080,
+# 3195, 4110, 3747, 4164) is at least 29 away from a multiple of 1000, more than the 18 that
+# two bases of one slot grid can differ by, so no two bases share a port.
 _BASE_STEP = 3
 _BASE_SLOTS = 7
 # The lock files held open by this process: one per base it has taken, so that tests that
@@ -55,12 +59,13 @@ def _reserve_base(base):
 
 
 def free_port_base():
-    """A base N such that N+25 ... N+995 are all free on 127.0.0.1 right now, and that no
+    """A base N such that N+25 ... N+4190 are all free on 127.0.0.1 right now, and that no
     other test process holds: the reservation lasts until this process exits."""
-    # Below the kernel's ephemeral range (32768-60999 by default): a port picked there can be
-    # taken as the local port of some test's outgoing connection before `up` binds it.
+    # Below the kernel's ephemeral range (32768-60999 by default), N+4190 included: a port
+    # picked there can be taken as the local port of some test's outgoing connection before
+    # `up` binds it.
     for _ in range(200):
-        base = random.randrange(21000, 31001, 1000) + _BASE_STEP * random.randrange(_BASE_SLOTS)
+        base = random.randrange(21000, 28001, 1000) + _BASE_STEP * random.randrange(_BASE_SLOTS)
         if not all(port_is_free(base + off) for off in PORT_OFFSETS.values()):
             continue
         if _reserve_base(base):

@@ -6,7 +6,8 @@ import unittest
 
 from lib import BIN_DIR, Mailroom, child_pids, port_is_free, wait_for_port
 
-DAEMON_PORTS = {"smtpd": "smtp", "pop3d": "pop3", "imapd": "imap", "webd": "http", "deliverd": None}
+DAEMON_PORTS = {"smtpd": "smtp", "pop3d": "pop3", "imapd": "imap", "webd": "http", "sieved": "managesieve",
+                "deliverd": None}
 
 
 def built_daemons():
