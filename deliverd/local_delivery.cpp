@@ -1,15 +1,43 @@
 #include "deliverd/local_delivery.hpp"
 #include "storage/default_mailboxes.hpp"
 
+#include <ctime>
 #include <optional>
 
 #include "common/log/log.hpp"
 #include "common/util/quota.hpp"
 #include "deliverd/mail_loop.hpp"
 #include "deliverd/sieve_filter.hpp"
+#include "deliverd/vacation.hpp"
 #include "storage/mailbox_store.hpp"
 
 namespace mr::deliverd {
+
+namespace {
+
+// RFC 5230: a reply unless the rules or the once-per-period memory say no; logged either way.
+void send_vacation(const LocalBatch& batch, const LocalItem& item, const sieve::VacationAction& v,
+                   const sieve::MessageView& view) {
+    if (!batch.send_auto_reply) return;
+    const VacationInput in{item.sender, item.final_address, batch.user};
+    if (auto why = vacation_suppressed(view, in, v)) {
+        log::info("vacation_skipped", {log::qid(item.queue_id), {"user", batch.user}, {"reason", *why}});
+        return;
+    }
+    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    auto due = vacation_due(batch.user_dir, vacation_handle(v), item.sender, v.period_seconds, now);
+    if (!due) {
+        log::warn("vacation_state_error", {log::qid(item.queue_id), {"user", batch.user}, {"error", due.error().message}});
+        return;
+    }
+    if (!*due) {
+        log::info("vacation_skipped", {log::qid(item.queue_id), {"user", batch.user}, {"reason", "already answered"}});
+        return;
+    }
+    batch.send_auto_reply(item.sender, compose_vacation_reply(view, in, v, now));
+}
+
+}  // namespace
 
 std::vector<LocalResult> deliver_local(const LocalBatch& batch) {
     storage::StorePool pool(batch.user_dir, 1);
@@ -56,6 +84,9 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
             FilterInput in{*item.message, item.sender, item.final_address, folder,
                            [store](std::string_view name) { return store->mailbox(name).ok(); }, batch.user,
                            item.queue_id};
+            in.on_vacation = [&](const sieve::VacationAction& v, const sieve::MessageView& view) {
+                send_vacation(batch, item, v, view);
+            };
             where = run_filter(*script, in);
         } else {
             where.push_back(FilterTarget{folder, 0, {}, !item.folder.empty()});

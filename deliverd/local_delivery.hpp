@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,6 +53,8 @@ struct LocalBatch {
     std::filesystem::path user_dir;   // data_dir/mail/<domain>/<local>
     std::int64_t quota_bytes = 0;     // 0: unlimited
     std::vector<LocalItem> items;
+    // Queues a vacation reply (deliverd/vacation) from <> to `to`; unset: none is sent.
+    std::function<void(const std::string& to, const std::string& message)> send_auto_reply = {};
 };
 
 struct LocalResult {

@@ -209,6 +209,23 @@ void QueueRunner::pump_local() {
         local_busy_.insert(pending->batch.user);
         ++local_running_;
         LocalBatch batch = pending->batch;  // the pool thread gets its own copy
+        // Vacation replies are queued from the pool thread like any message of ours: from <>,
+        // so they can never bounce back (RFC 3834 §3.3).
+        batch.send_auto_reply = [stores = stores_, user = batch.user](const std::string& to, const std::string& message) {
+            std::vector<storage::QueueRecipient> rcpt(1);
+            rcpt[0].address = to;
+            Result<std::string> id = Error::internal("not queued");
+            {
+                std::lock_guard guard(stores->mutex);
+                id = stores->queue.enqueue("", rcpt, message);
+            }
+            if (!id) {
+                log::warn("vacation_failed", {{"user", user}, {"to", to}, {"error", id.error().message}});
+                return;
+            }
+            log::info("vacation_sent", {log::qid(*id), {"user", user}, {"to", to}});
+            (void)net::send_wakeup(net::wakeup_endpoint(stores->data_dir, net::WakeupListener::Deliverd), *id);
+        };
         auto pool = pools_.get(pending->batch.user_dir);
         net::run_off_loop(
             loop_, std::weak_ptr<void>(alive_),

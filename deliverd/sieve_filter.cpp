@@ -142,7 +142,8 @@ std::vector<FilterTarget> run_filter(const sieve::Program& program, const Filter
             case sieve::Action::Kind::Discard:
                 break;
             case sieve::Action::Kind::Vacation:
-                break;  // logged below; sending is not wired yet
+                if (a.vacation && in.on_vacation) in.on_vacation(*a.vacation, view);
+                break;
             case sieve::Action::Kind::Redirect:
             case sieve::Action::Kind::Reject:
             case sieve::Action::Kind::EReject:

@@ -14,7 +14,8 @@
 //    reject, ereject) or a fileinto into a mailbox that does not exist (without :create)
 //    all give the implicit keep: the queue entry's folder (INBOX unless smtpd quarantined
 //    it), without flags; each such case is logged once.
-//  - vacation is logged and not sent yet (it changes nothing about where the mail goes).
+//  - vacation changes nothing about where the mail goes: it is handed to on_vacation
+//    (deliverd/vacation decides whether a reply goes out).
 //  - Flags: the IMAP system flags become storage flag bits, other atoms keywords;
 //    anything that is not a valid IMAP atom is dropped.
 #pragma once
@@ -27,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/sieve/interpreter.hpp"
+#include "common/sieve/message_view.hpp"
 #include "common/sieve/program.hpp"
 
 namespace mr::deliverd {
@@ -53,6 +56,8 @@ struct FilterInput {
     std::function<bool(std::string_view)> mailbox_exists;
     std::string_view user;      // for log lines
     std::string_view queue_id;  // for log lines
+    // Each vacation action of the outcome, with the message as the script saw it.
+    std::function<void(const sieve::VacationAction&, const sieve::MessageView&)> on_vacation = {};
 };
 
 // Where the message goes: one target per mailbox, none when the script discarded it.

@@ -1,0 +1,91 @@
+"""Vacation replies at delivery (issue 19, RFC 5230 + RFC 3834): `mailroom vacation set`
+activates an ordinary script; mail sent by SMTP gets one reply per sender, queued from <> with
+Auto-Submitted: auto-replied and In-Reply-To, and none to lists, auto-replies or mail not
+addressed to the user. The replies are read back from the sender's mailbox (imaplib)."""
+import email
+import imaplib
+import os
+import smtplib
+import time
+import unittest
+
+from lib import Mailroom
+from deliver_util import configure_fast_queue, wait_for_children, wait_until
+
+BOB = "bob@example.test"
+ALICE = "alice@example.test"
+CAROL = "carol@example.test"
+
+
+def message(sender, to, subject, extra=""):
+    return (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{subject.replace(' ', '-')}@example.test>\r\n{extra}\r\nhello\r\n")
+
+
+class Vacation(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.mr = mr = Mailroom()
+        configure_fast_queue(mr)
+        mr.allow_plaintext_on_loopback()
+        for user in (BOB, ALICE, CAROL):
+            mr.add_user(user, user + " pw")
+        body = os.path.join(mr.tmp, "away.txt")
+        with open(body, "w") as f:
+            f.write("I am away until the 14th.\n")
+        mr.run("vacation", "set", BOB, "--subject", "Away", "--body-file", body, "--until", "2027-01-14")
+        mr.up()
+        wait_for_children(mr, names=("smtpd", "deliverd", "imapd"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mr.stop()
+        log = cls.mr.log_text()
+        cls.mr.close()
+        assert 'event=stopped child=deliverd status="exit 0"' in log, log[-3000:]
+
+    def send(self, sender, msg, to=BOB):
+        with smtplib.SMTP("127.0.0.1", self.mr.port("smtp"), timeout=15) as s:
+            s.sendmail(sender, [to], msg)
+
+    def inbox(self, user):
+        c = imaplib.IMAP4("127.0.0.1", self.mr.port("imap"), timeout=15)
+        try:
+            c.login(user, user + " pw")
+            typ, data = c.select("INBOX", readonly=True)
+            if int(data[0]) == 0:
+                return []
+            typ, data = c.fetch("1:*", "(BODY.PEEK[])")
+            if typ != "OK" or data == [None]:
+                return []
+            return [email.message_from_bytes(item[1]) for item in data if isinstance(item, tuple)]
+        finally:
+            c.logout()
+
+    def test_one_reply_per_sender_and_none_to_lists(self):
+        self.send(ALICE, message(ALICE, BOB, "first"))
+        replies = wait_until(lambda: [m for m in self.inbox(ALICE) if m["Subject"] == "Away"], 20,
+                             what="the vacation reply")
+        r = replies[0]
+        self.assertEqual(r["From"], BOB)
+        self.assertEqual(r["Auto-Submitted"].split()[0], "auto-replied")
+        self.assertEqual(r["In-Reply-To"], "<first@example.test>")
+        self.assertIn("away until the 14th", r.get_payload())
+        self.assertEqual(r["Return-Path"], "<>")
+
+        self.send(ALICE, message(ALICE, BOB, "second"))
+        self.send(CAROL, message(CAROL, BOB, "from a list", "List-Id: <news.example.test>\r\n"))
+        self.send(CAROL, message(CAROL, "someone@example.test", "bcc copy"))
+        self.send(CAROL, message(CAROL, BOB, "auto", "Auto-Submitted: auto-replied\r\n"))
+        wait_until(lambda: len(self.inbox(BOB)) == 5, 20, what="bob's five messages")
+        wait_until(lambda: self.mr.log_text().count("event=vacation_skipped") >= 4, 20, what="four skips")
+        time.sleep(2)  # a reply, if one had been queued, would be delivered by now
+        self.assertEqual(len([m for m in self.inbox(ALICE) if m["Subject"] == "Away"]), 1)
+        self.assertEqual(self.inbox(CAROL), [])
+        log = self.mr.log_text()
+        self.assertIn('reason="already answered"', log)
+        self.assertIn("List-Id present", log)
+
+
+if __name__ == "__main__":
+    unittest.main()
