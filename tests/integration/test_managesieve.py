@@ -5,6 +5,7 @@ capabilities, literals, response codes, compile errors, clear-text refusal."""
 import base64
 import imaplib
 import os
+import re
 import shutil
 import smtplib
 import socket
@@ -92,6 +93,9 @@ class ManageSieve(unittest.TestCase):
         cls.mr.close()
         assert 'event=stopped child=sieved status="exit 0"' in log, log[-3000:]
         assert "AddressSanitizer" not in log and "runtime error" not in log, log[-3000:]
+        # The wrong password is in the shared failed-login table, in fail2ban's format.
+        assert re.search(r"daemon=sieved event=auth_failed conn=\d+ service=managesieve ip=127\.0\.0\.1 user=", log), \
+            log[-3000:]
 
     def client(self):
         c = Client(self.mr.port("managesieve"))
