@@ -1,9 +1,11 @@
 // sieved: `sieved --config FILE`, the ManageSieve daemon (RFC 5804): users upload and
 // activate their Sieve scripts, which deliverd runs. Started by `mailroom up` with its
 // sockets in MR_LISTEN_FDS, or alone, binding [listen] managesieve itself. SIGTERM or SIGINT
-// closes the listeners and every session and exits 0.
+// closes the listeners and every session and exits 0. Without a managesieve listener it
+// idles until then.
 #include "common/config/config.hpp"
 #include "common/log/log.hpp"
+#include "common/net/address.hpp"
 #include "common/net/daemon_startup.hpp"
 #include "common/net/loop.hpp"
 #include "sieved/server/sieve_server.hpp"
@@ -21,7 +23,12 @@ int main(int argc, char** argv) {
     {
         mr::net::Loop loop;
         mr::sieved::server::SieveServer server(loop, cfg, started.daemon->tls);
-        if (auto r = server.start(); !r) {
+        // A config written before ManageSieve existed has no [listen] managesieve: idle until
+        // stopped rather than fail, so `mailroom up` does not restart sieved over and over.
+        const bool disabled = cfg.listen.managesieve.empty() && mr::net::inherited_listen_fds().empty();
+        if (disabled) {
+            mr::log::info("disabled", {{"reason", "no [listen] managesieve"}});
+        } else if (auto r = server.start(); !r) {
             mr::log::error("listen_error", {{"error", r.error().message}});
             return 1;
         }

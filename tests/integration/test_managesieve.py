@@ -195,5 +195,23 @@ class ManageSieve(unittest.TestCase):
         connect("--deactivate")
 
 
+class WithoutListener(unittest.TestCase):
+    def test_a_config_without_managesieve_leaves_sieved_idle(self):
+        """A config from before sieved: it idles instead of failing and being restarted."""
+        mr = Mailroom()
+        self.addCleanup(mr.close)
+        with open(mr.config) as f:
+            text = f.read()
+        with open(mr.config, "w") as f:
+            f.write("\n".join(l for l in text.split("\n") if not l.startswith("managesieve =")))
+        mr.up()
+        wait_for_children(mr, names=("sieved", "imapd"))
+        wait_until(lambda: "event=disabled" in mr.log_text(), 20, what="sieved's disabled line")
+        mr.stop()
+        log = mr.log_text()
+        self.assertIn('event=stopped child=sieved status="exit 0"', log)
+        self.assertNotIn("event=listen_error", log)
+
+
 if __name__ == "__main__":
     unittest.main()
