@@ -239,6 +239,22 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("http", "max_header_bytes", cfg.http.max_header_bytes, 1024, 1024 * 1024);
     r.integer("http", "max_body_bytes", cfg.http.max_body_bytes, 1024, 16 * 1024 * 1024);
 
+    r.boolean("acme", "enabled", cfg.acme.enabled);
+    r.string("acme", "directory", cfg.acme.directory);
+    if (!cfg.acme.directory.starts_with("https://") && !cfg.acme.directory.starts_with("http://")) {
+        r.fail("acme", "directory", "must be an http:// or https:// URL");
+    }
+    r.string("acme", "email", cfg.acme.email);
+    if (!cfg.acme.email.empty() && cfg.acme.email.find('@') == std::string::npos) {
+        r.fail("acme", "email", "must be an e-mail address");
+    }
+    std::string acme_ca;
+    r.string("acme", "ca_file", acme_ca);
+    cfg.acme.ca_file = resolve(base_dir, acme_ca);
+    if (cfg.acme.enabled && cfg.http.listen.empty()) {
+        r.fail("acme", "enabled", "needs an [http] listen endpoint for http-01 validation");
+    }
+
     read_endpoints(r, "dns", "servers", cfg.dns.servers);
     if (cfg.dns.servers.empty()) cfg.dns.servers = cfg.delivery.dns_servers;
 

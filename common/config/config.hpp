@@ -188,6 +188,16 @@ struct HttpConfig {
     std::int64_t max_body_bytes = 64 * 1024;  // a POSTed Autodiscover request
 };
 
+// ACME (RFC 8555, issue 17): a certificate for the hostname and each hosted domain's
+// autoconfig., autodiscover. and mta-sts. names, validated by http-01 on [http] listen and
+// kept under <data_dir>/acme/ (common/acme/). While enabled and obtained, it replaces [tls].
+struct AcmeConfig {
+    bool enabled = false;
+    std::string directory = "https://acme-v02.api.letsencrypt.org/directory";
+    std::string email;                // account contact; empty: none
+    std::filesystem::path ca_file;    // trust for the ACME server's HTTPS; empty = system store
+};
+
 struct SupervisorConfig {
     std::int64_t restart_delay_ms = 500;        // first restart of a dead daemon
     std::int64_t restart_delay_max_ms = 30000;  // back-off doubles up to this
@@ -212,6 +222,7 @@ struct Config {
     DeliveryConfig delivery;
     QueueConfig queue;
     HttpConfig http;
+    AcmeConfig acme;
     DnsConfig dns;  // already resolved: [dns] servers, else delivery.dns_servers
 };
 

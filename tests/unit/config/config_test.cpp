@@ -196,6 +196,29 @@ TEST_CASE("http settings (webd)") {
     CHECK_FALSE(parse_config(kMinimal + "[http]\nmax_body_bytes = 10\n", "m.toml", "/x").ok());
 }
 
+TEST_CASE("acme settings") {
+    auto defaults = parse_config(kMinimal, "m.toml", "/x");
+    REQUIRE(defaults.ok());
+    CHECK_FALSE(defaults->acme.enabled);
+    CHECK(defaults->acme.directory == "https://acme-v02.api.letsencrypt.org/directory");
+    CHECK(defaults->acme.email.empty());
+    CHECK(defaults->acme.ca_file.empty());
+    auto set = parse_config(kMinimal + "[http]\nlisten = [\"127.0.0.1:80\"]\n"
+                                       "[acme]\nenabled = true\ndirectory = \"https://127.0.0.1:14000/dir\"\n"
+                                       "email = \"admin@example.org\"\nca_file = \"pebble.pem\"\n",
+                            "m.toml", "/x");
+    REQUIRE(set.ok());
+    CHECK(set->acme.enabled);
+    CHECK(set->acme.directory == "https://127.0.0.1:14000/dir");
+    CHECK(set->acme.email == "admin@example.org");
+    CHECK(set->acme.ca_file == std::filesystem::path("/x/pebble.pem"));
+    // http-01 needs the HTTP listener.
+    CHECK_FALSE(parse_config(kMinimal + "[acme]\nenabled = true\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[acme]\ndirectory = \"ftp://x\"\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[acme]\nemail = \"nobody\"\n", "m.toml", "/x").ok());
+    CHECK_FALSE(parse_config(kMinimal + "[acme]\nenabled = \"yes\"\n", "m.toml", "/x").ok());
+}
+
 TEST_CASE("milter settings") {
     auto defaults = parse_config(kMinimal, "m.toml", "/x");
     REQUIRE(defaults.ok());
