@@ -9,10 +9,13 @@ packages=(build-essential cmake ninja-build pkg-config
           libuv1-dev libssl-dev libsqlite3-dev libsodium-dev libcli11-dev doctest-dev
           libc-ares-dev libtomlplusplus-dev zlib1g-dev openssl python3
           libpsl-dev publicsuffix
-          libhttp-parser-dev libexpat1-dev)
+          libhttp-parser-dev libexpat1-dev
+          libcurl4-openssl-dev nlohmann-json3-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # swaks only recommends Net::SSLeay, which its STARTTLS needs (we install without recommends).
   packages+=(swaks libnet-ssleay-perl curl fetchmail getmail6)
+  # tests/integration/test_acme_pebble.py: Let's Encrypt's ACME test server.
+  packages+=(pebble)
   # deliverd remote tests: dnsmasq as the DNS server, Postfix's smtp-sink as the remote MTA.
   packages+=(dnsmasq-base postfix)
   # imapd client tests: mbsync and offlineimap (Debian 12 names), and Node for imapflow
