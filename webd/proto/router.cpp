@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "common/acme/store.hpp"
 #include "common/text/address.hpp"
 #include "common/text/ascii.hpp"
 #include "common/text/domain.hpp"
@@ -104,6 +105,16 @@ Response mta_sts(const Request& rq, const Site& site) {
     return document("text/plain; charset=utf-8", mta_sts_policy(site.mta_sts_mode, site.hostname));
 }
 
+// GET /.well-known/acme-challenge/<token> (RFC 8555 §8.3): on any Host, since the CA asks
+// with each name of the order; the answer is the bare key authorization.
+Response acme_challenge(const Request& rq, const Site& site, const std::string& token) {
+    if (!is_get(rq)) return method_not_allowed("GET, HEAD");
+    if (!site.acme_challenge || !acme::valid_token(token)) return error_response(404);
+    auto key_authorization = site.acme_challenge(token);
+    if (!key_authorization) return error_response(404);
+    return document("application/octet-stream", *key_authorization);
+}
+
 }  // namespace
 
 Response route(const Request& rq, const Site& site) {
@@ -122,6 +133,8 @@ Response route(const Request& rq, const Site& site) {
         return autodiscover_json_endpoint(rq, site, email);
     }
     if (rq.path == "/.well-known/mta-sts.txt") return mta_sts(rq, site);
+    constexpr std::string_view kAcmeChallenge = "/.well-known/acme-challenge/";
+    if (rq.path.starts_with(kAcmeChallenge)) return acme_challenge(rq, site, rq.path.substr(kAcmeChallenge.size()));
     return error_response(404);
 }
 

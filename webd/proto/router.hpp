@@ -9,6 +9,8 @@
 //   body), else from the Host name (autoconfig.<domain>, mta-sts.<domain>, <domain>). A
 //   domain we do not host gets 404 and nothing about our users; an address of a hosted
 //   domain gets the same document whoever it names (client_config.hpp).
+// - /.well-known/acme-challenge/<token> answers on every Host, and only with ACME on and a
+//   pending token (Site::acme_challenge).
 // - Autodiscover v2 JSON never answers 403 or 404 for an address of a hosted domain:
 //   recent Outlook builds give up on those.
 #pragma once

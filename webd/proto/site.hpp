@@ -8,6 +8,8 @@
 //   whole; the core never sees a half-updated one.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -27,6 +29,10 @@ struct Site {
     int submissions = 0;
     int submission = 0;
     MtaStsMode mta_sts_mode = MtaStsMode::Testing;
+    // With [acme] on: the key authorization of a pending http-01 token (RFC 8555 §8.3),
+    // nullopt when none; empty (ACME off): every challenge path is 404. Only called with
+    // tokens of base64url characters.
+    std::function<std::optional<std::string>(const std::string& token)> acme_challenge;
 
     bool hosts(const std::string& domain) const { return domains.count(domain) != 0; }
 };

@@ -1,5 +1,6 @@
 #include "webd/server/web_server.hpp"
 
+#include "common/acme/store.hpp"
 #include "common/log/log.hpp"
 #include "common/net/address.hpp"
 #include "common/net/connection_limits.hpp"
@@ -20,6 +21,13 @@ Result<std::vector<std::string>> read_domains(const std::filesystem::path& data_
 std::shared_ptr<const proto::Site> make_site(const config::Config& cfg, const std::vector<std::string>& domains) {
     auto site = std::make_shared<proto::Site>(proto::site_from_config(cfg));
     site->domains.insert(domains.begin(), domains.end());
+    if (cfg.acme.enabled) {
+        // `mailroom acme renew` writes the files while an order is pending (common/acme/store.hpp).
+        site->acme_challenge = [dir = acme::files(cfg.server.data_dir).challenges](const std::string& token) {
+            auto content = acme::read_file(dir / token);
+            return content ? std::optional<std::string>(std::move(*content)) : std::nullopt;
+        };
+    }
     return site;
 }
 

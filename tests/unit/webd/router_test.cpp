@@ -127,3 +127,22 @@ TEST_CASE("methods other than GET, HEAD, POST: 405 with Allow; unknown paths 404
     CHECK(route(get("/index.html"), site).status == 404);
     CHECK(route(post("/mail/config-v1.1.xml", ""), site).status == 405);
 }
+
+TEST_CASE("ACME http-01: the key authorization of a pending token on any Host; else 404") {
+    Site site = test_site();
+    CHECK(route(get("/.well-known/acme-challenge/tok123"), site).status == 404);  // ACME off
+    site.acme_challenge = [](const std::string& token) -> std::optional<std::string> {
+        if (token == "tok123") return "tok123.thumb";
+        return std::nullopt;
+    };
+    auto r = route(get("/.well-known/acme-challenge/tok123", "autoconfig.example.org"), site);
+    CHECK(r.status == 200);
+    CHECK(r.body == "tok123.thumb");
+    CHECK(r.content_type == "application/octet-stream");
+    CHECK(route(get("/.well-known/acme-challenge/tok123", "unknown.test"), site).status == 200);
+    CHECK(route(get("/.well-known/acme-challenge/other"), site).status == 404);
+    CHECK(route(get("/.well-known/acme-challenge/"), site).status == 404);
+    CHECK(route(get("/.well-known/acme-challenge/..%2F..%2Fetc"), site).status == 404);
+    CHECK(route(get("/.well-known/acme-challenge/a/b"), site).status == 404);
+    CHECK(route(post("/.well-known/acme-challenge/tok123", ""), site).status == 405);
+}
