@@ -6,6 +6,7 @@
 #include <iostream>
 #include <string>
 
+#include "common/acme/store.hpp"
 #include "common/log/log.hpp"
 #include "common/net/fd_limit.hpp"
 #include "common/util/file_modes.hpp"
@@ -39,6 +40,7 @@ void run_until_signal(Loop& loop, const config::Config& cfg, const std::function
 DaemonStartResult start_daemon(const DaemonKind& kind, int argc, char** argv) {
     util::restrict_umask();
     std::signal(SIGPIPE, SIG_IGN);
+    install_tls_reload_signal();
     const auto config_file = config_argument(argc, argv);
     if (!config_file) {
         std::cerr << "usage: " << kind.name << " --config FILE\n";
@@ -59,7 +61,10 @@ DaemonStartResult start_daemon(const DaemonKind& kind, int argc, char** argv) {
     }
     std::shared_ptr<TlsContext> tls;
     if (kind.server_tls && !cfg->tls.cert.empty()) {
-        auto ctx = TlsContext::server(cfg->tls.cert, cfg->tls.key);
+        auto ctx = TlsContext::reloading([files_cfg = *cfg] {
+            auto f = acme::served_tls_files(files_cfg);
+            return TlsContext::Files{f.cert, f.key};
+        });
         if (!ctx) {
             log::error("tls_error", {{"error", ctx.error().message}});
             return {std::nullopt, 1};

@@ -5,8 +5,11 @@
 // costs an EPIPE on that connection, not the process: libuv writes with write(2)),
 // configures logging with the config's level, raises its descriptor limit to what its
 // listeners and [limits] max_connections need, and loads the server TLS context when
-// [tls] names a certificate. Any failure is logged and becomes the exit status: 2 for a
-// wrong command line, 1 for a config or key that cannot be used.
+// [tls] names a certificate (the ACME one instead once obtained, common/acme/store.hpp).
+// SIGHUP makes that context re-read its files before the next handshake (tls_context.hpp);
+// every daemon takes SIGHUP so `mailroom reload` can signal all of them. Any failure is
+// logged and becomes the exit status: 2 for a wrong command line, 1 for a config or key
+// that cannot be used.
 #pragma once
 
 #include <cstddef>

@@ -4,6 +4,11 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <atomic>
+#include <csignal>
+
+#include "common/log/log.hpp"
+
 namespace mr::net {
 namespace {
 
@@ -26,7 +31,57 @@ Result<void> apply_common(SSL_CTX* ctx) {
     return {};
 }
 
+std::atomic<unsigned> g_reload_requests{0};
+static_assert(std::atomic<unsigned>::is_always_lock_free);
+
+Result<SSL_CTX*> make_server_ctx(const std::filesystem::path& cert_pem, const std::filesystem::path& key_pem);
+
 }  // namespace
+
+void request_tls_reload() { g_reload_requests.fetch_add(1, std::memory_order_relaxed); }
+
+void install_tls_reload_signal() {
+    struct sigaction sa {};
+    sa.sa_handler = [](int) { request_tls_reload(); };
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, nullptr);
+}
+
+SSL_CTX* TlsContext::raw() const {
+    std::lock_guard lock(mutex_);
+    return ctx_;
+}
+
+SSL* TlsContext::new_ssl() {
+    std::lock_guard lock(mutex_);
+    if (source_ && g_reload_requests.load(std::memory_order_relaxed) != generation_) reload_locked();
+    return SSL_new(ctx_);
+}
+
+void TlsContext::reload_locked() {
+    generation_ = g_reload_requests.load(std::memory_order_relaxed);
+    const Files f = source_();
+    ERR_clear_error();
+    auto fresh = make_server_ctx(f.cert, f.key);
+    if (!fresh) {
+        log::error("tls_reload_failed", {{"cert", f.cert.string()}, {"error", fresh.error().message}});
+        return;
+    }
+    // Sessions made from the old context hold their own reference to it.
+    SSL_CTX_free(ctx_);
+    ctx_ = *fresh;
+    log::info("tls_reloaded", {{"cert", f.cert.string()}});
+}
+
+Result<std::shared_ptr<TlsContext>> TlsContext::reloading(std::function<Files()> source) {
+    const Files f = source();
+    auto ctx = server(f.cert, f.key);
+    if (!ctx) return ctx.error();
+    (*ctx)->source_ = std::move(source);
+    (*ctx)->generation_ = g_reload_requests.load(std::memory_order_relaxed);
+    return ctx;
+}
 
 std::string openssl_errors() {
     std::string out;
@@ -42,9 +97,17 @@ std::string openssl_errors() {
 Result<std::shared_ptr<TlsContext>> TlsContext::server(const std::filesystem::path& cert_pem,
                                                        const std::filesystem::path& key_pem) {
     ERR_clear_error();
+    auto ctx = make_server_ctx(cert_pem, key_pem);
+    if (!ctx) return ctx.error();
+    return std::shared_ptr<TlsContext>(new TlsContext(*ctx, TlsRole::Server, false));
+}
+
+namespace {
+
+Result<SSL_CTX*> make_server_ctx(const std::filesystem::path& cert_pem, const std::filesystem::path& key_pem) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == nullptr) return Error::internal("SSL_CTX_new: " + openssl_errors());
-    std::shared_ptr<TlsContext> out(new TlsContext(ctx, TlsRole::Server, false));
+    std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> guard(ctx, SSL_CTX_free);
     if (auto r = apply_common(ctx); !r) return r.error();
     if (SSL_CTX_use_certificate_chain_file(ctx, cert_pem.c_str()) != 1) {
         return Error::internal("cannot load certificate " + cert_pem.string() + ": " +
@@ -60,8 +123,10 @@ Result<std::shared_ptr<TlsContext>> TlsContext::server(const std::filesystem::pa
     SSL_CTX_set_dh_auto(ctx, 1);
     static const unsigned char sid_ctx[] = "mailroom";
     SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
-    return out;
+    return guard.release();
 }
+
+}  // namespace
 
 Result<std::shared_ptr<TlsContext>> TlsContext::client(const ClientOptions& options) {
     ERR_clear_error();

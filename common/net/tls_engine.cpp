@@ -10,7 +10,7 @@ namespace mr::net {
 Result<std::unique_ptr<TlsEngine>> TlsEngine::create(std::shared_ptr<TlsContext> context,
                                                      std::string_view server_name) {
     ERR_clear_error();
-    SSL* ssl = SSL_new(context->raw());
+    SSL* ssl = context->new_ssl();
     BIO* in = BIO_new(BIO_s_mem());
     BIO* out = BIO_new(BIO_s_mem());
     if (ssl == nullptr || in == nullptr || out == nullptr) {

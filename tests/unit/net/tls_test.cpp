@@ -245,3 +245,48 @@ TEST_CASE("tls: STARTTLS without a configured certificate is refused") {
     CHECK(c->read_line() == "echo: NOOP");  // still plaintext, nothing discarded
     CHECK(s.rec.contains("starttls refused"));
 }
+
+namespace {
+
+// The subject certificate a fresh session of `ctx` would present.
+bool serves(TlsContext& ctx, const std::filesystem::path& cert_file, SSL** keep = nullptr) {
+    SSL* ssl = ctx.new_ssl();
+    REQUIRE(ssl != nullptr);
+    FILE* f = std::fopen(cert_file.c_str(), "r");
+    REQUIRE(f);
+    X509* want = PEM_read_X509(f, nullptr, nullptr, nullptr);
+    std::fclose(f);
+    const bool same = X509_cmp(SSL_get_certificate(ssl), want) == 0;
+    X509_free(want);
+    if (keep != nullptr) {
+        *keep = ssl;
+    } else {
+        SSL_free(ssl);
+    }
+    return same;
+}
+
+}  // namespace
+
+TEST_CASE("tls context: a reload request swaps the certificate for new sessions only") {
+    Pki a, b;
+    TlsContext::Files files{a.cert, a.key};
+    auto ctx = TlsContext::reloading([&] { return files; });
+    REQUIRE(ctx);
+    SSL* old_session = nullptr;
+    CHECK(serves(**ctx, a.cert, &old_session));
+    files = {b.cert, b.key};
+    CHECK(serves(**ctx, a.cert));  // no reload requested yet
+    request_tls_reload();
+    CHECK(serves(**ctx, b.cert));
+    // The session made before the reload still has its context and certificate.
+    CHECK(X509_cmp(SSL_get_certificate(old_session), SSL_CTX_get0_certificate(SSL_get_SSL_CTX(old_session))) == 0);
+    SSL_free(old_session);
+    // Unusable files: logged, the current certificate stays.
+    files = {a.cert, b.key};
+    request_tls_reload();
+    CHECK(serves(**ctx, b.cert));
+    // A plain server context never reloads.
+    request_tls_reload();
+    CHECK(serves(*a.server, a.cert));
+}
