@@ -13,11 +13,13 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <cstdio>
 #include <iostream>
 
 #include "common/log/log.hpp"
 #include "mailroom/cli_context.hpp"
 #include "mailroom/up_status.hpp"
+#include "mailroom/run_as.hpp"
 
 namespace mr::cli {
 
@@ -177,10 +179,97 @@ void Supervisor::write_status() const {
     write_up_status(cfg_.server.data_dir, status);
 }
 
+void Supervisor::forward_reload() {
+    log::info("reload");
+    for (auto& child : children_) {
+        if (child.pid > 0) kill(child.pid, SIGHUP);
+    }
+    if (cfg_.acme.enabled && acme_pid_ == 0) acme_at_ = Clock::now();
+}
+
+void Supervisor::start_acme() {
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return;
+    const std::string binary = self.string();
+    const std::string config_file = cfg_.file.string();
+    const bool as_root = geteuid() == 0;
+    const std::string run_user = cfg_.server.run_user;
+    pid_t pid = fork();
+    if (pid < 0) {
+        acme_done(-1);
+        return;
+    }
+    if (pid == 0) {
+        close_range(3, ~0U, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        if (as_root && !run_user.empty() && run_user != "root") {
+            try {
+                become_user(run_user);
+            } catch (const CliError& e) {
+                _exit(127);
+            }
+        }
+        execl(binary.c_str(), "mailroom", "--config", config_file.c_str(), "acme", "renew", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    acme_pid_ = pid;
+    log::info("acme_check", {{"pid", pid}});
+}
+
+void Supervisor::acme_done(int status) {
+    acme_pid_ = 0;
+    const bool ok = status >= 0 && WIFEXITED(status) &&
+                    (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == kAcmeRenewedStatus);
+    if (ok) {
+        acme_retry_ = std::chrono::seconds(60);
+        acme_at_ = Clock::now() + kAcmeCheckInterval;
+        if (WEXITSTATUS(status) == kAcmeRenewedStatus) {
+            for (auto& child : children_) {
+                if (child.pid > 0) kill(child.pid, SIGHUP);
+            }
+            log::info("acme_renewed");
+        }
+        return;
+    }
+    log::warn("acme_failed", {{"status", describe_status(status)}, {"retry_s", acme_retry_.count()}});
+    acme_at_ = Clock::now() + acme_retry_;
+    acme_retry_ = std::min<std::chrono::seconds>(acme_retry_ * 2, kAcmeCheckInterval);
+}
+
+void Supervisor::write_pid_file() {
+    std::error_code ec;
+    auto dir = cfg_.server.data_dir / "run";
+    // run/ is the daemons' (their locks and sockets): made here first, it must still be theirs.
+    if (std::filesystem::create_directories(dir, ec) && geteuid() == 0) {
+        const Account a = account_of(cfg_.server.run_user);
+        if (chown(dir.c_str(), a.uid, a.gid) != 0) log::warn("chown_failed", {{"path", dir.string()}});
+    }
+    auto path = dir / "mailroom.pid";
+    auto tmp = dir / "mailroom.pid.tmp";
+    if (FILE* f = std::fopen(tmp.c_str(), "w"); f != nullptr) {
+        std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+        std::fclose(f);
+        // The data dir is all the daemons' (and `acme renew`, run as run_user, reads this).
+        std::filesystem::permissions(tmp, std::filesystem::perms(0600), ec);
+        const Account a = account_of(cfg_.server.run_user);
+        if (geteuid() == 0 && chown(tmp.c_str(), a.uid, a.gid) != 0) {
+            log::warn("chown_failed", {{"path", tmp.string()}});
+        }
+        std::filesystem::rename(tmp, path, ec);
+    }
+}
+
 void Supervisor::reap() {
     int status = 0;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == acme_pid_) {
+            acme_done(status);
+            continue;
+        }
         for (auto& child : children_) {
             if (child.pid != pid) continue;
             child.pid = 0;
@@ -254,6 +343,8 @@ int Supervisor::run() {
     started_epoch_ = std::time(nullptr);
     ensure_run_dir(cfg_.server.data_dir);
     for (auto& child : children_) start(child);
+    write_pid_file();
+    acme_at_ = Clock::now();
     log::info("up", {{"config", cfg_.file.string()}, {"listeners", listeners_.size()}});
 
     for (;;) {
@@ -268,19 +359,33 @@ int Supervisor::run() {
                                           std::chrono::milliseconds(1));
             }
         }
+        if (cfg_.acme.enabled && acme_pid_ == 0) {
+            if (acme_at_ <= now) {
+                start_acme();
+            } else {
+                wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(acme_at_ - now) +
+                                          std::chrono::milliseconds(1));
+            }
+        }
         timespec ts{static_cast<time_t>(wait.count() / 1000), static_cast<long>((wait.count() % 1000) * 1'000'000)};
         int sig = sigtimedwait(&set, nullptr, &ts);
         if (sig == SIGCHLD) {
             reap();
         } else if (sig == SIGTERM || sig == SIGINT) {
             log::info("stopping", {{"signal", sigabbrev_np(sig)}});
+            if (acme_pid_ > 0) kill(acme_pid_, SIGTERM);
             stop_all();
             std::error_code ec;
             std::filesystem::remove(up_status_path(cfg_.server.data_dir), ec);
+            if (acme_pid_ > 0) waitpid(acme_pid_, nullptr, 0);
+            std::error_code ec;
+            std::filesystem::remove(cfg_.server.data_dir / "run" / "mailroom.pid", ec);
             log::info("down");
             return 0;
+        } else if (sig == SIGHUP) {
+            forward_reload();
         }
-        // SIGHUP: reserved for a config reload; timeouts fall through to restarts.
+        // Timeouts fall through to restarts and the ACME schedule.
     }
 }
 

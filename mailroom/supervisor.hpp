@@ -12,6 +12,12 @@
 //   that cannot start does not spin.
 // - Signals are taken synchronously (blocked, then sigtimedwait) so no work happens in
 //   a signal handler.
+// - SIGHUP (`mailroom reload`) is forwarded to every running daemon (each re-reads its
+//   certificate for new handshakes) and, with [acme] on, starts a renewal check at once.
+// - With [acme] on, `mailroom acme renew` runs as a child (as run_user) at start and every
+//   kAcmeCheckInterval; a failure is retried after 1 minute, doubling up to the interval.
+//   When it installs a certificate (exit kAcmeRenewedStatus) the daemons get SIGHUP.
+// - While running, the supervisor's pid is in <data_dir>/run/mailroom.pid.
 #pragma once
 
 #include <sys/types.h>
@@ -24,6 +30,10 @@
 #include "common/config/config.hpp"
 
 namespace mr::cli {
+
+// Exit status of `mailroom acme renew` started by `up` when it installed a new certificate.
+constexpr int kAcmeRenewedStatus = 3;
+constexpr std::chrono::hours kAcmeCheckInterval{12};
 
 struct BoundListener {
     std::string name;  // "smtp", "imaps", ...
@@ -69,12 +79,19 @@ private:
     void reap();
     void stop_all();
     void write_status() const;
+    void forward_reload();
+    void start_acme();
+    void acme_done(int status);
+    void write_pid_file();
 
     const config::Config& cfg_;
     std::filesystem::path binary_dir_;
     std::vector<BoundListener> listeners_;
     std::vector<Child> children_;
     std::int64_t started_epoch_ = 0;
+    pid_t acme_pid_ = 0;
+    Clock::time_point acme_at_{};  // next renewal check (with [acme] enabled)
+    std::chrono::seconds acme_retry_{60};
 };
 
 // Binds and listens on "host:port"; throws CliError naming the endpoint on failure.
