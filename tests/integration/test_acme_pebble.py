@@ -39,12 +39,8 @@ def peer_cert(port, cafile, server_name=HOST):
     """The DER certificate a verified TLS handshake to 127.0.0.1:port presents."""
     ctx = ssl.create_default_context(cafile=cafile)
     with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-        with ctx.wrap_socket(raw, server_hostname=server_hostname(server_name)) as tls:
+        with ctx.wrap_socket(raw, server_hostname=server_name) as tls:
             return tls.getpeercert(binary_form=True), tls.getpeercert()
-
-
-def server_hostname(name):
-    return name
 
 
 def serial_of(decoded):
@@ -165,6 +161,23 @@ class AcmePebbleTest(unittest.TestCase):
         _, again = peer_cert(self.mr.port("imaps"), roots)
         self.assertEqual(serial_of(again), serial_of(second))
         self.assertEqual(self.imapd_pid(), imapd)
+
+    def test_unreachable_ca_is_retried_and_tls_keeps_working(self):
+        self.mr.set_in_table("acme", "directory", f'"https://127.0.0.1:{self.acme_port}/dir"',
+                             f'"https://127.0.0.1:{free_port()}/dir"')
+        self.mr.up()
+        wait_for_port(self.mr.port("imaps"))
+        deadline = time.monotonic() + 30
+        while "event=acme_failed" not in self.mr.log_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertIn("event=acme_failed", self.mr.log_text())
+        self.assertIn("retry_s=60", self.mr.log_text())
+        self.assertFalse(os.path.exists(os.path.join(self.acme_dir, "cert.pem")))
+        # The [tls] certificate from `mailroom init` is still served.
+        ctx = ssl._create_unverified_context()
+        with socket.create_connection(("127.0.0.1", self.mr.port("imaps")), timeout=10) as raw:
+            with ctx.wrap_socket(raw, server_hostname=HOST) as tls:
+                self.assertIn(b"* OK", tls.recv(4096))
 
     def test_reload_without_up_is_an_error(self):
         res = self.mr.run("reload", check=False)
