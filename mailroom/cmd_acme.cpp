@@ -37,7 +37,8 @@ std::string renew(CliContext& ctx, bool force) {
     auto names = acme::certificate_names(cfg.server.hostname, must(ctx.directory().list_domains()));
     if (!force) {
         if (auto pem = acme::read_file(f.cert); pem) {
-            if (auto info = acme::read_certificate(*pem); info && !acme::renewal_due(*info, names, std::time(nullptr))) {
+            auto info = acme::read_certificate(*pem);
+            if (info && !acme::renewal_due(*info, names, std::time(nullptr))) {
                 return "current";
             }
         }
@@ -110,7 +111,8 @@ void add_acme_commands(CLI::App& app, CliContext& ctx) {
         }
     });
 
-    auto* reload = app.add_subcommand("reload", "Make the running daemons re-read their certificates (SIGHUP to mailroom up)");
+    auto* reload = app.add_subcommand(
+        "reload", "Make the running daemons re-read their certificates (SIGHUP to mailroom up)");
     reload->callback([&ctx] {
         const auto& cfg = ctx.config();
         const pid_t up = up_pid(cfg);

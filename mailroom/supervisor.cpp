@@ -212,7 +212,8 @@ void Supervisor::start_acme() {
                 _exit(127);
             }
         }
-        execl(binary.c_str(), "mailroom", "--config", config_file.c_str(), "acme", "renew", static_cast<char*>(nullptr));
+        execl(binary.c_str(), "mailroom", "--config", config_file.c_str(), "acme", "renew",
+              static_cast<char*>(nullptr));
         _exit(127);
     }
     acme_pid_ = pid;

@@ -74,7 +74,8 @@ Result<CertInfo> read_certificate(std::string_view pem) {
 std::vector<std::string> certificate_names(std::string_view hostname, const std::vector<std::string>& domains) {
     std::vector<std::string> out;
     auto add = [&](std::string n) {
-        std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::transform(n.begin(), n.end(), n.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         while (!n.empty() && n.back() == '.') n.pop_back();
         if (!n.empty() && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(std::move(n));
     };

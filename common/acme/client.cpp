@@ -161,7 +161,8 @@ Result<void> authorize(Session& s, const AccountKey& key, const std::string& aut
     if (!a) return a.error();
     if (a->status == "valid") return {};
     if (a->status != "pending") return Error::refused("authorization for " + a->identifier + " is " + a->status);
-    auto ch = std::find_if(a->challenges.begin(), a->challenges.end(), [](const Challenge& c) { return c.type == "http-01"; });
+    auto ch = std::find_if(a->challenges.begin(), a->challenges.end(),
+                           [](const Challenge& c) { return c.type == "http-01"; });
     if (ch == a->challenges.end()) return Error::refused("no http-01 challenge for " + a->identifier);
     if (!valid_token(ch->token)) return Error::syntax("bad challenge token for " + a->identifier);
     auto file = s.options().challenge_dir / ch->token;
