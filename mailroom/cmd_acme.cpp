@@ -57,6 +57,8 @@ std::string renew(CliContext& ctx, bool force) {
     }
     acme::AccountKey account(std::move(account_key));
     acme::ClientOptions options{cfg.acme.directory, cfg.acme.ca_file, cfg.acme.email, f.challenges};
+    // http-01 when webd has plain HTTP (port 80), else tls-alpn-01 on its HTTPS listener.
+    options.challenge = cfg.http.listen.empty() ? "tls-alpn-01" : "http-01";
     log::info("acme_ordering", {{"names", std::to_string(names.size())}, {"directory", cfg.acme.directory}});
     auto issued = acme::obtain_certificate(options, account, names);
     if (!issued) throw CliError{"ACME: " + issued.error().message};

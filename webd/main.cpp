@@ -4,10 +4,12 @@
 // SIGTERM or SIGINT closes the listeners and every connection and exits 0.
 #include <csignal>
 
+#include "common/acme/store.hpp"
 #include "common/config/config.hpp"
 #include "common/log/log.hpp"
 #include "common/net/daemon_startup.hpp"
 #include "common/net/loop.hpp"
+#include "webd/server/acme_alpn.hpp"
 #include "webd/server/web_server.hpp"
 
 namespace {
@@ -20,6 +22,9 @@ int main(int argc, char** argv) {
     auto started = mr::net::start_daemon({"webd", listener_count, true}, argc, argv);
     if (!started.daemon) return started.exit_status;
     const mr::config::Config& cfg = started.daemon->config;
+    if (cfg.acme.enabled && started.daemon->tls) {
+        mr::webd::server::answer_tls_alpn(*started.daemon->tls, mr::acme::files(cfg.server.data_dir).challenges);
+    }
     {
         mr::net::Loop loop;
         mr::webd::server::WebServer server(loop, cfg, started.daemon->tls);

@@ -5,6 +5,8 @@
 #include <openssl/bn.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/objects.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include <algorithm>
@@ -69,6 +71,48 @@ Result<CertInfo> read_certificate(std::string_view pem) {
     GENERAL_NAMES_free(sans);
     X509_free(cert);
     return info;
+}
+
+Result<std::string> make_alpn_challenge_pem(EVP_PKEY* key, const std::string& name,
+                                            std::string_view key_authorization) {
+    // id-pe-acmeIdentifier, RFC 8737 §6.1; its value is an OCTET STRING of the digest.
+    unsigned char der[2 + SHA256_DIGEST_LENGTH] = {0x04, SHA256_DIGEST_LENGTH};
+    SHA256(reinterpret_cast<const unsigned char*>(key_authorization.data()), key_authorization.size(), der + 2);
+    X509* cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 7 * 86400);
+    X509_NAME* subject = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(name.c_str()), -1,
+                               -1, 0);
+    X509_set_issuer_name(cert, subject);
+    X509_set_pubkey(cert, key);
+    const std::string san = "DNS:" + name;
+    X509_EXTENSION* san_ext = X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san.c_str());
+    ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1);
+    ASN1_OCTET_STRING* value = ASN1_OCTET_STRING_new();
+    ASN1_OCTET_STRING_set(value, der, sizeof der);
+    X509_EXTENSION* acme_ext = X509_EXTENSION_create_by_OBJ(nullptr, oid, 1, value);
+    bool ok = san_ext != nullptr && acme_ext != nullptr && X509_add_ext(cert, san_ext, -1) == 1 &&
+              X509_add_ext(cert, acme_ext, -1) == 1 && X509_sign(cert, key, EVP_sha256()) > 0;
+    X509_EXTENSION_free(san_ext);
+    X509_EXTENSION_free(acme_ext);
+    ASN1_OCTET_STRING_free(value);
+    ASN1_OBJECT_free(oid);
+    std::string out;
+    if (ok) {
+        BIO* bio = BIO_new(BIO_s_mem());
+        PEM_write_bio_X509(bio, cert);
+        char* data = nullptr;
+        long n = BIO_get_mem_data(bio, &data);
+        out.assign(data, static_cast<std::size_t>(n));
+        BIO_free(bio);
+        out += key_to_pem(key);
+    }
+    X509_free(cert);
+    if (out.empty()) return Error::internal("cannot build the tls-alpn-01 certificate");
+    return out;
 }
 
 std::vector<std::string> certificate_names(std::string_view hostname, const std::vector<std::string>& domains) {

@@ -27,6 +27,12 @@ Result<CertInfo> read_certificate(std::string_view pem);
 // mta-sts. of each domain; lower case, without duplicates, in that order.
 std::vector<std::string> certificate_names(std::string_view hostname, const std::vector<std::string>& domains);
 
+// The tls-alpn-01 validation certificate (RFC 8737 §3): self-signed by `key`, SAN = `name`,
+// and the critical acmeIdentifier extension holding SHA-256 of the key authorization.
+// PEM certificate followed by the PEM key, as webd loads it.
+Result<std::string> make_alpn_challenge_pem(EVP_PKEY* key, const std::string& name,
+                                            std::string_view key_authorization);
+
 // Whether a certificate must be (re)obtained `now`: none, fewer than 30 days left, or a
 // wanted name missing from it.
 bool renewal_due(const CertInfo& cert, const std::vector<std::string>& wanted, std::time_t now);

@@ -161,12 +161,26 @@ Result<void> authorize(Session& s, const AccountKey& key, const std::string& aut
     if (!a) return a.error();
     if (a->status == "valid") return {};
     if (a->status != "pending") return Error::refused("authorization for " + a->identifier + " is " + a->status);
+    const std::string& type = s.options().challenge;
     auto ch = std::find_if(a->challenges.begin(), a->challenges.end(),
-                           [](const Challenge& c) { return c.type == "http-01"; });
-    if (ch == a->challenges.end()) return Error::refused("no http-01 challenge for " + a->identifier);
+                           [&](const Challenge& c) { return c.type == type; });
+    if (ch == a->challenges.end()) return Error::refused("no " + type + " challenge for " + a->identifier);
     if (!valid_token(ch->token)) return Error::syntax("bad challenge token for " + a->identifier);
-    auto file = s.options().challenge_dir / ch->token;
-    if (auto w = write_private(file, key.key_authorization(ch->token)); !w) return w.error();
+    std::filesystem::path file;
+    std::string content;
+    if (type == "tls-alpn-01") {
+        if (!valid_name(a->identifier)) return Error::syntax("bad identifier " + a->identifier);
+        auto challenge_key = generate_p256();
+        if (!challenge_key) return challenge_key.error();
+        auto pem = make_alpn_challenge_pem(challenge_key->get(), a->identifier, key.key_authorization(ch->token));
+        if (!pem) return pem.error();
+        file = s.options().challenge_dir / (a->identifier + ".alpn.pem");
+        content = std::move(*pem);
+    } else {
+        file = s.options().challenge_dir / ch->token;
+        content = key.key_authorization(ch->token);
+    }
+    if (auto w = write_private(file, content); !w) return w.error();
     written.push_back(file);
     if (auto c = s.post(ch->url, "{}"); !c) return c.error();
     auto done = poll(s, authz_url, [&](const std::string& body) -> Result<bool> {

@@ -1,4 +1,5 @@
-// mr::acme::Client — obtains a certificate from an ACME server (RFC 8555) with http-01:
+// mr::acme::Client — obtains a certificate from an ACME server (RFC 8555) with http-01 or
+// tls-alpn-01 (RFC 8737):
 // directory, nonce, account, order, authorizations, challenge, finalize, download.
 //
 // The only I/O here is HTTPS through libcurl (trusting ca_file when set) and the challenge
@@ -28,6 +29,7 @@ struct ClientOptions {
     std::filesystem::path ca_file;  // empty: system store
     std::string email;
     std::filesystem::path challenge_dir;
+    std::string challenge = "http-01";  // or "tls-alpn-01" (RFC 8737)
     long poll_timeout_s = 120;
 };
 

@@ -55,6 +55,21 @@ Result<std::string> read_file(const std::filesystem::path& path) {
     return ss.str();
 }
 
+std::filesystem::path alpn_challenge_file(const Files& f, std::string_view name) {
+    return f.challenges / (std::string(name) + ".alpn.pem");
+}
+
+bool valid_name(std::string_view name) {
+    if (name.empty() || name.size() > 253 || name.front() == '.' || name.find("..") != std::string_view::npos) {
+        return false;
+    }
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+        if (!ok) return false;
+    }
+    return true;
+}
+
 bool valid_token(std::string_view token) {
     if (token.empty() || token.size() > 256) return false;
     for (char c : token) {

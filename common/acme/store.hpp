@@ -1,6 +1,6 @@
 // Where ACME state lives: <data_dir>/acme/ holds account.key, cert.pem (leaf + chain) and
 // key.pem, all 0600 and owned by the daemons' account, and challenges/<token> (the http-01
-// key authorizations webd serves while an order is pending).
+// key authorizations webd serves while an order is pending; <name>.alpn.pem for tls-alpn-01).
 //
 // Invariants:
 // - cert.pem and key.pem are each replaced by rename, key first, so a daemon that reloads
@@ -37,6 +37,11 @@ TlsFiles served_tls_files(const config::Config& cfg);
 // Writes `content` to `path` through a temporary file and rename, mode 0600.
 Result<void> write_private(const std::filesystem::path& path, std::string_view content);
 Result<std::string> read_file(const std::filesystem::path& path);
+
+// challenges/<name>.alpn.pem: the tls-alpn-01 certificate and key for `name` (RFC 8737).
+std::filesystem::path alpn_challenge_file(const Files& f, std::string_view name);
+// True for a DNS name that may name a file: letters, digits, '-', '.', no "..", not empty.
+bool valid_name(std::string_view name);
 
 // True for a token that may name a file: base64url characters only (RFC 8555 §8.3).
 bool valid_token(std::string_view token);

@@ -251,8 +251,8 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     std::string acme_ca;
     r.string("acme", "ca_file", acme_ca);
     cfg.acme.ca_file = resolve(base_dir, acme_ca);
-    if (cfg.acme.enabled && cfg.http.listen.empty()) {
-        r.fail("acme", "enabled", "needs an [http] listen endpoint for http-01 validation");
+    if (cfg.acme.enabled && cfg.http.listen.empty() && cfg.http.tls_listen.empty()) {
+        r.fail("acme", "enabled", "needs [http] listen (http-01) or tls_listen (tls-alpn-01) for validation");
     }
 
     read_endpoints(r, "dns", "servers", cfg.dns.servers);

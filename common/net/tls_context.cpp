@@ -48,6 +48,12 @@ void install_tls_reload_signal() {
     sigaction(SIGHUP, &sa, nullptr);
 }
 
+void TlsContext::configure(std::function<void(SSL_CTX*)> hook) {
+    std::lock_guard lock(mutex_);
+    hook_ = std::move(hook);
+    hook_(ctx_);
+}
+
 SSL_CTX* TlsContext::raw() const {
     std::lock_guard lock(mutex_);
     return ctx_;
@@ -68,6 +74,7 @@ void TlsContext::reload_locked() {
         log::error("tls_reload_failed", {{"cert", f.cert.string()}, {"error", fresh.error().message}});
         return;
     }
+    if (hook_) hook_(*fresh);
     // Sessions made from the old context hold their own reference to it.
     SSL_CTX_free(ctx_);
     ctx_ = *fresh;

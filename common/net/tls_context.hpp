@@ -55,6 +55,10 @@ public:
     TlsContext(const TlsContext&) = delete;
     TlsContext& operator=(const TlsContext&) = delete;
 
+    // Applies `hook` to the current SSL_CTX and to every one a reload makes (a daemon's own
+    // callbacks, e.g. webd's tls-alpn-01 answer).
+    void configure(std::function<void(SSL_CTX*)> hook);
+
     // The current SSL_CTX (a reload may replace it: new_ssl() is how sessions start).
     SSL_CTX* raw() const;
     // A session on the current context, reloading first when one was requested.
@@ -71,6 +75,7 @@ private:
     TlsRole role_;
     bool verify_peer_;
     std::function<Files()> source_;  // empty: never reloads
+    std::function<void(SSL_CTX*)> hook_;
     unsigned generation_ = 0;        // of the last reload request acted on
 };
 

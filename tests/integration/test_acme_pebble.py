@@ -1,6 +1,7 @@
 """ACME against Pebble, Let's Encrypt's test CA (Debian package `pebble`): `mailroom up`
 obtains a certificate over http-01 (Pebble's validation reaches webd's HTTP listener, with
-every name resolved to 127.0.0.1 by a dnsmasq), IMAPS, POP3S, SMTPS and HTTPS present it
+every name resolved to 127.0.0.1 by a dnsmasq), or over tls-alpn-01 on webd's HTTPS
+listener when there is no plain HTTP one, IMAPS, POP3S, SMTPS and HTTPS present it
 (verified against Pebble's root for our hostname), and `mailroom acme renew --force` makes
 the already-running imapd serve a new serial without a restart, while a session opened
 before keeps working. `mailroom reload` reaches a running `up`."""
@@ -161,6 +162,18 @@ class AcmePebbleTest(unittest.TestCase):
         _, again = peer_cert(self.mr.port("imaps"), roots)
         self.assertEqual(serial_of(again), serial_of(second))
         self.assertEqual(self.imapd_pid(), imapd)
+
+    def test_tls_alpn_01_without_plain_http(self):
+        """Without [http] listen, the CA validates over TLS-ALPN on webd's HTTPS listener."""
+        self.mr.set_in_table("http", "listen", f'["127.0.0.1:{self.mr.port("http")}"]', "[]")
+        self.mr.up()
+        wait_for_port(self.mr.port("imaps"))
+        roots = self.pebble_chain()
+        cert = self.wait_for_serial(self.mr.port("imaps"), roots, timeout=30)
+        self.assertEqual(sorted(v for k, v in cert["subjectAltName"] if k == "DNS"), sorted(NAMES))
+        self.assertIn("event=acme_tls_alpn", self.mr.log_text())
+        _, https = peer_cert(self.mr.port("https"), roots)
+        self.assertEqual(serial_of(https), serial_of(cert))
 
     def test_unreachable_ca_is_retried_and_tls_keeps_working(self):
         self.mr.set_in_table("acme", "directory", f'"https://127.0.0.1:{self.acme_port}/dir"',

@@ -2,6 +2,8 @@
 
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -202,4 +204,36 @@ TEST_CASE("challenge tokens that may name a file") {
     CHECK_FALSE(valid_token("../etc/passwd"));
     CHECK_FALSE(valid_token("a.b"));
     CHECK_FALSE(valid_token(std::string(300, 'a')));
+}
+
+TEST_CASE("tls-alpn-01 certificate: SAN and the critical acmeIdentifier digest (RFC 8737 §3)") {
+    auto k = generate_p256();
+    REQUIRE(k.ok());
+    auto pem = make_alpn_challenge_pem(k->get(), "mx.example.org", "tok.thumb");
+    REQUIRE(pem.ok());
+    CHECK(pem->find("PRIVATE KEY") != std::string::npos);
+    auto info = read_certificate(*pem);
+    REQUIRE(info.ok());
+    CHECK(info->dns_names == std::vector<std::string>{"mx.example.org"});
+    BIO* bio = BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size()));
+    X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    REQUIRE(cert != nullptr);
+    ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.5.5.7.1.31", 1);
+    const int at = X509_get_ext_by_OBJ(cert, oid, -1);
+    REQUIRE(at >= 0);
+    X509_EXTENSION* ext = X509_get_ext(cert, at);
+    CHECK(X509_EXTENSION_get_critical(ext) == 1);
+    const ASN1_OCTET_STRING* value = X509_EXTENSION_get_data(ext);
+    unsigned char digest[32];
+    SHA256(reinterpret_cast<const unsigned char*>("tok.thumb"), 9, digest);
+    std::string want = std::string("\x04\x20", 2) + std::string(reinterpret_cast<char*>(digest), 32);
+    CHECK(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                      static_cast<std::size_t>(ASN1_STRING_length(value))) == want);
+    ASN1_OBJECT_free(oid);
+    X509_free(cert);
+    CHECK(valid_name("mx.example.org"));
+    CHECK_FALSE(valid_name("../x"));
+    CHECK_FALSE(valid_name(""));
+    CHECK_FALSE(valid_name("a/b"));
 }

@@ -212,8 +212,10 @@ TEST_CASE("acme settings") {
     CHECK(set->acme.directory == "https://127.0.0.1:14000/dir");
     CHECK(set->acme.email == "admin@example.org");
     CHECK(set->acme.ca_file == std::filesystem::path("/x/pebble.pem"));
-    // http-01 needs the HTTP listener.
+    // Validation needs the HTTP (http-01) or HTTPS (tls-alpn-01) listener.
     CHECK_FALSE(parse_config(kMinimal + "[acme]\nenabled = true\n", "m.toml", "/x").ok());
+    CHECK(parse_config(kMinimal + "[http]\ntls_listen = [\"127.0.0.1:443\"]\n[acme]\nenabled = true\n", "m.toml", "/x")
+              .ok());
     CHECK_FALSE(parse_config(kMinimal + "[acme]\ndirectory = \"ftp://x\"\n", "m.toml", "/x").ok());
     CHECK_FALSE(parse_config(kMinimal + "[acme]\nemail = \"nobody\"\n", "m.toml", "/x").ok());
     CHECK_FALSE(parse_config(kMinimal + "[acme]\nenabled = \"yes\"\n", "m.toml", "/x").ok());
