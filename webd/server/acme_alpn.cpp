@@ -61,7 +61,9 @@ int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* outlen, cons
 void answer_tls_alpn(net::TlsContext& tls, const std::filesystem::path& challenge_dir) {
     // Lives as long as the process: every context a reload makes points at it.
     static const std::filesystem::path* dir = new std::filesystem::path(challenge_dir);
-    tls.configure([](SSL_CTX* ctx) { SSL_CTX_set_alpn_select_cb(ctx, select_alpn, const_cast<std::filesystem::path*>(dir)); });
+    tls.configure([](SSL_CTX* ctx) {
+        SSL_CTX_set_alpn_select_cb(ctx, select_alpn, const_cast<std::filesystem::path*>(dir));
+    });
 }
 
 }  // namespace mr::webd::server
