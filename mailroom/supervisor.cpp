@@ -379,7 +379,6 @@ int Supervisor::run() {
             std::error_code ec;
             std::filesystem::remove(up_status_path(cfg_.server.data_dir), ec);
             if (acme_pid_ > 0) waitpid(acme_pid_, nullptr, 0);
-            std::error_code ec;
             std::filesystem::remove(cfg_.server.data_dir / "run" / "mailroom.pid", ec);
             log::info("down");
             return 0;
