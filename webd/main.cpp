@@ -32,13 +32,7 @@ int main(int argc, char** argv) {
             mr::log::error("listen_error", {{"error", r.error().message}});
             return 1;
         }
-        mr::net::SignalWatcher signals(loop, [&](int signum) {
-            mr::log::info("stopping", {{"signal", signum}});
-            server.stop();
-            loop.stop();
-        });
-        mr::log::info("started", {{"hostname", cfg.server.hostname}});
-        loop.run();
+        mr::net::run_until_signal(loop, cfg, [&] { server.stop(); });
     }
     mr::log::info("stopped");
     return 0;

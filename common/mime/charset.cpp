@@ -4,22 +4,12 @@
 #include <cerrno>
 #include <cstdint>
 #include <iconv.h>
+#include "common/text/ascii.hpp"
 
 namespace mr::mime {
 namespace {
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
+using text::append_utf8;
 
 // Windows-1252 0x80..0x9F per the WHATWG Encoding Standard index; the five bytes
 // Microsoft leaves undefined map to the C1 control of the same value, as WHATWG does.

@@ -5,6 +5,7 @@
 #include "common/mime/charset.hpp"
 #include "common/mime/rfc822_lexer.hpp"
 #include "common/mime/transfer_decoding.hpp"
+#include "common/text/ascii.hpp"
 
 namespace mr::mime {
 namespace {
@@ -31,12 +32,7 @@ bool is_token_char(char c) {
     }
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
+using text::hex_value;
 
 // RFC 2047 §4.2 (rfc2047.txt:309): "_" is 0x20, "=XX" an octet; a malformed "="
 // escape is kept literally rather than rejecting the whole word.

@@ -6,6 +6,7 @@
 #include "common/mime/charset.hpp"
 #include "common/mime/encoded_words.hpp"
 #include "common/mime/rfc822_lexer.hpp"
+#include "common/text/ascii.hpp"
 
 namespace mr::mime {
 namespace {
@@ -48,12 +49,7 @@ struct RawParam {
     std::size_t order = 0;
 };
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
+using text::hex_value;
 
 // RFC 2231 §4 (rfc2231.txt:234): "%" flags an octet in hexadecimal.
 std::string percent_decode(std::string_view v) {

@@ -1,6 +1,7 @@
 #include "common/mime/transfer_decoding.hpp"
 
 #include <sodium.h>
+#include "common/text/ascii.hpp"
 
 namespace mr::mime {
 namespace {
@@ -51,12 +52,8 @@ void decode_chunk(std::string& chunk, std::string& out) {
     chunk.clear();
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;  // rfc2045.txt:1193 note (1): tolerated
-    return -1;
-}
+// Lower-case digits are tolerated (rfc2045.txt:1193 note (1)).
+using text::hex_value;
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 

@@ -7,6 +7,7 @@
 //  - Functions returning std::string_view return views into their argument.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,13 @@ constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
 constexpr bool is_hex_digit(char c) {
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+// 0..15 for a hex digit of either case, -1 for any other byte.
+constexpr int hex_value(char c) {
+    if (is_digit(c)) return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
 }
 // Any byte outside 7-bit ASCII: UTF-8 lead or continuation byte.
 constexpr bool is_non_ascii(char c) { return static_cast<unsigned char>(c) >= 0x80; }
@@ -53,5 +61,8 @@ std::vector<std::string_view> split_spaces(std::string_view s);
 // Strict UTF-8 per RFC 3629 as imported by RFC 6532 §3.1 (rfc6532.txt:201):
 // no overlong forms, no surrogates (U+D800..DFFF), nothing above U+10FFFF.
 bool is_valid_utf8(std::string_view s);
+// Appends the UTF-8 encoding of a Unicode code point (at most 0x10FFFF; the caller has
+// refused surrogates and larger values where its input could hold them).
+void append_utf8(std::string& out, std::uint32_t code_point);
 
 }  // namespace mr::text
