@@ -107,14 +107,21 @@ UPDATE messages SET structure = CAST(x'02' || substr(structure, 2) AS BLOB)
   WHERE rfc822_size = size AND substr(structure, 1, 1) = x'01';
 )sql";
 
-constexpr std::array<std::string_view, 6> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
-                                                         kSchemaV5, kSchemaV6};
+// v7: the POP3 unique-id a previous server showed for an imported message (mailroom import
+// keeps it, so POP3 clients that leave mail on the server do not download it again); NULL
+// for every other message, whose UIDL pop3d derives from UIDVALIDITY and UID.
+constexpr std::string_view kSchemaV7 = R"sql(
+ALTER TABLE messages ADD COLUMN pop3_uidl TEXT;
+)sql";
+
+constexpr std::array<std::string_view, 7> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
+                                                         kSchemaV5, kSchemaV6, kSchemaV7};
 
 // Past this size an index is read with pread(2) again (about 130,000 messages' rows).
 constexpr std::int64_t kIndexMmapBytes = 256LL * 1024 * 1024;
 
 constexpr std::string_view kMessageColumns =
-    "SELECT uid, modseq, flags, keywords, internal_date, size, file, structure, rfc822_size FROM messages ";
+    "SELECT uid, modseq, flags, keywords, internal_date, size, file, structure, rfc822_size, pop3_uidl FROM messages ";
 
 MessageRecord read_message(const sqlite::Statement& s) {
     MessageRecord m;
@@ -127,6 +134,7 @@ MessageRecord read_message(const sqlite::Statement& s) {
     m.file = s.column_text(6);
     m.structure = s.column_blob(7);
     m.rfc822_size = s.column_int64(8);
+    m.pop3_uidl = s.column_text(9);
     return m;
 }
 
@@ -271,7 +279,7 @@ Result<bool> insert_message(sqlite::Db& db, std::int64_t mailbox_id, const Messa
                             const std::optional<std::string>& delivery_key) {
     auto s = db.prepare(
         "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, size, file,"
-        " structure, delivery_key, rfc822_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " structure, delivery_key, rfc822_size, pop3_uidl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return s.error();
     s->bind(1, mailbox_id).bind(2, std::int64_t{m.uid}).bind(3, static_cast<std::int64_t>(m.modseq));
     s->bind(4, std::int64_t{m.flags}).bind(5, join_keywords(m.keywords)).bind(6, m.internal_date);
@@ -279,6 +287,8 @@ Result<bool> insert_message(sqlite::Db& db, std::int64_t mailbox_id, const Messa
     if (delivery_key) s->bind(10, *delivery_key);
     else s->bind_null(10);
     s->bind(11, m.rfc822_size);
+    if (m.pop3_uidl.empty()) s->bind_null(12);
+    else s->bind(12, m.pop3_uidl);
     if (auto r = s->run(); !r) {
         if (s->constraint_failed() && delivery_key) return false;
         return r.error();

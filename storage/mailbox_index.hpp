@@ -64,6 +64,9 @@ struct MessageRecord {
     // IMAP RFC822.SIZE. -1 only when an index from before schema v2 lists a message whose
     // file could not be read to fill it in; readers then measure the file themselves.
     std::int64_t rfc822_size = -1;
+    // The POP3 UIDL a previous server showed for it (an import, schema v7), or empty: pop3d
+    // then derives it from UIDVALIDITY and UID.
+    std::string pop3_uidl;
     // The top-level header block (bytes [0, body start)), only when asked for
     // (MailboxStore::messages with headers) and cached (schema v3); empty otherwise.
     std::string header;
@@ -186,6 +189,7 @@ struct OldIndexRows {
     };
     std::vector<Mailbox> mailboxes;
     std::vector<std::pair<std::string, std::string>> keywords;  // (file, keywords) of rows with any
+    std::vector<std::pair<std::string, std::string>> pop3_uidls;  // (file, UIDL) of imported rows (v7+)
     std::int64_t last_uidvalidity = 0;                          // 0 when the counter is unreadable
 };
 // Refused when the file has no usable schema; Internal when reading it failed midway.

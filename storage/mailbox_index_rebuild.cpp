@@ -33,6 +33,15 @@ Result<OldIndexRows> read_old_index(sqlite::Db& old) {
         out.keywords.emplace_back(keys->column_text(0), keys->column_text(1));
     }
     if (auto row = counter->step(); row && *row) out.last_uidvalidity = counter->column_int64(0);
+    // Only an index of schema v7 or later has the column; an older one has no UIDLs to keep.
+    if (auto uidls = old.prepare("SELECT file, pop3_uidl FROM messages WHERE pop3_uidl IS NOT NULL")) {
+        for (;;) {
+            auto row = uidls->step();
+            if (!row) return row.error();
+            if (!*row) break;
+            out.pop3_uidls.emplace_back(uidls->column_text(0), uidls->column_text(1));
+        }
+    }
     return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <system_error>
 
 #include "storage/atomic_file.hpp"
@@ -118,9 +119,38 @@ bool parse_dovecot_uidlist(std::string_view text, FolderHints& out) {
         if (colon == std::string_view::npos) continue;
         const auto w = words(line.substr(0, colon));
         if (w.empty()) continue;
-        if (auto uid = number(w[0]); uid && *uid > 0) out.uids[base_of(line.substr(colon + 2))] = *uid;
+        auto uid = number(w[0]);
+        if (!uid || *uid == 0) continue;
+        const std::string base = base_of(line.substr(colon + 2));
+        out.uids[base] = *uid;
+        for (std::size_t k = 1; k < w.size(); ++k) {
+            if (w[k].size() > 1 && w[k][0] == 'P') out.pop3_uidls[base] = std::string(w[k].substr(1));
+        }
     }
     return true;
+}
+
+namespace {
+
+// RFC 1939 §7 (rfc1939.txt:658): 1 to 70 characters from 0x21 to 0x7E.
+bool valid_uidl(std::string_view u) {
+    if (u.empty() || u.size() > 70) return false;
+    return std::all_of(u.begin(), u.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+}
+
+}  // namespace
+
+void add_dovecot_pop3_uidls(FolderHints& hints) {
+    for (auto it = hints.pop3_uidls.begin(); it != hints.pop3_uidls.end();) {
+        it = valid_uidl(it->second) ? std::next(it) : hints.pop3_uidls.erase(it);
+    }
+    if (hints.uidvalidity == 0) return;
+    for (const auto& [base, uid] : hints.uids) {
+        if (hints.pop3_uidls.contains(base)) continue;
+        char buf[24];
+        std::snprintf(buf, sizeof buf, "%08x%08x", uid, hints.uidvalidity);
+        hints.pop3_uidls[base] = buf;
+    }
 }
 
 std::map<int, std::string> parse_dovecot_keywords(std::string_view text) {
@@ -161,6 +191,7 @@ Result<ImportCopy> copy_maildir_for_import(const fs::path& source, const fs::pat
         const fs::path src = from.folder_path(name);
         FolderHints hints;
         if (auto text = read_file(src / "dovecot-uidlist")) parse_dovecot_uidlist(*text, hints);
+        if (name == "INBOX") add_dovecot_pop3_uidls(hints);  // POP3 sees only INBOX
         std::map<int, std::string> keyword_table;
         if (auto text = read_file(src / "dovecot-keywords")) keyword_table = parse_dovecot_keywords(*text);
 

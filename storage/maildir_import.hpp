@@ -9,6 +9,10 @@
 //    survive: its folders get fresh UIDVALIDITYs, as after any reindex.
 //  - Dovecot keywords: the lower-case letters after ":2," index dovecot-keywords
 //    ("<n> <keyword>" lines; 'a' is 0).
+//  - POP3 UIDLs (INBOX): the one Dovecot saved in the uidlist (a "P<uidl>" field) or else
+//    what Dovecot's default pop3_uidl_format (%08Xu%08Xv) shows: UID then UIDVALIDITY in
+//    8 lower-case hex digits each. pop3d shows it instead of its own, so POP3 clients
+//    that leave mail on the server download nothing again.
 //  - A folder of the same name as one mailroom made for the new user (Archive, Sent, …)
 //    takes the imported UIDVALIDITY and UIDs: the user's mailboxes must still be empty.
 #pragma once
@@ -28,6 +32,7 @@ struct FolderHints {
     std::uint32_t uidnext = 0;
     std::map<std::string, std::uint32_t> uids;                   // file base name → UID
     std::map<std::string, std::vector<std::string>> keywords;    // file base name → keywords
+    std::map<std::string, std::string> pop3_uidls;               // file base name → POP3 UIDL
 };
 
 struct ImportHints {
@@ -35,10 +40,13 @@ struct ImportHints {
 };
 
 // A dovecot-uidlist file's content (versions 1 and 3) into `out` (UIDVALIDITY, UIDNEXT,
-// UIDs). Lines that do not parse are skipped; false when the header does not.
+// UIDs, saved POP3 UIDLs). Lines that do not parse are skipped; false when the header
+// does not.
 bool parse_dovecot_uidlist(std::string_view text, FolderHints& out);
 // A dovecot-keywords file's content: index → keyword.
 std::map<int, std::string> parse_dovecot_keywords(std::string_view text);
+// The POP3 UIDL of every message of an imported INBOX that has a UID (see above).
+void add_dovecot_pop3_uidls(FolderHints& hints);
 
 struct ImportCopy {
     std::uint64_t folders = 0;

@@ -78,7 +78,8 @@ Result<MailboxListing> list_with_sizes(const std::filesystem::path& user_dir, st
     for (auto& rec : records) {
         if (rec.rfc822_size >= 0) {
             // The common case: the index knows the size, no file is touched.
-            out.messages.push_back({rec.uid, static_cast<std::uint64_t>(rec.rfc822_size), std::move(rec.file)});
+            out.messages.push_back(
+                {rec.uid, static_cast<std::uint64_t>(rec.rfc822_size), std::move(rec.file), std::move(rec.pop3_uidl)});
             continue;
         }
         // The store could not measure it (file unreadable under its name): look once more.
@@ -87,7 +88,7 @@ Result<MailboxListing> list_with_sizes(const std::filesystem::path& user_dir, st
         const auto size = measure(fd);
         ::close(fd);
         if (!size) return Error::internal("cannot read message " + std::to_string(rec.uid));
-        out.messages.push_back({rec.uid, *size, std::move(rec.file)});
+        out.messages.push_back({rec.uid, *size, std::move(rec.file), std::move(rec.pop3_uidl)});
     }
     return out;
 }

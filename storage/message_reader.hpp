@@ -41,6 +41,7 @@ struct ListedMessage {
     std::uint32_t uid = 0;
     std::uint64_t size = 0;  // RFC822 size
     std::string file;        // the store's name for it: give it back to MessageReader
+    std::string pop3_uidl;   // MessageRecord::pop3_uidl
 };
 
 struct MailboxListing {

@@ -31,6 +31,7 @@ struct Salvage {
     bool ok = false;
     std::map<std::string, std::pair<bool, std::string>> mailboxes;  // name → (subscribed, special_use)
     std::map<std::string, std::vector<std::string>> keywords;        // file base name → keywords
+    std::map<std::string, std::string> pop3_uidls;                   // file base name → kept UIDL
     std::int64_t last_uidvalidity = 0;
 };
 
@@ -54,6 +55,9 @@ Salvage salvage_old_index(const fs::path& file, ReindexReport& report) {
     for (const auto& [file_name, keywords] : rows->keywords) {
         const std::string name = fs::path(file_name).filename().string();
         out.keywords[parse_maildir_file_name(name).base] = split_keywords(keywords);
+    }
+    for (const auto& [file_name, uidl] : rows->pop3_uidls) {
+        out.pop3_uidls[parse_maildir_file_name(fs::path(file_name).filename().string()).base] = uidl;
     }
     out.last_uidvalidity = rows->last_uidvalidity;
     out.ok = true;
@@ -159,6 +163,11 @@ Result<void> index_folder(sqlite::Db& db, const Maildir& maildir, const std::str
         m.rfc822_size = static_cast<std::int64_t>(text::rfc822_size(*bytes));
         m.file = f->file;
         m.structure = mr::mime::structure_blob(*bytes);
+        if (auto u = salvage.pop3_uidls.find(f->name.base); u != salvage.pop3_uidls.end()) {
+            m.pop3_uidl = u->second;
+        } else if (hints != nullptr) {
+            if (auto h = hints->pop3_uidls.find(f->name.base); h != hints->pop3_uidls.end()) m.pop3_uidl = h->second;
+        }
         auto inserted = index::insert_message(db, box->id, m, std::nullopt);
         if (!inserted) return inserted.error();
         uidnext = std::max(uidnext, uid + 1);

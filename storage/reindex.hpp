@@ -11,8 +11,8 @@
 // - Files in tmp/ are unfinished writes (a crash between write and rename) and
 //   are deleted, never indexed.
 // - What the Maildir cannot carry is salvaged from the old index when it is still
-//   readable: subscriptions, special-use attributes and keywords (matched by
-//   file base name). Otherwise defaults apply and keywords are lost.
+//   readable: subscriptions, special-use attributes, keywords and kept POP3 UIDLs
+//   (matched by file base name). Otherwise defaults apply and keywords are lost.
 // - The new index is built under a temporary name and renamed into place; the
 //   old index.sqlite (and its -wal/-shm) is kept as index.sqlite.old-<time>.
 // - Reindexes of one user are serialised by flock(2) on root/reindex.lock, so two

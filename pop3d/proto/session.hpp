@@ -46,6 +46,7 @@ inline constexpr text::LinePolicy kCommandLines{2048 - 2, text::BareLf::Tolerate
 struct MessageInfo {
     std::uint32_t uid = 0;
     std::uint64_t size = 0;  // octets RETR sends before dot-stuffing
+    std::string uidl = {};   // kept from a previous server (mailroom import), else derived
 };
 
 // INBOX as it was at login.
@@ -156,7 +157,7 @@ private:
 
     // Transaction helpers (session_transaction.cpp).
     Result<std::size_t> message_number(const Transaction& t, std::string_view arg) const;
-    static std::string uid_string(const Maildrop& d, std::uint32_t uid);
+    static std::string uid_string(const Maildrop& d, const MessageInfo& m);
     // `text` + CRLF: one protocol line.
     static std::string line(std::string_view text);
 

@@ -18,9 +18,10 @@ Result<std::size_t> Session::message_number(const Transaction& t, std::string_vi
 // RFC 1939 §7 UIDL (rfc1939.txt:658): 1-70 characters in 0x21-0x7E, never reused. UIDs
 // are never reused within a UIDVALIDITY and UIDVALIDITY values are unique per user
 // (storage/mailbox_index.hpp), so the pair is.
-std::string Session::uid_string(const Maildrop& d, std::uint32_t uid) {
+std::string Session::uid_string(const Maildrop& d, const MessageInfo& m) {
+    if (!m.uidl.empty()) return m.uidl;
     char buf[24];
-    std::snprintf(buf, sizeof buf, "%08x%08x", d.uidvalidity, uid);
+    std::snprintf(buf, sizeof buf, "%08x%08x", d.uidvalidity, m.uid);
     return buf;
 }
 
@@ -42,7 +43,7 @@ Actions Session::dispatch_transaction(Transaction& t, const Command& cmd) {
         case Verb::Uidl: {  // rfc1939.txt:632
             const bool uidl = cmd.verb == Verb::Uidl;
             auto value = [&](std::size_t i) {
-                return uidl ? uid_string(t.drop, msgs[i].uid) : std::to_string(msgs[i].size);
+                return uidl ? uid_string(t.drop, msgs[i]) : std::to_string(msgs[i].size);
             };
             if (cmd.args.size() > 1) return error("Too many arguments");
             if (cmd.args.size() == 1) {

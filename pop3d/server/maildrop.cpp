@@ -17,7 +17,7 @@ LoadedMaildrop load_maildrop(const std::filesystem::path& user_dir) {
     drop.messages.reserve(listing->messages.size());
     out.files.reserve(listing->messages.size());
     for (auto& m : listing->messages) {
-        drop.messages.push_back({m.uid, m.size});
+        drop.messages.push_back({m.uid, m.size, std::move(m.pop3_uidl)});
         out.files.push_back(std::move(m.file));
     }
     out.drop = std::move(drop);

@@ -1,5 +1,7 @@
 """`mailroom import maildir` from the real Dovecot of ../shared/anchors/stack.sh (issue 20).
 
+POP3 clients that leave mail on the server see the same UIDLs on mailroom as on Dovecot.
+
 Mail is delivered to a Dovecot user through the anchor's Postfix, flagged, given a keyword,
 copied into a new folder and expunged there with Python's imaplib against Dovecot; then
 its Maildir is imported into a new mailroom user. Over IMAP, mailroom shows every folder
@@ -11,6 +13,7 @@ The anchor stack listens on fixed ports, so this test holds the ctest resource l
 """
 import imaplib
 import os
+import poplib
 import re
 import shutil
 import smtplib
@@ -56,6 +59,17 @@ def mailbox_state(port, user, password, boxes):
                 messages[uid] = (flags, item[1])
             out[box] = (uidvalidity, messages)
     return out
+
+
+def pop3_uidls(port, user, password):
+    """The maildrop's UIDL listing: [message number, UIDL] pairs."""
+    p = poplib.POP3("127.0.0.1", port, timeout=30)
+    try:
+        p.user(user)
+        p.pass_(password)
+        return [line.decode().split() for line in p.uidl()[1]]
+    finally:
+        p.quit()
 
 
 @unittest.skipUnless(os.path.exists(STACK), "the anchor stack (../shared/anchors/stack.sh) is not beside the checkout")
@@ -115,6 +129,8 @@ class ImportFromDovecot(unittest.TestCase):
         self.fill_dovecot()
         boxes = ("INBOX", "Work", "Archive")
         before = mailbox_state(self.port("MR_IMAP"), self.old, PASSWORD, boxes)
+        uidl_before = pop3_uidls(self.port("MR_POP3"), self.old, PASSWORD)
+        self.assertEqual(len(uidl_before), 8)
         self.assertEqual(sorted(before["Work"][1]), [1, 2, 3])
 
         self.mr.add_user(ALICE, PASSWORD)
@@ -129,6 +145,7 @@ class ImportFromDovecot(unittest.TestCase):
         self.assertTrue(wait_for_port(self.mr.port("imap")))
         after = mailbox_state(self.mr.port("imap"), ALICE, PASSWORD, boxes)
         self.assertEqual(after, before)
+        self.assertEqual(pop3_uidls(self.mr.port("pop3"), ALICE, PASSWORD), uidl_before)
         with imaplib.IMAP4("127.0.0.1", self.mr.port("imap")) as c:
             c.login(ALICE, PASSWORD)
             c.select("Work")
@@ -140,6 +157,14 @@ class ImportFromDovecot(unittest.TestCase):
             self.assertEqual(int(m.group(1)), before["Work"][0])
             new_uid = int(m.group(2))
             self.assertEqual(new_uid, 5)
+        # A reindex keeps the imported UIDLs (they are only in the index); it numbers the messages in
+        # delivery order, and POP3 clients go by UIDL, not by number.
+        self.mr.stop()
+        self.mr.run("reindex", ALICE)
+        self.mr.up()
+        self.assertTrue(wait_for_port(self.mr.port("pop3")))
+        self.assertEqual(sorted(u for _, u in pop3_uidls(self.mr.port("pop3"), ALICE, PASSWORD)),
+                         sorted(u for _, u in uidl_before))
 
     def test_import_refuses_a_user_with_mail(self):
         self.fill_dovecot()

@@ -126,7 +126,8 @@ class Pop3Test(Pop3Base):
         index = os.path.join(self.root, "index.sqlite")
         owner = os.stat(index)
         db = sqlite3.connect(index)
-        db.executescript("ALTER TABLE messages DROP COLUMN rfc822_size; PRAGMA user_version = 1;")
+        db.executescript("ALTER TABLE messages DROP COLUMN pop3_uidl;"
+                         "ALTER TABLE messages DROP COLUMN rfc822_size; PRAGMA user_version = 1;")
         db.close()
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(index + suffix):

@@ -59,11 +59,14 @@ std::vector<std::int64_t> stored_sizes(const fs::path& dir) {
     return out;
 }
 
-// Turns the index back into what schema v1 wrote: no rfc822_size column, user_version 1.
+// Turns the index back into what schema v1 wrote: no rfc822_size or pop3_uidl column,
+// user_version 1.
 void downgrade_to_v1(const fs::path& dir) {
     auto db = sqlite::Db::open(dir / "index.sqlite", sqlite::Durability::Normal);
     REQUIRE(db.ok());
-    REQUIRE(db->exec("ALTER TABLE messages DROP COLUMN rfc822_size; PRAGMA user_version = 1;").ok());
+    REQUIRE(db->exec("ALTER TABLE messages DROP COLUMN pop3_uidl; ALTER TABLE messages DROP COLUMN rfc822_size;"
+                     " PRAGMA user_version = 1;")
+                .ok());
 }
 
 }  // namespace
@@ -189,7 +192,7 @@ TEST_CASE("structure: version-1 blobs of a v5 index are carried over or parsed a
         REQUIRE(db.ok());
         REQUIRE(db->exec("UPDATE messages SET structure = CAST(x'01' || substr(structure, 2) AS BLOB);"
                          " UPDATE messages SET structure = CAST(x'01' || x'00' AS BLOB) WHERE uid = 3;"
-                         " PRAGMA user_version = 5;")
+                         " ALTER TABLE messages DROP COLUMN pop3_uidl; PRAGMA user_version = 5;")
                     .ok());
     }
     auto store = open_store(dir / "u");  // migrates to v6

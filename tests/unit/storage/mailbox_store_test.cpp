@@ -327,7 +327,7 @@ TEST_CASE("mailbox store: an index from before v4, whose imap_recent table was m
         auto db = sqlite::Db::open(dir / "user" / "index.sqlite", sqlite::Durability::Normal);
         REQUIRE(db.ok());
         REQUIRE(db->exec("DROP INDEX expunged_modseq").ok());
-        REQUIRE(db->exec("PRAGMA user_version=3").ok());
+        REQUIRE(db->exec("ALTER TABLE messages DROP COLUMN pop3_uidl; PRAGMA user_version=3").ok());
     }
     auto store = open_store(dir);
     REQUIRE(store.append("INBOX", "Subject: 2\r\n\r\nx\r\n").ok());

@@ -39,6 +39,19 @@ TEST_CASE("dovecot-uidlist version 1 and bad headers") {
     CHECK(none.uids.empty());
 }
 
+TEST_CASE("POP3 UIDLs: the saved P field, else Dovecot's default format") {
+    FolderHints h;
+    REQUIRE(parse_dovecot_uidlist("3 V1796618502 N4\n"
+                                  "1 :a.host\n"
+                                  "2 P00000002old W514 :b.host\n"
+                                  "3 P\x01" "bad :c.host\n",
+                                  h));
+    add_dovecot_pop3_uidls(h);
+    CHECK(h.pop3_uidls.at("a.host") == "000000016b163906");  // %08Xu%08Xv, as Dovecot showed it
+    CHECK(h.pop3_uidls.at("b.host") == "00000002old");
+    CHECK(h.pop3_uidls.at("c.host") == "000000036b163906");  // not a valid UIDL (RFC 1939 §7)
+}
+
 TEST_CASE("dovecot-keywords: index to keyword, letters a..z only") {
     const auto k = parse_dovecot_keywords("0 $Important\n1 Junk\n26 too-far\nx bad\n3 $label3\n");
     CHECK(k.size() == 3);
