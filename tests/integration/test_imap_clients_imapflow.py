@@ -14,6 +14,7 @@ import base64
 import imaplib
 import json
 import os
+import re
 import shutil
 import smtplib
 import subprocess
@@ -77,10 +78,12 @@ def parts_by_number(node, acc=None):
 
 
 def wire_bytes(name):
-    """The message as imapd stores and counts it: bare LF line ends become CRLF."""
+    """The message as imapd sends and counts it, its CRLF form (common/text/message_data.hpp):
+    every bare LF or bare CR becomes CRLF and an open last line is closed."""
     with open(os.path.join(CORPUS_DIR, name), "rb") as f:
         data = f.read()
-    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n") if b"\r\n" not in data else data
+    data = re.sub(rb"\r\n|\r|\n", b"\r\n", data)
+    return data + b"\r\n" if data and not data.endswith(b"\r\n") else data
 
 
 def stored(flags):
