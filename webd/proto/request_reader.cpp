@@ -12,6 +12,14 @@ RequestReader& self(http_parser* p) { return *static_cast<RequestReader*>(p->dat
 
 // A method we do not know is 501 (RFC 9110 §15.6.2); bytes that are no method at all (a
 // TLS handshake on the plain port, a binary probe) are 400.
+// Whether `head` may still grow into "TOKEN " (upper-case letters, no space yet).
+bool method_may_continue(std::string_view head) {
+    for (char c : head) {
+        if (c < 'A' || c > 'Z') return false;
+    }
+    return true;
+}
+
 bool looks_like_method(std::string_view head) {
     const auto space = head.find(' ');
     if (space == 0 || space == std::string_view::npos) return false;
@@ -40,12 +48,20 @@ std::size_t RequestReader::feed(std::string_view data) {
     if (state_ != State::Reading || data.empty()) return 0;
     started_ = true;
     if (head_.size() < kHeadKept) head_.append(data.substr(0, kHeadKept - head_.size()));
+    if (method_refused_) {
+        if (head_.size() >= kHeadKept || !method_may_continue(head_)) fail(looks_like_method(head_) ? 501 : 400);
+        return data.size();
+    }
     std::size_t used = http_parser_execute(&parser_, &settings_, data.data(), data.size());
     if (state_ == State::Complete) return used;
     if (state_ == State::Failed) return used;
     const auto err = HTTP_PARSER_ERRNO(&parser_);
     if (err != HPE_OK) {
         if (err == HPE_INVALID_METHOD) {
+            if (head_.size() < kHeadKept && method_may_continue(head_)) {
+                method_refused_ = true;  // decided when the token ends (feed, above)
+                return data.size();
+            }
             fail(looks_like_method(head_) ? 501 : 400);
         } else if (err == HPE_HEADER_OVERFLOW) {
             fail(431);
@@ -68,6 +84,7 @@ void RequestReader::next() {
     started_ = false;
     continue_ = false;
     head_.clear();
+    method_refused_ = false;
     state_ = State::Reading;
     http_parser_pause(&parser_, 0);
 }

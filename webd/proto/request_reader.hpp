@@ -91,6 +91,9 @@ private:
     // The request's first bytes, to tell an unknown method from garbage.
     static constexpr std::size_t kHeadKept = 24;
     std::string head_;
+    // http_parser refused the method, but what came so far could still be the start of a
+    // method token: 400 or 501 is decided once the token ends, not on a partial read.
+    bool method_refused_ = false;
 };
 
 }  // namespace mr::webd::proto
