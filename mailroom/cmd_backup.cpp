@@ -14,6 +14,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "common/text/mail_date.hpp"
 #include "mailroom/commands.hpp"
 #include "mailroom/run_as.hpp"
 #include "storage/backup.hpp"
@@ -28,15 +29,6 @@ namespace {
 
 void require_root(const char* what) {
     if (geteuid() != 0) throw CliError{std::string(what) + " must run as root: it reads and writes the keys"};
-}
-
-std::string utc_stamp() {
-    const std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-    return buf;
 }
 
 // A root-owned directory the daemons' group may enter (the data copy is written as that
@@ -81,8 +73,9 @@ void backup(CliContext& ctx, const fs::path& dir) {
     fs::path previous;
     if (fs::is_directory(latest / "data", ec)) previous = fs::canonical(latest, ec) / "data";
 
-    std::string name = utc_stamp();
-    for (int n = 2; fs::exists(dir / name, ec); ++n) name = utc_stamp() + "-" + std::to_string(n);
+    const std::string stamp = text::compact_utc_stamp(std::time(nullptr));
+    std::string name = stamp;
+    for (int n = 2; fs::exists(dir / name, ec); ++n) name = stamp + "-" + std::to_string(n);
     const fs::path partial = dir / (name + ".partial");
     fs::remove_all(partial, ec);
     make_private_dir(partial, group);

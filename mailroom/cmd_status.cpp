@@ -13,6 +13,7 @@
 #include <memory>
 #include <sstream>
 
+#include "common/text/mail_date.hpp"
 #include "mailroom/commands.hpp"
 #include "mailroom/json_output.hpp"
 #include "mailroom/up_status.hpp"
@@ -32,15 +33,6 @@ std::string duration(std::int64_t seconds) {
     if (d > 0) return std::to_string(d) + "d " + std::to_string(h) + "h";
     if (h > 0) return std::to_string(h) + "h " + std::to_string(m) + "m";
     return std::to_string(m) + "m " + std::to_string(seconds % 60) + "s";
-}
-
-std::string utc_date(std::int64_t t) {
-    const std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-    return buf;
 }
 
 // The certificate's notAfter in seconds since the epoch; nullopt when unreadable.
@@ -138,8 +130,8 @@ void status(CliContext& ctx) {
                                      {"last_error", std::move(errors)}});
 
     if (auto expiry = certificate_expiry(cfg.tls.cert)) {
-        text << "certificate: " << cfg.tls.cert.string() << " expires " << utc_date(*expiry) << " (in "
-                  << duration(*expiry - now) << ")" << (*expiry - now < 14 * 86400 ? "  WARNING: renew it" : "") << "\n";
+        text << "certificate: " << cfg.tls.cert.string() << " expires " << mr::text::readable_utc_minute(*expiry)
+             << " (in " << duration(*expiry - now) << ")" << (*expiry - now < 14 * 86400 ? "  WARNING: renew it" : "") << "\n";
         json.insert("certificate", toml::table{{"file", cfg.tls.cert.string()},
                                                {"expires", *expiry},
                                                {"days_left", (*expiry - now) / 86400}});

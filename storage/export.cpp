@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "common/mime/header_parser.hpp"
+#include "common/text/mail_date.hpp"
 #include "storage/atomic_file.hpp"
 #include "storage/mailbox_index.hpp"
 #include "storage/maildir.hpp"
@@ -38,16 +39,6 @@ std::string envelope_sender(std::string_view message) {
         break;
     }
     return "MAILER-DAEMON";
-}
-
-// asctime() form, in UTC: "Mon Dec  7 04:00:00 2026".
-std::string from_line_date(std::int64_t seconds) {
-    const std::time_t t = static_cast<std::time_t>(seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm);
-    return buf;
 }
 
 // mboxrd: LF line ends, and ">" before every line that is ">"* then "From ".
@@ -133,7 +124,7 @@ private:
                 ++report_.missing;
                 continue;
             }
-            chunk = "From " + envelope_sender(*bytes) + " " + from_line_date(row.internal_date) + "\n";
+            chunk = "From " + envelope_sender(*bytes) + " " + text::asctime_date(row.internal_date) + "\n";
             append_mboxrd(chunk, *bytes);
             out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
             ++report_.messages;
