@@ -7,7 +7,7 @@
 // which then signals its daemons), 1 on failure. Started by hand while `mailroom up` runs,
 // it signals `up` itself so the daemons pick the new certificate up.
 //
-// reload sends SIGHUP to `mailroom up` (its pid in <data_dir>/run/mailroom.pid): `up`
+// reload sends SIGHUP to `mailroom up` (its pid in <data_dir>/run/up.status): `up`
 // forwards it to every daemon, which re-reads its certificate for new handshakes, and
 // checks at once whether an ACME renewal is due.
 #include <signal.h>
@@ -25,6 +25,7 @@
 #include "mailroom/commands.hpp"
 #include "mailroom/run_as.hpp"
 #include "mailroom/supervisor.hpp"
+#include "mailroom/up_status.hpp"
 
 namespace mr::cli {
 
@@ -70,13 +71,11 @@ std::string renew(CliContext& ctx, bool force) {
     return "renewed";
 }
 
-std::filesystem::path pid_file(const config::Config& cfg) { return cfg.server.data_dir / "run" / "mailroom.pid"; }
-
-// The pid of the running `mailroom up`, 0 when none.
+// The pid of the running `mailroom up` (from its run/up.status), 0 when none.
 pid_t up_pid(const config::Config& cfg) {
-    auto text = acme::read_file(pid_file(cfg));
-    if (!text) return 0;
-    const long pid = std::strtol(text->c_str(), nullptr, 10);
+    auto status = read_up_status(cfg.server.data_dir);
+    if (!status) return 0;
+    const long pid = status->pid;
     // EPERM: alive but root's, as seen from run_user (the renew `up` itself starts).
     if (pid <= 1 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)) return 0;
     // The file is run_user's: signal only a process that is a mailroom.
@@ -118,7 +117,7 @@ void add_acme_commands(CLI::App& app, CliContext& ctx) {
     reload->callback([&ctx] {
         const auto& cfg = ctx.config();
         const pid_t up = up_pid(cfg);
-        if (up == 0) throw CliError{"mailroom up is not running (no live pid in " + pid_file(cfg).string() + ")"};
+        if (up == 0) throw CliError{"mailroom up is not running (no live pid in " + up_status_path(cfg.server.data_dir).string() + ")"};
         if (::kill(up, SIGHUP) != 0) {
             throw CliError{"cannot signal mailroom up (pid " + std::to_string(up) + "): " + std::strerror(errno)};
         }

@@ -106,6 +106,42 @@ void Supervisor::bind_all() {
     }
 }
 
+pid_t Supervisor::spawn_as_run_user(const std::vector<int>& fds, std::string env,
+                                    const std::vector<std::string>& argv, const std::string& name) const {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const bool drop = geteuid() == 0 && !cfg_.server.run_user.empty() && cfg_.server.run_user != "root";
+    const pid_t pid = fork();
+    if (pid < 0) {
+        log::error("fork_failed", {{"child", name}, {"error", std::strerror(errno)}});
+        return -1;
+    }
+    if (pid > 0) return pid;
+    // Child: move the inherited sockets to 3.. (via high copies, so no dup2 target
+    // clobbers a source), drop root, exec. The supervisor is single-threaded, so the
+    // allocations here cannot meet a lock another thread held at fork.
+    std::vector<int> high;
+    for (int fd : fds) high.push_back(fcntl(fd, F_DUPFD, 1000));
+    for (size_t i = 0; i < high.size(); ++i) dup2(high[i], static_cast<int>(3 + i));
+    close_range(static_cast<unsigned>(3 + high.size()), ~0U, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (drop) {
+        try {
+            become_user(cfg_.server.run_user);
+        } catch (const CliError& e) {
+            log::error("exec_failed", {{"child", name}, {"error", e.message}});
+            _exit(127);
+        }
+    }
+    if (!env.empty()) putenv(env.data());
+    execv(args[0], args.data());
+    log::error("exec_failed", {{"child", name}, {"binary", argv[0]}, {"error", std::strerror(errno)}});
+    _exit(127);
+}
+
 void Supervisor::start(Child& child) {
     std::vector<int> fds;
     std::string env = "MR_LISTEN_FDS=";
@@ -118,41 +154,12 @@ void Supervisor::start(Child& child) {
         env += l.name + "=" + std::to_string(3 + fds.size());
         fds.push_back(l.fd);
     }
-    std::string binary = child.binary.string();
-    std::string config_file = cfg_.file.string();
-    const bool as_root = geteuid() == 0;
-    const std::string run_user = cfg_.server.run_user;
-
-    pid_t pid = fork();
+    const pid_t pid = spawn_as_run_user(fds, env, {child.binary.string(), "--config", cfg_.file.string()},
+                                        child.spec.name);
     if (pid < 0) {
-        log::error("fork_failed", {{"child", child.spec.name}, {"error", std::strerror(errno)}});
         child.pending_restart = true;
         child.restart_at = Clock::now() + child.delay;
         return;
-    }
-    if (pid == 0) {
-        // Child: move the inherited sockets to 3.. (via high copies, so no dup2 target
-        // clobbers a source), drop root, exec. Only async-signal-safe calls matter little
-        // here since the supervisor is single-threaded.
-        std::vector<int> high;
-        for (int fd : fds) high.push_back(fcntl(fd, F_DUPFD, 1000));
-        for (size_t i = 0; i < high.size(); ++i) dup2(high[i], static_cast<int>(3 + i));
-        close_range(static_cast<unsigned>(3 + high.size()), ~0U, 0);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-        if (as_root && !run_user.empty() && run_user != "root") {
-            try {
-                become_user(run_user);
-            } catch (const CliError& e) {
-                log::error("exec_failed", {{"child", child.spec.name}, {"error", e.message}});
-                _exit(127);
-            }
-        }
-        putenv(env.data());
-        execl(binary.c_str(), binary.c_str(), "--config", config_file.c_str(), static_cast<char*>(nullptr));
-        log::error("exec_failed", {{"child", child.spec.name}, {"binary", binary}, {"error", std::strerror(errno)}});
-        _exit(127);
     }
     child.pid = pid;
     child.started = Clock::now();
@@ -191,30 +198,11 @@ void Supervisor::start_acme() {
     std::error_code ec;
     auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (ec) return;
-    const std::string binary = self.string();
-    const std::string config_file = cfg_.file.string();
-    const bool as_root = geteuid() == 0;
-    const std::string run_user = cfg_.server.run_user;
-    pid_t pid = fork();
+    const pid_t pid =
+        spawn_as_run_user({}, "", {self.string(), "--config", cfg_.file.string(), "acme", "renew"}, "acme");
     if (pid < 0) {
         acme_done(-1);
         return;
-    }
-    if (pid == 0) {
-        close_range(3, ~0U, 0);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-        if (as_root && !run_user.empty() && run_user != "root") {
-            try {
-                become_user(run_user);
-            } catch (const CliError& e) {
-                _exit(127);
-            }
-        }
-        execl(binary.c_str(), "mailroom", "--config", config_file.c_str(), "acme", "renew",
-              static_cast<char*>(nullptr));
-        _exit(127);
     }
     acme_pid_ = pid;
     log::info("acme_check", {{"pid", pid}});
@@ -238,29 +226,6 @@ void Supervisor::acme_done(int status) {
     log::warn("acme_failed", {{"status", describe_status(status)}, {"retry_s", acme_retry_.count()}});
     acme_at_ = Clock::now() + acme_retry_;
     acme_retry_ = std::min<std::chrono::seconds>(acme_retry_ * 2, kAcmeCheckInterval);
-}
-
-void Supervisor::write_pid_file() {
-    std::error_code ec;
-    auto dir = cfg_.server.data_dir / "run";
-    // run/ is the daemons' (their locks and sockets): made here first, it must still be theirs.
-    if (std::filesystem::create_directories(dir, ec) && geteuid() == 0) {
-        const Account a = account_of(cfg_.server.run_user);
-        if (chown(dir.c_str(), a.uid, a.gid) != 0) log::warn("chown_failed", {{"path", dir.string()}});
-    }
-    auto path = dir / "mailroom.pid";
-    auto tmp = dir / "mailroom.pid.tmp";
-    if (FILE* f = std::fopen(tmp.c_str(), "w"); f != nullptr) {
-        std::fprintf(f, "%d\n", static_cast<int>(getpid()));
-        std::fclose(f);
-        // The data dir is all the daemons' (and `acme renew`, run as run_user, reads this).
-        std::filesystem::permissions(tmp, std::filesystem::perms(0600), ec);
-        const Account a = account_of(cfg_.server.run_user);
-        if (geteuid() == 0 && chown(tmp.c_str(), a.uid, a.gid) != 0) {
-            log::warn("chown_failed", {{"path", tmp.string()}});
-        }
-        std::filesystem::rename(tmp, path, ec);
-    }
 }
 
 void Supervisor::reap() {
@@ -344,7 +309,6 @@ int Supervisor::run() {
     started_epoch_ = std::time(nullptr);
     ensure_run_dir(cfg_.server.data_dir);
     for (auto& child : children_) start(child);
-    write_pid_file();
     acme_at_ = Clock::now();
     log::info("up", {{"config", cfg_.file.string()}, {"listeners", listeners_.size()}});
 
@@ -379,7 +343,6 @@ int Supervisor::run() {
             std::error_code ec;
             std::filesystem::remove(up_status_path(cfg_.server.data_dir), ec);
             if (acme_pid_ > 0) waitpid(acme_pid_, nullptr, 0);
-            std::filesystem::remove(cfg_.server.data_dir / "run" / "mailroom.pid", ec);
             log::info("down");
             return 0;
         } else if (sig == SIGHUP) {

@@ -17,7 +17,7 @@
 // - With [acme] on, `mailroom acme renew` runs as a child (as run_user) at start and every
 //   kAcmeCheckInterval; a failure is retried after 1 minute, doubling up to the interval.
 //   When it installs a certificate (exit kAcmeRenewedStatus) the daemons get SIGHUP.
-// - While running, the supervisor's pid is in <data_dir>/run/mailroom.pid.
+// - While running, the supervisor's pid is in <data_dir>/run/up.status (up_status.hpp).
 #pragma once
 
 #include <sys/types.h>
@@ -82,7 +82,10 @@ private:
     void forward_reload();
     void start_acme();
     void acme_done(int status);
-    void write_pid_file();
+    // Forks with `fds` as descriptors 3.., `env` ("NAME=value", or empty) added, signals
+    // unblocked and root dropped to run_user, and execs argv. The child's pid, or -1.
+    pid_t spawn_as_run_user(const std::vector<int>& fds, std::string env, const std::vector<std::string>& argv,
+                            const std::string& name) const;
 
     const config::Config& cfg_;
     std::filesystem::path binary_dir_;
