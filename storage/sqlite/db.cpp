@@ -127,11 +127,33 @@ Result<void> Db::migrate(std::span<const std::string_view> migrations) {
         auto row = stmt->step();
         if (!row) return row.error();
         const auto version = static_cast<std::size_t>(stmt->column_int64(0));
-        if (version >= migrations.size()) return {};  // tx rolls back: nothing to do
+        // A newer release's database: its schema may mean things this code would corrupt.
+        if (version > migrations.size()) {
+            return Error::refused("database " + std::string(sqlite3_db_filename(db_, "main")) + " has schema version " +
+                                  std::to_string(version) + ", newer than this mailroom's " +
+                                  std::to_string(migrations.size()) +
+                                  ": it was written by a later release, and downgrading is not supported");
+        }
+        if (version == migrations.size()) return {};  // tx rolls back: nothing to do
         if (auto r = exec(migrations[version]); !r) return r;
         if (auto r = exec("PRAGMA user_version=" + std::to_string(version + 1)); !r) return r;
         if (auto r = tx->commit(); !r) return r;
     }
+}
+
+Result<std::int64_t> Db::read_schema_version(const std::filesystem::path& file) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+    Db db(raw, Durability::Normal);
+    if (rc != SQLITE_OK) {
+        return Error::internal("sqlite open " + file.string() + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    }
+    sqlite3_busy_handler(raw, retry_soon, nullptr);
+    auto stmt = db.prepare("PRAGMA user_version");
+    if (!stmt) return stmt.error();
+    auto row = stmt->step();
+    if (!row) return row.error();
+    return stmt->column_int64(0);
 }
 
 Result<Transaction> Transaction::begin(Db& db, Durability durability) {

@@ -64,8 +64,12 @@ public:
 
     // Applies migrations[i] for every i >= PRAGMA user_version, each in its own
     // transaction together with the user_version bump. migrations[0] creates the
-    // schema; appending a step is the only way to change it.
+    // schema; appending a step is the only way to change it. A database whose version
+    // is beyond the last step (written by a later release) is refused, never changed.
     Result<void> migrate(std::span<const std::string_view> migrations);
+
+    // PRAGMA user_version of an existing file, read without changing it (no migration).
+    static Result<std::int64_t> read_schema_version(const std::filesystem::path& file);
 
     Result<void> set_durability(Durability durability);
     Durability durability() const { return durability_; }
