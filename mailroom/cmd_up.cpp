@@ -1,3 +1,4 @@
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -6,7 +7,10 @@
 #include "common/log/log.hpp"
 #include "mailroom/commands.hpp"
 #include "mailroom/file_safety.hpp"
+#include "mailroom/run_as.hpp"
 #include "mailroom/supervisor.hpp"
+#include "mailroom/up_status.hpp"
+#include "storage/upgrade.hpp"
 
 namespace mr::cli {
 
@@ -35,6 +39,31 @@ void repair_data_dir(const config::Config& cfg) {
     }
 }
 
+// Migrates the data dir to this release's schemas, after a snapshot (storage/upgrade.hpp),
+// as the daemons' account so every file stays theirs. Refuses a later release's data dir.
+void upgrade(const config::Config& cfg) {
+    std::error_code ec;
+    if (!std::filesystem::exists(cfg.server.data_dir, ec)) return;
+    // The snapshot is taken as of a data dir nobody writes (storage::SnapshotMode::Stopped).
+    if (auto running = read_up_status(cfg.server.data_dir);
+        running && running->pid != getpid() && ::kill(running->pid, 0) == 0) {
+        throw CliError{"mailroom up is running (pid " + std::to_string(running->pid) +
+                       "): stop it before upgrading the data dir"};
+    }
+    auto work = [&] {
+        auto report = storage::upgrade_data_dir(cfg.server.data_dir);
+        if (!report) throw CliError{"upgrade: " + report.error().message};
+        if (report->upgraded == 0) return;
+        log::info("upgraded", {{"databases", report->upgraded},
+                               {"snapshot", report->snapshot.string()},
+                               {"snapshot_reused", report->snapshot_reused ? "yes" : "no"}});
+        std::cerr << "mailroom: upgraded " << report->upgraded << " of " << report->databases
+                  << " databases; the data dir as it was is in " << report->snapshot.string() << "\n";
+    };
+    const bool ok = geteuid() == 0 ? as_run_user(cfg.server.run_user, work) : (work(), true);
+    if (!ok) throw CliError{"the data dir " + cfg.server.data_dir.string() + " was not upgraded; nothing was started"};
+}
+
 }  // namespace
 
 void add_up_command(CLI::App& app, CliContext& ctx) {
@@ -51,9 +80,19 @@ void add_up_command(CLI::App& app, CliContext& ctx) {
         std::filesystem::create_directories(cfg.server.data_dir, ec);
         if (ec) throw CliError{"data_dir " + cfg.server.data_dir.string() + ": " + ec.message()};
         repair_data_dir(cfg);
+        upgrade(cfg);
         Supervisor supervisor(cfg, daemon_dir());
         int rc = supervisor.run();
         if (rc != 0) std::exit(rc);
+    });
+
+    auto* upgrade_cmd = app.add_subcommand(
+        "upgrade", "Migrate the data dir to this release after a snapshot (mailroom up does it too)");
+    upgrade_cmd->callback([&ctx] {
+        const auto& cfg = ctx.config();
+        log::configure("mailroom", log::parse_level(cfg.server.log_level).value_or(log::Level::Info));
+        upgrade(cfg);
+        std::cout << "data dir " << cfg.server.data_dir.string() << " is current\n";
     });
 }
 

@@ -15,6 +15,7 @@
 #include "storage/mailbox_index.hpp"
 #include "storage/maildir.hpp"
 #include "storage/queue.hpp"
+#include "storage/upgrade.hpp"
 
 namespace mr::storage {
 
@@ -179,8 +180,8 @@ enum class Pass { QueueDatabase, QueueFiles, Databases, Files };
 
 class Snapshot {
 public:
-    Snapshot(fs::path from, fs::path to, fs::path previous)
-        : from_(std::move(from)), to_(std::move(to)), previous_(std::move(previous)) {}
+    Snapshot(fs::path from, fs::path to, fs::path previous, SnapshotMode mode)
+        : from_(std::move(from)), to_(std::move(to)), previous_(std::move(previous)), mode_(mode) {}
 
     Result<CopyReport> run() {
         struct stat st;
@@ -190,7 +191,7 @@ public:
         if (auto r = copy_attributes(st, to_); !r) return r.error();
         for (Pass pass : {Pass::QueueDatabase, Pass::QueueFiles, Pass::Databases, Pass::Files}) {
             if (auto r = walk(pass); !r) return r.error();
-            if (pass == Pass::QueueFiles) {
+            if (pass == Pass::QueueFiles && mode_ == SnapshotMode::Live) {
                 if (auto r = drop_finished_entries(); !r) return r.error();
             }
         }
@@ -222,7 +223,8 @@ private:
             }
             const fs::path path = it->path();
             const fs::path rel = path.lexically_relative(from_);
-            if (it.depth() == 0 && rel == "run") {
+            // run/: locks and sockets. snapshots/: earlier copies of all the rest (upgrade.hpp).
+            if (it.depth() == 0 && (rel == "run" || rel == kSnapshotsDir)) {
                 it.disable_recursion_pending();
                 continue;
             }
@@ -338,6 +340,7 @@ private:
     // index, and the copied queue still holds it, unless it was acknowledged after the
     // backup began.
     bool indexed(const fs::path& rel) {
+        if (mode_ == SnapshotMode::Stopped) return true;
         const fs::path dir = rel.parent_path();
         if (dir.filename() != "new" && dir.filename() != "cur") return true;
         fs::path user = dir.parent_path();
@@ -368,14 +371,16 @@ private:
     }
 
     fs::path from_, to_, previous_;
+    SnapshotMode mode_;
     CopyReport report_;
     std::map<fs::path, std::set<std::string>> indexed_;
 };
 
 }  // namespace
 
-Result<CopyReport> snapshot_data_dir(const fs::path& data_dir, const fs::path& dest, const fs::path& previous) {
-    return Snapshot(data_dir, dest, previous).run();
+Result<CopyReport> snapshot_data_dir(const fs::path& data_dir, const fs::path& dest, const fs::path& previous,
+                                     SnapshotMode mode) {
+    return Snapshot(data_dir, dest, previous, mode).run();
 }
 
 Result<CopyReport> copy_tree(const fs::path& from, const fs::path& to) {

@@ -43,10 +43,15 @@ struct CopyReport {
     std::uint64_t finished = 0;   // queue entries finished between the queue's two copies
 };
 
+// Live: the daemons may be running (the order and checks above). Stopped: nobody uses the
+// data dir (an upgrade before the daemons start), so every file is copied as it is and the
+// copies are never opened: the databases keep the schema version they had.
+enum class SnapshotMode { Live, Stopped };
+
 // Copies `data_dir` into `dest` (which must not exist or be empty), linking unchanged files to
 // `previous` when it is not empty.
 Result<CopyReport> snapshot_data_dir(const std::filesystem::path& data_dir, const std::filesystem::path& dest,
-                                     const std::filesystem::path& previous);
+                                     const std::filesystem::path& previous, SnapshotMode mode = SnapshotMode::Live);
 
 // Copies one file or directory tree with owners, modes and mtimes (for the config and
 // keys beside the data dir, and for restoring a snapshot). Databases are copied as files:

@@ -94,6 +94,8 @@ Result<SplitAddress> user_address(std::string_view address) {
 
 }  // namespace
 
+std::size_t Directory::schema_version() { return kMigrations.size(); }
+
 Result<Directory> Directory::open(const std::filesystem::path& db_file) {
     if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");
     if (db_file.has_parent_path()) {

@@ -68,6 +68,8 @@ inline constexpr char kSubaddressSeparator = '+';
 class Directory {
 public:
     static Result<Directory> open(const std::filesystem::path& db_file);
+    // How many schema steps this release knows (PRAGMA user_version of a current file).
+    static std::size_t schema_version();
 
     Result<void> add_domain(std::string_view domain);
     Result<void> remove_domain(std::string_view domain);  // Refused while users/aliases remain

@@ -29,6 +29,8 @@ constexpr std::array<std::string_view, 1> kMigrations = {kSchemaV1};
 
 }  // namespace
 
+std::size_t LoginFailures::schema_version() { return kMigrations.size(); }
+
 Result<LoginFailures> LoginFailures::open(const std::filesystem::path& data_dir, std::size_t max_entries) {
     auto db = sqlite::Db::open(data_dir / kFileName, sqlite::Durability::Normal);
     if (!db) return db.error();

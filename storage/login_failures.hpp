@@ -35,6 +35,8 @@ public:
     static constexpr std::string_view kFileName = "login_failures.db";
 
     static Result<LoginFailures> open(const std::filesystem::path& data_dir, std::size_t max_entries = kMaxEntries);
+    // How many schema steps this release knows (PRAGMA user_version of a current file).
+    static std::size_t schema_version();
 
     // The records of a client address key and an account (lower-cased here).
     Result<text::LoginHistory> lookup(std::string_view address_key, std::string_view account);

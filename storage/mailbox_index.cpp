@@ -181,6 +181,8 @@ std::vector<std::string> split_keywords(std::string_view text) {
 
 namespace index {
 
+std::size_t schema_version() { return kMigrations.size(); }
+
 Result<sqlite::Db> open(const std::filesystem::path& file) {
     auto db = sqlite::Db::open(file, sqlite::Durability::Normal);
     if (!db) return db.error();

@@ -87,6 +87,8 @@ bool missing(const std::filesystem::path& user_dir);
 // Opens (creating the schema of) an index file. Connection durability is Normal;
 // transactions that create, move or remove files ask for Full.
 Result<sqlite::Db> open(const std::filesystem::path& file);
+// How many schema steps this release knows (PRAGMA user_version of a current file).
+std::size_t schema_version();
 
 // Bumps the user's MODSEQ counter and returns the new value.
 Result<std::uint64_t> next_modseq(sqlite::Db& db);

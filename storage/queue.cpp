@@ -117,6 +117,8 @@ std::string_view to_string(RecipientState state) {
     return "unknown";
 }
 
+std::size_t Queue::schema_version() { return kMigrations.size(); }
+
 Result<Queue> Queue::open(const fs::path& data_dir) {
     if (sodium_init() < 0) return Error::internal("libsodium initialisation failed");
     const fs::path dir = data_dir / "queue";

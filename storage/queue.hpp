@@ -119,6 +119,8 @@ public:
 
     // Opens data_dir/queue (creating it).
     static Result<Queue> open(const std::filesystem::path& data_dir);
+    // How many schema steps this release knows (PRAGMA user_version of a current file).
+    static std::size_t schema_version();
 
     Result<std::string> enqueue(std::string_view sender, std::span<const QueueRecipient> recipients,
                                 std::string_view bytes, const EnqueueParams& params = {});
