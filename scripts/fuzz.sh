@@ -16,6 +16,7 @@ targets=(
   "fuzz_line_buffer tests/fuzz/corpus/line_buffer"
   "fuzz_mime_parser tests/data/messages"
   "fuzz_imap_command tests/fuzz/corpus/imap_command"
+  "fuzz_imapc_response tests/fuzz/corpus/imapc_response"
   "fuzz_imap_render tests/data/imap"
   "fuzz_dkim_tags tests/fuzz/corpus/dkim_tags"
   "fuzz_dkim_verify tests/fuzz/corpus/dkim_verify"
