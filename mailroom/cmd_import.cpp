@@ -3,9 +3,11 @@
 // copies them in as the daemons' account; that account then indexes them.
 #include <unistd.h>
 
+#include <fstream>
 #include <iostream>
 
 #include "mailroom/commands.hpp"
+#include "mailroom/import_imap.hpp"
 #include "mailroom/run_as.hpp"
 #include "storage/maildir_import.hpp"
 #include "storage/reindex.hpp"
@@ -42,6 +44,55 @@ void import_maildir(CliContext& ctx, const fs::path& source, const std::string& 
     if (!ok) throw CliError{"indexing the imported mail failed; `mailroom reindex " + *canonical + "` retries it"};
 }
 
+// The password is the file's first line: never an argument (other accounts see those).
+std::string read_password_file(const fs::path& file) {
+    std::ifstream in(file);
+    std::string password;
+    if (!in || !std::getline(in, password)) throw CliError{"cannot read a password from " + file.string()};
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    return password;
+}
+
+struct ImapImportArgs {
+    std::string host;
+    int port = 0;
+    std::string tls = "implicit";
+    std::string ca_file;
+    std::string user;
+    std::string password_file;
+    std::string address;
+};
+
+void import_from_imap(CliContext& ctx, const ImapImportArgs& args) {
+    const auto& cfg = ctx.config();
+    ImapImportOptions options;
+    options.server.host = args.host;
+    options.server.tls = args.tls == "none" ? ImapTls::None : args.tls == "starttls" ? ImapTls::StartTls : ImapTls::Implicit;
+    options.server.port = args.port != 0 ? args.port : options.server.tls == ImapTls::Implicit ? 993 : 143;
+    options.server.ca_file = args.ca_file;
+    options.user = args.user;
+    options.password = read_password_file(args.password_file);
+    options.progress = ::isatty(2) != 0;
+    auto work = [&] {
+        auto user = must(ctx.directory().find_user(args.address));
+        if (!user) throw CliError{"no such user: " + args.address + " (add it first: mailroom user add)"};
+        options.user_dir = storage::user_mail_dir(cfg.server.data_dir, user->address);
+        const fs::path state_dir = cfg.server.data_dir / "import" / user->address;
+        std::error_code ec;
+        fs::create_directories(state_dir, ec);
+        fs::permissions(cfg.server.data_dir / "import", fs::perms::owner_all, ec);
+        options.state_file = state_dir / ("imap-" + args.host + "-" + args.user + ".state");
+        auto summary = import_imap(options);
+        for (const auto& w : summary.warnings) std::cerr << "warning: " << w << "\n";
+        std::cout << "imported into " << user->address << " from " << args.host << ": " << summary.messages
+                  << " messages (" << summary.bytes << " bytes) in " << summary.folders << " folders";
+        if (summary.already > 0) std::cout << "; " << summary.already << " were already here";
+        std::cout << "\n";
+    };
+    const bool ok = geteuid() == 0 ? as_run_user(cfg.server.run_user, work) : (work(), true);
+    if (!ok) throw CliError{"the import stopped; running the same command again continues it"};
+}
+
 }  // namespace
 
 void add_import_commands(CLI::App& app, CliContext& ctx) {
@@ -53,6 +104,20 @@ void add_import_commands(CLI::App& app, CliContext& ctx) {
     maildir->add_option("path", path, "The old Maildir (with cur/ new/ and .Folder directories)")->required();
     maildir->add_option("user", address, "The mailroom user (new, without mail)")->required();
     maildir->callback([&ctx] { import_maildir(ctx, path, address); });
+
+    static ImapImportArgs imap_args;
+    auto* imap = import->add_subcommand(
+        "imap", "Copy every folder, flag and INTERNALDATE from another IMAP server (again: only what is new)");
+    imap->add_option("--host", imap_args.host, "The old server")->required();
+    imap->add_option("--port", imap_args.port, "Its IMAP port (993 with implicit TLS, else 143)");
+    imap->add_option("--tls", imap_args.tls, "implicit (993), starttls or none (only sensible on loopback)")
+        ->check(CLI::IsMember({"implicit", "starttls", "none"}));
+    imap->add_option("--ca-file", imap_args.ca_file, "Extra CA certificates to trust for the old server");
+    imap->add_option("--user", imap_args.user, "The account on the old server")->required();
+    imap->add_option("--password-file", imap_args.password_file, "A file whose first line is that account's password")
+        ->required();
+    imap->add_option("user_address", imap_args.address, "The mailroom user to copy into")->required();
+    imap->callback([&ctx] { import_from_imap(ctx, imap_args); });
 }
 
 }  // namespace mr::cli

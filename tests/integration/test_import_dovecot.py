@@ -1,4 +1,5 @@
-"""`mailroom import maildir` from the real Dovecot of ../shared/anchors/stack.sh (issue 20).
+"""`mailroom import maildir` and `mailroom import imap` from the real Dovecot of
+../shared/anchors/stack.sh (issue 20).
 
 POP3 clients that leave mail on the server see the same UIDLs on mailroom as on Dovecot.
 
@@ -58,6 +59,27 @@ def mailbox_state(port, user, password, boxes):
                 flags = sorted(f for f in head.split("FLAGS (")[1].split(")")[0].split() if f != "\\Recent")
                 messages[uid] = (flags, item[1])
             out[box] = (uidvalidity, messages)
+    return out
+
+
+def contents(port, user, password, boxes):
+    """{box: sorted [(bytes, flags without \\Recent, INTERNALDATE)]}: what an IMAP copy keeps
+    (the UIDs are the new server's own)."""
+    out = {}
+    with imaplib.IMAP4("127.0.0.1", port) as c:
+        c.login(user, password)
+        for box in boxes:
+            typ, _ = c.select(box, readonly=True)
+            assert typ == "OK", box
+            typ, data = c.uid("FETCH", "1:*", "(FLAGS INTERNALDATE BODY.PEEK[])")
+            messages = []
+            for item in data:
+                if not isinstance(item, tuple):
+                    continue
+                head = item[0].decode()
+                flags = tuple(sorted(f for f in head.split("FLAGS (")[1].split(")")[0].split() if f != "\\Recent"))
+                messages.append((item[1], flags, re.search(r'INTERNALDATE "([^"]+)"', head).group(1)))
+            out[box] = sorted(messages)
     return out
 
 
@@ -165,6 +187,55 @@ class ImportFromDovecot(unittest.TestCase):
         self.assertTrue(wait_for_port(self.mr.port("pop3")))
         self.assertEqual(sorted(u for _, u in pop3_uidls(self.mr.port("pop3"), ALICE, PASSWORD)),
                          sorted(u for _, u in uidl_before))
+
+    def import_imap(self, password_file, check=True):
+        return self.mr.run("import", "imap", "--host", "127.0.0.1", "--port", str(self.port("MR_IMAP")),
+                           "--tls", "none", "--user", self.old, "--password-file", password_file, ALICE,
+                           check=check)
+
+    def test_import_imap_copies_folders_flags_dates_and_only_what_is_new(self):
+        self.fill_dovecot()
+        boxes = ("INBOX", "Work", "Archive")
+        self.mr.add_user(ALICE, PASSWORD)
+        password_file = os.path.join(self.mr.tmp, "old-password")
+        with open(password_file, "w") as f:
+            f.write(PASSWORD + "\n")
+        os.chmod(password_file, 0o600)
+
+        res = self.import_imap(password_file)
+        self.assertIn("12 messages", res.stdout)
+        self.assertNotIn(PASSWORD, res.stdout + res.stderr)
+        self.mr.up()
+        self.assertTrue(wait_for_port(self.mr.port("imap")))
+        self.assertEqual(contents(self.mr.port("imap"), ALICE, PASSWORD, boxes),
+                         contents(self.port("MR_IMAP"), self.old, PASSWORD, boxes))
+
+        # Again: nothing new, nothing copied twice; then only the one new message.
+        self.assertIn(": 0 messages", self.import_imap(password_file).stdout)
+        with imaplib.IMAP4("127.0.0.1", self.port("MR_IMAP")) as c:
+            c.login(self.old, PASSWORD)
+            c.append("Work", r"(\Seen Later)", imaplib.Time2Internaldate(1790000000),
+                     b"Subject: late\r\n\r\narrived after the first import\r\n")
+        self.assertIn(": 1 messages", self.import_imap(password_file).stdout)
+        self.assertEqual(contents(self.mr.port("imap"), ALICE, PASSWORD, boxes),
+                         contents(self.port("MR_IMAP"), self.old, PASSWORD, boxes))
+
+        # Interrupted before its progress was saved: the messages stored are not stored again.
+        state = os.path.join(self.mr.dir, "data", "import", ALICE)
+        self.assertEqual(os.stat(os.path.join(self.mr.dir, "data", "import")).st_mode & 0o077, 0)
+        for name in os.listdir(state):
+            os.unlink(os.path.join(state, name))
+        res = self.import_imap(password_file)
+        self.assertIn(": 0 messages", res.stdout)
+        self.assertIn("13 were already here", res.stdout)
+
+        # A wrong password: refused, said so, and the password is not echoed.
+        with open(password_file, "w") as f:
+            f.write("not the password\n")
+        res = self.import_imap(password_file, check=False)
+        self.assertNotEqual(res.returncode, 0)
+        self.assertIn("login refused", res.stderr)
+        self.assertNotIn("not the password", res.stderr + res.stdout)
 
     def test_import_refuses_a_user_with_mail(self):
         self.fill_dovecot()
