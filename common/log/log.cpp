@@ -4,7 +4,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace mr::log {
@@ -13,6 +15,7 @@ namespace {
 struct State {
     std::string daemon = "mailroom";
     std::atomic<Level> min_level{Level::Info};
+    bool journal = false;  // set by configure(): stderr is systemd's journal stream
     Sink sink;
 };
 
@@ -42,6 +45,23 @@ bool needs_quotes(std::string_view v) {
     return false;
 }
 
+bool stderr_is_journal() {
+    struct stat st {};
+    if (::fstat(STDERR_FILENO, &st) != 0) return false;
+    return is_journal_stream(std::getenv("JOURNAL_STREAM"),
+                             std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino));
+}
+
+char syslog_priority(Level level) {
+    switch (level) {
+        case Level::Debug: return '7';
+        case Level::Info: return '6';
+        case Level::Warn: return '4';
+        case Level::Error: return '3';
+    }
+    return '6';
+}
+
 }  // namespace
 
 std::string_view level_name(Level level) {
@@ -67,6 +87,7 @@ Field qid(std::string_view queue_id) { return Field("qid", queue_id); }
 void configure(std::string daemon, Level min_level) {
     state().daemon = std::move(daemon);
     state().min_level.store(min_level);
+    state().journal = stderr_is_journal();
 }
 
 void set_level(Level min_level) { state().min_level.store(min_level); }
@@ -81,8 +102,10 @@ Sink set_sink(Sink sink) {
 
 void emit(Level level, std::string_view event, Fields fields) {
     if (!enabled(level)) return;
-    std::string line = format_line(format_timestamp(std::chrono::system_clock::now()), level,
-                                   state().daemon, event, fields);
+    std::string line = state().journal
+                           ? format_journal_line(level, state().daemon, event, fields)
+                           : format_line(format_timestamp(std::chrono::system_clock::now()), level,
+                                         state().daemon, event, fields);
     if (state().sink) {
         state().sink(line);
     } else {
@@ -138,9 +161,12 @@ std::string format_line(std::string_view timestamp, Level level, std::string_vie
                         std::string_view event, Fields fields) {
     std::string out;
     out.reserve(96 + event.size());
-    out += "ts=";
-    out += timestamp;
-    out += " level=";
+    if (!timestamp.empty()) {
+        out += "ts=";
+        out += timestamp;
+        out += ' ';
+    }
+    out += "level=";
     out += level_name(level);
     out += " daemon=";
     append_value(out, daemon);
@@ -154,6 +180,14 @@ std::string format_line(std::string_view timestamp, Level level, std::string_vie
     }
     out += '\n';
     return out;
+}
+
+std::string format_journal_line(Level level, std::string_view daemon, std::string_view event, Fields fields) {
+    return std::string{'<', syslog_priority(level), '>'} + format_line({}, level, daemon, event, fields);
+}
+
+bool is_journal_stream(const char* journal_stream_env, std::string_view stderr_dev_ino) {
+    return journal_stream_env != nullptr && *journal_stream_env != '\0' && stderr_dev_ino == journal_stream_env;
 }
 
 }  // namespace mr::log

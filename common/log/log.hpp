@@ -6,6 +6,9 @@
 // - One event is one line, handed to the sink in one call; the default sink writes it with a
 //   single write(2), so lines from the loop thread and the libuv pool never interleave.
 // - Every line starts with ts, level, daemon, event, in that order; fields follow in call order.
+//   Under systemd, when stderr is the journal's stream (JOURNAL_STREAM), a line has no ts
+//   (journald stamps it) and starts with the sd-daemon(3) priority prefix "<N>", so the
+//   journal records its level: `<4>level=warn daemon=smtpd event=...`.
 //   conn= (connection id) and qid= (queue id) are ordinary fields made by conn()/qid() so
 //   every daemon spells them the same way.
 // - A value is written bare only if it is non-empty and contains no space, '"', '=' or control
@@ -69,8 +72,16 @@ inline void error(std::string_view event, Fields f = {}) { emit(Level::Error, ev
 
 // Pure pieces, exposed for tests and for tools that format lines themselves.
 std::string format_timestamp(std::chrono::system_clock::time_point t);  // RFC 3339, ms, UTC
+// An empty timestamp leaves out ts= (the journal's form, below).
 std::string format_line(std::string_view timestamp, Level level, std::string_view daemon,
                         std::string_view event, Fields fields);
+// The journal's form of a line: "<N>" (syslog priority: 7 debug, 6 info, 4 warning, 3 error)
+// and the line without ts=.
+std::string format_journal_line(Level level, std::string_view daemon, std::string_view event, Fields fields);
+// Whether stderr is the stream systemd connected to the journal: JOURNAL_STREAM holds
+// "DEVICE:INODE" of it (systemd.exec(5)); compared with `stderr_dev_ino` ("DEVICE:INODE" of
+// fstat(2)), so a child whose stderr was redirected elsewhere keeps timestamps.
+bool is_journal_stream(const char* journal_stream_env, std::string_view stderr_dev_ino);
 void append_value(std::string& out, std::string_view value);  // bare or quoted+escaped
 
 }  // namespace mr::log

@@ -91,3 +91,18 @@ TEST_CASE("log: level names round-trip") {
     }
     CHECK_FALSE(parse_level("verbose").has_value());
 }
+
+TEST_CASE("log: the journal's form has the syslog priority and no timestamp") {
+    CHECK(format_journal_line(Level::Warn, "smtpd", "reject", {qid("Q1")}) ==
+          "<4>level=warn daemon=smtpd event=reject qid=Q1\n");
+    CHECK(format_journal_line(Level::Error, "d", "e", {}).starts_with("<3>level=error "));
+    CHECK(format_journal_line(Level::Info, "d", "e", {}).starts_with("<6>level=info "));
+    CHECK(format_journal_line(Level::Debug, "d", "e", {}).starts_with("<7>level=debug "));
+}
+
+TEST_CASE("log: the journal is stderr only when JOURNAL_STREAM names stderr's device:inode") {
+    CHECK(is_journal_stream("8:12345", "8:12345"));
+    CHECK_FALSE(is_journal_stream("8:12345", "8:999"));  // stderr redirected (e.g. to a file)
+    CHECK_FALSE(is_journal_stream(nullptr, "8:12345"));  // not under systemd
+    CHECK_FALSE(is_journal_stream("", ":"));
+}
