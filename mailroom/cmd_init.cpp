@@ -17,6 +17,7 @@ struct InitArgs {
     std::filesystem::path dir;
     std::string domain;
     std::string hostname;
+    std::filesystem::path data_dir;  // empty: DIR/data
     int port_base = 20000;
 };
 
@@ -74,6 +75,8 @@ void add_init_command(CLI::App& app, CliContext& ctx) {
     init->add_option("--dir", args.dir, "Directory for mailroom.toml, tls/ and data/")->required();
     init->add_option("--domain", args.domain, "A first domain to host, e.g. example.org");
     init->add_option("--hostname", args.hostname, "This server's name (default: the machine's hostname)");
+    init->add_option("--data-dir", args.data_dir,
+                     "The store (default: DIR/data); e.g. /var/lib/mailroom beside /etc/mailroom");
     init->add_option("--port-base", args.port_base,
                      "Listeners on BASE+25, +587, +465, +143, +993, +110, +995, +4190, +80, +443 (0 = standard ports)")
         ->check(CLI::Range(0, 65535 - 4190));
@@ -81,12 +84,13 @@ void add_init_command(CLI::App& app, CliContext& ctx) {
         auto file = args.dir / "mailroom.toml";
         if (std::filesystem::exists(file)) throw CliError{file.string() + " already exists; not overwriting it"};
         std::filesystem::create_directories(args.dir / "tls");
-        std::filesystem::create_directories(args.dir / "data");
+        const std::filesystem::path data_dir = args.data_dir.empty() ? args.dir / "data" : args.data_dir;
+        std::filesystem::create_directories(data_dir);
 
         config::InitValues values;
         values.hostname = args.hostname.empty() ? default_hostname() : args.hostname;
         values.port_base = args.port_base;
-        values.data_dir = "data";
+        values.data_dir = args.data_dir.empty() ? std::string("data") : std::filesystem::absolute(args.data_dir).string();
         using std::filesystem::perms;
         write_new_file(file, config::render_default_config(values),
                        perms::owner_read | perms::owner_write | perms::group_read);
