@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "common/log/log.hpp"
+#include "common/metrics/counters.hpp"
 #include "common/mailauth/srs.hpp"
 #include "common/text/ascii.hpp"
 #include "deliverd/dsn.hpp"
@@ -308,14 +309,18 @@ void log_decision(const storage::QueueEntry& entry, const Decision& d, std::int6
     const auto& o = *d.outcome;
     switch (d.update.state) {
         case storage::RecipientState::Delivered:
+            metrics::add(metrics::Slot::Delivered);
+            metrics::observe_latency(static_cast<double>(now - entry.received));
             log::info("delivered", {log::qid(entry.id), {"to", o.address}, {"relay", o.remote ? o.remote_host : "local"},
                                     {"reply", o.reply}});
             break;
         case storage::RecipientState::Deferred:
+            metrics::add(metrics::Slot::Deferred);
             log::info("deferred", {log::qid(entry.id), {"to", o.address}, {"reply", o.reply},
                                    {"retry_in", d.update.next_attempt - now}});
             break;
         default:
+            metrics::add(metrics::Slot::Bounced);
             log::info("failed", {log::qid(entry.id), {"to", o.address}, {"reply", d.update.error}});
             break;
     }

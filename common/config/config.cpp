@@ -238,6 +238,10 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("http", "request_timeout_s", cfg.http.request_timeout_s, 1, 3600);
     r.integer("http", "max_header_bytes", cfg.http.max_header_bytes, 1024, 1024 * 1024);
     r.integer("http", "max_body_bytes", cfg.http.max_body_bytes, 1024, 16 * 1024 * 1024);
+    r.string_list("http", "metrics_allow", cfg.http.metrics_allow);
+    for (const auto& net : cfg.http.metrics_allow) {
+        if (auto n = text::parse_ip_network(net); !n) r.fail("http", "metrics_allow", n.error().message);
+    }
 
     r.boolean("acme", "enabled", cfg.acme.enabled);
     r.string("acme", "directory", cfg.acme.directory);

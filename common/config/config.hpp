@@ -186,6 +186,8 @@ struct HttpConfig {
     std::int64_t request_timeout_s = 10;      // from connection (or previous answer) to a whole request
     std::int64_t max_header_bytes = 8192;     // request line and header fields
     std::int64_t max_body_bytes = 64 * 1024;  // a POSTed Autodiscover request
+    // Networks (CIDR) that may read /metrics (Prometheus); others get 403.
+    std::vector<std::string> metrics_allow = {"127.0.0.1/32", "::1/128"};
 };
 
 // ACME (RFC 8555, issue 17): a certificate for the hostname and each hosted domain's

@@ -1,6 +1,7 @@
 #include "common/net/authenticator.hpp"
 
 #include "common/log/log.hpp"
+#include "common/metrics/counters.hpp"
 #include "common/text/ascii.hpp"
 #include "common/text/sasl.hpp"
 #include "storage/directory.hpp"
@@ -64,6 +65,7 @@ void Authenticator::check_password(Connection& conn, std::string listener, std::
             if (!verdict) log::error("directory_error", {log::conn(conn.id()), {"error", verdict.error().message}});
             // The connection changes counts before the session says OK (connection_limits.hpp).
             if (verdict && *verdict && !conn.count_login(login)) {
+                metrics::add(metrics::Slot::RejectRate);
                 log::warn("login_limit", {log::conn(conn.id()), {"user", login}, {"peer", conn.peer_ip()},
                                           {"listener", listener},
                                           {"max_connections_per_user_ip", conn.max_logins_per_user_ip()}});
@@ -79,6 +81,7 @@ void Authenticator::check_password(Connection& conn, std::string listener, std::
 
 void Authenticator::failed(Connection& conn, const std::string& user, bool refused,
                            std::function<void(std::chrono::milliseconds)> done) {
+    metrics::add(metrics::Slot::AuthFailures);
     guard_->failed(conn.loop(), conn.alive(), conn.id(), conn.peer_ip(), user, refused, std::move(done));
 }
 

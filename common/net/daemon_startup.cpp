@@ -8,6 +8,7 @@
 
 #include "common/acme/store.hpp"
 #include "common/log/log.hpp"
+#include "common/metrics/counters.hpp"
 #include "common/net/fd_limit.hpp"
 #include "common/util/file_modes.hpp"
 
@@ -53,6 +54,7 @@ DaemonStartResult start_daemon(const DaemonKind& kind, int argc, char** argv) {
         return {std::nullopt, 1};
     }
     log::configure(std::string(kind.name), log::parse_level(cfg->server.log_level).value_or(log::Level::Info));
+    metrics::open(cfg->server.data_dir, kind.name);
     if (kind.listener_count != nullptr) {
         // One descriptor per connection: the usual soft limit (1024) is far below what
         // [limits] max_connections allows.

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/log/log.hpp"
+#include "common/metrics/counters.hpp"
 #include "common/net/address.hpp"
 #include "common/net/connection_limits.hpp"
 #include "common/net/proxy_gate.hpp"
@@ -119,6 +120,7 @@ void Listener::on_connection(uv_stream_t* server, int status) {
     }
     auto verdict = self->limits_->try_acquire(c->peer_ip());
     if (verdict != ConnectionLimits::Verdict::Accepted) {
+        metrics::add(metrics::Slot::RejectRate);
         log::info("connection_refused",
                   {log::conn(c->id()), log::Field("listener", self->options_.name),
                    log::Field("peer", c->peer()),
@@ -128,6 +130,7 @@ void Listener::on_connection(uv_stream_t* server, int status) {
         c->reject(self->options_.busy_line);
         return;
     }
+    metrics::add(metrics::Slot::Connections);
     log::debug("connection_accepted", {log::conn(c->id()), log::Field("listener", self->options_.name),
                                        log::Field("peer", c->peer())});
     ConnectionSlot slot(self->limits_, self->options_.logins, c->peer_ip());

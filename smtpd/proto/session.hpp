@@ -174,8 +174,12 @@ struct LogEvent {
     bool warning = false;
 };
 struct Close {};  // flush and hang up
+// A recipient refused for a reason /metrics counts ("relay", "unknown_user").
+struct Rejected {
+    std::string reason;
+};
 using Action = std::variant<Send, StartTls, CheckSender, CheckRecipient, CheckHeaderFrom, VerifyPassword, Enqueue,
-                            SpoolAppend, SpoolDiscard, Delay, AuthFailed, LoggedIn, LogEvent, Close>;
+                            SpoolAppend, SpoolDiscard, Delay, AuthFailed, LoggedIn, LogEvent, Close, Rejected>;
 using Clock = std::chrono::steady_clock;
 using Actions = std::vector<Action>;
 

@@ -80,6 +80,7 @@ void Session::rcpt(const Command& cmd, Actions& out) {
     auto parsed = parse_rcpt(cmd.arg, tx_->mail.smtputf8);
     if (auto* r = std::get_if<Reply>(&parsed)) {
         if (options_.role == Role::Inbound && is_trailing_dot_path(cmd.arg, tx_->mail.smtputf8)) {
+            out.push_back(Rejected{"relay"});
             return reply(out, Reply{554, "5.7.1", "Relay access denied (trailing dot)"}, cmd.keyword);
         }
         return reply(out, *r, cmd.keyword);
@@ -91,7 +92,10 @@ void Session::rcpt(const Command& cmd, Actions& out) {
         return reply(out, Reply{452, "4.5.3", "Too many recipients"}, cmd.keyword);
     }
     if (options_.role == Role::Inbound) {
-        if (auto refusal = relay_trick(args.recipient)) return reply(out, *refusal, cmd.keyword);
+        if (auto refusal = relay_trick(args.recipient)) {
+            out.push_back(Rejected{"relay"});
+            return reply(out, *refusal, cmd.keyword);
+        }
     }
     std::string address = args.recipient.to_string();
     // RFC 5321 §4.1.1.3 (rfc5321.txt:1985): "<Postmaster>" without a domain must be accepted.
@@ -114,8 +118,10 @@ Actions Session::on_recipient_checked(const Result<RecipientCheck>& check) {
     if (!check) {
         reply(out, Reply{451, "4.3.0", "Temporary lookup failure, try again later"}, "RCPT");
     } else if (check.value().kind == RecipientKind::Unknown) {
+        out.push_back(Rejected{"unknown_user"});
         reply(out, Reply{550, "5.1.1", "<" + printable(address, 256) + ">: no such user here"}, "RCPT");
     } else if (check.value().kind == RecipientKind::Remote && !authenticated) {
+        out.push_back(Rejected{"relay"});
         reply(out, relay_denied(), "RCPT");
     } else if (room && *room == 0) {
         // RFC 3463 X.2.2 (rfc3463.txt:374); 452 so the sender retries once mail was read

@@ -141,6 +141,7 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
     } else if (settings.dmarc_enforce && dmarc.result == mailauth::DmarcResult::Fail &&
                dmarc.applied == mailauth::DmarcPolicy::Reject) {
         v.action = MailAuthVerdict::Action::Reject;
+        v.refused_by_dmarc = true;
         v.reply = Reply{550, "5.7.1", "Rejected by the DMARC policy of " + dmarc.from_domain};
     } else if (settings.spf_reject && results.spf.result == mailauth::SpfResult::Fail) {
         v.action = MailAuthVerdict::Action::Reject;

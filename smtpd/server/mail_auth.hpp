@@ -54,6 +54,7 @@ struct MailAuthVerdict {
     enum class Action { Accept, Junk, Reject, TempFail };
     Action action = Action::Accept;
     Reply reply;          // for Reject / TempFail
+    bool refused_by_dmarc = false;  // Reject: by the DMARC policy (else by SPF), for /metrics
     std::string message;  // in memory: the message to queue (our field on top)
     std::string summary;  // "spf=pass dmarc=none", for the log
     std::string error;    // the checks could not run (the message is accepted unchecked)

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/log/log.hpp"
+#include "common/metrics/counters.hpp"
 #include "common/net/thread_pool.hpp"
 #include "common/text/ascii.hpp"
 #include "common/text/sasl.hpp"
@@ -78,6 +79,7 @@ void SmtpHandler::on_start(net::Connection& c) {
         begin_async();
         const bool queued = shared_->mailauth->check_client(c.loop(), c.alive(), c.peer_ip(), [this](std::string reason) {
             if (reason.empty()) return end_async(session_.start());
+            metrics::add(metrics::Slot::RejectDnsbl);
             log::warn("dnsbl_listed", {log::conn(conn_.id()), {"peer", conn_.peer_ip()}, {"reason", reason}});
             end_async(session_.start_refused(std::move(reason)));
         });
@@ -179,6 +181,8 @@ void SmtpHandler::perform(Action& action) {
                 emit_fields(a.warning ? log::Level::Warn : log::Level::Info, a.event, fields);
             } else if constexpr (std::is_same_v<T, Close>) {
                 close_after_flush();
+            } else if constexpr (std::is_same_v<T, Rejected>) {
+                metrics::add(a.reason == "relay" ? metrics::Slot::RejectRelay : metrics::Slot::RejectUnknownUser);
             }
         },
         action);
@@ -282,6 +286,9 @@ void SmtpHandler::check_then_queue(QueuedMessage m, const TraceInfo& trace) {
             }
             log::info("mailauth", {log::conn(conn_.id()), log::qid(message->id), {"result", verdict.summary},
                                    {"action", action}});
+            if (verdict.action == MailAuthVerdict::Action::Reject) {
+                metrics::add(verdict.refused_by_dmarc ? metrics::Slot::RejectDmarc : metrics::Slot::RejectSpf);
+            }
             if (verdict.action == MailAuthVerdict::Action::Reject || verdict.action == MailAuthVerdict::Action::TempFail) {
                 message->spool.reset();  // the last holder removes the file
                 return end_async(session_.on_message_refused(verdict.reply));
@@ -344,6 +351,7 @@ void SmtpHandler::milter_then_queue(QueuedMessage m, const TraceInfo& trace) {
             case MilterVerdict::Action::Discard:
                 // The client hears 250 as the milter asked; the message goes nowhere.
                 message->spool.reset();
+                metrics::add(metrics::Slot::MessagesReceived);
                 return end_async(session_.on_enqueued(Result<std::string>(message->id)));
             case MilterVerdict::Action::Junk: message->params.folder = "Junk"; break;
             case MilterVerdict::Action::Accept: break;
@@ -358,7 +366,10 @@ void SmtpHandler::milter_then_queue(QueuedMessage m, const TraceInfo& trace) {
 
 void SmtpHandler::queue(QueuedMessage m) {
     shared_->writer->submit(std::move(m), conn_.alive(),
-                            [this](Result<std::string> id) { end_async(session_.on_enqueued(id)); });
+                            [this](Result<std::string> id) {
+                                if (id) metrics::add(metrics::Slot::MessagesReceived);
+                                end_async(session_.on_enqueued(id));
+                            });
 }
 
 // Signed once, here, so that retries and every recipient carry the same signatures

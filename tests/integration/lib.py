@@ -219,10 +219,10 @@ class Mailroom:
             os.rename(tmp, os.path.join(root, "new", name))
         self.run("reindex", address)
 
-    def up(self):
+    def up(self, env=None):
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([MAILROOM, "--config", self.config, "up"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=env)
         return self.proc
 
     def log_text(self):

@@ -1,5 +1,6 @@
 #include "webd/proto/router.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "common/acme/store.hpp"
@@ -7,6 +8,7 @@
 #include "common/text/ascii.hpp"
 #include "common/text/domain.hpp"
 #include "webd/proto/client_config.hpp"
+#include "webd/proto/metrics_text.hpp"
 #include "webd/proto/mta_sts_policy.hpp"
 
 namespace mr::webd::proto {
@@ -115,9 +117,19 @@ Response acme_challenge(const Request& rq, const Site& site, const std::string& 
     return document("application/octet-stream", *key_authorization);
 }
 
+// GET /metrics: the Prometheus text format, to the networks of [http] metrics_allow only.
+Response metrics(const Request& rq, const Site& site, std::string_view peer_ip) {
+    if (!site.metrics) return error_response(404);
+    if (!is_get(rq)) return method_not_allowed("GET, HEAD");
+    const bool allowed = std::any_of(site.metrics_allow.begin(), site.metrics_allow.end(),
+                                     [&](const text::IpNetwork& n) { return text::network_contains(n, peer_ip); });
+    if (!allowed) return error_response(403);
+    return document(kMetricsContentType, site.metrics());
+}
+
 }  // namespace
 
-Response route(const Request& rq, const Site& site) {
+Response route(const Request& rq, const Site& site, std::string_view peer_ip) {
     if (rq.method != "GET" && rq.method != "HEAD" && rq.method != "POST") return method_not_allowed("GET, HEAD, POST");
     // Outlook spells the Autodiscover paths in either case.
     const std::string lower = text::to_lower(rq.path);
@@ -133,6 +145,7 @@ Response route(const Request& rq, const Site& site) {
         return autodiscover_json_endpoint(rq, site, email);
     }
     if (rq.path == "/.well-known/mta-sts.txt") return mta_sts(rq, site);
+    if (rq.path == "/metrics") return metrics(rq, site, peer_ip);
     constexpr std::string_view kAcmeChallenge = "/.well-known/acme-challenge/";
     if (rq.path.starts_with(kAcmeChallenge)) return acme_challenge(rq, site, rq.path.substr(kAcmeChallenge.size()));
     return error_response(404);

@@ -11,6 +11,8 @@
 //   domain gets the same document whoever it names (client_config.hpp).
 // - /.well-known/acme-challenge/<token> answers on every Host, and only with ACME on and a
 //   pending token (Site::acme_challenge).
+// - /metrics (Prometheus) answers GET only to a client in Site::metrics_allow; others get
+//   403, and 404 when webd has no metrics.
 // - Autodiscover v2 JSON never answers 403 or 404 for an address of a hosted domain:
 //   recent Outlook builds give up on those.
 #pragma once
@@ -20,6 +22,7 @@
 
 namespace mr::webd::proto {
 
-Response route(const Request& request, const Site& site);
+// `peer_ip`: the client's address, which /metrics checks against Site::metrics_allow.
+Response route(const Request& request, const Site& site, std::string_view peer_ip = {});
 
 }  // namespace mr::webd::proto

@@ -4,7 +4,7 @@
 
 namespace mr::webd::proto {
 
-SessionOutput Session::receive(std::string_view data, const Site& site, std::time_t now) {
+SessionOutput Session::receive(std::string_view data, const Site& site, std::time_t now, std::string_view peer_ip) {
     SessionOutput out;
     while (!closed_ && !data.empty()) {
         const std::size_t used = reader_.feed(data);
@@ -20,7 +20,7 @@ SessionOutput Session::receive(std::string_view data, const Site& site, std::tim
         }
         if (reader_.state() != RequestReader::State::Complete) break;  // needs more bytes
         const Request& rq = reader_.request();
-        Response r = route(rq, site);
+        Response r = route(rq, site, peer_ip);
         if (!reader_.keep_alive()) r.close = true;
         out.bytes += serialize(r, rq.method == "HEAD", now);
         ++out.answered;

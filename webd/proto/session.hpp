@@ -35,7 +35,8 @@ class Session {
 public:
     explicit Session(ReaderLimits limits) : reader_(limits) {}
 
-    SessionOutput receive(std::string_view data, const Site& site, std::time_t now);
+    // `peer_ip`: the client's address (route() checks /metrics against it).
+    SessionOutput receive(std::string_view data, const Site& site, std::time_t now, std::string_view peer_ip = {});
     // The request time ran out: 408 if a request had begun, else a silent close.
     SessionOutput timeout(std::time_t now);
     // Some bytes of an unanswered request have arrived.

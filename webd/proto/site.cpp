@@ -28,6 +28,9 @@ Site site_from_config(const config::Config& cfg) {
     s.submissions = first_port(cfg.listen.submissions);
     s.submission = first_port(cfg.listen.submission);
     s.mta_sts_mode = parse_mta_sts_mode(cfg.http.mta_sts_mode);
+    for (const auto& net : cfg.http.metrics_allow) {
+        if (auto n = text::parse_ip_network(net)) s.metrics_allow.push_back(*n);  // checked by the config reader
+    }
     return s;
 }
 

@@ -12,8 +12,10 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/config/config.hpp"
+#include "common/text/ip_network.hpp"
 
 namespace mr::webd::proto {
 
@@ -33,6 +35,10 @@ struct Site {
     // nullopt when none; empty (ACME off): every challenge path is 404. Only called with
     // tokens of base64url characters.
     std::function<std::optional<std::string>(const std::string& token)> acme_challenge;
+    // /metrics: the networks that may read it ([http] metrics_allow) and the document (the
+    // server glue reads the counters files and the queue); empty: /metrics is 404.
+    std::vector<text::IpNetwork> metrics_allow;
+    std::function<std::string()> metrics;
 
     bool hosts(const std::string& domain) const { return domains.count(domain) != 0; }
 };

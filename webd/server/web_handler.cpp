@@ -30,7 +30,7 @@ void WebHandler::send(net::Connection& c, const proto::SessionOutput& out) {
 void WebHandler::on_bytes(net::Connection& c, std::string_view chunk, std::size_t /*remaining*/) {
     if (session_.closed()) return;
     const std::shared_ptr<const proto::Site> site = *site_;
-    auto out = session_.receive(chunk, *site, std::time(nullptr));
+    auto out = session_.receive(chunk, *site, std::time(nullptr), c.peer_ip());
     // A new request time for the next request on a kept-alive connection.
     if (out.answered > 0 && !out.close) arm_deadline(c);
     send(c, out);

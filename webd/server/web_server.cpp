@@ -1,4 +1,5 @@
 #include "webd/server/web_server.hpp"
+#include "webd/server/metrics_source.hpp"
 
 #include "common/acme/store.hpp"
 #include "common/log/log.hpp"
@@ -21,6 +22,7 @@ Result<std::vector<std::string>> read_domains(const std::filesystem::path& data_
 std::shared_ptr<const proto::Site> make_site(const config::Config& cfg, const std::vector<std::string>& domains) {
     auto site = std::make_shared<proto::Site>(proto::site_from_config(cfg));
     site->domains.insert(domains.begin(), domains.end());
+    site->metrics = metrics_document(cfg.server.data_dir);
     if (cfg.acme.enabled) {
         // `mailroom acme renew` writes the files while an order is pending (common/acme/store.hpp).
         site->acme_challenge = [dir = acme::files(cfg.server.data_dir).challenges](const std::string& token) {

@@ -146,3 +146,18 @@ TEST_CASE("ACME http-01: the key authorization of a pending token on any Host; e
     CHECK(route(get("/.well-known/acme-challenge/a/b"), site).status == 404);
     CHECK(route(post("/.well-known/acme-challenge/tok123", ""), site).status == 405);
 }
+
+TEST_CASE("router: /metrics answers only the networks of metrics_allow, GET only") {
+    Site site = test_site();
+    CHECK(route(get("/metrics"), site, "127.0.0.1").status == 404);  // webd without metrics
+    site.metrics = [] { return std::string("mailroom_queue_messages 0\n"); };
+    site.metrics_allow = {*mr::text::parse_ip_network("127.0.0.1/32"), *mr::text::parse_ip_network("10.0.0.0/8")};
+    auto ok = route(get("/metrics"), site, "10.1.2.3");
+    CHECK(ok.status == 200);
+    CHECK(ok.content_type == "text/plain; version=0.0.4; charset=utf-8");
+    CHECK(ok.body == "mailroom_queue_messages 0\n");
+    CHECK(route(get("/metrics"), site, "192.0.2.1").status == 403);
+    CHECK(route(get("/metrics"), site, "::1").status == 403);  // an IPv6 peer never matches an IPv4 net
+    CHECK(route(get("/metrics"), site, "").status == 403);
+    CHECK(route(post("/metrics", ""), site, "127.0.0.1").status == 405);
+}
