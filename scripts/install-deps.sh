@@ -40,6 +40,10 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(clang libclang-rt-14-dev)
   # tests/integration/test_managesieve.py: the ManageSieve client sieve-connect.
   packages+=(sieve-connect)
+  # tests/integration/test_package.py: scripts/package.sh (dpkg-shlibdeps) and lintian.
+  packages+=(dpkg-dev lintian)
+  # tests/integration/test_metrics.py: the Prometheus text-format parser.
+  packages+=(python3-prometheus-client)
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 
