@@ -15,6 +15,7 @@ import imaplib
 import os
 import re
 import shutil
+import signal
 import smtplib
 import ssl
 import subprocess
@@ -233,6 +234,24 @@ class InstalledPackageTest(unittest.TestCase):
         # The daemons run as the account, not as root.
         status = self.cli("status", "--json").stdout
         self.assertIn("smtpd", status)
+
+        # `systemctl reload` (ExecReload: SIGHUP to `mailroom up`): the daemons, which run as
+        # the account, take a new certificate without a restart.
+        root.run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-subj", "/CN=reloaded.test", "-days", "2", "-keyout", "/tmp/new.key", "-out", "/tmp/new.pem")
+        for new, old in (("/tmp/new.key", "/etc/mailroom/tls/key.pem"), ("/tmp/new.pem", "/etc/mailroom/tls/cert.pem")):
+            with open(root.path(new), "rb") as src, open(root.path(old), "wb") as dst:  # keeps owner and mode
+                dst.write(src.read())
+        self.assertEqual(unit_value("ExecReload"), "/bin/kill -HUP $MAINPID")
+        self.up.send_signal(signal.SIGHUP)
+        subject = ""
+        deadline = time.monotonic() + 15
+        while "reloaded.test" not in subject and time.monotonic() < deadline:
+            pem = ssl.get_server_certificate(("127.0.0.1", 993), timeout=10)
+            subject = subprocess.run(["openssl", "x509", "-noout", "-subject"], input=pem, capture_output=True,
+                                     text=True).stdout
+            time.sleep(0.2)
+        self.assertIn("reloaded.test", subject, "IMAPS did not take the new certificate after SIGHUP")
 
         lib.stop_process(self.up)
         with open(os.path.join(self.tmp, "up.log")) as f:
