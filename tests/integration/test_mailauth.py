@@ -14,9 +14,11 @@ would send them.
 import glob
 import json
 import os
+import re
 import smtplib
 import time
 import unittest
+import urllib.request
 
 from deliver_util import inbox_files, user_dir, wait_for_children, wait_until
 from lib import Mailroom, port_is_free, stop_and_check, unverified_context, wait_for_port
@@ -129,6 +131,15 @@ class MailAuthTest(unittest.TestCase):
         self.assertIn("dmarc=pass", fields[0])
         self.assertIn("header.from=bank.test", fields[0])
 
+    def rejections(self, reason):
+        """mailroom_smtp_rejections_total{reason=...} of webd's /metrics."""
+        url = f"http://127.0.0.1:{self.mr.port('http')}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            text = r.read().decode()
+        m = re.search(r'^mailroom_smtp_rejections_total\{reason="%s"\} (\d+)$' % reason, text, re.M)
+        self.assertIsNotNone(m, text)
+        return int(m.group(1))
+
     def test_spoof_of_reject_domain_is_refused(self):
         before = len(inbox_files(self.mr, RCPT))
         reply = self.send(BAD_IP, "x@attacker.test", self.message("ceo@bank.test", "auth-spoof"))
@@ -139,6 +150,7 @@ class MailAuthTest(unittest.TestCase):
             with open(path, "rb") as f:
                 self.assertNotIn(b"auth-spoof", f.read())
         self.assertIn("action=reject", self.mr.log_text())
+        self.assertGreaterEqual(self.rejections("dmarc"), 1)
 
     def test_spoof_of_quarantine_domain_goes_to_junk(self):
         reply = self.send(BAD_IP, "x@attacker.test", self.message("sales@shop.test", "auth-junk"))
@@ -182,6 +194,7 @@ class MailAuthTest(unittest.TestCase):
         c = ProxiedSmtp(self.proxy_port, v1(LISTED_IP))
         try:
             self.assertTrue(c.greeting.startswith("554 5.7.1 Listed by bl.test"), c.greeting)
+            self.assertGreaterEqual(self.rejections("dnsbl"), 1)
             self.assertTrue(c.cmd("EHLO client.test").startswith("503"))
             self.assertTrue(c.cmd("QUIT").startswith("221"))
         finally:
