@@ -6,7 +6,10 @@
 #include <netdb.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <mutex>
+
+#include "common/dns/reply_ttl.hpp"
 
 namespace mr::dns {
 
@@ -101,9 +104,12 @@ void parse_reply(Query& q, const unsigned char* buf, int len) {
     }
     if (rc == ARES_ENODATA) {
         a.records.clear();
+        a.ttl = reply_ttl(buf, len, true);
     } else if (rc != ARES_SUCCESS) {
         a.status = DnsAnswer::Status::TempFail;
         a.records.clear();
+    } else {
+        a.ttl = reply_ttl(buf, len, false);
     }
 }
 
@@ -116,9 +122,11 @@ void on_reply(void* arg, int status, int /*timeouts*/, unsigned char* buf, int l
         break;
     case ARES_ENODATA:
         q.answer.status = DnsAnswer::Status::Ok;
+        q.answer.ttl = reply_ttl(buf, len, true);
         break;
     case ARES_ENOTFOUND:
         q.answer.status = DnsAnswer::Status::NxDomain;
+        q.answer.ttl = reply_ttl(buf, len, true);
         break;
     default:  // timeout, SERVFAIL, refused, cancelled, shutdown
         q.answer.status = DnsAnswer::Status::TempFail;

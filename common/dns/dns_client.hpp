@@ -9,6 +9,9 @@
 //  - Three outcomes only: the name exists and has these records (perhaps none: "NODATA"),
 //    the name does not exist (NXDOMAIN), or no answer could be had (timeout, SERVFAIL,
 //    refused, malformed reply: TempFail). Callers decide what each means for their rule.
+//  - `ttl` is how long the answer may be reused (seconds): the smallest TTL of the answer's
+//    records, or for NXDOMAIN/NODATA the negative TTL of RFC 2308 §5;
+//    0 when it must not be kept (TempFail always).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +27,7 @@ struct DnsAnswer {
     enum class Status : std::uint8_t { Ok, NxDomain, TempFail };
     Status status = Status::TempFail;
     std::vector<std::string> records;  // empty with Ok: the name has no record of the type
+    std::uint32_t ttl = 0;
 
     bool ok() const { return status == Status::Ok; }
     // RFC 7208 §4.6.4 (rfc7208.txt:931): an answer with no records, NXDOMAIN included.
