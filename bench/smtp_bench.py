@@ -137,6 +137,8 @@ def main():
     ap.add_argument("--mailauth", action="store_true",
                     help="mailroom checks the bench's mail like Internet mail (SPF, DKIM, DMARC, "
                          "Authentication-Results) with a dnsmasq serving client.test's records")
+    ap.add_argument("--dns-ttl", type=int, default=300,
+                    help="TTL of the bench's DNS records (dnsmasq), in seconds")
     args = ap.parse_args()
     parts = args.only.split(",")
     sessions = [int(s) for s in args.sessions.split(",")]
@@ -160,7 +162,7 @@ def main():
     dns = None
     if args.mailauth:
         dns = start_dnsmasq(args.work, [("client.test", "v=spf1 ip4:127.0.0.1 -all"),
-                                        ("_dmarc.client.test", "v=DMARC1; p=none")])
+                                        ("_dmarc.client.test", "v=DMARC1; p=none")], args.dns_ttl)
         edits += [("check_local_clients = false", "check_local_clients = true"),
                   # [dns] servers: the one "servers = []" followed by the [delivery] table
                   ("\nservers = []\n\n[delivery]", f'\nservers = ["127.0.0.1:{dns[1]}"]\n\n[delivery]')]

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "common/dns/cares_client.hpp"
+#include "common/dns/dns_cache.hpp"
 #include "common/log/log.hpp"
 #include "common/mailauth/arc_verify.hpp"
 #include "common/mailauth/auth_results.hpp"
@@ -184,9 +185,11 @@ MailAuthChecker::~MailAuthChecker() { stop(); }
 
 void MailAuthChecker::stop() { workers_->stop(); }
 
-// One resolver per worker thread, made on its first use.
+// One resolver per worker thread, made on its first use, all of them answering from the
+// checker's one cache first.
 dns::DnsClient* MailAuthChecker::resolver(std::string& error) {
     thread_local std::unique_ptr<dns::CaresDnsClient> client;
+    thread_local std::unique_ptr<dns::CachingDnsClient> cached;
     if (!client) {
         auto made = dns::CaresDnsClient::create(dns_servers_, dns_timeout_);
         if (!made) {
@@ -194,8 +197,9 @@ dns::DnsClient* MailAuthChecker::resolver(std::string& error) {
             return nullptr;
         }
         client = std::move(*made);
+        cached = std::make_unique<dns::CachingDnsClient>(*client, dns_cache_);
     }
-    return client.get();
+    return cached.get();
 }
 
 bool MailAuthChecker::check_client(net::Loop& loop, std::weak_ptr<void> alive, std::string ip,

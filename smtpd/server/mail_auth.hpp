@@ -10,7 +10,8 @@
 // - Only mail from clients that did not log in and are not on this machine (loopback) is
 //   checked: mail of logged-in users is ours to sign, not to judge.
 // - The checks wait for DNS on a few threads of their own ([mailauth] check_threads,
-//   net::WorkerThreads), never on the loop or the libuv pool.
+//   net::WorkerThreads), never on the loop or the libuv pool; every thread asks through
+//   the checker's one answer cache (common/dns/dns_cache.hpp).
 // - Actions, from the results and [mailauth]: DMARC fail with p=reject (after pct=)
 //   refuses with 550 5.7.1; with p=quarantine the message goes to the recipients' Junk;
 //   an SPF fail with spf_fail = "reject" refuses with 550 5.7.23 (RFC 7372). A DNS failure
@@ -26,6 +27,7 @@
 #include <string>
 
 #include "common/config/config.hpp"
+#include "common/dns/dns_cache.hpp"
 #include "common/dns/dns_client.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/worker_threads.hpp"
@@ -98,6 +100,7 @@ private:
     bool check_local_ = false;
     std::vector<std::string> dns_servers_;
     std::chrono::milliseconds dns_timeout_;
+    dns::DnsCache dns_cache_;  // before workers_: their resolvers use it until they stop
     std::unique_ptr<net::WorkerThreads> workers_;
 };
 
