@@ -80,7 +80,7 @@ struct ArcSet {
 
 class Validator {
 public:
-    Validator(dns::DnsClient& dns, std::string_view message, std::int64_t now)
+    Validator(dns::DnsClient& dns, SignedMessage& message, std::int64_t now)
         : dns_(dns), now_(now), message_(message) {}
 
     ArcResult run() {
@@ -218,7 +218,7 @@ private:
 
     dns::DnsClient& dns_;
     std::int64_t now_;
-    SignedMessage message_;
+    SignedMessage& message_;
     std::array<ArcSet, kMaxArcInstance + 1> sets_{};
     std::uint32_t n_ = 0;
     std::map<std::string, PublicKey> keys_;
@@ -237,6 +237,11 @@ std::string_view arc_verdict_name(ArcVerdict v) {
 }
 
 ArcResult verify_arc(dns::DnsClient& dns, std::string_view message, std::int64_t now) {
+    SignedMessage parsed(message);
+    return verify_arc(dns, parsed, now);
+}
+
+ArcResult verify_arc(dns::DnsClient& dns, SignedMessage& message, std::int64_t now) {
     ArcResult r = Validator(dns, message, now).run();
     // OpenSSL leaves its reasons on the thread's error queue; none of them is ours to keep.
     ERR_clear_error();

@@ -45,6 +45,10 @@ struct ArcResult {
     bool dns_failure = false;  // fail because a key could not be looked up
 };
 
+class SignedMessage;
+
 ArcResult verify_arc(dns::DnsClient& dns, std::string_view message, std::int64_t now);
+// The same, on a message already split (signed_message.hpp): DKIM's fields and body hashes.
+ArcResult verify_arc(dns::DnsClient& dns, SignedMessage& message, std::int64_t now);
 
 }  // namespace mr::mailauth

@@ -15,7 +15,7 @@ using dkim::SigAlgorithm;
 
 class Verifier {
 public:
-    Verifier(dns::DnsClient& dns, std::string_view message, std::int64_t now)
+    Verifier(dns::DnsClient& dns, SignedMessage& message, std::int64_t now)
         : dns_(dns), now_(now), message_(message) {}
 
     std::vector<DkimResult> run() {
@@ -104,7 +104,7 @@ private:
 
     dns::DnsClient& dns_;
     std::int64_t now_;
-    SignedMessage message_;
+    SignedMessage& message_;
 };
 
 }  // namespace
@@ -122,6 +122,11 @@ std::string_view dkim_verdict_name(DkimVerdict v) {
 }
 
 std::vector<DkimResult> verify_dkim(dns::DnsClient& dns, std::string_view message, std::int64_t now) {
+    SignedMessage parsed(message);
+    return verify_dkim(dns, parsed, now);
+}
+
+std::vector<DkimResult> verify_dkim(dns::DnsClient& dns, SignedMessage& message, std::int64_t now) {
     return Verifier(dns, message, now).run();
 }
 

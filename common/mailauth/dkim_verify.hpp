@@ -20,7 +20,8 @@
 //    and `body_truncated`, since that content is not covered (§8.2, rfc6376.txt:3069).
 //  - Message line ends may be CRLF or bare LF; canonicalization makes them CRLF.
 //  - Callable from several threads at once; the only state kept between calls is a bounded
-//    cache of decoded public keys, keyed by their bytes (DNS is asked every time).
+//    cache of decoded public keys, keyed by their bytes (the key record is asked of `dns`
+//    every time: a caching DnsClient, dns_cache.hpp, answers the repeats).
 #pragma once
 
 #include <cstddef>
@@ -54,6 +55,11 @@ struct DkimResult {
     bool testing = false;         // the key says t=y
 };
 
+class SignedMessage;
+
 std::vector<DkimResult> verify_dkim(dns::DnsClient& dns, std::string_view message, std::int64_t now);
+// The same, on a message already split (signed_message.hpp), so that ARC verification of the
+// same message reuses its fields and body hashes.
+std::vector<DkimResult> verify_dkim(dns::DnsClient& dns, SignedMessage& message, std::int64_t now);
 
 }  // namespace mr::mailauth

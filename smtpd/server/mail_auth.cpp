@@ -13,6 +13,7 @@
 #include "common/mailauth/dkim_verify.hpp"
 #include "common/mailauth/dmarc.hpp"
 #include "common/mailauth/dnsbl.hpp"
+#include "common/mailauth/signed_message.hpp"
 #include "common/mailauth/spf.hpp"
 #include "common/mime/header_parser.hpp"
 
@@ -75,23 +76,46 @@ bool is_local_client(const std::string& ip) {
     return false;
 }
 
+namespace {
+
+// The spooled message read back whole, once: DKIM, ARC and the header all look at it.
+Result<std::string> read_spool(const storage::QueueSpool& spool) {
+    std::ifstream file(spool.path(), std::ios::binary);
+    if (!file) return Error::internal("cannot read spool " + spool.path().string());
+    std::string whole(static_cast<std::size_t>(spool.size()), '\0');
+    file.read(whole.data(), static_cast<std::streamsize>(whole.size()));
+    if (file.bad()) return Error::internal("cannot read spool " + spool.path().string());
+    whole.resize(static_cast<std::size_t>(file.gcount()));
+    return whole;
+}
+
+std::size_t header_size(std::string_view message) {
+    mime::HeaderScanner scan(message);
+    while (scan.next()) {
+    }
+    return scan.body_start();
+}
+
+}  // namespace
+
 MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings, MailAuthRequest request,
                            const std::function<int()>& sample) {
     MailAuthVerdict v;
-    std::string head;
+    // The whole message (in memory, or a spooled one read back once, bounded: a larger one
+    // is reported unverified rather than held in memory) and its header section.
+    std::string spooled;
+    bool whole = true;
     if (request.spool) {
-        auto h = spool_head(*request.spool);
-        if (!h) {
-            v.error = h.error().message;
+        auto read = request.spool->size() <= kMaxVerifiedSpool ? read_spool(*request.spool) : spool_head(*request.spool);
+        if (!read) {
+            v.error = read.error().message;
             return v;
         }
-        head = std::move(*h);
-    } else {
-        mime::HeaderScanner scan(request.message);
-        while (scan.next()) {
-        }
-        head = request.message.substr(0, scan.body_start());
+        spooled = std::move(*read);
+        whole = request.spool->size() <= kMaxVerifiedSpool;
     }
+    const std::string_view message = request.spool ? std::string_view(spooled) : std::string_view(request.message);
+    const std::string_view head = message.substr(0, header_size(message));
 
     mailauth::AuthResults results;
     results.authserv_id = settings.authserv_id;
@@ -101,21 +125,12 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
     results.spf_from_helo = request.sender.empty();
     results.spf_identity = request.sender.empty() ? request.helo : request.sender;
 
-    // DKIM needs the whole message; a spooled one is read back (bounded: a larger one is
-    // reported unverified rather than held in memory).
-    // ARC reads the same bytes.
     std::vector<mailauth::DkimResult> dkim;
     const auto now = static_cast<std::int64_t>(request.now);
-    if (!request.spool) {
-        dkim = mailauth::verify_dkim(dns, request.message, now);
-        results.arc = mailauth::verify_arc(dns, request.message, now);
-    } else if (request.spool->size() <= kMaxVerifiedSpool) {
-        std::ifstream file(request.spool->path(), std::ios::binary);
-        std::string whole(static_cast<std::size_t>(request.spool->size()), '\0');
-        file.read(whole.data(), static_cast<std::streamsize>(whole.size()));
-        whole.resize(static_cast<std::size_t>(file.gcount()));
-        dkim = mailauth::verify_dkim(dns, whole, now);
-        results.arc = mailauth::verify_arc(dns, whole, now);
+    if (whole) {
+        mailauth::SignedMessage parsed(message);  // one split, one body hash, for both
+        dkim = mailauth::verify_dkim(dns, parsed, now);
+        results.arc = mailauth::verify_arc(dns, parsed, now);
     } else if (has_arc_fields(head)) {
         results.arc.result = mailauth::ArcVerdict::Fail;
         results.arc.reason = "message too large to verify";
@@ -167,8 +182,14 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
     if (removed > 0) v.summary += " forged_results_removed=" + std::to_string(removed);
     if (request.spool) {
         if (auto r = request.spool->replace_prefix(field + clean_head, head.size()); !r) v.error = r.error().message;
+    } else if (removed == 0) {
+        v.message = std::move(request.message);  // `message` and `head` view it: used no more
+        v.message.insert(0, field);
     } else {
-        v.message = field + clean_head + request.message.substr(head.size());
+        v.message.reserve(field.size() + clean_head.size() + message.size() - head.size());
+        v.message = field;
+        v.message += clean_head;
+        v.message += message.substr(head.size());
     }
     return v;
 }
