@@ -87,15 +87,24 @@ Result<std::vector<Signer>> active_signers(const std::filesystem::path& key_dir,
 }
 
 Result<std::vector<Signer>> SignerCache::signers(const std::string& domain) {
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(mutex_);
+        auto it = entries_.find(domain);
+        if (it != entries_.end() && now - it->second.checked < kRecheck) return it->second.signers;
+    }
     std::error_code ec;
     const auto changed = std::filesystem::last_write_time(key_dir_ / domain, ec);
     if (ec) return std::vector<Signer>{};  // no key directory: the domain does not sign
     std::lock_guard lock(mutex_);
     auto it = entries_.find(domain);
-    if (it != entries_.end() && it->second.changed == changed) return it->second.signers;
+    if (it != entries_.end() && it->second.changed == changed) {
+        it->second.checked = now;
+        return it->second.signers;
+    }
     auto loaded = active_signers(key_dir_, domain);
     if (!loaded) return loaded.error();
-    entries_[domain] = Entry{changed, *loaded};
+    entries_[domain] = Entry{changed, now, *loaded};
     return std::move(*loaded);
 }
 

@@ -16,6 +16,7 @@
 //    `mailroom domain add` and `mailroom dkim rotate` take effect without a restart.
 #pragma once
 
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -52,9 +53,12 @@ public:
     // the caller from the error).
     Result<std::vector<Signer>> signers(const std::string& domain);
 
+    static constexpr std::chrono::seconds kRecheck{5};
+
 private:
     struct Entry {
         std::filesystem::file_time_type changed;
+        std::chrono::steady_clock::time_point checked;  // when `changed` was last read
         std::vector<Signer> signers;
     };
     std::filesystem::path key_dir_;
