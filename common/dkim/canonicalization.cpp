@@ -56,57 +56,77 @@ BodyCanonicalizer::BodyCanonicalizer(Canon canon, Sink sink) : canon_(canon), si
 
 void BodyCanonicalizer::emit(std::string_view bytes) {
     emitted_ += bytes.size();
-    sink_(bytes);
+    out_ += bytes;
+}
+
+void BodyCanonicalizer::flush() {
+    if (out_.empty()) return;
+    sink_(out_);
+    out_.clear();
 }
 
 void BodyCanonicalizer::feed(std::string_view bytes) {
-    for (char c : bytes) {
-        if (c == '\n') {
-            if (!line_.empty() && line_.back() == '\r') line_.pop_back();
-            end_line();
-            continue;
+    while (!bytes.empty()) {
+        const auto nl = bytes.find('\n');
+        if (nl == std::string_view::npos) {
+            line_ += bytes;  // the rest of a line that goes on in the next feed
+            break;
         }
-        line_ += c;
+        std::string_view line = bytes.substr(0, nl);
+        bytes.remove_prefix(nl + 1);
+        if (!line_.empty()) {
+            line_ += line;
+            line = line_;
+        }
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        end_line(line);
+        line_.clear();
     }
+    flush();
 }
 
-void BodyCanonicalizer::end_line() {
-    std::string_view line = line_;
-    std::string relaxed;
-    if (canon_ == Canon::Relaxed) {
-        relaxed.reserve(line.size());
-        bool space = false;
-        for (char c : line) {
-            if (is_wsp(c)) {
-                space = true;
+void BodyCanonicalizer::end_line(std::string_view line) {
+    // Most lines of text already are relaxed: no tab, no two spaces, none at the end.
+    const bool already_relaxed = line.find('\t') == std::string_view::npos &&
+                                 line.find("  ") == std::string_view::npos && (line.empty() || line.back() != ' ');
+    if (canon_ == Canon::Relaxed && !already_relaxed) {
+        // Each WSP run becomes one SP; a run at the end of the line is dropped.
+        relaxed_.clear();
+        std::size_t i = 0;
+        while (i < line.size()) {
+            if (is_wsp(line[i])) {
+                while (i < line.size() && is_wsp(line[i])) ++i;
+                if (i < line.size()) relaxed_ += ' ';
                 continue;
             }
-            if (space) relaxed += ' ';
-            space = false;
-            relaxed += c;
+            std::size_t j = i;
+            while (j < line.size() && !is_wsp(line[j])) ++j;
+            relaxed_.append(line.data() + i, j - i);
+            i = j;
         }
-        // A run of WSP at the end of the line is dropped (space still pending here).
-        line = relaxed;
+        line = relaxed_;
     }
     if (line.empty()) {
         ++empty_lines_;
-    } else {
-        for (; empty_lines_ > 0; --empty_lines_) emit("\r\n");
-        emit(line);
-        emit("\r\n");
-        any_line_ = true;
+        return;
     }
-    line_.clear();
+    for (; empty_lines_ > 0; --empty_lines_) emit("\r\n");
+    emit(line);
+    emit("\r\n");
+    any_line_ = true;
 }
 
 void BodyCanonicalizer::finish() {
     // A last line without its line end counts as a line (it is sent with CRLF).
     if (!line_.empty()) {
-        if (line_.back() == '\r') line_.pop_back();
-        end_line();
+        std::string_view line = line_;
+        if (line.back() == '\r') line.remove_suffix(1);
+        end_line(line);
+        line_.clear();
     }
     empty_lines_ = 0;  // trailing empty lines are never part of the canonical body
     if (!any_line_ && canon_ == Canon::Simple) emit("\r\n");
+    flush();
 }
 
 std::string canonical_body(std::string_view body, Canon canon) {

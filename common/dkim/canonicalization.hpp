@@ -13,6 +13,8 @@
 //    SP (§3.4.4, rfc6376.txt:886); an empty body stays empty (erratum 3951 to §3.4.4).
 //  - BodyCanonicalizer gives the same output however the body is cut into chunks, and
 //    holds back at most the empty lines and spaces whose fate depends on what follows.
+//    What each feed() canonicalizes goes to the sink in one piece when it returns (a hash
+//    update per line cost more than the hashing itself).
 #pragma once
 
 #include <cstdint>
@@ -42,12 +44,15 @@ public:
     std::uint64_t emitted() const { return emitted_; }
 
 private:
-    void end_line();
+    void end_line(std::string_view line);
     void emit(std::string_view bytes);
+    void flush();
 
     Canon canon_;
     Sink sink_;
-    std::string line_;               // current line, without its terminator
+    std::string line_;               // a line begun in an earlier feed(), without its terminator
+    std::string relaxed_;            // the relaxed form of the line at hand (reused)
+    std::string out_;                // canonical bytes not yet given to the sink
     std::uint64_t empty_lines_ = 0;  // empty lines held back: kept only if text follows
     bool any_line_ = false;          // a non-empty line has been emitted
     std::uint64_t emitted_ = 0;
