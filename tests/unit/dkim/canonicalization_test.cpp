@@ -31,6 +31,15 @@ TEST_CASE("dkim canonicalization: LF line ends and a last line without one") {
     CHECK(relaxed_header("Subject", " hello\n   world\n") == "subject:hello world\r\n");
 }
 
+TEST_CASE("dkim canonicalization: relaxed body lines with one space here and there") {
+    // Lines that need no change and lines that differ from them by one space only.
+    CHECK(canonical_body(" a b\r\n", Canon::Relaxed) == " a b\r\n");
+    CHECK(canonical_body("a b \r\n", Canon::Relaxed) == "a b\r\n");
+    CHECK(canonical_body("a\tb\r\n", Canon::Relaxed) == "a b\r\n");
+    CHECK(canonical_body(" \r\nx\r\n", Canon::Relaxed) == "\r\nx\r\n");
+    CHECK(canonical_body("a b \r\n", Canon::Simple) == "a b \r\n");
+}
+
 TEST_CASE("dkim canonicalization: the result does not depend on chunking") {
     const std::string body = "line one  \r\n\r\n  two\t\tthree \r\n\r\n\r\nfour\r\n\r\n";
     for (Canon canon : {Canon::Simple, Canon::Relaxed}) {
