@@ -114,8 +114,19 @@ constexpr std::string_view kSchemaV7 = R"sql(
 ALTER TABLE messages ADD COLUMN pop3_uidl TEXT;
 )sql";
 
-constexpr std::array<std::string_view, 7> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
-                                                         kSchemaV5, kSchemaV6, kSchemaV7};
+// v8: subscriptions outlive their mailbox (RFC 3501 §6.3.6, rfc3501.txt:2151: the server
+// "MUST NOT unilaterally remove an" existing name from the subscription list), which
+// LIST (SUBSCRIBED) shows as \NonExistent (RFC 5258 §3). A subscribed mailbox's name moves
+// here when it is deleted and back to its row when a mailbox of that name is created.
+// Additive, like v3.
+constexpr std::string_view kSchemaV8 = R"sql(
+CREATE TABLE IF NOT EXISTS lost_subscriptions (
+  name TEXT PRIMARY KEY                    -- normalized name; no row of mailboxes has it
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 8> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
+                                                         kSchemaV5, kSchemaV6, kSchemaV7, kSchemaV8};
 
 // Past this size an index is read with pread(2) again (about 130,000 messages' rows).
 constexpr std::int64_t kIndexMmapBytes = 256LL * 1024 * 1024;

@@ -10,6 +10,7 @@
 //   index messages_file (file): crash recovery asks whether a row names a file (schema v5)
 //   message_headers (mailbox_id, uid) → top-level header block, cached at append (schema v3;
 //              deleted with its message row; absent for older rows and copies)
+//   lost_subscriptions  names subscribed whose mailbox was deleted (schema v8)
 //
 // Invariants:
 // - One MODSEQ counter per user, strictly increasing, bumped once per writing
@@ -151,6 +152,11 @@ Result<void> rename_mailbox_row(sqlite::Db& db, std::string_view from, std::stri
 // false when no mailbox has that name. Its messages go with it (ON DELETE CASCADE).
 Result<bool> delete_mailbox_row(sqlite::Db& db, std::string_view name);
 Result<void> set_subscribed(sqlite::Db& db, std::int64_t mailbox_id, bool subscribed);
+// Subscriptions without a mailbox (lost_subscriptions): add one, remove one (false when
+// there was none), list them (sorted).
+Result<void> add_lost_subscription(sqlite::Db& db, std::string_view name);
+Result<bool> remove_lost_subscription(sqlite::Db& db, std::string_view name);
+Result<std::vector<std::string>> lost_subscriptions(sqlite::Db& db);
 
 struct MailboxCounts {
     std::uint32_t messages = 0;

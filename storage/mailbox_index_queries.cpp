@@ -31,6 +31,27 @@ Result<void> set_subscribed(sqlite::Db& db, std::int64_t mailbox_id, bool subscr
     return s->run();
 }
 
+Result<void> add_lost_subscription(sqlite::Db& db, std::string_view name) {
+    auto s = db.prepare("INSERT OR IGNORE INTO lost_subscriptions(name) VALUES (?)");
+    if (!s) return s.error();
+    s->bind(1, name);
+    return s->run();
+}
+
+Result<bool> remove_lost_subscription(sqlite::Db& db, std::string_view name) {
+    auto s = db.prepare("DELETE FROM lost_subscriptions WHERE name = ?");
+    if (!s) return s.error();
+    s->bind(1, name);
+    if (auto r = s->run(); !r) return r.error();
+    return db.changes() != 0;
+}
+
+Result<std::vector<std::string>> lost_subscriptions(sqlite::Db& db) {
+    auto s = db.prepare("SELECT name FROM lost_subscriptions ORDER BY name");
+    if (!s) return s.error();
+    return sqlite::collect_rows(*s, [](const sqlite::Statement& row) { return row.column_text(0); });
+}
+
 Result<MailboxCounts> mailbox_counts(sqlite::Db& db, std::int64_t mailbox_id) {
     auto s = db.prepare(
         // RFC 8438 SIZE must be at least the sum of RFC822.SIZE: the CRLF sizes, with the

@@ -87,7 +87,10 @@ Result<MailboxRecord> MailboxStore::create_mailbox(std::string_view name, std::s
     if (auto r = maildir_.create_folder(*normalized); !r) return r.error();
     auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
     if (!tx) return tx.error();
-    auto record = index::insert_mailbox(db_, *normalized, special_use, false);
+    // A subscription the name kept after an earlier delete is the new mailbox's (schema v8).
+    auto resubscribed = index::remove_lost_subscription(db_, *normalized);
+    if (!resubscribed) return resubscribed.error();
+    auto record = index::insert_mailbox(db_, *normalized, special_use, *resubscribed);
     if (!record) return record.error();
     if (auto r = tx->commit(); !r) return r.error();
     return record;
@@ -167,9 +170,14 @@ Result<void> MailboxStore::delete_mailbox(std::string_view name) {
     if (*normalized == "INBOX") return Error::refused(ErrorCode::InboxProtected, "INBOX cannot be deleted");
     auto tx = sqlite::Transaction::begin(db_, sqlite::Durability::Full);
     if (!tx) return tx.error();
-    auto deleted = index::delete_mailbox_row(db_, *normalized);
-    if (!deleted) return deleted.error();
-    if (!*deleted) return Error::refused(ErrorCode::NoSuchMailbox, "no such mailbox: " + *normalized);
+    auto found = index::find_mailbox(db_, *normalized);
+    if (!found) return found.error();
+    if (!*found) return Error::refused(ErrorCode::NoSuchMailbox, "no such mailbox: " + *normalized);
+    // The subscription stays (RFC 3501 §6.3.6, rfc3501.txt:2151).
+    if ((*found)->subscribed) {
+        if (auto r = index::add_lost_subscription(db_, *normalized); !r) return r;
+    }
+    if (auto r = index::delete_mailbox_row(db_, *normalized); !r) return r.error();
     if (auto r = tx->commit(); !r) return r;
     // After the commit: a crash here leaves a folder without a row, which a
     // reindex would bring back, never a row without its folder.
@@ -181,9 +189,19 @@ Result<void> MailboxStore::delete_mailbox(std::string_view name) {
 
 Result<void> MailboxStore::subscribe(std::string_view name, bool subscribed) {
     auto box = mailbox(name);
-    if (!box) return box.error();
-    return index::set_subscribed(db_, box->id, subscribed);
+    if (box) return index::set_subscribed(db_, box->id, subscribed);
+    // Only a name whose mailbox is gone may be unsubscribed without one; a new
+    // subscription needs the mailbox (RFC 3501 §6.3.6 lets the server check).
+    if (box.error().code != ErrorCode::NoSuchMailbox || subscribed) return box.error();
+    auto normalized = normalize_mailbox_name(name);
+    if (!normalized) return normalized.error();
+    auto removed = index::remove_lost_subscription(db_, *normalized);
+    if (!removed) return removed.error();
+    if (!*removed) return box.error();
+    return {};
 }
+
+Result<std::vector<std::string>> MailboxStore::lost_subscriptions() { return index::lost_subscriptions(db_); }
 
 Result<MailboxStatus> MailboxStore::status(std::string_view name) {
     auto box = mailbox(name);

@@ -133,7 +133,11 @@ public:
     Result<void> rename_mailbox(std::string_view from, std::string_view to);
     // Deletes one mailbox and its messages (not its children); INBOX is Refused.
     Result<void> delete_mailbox(std::string_view name);
+    // Subscribing needs the mailbox; a deleted mailbox's subscription stays until it is
+    // unsubscribed (or the name is created again, which takes it over).
     Result<void> subscribe(std::string_view name, bool subscribed);
+    // Subscribed names with no mailbox (sorted): LIST's \NonExistent, LSUB's entries.
+    Result<std::vector<std::string>> lost_subscriptions();
     Result<MailboxStatus> status(std::string_view name);
 
     // Messages.

@@ -111,7 +111,8 @@ constexpr CommandSpec kCommands[] = {
     // whole of RFC 7162: FETCH/STORE modifiers, SEARCH MODSEQ, VANISHED, CLOSED.
     skips_updates(cmd<SelectCmd>("SELECT", select<false>, kLoggedIn, true, always("CONDSTORE QRESYNC"))),
     skips_updates(cmd<SelectCmd>("EXAMINE", select<true>, kLoggedIn, true)),
-    cmd<CreateCmd>("CREATE", plain<parse_create>, kLoggedIn, true),
+    // CREATE ... (USE (\Archive)): CREATE-SPECIAL-USE (RFC 6154 §3).
+    cmd<CreateCmd>("CREATE", plain<parse_create>, kLoggedIn, true, always("CREATE-SPECIAL-USE")),
     cmd<DeleteCmd>("DELETE", plain<parse_delete>, kLoggedIn, true),
     cmd<RenameCmd>("RENAME", plain<parse_rename>, kLoggedIn, true),
     cmd<SubscribeCmd>("SUBSCRIBE", subscribe<true>, kLoggedIn, true),
@@ -137,9 +138,10 @@ constexpr CommandSpec kCommands[] = {
     cmd<CopyCmd>("UID COPY", copy<true, false>, kSelected, true),
     by_number(cmd<CopyCmd>("MOVE", copy<false, true>, kSelected, true, always("MOVE")), false),
     cmd<CopyCmd>("UID MOVE", copy<true, true>, kSelected, true),
-    // LIST-EXTENDED's return options (RFC 5258 §3.2) and SPECIAL-USE (RFC 6154 §5.1, also
-    // CREATE's USE) come with LIST.
-    cmd<ListCmd>("LIST", list<false>, kLoggedIn, true, always("SPECIAL-USE CHILDREN")),
+    // LIST-EXTENDED (RFC 5258 §3: selection and return options, several patterns),
+    // CHILDREN (§4), SPECIAL-USE (RFC 6154 §5.1) and LIST-STATUS (RFC 5819 §2) come with
+    // LIST.
+    cmd<ListCmd>("LIST", list<false>, kLoggedIn, true, always("SPECIAL-USE CHILDREN LIST-EXTENDED LIST-STATUS")),
     skips_updates(cmd<UnselectCmd>("UNSELECT", no_args<UnselectCmd>, kSelected, false, always("UNSELECT"))),
 };
 

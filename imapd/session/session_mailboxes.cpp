@@ -14,6 +14,8 @@
 #include "imapd/proto/mutf7.hpp"
 #include "imapd/render/imap_string.hpp"
 #include "imapd/session/flags.hpp"
+#include "imapd/session/list_reply.hpp"
+#include "imapd/session/status_reply.hpp"
 #include "imapd/session/session.hpp"
 #include "storage/mailbox_store.hpp"
 #include "storage/maildir.hpp"
@@ -23,19 +25,6 @@ namespace mr::imapd::session {
 namespace {
 
 using storage::MailboxStore;
-
-// A stored (UTF-8) name as the client sees it; names the store holds passed
-// validate_mailbox_name, so encoding cannot fail in practice.
-std::string wire_name(const std::string& utf8) {
-    auto enc = mutf7_encode(utf8);
-    return enc ? enc.value() : utf8;
-}
-
-bool has_children(const std::vector<storage::MailboxRecord>& boxes, const std::string& name) {
-    const std::string prefix = name + kHierarchyDelimiter;
-    return std::any_of(boxes.begin(), boxes.end(),
-                       [&](const auto& b) { return b.name.compare(0, prefix.size(), prefix) == 0; });
-}
 
 // RFC 7162 §3.2.5 (rfc7162.txt:1509): after SELECT's usual responses, VANISHED (EARLIER)
 // for the known UIDs expunged since the client's MODSEQ, then FETCH (UID FLAGS MODSEQ)
@@ -62,24 +51,6 @@ std::string qresync_responses(const QresyncParams& q, const storage::MailboxReco
         out += " MODSEQ (" + std::to_string(m.modseq) + "))\r\n";
     }
     return out;
-}
-
-// RFC 3501 §6.3.9 (rfc3501.txt:2394): when LSUB's "%" stops above a subscribed name
-// whose parent is not subscribed, the parent is answered, flagged \Noselect. Adds the
-// ancestors of `name` that a "%" pattern (without "*", which reaches `name` itself)
-// matches to `parents`, each once.
-void lsub_parents(const std::vector<std::string>& patterns, const std::string& name,
-                  std::vector<std::string>& parents) {
-    for (std::size_t slash = name.find(kHierarchyDelimiter); slash != std::string::npos;
-         slash = name.find(kHierarchyDelimiter, slash + 1)) {
-        const std::string parent = name.substr(0, slash);
-        for (const auto& p : patterns) {
-            if (p.find('%') == std::string::npos || p.find('*') != std::string::npos) continue;
-            if (!list_match(p, parent)) continue;
-            if (std::find(parents.begin(), parents.end(), parent) == parents.end()) parents.push_back(parent);
-            break;
-        }
-    }
 }
 
 }  // namespace
@@ -113,40 +84,28 @@ Actions Session::cmd_list(const std::string& tag, const ListCmd& c) {
     }
     std::vector<std::string> patterns;
     for (const auto& p : c.patterns) patterns.push_back(list_pattern(c.reference, p));
-    return async({StoreJob{[this, tag, c, patterns](MailboxStore& store) {
+    // RETURN (STATUS (HIGHESTMODSEQ)) enables CONDSTORE as STATUS does (rfc7162.txt:375).
+    std::string enabling;
+    if (std::find(c.return_status.begin(), c.return_status.end(), StatusItem::HighestModSeq) != c.return_status.end())
+        enabling = enable_condstore();
+    return async({StoreJob{[this, tag, c, patterns, enabling](MailboxStore& store) {
+        Result<std::string> out = enabling;
         auto boxes = store.list_mailboxes();
-        return StoreResume([this, tag, c, patterns, boxes = std::move(boxes)]() -> Actions {
-            if (!boxes) return store_error(tag, boxes.error());
-            const char* verb = c.lsub ? "LSUB" : "LIST";
-            std::string out;
-            std::set<std::string> answered;         // LSUB: subscribed names in `out`
-            std::vector<std::string> noselect;      // LSUB: their unsubscribed parents
-            for (const auto& b : boxes.value()) {
-                const std::string name = wire_name(b.name);
-                bool match = false;
-                for (const auto& p : patterns) match = match || list_match(p, name);
-                if (!match && c.lsub && b.subscribed) lsub_parents(patterns, name, noselect);
-                if (!match) continue;
-                if ((c.lsub || c.select_subscribed) && !b.subscribed) continue;
-                if (c.select_special_use && b.special_use.empty()) continue;
-                std::string attrs = has_children(boxes.value(), b.name) ? "\\HasChildren" : "\\HasNoChildren";
-                if (!b.special_use.empty()) attrs += " " + b.special_use;
-                if ((c.select_subscribed || c.return_subscribed) && b.subscribed) attrs += " \\Subscribed";
-                out += "* ";
-                out += verb;
-                out += " (" + attrs + ") \"/\" ";
-                append_string(out, name);
-                out += "\r\n";
-                if (c.lsub) answered.insert(name);
+        auto lost = boxes ? store.lost_subscriptions() : Result<std::vector<std::string>>(boxes.error());
+        if (!lost) out = lost.error();
+        else {
+            for (const auto& l : list_lines(c, patterns, boxes.value(), lost.value())) {
+                out.value() += l.response;
+                if (l.status_name.empty()) continue;
+                // A mailbox gone since the listing gets no STATUS (rfc5819.txt:124).
+                if (auto st = read_status(store, l.status_name, c.return_status))
+                    out.value() += status_response(l.wire_name, c.return_status, st.value());
             }
-            for (const auto& name : noselect) {
-                if (answered.contains(name)) continue;
-                out += "* LSUB (\\Noselect) \"/\" ";
-                append_string(out, name);
-                out += "\r\n";
-            }
-            Actions acts{{Send{std::move(out)}}};
-            for (auto& a : tagged(tag, "OK", std::string(verb) + " completed")) acts.push_back(std::move(a));
+        }
+        return StoreResume([this, tag, verb = std::string(c.lsub ? "LSUB" : "LIST"), out = std::move(out)]() -> Actions {
+            if (!out) return store_error(tag, out.error());
+            Actions acts{{Send{out.value()}}};
+            for (auto& a : tagged(tag, "OK", verb + " completed")) acts.push_back(std::move(a));
             return acts;
         });
     }}});
@@ -230,45 +189,15 @@ Actions Session::cmd_subscribe(const std::string& tag, const SubscribeCmd& c) {
 Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
     auto name = decode_mailbox_name(c.mailbox);
     if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
-    const bool want_deleted = std::find(c.items.begin(), c.items.end(), StatusItem::Deleted) != c.items.end();
-    const bool want_recent = std::find(c.items.begin(), c.items.end(), StatusItem::Recent) != c.items.end();
     // rfc7162.txt:375: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command.
     std::string enabling;
     if (std::find(c.items.begin(), c.items.end(), StatusItem::HighestModSeq) != c.items.end())
         enabling = enable_condstore();
-    return async({StoreJob{[this, tag, c, n = name.value(), want_deleted, want_recent, enabling](MailboxStore& store) {
-        auto st = store.status(n);
-        std::uint32_t recent = 0;  // STATUS does not claim \Recent (rfc3501.txt:2438)
-        if (st && want_recent) {
-            if (auto r = store.unclaimed_recent(n)) recent = r.value();
-        }
-        std::uint32_t deleted = 0;
-        if (st && want_deleted) {
-            auto msgs = store.messages(n);
-            if (msgs)
-                for (const auto& m : msgs.value()) deleted += (m.flags & storage::kDeleted) ? 1 : 0;
-        }
-        return StoreResume([this, tag, c, st = std::move(st), deleted, recent, enabling]() -> Actions {
+    return async({StoreJob{[this, tag, c, n = name.value(), enabling](MailboxStore& store) {
+        auto st = read_status(store, n, c.items);
+        return StoreResume([this, tag, c, st = std::move(st), enabling]() -> Actions {
             if (!st) return store_error(tag, st.error());
-            const auto& s = st.value();
-            std::string items;
-            for (auto item : c.items) {
-                if (!items.empty()) items += ' ';
-                switch (item) {
-                    case StatusItem::Messages: items += "MESSAGES " + std::to_string(s.messages); break;
-                    case StatusItem::Recent: items += "RECENT " + std::to_string(recent); break;
-                    case StatusItem::UidNext: items += "UIDNEXT " + std::to_string(s.uidnext); break;
-                    case StatusItem::UidValidity: items += "UIDVALIDITY " + std::to_string(s.uidvalidity); break;
-                    case StatusItem::Unseen: items += "UNSEEN " + std::to_string(s.unseen); break;
-                    case StatusItem::HighestModSeq: items += "HIGHESTMODSEQ " + std::to_string(s.highestmodseq); break;
-                    case StatusItem::Size: items += "SIZE " + std::to_string(s.size); break;
-                    case StatusItem::Deleted: items += "DELETED " + std::to_string(deleted); break;
-                }
-            }
-            std::string out = enabling + "* STATUS ";
-            append_string(out, c.mailbox);
-            out += " (" + items + ")\r\n";
-            Actions acts{{Send{std::move(out)}}};
+            Actions acts{{Send{enabling + status_response(c.mailbox, c.items, st.value())}}};
             for (auto& a : tagged(tag, "OK", "STATUS completed")) acts.push_back(std::move(a));
             return acts;
         });

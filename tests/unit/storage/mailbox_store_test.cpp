@@ -278,6 +278,28 @@ TEST_CASE("mailbox store: create, rename with children, delete, subscribe") {
     CHECK(store.mailbox("Old/Projects/a.b")->uidvalidity != uidvalidity);
 }
 
+TEST_CASE("mailbox store: a deleted mailbox's subscription stays until unsubscribed or re-created") {
+    TempDir dir;
+    auto store = open_store(dir);
+    REQUIRE(store.create_mailbox("Kept").ok());
+    REQUIRE(store.create_mailbox("Dropped").ok());
+    REQUIRE(store.subscribe("Kept", true).ok());
+    REQUIRE(store.delete_mailbox("Kept").ok());
+    REQUIRE(store.delete_mailbox("Dropped").ok());  // never subscribed: nothing kept
+    CHECK(*store.lost_subscriptions() == std::vector<std::string>{"Kept"});
+    // A new subscription needs the mailbox; the kept one can be dropped.
+    CHECK(store.subscribe("Dropped", true).error().code == ErrorCode::NoSuchMailbox);
+    CHECK(store.subscribe("Dropped", false).error().code == ErrorCode::NoSuchMailbox);
+    REQUIRE(store.create_mailbox("Kept").ok());
+    CHECK(store.mailbox("Kept")->subscribed);
+    CHECK(store.lost_subscriptions()->empty());
+    REQUIRE(store.delete_mailbox("Kept").ok());
+    REQUIRE(store.subscribe("Kept", false).ok());
+    CHECK(store.lost_subscriptions()->empty());
+    REQUIRE(store.create_mailbox("Kept").ok());
+    CHECK_FALSE(store.mailbox("Kept")->subscribed);
+}
+
 TEST_CASE("mailbox store: renaming INBOX moves its messages and leaves it empty") {
     TempDir dir;
     auto store = open_store(dir);
