@@ -118,7 +118,8 @@ constexpr CommandSpec kCommands[] = {
     cmd<SubscribeCmd>("SUBSCRIBE", subscribe<true>, kLoggedIn, true),
     cmd<SubscribeCmd>("UNSUBSCRIBE", subscribe<false>, kLoggedIn, true),
     cmd<ListCmd>("LSUB", list<true>, kLoggedIn, true),
-    cmd<StatusCmd>("STATUS", plain<parse_status>, kLoggedIn, true),
+    // STATUS (SIZE): the mailbox's total RFC822.SIZE, STATUS=SIZE (RFC 8438).
+    cmd<StatusCmd>("STATUS", plain<parse_status>, kLoggedIn, true, always("STATUS=SIZE")),
     cmd<AppendCmd>("APPEND", parse_append_command, kLoggedIn, true),
     skips_updates(raw_line_follows(cmd<IdleCmd>("IDLE", no_args<IdleCmd>, kLoggedIn, false, always("IDLE")))),
     cmd<NamespaceCmd>("NAMESPACE", no_args<NamespaceCmd>, kLoggedIn, false, always("NAMESPACE")),

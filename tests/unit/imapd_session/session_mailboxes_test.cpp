@@ -128,6 +128,18 @@ TEST_CASE("APPEND then STATUS and SELECT/EXAMINE report the message") {
     CHECK(h.session.state_name() == "authenticated");  // a failed SELECT deselects
 }
 
+TEST_CASE("STATUS (SIZE) is the sum of the messages' RFC822.SIZE (RFC 8438)") {
+    Harness h;
+    h.login();
+    CHECK(contains(h.feed("a STATUS INBOX (SIZE)\r\n"), "* STATUS \"INBOX\" (SIZE 0)\r\n"));
+    h.feed("b APPEND INBOX {21+}\r\nSubject: hi\r\n\r\nbody\r\n\r\n");
+    h.feed("c APPEND INBOX {15+}\r\nSubject: x\n\nb\r\n\r\n");  // bare LFs count as CRLF
+    const std::string r = h.feed("d SELECT INBOX\r\ne FETCH 1:2 RFC822.SIZE\r\n");
+    CHECK(contains(r, "* 1 FETCH (RFC822.SIZE 21)"));
+    CHECK(contains(r, "* 2 FETCH (RFC822.SIZE 17)"));
+    CHECK(contains(h.feed("f STATUS INBOX (SIZE)\r\n"), "(SIZE 38)"));
+}
+
 TEST_CASE("CLOSE expunges \\Deleted messages, UNSELECT does not") {
     Harness h;
     h.login();
