@@ -114,12 +114,17 @@ struct StatusCmd {
     std::vector<StatusItem> items;
 };
 
-struct AppendCmd {
-    std::string mailbox;
+// One message of APPEND: append-message = append-opts SP append-data (RFC 3502 §6).
+struct AppendItem {
     std::vector<std::string> flags;
     std::optional<ImapDateTime> internal_date;
     std::string message;  // the literal's octets
     bool message_was_synchronizing = true;
+};
+// APPEND of one message, or of several with MULTIAPPEND (RFC 3502 §6.3.11).
+struct AppendCmd {
+    std::string mailbox;
+    std::vector<AppendItem> messages;  // at least one, in the order sent
 };
 
 // IDLE (RFC 2177 §3) and NAMESPACE (RFC 2342 §5).

@@ -120,7 +120,9 @@ constexpr CommandSpec kCommands[] = {
     cmd<ListCmd>("LSUB", list<true>, kLoggedIn, true),
     // STATUS (SIZE): the mailbox's total RFC822.SIZE, STATUS=SIZE (RFC 8438).
     cmd<StatusCmd>("STATUS", plain<parse_status>, kLoggedIn, true, always("STATUS=SIZE")),
-    cmd<AppendCmd>("APPEND", parse_append_command, kLoggedIn, true),
+    // Several messages in one APPEND, stored all or none: MULTIAPPEND (RFC 3502 §3); all
+    // of them together within one message-size limit (CommandReader's APPEND budget).
+    cmd<AppendCmd>("APPEND", parse_append_command, kLoggedIn, true, always("MULTIAPPEND")),
     skips_updates(raw_line_follows(cmd<IdleCmd>("IDLE", no_args<IdleCmd>, kLoggedIn, false, always("IDLE")))),
     cmd<NamespaceCmd>("NAMESPACE", no_args<NamespaceCmd>, kLoggedIn, false, always("NAMESPACE")),
     // §6.4 (rfc3501.txt:2607): selected; UNSELECT (RFC 3691, RFC 9051 §6.4.2) too; the

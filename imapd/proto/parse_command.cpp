@@ -262,15 +262,17 @@ Result<CommandArgs> parse_uid_expunge(ArgCursor& in) {
 }
 
 Result<CommandArgs> parse_append_command(ArgCursor& in, RawCommand& raw) {
-    LiteralSpan message;
-    auto args = parse_append(in, message);
+    std::vector<LiteralSpan> literals;
+    auto args = parse_append(in, literals);
     if (!args) return args;
-    auto& append = std::get<AppendCmd>(*args);
-    append.message_was_synchronizing = message.synchronizing;
-    // The message is the command's last octets: keep them, drop what precedes.
-    raw.bytes.resize(message.offset + message.size);
-    raw.bytes.erase(0, message.offset);
-    append.message = std::move(raw.bytes);
+    auto& messages = std::get<AppendCmd>(*args).messages;
+    for (std::size_t i = 0; i + 1 < literals.size(); ++i)
+        messages[i].message.assign(raw.bytes, literals[i].offset, literals[i].size);
+    // The last message is the command's last octets: keep them, drop what precedes.
+    const LiteralSpan& last = literals.back();
+    raw.bytes.resize(last.offset + last.size);
+    raw.bytes.erase(0, last.offset);
+    messages.back().message = std::move(raw.bytes);
     return args;
 }
 

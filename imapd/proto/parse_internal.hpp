@@ -25,7 +25,7 @@ Result<CommandArgs> parse_list(ArgCursor& in, bool lsub);
 Result<CommandArgs> parse_status(ArgCursor& in);
 Result<CommandArgs> parse_create(ArgCursor& in);
 // APPEND: `message` is filled by the caller from the returned span.
-Result<CommandArgs> parse_append(ArgCursor& in, LiteralSpan& message);
+Result<CommandArgs> parse_append(ArgCursor& in, std::vector<LiteralSpan>& messages);
 
 // The small grammars (parse_command.cpp).
 Result<CommandArgs> parse_authenticate(ArgCursor& in);

@@ -180,32 +180,37 @@ Result<CommandArgs> parse_create(ArgCursor& in) {
     return CommandArgs{std::move(cmd)};
 }
 
-// append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal
-// (rfc3501.txt:4547). Only one message (no MULTIAPPEND).
-Result<CommandArgs> parse_append(ArgCursor& in, LiteralSpan& message) {
+// append = "APPEND" SP mailbox 1*append-message; append-message = append-opts SP
+// append-data; append-opts = [SP flag-list] [SP date-time] (RFC 3502 §6, MULTIAPPEND;
+// one message: rfc3501.txt:4547). `messages` gets each message's literal.
+Result<CommandArgs> parse_append(ArgCursor& in, std::vector<LiteralSpan>& messages) {
     AppendCmd cmd;
     auto m = in.mailbox("mailbox name");
     if (!m) return m.error();
     cmd.mailbox = std::move(*m);
-    if (auto r = in.sp(); !r) return r.error();
-    if (in.peek() == '(') {
-        auto flags = parse_flag_list(in);
-        if (!flags) return flags.error();
-        cmd.flags = std::move(*flags);
+    do {
         if (auto r = in.sp(); !r) return r.error();
-    }
-    if (in.peek() == '"') {
-        auto text = in.string("date-time");
-        if (!text) return text.error();
-        auto when = parse_date_time(*text);
-        if (!when) return when.error();
-        cmd.internal_date = *when;
-        if (auto r = in.sp(); !r) return r.error();
-    }
-    auto lit = in.literal("message literal");
-    if (!lit) return lit.error();
-    message = *lit;
-    if (auto r = in.end(); !r) return r.error();
+        AppendItem item;
+        if (in.peek() == '(') {
+            auto flags = parse_flag_list(in);
+            if (!flags) return flags.error();
+            item.flags = std::move(*flags);
+            if (auto r = in.sp(); !r) return r.error();
+        }
+        if (in.peek() == '"') {
+            auto text = in.string("date-time");
+            if (!text) return text.error();
+            auto when = parse_date_time(*text);
+            if (!when) return when.error();
+            item.internal_date = *when;
+            if (auto r = in.sp(); !r) return r.error();
+        }
+        auto lit = in.literal("message literal");
+        if (!lit) return lit.error();
+        item.message_was_synchronizing = lit->synchronizing;
+        messages.push_back(*lit);
+        cmd.messages.push_back(std::move(item));
+    } while (!in.at_end());
     return CommandArgs{std::move(cmd)};
 }
 

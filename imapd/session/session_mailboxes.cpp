@@ -304,33 +304,41 @@ Actions Session::cmd_close(const std::string& tag, bool expunge, Selected& sel) 
 Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
     auto name = decode_mailbox_name(c.mailbox);
     if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
-    auto flags = split_flags(c.flags);
-    if (!flags) return bad(tag, flags.error().message);
-    if (c.message.empty()) return tagged(tag, "NO", "[CANNOT] Empty message");
-    const std::int64_t date = c.internal_date ? c.internal_date->to_unix() : 0;
-    auto message = std::make_shared<std::string>(std::move(c.message));
-    auto job = [this, tag, n = name.value(), message, f = std::move(flags.value()), date](
+    // MULTIAPPEND (RFC 3502 §6.3.11): every message or none. Each is checked before any
+    // is stored, then all go into the mailbox in one store transaction.
+    auto owned = std::make_shared<AppendCmd>(std::move(c));
+    std::vector<storage::AppendMessage> batch;
+    std::int64_t bytes = 0;
+    for (const auto& m : owned->messages) {
+        auto flags = split_flags(m.flags);
+        if (!flags) return bad(tag, flags.error().message);
+        if (m.message.empty()) return tagged(tag, "NO", "[CANNOT] Empty message");
+        const std::int64_t date = m.internal_date ? m.internal_date->to_unix() : 0;
+        batch.push_back({name.value(), m.message, flags.value().first, std::move(flags.value().second), date, {}});
+        bytes += static_cast<std::int64_t>(m.message.size());
+    }
+    auto job = [this, tag, n = name.value(), owned, batch = std::move(batch), bytes](
                    MailboxStore& store, const Result<std::int64_t>& quota_bytes) {
         // Refused for a missing mailbox: TRYCREATE (rfc3501.txt:2618).
         auto exists = store.mailbox(n);
         const bool missing = !exists && exists.error().code == ErrorCode::NoSuchMailbox;
-        // The stored file is the literal's bytes (what total_size() counts).
-        Result<bool> over = exists ? over_quota(store, quota_bytes,
-                                                [&]() -> Result<std::int64_t> {
-                                                    return static_cast<std::int64_t>(message->size());
-                                                })
+        // The stored files are the literals' bytes (what total_size() counts).
+        Result<bool> over = exists ? over_quota(store, quota_bytes, [&]() -> Result<std::int64_t> { return bytes; })
                                    : Result<bool>(false);
         const bool full = over && over.value();
-        Result<storage::AppendResult> r = Error::internal("not appended");
+        Result<std::vector<storage::AppendResult>> r = Error::internal("not appended");
         if (!exists) r = exists.error();
         else if (!over) r = over.error();
-        else if (!full) r = store.append(n, *message, f.first, f.second, date);
+        else if (!full) r = store.append_batch(batch);
         return StoreResume([this, tag, r = std::move(r), missing, full]() -> Actions {
             if (missing) return tagged(tag, "NO", "[TRYCREATE] Mailbox does not exist");
             if (full) return over_quota_reply(tag, "APPEND");
             if (!r) return store_error(tag, r.error());
-            return tagged(tag, "OK", "[APPENDUID " + std::to_string(r.value().uidvalidity) + " " +
-                                         std::to_string(r.value().uid) + "] APPEND completed");
+            // RFC 4315 §3 resp-code-apnd: the UIDs of all messages appended.
+            std::vector<std::uint32_t> uids;
+            for (const auto& a : r.value()) uids.push_back(a.uid);
+            return tagged(tag, "OK", "[APPENDUID " + std::to_string(r.value().front().uidvalidity) + " " +
+                                         NumberSet::from_numbers(uids).to_string() + "] APPEND completed");
         });
     };
     return async({QuotaStoreJob{std::move(job)}});

@@ -73,8 +73,14 @@ std::string handle(RawCommand raw, CommandReader& reader) {
         exercise_mailbox(c->mailbox);
     }
     if (auto* a = std::get_if<AppendCmd>(&cmd.args)) {
-        check(a->message.size() <= kMaxLiteral);
-        out += ":" + std::to_string(a->message.size());
+        check(!a->messages.empty());
+        std::size_t total = 0;  // MULTIAPPEND: every message within the one APPEND budget
+        for (const auto& m : a->messages) {
+            check(m.message.size() <= kMaxLiteral);
+            total += m.message.size();
+            out += ":" + std::to_string(m.message.size());
+        }
+        check(total <= kMaxLiteral + kMaxLine);
     }
     return out;
 }

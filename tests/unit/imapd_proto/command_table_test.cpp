@@ -112,7 +112,7 @@ TEST_CASE("command table: every entry's name finds it, and parses to its type") 
 TEST_CASE("command table: CAPABILITY is the base and the entries' capabilities") {
     CapabilityContext ctx;
     const std::string common =
-        "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE CONDSTORE QRESYNC CREATE-SPECIAL-USE STATUS=SIZE IDLE NAMESPACE UIDPLUS MOVE SPECIAL-USE "
+        "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE CONDSTORE QRESYNC CREATE-SPECIAL-USE STATUS=SIZE MULTIAPPEND IDLE NAMESPACE UIDPLUS MOVE SPECIAL-USE "
         "CHILDREN LIST-EXTENDED LIST-STATUS UNSELECT";
     ctx.logged_in = true;
     CHECK(capability_list(ctx) == common);

@@ -230,34 +230,52 @@ TEST_CASE("parse: STATUS") {
 TEST_CASE("parse: APPEND") {
     auto a = parse_ok<AppendCmd>("a APPEND saved-messages (\\Seen) {15}\r\nSubject: hi\r\n\r\n");
     CHECK(a.mailbox == "saved-messages");
-    CHECK(a.flags == std::vector<std::string>{"\\Seen"});
-    CHECK(!a.internal_date);
-    CHECK(a.message == "Subject: hi\r\n\r\n");
-    CHECK(a.message_was_synchronizing);
+    REQUIRE(a.messages.size() == 1);
+    CHECK(a.messages[0].flags == std::vector<std::string>{"\\Seen"});
+    CHECK(!a.messages[0].internal_date);
+    CHECK(a.messages[0].message == "Subject: hi\r\n\r\n");
+    CHECK(a.messages[0].message_was_synchronizing);
 
     a = parse_ok<AppendCmd>("a APPEND INBOX (\\seen $Junk \\DRAFT) \" 7-Feb-1994 21:52:25 -0800\" {3+}\r\nabc");
-    CHECK(a.flags == std::vector<std::string>{"\\Seen", "$Junk", "\\Draft"});
-    REQUIRE(a.internal_date);
-    CHECK(a.internal_date->date == ImapDate{1994, 2, 7});
-    CHECK(a.internal_date->zone_minutes == -480);
-    CHECK(a.message == "abc");
-    CHECK(!a.message_was_synchronizing);
+    CHECK(a.messages[0].flags == std::vector<std::string>{"\\Seen", "$Junk", "\\Draft"});
+    REQUIRE(a.messages[0].internal_date);
+    CHECK(a.messages[0].internal_date->date == ImapDate{1994, 2, 7});
+    CHECK(a.messages[0].internal_date->zone_minutes == -480);
+    CHECK(a.messages[0].message == "abc");
+    CHECK(!a.messages[0].message_was_synchronizing);
 
     a = parse_ok<AppendCmd>("a APPEND x \"01-Jan-2024 00:00:00 +0000\" {0}\r\n");
-    CHECK(a.internal_date->to_unix() == 1704067200);
-    CHECK(a.message.empty());
+    CHECK(a.messages[0].internal_date->to_unix() == 1704067200);
+    CHECK(a.messages[0].message.empty());
     a = parse_ok<AppendCmd>("a APPEND x () {1}\r\nz");
-    CHECK(a.flags.empty());
+    CHECK(a.messages[0].flags.empty());
 
     parse_bad("a APPEND x");
     parse_bad("a APPEND x \"msg\"");                       // the message must be a literal
     parse_bad("a APPEND x {3}\r\nabc extra");
+    parse_bad("a APPEND x {3}\r\nabc ");                   // SP and no next message
     parse_bad("a APPEND x (\\Seen {3}\r\nabc");
     parse_bad("a APPEND x \"7-Feb-1994 21:52:25 -0800\" {1}\r\nz");   // day needs SP or 2 digits
     parse_bad("a APPEND x \"31-Apr-2024 10:00:00 +0000\" {1}\r\nz");  // no 31 April
     parse_bad("a APPEND x \"01-Jan-2024 24:00:00 +0000\" {1}\r\nz");
     parse_bad("a APPEND x \"01-Jan-2024 10:00:00 0000\" {1}\r\nz");
     parse_bad("a APPEND x (\\Seen)  {1}\r\nz");
+}
+
+TEST_CASE("parse: MULTIAPPEND, several messages each with its own options (RFC 3502 §6.3.11)") {
+    auto a = parse_ok<AppendCmd>(
+        "a APPEND x (\\Seen) {3}\r\none {3+}\r\ntwo \"01-Jan-2024 00:00:00 +0000\" {5}\r\nthree");
+    REQUIRE(a.messages.size() == 3);
+    CHECK(a.messages[0].message == "one");
+    CHECK(a.messages[0].flags == std::vector<std::string>{"\\Seen"});
+    CHECK(a.messages[1].message == "two");
+    CHECK(a.messages[1].flags.empty());
+    CHECK(!a.messages[1].message_was_synchronizing);
+    CHECK(a.messages[2].message == "three");
+    CHECK(a.messages[2].internal_date->to_unix() == 1704067200);
+    parse_bad("a APPEND x {3}\r\none  {3}\r\ntwo");       // two SPs
+    parse_bad("a APPEND x {3}\r\none (\\Seen)");           // options without a message
+    parse_bad("a APPEND x {3}\r\none {3}\r\ntwo junk");
 }
 
 TEST_CASE("parse: ID and ENABLE") {

@@ -140,6 +140,19 @@ TEST_CASE("STATUS (SIZE) is the sum of the messages' RFC822.SIZE (RFC 8438)") {
     CHECK(contains(h.feed("f STATUS INBOX (SIZE)\r\n"), "(SIZE 38)"));
 }
 
+TEST_CASE("MULTIAPPEND stores every message or none (RFC 3502 §6.3.11)") {
+    Harness h;
+    h.login();
+    std::string r = h.feed("a APPEND INBOX (\\Seen) {8+}\r\nS: 1\r\n\r\n {8+}\r\nS: 2\r\n\r\n {8+}\r\nS: 3\r\n\r\n\r\n");
+    CHECK(contains(r, ":3] APPEND completed"));  // APPENDUID with the UID range 1:3
+    CHECK(contains(h.feed("b STATUS INBOX (MESSAGES UNSEEN)\r\n"), "(MESSAGES 3 UNSEEN 2)"));
+    // A bad flag or an empty message in any of them: none is stored.
+    CHECK(contains(h.feed("c APPEND INBOX {8+}\r\nS: 4\r\n\r\n (\\Recent) {8+}\r\nS: 5\r\n\r\n\r\n"), "c BAD"));
+    CHECK(contains(h.feed("d APPEND INBOX {8+}\r\nS: 4\r\n\r\n {0+}\r\n\r\n"), "d NO [CANNOT]"));
+    CHECK(contains(h.feed("e APPEND Nowhere {8+}\r\nS: 4\r\n\r\n {8+}\r\nS: 5\r\n\r\n\r\n"), "e NO [TRYCREATE]"));
+    CHECK(contains(h.feed("f STATUS INBOX (MESSAGES)\r\n"), "(MESSAGES 3)"));
+}
+
 TEST_CASE("CLOSE expunges \\Deleted messages, UNSELECT does not") {
     Harness h;
     h.login();
