@@ -122,7 +122,9 @@ constexpr CommandSpec kCommands[] = {
     cmd<StatusCmd>("STATUS", plain<parse_status>, kLoggedIn, true, always("STATUS=SIZE")),
     // Several messages in one APPEND, stored all or none: MULTIAPPEND (RFC 3502 §3); all
     // of them together within one message-size limit (CommandReader's APPEND budget).
-    cmd<AppendCmd>("APPEND", parse_append_command, kLoggedIn, true, always("MULTIAPPEND")),
+    // and the size limit of each, the same for every mailbox: APPENDLIMIT (RFC 7889 §2).
+    cmd<AppendCmd>("APPEND", parse_append_command, kLoggedIn, true,
+                   {"MULTIAPPEND APPENDLIMIT=", Advertise::Always, true}),
     skips_updates(raw_line_follows(cmd<IdleCmd>("IDLE", no_args<IdleCmd>, kLoggedIn, false, always("IDLE")))),
     cmd<NamespaceCmd>("NAMESPACE", no_args<NamespaceCmd>, kLoggedIn, false, always("NAMESPACE")),
     // §6.4 (rfc3501.txt:2607): selected; UNSELECT (RFC 3691, RFC 9051 §6.4.2) too; the
@@ -208,6 +210,7 @@ std::string capability_list(const CapabilityContext& ctx) {
                 if (c.words.empty() || !shown(c.when, ctx, conditional_pass)) continue;
                 out += ' ';
                 out += c.words;
+                if (c.append_limit) out += std::to_string(ctx.append_limit);
             }
         }
     }

@@ -48,6 +48,9 @@ enum class Advertise : std::uint8_t {
 struct Capability {
     std::string_view words;  // one or more capability names, space-separated
     Advertise when = Advertise::Never;
+    // The last word is "APPENDLIMIT=" and takes CapabilityContext::append_limit as its
+    // value (RFC 7889 §2: one limit for every mailbox).
+    bool append_limit = false;
 };
 
 // Arguments after the name (and its SP, when has_args): the typed command or a syntax
@@ -104,6 +107,7 @@ struct CapabilityContext {
     bool tls_available = false;
     bool tls_active = false;
     bool insecure_auth_allowed = false;
+    std::uint64_t append_limit = 0;  // the largest message APPEND accepts
 };
 
 // The CAPABILITY list (without "* CAPABILITY") for this state and connection.

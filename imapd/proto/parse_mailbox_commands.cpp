@@ -12,7 +12,8 @@ namespace mr::imapd::detail {
 namespace {
 
 // status-att (rfc3501.txt:5047); HIGHESTMODSEQ (RFC 7162 §3.1.8), SIZE and DELETED
-// (RFC 9051 §9 status-att) are parsed so the session can answer or refuse them.
+// (RFC 9051 §9 status-att), APPENDLIMIT (RFC 7889 §3.1) are parsed so the session can
+// answer or refuse them.
 Result<StatusItem> status_item(ArgCursor& in) {
     struct Name {
         std::string_view text;
@@ -23,6 +24,7 @@ Result<StatusItem> status_item(ArgCursor& in) {
         {"UIDNEXT", StatusItem::UidNext},     {"UIDVALIDITY", StatusItem::UidValidity},
         {"UNSEEN", StatusItem::Unseen},       {"HIGHESTMODSEQ", StatusItem::HighestModSeq},
         {"SIZE", StatusItem::Size},           {"DELETED", StatusItem::Deleted},
+        {"APPENDLIMIT", StatusItem::AppendLimit},
     };
     for (const auto& n : kItems) {
         if (in.eat_keyword(n.text)) return n.item;

@@ -11,8 +11,8 @@ namespace mr::imapd::session {
 
 // The command table decides what is advertised (command_table.hpp, capability_list()).
 std::string Session::capabilities() const {
-    return capability_list(CapabilityContext{!in<NotAuthenticated>(), options_.tls_available,
-                                             options_.tls_active, options_.insecure_auth_allowed});
+    return capability_list(CapabilityContext{!in<NotAuthenticated>(), options_.tls_available, options_.tls_active,
+                                             options_.insecure_auth_allowed, options_.max_message_size});
 }
 
 Actions Session::cmd_capability(const std::string& tag) {

@@ -88,7 +88,7 @@ Actions Session::cmd_list(const std::string& tag, const ListCmd& c) {
     std::string enabling;
     if (std::find(c.return_status.begin(), c.return_status.end(), StatusItem::HighestModSeq) != c.return_status.end())
         enabling = enable_condstore();
-    return async({StoreJob{[this, tag, c, patterns, enabling](MailboxStore& store) {
+    return async({StoreJob{[this, tag, c, patterns, enabling, limit = options_.max_message_size](MailboxStore& store) {
         Result<std::string> out = enabling;
         auto boxes = store.list_mailboxes();
         auto lost = boxes ? store.lost_subscriptions() : Result<std::vector<std::string>>(boxes.error());
@@ -98,8 +98,10 @@ Actions Session::cmd_list(const std::string& tag, const ListCmd& c) {
                 out.value() += l.response;
                 if (l.status_name.empty()) continue;
                 // A mailbox gone since the listing gets no STATUS (rfc5819.txt:124).
-                if (auto st = read_status(store, l.status_name, c.return_status))
+                if (auto st = read_status(store, l.status_name, c.return_status)) {
+                    st.value().append_limit = limit;
                     out.value() += status_response(l.wire_name, c.return_status, st.value());
+                }
             }
         }
         return StoreResume([this, tag, verb = std::string(c.lsub ? "LSUB" : "LIST"), out = std::move(out)]() -> Actions {
@@ -193,8 +195,9 @@ Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
     std::string enabling;
     if (std::find(c.items.begin(), c.items.end(), StatusItem::HighestModSeq) != c.items.end())
         enabling = enable_condstore();
-    return async({StoreJob{[this, tag, c, n = name.value(), enabling](MailboxStore& store) {
+    return async({StoreJob{[this, tag, c, n = name.value(), enabling, limit = options_.max_message_size](MailboxStore& store) {
         auto st = read_status(store, n, c.items);
+        if (st) st.value().append_limit = limit;
         return StoreResume([this, tag, c, st = std::move(st), enabling]() -> Actions {
             if (!st) return store_error(tag, st.error());
             Actions acts{{Send{enabling + status_response(c.mailbox, c.items, st.value())}}};

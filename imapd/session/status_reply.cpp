@@ -48,6 +48,7 @@ std::string status_response(std::string_view wire_name, const std::vector<Status
             case StatusItem::HighestModSeq: text += "HIGHESTMODSEQ " + std::to_string(s.highestmodseq); break;
             case StatusItem::Size: text += "SIZE " + std::to_string(s.size); break;
             case StatusItem::Deleted: text += "DELETED " + std::to_string(v.deleted); break;
+            case StatusItem::AppendLimit: text += "APPENDLIMIT " + std::to_string(v.append_limit); break;
         }
     }
     std::string out = "* STATUS ";

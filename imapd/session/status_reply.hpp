@@ -22,6 +22,7 @@ struct StatusValues {
     storage::MailboxStatus counts;
     std::uint32_t recent = 0;
     std::uint32_t deleted = 0;
+    std::uint64_t append_limit = 0;  // the session's APPEND limit (RFC 7889 §3.1), set by the caller
 };
 
 // `name` is the stored (UTF-8) name. A failure to count RECENT leaves it 0.

@@ -220,6 +220,8 @@ TEST_CASE("parse: STATUS") {
     s = parse_ok<StatusCmd>("a STATUS inbox (messages recent uidnext uidvalidity unseen highestmodseq size)");
     CHECK(s.mailbox == "INBOX");
     CHECK(s.items.size() == 7);
+    s = parse_ok<StatusCmd>("a STATUS x (DELETED APPENDLIMIT)");  // RFC 9051, RFC 7889 §3.1
+    CHECK(s.items == std::vector<StatusItem>{StatusItem::Deleted, StatusItem::AppendLimit});
     parse_bad("a STATUS x ()");
     parse_bad("a STATUS x (MESSAGES");
     parse_bad("a STATUS x MESSAGES");

@@ -84,11 +84,12 @@ TEST_CASE("command table: CAPABILITY lists exactly the table's capabilities") {
     strict.insecure_auth_allowed = false;
     for (const SessionOptions& o : {plaintext_options(), strict}) {
         Harness h(o);
-        const CapabilityContext before{false, o.tls_available, o.tls_active, o.insecure_auth_allowed};
+        const CapabilityContext before{false, o.tls_available, o.tls_active, o.insecure_auth_allowed,
+                                       o.max_message_size};
         CHECK(h.feed("c CAPABILITY\r\n") == "* CAPABILITY " + capability_list(before) + "\r\nc OK CAPABILITY completed\r\n");
         if (!o.insecure_auth_allowed) continue;
         h.login();
-        const CapabilityContext after{true, o.tls_available, o.tls_active, o.insecure_auth_allowed};
+        const CapabilityContext after{true, o.tls_available, o.tls_active, o.insecure_auth_allowed, o.max_message_size};
         CHECK(h.feed("d CAPABILITY\r\n") == "* CAPABILITY " + capability_list(after) + "\r\nd OK CAPABILITY completed\r\n");
     }
 }

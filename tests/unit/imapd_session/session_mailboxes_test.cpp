@@ -153,6 +153,18 @@ TEST_CASE("MULTIAPPEND stores every message or none (RFC 3502 §6.3.11)") {
     CHECK(contains(h.feed("f STATUS INBOX (MESSAGES)\r\n"), "(MESSAGES 3)"));
 }
 
+TEST_CASE("APPENDLIMIT: CAPABILITY and STATUS tell the APPEND limit, which APPEND enforces (RFC 7889)") {
+    SessionOptions o = plaintext_options();
+    o.max_message_size = 4096;
+    Harness h(o);
+    CHECK(contains(h.feed("a CAPABILITY\r\n"), " APPENDLIMIT=4096 "));
+    h.login();
+    CHECK(contains(h.feed("b STATUS INBOX (APPENDLIMIT MESSAGES)\r\n"), "(APPENDLIMIT 4096 MESSAGES 0)"));
+    CHECK(contains(h.feed("c LIST \"\" INBOX RETURN (STATUS (APPENDLIMIT))\r\n"), "* STATUS \"INBOX\" (APPENDLIMIT 4096)"));
+    CHECK(contains(h.feed("d APPEND INBOX {4097}\r\n"), "d NO [TOOBIG]"));
+    CHECK(contains(h.feed("e APPEND INBOX {4096}\r\n"), "+ "));
+}
+
 TEST_CASE("CLOSE expunges \\Deleted messages, UNSELECT does not") {
     Harness h;
     h.login();
