@@ -198,6 +198,7 @@ struct OldIndexRows {
     std::vector<Mailbox> mailboxes;
     std::vector<std::pair<std::string, std::string>> keywords;  // (file, keywords) of rows with any
     std::vector<std::pair<std::string, std::string>> pop3_uidls;  // (file, UIDL) of imported rows (v7+)
+    std::vector<std::string> lost_subscriptions;                  // subscribed names without a mailbox (v8+)
     std::int64_t last_uidvalidity = 0;                          // 0 when the counter is unreadable
 };
 // Refused when the file has no usable schema; Internal when reading it failed midway.

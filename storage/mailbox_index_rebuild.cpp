@@ -42,6 +42,15 @@ Result<OldIndexRows> read_old_index(sqlite::Db& old) {
             out.pop3_uidls.emplace_back(uidls->column_text(0), uidls->column_text(1));
         }
     }
+    // Likewise lost_subscriptions (v8).
+    if (auto lost = old.prepare("SELECT name FROM lost_subscriptions")) {
+        for (;;) {
+            auto row = lost->step();
+            if (!row) return row.error();
+            if (!*row) break;
+            out.lost_subscriptions.push_back(lost->column_text(0));
+        }
+    }
     return out;
 }
 

@@ -32,6 +32,7 @@ struct Salvage {
     std::map<std::string, std::pair<bool, std::string>> mailboxes;  // name → (subscribed, special_use)
     std::map<std::string, std::vector<std::string>> keywords;        // file base name → keywords
     std::map<std::string, std::string> pop3_uidls;                   // file base name → kept UIDL
+    std::vector<std::string> lost_subscriptions;                     // subscribed names without a mailbox
     std::int64_t last_uidvalidity = 0;
 };
 
@@ -59,6 +60,7 @@ Salvage salvage_old_index(const fs::path& file, ReindexReport& report) {
     for (const auto& [file_name, uidl] : rows->pop3_uidls) {
         out.pop3_uidls[parse_maildir_file_name(fs::path(file_name).filename().string()).base] = uidl;
     }
+    out.lost_subscriptions = std::move(rows->lost_subscriptions);
     out.last_uidvalidity = rows->last_uidvalidity;
     out.ok = true;
     return out;
@@ -274,6 +276,19 @@ Result<ReindexReport> reindex_locked(const fs::path& user_dir, const ImportHints
                 if (auto it = hints->folders.find(name); it != hints->folders.end()) folder_hints = &it->second;
             }
             if (auto r = index_folder(*db, maildir, name, salvage, folder_hints, report); !r) {
+                remove_db_files(rebuild);
+                return r.error();
+            }
+        }
+        // Subscriptions outlive their mailbox (schema v8): the old index's lost ones, and
+        // its subscribed mailboxes whose folder is gone.
+        std::set<std::string> lost(salvage.lost_subscriptions.begin(), salvage.lost_subscriptions.end());
+        for (const auto& [name, box] : salvage.mailboxes) {
+            if (box.first) lost.insert(name);
+        }
+        for (const auto& name : lost) {
+            if (names.contains(name)) continue;
+            if (auto r = index::add_lost_subscription(*db, name); !r) {
                 remove_db_files(rebuild);
                 return r.error();
             }

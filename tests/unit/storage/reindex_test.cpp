@@ -109,6 +109,25 @@ TEST_CASE("reindex: explicit reindex salvages keywords and subscriptions, change
     CHECK(kept_old);
 }
 
+TEST_CASE("reindex: subscriptions without a mailbox are kept (schema v8)") {
+    TempDir dir;
+    const auto user_dir = dir / "user";
+    {
+        auto store = MailboxStore::open(user_dir);
+        REQUIRE(store->create_mailbox("Gone").ok());
+        REQUIRE(store->subscribe("Gone", true).ok());
+        REQUIRE(store->delete_mailbox("Gone").ok());
+        REQUIRE(store->create_mailbox("Vanished").ok());
+        REQUIRE(store->subscribe("Vanished", true).ok());
+    }
+    fs::remove_all(user_dir / ".Vanished");  // its folder lost outside the store
+    REQUIRE(reindex_user(user_dir).ok());
+    auto store = MailboxStore::open(user_dir);
+    REQUIRE(store.ok());
+    CHECK(*store->lost_subscriptions() == std::vector<std::string>{"Gone", "Vanished"});
+    CHECK(store->mailbox("Vanished").error().code == mr::ErrorCode::NoSuchMailbox);
+}
+
 TEST_CASE("reindex: crash leftovers (file in tmp/, file in new/ without a row)") {
     TempDir dir;
     const auto user_dir = dir / "user";
