@@ -7,6 +7,8 @@
 #include "common/log/log.hpp"
 #include "common/net/address.hpp"
 #include "common/net/connection_limits.hpp"
+#include "common/net/deflate_stream.hpp"
+#include "common/net/timer.hpp"
 #include "common/net/tls_engine.hpp"
 
 namespace mr::net {
@@ -234,6 +236,7 @@ std::weak_ptr<void> Connection::alive() {
 
 void Connection::close_after_flush() {
     if (closing()) return;
+    if (deflate_) flush_compressor();  // before close_notify: the last reply goes out whole
     close_after_flush_ = true;
     update_reading();
     if (tls_ && tls_->handshake_done()) {

@@ -24,6 +24,13 @@
 //   Producers of big responses check writable() and continue from on_drain().
 // - Memory: an idle plaintext connection holds this object (~1 KiB) plus at most a partial
 //   line; reads go through the loop's shared buffer and output buffers shrink when emptied.
+// - Compression (start_compression, connection_compress.cpp): a DeflateStream sits above
+//   TLS: written bytes are deflated, then encrypted; received bytes decrypted, then
+//   inflated (RFC 4978 §3, rfc4978.txt:161). Every byte written is flushed out of the
+//   compressor before control returns to the loop (inside process_input() at its end, as
+//   corked output is; elsewhere at once), so the peer never waits for a response held in
+//   it. After kCompressQuiet without traffic the stream gives back its zlib state
+//   (DeflateStream::shrink). Corrupt compressed input closes the connection, logged.
 #pragma once
 
 #include <uv.h>
@@ -43,8 +50,10 @@
 namespace mr::net {
 
 class Connection;
+class DeflateStream;
 class TlsContext;
 class TlsEngine;
+class Timer;
 
 enum class LineEnd { CRLF, LF };
 
@@ -153,6 +162,15 @@ public:
     bool count_login(const std::string& user) { return slot_.log_in(user); }
     std::size_t max_logins_per_user_ip() const { return slot_.max_per_user_address(); }
 
+    // RFC 4978 COMPRESS=DEFLATE from here on, both ways (HandlerFrames only). `received`:
+    // bytes the handler was given after the command that asked for it; they are already
+    // compressed, so they are inflated and delivered again, ahead of anything read later,
+    // once the current callback has returned (or at the next resume_reading()). Call
+    // right after writing the reply that must still go out uncompressed. False when
+    // compression is already on, or under line framing.
+    bool start_compression(std::string_view received);
+    bool compressed() const { return deflate_ != nullptr; }
+
     // Expires once the Connection is destroyed.
     std::weak_ptr<void> alive();
     ConnectionHandler& handler() { return *handler_; }
@@ -215,6 +233,16 @@ private:
     void compact_input();
     void update_reading();
     void send_raw(std::string_view bytes);
+    void write_transport(std::string_view data);  // TLS or plain, below compression
+
+    // connection_compress.cpp
+    void write_compressed(std::string_view data, bool flush);
+    void flush_compressor();
+    // Inflates received compressed bytes into in_ once it is delivered; false when there
+    // was nothing to do (or the input was corrupt: the connection is then closing).
+    bool inflate_input();
+    void note_compressed_traffic();
+    void on_compress_quiet();
     void flush_tls();
     void start_write();
 
@@ -236,6 +264,11 @@ private:
     std::string out_queued_;    // not yet handed to libuv
     std::string out_inflight_;  // owned by the one uv_write in flight
     std::string tls_pending_;   // plaintext written while the handshake runs
+    std::unique_ptr<DeflateStream> deflate_;  // COMPRESS is on
+    std::string deflated_in_;   // received compressed, not yet inflated into in_
+    std::string deflated_out_;  // scratch: one write's compressed bytes
+    std::unique_ptr<Timer> compress_quiet_;  // shrinks deflate_ when traffic stops
+    std::chrono::steady_clock::time_point compress_traffic_{};
     std::optional<text::LineBuffer> lines_;  // line mode; empty under HandlerFrames
     std::uint64_t bytes_wanted_ = 0;  // read_bytes() asked, not yet handed to lines_
     Id id_;

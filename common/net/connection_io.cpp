@@ -53,7 +53,7 @@ void Connection::on_data(std::string_view data) {
     if (closing()) return;
     restart_idle_timer();
     if (!tls_) {
-        in_.append(data);
+        (deflate_ ? deflated_in_ : in_).append(data);
         process_input();
         return;
     }
@@ -77,7 +77,7 @@ void Connection::on_data(std::string_view data) {
             on_handshake_done();
             if (closing()) return;
         }
-        TlsEngine::Status s = tls_->read(in_);
+        TlsEngine::Status s = tls_->read(deflate_ ? deflated_in_ : in_);
         flush_tls();  // TLS 1.3 may answer post-handshake messages
         if (s == TlsEngine::Status::Failed) {
             log::info("tls_read_failed", {log::conn(id_), log::Field("error", tls_->error())});
@@ -114,7 +114,11 @@ bool Connection::can_deliver() const {
 void Connection::process_input() {
     if (processing_) return;  // called from inside a callback: the running loop continues
     processing_ = true;
-    while (!discard_pending_ && can_deliver() && in_pos_ < in_.size()) {
+    while (!discard_pending_ && can_deliver()) {
+        if (in_pos_ >= in_.size()) {
+            if (!deflate_ || !inflate_input()) break;
+            continue;
+        }
         std::string_view avail(in_.data() + in_pos_, in_.size() - in_pos_);
         if (!lines_) {  // HandlerFrames
             in_pos_ = in_.size();
@@ -148,6 +152,7 @@ void Connection::process_input() {
     if (discard_pending_) discard_input();
     compact_input();
     processing_ = false;
+    if (deflate_) flush_compressor();
     start_write();  // uncork (see send_raw)
 }
 
@@ -190,6 +195,16 @@ void Connection::update_reading() {
 
 void Connection::write(std::string_view data) {
     if (closing() || data.empty()) return;
+    if (deflate_) {
+        // Inside process_input() the flush waits for its end, with the rest of the burst.
+        write_compressed(data, !processing_);
+        return;
+    }
+    write_transport(data);
+}
+
+void Connection::write_transport(std::string_view data) {
+    if (closing()) return;
     if (!tls_) {
         send_raw(data);
         return;
