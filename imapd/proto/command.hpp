@@ -130,6 +130,22 @@ struct AppendCmd {
 // IDLE (RFC 2177 §3) and NAMESPACE (RFC 2342 §5).
 struct IdleCmd {};
 struct NamespaceCmd {};
+// RFC 9208 §4.1: GETQUOTA quota-root, GETQUOTAROOT mailbox, SETQUOTA quota-root
+// (resource limit ...). Root names and resource names are as sent.
+struct GetQuotaCmd {
+    std::string root;
+};
+struct GetQuotaRootCmd {
+    std::string mailbox;
+};
+struct SetQuotaCmd {
+    std::string root;
+    std::vector<std::pair<std::string, std::uint64_t>> limits;
+};
+// RFC 4978 §3: COMPRESS mechanism (only DEFLATE exists; the session judges the name).
+struct CompressCmd {
+    std::string mechanism;
+};
 
 // --- Selected (§6.4) ---
 struct CheckCmd {};
@@ -209,7 +225,8 @@ using CommandArgs =
     std::variant<CapabilityCmd, NoopCmd, LogoutCmd, IdCmd, EnableCmd, StartTlsCmd,
                  AuthenticateCmd, LoginCmd, SelectCmd, CreateCmd, DeleteCmd, RenameCmd,
                  SubscribeCmd, ListCmd, StatusCmd, AppendCmd, IdleCmd, NamespaceCmd, CheckCmd,
-                 CloseCmd, UnselectCmd, ExpungeCmd, SearchCmd, FetchCmd, StoreCmd, CopyCmd>;
+                 CloseCmd, UnselectCmd, ExpungeCmd, SearchCmd, FetchCmd, StoreCmd, CopyCmd,
+                 GetQuotaCmd, GetQuotaRootCmd, SetQuotaCmd, CompressCmd>;
 
 struct CommandSpec;  // command_table.hpp
 

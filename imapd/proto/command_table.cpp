@@ -148,6 +148,14 @@ constexpr CommandSpec kCommands[] = {
     // LIST.
     cmd<ListCmd>("LIST", list<false>, kLoggedIn, true, always("SPECIAL-USE CHILDREN LIST-EXTENDED LIST-STATUS")),
     skips_updates(cmd<UnselectCmd>("UNSELECT", no_args<UnselectCmd>, kSelected, false, always("UNSELECT"))),
+    // RFC 9208 §4.1 (rfc9208.txt:241): authenticated or selected. Usage and limit come from
+    // the one quota of the user (directory.db), the STORAGE resource only: there is no
+    // message-count limit. SETQUOTA is refused (no QUOTASET): the administrator sets quotas.
+    cmd<GetQuotaCmd>("GETQUOTA", plain<parse_getquota>, kLoggedIn, true, always("QUOTA QUOTA=RES-STORAGE")),
+    cmd<GetQuotaRootCmd>("GETQUOTAROOT", plain<parse_getquotaroot>, kLoggedIn, true),
+    cmd<SetQuotaCmd>("SETQUOTA", plain<parse_setquota>, kLoggedIn, true),
+    // RFC 4978 §3 (rfc4978.txt:122): after login (command-auth), once.
+    cmd<CompressCmd>("COMPRESS", plain<parse_compress>, kLoggedIn, true, always("COMPRESS=DEFLATE")),
 };
 
 // Every CommandArgs alternative is produced by some entry: a type without one could

@@ -45,4 +45,10 @@ Result<CommandArgs> parse_fetch(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_store(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_search(ArgCursor& in, bool uid);
 
+// RFC 9208 QUOTA and RFC 4978 COMPRESS (parse_quota.cpp).
+Result<CommandArgs> parse_getquota(ArgCursor& in);
+Result<CommandArgs> parse_getquotaroot(ArgCursor& in);
+Result<CommandArgs> parse_setquota(ArgCursor& in);
+Result<CommandArgs> parse_compress(ArgCursor& in);
+
 }  // namespace mr::imapd::detail

@@ -144,6 +144,16 @@ void ImapHandler::perform(session::Action& action) {
             using T = std::decay_t<decltype(a)>;
             if constexpr (std::is_same_v<T, session::Send>) {
                 conn_.write(a.bytes);
+            } else if constexpr (std::is_same_v<T, session::StartCompression>) {
+                // What the session left unread follows COMPRESS: compressed already.
+                if (!conn_.start_compression(pending_)) {
+                    log::error("compress_failed", {log::conn(conn_.id())});
+                    closed_ = true;
+                    conn_.close();
+                    return;
+                }
+                pending_.clear();
+                log::info("compress", {log::conn(conn_.id()), {"mechanism", "deflate"}});
             } else if constexpr (std::is_same_v<T, session::StartTls>) {
                 pending_.clear();
                 start_tls();

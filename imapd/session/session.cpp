@@ -92,11 +92,13 @@ Actions Session::on_input(std::string_view& input) {
         if (std::holds_alternative<ReaderNeedMore>(ev)) break;
         append_actions(out, on_event(ev));
         // STARTTLS: nothing after it in the clear may be acted on (rfc3501.txt:1488).
+        // COMPRESS: what follows is compressed; the glue inflates it and feeds it again.
         for (const auto& a : out) {
             if (std::holds_alternative<StartTls>(a.v)) {
                 input = {};
                 return out;
             }
+            if (std::holds_alternative<StartCompression>(a.v)) return out;
         }
     }
     return out;
@@ -172,6 +174,10 @@ struct Session::Handlers {
     Actions operator()(ExpungeCmd& c) const { return selected([&](Selected& v) { return s.cmd_expunge(tag, c, v); }); }
     Actions operator()(CopyCmd& c) const { return selected([&](Selected& v) { return s.cmd_copy(tag, c, v); }); }
     Actions operator()(SearchCmd& c) const { return selected([&](Selected& v) { return s.cmd_search(tag, c, v); }); }
+    Actions operator()(GetQuotaCmd& c) const { return s.cmd_getquota(tag, c); }
+    Actions operator()(GetQuotaRootCmd& c) const { return s.cmd_getquotaroot(tag, c); }
+    Actions operator()(SetQuotaCmd& c) const { return s.cmd_setquota(tag, c); }
+    Actions operator()(CompressCmd& c) const { return s.cmd_compress(tag, c); }
 
     // The state check (on_command, from the command's table entry) has made sure a mailbox
     // is selected; this hands its view over, and refuses like the check if it is not.

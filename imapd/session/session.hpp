@@ -78,6 +78,9 @@ struct Send {
     std::string bytes;  // complete responses, CRLF included
 };
 struct StartTls {};  // after the Send of the tagged OK: Connection::start_tls(), then on_tls_ready()
+// After the Send of COMPRESS's tagged OK: every byte after it, both ways, is compressed
+// (RFC 4978 §3, rfc4978.txt:148), the client's unconsumed input included.
+struct StartCompression {};
 struct VerifyPassword {
     std::string user;
     std::string password;  // wipe after use
@@ -112,7 +115,7 @@ struct Changed {};
 
 struct Action {
     std::variant<Send, StartTls, VerifyPassword, StoreJob, QuotaStoreJob, Delay, AuthFailed, LoggedIn, Close,
-                 Changed>
+                 Changed, StartCompression>
         v;
 };
 
@@ -266,6 +269,13 @@ private:
     static Result<bool> over_quota(storage::MailboxStore& store, const Result<std::int64_t>& quota_bytes,
                                    const std::function<Result<std::int64_t>()>& adding);
     Actions over_quota_reply(const std::string& tag, std::string_view verb);
+    // RFC 9208 QUOTA (session_quota.cpp): the QUOTA response after `before`, then OK.
+    Actions report_quota(const std::string& tag, std::string before, std::string_view verb);
+    Actions cmd_getquota(const std::string& tag, const GetQuotaCmd& c);
+    Actions cmd_getquotaroot(const std::string& tag, const GetQuotaRootCmd& c);
+    Actions cmd_setquota(const std::string& tag, const SetQuotaCmd& c);
+    // RFC 4978 COMPRESS (session_compress.cpp).
+    Actions cmd_compress(const std::string& tag, const CompressCmd& c);
 
     Actions tagged(const std::string& tag, std::string_view status, std::string_view text);
     Actions bad(const std::string& tag, std::string_view text);
@@ -285,6 +295,7 @@ private:
     // untagged FETCH about changed flags carries UID and MODSEQ (rfc7162.txt:1422).
     bool condstore_ = false;
     bool qresync_ = false;  // ENABLE QRESYNC (implies condstore_)
+    bool compressing_ = false;  // COMPRESS DEFLATE was accepted
     // Inside AUTHENTICATE: the exchange and its tag.
     std::optional<text::SaslServer> sasl_;
     std::string sasl_tag_;

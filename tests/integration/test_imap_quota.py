@@ -1,7 +1,9 @@
 """imapd enforces the user's quota (directory.db, `mailroom user add|set --quota-mb`) on
 APPEND and COPY / UID COPY with a tagged NO [OVERQUOTA] that changes nothing (RFC 9208
 §4.3.1, RFC 5530); MOVE is never refused for quota; a quota changed with the CLI applies
-to a session that is already open. Clients: Python imaplib, the CLI for users."""
+to a session that is already open. GETQUOTA and GETQUOTAROOT (RFC 9208, capability QUOTA
+QUOTA=RES-STORAGE) report that quota and the usage the checks use, in KiB; SETQUOTA is
+refused. Clients: Python imaplib, the CLI for users."""
 import json
 import re
 import unittest
@@ -94,6 +96,45 @@ class ImapQuotaTest(InstanceTestCase):
         self.assertEqual(self.messages(c, "Archive")[0], 2)
         self.assertEqual(self.messages(c, "Trash")[0], 1)
         self.assertEqual(self.used_bytes(address), used + len(message(0)))
+
+    def quota_of(self, c, mailbox="INBOX"):
+        """GETQUOTAROOT's (roots, {root: (used KiB, limit KiB) or None})."""
+        typ, data = c.getquotaroot(mailbox)
+        self.assertEqual(typ, "OK", data)
+        roots, quotas = data
+        self.assertEqual(len(roots), 1, roots)
+        result = {}
+        for q in quotas:
+            m = re.fullmatch(rb'"(.*)" \((?:STORAGE (\d+) (\d+))?\)', q)
+            self.assertIsNotNone(m, q)
+            result[m.group(1)] = (int(m.group(2)), int(m.group(3))) if m.group(2) else None
+        return roots[0], result
+
+    def test_getquota_reports_what_append_is_judged_by(self):
+        address, c = self.quota_user("qreport", quota_mb=2)
+        self.assertIn("QUOTA", c.capabilities)
+        self.assertIn("QUOTA=RES-STORAGE", c.capabilities)
+        self.assertNotIn("QUOTASET", c.capabilities)
+        self.assertEqual(self.quota_of(c), (b'INBOX ""', {b"": (0, 2048)}))
+        for n in range(2):
+            self.assertEqual(c.append("INBOX", None, None, message(n))[0], "OK")
+        used = self.used_bytes(address)
+        self.assertEqual(self.quota_of(c, "Archive"), (b'Archive ""', {b"": (-(-used // KIB), 2048)}))
+        typ, data = c.getquota('""')
+        self.assertEqual(typ, "OK", data)
+        self.assertEqual(data[0], b'"" (STORAGE %d 2048)' % -(-used // KIB))
+        typ, data = c.getquota("other")
+        self.assertEqual(typ, "NO")
+        # The administrator's change shows at once; unlimited is an empty list.
+        self.mr.run("user", "set", address, "--quota-mb", "0")
+        self.assertEqual(self.quota_of(c), (b'INBOX ""', {b"": None}))
+        # Quotas are the administrator's.
+        typ, data = c.setquota('""', "(STORAGE 100000)")
+        self.assertEqual(typ, "NO")
+        self.assertTrue(data[0].startswith(b"[NOPERM]"), data)
+        self.mr.run("user", "set", address, "--quota-mb", "1")
+        typ, data = c.getquota('""')
+        self.assertEqual(data[0], b'"" (STORAGE %d 1024)' % -(-used // KIB))
 
 
 if __name__ == "__main__":

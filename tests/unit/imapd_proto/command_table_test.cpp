@@ -59,6 +59,8 @@ TEST_CASE("command table: states of every command") {
         {"a STORE 1 FLAGS ()", "S"}, {"a COPY 1 x", "S"}, {"a MOVE 1 x", "S"},
         {"a UID SEARCH ALL", "S"}, {"a UID FETCH 1 UID", "S"}, {"a UID STORE 1 FLAGS ()", "S"},
         {"a UID COPY 1 x", "S"}, {"a UID MOVE 1 x", "S"},
+        {"a GETQUOTA \"\"", "AS"}, {"a GETQUOTAROOT INBOX", "AS"}, {"a SETQUOTA \"\" ()", "AS"},
+        {"a COMPRESS DEFLATE", "AS"},
     };
     for (const auto& row : rows) {
         CAPTURE(row.wire);
@@ -114,7 +116,8 @@ TEST_CASE("command table: CAPABILITY is the base and the entries' capabilities")
     ctx.append_limit = 1000;
     const std::string common =
         "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE CONDSTORE QRESYNC CREATE-SPECIAL-USE STATUS=SIZE MULTIAPPEND "
-        "APPENDLIMIT=1000 IDLE NAMESPACE UIDPLUS MOVE SPECIAL-USE CHILDREN LIST-EXTENDED LIST-STATUS UNSELECT";
+        "APPENDLIMIT=1000 IDLE NAMESPACE UIDPLUS MOVE SPECIAL-USE CHILDREN LIST-EXTENDED LIST-STATUS UNSELECT "
+        "QUOTA QUOTA=RES-STORAGE COMPRESS=DEFLATE";
     ctx.logged_in = true;
     CHECK(capability_list(ctx) == common);
     ctx.logged_in = false;

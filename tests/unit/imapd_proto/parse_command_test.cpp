@@ -340,3 +340,24 @@ TEST_CASE("parse: a RawCommand with inconsistent literal spans is refused, not t
     RawCommand empty;
     CHECK(std::get<ParseError>(parse_command(empty)).tag.empty());
 }
+
+TEST_CASE("QUOTA commands (RFC 9208 §7) and COMPRESS (RFC 4978 §5)") {
+    CHECK(parse_ok<GetQuotaCmd>("a GETQUOTA \"\"").root.empty());
+    CHECK(parse_ok<GetQuotaCmd>("a GETQUOTA \"#user/alice\"").root == "#user/alice");
+    CHECK(parse_ok<GetQuotaRootCmd>("a GETQUOTAROOT inbox").mailbox == "INBOX");
+    auto set = parse_ok<SetQuotaCmd>("a SETQUOTA \"\" (STORAGE 512 MESSAGE 1000)");
+    REQUIRE(set.limits.size() == 2);
+    CHECK(set.limits[0] == std::pair<std::string, std::uint64_t>{"STORAGE", 512});
+    CHECK(set.limits[1] == std::pair<std::string, std::uint64_t>{"MESSAGE", 1000});
+    CHECK(parse_ok<SetQuotaCmd>("a SETQUOTA x ()").limits.empty());
+    CHECK(parse_ok<CompressCmd>("a COMPRESS deflate").mechanism == "deflate");
+    parse_bad("a GETQUOTA");
+    parse_bad("a GETQUOTA a b");
+    parse_bad("a GETQUOTAROOT");
+    parse_bad("a SETQUOTA \"\"");
+    parse_bad("a SETQUOTA \"\" (STORAGE)");
+    parse_bad("a SETQUOTA \"\" (STORAGE x)");
+    parse_bad("a SETQUOTA \"\" (STORAGE 1 )");
+    parse_bad("a COMPRESS");
+    parse_bad("a COMPRESS DEFLATE x");
+}

@@ -26,6 +26,8 @@ const std::map<std::string, std::string, std::less<>> kSampleArgs = {
     {"SEARCH", " ALL"}, {"UID SEARCH", " ALL"}, {"FETCH", " 1 FLAGS"}, {"UID FETCH", " 1 FLAGS"},
     {"STORE", " 1 FLAGS ()"}, {"UID STORE", " 1 FLAGS ()"}, {"COPY", " 1 x"}, {"UID COPY", " 1 x"},
     {"MOVE", " 1 x"}, {"UID MOVE", " 1 x"}, {"LIST", " \"\" *"}, {"UNSELECT", ""},
+    {"GETQUOTA", " \"\""}, {"GETQUOTAROOT", " INBOX"}, {"SETQUOTA", " \"\" (STORAGE 1)"},
+    {"COMPRESS", " DEFLATE"},
 };
 
 // A fresh session in `state`.

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include "imapd/session/session.hpp"
@@ -98,6 +99,10 @@ struct Harness {
                         closed = true;
                     } else if constexpr (std::is_same_v<T, Changed>) {
                         ++changed;
+                    } else if constexpr (std::is_same_v<T, StartCompression>) {
+                        // The glue hands what is left to the connection's inflater.
+                        compressed_input = std::exchange(pending, {});
+                        ++compressions;
                     }
                 },
                 a.v);
@@ -125,6 +130,8 @@ struct Harness {
     int auth_failures = 0;
     std::vector<std::string> failed_users;  // AuthFailed: the glue counts them and waits
     int changed = 0;  // Changed actions: wake-ups the glue would send to other sessions
+    int compressions = 0;          // StartCompression actions
+    std::string compressed_input;  // the input left at the last one
     std::chrono::milliseconds last_delay{0};
     std::string logged_in;
 };

@@ -90,3 +90,28 @@ TEST_CASE("MOVE and UID MOVE are never refused for quota, even over it") {
     CHECK(used(h) == 3 * kSize);
     CHECK(contains(h.feed("d STATUS Dest (MESSAGES)\r\n"), "MESSAGES 3"));
 }
+
+TEST_CASE("GETQUOTA and GETQUOTAROOT report the quota in KiB, usage rounded up (RFC 9208 §4.1)") {
+    Harness h;
+    h.login();
+    h.quota_bytes = std::int64_t{1024 * 1024};
+    CHECK(h.feed("q GETQUOTA \"\"\r\n") == "* QUOTA \"\" (STORAGE 0 1024)\r\nq OK GETQUOTA completed\r\n");
+    CHECK(contains(append(h, "a"), "a OK [APPENDUID"));
+    const std::string used_kib = std::to_string((kSize + 1023) / 1024);
+    CHECK(h.feed("r GETQUOTAROOT inbox\r\n") == "* QUOTAROOT INBOX \"\"\r\n* QUOTA \"\" (STORAGE " + used_kib +
+                                                   " 1024)\r\nr OK GETQUOTAROOT completed\r\n");
+    // Any mailbox name, existing or not, is under the one root.
+    CHECK(contains(h.feed("s GETQUOTAROOT \"Not there\"\r\n"), "* QUOTAROOT \"Not there\" \"\"\r\n"));
+    CHECK(h.feed("t GETQUOTA other\r\n") == "t NO [NONEXISTENT] No such quota root\r\n");
+    CHECK(h.feed("u GETQUOTAROOT \"a/../b\"\r\n").starts_with("u NO [CANNOT]"));
+}
+
+TEST_CASE("GETQUOTA without a quota: the root has no limits; SETQUOTA is refused") {
+    Harness h;
+    h.login();
+    CHECK(h.feed("q GETQUOTA \"\"\r\n") == "* QUOTA \"\" ()\r\nq OK GETQUOTA completed\r\n");
+    CHECK(h.feed("s SETQUOTA \"\" (STORAGE 10)\r\n") == "s NO [NOPERM] Quotas are set by the administrator\r\n");
+    h.quota_bytes = mr::Error::internal("directory.db unreadable");
+    CHECK(contains(h.feed("t GETQUOTA \"\"\r\n"), "t NO [SERVERBUG]"));
+    CHECK(contains(h.feed("u LOGOUT\r\n"), "u OK"));
+}
