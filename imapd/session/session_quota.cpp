@@ -97,7 +97,7 @@ Actions Session::cmd_getquotaroot(const std::string& tag, const GetQuotaRootCmd&
     if (auto name = decode_mailbox_name(c.mailbox); !name)
         return tagged(tag, "NO", "[CANNOT] " + name.error().message);
     std::string roots = "* QUOTAROOT ";
-    append_string(roots, c.mailbox);
+    append_astring(roots, c.mailbox);
     roots += ' ';
     append_string(roots, kQuotaRoot);
     roots += "\r\n";
