@@ -88,7 +88,9 @@ struct SubscribeCmd {
     bool subscribe = true;
 };
 
-enum class StatusItem { Messages, Recent, UidNext, UidValidity, Unseen, HighestModSeq, Size, Deleted, AppendLimit };
+enum class StatusItem {
+    Messages, Recent, UidNext, UidValidity, Unseen, HighestModSeq, Size, Deleted, AppendLimit, DeletedStorage
+};
 
 // LIST (RFC 3501 §6.3.8, LIST-EXTENDED RFC 5258 §3) and LSUB (§6.3.9).
 struct ListCmd {

@@ -25,6 +25,7 @@ Result<StatusItem> status_item(ArgCursor& in) {
         {"UNSEEN", StatusItem::Unseen},       {"HIGHESTMODSEQ", StatusItem::HighestModSeq},
         {"SIZE", StatusItem::Size},           {"DELETED", StatusItem::Deleted},
         {"APPENDLIMIT", StatusItem::AppendLimit},
+        {"DELETED-STORAGE", StatusItem::DeletedStorage},  // RFC 9208 §4.1.4 (QUOTA=RES-STORAGE)
     };
     for (const auto& n : kItems) {
         if (in.eat_keyword(n.text)) return n.item;

@@ -25,10 +25,15 @@ Result<StatusValues> read_status(storage::MailboxStore& store, const std::string
     if (wants(items, StatusItem::Recent)) {
         if (auto r = store.unclaimed_recent(name)) v.recent = r.value();
     }
-    if (wants(items, StatusItem::Deleted)) {
+    if (wants(items, StatusItem::Deleted) || wants(items, StatusItem::DeletedStorage)) {
         auto msgs = store.messages(name);
-        if (msgs)
-            for (const auto& m : msgs.value()) v.deleted += (m.flags & storage::kDeleted) ? 1 : 0;
+        if (msgs) {
+            for (const auto& m : msgs.value()) {
+                if (!(m.flags & storage::kDeleted)) continue;
+                ++v.deleted;
+                v.deleted_storage += m.rfc822_size;
+            }
+        }
     }
     return v;
 }
@@ -48,6 +53,7 @@ std::string status_response(std::string_view wire_name, const std::vector<Status
             case StatusItem::HighestModSeq: text += "HIGHESTMODSEQ " + std::to_string(s.highestmodseq); break;
             case StatusItem::Size: text += "SIZE " + std::to_string(s.size); break;
             case StatusItem::Deleted: text += "DELETED " + std::to_string(v.deleted); break;
+            case StatusItem::DeletedStorage: text += "DELETED-STORAGE " + std::to_string(v.deleted_storage); break;
             case StatusItem::AppendLimit: text += "APPENDLIMIT " + std::to_string(v.append_limit); break;
         }
     }

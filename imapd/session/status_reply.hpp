@@ -4,7 +4,7 @@
 // Invariants:
 //  - read_status() runs on a pool thread against the store; status_response() is pure.
 //  - Only what the items ask for is read beyond the mailbox's counts: RECENT is not
-//    claimed (rfc3501.txt:2438), DELETED counts the messages flagged \Deleted.
+//    claimed (rfc3501.txt:2438), DELETED counts the messages flagged \Deleted, DELETED-STORAGE their sizes.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,7 @@ struct StatusValues {
     storage::MailboxStatus counts;
     std::uint32_t recent = 0;
     std::uint32_t deleted = 0;
+    std::int64_t deleted_storage = 0;  // RFC822.SIZE sum of those (RFC 9208 §4.1.4 allows it)
     std::uint64_t append_limit = 0;  // the session's APPEND limit (RFC 7889 §3.1), set by the caller
 };
 

@@ -115,3 +115,15 @@ TEST_CASE("GETQUOTA without a quota: the root has no limits; SETQUOTA is refused
     CHECK(contains(h.feed("t GETQUOTA \"\"\r\n"), "t NO [SERVERBUG]"));
     CHECK(contains(h.feed("u LOGOUT\r\n"), "u OK"));
 }
+
+TEST_CASE("STATUS DELETED-STORAGE: the bytes an EXPUNGE would free (RFC 9208 §4.1.4)") {
+    Harness h;
+    h.login();
+    CHECK(contains(append(h, "a"), "a OK"));
+    CHECK(contains(append(h, "b"), "b OK"));
+    CHECK(contains(h.feed("s STATUS INBOX (DELETED DELETED-STORAGE)\r\n"), "(DELETED 0 DELETED-STORAGE 0)"));
+    CHECK(contains(h.feed("x SELECT INBOX\r\n"), "x OK"));
+    CHECK(contains(h.feed("y STORE 2 +FLAGS.SILENT (\\Deleted)\r\n"), "y OK"));
+    CHECK(contains(h.feed("t STATUS INBOX (DELETED-STORAGE DELETED)\r\n"),
+                   "(DELETED-STORAGE " + std::to_string(kSize) + " DELETED 1)"));
+}
