@@ -5,7 +5,7 @@
 # 10,000 and 100,000 messages, memory per idle connection in IDLE at 1,000 connections.
 # Needs root (stack.sh, the accounts mailroom and anchorvmail), ~2 GB under BENCH_DIR
 # (default /var/tmp) and ~10 minutes. Options go to bench/imap_bench.py (--messages,
-# --copies, --idle, --rounds, --only fetch,select,idle, --no-dovecot). BUILD_DIR picks the
+# --copies, --idle, --rounds, --only fetch,select,idle,idlez,fetchz, --no-dovecot). BUILD_DIR picks the
 # build tree (default: build/release, built here by scripts/build.sh release).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -21,6 +21,10 @@ Figures (medians of --rounds runs; each run a fresh connection, LOGIN + SELECT u
       as one user whose INBOX is empty, SELECT INBOX, IDLE): imapd's RSS after minus
       before, / connections (target <= 64 KiB); Dovecot: RSS and PSS of its imap and
       imap-login processes, after minus before, / connections.
+  (d) the same with COMPRESS=DEFLATE (RFC 4978) on before SELECT + IDLE (--only idlez,
+      mailroom only: the anchor's Dovecot has no imap_zlib plugin; target <= 64 KiB);
+  (e) UID FETCH 1:* BODY.PEEK[] of the 10,000 bodies with COMPRESS=DEFLATE and without
+      (--only fetchz): seconds and bytes on the wire; Dovecot without (no imap_zlib).
 The client is a raw-socket client that counts bytes until the tagged reply (no parsing).
 """
 import argparse
@@ -32,6 +36,7 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import STACK as STACK_SH, AnchorStack, MailroomInstance, comm, descendants, log, median  # noqa: E402
@@ -41,6 +46,7 @@ PASSWORD = "bench-password-1"
 HEADER_FETCH = ("UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Subject Date "
                 "Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])")
 STRUCTURE_FETCH = "UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE)"
+BODY_FETCH = "UID FETCH 1:* (UID BODY.PEEK[])"
 
 
 class Client:
@@ -52,6 +58,7 @@ class Client:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = bytearray(1 << 20)
         self.n = 0
+        self.deflater = self.inflater = None  # COMPRESS=DEFLATE (compress())
         greeting = self.sock.recv(4096)
         if not greeting.startswith(b"* OK"):
             raise RuntimeError(f"greeting: {greeting!r}")
@@ -61,7 +68,10 @@ class Client:
         self.n += 1
         tag = b"Zq%d" % self.n
         t0 = time.perf_counter()
-        self.sock.sendall(tag + b" " + text.encode() + b"\r\n")
+        line = tag + b" " + text.encode() + b"\r\n"
+        if self.deflater:
+            line = self.deflater.compress(line) + self.deflater.flush(zlib.Z_SYNC_FLUSH)
+        self.sock.sendall(line)
         total = 0
         tail = b""
         kept = [] if keep else None
@@ -70,8 +80,13 @@ class Client:
             got = self.sock.recv_into(self.buf)
             if got == 0:
                 raise RuntimeError(f"connection closed during {text[:40]}")
-            total += got
-            chunk = bytes(view[:got]) if (keep or got < 8192) else bytes(view[got - 8192:got])
+            total += got  # bytes on the wire
+            if self.inflater:
+                chunk = self.inflater.decompress(view[:got])
+                if not keep:
+                    chunk = chunk[-8192:]
+            else:
+                chunk = bytes(view[:got]) if (keep or got < 8192) else bytes(view[got - 8192:got])
             if keep:
                 kept.append(chunk)
             tail = (tail + chunk)[-8192:]
@@ -88,19 +103,28 @@ class Client:
     def login(self, user, password):
         self.command(f'LOGIN "{user}" "{password}"')
 
+    def compress(self):
+        """COMPRESS DEFLATE: from its OK on, raw deflate both ways (a client's 32 KiB window)."""
+        self.command("COMPRESS DEFLATE")
+        self.deflater = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self.inflater = zlib.decompressobj(wbits=-15)
+
     def close(self):
         try:
-            self.sock.sendall(b"Zz LOGOUT\r\n")
+            if not self.deflater:
+                self.sock.sendall(b"Zz LOGOUT\r\n")
         except OSError:
             pass
         self.sock.close()
 
 
-def fetch_runs(port, user, command, rounds, expect):
+def fetch_runs(port, user, command, rounds, expect, compress=False):
     times, sizes = [], []
     for r in range(rounds):
         c = Client(port)
         c.login(user, PASSWORD)
+        if compress:
+            c.compress()
         c.command("SELECT INBOX")
         secs, size, _, data = c.command(command, keep=(r == 0))
         c.close()
@@ -135,10 +159,15 @@ def select_runs(port, user, mailbox, rounds):
     return median(repeat), median(changed)
 
 
-def open_idlers(port, user, count, batch=100):
-    """`count` connections, each LOGIN + SELECT INBOX + IDLE (pipelined), in batches."""
+def open_idlers(port, user, count, batch=100, compress=False):
+    """`count` connections, each LOGIN + SELECT INBOX + IDLE (pipelined), in batches. With
+    `compress`: LOGIN + COMPRESS DEFLATE, then (compressed, once its OK came) SELECT + IDLE."""
     socks = []
     line = f'a LOGIN "{user}" "{PASSWORD}"\r\nb SELECT INBOX\r\nc IDLE\r\n'.encode()
+    inflaters = {}
+    if compress:
+        line = f'a LOGIN "{user}" "{PASSWORD}"\r\nz COMPRESS DEFLATE\r\n'.encode()
+        rest = b"b SELECT INBOX\r\nc IDLE\r\n"
     for first in range(0, count, batch):
         waiting = {}
         for _ in range(min(batch, count - first)):
@@ -156,23 +185,34 @@ def open_idlers(port, user, count, batch=100):
                 data = s.recv(65536)
                 if not data:
                     raise RuntimeError("idle connection closed: " + waiting[s].decode(errors="replace")[-200:])
+                if s in inflaters:
+                    data = inflaters[s].decompress(data)
                 waiting[s] += data
+                if compress and s not in inflaters and b"\r\nz OK" in waiting[s]:
+                    # What follows the OK line is compressed already.
+                    head, _, tail = waiting[s].partition(b"\r\nz OK")
+                    ok_line, _, compressed = tail.partition(b"\r\n")
+                    d = zlib.compressobj(6, zlib.DEFLATED, -15)
+                    s.sendall(d.compress(rest) + d.flush(zlib.Z_SYNC_FLUSH))
+                    inflaters[s] = zlib.decompressobj(wbits=-15)
+                    waiting[s] = head + b"\r\nz OK" + ok_line + b"\r\n" + inflaters[s].decompress(compressed)
                 if s not in sent and waiting[s].startswith(b"* OK"):
                     s.sendall(line)
                     sent.add(s)
                 buf = waiting[s]
                 if buf.startswith(b"+ ") or b"\r\n+ " in buf:
                     del waiting[s]
-                elif b"\r\na NO" in buf or b"\r\nb NO" in buf or b"\r\nc BAD" in buf:
+                elif any(b"\r\n" + t in buf for t in (b"a NO", b"b NO", b"c BAD", b"z NO", b"z BAD")):
                     raise RuntimeError("idle setup failed: " + buf.decode(errors="replace")[-300:])
     return socks
 
 
-def close_idlers(socks):
+def close_idlers(socks, compress=False):
     for s in socks:
         try:
             s.setblocking(True)
-            s.sendall(b"DONE\r\nz LOGOUT\r\n")
+            if not compress:
+                s.sendall(b"DONE\r\nz LOGOUT\r\n")
         except OSError:
             pass
     time.sleep(0.5)
@@ -180,18 +220,20 @@ def close_idlers(socks):
         s.close()
 
 
-def idle_memory(port, user, count, measure):
+def idle_memory(port, user, count, measure, compress=False):
     # One connection first, so one-time costs (thread pool, libraries, caches) are in "before".
-    warm = open_idlers(port, user, 1)
-    close_idlers(warm)
+    warm = open_idlers(port, user, 1, compress=compress)
+    close_idlers(warm, compress)
     time.sleep(1)
     before = measure()
-    socks = open_idlers(port, user, count)
+    socks = open_idlers(port, user, count, compress=compress)
     try:
-        time.sleep(2)  # finished pool jobs, freed login buffers
+        # Finished pool jobs, freed login buffers; a compressed stream gives back its zlib
+        # state after 2 s without traffic (net::Connection, kCompressQuiet).
+        time.sleep(4 if compress else 2)
         after = measure()
     finally:
-        close_idlers(socks)
+        close_idlers(socks, compress)
     return before, after
 
 
@@ -241,7 +283,7 @@ def main():
     p.add_argument("--idle", type=int, default=1000)
     p.add_argument("--dovecot-idle", type=int, default=None, help="default: --idle")
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--only", default="fetch,select,idle")
+    p.add_argument("--only", default="fetch,select,idle,idlez,fetchz")
     p.add_argument("--no-dovecot", action="store_true", help="mailroom figures only")
     p.add_argument("--keep", action="store_true", help="leave the mailroom instance's files in --work")
     p.add_argument("--store-cache", help="directory keeping a copy of the filled mailroom store between runs "
@@ -332,6 +374,12 @@ def main():
                                        "rss_kib_per_conn": (after[0] - before[0]) / n,
                                        "pss_kib_per_conn": (after[1] - before[1]) / n}
                 log(f"{name}: idle memory {res[f'{name}_idle']}")
+        if "idlez" in only:
+            port, _, idle_user, measure = systems["mailroom"]
+            before, after = idle_memory(port, idle_user, args.idle, measure, compress=True)
+            res["mailroom_idlez"] = {"connections": args.idle, "rss_before_kib": before[0],
+                                     "rss_after_kib": after[0], "rss_kib_per_conn": (after[0] - before[0]) / args.idle}
+            log(f"mailroom: idle memory with COMPRESS {res['mailroom_idlez']}")
 
         # Untimed: Dovecot builds its index (dovecot-uidlist, index, cache of the fields
         # the FETCHes ask for); mailroom runs the same commands, so both are warm.
@@ -356,6 +404,14 @@ def main():
                     secs, size = fetch_runs(port, user, cmd, args.rounds, args.messages)
                     res[f"{name}_fetch_{key}"] = {"seconds": secs, "bytes": size}
                     log(f"{name}: {key} fetch {secs * 1000:.0f} ms, {size} bytes")
+        if "fetchz" in only:
+            for name, (port, user, _, _) in systems.items():
+                for key, compress in (("bodies", False), ("bodies_compressed", True)):
+                    if compress and name != "mailroom":
+                        continue  # the anchor's Dovecot has no imap_zlib
+                    secs, size = fetch_runs(port, user, BODY_FETCH, args.rounds, args.messages, compress)
+                    res[f"{name}_fetch_{key}"] = {"seconds": secs, "bytes": size}
+                    log(f"{name}: {key} fetch {secs * 1000:.0f} ms, {size} bytes")
         if "select" in only:
             for name, (port, user, _, _) in systems.items():
                 res[f"{name}_select_inbox"] = select_runs(port, user, "INBOX", args.rounds)
@@ -376,7 +432,9 @@ def main():
     others = [s for s in ("dovecot",) if f"{s}_fetch_headers" in res or f"{s}_select_inbox" in res
               or f"{s}_idle" in res]
     for key, label in (("headers", "UID FETCH 1:* Thunderbird headers"),
-                       ("structure", "UID FETCH 1:* ENVELOPE BODYSTRUCTURE")):
+                       ("structure", "UID FETCH 1:* ENVELOPE BODYSTRUCTURE"),
+                       ("bodies", "UID FETCH 1:* BODY.PEEK[]"),
+                       ("bodies_compressed", "UID FETCH 1:* BODY.PEEK[], COMPRESS")):
         m = res.get(f"mailroom_fetch_{key}")
         if not m:
             continue
@@ -408,6 +466,10 @@ def main():
             line += (f"   dovecot imap+imap-login ({d['connections']} conns) {d['rss_kib_per_conn']:.1f} KiB RSS, "
                      f"{d['pss_kib_per_conn']:.1f} KiB PSS")
         print(line)
+    if "mailroom_idlez" in res:
+        m = res["mailroom_idlez"]
+        print(f"idle connection in IDLE with COMPRESS=DEFLATE ({m['connections']} conns)  mailroom "
+              f"{m['rss_kib_per_conn']:.1f} KiB RSS ({m['rss_before_kib']} -> {m['rss_after_kib']} KiB, target <= 64)")
     import json
     print("json: " + json.dumps(res))
 
