@@ -25,6 +25,7 @@ targets=(
   "fuzz_smtp_session build/fuzz/tests/fuzz/corpus/smtp_session"
   "fuzz_spf tests/fuzz/corpus/spf"
   "fuzz_dmarc tests/fuzz/corpus/dmarc"
+  "fuzz_deflate_stream tests/fuzz/corpus/deflate_stream"
   "fuzz_milter_response tests/fuzz/corpus/milter_response"
   "fuzz_srs tests/fuzz/corpus/srs"
   "fuzz_webd_session tests/fuzz/corpus/webd_session"
