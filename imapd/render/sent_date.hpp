@@ -15,6 +15,7 @@
 #pragma once
 
 #include <compare>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -30,6 +31,14 @@ struct CivilDate {
 };
 
 std::optional<CivilDate> parse_header_date(std::string_view date_field_value);
+
+// The instant a Date: field names, in seconds since the epoch (UTC), for SORT DATE and
+// THREAD (RFC 5256 §2.2, rfc5256.txt:143: "the date and time ... adjusted by time zone").
+// The date as above, then hh:mm[:ss] and a zone: "+hhmm"/"-hhmm", or an obsolete name
+// (UT, GMT, EST ... PDT; military letters and unknown names count as +0000,
+// rfc5322.txt:1838). An invalid time is midnight and an invalid zone UTC (rfc5256.txt:146);
+// nullopt without a valid date (the caller then uses the internal date, rfc5256.txt:155).
+std::optional<std::int64_t> parse_header_date_time(std::string_view date_field_value);
 
 // The top-level message's Date: from the cached envelope (no message bytes needed).
 std::optional<CivilDate> sent_date(const mime::MessageStructure& structure);

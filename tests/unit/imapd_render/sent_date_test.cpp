@@ -40,3 +40,19 @@ TEST_CASE("CivilDate ordering") {
     CHECK(CivilDate{2025, 12, 31} < CivilDate{2026, 1, 1});
     CHECK(CivilDate{2026, 2, 1} == CivilDate{2026, 2, 1});
 }
+
+TEST_CASE("sent date and time (RFC 5256 §2.2): UTC seconds") {
+    auto t = [](std::string_view s) { return parse_header_date_time(s); };
+    CHECK(t("Thu, 1 Jan 1970 00:00:00 +0000") == 0);
+    // rfc5256.txt:143: "31 Dec 2000 16:01:33 -0800" is "1 Jan 2001 00:01:33 +0000".
+    CHECK(t("31 Dec 2000 16:01:33 -0800") == t("1 Jan 2001 00:01:33 +0000"));
+    CHECK(t("1 Jan 2001 00:01:33 +0000") == 978307293);
+    CHECK(t("1 Jan 2001 01:01:33 +0100") == 978307293);
+    CHECK(t("31 Dec 2000 19:01:33 EST") == 978307293);
+    CHECK(t("1 Jan 2001 00:01 GMT") == 978307260);
+    CHECK(t("1 Jan 2001 00:01:33 +9999") == 978307293);  // invalid zone: UTC
+    CHECK(t("1 Jan 2001") == 978307200);                 // no time: midnight
+    CHECK(t("1 Jan 2001 25:00") == 978307200);
+    CHECK_FALSE(t("no date"));
+    CHECK_FALSE(t(""));
+}

@@ -1,0 +1,39 @@
+// See sort_keys.hpp.
+#include "imapd/render/sort_keys.hpp"
+
+#include "imapd/render/base_subject.hpp"
+#include "imapd/render/sent_date.hpp"
+
+namespace mr::imapd {
+namespace {
+
+const mime::Address* first_mailbox(const std::vector<mime::Address>& field) {
+    for (const auto& a : field)
+        if (a.host) return &a;
+    return nullptr;
+}
+
+}  // namespace
+
+std::string address_sort_key(const std::vector<mime::Address>& field) {
+    const mime::Address* a = first_mailbox(field);
+    if (!a || !a->mailbox) return {};
+    return collation_key(*a->mailbox);
+}
+
+std::string display_sort_key(const std::vector<mime::Address>& field) {
+    const mime::Address* a = first_mailbox(field);
+    if (!a) return {};
+    std::string name = mime::display_name(*a);
+    if (name.find_first_not_of(" \t") != std::string::npos) return collation_key(name);
+    std::string spec = a->mailbox.value_or("");
+    if (!a->host->empty()) spec += "@" + *a->host;
+    return collation_key(spec);
+}
+
+std::int64_t sent_time(const mime::Envelope& envelope, std::int64_t internal_date) {
+    if (!envelope.date) return internal_date;
+    return parse_header_date_time(*envelope.date).value_or(internal_date);
+}
+
+}  // namespace mr::imapd

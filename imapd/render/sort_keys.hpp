@@ -1,0 +1,28 @@
+// What SORT (RFC 5256 §3, rfc5256.txt:183; SORT=DISPLAY, RFC 5957) and THREAD compare of
+// one message, derived from its cached envelope and header: each string already under
+// collation_key() (base_subject.hpp), so sorting compares bytes.
+//
+// Invariants:
+//  - An absent header, or one without a usable address, is the empty string, which
+//    collates first (rfc5256.txt:249).
+//  - CC/FROM/TO: the addr-mailbox (local part) of the field's first mailbox
+//    (rfc5256.txt:257); group markers are skipped.
+//  - DISPLAYFROM/DISPLAYTO (RFC 5957 §3): the first mailbox's display name, RFC 2047-decoded,
+//    or when it has none (or an empty one) its addr-spec "mailbox@host".
+//  - The sent date is the Date: field in UTC seconds, or the internal date without one
+//    (rfc5256.txt:155).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/mime/message_structure.hpp"
+
+namespace mr::imapd {
+
+std::string address_sort_key(const std::vector<mime::Address>& field);
+std::string display_sort_key(const std::vector<mime::Address>& field);
+std::int64_t sent_time(const mime::Envelope& envelope, std::int64_t internal_date);
+
+}  // namespace mr::imapd
