@@ -166,7 +166,8 @@ struct SearchKey {
         Keyword, Larger, New, Not, Old, On, Or, Recent, Seen, SentBefore, SentOn,
         SentSince, Since, Smaller, Subject, Text, To, Uid, Unanswered, Undeleted, Undraft,
         Unflagged, Unkeyword, Unseen, SequenceSet, And,
-        ModSeq  // RFC 7162 §3.1.5
+        ModSeq,  // RFC 7162 §3.1.5
+        Older, Younger  // RFC 5032 §3 (WITHIN): `size` is the interval in seconds
     };
     Kind kind = Kind::All;
     std::string header;      // Header: field name
@@ -179,10 +180,49 @@ struct SearchKey {
     std::vector<SearchKey> children;
 };
 
+// search-return-opts of ESEARCH (RFC 4731 §3.1) and ESORT (RFC 5267 §3.2); with them the
+// answer is "* ESEARCH (TAG ...)", without them "* SEARCH" / "* SORT".
+struct SearchReturn {
+    bool min = false;
+    bool max = false;
+    bool all = false;
+    bool count = false;
+    // SEARCHRES (RFC 5182 §2): keep the result for "$"; alone, no ESEARCH response.
+    bool save = false;
+    // RFC 5267 §4.4 PARTIAL first:last (1-based positions in the result, first <= last).
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> partial;
+    // RETURN () is RETURN (ALL) (RFC 4731 §3.1); the parser sets `all` then.
+};
+
 struct SearchCmd {
     bool uid = false;
     std::optional<std::string> charset;  // as sent; the session answers BADCHARSET
     SearchKey key;                       // Kind::And of the top-level keys
+    std::optional<SearchReturn> ret;     // RETURN (...): answer with ESEARCH
+};
+
+// SORT and UID SORT (RFC 5256 §3, rfc5256.txt:183; criteria rfc5256.txt:252,
+// SORT=DISPLAY RFC 5957 §4).
+struct SortCriterion {
+    enum class Key { Arrival, Cc, Date, From, Size, Subject, To, DisplayFrom, DisplayTo };
+    Key key = Key::Arrival;
+    bool reverse = false;
+};
+struct SortCmd {
+    bool uid = false;
+    std::vector<SortCriterion> criteria;
+    std::string charset;  // mandatory for SORT (rfc5256.txt:201)
+    SearchKey key;
+    std::optional<SearchReturn> ret;  // ESORT (RFC 5267 §3.2)
+};
+
+// THREAD and UID THREAD (RFC 5256 §3, rfc5256.txt:302).
+struct ThreadCmd {
+    enum class Algorithm { OrderedSubject, References };
+    bool uid = false;
+    Algorithm algorithm = Algorithm::References;
+    std::string charset;
+    SearchKey key;
 };
 
 // One FETCH item (rfc3501.txt:4751). The macros ALL, FAST and FULL are expanded.
@@ -228,7 +268,8 @@ using CommandArgs =
                  AuthenticateCmd, LoginCmd, SelectCmd, CreateCmd, DeleteCmd, RenameCmd,
                  SubscribeCmd, ListCmd, StatusCmd, AppendCmd, IdleCmd, NamespaceCmd, CheckCmd,
                  CloseCmd, UnselectCmd, ExpungeCmd, SearchCmd, FetchCmd, StoreCmd, CopyCmd,
-                 GetQuotaCmd, GetQuotaRootCmd, SetQuotaCmd, CompressCmd>;
+                 GetQuotaCmd, GetQuotaRootCmd, SetQuotaCmd, CompressCmd,
+                 SortCmd, ThreadCmd>;
 
 struct CommandSpec;  // command_table.hpp
 

@@ -43,6 +43,10 @@ Result<CommandArgs> list(ArgCursor& in, RawCommand&) { return parse_list(in, Lsu
 template <bool Uid>
 Result<CommandArgs> search(ArgCursor& in, RawCommand&) { return parse_search(in, Uid); }
 template <bool Uid>
+Result<CommandArgs> sort(ArgCursor& in, RawCommand&) { return parse_sort(in, Uid); }
+template <bool Uid>
+Result<CommandArgs> thread(ArgCursor& in, RawCommand&) { return parse_thread(in, Uid); }
+template <bool Uid>
 Result<CommandArgs> fetch(ArgCursor& in, RawCommand&) { return parse_fetch(in, Uid); }
 template <bool Uid>
 Result<CommandArgs> store(ArgCursor& in, RawCommand&) { return parse_store(in, Uid); }
@@ -133,7 +137,9 @@ constexpr CommandSpec kCommands[] = {
     skips_updates(cmd<CloseCmd>("CLOSE", no_args<CloseCmd>, kSelected, false)),
     cmd<ExpungeCmd>("EXPUNGE", no_args<ExpungeCmd>, kSelected, false),
     cmd<ExpungeCmd>("UID EXPUNGE", plain<parse_uid_expunge>, kSelected, true, always("UIDPLUS")),
-    by_number(cmd<SearchCmd>("SEARCH", search<false>, kSelected, true), true),
+    // SEARCH's RETURN options (ESEARCH, RFC 4731 §3.1; SAVE and "$", SEARCHRES, RFC 5182)
+    // and OLDER/YOUNGER keys (WITHIN, RFC 5032).
+    by_number(cmd<SearchCmd>("SEARCH", search<false>, kSelected, true, always("ESEARCH SEARCHRES WITHIN")), true),
     withholds_expunge(cmd<SearchCmd>("UID SEARCH", search<true>, kSelected, true)),
     by_number(cmd<FetchCmd>("FETCH", fetch<false>, kSelected, true), true),
     withholds_expunge(cmd<FetchCmd>("UID FETCH", fetch<true>, kSelected, true)),
@@ -156,6 +162,15 @@ constexpr CommandSpec kCommands[] = {
     cmd<SetQuotaCmd>("SETQUOTA", plain<parse_setquota>, kLoggedIn, true),
     // RFC 4978 §3 (rfc4978.txt:122): after login (command-auth), once.
     cmd<CompressCmd>("COMPRESS", plain<parse_compress>, kLoggedIn, true, always("COMPRESS=DEFLATE")),
+    // RFC 5256 §3 (rfc5256.txt:183, :302): selected state, like SEARCH; EXPUNGE is not sent
+    // during SORT or THREAD, and withheld during their UID forms (rfc5256.txt:242). SORT's
+    // entry stands for SORT=DISPLAY's keys (RFC 5957) and ESORT's RETURN (RFC 5267 §3.2).
+    by_number(cmd<SortCmd>("SORT", sort<false>, kSelected, true, always("SORT SORT=DISPLAY ESORT")), true),
+    withholds_expunge(cmd<SortCmd>("UID SORT", sort<true>, kSelected, true)),
+    by_number(cmd<ThreadCmd>("THREAD", thread<false>, kSelected, true,
+                             always("THREAD=ORDEREDSUBJECT THREAD=REFERENCES")),
+              true),
+    withholds_expunge(cmd<ThreadCmd>("UID THREAD", thread<true>, kSelected, true)),
 };
 
 // Every CommandArgs alternative is produced by some entry: a type without one could

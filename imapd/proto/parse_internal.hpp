@@ -44,6 +44,13 @@ Result<CommandArgs> parse_append_command(ArgCursor& in, RawCommand& raw);
 Result<CommandArgs> parse_fetch(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_store(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_search(ArgCursor& in, bool uid);
+// The parts SEARCH shares with SORT and THREAD (parse_search.cpp): search-return-opts
+// after "RETURN" (RFC 4731 §3.1), and 1*(SP search-key) as one Kind::And (the cursor
+// just past the SP before the first key).
+Result<SearchReturn> parse_search_return(ArgCursor& in);
+Result<SearchKey> parse_search_keys(ArgCursor& in);
+Result<CommandArgs> parse_sort(ArgCursor& in, bool uid);
+Result<CommandArgs> parse_thread(ArgCursor& in, bool uid);
 
 // RFC 9208 QUOTA and RFC 4978 COMPRESS (parse_quota.cpp).
 Result<CommandArgs> parse_getquota(ArgCursor& in);

@@ -1,6 +1,7 @@
 // SEARCH arguments (RFC 3501 §6.4.4 rfc3501.txt:2723; grammar rfc3501.txt:4954 search,
 // :4957 search-key). Recursion (NOT, OR, parentheses) is bounded by kMaxSearchDepth so a
 // line of 30,000 "(" cannot exhaust the stack.
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -67,7 +68,7 @@ Result<SearchKey> search_key(ArgCursor& in, int depth) {
     if (depth > kMaxSearchDepth) return Error::syntax("Search keys nested too deeply");
     SearchKey key;
     const char c = in.peek();
-    if (text::is_digit(c) || c == '*') {
+    if (text::is_digit(c) || c == '*' || c == '$') {
         auto set = parse_sequence_set(in);
         if (!set) return set.error();
         key.kind = Kind::SequenceSet;
@@ -110,6 +111,16 @@ Result<SearchKey> search_key(ArgCursor& in, int depth) {
         key.kind = larger ? Kind::Larger : Kind::Smaller;
         if (auto r = in.sp(); !r) return r.error();
         auto n = in.number64("size");
+        if (!n) return n.error();
+        key.size = *n;
+        return key;
+    }
+    const bool older = in.eat_keyword("OLDER");
+    if (older || in.eat_keyword("YOUNGER")) {
+        // WITHIN (RFC 5032 §4): "OLDER" / "YOUNGER" SP nz-number, an interval in seconds.
+        key.kind = older ? Kind::Older : Kind::Younger;
+        if (auto r = in.sp(); !r) return r.error();
+        auto n = in.nz_number("interval in seconds");
         if (!n) return n.error();
         key.size = *n;
         return key;
@@ -186,10 +197,67 @@ Result<SearchKey> search_key(ArgCursor& in, int depth) {
 
 }  // namespace
 
-// search = "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key) (rfc3501.txt:4954).
+// search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"
+// (RFC 4466 §2.6; the options of RFC 4731 at rfc4731.txt:266), the cursor after
+// "RETURN SP"; SAVE from RFC 5182 §2, PARTIAL from RFC 5267 §4.4. Each option at most
+// once; "()" means ALL (rfc4731.txt:148).
+Result<SearchReturn> parse_search_return(ArgCursor& in) {
+    SearchReturn ret;
+    if (auto r = in.expect('(', "( of RETURN options"); !r) return r.error();
+    bool any = false;
+    while (!in.eat(')')) {
+        if (any) {
+            if (auto r = in.sp(); !r) return syntax_error("SP or ) in RETURN options");
+        }
+        any = true;
+        bool* flag = nullptr;
+        if (in.eat_keyword("MIN")) flag = &ret.min;
+        else if (in.eat_keyword("MAX")) flag = &ret.max;
+        else if (in.eat_keyword("ALL")) flag = &ret.all;
+        else if (in.eat_keyword("COUNT")) flag = &ret.count;
+        else if (in.eat_keyword("SAVE")) flag = &ret.save;
+        if (flag) {
+            if (*flag) return syntax_error("each RETURN option once");
+            *flag = true;
+            continue;
+        }
+        if (in.eat_keyword("PARTIAL")) {
+            // partial-range = nz-number ":" nz-number (RFC 5267 §6).
+            if (ret.partial) return syntax_error("each RETURN option once");
+            if (auto r = in.sp(); !r) return r.error();
+            auto first = in.nz_number("partial range start");
+            if (!first) return first.error();
+            if (auto r = in.expect(':', ": in partial range"); !r) return r.error();
+            auto last = in.nz_number("partial range end");
+            if (!last) return last.error();
+            ret.partial = std::minmax(*first, *last);
+            continue;
+        }
+        return syntax_error("RETURN option MIN, MAX, ALL, COUNT or PARTIAL");
+    }
+    if (!any) ret.all = true;
+    return ret;
+}
+
+Result<SearchKey> parse_search_keys(ArgCursor& in) {
+    SearchKey key;
+    key.kind = Kind::And;
+    if (auto r = key_list(in, 1, key, false); !r) return r.error();
+    return key;
+}
+
+// search = "SEARCH" [search-return-opts] [SP "CHARSET" SP astring] 1*(SP search-key)
+// (rfc3501.txt:4954; RFC 4466 §2.6).
 Result<CommandArgs> parse_search(ArgCursor& in, bool uid) {
     SearchCmd cmd;
     cmd.uid = uid;
+    if (in.eat_keyword("RETURN")) {
+        if (auto r = in.sp(); !r) return r.error();
+        auto ret = parse_search_return(in);
+        if (!ret) return ret.error();
+        cmd.ret = *ret;
+        if (auto r = in.sp(); !r) return r.error();
+    }
     if (in.eat_keyword("CHARSET")) {
         if (auto r = in.sp(); !r) return r.error();
         auto cs = in.astring("charset");
@@ -197,8 +265,9 @@ Result<CommandArgs> parse_search(ArgCursor& in, bool uid) {
         cmd.charset = std::move(*cs);
         if (auto r = in.sp(); !r) return r.error();
     }
-    cmd.key.kind = Kind::And;
-    if (auto r = key_list(in, 1, cmd.key, false); !r) return r.error();
+    auto key = parse_search_keys(in);
+    if (!key) return key.error();
+    cmd.key = std::move(*key);
     return CommandArgs{std::move(cmd)};
 }
 

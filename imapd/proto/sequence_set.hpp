@@ -99,6 +99,15 @@ public:
 
     // sequence-set: no spaces, no empty members, no zero, 32-bit values.
     static Result<SequenceSet> parse(std::string_view text);
+    // "$", SEARCHRES's seq-last-command (RFC 5182 §2.1): the search result the session
+    // saved, which only the session can resolve (Selected::resolve); resolve() gives
+    // nothing for it.
+    static SequenceSet saved_result() {
+        SequenceSet s;
+        s.saved_ = true;
+        return s;
+    }
+    bool is_saved_result() const { return saved_; }
 
     const std::vector<Item>& items() const { return items_; }
     bool uses_star() const;
@@ -115,6 +124,7 @@ public:
 
 private:
     std::vector<Item> items_;
+    bool saved_ = false;
 };
 
 }  // namespace mr::imapd

@@ -178,6 +178,8 @@ struct Session::Handlers {
     Actions operator()(GetQuotaRootCmd& c) const { return s.cmd_getquotaroot(tag, c); }
     Actions operator()(SetQuotaCmd& c) const { return s.cmd_setquota(tag, c); }
     Actions operator()(CompressCmd& c) const { return s.cmd_compress(tag, c); }
+    Actions operator()(SortCmd& c) const { return selected([&](Selected& v) { return s.cmd_sort(tag, c, v); }); }
+    Actions operator()(ThreadCmd& c) const { return selected([&](Selected& v) { return s.cmd_thread(tag, c, v); }); }
 
     // The state check (on_command, from the command's table entry) has made sure a mailbox
     // is selected; this hands its view over, and refuses like the check if it is not.

@@ -149,8 +149,11 @@ struct Selected {
     // "* VANISHED uids", not "* n EXPUNGE". ENABLE is not allowed while selected, so it
     // is fixed for the life of the view.
     bool vanished = false;
+    // The search result SEARCH RETURN (SAVE) kept for "$" (RFC 5182 §2), as UIDs: messages
+    // expunged since simply no longer resolve. Empty at SELECT (a new view).
+    NumberSet saved_result;
 
-    // Message numbers or UIDs → (seq, uid) of messages in the view.
+    // Message numbers or UIDs ("$": the saved result, in either form) → (seq, uid) of messages in the view.
     Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> resolve(const SequenceSet& set, bool uid) const;
     // "* n EXPUNGE" for each removed UID (or one "* VANISHED" for them all, when
     // `vanished`), renumbering the view as it goes.
@@ -244,6 +247,9 @@ private:
     Actions cmd_close(const std::string& tag, bool expunge, Selected& sel);  // session_mailboxes.cpp
     // session_search.cpp
     Actions cmd_search(const std::string& tag, const SearchCmd& c, Selected& sel);
+    // session_sort.cpp
+    Actions cmd_sort(const std::string& tag, const SortCmd& c, Selected& sel);
+    Actions cmd_thread(const std::string& tag, const ThreadCmd& c, Selected& sel);
     // session_updates.cpp
     // A store job that reports the changes since the view's MODSEQ, then `finish`'s actions.
     Actions poll_updates(std::function<Actions()> finish, bool allow_expunge);

@@ -17,9 +17,12 @@
 //   internal date (as Dovecot does).
 // - A message whose structure or file cannot be read matches no content key: one damaged
 //   message does not fail the whole search.
+// - OLDER/YOUNGER (WITHIN, RFC 5032) compare the internal date with the time the search
+//   runs (read on the store job's thread, the one clock this file reads).
 // - CHARSET: UTF-8 and US-ASCII (a subset) only; others get NO [BADCHARSET (...)]
 //   (rfc3501.txt:2773).
 #include <algorithm>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,6 +31,7 @@
 #include "common/mime/message_structure.hpp"
 #include "common/text/ascii.hpp"
 #include "imapd/render/message_search.hpp"
+#include "imapd/session/search_run.hpp"
 #include "imapd/session/session.hpp"
 #include "storage/mailbox_store.hpp"
 
@@ -47,15 +51,31 @@ struct Node {
     std::optional<SearchString> needle;  // string keys
     std::string header;                  // Header: field name
     std::string keyword;                 // Keyword / Unkeyword
-    std::int64_t day = 0;                // Before/On/Since: days since the epoch
+    std::int64_t day = 0;                // Before/On/Since: days since the epoch;
+                                         // Older/Younger: the instant (epoch seconds) between
     CivilDate civil;                     // Sent*
     std::uint64_t size = 0;              // Larger / Smaller; ModSeq: the MODSEQ
     std::vector<Node> children;
 };
 
-Node compile(const SearchKey& k, std::uint32_t count, std::uint32_t max_uid) {
+// Per command: the view's size and highest UID, the time, the saved result ("$").
+struct Context {
+    std::uint32_t count = 0;
+    std::uint32_t max_uid = 0;
+    std::int64_t now = 0;
+    const NumberSet* saved = nullptr;
+};
+
+Node compile(const SearchKey& k, const Context& ctx) {
     Node n;
     n.kind = k.kind;
+    const std::uint32_t count = ctx.count, max_uid = ctx.max_uid;
+    const std::int64_t now = ctx.now;
+    if ((k.kind == Kind::SequenceSet || k.kind == Kind::Uid) && k.set.is_saved_result()) {
+        n.kind = Kind::Uid;  // "$" names the saved messages by UID (RFC 5182 §2.1)
+        n.set = *ctx.saved;
+        return n;
+    }
     switch (k.kind) {
         case Kind::SequenceSet: n.set = k.set.resolve(count); break;
         case Kind::Uid: n.set = k.set.resolve(max_uid); break;
@@ -72,9 +92,10 @@ Node compile(const SearchKey& k, std::uint32_t count, std::uint32_t max_uid) {
             break;
         case Kind::Larger: case Kind::Smaller: n.size = k.size; break;
         case Kind::ModSeq: n.size = k.modseq; break;
+        case Kind::Older: case Kind::Younger: n.day = now - static_cast<std::int64_t>(k.size); break;
         default: break;
     }
-    for (const auto& c : k.children) n.children.push_back(compile(c, count, max_uid));
+    for (const auto& c : k.children) n.children.push_back(compile(c, ctx));
     return n;
 }
 
@@ -119,6 +140,10 @@ public:
             case Kind::Before: return tri(utc_day(rec_.internal_date) < n.day);
             case Kind::On: return tri(utc_day(rec_.internal_date) == n.day);
             case Kind::Since: return tri(utc_day(rec_.internal_date) >= n.day);
+            // RFC 5032 §3: internal date at least / less than the interval ago, so the
+            // two are each other's complement (as Dovecot counts them).
+            case Kind::Older: return tri(rec_.internal_date <= n.day);
+            case Kind::Younger: return tri(rec_.internal_date > n.day);
             case Kind::Not: {
                 const Tri t = row(n.children.front());
                 return t == Tri::Maybe ? t : tri(t == Tri::No);
@@ -224,25 +249,50 @@ private:
     std::optional<MessageMatcher> matcher_;  // views of bytes_ and *structure_
 };
 
-// Positions (0-based message number - 1) in `view` of the matching messages, ascending.
-// `highest`: the largest MODSEQ among the matches.
+// A sequence-set of `numbers` in their order: runs of consecutive ascending numbers as
+// "a:b" (rfc3501.txt:5024), so an ascending list is the compact form and a sorted one
+// keeps its order (RFC 5267 §3.2).
+std::string ordered_set(const std::vector<std::uint32_t>& numbers) {
+    std::string out;
+    for (std::size_t i = 0; i < numbers.size();) {
+        std::size_t j = i;
+        while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
+        if (!out.empty()) out += ',';
+        out += std::to_string(numbers[i]);
+        if (j > i) out += ':' + std::to_string(numbers[j]);
+        i = j + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<std::vector<std::uint32_t>> run_search(storage::MailboxStore& store, const std::string& box,
                                               const SearchKey& key, const std::vector<std::uint32_t>& view,
-                                              const NumberSet& recent, std::uint64_t& highest) {
+                                              const NumberSet& recent, const NumberSet& saved,
+                                              std::uint64_t& highest,
+                                              std::vector<storage::MessageRecord>* matched_rows) {
     auto rows = store.messages(box);
     if (!rows) return rows.error();
     const auto count = static_cast<std::uint32_t>(view.size());
-    const Node root = compile(key, count, view.empty() ? 0 : view.back());
+    // WITHIN's intervals count back from when the search runs.
+    const Node root = compile(key, Context{count, view.empty() ? 0 : view.back(),
+                                           static_cast<std::int64_t>(std::time(nullptr)), &saved});
     std::vector<std::uint32_t> out;
     std::size_t pos = 0;  // rows and view are both in ascending UID order
-    for (const auto& rec : rows.value()) {
+    for (auto& rec : rows.value()) {
         while (pos < view.size() && view[pos] < rec.uid) ++pos;
         if (pos == view.size()) break;  // the rest arrived after the view was taken
         if (view[pos] != rec.uid) continue;
-        Subject subject(store, box, rec, static_cast<std::uint32_t>(pos + 1), recent.contains(rec.uid));
-        if (subject.full(root)) {
+        bool match = false;
+        {
+            Subject subject(store, box, rec, static_cast<std::uint32_t>(pos + 1), recent.contains(rec.uid));
+            match = subject.full(root);
+        }
+        if (match) {
             out.push_back(static_cast<std::uint32_t>(pos));
             highest = std::max(highest, rec.modseq);
+            if (matched_rows) matched_rows->push_back(std::move(rec));
         }
     }
     return out;
@@ -252,30 +302,111 @@ bool uses_modseq(const SearchKey& k) {
     return k.kind == Kind::ModSeq || std::any_of(k.children.begin(), k.children.end(), uses_modseq);
 }
 
-}  // namespace
+bool supported_charset(const std::string& charset) {
+    return text::iequals(charset, "UTF-8") || text::iequals(charset, "US-ASCII");
+}
+
+NumberSet saved_uids(const SearchReturn& ret, const std::vector<std::uint32_t>& positions,
+                     const std::vector<std::uint32_t>& view, bool sorted) {
+    if (positions.empty()) return {};
+    std::vector<std::uint32_t> uids;
+    // RFC 5182 §2.1: with MIN and/or MAX but neither ALL nor COUNT, only those are saved.
+    if ((ret.min || ret.max) && !ret.all && !ret.count && !ret.partial) {
+        const auto [lo, hi] = std::minmax_element(positions.begin(), positions.end());
+        if (ret.min) uids.push_back(view[sorted ? positions.front() : *lo]);
+        if (ret.max) uids.push_back(view[sorted ? positions.back() : *hi]);
+    } else {
+        for (std::uint32_t p : positions) uids.push_back(view[p]);
+    }
+    return NumberSet::from_numbers(uids);
+}
+
+std::string esearch_response(const std::string& tag, bool uid, const SearchReturn& ret,
+                             const std::vector<std::uint32_t>& numbers, bool sorted,
+                             const std::vector<std::uint64_t>& modseqs) {
+    // search-correlator: tag-string is a string (RFC 4466 §2.6.2); tags hold neither '"'
+    // nor '\\' (rfc3501.txt:5061), so quoting is enough.
+    std::string out = "* ESEARCH (TAG \"" + tag + "\")";
+    if (uid) out += " UID";
+    std::size_t min_at = 0, max_at = 0;  // positions in `numbers`
+    if (!numbers.empty()) {
+        if (sorted) {
+            max_at = numbers.size() - 1;
+        } else {
+            const auto [lo, hi] = std::minmax_element(numbers.begin(), numbers.end());
+            min_at = static_cast<std::size_t>(lo - numbers.begin());
+            max_at = static_cast<std::size_t>(hi - numbers.begin());
+        }
+        if (ret.min) out += " MIN " + std::to_string(numbers[min_at]);
+        if (ret.max) out += " MAX " + std::to_string(numbers[max_at]);
+        if (ret.all) out += " ALL " + ordered_set(numbers);
+    }
+    if (ret.count) out += " COUNT " + std::to_string(numbers.size());
+    if (ret.partial) {
+        // RFC 5267 §4.4: the positions first..last of the result, NIL when none is there.
+        const auto [first, last] = *ret.partial;
+        std::vector<std::uint32_t> part;
+        for (std::size_t i = first - 1; i < numbers.size() && i < last; ++i) part.push_back(numbers[i]);
+        out += " PARTIAL (" + std::to_string(first) + ":" + std::to_string(last) + " " +
+               (part.empty() ? std::string("NIL") : ordered_set(part)) + ")";
+    }
+    if (!modseqs.empty() && !numbers.empty()) {
+        // Of the messages returned: only MIN and/or MAX name just those (rfc4731.txt:203).
+        std::uint64_t highest = 0;
+        if ((ret.min || ret.max) && !ret.all && !ret.count && !ret.partial) {
+            if (ret.min) highest = modseqs[min_at];
+            if (ret.max) highest = std::max(highest, modseqs[max_at]);
+        } else {
+            highest = *std::max_element(modseqs.begin(), modseqs.end());
+        }
+        out += " MODSEQ " + std::to_string(highest);
+    }
+    return out + "\r\n";
+}
 
 Actions Session::cmd_search(const std::string& tag, const SearchCmd& c, Selected& sel) {
-    if (c.charset && !text::iequals(*c.charset, "UTF-8") && !text::iequals(*c.charset, "US-ASCII"))
+    if (c.charset && !supported_charset(*c.charset)) {
+        if (c.ret && c.ret->save) sel.saved_result = {};  // a failed SAVE leaves "$" empty (RFC 5182 §2.1)
         return tagged(tag, "NO", "[BADCHARSET (UTF-8 US-ASCII)] Charset not supported");
+    }
     // SEARCH MODSEQ is a CONDSTORE enabling command (rfc7162.txt:377); its answer ends
-    // with the highest MODSEQ of the matches (RFC 7162 §3.1.6, rfc7162.txt:1101).
+    // with the highest MODSEQ of the matches (RFC 7162 §3.1.6, rfc7162.txt:1101), in
+    // ESEARCH as MODSEQ (RFC 4731 §3.2, rfc4731.txt:194).
     const bool modseq = uses_modseq(c.key);
     std::string enabling = modseq ? enable_condstore() : std::string();
-    return async({StoreJob{[this, tag, box = sel.mailbox, key = c.key, uid_form = c.uid, view = sel.uids,
-                            recent = sel.recent, modseq, enabling](storage::MailboxStore& store) {
+    return async({StoreJob{[this, tag, box = sel.mailbox, key = c.key, uid_form = c.uid, ret = c.ret,
+                            view = sel.uids, recent = sel.recent, saved = sel.saved_result, modseq,
+                            enabling](storage::MailboxStore& store) {
         std::uint64_t highest = 0;
-        auto found = run_search(store, box, key, view, recent, highest);
+        std::vector<storage::MessageRecord> rows;
+        auto found = run_search(store, box, key, view, recent, saved, highest, ret && modseq ? &rows : nullptr);
         std::string out;
+        NumberSet to_save;
         if (found) {
-            out = enabling + "* SEARCH";
-            for (std::uint32_t i : found.value()) out += " " + std::to_string(uid_form ? view[i] : i + 1);
-            if (modseq && !found.value().empty()) out += " (MODSEQ " + std::to_string(highest) + ")";
-            out += "\r\n";
+            std::vector<std::uint32_t> numbers;
+            numbers.reserve(found.value().size());
+            for (std::uint32_t i : found.value()) numbers.push_back(uid_form ? view[i] : i + 1);
+            if (ret) {
+                std::vector<std::uint64_t> modseqs;
+                for (const auto& r : rows) modseqs.push_back(r.modseq);
+                if (ret->save) to_save = saved_uids(*ret, found.value(), view, false);
+                if (ret->min || ret->max || ret->all || ret->count || ret->partial)
+                    out = enabling + esearch_response(tag, uid_form, *ret, numbers, false, modseqs);
+            } else {
+                out = enabling + "* SEARCH";
+                for (std::uint32_t n : numbers) out += " " + std::to_string(n);
+                if (modseq && !numbers.empty()) out += " (MODSEQ " + std::to_string(highest) + ")";
+                out += "\r\n";
+            }
         }
         return StoreResume([this, tag, ok = found.ok(), error = found ? Error{} : found.error(),
-                            out = std::move(out)]() -> Actions {
+                            save = ret && ret->save, to_save = std::move(to_save), out = std::move(out)]() -> Actions {
+            if (save) {
+                if (Selected* current = selected()) current->saved_result = to_save;
+            }
             if (!ok) return store_error(tag, error);
-            Actions acts{{Send{out}}};
+            Actions acts;
+            if (!out.empty()) acts.push_back({Send{out}});
             for (auto& a : tagged(tag, "OK", "SEARCH completed")) acts.push_back(std::move(a));
             return acts;
         });

@@ -39,6 +39,11 @@ bool sets_seen(const FetchItem& item) {
 
 Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> Selected::resolve(const SequenceSet& set, bool uid) const {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+    if (set.is_saved_result()) {
+        for (std::size_t i : saved_result.positions_in(uids))
+            out.emplace_back(static_cast<std::uint32_t>(i + 1), uids[i]);
+        return out;
+    }
     if (uid) {
         const std::uint32_t largest = uids.empty() ? 0 : uids.back();
         for (std::size_t i : set.resolve(largest).positions_in(uids))

@@ -11,10 +11,13 @@
 #include <vector>
 
 #include "common/mime/message_parser.hpp"
+#include "imapd/render/base_subject.hpp"
 #include "imapd/render/body_structure.hpp"
 #include "imapd/render/envelope.hpp"
 #include "imapd/render/message_search.hpp"
 #include "imapd/render/section.hpp"
+#include "imapd/render/sort_keys.hpp"
+#include "imapd/render/threads.hpp"
 #include "imapd/render/wire_form.hpp"
 
 using namespace mr::imapd;
@@ -53,5 +56,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     MessageMatcher matcher(bytes, s);
     (void)matcher.text(SearchString("zz"));
     (void)matcher.header("subject", SearchString("a"));
+    // SORT and THREAD keys of any header: base subject, addresses, dates, msg-ids, and
+    // both algorithms over the message twice (a duplicate Message-ID that references itself).
+    const BaseSubject subject = base_subject(s.envelope.subject.value_or(std::string(bytes.substr(0, 200))));
+    (void)address_sort_key(s.envelope.from);
+    (void)display_sort_key(s.envelope.to);
+    ThreadMessage t;
+    t.id = 1;
+    t.sent = sent_time(s.envelope, 0);
+    t.subject_key = subject.key;
+    t.reply_or_forward = subject.reply_or_forward;
+    const auto ids = message_ids(s.envelope.message_id.value_or(""));
+    if (!ids.empty()) t.message_id = ids.front();
+    t.references = thread_parents(bytes.substr(0, 4096), s.envelope.in_reply_to.value_or(""));
+    std::vector<ThreadMessage> two{t, t};
+    two[1].id = 2;
+    if (thread_references(two).empty() || thread_ordered_subject(two).empty()) std::abort();
     return 0;
 }

@@ -28,6 +28,8 @@ const std::map<std::string, std::string, std::less<>> kSampleArgs = {
     {"MOVE", " 1 x"}, {"UID MOVE", " 1 x"}, {"LIST", " \"\" *"}, {"UNSELECT", ""},
     {"GETQUOTA", " \"\""}, {"GETQUOTAROOT", " INBOX"}, {"SETQUOTA", " \"\" (STORAGE 1)"},
     {"COMPRESS", " DEFLATE"},
+    {"SORT", " (DATE) UTF-8 ALL"}, {"UID SORT", " (DATE) UTF-8 ALL"}, {"THREAD", " REFERENCES UTF-8 ALL"},
+    {"UID THREAD", " REFERENCES UTF-8 ALL"},
 };
 
 // A fresh session in `state`.
