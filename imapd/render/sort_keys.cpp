@@ -7,10 +7,11 @@
 namespace mr::imapd {
 namespace {
 
+// The field's first address structure, a group's start marker included: its mailbox is
+// the group name (rfc3501.txt:4302), and Dovecot sorts "a: x@y;" as "a".
 const mime::Address* first_mailbox(const std::vector<mime::Address>& field) {
-    for (const auto& a : field)
-        if (a.host) return &a;
-    return nullptr;
+    if (field.empty() || field.front().is_group_end()) return nullptr;
+    return &field.front();
 }
 
 }  // namespace
@@ -27,7 +28,7 @@ std::string display_sort_key(const std::vector<mime::Address>& field) {
     std::string name = mime::display_name(*a);
     if (name.find_first_not_of(" \t") != std::string::npos) return collation_key(name);
     std::string spec = a->mailbox.value_or("");
-    if (!a->host->empty()) spec += "@" + *a->host;
+    if (a->host && !a->host->empty()) spec += "@" + *a->host;
     return collation_key(spec);
 }
 

@@ -5,10 +5,11 @@
 // Invariants:
 //  - An absent header, or one without a usable address, is the empty string, which
 //    collates first (rfc5256.txt:249).
-//  - CC/FROM/TO: the addr-mailbox (local part) of the field's first mailbox
-//    (rfc5256.txt:257); group markers are skipped.
-//  - DISPLAYFROM/DISPLAYTO (RFC 5957 §3): the first mailbox's display name, RFC 2047-decoded,
-//    or when it has none (or an empty one) its addr-spec "mailbox@host".
+//  - CC/FROM/TO: the addr-mailbox (local part) of the field's first address
+//    (rfc5256.txt:257), which for a group is its start marker: the group name.
+//  - DISPLAYFROM/DISPLAYTO (RFC 5957 §3): the first address's display name, RFC
+//    2047-decoded, or when it has none (or an empty one) its addr-spec "mailbox@host"
+//    (a group: its name), as imaptest's sort-display scripts expect of Dovecot.
 //  - The sent date is the Date: field in UTC seconds, or the internal date without one
 //    (rfc5256.txt:155).
 #pragma once
