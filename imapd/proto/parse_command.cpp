@@ -50,7 +50,10 @@ bool is_sequence_char(char c) { return text::is_digit(c) || c == ',' || c == ':'
 
 Result<SequenceSet> parse_sequence_set(ArgCursor& in) {
     // sequence-set =/ seq-last-command; seq-last-command = "$" (RFC 5182 §3): the whole set.
-    if (in.eat('$')) return SequenceSet::saved_result();
+    if (in.eat('$')) {
+        if (is_sequence_char(in.peek()) || in.peek() == '$') return syntax_error("$ alone, not in a list or range");
+        return SequenceSet::saved_result();
+    }
     const std::string_view text = in.take_while(is_sequence_char);
     if (text.empty()) return syntax_error("sequence set");
     return SequenceSet::parse(text);

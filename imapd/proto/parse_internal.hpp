@@ -44,10 +44,10 @@ Result<CommandArgs> parse_append_command(ArgCursor& in, RawCommand& raw);
 Result<CommandArgs> parse_fetch(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_store(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_search(ArgCursor& in, bool uid);
-// The parts SEARCH shares with SORT and THREAD (parse_search.cpp): search-return-opts
-// after "RETURN" (RFC 4731 §3.1), and 1*(SP search-key) as one Kind::And (the cursor
-// just past the SP before the first key).
-Result<SearchReturn> parse_search_return(ArgCursor& in);
+// The parts SEARCH shares with SORT and THREAD (parse_search.cpp): "RETURN (...) SP" if
+// it comes next (RFC 4731 §3.1; `out` stays empty without it), and 1*(SP search-key) as
+// one Kind::And (the cursor just past the SP before the first key).
+Result<void> parse_search_return(ArgCursor& in, std::optional<SearchReturn>& out);
 Result<SearchKey> parse_search_keys(ArgCursor& in);
 Result<CommandArgs> parse_sort(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_thread(ArgCursor& in, bool uid);

@@ -198,11 +198,12 @@ Result<SearchKey> search_key(ArgCursor& in, int depth) {
 }  // namespace
 
 // search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"
-// (RFC 4466 §2.6; the options of RFC 4731 at rfc4731.txt:266), the cursor after
-// "RETURN SP"; SAVE from RFC 5182 §2, PARTIAL from RFC 5267 §4.4. Each option at most
-// once; "()" means ALL (rfc4731.txt:148).
-Result<SearchReturn> parse_search_return(ArgCursor& in) {
-    SearchReturn ret;
+// (RFC 4466 §2.6; the options of RFC 4731 at rfc4731.txt:266); SAVE from RFC 5182 §2,
+// PARTIAL from RFC 5267 §4.4. Each option at most once; "()" means ALL (rfc4731.txt:148).
+Result<void> parse_search_return(ArgCursor& in, std::optional<SearchReturn>& out) {
+    if (!in.eat_keyword("RETURN")) return {};
+    if (auto r = in.sp(); !r) return r.error();
+    SearchReturn& ret = out.emplace();
     if (auto r = in.expect('(', "( of RETURN options"); !r) return r.error();
     bool any = false;
     while (!in.eat(')')) {
@@ -236,7 +237,7 @@ Result<SearchReturn> parse_search_return(ArgCursor& in) {
         return syntax_error("RETURN option MIN, MAX, ALL, COUNT or PARTIAL");
     }
     if (!any) ret.all = true;
-    return ret;
+    return in.sp();
 }
 
 Result<SearchKey> parse_search_keys(ArgCursor& in) {
@@ -251,13 +252,7 @@ Result<SearchKey> parse_search_keys(ArgCursor& in) {
 Result<CommandArgs> parse_search(ArgCursor& in, bool uid) {
     SearchCmd cmd;
     cmd.uid = uid;
-    if (in.eat_keyword("RETURN")) {
-        if (auto r = in.sp(); !r) return r.error();
-        auto ret = parse_search_return(in);
-        if (!ret) return ret.error();
-        cmd.ret = *ret;
-        if (auto r = in.sp(); !r) return r.error();
-    }
+    if (auto r = parse_search_return(in, cmd.ret); !r) return r.error();
     if (in.eat_keyword("CHARSET")) {
         if (auto r = in.sp(); !r) return r.error();
         auto cs = in.astring("charset");

@@ -70,13 +70,7 @@ Result<void> search_criteria(ArgCursor& in, std::string& charset, SearchKey& key
 Result<CommandArgs> parse_sort(ArgCursor& in, bool uid) {
     SortCmd cmd;
     cmd.uid = uid;
-    if (in.eat_keyword("RETURN")) {
-        if (auto r = in.sp(); !r) return r.error();
-        auto ret = parse_search_return(in);
-        if (!ret) return ret.error();
-        cmd.ret = *ret;
-        if (auto r = in.sp(); !r) return r.error();
-    }
+    if (auto r = parse_search_return(in, cmd.ret); !r) return r.error();
     auto criteria = sort_criteria(in);
     if (!criteria) return criteria.error();
     cmd.criteria = std::move(*criteria);

@@ -43,17 +43,17 @@ bool needs_envelope(const std::vector<SortCriterion>& criteria) {
                        [](const SortCriterion& c) { return c.key != Key::Arrival && c.key != Key::Size; });
 }
 
+// `scratch`: one structure reused for every message (deserialize_into keeps its memory).
 SortEntry sort_entry(std::uint32_t position, const storage::MessageRecord& rec,
-                     const std::vector<SortCriterion>& criteria) {
+                     const std::vector<SortCriterion>& criteria, mime::MessageStructure& scratch) {
     SortEntry e;
     e.position = position;
     e.arrival = rec.internal_date;
     e.sent = rec.internal_date;
     e.size = rec.rfc822_size >= 0 ? rec.rfc822_size : rec.size;
     if (!needs_envelope(criteria)) return e;
-    auto structure = mime::deserialize(rec.structure);
-    if (!structure) return e;
-    const mime::Envelope& env = structure.value().envelope;
+    if (!mime::deserialize_into(rec.structure, scratch)) return e;
+    const mime::Envelope& env = scratch.envelope;
     for (const auto& c : criteria) {
         switch (c.key) {
             case Key::Date: e.sent = sent_time(env, rec.internal_date); break;
@@ -117,13 +117,12 @@ std::string references_of(storage::MailboxStore& store, const std::string& box, 
 }
 
 ThreadMessage thread_message(std::uint32_t id, const storage::MessageRecord& rec, bool references,
-                             storage::MailboxStore& store, const std::string& box) {
+                             storage::MailboxStore& store, const std::string& box, mime::MessageStructure& scratch) {
     ThreadMessage t;
     t.id = id;
     t.sent = rec.internal_date;
-    auto structure = mime::deserialize(rec.structure);
-    if (!structure) return t;
-    const mime::Envelope& env = structure.value().envelope;
+    if (!mime::deserialize_into(rec.structure, scratch)) return t;
+    const mime::Envelope& env = scratch.envelope;
     t.sent = sent_time(env, rec.internal_date);
     BaseSubject subject = base_subject(env.subject.value_or(""));
     t.subject_key = std::move(subject.key);
@@ -156,8 +155,9 @@ Actions Session::cmd_sort(const std::string& tag, const SortCmd& c, Selected& se
         if (found) {
             std::vector<SortEntry> entries;
             entries.reserve(rows.size());
+            mime::MessageStructure scratch;
             for (std::size_t i = 0; i < rows.size(); ++i)
-                entries.push_back(sort_entry(found.value()[i], rows[i], c.criteria));
+                entries.push_back(sort_entry(found.value()[i], rows[i], c.criteria, scratch));
             sort_entries(entries, c.criteria);
             std::vector<std::uint32_t> numbers;
             std::vector<std::uint64_t> modseqs;
@@ -221,9 +221,11 @@ Actions Session::cmd_thread(const std::string& tag, const ThreadCmd& c, Selected
         if (found) {
             std::vector<ThreadMessage> messages;
             messages.reserve(rows.size());
+            mime::MessageStructure scratch;
             for (std::size_t i = 0; i < rows.size(); ++i) {
                 const std::uint32_t pos = found.value()[i];
-                messages.push_back(thread_message(c.uid ? view[pos] : pos + 1, rows[i], references, store, box));
+                messages.push_back(
+                    thread_message(c.uid ? view[pos] : pos + 1, rows[i], references, store, box, scratch));
             }
             out = enabling + "* THREAD " +
                   (references ? thread_references(messages) : thread_ordered_subject(messages));
