@@ -247,6 +247,10 @@ private:
     Actions cmd_close(const std::string& tag, bool expunge, Selected& sel);  // session_mailboxes.cpp
     // session_search.cpp
     Actions cmd_search(const std::string& tag, const SearchCmd& c, Selected& sel);
+    // The end of SEARCH, SORT and THREAD on the loop thread: keep RETURN (SAVE)'s result
+    // (`saved`; set even when the search failed, RFC 5182 §2.1), then the response and OK.
+    Actions search_done(const std::string& tag, const std::optional<Error>& error,
+                        const std::optional<NumberSet>& saved, const std::string& out, std::string_view ok_text);
     // session_sort.cpp
     Actions cmd_sort(const std::string& tag, const SortCmd& c, Selected& sel);
     Actions cmd_thread(const std::string& tag, const ThreadCmd& c, Selected& sel);

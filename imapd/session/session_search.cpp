@@ -399,18 +399,26 @@ Actions Session::cmd_search(const std::string& tag, const SearchCmd& c, Selected
                 out += "\r\n";
             }
         }
-        return StoreResume([this, tag, ok = found.ok(), error = found ? Error{} : found.error(),
-                            save = ret && ret->save, to_save = std::move(to_save), out = std::move(out)]() -> Actions {
-            if (save) {
-                if (Selected* current = selected()) current->saved_result = to_save;
-            }
-            if (!ok) return store_error(tag, error);
-            Actions acts;
-            if (!out.empty()) acts.push_back({Send{out}});
-            for (auto& a : tagged(tag, "OK", "SEARCH completed")) acts.push_back(std::move(a));
-            return acts;
+        std::optional<NumberSet> saved_now;
+        if (ret && ret->save) saved_now = std::move(to_save);
+        return StoreResume([this, tag, error = found ? std::optional<Error>() : found.error(),
+                            saved_now = std::move(saved_now), out = std::move(out)]() -> Actions {
+            return search_done(tag, error, saved_now, out, "SEARCH completed");
         });
     }}});
+}
+
+Actions Session::search_done(const std::string& tag, const std::optional<Error>& error,
+                             const std::optional<NumberSet>& saved, const std::string& out,
+                             std::string_view ok_text) {
+    if (saved) {
+        if (Selected* current = selected()) current->saved_result = *saved;
+    }
+    if (error) return store_error(tag, *error);
+    Actions acts;
+    if (!out.empty()) acts.push_back({Send{out}});
+    for (auto& a : tagged(tag, "OK", ok_text)) acts.push_back(std::move(a));
+    return acts;
 }
 
 }  // namespace mr::imapd::session

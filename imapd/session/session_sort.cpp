@@ -184,17 +184,11 @@ Actions Session::cmd_sort(const std::string& tag, const SortCmd& c, Selected& se
                 out += "\r\n";
             }
         }
-        return StoreResume([this, tag, ok = found.ok(), error = found ? Error{} : found.error(),
-                            save = c.ret && c.ret->save, to_save = std::move(to_save),
-                            out = std::move(out)]() -> Actions {
-            if (save) {
-                if (Selected* current = selected()) current->saved_result = to_save;
-            }
-            if (!ok) return store_error(tag, error);
-            Actions acts;
-            if (!out.empty()) acts.push_back({Send{out}});
-            for (auto& a : tagged(tag, "OK", "SORT completed")) acts.push_back(std::move(a));
-            return acts;
+        std::optional<NumberSet> saved_now;
+        if (c.ret && c.ret->save) saved_now = std::move(to_save);
+        return StoreResume([this, tag, error = found ? std::optional<Error>() : found.error(),
+                            saved_now = std::move(saved_now), out = std::move(out)]() -> Actions {
+            return search_done(tag, error, saved_now, out, "SORT completed");
         });
     }}});
 }
@@ -232,12 +226,9 @@ Actions Session::cmd_thread(const std::string& tag, const ThreadCmd& c, Selected
             if (messages.empty()) out.pop_back();  // "* THREAD" alone (rfc5256.txt:781)
             out += "\r\n";
         }
-        return StoreResume([this, tag, ok = found.ok(), error = found ? Error{} : found.error(),
+        return StoreResume([this, tag, error = found ? std::optional<Error>() : found.error(),
                             out = std::move(out)]() -> Actions {
-            if (!ok) return store_error(tag, error);
-            Actions acts{{Send{out}}};
-            for (auto& a : tagged(tag, "OK", "THREAD completed")) acts.push_back(std::move(a));
-            return acts;
+            return search_done(tag, error, std::nullopt, out, "THREAD completed");
         });
     }}});
 }
