@@ -159,6 +159,21 @@ def select_runs(port, user, mailbox, rounds):
     return median(repeat), median(changed)
 
 
+SORT_COMMANDS = (("sort_arrival", "SORT (ARRIVAL) UTF-8 ALL"), ("sort_subject", "SORT (SUBJECT) UTF-8 ALL"),
+                 ("sort_from", "SORT (FROM) UTF-8 ALL"), ("thread_references", "THREAD REFERENCES UTF-8 ALL"))
+
+
+def sort_runs(port, user, mailbox, command, rounds):
+    """SORT/THREAD of a whole mailbox (issue 18): the first run (cold: the first time
+    this mailbox is sorted so) and the median of `rounds` more (warm), in seconds."""
+    c = Client(port)
+    c.login(user, PASSWORD)
+    c.command(f"SELECT {mailbox}")
+    times = [c.command(command)[0] for _ in range(rounds + 1)]
+    c.close()
+    return times[0], median(times[1:])
+
+
 def open_idlers(port, user, count, batch=100, compress=False):
     """`count` connections, each LOGIN + SELECT INBOX + IDLE (pipelined), in batches. With
     `compress`: LOGIN + COMPRESS DEFLATE, then (compressed, once its OK came) SELECT + IDLE."""
@@ -283,7 +298,7 @@ def main():
     p.add_argument("--idle", type=int, default=1000)
     p.add_argument("--dovecot-idle", type=int, default=None, help="default: --idle")
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--only", default="fetch,select,idle,idlez,fetchz")
+    p.add_argument("--only", default="fetch,select,idle,idlez,fetchz,sort")
     p.add_argument("--no-dovecot", action="store_true", help="mailroom figures only")
     p.add_argument("--keep", action="store_true", help="leave the mailroom instance's files in --work")
     p.add_argument("--store-cache", help="directory keeping a copy of the filled mailroom store between runs "
@@ -419,6 +434,12 @@ def main():
                     res[f"{name}_select_big"] = select_runs(port, user, "Big", args.rounds)
                 log(f"{name}: select (repeat, after a change) {res[f'{name}_select_inbox']}"
                     + (f", big {res[f'{name}_select_big']}" if args.copies else ""))
+        if "sort" in only:
+            box = "Big" if args.copies else "INBOX"
+            for name, (port, user, _, _) in systems.items():
+                for key, cmd in SORT_COMMANDS:
+                    res[f"{name}_{key}"] = sort_runs(port, user, box, cmd, args.rounds)
+                    log(f"{name}: {cmd} on {box}: cold, warm {res[f'{name}_{key}']}")
     finally:
         mr.stop()
         if dc is not None:
@@ -444,6 +465,17 @@ def main():
             line += f"   dovecot {d['seconds'] * 1000:8.1f} ms ({d['bytes'] / 1e6:.1f} MB)   " \
                     f"ratio {m['seconds'] / d['seconds']:.2f}" + (" (target <= 0.50)" if key != "bodies" else "")
         print(line)
+    sorted_count = args.messages * (args.copies or 1)
+    for key, cmd in SORT_COMMANDS:
+        m = res.get(f"mailroom_{key}")
+        if m is None:
+            continue
+        d = res.get(f"dovecot_{key}")
+        for i, case in enumerate(("cold", "warm")):
+            line = f"{cmd.split(' UTF-8')[0] + f' {sorted_count}, ' + case:<40} mailroom {m[i] * 1000:8.1f} ms"
+            if d is not None:
+                line += f"   dovecot {d[i] * 1000:8.1f} ms   ratio {m[i] / d[i]:.2f} (target <= 0.50)"
+            print(line)
     for key, label in (("inbox", f"SELECT {args.messages} messages"),
                        ("big", f"SELECT {args.messages * args.copies} messages")):
         m = res.get(f"mailroom_select_{key}")
