@@ -66,19 +66,28 @@ Result<Db> Db::open(const std::filesystem::path& file, Durability durability) {
 }
 
 Db::Db(Db&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), durability_(other.durability_) {}
+    : db_(std::exchange(other.db_, nullptr)), durability_(other.durability_), cache_(std::move(other.cache_)) {
+    other.cache_.clear();
+}
 
 Db& Db::operator=(Db&& other) noexcept {
     if (this != &other) {
-        if (db_) sqlite3_close_v2(db_);
+        close();
         db_ = std::exchange(other.db_, nullptr);
         durability_ = other.durability_;
+        cache_ = std::move(other.cache_);
+        other.cache_.clear();
     }
     return *this;
 }
 
-Db::~Db() {
+Db::~Db() { close(); }
+
+void Db::close() {
+    for (auto& [sql, c] : cache_) sqlite3_finalize(c.stmt);
+    cache_.clear();
     if (db_) sqlite3_close_v2(db_);
+    db_ = nullptr;
 }
 
 Error Db::error(std::string_view what) const {
@@ -98,13 +107,30 @@ Result<void> Db::exec(std::string_view sql) {
 }
 
 Result<Statement> Db::prepare(std::string_view sql) {
+    auto found = cache_.find(sql);
+    if (found != cache_.end() && !found->second.in_use) {
+        found->second.in_use = true;
+        return Statement(db_, found->second.stmt, &found->second.in_use);
+    }
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
     if (rc != SQLITE_OK) {
         return Error::internal("sqlite prepare: " + std::string(sqlite3_errmsg(db_)) +
                                " in: " + std::string(sql.substr(0, 80)));
     }
-    return Statement(db_, stmt);
+    if (found != cache_.end() || cache_.size() >= kMaxCachedStatements || !stmt) return Statement(db_, stmt);
+    Cached& c = cache_.emplace(std::string(sql), Cached{stmt, true}).first->second;
+    return Statement(db_, stmt, &c.in_use);
+}
+
+Result<void> Db::run_cached(std::string_view sql) {
+    auto stmt = prepare(sql);
+    if (!stmt) return stmt.error();
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return Error::internal("sqlite: " + row.error().message + " in: " + std::string(sql.substr(0, 80)));
+        if (!*row) return {};
+    }
 }
 
 Result<void> Db::set_durability(Durability durability) {
@@ -160,10 +186,10 @@ Result<Transaction> Transaction::begin(Db& db, Durability durability) {
     const bool switch_mode = durability != db.durability();
     if (switch_mode) {
         // PRAGMA synchronous cannot change inside a transaction, so set it first.
-        if (auto r = db.exec(synchronous_pragma(durability)); !r) return r.error();
+        if (auto r = db.run_cached(synchronous_pragma(durability)); !r) return r.error();
     }
-    if (auto r = db.exec("BEGIN IMMEDIATE"); !r) {
-        if (switch_mode) (void)db.exec(synchronous_pragma(db.durability()));
+    if (auto r = db.run_cached("BEGIN IMMEDIATE"); !r) {
+        if (switch_mode) (void)db.run_cached(synchronous_pragma(db.durability()));
         return r.error();
     }
     return Transaction(&db, switch_mode);
@@ -174,19 +200,19 @@ Transaction::Transaction(Transaction&& other) noexcept
 
 Transaction::~Transaction() {
     if (db_) {
-        (void)db_->exec("ROLLBACK");
+        (void)db_->run_cached("ROLLBACK");
         finish();
     }
 }
 
 void Transaction::finish() {
-    if (restore_durability_) (void)db_->exec(synchronous_pragma(db_->durability()));
+    if (restore_durability_) (void)db_->run_cached(synchronous_pragma(db_->durability()));
     db_ = nullptr;
 }
 
 Result<void> Transaction::commit() {
     if (!db_) return Error::internal("sqlite: commit without transaction");
-    if (auto r = db_->exec("COMMIT"); !r) {
+    if (auto r = db_->run_cached("COMMIT"); !r) {
         return r;  // the destructor rolls back
     }
     finish();
@@ -194,14 +220,14 @@ Result<void> Transaction::commit() {
 }
 
 Result<ReadSnapshot> ReadSnapshot::begin(Db& db) {
-    if (auto r = db.exec("BEGIN"); !r) return r.error();
+    if (auto r = db.run_cached("BEGIN"); !r) return r.error();
     return ReadSnapshot(&db);
 }
 
 ReadSnapshot::ReadSnapshot(ReadSnapshot&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
 
 ReadSnapshot::~ReadSnapshot() {
-    if (db_) (void)db_->exec("ROLLBACK");
+    if (db_) (void)db_->run_cached("ROLLBACK");
 }
 
 }  // namespace mr::storage::sqlite

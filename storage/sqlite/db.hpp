@@ -22,6 +22,12 @@
 //                        acceptable, and the Maildir file name carries flags anyway.
 // - A Db is used by one thread at a time (SQLite's default serialized mode would
 //   allow more, but the store objects above are not shared between threads).
+// - Db keeps the statements it prepared (up to kMaxCachedStatements, by SQL text) and
+//   hands one out again once the Statement that used it has ended (reset, bindings
+//   cleared): the store's queries are a few dozen fixed texts run for every IMAP command,
+//   and compiling them again each time (sqlite3_prepare_v2, ~10-30 µs each) was most of
+//   a short command's CPU (issue 18's stress load). A text whose statement is still in
+//   use (a nested query) gets a fresh, uncached statement.
 // - Nothing here throws; every failure is an Error::internal carrying SQLite's
 //   message, except constraint violations, which callers may map to Refused.
 #pragma once
@@ -31,6 +37,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/util/result.hpp"
@@ -41,6 +48,7 @@ struct sqlite3_stmt;
 namespace mr::storage::sqlite {
 
 inline constexpr int kBusyTimeoutMs = 5000;
+inline constexpr std::size_t kMaxCachedStatements = 64;
 
 enum class Durability { Normal, Full };
 
@@ -60,7 +68,11 @@ public:
 
     // Runs one or more SQL statements that return no rows.
     Result<void> exec(std::string_view sql);
+    // One statement, from the cache when its text was prepared before (see above).
     Result<Statement> prepare(std::string_view sql);
+    // Runs one SQL statement that returns no rows, through the statement cache
+    // (BEGIN, COMMIT, PRAGMA synchronous=...: the statements around every transaction).
+    Result<void> run_cached(std::string_view sql);
 
     // Applies migrations[i] for every i >= PRAGMA user_version, each in its own
     // transaction together with the user_version bump. migrations[0] creates the
@@ -81,8 +93,20 @@ public:
 
 private:
     explicit Db(sqlite3* db, Durability durability) : db_(db), durability_(durability) {}
+    void close();
+    struct Cached {
+        sqlite3_stmt* stmt = nullptr;
+        bool in_use = false;  // a Statement holds it; cleared when that Statement ends
+    };
+    struct TextHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
     sqlite3* db_ = nullptr;
     Durability durability_ = Durability::Full;
+    // Node-based: a Cached stays where it is when the map grows or the Db is moved, so a
+    // Statement may point at its in_use flag.
+    std::unordered_map<std::string, Cached, TextHash, std::equal_to<>> cache_;
 };
 
 class Statement {
@@ -118,10 +142,13 @@ public:
 
 private:
     friend class Db;
-    Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    Statement(sqlite3* db, sqlite3_stmt* stmt, bool* cached_in_use = nullptr)
+        : db_(db), stmt_(stmt), cached_in_use_(cached_in_use) {}
     void note_bind(int rc);
+    void release();  // back to the Db's cache (reset, unbound), or finalized
     sqlite3* db_ = nullptr;
     sqlite3_stmt* stmt_ = nullptr;
+    bool* cached_in_use_ = nullptr;  // the cache entry's flag; null: finalize at the end
     int bind_error_ = 0;
     bool constraint_failed_ = false;
 };

@@ -11,22 +11,36 @@ namespace mr::storage::sqlite {
 Statement::Statement(Statement&& other) noexcept
     : db_(other.db_),
       stmt_(std::exchange(other.stmt_, nullptr)),
+      cached_in_use_(std::exchange(other.cached_in_use_, nullptr)),
       bind_error_(other.bind_error_),
       constraint_failed_(other.constraint_failed_) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
     if (this != &other) {
-        if (stmt_) sqlite3_finalize(stmt_);
+        release();
         db_ = other.db_;
         stmt_ = std::exchange(other.stmt_, nullptr);
+        cached_in_use_ = std::exchange(other.cached_in_use_, nullptr);
         bind_error_ = other.bind_error_;
         constraint_failed_ = other.constraint_failed_;
     }
     return *this;
 }
 
-Statement::~Statement() {
-    if (stmt_) sqlite3_finalize(stmt_);
+Statement::~Statement() { release(); }
+
+void Statement::release() {
+    if (!stmt_) return;
+    if (cached_in_use_) {
+        // Reset ends any read the statement still holds, as finalize would.
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        *cached_in_use_ = false;
+        cached_in_use_ = nullptr;
+    } else {
+        sqlite3_finalize(stmt_);
+    }
+    stmt_ = nullptr;
 }
 
 void Statement::note_bind(int rc) {

@@ -123,3 +123,53 @@ TEST_CASE("sqlite: a new database file, and so its -wal and -shm, are 0600 whate
     }
     ::umask(old);
 }
+
+TEST_CASE("sqlite: a cached statement comes back reset and unbound; a nested one is separate") {
+    TempDir dir;
+    auto db = sqlite::Db::open(dir / "a.db", sqlite::Durability::Normal);
+    REQUIRE(db.ok());
+    REQUIRE(db->migrate(kSteps).ok());
+    constexpr std::string_view kInsert = "INSERT INTO t(k, v) VALUES (?, ?)";
+    constexpr std::string_view kByKey = "SELECT k FROM t WHERE k >= ? ORDER BY k";
+    for (const char* k : {"a", "b", "c"}) {
+        auto s = db->prepare(kInsert);
+        REQUIRE(s.ok());
+        REQUIRE(s->bind(1, std::string_view(k)).bind_blob(2, "x").run().ok());
+    }
+    CHECK(count_rows(*db) == 3);
+    {
+        // The outer statement is mid-way through its rows while the same text runs again.
+        auto outer = db->prepare(kByKey);
+        REQUIRE(outer.ok());
+        outer->bind(1, std::string_view("a"));
+        REQUIRE(*outer->step());
+        CHECK(outer->column_text(0) == "a");
+        auto inner = db->prepare(kByKey);
+        REQUIRE(inner.ok());
+        inner->bind(1, std::string_view("c"));
+        REQUIRE(*inner->step());
+        CHECK(inner->column_text(0) == "c");
+        REQUIRE(*outer->step());
+        CHECK(outer->column_text(0) == "b");
+    }
+    // Reused after a half-read run: starts from the first row, and an unbound parameter is
+    // NULL again (no row matches k >= NULL).
+    {
+        auto again = db->prepare(kByKey);
+        REQUIRE(again.ok());
+        CHECK_FALSE(*again->step());
+    }
+    {
+        auto bound = db->prepare(kByKey);
+        REQUIRE(bound.ok());
+        bound->bind(1, std::string_view("b"));
+        REQUIRE(*bound->step());
+        CHECK(bound->column_text(0) == "b");
+    }
+    // The half-read statement above was reset when it ended: it holds no read that would
+    // keep this transaction from seeing and writing the table.
+    auto tx = sqlite::Transaction::begin(*db);
+    REQUIRE(tx.ok());
+    REQUIRE(db->exec("DELETE FROM t").ok());
+    REQUIRE(tx->commit().ok());
+}
