@@ -381,6 +381,13 @@ Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t ma
     return collect(*s);
 }
 
+Result<std::vector<MessageRecord>> load_with_flags(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t flags) {
+    auto s = db.prepare(std::string(kMessageColumns) + "WHERE mailbox_id = ? AND (flags & ?) <> 0 ORDER BY uid");
+    if (!s) return s.error();
+    s->bind(1, mailbox_id).bind(2, std::int64_t{flags});
+    return collect(*s);
+}
+
 Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t mailbox_id,
                                                  std::span<const std::uint32_t> uids) {
     std::vector<std::uint32_t> sorted(uids.begin(), uids.end());

@@ -128,6 +128,9 @@ Result<std::vector<MessageRecord>> load_messages(sqlite::Db& db, std::int64_t ma
                                                  std::span<const std::uint32_t> uids);
 Result<std::vector<MessageRecord>> load_changed(sqlite::Db& db, std::int64_t mailbox_id,
                                                 std::uint64_t since);
+// Messages of a mailbox with any of `flags` set, in UID order (EXPUNGE's \Deleted ones:
+// the rest of the mailbox, and their structure blobs, are not read).
+Result<std::vector<MessageRecord>> load_with_flags(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t flags);
 
 // Fills in MessageRecord::header of `records` (UID order) from message_headers where cached.
 Result<void> load_headers(sqlite::Db& db, std::int64_t mailbox_id, std::vector<MessageRecord>& records);

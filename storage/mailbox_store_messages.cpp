@@ -310,7 +310,9 @@ Result<std::vector<std::uint32_t>> MailboxStore::remove_messages(
     if (!tx) return tx.error();
     auto box = mailbox(name);
     if (!box) return box.error();
-    auto candidates = uids ? index::load_messages(db_, box->id, *uids) : index::load_messages(db_, box->id);
+    auto candidates = uids           ? index::load_messages(db_, box->id, *uids)
+                      : only_deleted ? index::load_with_flags(db_, box->id, kDeleted)
+                                     : index::load_messages(db_, box->id);
     if (!candidates) return candidates.error();
     std::vector<std::uint32_t> expunged;
     std::vector<fs::path> files;
