@@ -64,6 +64,8 @@
 
 namespace mr::storage {
 class MailboxStore;
+struct Changes;
+struct RecentClaim;
 }
 
 namespace mr::imapd::session {
@@ -256,7 +258,16 @@ private:
     Actions cmd_thread(const std::string& tag, const ThreadCmd& c, Selected& sel);
     // session_updates.cpp
     // A store job that reports the changes since the view's MODSEQ, then `finish`'s actions.
+    // Served without a store job when the command's last store job already read the
+    // changes for the view as it is now (prefetch_updates).
     Actions poll_updates(std::function<Actions()> finish, bool allow_expunge);
+    // While a command that reports updates waits for a store job: that job also reads the
+    // changes since the view's MODSEQ, right after its own work, so that the report
+    // before the tagged reply usually needs no second trip to the thread pool.
+    void prefetch_updates(Actions& acts);
+    Actions report_updates(const Result<storage::Changes>& changes, std::optional<storage::RecentClaim> claimed,
+                           bool allow_expunge, const std::function<Actions()>& finish);
+    struct PrefetchedUpdates;  // session_updates.cpp
     // Called with a command's actions and again with each continuation's: once the
     // command is complete, adds the Changed action and the updates before its tagged reply.
     Actions complete(Actions acts);
@@ -321,6 +332,7 @@ private:
         bool changes_store = false;  // ends with Changed
     };
     InProgress in_progress_;
+    std::shared_ptr<PrefetchedUpdates> prefetched_;  // from the command's last store job
 };
 
 }  // namespace mr::imapd::session

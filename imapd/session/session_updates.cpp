@@ -31,6 +31,18 @@ bool fetch_sets_seen(const FetchCmd& c) {
     });
 }
 
+// What poll_updates' store job reads depends on these alone.
+struct UpdatesKey {
+    std::string box;
+    std::uint64_t since = 0;
+    std::uint32_t last_uid = 0;
+    bool operator==(const UpdatesKey&) const = default;
+};
+
+UpdatesKey updates_key(const Selected& view) {
+    return {view.mailbox, view.modseq, view.uids.empty() ? 0 : view.uids.back()};
+}
+
 }  // namespace
 
 std::string Selected::recent_response() const {
@@ -39,6 +51,7 @@ std::string Selected::recent_response() const {
 
 void Session::begin_command(const Command& cmd) {
     in_progress_ = {};
+    prefetched_.reset();
     in_progress_.active = true;
     in_progress_.tag = cmd.tag;
     const Selected* view = selected();
@@ -64,6 +77,7 @@ void Session::begin_command(const Command& cmd) {
 }
 
 Actions Session::complete(Actions acts) {
+    if (busy_ && in_progress_.active && in_progress_.updates) prefetch_updates(acts);
     if (busy_ || !in_progress_.active) return acts;
     const InProgress done = std::exchange(in_progress_, {});
     if (done.changes_store) acts.insert(acts.begin(), Action{Changed{}});
@@ -90,12 +104,41 @@ Actions Session::complete(Actions acts) {
     return acts;
 }
 
+struct Session::PrefetchedUpdates {
+    UpdatesKey key;
+    Result<storage::Changes> changes;
+};
+
+void Session::prefetch_updates(Actions& acts) {
+    const Selected* view = selected();
+    if (!view) return;
+    for (auto& a : acts) {
+        auto* job = std::get_if<StoreJob>(&a.v);
+        if (!job) continue;
+        job->job = [this, inner = std::move(job->job), key = updates_key(*view)](storage::MailboxStore& store) {
+            StoreResume next = inner(store);
+            if (!next) return next;
+            auto pre = std::make_shared<PrefetchedUpdates>(PrefetchedUpdates{key, store.changes_since(key.box, key.since)});
+            return StoreResume([this, next = std::move(next), pre = std::move(pre)] {
+                prefetched_ = pre;
+                return next();
+            });
+        };
+    }
+}
+
 // A store job that reports what changed, then `finish` (the tagged reply, or nothing
 // during IDLE).
 Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expunge) {
     const Selected* view = selected();
+    const auto prefetched = std::exchange(prefetched_, nullptr);
     if (!view) return finish();
     const std::uint32_t last_uid = view->uids.empty() ? 0 : view->uids.back();
+    // New mail needs the store again (claim_recent), so the prefetch serves only when
+    // there is none.
+    if (prefetched && prefetched->key == updates_key(*view) && prefetched->changes &&
+        (prefetched->changes.value().changed.empty() || prefetched->changes.value().changed.back().uid <= last_uid))
+        return report_updates(prefetched->changes, std::nullopt, allow_expunge, finish);
     return async({StoreJob{[this, box = view->mailbox, since = view->modseq, last_uid, claim = !view->read_only,
                             allow_expunge, finish = std::move(finish)](storage::MailboxStore& store) {
         auto changes = store.changes_since(box, since);
@@ -108,59 +151,66 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
                 if (auto c = claim ? store.claim_recent(box) : store.peek_recent(box)) claimed = c.value();
             }
         }
-        return StoreResume([this, changes = std::move(changes), claimed, allow_expunge, finish]() -> Actions {
-            Actions acts;
-            Selected* sel = selected();
-            if (changes && sel) {
-                const auto& ch = changes.value();
-                auto& uids = sel->uids;
-                auto& withheld = sel->withheld_expunges;
-                auto& own = sel->own_modseqs;
-                std::string out;
-                withheld.insert(withheld.end(), ch.expunged.begin(), ch.expunged.end());
-                if (allow_expunge && !withheld.empty()) {
-                    std::sort(withheld.begin(), withheld.end());
-                    out += sel->report_expunged(withheld);
-                    withheld.clear();
-                }
-                if (claimed && claimed->first < claimed->end) {
-                    std::vector<NumberRange> ranges = sel->recent.ranges();
-                    ranges.push_back({claimed->first, claimed->end - 1});
-                    sel->recent = NumberSet(std::move(ranges));
-                }
-                std::size_t added = 0;
-                for (const auto& m : ch.changed) {
-                    if (uids.empty() || m.uid > uids.back()) {
-                        // New messages' keywords too: the client may FETCH their FLAGS next.
-                        out += announce_keywords(sel->keywords, m.keywords, sel->read_only);
-                        uids.push_back(m.uid);
-                        ++added;
-                        continue;
-                    }
-                    if (std::find(own.begin(), own.end(), m.modseq) != own.end()) continue;
-                    auto it = std::lower_bound(uids.begin(), uids.end(), m.uid);
-                    if (it != uids.end() && *it == m.uid) {
-                        out += announce_keywords(sel->keywords, m.keywords, sel->read_only);
-                        out += "* " + std::to_string(it - uids.begin() + 1) + " FETCH (";
-                        if (condstore_) out += "UID " + std::to_string(m.uid) + " ";  // rfc7162.txt:1422
-                        out += "FLAGS ";
-                        append_flag_list(out, m.flags, m.keywords, sel->recent.contains(m.uid));
-                        if (condstore_) out += " MODSEQ (" + std::to_string(m.modseq) + ")";
-                        out += ")\r\n";
-                    }
-                }
-                if (added) {
-                    out += "* " + std::to_string(uids.size()) + " EXISTS\r\n";
-                    out += sel->recent_response();
-                }
-                sel->modseq = std::max(sel->modseq, ch.highestmodseq);
-                std::erase_if(own, [sel](std::uint64_t m) { return m <= sel->modseq; });
-                if (!out.empty()) acts.push_back({Send{std::move(out)}});
-            }
-            for (auto& a : finish()) acts.push_back(std::move(a));
-            return acts;
+        return StoreResume([this, changes = std::move(changes), claimed, allow_expunge, finish]() {
+            return report_updates(changes, claimed, allow_expunge, finish);
         });
     }}});
+}
+
+// The untagged responses for `changes` (and the session's view brought up to date), then
+// `finish`'s actions.
+Actions Session::report_updates(const Result<storage::Changes>& changes, std::optional<storage::RecentClaim> claimed,
+                                bool allow_expunge, const std::function<Actions()>& finish) {
+    Actions acts;
+    Selected* sel = selected();
+    if (changes && sel) {
+        const auto& ch = changes.value();
+        auto& uids = sel->uids;
+        auto& withheld = sel->withheld_expunges;
+        auto& own = sel->own_modseqs;
+        std::string out;
+        withheld.insert(withheld.end(), ch.expunged.begin(), ch.expunged.end());
+        if (allow_expunge && !withheld.empty()) {
+            std::sort(withheld.begin(), withheld.end());
+            out += sel->report_expunged(withheld);
+            withheld.clear();
+        }
+        if (claimed && claimed->first < claimed->end) {
+            std::vector<NumberRange> ranges = sel->recent.ranges();
+            ranges.push_back({claimed->first, claimed->end - 1});
+            sel->recent = NumberSet(std::move(ranges));
+        }
+        std::size_t added = 0;
+        for (const auto& m : ch.changed) {
+            if (uids.empty() || m.uid > uids.back()) {
+                // New messages' keywords too: the client may FETCH their FLAGS next.
+                out += announce_keywords(sel->keywords, m.keywords, sel->read_only);
+                uids.push_back(m.uid);
+                ++added;
+                continue;
+            }
+            if (std::find(own.begin(), own.end(), m.modseq) != own.end()) continue;
+            auto it = std::lower_bound(uids.begin(), uids.end(), m.uid);
+            if (it != uids.end() && *it == m.uid) {
+                out += announce_keywords(sel->keywords, m.keywords, sel->read_only);
+                out += "* " + std::to_string(it - uids.begin() + 1) + " FETCH (";
+                if (condstore_) out += "UID " + std::to_string(m.uid) + " ";  // rfc7162.txt:1422
+                out += "FLAGS ";
+                append_flag_list(out, m.flags, m.keywords, sel->recent.contains(m.uid));
+                if (condstore_) out += " MODSEQ (" + std::to_string(m.modseq) + ")";
+                out += ")\r\n";
+            }
+        }
+        if (added) {
+            out += "* " + std::to_string(uids.size()) + " EXISTS\r\n";
+            out += sel->recent_response();
+        }
+        sel->modseq = std::max(sel->modseq, ch.highestmodseq);
+        std::erase_if(own, [sel](std::uint64_t m) { return m <= sel->modseq; });
+        if (!out.empty()) acts.push_back({Send{std::move(out)}});
+    }
+    for (auto& a : finish()) acts.push_back(std::move(a));
+    return acts;
 }
 
 Actions Session::on_idle_keepalive() {

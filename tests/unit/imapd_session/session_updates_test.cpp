@@ -170,3 +170,26 @@ TEST_CASE("FETCH announces a keyword the session was not told about; EXAMINE sho
     // EXAMINE claimed nothing: the next SELECT still gets the message as \Recent.
     CHECK(contains(h.feed("d SELECT INBOX\r\n"), "* 1 RECENT\r\n"));
 }
+
+TEST_CASE("a FETCH or STORE reports others' flag changes from its own store job; new mail takes a second") {
+    Harness h;
+    h.login();
+    for (int i = 1; i <= 2; ++i) REQUIRE(h.store->append("INBOX", "Subject: s\r\n\r\nx\r\n"));
+    h.feed("a SELECT INBOX\r\n");
+    const std::uint32_t two[] = {2};
+    REQUIRE(h.store->set_flags("INBOX", two, mr::storage::FlagOp::Add, mr::storage::kFlagged));
+    int before = h.store_jobs;
+    CHECK(h.feed("b FETCH 1 UID\r\n") == "* 1 FETCH (UID 1)\r\n* 2 FETCH (FLAGS (\\Flagged \\Recent))\r\nb OK FETCH completed\r\n");
+    CHECK(h.store_jobs - before == 1);
+    // The session's own change is not reported back, another one's is, still in one job.
+    REQUIRE(h.store->set_flags("INBOX", two, mr::storage::FlagOp::Remove, mr::storage::kFlagged));
+    before = h.store_jobs;
+    CHECK(h.feed("c STORE 1 +FLAGS (\\Seen)\r\n") ==
+          "* 1 FETCH (FLAGS (\\Seen \\Recent))\r\n* 2 FETCH (FLAGS (\\Recent))\r\nc OK STORE completed\r\n");
+    CHECK(h.store_jobs - before == 1);
+    // New mail must be claimed as \Recent: the poll runs as its own job then.
+    REQUIRE(h.store->append("INBOX", "Subject: new\r\n\r\nx\r\n"));
+    before = h.store_jobs;
+    CHECK(h.feed("d FETCH 1 UID\r\n") == "* 1 FETCH (UID 1)\r\n* 3 EXISTS\r\n* 3 RECENT\r\nd OK FETCH completed\r\n");
+    CHECK(h.store_jobs - before == 2);
+}
