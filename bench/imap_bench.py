@@ -25,6 +25,12 @@ Figures (medians of --rounds runs; each run a fresh connection, LOGIN + SELECT u
       mailroom only: the anchor's Dovecot has no imap_zlib plugin; target <= 64 KiB);
   (e) UID FETCH 1:* BODY.PEEK[] of the 10,000 bodies with COMPRESS=DEFLATE and without
       (--only fetchz): seconds and bytes on the wire; Dovecot without (no imap_zlib).
+  (f) concurrent mixed load (issue 18, `--only stress`): imaptest's stress mode, 10
+      clients on 5 users, its default command mix (SELECT, FETCH, STORE, EXPUNGE, APPEND
+      of ../shared/tools/imaptest/bench.mbox, ...), logout=0, --stress-secs seconds,
+      against each system with fresh, empty users every round: commands/s (the sum of
+      imaptest's Totals line / seconds), and the server's CPU seconds per second;
+      medians of --stress-rounds runs, the systems taking turns.
 The client is a raw-socket client that counts bytes until the tagged reply (no parsing).
 """
 import argparse
@@ -41,8 +47,12 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import STACK as STACK_SH, AnchorStack, MailroomInstance, comm, descendants, log, median  # noqa: E402
 from benchlib import memory_kib  # noqa: E402
+from test_imaptest import imaptest_path  # noqa: E402  (tests/integration, on benchlib's path)
 
 PASSWORD = "bench-password-1"
+STRESS_MBOX = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
+                                           "tools", "imaptest", "bench.mbox"))
+STRESS_USERS, STRESS_CLIENTS = 5, 10
 HEADER_FETCH = ("UID FETCH 1:* (UID RFC822.SIZE FLAGS BODY.PEEK[HEADER.FIELDS (From To Cc Subject Date "
                 "Message-ID Priority X-Priority References Newsgroups In-Reply-To Content-Type Reply-To)])")
 STRUCTURE_FETCH = "UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE)"
@@ -252,6 +262,55 @@ def idle_memory(port, user, count, measure, compress=False):
     return before, after
 
 
+def parse_totals(output):
+    """{command: count} of the "Totals:" block imaptest prints last (a line of short names,
+    percentage lines, then the counts)."""
+    lines = output[output.rindex("Totals:"):].splitlines()[1:]
+    names = lines[0].split()
+    for line in lines[1:]:
+        fields = line.split()
+        if len(fields) == len(names) and all(f.isdigit() for f in fields):
+            return dict(zip(names, map(int, fields)))
+    raise RuntimeError("no counts after imaptest's Totals:\n" + output[-2000:])
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process so far (0 for one that has gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stress_run(imaptest, port, user_template, secs, server_pids):
+    """One imaptest stress run: ({command: count}, commands/s, server CPU seconds per second,
+    measured on the server processes alive from 2 s in until 2 s before the end)."""
+    proc = subprocess.Popen([imaptest, "host=127.0.0.1", f"port={port}", f"user={user_template}",
+                             f"pass={PASSWORD}", f"users={STRESS_USERS}", f"clients={STRESS_CLIENTS}",
+                             f"mbox={STRESS_MBOX}", f"secs={secs}", "logout=0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(2)
+        pids = server_pids()
+        cpu0 = {pid: cpu_seconds(pid) for pid in pids}
+        time.sleep(secs - 4)
+        cpu = sum(cpu_seconds(pid) - c for pid, c in cpu0.items()) / (secs - 4)
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if "Totals:" not in output:
+        raise RuntimeError(f"imaptest exited {proc.returncode} without totals:\n{output[-3000:]}")
+    totals = parse_totals(output)
+    errors = [l for l in output.splitlines() if l.startswith(("Error:", "Panic:", "Fatal:"))]
+    if errors:
+        log(f"imaptest: {len(errors)} error lines, first: {errors[0][:300]}")
+    return totals, sum(totals.values()) / secs, cpu
+
+
 class DovecotSide:
     """The anchor stack's Dovecot; users written straight into its passwd-file (what
     stack.sh adduser writes; much faster, and POP3/IMAP need nothing else)."""
@@ -298,7 +357,9 @@ def main():
     p.add_argument("--idle", type=int, default=1000)
     p.add_argument("--dovecot-idle", type=int, default=None, help="default: --idle")
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--only", default="fetch,select,idle,idlez,fetchz,sort")
+    p.add_argument("--only", default="fetch,select,idle,idlez,fetchz,sort,stress")
+    p.add_argument("--stress-secs", type=int, default=30, help="length of each imaptest stress run")
+    p.add_argument("--stress-rounds", type=int, default=3)
     p.add_argument("--no-dovecot", action="store_true", help="mailroom figures only")
     p.add_argument("--keep", action="store_true", help="leave the mailroom instance's files in --work")
     p.add_argument("--store-cache", help="directory keeping a copy of the filled mailroom store between runs "
@@ -331,23 +392,27 @@ def main():
         ("\nmax_connections_per_user_ip = 20\n", f"\nmax_connections_per_user_ip = {conns}\n")))
     mr_bench, mr_idle = "imapbench@example.test", "imapidle@example.test"
     dc_bench, dc_idle = "imapbench@anchor.test", "imapidle@anchor.test"
+    filled = bool(only & {"fetch", "select"})  # the 10,000-message INBOX and Big
+    # imaptest's stress users, fresh ones for every round: stress-R-N@domain.
+    stress_users = [f"stress-{r}-%d" for r in range(args.stress_rounds)] if "stress" in only else []
     stack = dc = None
     dovecot_was_running = True
     res = {}
     try:
-        for a in (mr_bench, mr_idle):
+        for a in [mr_bench, mr_idle] + [u.replace("%d", str(n)) + "@example.test"
+                                        for u in stress_users for n in range(1, STRESS_USERS + 1)]:
             mr.add_user(a, PASSWORD)
         user_dir = mr.user_dir(mr_bench)
         os.makedirs(os.path.dirname(user_dir), exist_ok=True)
         shutil.chown(os.path.dirname(user_dir), "mailroom", "mailroom")
         t = time.time()
         cached = args.store_cache and os.path.isdir(os.path.join(args.store_cache, "cur"))
-        if cached:
+        if filled and cached:
             # A store this script filled before with the same --messages/--copies.
             shutil.rmtree(user_dir, ignore_errors=True)
             subprocess.run(["cp", "-a", args.store_cache, user_dir], check=True)
             log(f"mailroom: store copied from {args.store_cache} in {time.time() - t:.1f} s")
-        else:
+        elif filled:
             subprocess.run([fill, "store", user_dir, str(args.messages), str(args.copies)], check=True,
                            user="mailroom", group="mailroom")
             log(f"mailroom: {args.messages} messages appended (append_batch), {args.copies} copies into Big, "
@@ -372,11 +437,13 @@ def main():
             dovecot_was_running = "dovecot: running" in dovecot_up
             stack = AnchorStack()
             dc = DovecotSide(stack)
-            dc.add_users([dc_bench, dc_idle])
-            t = time.time()
-            subprocess.run([fill, "maildir", stack.maildir(dc_bench), str(args.messages), str(args.copies)],
-                           check=True, user="anchorvmail", group="anchorvmail")
-            log(f"dovecot: Maildir files written in {time.time() - t:.1f} s")
+            dc.add_users([dc_bench, dc_idle] + [u.replace("%d", str(n)) + "@anchor.test"
+                                                for u in stress_users for n in range(1, STRESS_USERS + 1)])
+            if filled:
+                t = time.time()
+                subprocess.run([fill, "maildir", stack.maildir(dc_bench), str(args.messages), str(args.copies)],
+                               check=True, user="anchorvmail", group="anchorvmail")
+                log(f"dovecot: Maildir files written in {time.time() - t:.1f} s")
             systems["dovecot"] = (stack.port("MR_IMAP"), dc_bench, dc_idle, dc.memory)
 
         # Memory first, on fresh daemons (later, freed buffers of big responses would be
@@ -398,7 +465,7 @@ def main():
 
         # Untimed: Dovecot builds its index (dovecot-uidlist, index, cache of the fields
         # the FETCHes ask for); mailroom runs the same commands, so both are warm.
-        for name, (port, user, _, _) in systems.items():
+        for name, (port, user, _, _) in systems.items() if filled else ():
             t = time.time()
             c = Client(port)
             c.login(user, PASSWORD)
@@ -440,6 +507,26 @@ def main():
                 for key, cmd in SORT_COMMANDS:
                     res[f"{name}_{key}"] = sort_runs(port, user, box, cmd, args.rounds)
                     log(f"{name}: {cmd} on {box}: cold, warm {res[f'{name}_{key}']}")
+        if "stress" in only:
+            imaptest = imaptest_path()
+            server_pids = {"mailroom": lambda: [imapd_pid]}
+            if dc is not None:
+                server_pids["dovecot"] = lambda: [pid for pid in descendants(stack.dovecot_master_pid())
+                                                  if comm(pid) in ("imap", "imap-login", "auth")]
+            runs = {name: [] for name in systems}
+            for r, template in enumerate(stress_users):
+                for name, (port, _, _, _) in systems.items():
+                    domain = "example.test" if name == "mailroom" else "anchor.test"
+                    totals, per_sec, cpu = stress_run(imaptest, port, f"{template}@{domain}", args.stress_secs,
+                                                      server_pids[name])
+                    runs[name].append((per_sec, cpu, totals))
+                    log(f"{name}: stress round {r + 1}: {per_sec:.0f} commands/s, server {cpu:.2f} cores, "
+                        f"{totals} (load {os.getloadavg()[0]:.1f})")
+            for name, rs in runs.items():
+                res[f"{name}_stress"] = {"commands_per_s": median([x[0] for x in rs]),
+                                         "cores": median([x[1] for x in rs]),
+                                         "runs": [round(x[0]) for x in rs],
+                                         "totals": rs[sorted(range(len(rs)), key=lambda i: rs[i][0])[len(rs) // 2]][2]}
     finally:
         mr.stop()
         if dc is not None:
@@ -502,6 +589,16 @@ def main():
         m = res["mailroom_idlez"]
         print(f"idle connection in IDLE with COMPRESS=DEFLATE ({m['connections']} conns)  mailroom "
               f"{m['rss_kib_per_conn']:.1f} KiB RSS ({m['rss_before_kib']} -> {m['rss_after_kib']} KiB, target <= 64)")
+    if "mailroom_stress" in res:
+        m = res["mailroom_stress"]
+        line = (f"imaptest stress ({STRESS_CLIENTS} clients, {STRESS_USERS} users, {args.stress_secs} s)  "
+                f"mailroom {m['commands_per_s']:7.0f} commands/s ({m['cores']:.2f} cores)")
+        d = res.get("dovecot_stress")
+        if d:
+            line += (f"   dovecot {d['commands_per_s']:7.0f} commands/s ({d['cores']:.2f} cores)   "
+                     f"ratio {m['commands_per_s'] / d['commands_per_s']:.2f} (target >= 1.50)")
+        print(line)
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     import json
     print("json: " + json.dumps(res))
 

@@ -3,7 +3,7 @@
 # machine is shared). Set BENCH_DIR to measure another disk (default: /var/tmp).
 #   bench/run.sh [store_bench options]   storage figures (store_bench)
 #   bench/run.sh pop3 [options]          POP3 against Dovecot (bench/pop3.sh, issue 5)
-#   bench/run.sh imap [options]          IMAP against Dovecot (bench/imap.sh, issue 6)
+#   bench/run.sh imap [options]          IMAP against Dovecot (bench/imap.sh, issues 6 and 18)
 #   bench/run.sh smtp [options]          SMTP against Postfix (bench/smtp.sh, issues 3 and 4)
 #   bench/run.sh dkim [--seconds N]      DKIM sign/verify per core beside openssl speed (issue 15)
 set -euo pipefail
