@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/log/log.hpp"
+#include "common/text/ascii.hpp"
 #include "common/util/quota.hpp"
 #include "deliverd/mail_loop.hpp"
 #include "deliverd/sieve_filter.hpp"
@@ -18,7 +19,7 @@ namespace {
 // RFC 5230: a reply unless the rules or the once-per-period memory say no; logged either way.
 void send_vacation(const LocalBatch& batch, const LocalItem& item, const sieve::VacationAction& v,
                    const sieve::MessageView& view) {
-    if (!batch.send_auto_reply) return;
+    if (!batch.send_mail) return;
     const VacationInput in{item.sender, item.final_address, batch.user};
     if (auto why = vacation_suppressed(view, in, v)) {
         log::info("vacation_skipped", {log::qid(item.queue_id), {"user", batch.user}, {"reason", *why}});
@@ -34,7 +35,26 @@ void send_vacation(const LocalBatch& batch, const LocalItem& item, const sieve::
         log::info("vacation_skipped", {log::qid(item.queue_id), {"user", batch.user}, {"reason", "already answered"}});
         return;
     }
-    batch.send_auto_reply(item.sender, compose_vacation_reply(view, in, v, now));
+    batch.send_mail({"vacation", "", item.sender, "", compose_vacation_reply(view, in, v, now)});
+}
+
+// The message as it goes on: marked as delivered to the user, so it cannot come back.
+void send_redirects(const LocalBatch& batch, const LocalItem& item, const std::vector<std::string>& to) {
+    if (!batch.send_mail) return;
+    for (const auto& address : to) {
+        batch.send_mail({"redirect", item.sender, address, item.final_address,
+                         "Delivered-To: " + item.final_address + "\r\n" + *item.message});
+    }
+}
+
+// A refusal reason on one line of printable ASCII: it becomes an SMTP-style reply.
+std::string reply_text(std::string_view reason) {
+    std::string out;
+    for (char c : reason) {
+        const auto u = static_cast<unsigned char>(c);
+        out += u < 0x20 || u >= 0x7F ? ' ' : c;
+    }
+    return std::string(text::trim(out));
 }
 
 }  // namespace
@@ -71,6 +91,7 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
     std::vector<std::string> bytes;
     std::vector<std::size_t> index;  // kept item -> item
     std::vector<std::vector<FilterTarget>> targets;  // per kept item
+    std::vector<std::vector<std::string>> redirects(batch.items.size());  // per item
     bytes.reserve(batch.items.size());
     for (std::size_t i = 0; i < batch.items.size(); ++i) {
         const auto& item = batch.items[i];
@@ -87,12 +108,25 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
             in.on_vacation = [&](const sieve::VacationAction& v, const sieve::MessageView& view) {
                 send_vacation(batch, item, v, view);
             };
-            where = run_filter(*script, in);
+            auto filtered = run_filter(*script, in);
+            if (filtered.rejection) {
+                results[i] = {LocalOutcome::PermFail,
+                              "550 5.7.1 rejected by the Sieve script of <" + batch.user + ">: " +
+                                  reply_text(*filtered.rejection),
+                              false};
+                continue;
+            }
+            where = std::move(filtered.targets);
+            redirects[i] = std::move(filtered.redirects);
         } else {
             where.push_back(FilterTarget{folder, 0, {}, !item.folder.empty()});
         }
-        if (where.empty()) {  // discarded by the user's script
-            results[i] = {LocalOutcome::Delivered, "250 2.0.0 discarded by the sieve script of " + batch.user, false};
+        if (where.empty()) {  // discarded or sent on by the user's script
+            results[i] = {LocalOutcome::Delivered,
+                          std::string("250 2.0.0 ") + (redirects[i].empty() ? "discarded" : "redirected") +
+                              " by the sieve script of " + batch.user,
+                          false};
+            send_redirects(batch, item, redirects[i]);
             continue;
         }
         std::string full = trace_prefix(item.sender, item.final_address);
@@ -180,6 +214,8 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
     for (std::size_t k = 0; k < index.size(); ++k) {
         const bool dup = first_append[k] < stored->size() && (*stored)[first_append[k]].duplicate;
         results[index[k]] = {LocalOutcome::Delivered, "250 2.0.0 delivered to " + batch.user, dup};
+        // A duplicate was delivered by an earlier attempt, which sent its redirects.
+        if (!dup) send_redirects(batch, batch.items[index[k]], redirects[index[k]]);
     }
     return results;
 }

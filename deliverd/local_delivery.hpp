@@ -19,6 +19,13 @@
 //   says where it lives and what falls back to the implicit keep); a discarded message
 //   counts as Delivered. A message stored into several mailboxes has one delivery key
 //   per copy, the first the plain "<queue id>/<final address>".
+// - What a script sends goes through the queue (LocalBatch::send_mail): vacation replies
+//   from <> at once (their own memory keeps them to one); redirects only once the item is
+//   delivered (stored, or not to be stored), never for an item that will be retried,
+//   from the original sender and forwarded by the user, so the planner applies the
+//   alias rules (SRS off-site, deliverd/queue_work.hpp), with "Delivered-To: <user>" on
+//   top so a redirect that comes back is a loop (deliverd/mail_loop.hpp). A rejected item
+//   is a permanent failure: the queue's DSN tells the sender.
 // - Stores are borrowed from the user's storage::StorePool, kept between batches
 //   (storage/store_pool.hpp says why and when a kept store is not reused). Any store
 //   error discards the borrowed store.
@@ -48,13 +55,22 @@ struct LocalItem {
     std::string folder = {};
 };
 
+// A message a user's script sends: a vacation reply or a redirect.
+struct OutgoingMail {
+    std::string_view kind;    // "vacation", "redirect": for log lines
+    std::string sender;       // envelope from, "" for <>
+    std::string recipient;
+    std::string forwarded_by;  // redirect: the user whose script sent it on
+    std::string message;
+};
+
 struct LocalBatch {
     std::string user;                 // canonical user address
     std::filesystem::path user_dir;   // data_dir/mail/<domain>/<local>
     std::int64_t quota_bytes = 0;     // 0: unlimited
     std::vector<LocalItem> items;
-    // Queues a vacation reply (deliverd/vacation) from <> to `to`; unset: none is sent.
-    std::function<void(const std::string& to, const std::string& message)> send_auto_reply = {};
+    // Queues what the user's script sends; unset: nothing is sent.
+    std::function<void(const OutgoingMail&)> send_mail = {};
 };
 
 struct LocalResult {

@@ -209,21 +209,24 @@ void QueueRunner::pump_local() {
         local_busy_.insert(pending->batch.user);
         ++local_running_;
         LocalBatch batch = pending->batch;  // the pool thread gets its own copy
-        // Vacation replies are queued from the pool thread like any message of ours: from <>,
-        // so they can never bounce back (RFC 3834 §3.3).
-        batch.send_auto_reply = [stores = stores_, user = batch.user](const std::string& to, const std::string& message) {
+        // What a user's script sends is queued from the pool thread like any message of ours:
+        // vacation replies from <>, so they can never bounce back (RFC 3834 §3.3); redirects
+        // from the original sender, forwarded by the user (SRS and routing: queue_work).
+        batch.send_mail = [stores = stores_, user = batch.user](const OutgoingMail& mail) {
             std::vector<storage::QueueRecipient> rcpt(1);
-            rcpt[0].address = to;
+            rcpt[0].address = mail.recipient;
+            rcpt[0].forwarded_by = mail.forwarded_by;
             Result<std::string> id = Error::internal("not queued");
             {
                 std::lock_guard guard(stores->mutex);
-                id = stores->queue.enqueue("", rcpt, message);
+                id = stores->queue.enqueue(mail.sender, rcpt, mail.message);
             }
             if (!id) {
-                log::warn("vacation_failed", {{"user", user}, {"to", to}, {"error", id.error().message}});
+                log::warn(std::string(mail.kind) + "_failed",
+                          {{"user", user}, {"to", mail.recipient}, {"error", id.error().message}});
                 return;
             }
-            log::info("vacation_sent", {log::qid(*id), {"user", user}, {"to", to}});
+            log::info(std::string(mail.kind) + "_sent", {log::qid(*id), {"user", user}, {"to", mail.recipient}});
             (void)net::send_wakeup(net::wakeup_endpoint(stores->data_dir, net::WakeupListener::Deliverd), *id);
         };
         auto pool = pools_.get(pending->batch.user_dir);

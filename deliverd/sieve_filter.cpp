@@ -52,11 +52,11 @@ void add_flags(FilterTarget& t, const std::vector<std::string>& flags) {
     }
 }
 
-std::vector<FilterTarget> implicit_keep(const FilterInput& in) {
+FilterResult implicit_keep(const FilterInput& in) {
     FilterTarget t;
     t.mailbox = in.default_folder;
     t.create = in.default_folder != "INBOX";
-    return {t};
+    return {{t}, {}, {}};
 }
 
 std::string_view kind_name(sieve::Action::Kind k) {
@@ -101,7 +101,7 @@ std::optional<sieve::Program> load_active_script(const std::filesystem::path& us
     return std::move(program).value();
 }
 
-std::vector<FilterTarget> run_filter(const sieve::Program& program, const FilterInput& in) {
+FilterResult run_filter(const sieve::Program& program, const FilterInput& in) {
     sieve::MessageView view(in.message);
     view.envelope_from = std::string(in.sender);
     view.envelope_to = std::string(in.recipient);
@@ -113,7 +113,8 @@ std::vector<FilterTarget> run_filter(const sieve::Program& program, const Filter
     };
     if (!outcome.ok) return keep_because(outcome.error);
 
-    std::vector<FilterTarget> targets;
+    FilterResult result;
+    std::vector<FilterTarget>& targets = result.targets;
     std::string done;
     for (const auto& a : outcome.actions) {
         if (!done.empty()) done += ",";
@@ -145,13 +146,16 @@ std::vector<FilterTarget> run_filter(const sieve::Program& program, const Filter
                 if (a.vacation && in.on_vacation) in.on_vacation(*a.vacation, view);
                 break;
             case sieve::Action::Kind::Redirect:
+                result.redirects.push_back(a.address);
+                break;
             case sieve::Action::Kind::Reject:
             case sieve::Action::Kind::EReject:
-                return keep_because(std::string(kind_name(a.kind)) + " is not carried out at delivery yet");
+                result.rejection = a.reason;
+                break;
         }
     }
     log::info("sieve", {log::qid(in.queue_id), {"user", in.user}, {"actions", done}});
-    return targets;
+    return result;
 }
 
 }  // namespace mr::deliverd

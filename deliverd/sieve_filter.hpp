@@ -10,10 +10,16 @@
 //
 // Invariants:
 //  - The message is never lost: a missing, unreadable or broken script, a runtime error
-//    (common/sieve/interpreter.hpp), an action deliverd does not carry out yet (redirect,
-//    reject, ereject) or a fileinto into a mailbox that does not exist (without :create)
-//    all give the implicit keep: the queue entry's folder (INBOX unless smtpd quarantined
-//    it), without flags; each such case is logged once.
+//    (common/sieve/interpreter.hpp) or a fileinto into a mailbox that does not exist
+//    (without :create) all give the implicit keep: the queue entry's folder (INBOX unless
+//    smtpd quarantined it), without flags; each such case is logged once.
+//  - reject and ereject (RFC 5429 §2.1, §2.2): deliverd runs after the SMTP transaction,
+//    so a refusal is a permanent failure of this recipient, reported to the envelope
+//    sender by the queue's own DSN (RFC 5429 §2.1.2; none to <>, RFC 3461 NOTIFY obeyed);
+//    the message is neither stored nor sent on. The interpreter already refuses a reject
+//    together with keep, fileinto, redirect or vacation (a runtime error: implicit keep).
+//  - redirect: the addresses are handed back (FilterResult::redirects); the caller sends
+//    the message on through the queue, as an alias of the user would (SRS, loop checks).
 //  - vacation changes nothing about where the mail goes: it is handed to on_vacation
 //    (deliverd/vacation decides whether a reply goes out).
 //  - Flags: the IMAP system flags become storage flag bits, other atoms keywords;
@@ -60,7 +66,13 @@ struct FilterInput {
     std::function<void(const sieve::VacationAction&, const sieve::MessageView&)> on_vacation = {};
 };
 
-// Where the message goes: one target per mailbox, none when the script discarded it.
-std::vector<FilterTarget> run_filter(const sieve::Program& program, const FilterInput& input);
+struct FilterResult {
+    std::vector<FilterTarget> targets;     // one per mailbox; none: discarded, redirected or rejected
+    std::vector<std::string> redirects;    // send the message on to each (redirect, with or without :copy)
+    std::optional<std::string> rejection;  // reject/ereject: the script's reason
+};
+
+// What the script does with the message.
+FilterResult run_filter(const sieve::Program& program, const FilterInput& input);
 
 }  // namespace mr::deliverd

@@ -8,11 +8,14 @@ import os
 import unittest
 
 from lib import Mailroom
-from deliver_util import configure_fast_queue, enqueue, wait_for_children, wait_until
+from deliver_util import configure_fast_queue, enqueue, inbox, wait_for_children, wait_until
 
 USER = "bob@example.test"
 PASSWORD = "bob password"
-SCRIPT = r'''require ["fileinto", "imap4flags", "copy", "mailbox", "variables"];
+SCRIPT = r'''require ["fileinto", "imap4flags", "copy", "mailbox", "variables", "reject"];
+if header :contains "subject" "unwanted" { reject "No thanks."; stop; }
+if header :contains "subject" "for carol" { redirect "carol@example.test"; stop; }
+if header :contains "subject" "boomerang" { redirect "bob@example.test"; stop; }
 # Newsletters into their own folder, marked read.
 if header :matches "List-Id" "*<*.example.org>" {
     fileinto :create :flags ["\\Seen", "$Newsletter"] "Lists/${2}";
@@ -39,6 +42,10 @@ def message(subject, extra=""):
             f"Message-ID: <{subject.replace(' ', '-')}@example.test>\r\n{extra}\r\nhello\r\n")
 
 
+def texts(mr, address):
+    return [m.as_string() for m in inbox(mr, address)]
+
+
 class SieveDelivery(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -48,6 +55,7 @@ class SieveDelivery(unittest.TestCase):
         mr.allow_plaintext_on_loopback()
         mr.add_user("alice@example.test", "alice password")
         mr.add_user(USER, PASSWORD)
+        mr.add_user("carol@example.test", "carol password")
         root = mr.user_dir(USER)
         st = os.stat(root)
         sieve_dir = os.path.join(root, "sieve")
@@ -69,9 +77,9 @@ class SieveDelivery(unittest.TestCase):
         assert 'event=stopped child=deliverd status="exit 0"' in log, log[-3000:]
         assert "AddressSanitizer" not in log, log[-3000:]
 
-    def imap(self):
+    def imap(self, user=USER, password=PASSWORD):
         c = imaplib.IMAP4("127.0.0.1", self.mr.port("imap"), timeout=15)
-        c.login(USER, PASSWORD)
+        c.login(user, password)
         self.addCleanup(c.logout)
         return c
 
@@ -120,6 +128,36 @@ class SieveDelivery(unittest.TestCase):
         log = self.mr.log_text()
         self.assertIn("event=sieve_implicit_keep", log)
         self.assertIn("more than 32 actions", log)
+
+
+    def test_reject_tells_the_sender_and_keeps_nothing(self):
+        enqueue(self.mr, "alice@example.test", [USER], message("unwanted offer"))
+        notices = wait_until(lambda: [m for m in texts(self.mr, "alice@example.test") if "No thanks." in m], 20,
+                             what="the rejection at alice")
+        self.assertIn("Action: failed", notices[0])
+        self.assertIn("5.7.1", notices[0])
+        self.assertIn("Final-Recipient: rfc822; bob@example.test", notices[0])
+        self.assertNotIn("unwanted offer", self.subjects("INBOX"))
+        # From the null sender nobody is told (RFC 3461 §6.1): the message is dropped.
+        enqueue(self.mr, "", [USER], message("unwanted bounce"))
+        wait_until(lambda: self.mr.log_text().count("rejected by the Sieve script") >= 2, 20,
+                   what="the second rejection")
+        self.assertNotIn("unwanted bounce", self.subjects("INBOX"))
+
+    def test_redirect_to_a_local_user(self):
+        enqueue(self.mr, "alice@example.test", [USER], message("for carol"))
+        got = wait_until(lambda: [m for m in texts(self.mr, "carol@example.test") if "for carol" in m], 20,
+                         what="the redirected message at carol")
+        self.assertIn("Delivered-To: bob@example.test", got[0])
+        self.assertIn("Return-Path: <alice@example.test>", got[0])
+        self.assertNotIn("for carol", self.subjects("INBOX"))
+
+    def test_redirect_to_self_is_a_loop(self):
+        enqueue(self.mr, "alice@example.test", [USER], message("boomerang"))
+        notices = wait_until(lambda: [m for m in texts(self.mr, "alice@example.test") if "5.4.6" in m], 20,
+                             what="the loop bounce at alice")
+        self.assertIn("boomerang", notices[0])
+        self.assertNotIn("boomerang", self.subjects("INBOX"))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ found through real DNS (dnsmasq), and bounces to the SRS address come back on po
   its null sender; a tampered hash gets 550 5.1.1 at RCPT.
 - A sender whose SRS form does not fit 64 octets is not forwarded: the sender gets a bounce
   that says why.
+- A user's Sieve redirect (RFC 5228 §4.2) follows the same rules: SRS0 sender at the sink,
+  Delivered-To of the user on top.
 - data/srs.key: 32 bytes, 0600, the daemons' account; `mailroom check` is content with it and
   reports a widened mode like any other data file.
 """
@@ -49,6 +51,12 @@ class SrsForwarding(unittest.TestCase):
             cls.port = cls.sink.port
             point_at_remote(cls.mr, cls.dns, cls.port)
             cls.mr.run("alias", "add", "fwd@example.test", "friend@remote.example")
+            cls.mr.add_user("filter@example.test", "filter password")
+            script = os.path.join(cls.tmp, "away.sieve")
+            with open(script, "w") as f:
+                f.write('redirect "friend@remote.example";\n')
+            cls.mr.run("sieve", "put", "filter@example.test", script)
+            cls.mr.run("sieve", "activate", "filter@example.test", "away")
             cls.mr.up()
             wait_for_children(cls.mr, ("deliverd", "smtpd"))
             if not wait_for_port(cls.mr.port("smtp")):
@@ -115,6 +123,16 @@ class SrsForwarding(unittest.TestCase):
             # Not a relay either: a forged SRS address of another domain.
             code, _ = s.rcpt("SRS0=abcd=AA=x.example=y@remote.example")
             self.assertEqual(code, 554)
+
+    def test_sieve_redirect_uses_srs_like_an_alias(self):
+        self.assertEqual(self.inbound("sender@elsewhere.example", "filter@example.test",
+                                      message("redirect me", "sender@elsewhere.example", "filter@example.test")), {})
+        got = wait_until(lambda: [m for m in self.at_sink("friend@remote.example") if "redirect me" in m[1]], 20,
+                         what="the redirected message at the sink")
+        self.assertEqual(len(got), 1)
+        self.assertIsNotNone(SRS0.fullmatch(got[0][0]), got[0][0])
+        self.assertIn("Delivered-To: filter@example.test", got[0][1])
+        self.assertRegex(self.mr.log_text(), r"event=redirect_sent .*user=filter@example\.test")
 
     def test_sender_without_srs_form_is_bounced_not_forwarded(self):
         sender = "l" * 60 + "@elsewhere.example"

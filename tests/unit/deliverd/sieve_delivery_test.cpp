@@ -101,7 +101,7 @@ TEST_CASE("sieve at delivery: anything that goes wrong ends in INBOX") {
     deliver("require \"fileinto\";\nfileinto \"Missing\";", "00000000000002aaaaaaaa");  // no :create
     CHECK(count(dir, "INBOX") == 2);
     CHECK(count(dir, "Missing") == 0);
-    deliver("redirect \"carol@example.test\";", "00000000000003aaaaaaaa");  // not carried out yet
+    deliver("require \"reject\";\nkeep;\nreject \"no\";", "00000000000003aaaaaaaa");  // reject after keep
     CHECK(count(dir, "INBOX") == 3);
     std::string many = "require [\"fileinto\", \"mailbox\"];\n";
     for (int i = 0; i < 40; ++i) many += "fileinto :create \"F" + std::to_string(i) + "\";";
@@ -120,4 +120,82 @@ TEST_CASE("sieve at delivery: anything that goes wrong ends in INBOX") {
     // Without an "active" link there is no filtering at all.
     std::filesystem::remove(dir / "bob" / kSieveDir / kActiveScriptLink);
     CHECK_FALSE(load_active_script(dir / "bob", "bob@example.test"));
+}
+
+TEST_CASE("sieve at delivery: reject and ereject refuse the message (RFC 5429)") {
+    TempDir dir;
+    std::vector<OutgoingMail> sent;
+    for (const char* command : {"reject", "ereject"}) {
+        install_script(dir / "bob", std::string("require \"") + command + "\";\n" + command +
+                                        " text:\nI do not want\r\nyour mail.\n.\n;");
+        auto b = batch(dir, "x");
+        b.send_mail = [&](const OutgoingMail& m) { sent.push_back(m); };
+        auto r = deliver_local(b);
+        INFO(r[0].reply);
+        // The queue's DSN carries the refusal to the sender: a permanent failure, one line.
+        CHECK(r[0].outcome == LocalOutcome::PermFail);
+        CHECK(r[0].reply == "550 5.7.1 rejected by the Sieve script of <bob@example.test>: I do not want  your mail.");
+        CHECK(count(dir, "INBOX") == 0);
+    }
+    CHECK(sent.empty());
+}
+
+TEST_CASE("sieve at delivery: redirect sends the message on after it is delivered") {
+    TempDir dir;
+    std::vector<OutgoingMail> sent;
+    auto deliver = [&](const std::string& script, const std::string& qid) {
+        install_script(dir / "bob", script);
+        auto b = batch(dir, "x");
+        b.items[0].queue_id = qid;
+        b.send_mail = [&](const OutgoingMail& m) { sent.push_back(m); };
+        auto r = deliver_local(b);
+        INFO(r[0].reply);
+        REQUIRE(r[0].outcome == LocalOutcome::Delivered);
+        return r[0];
+    };
+    deliver("redirect \"carol@example.org\";", "00000000000001aaaaaaaa");
+    CHECK(count(dir, "INBOX") == 0);
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].kind == "redirect");
+    CHECK(sent[0].sender == "alice@example.test");
+    CHECK(sent[0].recipient == "carol@example.org");
+    CHECK(sent[0].forwarded_by == "bob@example.test");
+    CHECK(sent[0].message.starts_with("Delivered-To: bob@example.test\r\nFrom: alice@example.test\r\n"));
+
+    sent.clear();
+    deliver("require \"copy\";\nredirect :copy \"carol@example.org\";\nredirect :copy \"dave@example.org\";",
+            "00000000000002aaaaaaaa");
+    CHECK(count(dir, "INBOX") == 1);
+    REQUIRE(sent.size() == 2);
+    CHECK(sent[1].recipient == "dave@example.org");
+    // Delivered again (the queue did not hear of the first attempt): no second redirect.
+    sent.clear();
+    CHECK(deliver("require \"copy\";\nredirect :copy \"carol@example.org\";", "00000000000002aaaaaaaa").duplicate);
+    CHECK(sent.empty());
+
+    // More redirects than a run allows: a runtime error, the implicit keep, nothing sent.
+    std::string many;
+    for (int i = 0; i < 5; ++i) many += "redirect \"r" + std::to_string(i) + "@example.org\";\n";
+    deliver(many, "00000000000003aaaaaaaa");
+    CHECK(sent.empty());
+    CHECK(count(dir, "INBOX") == 2);
+}
+
+TEST_CASE("sieve at delivery: a redirect that comes back is a loop") {
+    TempDir dir;
+    install_script(dir / "bob", "redirect \"bob@example.test\";");
+    std::vector<OutgoingMail> sent;
+    auto b = batch(dir, "x");
+    b.send_mail = [&](const OutgoingMail& m) { sent.push_back(m); };
+    REQUIRE(deliver_local(b)[0].outcome == LocalOutcome::Delivered);
+    REQUIRE(sent.size() == 1);
+    // The queue brings it back to bob: refused as a loop, not sent on again.
+    auto again = batch(dir, "x");
+    again.items[0].queue_id = "00000000000009aaaaaaaa";
+    again.items[0].message = std::make_shared<const std::string>(sent[0].message);
+    again.send_mail = b.send_mail;
+    auto r = deliver_local(again);
+    CHECK(r[0].outcome == LocalOutcome::PermFail);
+    CHECK(r[0].reply.starts_with("554 5.4.6"));
+    CHECK(sent.size() == 1);
 }
