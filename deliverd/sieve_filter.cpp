@@ -1,6 +1,7 @@
 #include "deliverd/sieve_filter.hpp"
 
 #include <cstdio>
+#include <ctime>
 
 #include "common/log/log.hpp"
 #include "common/sieve/compiler.hpp"
@@ -106,6 +107,12 @@ FilterResult run_filter(const sieve::Program& program, const FilterInput& in) {
     view.envelope_from = std::string(in.sender);
     view.envelope_to = std::string(in.recipient);
     view.mailbox_exists = in.mailbox_exists;
+    // RFC 5260: currentdate reads the clock; dates without :zone are shown in our zone.
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    view.now = static_cast<std::int64_t>(now);
+    view.local_zone_minutes = static_cast<int>(local.tm_gmtoff / 60);
     const auto outcome = sieve::run(program, view);
     auto keep_because = [&](std::string_view why) {
         log::warn("sieve_implicit_keep", {log::qid(in.queue_id), {"user", in.user}, {"reason", why}});

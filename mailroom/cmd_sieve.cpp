@@ -7,8 +7,8 @@
 // edit it. It replaces the active script while it is on (Sieve has no composition of two
 // scripts without `include`, which the library does not offer); the name of the script it
 // replaced is kept in a comment of its first line and `vacation off` activates that one
-// again. The library has no "date" extension, so --until is written into the script as a
-// comment and into the reply text, not enforced: run `mailroom vacation off` on return.
+// again. --until is a condition of the script (RFC 5260 currentdate, in deliverd's zone):
+// after that day no reply goes out, though the script stays active until `vacation off`.
 #include <fstream>
 #include <iostream>
 #include <regex>
@@ -148,7 +148,7 @@ void add_vacation_subcommands(CLI::App& app, CliContext& ctx, SieveArgs& args) {
     set->add_option("user", args.user, "Email address")->required();
     set->add_option("--subject", args.subject, "Subject of the reply")->required();
     set->add_option("--body-file", args.body_file, "Text of the reply")->required();
-    set->add_option("--until", args.until, "Last day away, YYYY-MM-DD (told in the reply; not enforced)");
+    set->add_option("--until", args.until, "Last day away, YYYY-MM-DD: no replies after it (Sieve currentdate)");
     set->add_option("--days", args.days, "Reply once per sender per this many days")->check(CLI::Range(1, 365));
     set->callback([&ctx, &args] {
         if (!args.until.empty() && !std::regex_match(args.until, std::regex("[0-9]{4}-[0-9]{2}-[0-9]{2}")))
@@ -167,16 +167,22 @@ void add_vacation_subcommands(CLI::App& app, CliContext& ctx, SieveArgs& args) {
             }
         }
         std::string script = std::string(kPreviousMarker) + previous + "\n";
-        if (!args.until.empty()) script += "# until " + args.until + " (not enforced: no \"date\" extension)\n";
-        script += "require \"vacation\";\n";
-        script += "vacation :days " + std::to_string(args.days) + " :subject " + sieve_quoted(args.subject) + "\n    " +
-                  sieve_quoted(body) + ";\n";
+        const std::string reply = "vacation :days " + std::to_string(args.days) + " :subject " +
+                                  sieve_quoted(args.subject) + "\n    " + sieve_quoted(body) + ";\n";
+        if (args.until.empty()) {
+            script += "require \"vacation\";\n" + reply;
+        } else {
+            // RFC 5260 §5: dates as "yyyy-mm-dd" compare as strings in calendar order.
+            script += "require [\"vacation\", \"date\", \"relational\"];\n";
+            script += "if currentdate :value \"le\" \"date\" \"" + args.until + "\" {\n" + reply + "}\n";
+        }
         must(scripts.put(kVacationScript, script));
         must(scripts.activate(kVacationScript));
         std::cout << "vacation on for " << args.user;
         if (!previous.empty()) std::cout << " (replaces script " << previous << " until `mailroom vacation off`)";
         std::cout << "\n";
-        if (!args.until.empty()) std::cout << "note: not switched off by itself on " << args.until << "\n";
+        if (!args.until.empty())
+            std::cout << "no replies after " << args.until << "; `mailroom vacation off` restores the previous script\n";
     });
 
     auto* off = vacation->add_subcommand("off", "Deactivate and delete the vacation script; reactivate the script it replaced");

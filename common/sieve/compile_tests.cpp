@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/sieve/compiler_internal.hpp"
+#include "common/sieve/date_parts.hpp"
 #include "common/sieve/lexer.hpp"
 #include "common/sieve/strings.hpp"
 #include "common/text/ascii.hpp"
@@ -207,9 +208,76 @@ Result<void> assign(Result<std::vector<std::string>> r, std::vector<std::string>
     return {};
 }
 
+// RFC 5260 §6: ":index" <fieldno: number> [":last"], on header, address and date.
+Result<bool> index_tag(const Context& ctx, ArgReader& reader, const ast::Argument& tag, Test& t) {
+    if (tag.tag == "index") {
+        if (auto r = ctx.need("index", tag.pos, ":index"); !r) return r.error();
+        if (t.index != 0) return reader.error(tag.pos, "':index' given twice");
+        auto n = reader.tag_number(tag);
+        if (!n) return n.error();
+        if (*n == 0) return reader.error(tag.pos, "':index' counts from 1");
+        t.index = *n;
+        return true;
+    }
+    if (tag.tag == "last") {
+        if (auto r = ctx.need("index", tag.pos, ":last"); !r) return r.error();
+        if (t.last) return reader.error(tag.pos, "':last' given twice");
+        t.last = true;
+        return true;
+    }
+    return false;
+}
+
+Result<void> check_index(const ArgReader& reader, const Test& t) {
+    if (t.last && t.index == 0) return reader.error(t.pos, "':last' needs ':index'");
+    return {};
+}
+
 Result<void> no_tests(const ArgReader& reader, const ast::Test& test) {
     if (!test.tests.empty()) return reader.error(test.tests.front().pos, "takes no test");
     return {};
+}
+
+bool has_variable(std::string_view s) { return s.find("${") != std::string_view::npos; }
+
+// RFC 5260 §4.1: date [":zone" <time-zone: string> / ":originalzone"] [COMPARATOR]
+// [MATCH-TYPE] <header-name: string> <date-part: string> <key-list: string-list>;
+// §5: currentdate [":zone" <time-zone: string>] [COMPARATOR] [MATCH-TYPE] <date-part>
+// <key-list>. A literal zone or date-part is checked here; one a variable supplies, at
+// run time (the test is then false).
+Result<void> compile_date(const Context& ctx, ArgReader& reader, Test& t, bool header) {
+    t.kind = header ? Test::Kind::Date : Test::Kind::CurrentDate;
+    if (auto r = ctx.need("date", t.pos, header ? "test date" : "test currentdate"); !r) return r;
+    auto tags = match_tags(ctx, reader, t, false, [&](const ast::Argument& tag) -> Result<bool> {
+        if (tag.tag == "zone" || (header && tag.tag == "originalzone")) {
+            if (t.zone || t.original_zone) return reader.error(tag.pos, "more than one zone");
+            if (tag.tag == "originalzone") {
+                t.original_zone = true;
+                return true;
+            }
+            auto z = reader.tag_string(tag);
+            if (!z) return z.error();
+            if (!(ctx.has("variables") && has_variable(*z)) && !parse_zone(*z))
+                return reader.error(tag.pos, "invalid time zone \"" + *z + "\" (expected +hhmm or -hhmm)");
+            t.zone = std::move(*z);
+            return true;
+        }
+        if (header) return index_tag(ctx, reader, tag, t);
+        return false;
+    });
+    if (!tags) return tags;
+    if (auto r = check_index(reader, t); !r) return r;
+    if (header) {
+        auto name = reader.string("header name");
+        if (!name) return name.error();
+        t.names = {std::move(*name)};
+    }
+    auto part = reader.string("date part");
+    if (!part) return part.error();
+    if (!(ctx.has("variables") && has_variable(*part)) && !is_date_part(*part))
+        return reader.error(reader.pos(), "unknown date part \"" + *part + "\"");
+    t.date_part = text::to_lower(*part);
+    return assign(reader.string_list("key list"), t.keys);
 }
 
 }  // namespace
@@ -247,7 +315,11 @@ Result<Test> compile_test(const Context& ctx, const ast::Test& test) {
         if (n == "envelope") {
             if (auto r = ctx.need("envelope", test.pos, "test envelope"); !r) return r.error();
         }
-        if (auto r = match_tags(ctx, reader, t, true); !r) return r.error();
+        auto tags = n == "address" ? match_tags(ctx, reader, t, true,
+                                                [&](const ast::Argument& tag) { return index_tag(ctx, reader, tag, t); })
+                                   : match_tags(ctx, reader, t, true);
+        if (!tags) return tags.error();
+        if (auto r = check_index(reader, t); !r) return r.error();
         if (auto r = assign(reader.string_list("header list"), t.names); !r) return r.error();
         if (n == "address") {
             for (const auto& h : t.names) {
@@ -269,7 +341,11 @@ Result<Test> compile_test(const Context& ctx, const ast::Test& test) {
         if (n == "string") {
             if (auto r = ctx.need("variables", test.pos, "test string"); !r) return r.error();
         }
-        if (auto r = match_tags(ctx, reader, t, false); !r) return r.error();
+        auto tags = n == "header" ? match_tags(ctx, reader, t, false,
+                                               [&](const ast::Argument& tag) { return index_tag(ctx, reader, tag, t); })
+                                  : match_tags(ctx, reader, t, false);
+        if (!tags) return tags.error();
+        if (auto r = check_index(reader, t); !r) return r.error();
         if (auto r = assign(reader.string_list(n == "header" ? "header names" : "source"), t.names); !r)
             return r.error();
         return done(assign(reader.string_list("key list"), t.keys));
@@ -326,6 +402,7 @@ Result<Test> compile_test(const Context& ctx, const ast::Test& test) {
         if (auto r = ctx.need("mailbox", test.pos, "test mailboxexists"); !r) return r.error();
         return done(assign(reader.string_list("mailbox names"), t.names));
     }
+    if (n == "date" || n == "currentdate") return done(compile_date(ctx, reader, t, n == "date"));
     return syntax_error(test.pos, "unknown test \"" + n + "\"");
 }
 

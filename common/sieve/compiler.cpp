@@ -14,10 +14,11 @@ namespace mr::sieve {
 
 namespace {
 
-constexpr std::array<std::string_view, 17> kExtensions = {
+constexpr std::array<std::string_view, 19> kExtensions = {
     "fileinto", "envelope", "encoded-character", "reject", "ereject", "imap4flags", "body",
     "variables", "vacation", "vacation-seconds", "relational", "comparator-i;ascii-numeric",
     "comparator-i;octet", "comparator-i;ascii-casemap", "subaddress", "copy", "mailbox",
+    "date", "index",
 };
 
 using detail::ArgReader;

@@ -4,11 +4,13 @@
 #include <utility>
 
 #include "common/mime/address_list.hpp"
+#include "common/sieve/date_parts.hpp"
 #include "common/sieve/match.hpp"
 #include "common/sieve/strings.hpp"
 #include "common/sieve/variables.hpp"
 #include "common/text/address.hpp"
 #include "common/text/ascii.hpp"
+#include "common/text/mail_date.hpp"
 
 namespace mr::sieve {
 
@@ -335,11 +337,20 @@ private:
         return charge(bytes);
     }
 
+    // RFC 5260 §6: with :index, only the n-th occurrence of the field (from the end with
+    // :last); none when there are fewer.
+    static std::vector<std::string> pick(const Test& t, std::vector<std::string> values) {
+        if (t.index == 0) return values;
+        if (t.index > values.size()) return {};
+        const std::size_t i = t.last ? values.size() - t.index : t.index - 1;
+        return {std::move(values[i])};
+    }
+
     Result<std::vector<std::string>> address_values(const Test& t) {
         std::vector<std::string> out;
         for (const auto& name : expand(t.names)) {
             if (!is_address_header(name)) continue;  // named by a variable; the compiler checks the rest
-            const auto raws = message_.raw_values(name);
+            const auto raws = pick(t, message_.raw_values(name));
             if (auto r = charge_fields(raws); !r) return r.error();
             for (const auto& raw : raws) {
                 for (const auto& a : mime::parse_address_list(raw)) {
@@ -368,6 +379,42 @@ private:
             if (auto v = address_part(t.part, local, domain)) out.push_back(std::move(*v));
         }
         return out;
+    }
+
+    // RFC 5260 §4.1/§5: the date-part the test compares, nullopt when there is none (no
+    // such field, not a date, a zone or part a variable made invalid): the test is false.
+    Result<std::optional<std::string>> date_value(const Test& t) {
+        std::int64_t when = message_.now;
+        int zone = message_.local_zone_minutes;
+        bool zone_known = true;
+        if (t.kind == Test::Kind::Date) {
+            const auto values = pick(t, message_.raw_values(expand(t.names.front())));
+            if (auto r = charge_fields(values); !r) return r.error();
+            if (values.empty()) return std::optional<std::string>();
+            // Without :index, the first occurrence. A Received field's date follows its last ";".
+            std::string_view v = values.front();
+            if (text::iequals(expand(t.names.front()), "received")) {
+                const auto semi = v.rfind(';');
+                if (semi == std::string_view::npos) return std::optional<std::string>();
+                v = v.substr(semi + 1);
+            }
+            const auto parsed = text::parse_mail_date(v);
+            const auto instant = parsed ? instant_of(*parsed) : std::nullopt;
+            if (!instant) return std::optional<std::string>();
+            when = *instant;
+            if (t.original_zone) {
+                zone = parsed->zone_minutes;
+                zone_known = parsed->zone_known;
+            }
+        }
+        if (t.zone) {
+            const auto z = parse_zone(expand(*t.zone));
+            if (!z) return std::optional<std::string>();
+            zone = *z;
+        }
+        const std::string part = text::to_lower(expand(t.date_part));
+        if (!is_date_part(part)) return std::optional<std::string>();
+        return std::optional<std::string>(date_part(part, when, zone, zone_known));
     }
 
     Result<bool> eval(const Test& t) {
@@ -399,7 +446,7 @@ private:
             case Test::Kind::Header: {
                 std::vector<std::string> values;
                 for (const auto& name : expand(t.names)) {
-                    auto v = message_.decoded_values(name);
+                    auto v = pick(t, message_.decoded_values(name));
                     if (auto r = charge_fields(v); !r) return r.error();
                     values.insert(values.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
                 }
@@ -442,6 +489,13 @@ private:
                 for (const auto& name : expand(t.names))
                     if (!message_.mailbox_exists || !message_.mailbox_exists(name)) return false;
                 return true;
+            case Test::Kind::Date:
+            case Test::Kind::CurrentDate: {
+                auto value = date_value(t);
+                if (!value) return value.error();
+                if (!*value) return false;
+                return compare(t, {std::move(**value)});
+            }
         }
         return false;
     }

@@ -30,6 +30,10 @@ public:
     std::string envelope_to;
     // RFC 5490 mailboxexists; unset means no mailbox exists.
     std::function<bool(std::string_view)> mailbox_exists;
+    // RFC 5260: the clock (seconds since the epoch) for currentdate, and the local zone
+    // (minutes east of UTC) dates are shown in without :zone.
+    std::int64_t now = 0;
+    int local_zone_minutes = 0;
 
     std::uint64_t size() const { return message_.size(); }
     std::size_t field_count() const { return fields_.size(); }

@@ -34,7 +34,7 @@ struct Test {
     enum class Kind {
         True, False, Not, AllOf, AnyOf,
         Address, Envelope, Header, Exists, Size, Body,
-        String, HasFlag, MailboxExists,
+        String, HasFlag, MailboxExists, Date, CurrentDate,
     };
     Kind kind = Kind::True;
     Position pos;
@@ -47,6 +47,14 @@ struct Test {
     std::vector<std::string> names;  // header names, envelope parts, sources, flag variables, mailboxes
     std::vector<std::string> keys;
     std::vector<Test> tests;
+    // RFC 5260 §6 :index/:last (header, address, date): the field occurrence, 1-based;
+    // 0 = all of them.
+    std::uint64_t index = 0;
+    bool last = false;
+    // RFC 5260 §4 date/currentdate: :zone (or, for date, :originalzone) and the date-part.
+    std::optional<std::string> zone;
+    bool original_zone = false;
+    std::string date_part;
 };
 
 // RFC 5229 §4 (set modifiers), applied in this order: the RFC's precedence, highest first.

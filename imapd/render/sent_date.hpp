@@ -5,7 +5,7 @@
 //  - Only day, month and year are read, as written: the date in the header's own
 //    zone, never converted to UTC (a message sent at 23:30 -0800 was sent on that
 //    day for its author and for Dovecot's SENTON).
-//  - RFC 5322 §3.3 (rfc5322.txt:791) plus the obsolete forms of §4.3
+//  - common/text/mail_date (parse_mail_date): RFC 5322 §3.3 (rfc5322.txt:791) plus the obsolete forms of §4.3
 //    (rfc5322.txt:1826): optional day name with or without ",", comments and folding
 //    anywhere between tokens, 2-digit years (00-49 -> 20xx, 50-99 -> 19xx) and
 //    3-digit years (+1900) per rfc5322.txt:1861. "-" between day, month and year is

@@ -82,7 +82,8 @@ class SieveCli(unittest.TestCase):
         script = self.sieve("get", USER, "vacation").stdout
         self.assertIn('vacation :days 7 :subject "Away"', script)
         self.assertIn('I am away \\"until\\" Monday.', script)
-        self.assertIn("2027-01-14", script)
+        self.assertIn('if currentdate :value "le" "date" "2027-01-14" {', script)
+        self.assertIn('require ["vacation", "date", "relational"];', script)
         res = self.mr.run("vacation", "set", USER, "--subject", "A", "--body-file", body,
                           "--until", "14.1.2027", check=False)
         self.assertEqual(res.returncode, 1)

@@ -15,6 +15,7 @@ from deliver_util import configure_fast_queue, wait_for_children, wait_until
 BOB = "bob@example.test"
 ALICE = "alice@example.test"
 CAROL = "carol@example.test"
+DAVE = "dave@example.test"
 
 
 def message(sender, to, subject, extra=""):
@@ -28,12 +29,14 @@ class Vacation(unittest.TestCase):
         cls.mr = mr = Mailroom()
         configure_fast_queue(mr)
         mr.allow_plaintext_on_loopback()
-        for user in (BOB, ALICE, CAROL):
+        for user in (BOB, ALICE, CAROL, DAVE):
             mr.add_user(user, user + " pw")
         body = os.path.join(mr.tmp, "away.txt")
         with open(body, "w") as f:
             f.write("I am away until the 14th.\n")
         mr.run("vacation", "set", BOB, "--subject", "Away", "--body-file", body, "--until", "2027-01-14")
+        # Back since 2020: the script's currentdate condition (RFC 5260) keeps it silent.
+        mr.run("vacation", "set", DAVE, "--subject", "Was away", "--body-file", body, "--until", "2020-01-01")
         mr.up()
         wait_for_children(mr, names=("smtpd", "deliverd", "imapd"))
 
@@ -85,6 +88,12 @@ class Vacation(unittest.TestCase):
         log = self.mr.log_text()
         self.assertIn('reason="already answered"', log)
         self.assertIn("List-Id present", log)
+
+    def test_no_reply_after_until(self):
+        self.send(ALICE, message(ALICE, DAVE, "are you back"), to=DAVE)
+        wait_until(lambda: len(self.inbox(DAVE)) == 1, 20, what="dave's message")
+        time.sleep(2)  # a reply, if one had been queued, would be delivered by now
+        self.assertEqual([m for m in self.inbox(ALICE) if m["Subject"] == "Was away"], [])
 
 
 if __name__ == "__main__":
