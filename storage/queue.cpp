@@ -221,8 +221,8 @@ Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueReq
         return fail(r.error());
     }
     if (auto r = prepared(insert_recipient_,
-                          "INSERT OR IGNORE INTO recipients(entry_id, address, state, next_attempt, dsn_notify, orcpt)"
-                          " VALUES (?, ?, 0, 0, ?, ?)");
+                          "INSERT OR IGNORE INTO recipients(entry_id, address, state, next_attempt, dsn_notify, orcpt,"
+                          " forwarded_by) VALUES (?, ?, 0, 0, ?, ?, ?)");
         !r) {
         return fail(r.error());
     }
@@ -245,7 +245,8 @@ Result<std::vector<std::string>> Queue::enqueue_batch(std::span<const EnqueueReq
         }
         for (const auto& to : r.recipients) {  // duplicates collapse (INSERT OR IGNORE)
             rcpt.reset();
-            rcpt.bind(1, ids[i]).bind(2, to.address).bind(3, to.dsn_notify).bind(4, to.orcpt);
+            // forwarded_by: a Sieve redirect queues its message as forwarded by the user.
+            rcpt.bind(1, ids[i]).bind(2, to.address).bind(3, to.dsn_notify).bind(4, to.orcpt).bind(5, to.forwarded_by);
             if (auto e = rcpt.run(); !e) return fail(e.error());
         }
     }
