@@ -14,11 +14,11 @@ namespace mr::sieve {
 
 namespace {
 
-constexpr std::array<std::string_view, 19> kExtensions = {
+constexpr std::array<std::string_view, 21> kExtensions = {
     "fileinto", "envelope", "encoded-character", "reject", "ereject", "imap4flags", "body",
     "variables", "vacation", "vacation-seconds", "relational", "comparator-i;ascii-numeric",
     "comparator-i;octet", "comparator-i;ascii-casemap", "subaddress", "copy", "mailbox",
-    "date", "index",
+    "date", "index", "editheader", "include",
 };
 
 using detail::ArgReader;
@@ -130,6 +130,12 @@ private:
         } else if (n == "set") r = set(reader, out);
         else if (n == "setflag" || n == "addflag" || n == "removeflag") r = flag_command(reader, out, n);
         else if (n == "vacation") r = vacation(reader, out);
+        else if (n == "include") r = include(reader, out);
+        else if (n == "return") {
+            out.kind = Command::Kind::Return;
+            r = ctx_.need("include", c.pos, "return");
+        } else if (n == "addheader") r = addheader(reader, out);
+        else if (n == "deleteheader") r = deleteheader(reader, out);
         else return syntax_error(c.pos, "unknown command \"" + n + "\"");
         if (!r) return r.error();
         if (auto f = reader.finish(); !f) return f.error();
@@ -279,6 +285,92 @@ private:
                 return reader.error(reader.pos(), "invalid :from address \"" + *v.from + "\"");
         }
         return string(reader.string("reason"), v.reason);
+    }
+
+    // RFC 6609 §3.2: include [":personal" / ":global"] [":once"] [":optional"] <value: string>.
+    // The name is a script's name as stored (no path): never "..", "/" or empty. It is a
+    // constant, not expanded (§3.2: variables are not allowed in it).
+    Result<void> include(ArgReader& reader, Command& out) {
+        out.kind = Command::Kind::Include;
+        if (auto r = ctx_.need("include", reader.pos(), "include"); !r) return r;
+        bool location = false;
+        while (const ast::Argument* tag = reader.tag()) {
+            const std::string& t = tag->tag;
+            if ((t == "personal" || t == "global") && !location) {
+                location = true;
+                out.global = t == "global";
+            } else if (t == "once" && !out.once) {
+                out.once = true;
+            } else if (t == "optional" && !out.optional) {
+                out.optional = true;
+            } else {
+                return reader.unknown_tag(*tag);
+            }
+        }
+        if (auto r = string(reader.string("script name"), out.argument); !r) return r;
+        const std::string& name = out.argument;
+        if (name.empty() || name.find('/') != std::string::npos || name.front() == '.' ||
+            name.find('\0') != std::string::npos)
+            return reader.error(reader.pos(), "invalid script name \"" + name + "\"");
+        return {};
+    }
+
+    // A literal field name is checked here; one a variable supplies, at run time.
+    Result<void> field_name(ArgReader& reader, std::string& out) {
+        if (auto r = string(reader.string("field name"), out); !r) return r;
+        if (!(ctx_.has("variables") && out.find("${") != std::string::npos) && !is_field_name(out))
+            return reader.error(reader.pos(), "invalid header field name \"" + out + "\"");
+        return {};
+    }
+
+    // RFC 5293 §4: addheader [":last"] <field-name: string> <value: string>
+    Result<void> addheader(ArgReader& reader, Command& out) {
+        out.kind = Command::Kind::AddHeader;
+        if (auto r = ctx_.need("editheader", reader.pos(), "addheader"); !r) return r;
+        while (const ast::Argument* tag = reader.tag()) {
+            if (tag->tag != "last" || out.last) return reader.unknown_tag(*tag);
+            out.last = true;
+        }
+        if (auto r = field_name(reader, out.name); !r) return r;
+        return string(reader.string("value"), out.argument);
+    }
+
+    // RFC 5293 §5: deleteheader [":index" <fieldno: number> [":last"]] [COMPARATOR]
+    // [MATCH-TYPE] <field-name: string> [<value-patterns: string-list>]
+    Result<void> deleteheader(ArgReader& reader, Command& out) {
+        out.kind = Command::Kind::DeleteHeader;
+        if (auto r = ctx_.need("editheader", reader.pos(), "deleteheader"); !r) return r;
+        Test t;
+        t.kind = Test::Kind::Header;
+        t.pos = reader.pos();
+        unsigned seen = 0;
+        while (const ast::Argument* tag = reader.tag()) {
+            auto m = detail::match_tag(ctx_, reader, *tag, t.match, nullptr, seen);
+            if (!m) return m.error();
+            if (*m) continue;
+            // :index here belongs to editheader itself, not to the index extension.
+            if (tag->tag == "index" && t.index == 0) {
+                auto n = reader.tag_number(*tag);
+                if (!n) return n.error();
+                if (*n == 0) return reader.error(tag->pos, "':index' counts from 1");
+                t.index = *n;
+            } else if (tag->tag == "last" && !t.last) {
+                t.last = true;
+            } else {
+                return reader.unknown_tag(*tag);
+            }
+        }
+        if (t.last && t.index == 0) return reader.error(reader.pos(), "':last' needs ':index'");
+        if (auto r = detail::check_match(reader, t.match); !r) return r;
+        if (auto r = field_name(reader, out.name); !r) return r;
+        if (reader.more()) {
+            auto keys = reader.string_list("value patterns");
+            if (!keys) return keys.error();
+            t.keys = std::move(*keys);
+            t.names = {std::string()};  // patterns given
+        }
+        out.test = std::move(t);
+        return {};
     }
 
     Context ctx_;

@@ -19,22 +19,31 @@ namespace {
 constexpr std::uint64_t kDay = 86400;
 constexpr std::uint64_t kMaxVacationPeriod = 365 * kDay;
 
-// A script stops for good: "stop" or an error.
-enum class Flow { Next, Stop };
+// A script stops for good ("stop"), or an included one ends ("return", RFC 6609 §3.3).
+enum class Flow { Next, Stop, Return };
 
 class Interpreter {
 public:
-    Interpreter(const Program& program, const MessageView& message, const RunLimits& limits)
-        : program_(program), message_(message), limits_(limits),
+    Interpreter(const MessageView& message, const RunLimits& limits, const IncludeResolver& includes)
+        : includes_(includes), original_(message), limits_(limits),
           vars_(limits.max_variables, limits.max_variable_bytes, limits.max_string_bytes) {}
 
-    Outcome run() {
-        auto r = exec(program_.commands);
-        if (!r) return failed(r.error());
+    Outcome run(std::span<const Program* const> programs) {
+        for (const Program* p : programs) {
+            // A later script runs only while the implicit keep stands; each has its own
+            // variables (RFC 6609 §3.4 shares only "global" ones, which we do not offer).
+            if (!implicit_keep_) break;
+            program_ = p;
+            vars_ = Variables(limits_.max_variables, limits_.max_variable_bytes, limits_.max_string_bytes);
+            auto r = exec(p->commands);
+            // "stop" (in it or in a script it includes) ends this script, not the sequence.
+            if (!r) return failed(r.error());
+        }
         if (implicit_keep_) {
             if (auto k = store(Action::Kind::Keep, "INBOX", flags_, false, false); !k) return failed(k.error());
         }
         Outcome out;
+        if (edited_ && edited_->edited()) out.edited_message = edited_->rendered();
         const bool delivered = std::any_of(actions_.begin(), actions_.end(), [](const Action& a) {
             return a.kind != Action::Kind::Discard && a.kind != Action::Kind::Vacation;
         });
@@ -62,7 +71,7 @@ private:
     }
 
     std::string expand(const std::string& s) {
-        if (!program_.variables || s.find("${") == std::string::npos) return s;
+        if (!program_->variables || s.find("${") == std::string::npos) return s;
         return vars_.expand(s);
     }
     std::vector<std::string> expand(const std::vector<std::string>& list) {
@@ -79,7 +88,7 @@ private:
             if (auto r = charge(1); !r) return r.error();
             auto r = exec(c);
             if (!r) return r;
-            if (*r == Flow::Stop) return Flow::Stop;
+            if (*r != Flow::Next) return *r;
         }
         return Flow::Next;
     }
@@ -100,6 +109,10 @@ private:
                 return Flow::Next;
             case Command::Kind::Stop:
                 return Flow::Stop;
+            case Command::Kind::Return:
+                return Flow::Return;
+            case Command::Kind::Include:
+                return include(c);
             case Command::Kind::Keep:
                 r = store(Action::Kind::Keep, "INBOX", c.flags ? flag_set(expand(*c.flags)) : flags_, false, false);
                 break;
@@ -136,6 +149,12 @@ private:
                 break;
             case Command::Kind::Vacation:
                 r = vacation(c);
+                break;
+            case Command::Kind::AddHeader:
+                r = addheader(c);
+                break;
+            case Command::Kind::DeleteHeader:
+                r = deleteheader(c);
                 break;
         }
         if (!r) return r.error();
@@ -236,6 +255,86 @@ private:
         return add(std::move(a));
     }
 
+    // ---- include (RFC 6609) ----
+
+    Result<Flow> include(const Command& c) {
+        const std::string key = (c.global ? "global/" : "personal/") + c.argument;
+        if (c.once && std::find(included_.begin(), included_.end(), key) != included_.end()) return Flow::Next;
+        if (std::find(include_stack_.begin(), include_stack_.end(), key) != include_stack_.end())
+            return Error::refused("include loop: \"" + c.argument + "\" includes itself");
+        if (include_stack_.size() >= limits_.max_include_depth)
+            return Error::refused("includes nested deeper than " + std::to_string(limits_.max_include_depth));
+        if (++includes_run_ > limits_.max_includes)
+            return Error::refused("more than " + std::to_string(limits_.max_includes) + " includes");
+        Result<const Program*> found = static_cast<const Program*>(nullptr);
+        if (includes_) found = includes_(c.argument, c.global);
+        if (!found) return Error::refused("include \"" + c.argument + "\": " + found.error().message);
+        if (*found == nullptr) {
+            if (c.optional) return Flow::Next;
+            return Error::refused(std::string("include: no ") + (c.global ? "global" : "personal") + " script \"" +
+                                  c.argument + "\"");
+        }
+        included_.push_back(key);
+        include_stack_.push_back(key);
+        const Program* caller = program_;
+        Variables caller_vars = std::move(vars_);
+        program_ = *found;
+        vars_ = Variables(limits_.max_variables, limits_.max_variable_bytes, limits_.max_string_bytes);
+        auto r = exec(program_->commands);
+        program_ = caller;
+        vars_ = std::move(caller_vars);
+        include_stack_.pop_back();
+        if (!r) return r;
+        return *r == Flow::Stop ? Flow::Stop : Flow::Next;
+    }
+
+    // ---- editheader (RFC 5293) ----
+
+    // Trace and auto-reply fields stay as they came: a script that could remove Received
+    // would break loop detection, and one that removed Auto-Submitted could make a
+    // vacation answer an auto-reply. Edits of them are ignored.
+    static bool is_protected(std::string_view name) {
+        return text::iequals(name, "received") || text::iequals(name, "auto-submitted");
+    }
+
+    Result<void> addheader(const Command& c) {
+        const std::string name = expand(c.name);
+        if (!is_field_name(name)) return Error::refused("addheader: invalid field name \"" + name + "\"");
+        if (is_protected(name)) return {};
+        const std::string value = header_value_text(expand(c.argument));
+        if (auto r = charge(name.size() + value.size()); !r) return r;
+        editable().add_field(name, value, c.last);
+        return {};
+    }
+
+    Result<void> deleteheader(const Command& c) {
+        const std::string name = expand(c.name);
+        if (!is_field_name(name)) return Error::refused("deleteheader: invalid field name \"" + name + "\"");
+        if (is_protected(name)) return {};
+        const Test& t = *c.test;
+        const auto keys = expand(t.keys);
+        const bool patterns = !t.names.empty();
+        if (auto r = charge(msg().field_count()); !r) return r;
+        bool over_budget = false;
+        editable().delete_fields(name, [&](std::size_t occurrence, std::size_t count, const std::string& value) {
+            if (t.index != 0) {
+                const std::size_t wanted = t.last ? (t.index <= count ? count - t.index + 1 : 0) : t.index;
+                if (occurrence != wanted) return false;
+            }
+            if (!patterns) return true;
+            for (const auto& k : keys) {
+                if (!charge(match_cost(t.match, value, k))) {
+                    over_budget = true;
+                    return false;
+                }
+                if (match_value(t.match, value, k)) return true;
+            }
+            return false;
+        });
+        if (over_budget) return Error::refused("script exceeded its execution budget");
+        return {};
+    }
+
     // ---- flags (RFC 5232) ----
 
     // Each string may hold several flags separated by spaces; duplicates (ignoring
@@ -297,7 +396,7 @@ private:
                 if (match_count(t.match, values.size(), k)) return true;
             return false;
         }
-        const bool capture = program_.variables && t.match.type == MatchType::Matches;
+        const bool capture = program_->variables && t.match.type == MatchType::Matches;
         for (const auto& v : values) {
             for (const auto& k : keys) {
                 if (auto r = charge(match_cost(t.match, v, k)); !r) return r.error();
@@ -332,7 +431,7 @@ private:
     // Reading header fields costs a pass over the header per name: charged too, so a
     // script of many tests over a message of many fields stays within the budget.
     Result<void> charge_fields(const std::vector<std::string>& values) {
-        std::uint64_t bytes = message_.field_count();
+        std::uint64_t bytes = msg().field_count();
         for (const auto& v : values) bytes += v.size();
         return charge(bytes);
     }
@@ -350,7 +449,7 @@ private:
         std::vector<std::string> out;
         for (const auto& name : expand(t.names)) {
             if (!is_address_header(name)) continue;  // named by a variable; the compiler checks the rest
-            const auto raws = pick(t, message_.raw_values(name));
+            const auto raws = pick(t, msg().raw_values(name));
             if (auto r = charge_fields(raws); !r) return r.error();
             for (const auto& raw : raws) {
                 for (const auto& a : mime::parse_address_list(raw)) {
@@ -367,7 +466,7 @@ private:
         for (const auto& name : expand(t.names)) {
             const bool from = text::iequals(name, "from");
             if (!from && !text::iequals(name, "to")) continue;
-            const std::string& path = from ? message_.envelope_from : message_.envelope_to;
+            const std::string& path = from ? msg().envelope_from : msg().envelope_to;
             if (from && path.empty()) {
                 // RFC 5228 §5.4 (rfc5228.txt:1497): the null reverse-path is the empty string.
                 out.emplace_back();
@@ -384,11 +483,11 @@ private:
     // RFC 5260 §4.1/§5: the date-part the test compares, nullopt when there is none (no
     // such field, not a date, a zone or part a variable made invalid): the test is false.
     Result<std::optional<std::string>> date_value(const Test& t) {
-        std::int64_t when = message_.now;
-        int zone = message_.local_zone_minutes;
+        std::int64_t when = msg().now;
+        int zone = msg().local_zone_minutes;
         bool zone_known = true;
         if (t.kind == Test::Kind::Date) {
-            const auto values = pick(t, message_.raw_values(expand(t.names.front())));
+            const auto values = pick(t, msg().raw_values(expand(t.names.front())));
             if (auto r = charge_fields(values); !r) return r.error();
             if (values.empty()) return std::optional<std::string>();
             // Without :index, the first occurrence. A Received field's date follows its last ";".
@@ -446,7 +545,7 @@ private:
             case Test::Kind::Header: {
                 std::vector<std::string> values;
                 for (const auto& name : expand(t.names)) {
-                    auto v = pick(t, message_.decoded_values(name));
+                    auto v = pick(t, msg().decoded_values(name));
                     if (auto r = charge_fields(v); !r) return r.error();
                     values.insert(values.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
                 }
@@ -454,15 +553,15 @@ private:
             }
             case Test::Kind::Exists:
                 for (const auto& name : expand(t.names)) {
-                    if (auto r = charge(message_.field_count()); !r) return r.error();
-                    if (!message_.has_field(name)) return false;
+                    if (auto r = charge(msg().field_count()); !r) return r.error();
+                    if (!msg().has_field(name)) return false;
                 }
                 return true;
             case Test::Kind::Size:
-                return t.over ? message_.size() > t.limit : message_.size() < t.limit;
+                return t.over ? msg().size() > t.limit : msg().size() < t.limit;
             case Test::Kind::Body: {
-                if (auto r = charge(message_.size()); !r) return r.error();
-                auto parts = message_.body(t.transform, expand(t.content_types));
+                if (auto r = charge(msg().size()); !r) return r.error();
+                auto parts = msg().body(t.transform, expand(t.content_types));
                 if (t.match.type == MatchType::Count) return compare(t, parts);
                 // RFC 5173 §5: body tests never set match variables.
                 if (t.match.type == MatchType::Matches) {
@@ -487,7 +586,7 @@ private:
             }
             case Test::Kind::MailboxExists:
                 for (const auto& name : expand(t.names))
-                    if (!message_.mailbox_exists || !message_.mailbox_exists(name)) return false;
+                    if (!msg().mailbox_exists || !msg().mailbox_exists(name)) return false;
                 return true;
             case Test::Kind::Date:
             case Test::Kind::CurrentDate: {
@@ -500,8 +599,21 @@ private:
         return false;
     }
 
-    const Program& program_;
-    const MessageView& message_;
+    // RFC 5293: after the first header edit, the script sees (and the outcome holds) a
+    // copy of the view with its edits; the caller's view is never changed.
+    const MessageView& msg() const { return edited_ ? *edited_ : original_; }
+    MessageView& editable() {
+        if (!edited_) edited_.emplace(original_);
+        return *edited_;
+    }
+
+    const Program* program_ = nullptr;
+    const IncludeResolver& includes_;
+    std::vector<std::string> included_;       // location/name of each script included so far
+    std::vector<std::string> include_stack_;  // the includes now running, outermost first
+    std::size_t includes_run_ = 0;
+    const MessageView& original_;
+    std::optional<MessageView> edited_;
     const RunLimits& limits_;
     Variables vars_;
     std::vector<std::string> flags_;  // RFC 5232's internal variable
@@ -514,7 +626,13 @@ private:
 }  // namespace
 
 Outcome run(const Program& program, const MessageView& message, const RunLimits& limits) {
-    return Interpreter(program, message, limits).run();
+    const Program* one[] = {&program};
+    return Interpreter(message, limits, {}).run(one);
+}
+
+Outcome run(std::span<const Program* const> programs, const MessageView& message, const RunLimits& limits,
+            const IncludeResolver& includes) {
+    return Interpreter(message, limits, includes).run(programs);
 }
 
 }  // namespace mr::sieve

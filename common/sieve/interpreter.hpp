@@ -17,7 +17,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,8 @@
 namespace mr::sieve {
 
 struct RunLimits {
+    std::size_t max_include_depth = 8;  // RFC 6609: nested includes
+    std::size_t max_includes = 32;      // include commands carried out per run
     std::size_t max_actions = 32;
     std::size_t max_redirects = 4;
     std::uint64_t max_cost = 50'000'000;  // bytes compared, roughly
@@ -67,8 +71,30 @@ struct Outcome {
     // In execution order. Discard appears only when nothing else keeps, files, redirects
     // or rejects the message: it then says "dropped on purpose".
     std::vector<Action> actions;
+    // RFC 5293 editheader: the message with the header the script left, for every keep,
+    // fileinto and redirect; absent when the header was not changed (or the run failed).
+    std::optional<std::string> edited_message;
 };
 
 Outcome run(const Program& program, const MessageView& message, const RunLimits& limits = {});
+
+// Several scripts in turn over one message (the administrator's "before" scripts, the
+// user's, the "after" ones: Pigeonhole's sieve_before/sieve_after model): they share the
+// actions, the implicit keep, the flags, the header edits and the limits; each has its own
+// variables, and "stop" ends only its own script. A script runs only while the implicit
+// keep stands: once one has decided where the message goes (fileinto, keep, discard,
+// redirect, reject), the later ones are skipped. A runtime error in any is the failure of
+// the whole run (atomic, as above).
+// RFC 6609 include: the compiled script `name` of the user (`global`: of the domain's
+// administrator); nullptr when it does not exist, an error when it cannot be used.
+using IncludeResolver = std::function<Result<const Program*>(std::string_view name, bool global)>;
+
+// Includes (RFC 6609): an included script has its own variables; "return" ends it, "stop"
+// ends everything; :once skips a script already included in this run. A script included
+// while it runs (a loop), a depth past max_include_depth, more than max_includes, or a
+// missing script without :optional is a runtime error. Without a resolver, every include
+// finds nothing.
+Outcome run(std::span<const Program* const> programs, const MessageView& message, const RunLimits& limits = {},
+            const IncludeResolver& includes = {});
 
 }  // namespace mr::sieve

@@ -34,6 +34,55 @@ bool MessageView::has_field(std::string_view name) const {
     return false;
 }
 
+void MessageView::add_field(std::string_view name, std::string_view value, bool last) {
+    auto text = std::make_shared<const std::string>(std::string(name) + ": " + std::string(value));
+    const std::string_view all(*text);
+    mime::HeaderFieldView f{all.substr(0, name.size()), all.substr(name.size() + 1), std::string::npos};
+    added_.push_back(std::move(text));
+    fields_.insert(last ? fields_.end() : fields_.begin(), f);
+    edited_ = true;
+}
+
+std::size_t MessageView::delete_fields(
+    std::string_view name, const std::function<bool(std::size_t, std::size_t, const std::string&)>& remove) {
+    std::size_t count = 0;
+    for (const auto& f : fields_)
+        if (mime::header_name_equals(f.name, name)) ++count;
+    std::size_t occurrence = 0;
+    std::size_t removed = 0;
+    std::erase_if(fields_, [&](const mime::HeaderFieldView& f) {
+        if (!mime::header_name_equals(f.name, name)) return false;
+        ++occurrence;
+        if (!remove(occurrence, count, mime::decode_encoded_words(mime::unfold(f.raw_value)))) return false;
+        ++removed;
+        return true;
+    });
+    if (removed > 0) edited_ = true;
+    return removed;
+}
+
+std::string MessageView::rendered() const {
+    std::string out;
+    out.reserve(message_.size() + 256);
+    for (const auto& f : fields_) {
+        if (f.offset == std::string::npos) {
+            out.append(f.name);
+            out.push_back(':');
+        } else {
+            // The field's own bytes, folding and any space before the colon kept.
+            const char* value_end = f.raw_value.data() + f.raw_value.size();
+            out.append(message_.substr(f.offset, static_cast<std::size_t>(value_end - (message_.data() + f.offset))));
+            out += "\r\n";
+            continue;
+        }
+        out.append(f.raw_value);
+        out += "\r\n";
+    }
+    out += "\r\n";
+    out.append(message_.substr(body_start_));
+    return out;
+}
+
 namespace {
 
 // RFC 5173 §5.2 (:content): "" matches every part, "type" a main type, "type/subtype" one type.

@@ -6,10 +6,15 @@
 //  - Header values for "header" are unfolded and RFC 2047-decoded (RFC 5228 §2.7.2);
 //    "address" parses the unfolded value as an address list (common/mime/address_list).
 //  - The MIME structure is parsed lazily, once, only when a body test asks for it.
+//  - RFC 5293 editheader changes the view's field list (tests see the edited header);
+//    added fields' text is owned through shared pointers, so a copy's views stay valid.
+//    rendered() is the message with the edited header: each kept field's bytes as they
+//    were, each added one as written, CRLF after each, then the original body.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,9 +50,22 @@ public:
     // RFC 5173: the body parts a body test compares with its keys.
     std::vector<std::string> body(BodyTransform transform, const std::vector<std::string>& content_types) const;
 
+    // RFC 5293: a new field at the top (or, `last`, at the end of the header); `value`
+    // is written as is (the caller encodes it).
+    void add_field(std::string_view name, std::string_view value, bool last);
+    // Removes the fields named `name` for which remove(occurrence, count, decoded value)
+    // is true: occurrence counts the fields of that name from 1, top down, of `count`.
+    // Returns how many went.
+    std::size_t delete_fields(std::string_view name,
+                              const std::function<bool(std::size_t, std::size_t, const std::string&)>& remove);
+    bool edited() const { return edited_; }
+    std::string rendered() const;
+
 private:
     std::string_view message_;
-    std::vector<mr::mime::HeaderFieldView> fields_;
+    std::vector<mr::mime::HeaderFieldView> fields_;  // offset npos: added by a script
+    std::vector<std::shared_ptr<const std::string>> added_;
+    bool edited_ = false;
     std::size_t body_start_ = 0;
     mutable std::optional<mr::mime::MessageStructure> structure_;
 };

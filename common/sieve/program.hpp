@@ -81,7 +81,7 @@ struct Branch {
 struct Command {
     enum class Kind {
         If, Stop, Keep, FileInto, Redirect, Discard, Reject, EReject,
-        Set, SetFlag, AddFlag, RemoveFlag, Vacation,
+        Set, SetFlag, AddFlag, RemoveFlag, Vacation, AddHeader, DeleteHeader, Include, Return,
     };
     Kind kind = Kind::Stop;
     Position pos;
@@ -94,6 +94,15 @@ struct Command {
     bool create = false;
     unsigned modifiers = 0;  // Set
     mr::sieve::Vacation vacation;
+    // RFC 5293: addheader [:last] name (in `name`) value (in `argument`); deleteheader
+    // [:index n [:last]] [COMPARATOR] [MATCH-TYPE] name [value-patterns] (`test`: its
+    // index, match and, when patterns were given, keys; `last` too).
+    bool last = false;
+    std::optional<Test> test;
+    // RFC 6609 include: the script's name in `argument`; :global (else :personal), :once, :optional.
+    bool global = false;
+    bool once = false;
+    bool optional = false;
 };
 
 struct Program {

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "common/text/ascii.hpp"
+#include "common/text/sasl.hpp"
 
 namespace mr::sieve {
 
@@ -103,6 +104,23 @@ std::string quote_wildcards(std::string_view s) {
         out.push_back(c);
     }
     return out;
+}
+
+bool is_field_name(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 33 || u > 126 || c == ':') return false;
+    }
+    return true;
+}
+
+std::string header_value_text(std::string_view s) {
+    std::string one_line(s);
+    for (char& c : one_line)
+        if (c == '\r' || c == '\n') c = ' ';
+    if (!text::has_non_ascii(one_line)) return one_line;
+    return "=?utf-8?B?" + text::base64_encode(one_line) + "?=";
 }
 
 }  // namespace mr::sieve

@@ -26,4 +26,11 @@ bool is_address_header(std::string_view name);
 // A backslash before each '*', '?' and '\', so the value matches itself under :matches.
 std::string quote_wildcards(std::string_view s);
 
+// RFC 5322 §3.6.8 field-name: 1*ftext (printable ASCII but ':').
+bool is_field_name(std::string_view s);
+
+// A header field value as written into a message: as is when ASCII, else one RFC 2047
+// encoded word (UTF-8, base64). Line ends become spaces.
+std::string header_value_text(std::string_view s);
+
 }  // namespace mr::sieve

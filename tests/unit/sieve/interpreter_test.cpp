@@ -338,3 +338,19 @@ TEST_CASE("mailboxexists and fileinto :create (RFC 5490)") {
     o = run(*program, view);
     CHECK(summary(o) == Actions{"fileinto:Lists"});
 }
+
+TEST_CASE("several scripts in turn: shared actions, own variables, skipped once decided") {
+    auto a = compile_script("require [\"variables\", \"imap4flags\"]; set \"x\" \"1\"; addflag \"\\\\Seen\"; stop;");
+    auto b = compile_script("require [\"variables\", \"fileinto\"]; if string \"${x}\" \"\" { fileinto \"B\"; }");
+    auto c = compile_script("require \"fileinto\"; fileinto \"C\";");
+    REQUIRE((a && b && c));
+    MessageView view(kMessageA);
+    const Program* all[] = {&*a, &*b, &*c};
+    auto out = run(all, view);
+    REQUIRE(out.ok);
+    // a's stop ends a only; b does not see a's variable; c is skipped (b decided).
+    CHECK(summary(out) == std::vector<std::string>{"fileinto:B"});
+    CHECK(out.actions[0].flags == std::vector<std::string>{"\\Seen"});
+    const Program* two[] = {&*a, &*c};
+    CHECK(summary(run(two, view)) == std::vector<std::string>{"fileinto:C"});
+}
