@@ -39,11 +39,12 @@ void send_vacation(const LocalBatch& batch, const LocalItem& item, const sieve::
 }
 
 // The message as it goes on: marked as delivered to the user, so it cannot come back.
-void send_redirects(const LocalBatch& batch, const LocalItem& item, const std::vector<std::string>& to) {
+void send_redirects(const LocalBatch& batch, const LocalItem& item, const std::vector<std::string>& to,
+                    std::string_view message) {
     if (!batch.send_mail) return;
     for (const auto& address : to) {
         batch.send_mail({"redirect", item.sender, address, item.final_address,
-                         "Delivered-To: " + item.final_address + "\r\n" + *item.message});
+                         "Delivered-To: " + item.final_address + "\r\n" + std::string(message)});
     }
 }
 
@@ -84,14 +85,16 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
         used = *size;
     }
 
-    // The user's Sieve script, read and compiled once per batch (deliverd/sieve_filter.hpp).
-    const auto script = load_active_script(batch.user_dir, batch.user);
+    // The Sieve scripts (the domain's and the user's), read and compiled once per batch
+    // (deliverd/sieve_filter.hpp).
+    const auto scripts = load_scripts(batch.data_dir, batch.user_dir, batch.user);
 
     // Where each item goes; the bytes must outlive append_batch.
     std::vector<std::string> bytes;
     std::vector<std::size_t> index;  // kept item -> item
     std::vector<std::vector<FilterTarget>> targets;  // per kept item
     std::vector<std::vector<std::string>> redirects(batch.items.size());  // per item
+    std::vector<std::optional<std::string>> edited(batch.items.size());  // per item: editheader's message
     bytes.reserve(batch.items.size());
     for (std::size_t i = 0; i < batch.items.size(); ++i) {
         const auto& item = batch.items[i];
@@ -101,14 +104,14 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
         }
         const std::string folder = item.folder.empty() ? "INBOX" : item.folder;
         std::vector<FilterTarget> where;
-        if (script) {
+        if (!scripts.empty()) {
             FilterInput in{*item.message, item.sender, item.final_address, folder,
                            [store](std::string_view name) { return store->mailbox(name).ok(); }, batch.user,
                            item.queue_id};
             in.on_vacation = [&](const sieve::VacationAction& v, const sieve::MessageView& view) {
                 send_vacation(batch, item, v, view);
             };
-            auto filtered = run_filter(*script, in);
+            auto filtered = run_filter(scripts, in);
             if (filtered.rejection) {
                 results[i] = {LocalOutcome::PermFail,
                               "550 5.7.1 rejected by the Sieve script of <" + batch.user + ">: " +
@@ -118,6 +121,7 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
             }
             where = std::move(filtered.targets);
             redirects[i] = std::move(filtered.redirects);
+            edited[i] = std::move(filtered.edited_message);
         } else {
             where.push_back(FilterTarget{folder, 0, {}, !item.folder.empty()});
         }
@@ -126,11 +130,11 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
                           std::string("250 2.0.0 ") + (redirects[i].empty() ? "discarded" : "redirected") +
                               " by the sieve script of " + batch.user,
                           false};
-            send_redirects(batch, item, redirects[i]);
+            send_redirects(batch, item, redirects[i], edited[i] ? *edited[i] : *item.message);
             continue;
         }
         std::string full = trace_prefix(item.sender, item.final_address);
-        full += *item.message;
+        full += edited[i] ? *edited[i] : *item.message;
         const auto size = static_cast<std::int64_t>(full.size() * where.size());
         if (util::exceeds_quota(batch.quota_bytes, used, size)) {
             results[i] = {LocalOutcome::TempFail,
@@ -215,7 +219,8 @@ std::vector<LocalResult> deliver_local(const LocalBatch& batch, storage::StorePo
         const bool dup = first_append[k] < stored->size() && (*stored)[first_append[k]].duplicate;
         results[index[k]] = {LocalOutcome::Delivered, "250 2.0.0 delivered to " + batch.user, dup};
         // A duplicate was delivered by an earlier attempt, which sent its redirects.
-        if (!dup) send_redirects(batch, batch.items[index[k]], redirects[index[k]]);
+        const std::size_t i = index[k];
+        if (!dup) send_redirects(batch, batch.items[i], redirects[i], edited[i] ? *edited[i] : *batch.items[i].message);
     }
     return results;
 }

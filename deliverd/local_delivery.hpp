@@ -71,6 +71,8 @@ struct LocalBatch {
     std::vector<LocalItem> items;
     // Queues what the user's script sends; unset: nothing is sent.
     std::function<void(const OutgoingMail&)> send_mail = {};
+    // The data dir, for the domain's global scripts (deliverd/sieve_filter.hpp); empty: none.
+    std::filesystem::path data_dir = {};
 };
 
 struct LocalResult {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/dkim/sign_message.hpp"
 #include "common/log/log.hpp"
 #include "common/net/thread_pool.hpp"
 #include "common/net/wakeup.hpp"
@@ -49,6 +50,19 @@ OutcomeKind to_outcome(LocalOutcome o) {
     return OutcomeKind::TempFail;
 }
 
+// A vacation reply with the DKIM-Signature fields of the user's domain on top, as smtpd
+// signs what the user submits; unsigned (and logged) when signing fails, never lost.
+std::string dkim_signed(dkim::SignerCache& keys, const std::string& user, const std::string& message) {
+    const std::string domain = text::to_lower(std::string_view(user).substr(user.rfind('@') + 1));
+    auto fields = dkim::sign_message(keys, domain, message, static_cast<std::int64_t>(std::time(nullptr)));
+    if (!fields) {
+        log::warn("vacation_unsigned", {{"user", user}, {"error", fields.error().message}});
+        return {};
+    }
+    if (fields->empty()) return {};
+    return *fields + message;
+}
+
 }  // namespace
 
 QueueRunner::QueueRunner(net::Loop& loop, const config::Config& cfg, std::shared_ptr<Stores> stores,
@@ -59,6 +73,7 @@ QueueRunner::QueueRunner(net::Loop& loop, const config::Config& cfg, std::shared
                   // Closing checkpoints the WAL (disk writes): on a pool thread, not the loop.
                   net::run_off_loop(loop, [p = std::move(pool)]() mutable { p.reset(); }, [] {});
               }}) {
+    if (cfg.dkim.sign) dkim_keys_ = std::make_shared<dkim::SignerCache>(cfg.dkim.key_dir);
     settings_.hostname = cfg.server.hostname;
     settings_.schedule = RetrySchedule{cfg.queue.retry_initial_s, cfg.queue.retry_max_s, cfg.queue.lifetime_s,
                                        cfg.queue.delay_warning_s};
@@ -143,6 +158,7 @@ void QueueRunner::dispatch(std::shared_ptr<EntryRun> run, std::map<std::string, 
             b.batch.user = t.user;
             b.batch.user_dir = t.user_dir;
             b.batch.quota_bytes = t.quota_bytes;
+            b.batch.data_dir = stores_->data_dir;
         }
         b.batch.items.push_back({p.entry.id, t.address, p.entry.sender, p.message, p.entry.folder});
         b.owners.emplace_back(run, t.address);
@@ -212,14 +228,17 @@ void QueueRunner::pump_local() {
         // What a user's script sends is queued from the pool thread like any message of ours:
         // vacation replies from <>, so they can never bounce back (RFC 3834 §3.3); redirects
         // from the original sender, forwarded by the user (SRS and routing: queue_work).
-        batch.send_mail = [stores = stores_, user = batch.user](const OutgoingMail& mail) {
+        batch.send_mail = [stores = stores_, keys = dkim_keys_, user = batch.user](const OutgoingMail& mail) {
+            std::string signed_message;
+            if (keys && mail.kind == "vacation") signed_message = dkim_signed(*keys, user, mail.message);
+            const std::string& message = signed_message.empty() ? mail.message : signed_message;
             std::vector<storage::QueueRecipient> rcpt(1);
             rcpt[0].address = mail.recipient;
             rcpt[0].forwarded_by = mail.forwarded_by;
             Result<std::string> id = Error::internal("not queued");
             {
                 std::lock_guard guard(stores->mutex);
-                id = stores->queue.enqueue(mail.sender, rcpt, mail.message);
+                id = stores->queue.enqueue(mail.sender, rcpt, message);
             }
             if (!id) {
                 log::warn(std::string(mail.kind) + "_failed",

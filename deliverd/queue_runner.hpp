@@ -37,6 +37,7 @@
 #include "common/net/timer.hpp"
 #include "deliverd/local_delivery.hpp"
 #include "deliverd/queue_work.hpp"
+#include "common/dkim/key_directory.hpp"
 #include "deliverd/remote/remote_delivery.hpp"
 #include "storage/store_pool.hpp"
 
@@ -82,6 +83,8 @@ private:
     const config::Config& cfg_;
     std::shared_ptr<Stores> stores_;
     RemoteDelivery* remote_;
+    // Vacation replies are signed like submitted mail ([dkim] sign), for the user's domain.
+    std::shared_ptr<dkim::SignerCache> dkim_keys_;
     RunSettings settings_;
     net::Timer poll_;
     net::Timer kick_;

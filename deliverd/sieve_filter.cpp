@@ -8,6 +8,7 @@
 #include "common/sieve/interpreter.hpp"
 #include "common/text/ascii.hpp"
 #include "storage/maildir.hpp"
+#include "storage/sieve_scripts.hpp"
 
 namespace mr::deliverd {
 
@@ -57,7 +58,7 @@ FilterResult implicit_keep(const FilterInput& in) {
     FilterTarget t;
     t.mailbox = in.default_folder;
     t.create = in.default_folder != "INBOX";
-    return {{t}, {}, {}};
+    return {{t}, {}, {}, {}};
 }
 
 std::string_view kind_name(sieve::Action::Kind k) {
@@ -102,7 +103,63 @@ std::optional<sieve::Program> load_active_script(const std::filesystem::path& us
     return std::move(program).value();
 }
 
+Result<const sieve::Program*> ScriptSet::include(std::string_view name, bool global) const {
+    const std::string key = (global ? "g/" : "p/") + std::string(name);
+    auto it = included.find(key);
+    if (it == included.end()) {
+        Result<sieve::Program> compiled = Error::refused("not found");
+        const auto path = (global ? global_dir : personal_dir) / (std::string(name) + ".sieve");
+        std::error_code ec;
+        if (storage::sieve_name_problem(name) || !std::filesystem::is_regular_file(path, ec)) {
+            compiled = Error::refused("not found");
+        } else if (auto text = read_script(path)) {
+            compiled = sieve::compile_script(*text);
+        } else {
+            compiled = Error::internal("cannot read " + path.string());
+        }
+        it = included.emplace(key, std::move(compiled)).first;
+    }
+    if (!it->second) {
+        if (it->second.error().message == "not found") return static_cast<const sieve::Program*>(nullptr);
+        return it->second.error();
+    }
+    return &*it->second;
+}
+
+ScriptSet load_scripts(const std::filesystem::path& data_dir, const std::filesystem::path& user_dir,
+                       std::string_view user) {
+    ScriptSet set;
+    const std::string domain = text::to_lower(user.substr(user.rfind('@') + 1));
+    const auto global = storage::global_sieve_dir(data_dir, domain) / kSieveDir;
+    auto global_script = [&](std::string_view when) {
+        const auto path = global / (std::string(when) + ".sieve");
+        std::error_code ec;
+        if (data_dir.empty() || !std::filesystem::exists(path, ec)) return;
+        auto text = read_script(path);
+        auto program = text ? sieve::compile_script(*text) : Result<sieve::Program>(Error::internal("cannot read"));
+        if (!program) {
+            log::warn("sieve_script_broken", {{"domain", domain}, {"script", path.string()}, {"error", program.error().message}});
+            return;
+        }
+        set.programs.push_back(std::move(*program));
+    };
+    set.personal_dir = user_dir / kSieveDir;
+    set.global_dir = global;
+    global_script(storage::kGlobalBefore);
+    if (auto own = load_active_script(user_dir, user)) set.programs.push_back(std::move(*own));
+    global_script(storage::kGlobalAfter);
+    return set;
+}
+
 FilterResult run_filter(const sieve::Program& program, const FilterInput& in) {
+    ScriptSet one;
+    one.programs.push_back(program);
+    return run_filter(one, in);
+}
+
+FilterResult run_filter(const ScriptSet& scripts, const FilterInput& in) {
+    std::vector<const sieve::Program*> programs;
+    for (const auto& p : scripts.programs) programs.push_back(&p);
     sieve::MessageView view(in.message);
     view.envelope_from = std::string(in.sender);
     view.envelope_to = std::string(in.recipient);
@@ -113,7 +170,9 @@ FilterResult run_filter(const sieve::Program& program, const FilterInput& in) {
     localtime_r(&now, &local);
     view.now = static_cast<std::int64_t>(now);
     view.local_zone_minutes = static_cast<int>(local.tm_gmtoff / 60);
-    const auto outcome = sieve::run(program, view);
+    const auto outcome = sieve::run(programs, view, {}, [&scripts](std::string_view name, bool global) {
+        return scripts.include(name, global);
+    });
     auto keep_because = [&](std::string_view why) {
         log::warn("sieve_implicit_keep", {log::qid(in.queue_id), {"user", in.user}, {"reason", why}});
         return implicit_keep(in);
@@ -162,6 +221,7 @@ FilterResult run_filter(const sieve::Program& program, const FilterInput& in) {
         }
     }
     log::info("sieve", {log::qid(in.queue_id), {"user", in.user}, {"actions", done}});
+    result.edited_message = outcome.edited_message;
     return result;
 }
 

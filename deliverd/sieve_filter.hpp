@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,21 @@ inline constexpr std::string_view kActiveScriptLink = "active";
 // The compiled active script of the user, nullopt when there is none. A script that
 // cannot be read or compiled is logged (event sieve_script_broken) and gives nullopt.
 std::optional<sieve::Program> load_active_script(const std::filesystem::path& user_dir, std::string_view user);
+
+// The scripts one delivery runs, in order: the domain's "before" script, the user's active
+// one, the domain's "after" script (storage::global_sieve_dir); each only when present
+// and compiling (a broken one is logged and left out).
+// RFC 6609 include finds :personal scripts beside the user's (NAME.sieve in sieve/) and
+// :global ones among the domain's; each compiled at most once per batch.
+struct ScriptSet {
+    std::vector<sieve::Program> programs;
+    std::filesystem::path personal_dir, global_dir;
+    mutable std::map<std::string, Result<sieve::Program>> included;  // "p/NAME" or "g/NAME"
+    bool empty() const { return programs.empty(); }
+    Result<const sieve::Program*> include(std::string_view name, bool global) const;
+};
+ScriptSet load_scripts(const std::filesystem::path& data_dir, const std::filesystem::path& user_dir,
+                       std::string_view user);
 
 struct FilterTarget {
     std::string mailbox;
@@ -70,9 +86,12 @@ struct FilterResult {
     std::vector<FilterTarget> targets;     // one per mailbox; none: discarded, redirected or rejected
     std::vector<std::string> redirects;    // send the message on to each (redirect, with or without :copy)
     std::optional<std::string> rejection;  // reject/ereject: the script's reason
+    // RFC 5293 editheader: what is stored and redirected in place of the message.
+    std::optional<std::string> edited_message;
 };
 
-// What the script does with the message.
+// What the scripts do with the message (sieve::run over all of them in turn).
+FilterResult run_filter(const ScriptSet& scripts, const FilterInput& input);
 FilterResult run_filter(const sieve::Program& program, const FilterInput& input);
 
 }  // namespace mr::deliverd

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "common/sieve/compiler.hpp"
+#include "common/text/ascii.hpp"
 #include "mailroom/commands.hpp"
 #include "mailroom/json_output.hpp"
 #include "storage/sieve_scripts.hpp"
@@ -27,6 +28,8 @@ constexpr std::string_view kVacationScript = "vacation";
 constexpr std::string_view kPreviousMarker = "# mailroom vacation; previously active: ";
 
 struct SieveArgs {
+    std::string domain;
+    std::string when;  // global scripts: "before" or "after"
     std::string user;
     std::string name;
     std::string file;
@@ -52,6 +55,43 @@ storage::SieveScripts scripts_of(CliContext& ctx, const std::string& user) {
     return storage::SieveScripts(storage::user_mail_dir(ctx.config().server.data_dir, user));
 }
 
+// A domain's global scripts (storage::global_sieve_dir), after checking the domain is
+// ours (this also switches to run_user).
+storage::SieveScripts global_scripts_of(CliContext& ctx, const std::string& domain) {
+    if (!must(ctx.directory().has_domain(domain))) throw CliError{"no domain " + domain};
+    return storage::SieveScripts(storage::global_sieve_dir(ctx.config().server.data_dir, text::to_lower(domain)));
+}
+
+void add_global_subcommands(CLI::App& sieve, CliContext& ctx, SieveArgs& args) {
+    auto* global = sieve.add_subcommand(
+        "global",
+        "The administrator's scripts of a domain: \"before\" runs ahead of every user's script, \"after\" behind "
+        "it; a later script runs only while the implicit keep stands (nothing has filed, kept, discarded, "
+        "redirected or rejected the message yet)");
+    global->require_subcommand(1);
+    auto when = [&args](CLI::App* c) {
+        c->add_option("domain", args.domain, "Hosted domain")->required();
+        c->add_option("when", args.when, "before or after")->required()->check(CLI::IsMember({"before", "after"}));
+    };
+    auto* put = global->add_subcommand("put", "Store FILE as the domain's before/after script, compiled first");
+    when(put);
+    put->add_option("file", args.file, "Sieve script")->required();
+    put->callback([&ctx, &args] {
+        const std::string text = read_text_file(args.file);  // as the caller, before run_user
+        must(global_scripts_of(ctx, args.domain).put(args.when, text));
+        std::cout << "stored the " << args.when << " script of " << args.domain << "\n";
+    });
+    auto* get = global->add_subcommand("get", "Print the domain's before/after script");
+    when(get);
+    get->callback([&ctx, &args] { std::cout << must(global_scripts_of(ctx, args.domain).get(args.when)); });
+    auto* del = global->add_subcommand("delete", "Remove the domain's before/after script");
+    when(del);
+    del->callback([&ctx, &args] {
+        must(global_scripts_of(ctx, args.domain).remove(args.when));
+        std::cout << "removed the " << args.when << " script of " << args.domain << "\n";
+    });
+}
+
 // "foo/bar.sieve" -> "bar"
 std::string script_name_of_file(const std::string& path) {
     std::string name = std::filesystem::path(path).filename().string();
@@ -74,8 +114,9 @@ std::string sieve_quoted(std::string_view s) {
 }
 
 void add_sieve_subcommands(CLI::App& app, CliContext& ctx, SieveArgs& args) {
-    auto* sieve = app.add_subcommand("sieve", "Manage users' Sieve filter scripts");
+    auto* sieve = app.add_subcommand("sieve", "Manage users' Sieve filter scripts, and each domain's global ones");
     sieve->require_subcommand(1);
+    add_global_subcommands(*sieve, ctx, args);
 
     auto* list = sieve->add_subcommand("list", "List a user's scripts; the active one is marked");
     list->add_option("user", args.user, "Email address")->required();

@@ -44,6 +44,16 @@ struct SieveScriptInfo {
 
 enum class SieveSpaceRefusal { MaxScripts, MaxSize };
 
+// The administrator's scripts of a domain, run around every user's (Pigeonhole's
+// sieve_before/sieve_after): a SieveScripts store of its own, data_dir/sieve-global/
+// <domain>/sieve/, holding "before.sieve" and "after.sieve" (`mailroom sieve global`).
+// Owned like the users' scripts (the daemons' account, 0640); deliverd only reads them.
+inline std::filesystem::path global_sieve_dir(const std::filesystem::path& data_dir, std::string_view domain) {
+    return data_dir / "sieve-global" / std::string(domain);
+}
+inline constexpr std::string_view kGlobalBefore = "before";
+inline constexpr std::string_view kGlobalAfter = "after";
+
 // Whether `name` may name a script (see the invariants); the reason when not.
 std::optional<std::string> sieve_name_problem(std::string_view name);
 

@@ -56,6 +56,15 @@ class SieveDelivery(unittest.TestCase):
         mr.add_user("alice@example.test", "alice password")
         mr.add_user(USER, PASSWORD)
         mr.add_user("carol@example.test", "carol password")
+        # The administrator's script of the domain, ahead of bob's (`mailroom sieve global`).
+        before = os.path.join(mr.tmp, "before.sieve")
+        with open(before, "w") as f:
+            f.write('require ["fileinto", "mailbox"];\n'
+                    'if header :contains "subject" "quarantine" { fileinto :create "Quarantine"; }\n')
+        mr.run("sieve", "global", "put", "example.test", "before", before)
+        assert "Quarantine" in mr.run("sieve", "global", "get", "example.test", "before").stdout
+        bad = mr.run("sieve", "global", "put", "nowhere.test", "before", before, check=False)
+        assert bad.returncode != 0 and "no domain" in bad.stderr, bad
         root = mr.user_dir(USER)
         st = os.stat(root)
         sieve_dir = os.path.join(root, "sieve")
@@ -129,6 +138,13 @@ class SieveDelivery(unittest.TestCase):
         self.assertIn("event=sieve_implicit_keep", log)
         self.assertIn("more than 32 actions", log)
 
+
+    def test_global_before_script_runs_first(self):
+        # bob's own script would file "archive" mail; the domain's before script decides first.
+        enqueue(self.mr, "alice@example.test", [USER], message("quarantine archive"))
+        self.wait_in("Quarantine", "quarantine archive")
+        self.assertNotIn("quarantine archive", self.subjects("INBOX"))
+        self.assertNotIn("quarantine archive", self.subjects("Archive") or {})
 
     def test_reject_tells_the_sender_and_keeps_nothing(self):
         enqueue(self.mr, "alice@example.test", [USER], message("unwanted offer"))

@@ -1,17 +1,21 @@
 """Vacation replies at delivery (issue 19, RFC 5230 + RFC 3834): `mailroom vacation set`
 activates an ordinary script; mail sent by SMTP gets one reply per sender, queued from <> with
 Auto-Submitted: auto-replied and In-Reply-To, and none to lists, auto-replies or mail not
-addressed to the user. The replies are read back from the sender's mailbox (imaplib)."""
+addressed to the user; DKIM-signed for the user's domain (dkimpy verifies); none after
+--until (a currentdate condition). The replies are read back from the sender's mailbox."""
 import email
+import glob
+import json
 import imaplib
 import os
 import smtplib
 import time
 import unittest
 
-from lib import Mailroom
+from lib import Mailroom, run_client
 from deliver_util import configure_fast_queue, wait_for_children, wait_until
 
+VERIFY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dkim_verify.py")
 BOB = "bob@example.test"
 ALICE = "alice@example.test"
 CAROL = "carol@example.test"
@@ -88,6 +92,31 @@ class Vacation(unittest.TestCase):
         log = self.mr.log_text()
         self.assertIn('reason="already answered"', log)
         self.assertIn("List-Id present", log)
+
+    def test_reply_is_dkim_signed(self):
+        """Signed for bob's domain like his submitted mail; dkimpy verifies it with the
+        records `mailroom dns` publishes."""
+        self.send(CAROL, message(CAROL, BOB, "signed please"))
+        raw = wait_until(lambda: [d for d in self.raw_inbox(CAROL) if b"Subject: Away" in d], 20,
+                         what="the vacation reply at carol")[0]
+        records = os.path.join(self.mr.tmp, "records.json")
+        with open(records, "w") as f:
+            f.write(self.mr.run("dns", "example.test", "--json").stdout)
+        res = run_client("dkimpy", ["/usr/bin/python3", VERIFY, records], timeout=60, input=raw)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        sigs = json.loads(res.stdout)["signatures"]
+        self.assertEqual(sorted(s["a"] for s in sigs), ["ed25519-sha256", "rsa-sha256"], sigs)
+        for s in sigs:
+            self.assertTrue(s["valid"], sigs)
+            self.assertEqual(s["d"], "example.test")
+
+    def raw_inbox(self, user):
+        out = []
+        for path in glob.glob(os.path.join(self.mr.user_dir(user), "new", "*")) + \
+                glob.glob(os.path.join(self.mr.user_dir(user), "cur", "*")):
+            with open(path, "rb") as f:
+                out.append(f.read())
+        return out
 
     def test_no_reply_after_until(self):
         self.send(ALICE, message(ALICE, DAVE, "are you back"), to=DAVE)

@@ -9,6 +9,7 @@
 #include "deliverd/local_delivery.hpp"
 #include "deliverd/sieve_filter.hpp"
 #include "storage/mailbox_store.hpp"
+#include "storage/atomic_file.hpp"
 #include "storage/maildir.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
 
@@ -198,4 +199,98 @@ TEST_CASE("sieve at delivery: a redirect that comes back is a loop") {
     CHECK(r[0].outcome == LocalOutcome::PermFail);
     CHECK(r[0].reply.starts_with("554 5.4.6"));
     CHECK(sent.size() == 1);
+}
+
+TEST_CASE("sieve at delivery: the header editheader leaves is what is stored and redirected") {
+    TempDir dir;
+    install_script(dir / "bob", "require [\"editheader\", \"copy\"];\n"
+                                "deleteheader \"subject\";\naddheader \"X-Filtered\" \"yes\";\n"
+                                "redirect :copy \"carol@example.org\";");
+    std::vector<OutgoingMail> sent;
+    auto b = batch(dir, "secret");
+    b.send_mail = [&](const OutgoingMail& m) { sent.push_back(m); };
+    REQUIRE(deliver_local(b)[0].outcome == LocalOutcome::Delivered);
+    std::string stored;
+    for (const auto& e : std::filesystem::directory_iterator(dir / "bob" / "new")) {
+        auto bytes = mr::storage::read_file(e.path());
+        REQUIRE(bytes.ok());
+        stored = *bytes;
+    }
+    CHECK(stored.find("X-Filtered: yes\r\nFrom: alice@example.test\r\n\r\nhi\r\n") != std::string::npos);
+    CHECK(stored.find("secret") == std::string::npos);
+    CHECK(stored.starts_with("Return-Path: <alice@example.test>\r\nDelivered-To: bob@example.test\r\n"));
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].message == "Delivered-To: bob@example.test\r\nX-Filtered: yes\r\nFrom: alice@example.test\r\n\r\nhi\r\n");
+}
+
+TEST_CASE("sieve at delivery: the domain's before and after scripts run around the user's") {
+    TempDir dir;
+    const auto data = dir / "data";
+    const auto user = data / "mail" / "example.test" / "bob";
+    auto global = [&](const std::string& when, const std::string& text) {
+        const auto d = data / "sieve-global" / "example.test" / kSieveDir;
+        std::filesystem::create_directories(d);
+        std::ofstream(d / (when + ".sieve"), std::ios::binary) << text;
+    };
+    global("before", "require [\"fileinto\", \"mailbox\"];\n"
+                     "if header :contains \"subject\" \"spam\" { fileinto :create \"Junk\"; }\n");
+    global("after", "require [\"fileinto\", \"mailbox\"];\nfileinto :create \"Unsorted\";\n");
+    install_script(user, "require [\"fileinto\", \"mailbox\"];\n"
+                         "if header :contains \"subject\" \"work\" { fileinto :create \"Work\"; }\n");
+    auto deliver = [&](const std::string& subject, const std::string& qid) {
+        LocalBatch b{"bob@example.test", user, 0, {}};
+        b.data_dir = data;
+        b.items.push_back(LocalItem{qid, "bob@example.test", "alice@example.test",
+                                    std::make_shared<const std::string>("Subject: " + subject + "\r\n\r\nhi\r\n")});
+        auto r = deliver_local(b);
+        REQUIRE(r[0].outcome == LocalOutcome::Delivered);
+    };
+    auto in = [&](const std::string& mailbox) {
+        auto store = mr::storage::MailboxStore::open(user);
+        REQUIRE(store.ok());
+        auto msgs = store->messages(mailbox);
+        return msgs ? msgs->size() : 0;
+    };
+    deliver("spam offer", "00000000000001aaaaaaaa");  // before files it: the user's script never runs
+    deliver("work item", "00000000000002aaaaaaaa");   // the user's script files it: after is skipped
+    deliver("hello", "00000000000003aaaaaaaa");       // nobody decided: the after script does
+    CHECK(in("Junk") == 1);
+    CHECK(in("Work") == 1);
+    CHECK(in("Unsorted") == 1);
+    CHECK(in("INBOX") == 0);
+    // A broken global script is left out, never fatal.
+    global("before", "this is not sieve");
+    deliver("work two", "00000000000004aaaaaaaa");
+    CHECK(in("Work") == 2);
+}
+
+TEST_CASE("sieve at delivery: include finds the user's scripts and the domain's") {
+    TempDir dir;
+    const auto data = dir / "data";
+    const auto user = data / "mail" / "example.test" / "bob";
+    const auto global = data / "sieve-global" / "example.test" / kSieveDir;
+    std::filesystem::create_directories(global);
+    std::ofstream(global / "spam.sieve", std::ios::binary)
+        << "require [\"fileinto\", \"mailbox\"];\nif header :contains \"subject\" \"spam\" { fileinto :create \"Junk\"; }\n";
+    install_script(user, "require [\"fileinto\", \"mailbox\"];\nfileinto :create \"Lists\";\n", "lists");
+    install_script(user, "require [\"include\"];\ninclude :global \"spam\";\ninclude :optional \"gone\";\n"
+                         "if header :contains \"subject\" \"list\" { include \"lists\"; }\n");
+    auto deliver = [&](const std::string& subject, const std::string& qid) {
+        LocalBatch b{"bob@example.test", user, 0, {}};
+        b.data_dir = data;
+        b.items.push_back(LocalItem{qid, "bob@example.test", "alice@example.test",
+                                    std::make_shared<const std::string>("Subject: " + subject + "\r\n\r\nhi\r\n")});
+        REQUIRE(deliver_local(b)[0].outcome == LocalOutcome::Delivered);
+    };
+    deliver("spam offer", "00000000000001aaaaaaaa");
+    deliver("list post", "00000000000002aaaaaaaa");
+    auto store = mr::storage::MailboxStore::open(user);
+    REQUIRE(store.ok());
+    CHECK(store->messages("Junk")->size() == 1);
+    CHECK(store->messages("Lists")->size() == 1);
+    CHECK(store->messages("INBOX")->size() == 0);
+    // A script that includes itself: a runtime error, the implicit keep.
+    install_script(user, "require [\"include\"];\ninclude \"main\";\n");
+    deliver("loop", "00000000000003aaaaaaaa");
+    CHECK(store->messages("INBOX")->size() == 1);
 }
