@@ -5,6 +5,7 @@
 #   bench/run.sh pop3 [options]          POP3 against Dovecot (bench/pop3.sh, issue 5)
 #   bench/run.sh imap [options]          IMAP against Dovecot (bench/imap.sh, issues 6 and 18)
 #   bench/run.sh smtp [options]          SMTP against Postfix (bench/smtp.sh, issues 3 and 4)
+#   bench/run.sh sieve [options]         Sieve at delivery: none / 50 rules / vacation (bench/sieve.sh, issue 19)
 #   bench/run.sh dkim [--seconds N]      DKIM sign/verify per core beside openssl speed (issue 15)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,10 @@ if [ "${1:-}" = dkim ]; then
   shift
   scripts/build.sh release >/dev/null
   exec build/release/bin/dkim_bench "$@"
+fi
+if [ "${1:-}" = sieve ]; then
+  shift
+  exec bench/sieve.sh "$@"
 fi
 if [ "${1:-}" = smtp ]; then
   shift
