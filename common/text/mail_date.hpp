@@ -5,7 +5,7 @@
 // locale-independent.
 //
 // And as mailroom reads it (parse_mail_date, for IMAP SENTON and Sieve "date"):
-//  - RFC 5322 §3.3 plus the obsolete forms of §4.3 (rfc5322.txt:1826): optional day name
+//  - RFC 5322 §3.3 (rfc5322.txt:791) plus the obsolete forms of §4.3 (rfc5322.txt:1826): optional day name
 //    with or without ",", comments and folding anywhere between tokens, 2-digit years
 //    (00-49 -> 20xx, 50-99 -> 19xx) and 3-digit years (+1900) per rfc5322.txt:1861,
 //    seconds optional, the obsolete zone names (UT, GMT, EST...; military letters are

@@ -1,6 +1,7 @@
 #include "imapd/proto/imap_date.hpp"
 
 #include "common/text/ascii.hpp"
+#include "common/text/mail_date.hpp"
 
 namespace mr::imapd {
 
@@ -9,12 +10,7 @@ namespace {
 constexpr std::string_view kMonths[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int days_in_month(int y, int m) {
-    constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
-}
+using text::days_in_month;
 
 // Exactly n digits at the front of `s`, consumed.
 bool digits(std::string_view& s, std::size_t n, int& out) {
@@ -53,14 +49,7 @@ Result<ImapDate> month_year(std::string_view& s, int day) {
 }  // namespace
 
 std::int64_t ImapDate::days_since_epoch() const {
-    // Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar.
-    const std::int64_t y = year - (month <= 2 ? 1 : 0);
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const std::int64_t yoe = y - era * 400;
-    const std::int64_t mp = (month + 9) % 12;
-    const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
-    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+    return text::days_from_civil(year, month, day);
 }
 
 std::int64_t ImapDateTime::to_unix() const {
