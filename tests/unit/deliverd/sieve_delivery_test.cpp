@@ -41,6 +41,16 @@ std::size_t count(const TempDir& dir, const std::string& mailbox) {
     return msgs ? msgs->size() : 0;
 }
 
+// bob of example.test under `data`, so the domain's global scripts apply.
+void deliver_with_globals(const std::filesystem::path& data, const std::filesystem::path& user,
+                          const std::string& subject, const std::string& qid) {
+    LocalBatch b{"bob@example.test", user, 0, {}};
+    b.data_dir = data;
+    b.items.push_back(LocalItem{qid, "bob@example.test", "alice@example.test",
+                                std::make_shared<const std::string>("Subject: " + subject + "\r\n\r\nhi\r\n")});
+    REQUIRE(deliver_local(b)[0].outcome == LocalOutcome::Delivered);
+}
+
 }  // namespace
 
 TEST_CASE("sieve at delivery: fileinto with flags, :copy, keep, discard") {
@@ -237,14 +247,7 @@ TEST_CASE("sieve at delivery: the domain's before and after scripts run around t
     global("after", "require [\"fileinto\", \"mailbox\"];\nfileinto :create \"Unsorted\";\n");
     install_script(user, "require [\"fileinto\", \"mailbox\"];\n"
                          "if header :contains \"subject\" \"work\" { fileinto :create \"Work\"; }\n");
-    auto deliver = [&](const std::string& subject, const std::string& qid) {
-        LocalBatch b{"bob@example.test", user, 0, {}};
-        b.data_dir = data;
-        b.items.push_back(LocalItem{qid, "bob@example.test", "alice@example.test",
-                                    std::make_shared<const std::string>("Subject: " + subject + "\r\n\r\nhi\r\n")});
-        auto r = deliver_local(b);
-        REQUIRE(r[0].outcome == LocalOutcome::Delivered);
-    };
+    auto deliver = [&](const std::string& subject, const std::string& qid) { deliver_with_globals(data, user, subject, qid); };
     auto in = [&](const std::string& mailbox) {
         auto store = mr::storage::MailboxStore::open(user);
         REQUIRE(store.ok());
@@ -275,13 +278,7 @@ TEST_CASE("sieve at delivery: include finds the user's scripts and the domain's"
     install_script(user, "require [\"fileinto\", \"mailbox\"];\nfileinto :create \"Lists\";\n", "lists");
     install_script(user, "require [\"include\"];\ninclude :global \"spam\";\ninclude :optional \"gone\";\n"
                          "if header :contains \"subject\" \"list\" { include \"lists\"; }\n");
-    auto deliver = [&](const std::string& subject, const std::string& qid) {
-        LocalBatch b{"bob@example.test", user, 0, {}};
-        b.data_dir = data;
-        b.items.push_back(LocalItem{qid, "bob@example.test", "alice@example.test",
-                                    std::make_shared<const std::string>("Subject: " + subject + "\r\n\r\nhi\r\n")});
-        REQUIRE(deliver_local(b)[0].outcome == LocalOutcome::Delivered);
-    };
+    auto deliver = [&](const std::string& subject, const std::string& qid) { deliver_with_globals(data, user, subject, qid); };
     deliver("spam offer", "00000000000001aaaaaaaa");
     deliver("list post", "00000000000002aaaaaaaa");
     auto store = mr::storage::MailboxStore::open(user);
