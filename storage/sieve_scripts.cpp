@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/sieve/compiler.hpp"
+#include "common/sieve/includes.hpp"
 #include "common/text/ascii.hpp"
 #include "storage/atomic_file.hpp"
 
@@ -136,7 +137,20 @@ Result<void> SieveScripts::put(std::string_view name, std::string_view text) {
         return Error::refused(ErrorCode::Limit, "script larger than " + std::to_string(quota_.max_script_bytes) + " bytes");
     if (*room == SieveSpaceRefusal::MaxScripts)
         return Error::refused(ErrorCode::Limit, "already " + std::to_string(quota_.max_scripts) + " scripts");
-    if (auto program = sieve::compile_script(text); !program) return Error::syntax(program.error().message);
+    auto program = sieve::compile_script(text);
+    if (!program) return Error::syntax(program.error().message);
+    // RFC 6609: a script that would close a loop of personal includes is refused here,
+    // before any message meets it (the interpreter would end the loop at run time).
+    const auto stored = [this, name](const std::string& other) -> std::optional<sieve::Program> {
+        if (other == name) return std::nullopt;  // the old version of the script being replaced
+        auto t = get(other);
+        if (!t) return std::nullopt;
+        auto p = sieve::compile_script(*t);
+        if (!p) return std::nullopt;
+        return std::move(*p);
+    };
+    if (auto loop = sieve::check_include_graph(std::string(name), *program, stored, sieve::kMaxIncludeDepth); !loop)
+        return Error::syntax(loop.error().message);
     if (auto made = ensure_dir(); !made) return made;
 
     // write_file_atomically never replaces a file, and a script upload does: write a

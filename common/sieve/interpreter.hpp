@@ -23,13 +23,14 @@
 #include <string>
 #include <vector>
 
+#include "common/sieve/includes.hpp"
 #include "common/sieve/message_view.hpp"
 #include "common/sieve/program.hpp"
 
 namespace mr::sieve {
 
 struct RunLimits {
-    std::size_t max_include_depth = 8;  // RFC 6609: nested includes
+    std::size_t max_include_depth = kMaxIncludeDepth;  // RFC 6609: nested includes
     std::size_t max_includes = 32;      // include commands carried out per run
     std::size_t max_actions = 32;
     std::size_t max_redirects = 4;

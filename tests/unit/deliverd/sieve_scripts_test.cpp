@@ -94,3 +94,23 @@ TEST_CASE("sieve scripts: delete and rename, the active one kept") {
     CHECK(s.list()->size() == 1);
     CHECK(s.activate("nope").error().code == mr::ErrorCode::NoSuchMailbox);
 }
+
+TEST_CASE("sieve scripts: an upload that closes an include loop is refused (RFC 6609)") {
+    TempDir dir;
+    SieveScripts s(dir.path());
+    REQUIRE(s.put("a", "require \"include\";\ninclude \"b\";\n"));  // b does not exist yet: fine
+    auto r = s.put("b", "require \"include\";\ninclude \"a\";\n");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "include loop: b -> a -> b");
+    r = s.put("self", "require \"include\";\nif true { include :optional \"self\"; }\n");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message == "include loop: self -> self");
+    // :global includes are the administrator's: not followed here.
+    REQUIRE(s.put("b", "require \"include\";\ninclude :global \"a\";\n"));
+    // A chain deeper than the run-time limit is refused too.
+    for (int i = 1; i <= 9; ++i)
+        REQUIRE(s.put("d" + std::to_string(i), "require \"include\";\ninclude :optional \"d" + std::to_string(i + 1) + "\";\n"));
+    r = s.put("d0", "require \"include\";\ninclude \"d1\";\n");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("nested deeper than 8") != std::string::npos);
+}
