@@ -113,6 +113,8 @@ class ManageSieve(unittest.TestCase):
         sieve = next(l for l in caps if l.startswith('"SIEVE"'))
         self.assertIn("fileinto", sieve)
         self.assertIn("vacation", sieve)
+        for ext in ("reject", "ereject", "date", "index", "editheader", "include"):  # issue 19
+            self.assertIn(ext, sieve.split('"')[3].split())
         self.assertTrue(c.login(USER, PASSWORD)[1].startswith("NO (ENCRYPT-NEEDED)"))
 
     def test_script_commands_over_starttls(self):
@@ -150,6 +152,15 @@ class ManageSieve(unittest.TestCase):
         c.assertok(c.reply())
         lines, status = c.reply()
         self.assertNotIn('"u"', lines)
+        # RFC 6609: an upload that closes an include loop is refused, saying which.
+        a = 'require "include";\r\ninclude "b";\r\n'
+        b = 'require "include";\r\ninclude "a";\r\n'
+        c.send(f'PUTSCRIPT "a" {{{len(a)}+}}\r\n{a}\r\nPUTSCRIPT "b" {{{len(b)}+}}\r\n{b}\r\n')
+        c.assertok(c.reply())
+        status = c.reply()[1]
+        self.assertTrue(status.startswith('NO "include loop: b -> a -> b"'), status)
+        c.send('DELETESCRIPT "a"\r\n')
+        c.assertok(c.reply())
         c.send('NOOP "x"\r\nFOO\r\nLOGOUT\r\n')
         self.assertEqual(c.reply()[1], 'OK (TAG "x") "Done"')
         self.assertTrue(c.reply()[1].startswith("NO"))
