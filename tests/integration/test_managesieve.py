@@ -161,10 +161,28 @@ class ManageSieve(unittest.TestCase):
         self.assertTrue(status.startswith('NO "include loop: b -> a -> b"'), status)
         c.send('DELETESCRIPT "a"\r\n')
         c.assertok(c.reply())
+        # Bad input: 10,000 nested tests and a 1 MiB string are refused, the session goes on.
+        nested = "if " + "anyof(" * 10000 + "true" + ")" * 10000 + " { keep; }\r\n"
+        c.send(f"CHECKSCRIPT {{{len(nested)}+}}\r\n{nested}\r\n")
+        status = c.reply()[1]
+        self.assertTrue(status.startswith("NO") and "nesting deeper than 32" in status, status)
+        long = 'reject "' + "a" * (200 << 10) + '";\r\n'
+        c.send(f'CHECKSCRIPT {{{len(long)}+}}\r\n{long}\r\n')
+        status = c.reply()[1]
+        self.assertTrue(status.startswith("NO") and "string longer than 65536" in status, status)
         c.send('NOOP "x"\r\nFOO\r\nLOGOUT\r\n')
         self.assertEqual(c.reply()[1], 'OK (TAG "x") "Done"')
         self.assertTrue(c.reply()[1].startswith("NO"))
         c.assertok(c.reply())
+
+    def test_a_one_mebibyte_script_is_refused(self):
+        c = self.client()
+        c.reply()
+        c.starttls()
+        c.assertok(c.login(USER, PASSWORD))
+        # The literal's size alone is enough: the server says so before reading any of it.
+        c.send(f'PUTSCRIPT "big" {{{(1 << 20) + 12}+}}\r\n')
+        self.assertEqual(c.reply()[1], 'BYE "literal too large"')
 
     def test_sieve_connect_uploads_and_activates_then_delivery_files(self):
         if shutil.which("sieve-connect") is None:
