@@ -131,6 +131,7 @@ private:
         else if (n == "setflag" || n == "addflag" || n == "removeflag") r = flag_command(reader, out, n);
         else if (n == "vacation") r = vacation(reader, out);
         else if (n == "include") r = include(reader, out);
+        else if (n == "global") r = global(reader, out);
         else if (n == "return") {
             out.kind = Command::Kind::Return;
             r = ctx_.need("include", c.pos, "return");
@@ -312,6 +313,20 @@ private:
         if (name.empty() || name.find('/') != std::string::npos || name.front() == '.' ||
             name.find('\0') != std::string::npos)
             return reader.error(reader.pos(), "invalid script name \"" + name + "\"");
+        return {};
+    }
+
+    // RFC 6609 §3.4: global <value: string-list>, the variables shared with the scripts
+    // this one includes or is included by.
+    Result<void> global(ArgReader& reader, Command& out) {
+        out.kind = Command::Kind::Global;
+        if (auto r = ctx_.need("include", reader.pos(), "global"); !r) return r;
+        if (auto r = ctx_.need("variables", reader.pos(), "global"); !r) return r;
+        auto names = reader.string_list("variable names");
+        if (!names) return names.error();
+        for (const auto& v : *names)
+            if (!is_identifier(v)) return reader.error(reader.pos(), "invalid variable name \"" + v + "\"");
+        out.list = std::move(*names);
         return {};
     }
 

@@ -1,6 +1,7 @@
 #include "common/sieve/interpreter.hpp"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "common/mime/address_list.hpp"
@@ -35,9 +36,11 @@ public:
             if (!implicit_keep_) break;
             program_ = p;
             vars_ = Variables(limits_.max_variables, limits_.max_variable_bytes, limits_.max_string_bytes);
+            declared_.clear();
             auto r = exec(p->commands);
             // "stop" (in it or in a script it includes) ends this script, not the sequence.
             if (!r) return failed(r.error());
+            publish_globals();
         }
         if (implicit_keep_) {
             if (auto k = store(Action::Kind::Keep, "INBOX", flags_, false, false); !k) return failed(k.error());
@@ -113,6 +116,15 @@ private:
                 return Flow::Return;
             case Command::Kind::Include:
                 return include(c);
+            case Command::Kind::Global:
+                for (const auto& name : c.list) {
+                    const std::string key = text::to_lower(name);
+                    if (std::find(declared_.begin(), declared_.end(), key) != declared_.end()) continue;
+                    declared_.push_back(key);
+                    if (auto it = globals_.find(key); it != globals_.end()) r = vars_.set(key, it->second);
+                    if (!r) return r.error();
+                }
+                return Flow::Next;
             case Command::Kind::Keep:
                 r = store(Action::Kind::Keep, "INBOX", c.flags ? flag_set(expand(*c.flags)) : flags_, false, false);
                 break;
@@ -277,15 +289,31 @@ private:
         included_.push_back(key);
         include_stack_.push_back(key);
         const Program* caller = program_;
+        publish_globals();
         Variables caller_vars = std::move(vars_);
+        std::vector<std::string> caller_declared = std::move(declared_);
         program_ = *found;
         vars_ = Variables(limits_.max_variables, limits_.max_variable_bytes, limits_.max_string_bytes);
+        declared_.clear();
         auto r = exec(program_->commands);
+        publish_globals();
         program_ = caller;
         vars_ = std::move(caller_vars);
+        declared_ = std::move(caller_declared);
         include_stack_.pop_back();
+        // The includer sees what the included script did to the globals it declared.
+        for (const auto& name : declared_) {
+            if (auto it = globals_.find(name); it != globals_.end()) {
+                if (auto set = vars_.set(name, it->second); !set) return set.error();
+            }
+        }
         if (!r) return r;
         return *r == Flow::Stop ? Flow::Stop : Flow::Next;
+    }
+
+    // The current script's global variables, as it leaves them, for the others.
+    void publish_globals() {
+        for (const auto& name : declared_) globals_[name] = vars_.get(name);
     }
 
     // ---- editheader (RFC 5293) ----
@@ -612,6 +640,8 @@ private:
     std::vector<std::string> included_;       // location/name of each script included so far
     std::vector<std::string> include_stack_;  // the includes now running, outermost first
     std::size_t includes_run_ = 0;
+    std::map<std::string, std::string> globals_;  // RFC 6609 §3.4, by lower-cased name
+    std::vector<std::string> declared_;           // the globals the running script declared
     const MessageView& original_;
     std::optional<MessageView> edited_;
     const RunLimits& limits_;

@@ -90,7 +90,8 @@ Outcome run(const Program& program, const MessageView& message, const RunLimits&
 // administrator); nullptr when it does not exist, an error when it cannot be used.
 using IncludeResolver = std::function<Result<const Program*>(std::string_view name, bool global)>;
 
-// Includes (RFC 6609): an included script has its own variables; "return" ends it, "stop"
+// Includes (RFC 6609): an included script has its own variables but those both it and its
+// includer declare "global" (shared by every script of the run); "return" ends it, "stop"
 // ends everything; :once skips a script already included in this run. A script included
 // while it runs (a loop), a depth past max_include_depth, more than max_includes, or a
 // missing script without :optional is a runtime error. Without a resolver, every include

@@ -81,7 +81,7 @@ struct Branch {
 struct Command {
     enum class Kind {
         If, Stop, Keep, FileInto, Redirect, Discard, Reject, EReject,
-        Set, SetFlag, AddFlag, RemoveFlag, Vacation, AddHeader, DeleteHeader, Include, Return,
+        Set, SetFlag, AddFlag, RemoveFlag, Vacation, AddHeader, DeleteHeader, Include, Return, Global,
     };
     Kind kind = Kind::Stop;
     Position pos;

@@ -111,3 +111,15 @@ TEST_CASE("include is checked at upload") {
     CHECK_FALSE(compile_script("return;"));
     CHECK(compile_script("require \"include\"; include :global :once :optional \"a\"; return;"));
 }
+
+TEST_CASE("global variables are shared with included scripts (RFC 6609 §3.4)") {
+    Scripts s;
+    s.add(false, "g", "require [\"include\", \"variables\", \"fileinto\"];\nglobal \"X\";\nfileinto \"g${x}\";\n"
+                      "set \"x\" \"2\";\nset \"local\" \"no\";");
+    const auto out = run_main(s, "require [\"include\", \"variables\", \"fileinto\"];\nglobal [\"x\"];\nset \"x\" \"1\";\n"
+                                 "set \"local\" \"yes\";\ninclude \"g\";\nfileinto \"m${x}${local}\";");
+    REQUIRE(out.ok);
+    CHECK(folders(out) == std::vector<std::string>{"g1", "m2yes"});
+    CHECK_FALSE(compile_script("require \"include\"; global \"x\";"));  // needs variables
+    CHECK_FALSE(compile_script("require [\"include\", \"variables\"]; global \"1x\";"));
+}
