@@ -49,6 +49,10 @@ void read_delivery(TomlReader& r, const std::filesystem::path& base_dir, Deliver
     r.string("delivery", "smarthost_password_file", password_file);
     d.smarthost_ca_file = resolve(base_dir, ca_file);
     d.smarthost_password_file = resolve(base_dir, password_file);
+    std::string extra_ca;
+    r.string("delivery", "ca_file", extra_ca);
+    d.ca_file = resolve(base_dir, extra_ca);
+    r.integer("delivery", "mta_sts_port", d.mta_sts_port, 1, 65535);
     if (!d.smarthost_user.empty() && password_file.empty()) {
         r.fail("delivery", "smarthost_password_file", "required when smarthost_user is set");
     }
@@ -261,6 +265,7 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
 
     read_endpoints(r, "dns", "servers", cfg.dns.servers);
     if (cfg.dns.servers.empty()) cfg.dns.servers = cfg.delivery.dns_servers;
+    r.boolean("dns", "trust_ad", cfg.dns.trust_ad);
 
     r.integer("queue", "retry_initial_s", cfg.queue.retry_initial_s, 1, 86'400);
     r.integer("queue", "retry_max_s", cfg.queue.retry_max_s, 1, 7 * 86'400);

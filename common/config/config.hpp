@@ -153,6 +153,11 @@ struct DeliveryConfig {
     std::filesystem::path smarthost_ca_file;  // trust anchors for "required"; empty = system
     std::string smarthost_user;               // AUTH PLAIN/LOGIN identity; empty = no AUTH
     std::filesystem::path smarthost_password_file;  // first line is the password
+    // Extra trust anchors (PEM) for outbound verification beside the system store: MTA-STS
+    // policy fetches and MX certificates under an MTA-STS or DANE policy.
+    std::filesystem::path ca_file;
+    // Port of the MTA-STS policy host; RFC 8461 §3.3 says HTTPS, so 443 except in tests.
+    std::int64_t mta_sts_port = 443;
     std::int64_t max_connections = 100;             // outbound connections in total
     std::int64_t max_connections_per_domain = 10;   // per destination domain (or smarthost)
     std::int64_t connect_timeout_s = 30;
@@ -169,6 +174,9 @@ struct DnsConfig {
     // "ip:port" / "[v6]:port"; empty = /etc/resolv.conf. When [dns] servers is empty the
     // older delivery.dns_servers stands in, so configs written before [dns] keep working.
     std::vector<std::string> servers;
+    // The AD bit from these servers counts as DNSSEC validation (a local validating
+    // resolver such as unbound); only then is DANE (RFC 7672) enforced.
+    bool trust_ad = false;
 };
 
 struct DkimConfig {

@@ -141,10 +141,14 @@ Result<std::shared_ptr<TlsContext>> TlsContext::client(const ClientOptions& opti
     if (ctx == nullptr) return Error::internal("SSL_CTX_new: " + openssl_errors());
     std::shared_ptr<TlsContext> out(new TlsContext(ctx, TlsRole::Client, options.verify_peer));
     if (auto r = apply_common(ctx); !r) return r.error();
+    out->on_new_ssl_ = options.on_new_ssl;
     if (options.verify_peer) {
         int ok = options.ca_file.empty()
                      ? SSL_CTX_set_default_verify_paths(ctx)
                      : SSL_CTX_load_verify_locations(ctx, options.ca_file.c_str(), nullptr);
+        if (ok == 1 && options.ca_file.empty() && !options.extra_ca_file.empty()) {
+            ok = SSL_CTX_load_verify_locations(ctx, options.extra_ca_file.c_str(), nullptr);
+        }
         if (ok != 1) return Error::internal("cannot load trust anchors: " + openssl_errors());
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     } else {

@@ -48,6 +48,11 @@ public:
         bool verify_peer = true;
         // Trust anchors; empty means the system store.
         std::filesystem::path ca_file;
+        // Trusted beside the system store (ignored when ca_file is set); empty: none.
+        std::filesystem::path extra_ca_file = {};
+        // Called on each new SSL of this context (e.g. DANE's per-connection TLSA records);
+        // false fails the connection.
+        std::function<bool(SSL*)> on_new_ssl = {};
     };
     static Result<std::shared_ptr<TlsContext>> client(const ClientOptions& options);
 
@@ -63,6 +68,8 @@ public:
     SSL_CTX* raw() const;
     // A session on the current context, reloading first when one was requested.
     SSL* new_ssl();
+    // Runs ClientOptions::on_new_ssl on a client session once its server name is set.
+    bool prepare_ssl(SSL* ssl) const { return !on_new_ssl_ || on_new_ssl_(ssl); }
     TlsRole role() const { return role_; }
     bool verify_peer() const { return verify_peer_; }
 
@@ -76,6 +83,7 @@ private:
     bool verify_peer_;
     std::function<Files()> source_;  // empty: never reloads
     std::function<void(SSL_CTX*)> hook_;
+    std::function<bool(SSL*)> on_new_ssl_;
     unsigned generation_ = 0;        // of the last reload request acted on
 };
 

@@ -37,6 +37,7 @@ Result<std::unique_ptr<TlsEngine>> TlsEngine::create(std::shared_ptr<TlsContext>
                 return Error::internal("SSL_set1_host: " + openssl_errors());
             }
         }
+        if (!engine->context_->prepare_ssl(ssl)) return Error::internal("TLS client setup: " + openssl_errors());
     }
     return engine;
 }
