@@ -37,6 +37,67 @@ std::string without_final_dot(std::string name) {
     return name;
 }
 
+std::uint16_t read16(const unsigned char* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
+
+// The answer section's records of `want` type, each handed to `take` with its RDATA (the
+// CNAMEs on the way to them are skipped). For the types c-ares has no parser for.
+template <typename Take>
+int walk_answers(const unsigned char* buf, int len, int want, Take take) {
+    if (len < 12) return ARES_EBADRESP;
+    const int qdcount = read16(buf + 4);
+    const int ancount = read16(buf + 6);
+    const unsigned char* p = buf + 12;
+    const unsigned char* end = buf + len;
+    auto skip_name = [&]() {
+        char* name = nullptr;
+        long n = 0;
+        if (ares_expand_name(p, buf, len, &name, &n) != ARES_SUCCESS) return false;
+        ares_free_string(name);
+        p += n;
+        return p <= end;
+    };
+    for (int i = 0; i < qdcount; ++i) {
+        if (!skip_name() || end - p < 4) return ARES_EBADRESP;
+        p += 4;
+    }
+    for (int i = 0; i < ancount; ++i) {
+        if (!skip_name() || end - p < 10) return ARES_EBADRESP;
+        const int type = read16(p);
+        const int rdlength = read16(p + 8);
+        p += 10;
+        if (end - p < rdlength) return ARES_EBADRESP;
+        if (type == want && !take(p, rdlength)) return ARES_EBADRESP;
+        p += rdlength;
+    }
+    return ARES_SUCCESS;
+}
+
+// TLSA (RFC 6698 §2.1): "usage selector mtype hex".
+int parse_tlsa(const unsigned char* buf, int len, std::vector<std::string>& out) {
+    static const char* hex = "0123456789abcdef";
+    return walk_answers(buf, len, ns_t_tlsa, [&](const unsigned char* p, int rdlength) {
+        if (rdlength < 3) return false;
+        std::string rec = std::to_string(p[0]) + " " + std::to_string(p[1]) + " " + std::to_string(p[2]) + " ";
+        for (int k = 3; k < rdlength; ++k) {
+            rec += hex[p[k] >> 4];
+            rec += hex[p[k] & 0x0f];
+        }
+        out.push_back(std::move(rec));
+        return true;
+    });
+}
+
+int parse_cname(const unsigned char* buf, int len, std::vector<std::string>& out) {
+    return walk_answers(buf, len, ns_t_cname, [&](const unsigned char* p, int /*rdlength*/) {
+        char* name = nullptr;
+        long n = 0;
+        if (ares_expand_name(p, buf, len, &name, &n) != ARES_SUCCESS) return false;
+        out.push_back(without_final_dot(name));
+        ares_free_string(name);
+        return true;
+    });
+}
+
 // Fills q.answer from a reply whose header said NOERROR. A reply c-ares cannot parse is
 // a TempFail: we could not learn the answer.
 void parse_reply(Query& q, const unsigned char* buf, int len) {
@@ -89,6 +150,24 @@ void parse_reply(Query& q, const unsigned char* buf, int len) {
         }
         break;
     }
+    case RecordType::TLSA:
+        rc = parse_tlsa(buf, len, a.records);
+        break;
+    case RecordType::CNAME:
+        rc = parse_cname(buf, len, a.records);
+        break;
+    case RecordType::SRV: {
+        ares_srv_reply* srv = nullptr;
+        rc = ares_parse_srv_reply(buf, len, &srv);
+        if (rc == ARES_SUCCESS) {
+            for (auto* r = srv; r != nullptr; r = r->next) {
+                a.records.push_back(std::to_string(r->priority) + " " + std::to_string(r->weight) + " " +
+                                    std::to_string(r->port) + " " + without_final_dot(r->host));
+            }
+            ares_free_data(srv);
+        }
+        break;
+    }
     case RecordType::PTR: {
         hostent* host = nullptr;
         rc = ares_parse_ptr_reply(buf, len, nullptr, 0, AF_INET, &host);
@@ -118,7 +197,18 @@ void on_reply(void* arg, int status, int /*timeouts*/, unsigned char* buf, int l
     q.done = true;
     switch (status) {
     case ARES_SUCCESS:
-        parse_reply(q, buf, len);
+        // ares_send hands over any reply: its RCODE is ours to read (ares_query did it).
+        if (len < 12) {
+            q.answer.status = DnsAnswer::Status::TempFail;
+        } else if ((buf[3] & 0x0f) == ns_r_noerror) {
+            parse_reply(q, buf, len);
+        } else if ((buf[3] & 0x0f) == ns_r_nxdomain) {
+            q.answer.status = DnsAnswer::Status::NxDomain;
+            q.answer.ttl = reply_ttl(buf, len, true);  // RFC 2308 §5: cached as negative
+        } else {
+            q.answer.status = DnsAnswer::Status::TempFail;
+        }
+        q.answer.authenticated = len >= 12 && (buf[3] & 0x20) != 0;  // the AD bit
         break;
     case ARES_ENODATA:
         q.answer.status = DnsAnswer::Status::Ok;
@@ -141,6 +231,9 @@ int type_code(RecordType t) {
     case RecordType::MX: return ns_t_mx;
     case RecordType::TXT: return ns_t_txt;
     case RecordType::PTR: return ns_t_ptr;
+    case RecordType::TLSA: return ns_t_tlsa;
+    case RecordType::CNAME: return ns_t_cname;
+    case RecordType::SRV: return ns_t_srv;
     }
     return ns_t_a;
 }
@@ -189,7 +282,16 @@ CaresDnsClient::~CaresDnsClient() {
 DnsAnswer CaresDnsClient::lookup(std::string_view name, RecordType type) {
     Query q{type, false, {}};
     const std::string qname(name);
-    ares_query(impl_->channel, qname.c_str(), ns_c_in, type_code(type), &on_reply, &q);
+    // The query asks for the AD bit (RFC 6840 §5.7): a validating resolver then says whether
+    // it validated the answer, without the DO bit's signatures in every reply.
+    unsigned char* query = nullptr;
+    int query_len = 0;
+    if (ares_create_query(qname.c_str(), ns_c_in, type_code(type), 0, 1, &query, &query_len, 0) != ARES_SUCCESS) {
+        return q.answer;  // TempFail: a name c-ares cannot encode
+    }
+    query[3] |= 0x20;
+    ares_send(impl_->channel, query, query_len, &on_reply, &q);
+    ares_free_string(query);
     const auto deadline = std::chrono::steady_clock::now() + impl_->timeout;
     while (!q.done) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());

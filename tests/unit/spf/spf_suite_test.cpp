@@ -54,6 +54,9 @@ private:
         case dns::RecordType::MX: return "MX";
         case dns::RecordType::TXT: return "TXT";
         case dns::RecordType::PTR: return "PTR";
+        case dns::RecordType::TLSA: return "TLSA";
+        case dns::RecordType::CNAME: return "CNAME";
+        case dns::RecordType::SRV: return "SRV";
         }
         return "";
     }
