@@ -27,8 +27,12 @@
 #include "common/net/thread_pool.hpp"
 #include "common/net/address.hpp"
 #include "common/net/tls_context.hpp"
+#include "common/text/ascii.hpp"
 #include "deliverd/remote/dns_resolver.hpp"
 #include "deliverd/remote/smtp_connection.hpp"
+#include "deliverd/remote/dane_tls.hpp"
+#include "deliverd/tls_policy/dane.hpp"
+#include "deliverd/tls_policy/mta_sts_fetch.hpp"
 
 namespace mr::deliverd {
 namespace {
@@ -49,9 +53,24 @@ struct Job {
     // clear (RFC 7435 §4, as other MTAs do) before moving on.
     std::optional<MailTarget> retry_plain;
     bool all_permanent = true;  // every server so far refused for good (5xx greeting/HELO)
+    // The destination's MTA-STS policy (RFC 8461), when it has one in enforce or testing mode.
+    std::optional<tls_policy::StsPolicy> sts;
+    bool sts_enforced() const { return sts && sts->mode == tls_policy::StsMode::Enforce; }
+    // MX hosts under DANE (RFC 7672), lower-case: they win over MTA-STS (RFC 8461 §2).
+    std::map<std::string, tls_policy::DaneHost> dane;
+    const tls_policy::DaneHost* dane_of(const std::string& host) const {
+        auto it = dane.find(text::to_lower(host));
+        return it == dane.end() ? nullptr : &it->second;
+    }
     bool finished = false;
 };
 using JobPtr = std::shared_ptr<Job>;
+
+// What the thread pool found out about a destination before its MX hosts are tried.
+struct TlsPolicies {
+    tls_policy::PolicyLookup sts;
+    tls_policy::DanePolicy dane;
+};
 
 struct DestinationState {
     std::deque<JobPtr> waiting;
@@ -84,6 +103,17 @@ public:
         }
         // MX hosts: opportunistic, unauthenticated STARTTLS (RFC 7435 / RFC 3207 §4.1).
         if (auto ctx = net::TlsContext::client({false, {}}); ctx) mx_tls_ = *ctx;
+        // MX hosts under an MTA-STS policy: PKIX verification, the system store plus ca_file.
+        if (auto ctx = net::TlsContext::client({true, {}, cfg_.ca_file, {}}); ctx) {
+            verified_tls_ = *ctx;
+        } else {
+            setup_error_ = "TLS client context: " + ctx.error().message;
+        }
+        sts_options_.cache_dir = cfg.server.data_dir / "mta-sts";
+        sts_options_.extra_ca_file = cfg_.ca_file;
+        sts_options_.port = static_cast<long>(cfg_.mta_sts_port);
+        dns_servers_ = cfg.dns.servers;
+        trust_ad_ = cfg.dns.trust_ad;
         if (!cfg_.smarthost.empty()) setup_smarthost();
         if (!setup_error_.empty()) log::error("remote_delivery_setup_failed", {log::Field("error", setup_error_)});
         decide_ipv6(cfg);
@@ -231,8 +261,51 @@ private:
 
     // --- one attempt --------------------------------------------------------------------------
 
+    // Off the loop: the destination's MTA-STS policy (DNS TXT, HTTPS fetch, cache file);
+    // then its MX hosts.
     void resolve(const JobPtr& job) {
         resolving_.insert(job);
+        if (smarthost_) {
+            resolve_targets(job);
+            return;
+        }
+        net::run_off_loop(
+            loop_, std::weak_ptr<int>(alive_),
+            [servers = dns_servers_, options = sts_options_, trust_ad = trust_ad_, domain = job->message.domain]() {
+                TlsPolicies out;
+                auto client = dns::CaresDnsClient::create(servers, std::chrono::milliseconds(5000));
+                if (!client) {
+                    out.sts.note = client.error().message;
+                    return out;
+                }
+                out.sts = tls_policy::find_mta_sts_policy(**client, domain, options, std::time(nullptr));
+                // [dns] trust_ad: only then does the AD bit mean anything.
+                if (trust_ad) out.dane = tls_policy::find_dane(**client, domain);
+                return out;
+            },
+            [this, job](TlsPolicies found) {
+                if (found.sts.policy && found.sts.policy->policy.mode != tls_policy::StsMode::None) {
+                    job->sts = found.sts.policy->policy;
+                }
+                job->dane = std::move(found.dane.hosts);
+                log::debug("mta_sts_policy",
+                           {log::qid(job->message.queue_id), log::Field("domain", job->message.domain),
+                            log::Field("mode", job->sts ? tls_policy::mode_name(job->sts->mode) : "none"),
+                            log::Field("note", found.sts.note)});
+                if (trust_ad_) {
+                    log::debug("dane_policy", {log::qid(job->message.queue_id), log::Field("domain", job->message.domain),
+                                               log::Field("hosts", job->dane.size()), log::Field("note", found.dane.note)});
+                }
+                if (job->finished) {  // cut short by shutdown
+                    resolving_.erase(job);
+                    release_slot(job->destination);
+                    return;
+                }
+                resolve_targets(job);
+            });
+    }
+
+    void resolve_targets(const JobPtr& job) {
         auto on_done = [this, job](Destination d) {
             resolving_.erase(job);
             if (job->finished) {  // cut short by shutdown
@@ -242,6 +315,7 @@ private:
             switch (d.status) {
             case Destination::Status::Ok:
                 job->targets = usable(std::move(d.targets));
+                if (!apply_mx_policy(job)) break;
                 if (!job->targets.empty()) {
                     try_next_target(job);
                     return;
@@ -267,6 +341,48 @@ private:
         } else {
             resolver_->resolve_mail_domain(job->message.domain, on_done);
         }
+    }
+
+    // RFC 8461 §4.1/§5: under "enforce" only MX hosts the policy names are tried; when none
+    // is left the attempt is deferred (finished here: false). "testing" only logs.
+    bool apply_mx_policy(const JobPtr& job_ptr) {
+        Job& job = *job_ptr;
+        if (!job.dane.empty()) {
+            // RFC 7672 §2.2: a host whose TLSA records could not be looked up is skipped.
+            std::string why;
+            std::erase_if(job.targets, [&](const MailTarget& t) {
+                const auto* d = job.dane_of(t.host);
+                if (d == nullptr || !d->unusable) return false;
+                why = d->reason;
+                return true;
+            });
+            if (job.targets.empty()) {
+                finish_job(job_ptr, RemoteOutcome::TempFail, "451 4.7.5 DANE: " + why);
+                return false;
+            }
+        }
+        if (!job.sts) return true;
+        std::string refused;
+        std::vector<MailTarget> kept;
+        for (const auto& t : job.targets) {
+            // RFC 8461 §2: DANE wins over MTA-STS for a host with usable TLSA records.
+            if (tls_policy::mx_allowed(*job.sts, t.host) || job.dane_of(t.host) != nullptr) {
+                kept.push_back(t);
+            } else if (refused.find(t.host) == std::string::npos) {
+                refused += (refused.empty() ? "" : ", ") + t.host;
+            }
+        }
+        if (refused.empty()) return true;
+        log::warn("mta_sts_mx_mismatch", {log::qid(job.message.queue_id), log::Field("domain", job.message.domain),
+                                          log::Field("mode", tls_policy::mode_name(job.sts->mode)),
+                                          log::Field("hosts", refused)});
+        if (!job.sts_enforced()) return true;
+        job.targets = std::move(kept);
+        if (!job.targets.empty()) return true;
+        finish_job(job_ptr, RemoteOutcome::TempFail,
+                   "451 4.7.5 MTA-STS policy of " + job.message.domain + " (enforce) allows none of its MX hosts (" +
+                       refused + ")");
+        return false;
     }
 
     // Connects to the job's next target, or gives up when there is none; the slot goes with it.
@@ -298,6 +414,22 @@ private:
             settings.auth_user = cfg_.smarthost_user;
             settings.auth_password = smarthost_password_;
             tls = smarthost_tls_;
+        }
+        if (const auto* dane = job->dane_of(target.host); dane != nullptr && !smarthost_) {
+            // RFC 7672 §2.2: STARTTLS and a certificate matching the TLSA records, or nothing.
+            settings.tls = TlsMode::Required;
+            auto ctx = dane_tls_context(target.host, dane->tlsa);
+            if (!ctx) {
+                job->last_error = "451 4.7.5 DANE: " + ctx.error().message;
+                job->all_permanent = false;
+                try_next_target(job);
+                return;
+            }
+            tls = *ctx;
+        } else if (job->sts_enforced()) {
+            // RFC 8461 §4.2: STARTTLS and a certificate valid for the MX host, or nothing.
+            settings.tls = TlsMode::Required;
+            tls = verified_tls_;
         }
         if (plain && settings.tls == TlsMode::Opportunistic) tls = nullptr;
         log::debug("remote_connecting", {log::qid(job->message.queue_id), log::Field("host", label)});
@@ -384,6 +516,25 @@ private:
         if (job == nullptr) return;
         job->last_error = failure.reason;
         if (!failure.permanent) job->all_permanent = false;
+        const MailTarget* target = job->next_target > 0 ? &job->targets[job->next_target - 1] : nullptr;
+        if (target != nullptr && job->dane_of(target->host) != nullptr) {
+            // RFC 7672 §2.2: no STARTTLS or no TLSA match: not this host, and never in the clear.
+            job->last_error = "451 4.7.5 DANE (TLSA records of " + target->host + "): " + c.label() + ": " +
+                              failure.reason;
+            job->all_permanent = false;
+            return;
+        }
+        if (job->sts_enforced()) {
+            // RFC 8461 §5: never delivered without verified TLS; tried again later (a temporary failure).
+            job->last_error = "451 4.7.5 MTA-STS policy of " + job->message.domain + " (enforce): " + c.label() +
+                              ": " + failure.reason;
+            job->all_permanent = false;
+            return;
+        }
+        if (job->sts && failure.during_tls) {
+            log::warn("mta_sts_tls_failure", {log::Field("domain", job->message.domain), log::Field("mode", "testing"),
+                                              log::Field("host", c.label()), log::Field("reason", failure.reason)});
+        }
         bool opportunistic = !smarthost_ || smarthost_tls_mode_ == TlsMode::Opportunistic;
         if (failure.during_tls && opportunistic && c.tls_attempted() && job->next_target > 0) {
             job->retry_plain = job->targets[job->next_target - 1];
@@ -472,6 +623,10 @@ private:
     std::unique_ptr<DnsResolver> resolver_;
     std::shared_ptr<net::TlsContext> mx_tls_;
     std::shared_ptr<net::TlsContext> smarthost_tls_;
+    std::shared_ptr<net::TlsContext> verified_tls_;  // MX hosts under MTA-STS enforce
+    tls_policy::FetchOptions sts_options_;
+    std::vector<std::string> dns_servers_;
+    bool trust_ad_ = false;
     TlsMode smarthost_tls_mode_ = TlsMode::Opportunistic;
     std::optional<config::Endpoint> smarthost_;
     std::string smarthost_password_;
