@@ -81,6 +81,22 @@ std::string without_spaces(std::string_view v) {
     return out;
 }
 
+// CNAME "host." and SRV "prio weight port host.": DNS's form has no final dot. A name with
+// addresses of its own instead of the CNAME works for clients but is not what we print.
+std::string target_status(dns::DnsClient& dns, const DnsRecord& r, const dns::DnsAnswer& answer) {
+    std::string want = text::to_lower(r.value);
+    if (want.ends_with('.')) want.pop_back();
+    for (const auto& rec : answer.records) {
+        if (text::to_lower(rec) == want) return "published";
+    }
+    if (!answer.records.empty()) return "differs: " + r.type + " " + answer.records.front();
+    if (r.type == "CNAME") {
+        const auto a = dns.lookup(r.name, dns::RecordType::A);
+        if (a.ok() && !a.records.empty()) return "differs: A " + a.records.front() + " instead of the CNAME";
+    }
+    return "missing";
+}
+
 }  // namespace
 
 std::string published_status(dns::DnsClient& dns, const DnsRecord& r) {
@@ -89,11 +105,16 @@ std::string published_status(dns::DnsClient& dns, const DnsRecord& r) {
         type = dns::RecordType::MX;
     } else if (r.type == "TXT") {
         type = dns::RecordType::TXT;
+    } else if (r.type == "CNAME") {
+        type = dns::RecordType::CNAME;
+    } else if (r.type == "SRV") {
+        type = dns::RecordType::SRV;
     } else {
         return "not checked (" + r.type + ")";
     }
     const auto answer = dns.lookup(r.name, type);
     if (answer.status == dns::DnsAnswer::Status::TempFail) return "not checked (no DNS answer)";
+    if (r.type == "CNAME" || r.type == "SRV") return target_status(dns, r, answer);
     if (r.type == "MX") {
         const std::string want = text::to_lower(r.value.substr(r.value.find(' ') + 1));
         for (const auto& mx : answer.records) {

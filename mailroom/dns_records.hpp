@@ -24,8 +24,7 @@ std::vector<DnsRecord> dns_records(const config::Config& cfg, const std::string&
 std::string zone_line(const DnsRecord& r);
 
 // Whether DNS serves the record as we would publish it: "published", "missing",
-// "differs: <what DNS has>", or "not checked (...)" when DNS did not answer or the type
-// is not one we look up (SRV, CNAME).
+// "differs: <what DNS has>", or "not checked (...)" when DNS did not answer.
 std::string published_status(dns::DnsClient& dns, const DnsRecord& r);
 
 }  // namespace mr::cli

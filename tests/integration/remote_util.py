@@ -61,12 +61,18 @@ class Dnsmasq:
 
     mx: list of (domain, host, preference); hosts: list of (name, ip); txt: list of (name,
     value), a value longer than 255 octets cut into strings of 255 (one record);
+    srv: list of (name, target, port, priority, weight); cname: list of (alias, target), the
+    target a name of `hosts` (dnsmasq serves CNAMEs only to names it knows).
     Everything under `.test` that is not listed is NXDOMAIN (--local), and a listed name asked
     for a type it does not have gets an empty answer (NODATA), as a real zone would.
     """
 
-    def __init__(self, tmp, mx=(), hosts=(), txt=()):
+    def __init__(self, tmp, mx=(), hosts=(), txt=(), srv=(), cname=()):
         records = []
+        for name, target, port, priority, weight in srv:
+            records.append(f"--srv-host={name},{target},{port},{priority},{weight}")
+        for alias, target in cname:
+            records.append(f"--cname={alias},{target}")
         for domain, host, pref in mx:
             records.append(f"--mx-host={domain},{host},{pref}")
         for name, ip in hosts:

@@ -56,7 +56,13 @@ class MailAuthTest(unittest.TestCase):
                 ("_dmarc.example.test", "v=DMARC1; p=reject"),
                 ("99.2.0.192.bl.test", "Listed by bl.test: see https://bl.test/192.0.2.99"),
             ]
-            cls.dns = Dnsmasq(cls.mr.tmp, hosts=[("99.2.0.192.bl.test", "127.0.0.2")], txt=txt)
+            srv = {r["name"]: r["value"].split() for r in records if r["type"] == "SRV"}
+            prio, weight, port, target = srv["_imaps._tcp.example.test"]
+            cls.dns = Dnsmasq(cls.mr.tmp, hosts=[("99.2.0.192.bl.test", "127.0.0.2"), ("mx.example.test", "127.0.0.1"),
+                                                 ("autodiscover.example.test", "127.0.0.1")], txt=txt,
+                              srv=[("_imaps._tcp.example.test", target.rstrip("."), port, prio, weight),
+                                   ("_pop3s._tcp.example.test", target.rstrip("."), "1", prio, weight)],
+                              cname=[("autoconfig.example.test", "mx.example.test")])
             cls.mr.set_dns_servers([cls.dns.server])
             cls.mr.set_option("smtp_proxy", "[]", f'["127.0.0.1:{cls.proxy_port}"]')
             cls.mr.set_option("proxy_trusted", "[]", '["127.0.0.1/32"]')
@@ -213,7 +219,15 @@ class MailAuthTest(unittest.TestCase):
         self.assertEqual(status("example.test. IN MX"), "missing")
         self.assertEqual(status('example.test. IN TXT "v=spf1'), f'differs: "v=spf1 ip4:{GOOD_IP} -all"')
         self.assertEqual(status("_dmarc.example.test. IN TXT"), 'differs: "v=DMARC1; p=reject"')
-        self.assertTrue(status("_submission._tcp").startswith("not checked"))
+        # SRV and CNAME (RFC 6186, client autoconfiguration, MTA-STS) are looked up too.
+        self.assertEqual(status("_imaps._tcp.example.test. IN SRV"), "published")
+        self.assertTrue(status("_pop3s._tcp.example.test. IN SRV").startswith("differs: SRV 0 1 1 mx.example.test"),
+                        out)
+        self.assertEqual(status("_submission._tcp.example.test. IN SRV"), "missing")
+        self.assertEqual(status("autoconfig.example.test. IN CNAME"), "published")
+        self.assertEqual(status("autodiscover.example.test. IN CNAME"),
+                         "differs: A 127.0.0.1 instead of the CNAME")
+        self.assertEqual(status("mta-sts.example.test. IN CNAME"), "missing")
 
     def test_forged_results_naming_us_are_removed(self):
         forged = "Authentication-Results: mx.example.test; dmarc=pass header.from=bank.test\r\n"
