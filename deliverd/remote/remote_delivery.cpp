@@ -288,6 +288,14 @@ private:
                     job->sts = found.sts.policy->policy;
                 }
                 job->dane = std::move(found.dane.hosts);
+                // RFC 8461 §3.3 (rfc8461.txt:587): "MTAs SHOULD alert administrators (through
+                // the use of logs or similar) when such attempts fail".
+                if (found.sts.note.starts_with("policy fetch failed")) {
+                    log::warn("mta_sts_fetch_failed", {log::qid(job->message.queue_id),
+                                                       log::Field("domain", job->message.domain),
+                                                       log::Field("cached", job->sts.has_value()),
+                                                       log::Field("reason", found.sts.note)});
+                }
                 log::debug("mta_sts_policy",
                            {log::qid(job->message.queue_id), log::Field("domain", job->message.domain),
                             log::Field("mode", job->sts ? tls_policy::mode_name(job->sts->mode) : "none"),

@@ -199,6 +199,7 @@ class MtaStsTest(unittest.TestCase):
         # The redirect leads to badmx.test's enforce policy, which would defer this mail.
         self.assertEqual(r["outcome"], "delivered", (r, log))
         self.assertIn("HTTP status 301", log)
+        self.assertIn("event=mta_sts_fetch_failed", log)  # RFC 8461 §3.3: the operator hears of it
 
     def test_an_unexpired_cached_policy_applies_without_a_fetch(self):
         srv = self.mx(self.mx_cert)
