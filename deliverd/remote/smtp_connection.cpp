@@ -86,7 +86,14 @@ void SmtpConnection::on_drain(net::Connection&) {
 }
 
 void SmtpConnection::on_closed(net::Connection&) {
-    if (!closing_) lost("connection closed by " + label_);
+    if (!closing_) {
+        // A close between STARTTLS and a finished handshake: our verification refused the
+        // certificate (net::Connection logged why: tls_handshake_failed), or the server
+        // broke off. Say so: under MTA-STS or DANE this is the reason the mail waits.
+        lost(tls_attempted_ && !session_.tls_active()
+                 ? "TLS handshake with " + label_ + " failed (certificate not accepted, or cut off)"
+                 : "connection closed by " + label_);
+    }
     closing_ = true;
     if (owner_ != nullptr) owner_->on_closed(*this);
 }

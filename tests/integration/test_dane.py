@@ -144,6 +144,8 @@ class DaneTest(unittest.TestCase):
         srv, r, log = self.send(self.cert, "a@bad.test")
         self.assertEqual(r["outcome"], "tempfail", r)
         self.assertIn("DANE (TLSA records of mx.bad.test)", r["reply"])
+        self.assertIn("TLS handshake with mx.bad.test[127.0.0.1] failed", r["reply"])
+        self.assertIn("no matching DANE TLSA records", log)
         self.assertEqual(srv.transactions, [], "no plaintext retry under DANE")
 
     def test_starttls_stripped_is_deferred(self):

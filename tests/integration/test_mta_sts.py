@@ -178,6 +178,8 @@ class MtaStsTest(unittest.TestCase):
         r, log = self.send(srv, "a@wrongcert.test")
         self.assertEqual(r["outcome"], "tempfail", r)
         self.assertIn("MTA-STS policy of wrongcert.test (enforce)", r["reply"])
+        self.assertIn("TLS handshake with mx.wrongcert.test[127.0.0.1] failed", r["reply"])
+        self.assertIn("hostname mismatch", log)
         self.assertEqual(srv.transactions, [], "no plaintext retry under enforce")
 
     def test_testing_mode_delivers_and_logs(self):
