@@ -9,6 +9,10 @@
 //   targets (MX hosts by preference, each address) until a server takes the transaction or
 //   the list ends. Each job's done() runs exactly once (finish_job), never re-entrantly
 //   inside pump().
+// - Before its MX lookup a job learns its destination's TLS policies on the thread pool
+//   (MTA-STS from tls_policy/mta_sts_fetch, DANE from tls_policy/dane); they decide which
+//   targets are tried (apply_mx_policy), with which TLS context (try_next_target) and that
+//   a TLS failure is never retried in the clear (on_failure).
 #include "deliverd/remote/remote_delivery.hpp"
 
 #include <arpa/inet.h>

@@ -13,6 +13,11 @@
 //   (connection lost after the final dot) is TempFail, never Delivered.
 // - Concurrency limits (total and per destination domain) are enforced here: a slow
 //   or dead destination only queues its own calls.
+// - Outbound TLS cannot be downgraded where the destination says so: with an MTA-STS
+//   policy in enforce mode (RFC 8461) only the MX hosts it names are tried, over STARTTLS
+//   with a certificate verified for the MX host; an MX host with usable DANE TLSA records
+//   (RFC 7672, [dns] trust_ad) must present a matching certificate. Anything else is a
+//   TempFail naming the policy, never a plaintext retry. The smarthost path has neither.
 #pragma once
 
 #include <cstdint>
@@ -64,8 +69,9 @@ class RemoteDelivery {
 public:
     using Done = std::function<void(std::vector<RecipientResult>)>;
 
-    // Reads cfg.dns.servers, cfg.delivery (remote_port, smarthost..., limits) and
-    // cfg.server.hostname (our EHLO name); tls client context is created inside.
+    // Reads cfg.dns (servers, trust_ad), cfg.delivery (remote_port, smarthost..., ca_file,
+    // mta_sts_port, limits), cfg.server.hostname (our EHLO name) and cfg.server.data_dir
+    // (the MTA-STS cache); the TLS client contexts are created inside.
     static std::unique_ptr<RemoteDelivery> create(net::Loop& loop, const config::Config& cfg);
     virtual ~RemoteDelivery() = default;
 
