@@ -351,6 +351,23 @@ class ScriptedSmtpServer:
             send("535 5.7.8 bad credentials")
 
 
+class ScriptedServers:
+    """A unittest.TestCase mixin: self.server(**kw) starts a ScriptedSmtpServer that is
+    stopped after the test."""
+
+    def setUp(self):
+        self.servers = []
+
+    def tearDown(self):
+        for s in self.servers:
+            s.stop()
+
+    def server(self, **kw):
+        s = ScriptedSmtpServer(**kw)
+        self.servers.append(s)
+        return s
+
+
 def make_cert(tmp, name="scripted.test"):
     """A self-signed certificate for `name` (openssl CLI); returns (cert, key)."""
     cert = os.path.join(tmp, "sink-cert.pem")

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import unittest
 
-from remote_util import ScriptedSmtpServer, by_address, make_cert, remote_send, write_config, write_message
+from remote_util import ScriptedServers, by_address, make_cert, remote_send, write_config, write_message
 
 A, MX, TXT, AAAA, TLSA = 1, 15, 16, 28, 52
 
@@ -95,7 +95,7 @@ def mx(pref, host):
     return struct.pack("!H", pref) + encode_name(host)
 
 
-class DaneTest(unittest.TestCase):
+class DaneTest(ScriptedServers, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="dane-it-")
@@ -116,16 +116,8 @@ class DaneTest(unittest.TestCase):
         cls.dns.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def setUp(self):
-        self.servers = []
-
-    def tearDown(self):
-        for s in self.servers:
-            s.stop()
-
     def send(self, tls, rcpt, trust_ad=True):
-        srv = ScriptedSmtpServer(extensions=["PIPELINING"], tls=tls)
-        self.servers.append(srv)
+        srv = self.server(extensions=["PIPELINING"], tls=tls)
         d = tempfile.mkdtemp(prefix="cfg-", dir=self.tmp)
         cfg = write_config(d, dns_servers=[self.dns.server], remote_port=srv.port, connect_timeout_s=5,
                            reuse_idle_s=1)

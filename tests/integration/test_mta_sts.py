@@ -16,7 +16,7 @@ import tempfile
 import threading
 import unittest
 
-from remote_util import (Dnsmasq, ScriptedSmtpServer, by_address, missing_tools, remote_send,
+from remote_util import (Dnsmasq, ScriptedServers, by_address, missing_tools, remote_send,
                          write_config, write_message)
 
 POLICY = "version: STSv1\r\nmode: {mode}\r\nmx: {mx}\r\nmax_age: 86400\r\n"
@@ -106,7 +106,7 @@ class PolicyServer:
 
 
 @unittest.skipIf(missing_tools(), f"missing {missing_tools()} (scripts/install-deps.sh --test)")
-class MtaStsTest(unittest.TestCase):
+class MtaStsTest(ScriptedServers, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="mta-sts-it-")
@@ -128,17 +128,8 @@ class MtaStsTest(unittest.TestCase):
         cls.dns.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def setUp(self):
-        self.servers = []
-
-    def tearDown(self):
-        for s in self.servers:
-            s.stop()
-
     def mx(self, tls):
-        s = ScriptedSmtpServer(extensions=["PIPELINING"], tls=tls)
-        self.servers.append(s)
-        return s
+        return self.server(extensions=["PIPELINING"], tls=tls)
 
     def send(self, server, rcpt):
         """One attempt to `rcpt` with the MX at `server`; returns (result, log)."""

@@ -10,12 +10,12 @@ import shutil
 import tempfile
 import unittest
 
-from remote_util import (Dnsmasq, ScriptedSmtpServer, by_address, make_cert, missing_tools,
+from remote_util import (Dnsmasq, ScriptedServers, by_address, make_cert, missing_tools,
                          remote_send, write_config, write_message)
 
 
 @unittest.skipIf(missing_tools(), f"missing {missing_tools()} (scripts/install-deps.sh --test)")
-class RemoteSmtpClientTest(unittest.TestCase):
+class RemoteSmtpClientTest(ScriptedServers, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="remote-smtp-it-")
@@ -29,18 +29,6 @@ class RemoteSmtpClientTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.dns.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
-
-    def setUp(self):
-        self.servers = []
-
-    def tearDown(self):
-        for s in self.servers:
-            s.stop()
-
-    def server(self, **kw):
-        s = ScriptedSmtpServer(**kw)
-        self.servers.append(s)
-        return s
 
     def config(self, port, **extra):
         d = tempfile.mkdtemp(prefix="cfg-", dir=self.tmp)
