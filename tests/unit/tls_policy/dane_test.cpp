@@ -15,15 +15,24 @@ namespace {
 
 const std::string kDigest(64, 'a');
 
+// By name, not by position: DnsAnswer's members are not all the test cares about.
+DnsAnswer answer(DnsAnswer::Status status, std::vector<std::string> records, bool ad) {
+    DnsAnswer a;
+    a.status = status;
+    a.records = std::move(records);
+    a.authenticated = ad;
+    return a;
+}
+
 struct Zone final : mr::dns::DnsClient {
     std::map<std::pair<std::string, RecordType>, DnsAnswer> answers;
     DnsAnswer lookup(std::string_view name, RecordType type) override {
         auto it = answers.find({std::string(name), type});
         if (it != answers.end()) return it->second;
-        return {DnsAnswer::Status::NxDomain, {}, true};
+        return answer(DnsAnswer::Status::NxDomain, {}, true);
     }
     void set(const std::string& name, RecordType type, std::vector<std::string> records, bool ad = true) {
-        answers[{name, type}] = {DnsAnswer::Status::Ok, std::move(records), ad};
+        answers[{name, type}] = answer(DnsAnswer::Status::Ok, std::move(records), ad);
     }
 };
 
