@@ -126,7 +126,10 @@ std::map<std::string, int> inherited_listen_fds() {
 Result<void> open_listeners(std::initializer_list<ListenerKind> kinds, const AddListener& add) {
     const auto inherited = inherited_listen_fds();
     if (!inherited.empty()) {
-        for (const auto& [name, fd] : inherited) {
+        for (const auto& listener : inherited) {
+            // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+            const std::string& name = listener.first;
+            const int fd = listener.second;
             const bool known = std::any_of(kinds.begin(), kinds.end(), [&](const ListenerKind& k) { return k.name == name; });
             if (!known) {
                 log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
