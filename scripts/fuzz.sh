@@ -14,6 +14,7 @@ CXX=clang++ cmake -G Ninja -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo 
 targets=(
   "fuzz_address tests/fuzz/corpus/address"
   "fuzz_line_buffer tests/fuzz/corpus/line_buffer"
+  "fuzz_proxy_header tests/fuzz/corpus/proxy_header"
   "fuzz_mime_parser tests/data/messages"
   "fuzz_imap_command tests/fuzz/corpus/imap_command"
   "fuzz_imapc_response tests/fuzz/corpus/imapc_response"
@@ -26,6 +27,8 @@ targets=(
   "fuzz_spf tests/fuzz/corpus/spf"
   "fuzz_dmarc tests/fuzz/corpus/dmarc"
   "fuzz_deflate_stream tests/fuzz/corpus/deflate_stream"
+  "fuzz_dns_reply tests/fuzz/corpus/dns_reply"
+  "fuzz_mta_sts tests/fuzz/corpus/mta_sts"
   "fuzz_milter_response tests/fuzz/corpus/milter_response"
   "fuzz_srs tests/fuzz/corpus/srs"
   "fuzz_webd_session tests/fuzz/corpus/webd_session"
