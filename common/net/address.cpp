@@ -90,8 +90,8 @@ std::string format_address(const sockaddr* addr, bool with_port) {
     return "unknown";
 }
 
-Result<std::map<std::string, int>> parse_listen_fds(std::string_view text) {
-    std::map<std::string, int> out;
+Result<std::vector<InheritedListener>> parse_listen_fds(std::string_view text) {
+    std::vector<InheritedListener> out;
     while (!text.empty()) {
         std::size_t comma = text.find(',');
         std::string_view entry = trim(text.substr(0, comma));
@@ -105,14 +105,15 @@ Result<std::map<std::string, int>> parse_listen_fds(std::string_view text) {
                                  std::string(entry));
         }
         std::string name(trim(entry.substr(0, eq)));
-        if (!out.emplace(name, fd).second) {
-            return Error::syntax("duplicate name in " + std::string(kListenFdsEnv) + ": " + name);
+        if (std::any_of(out.begin(), out.end(), [fd](const InheritedListener& l) { return l.fd == fd; })) {
+            return Error::syntax("duplicate fd in " + std::string(kListenFdsEnv) + ": " + std::string(entry));
         }
+        out.push_back({std::move(name), fd});
     }
     return out;
 }
 
-std::map<std::string, int> inherited_listen_fds() {
+std::vector<InheritedListener> inherited_listen_fds() {
     const char* env = std::getenv(kListenFdsEnv);
     if (env == nullptr) return {};
     auto parsed = parse_listen_fds(env);
@@ -126,11 +127,10 @@ std::map<std::string, int> inherited_listen_fds() {
 Result<void> open_listeners(std::initializer_list<ListenerKind> kinds, const AddListener& add) {
     const auto inherited = inherited_listen_fds();
     if (!inherited.empty()) {
-        for (const auto& listener : inherited) {
-            // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
-            const std::string& name = listener.first;
-            const int fd = listener.second;
-            const bool known = std::any_of(kinds.begin(), kinds.end(), [&](const ListenerKind& k) { return k.name == name; });
+        for (const auto& [name, fd] : inherited) {
+            // An init-capture, not the binding itself: clang 14 (the fuzz build) cannot
+            // capture a structured binding in a lambda.
+            const bool known = std::any_of(kinds.begin(), kinds.end(), [&name = name](const ListenerKind& k) { return k.name == name; });
             if (!known) {
                 log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
                 continue;

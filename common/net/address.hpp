@@ -39,14 +39,23 @@ std::string format_address(const sockaddr* addr, bool with_port = true);
 // The environment variable `mailroom up` uses to hand listening sockets to a daemon.
 inline constexpr const char* kListenFdsEnv = "MR_LISTEN_FDS";
 
-// "smtp=3,submission=4" -> {smtp:3, submission:4}. Names are non-empty, fds are >= 0, a name
-// appears once; anything else is a Syntax error naming the bad entry.
-Result<std::map<std::string, int>> parse_listen_fds(std::string_view text);
+// One listening socket handed down by `mailroom up`: the listener's name and its fd.
+struct InheritedListener {
+    std::string name;
+    int fd = -1;
+    bool operator==(const InheritedListener&) const = default;
+};
 
-// parse_listen_fds(getenv(MR_LISTEN_FDS)); unset or empty gives an empty map, a malformed value
-// is logged and also gives an empty map (the daemon then binds its own listeners or fails
-// loudly on a privileged port — it never guesses which fd is which).
-std::map<std::string, int> inherited_listen_fds();
+// "smtp=3,submission=4,smtp=5" -> [{smtp,3}, {submission,4}, {smtp,5}], in order. A name
+// appears once per configured endpoint ([listen] smtp = ["127.0.0.1:25", "[::1]:25"] is
+// two "smtp" sockets). Names are non-empty, fds are >= 0 and each fd appears once; anything
+// else is a Syntax error naming the bad entry.
+Result<std::vector<InheritedListener>> parse_listen_fds(std::string_view text);
+
+// parse_listen_fds(getenv(MR_LISTEN_FDS)); unset or empty gives an empty list, a malformed
+// value is logged and also gives an empty list (the daemon then binds its own listeners or
+// fails loudly on a privileged port — it never guesses which fd is which).
+std::vector<InheritedListener> inherited_listen_fds();
 
 // One kind of listener a daemon serves: its name in MR_LISTEN_FDS ("imaps") and the
 // config's endpoints for it ([listen] imaps).

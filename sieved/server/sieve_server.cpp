@@ -36,20 +36,11 @@ Result<void> SieveServer::add_listener(int fd, const std::string& endpoint) {
 }
 
 Result<void> SieveServer::start() {
-    const auto inherited = net::inherited_listen_fds();
-    if (!inherited.empty()) {
-        for (const auto& [name, fd] : inherited) {
-            if (name != "managesieve") {
-                log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
-                continue;
-            }
-            if (auto r = add_listener(fd, ""); !r) return r;
-        }
-    } else {
-        for (const auto& ep : cfg_.listen.managesieve) {
-            if (auto r = add_listener(-1, ep); !r) return r;
-        }
-    }
+    auto opened = net::open_listeners({{"managesieve", cfg_.listen.managesieve}},
+                                      [this](const std::string&, int fd, const std::string& endpoint) {
+                                          return add_listener(fd, endpoint);
+                                      });
+    if (!opened) return opened;
     if (listeners_.empty()) return Error::internal("no managesieve listener configured");
     return {};
 }

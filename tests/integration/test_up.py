@@ -72,6 +72,23 @@ class UpTest(unittest.TestCase):
                 self.assertTrue(port_is_free(self.mr.port(DAEMON_PORTS[name])))
         self.assertIn("event=down", self.mr.log_text())
 
+    def test_two_endpoints_of_one_listener(self):
+        # [listen] imap with two addresses: `up` binds both and hands imapd two sockets of
+        # the same name; imapd must serve both (and not bind its own).
+        import socket
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            second = s.getsockname()[1]
+        first = self.mr.port("imap")
+        self.mr.set_option("imap", f'["127.0.0.1:{first}"]', f'["127.0.0.1:{first}", "127.0.0.1:{second}"]')
+        self.mr.up()
+        for port in (first, second):
+            self.assertTrue(wait_for_port(port), f"port {port} not served\n{self.mr.log_text()}")
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+                self.assertTrue(c.makefile("rb").readline().startswith(b"* OK"),
+                                f"no IMAP greeting on {port}\n{self.mr.log_text()}")
+        self.assertNotIn("listen_fds_invalid", self.mr.log_text())
+
     def test_refuses_to_start_when_a_port_is_taken(self):
         import socket
         blocker = socket.socket()

@@ -76,23 +76,11 @@ Result<void> WebServer::start() {
     } else {
         log::warn("domains_unreadable", {{"error", domains.error().message}});
     }
-    const auto inherited = net::inherited_listen_fds();
-    if (!inherited.empty()) {
-        for (const auto& [name, fd] : inherited) {
-            if (name != "http" && name != "https") {
-                log::warn("unknown_listener", {{"listener", name}, {"fd", fd}});
-                continue;
-            }
-            if (auto r = add_listener(name, fd, ""); !r) return r;
-        }
-    } else {
-        for (const auto& ep : cfg_.http.listen) {
-            if (auto r = add_listener("http", -1, ep); !r) return r;
-        }
-        for (const auto& ep : cfg_.http.tls_listen) {
-            if (auto r = add_listener("https", -1, ep); !r) return r;
-        }
-    }
+    auto opened = net::open_listeners({{"http", cfg_.http.listen}, {"https", cfg_.http.tls_listen}},
+                                      [this](const std::string& name, int fd, const std::string& endpoint) {
+                                          return add_listener(name, fd, endpoint);
+                                      });
+    if (!opened) return opened;
     if (listeners_.empty()) return Error::internal("no http or https listener configured");
     refresh_timer_.start_repeating(kDomainRefresh, [this] { refresh_domains(); });
     return {};

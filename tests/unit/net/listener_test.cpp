@@ -54,17 +54,18 @@ TEST_CASE("address: IPv4-mapped IPv6 peers are shown as IPv4") {
 TEST_CASE("address: MR_LISTEN_FDS parsing") {
     auto ok = parse_listen_fds("smtp=3, submission=4,imaps=5,");
     REQUIRE(ok);
-    CHECK(ok->size() == 3);
-    CHECK(ok->at("submission") == 4);
+    CHECK(*ok == std::vector<InheritedListener>{{"smtp", 3}, {"submission", 4}, {"imaps", 5}});
+    // Two endpoints of one listener ([listen] imap = ["127.0.0.1:143", "[::1]:143"]).
+    CHECK(*parse_listen_fds("imap=3,imap=4") == std::vector<InheritedListener>{{"imap", 3}, {"imap", 4}});
     CHECK(parse_listen_fds("")->empty());
     CHECK_FALSE(parse_listen_fds("smtp"));        // no fd
     CHECK_FALSE(parse_listen_fds("=3"));          // no name
     CHECK_FALSE(parse_listen_fds("smtp=x"));      // not a number
     CHECK_FALSE(parse_listen_fds("smtp=-1"));     // negative
-    CHECK_FALSE(parse_listen_fds("a=3,a=4"));     // duplicate name
+    CHECK_FALSE(parse_listen_fds("a=3,b=3"));     // one fd twice
 
     setenv(kListenFdsEnv, "imap=7", 1);
-    CHECK(inherited_listen_fds() == std::map<std::string, int>{{"imap", 7}});
+    CHECK(inherited_listen_fds() == std::vector<InheritedListener>{{"imap", 7}});
     setenv(kListenFdsEnv, "garbage", 1);
     CHECK(inherited_listen_fds().empty());
     unsetenv(kListenFdsEnv);
@@ -97,10 +98,11 @@ TEST_CASE("listener: adopts a listening socket inherited from the supervisor") {
     setenv(kListenFdsEnv, ("smtp=" + std::to_string(fd)).c_str(), 1);
     auto fds = inherited_listen_fds();
     unsetenv(kListenFdsEnv);
-    REQUIRE(fds.count("smtp") == 1);
+    REQUIRE(fds.size() == 1);
+    CHECK(fds[0].name == "smtp");
 
     TestServer s;
-    REQUIRE(s.start_adopted(fds["smtp"]));  // the listener owns fd from here
+    REQUIRE(s.start_adopted(fds[0].fd));  // the listener owns fd from here
     CHECK(s.port() > 0);
     auto c = Client::connect("127.0.0.1", s.port());
     REQUIRE(c);
