@@ -40,8 +40,8 @@ def stack(*args, check=True):
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
 
 
-def mailbox_state(port, user, password, boxes):
-    """{box: (UIDVALIDITY, {uid: (sorted flags without \\Recent, bytes)})}."""
+def fetch_all(port, user, password, boxes):
+    """{box: (UIDVALIDITY, [(uid, sorted flags without \\Recent, INTERNALDATE, bytes)])}."""
     out = {}
     with imaplib.IMAP4("127.0.0.1", port) as c:
         c.login(user, password)
@@ -49,38 +49,31 @@ def mailbox_state(port, user, password, boxes):
             typ, _ = c.select(box, readonly=True)
             assert typ == "OK", box
             uidvalidity = int(c.response("UIDVALIDITY")[1][0])
-            typ, data = c.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[])")
-            messages = {}
-            for item in data:
-                if not isinstance(item, tuple):
-                    continue
-                head = item[0].decode()
-                uid = int(head.split("UID ")[1].split()[0])
-                flags = sorted(f for f in head.split("FLAGS (")[1].split(")")[0].split() if f != "\\Recent")
-                messages[uid] = (flags, item[1])
-            out[box] = (uidvalidity, messages)
-    return out
-
-
-def contents(port, user, password, boxes):
-    """{box: sorted [(bytes, flags without \\Recent, INTERNALDATE)]}: what an IMAP copy keeps
-    (the UIDs are the new server's own)."""
-    out = {}
-    with imaplib.IMAP4("127.0.0.1", port) as c:
-        c.login(user, password)
-        for box in boxes:
-            typ, _ = c.select(box, readonly=True)
-            assert typ == "OK", box
             typ, data = c.uid("FETCH", "1:*", "(FLAGS INTERNALDATE BODY.PEEK[])")
             messages = []
             for item in data:
                 if not isinstance(item, tuple):
                     continue
                 head = item[0].decode()
+                uid = int(head.split("UID ")[1].split()[0])
                 flags = tuple(sorted(f for f in head.split("FLAGS (")[1].split(")")[0].split() if f != "\\Recent"))
-                messages.append((item[1], flags, re.search(r'INTERNALDATE "([^"]+)"', head).group(1)))
-            out[box] = sorted(messages)
+                date = re.search(r'INTERNALDATE "([^"]+)"', head).group(1)
+                messages.append((uid, flags, date, item[1]))
+            out[box] = (uidvalidity, messages)
     return out
+
+
+def mailbox_state(port, user, password, boxes):
+    """{box: (UIDVALIDITY, {uid: (flags, bytes)})}: what a Maildir import keeps."""
+    return {box: (validity, {uid: (list(flags), body) for uid, flags, _, body in messages})
+            for box, (validity, messages) in fetch_all(port, user, password, boxes).items()}
+
+
+def contents(port, user, password, boxes):
+    """{box: sorted [(bytes, flags, INTERNALDATE)]}: what an IMAP copy keeps (the UIDs are
+    the new server's own)."""
+    return {box: sorted((body, flags, date) for _, flags, date, body in messages)
+            for box, (_, messages) in fetch_all(port, user, password, boxes).items()}
 
 
 def pop3_uidls(port, user, password):
