@@ -18,6 +18,9 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(pebble)
   # deliverd remote tests: dnsmasq as the DNS server, Postfix's smtp-sink as the remote MTA.
   packages+=(dnsmasq-base postfix)
+  # tests/integration/test_dane.py: real DNSSEC on loopback: ldns-signzone signs the zones,
+  # NSD serves them, Unbound validates them (the test starts its own; the services are not wanted).
+  packages+=(ldnsutils nsd unbound)
   # imapd client tests: mbsync and offlineimap (Debian 12 names), and Node for imapflow
   # unless a node/npm is already on the PATH (e.g. a newer one from NodeSource).
   packages+=(isync offlineimap3)
@@ -69,6 +72,10 @@ if ((${#missing[@]})); then
   fi
   if [[ " ${missing[*]} " == *" rspamd "* ]] && command -v systemctl >/dev/null 2>&1; then
     systemctl disable --now rspamd >/dev/null 2>&1 || true
+  fi
+  # Unbound's service would take port 53 and, through unbound-resolvconf, the host's resolver.
+  if [[ " ${missing[*]} " == *" unbound "* || " ${missing[*]} " == *" nsd "* ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now unbound unbound-resolvconf nsd >/dev/null 2>&1 || true
   fi
   if [[ " ${missing[*]} " == *" dovecot-core "* ]]; then
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now dovecot dovecot.socket >/dev/null 2>&1 || true; fi

@@ -1,83 +1,21 @@
-"""DANE (RFC 7672) in deliverd's remote delivery (issue 17), end to end.
+"""DANE (RFC 7672) in deliverd's remote delivery (issue 17), end to end over real DNSSEC.
 
-`[dns] trust_ad = true` makes the AD bit of the configured resolver count as DNSSEC
-validation. dnsmasq (which the other tests use) sets AD only on answers it validated from an
-upstream server, never on its own records, and a signed zone on loopback would need a zone
-signer and an authoritative server that serves RRSIGs (ldnsutils/bind9 and nsd/knot, not
-installed). So the resolver is a small UDP responder in this file that answers from a table
-and sets AD where the table says the answer is validated: what deliverd sees of a
-validating resolver such as unbound. DNSSEC validation itself is not exercised here.
+The destination zones are signed by ldns-signzone and served by NSD; Unbound validates them
+against their trust anchors, and `[dns] servers` points at Unbound with `[dns] trust_ad =
+true`, so what decides DANE is Unbound's validation (see dnssec_util): a good signature
+gives the AD bit, a broken or expired one SERVFAIL, an unsigned zone an answer without AD.
 The MX is the scripted SMTP server of remote_util with a self-signed certificate (no CA
 vouches for it: only the TLSA record does). Our side is mr-remote-send.
 """
 import hashlib
-import os
 import shutil
-import socket
-import struct
 import subprocess
 import tempfile
-import threading
 import unittest
 
+import dnssec_util
+from dnssec_util import Nsd, Unbound, Zone
 from remote_util import ScriptedServers, by_address, make_cert, remote_send, write_config, write_message
-
-A, MX, TXT, AAAA, TLSA = 1, 15, 16, 28, 52
-
-
-def encode_name(name):
-    out = b""
-    for label in name.rstrip(".").split("."):
-        out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
-class AdResolver:
-    """UDP DNS on 127.0.0.1 answering from `records` {(name, type): [rdata bytes]}; names
-    in `insecure` are answered without the AD bit, everything else with it."""
-
-    def __init__(self, records, insecure=()):
-        self.records = records
-        self.insecure = set(insecure)
-        self.names = {name for name, _ in records}
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.server = f"127.0.0.1:{self.sock.getsockname()[1]}"
-        self.stopped = False
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while not self.stopped:
-            try:
-                data, peer = self.sock.recvfrom(4096)
-            except OSError:
-                return
-            reply = self._answer(data)
-            if reply:
-                self.sock.sendto(reply, peer)
-
-    def _answer(self, q):
-        if len(q) < 12:
-            return None
-        qid, flags = struct.unpack("!HH", q[:4])
-        pos, labels = 12, []
-        while pos < len(q) and q[pos] != 0:
-            labels.append(q[pos + 1:pos + 1 + q[pos]].decode())
-            pos += 1 + q[pos]
-        qtype = struct.unpack("!H", q[pos + 1:pos + 3])[0]
-        question = q[12:pos + 5]
-        name = ".".join(labels).lower()
-        rdatas = self.records.get((name, qtype), [])
-        rcode = 0 if name in self.names else 3  # NXDOMAIN
-        ad = 0 if name in self.insecure else 0x20
-        head = struct.pack("!HBBHHHH", qid, 0x84 | (flags >> 8 & 0x01), 0x80 | ad | rcode, 1, len(rdatas), 0, 0)
-        answers = b"".join(struct.pack("!HHHIH", 0xC00C, qtype, 1, 60, len(r)) + r for r in rdatas)
-        return head + question + answers
-
-    def stop(self):
-        self.stopped = True
-        self.sock.close()
 
 
 def spki_sha256(cert):
@@ -87,72 +25,105 @@ def spki_sha256(cert):
     return hashlib.sha256(der).digest()
 
 
-def tlsa(usage, selector, mtype, data):
-    return bytes([usage, selector, mtype]) + data
+def destination(name, tlsa=None):
+    """Zone lines (relative names) for mail domain `name` with MX host mx.`name` on
+    127.0.0.1 and, when given, `tlsa` (presentation form) at _25._tcp.mx.`name`."""
+    lines = [f"{name} IN MX 10 mx.{name}", f"mx.{name} IN A 127.0.0.1"]
+    if tlsa:
+        lines.append(f"_25._tcp.mx.{name} IN TLSA {tlsa}")
+    return "\n".join(lines)
 
 
-def mx(pref, host):
-    return struct.pack("!H", pref) + encode_name(host)
-
-
+@unittest.skipIf(dnssec_util.missing_tools(), f"missing {dnssec_util.missing_tools()} (scripts/install-deps.sh --test)")
 class DaneTest(ScriptedServers, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="dane-it-")
         cls.cert = make_cert(cls.tmp, "self-signed.example")  # names no MX: DANE-EE ignores names
-        good = tlsa(3, 1, 1, spki_sha256(cls.cert[0]))
-        bad = tlsa(3, 1, 1, hashlib.sha256(b"another key").digest())
-        records = {}
-        for domain, record in (("good.test", good), ("bad.test", bad), ("strip.test", good),
-                               ("insecure.test", bad)):
-            host = f"mx.{domain}"
-            records[(domain, MX)] = [mx(10, host)]
-            records[(host, A)] = [socket.inet_aton("127.0.0.1")]
-            records[(f"_25._tcp.{host}", TLSA)] = [record]
-        cls.dns = AdResolver(records, insecure=["insecure.test"])
+        good = "3 1 1 " + spki_sha256(cls.cert[0]).hex()
+        bad = "3 1 1 " + hashlib.sha256(b"another key").hexdigest()
+        signed = Zone(cls.tmp, "dane.test", "\n".join([
+            destination("good", good), destination("bad", bad), destination("strip", good),
+            destination("notlsa"),
+            destination("bogus", good)]), tamper=["_25._tcp.mx.bogus"])
+        # Signatures that expired years ago: Unbound finds every answer of the zone bogus.
+        expired = Zone(cls.tmp, "expired.test", destination("mail", good),
+                             inception="20200101", expiration="20200201")
+        # Served like the others, but unsigned: Unbound answers without AD.
+        insecure = Zone(cls.tmp, "insecure.test", destination("mail", bad), sign=False)
+        cls.nsd = Nsd(cls.tmp, [signed, expired, insecure])
+        cls.unbound = Unbound(cls.tmp, cls.nsd)
 
     @classmethod
     def tearDownClass(cls):
-        cls.dns.stop()
+        cls.unbound.stop()
+        cls.nsd.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def send(self, tls, rcpt, trust_ad=True):
         srv = self.server(extensions=["PIPELINING"], tls=tls)
         d = tempfile.mkdtemp(prefix="cfg-", dir=self.tmp)
-        cfg = write_config(d, dns_servers=[self.dns.server], remote_port=srv.port, connect_timeout_s=5,
+        cfg = write_config(d, dns_servers=[self.unbound.server], remote_port=srv.port, connect_timeout_s=5,
                            reuse_idle_s=1)
         with open(cfg, "a") as f:
             f.write(f"[dns]\ntrust_ad = {'true' if trust_ad else 'false'}\n")
         results, log = remote_send(cfg, write_message(self.tmp), [rcpt], "--log-level", "debug")
         return srv, by_address(results)[rcpt], log
 
+    def assert_deferred(self, r, srv, *reply_parts, code="451 "):
+        self.assertEqual(r["outcome"], "tempfail", r)
+        self.assertTrue(r["reply"].startswith(code), r)
+        for part in reply_parts:
+            self.assertIn(part, r["reply"])
+        self.assertEqual(srv.transactions, [], "no plaintext retry under DANE")
+
     def test_dane_ee_match_is_delivered_over_tls(self):
-        srv, r, log = self.send(self.cert, "a@good.test")
+        srv, r, log = self.send(self.cert, "a@good.dane.test")
         self.assertEqual(r["outcome"], "delivered", (r, log))
         self.assertTrue(srv.transactions[0]["tls"])
         self.assertIn('hosts=1 note="1 MX host(s) with TLSA records"', log)
 
     def test_tlsa_mismatch_is_deferred(self):
-        srv, r, log = self.send(self.cert, "a@bad.test")
-        self.assertEqual(r["outcome"], "tempfail", r)
-        self.assertIn("DANE (TLSA records of mx.bad.test)", r["reply"])
-        self.assertIn("TLS handshake with mx.bad.test[127.0.0.1] failed", r["reply"])
+        srv, r, log = self.send(self.cert, "a@bad.dane.test")
+        self.assert_deferred(r, srv, "DANE (TLSA records of mx.bad.dane.test)",
+                             "TLS handshake with mx.bad.dane.test[127.0.0.1] failed")
         self.assertIn("no matching DANE TLSA records", log)
-        self.assertEqual(srv.transactions, [], "no plaintext retry under DANE")
 
     def test_starttls_stripped_is_deferred(self):
-        srv, r, log = self.send(None, "a@strip.test")
-        self.assertEqual(r["outcome"], "tempfail", r)
-        self.assertIn("DANE", r["reply"])
-        self.assertIn("STARTTLS", r["reply"])
-        self.assertEqual(srv.transactions, [])
+        srv, r, log = self.send(None, "a@strip.dane.test")
+        self.assert_deferred(r, srv, "DANE", "STARTTLS")
+
+    def test_bogus_tlsa_signature_is_deferred(self):
+        # The MX and address records validate, the TLSA RRset does not (Unbound: SERVFAIL):
+        # RFC 7672 §2.2 cannot tell that from an attack, so no connection at all.
+        srv, r, log = self.send(self.cert, "a@bogus.dane.test")
+        self.assert_deferred(r, srv, "TLSA lookup of _25._tcp.mx.bogus.dane.test failed")
+        self.assertIn("validation failure <_25._tcp.mx.bogus.dane.test. TLSA IN>", self.unbound.log_text())
+        self.assertEqual(srv.connections, 0)
+
+    def test_expired_zone_is_deferred(self):
+        # Unbound answers SERVFAIL even for the MX records: no route at all, so no reply
+        # code of ours either (the queue keeps the message as for any DNS failure).
+        srv, r, log = self.send(self.cert, "a@mail.expired.test")
+        self.assert_deferred(r, srv, "DNS lookup of the MX records of mail.expired.test failed", code="DNS ")
+        self.assertIn("validation failure", self.unbound.log_text())
+        self.assertEqual(srv.connections, 0)
+
+    def test_signed_zone_without_tlsa_is_opportunistic(self):
+        # Validated MX, no TLSA RRset (a validated NXDOMAIN): DANE does not apply, and a
+        # server without STARTTLS gets the message in the clear as anywhere else.
+        srv, r, log = self.send(None, "a@notlsa.dane.test")
+        self.assertEqual(r["outcome"], "delivered", (r, log))
+        self.assertFalse(srv.transactions[0]["tls"])
+        self.assertIn('note="0 MX host(s) with TLSA records"', log)
 
     def test_unvalidated_mx_records_leave_dane_off(self):
-        srv, r, log = self.send(self.cert, "a@insecure.test")
+        srv, r, log = self.send(self.cert, "a@mail.insecure.test")
         self.assertEqual(r["outcome"], "delivered", (r, log))
+        self.assertIn('note="MX records not DNSSEC-validated"', log)
 
     def test_without_trust_ad_tlsa_records_are_not_enforced(self):
-        srv, r, log = self.send(self.cert, "a@bad.test", trust_ad=False)
+        srv, r, log = self.send(self.cert, "a@bad.dane.test", trust_ad=False)
         self.assertEqual(r["outcome"], "delivered", (r, log))
         self.assertNotIn("event=dane_policy", log)
 
