@@ -57,6 +57,9 @@ struct Job {
     // clear (RFC 7435 §4, as other MTAs do) before moving on.
     std::optional<MailTarget> retry_plain;
     bool all_permanent = true;  // every server so far refused for good (5xx greeting/HELO)
+    // Whose MTA-STS policy and DANE records apply: the recipient domain, or the smarthost's
+    // name (RFC 8461 §3.4, RFC 7672 §2.2.2); empty for a smarthost given as an address.
+    std::string policy_domain;
     // The destination's MTA-STS policy (RFC 8461), when it has one in enforce or testing mode.
     std::optional<tls_policy::StsPolicy> sts;
     bool sts_enforced() const { return sts && sts->mode == tls_policy::StsMode::Enforce; }
@@ -81,6 +84,11 @@ struct DestinationState {
     std::size_t slots = 0;
     std::vector<SmtpConnection*> idle;
 };
+
+bool is_address_literal(const std::string& host) {
+    in6_addr a{};
+    return inet_pton(AF_INET, host.c_str(), &a) == 1 || inet_pton(AF_INET6, host.c_str(), &a) == 1;
+}
 
 void set_port(sockaddr_storage& ss, int port) {
     if (ss.ss_family == AF_INET) {
@@ -168,6 +176,11 @@ public:
     void deliver(RemoteMessage message, Done done) override {
         auto job = std::make_shared<Job>();
         job->destination = smarthost_ ? kSmarthostKey : message.domain;
+        if (!smarthost_) {
+            job->policy_domain = message.domain;
+        } else if (!is_address_literal(smarthost_->host)) {
+            job->policy_domain = text::to_lower(smarthost_->host);
+        }
         job->message = std::move(message);
         job->done = std::move(done);
         if (job->message.recipients.empty()) {
@@ -269,13 +282,14 @@ private:
     // then its MX hosts.
     void resolve(const JobPtr& job) {
         resolving_.insert(job);
-        if (smarthost_) {
+        if (job->policy_domain.empty()) {
             resolve_targets(job);
             return;
         }
         net::run_off_loop(
             loop_, std::weak_ptr<int>(alive_),
-            [servers = dns_servers_, options = sts_options_, trust_ad = trust_ad_, domain = job->message.domain]() {
+            [servers = dns_servers_, options = sts_options_, trust_ad = trust_ad_, domain = job->policy_domain,
+             relay_port = smarthost_ ? smarthost_->port : 0]() {
                 TlsPolicies out;
                 auto client = dns::CaresDnsClient::create(servers, std::chrono::milliseconds(5000));
                 if (!client) {
@@ -284,7 +298,10 @@ private:
                 }
                 out.sts = tls_policy::find_mta_sts_policy(**client, domain, options, std::time(nullptr));
                 // [dns] trust_ad: only then does the AD bit mean anything.
-                if (trust_ad) out.dane = tls_policy::find_dane(**client, domain);
+                if (trust_ad) {
+                    out.dane = relay_port != 0 ? tls_policy::find_dane_relay(**client, domain, relay_port)
+                                               : tls_policy::find_dane(**client, domain);
+                }
                 return out;
             },
             [this, job](TlsPolicies found) {
@@ -296,16 +313,16 @@ private:
                 // the use of logs or similar) when such attempts fail".
                 if (found.sts.note.starts_with("policy fetch failed")) {
                     log::warn("mta_sts_fetch_failed", {log::qid(job->message.queue_id),
-                                                       log::Field("domain", job->message.domain),
+                                                       log::Field("domain", job->policy_domain),
                                                        log::Field("cached", job->sts.has_value()),
                                                        log::Field("reason", found.sts.note)});
                 }
                 log::debug("mta_sts_policy",
-                           {log::qid(job->message.queue_id), log::Field("domain", job->message.domain),
+                           {log::qid(job->message.queue_id), log::Field("domain", job->policy_domain),
                             log::Field("mode", job->sts ? tls_policy::mode_name(job->sts->mode) : "none"),
                             log::Field("note", found.sts.note)});
                 if (trust_ad_) {
-                    log::debug("dane_policy", {log::qid(job->message.queue_id), log::Field("domain", job->message.domain),
+                    log::debug("dane_policy", {log::qid(job->message.queue_id), log::Field("domain", job->policy_domain),
                                                log::Field("hosts", job->dane.size()), log::Field("note", found.dane.note)});
                 }
                 if (job->finished) {  // cut short by shutdown
@@ -385,14 +402,14 @@ private:
             }
         }
         if (refused.empty()) return true;
-        log::warn("mta_sts_mx_mismatch", {log::qid(job.message.queue_id), log::Field("domain", job.message.domain),
+        log::warn("mta_sts_mx_mismatch", {log::qid(job.message.queue_id), log::Field("domain", job.policy_domain),
                                           log::Field("mode", tls_policy::mode_name(job.sts->mode)),
                                           log::Field("hosts", refused)});
         if (!job.sts_enforced()) return true;
         job.targets = std::move(kept);
         if (!job.targets.empty()) return true;
         finish_job(job_ptr, RemoteOutcome::TempFail,
-                   "451 4.7.5 MTA-STS policy of " + job.message.domain + " (enforce) allows none of its MX hosts (" +
+                   "451 4.7.5 MTA-STS policy of " + job.policy_domain + " (enforce) allows none of its MX hosts (" +
                        refused + ")");
         return false;
     }
@@ -427,7 +444,7 @@ private:
             settings.auth_password = smarthost_password_;
             tls = smarthost_tls_;
         }
-        if (const auto* dane = job->dane_of(target.host); dane != nullptr && !smarthost_) {
+        if (const auto* dane = job->dane_of(target.host); dane != nullptr) {
             // RFC 7672 §2.2: STARTTLS and a certificate matching the TLSA records, or nothing.
             settings.tls = TlsMode::Required;
             auto ctx = dane_tls_context(target.host, dane->tlsa);
@@ -440,8 +457,9 @@ private:
             tls = *ctx;
         } else if (job->sts_enforced()) {
             // RFC 8461 §4.2: STARTTLS and a certificate valid for the MX host, or nothing.
+            // A smarthost already verified against smarthost_ca_file keeps that context.
             settings.tls = TlsMode::Required;
-            tls = verified_tls_;
+            if (!smarthost_ || smarthost_tls_mode_ != TlsMode::Required) tls = verified_tls_;
         }
         if (plain && settings.tls == TlsMode::Opportunistic) tls = nullptr;
         log::debug("remote_connecting", {log::qid(job->message.queue_id), log::Field("host", label)});
@@ -538,13 +556,13 @@ private:
         }
         if (job->sts_enforced()) {
             // RFC 8461 §5: never delivered without verified TLS; tried again later (a temporary failure).
-            job->last_error = "451 4.7.5 MTA-STS policy of " + job->message.domain + " (enforce): " + c.label() +
+            job->last_error = "451 4.7.5 MTA-STS policy of " + job->policy_domain + " (enforce): " + c.label() +
                               ": " + failure.reason;
             job->all_permanent = false;
             return;
         }
         if (job->sts && failure.during_tls) {
-            log::warn("mta_sts_tls_failure", {log::Field("domain", job->message.domain), log::Field("mode", "testing"),
+            log::warn("mta_sts_tls_failure", {log::Field("domain", job->policy_domain), log::Field("mode", "testing"),
                                               log::Field("host", c.label()), log::Field("reason", failure.reason)});
         }
         bool opportunistic = !smarthost_ || smarthost_tls_mode_ == TlsMode::Opportunistic;

@@ -17,7 +17,10 @@
 //   policy in enforce mode (RFC 8461) only the MX hosts it names are tried, over STARTTLS
 //   with a certificate verified for the MX host; an MX host with usable DANE TLSA records
 //   (RFC 7672, [dns] trust_ad) must present a matching certificate. Anything else is a
-//   TempFail naming the policy, never a plaintext retry. The smarthost path has neither.
+//   TempFail naming the policy, never a plaintext retry. Through a smarthost given by name,
+//   the smarthost is the policy domain (RFC 8461 §3.4) and the DANE next hop (RFC 7672
+//   §2.2.2, TLSA at its own port); the recipient domain's policies do not apply, since we
+//   never connect to its MX hosts. A smarthost given as an address has no policy.
 #pragma once
 
 #include <cstdint>

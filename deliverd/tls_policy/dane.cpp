@@ -67,6 +67,35 @@ bool usable(const TlsaRecord& r) {
     }
 }
 
+namespace {
+
+// §2.2.2: TLSA records are looked up only for hosts whose address records are secure, MX
+// hosts and configured relays alike; §2.2.3 (rfc7672.txt:980): with another port than 25
+// "the SMTP client MUST use the appropriate number in the "_<port>" prefix".
+void add_host(dns::DnsClient& dns, const std::string& host, int port, DanePolicy& out) {
+    bool secure = false;
+    for (auto type : {dns::RecordType::A, dns::RecordType::AAAA}) {
+        auto a = dns.lookup(host, type);
+        if (a.ok() && !a.records.empty() && a.authenticated) secure = true;
+    }
+    if (!secure) return;
+    const std::string name = "_" + std::to_string(port) + "._tcp." + host;
+    auto tlsa = dns.lookup(name, dns::RecordType::TLSA);
+    if (tlsa.status == dns::DnsAnswer::Status::TempFail) {
+        out.hosts[host] = DaneHost{{}, true, "TLSA lookup of " + name + " failed"};
+        return;
+    }
+    if (!tlsa.ok() || !tlsa.authenticated) return;
+    DaneHost h;
+    for (const auto& text : tlsa.records) {
+        auto r = parse_tlsa(text);
+        if (r && usable(*r)) h.tlsa.push_back(std::move(*r));
+    }
+    if (!h.tlsa.empty()) out.hosts[host] = std::move(h);
+}
+
+}  // namespace
+
 DanePolicy find_dane(dns::DnsClient& dns, const std::string& domain) {
     DanePolicy out;
     auto mx = dns.lookup(domain, dns::RecordType::MX);
@@ -86,28 +115,15 @@ DanePolicy find_dane(dns::DnsClient& dns, const std::string& domain) {
     }
     if (mx.records.empty()) hosts.push_back(text::to_lower(domain));  // the implicit MX
     if (hosts.size() > kMaxHosts) hosts.resize(kMaxHosts);
-    for (const auto& host : hosts) {
-        // §2.2.2: TLSA records are looked up only for hosts whose address records are secure.
-        bool secure = false;
-        for (auto type : {dns::RecordType::A, dns::RecordType::AAAA}) {
-            auto a = dns.lookup(host, type);
-            if (a.ok() && !a.records.empty() && a.authenticated) secure = true;
-        }
-        if (!secure) continue;
-        auto tlsa = dns.lookup("_25._tcp." + host, dns::RecordType::TLSA);
-        if (tlsa.status == dns::DnsAnswer::Status::TempFail) {
-            out.hosts[host] = DaneHost{{}, true, "TLSA lookup of _25._tcp." + host + " failed"};
-            continue;
-        }
-        if (!tlsa.ok() || !tlsa.authenticated) continue;
-        DaneHost h;
-        for (const auto& text : tlsa.records) {
-            auto r = parse_tlsa(text);
-            if (r && usable(*r)) h.tlsa.push_back(std::move(*r));
-        }
-        if (!h.tlsa.empty()) out.hosts[host] = std::move(h);
-    }
+    for (const auto& host : hosts) add_host(dns, host, 25, out);
     out.note = std::to_string(out.hosts.size()) + " MX host(s) with TLSA records";
+    return out;
+}
+
+DanePolicy find_dane_relay(dns::DnsClient& dns, const std::string& host, int port) {
+    DanePolicy out;
+    add_host(dns, text::to_lower(host), port, out);
+    out.note = out.hosts.empty() ? "relay without TLSA records" : "relay with TLSA records";
     return out;
 }
 

@@ -46,5 +46,9 @@ struct DanePolicy {
 };
 
 DanePolicy find_dane(dns::DnsClient& dns, const std::string& domain);
+// A next hop configured by the operator (a smarthost), reached at `port` without MX
+// resolution (§2.2.2): `host` is under DANE when its address and `_<port>._tcp.<host>`
+// TLSA records are validated.
+DanePolicy find_dane_relay(dns::DnsClient& dns, const std::string& host, int port);
 
 }  // namespace mr::deliverd::tls_policy

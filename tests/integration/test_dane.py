@@ -15,7 +15,8 @@ import unittest
 
 import dnssec_util
 from dnssec_util import Nsd, Unbound, Zone
-from remote_util import ScriptedServers, by_address, make_cert, remote_send, write_config, write_message
+from remote_util import (ScriptedServers, ScriptedSmtpServer, by_address, make_cert, remote_send, write_config,
+                         write_message)
 
 
 def spki_sha256(cert):
@@ -42,10 +43,16 @@ class DaneTest(ScriptedServers, unittest.TestCase):
         cls.cert = make_cert(cls.tmp, "self-signed.example")  # names no MX: DANE-EE ignores names
         good = "3 1 1 " + spki_sha256(cls.cert[0]).hex()
         bad = "3 1 1 " + hashlib.sha256(b"another key").hexdigest()
+        # Smarthosts (RFC 7672 §2.2.2): TLSA records at the port we connect to, not at 25.
+        cls.relays = {name: ScriptedSmtpServer(extensions=["PIPELINING"], tls=cls.cert)
+                      for name in ("relay-good", "relay-bad")}
+        relay_records = [f"{name} IN A 127.0.0.1\n"
+                         f"_{srv.port}._tcp.{name} IN TLSA {good if name == 'relay-good' else bad}"
+                         for name, srv in cls.relays.items()]
         signed = Zone(cls.tmp, "dane.test", "\n".join([
             destination("good", good), destination("bad", bad), destination("strip", good),
             destination("notlsa"),
-            destination("bogus", good)]), tamper=["_25._tcp.mx.bogus"])
+            destination("bogus", good)] + relay_records), tamper=["_25._tcp.mx.bogus"])
         # Signatures that expired years ago: Unbound finds every answer of the zone bogus.
         expired = Zone(cls.tmp, "expired.test", destination("mail", good),
                              inception="20200101", expiration="20200201")
@@ -56,15 +63,19 @@ class DaneTest(ScriptedServers, unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        for srv in cls.relays.values():
+            srv.stop()
         cls.unbound.stop()
         cls.nsd.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def send(self, tls, rcpt, trust_ad=True):
-        srv = self.server(extensions=["PIPELINING"], tls=tls)
+    def send(self, tls, rcpt, trust_ad=True, relay=None, **delivery):
+        srv = self.server(extensions=["PIPELINING"], tls=tls) if relay is None else self.relays[relay]
+        if relay:
+            delivery["smarthost"] = f"{relay}.dane.test:{srv.port}"
         d = tempfile.mkdtemp(prefix="cfg-", dir=self.tmp)
         cfg = write_config(d, dns_servers=[self.unbound.server], remote_port=srv.port, connect_timeout_s=5,
-                           reuse_idle_s=1)
+                           reuse_idle_s=1, **delivery)
         with open(cfg, "a") as f:
             f.write(f"[dns]\ntrust_ad = {'true' if trust_ad else 'false'}\n")
         results, log = remote_send(cfg, write_message(self.tmp), [rcpt], "--log-level", "debug")
@@ -121,6 +132,19 @@ class DaneTest(ScriptedServers, unittest.TestCase):
         srv, r, log = self.send(self.cert, "a@mail.insecure.test")
         self.assertEqual(r["outcome"], "delivered", (r, log))
         self.assertIn('note="MX records not DNSSEC-validated"', log)
+
+    def test_smarthost_with_matching_tlsa_is_delivered(self):
+        # smarthost_tls = "required" with no CA that vouches for the self-signed certificate:
+        # the validated TLSA record of the smarthost is what authenticates it.
+        srv, r, log = self.send(None, "a@anywhere.example", relay="relay-good", smarthost_tls="required")
+        self.assertEqual(r["outcome"], "delivered", (r, log))
+        self.assertTrue(srv.transactions[-1]["tls"])
+        self.assertIn('note="relay with TLSA records"', log)
+
+    def test_smarthost_tlsa_mismatch_is_deferred(self):
+        srv, r, log = self.send(None, "a@anywhere.example", relay="relay-bad", smarthost_tls="opportunistic")
+        self.assert_deferred(r, srv, "DANE (TLSA records of relay-bad.dane.test)")
+        self.assertIn("no matching DANE TLSA records", log)
 
     def test_without_trust_ad_tlsa_records_are_not_enforced(self):
         srv, r, log = self.send(self.cert, "a@bad.dane.test", trust_ad=False)

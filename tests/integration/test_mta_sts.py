@@ -28,6 +28,8 @@ POLICIES = {
     "strip.test": ("enforce", "mx.strip.test"),
     "wrongcert.test": ("enforce", "mx.wrongcert.test"),
     "testing.test": ("testing", "mail.testing.test"),
+    # The policy of the smarthost relay.test (RFC 8461 §3.4), naming the smarthost itself.
+    "relay.test": ("enforce", "relay.test"),
 }
 DOMAINS = list(POLICIES) + ["nopolicy.test", "redirect.test"]
 
@@ -114,12 +116,14 @@ class MtaStsTest(ScriptedServers, unittest.TestCase):
         cls.ca = make_ca(cls.tmp)
         cls.mx_cert = make_leaf(cls.tmp, cls.ca, "mx", [f"mx.{d}" for d in DOMAINS if d != "wrongcert.test"])
         cls.other_cert = make_leaf(cls.tmp, cls.ca, "other", ["somewhere.else.test"])
+        cls.relay_cert = make_leaf(cls.tmp, cls.ca, "relay", ["relay.test"])
         cls.policy_cert = make_leaf(cls.tmp, cls.ca, "policy", [f"mta-sts.{d}" for d in DOMAINS])
         cls.policy = PolicyServer(*cls.policy_cert)
         cls.dns = Dnsmasq(
             cls.tmp,
             mx=[(d, f"mx.{d}", 10) for d in DOMAINS],
-            hosts=[(f"mx.{d}", "127.0.0.1") for d in DOMAINS] + [(f"mta-sts.{d}", "127.0.0.1") for d in DOMAINS],
+            hosts=[(f"mx.{d}", "127.0.0.1") for d in DOMAINS] + [(f"mta-sts.{d}", "127.0.0.1") for d in DOMAINS]
+            + [("relay.test", "127.0.0.1")],
             txt=[(f"_mta-sts.{d}", "v=STSv1; id=20261207T1") for d in list(POLICIES) + ["redirect.test"]])
 
     @classmethod
@@ -131,11 +135,11 @@ class MtaStsTest(ScriptedServers, unittest.TestCase):
     def mx(self, tls):
         return self.server(extensions=["PIPELINING"], tls=tls)
 
-    def send(self, server, rcpt):
+    def send(self, server, rcpt, **delivery):
         """One attempt to `rcpt` with the MX at `server`; returns (result, log)."""
         d = tempfile.mkdtemp(prefix="cfg-", dir=self.tmp)
         cfg = write_config(d, dns_servers=[self.dns.server], remote_port=server.port, connect_timeout_s=5,
-                           reuse_idle_s=1, ca_file=self.ca[0], mta_sts_port=self.policy.port)
+                           reuse_idle_s=1, ca_file=self.ca[0], mta_sts_port=self.policy.port, **delivery)
         results, log = remote_send(cfg, write_message(self.tmp), [rcpt], "--log-level", "debug")
         return by_address(results)[rcpt], log
 
@@ -208,6 +212,37 @@ class MtaStsTest(ScriptedServers, unittest.TestCase):
         self.assertEqual(by_address(results)["a@badmx.test"]["outcome"], "tempfail")
         self.assertEqual(self.policy.hosts().count("mta-sts.badmx.test"), fetches, "same TXT id: no fetch")
         self.assertIn("note=cached", log)
+
+    # RFC 8461 §3.4: through a smarthost, the smarthost's domain is the Policy Domain; the
+    # recipient's policy describes MX hosts we do not connect to.
+    def via_smarthost(self, server, rcpt, host="relay.test"):
+        return self.send(server, rcpt, smarthost=f"{host}:{server.port}", smarthost_tls="opportunistic")
+
+    def test_smarthost_policy_requires_a_verified_certificate(self):
+        srv = self.mx(self.other_cert)
+        r, log = self.via_smarthost(srv, "a@nopolicy.test")
+        self.assertEqual(r["outcome"], "tempfail", r)
+        self.assertIn("MTA-STS policy of relay.test (enforce)", r["reply"])
+        self.assertIn("hostname mismatch", log)
+        self.assertEqual(srv.transactions, [], "no plaintext retry under enforce")
+        self.assertIn("mta-sts.relay.test", self.policy.hosts())
+
+    def test_smarthost_with_a_valid_certificate_is_delivered_over_tls(self):
+        srv = self.mx(self.relay_cert)
+        r, log = self.via_smarthost(srv, "a@nopolicy.test")
+        self.assertEqual(r["outcome"], "delivered", (r, log))
+        self.assertTrue(srv.transactions[0]["tls"])
+        self.assertIn("domain=relay.test mode=enforce", log)
+
+    def test_recipient_policy_does_not_apply_to_a_smarthost(self):
+        # badmx.test's enforce policy names no MX we could reach; the smarthost (an address:
+        # no policy domain at all) still takes the mail, in the clear as configured.
+        srv = self.mx(None)
+        fetches = len(self.policy.hosts())
+        r, log = self.via_smarthost(srv, "a@badmx.test", host="127.0.0.1")
+        self.assertEqual(r["outcome"], "delivered", (r, log))
+        self.assertEqual(len(self.policy.hosts()), fetches, "no policy fetched")
+        self.assertNotIn("event=mta_sts_policy", log)
 
 
 if __name__ == "__main__":

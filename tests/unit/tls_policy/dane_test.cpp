@@ -84,3 +84,23 @@ TEST_CASE("DANE: no MX records: the domain itself is the host") {
     auto p = find_dane(z, "example.net");
     CHECK(p.hosts.count("example.net") == 1);
 }
+
+TEST_CASE("DANE: a configured relay is looked up at its own port, without MX records") {
+    Zone z;
+    z.set("Relay.example.net", RecordType::MX, {"10 elsewhere.example.net"});  // not asked
+    z.set("relay.example.net", RecordType::A, {"192.0.2.9"});
+    z.set("_587._tcp.relay.example.net", RecordType::TLSA, {"3 1 1 " + kDigest});
+    z.set("_25._tcp.relay.example.net", RecordType::TLSA, {"3 1 1 " + std::string(64, 'b')});
+    auto p = find_dane_relay(z, "Relay.example.net", 587);
+    REQUIRE(p.hosts.count("relay.example.net") == 1);
+    REQUIRE(p.hosts["relay.example.net"].tlsa.size() == 1);
+    CHECK(p.hosts["relay.example.net"].tlsa[0].data == std::vector<std::uint8_t>(32, 0xaa));
+
+    z.answers[{"_587._tcp.relay.example.net", RecordType::TLSA}] = answer(DnsAnswer::Status::TempFail, {}, false);
+    p = find_dane_relay(z, "relay.example.net", 587);
+    CHECK(p.hosts["relay.example.net"].unusable);
+    CHECK(p.hosts["relay.example.net"].reason == "TLSA lookup of _587._tcp.relay.example.net failed");
+
+    z.set("relay.example.net", RecordType::A, {"192.0.2.9"}, false);  // insecure address: no DANE
+    CHECK(find_dane_relay(z, "relay.example.net", 587).hosts.empty());
+}
