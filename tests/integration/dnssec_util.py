@@ -96,88 +96,80 @@ class Zone:
             f.write("\n".join(lines) + "\n")
 
 
-def _start_until_bound(name, start, log_text, ready, attempts=10):
-    """Starts a server on fresh ports until one binds: any process's UDP socket may take a
-    port between our choosing it and the server binding it. `start()` returns the process;
-    `ready` is the log line that says it serves."""
-    for _ in range(attempts):
-        proc = start()
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            text = log_text()
-            if ready in text:
-                return proc
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        stop_process(proc, timeout=5)
-        if "already in use" not in log_text():
-            raise RuntimeError(f"{name} did not start: {log_text()}")
-    raise RuntimeError(f"{name} found no free port: {log_text()}")
+class _DnsServer:
+    """A server started on fresh ports until one binds (any process's UDP socket may take a
+    port between our choosing it and the server binding it), logging to `log_path`.
+    Subclasses write their configuration in _start(port) and return the process."""
 
+    name = ready = ""
 
-class Nsd:
-    """NSD on 127.0.0.1:port serving the given Zones (no zone database, no control)."""
-
-    def __init__(self, tmp, zones):
-        self.dir = os.path.join(tmp, "nsd")
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, self.name)
         os.makedirs(self.dir)
-        self.zones = zones
-        self.log_path = os.path.join(self.dir, "nsd.log")
-        self.proc = _start_until_bound("nsd", self._start, self.log_text, "nsd started")
+        self.log_path = os.path.join(self.dir, f"{self.name}.log")
+        for _ in range(10):
+            self.port = free_udp_tcp_port()
+            open(self.log_path, "w").close()
+            self.proc = self._start(self.port)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and self.ready not in self.log_text() and self.proc.poll() is None:
+                time.sleep(0.05)
+            if self.ready in self.log_text():
+                return
+            stop_process(self.proc, timeout=5)
+            if "already in use" not in self.log_text():
+                raise RuntimeError(f"{self.name} did not start: {self.log_text()}")
+        raise RuntimeError(f"{self.name} found no free port: {self.log_text()}")
 
     def log_text(self):
-        try:
-            with open(self.log_path) as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        with open(self.log_path) as f:
+            return f.read()
 
-    def _start(self):
-        self.port = free_udp_tcp_port()
+    def stop(self):
+        stop_process(self.proc, timeout=5)
+
+
+class Nsd(_DnsServer):
+    """NSD on 127.0.0.1:port serving the given Zones (no zone database, no control)."""
+
+    name, ready = "nsd", "nsd started"
+
+    def __init__(self, tmp, zones):
+        self.zones = zones
+        super().__init__(tmp)
+
+    def _start(self, port):
         d = self.dir
         conf = os.path.join(d, "nsd.conf")
         with open(conf, "w") as f:
-            f.write(f'server:\n  ip-address: 127.0.0.1\n  port: {self.port}\n  do-ip6: no\n'
+            f.write(f'server:\n  ip-address: 127.0.0.1\n  port: {port}\n  do-ip6: no\n'
                     f'  username: ""\n  chroot: ""\n  zonesdir: "{d}"\n  database: ""\n'
                     f'  zonelistfile: "{d}/zone.list"\n  xfrdfile: "{d}/xfrd.state"\n  xfrdir: "{d}"\n'
                     f'  pidfile: "{d}/nsd.pid"\n  logfile: "{self.log_path}"\n  server-count: 1\n'
                     f'  verbosity: 1\nremote-control:\n  control-enable: no\n')
             for z in self.zones:
                 f.write(f"zone:\n  name: {z.origin}\n  zonefile: {z.path}\n")
-        open(self.log_path, "w").close()
         return subprocess.Popen([NSD, "-d", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
-    def stop(self):
-        stop_process(self.proc, timeout=5)
 
-
-class Unbound:
+class Unbound(_DnsServer):
     """Unbound on 127.0.0.1:port resolving the zones `nsd` serves: a stub-zone for each,
-    and a trust anchor (its DS) for each signed one. RFC 6761 makes `.test` one of Unbound's default local
-    zones; `nodefault` lifts that so the stubs are asked."""
+    and a trust anchor (its DS) for each signed one. RFC 6761 makes `.test` one of
+    Unbound's default local zones; `nodefault` lifts that so the stubs are asked.
+    val-log-level 2 logs each validation failure with its reason."""
+
+    name, ready = "unbound", "start of service"
 
     def __init__(self, tmp, nsd):
-        self.dir = os.path.join(tmp, "unbound")
-        os.makedirs(self.dir)
         self.nsd = nsd
-        self.log_path = os.path.join(self.dir, "unbound.log")
-        self.proc = _start_until_bound("unbound", self._start, self.log_text, "start of service")
+        super().__init__(tmp)
         self.server = f"127.0.0.1:{self.port}"
 
-    def log_text(self):
-        try:
-            with open(self.log_path) as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
-
-    def _start(self):
-        self.port = free_udp_tcp_port()
+    def _start(self, port):
         d = self.dir
         conf = os.path.join(d, "unbound.conf")
         with open(conf, "w") as f:
-            f.write(f'server:\n  interface: 127.0.0.1\n  port: {self.port}\n  do-ip6: no\n'
+            f.write(f'server:\n  interface: 127.0.0.1\n  port: {port}\n  do-ip6: no\n'
                     f'  username: ""\n  chroot: ""\n  directory: "{d}"\n  pidfile: "{d}/unbound.pid"\n'
                     f'  logfile: "{self.log_path}"\n  use-syslog: no\n  verbosity: 1\n'
                     f'  val-log-level: 2\n  do-not-query-localhost: no\n  local-zone: "test." nodefault\n')
@@ -186,8 +178,4 @@ class Unbound:
                     f.write(f'  trust-anchor: "{z.ds}"\n')
             for z in self.nsd.zones:
                 f.write(f'stub-zone:\n  name: "{z.origin}"\n  stub-addr: 127.0.0.1@{self.nsd.port}\n')
-        open(self.log_path, "w").close()
         return subprocess.Popen([UNBOUND, "-d", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-
-    def stop(self):
-        stop_process(self.proc, timeout=5)
