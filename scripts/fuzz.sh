@@ -29,6 +29,7 @@ targets=(
   "fuzz_deflate_stream tests/fuzz/corpus/deflate_stream"
   "fuzz_dns_reply tests/fuzz/corpus/dns_reply"
   "fuzz_mta_sts tests/fuzz/corpus/mta_sts"
+  "fuzz_tlsrpt tests/fuzz/corpus/tlsrpt"
   "fuzz_milter_response tests/fuzz/corpus/milter_response"
   "fuzz_srs tests/fuzz/corpus/srs"
   "fuzz_webd_session tests/fuzz/corpus/webd_session"
