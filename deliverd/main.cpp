@@ -1,7 +1,8 @@
 // deliverd: `deliverd --config FILE`. Started by `mailroom up` (no listeners), or
 // alone. Delivers the queue: local mailboxes, remote servers (deliverd/remote/),
-// retries, notices. Woken through data_dir/run/deliverd.sock (smtpd after each
-// enqueue, `mailroom queue flush|retry|delete`) and by a periodic scan. SIGTERM or
+// retries, notices; keeps cached MTA-STS policies fresh. Woken through
+// data_dir/run/deliverd.sock (smtpd after each enqueue, `mailroom queue
+// flush|retry|delete`) and by a periodic scan. SIGTERM or
 // SIGINT stops it; work in flight is redone at the next start (leases are dropped,
 // mailbox delivery keys make a repeat harmless).
 //
@@ -21,6 +22,7 @@
 #include "common/net/thread_pool.hpp"
 #include "common/net/wakeup.hpp"
 #include "deliverd/queue_runner.hpp"
+#include "deliverd/remote/mta_sts_refresh.hpp"
 #include "deliverd/remote/remote_delivery.hpp"
 #include "storage/instance_lock.hpp"
 #include "storage/uncommitted_files.hpp"
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
         mr::net::Loop loop;
         auto remote = mr::deliverd::RemoteDelivery::create(loop, cfg);
         mr::deliverd::QueueRunner runner(loop, cfg, stores, remote.get());
+        mr::deliverd::MtaStsRefresher sts_refresher(loop, cfg);
         auto wakeups = mr::net::WakeupReceiver::open(
             loop, mr::net::wakeup_endpoint(data_dir, mr::net::WakeupListener::Deliverd),
             [&runner](std::string_view) { runner.wake(); });
@@ -80,10 +83,12 @@ int main(int argc, char** argv) {
         mr::net::SignalWatcher signals(loop, [&](int signum) {
             mr::log::info("stopping", {{"signal", signum}});
             runner.stop();
+            sts_refresher.stop();
             if (remote) remote->shutdown();
             loop.stop();
         });
         runner.start();
+        sts_refresher.start();
         mr::log::info("started", {{"hostname", cfg.server.hostname}});
         loop.run();
         runner.stop();

@@ -35,6 +35,7 @@
 #include "deliverd/remote/dns_resolver.hpp"
 #include "deliverd/remote/smtp_connection.hpp"
 #include "deliverd/remote/dane_tls.hpp"
+#include "deliverd/remote/mta_sts_refresh.hpp"
 #include "deliverd/tls_policy/dane.hpp"
 #include "deliverd/tls_policy/mta_sts_fetch.hpp"
 
@@ -121,9 +122,7 @@ public:
         } else {
             setup_error_ = "TLS client context: " + ctx.error().message;
         }
-        sts_options_.cache_dir = cfg.server.data_dir / "mta-sts";
-        sts_options_.extra_ca_file = cfg_.ca_file;
-        sts_options_.port = static_cast<long>(cfg_.mta_sts_port);
+        sts_options_ = mta_sts_fetch_options(cfg);
         dns_servers_ = cfg.dns.servers;
         trust_ad_ = cfg.dns.trust_ad;
         if (!cfg_.smarthost.empty()) setup_smarthost();

@@ -12,6 +12,7 @@
 //   leftmost label; case-insensitive; a trailing dot on either side is ignored.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@ namespace mr::deliverd::tls_policy {
 
 inline constexpr std::size_t kMaxPolicyBytes = 64 * 1024;  // §3.3 suggested limit
 inline constexpr std::int64_t kMaxMaxAge = 31557600;       // §3.2
+inline constexpr std::int64_t kRefreshEvery = 86400;       // §5.1: "once per day"
 
 enum class StsMode { Enforce, Testing, None };
 
@@ -53,6 +55,9 @@ struct CachedPolicy {
     StsPolicy policy;
 
     bool expired(std::int64_t now) const { return now >= fetched_at + policy.max_age; }
+    // §5.1 / §10.2: when to fetch the live policy again, well before it expires: after half
+    // its max_age, and at least once a day (§5.1's suggested refresh frequency).
+    std::int64_t refresh_at() const { return fetched_at + std::min<std::int64_t>(policy.max_age / 2, kRefreshEvery); }
 };
 // "fetched_at id\n" then the policy text; parse_cached() refuses anything else.
 std::string format_cached(const CachedPolicy& cached);

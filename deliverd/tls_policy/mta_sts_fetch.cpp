@@ -132,6 +132,29 @@ Result<std::string> fetch_policy_text(const std::string& domain, const std::stri
     return body.bytes;
 }
 
+namespace {
+
+// The live policy of `domain`, fetched now and cached as published under `id`.
+Result<CachedPolicy> fetch_and_cache(dns::DnsClient& dns, const std::string& domain, const std::string& id,
+                                     const FetchOptions& options, std::int64_t now) {
+    const std::string host = "mta-sts." + domain;
+    auto address = first_address(dns, host);
+    if (!address) return Error::refused("no address for " + host);
+    Result<std::string> text = fetch_policy_text(domain, *address, options);
+    if (!text) return text.error();
+    std::optional<StsPolicy> policy = parse_policy(*text);
+    if (!policy) return Error::syntax("https://" + host + "/.well-known/mta-sts.txt: not a valid STSv1 policy");
+    CachedPolicy fresh;
+    fresh.fetched_at = now;
+    fresh.id = id;
+    fresh.text = std::move(*text);
+    fresh.policy = std::move(*policy);
+    write_cache(options, domain, fresh);
+    return fresh;
+}
+
+}  // namespace
+
 PolicyLookup find_mta_sts_policy(dns::DnsClient& dns, const std::string& domain, const FetchOptions& options,
                                  std::int64_t now) {
     PolicyLookup out;
@@ -162,30 +185,54 @@ PolicyLookup find_mta_sts_policy(dns::DnsClient& dns, const std::string& domain,
             return out;
         }
     }
-    const std::string host = "mta-sts." + domain;
-    Result<std::string> text = Error::refused("no address for " + host);
-    if (auto address = first_address(dns, host)) text = fetch_policy_text(domain, *address, options);
-    std::optional<StsPolicy> policy;
-    if (text) {
-        policy = parse_policy(*text);
-        if (!policy) text = Error::syntax("https://" + host + "/.well-known/mta-sts.txt: not a valid STSv1 policy");
-    }
-    if (!text) {
+    Result<CachedPolicy> fresh = fetch_and_cache(dns, domain, *id, options, now);
+    if (!fresh) {
         std::lock_guard lock(g_failures_mutex);
         g_failures[failure_key] = now;
         // §3.3 (rfc8461.txt:583): a valid unexpired cache still applies.
         out.policy = std::move(cached);
-        out.note = "policy fetch failed: " + text.error().message;
+        out.note = "policy fetch failed: " + fresh.error().message;
         return out;
     }
-    CachedPolicy fresh;
-    fresh.fetched_at = now;
-    fresh.id = *id;
-    fresh.text = std::move(*text);
-    fresh.policy = std::move(*policy);
-    write_cache(options, domain, fresh);
-    out.policy = std::move(fresh);
+    out.policy = std::move(*fresh);
     out.note = "fetched";
+    return out;
+}
+
+RefreshScan refresh_due_policies(dns::DnsClient& dns, const FetchOptions& options, std::int64_t now) {
+    RefreshScan out;
+    auto due_at = [&out](std::int64_t t) { out.next_due = out.next_due ? std::min(*out.next_due, t) : t; };
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(options.cache_dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with(".") || !name.ends_with(".policy")) continue;  // .tmp-* files being written
+        const std::string domain = name.substr(0, name.size() - std::string_view(".policy").size());
+        auto cached = read_cache(options, domain);
+        // An expired policy is gone (§3.3); the next message to the domain discovers anew.
+        if (!cached || cached->expired(now)) continue;
+        if (now < cached->refresh_at()) {
+            due_at(cached->refresh_at());
+            continue;
+        }
+        // §10.2 (rfc8461.txt:1036): "fetching the current live policy in a background task
+        // [...] regardless of the state of the "_mta-sts" TXT record": a new id is taken,
+        // a missing record keeps the cached one.
+        auto txt = dns.lookup("_mta-sts." + domain, dns::RecordType::TXT);
+        std::optional<std::string> id = txt.ok() ? policy_id(txt.records) : std::nullopt;
+        PolicyRefresh r;
+        r.domain = domain;
+        r.mode = cached->policy.mode;
+        auto fresh = fetch_and_cache(dns, domain, id.value_or(cached->id), options, now);
+        if (fresh) {
+            r.note = "refreshed, id " + fresh->id + ", mode " + mode_name(fresh->policy.mode);
+            due_at(fresh->refresh_at());
+        } else {
+            r.failed = true;
+            r.note = fresh.error().message;
+            due_at(now + kFetchRetryAfter);
+        }
+        out.refreshed.push_back(std::move(r));
+    }
     return out;
 }
 

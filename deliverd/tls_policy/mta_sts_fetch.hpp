@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/dns/dns_client.hpp"
 #include "common/util/result.hpp"
@@ -45,6 +46,27 @@ struct PolicyLookup {
 
 PolicyLookup find_mta_sts_policy(dns::DnsClient& dns, const std::string& domain, const FetchOptions& options,
                                  std::int64_t now);
+
+// One cached policy that was due for refresh, and what came of it.
+struct PolicyRefresh {
+    std::string domain;
+    StsMode mode = StsMode::None;  // of the cached policy: §5.1 wants no alert for "none"
+    bool failed = false;
+    std::string note;
+};
+
+struct RefreshScan {
+    std::vector<PolicyRefresh> refreshed;  // every policy that was due, refreshed or not
+    std::optional<std::int64_t> next_due;  // when the next cached policy falls due; none: empty cache
+};
+
+// §5.1 (rfc8461.txt:584): "MTAs SHOULD proactively refresh cached policies before they
+// expire". Every unexpired cached policy whose refresh_at() has come is fetched anew
+// (whatever the `_mta-sts` TXT record says, §10.2; its id when it has one) and, when the
+// fetch succeeds, replaces the cache entry, so its max_age runs from `now`. A failure
+// leaves the entry as it was, to apply until it expires, and is due again after
+// kFetchRetryAfter.
+RefreshScan refresh_due_policies(dns::DnsClient& dns, const FetchOptions& options, std::int64_t now);
 
 // GET https://mta-sts.<domain>/.well-known/mta-sts.txt from `address`: the body, or why not.
 Result<std::string> fetch_policy_text(const std::string& domain, const std::string& address,

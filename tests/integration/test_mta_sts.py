@@ -19,7 +19,7 @@ import unittest
 from remote_util import (Dnsmasq, ScriptedServers, by_address, missing_tools, remote_send,
                          write_config, write_message)
 
-POLICY = "version: STSv1\r\nmode: {mode}\r\nmx: {mx}\r\nmax_age: 86400\r\n"
+POLICY = "version: STSv1\r\nmode: {mode}\r\nmx: {mx}\r\nmax_age: {max_age}\r\n"
 
 # domain: (mode, mx pattern) served at https://mta-sts.<domain>/.well-known/mta-sts.txt
 POLICIES = {
@@ -60,10 +60,10 @@ def make_leaf(tmp, ca, name, dns_names):
 
 
 class PolicyServer:
-    """HTTPS on 127.0.0.1: the policy of the domain named by Host, 404 for others; records
-    each request's Host."""
+    """HTTPS on 127.0.0.1: the policy of the domain named by Host in `policies` ({domain:
+    (mode, mx pattern)}), 404 for others; records each request's Host."""
 
-    def __init__(self, cert, key):
+    def __init__(self, cert, key, policies=POLICIES, max_age=86400):
         self.requests = []
         outer = self
 
@@ -77,11 +77,11 @@ class PolicyServer:
                     self.send_header("Location", "https://mta-sts.badmx.test/.well-known/mta-sts.txt")
                     self.end_headers()
                     return
-                if self.path != "/.well-known/mta-sts.txt" or domain not in POLICIES:
+                if self.path != "/.well-known/mta-sts.txt" or domain not in policies:
                     self.send_error(404)
                     return
-                mode, mx = POLICIES[domain]
-                body = POLICY.format(mode=mode, mx=mx).encode()
+                mode, mx = policies[domain]
+                body = POLICY.format(mode=mode, mx=mx, max_age=max_age).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", str(len(body)))

@@ -82,3 +82,34 @@ TEST_CASE("MTA-STS: no TXT record or a DNS failure keeps the unexpired cache; sa
     CHECK(same.note == "cached");
     CHECK_FALSE(find_mta_sts_policy(z, "d.example", o, 5100).policy);  // nothing anywhere
 }
+
+TEST_CASE("MTA-STS refresh: only policies past half their max_age are fetched again") {
+    CacheDir cache;
+    cache.put("due.example", 5000, "one");    // max_age 1000: due at 5500
+    cache.put("later.example", 5450, "two");  // due at 5950
+    cache.put("gone.example", 4000, "old");   // expired at 5000: left for discovery
+    std::ofstream(cache.dir / ".tmp-x.example-1-2") << "being written";
+    Zone z;
+    FetchOptions o{cache.dir, {}, 443};
+
+    auto early = refresh_due_policies(z, o, 5100);
+    CHECK(early.refreshed.empty());
+    REQUIRE(early.next_due);
+    CHECK(*early.next_due == 5500);
+
+    // The policy host has no address: the refresh fails, the entry stays as it was, and it
+    // is due again after five minutes (§3.3) unless another one falls due first.
+    auto scan = refresh_due_policies(z, o, 5600);
+    REQUIRE(scan.refreshed.size() == 1);
+    CHECK(scan.refreshed[0].domain == "due.example");
+    CHECK(scan.refreshed[0].failed);
+    CHECK(scan.refreshed[0].mode == StsMode::Enforce);
+    CHECK(scan.refreshed[0].note == "no address for mta-sts.due.example");
+    REQUIRE(scan.next_due);
+    CHECK(*scan.next_due == 5600 + kFetchRetryAfter);
+    auto kept = find_mta_sts_policy(z, "due.example", o, 5600);
+    REQUIRE(kept.policy);
+    CHECK(kept.policy->fetched_at == 5000);
+
+    CHECK_FALSE(refresh_due_policies(z, FetchOptions{cache.dir / "none", {}, 443}, 5600).next_due);
+}

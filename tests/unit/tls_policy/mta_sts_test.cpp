@@ -102,3 +102,14 @@ TEST_CASE("cache record round trip and expiry") {
     CHECK_FALSE(parse_cached("1000 bad-id\n" + c.text));
     CHECK_FALSE(parse_cached("1000 abc\nnot a policy"));
 }
+
+TEST_CASE("refresh time: half the max_age, and at least once a day (RFC 8461 §5.1)") {
+    CachedPolicy c;
+    c.fetched_at = 1000;
+    c.policy.max_age = 60;
+    CHECK(c.refresh_at() == 1030);
+    c.policy.max_age = 604800;  // a week
+    CHECK(c.refresh_at() == 1000 + 86400);
+    c.policy.max_age = 0;
+    CHECK(c.refresh_at() == 1000);
+}
