@@ -99,9 +99,10 @@ class Zone:
 class _DnsServer:
     """A server started on fresh ports until one binds (any process's UDP socket may take a
     port between our choosing it and the server binding it), logging to `log_path`.
-    Subclasses write their configuration in _start(port) and return the process."""
+    Subclasses name the program and give its configuration file's text for a port
+    (_config); both programs run in the foreground with `-d -c FILE`."""
 
-    name = ready = ""
+    name = ready = program = ""
 
     def __init__(self, tmp):
         self.dir = os.path.join(tmp, self.name)
@@ -121,6 +122,13 @@ class _DnsServer:
                 raise RuntimeError(f"{self.name} did not start: {self.log_text()}")
         raise RuntimeError(f"{self.name} found no free port: {self.log_text()}")
 
+    def _start(self, port):
+        conf = os.path.join(self.dir, f"{self.name}.conf")
+        with open(conf, "w") as f:
+            f.write(self._config(port))
+        return subprocess.Popen([self.program, "-d", "-c", conf], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.STDOUT)
+
     def log_text(self):
         with open(self.log_path) as f:
             return f.read()
@@ -132,24 +140,20 @@ class _DnsServer:
 class Nsd(_DnsServer):
     """NSD on 127.0.0.1:port serving the given Zones (no zone database, no control)."""
 
-    name, ready = "nsd", "nsd started"
+    name, ready, program = "nsd", "nsd started", NSD
 
     def __init__(self, tmp, zones):
         self.zones = zones
         super().__init__(tmp)
 
-    def _start(self, port):
+    def _config(self, port):
         d = self.dir
-        conf = os.path.join(d, "nsd.conf")
-        with open(conf, "w") as f:
-            f.write(f'server:\n  ip-address: 127.0.0.1\n  port: {port}\n  do-ip6: no\n'
-                    f'  username: ""\n  chroot: ""\n  zonesdir: "{d}"\n  database: ""\n'
-                    f'  zonelistfile: "{d}/zone.list"\n  xfrdfile: "{d}/xfrd.state"\n  xfrdir: "{d}"\n'
-                    f'  pidfile: "{d}/nsd.pid"\n  logfile: "{self.log_path}"\n  server-count: 1\n'
-                    f'  verbosity: 1\nremote-control:\n  control-enable: no\n')
-            for z in self.zones:
-                f.write(f"zone:\n  name: {z.origin}\n  zonefile: {z.path}\n")
-        return subprocess.Popen([NSD, "-d", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        return (f'server:\n  ip-address: 127.0.0.1\n  port: {port}\n  do-ip6: no\n'
+                f'  username: ""\n  chroot: ""\n  zonesdir: "{d}"\n  database: ""\n'
+                f'  zonelistfile: "{d}/zone.list"\n  xfrdfile: "{d}/xfrd.state"\n  xfrdir: "{d}"\n'
+                f'  pidfile: "{d}/nsd.pid"\n  logfile: "{self.log_path}"\n  server-count: 1\n'
+                f'  verbosity: 1\nremote-control:\n  control-enable: no\n'
+                + "".join(f"zone:\n  name: {z.origin}\n  zonefile: {z.path}\n" for z in self.zones))
 
 
 class Unbound(_DnsServer):
@@ -158,24 +162,20 @@ class Unbound(_DnsServer):
     Unbound's default local zones; `nodefault` lifts that so the stubs are asked.
     val-log-level 2 logs each validation failure with its reason."""
 
-    name, ready = "unbound", "start of service"
+    name, ready, program = "unbound", "start of service", UNBOUND
 
     def __init__(self, tmp, nsd):
         self.nsd = nsd
         super().__init__(tmp)
         self.server = f"127.0.0.1:{self.port}"
 
-    def _start(self, port):
+    def _config(self, port):
         d = self.dir
-        conf = os.path.join(d, "unbound.conf")
-        with open(conf, "w") as f:
-            f.write(f'server:\n  interface: 127.0.0.1\n  port: {port}\n  do-ip6: no\n'
-                    f'  username: ""\n  chroot: ""\n  directory: "{d}"\n  pidfile: "{d}/unbound.pid"\n'
-                    f'  logfile: "{self.log_path}"\n  use-syslog: no\n  verbosity: 1\n'
-                    f'  val-log-level: 2\n  do-not-query-localhost: no\n  local-zone: "test." nodefault\n')
-            for z in self.nsd.zones:
-                if z.ds:
-                    f.write(f'  trust-anchor: "{z.ds}"\n')
-            for z in self.nsd.zones:
-                f.write(f'stub-zone:\n  name: "{z.origin}"\n  stub-addr: 127.0.0.1@{self.nsd.port}\n')
-        return subprocess.Popen([UNBOUND, "-d", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        zones = self.nsd.zones
+        return (f'server:\n  interface: 127.0.0.1\n  port: {port}\n  do-ip6: no\n'
+                f'  username: ""\n  chroot: ""\n  directory: "{d}"\n  pidfile: "{d}/unbound.pid"\n'
+                f'  logfile: "{self.log_path}"\n  use-syslog: no\n  verbosity: 1\n'
+                f'  val-log-level: 2\n  do-not-query-localhost: no\n  local-zone: "test." nodefault\n'
+                + "".join(f'  trust-anchor: "{z.ds}"\n' for z in zones if z.ds)
+                + "".join(f'stub-zone:\n  name: "{z.origin}"\n  stub-addr: 127.0.0.1@{self.nsd.port}\n'
+                          for z in zones))
