@@ -4,8 +4,9 @@ The destination zones are signed by ldns-signzone and served by NSD; Unbound val
 against their trust anchors, and `[dns] servers` points at Unbound with `[dns] trust_ad =
 true`, so what decides DANE is Unbound's validation (see dnssec_util): a good signature
 gives the AD bit, a broken or expired one SERVFAIL, an unsigned zone an answer without AD.
-The MX is the scripted SMTP server of remote_util with a self-signed certificate (no CA
-vouches for it: only the TLSA record does). Our side is mr-remote-send.
+The MX (or the smarthost, with TLSA records at its own port, RFC 7672 §2.2.2) is the
+scripted SMTP server of remote_util with a self-signed certificate (no CA vouches for it:
+only the TLSA record does). Our side is mr-remote-send.
 """
 import hashlib
 import shutil
