@@ -165,7 +165,7 @@ def run_mailauth(args):
         dns = start_dnsmasq(work, txt, args.dns_ttl)
         check = instance(args, "check", "example.test",
                          [("check_local_clients = false", "check_local_clients = true"),
-                          ("\nservers = []\n\n[delivery]", f'\nservers = ["127.0.0.1:{dns[1]}"]\n\n[delivery]')],
+                          ("empty uses /etc/resolv.conf.\nservers = []", f'empty uses /etc/resolv.conf.\nservers = ["127.0.0.1:{dns[1]}"]')],
                          RCPT, ("smtp",))
         instances.append(check)
         plain = instance(args, "plain", "example.test", [], RCPT, ("smtp",))
