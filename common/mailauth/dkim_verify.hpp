@@ -19,9 +19,8 @@
 //    canonical body are hashed; a pass whose body goes on past them says so in `reason`
 //    and `body_truncated`, since that content is not covered (§8.2, rfc6376.txt:3069).
 //  - Message line ends may be CRLF or bare LF; canonicalization makes them CRLF.
-//  - Callable from several threads at once; the only state kept between calls is a bounded
-//    cache of decoded public keys, keyed by their bytes (the key record is asked of `dns`
-//    every time: a caching DnsClient, dns_cache.hpp, answers the repeats).
+//  - Callable from several threads at once; the only state kept between calls is the
+//    bounded cache of published keys, each for its DNS answer's TTL (public_key.hpp).
 #pragma once
 
 #include <cstddef>

@@ -7,11 +7,8 @@
 // Invariants:
 //  - SignedMessage holds views into the caller's message, which must outlive it.
 //  - Each body hash (per canonicalization and l=) is computed once per message.
-//  - fetch_public_key() applies every key rule of RFC 6376 §6.1.2 and RFC 8301: a key comes
-//    back only when a signature may be checked with it; otherwise the verdict says why
-//    (temperror: no DNS answer; permerror: no usable key; fail: revoked key).
-//  - Decoded keys are cached process-wide, bounded, keyed by their bytes (so nothing goes
-//    stale); everything here may be called from several threads at once.
+//  - The public key behind a signature: public_key.hpp (fetch_public_key).
+//  - Everything here may be called from several threads at once.
 #pragma once
 
 #include <openssl/evp.h>
@@ -27,6 +24,7 @@
 #include "common/dkim/signature.hpp"
 #include "common/dns/dns_client.hpp"
 #include "common/mailauth/dkim_verify.hpp"
+#include "common/mailauth/public_key.hpp"
 
 namespace mr::mailauth {
 
@@ -67,16 +65,6 @@ private:
 // `self` canonicalized as `sig` says, b='s value emptied, without the final CRLF: the last
 // part of every signature's header hash input.
 std::string unsigned_signature_field(const dkim::Signature& sig, const HeaderField& self);
-
-struct PublicKey {
-    std::shared_ptr<EVP_PKEY> key;  // null: not usable, `verdict` and `reason` say why
-    DkimVerdict verdict = DkimVerdict::PermError;
-    std::string reason;
-    bool testing = false;  // the record says t=y
-};
-
-// RFC 6376 §6.1.2 (rfc6376.txt:2567): the key of `sig`, looked up at s=._domainkey.d=.
-PublicKey fetch_public_key(dns::DnsClient& dns, const dkim::Signature& sig);
 
 // Whether `sig`'s b= signs `input` (a header hash input) under `key`.
 bool signature_verifies(const dkim::Signature& sig, std::string_view input, EVP_PKEY* key);
