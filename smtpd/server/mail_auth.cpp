@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <fstream>
+#include <optional>
 #include <random>
 
 #include "common/dns/cares_client.hpp"
@@ -25,6 +26,11 @@ constexpr std::size_t kMaxHeader = 1024 * 1024;
 // A spooled message up to this size is read back whole for DKIM (a few worker threads at
 // most hold one each).
 constexpr std::uint64_t kMaxVerifiedSpool = 64 * 1024 * 1024;
+// The checks run on the loop thread only for a message at most this large, with at most
+// this many signatures to verify: about 0.1 ms of hashing and two or three verifications,
+// less than handing the message to a worker thread and back costs.
+constexpr std::size_t kMaxCheckedNow = 64 * 1024;
+constexpr std::size_t kMaxSignaturesNow = 4;
 
 std::string domain_of(const std::string& address) {
     const auto at = address.rfind('@');
@@ -98,25 +104,31 @@ std::size_t header_size(std::string_view message) {
 
 }  // namespace
 
-MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings, MailAuthRequest request,
-                           const std::function<int()>& sample) {
-    MailAuthVerdict v;
-    // The whole message (in memory, or a spooled one read back once, bounded: a larger one
-    // is reported unverified rather than held in memory) and its header section.
-    std::string spooled;
-    bool whole = true;
-    if (request.spool) {
-        auto read = request.spool->size() <= kMaxVerifiedSpool ? read_spool(*request.spool) : spool_head(*request.spool);
-        if (!read) {
-            v.error = read.error().message;
-            return v;
-        }
-        spooled = std::move(*read);
-        whole = request.spool->size() <= kMaxVerifiedSpool;
-    }
-    const std::string_view message = request.spool ? std::string_view(spooled) : std::string_view(request.message);
-    const std::string_view head = message.substr(0, header_size(message));
+namespace {
 
+// The fields that each cost one signature verification (ARC-Authentication-Results does not).
+std::size_t signature_fields(std::string_view head) {
+    std::size_t n = 0;
+    mime::HeaderScanner scan(head);
+    while (auto f = scan.next()) {
+        n += mime::header_name_equals(f->name, "DKIM-Signature") || mime::header_name_equals(f->name, "ARC-Seal") ||
+             mime::header_name_equals(f->name, "ARC-Message-Signature");
+    }
+    return n;
+}
+
+// What the checks found, before the message is touched: the verdict (action, reply,
+// summary) and our Authentication-Results field.
+struct Findings {
+    MailAuthVerdict verdict;
+    std::string field;
+};
+
+// `message` is the whole message when `whole`, else its header section only.
+Findings evaluate(dns::DnsClient& dns, const MailAuthSettings& settings, const MailAuthRequest& request,
+                  std::string_view message, std::string_view head, bool whole, const std::function<int()>& sample) {
+    Findings found;
+    MailAuthVerdict& v = found.verdict;
     mailauth::AuthResults results;
     results.authserv_id = settings.authserv_id;
     mailauth::SpfQuery q{request.client_ip, request.sender, request.helo, settings.authserv_id,
@@ -174,24 +186,98 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
     if (results.dkim.empty()) v.summary += " dkim=none";
     v.summary += " dmarc=" + std::string(mailauth::dmarc_result_name(dmarc.result));
     v.summary += " arc=" + std::string(mailauth::arc_verdict_name(results.arc.result));
-    if (v.action == MailAuthVerdict::Action::Reject || v.action == MailAuthVerdict::Action::TempFail) return v;
+    if (v.action != MailAuthVerdict::Action::Reject && v.action != MailAuthVerdict::Action::TempFail) {
+        found.field = mailauth::authentication_results_field(results);
+    }
+    return found;
+}
 
-    const std::string field = mailauth::authentication_results_field(results);
+// The accepted message with our field on top and forged ones removed: a spooled one
+// rewritten in place (`head_now`: its new header block), one in memory moved into the
+// verdict. `head` views the message.
+MailAuthVerdict finish(Findings found, MailAuthRequest& request, std::string_view message, std::string_view head,
+                       const MailAuthSettings& settings, std::string* head_now = nullptr) {
+    MailAuthVerdict v = std::move(found.verdict);
+    if (found.field.empty()) return v;  // refused
     int removed = 0;
     const std::string clean_head = mailauth::remove_our_results(head, settings.authserv_id, removed);
     if (removed > 0) v.summary += " forged_results_removed=" + std::to_string(removed);
     if (request.spool) {
-        if (auto r = request.spool->replace_prefix(field + clean_head, head.size()); !r) v.error = r.error().message;
+        std::string written = found.field + clean_head;
+        if (auto r = request.spool->replace_prefix(written, head.size()); !r) {
+            v.error = r.error().message;
+        } else if (head_now != nullptr) {
+            *head_now = std::move(written);
+        }
     } else if (removed == 0) {
         v.message = std::move(request.message);  // `message` and `head` view it: used no more
-        v.message.insert(0, field);
+        v.message.insert(0, found.field);
     } else {
-        v.message.reserve(field.size() + clean_head.size() + message.size() - head.size());
-        v.message = field;
+        v.message.reserve(found.field.size() + clean_head.size() + message.size() - head.size());
+        v.message = found.field;
         v.message += clean_head;
         v.message += message.substr(head.size());
     }
     return v;
+}
+
+// Answers from the cache alone; a question it cannot answer is a miss, not a lookup.
+class CachedAnswers final : public dns::DnsClient {
+public:
+    explicit CachedAnswers(dns::DnsCache& cache) : cache_(cache) {}
+    dns::DnsAnswer lookup(std::string_view name, dns::RecordType type) override {
+        if (auto kept = cache_.get(name, type, dns::DnsCache::Clock::now())) return std::move(*kept);
+        missed_ = true;
+        return {};  // TempFail
+    }
+    bool missed() const { return missed_; }
+
+private:
+    dns::DnsCache& cache_;
+    bool missed_ = false;
+};
+
+}  // namespace
+
+MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings, MailAuthRequest request,
+                           const std::function<int()>& sample, const AfterCheck& after) {
+    // The whole message (in memory, or a spooled one read back once, bounded: a larger one
+    // is reported unverified rather than held in memory) and its header section.
+    std::string spooled;
+    bool whole = true;
+    if (request.spool) {
+        whole = request.spool->size() <= kMaxVerifiedSpool;
+        auto read = whole ? read_spool(*request.spool) : spool_head(*request.spool);
+        if (!read) {
+            MailAuthVerdict v;
+            v.error = read.error().message;
+            return v;
+        }
+        spooled = std::move(*read);
+    }
+    const std::string_view message = request.spool ? std::string_view(spooled) : std::string_view(request.message);
+    const std::string_view head = message.substr(0, header_size(message));
+    Findings found = evaluate(dns, settings, request, message, head, whole, sample);
+    SpoolCopy copy;
+    MailAuthVerdict v = finish(std::move(found), request, message, head, settings, &copy.head);
+    const bool accepted = v.action == MailAuthVerdict::Action::Accept || v.action == MailAuthVerdict::Action::Junk;
+    if (!after || !accepted) return v;
+    const bool copied = request.spool && whole && !copy.head.empty();
+    if (copied) copy.body = message.substr(head.size());
+    after(v, copied ? &copy : nullptr);
+    return v;
+}
+
+std::optional<MailAuthVerdict> check_mail_cached(dns::DnsCache& cache, const MailAuthSettings& settings,
+                                                 MailAuthRequest& request, const std::function<int()>& sample) {
+    if (request.spool || request.message.size() > kMaxCheckedNow) return std::nullopt;
+    const std::string_view message(request.message);
+    const std::string_view head = message.substr(0, header_size(message));
+    if (signature_fields(head) > kMaxSignaturesNow) return std::nullopt;
+    CachedAnswers dns(cache);
+    Findings found = evaluate(dns, settings, request, message, head, true, sample);
+    if (dns.missed()) return std::nullopt;
+    return finish(std::move(found), request, message, head, settings);
 }
 
 MailAuthChecker::MailAuthChecker(const config::Config& cfg)
@@ -237,12 +323,16 @@ bool MailAuthChecker::check_client(net::Loop& loop, std::weak_ptr<void> alive, s
         std::move(done));
 }
 
+std::optional<MailAuthVerdict> MailAuthChecker::check_now(MailAuthRequest& request) {
+    return check_mail_cached(dns_cache_, settings_, request, [this] { return static_cast<int>(rng_() % 100); });
+}
+
 bool MailAuthChecker::check(net::Loop& loop, std::weak_ptr<void> alive, MailAuthRequest request,
-                            std::function<void(MailAuthVerdict)> done) {
+                            std::function<void(MailAuthVerdict)> done, AfterCheck after) {
     auto req = std::make_shared<MailAuthRequest>(std::move(request));
     return workers_->submit(
         loop, std::move(alive),
-        [this, req]() {
+        [this, req, after = std::move(after)]() {
             thread_local std::mt19937 rng{std::random_device{}()};
             MailAuthVerdict v;
             auto* dns = resolver(v.error);
@@ -250,7 +340,7 @@ bool MailAuthChecker::check(net::Loop& loop, std::weak_ptr<void> alive, MailAuth
                 v.message = std::move(req->message);
                 return v;
             }
-            return check_mail(*dns, settings_, std::move(*req), [] { return static_cast<int>(rng() % 100); });
+            return check_mail(*dns, settings_, std::move(*req), [] { return static_cast<int>(rng() % 100); }, after);
         },
         std::move(done));
 }

@@ -44,20 +44,22 @@ const char* verdict_name(milter::Outcome::Verdict v) {
     return "?";
 }
 
-// Applies one server's header changes; false (and `error`) when they could not be.
+// Applies one server's header changes; false (and `error`) when they could not be. A
+// spooled message's new header block goes to `spooled_head`.
 bool apply_edits(MilterRequest& request, const std::string& head, bool head_complete,
-                 const std::vector<milter::HeaderEdit>& edits, std::string& error) {
+                 const std::vector<milter::HeaderEdit>& edits, std::string& spooled_head, std::string& error) {
     if (edits.empty()) return true;
     if (!head_complete) {
         error = "header changes not applied: no end of header found";
         return false;
     }
-    const std::string changed = milter::apply_header_edits(head, edits);
+    std::string changed = milter::apply_header_edits(head, edits);
     if (request.spool) {
         if (auto r = request.spool->replace_prefix(changed, head.size()); !r) {
             error = "header changes not applied: " + r.error().message;
             return false;
         }
+        spooled_head = std::move(changed);
         return true;
     }
     request.message = changed + request.message.substr(head.size());
@@ -69,12 +71,18 @@ bool apply_edits(MilterRequest& request, const std::string& head, bool head_comp
 MilterVerdict check_with_milters(const MilterSettings& settings, MilterRequest request) {
     MilterVerdict v;
     const auto note = [&v](const std::string& what) { v.summary += (v.summary.empty() ? "" : " ") + what; };
+    // A spooled message already read: its head as the file now begins (each server's
+    // changes included), its body unchanged.
+    std::string copied_head = request.copy != nullptr ? request.copy->head : std::string();
     for (std::size_t i = 0; i < settings.servers.size(); ++i) {
         const std::string& name = settings.names[i];
         std::string head;
         bool head_complete = true;
         milter::MessageBytes bytes;
-        if (request.spool) {
+        if (request.spool && request.copy != nullptr) {
+            head = copied_head;
+            bytes.body = request.copy->body;
+        } else if (request.spool) {
             auto h = spool_head(*request.spool);
             if (!h) {
                 v.error = h.error().message;
@@ -126,7 +134,9 @@ MilterVerdict check_with_milters(const MilterSettings& settings, MilterRequest r
         }
         if (outcome->quarantine) v.action = MilterVerdict::Action::Junk;
         std::string error;
-        if (!apply_edits(request, head, head_complete, outcome->edits, error)) v.error = name + ": " + error;
+        if (!apply_edits(request, head, head_complete, outcome->edits, copied_head, error)) {
+            v.error = name + ": " + error;
+        }
     }
     if (!request.spool) v.message = std::move(request.message);
     return v;

@@ -13,6 +13,9 @@
 // - A server that cannot be reached, times out or breaks the protocol gets the configured
 //   default action: "tempfail" answers 451 4.7.1, "accept" goes on to the next server.
 // - Reply text from a milter reaches the client only as printable ASCII on one line.
+// - Port-25 mail that the mail-auth checks send to a worker is asked about on that worker
+//   right after them (check_here), with the spooled message they read (SpoolCopy): one
+//   hand-off, one read of the file.
 #pragma once
 
 #include <chrono>
@@ -26,6 +29,7 @@
 #include "common/net/loop.hpp"
 #include "common/net/worker_threads.hpp"
 #include "smtpd/proto/reply.hpp"
+#include "smtpd/server/mail_auth.hpp"
 #include "storage/queue_spool.hpp"
 
 namespace mr::smtpd::server {
@@ -41,6 +45,9 @@ struct MilterRequest {
     milter::Transaction transaction;
     std::string message;                          // the whole message, when in memory
     std::shared_ptr<storage::QueueSpool> spool;  // else the spooled message
+    // The spooled message as the port-25 checks read it back, when the milters run right
+    // after them on the same worker (mail_auth.hpp): its file is not read again.
+    const SpoolCopy* copy = nullptr;
 };
 
 struct MilterVerdict {
@@ -62,6 +69,8 @@ public:
     explicit MilterChecker(MilterSettings settings);
     ~MilterChecker();
 
+    // On the calling thread (a mail-auth worker that checked the message just before).
+    MilterVerdict check_here(MilterRequest request) const { return check_with_milters(settings_, std::move(request)); }
     // False: the workers are saturated; the caller answers 451.
     bool check(net::Loop& loop, std::weak_ptr<void> alive, MilterRequest request,
                std::function<void(MilterVerdict)> done);

@@ -1,6 +1,7 @@
 #include "smtpd/server/smtp_handler.hpp"
 #include "smtpd/server/dkim_signing.hpp"
 #include "smtpd/server/mail_auth.hpp"
+#include "smtpd/server/milter_check.hpp"
 
 #include <cstdlib>
 #include <ctime>
@@ -273,39 +274,61 @@ void SmtpHandler::enqueue(Enqueue& a) {
 }
 
 // SPF, DMARC and Authentication-Results (mail_auth.hpp); the From domain's policy may
-// refuse the message or send it to Junk.
+// refuse the message or send it to Junk. Checked at once when the DNS cache answers it all,
+// else on the checker's workers, where the milters are then asked too (one hand-off, and a
+// spooled message read once).
 void SmtpHandler::check_then_queue(QueuedMessage m, const TraceInfo& trace) {
     // An in-memory message travels in the request and comes back in the verdict: not copied.
     MailAuthRequest request{trace.peer_ip, trace.helo, m.sender, m.id, std::move(m.bytes), m.spool, std::time(nullptr)};
+    if (auto verdict = shared_->mailauth->check_now(request)) return on_mail_auth(std::move(m), trace, std::move(*verdict));
     auto message = std::make_shared<QueuedMessage>(std::move(m));
+    auto miltered = std::make_shared<std::optional<MilterVerdict>>();
+    AfterCheck after;
+    if (shared_->milters) {
+        after = [milters = shared_->milters, asked = milter_request(*message, trace), miltered](
+                    MailAuthVerdict& verdict, const SpoolCopy* copy) {
+            MilterRequest r = asked;
+            r.copy = copy;
+            if (!r.spool) r.message = std::move(verdict.message);
+            *miltered = milters->check_here(std::move(r));
+            if (!asked.spool) verdict.message = std::move((*miltered)->message);
+        };
+    }
     const bool queued = shared_->mailauth->check(
-        conn_.loop(), conn_.alive(), std::move(request), [this, message, trace](MailAuthVerdict verdict) {
-            const char* action = "accept";
-            switch (verdict.action) {
-            case MailAuthVerdict::Action::Accept: break;
-            case MailAuthVerdict::Action::Junk: action = "junk"; break;
-            case MailAuthVerdict::Action::Reject: action = "reject"; break;
-            case MailAuthVerdict::Action::TempFail: action = "tempfail"; break;
-            }
-            if (!verdict.error.empty()) {
-                log::error("mailauth_failed", {log::conn(conn_.id()), log::qid(message->id), {"error", verdict.error}});
-            }
-            log::info("mailauth", {log::conn(conn_.id()), log::qid(message->id), {"result", verdict.summary},
-                                   {"action", action}});
-            if (verdict.action == MailAuthVerdict::Action::Reject) {
-                metrics::add(verdict.refused_by_dmarc ? metrics::Slot::RejectDmarc : metrics::Slot::RejectSpf);
-            }
-            if (verdict.action == MailAuthVerdict::Action::Reject || verdict.action == MailAuthVerdict::Action::TempFail) {
-                message->spool.reset();  // the last holder removes the file
-                return end_async(session_.on_message_refused(verdict.reply));
-            }
-            if (verdict.action == MailAuthVerdict::Action::Junk) message->params.folder = "Junk";
-            if (!message->spool && !verdict.message.empty()) message->bytes = std::move(verdict.message);
-            filter_then_queue(std::move(*message), trace);
-        });
+        conn_.loop(), conn_.alive(), std::move(request),
+        [this, message, trace, miltered](MailAuthVerdict verdict) {
+            on_mail_auth(std::move(*message), trace, std::move(verdict), std::move(*miltered));
+        },
+        std::move(after));
     if (queued) return;
     log::warn("mailauth_busy", {log::conn(conn_.id()), log::qid(message->id)});
     end_async(session_.on_message_refused(Reply{451, "4.3.2", "Too busy to check the message, try again later"}));
+}
+
+void SmtpHandler::on_mail_auth(QueuedMessage m, const TraceInfo& trace, MailAuthVerdict verdict,
+                               std::optional<MilterVerdict> miltered) {
+    const char* action = "accept";
+    switch (verdict.action) {
+    case MailAuthVerdict::Action::Accept: break;
+    case MailAuthVerdict::Action::Junk: action = "junk"; break;
+    case MailAuthVerdict::Action::Reject: action = "reject"; break;
+    case MailAuthVerdict::Action::TempFail: action = "tempfail"; break;
+    }
+    if (!verdict.error.empty()) {
+        log::error("mailauth_failed", {log::conn(conn_.id()), log::qid(m.id), {"error", verdict.error}});
+    }
+    log::info("mailauth", {log::conn(conn_.id()), log::qid(m.id), {"result", verdict.summary}, {"action", action}});
+    if (verdict.action == MailAuthVerdict::Action::Reject) {
+        metrics::add(verdict.refused_by_dmarc ? metrics::Slot::RejectDmarc : metrics::Slot::RejectSpf);
+    }
+    if (verdict.action == MailAuthVerdict::Action::Reject || verdict.action == MailAuthVerdict::Action::TempFail) {
+        m.spool.reset();  // the last holder removes the file
+        return end_async(session_.on_message_refused(verdict.reply));
+    }
+    if (verdict.action == MailAuthVerdict::Action::Junk) m.params.folder = "Junk";
+    if (!m.spool && !verdict.message.empty()) m.bytes = std::move(verdict.message);
+    if (miltered) return on_milter(std::move(m), std::move(*miltered));
+    filter_then_queue(std::move(m), trace);
 }
 
 void SmtpHandler::filter_then_queue(QueuedMessage m, const TraceInfo& trace) {
@@ -313,10 +336,8 @@ void SmtpHandler::filter_then_queue(QueuedMessage m, const TraceInfo& trace) {
     queue(std::move(m));
 }
 
-// The milters' verdict (milter_check.hpp): refused, discarded, sent to Junk, or queued with
-// their header changes. Loopback clients are asked about too: a milter is the operator's
-// own policy, not a check of the sender's domain.
-void SmtpHandler::milter_then_queue(QueuedMessage m, const TraceInfo& trace) {
+// What the milters are told of a message (its bytes or spool apart).
+MilterRequest SmtpHandler::milter_request(const QueuedMessage& m, const TraceInfo& trace) const {
     MilterRequest request;
     auto& t = request.transaction;
     t.queue_id = m.id;
@@ -331,43 +352,54 @@ void SmtpHandler::milter_then_queue(QueuedMessage m, const TraceInfo& trace) {
     t.sender = m.sender;
     for (const auto& r : m.recipients) t.recipients.push_back(r.address);
     t.user = trace.user;
-    request.message = std::move(m.bytes);  // comes back in the verdict
     request.spool = m.spool;
+    return request;
+}
+
+// The milters' verdict (milter_check.hpp): refused, discarded, sent to Junk, or queued with
+// their header changes. Loopback clients are asked about too: a milter is the operator's
+// own policy, not a check of the sender's domain.
+void SmtpHandler::milter_then_queue(QueuedMessage m, const TraceInfo& trace) {
+    MilterRequest request = milter_request(m, trace);
+    request.message = std::move(m.bytes);  // comes back in the verdict
     auto message = std::make_shared<QueuedMessage>(std::move(m));
-    const bool queued = shared_->milters->check(
-        conn_.loop(), conn_.alive(), std::move(request), [this, message](MilterVerdict verdict) {
-            const char* action = "accept";
-            switch (verdict.action) {
-            case MilterVerdict::Action::Accept: break;
-            case MilterVerdict::Action::Junk: action = "junk"; break;
-            case MilterVerdict::Action::Reject: action = "reject"; break;
-            case MilterVerdict::Action::TempFail: action = "tempfail"; break;
-            case MilterVerdict::Action::Discard: action = "discard"; break;
-            }
-            if (!verdict.error.empty()) {
-                log::warn("milter_failed", {log::conn(conn_.id()), log::qid(message->id), {"error", verdict.error}});
-            }
-            log::info("milter", {log::conn(conn_.id()), log::qid(message->id), {"result", verdict.summary},
-                                 {"action", action}});
-            switch (verdict.action) {
-            case MilterVerdict::Action::Reject:
-            case MilterVerdict::Action::TempFail:
-                message->spool.reset();  // the last holder removes the file
-                return end_async(session_.on_message_refused(verdict.reply));
-            case MilterVerdict::Action::Discard:
-                // The client hears 250 as the milter asked; the message goes nowhere.
-                message->spool.reset();
-                metrics::add(metrics::Slot::MessagesReceived);
-                return end_async(session_.on_enqueued(Result<std::string>(message->id)));
-            case MilterVerdict::Action::Junk: message->params.folder = "Junk"; break;
-            case MilterVerdict::Action::Accept: break;
-            }
-            if (!message->spool && !verdict.message.empty()) message->bytes = std::move(verdict.message);
-            queue(std::move(*message));
-        });
+    const bool queued = shared_->milters->check(conn_.loop(), conn_.alive(), std::move(request),
+                                                [this, message](MilterVerdict verdict) {
+                                                    on_milter(std::move(*message), std::move(verdict));
+                                                });
     if (queued) return;
     log::warn("milter_busy", {log::conn(conn_.id()), log::qid(message->id)});
     end_async(session_.on_message_refused(Reply{451, "4.3.2", "Too busy to check the message, try again later"}));
+}
+
+void SmtpHandler::on_milter(QueuedMessage m, MilterVerdict verdict) {
+    const char* action = "accept";
+    switch (verdict.action) {
+    case MilterVerdict::Action::Accept: break;
+    case MilterVerdict::Action::Junk: action = "junk"; break;
+    case MilterVerdict::Action::Reject: action = "reject"; break;
+    case MilterVerdict::Action::TempFail: action = "tempfail"; break;
+    case MilterVerdict::Action::Discard: action = "discard"; break;
+    }
+    if (!verdict.error.empty()) {
+        log::warn("milter_failed", {log::conn(conn_.id()), log::qid(m.id), {"error", verdict.error}});
+    }
+    log::info("milter", {log::conn(conn_.id()), log::qid(m.id), {"result", verdict.summary}, {"action", action}});
+    switch (verdict.action) {
+    case MilterVerdict::Action::Reject:
+    case MilterVerdict::Action::TempFail:
+        m.spool.reset();  // the last holder removes the file
+        return end_async(session_.on_message_refused(verdict.reply));
+    case MilterVerdict::Action::Discard:
+        // The client hears 250 as the milter asked; the message goes nowhere.
+        m.spool.reset();
+        metrics::add(metrics::Slot::MessagesReceived);
+        return end_async(session_.on_enqueued(Result<std::string>(m.id)));
+    case MilterVerdict::Action::Junk: m.params.folder = "Junk"; break;
+    case MilterVerdict::Action::Accept: break;
+    }
+    if (!m.spool && !verdict.message.empty()) m.bytes = std::move(verdict.message);
+    queue(std::move(m));
 }
 
 void SmtpHandler::queue(QueuedMessage m) {

@@ -21,12 +21,15 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/net/connection.hpp"
 #include "common/net/session_driver.hpp"
 #include "common/net/timer.hpp"
 #include "smtpd/proto/session.hpp"
+#include "smtpd/server/mail_auth.hpp"
+#include "smtpd/server/milter_check.hpp"
 #include "storage/queue_spool.hpp"
 
 namespace mr::smtpd::server {
@@ -61,7 +64,11 @@ private:
     void queue(QueuedMessage m);
     void sign_then_queue(QueuedMessage m);
     void check_then_queue(QueuedMessage m, const TraceInfo& trace);
+    void on_mail_auth(QueuedMessage m, const TraceInfo& trace, MailAuthVerdict verdict,
+                      std::optional<MilterVerdict> miltered = std::nullopt);
+    MilterRequest milter_request(const QueuedMessage& m, const TraceInfo& trace) const;
     void milter_then_queue(QueuedMessage m, const TraceInfo& trace);
+    void on_milter(QueuedMessage m, MilterVerdict verdict);
     // Port-25 mail after its SPF/DMARC checks: to the milters when there are any, else queued.
     void filter_then_queue(QueuedMessage m, const TraceInfo& trace);
     void enqueue(Enqueue& a);

@@ -58,12 +58,17 @@ def message(tag, body, extra=""):
 
 
 class MailroomWithMilter:
-    def __init__(self, servers, default_action="tempfail", timeout_ms=10000, spool_threshold=None):
+    def __init__(self, servers, default_action="tempfail", timeout_ms=10000, spool_threshold=None, checked=False):
+        """checked: the port-25 checks run too (on loopback clients; DNS to a closed port,
+        so every answer is a fast temperror), and the milters after them on their worker."""
         self.mr = Mailroom()
         self.mr.add_user(ALICE, "correct horse")
         set_milter(self.mr, servers, default_action, timeout_ms)
         if spool_threshold:
             self.mr.set_option("spool_threshold_bytes", "262144", str(spool_threshold))
+        if checked:
+            self.mr.set_option("check_local_clients", "false", "true")
+            self.mr.set_in_table("dns", "servers", "[]", '["127.0.0.1:1"]')
         self.mr.up()
         if not wait_for_port(self.mr.port("smtp")):
             self.mr.close()
@@ -182,6 +187,7 @@ class RspamdMilterTest(unittest.TestCase):
             cls.m = MailroomWithMilter([f"inet:127.0.0.1:{cls.rspamd.plain}"], spool_threshold=4096)
             cls.q = MailroomWithMilter([f"inet:127.0.0.1:{cls.rspamd.quarantine}"])
             cls.d = MailroomWithMilter([f"inet:127.0.0.1:{cls.rspamd.discard}"])
+            cls.c = MailroomWithMilter([f"inet:127.0.0.1:{cls.rspamd.plain}"], spool_threshold=4096, checked=True)
         except Exception:
             cls.rspamd.stop()
             raise
@@ -189,7 +195,7 @@ class RspamdMilterTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.d_log = cls.d.close()
-        log = cls.m.close() + cls.q.close() + cls.d_log
+        log = cls.m.close() + cls.q.close() + cls.d_log + cls.c.close()
         cls.rspamd.stop()
         assert 'event=stopped child=smtpd status="exit 0"' in log, log[-3000:]
 
@@ -221,6 +227,24 @@ class RspamdMilterTest(unittest.TestCase):
         self.assertIn(b"\r\nX-Rspamd-Queue-Id: ", head)
         self.assertTrue(rest.startswith(b"line 000000 of"), rest[:80])
         self.assertIn(b"line 019999 of a long", rest)
+
+    def test_checked_messages_get_both_our_results_and_rspamds_headers(self):
+        # After the checks, on their worker: a spooled message (its file read once, for
+        # both) and one in memory; a GTUBE one is still refused by rspamd.
+        body = "\r\n".join(f"line {i:06d} of a long and checked message" for i in range(20000))
+        for tag, text in (("checked-big", body), ("checked-small", "Hello Alice, checked.")):
+            code, reply = self.c.send(message(tag, text))
+            self.assertEqual(code, 250, reply)
+            data = self.c.delivered(tag)
+            self.assertIsNotNone(data, tag + " not delivered")
+            head, rest = data.split(b"\r\n\r\n", 1)
+            self.assertIn(b"Authentication-Results: ", head, head.decode(errors="replace"))
+            self.assertIn(b"spf=temperror", head)
+            self.assertIn(b"\r\nX-Rspamd-Queue-Id: ", head)
+            self.assertTrue(rest.startswith(text[:20].encode()), rest[:80])
+            self.assertTrue(rest.rstrip(b"\r\n").endswith(text[-20:].encode()), rest[-80:])
+        code, reply = self.c.send(message("checked-gtube", GTUBE))
+        self.assertEqual(code, 554, reply)
 
     def test_quarantine_sends_spam_to_junk(self):
         code, text = self.q.send(message("gtube-2", GTUBE))

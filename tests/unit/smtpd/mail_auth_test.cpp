@@ -208,3 +208,43 @@ TEST_CASE("mail auth: the ARC chain is recorded, in memory and spooled, and chan
     CHECK(written.str().starts_with("Authentication-Results: mx.example.net;"));
     CHECK(written.str().find("\tarc=pass (i=2) header.oldest-pass=0\r\n") != std::string::npos);
 }
+
+#include "common/dns/dns_cache.hpp"
+
+namespace {
+
+// The zone's answers, kept for 300 s (ZoneDns says 0: not to be kept).
+struct KeptZone final : dns::DnsClient {
+    ZoneDns& zone;
+    explicit KeptZone(ZoneDns& z) : zone(z) {}
+    dns::DnsAnswer lookup(std::string_view name, dns::RecordType type) override {
+        auto a = zone.lookup(name, type);
+        if (a.status != dns::DnsAnswer::Status::TempFail) a.ttl = 300;
+        return a;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("mail auth: checked from the DNS cache alone only when it answers every question") {
+    auto zone = bank();
+    KeptZone kept(zone);
+    dns::DnsCache cache;
+    auto r = request("192.0.2.10", "alerts@bank.example", "alerts@bank.example");
+    // Nothing kept yet: no verdict, and the request is as it was (the worker checks it).
+    auto first = check_mail_cached(cache, kSettings, r, zero);
+    CHECK_FALSE(first.has_value());
+    CHECK(r.message.ends_with("Subject: s\r\n\r\nbody\r\n"));
+    dns::CachingDnsClient through(kept, cache);
+    auto worker = check_mail(through, kSettings, r, zero);
+    // Now every answer is kept: the same verdict and message, without asking the zone.
+    zone.all_fail = true;
+    auto now = check_mail_cached(cache, kSettings, r, zero);
+    REQUIRE(now.has_value());
+    CHECK(now->action == worker.action);
+    CHECK(now->summary == worker.summary);
+    CHECK(now->message == worker.message);
+    // Another sender's domain is not in the cache: back to the worker.
+    auto other = request("198.51.100.7", "sales@shop.example", "sales@shop.example");
+    CHECK_FALSE(check_mail_cached(cache, kSettings, other, zero).has_value());
+}
