@@ -4,12 +4,13 @@
 # mixed-MIME messages (bench/imap_fill.cpp): Thunderbird's first-sync FETCHes, SELECT of
 # 10,000 and 100,000 messages, memory per idle connection in IDLE at 1,000 connections,
 # (issue 18) SORT (ARRIVAL), (SUBJECT), (FROM) and THREAD=REFERENCES of the 100,000, cold
-# (first run) and warm, and the concurrent mixed load, imaptest's stress mode against both
+# (first run) and warm, a QRESYNC resync of the 100,000 after 10 flag changes and 10
+# expunges (`--only qresync`), and the concurrent mixed load, imaptest's stress mode against both
 # (`--only stress`, a few minutes, no fill; imaptest from ../shared/tools/imaptest/build.sh
 # or $MR_IMAPTEST).
 # Needs root (stack.sh, the accounts mailroom and anchorvmail), ~2 GB under BENCH_DIR
 # (default /var/tmp) and ~10 minutes. Options go to bench/imap_bench.py (--messages,
-# --copies, --idle, --rounds, --only fetch,select,idle,idlez,fetchz,sort,stress, --stress-secs,
+# --copies, --idle, --rounds, --only fetch,select,idle,idlez,fetchz,sort,qresync,stress, --stress-secs,
 # --stress-rounds, --no-dovecot). BUILD_DIR picks the build tree (default: build/release,
 # built here by scripts/build.sh release). Run it under `flock /tmp/anchor.lock` when others
 # share the stack.

@@ -31,6 +31,10 @@ Figures (medians of --rounds runs; each run a fresh connection, LOGIN + SELECT u
       against each system with fresh, empty users every round: commands/s (the sum of
       imaptest's Totals line / seconds), and the server's CPU seconds per second;
       medians of --stress-rounds runs, the systems taking turns.
+  (g) QRESYNC resync (issue 18, `--only qresync`): a client that knew Big (ENABLE QRESYNC,
+      SELECT) is away while another session changes the flags of 10 messages and expunges
+      10 others; then SELECT Big (QRESYNC (uidvalidity modseq)), fresh connection each run:
+      seconds until the tagged OK and bytes on the wire (target <= 0.5 of Dovecot's both).
 The client is a raw-socket client that counts bytes until the tagged reply (no parsing).
 """
 import argparse
@@ -182,6 +186,59 @@ def sort_runs(port, user, mailbox, command, rounds):
     times = [c.command(command)[0] for _ in range(rounds + 1)]
     c.close()
     return times[0], median(times[1:])
+
+
+QRESYNC_CHANGES = 10  # flag changes, and as many expunges
+
+
+def qresync_prepare(port, user, mailbox, count):
+    """Untimed (issue 18): a client that knows `mailbox` in full (ENABLE QRESYNC, SELECT)
+    goes away; another session then changes the flags of QRESYNC_CHANGES messages and
+    expunges as many others, spread over the mailbox of `count`. Returns the state the
+    first client remembers, (UIDVALIDITY, HIGHESTMODSEQ)."""
+    c = Client(port)
+    c.login(user, PASSWORD)
+    c.command("ENABLE QRESYNC")
+    _, _, _, data = c.command(f"SELECT {mailbox}", keep=True)
+    c.close()
+    known = {}
+    for key in (b"UIDVALIDITY", b"HIGHESTMODSEQ"):
+        at = data.find(b"[" + key + b" ")
+        if at < 0:
+            raise RuntimeError(f"SELECT {mailbox}: no {key.decode()} in {data[:500]!r}")
+        known[key] = int(data[at + len(key) + 2:data.index(b"]", at)])
+    step = count // (2 * QRESYNC_CHANGES + 1)
+    numbers = [step * (i + 1) for i in range(2 * QRESYNC_CHANGES)]
+    flagged = ",".join(map(str, numbers[0::2]))
+    deleted = ",".join(map(str, numbers[1::2]))
+    o = Client(port)
+    o.login(user, PASSWORD)
+    o.command(f"SELECT {mailbox}")
+    o.command(f"STORE {flagged} +FLAGS.SILENT (\\Answered)")
+    o.command(f"STORE {deleted} +FLAGS.SILENT (\\Deleted)")
+    o.command("EXPUNGE")
+    o.close()
+    return known[b"UIDVALIDITY"], known[b"HIGHESTMODSEQ"]
+
+
+def qresync_runs(port, user, mailbox, known, rounds):
+    """SELECT mailbox (QRESYNC (uidvalidity modseq)) of a client that was offline (RFC 7162
+    §3.2.5): one round trip, answered with the changed messages' FETCH and the expunged
+    UIDs' VANISHED (EARLIER). Median seconds and bytes on the wire (ENABLE untimed)."""
+    times, sizes = [], []
+    for r in range(rounds):
+        c = Client(port)
+        c.login(user, PASSWORD)
+        c.command("ENABLE QRESYNC")
+        secs, size, _, data = c.command(f"SELECT {mailbox} (QRESYNC ({known[0]} {known[1]}))", keep=(r == 0))
+        c.close()
+        if data is not None:
+            fetches = data.count(b" FETCH (")
+            if b"VANISHED (EARLIER)" not in data or fetches < QRESYNC_CHANGES:
+                raise RuntimeError(f"QRESYNC SELECT: {fetches} FETCH, answer {data[:1500]!r}")
+        times.append(secs)
+        sizes.append(size)
+    return median(times), median(sizes)
 
 
 def open_idlers(port, user, count, batch=100, compress=False):
@@ -357,7 +414,7 @@ def main():
     p.add_argument("--idle", type=int, default=1000)
     p.add_argument("--dovecot-idle", type=int, default=None, help="default: --idle")
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--only", default="fetch,select,idle,idlez,fetchz,sort,stress")
+    p.add_argument("--only", default="fetch,select,idle,idlez,fetchz,sort,qresync,stress")
     p.add_argument("--stress-secs", type=int, default=30, help="length of each imaptest stress run")
     p.add_argument("--stress-rounds", type=int, default=3)
     p.add_argument("--no-dovecot", action="store_true", help="mailroom figures only")
@@ -392,7 +449,7 @@ def main():
         ("\nmax_connections_per_user_ip = 20\n", f"\nmax_connections_per_user_ip = {conns}\n")))
     mr_bench, mr_idle = "imapbench@example.test", "imapidle@example.test"
     dc_bench, dc_idle = "imapbench@anchor.test", "imapidle@anchor.test"
-    filled = bool(only & {"fetch", "select"})  # the 10,000-message INBOX and Big
+    filled = bool(only & {"fetch", "select", "sort", "qresync"})  # the 10,000-message INBOX and Big
     # imaptest's stress users, fresh ones for every round: stress-R-N@domain.
     stress_users = [f"stress-{r}-%d" for r in range(args.stress_rounds)] if "stress" in only else []
     stack = dc = None
@@ -507,6 +564,14 @@ def main():
                 for key, cmd in SORT_COMMANDS:
                     res[f"{name}_{key}"] = sort_runs(port, user, box, cmd, args.rounds)
                     log(f"{name}: {cmd} on {box}: cold, warm {res[f'{name}_{key}']}")
+        if "qresync" in only:
+            # After the SORTs: it expunges from the mailbox they sort.
+            box = "Big" if args.copies else "INBOX"
+            for name, (port, user, _, _) in systems.items():
+                known = qresync_prepare(port, user, box, args.messages * (args.copies or 1))
+                res[f"{name}_qresync"] = qresync_runs(port, user, box, known, args.rounds)
+                log(f"{name}: QRESYNC SELECT of {box} after {QRESYNC_CHANGES} flag changes and "
+                    f"{QRESYNC_CHANGES} expunges: (seconds, bytes) {res[f'{name}_qresync']}")
         if "stress" in only:
             imaptest = imaptest_path()
             server_pids = {"mailroom": lambda: [imapd_pid]}
@@ -564,6 +629,15 @@ def main():
             if d is not None:
                 line += f"   dovecot {d[i] * 1000:8.1f} ms   ratio {m[i] / d[i]:.2f} (target <= 0.50)"
             print(line)
+    if "mailroom_qresync" in res:
+        m = res["mailroom_qresync"]
+        line = (f"{'SELECT QRESYNC ' + str(sorted_count) + ', 10+10 changed':<40} mailroom {m[0] * 1000:8.1f} ms "
+                f"({m[1]} bytes)")
+        d = res.get("dovecot_qresync")
+        if d:
+            line += (f"   dovecot {d[0] * 1000:8.1f} ms ({d[1]} bytes)   ratio {m[0] / d[0]:.2f} time, "
+                     f"{m[1] / d[1]:.2f} bytes (target <= 0.50)")
+        print(line)
     for key, label in (("inbox", f"SELECT {args.messages} messages"),
                        ("big", f"SELECT {args.messages * args.copies} messages")):
         m = res.get(f"mailroom_select_{key}")

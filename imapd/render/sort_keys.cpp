@@ -1,6 +1,8 @@
 // See sort_keys.hpp.
 #include "imapd/render/sort_keys.hpp"
 
+#include <utility>
+
 #include "imapd/render/base_subject.hpp"
 #include "imapd/render/sent_date.hpp"
 
@@ -35,6 +37,20 @@ std::string display_sort_key(const std::vector<mime::Address>& field) {
 std::int64_t sent_time(const mime::Envelope& envelope, std::int64_t internal_date) {
     if (!envelope.date) return internal_date;
     return parse_header_date_time(*envelope.date).value_or(internal_date);
+}
+
+MessageSortKeys message_sort_keys(const mime::Envelope& envelope, std::int64_t internal_date) {
+    MessageSortKeys k;
+    k.sent = sent_time(envelope, internal_date);
+    BaseSubject subject = base_subject(envelope.subject.value_or(""));
+    k.subject = std::move(subject.key);
+    k.reply_or_forward = subject.reply_or_forward;
+    k.from = address_sort_key(envelope.from);
+    k.to = address_sort_key(envelope.to);
+    k.cc = address_sort_key(envelope.cc);
+    k.display_from = display_sort_key(envelope.from);
+    k.display_to = display_sort_key(envelope.to);
+    return k;
 }
 
 }  // namespace mr::imapd

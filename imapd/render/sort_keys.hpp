@@ -22,6 +22,17 @@
 
 namespace mr::imapd {
 
+// Every key SORT and THREAD may ask of one message's envelope, computed in one pass (the
+// session caches them per message, sort_cache.hpp).
+struct MessageSortKeys {
+    std::int64_t sent = 0;          // sent_time()
+    std::string subject;            // BaseSubject::key
+    bool reply_or_forward = false;  // BaseSubject::reply_or_forward
+    std::string from, to, cc;       // address_sort_key()
+    std::string display_from, display_to;  // display_sort_key()
+};
+MessageSortKeys message_sort_keys(const mime::Envelope& envelope, std::int64_t internal_date);
+
 std::string address_sort_key(const std::vector<mime::Address>& field);
 std::string display_sort_key(const std::vector<mime::Address>& field);
 std::int64_t sent_time(const mime::Envelope& envelope, std::int64_t internal_date);

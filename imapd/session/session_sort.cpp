@@ -3,18 +3,25 @@
 //
 // Invariants:
 // - The messages are SEARCH's (run_search, search_run.hpp): same view, same keys, same
-//   CHARSET rule; their index rows come back from that one listing.
-// - Every key is computed once per message (SortEntry), from the cached structure's
-//   envelope; THREAD=REFERENCES also reads the References field from the cached header
-//   block (the file only for a message whose header is not cached).
+//   CHARSET rule; for SEARCH ALL, every message of the view that is still in the store
+//   or was sorted before.
+// - Every key is computed once per message and UIDVALIDITY in the process (sort_cache.hpp),
+//   from the cached structure's envelope; THREAD=REFERENCES also reads the References
+//   field from the cached header block (the file only for a message whose header is not
+//   cached), once.
 // - Ties end in mailbox order (rfc5256.txt:231); REVERSE turns one criterion only.
 // - A message whose structure cannot be read sorts with empty strings and its internal
 //   date: one damaged message does not fail the command.
 #include <algorithm>
+#include <charconv>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <sys/stat.h>
 
 #include "common/mime/header_parser.hpp"
 #include "imapd/render/base_subject.hpp"
@@ -22,78 +29,29 @@
 #include "imapd/render/threads.hpp"
 #include "imapd/session/search_run.hpp"
 #include "imapd/session/session.hpp"
+#include "imapd/session/sort_cache.hpp"
 #include "storage/mailbox_store.hpp"
 
 namespace mr::imapd::session {
 
 namespace {
 
-using Key = SortCriterion::Key;
-
-struct SortEntry {
-    std::uint32_t position = 0;  // in the view
-    std::int64_t arrival = 0;
-    std::int64_t sent = 0;
-    std::int64_t size = 0;
-    std::string subject, from, to, cc, display_from, display_to;
-};
-
-bool needs_envelope(const std::vector<SortCriterion>& criteria) {
-    return std::any_of(criteria.begin(), criteria.end(),
-                       [](const SortCriterion& c) { return c.key != Key::Arrival && c.key != Key::Size; });
+// SEARCH ALL (or an AND of ALLs): every message of the view, no listing needed.
+bool matches_everything(const SearchKey& key) {
+    if (key.kind == SearchKey::Kind::All) return true;
+    return key.kind == SearchKey::Kind::And &&
+           std::all_of(key.children.begin(), key.children.end(), matches_everything);
 }
 
-// `scratch`: one structure reused for every message (deserialize_into keeps its memory).
-SortEntry sort_entry(std::uint32_t position, const storage::MessageRecord& rec,
-                     const std::vector<SortCriterion>& criteria, mime::MessageStructure& scratch) {
-    SortEntry e;
-    e.position = position;
-    e.arrival = rec.internal_date;
-    e.sent = rec.internal_date;
-    e.size = rec.rfc822_size >= 0 ? rec.rfc822_size : rec.size;
-    if (!needs_envelope(criteria)) return e;
-    if (!mime::deserialize_into(rec.structure, scratch)) return e;
-    const mime::Envelope& env = scratch.envelope;
-    for (const auto& c : criteria) {
-        switch (c.key) {
-            case Key::Date: e.sent = sent_time(env, rec.internal_date); break;
-            case Key::Subject: e.subject = base_subject(env.subject.value_or("")).key; break;
-            case Key::From: e.from = address_sort_key(env.from); break;
-            case Key::To: e.to = address_sort_key(env.to); break;
-            case Key::Cc: e.cc = address_sort_key(env.cc); break;
-            case Key::DisplayFrom: e.display_from = display_sort_key(env.from); break;
-            case Key::DisplayTo: e.display_to = display_sort_key(env.to); break;
-            case Key::Arrival: case Key::Size: break;
-        }
-    }
-    return e;
-}
-
-// <0, 0, >0 as a sorts before, with, after b by one criterion (before REVERSE).
-int compare(const SortEntry& a, const SortEntry& b, Key key) {
-    auto three_way = [](const auto& x, const auto& y) { return x < y ? -1 : (y < x ? 1 : 0); };
-    switch (key) {
-        case Key::Arrival: return three_way(a.arrival, b.arrival);
-        case Key::Date: return three_way(a.sent, b.sent);
-        case Key::Size: return three_way(a.size, b.size);
-        case Key::Subject: return a.subject.compare(b.subject);
-        case Key::From: return a.from.compare(b.from);
-        case Key::To: return a.to.compare(b.to);
-        case Key::Cc: return a.cc.compare(b.cc);
-        case Key::DisplayFrom: return a.display_from.compare(b.display_from);
-        case Key::DisplayTo: return a.display_to.compare(b.display_to);
-    }
-    return 0;
-}
-
-void sort_entries(std::vector<SortEntry>& entries, const std::vector<SortCriterion>& criteria) {
-    std::sort(entries.begin(), entries.end(), [&](const SortEntry& a, const SortEntry& b) {
-        for (const auto& c : criteria) {
-            const int r = compare(a, b, c.key);
-            if (r != 0) return c.reverse ? r > 0 : r < 0;
-        }
-        return a.position < b.position;
-    });
+// The cached keys of a message from its index row. `scratch`: one structure reused for
+// every message (deserialize_into keeps its memory).
+CachedMessage cached_message(const storage::MessageRecord& rec, mime::MessageStructure& scratch) {
+    CachedMessage m;
+    m.arrival = rec.internal_date;
+    m.size = rec.rfc822_size >= 0 ? rec.rfc822_size : rec.size;
+    if (mime::deserialize_into(rec.structure, scratch)) m.keys = message_sort_keys(scratch.envelope, rec.internal_date);
+    else m.keys.sent = rec.internal_date;
+    return m;
 }
 
 // The References field of a message: from the cached header block, else from its file.
@@ -116,24 +74,97 @@ std::string references_of(storage::MailboxStore& store, const std::string& box, 
     return out;
 }
 
-ThreadMessage thread_message(std::uint32_t id, const storage::MessageRecord& rec, bool references,
-                             storage::MailboxStore& store, const std::string& box, mime::MessageStructure& scratch) {
-    ThreadMessage t;
-    t.id = id;
-    t.sent = rec.internal_date;
-    if (!mime::deserialize_into(rec.structure, scratch)) return t;
+// THREAD=REFERENCES' part of `m`, from the row with its header block.
+void add_threading(CachedMessage& m, storage::MailboxStore& store, const std::string& box,
+                   const storage::MessageRecord& rec, mime::MessageStructure& scratch) {
+    m.threaded = true;
+    if (!mime::deserialize_into(rec.structure, scratch)) return;
     const mime::Envelope& env = scratch.envelope;
-    t.sent = sent_time(env, rec.internal_date);
-    BaseSubject subject = base_subject(env.subject.value_or(""));
-    t.subject_key = std::move(subject.key);
-    t.reply_or_forward = subject.reply_or_forward;
-    if (!references) return t;
     if (env.message_id) {
         auto ids = message_ids(*env.message_id);
-        if (!ids.empty()) t.message_id = std::move(ids.front());
+        if (!ids.empty()) m.message_id = std::move(ids.front());
     }
-    t.references = thread_parents(references_of(store, box, rec), env.in_reply_to.value_or(""));
-    return t;
+    m.references = thread_parents(references_of(store, box, rec), env.in_reply_to.value_or(""));
+}
+
+// The messages SORT or THREAD works on, each as its slot in `cache` (filled where missing)
+// and its position in the view, in mailbox order. The search is SEARCH's (run_search);
+// for SEARCH ALL the view is the answer and only messages the cache lacks are read.
+// `rows_out`: the rows of the matches when the caller needs them (MODSEQ), else null.
+struct Matches {
+    std::vector<std::uint32_t> slots, positions;
+    std::uint64_t highest = 0;
+    std::vector<std::uint64_t> modseqs;  // with `want_modseqs`, per match
+};
+Result<Matches> find_matches(storage::MailboxStore& store, const std::string& box, const SearchKey& key,
+                             const std::vector<std::uint32_t>& view, const NumberSet& recent, const NumberSet& saved,
+                             bool want_modseqs, SortCacheBox& cache) {
+    Matches m;
+    mime::MessageStructure scratch;
+    if (matches_everything(key) && !want_modseqs) {
+        std::vector<std::uint32_t> missing;
+        for (std::uint32_t uid : view)
+            if (cache.slot(uid) == SortCacheBox::kAbsent) missing.push_back(uid);
+        if (!missing.empty()) {
+            auto rows = store.messages(box, missing);
+            if (!rows) return rows.error();
+            for (const auto& rec : rows.value()) cache.add(rec.uid, cached_message(rec, scratch));
+        }
+        m.slots.reserve(view.size());
+        m.positions.reserve(view.size());
+        for (std::size_t i = 0; i < view.size(); ++i) {
+            const std::uint32_t slot = cache.slot(view[i]);
+            if (slot == SortCacheBox::kAbsent) continue;  // expunged before it could be read
+            m.slots.push_back(slot);
+            m.positions.push_back(static_cast<std::uint32_t>(i));
+        }
+        return m;
+    }
+    std::vector<storage::MessageRecord> rows;
+    auto found = run_search(store, box, key, view, recent, saved, m.highest, &rows);
+    if (!found) return found.error();
+    m.positions = std::move(found.value());
+    m.slots.reserve(rows.size());
+    for (const auto& rec : rows) {
+        std::uint32_t slot = cache.slot(rec.uid);
+        if (slot == SortCacheBox::kAbsent) slot = cache.add(rec.uid, cached_message(rec, scratch));
+        m.slots.push_back(slot);
+        if (want_modseqs) m.modseqs.push_back(rec.modseq);
+    }
+    return m;
+}
+
+// Fills THREAD=REFERENCES' part of the matches that lack it, from their header blocks.
+Result<void> fill_threading(storage::MailboxStore& store, const std::string& box,
+                            const std::vector<std::uint32_t>& view, const Matches& m, SortCacheBox& cache) {
+    std::vector<std::uint32_t> uids;
+    for (std::size_t i = 0; i < m.slots.size(); ++i)
+        if (!cache.at(m.slots[i]).threaded) uids.push_back(view[m.positions[i]]);
+    if (uids.empty()) return {};
+    auto rows = store.messages_with_headers(box, uids);
+    if (!rows) return rows.error();
+    mime::MessageStructure scratch;
+    for (const auto& rec : rows.value()) {
+        const std::uint32_t slot = cache.slot(rec.uid);
+        if (slot != SortCacheBox::kAbsent) add_threading(cache.at(slot), store, box, rec, scratch);
+    }
+    return {};
+}
+
+// The cache's box of a mailbox.
+Result<std::shared_ptr<SortCacheBox>> cache_box(storage::MailboxStore& store, const std::string& box) {
+    auto record = store.mailbox(box);
+    if (!record) return record.error();
+    struct stat st {};
+    if (::stat((store.user_dir() / storage::index::kFileName).c_str(), &st) != 0) st.st_ino = 0;
+    return sort_cache().box(store.user_dir(), static_cast<std::uint64_t>(st.st_ino), box, record.value().uidvalidity);
+}
+
+void append_number(std::string& out, std::uint32_t n) {
+    char buf[12];
+    buf[0] = ' ';
+    auto end = std::to_chars(buf + 1, buf + sizeof buf, n).ptr;
+    out.append(buf, static_cast<std::size_t>(end - buf));
 }
 
 }  // namespace
@@ -147,41 +178,37 @@ Actions Session::cmd_sort(const std::string& tag, const SortCmd& c, Selected& se
     std::string enabling = modseq ? enable_condstore() : std::string();
     return async({StoreJob{[this, tag, box = sel.mailbox, c, view = sel.uids, recent = sel.recent,
                             saved = sel.saved_result, modseq, enabling](storage::MailboxStore& store) {
-        std::uint64_t highest = 0;
-        std::vector<storage::MessageRecord> rows;
-        auto found = run_search(store, box, c.key, view, recent, saved, highest, &rows);
+        auto cache = cache_box(store, box);
+        Result<Matches> found = cache ? Result<Matches>(Matches{}) : Result<Matches>(cache.error());
         std::string out;
         NumberSet to_save;
-        if (found) {
-            std::vector<SortEntry> entries;
-            entries.reserve(rows.size());
-            mime::MessageStructure scratch;
-            for (std::size_t i = 0; i < rows.size(); ++i)
-                entries.push_back(sort_entry(found.value()[i], rows[i], c.criteria, scratch));
-            sort_entries(entries, c.criteria);
-            std::vector<std::uint32_t> numbers;
-            std::vector<std::uint64_t> modseqs;
-            numbers.reserve(entries.size());
-            for (const auto& e : entries) numbers.push_back(c.uid ? view[e.position] : e.position + 1);
-            if (c.ret) {
-                if (modseq) {
-                    // rows are in mailbox order; the entries' positions find them.
-                    std::vector<std::uint64_t> by_position(view.size());
-                    for (std::size_t i = 0; i < rows.size(); ++i) by_position[found.value()[i]] = rows[i].modseq;
-                    for (const auto& e : entries) modseqs.push_back(by_position[e.position]);
+        if (cache) {
+            std::lock_guard lock(cache.value()->mutex);
+            found = find_matches(store, box, c.key, view, recent, saved, modseq && c.ret, *cache.value());
+            if (found) {
+                const Matches& m = found.value();
+                const std::vector<std::uint32_t> positions = cache.value()->sorted(m.slots, m.positions, c.criteria);
+                std::vector<std::uint32_t> numbers;
+                numbers.reserve(positions.size());
+                for (std::uint32_t p : positions) numbers.push_back(c.uid ? view[p] : p + 1);
+                if (c.ret) {
+                    std::vector<std::uint64_t> modseqs;
+                    if (modseq) {
+                        // m's modseqs are in mailbox order; the positions find them.
+                        std::vector<std::uint64_t> by_position(view.size());
+                        for (std::size_t i = 0; i < m.positions.size(); ++i) by_position[m.positions[i]] = m.modseqs[i];
+                        for (std::uint32_t p : positions) modseqs.push_back(by_position[p]);
+                    }
+                    if (c.ret->save) to_save = saved_uids(*c.ret, positions, view, true);
+                    if (c.ret->min || c.ret->max || c.ret->all || c.ret->count || c.ret->partial)
+                        out = enabling + esearch_response(tag, c.uid, *c.ret, numbers, true, modseqs);
+                } else {
+                    out = enabling + "* SORT";
+                    out.reserve(out.size() + numbers.size() * 8 + 32);
+                    for (std::uint32_t n : numbers) append_number(out, n);
+                    if (modseq && !numbers.empty()) out += " (MODSEQ " + std::to_string(m.highest) + ")";
+                    out += "\r\n";
                 }
-                if (c.ret->save) {
-                    std::vector<std::uint32_t> positions;
-                    for (const auto& e : entries) positions.push_back(e.position);
-                    to_save = saved_uids(*c.ret, positions, view, true);
-                }
-                if (c.ret->min || c.ret->max || c.ret->all || c.ret->count || c.ret->partial)
-                    out = enabling + esearch_response(tag, c.uid, *c.ret, numbers, true, modseqs);
-            } else {
-                out = enabling + "* SORT";
-                for (std::uint32_t n : numbers) out += " " + std::to_string(n);
-                if (modseq && !numbers.empty()) out += " (MODSEQ " + std::to_string(highest) + ")";
-                out += "\r\n";
             }
         }
         std::optional<NumberSet> saved_now;
@@ -199,32 +226,40 @@ Actions Session::cmd_thread(const std::string& tag, const ThreadCmd& c, Selected
     std::string enabling = uses_modseq(c.key) ? enable_condstore() : std::string();
     return async({StoreJob{[this, tag, box = sel.mailbox, c, view = sel.uids, recent = sel.recent,
                             saved = sel.saved_result, enabling](storage::MailboxStore& store) {
-        std::uint64_t highest = 0;
-        std::vector<storage::MessageRecord> rows;
-        auto found = run_search(store, box, c.key, view, recent, saved, highest, &rows);
         const bool references = c.algorithm == ThreadCmd::Algorithm::References;
-        if (found && references && !rows.empty()) {
-            // The cached header blocks, for References.
-            std::vector<std::uint32_t> uids;
-            uids.reserve(rows.size());
-            for (const auto& r : rows) uids.push_back(r.uid);
-            auto with_headers = store.messages_with_headers(box, uids);
-            if (with_headers && with_headers.value().size() == rows.size()) rows = std::move(with_headers.value());
-        }
+        auto cache = cache_box(store, box);
+        Result<Matches> found = cache ? Result<Matches>(Matches{}) : Result<Matches>(cache.error());
         std::string out;
-        if (found) {
-            std::vector<ThreadMessage> messages;
-            messages.reserve(rows.size());
-            mime::MessageStructure scratch;
-            for (std::size_t i = 0; i < rows.size(); ++i) {
-                const std::uint32_t pos = found.value()[i];
-                messages.push_back(
-                    thread_message(c.uid ? view[pos] : pos + 1, rows[i], references, store, box, scratch));
+        if (cache) {
+            SortCacheBox& cached = *cache.value();
+            std::lock_guard lock(cached.mutex);
+            found = find_matches(store, box, c.key, view, recent, saved, false, cached);
+            if (found && references) {
+                if (auto filled = fill_threading(store, box, view, found.value(), cached); !filled)
+                    found = filled.error();
             }
-            out = enabling + "* THREAD " +
-                  (references ? thread_references(messages) : thread_ordered_subject(messages));
-            if (messages.empty()) out.pop_back();  // "* THREAD" alone (rfc5256.txt:781)
-            out += "\r\n";
+            if (found) {
+                const Matches& m = found.value();
+                std::vector<ThreadMessage> messages;
+                messages.reserve(m.slots.size());
+                for (std::size_t i = 0; i < m.slots.size(); ++i) {
+                    const CachedMessage& e = cached.at(m.slots[i]);
+                    ThreadMessage t;
+                    t.id = c.uid ? view[m.positions[i]] : m.positions[i] + 1;
+                    t.sent = e.keys.sent;
+                    t.subject_key = e.keys.subject;
+                    t.reply_or_forward = e.keys.reply_or_forward;
+                    if (references) {
+                        t.message_id = e.message_id;
+                        t.references = e.references;
+                    }
+                    messages.push_back(std::move(t));
+                }
+                out = enabling + "* THREAD " +
+                      (references ? thread_references(messages) : thread_ordered_subject(messages));
+                if (messages.empty()) out.pop_back();  // "* THREAD" alone (rfc5256.txt:781)
+                out += "\r\n";
+            }
         }
         return StoreResume([this, tag, error = found ? std::optional<Error>() : found.error(),
                             out = std::move(out)]() -> Actions {
