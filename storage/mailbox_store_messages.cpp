@@ -334,7 +334,12 @@ Result<std::vector<std::uint32_t>> MailboxStore::remove_messages(
     // After the commit (see the header): a crash here leaves files a reindex
     // would resurrect, never a row without its file.
     remove_files(files);
-    for (const char* sub : {"cur", "new"}) (void)fsync_directory(maildir_.folder_path(box->name) / sub);
+    // One fsync per directory a file left (usually cur/ alone, not cur/ and new/ both): a
+    // removal that a crash undoes only brings an expunged message back, never loses mail.
+    std::vector<fs::path> dirs;
+    for (const auto& f : files)
+        if (std::find(dirs.begin(), dirs.end(), f.parent_path()) == dirs.end()) dirs.push_back(f.parent_path());
+    for (const auto& d : dirs) (void)fsync_directory(d);
     return expunged;
 }
 
