@@ -77,6 +77,25 @@ TEST_CASE("THREAD: REFERENCES and ORDEREDSUBJECT") {
           "s NO [BADCHARSET (UTF-8 US-ASCII)] Charset not supported\r\n");
 }
 
+TEST_CASE("SORT and THREAD again after the mailbox changed (sort_cache.hpp)") {
+    Harness h;
+    select_filled(h);
+    CHECK(run(h, "SORT (SUBJECT) UTF-8 ALL") == "* SORT 1 2 3 4\r\ns OK SORT completed\r\n");
+    CHECK(run(h, "THREAD REFERENCES UTF-8 ALL") == "* THREAD (3 4)(2 1)\r\ns OK THREAD completed\r\n");
+    // A new message (subject "a report" sorts first), then message 2 expunged: the cached
+    // keys of the others stay, the new one is keyed, the ranks are made again.
+    REQUIRE(h.store->append("INBOX", "From: a@example.test\r\nSubject: a report\r\nMessage-ID: <5@x>\r\n"
+                                     "References: <2@x>\r\n\r\nx\r\n", 0, {}, 1709251200 + 5 * 3600));
+    CHECK(run(h, "NOOP") == "* 5 EXISTS\r\n* 5 RECENT\r\ns OK NOOP completed\r\n");
+    CHECK(run(h, "SORT (SUBJECT) UTF-8 ALL") == "* SORT 5 1 2 3 4\r\ns OK SORT completed\r\n");
+    CHECK(run(h, "STORE 2 +FLAGS.SILENT (\\Deleted)") == "s OK STORE completed\r\n");
+    CHECK(run(h, "EXPUNGE") == "* 2 EXPUNGE\r\ns OK EXPUNGE completed\r\n");
+    CHECK(run(h, "SORT (REVERSE SUBJECT) UTF-8 ALL") == "* SORT 2 3 1 4\r\ns OK SORT completed\r\n");
+    CHECK(run(h, "UID SORT (SUBJECT) UTF-8 ALL") == "* SORT 5 1 3 4\r\ns OK SORT completed\r\n");
+    // 5 replies to 2, which is gone: a dummy keeps the thread of 1 and 5 together.
+    CHECK(run(h, "UID THREAD REFERENCES UTF-8 ALL") == "* THREAD (3 4)(1 5)\r\ns OK THREAD completed\r\n");
+}
+
 TEST_CASE("ESEARCH: RETURN options") {
     Harness h;
     select_filled(h);
