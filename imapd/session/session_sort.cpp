@@ -43,15 +43,28 @@ bool matches_everything(const SearchKey& key) {
            std::all_of(key.children.begin(), key.children.end(), matches_everything);
 }
 
-// The cached keys of a message from its index row. `scratch`: one structure reused for
-// every message (deserialize_into keeps its memory).
-CachedMessage cached_message(const storage::MessageRecord& rec, mime::MessageStructure& scratch) {
-    CachedMessage m;
+bool needs_envelope(const std::vector<SortCriterion>& criteria) {
+    return std::any_of(criteria.begin(), criteria.end(), [](const SortCriterion& c) {
+        return c.key != SortCriterion::Key::Arrival && c.key != SortCriterion::Key::Size;
+    });
+}
+
+// Keeps what the index row of a message gives (`keys`: its envelope's keys too) in the
+// cache, next to what was there. `scratch`: one structure reused for every message
+// (deserialize_into keeps its memory).
+std::uint32_t cache_row(SortCacheBox& cache, const storage::MessageRecord& rec, bool keys,
+                        mime::MessageStructure& scratch) {
+    std::uint32_t slot = cache.slot(rec.uid);
+    if (slot != SortCacheBox::kAbsent && (!keys || cache.at(slot).keyed)) return slot;
+    CachedMessage m = slot == SortCacheBox::kAbsent ? CachedMessage{} : cache.at(slot);
     m.arrival = rec.internal_date;
     m.size = rec.rfc822_size >= 0 ? rec.rfc822_size : rec.size;
-    if (mime::deserialize_into(rec.structure, scratch)) m.keys = message_sort_keys(scratch.envelope, rec.internal_date);
-    else m.keys.sent = rec.internal_date;
-    return m;
+    if (keys) {
+        m.keyed = true;
+        if (mime::deserialize_into(rec.structure, scratch)) m.keys = message_sort_keys(scratch.envelope, rec.internal_date);
+        else m.keys.sent = rec.internal_date;
+    }
+    return cache.add(rec.uid, std::move(m));
 }
 
 // The References field of a message: from the cached header block, else from its file.
@@ -90,7 +103,7 @@ void add_threading(CachedMessage& m, storage::MailboxStore& store, const std::st
 // The messages SORT or THREAD works on, each as its slot in `cache` (filled where missing)
 // and its position in the view, in mailbox order. The search is SEARCH's (run_search);
 // for SEARCH ALL the view is the answer and only messages the cache lacks are read.
-// `rows_out`: the rows of the matches when the caller needs them (MODSEQ), else null.
+// `want_modseqs`: each match's MODSEQ too; `keys`: the envelope's keys are needed.
 struct Matches {
     std::vector<std::uint32_t> slots, positions;
     std::uint64_t highest = 0;
@@ -98,17 +111,19 @@ struct Matches {
 };
 Result<Matches> find_matches(storage::MailboxStore& store, const std::string& box, const SearchKey& key,
                              const std::vector<std::uint32_t>& view, const NumberSet& recent, const NumberSet& saved,
-                             bool want_modseqs, SortCacheBox& cache) {
+                             bool want_modseqs, bool keys, SortCacheBox& cache) {
     Matches m;
     mime::MessageStructure scratch;
     if (matches_everything(key) && !want_modseqs) {
         std::vector<std::uint32_t> missing;
-        for (std::uint32_t uid : view)
-            if (cache.slot(uid) == SortCacheBox::kAbsent) missing.push_back(uid);
+        for (std::uint32_t uid : view) {
+            const std::uint32_t slot = cache.slot(uid);
+            if (slot == SortCacheBox::kAbsent || (keys && !cache.at(slot).keyed)) missing.push_back(uid);
+        }
         if (!missing.empty()) {
             auto rows = store.messages(box, missing);
             if (!rows) return rows.error();
-            for (const auto& rec : rows.value()) cache.add(rec.uid, cached_message(rec, scratch));
+            for (const auto& rec : rows.value()) cache_row(cache, rec, keys, scratch);
         }
         m.slots.reserve(view.size());
         m.positions.reserve(view.size());
@@ -126,9 +141,7 @@ Result<Matches> find_matches(storage::MailboxStore& store, const std::string& bo
     m.positions = std::move(found.value());
     m.slots.reserve(rows.size());
     for (const auto& rec : rows) {
-        std::uint32_t slot = cache.slot(rec.uid);
-        if (slot == SortCacheBox::kAbsent) slot = cache.add(rec.uid, cached_message(rec, scratch));
-        m.slots.push_back(slot);
+        m.slots.push_back(cache_row(cache, rec, keys, scratch));
         if (want_modseqs) m.modseqs.push_back(rec.modseq);
     }
     return m;
@@ -184,7 +197,8 @@ Actions Session::cmd_sort(const std::string& tag, const SortCmd& c, Selected& se
         NumberSet to_save;
         if (cache) {
             std::lock_guard lock(cache.value()->mutex);
-            found = find_matches(store, box, c.key, view, recent, saved, modseq && c.ret, *cache.value());
+            found = find_matches(store, box, c.key, view, recent, saved, modseq && c.ret, needs_envelope(c.criteria),
+                                 *cache.value());
             if (found) {
                 const Matches& m = found.value();
                 const std::vector<std::uint32_t> positions = cache.value()->sorted(m.slots, m.positions, c.criteria);
@@ -233,7 +247,7 @@ Actions Session::cmd_thread(const std::string& tag, const ThreadCmd& c, Selected
         if (cache) {
             SortCacheBox& cached = *cache.value();
             std::lock_guard lock(cached.mutex);
-            found = find_matches(store, box, c.key, view, recent, saved, false, cached);
+            found = find_matches(store, box, c.key, view, recent, saved, false, true, cached);
             if (found && references) {
                 if (auto filled = fill_threading(store, box, view, found.value(), cached); !filled)
                     found = filled.error();

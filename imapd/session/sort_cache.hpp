@@ -37,6 +37,8 @@ namespace mr::imapd::session {
 struct CachedMessage {
     std::int64_t arrival = 0;  // internal date
     std::int64_t size = 0;     // RFC822.SIZE
+    // Only once `keyed`: ARRIVAL and SIZE alone deserialize no envelope.
+    bool keyed = false;
     MessageSortKeys keys;
     // THREAD=REFERENCES (threads.hpp), only once `threaded`.
     bool threaded = false;
