@@ -14,7 +14,10 @@
 //   yet get a FLAGS response first (flags.hpp, announce_keywords).
 // - The tagged reply of a command is always the last line this session sends for it.
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "imapd/session/session.hpp"
 #include "imapd/session/flags.hpp"
@@ -107,7 +110,36 @@ Actions Session::complete(Actions acts) {
 struct Session::PrefetchedUpdates {
     UpdatesKey key;
     Result<storage::Changes> changes;
+    // New mail was there: claimed for this session (peeked at by an EXAMINE one) in the
+    // same job, which spares the poll a second store job (issue 18's stress load).
+    std::optional<storage::RecentClaim> claimed;
 };
+
+namespace {
+
+// What poll_updates' job and the prefetch ask of the store besides the changes: the
+// \Recent claim on new mail, when there is some (changes that end above `last_uid`).
+std::optional<storage::RecentClaim> claim_new(storage::MailboxStore& store, const std::string& box,
+                                              const Result<storage::Changes>& changes, std::uint32_t last_uid,
+                                              bool claim) {
+    if (!changes) return std::nullopt;
+    const auto& changed = changes.value().changed;
+    if (changed.empty() || changed.back().uid <= last_uid) return std::nullopt;
+    // New mail: this session is the first to be told of whatever nobody claimed (an
+    // EXAMINEd one sees it as \Recent without claiming it).
+    auto c = claim ? store.claim_recent(box) : store.peek_recent(box);
+    if (!c) return std::nullopt;
+    return c.value();
+}
+
+void add_recent(Selected& sel, const storage::RecentClaim& claimed) {
+    if (claimed.first >= claimed.end) return;
+    std::vector<NumberRange> ranges = sel.recent.ranges();
+    ranges.push_back({claimed.first, claimed.end - 1});
+    sel.recent = NumberSet(std::move(ranges));
+}
+
+}  // namespace
 
 void Session::prefetch_updates(Actions& acts) {
     const Selected* view = selected();
@@ -115,10 +147,12 @@ void Session::prefetch_updates(Actions& acts) {
     for (auto& a : acts) {
         auto* job = std::get_if<StoreJob>(&a.v);
         if (!job) continue;
-        job->job = [this, inner = std::move(job->job), key = updates_key(*view)](storage::MailboxStore& store) {
+        job->job = [this, inner = std::move(job->job), key = updates_key(*view),
+                    claim = !view->read_only](storage::MailboxStore& store) {
             StoreResume next = inner(store);
             if (!next) return next;
-            auto pre = std::make_shared<PrefetchedUpdates>(PrefetchedUpdates{key, store.changes_since(key.box, key.since)});
+            auto pre = std::make_shared<PrefetchedUpdates>(PrefetchedUpdates{key, store.changes_since(key.box, key.since), std::nullopt});
+            pre->claimed = claim_new(store, key.box, pre->changes, key.last_uid, claim);
             return StoreResume([this, next = std::move(next), pre = std::move(pre)] {
                 prefetched_ = pre;
                 return next();
@@ -134,23 +168,15 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
     const auto prefetched = std::exchange(prefetched_, nullptr);
     if (!view) return finish();
     const std::uint32_t last_uid = view->uids.empty() ? 0 : view->uids.back();
-    // New mail needs the store again (claim_recent), so the prefetch serves only when
-    // there is none.
-    if (prefetched && prefetched->key == updates_key(*view) && prefetched->changes &&
-        (prefetched->changes.value().changed.empty() || prefetched->changes.value().changed.back().uid <= last_uid))
-        return report_updates(prefetched->changes, std::nullopt, allow_expunge, finish);
+    if (prefetched && prefetched->key == updates_key(*view) && prefetched->changes)
+        return report_updates(prefetched->changes, prefetched->claimed, allow_expunge, finish);
+    // The command changed the view after all: asked again below; what the prefetch
+    // claimed is this session's whatever the store says now.
+    if (prefetched && prefetched->claimed) add_recent(*selected(), *prefetched->claimed);
     return async({StoreJob{[this, box = view->mailbox, since = view->modseq, last_uid, claim = !view->read_only,
                             allow_expunge, finish = std::move(finish)](storage::MailboxStore& store) {
         auto changes = store.changes_since(box, since);
-        std::optional<storage::RecentClaim> claimed;
-        if (changes) {
-            const auto& changed = changes.value().changed;
-            if (!changed.empty() && changed.back().uid > last_uid) {
-                // New mail: this session is the first to be told of whatever nobody claimed
-                // (an EXAMINEd one sees it as \Recent without claiming it).
-                if (auto c = claim ? store.claim_recent(box) : store.peek_recent(box)) claimed = c.value();
-            }
-        }
+        std::optional<storage::RecentClaim> claimed = claim_new(store, box, changes, last_uid, claim);
         return StoreResume([this, changes = std::move(changes), claimed, allow_expunge, finish]() {
             return report_updates(changes, claimed, allow_expunge, finish);
         });
@@ -175,11 +201,7 @@ Actions Session::report_updates(const Result<storage::Changes>& changes, std::op
             out += sel->report_expunged(withheld);
             withheld.clear();
         }
-        if (claimed && claimed->first < claimed->end) {
-            std::vector<NumberRange> ranges = sel->recent.ranges();
-            ranges.push_back({claimed->first, claimed->end - 1});
-            sel->recent = NumberSet(std::move(ranges));
-        }
+        if (claimed) add_recent(*sel, *claimed);
         std::size_t added = 0;
         for (const auto& m : ch.changed) {
             if (uids.empty() || m.uid > uids.back()) {
