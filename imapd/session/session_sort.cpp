@@ -247,6 +247,15 @@ Actions Session::cmd_thread(const std::string& tag, const ThreadCmd& c, Selected
         if (cache) {
             SortCacheBox& cached = *cache.value();
             std::lock_guard lock(cached.mutex);
+            const bool whole_view = matches_everything(c.key);
+            const auto& last = cached.last_thread;
+            if (whole_view && last && last->references == references && last->uid == c.uid && last->view == view) {
+                out = enabling + "* THREAD " + last->text + "\r\n";
+                if (last->text.empty()) out = enabling + "* THREAD\r\n";  // rfc5256.txt:781
+                return StoreResume([this, tag, out = std::move(out)]() -> Actions {
+                    return search_done(tag, std::nullopt, std::nullopt, out, "THREAD completed");
+                });
+            }
             found = find_matches(store, box, c.key, view, recent, saved, false, true, cached);
             if (found && references) {
                 if (auto filled = fill_threading(store, box, view, found.value(), cached); !filled)
@@ -269,10 +278,11 @@ Actions Session::cmd_thread(const std::string& tag, const ThreadCmd& c, Selected
                     }
                     messages.push_back(std::move(t));
                 }
-                out = enabling + "* THREAD " +
-                      (references ? thread_references(messages) : thread_ordered_subject(messages));
+                std::string text = references ? thread_references(messages) : thread_ordered_subject(messages);
+                out = enabling + "* THREAD " + text;
                 if (messages.empty()) out.pop_back();  // "* THREAD" alone (rfc5256.txt:781)
                 out += "\r\n";
+                if (whole_view) cached.last_thread = SortCacheBox::ThreadAnswer{references, c.uid, view, std::move(text)};
             }
         }
         return StoreResume([this, tag, error = found ? std::optional<Error>() : found.error(),

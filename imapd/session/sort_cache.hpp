@@ -13,6 +13,7 @@
 // - Bounded: past kMaxEntries cached messages the least recently used boxes are dropped
 //   (never the one just asked for); a dropped box a session still holds lives on until it
 //   lets go (shared_ptr).
+// - last_thread answers only the view it was computed for, whole (every message of it).
 // - Ranks: for each sort key, every entry's position among all entries in that key's
 //   order (equal keys, equal ranks), computed once per key after entries were added, so
 //   sorting compares integers.
@@ -51,6 +52,16 @@ public:
     static constexpr std::uint32_t kAbsent = 0xffffffffu;
 
     std::mutex mutex;
+
+    // The last THREAD response of SEARCH ALL over a view: asked again of the same view
+    // (a client re-opening the same folder), it is the same, as the keys never change.
+    struct ThreadAnswer {
+        bool references = false;
+        bool uid = false;
+        std::vector<std::uint32_t> view;
+        std::string text;  // after "* THREAD "
+    };
+    std::optional<ThreadAnswer> last_thread;
 
     // The entry slot of `uid`, or kAbsent.
     std::uint32_t slot(std::uint32_t uid) const {
