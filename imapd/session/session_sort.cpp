@@ -173,6 +173,12 @@ Result<std::shared_ptr<SortCacheBox>> cache_box(storage::MailboxStore& store, co
     return sort_cache().box(store.user_dir(), static_cast<std::uint64_t>(st.st_ino), box, record.value().uidvalidity);
 }
 
+bool same_criteria(const std::vector<SortCriterion>& a, const std::vector<SortCriterion>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const SortCriterion& x, const SortCriterion& y) {
+        return x.key == y.key && x.reverse == y.reverse;
+    });
+}
+
 void append_number(std::string& out, std::uint32_t n) {
     char buf[12];
     buf[0] = ' ';
@@ -196,12 +202,22 @@ Actions Session::cmd_sort(const std::string& tag, const SortCmd& c, Selected& se
         std::string out;
         NumberSet to_save;
         if (cache) {
-            std::lock_guard lock(cache.value()->mutex);
-            found = find_matches(store, box, c.key, view, recent, saved, modseq && c.ret, needs_envelope(c.criteria),
-                                 *cache.value());
+            SortCacheBox& cached = *cache.value();
+            std::lock_guard lock(cached.mutex);
+            // SEARCH ALL (no MODSEQ then): the order of a view sorted before is known.
+            const bool whole_view = matches_everything(c.key);
+            auto& last = cached.last_sort;
+            std::vector<std::uint32_t> positions;
+            if (whole_view && last && last->view == view && same_criteria(last->criteria, c.criteria)) {
+                positions = last->positions;
+            } else {
+                found = find_matches(store, box, c.key, view, recent, saved, modseq && c.ret,
+                                     needs_envelope(c.criteria), cached);
+                if (found) positions = cached.sorted(found.value().slots, found.value().positions, c.criteria);
+                if (found && whole_view) last = SortCacheBox::SortAnswer{c.criteria, view, positions};
+            }
             if (found) {
                 const Matches& m = found.value();
-                const std::vector<std::uint32_t> positions = cache.value()->sorted(m.slots, m.positions, c.criteria);
                 std::vector<std::uint32_t> numbers;
                 numbers.reserve(positions.size());
                 for (std::uint32_t p : positions) numbers.push_back(c.uid ? view[p] : p + 1);

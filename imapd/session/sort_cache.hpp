@@ -13,7 +13,8 @@
 // - Bounded: past kMaxEntries cached messages the least recently used boxes are dropped
 //   (never the one just asked for); a dropped box a session still holds lives on until it
 //   lets go (shared_ptr).
-// - last_thread answers only the view it was computed for, whole (every message of it).
+// - last_thread and last_sort answer only the view they were computed for, whole (every
+//   message of it).
 // - Ranks: for each sort key, every entry's position among all entries in that key's
 //   order (equal keys, equal ranks), computed once per key after entries were added, so
 //   sorting compares integers.
@@ -62,6 +63,13 @@ public:
         std::string text;  // after "* THREAD "
     };
     std::optional<ThreadAnswer> last_thread;
+    // The same for SORT: the positions in sort order of the last SORT ALL of a view.
+    struct SortAnswer {
+        std::vector<SortCriterion> criteria;
+        std::vector<std::uint32_t> view;
+        std::vector<std::uint32_t> positions;
+    };
+    std::optional<SortAnswer> last_sort;
 
     // The entry slot of `uid`, or kAbsent.
     std::uint32_t slot(std::uint32_t uid) const {
@@ -92,7 +100,7 @@ private:
 
 class SortCache {
 public:
-    static constexpr std::size_t kMaxEntries = 1'000'000;
+    static constexpr std::size_t kMaxEntries = 500'000;  // ~150 MB at worst
 
     // The box of a mailbox, made empty when new. `index_id`: what tells one index file at
     // `user_dir` from an earlier one there (its inode number).

@@ -81,6 +81,10 @@ TEST_CASE("SORT and THREAD again after the mailbox changed (sort_cache.hpp)") {
     Harness h;
     select_filled(h);
     CHECK(run(h, "SORT (SUBJECT) UTF-8 ALL") == "* SORT 1 2 3 4\r\ns OK SORT completed\r\n");
+    // The same view sorted again: the kept order, in each form.
+    CHECK(run(h, "SORT RETURN (ALL) (SUBJECT) UTF-8 ALL") == "* ESEARCH (TAG \"s\") ALL 1:4\r\ns OK SORT completed\r\n");
+    CHECK(run(h, "SORT (REVERSE SUBJECT) UTF-8 ALL") == "* SORT 3 4 1 2\r\ns OK SORT completed\r\n");
+    CHECK(run(h, "THREAD REFERENCES UTF-8 ALL") == "* THREAD (3 4)(2 1)\r\ns OK THREAD completed\r\n");
     CHECK(run(h, "THREAD REFERENCES UTF-8 ALL") == "* THREAD (3 4)(2 1)\r\ns OK THREAD completed\r\n");
     // A new message (subject "a report" sorts first), then message 2 expunged: the cached
     // keys of the others stay, the new one is keyed, the ranks are made again.
