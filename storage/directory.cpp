@@ -43,7 +43,22 @@ CREATE INDEX users_domain ON users(domain);
 CREATE INDEX aliases_domain ON aliases(domain);
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kSchemaV1};
+// v2 (issue 19, shared mailboxes): mailbox accounts (no password: password_hash is '',
+// which never verifies) and the grants that let users read them (RFC 4314 ACLs). A grant
+// goes with either of its users.
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE users ADD COLUMN mailbox_account INTEGER NOT NULL DEFAULT 0 CHECK (mailbox_account IN (0, 1));
+CREATE TABLE mailbox_acl (
+  owner TEXT NOT NULL REFERENCES users(address) ON DELETE CASCADE,
+  mailbox TEXT NOT NULL,            -- the owner's store name; '' = every mailbox of the owner
+  grantee TEXT NOT NULL REFERENCES users(address) ON DELETE CASCADE,
+  rights TEXT NOT NULL,             -- canonical "lrswipkxtea" subset, never empty
+  PRIMARY KEY (owner, mailbox, grantee)
+);
+CREATE INDEX mailbox_acl_grantee ON mailbox_acl(grantee);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kSchemaV1, kSchemaV2};
 
 Result<std::string> hash_password(std::string_view password) {
     if (password.empty()) return Error::syntax("empty password");
@@ -163,6 +178,18 @@ Result<bool> Directory::has_domain(std::string_view domain) {
 
 Result<void> Directory::add_user(std::string_view address, std::string_view password,
                                  std::int64_t quota_bytes) {
+    if (password.empty()) return Error::syntax("empty password");
+    return insert_user(address, password, quota_bytes);
+}
+
+Result<void> Directory::add_mailbox_account(std::string_view address, std::int64_t quota_bytes) {
+    return insert_user(address, {}, quota_bytes);
+}
+
+// An empty password makes a mailbox account: its hash is '', which verify_password never
+// accepts.
+Result<void> Directory::insert_user(std::string_view address, std::string_view password,
+                                    std::int64_t quota_bytes) {
     auto split = user_address(address);
     if (!split) return split.error();
     if (quota_bytes < 0) return Error::syntax("negative quota");
@@ -174,13 +201,18 @@ Result<void> Directory::add_user(std::string_view address, std::string_view pass
     auto alias = exists("SELECT 1 FROM aliases WHERE source = ?", key);
     if (!alias) return alias.error();
     if (*alias) return Error::refused("address is an alias: " + key);
-    auto hash = hash_password(password);
-    if (!hash) return hash.error();
+    std::string hash;
+    if (!password.empty()) {
+        auto hashed = hash_password(password);
+        if (!hashed) return hashed.error();
+        hash = std::move(hashed.value());
+    }
     auto stmt = db_.prepare(
-        "INSERT INTO users(address, local_part, domain, password_hash, quota_bytes, enabled)"
-        " VALUES (?, ?, ?, ?, ?, 1)");
+        "INSERT INTO users(address, local_part, domain, password_hash, quota_bytes, enabled, mailbox_account)"
+        " VALUES (?, ?, ?, ?, ?, 1, ?)");
     if (!stmt) return stmt.error();
-    stmt->bind(1, key).bind(2, split->local_part).bind(3, split->domain).bind(4, *hash).bind(5, quota_bytes);
+    stmt->bind(1, key).bind(2, split->local_part).bind(3, split->domain).bind(4, hash).bind(5, quota_bytes);
+    stmt->bind(6, std::int64_t{password.empty() ? 1 : 0});
     return run_or_refuse(*stmt, "user exists: " + key);
 }
 
@@ -228,11 +260,11 @@ Result<void> Directory::set_quota(std::string_view address, std::int64_t quota_b
 namespace {
 
 constexpr std::string_view kUserColumns =
-    "SELECT address, local_part, domain, quota_bytes, enabled FROM users";
+    "SELECT address, local_part, domain, quota_bytes, enabled, mailbox_account FROM users";
 
 User read_user(const sqlite::Statement& s) {
     return User{s.column_text(0), s.column_text(1), s.column_text(2), s.column_int64(3),
-                s.column_int64(4) != 0};
+                s.column_int64(4) != 0, s.column_int64(5) != 0};
 }
 
 }  // namespace

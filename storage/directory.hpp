@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "common/util/result.hpp"
+#include "common/text/acl_rights.hpp"
 #include "storage/sqlite/db.hpp"
 
 namespace mr::storage {
@@ -39,6 +40,16 @@ struct User {
     std::string domain;
     std::int64_t quota_bytes = 0;  // 0 = unlimited
     bool enabled = true;           // false: cannot log in (mail is still accepted)
+    bool mailbox_account = false;  // info@, sales@: no password, read through grants only
+};
+
+// One ACL entry (RFC 4314): what `grantee` may do with `owner`'s mailbox. Stored in
+// directory.db (mailbox_acl), so every daemon sees the same grants.
+struct MailboxGrant {
+    std::string owner;    // the account whose mail it is
+    std::string mailbox;  // store name ("INBOX", "Sales/2026"); "" = every mailbox of the owner
+    std::string grantee;  // a user of the owner's domain
+    text::AclRights rights;
 };
 
 struct Alias {
@@ -78,6 +89,9 @@ public:
 
     Result<void> add_user(std::string_view address, std::string_view password,
                           std::int64_t quota_bytes = 0);
+    // A mailbox account (info@, sales@): receives mail like a user, has no password, so it
+    // never logs in; users reach it through grants (directory_acl.cpp).
+    Result<void> add_mailbox_account(std::string_view address, std::int64_t quota_bytes = 0);
     Result<void> remove_user(std::string_view address);
     Result<void> set_password(std::string_view address, std::string_view password);
     Result<void> set_enabled(std::string_view address, bool enabled);
@@ -106,11 +120,28 @@ public:
     // user's own address, the same with a "+tag", or an alias source (with or without
     // "+tag") that has the user among its targets. Catch-all aliases grant nothing.
     // Defined in directory_owned.cpp.
+    // A user granted "p" on a mailbox account's every mailbox (`mailroom mailbox share
+    // --send-as`) may send as that account too.
     Result<bool> may_send_as(std::string_view user, std::string_view address);
+
+    // Grants (directory_acl.cpp). Owner and grantee must be users of the same domain; a
+    // mailbox of "" is the owner's every mailbox. Empty rights remove the grant.
+    Result<void> set_grant(std::string_view owner, std::string_view mailbox, std::string_view grantee,
+                           text::AclRights rights);
+    // The owner's grants (mailbox "" first, then by mailbox and grantee).
+    Result<std::vector<MailboxGrant>> grants_of(std::string_view owner);
+    // What others granted `grantee`, by owner and mailbox.
+    Result<std::vector<MailboxGrant>> grants_to(std::string_view grantee);
+    // `grantee`'s rights on owner's `mailbox`: all for the owner; else the grant for that
+    // mailbox if there is one, else the owner-wide grant ("" mailbox), else none.
+    Result<text::AclRights> rights_on(std::string_view grantee, std::string_view owner, std::string_view mailbox);
+    // A mailbox was deleted or renamed: its own grants go or follow (children too).
+    Result<void> rename_grants(std::string_view owner, std::string_view from, std::optional<std::string_view> to);
 
 private:
     explicit Directory(sqlite::Db db) : db_(std::move(db)) {}
     Result<std::optional<User>> find_exact(std::string_view address);
+    Result<void> insert_user(std::string_view address, std::string_view password, std::int64_t quota_bytes);
     Result<std::vector<std::string>> alias_targets(std::string_view source);
     Result<bool> exists(std::string_view sql, std::string_view key);
     // Runs `sql` on one domain row (? = the normalised name): a broken constraint is

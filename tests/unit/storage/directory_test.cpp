@@ -139,3 +139,72 @@ TEST_CASE("directory: aliases and resolution") {
     CHECK(d.remove_alias("info@example.org").error().kind == ErrorKind::Refused);
     CHECK(d.list_aliases()->size() == 1);
 }
+
+TEST_CASE("directory: mailbox accounts receive mail but never log in") {
+    TempDir dir;
+    auto d = open_directory(dir);
+    REQUIRE(d.add_domain("example.org").ok());
+    REQUIRE(d.add_mailbox_account("Info@example.org").ok());
+    auto info = d.find_user("info@example.org");
+    REQUIRE(info.ok());
+    REQUIRE(info->has_value());
+    CHECK((*info)->mailbox_account);
+    CHECK(d.resolve("info@example.org")->kind == Resolution::LocalUser);
+    CHECK_FALSE(d.verify_password("info@example.org", "").value());
+    CHECK_FALSE(d.verify_password("info@example.org", "anything").value());
+    CHECK(d.add_mailbox_account("info@example.org").error().kind == ErrorKind::Refused);
+    CHECK(d.add_mailbox_account("x@nowhere.org").error().kind == ErrorKind::Refused);
+    CHECK(d.add_user("bob@example.org", "").error().kind == ErrorKind::Syntax);  // users need a password
+    REQUIRE(d.add_user("bob@example.org", "pw").ok());
+    CHECK_FALSE((*d.find_user("bob@example.org"))->mailbox_account);
+}
+
+TEST_CASE("directory: grants (RFC 4314 rights) on mailboxes") {
+    TempDir dir;
+    auto d = open_directory(dir);
+    REQUIRE(d.add_domain("example.org").ok());
+    REQUIRE(d.add_domain("other.org").ok());
+    REQUIRE(d.add_mailbox_account("info@example.org").ok());
+    REQUIRE(d.add_user("alice@example.org", "pw").ok());
+    REQUIRE(d.add_user("bob@example.org", "pw").ok());
+    REQUIRE(d.add_user("eve@other.org", "pw").ok());
+    const auto rights = [](const char* r) { return mr::text::AclRights::parse(r).value(); };
+
+    REQUIRE(d.set_grant("info@example.org", "", "Alice@Example.org", rights("lrs")).ok());
+    REQUIRE(d.set_grant("info@example.org", "Archive", "alice@example.org", rights("lr")).ok());
+    CHECK(d.rights_on("alice@example.org", "info@example.org", "INBOX")->to_string() == "lrs");
+    CHECK(d.rights_on("alice@example.org", "info@example.org", "Archive")->to_string() == "lr");  // its own grant wins
+    CHECK(d.rights_on("bob@example.org", "info@example.org", "INBOX")->empty());
+    CHECK(d.rights_on("info@example.org", "info@example.org", "INBOX").value() == mr::text::AclRights::all());
+    CHECK(d.rights_on("nobody@example.org", "info@example.org", "INBOX")->empty());
+
+    auto of = d.grants_of("info@example.org");
+    REQUIRE(of.ok());
+    REQUIRE(of->size() == 2);
+    CHECK((*of)[0].mailbox.empty());
+    CHECK((*of)[0].grantee == "alice@example.org");
+    CHECK(d.grants_to("alice@example.org")->size() == 2);
+    CHECK(d.grants_to("bob@example.org")->empty());
+
+    // Refusals: another domain, unknown users, the owner itself.
+    CHECK(d.set_grant("info@example.org", "", "eve@other.org", rights("l")).error().kind == ErrorKind::Refused);
+    CHECK(d.set_grant("info@example.org", "", "ghost@example.org", rights("l")).error().kind == ErrorKind::Refused);
+    CHECK(d.set_grant("ghost@example.org", "", "alice@example.org", rights("l")).error().kind == ErrorKind::Refused);
+    CHECK(d.set_grant("info@example.org", "", "info@example.org", rights("l")).error().kind == ErrorKind::Refused);
+    CHECK(d.set_grant("bad", "", "alice@example.org", rights("l")).error().kind == ErrorKind::Syntax);
+
+    // Renaming moves a mailbox's grants (its children's too); deleting drops them.
+    REQUIRE(d.set_grant("info@example.org", "Archive/2026", "bob@example.org", rights("l")).ok());
+    REQUIRE(d.rename_grants("info@example.org", "Archive", std::string_view("Old")).ok());
+    CHECK(d.rights_on("alice@example.org", "info@example.org", "Old")->to_string() == "lr");
+    CHECK(d.rights_on("bob@example.org", "info@example.org", "Old/2026")->to_string() == "l");
+    REQUIRE(d.rename_grants("info@example.org", "Old", std::nullopt).ok());
+    CHECK(d.grants_of("info@example.org")->size() == 1);
+
+    // Empty rights remove; a removed user takes its grants along.
+    REQUIRE(d.set_grant("info@example.org", "", "bob@example.org", rights("lr")).ok());
+    REQUIRE(d.set_grant("info@example.org", "", "alice@example.org", {}).ok());
+    CHECK(d.rights_on("alice@example.org", "info@example.org", "INBOX")->empty());
+    REQUIRE(d.remove_user("bob@example.org").ok());
+    CHECK(d.grants_of("info@example.org")->empty());
+}
