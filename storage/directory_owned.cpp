@@ -1,4 +1,6 @@
 // Sender ownership for submission: which envelope senders an authenticated user may use.
+// A user may also send as a mailbox account that granted it "p" owner-wide
+// (`mailroom mailbox share --send-as`).
 // Invariant: only exact, lower-cased keys reach SQL (split_address), and a catch-all
 // ("@domain") never makes its target the owner of every address in the domain.
 #include "storage/directory.hpp"
@@ -19,6 +21,10 @@ Result<bool> Directory::may_send_as(std::string_view user, std::string_view addr
     if (!stmt) return stmt.error();
     for (const auto& key : candidates) {
         if (key == user_key) return true;
+        // Send-as through a grant: "p" (post, RFC 4314 §2.1) on the account as a whole.
+        auto granted = rights_on(user_key, key, "");
+        if (!granted) return granted.error();
+        if (granted->has('p')) return true;
         stmt->reset();
         stmt->bind(1, key);
         for (;;) {

@@ -35,3 +35,23 @@ TEST_CASE("own address, +tags and aliases pointing at the user; nothing else") {
     CHECK_FALSE(may("alice@example.test", "not an address"));
     CHECK_FALSE(may("alice@example.test", ""));
 }
+
+TEST_CASE("send-as through a grant with p (mailroom mailbox share --send-as)") {
+    storage::test::TempDir dir;
+    auto opened = storage::Directory::open(dir / "directory.db");
+    REQUIRE(opened);
+    auto& d = *opened;
+    REQUIRE(d.add_domain("example.org").ok());
+    REQUIRE(d.add_mailbox_account("sales@example.org").ok());
+    REQUIRE(d.add_user("alice@example.org", "pw").ok());
+    REQUIRE(d.add_user("bob@example.org", "pw").ok());
+    const auto rights = [](const char* r) { return text::AclRights::parse(r).value(); };
+    REQUIRE(d.set_grant("sales@example.org", "", "alice@example.org", rights("lrp")).ok());
+    REQUIRE(d.set_grant("sales@example.org", "", "bob@example.org", rights("lr")).ok());
+    CHECK(d.may_send_as("alice@example.org", "sales@example.org").value());
+    CHECK(d.may_send_as("alice@example.org", "Sales+offers@example.org").value());
+    CHECK_FALSE(d.may_send_as("bob@example.org", "sales@example.org").value());
+    // "p" on one folder is not the account's address.
+    REQUIRE(d.set_grant("sales@example.org", "INBOX", "bob@example.org", rights("lrp")).ok());
+    CHECK_FALSE(d.may_send_as("bob@example.org", "sales@example.org").value());
+}
