@@ -12,6 +12,7 @@ void add_up_command(CLI::App& app, CliContext& ctx);
 void add_domain_commands(CLI::App& app, CliContext& ctx);
 void add_user_commands(CLI::App& app, CliContext& ctx);
 void add_alias_commands(CLI::App& app, CliContext& ctx);
+void add_mailbox_commands(CLI::App& app, CliContext& ctx);
 void add_reindex_command(CLI::App& app, CliContext& ctx);
 void add_check_command(CLI::App& app, CliContext& ctx);
 void add_queue_commands(CLI::App& app, CliContext& ctx);

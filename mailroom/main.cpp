@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     mr::cli::add_domain_commands(app, ctx);
     mr::cli::add_user_commands(app, ctx);
     mr::cli::add_alias_commands(app, ctx);
+    mr::cli::add_mailbox_commands(app, ctx);
     mr::cli::add_reindex_command(app, ctx);
     mr::cli::add_check_command(app, ctx);
     mr::cli::add_queue_commands(app, ctx);
