@@ -201,6 +201,16 @@ Result<void> MailboxStore::subscribe(std::string_view name, bool subscribed) {
     return {};
 }
 
+Result<void> MailboxStore::subscribe_elsewhere(std::string_view name, bool subscribed) {
+    auto normalized = normalize_mailbox_name(name);
+    if (!normalized) return normalized.error();
+    if (subscribed) return index::add_lost_subscription(db_, *normalized);
+    auto removed = index::remove_lost_subscription(db_, *normalized);
+    if (!removed) return removed.error();
+    if (!*removed) return Error::refused(ErrorCode::NoSuchMailbox, "not subscribed: " + *normalized);
+    return {};
+}
+
 Result<std::vector<std::string>> MailboxStore::lost_subscriptions() { return index::lost_subscriptions(db_); }
 
 Result<MailboxStatus> MailboxStore::status(std::string_view name) {

@@ -136,6 +136,9 @@ public:
     // Subscribing needs the mailbox; a deleted mailbox's subscription stays until it is
     // unsubscribed (or the name is created again, which takes it over).
     Result<void> subscribe(std::string_view name, bool subscribed);
+    // A subscription to a mailbox of another store (imapd's shared namespace: the
+    // subscriptions are the subscriber's): kept with the subscriptions without a mailbox.
+    Result<void> subscribe_elsewhere(std::string_view name, bool subscribed);
     // Subscribed names with no mailbox (sorted): LIST's \NonExistent, LSUB's entries.
     Result<std::vector<std::string>> lost_subscriptions();
     Result<MailboxStatus> status(std::string_view name);

@@ -22,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/text/acl_rights.hpp"
 #include "imapd/proto/fetch_section.hpp"
 #include "imapd/proto/imap_date.hpp"
 #include "imapd/proto/sequence_set.hpp"
@@ -149,6 +150,28 @@ struct CompressCmd {
     std::string mechanism;
 };
 
+// RFC 4314 §3: the ACL commands. Mailboxes and identifiers are as sent (astring); SETACL's
+// rights are checked by the parser (common/text/acl_rights.hpp), so a bad right is BAD.
+struct GetAclCmd {
+    std::string mailbox;
+};
+struct SetAclCmd {
+    std::string mailbox;
+    std::string identifier;
+    text::AclChange change;
+};
+struct DeleteAclCmd {
+    std::string mailbox;
+    std::string identifier;
+};
+struct ListRightsCmd {
+    std::string mailbox;
+    std::string identifier;
+};
+struct MyRightsCmd {
+    std::string mailbox;
+};
+
 // --- Selected (§6.4) ---
 struct CheckCmd {};
 struct CloseCmd {};
@@ -269,7 +292,7 @@ using CommandArgs =
                  SubscribeCmd, ListCmd, StatusCmd, AppendCmd, IdleCmd, NamespaceCmd, CheckCmd,
                  CloseCmd, UnselectCmd, ExpungeCmd, SearchCmd, FetchCmd, StoreCmd, CopyCmd,
                  GetQuotaCmd, GetQuotaRootCmd, SetQuotaCmd, CompressCmd,
-                 SortCmd, ThreadCmd>;
+                 SortCmd, ThreadCmd, GetAclCmd, SetAclCmd, DeleteAclCmd, ListRightsCmd, MyRightsCmd>;
 
 struct CommandSpec;  // command_table.hpp
 

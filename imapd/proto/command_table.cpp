@@ -171,6 +171,13 @@ constexpr CommandSpec kCommands[] = {
                              always("THREAD=ORDEREDSUBJECT THREAD=REFERENCES")),
               true),
     withholds_expunge(cmd<ThreadCmd>("UID THREAD", thread<true>, kSelected, true)),
+    // RFC 4314 §3 (rfc4314 command-auth): authenticated or selected. RIGHTS=texk (§2.1.1):
+    // t, e, x and k are rights of their own, not parts of the obsolete d and c.
+    cmd<GetAclCmd>("GETACL", plain<parse_getacl>, kLoggedIn, true, always("ACL RIGHTS=texk")),
+    cmd<SetAclCmd>("SETACL", plain<parse_setacl>, kLoggedIn, true),
+    cmd<DeleteAclCmd>("DELETEACL", plain<parse_deleteacl>, kLoggedIn, true),
+    cmd<ListRightsCmd>("LISTRIGHTS", plain<parse_listrights>, kLoggedIn, true),
+    cmd<MyRightsCmd>("MYRIGHTS", plain<parse_myrights>, kLoggedIn, true),
 };
 
 // Every CommandArgs alternative is produced by some entry: a type without one could

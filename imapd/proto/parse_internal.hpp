@@ -58,4 +58,11 @@ Result<CommandArgs> parse_getquotaroot(ArgCursor& in);
 Result<CommandArgs> parse_setquota(ArgCursor& in);
 Result<CommandArgs> parse_compress(ArgCursor& in);
 
+// RFC 4314 ACL commands (parse_acl.cpp).
+Result<CommandArgs> parse_getacl(ArgCursor& in);
+Result<CommandArgs> parse_setacl(ArgCursor& in);
+Result<CommandArgs> parse_deleteacl(ArgCursor& in);
+Result<CommandArgs> parse_listrights(ArgCursor& in);
+Result<CommandArgs> parse_myrights(ArgCursor& in);
+
 }  // namespace mr::imapd::detail

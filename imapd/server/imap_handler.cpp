@@ -1,6 +1,7 @@
 #include "imapd/server/imap_handler.hpp"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "common/log/log.hpp"
@@ -45,11 +46,33 @@ ImapHandler::ImapHandler(std::shared_ptr<SharedState> shared, net::Connection& c
 ImapHandler::~ImapHandler() {
     unregister();
     if (store_) shared_->stores.keep(std::move(store_));
+    if (other_store_) shared_->stores.keep(std::move(other_store_));
 }
 
 void ImapHandler::unregister() {
     if (registered_) shared_->sessions.remove(user_, this);
+    if (!watched_owner_.empty()) shared_->sessions.remove(watched_owner_, this);
+    watched_owner_.clear();
     registered_ = false;
+}
+
+void ImapHandler::watch_selected_owner() {
+    if (!registered_ || closed_) return;
+    const std::string& owner = session_.selected_owner();
+    if (owner == watched_owner_) return;
+    if (!watched_owner_.empty()) shared_->sessions.remove(watched_owner_, this);
+    watched_owner_ = owner;
+    if (!watched_owner_.empty()) shared_->sessions.add(watched_owner_, this);
+}
+
+std::shared_ptr<storage::StorePool> ImapHandler::pool_for(const std::string& owner) {
+    if (owner.empty()) return store_;
+    if (owner != other_owner_ || !other_store_) {
+        if (other_store_) shared_->stores.keep(std::move(other_store_));
+        other_owner_ = owner;
+        other_store_ = shared_->stores.get(storage::user_mail_dir(shared_->data_dir, owner));
+    }
+    return other_store_;
 }
 
 void ImapHandler::wake() {
@@ -163,6 +186,8 @@ void ImapHandler::perform(session::Action& action) {
                 store_job(a);
             } else if constexpr (std::is_same_v<T, session::QuotaStoreJob>) {
                 quota_store_job(a);
+            } else if constexpr (std::is_same_v<T, session::AccountsJob>) {
+                accounts_job(a);
             } else if constexpr (std::is_same_v<T, session::Delay>) {
                 delay(a.duration);
             } else if constexpr (std::is_same_v<T, session::AuthFailed>) {
@@ -176,6 +201,7 @@ void ImapHandler::perform(session::Action& action) {
                 log::info("login", {log::conn(conn_.id()), {"user", user_}});
             } else if constexpr (std::is_same_v<T, session::Changed>) {
                 shared_->sessions.wake(user_, this);
+                if (!a.owner.empty()) shared_->sessions.wake(a.owner, this);
             } else if constexpr (std::is_same_v<T, session::Close>) {
                 close_after_flush();
             }
@@ -186,12 +212,13 @@ void ImapHandler::perform(session::Action& action) {
 // The quota is read in the job itself, on the pool thread: a directory lookup, never on
 // the loop.
 void ImapHandler::quota_store_job(session::QuotaStoreJob& q) {
-    session::StoreJob j{[quotas = shared_->quotas, user = user_, id = conn_.id(),
+    session::StoreJob j{[quotas = shared_->quotas, user = q.owner.empty() ? user_ : q.owner, id = conn_.id(),
                          job = std::move(q.job)](storage::MailboxStore& store) {
         auto quota = quotas->quota_bytes(user);
         if (!quota) log::error("directory_error", {log::conn(id), {"error", quota.error().message}});
         return job(store, quota);
-    }};
+    },
+                        q.owner};
     store_job(j);
 }
 
@@ -217,7 +244,7 @@ void ImapHandler::store_job(session::StoreJob& j) {
     }
     net::run_off_loop(
         conn_.loop(), conn_.alive(),
-        [stores = store_, job = std::move(j.job)]() -> session::StoreResume {
+        [stores = pool_for(j.owner), job = std::move(j.job)]() -> session::StoreResume {
             auto loan = stores->borrow();
             if (!loan) {
                 log::error("store_open_failed", {{"dir", stores->dir().string()}, {"error", loan.error().message}});
@@ -228,6 +255,97 @@ void ImapHandler::store_job(session::StoreJob& j) {
         [this](session::StoreResume next) {
             if (!next) {
                 // The store could not be opened: the session cannot go on meaningfully.
+                closed_ = true;
+                conn_.write("* BYE [UNAVAILABLE] Mail store unavailable\r\n");
+                conn_.close_after_flush();
+                return;
+            }
+            end_async(session_.resume(next));
+        });
+}
+
+}  // namespace mr::imapd::server
+
+namespace mr::imapd::server {
+
+namespace {
+
+// What an AccountsJob reaches on the pool thread (session.hpp, Accounts): the shared
+// directory connection, and stores borrowed for the job: this user's and the job's
+// owner's from their pools, any other account's opened for the job alone (LIST's walk
+// over every account that shared something).
+class JobAccounts final : public session::Accounts {
+public:
+    JobAccounts(std::shared_ptr<QuotaReader> directory, std::shared_ptr<storage::StorePool> own,
+                std::string owner, std::shared_ptr<storage::StorePool> owner_pool, std::filesystem::path data_dir)
+        : directory_(std::move(directory)),
+          own_(std::move(own)),
+          owner_(std::move(owner)),
+          owner_pool_(std::move(owner_pool)),
+          data_dir_(std::move(data_dir)) {}
+
+    Result<void> directory(const std::function<Result<void>(storage::Directory&)>& fn) override {
+        return directory_->with_directory(fn);
+    }
+
+    Result<storage::MailboxStore*> store(const std::string& owner) override {
+        if (owner.empty()) return borrow(own_, own_loan_);
+        if (owner == owner_ && owner_pool_) return borrow(owner_pool_, owner_loan_);
+        auto it = opened_.find(owner);
+        if (it != opened_.end()) return it->second.get();
+        const auto dir = storage::user_mail_dir(data_dir_, owner);
+        if (dir.empty()) return Error::refused(ErrorCode::NoSuchMailbox, "not an account: " + owner);
+        auto store = storage::MailboxStore::open(dir);
+        if (!store) return store.error();
+        auto kept = std::make_unique<storage::MailboxStore>(std::move(store.value()));
+        auto* raw = kept.get();
+        opened_.emplace(owner, std::move(kept));
+        return raw;
+    }
+
+private:
+    static Result<storage::MailboxStore*> borrow(const std::shared_ptr<storage::StorePool>& pool,
+                                                 std::unique_ptr<storage::StorePool::Loan>& loan) {
+        if (!loan) {
+            auto got = pool->borrow();
+            if (!got) return got.error();
+            loan = std::move(got.value());
+        }
+        return &**loan;
+    }
+
+    std::shared_ptr<QuotaReader> directory_;
+    std::shared_ptr<storage::StorePool> own_;
+    std::string owner_;
+    std::shared_ptr<storage::StorePool> owner_pool_;
+    std::filesystem::path data_dir_;
+    std::unique_ptr<storage::StorePool::Loan> own_loan_;
+    std::unique_ptr<storage::StorePool::Loan> owner_loan_;
+    std::map<std::string, std::unique_ptr<storage::MailboxStore>> opened_;
+};
+
+}  // namespace
+
+void ImapHandler::accounts_job(session::AccountsJob& a) {
+    if (!store_) {
+        log::error("store_job_before_login", {log::conn(conn_.id())});
+        closed_ = true;
+        conn_.close();
+        return;
+    }
+    begin_async();
+    net::run_off_loop(
+        conn_.loop(), conn_.alive(),
+        [directory = shared_->quotas, own = store_, owner = a.owner,
+         owner_pool = a.owner.empty() ? nullptr : pool_for(a.owner), data_dir = shared_->data_dir,
+         job = std::move(a.job), id = conn_.id()]() -> session::StoreResume {
+            JobAccounts accounts(directory, own, owner, owner_pool, data_dir);
+            auto next = job(accounts);
+            if (!next) log::error("accounts_job_failed", {log::conn(id)});
+            return next;  // the stores go back to their pools before resume() runs
+        },
+        [this](session::StoreResume next) {
+            if (!next) {
                 closed_ = true;
                 conn_.write("* BYE [UNAVAILABLE] Mail store unavailable\r\n");
                 conn_.close_after_flush();

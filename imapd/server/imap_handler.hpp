@@ -14,6 +14,10 @@
 //   the time it runs, so an idle session holds no SQLite connection.
 // - Password checks go to the process's PasswordChecker (common/net/password_checker.hpp);
 //   one it refuses is answered at once as busy: a temporary failure, not a failed login.
+// - A logged-in handler is in SharedState::sessions under its user, and, while a shared
+//   mailbox is selected, under that mailbox's account as well (watched_owner_): deliveries
+//   to info@ and other grantees' changes wake it. Its own Changed wakes the sessions of the
+//   account it changed too (Changed::owner).
 // - A logged-in handler is in SharedState::sessions under its user. When its session
 //   reports Changed (it wrote to the store), the user's other sessions are woken; so are
 //   all of them on a wake-up datagram (deliverd, pop3d: ImapServer::wake_user). A wake()
@@ -64,11 +68,20 @@ private:
     friend class net::SessionDriver<ImapHandler, session::Action>;
     void feed();
     void perform(session::Action& action);
-    void after_run() { update_idle_poll(); }
+    void after_run() {
+        watch_selected_owner();
+        update_idle_poll();
+    }
     // A wake-up that came while the session was busy, then the input that waited.
     void when_free();
     void store_job(session::StoreJob& j);
     void quota_store_job(session::QuotaStoreJob& q);
+    void accounts_job(session::AccountsJob& a);
+    // The pool of `owner`'s stores ("" = this user's): a shared mailbox's account.
+    std::shared_ptr<storage::StorePool> pool_for(const std::string& owner);
+    // Keeps the registration under the selected shared mailbox's account in step with the
+    // session, so that account's changes wake this session too.
+    void watch_selected_owner();
 
     std::shared_ptr<SharedState> shared_;
     std::string listener_;
@@ -80,6 +93,11 @@ private:
     bool wake_pending_ = false;
     void unregister();
     std::shared_ptr<storage::StorePool> store_;  // this user's stores, shared with their other sessions
+    // The selected shared mailbox's account, its stores, and whether this handler is in
+    // SharedState::sessions under it.
+    std::string other_owner_;
+    std::shared_ptr<storage::StorePool> other_store_;
+    std::string watched_owner_;
     // A store job held back until the connection drains (back-pressure: a FETCH's next
     // step is produced only when the client has taken most of the previous one).
     session::StoreJob drained_job_;

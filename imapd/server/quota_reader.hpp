@@ -1,5 +1,6 @@
 // QuotaReader: a user's quota as directory.db holds it now, for imapd's quota checks
-// (APPEND, COPY: session_quota.cpp), read on the pool threads that run store jobs.
+// (APPEND, COPY: session_quota.cpp), read on the pool threads that run store jobs; and the
+// same connection for the grants of shared mailboxes (with_directory).
 //
 // Why a reader of its own: the check runs once per APPEND/COPY and the quota may change
 // while a session is open (`mailroom user set --quota-mb`), so it is read at every check
@@ -17,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -33,6 +35,9 @@ public:
 
     // The user's quota_bytes (0 = unlimited). Any thread.
     Result<std::int64_t> quota_bytes(std::string_view user);
+    // Runs `fn` with the shared connection (grants for shared mailboxes, imap_accounts.hpp).
+    // Any thread; keep `fn` short, it holds the mutex.
+    Result<void> with_directory(const std::function<Result<void>(storage::Directory&)>& fn);
 
 private:
     const std::filesystem::path db_file_;

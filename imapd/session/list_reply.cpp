@@ -21,6 +21,7 @@ struct Candidate {
     bool subscribed = false;
     std::string special_use;
     bool has_children = false;  // an existing mailbox below it
+    bool placeholder = false;   // a level of the shared namespace: listed, never selectable
 };
 
 bool is_below(const std::string& name, const std::string& parent) {
@@ -33,12 +34,16 @@ bool matches_any(const std::vector<std::string>& patterns, const std::string& wi
 }
 
 std::vector<Candidate> candidates(const std::vector<storage::MailboxRecord>& boxes,
-                                  const std::vector<std::string>& lost) {
+                                  const std::vector<std::string>& lost, const std::vector<std::string>& placeholders) {
     std::vector<Candidate> out;
     std::set<std::string> seen;
     for (const auto& b : boxes) {
         out.push_back({b.name, wire_name(b.name), true, b.subscribed, b.special_use, has_children(boxes, b.name)});
         seen.insert(b.name);
+    }
+    for (const auto& name : placeholders) {
+        if (seen.insert(name).second)
+            out.push_back({name, wire_name(name), false, false, {}, has_children(boxes, name), true});
     }
     for (const auto& name : lost) {
         if (seen.insert(name).second) out.push_back({name, wire_name(name), false, true, {}, has_children(boxes, name)});
@@ -60,14 +65,15 @@ std::vector<Candidate> candidates(const std::vector<storage::MailboxRecord>& box
 // given must hold; without SUBSCRIBED the mailbox must exist.
 bool selected(const ListCmd& c, const Candidate& m) {
     if (c.select_subscribed && !m.subscribed) return false;
-    if (!c.select_subscribed && !m.exists) return false;
+    if (!c.select_subscribed && !m.exists && !m.placeholder) return false;
     if (c.select_special_use && m.special_use.empty()) return false;
     return true;
 }
 
 std::string list_response(const ListCmd& c, const Candidate& m, bool childinfo) {
     std::vector<std::string> attrs;
-    if (!m.exists) attrs.emplace_back("\\NonExistent");  // implies \Noselect (rfc5258.txt:343)
+    if (m.placeholder) attrs.emplace_back("\\Noselect");
+    else if (!m.exists) attrs.emplace_back("\\NonExistent");  // implies \Noselect (rfc5258.txt:343)
     if (m.exists || m.has_children) attrs.emplace_back(m.has_children ? "\\HasChildren" : "\\HasNoChildren");
     if (!m.special_use.empty()) attrs.push_back(m.special_use);
     if ((c.select_subscribed || c.return_subscribed) && m.subscribed) attrs.emplace_back("\\Subscribed");
@@ -140,8 +146,8 @@ bool has_children(const std::vector<storage::MailboxRecord>& boxes, const std::s
 
 std::vector<ListLine> list_lines(const ListCmd& c, const std::vector<std::string>& patterns,
                                  const std::vector<storage::MailboxRecord>& boxes,
-                                 const std::vector<std::string>& lost) {
-    const std::vector<Candidate> all = candidates(boxes, lost);
+                                 const std::vector<std::string>& lost, const std::vector<std::string>& placeholders) {
+    const std::vector<Candidate> all = candidates(boxes, lost, placeholders);
     if (c.lsub) return lsub_lines(patterns, all);
     std::vector<ListLine> out;
     for (const auto& m : all) {

@@ -29,10 +29,13 @@ struct ListLine {
 };
 
 // `patterns` are canonical (list_pattern of the reference and each pattern, mUTF-7);
-// `lost` the subscribed names without a mailbox (MailboxStore::lost_subscriptions).
+// `lost` the subscribed names without a mailbox (MailboxStore::lost_subscriptions);
+// `placeholders` names listed as \Noselect that are no mailbox (the levels of the shared
+// namespace, "Shared" and "Shared/<owner>", shared_namespace.hpp).
 std::vector<ListLine> list_lines(const ListCmd& c, const std::vector<std::string>& patterns,
                                  const std::vector<storage::MailboxRecord>& boxes,
-                                 const std::vector<std::string>& lost);
+                                 const std::vector<std::string>& lost,
+                                 const std::vector<std::string>& placeholders = {});
 
 // A stored (UTF-8) name as the client sees it (modified UTF-7).
 std::string wire_name(const std::string& utf8);

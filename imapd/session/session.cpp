@@ -80,6 +80,12 @@ const std::string& Session::selected_mailbox() const {
     return sel ? sel->mailbox : kNone;
 }
 
+const std::string& Session::selected_owner() const {
+    static const std::string kNone;
+    const auto* sel = std::get_if<Selected>(&state_);
+    return sel ? sel->owner : kNone;
+}
+
 Actions Session::start() {
     return {{Send{line("* OK [CAPABILITY " + capabilities() + "] " + options_.hostname +
                        " IMAP4rev1 ready")}}};
@@ -180,6 +186,11 @@ struct Session::Handlers {
     Actions operator()(CompressCmd& c) const { return s.cmd_compress(tag, c); }
     Actions operator()(SortCmd& c) const { return selected([&](Selected& v) { return s.cmd_sort(tag, c, v); }); }
     Actions operator()(ThreadCmd& c) const { return selected([&](Selected& v) { return s.cmd_thread(tag, c, v); }); }
+    Actions operator()(GetAclCmd& c) const { return s.cmd_getacl(tag, c); }
+    Actions operator()(SetAclCmd& c) const { return s.cmd_setacl(tag, c); }
+    Actions operator()(DeleteAclCmd& c) const { return s.cmd_deleteacl(tag, c); }
+    Actions operator()(ListRightsCmd& c) const { return s.cmd_listrights(tag, c); }
+    Actions operator()(MyRightsCmd& c) const { return s.cmd_myrights(tag, c); }
 
     // The state check (on_command, from the command's table entry) has made sure a mailbox
     // is selected; this hands its view over, and refuses like the check if it is not.

@@ -18,7 +18,10 @@
 // - Unknown user and wrong password get the same reply and the same delay; passwords
 //   pass through VerifyPassword only and are wiped; nothing here logs.
 // - Mailbox names from the client are decoded and checked by decode_mailbox_name()
-//   before any store job sees them: no name can reach outside the user's store.
+//   before any store job sees them: no name can reach outside the user's store, except
+//   through the shared namespace (shared_namespace.hpp), where every command first checks
+//   the user's RFC 4314 rights in directory.db (mailbox_job, session_acl.cpp); a selected
+//   shared mailbox keeps the rights read at SELECT (Selected::rights).
 // - Before login the APPEND literal limit is 0: nobody can make the server buffer a
 //   message without having logged in.
 // - The state is one of the per-state types below (state_); what exists only while a
@@ -55,14 +58,17 @@
 #include <variant>
 #include <vector>
 
+#include "common/text/acl_rights.hpp"
 #include "common/text/sasl.hpp"
 #include "common/util/result.hpp"
 #include "imapd/proto/command.hpp"
 #include "imapd/proto/command_reader.hpp"
 #include "imapd/proto/command_table.hpp"
 #include "imapd/session/flags.hpp"
+#include "imapd/session/shared_namespace.hpp"
 
 namespace mr::storage {
+class Directory;
 class MailboxStore;
 struct Changes;
 struct RecentClaim;
@@ -90,14 +96,35 @@ struct VerifyPassword {
 // Runs `job` on the thread pool with the logged-in user's store (opened on first use),
 // then calls resume() on the loop thread with what it returned.
 using StoreResume = std::function<Actions()>;
+// `owner`: another account's store (a shared mailbox the session selected after checking
+// the user's rights); "" = the user's own.
 struct StoreJob {
     std::function<StoreResume(storage::MailboxStore&)> job;
+    std::string owner = {};
 };
 // A StoreJob that also needs the user's quota (directory.db's quota_bytes, 0 = unlimited)
 // as it is when the job runs, not as it was at login: an administrator may change it
 // while the session is open. The glue reads it on the pool thread, beside the job.
 struct QuotaStoreJob {
     std::function<StoreResume(storage::MailboxStore&, const Result<std::int64_t>& quota_bytes)> job;
+    std::string owner = {};  // as StoreJob's; the quota is the owner's
+};
+// What a job about shared mailboxes may reach on the pool thread: the directory's grants
+// and other accounts' stores. The glue implements it; tests fake it.
+class Accounts {
+public:
+    virtual ~Accounts() = default;
+    // Runs `fn` with directory.db (one connection, shared: keep it short).
+    virtual Result<void> directory(const std::function<Result<void>(storage::Directory&)>& fn) = 0;
+    // `owner`'s store ("" = the user's own), for the rest of the job. Only for an owner
+    // the directory knows (rights checked first): a store is created on first open.
+    virtual Result<storage::MailboxStore*> store(const std::string& owner) = 0;
+};
+// A store job that needs the grants or more than one account's store (LIST, SELECT of a
+// shared mailbox, the ACL commands). `owner` names the store it will mostly use.
+struct AccountsJob {
+    std::function<StoreResume(Accounts&)> job;
+    std::string owner = {};
 };
 struct Delay {
     std::chrono::milliseconds duration{};
@@ -113,11 +140,13 @@ struct LoggedIn {
 struct Close {};  // flush and hang up
 // This session changed the user's store (flags, messages): the glue wakes the user's
 // other sessions so an IDLE one reports it at once.
-struct Changed {};
+struct Changed {
+    std::string owner = {};  // a shared mailbox's account: its sessions are woken too ("" = none)
+};
 
 struct Action {
-    std::variant<Send, StartTls, VerifyPassword, StoreJob, QuotaStoreJob, Delay, AuthFailed, LoggedIn, Close,
-                 Changed, StartCompression>
+    std::variant<Send, StartTls, VerifyPassword, StoreJob, QuotaStoreJob, AccountsJob, Delay, AuthFailed, LoggedIn,
+                 Close, Changed, StartCompression>
         v;
 };
 
@@ -139,8 +168,10 @@ struct NotAuthenticated {};
 struct Authenticated {};
 // A mailbox is selected: the session's view of it.
 struct Selected {
-    std::string mailbox;
-    bool read_only = false;                         // EXAMINE
+    std::string mailbox;                            // the name in the owner's store
+    std::string owner;                              // "" = own; else a shared mailbox's account
+    text::AclRights rights = text::AclRights::all();  // the user's, as at SELECT (RFC 4314 §4)
+    bool read_only = false;                         // EXAMINE, or no right to change anything
     std::vector<std::uint32_t> uids;                // message number n has UID uids[n - 1]
     std::uint64_t modseq = 0;                       // last MODSEQ reported to the client
     NumberSet recent;                               // UIDs \Recent in this session
@@ -198,6 +229,9 @@ public:
     const std::string& user() const { return user_; }
     // Empty when no mailbox is selected.
     const std::string& selected_mailbox() const;
+    // The selected shared mailbox's account ("" when none or the user's own): its sessions'
+    // changes must wake this one (SessionRegistry).
+    const std::string& selected_owner() const;
     // The CAPABILITY list for the current state and connection (without "* CAPABILITY").
     std::string capabilities() const;
 
@@ -237,6 +271,48 @@ private:
     Actions cmd_append(const std::string& tag, AppendCmd& c);
     Actions cmd_idle(const std::string& tag);
 
+    // session_acl.cpp: RFC 4314 ACL and the shared namespace.
+    Actions cmd_getacl(const std::string& tag, const GetAclCmd& c);
+    Actions cmd_setacl(const std::string& tag, const SetAclCmd& c);
+    Actions cmd_deleteacl(const std::string& tag, const DeleteAclCmd& c);
+    Actions cmd_listrights(const std::string& tag, const ListRightsCmd& c);
+    Actions cmd_myrights(const std::string& tag, const MyRightsCmd& c);
+    // A client mailbox name (modified UTF-7) → the owner's store name; the reply to send
+    // when it names no mailbox.
+    Result<MailboxRef> mailbox_ref(std::string_view wire) const;
+    // Runs `work` on `ref`'s store with the user's rights on it, after checking that they
+    // include every right of `needed` (RFC 4314 §4): without "l" (and without the needed
+    // ones) the mailbox does not exist for the user (NONEXISTENT), with "l" it is NOPERM.
+    // The user's own mailboxes: every right, a plain StoreJob.
+    using RightsWork = std::function<StoreResume(storage::MailboxStore&, text::AclRights)>;
+    Actions mailbox_job(const std::string& tag, const MailboxRef& ref, std::string_view needed, RightsWork work);
+    // `ref`'s rights check alone (on the pool thread, inside an AccountsJob): nullopt when
+    // they suffice, else the reply.
+    // The ACL commands' first step (pool thread): the mailbox's owner address and the user's
+    // rights, or the reply that ends the command (a right of `needed` missing, no mailbox).
+    struct AclTarget {
+        std::string owner;
+        text::AclRights rights;
+    };
+    std::optional<StoreResume> acl_target(const std::string& tag, Accounts& a, const MailboxRef& ref,
+                                          std::string_view needed, AclTarget& out);
+    StoreResume fail_later(const std::string& tag, const Error& e);  // store_error, on the loop thread
+    // Another account's quota (directory.db, 0 = unlimited): APPEND and COPY into its mailboxes.
+    static Result<std::int64_t> quota_of(Accounts& a, const std::string& owner);
+    // CREATE/DELETE/RENAME (session_mailboxes.cpp): `work` on `ref`'s store once the user has
+    // `needed` on `rights_name` (of the same owner), then again with the directory, for the
+    // grants to follow the mailbox; "tag OK ok_text" or the error.
+    struct AlsoNeeded {  // a second rights check (RENAME: "k" on the new name's parent)
+        std::string rights;
+        std::string name;
+    };
+    Actions changing_job(const std::string& tag, const MailboxRef& ref, std::string_view needed,
+                         const std::string& rights_name, std::string ok_text,
+                         std::function<Result<void>(storage::MailboxStore&, storage::Directory*)> work,
+                         std::optional<AlsoNeeded> also = std::nullopt);  // store_error, on the loop thread
+    std::optional<StoreResume> refuse_without(const std::string& tag, Accounts& accounts, const MailboxRef& ref,
+                                              std::string_view needed, text::AclRights& rights);
+
     // session_selected.cpp: selected state.
     // Handlers of selected-state commands get the view; Handlers checks it is there.
     Actions cmd_fetch(const std::string& tag, const FetchCmd& c, Selected& sel);
@@ -246,6 +322,8 @@ private:
     Actions cmd_store(const std::string& tag, const StoreCmd& c, Selected& sel);
     Actions cmd_expunge(const std::string& tag, const ExpungeCmd& c, Selected& sel);
     Actions cmd_copy(const std::string& tag, const CopyCmd& c, Selected& sel);
+    // COPY/MOVE into another account's store (session_acl.cpp).
+    Actions copy_across(const std::string& tag, const CopyCmd& c, Selected& sel, const MailboxRef& dest);
     Actions cmd_close(const std::string& tag, bool expunge, Selected& sel);  // session_mailboxes.cpp
     // session_search.cpp
     Actions cmd_search(const std::string& tag, const SearchCmd& c, Selected& sel);
@@ -282,7 +360,7 @@ private:
     }
     // A store job whose continuation only answers "tag OK text" or the error.
     Actions simple_job(const std::string& tag, std::string ok_text,
-                       std::function<Result<void>(storage::MailboxStore&)> work);
+                       std::function<Result<void>(storage::MailboxStore&)> work, std::string owner = {});
 
     // session_quota.cpp: whether storing what `adding` measures would put the user over
     // `quota_bytes` (RFC 9208 §4.3.1 OVERQUOTA). Pool thread, inside a QuotaStoreJob;
@@ -301,6 +379,7 @@ private:
     Actions tagged(const std::string& tag, std::string_view status, std::string_view text);
     Actions bad(const std::string& tag, std::string_view text);
     Actions store_error(const std::string& tag, const Error& e);
+    Actions bad_name(const std::string& tag, const Error& e);  // mailbox_ref() failed
     static std::string line(std::string_view text);
     Actions async(Action a);
 
@@ -330,6 +409,7 @@ private:
         bool updates = false;        // report other sessions' changes before the tagged reply
         bool allow_expunge = true;   // not FETCH, STORE, SEARCH
         bool changes_store = false;  // ends with Changed
+        std::string changed_owner;   // the shared account it changed, if any (Changed::owner)
     };
     InProgress in_progress_;
     std::shared_ptr<PrefetchedUpdates> prefetched_;  // from the command's last store job

@@ -10,6 +10,7 @@
 #include <set>
 #include <utility>
 
+#include "common/text/ascii.hpp"
 #include "imapd/proto/mailbox_name.hpp"
 #include "imapd/proto/mutf7.hpp"
 #include "imapd/render/imap_string.hpp"
@@ -17,6 +18,7 @@
 #include "imapd/session/list_reply.hpp"
 #include "imapd/session/status_reply.hpp"
 #include "imapd/session/session.hpp"
+#include "storage/directory.hpp"
 #include "storage/mailbox_store.hpp"
 #include "storage/maildir.hpp"
 
@@ -53,24 +55,97 @@ std::string qresync_responses(const QresyncParams& q, const storage::MailboxReco
     return out;
 }
 
+// A mailbox another account lets the user look up ("l"), as LIST shows it.
+struct SharedMailbox {
+    storage::MailboxRecord record;  // named "Shared/<owner>/<name>"; `subscribed` from the user's store
+    std::string owner;
+    std::string name;  // in the owner's store
+    text::AclRights rights;
+};
+
+// Every mailbox others granted `user` "l" on (pool thread). Per mailbox the grant for it
+// wins over the owner-wide one.
+Result<std::vector<SharedMailbox>> visible_shared_mailboxes(Accounts& a, const std::string& user) {
+    std::vector<storage::MailboxGrant> grants;
+    auto read = a.directory([&](storage::Directory& d) -> Result<void> {
+        auto g = d.grants_to(user);
+        if (!g) return g.error();
+        grants = std::move(g.value());
+        return {};
+    });
+    if (!read) return read.error();
+    std::vector<SharedMailbox> out;
+    for (std::size_t i = 0; i < grants.size();) {
+        const std::string owner = grants[i].owner;
+        std::size_t end = i;
+        while (end < grants.size() && grants[end].owner == owner) ++end;
+        auto rights_of = [&](const std::string& name) {
+            text::AclRights wide;
+            for (std::size_t k = i; k < end; ++k) {
+                if (grants[k].mailbox == name) return grants[k].rights;
+                if (grants[k].mailbox.empty()) wide = grants[k].rights;
+            }
+            return wide;
+        };
+        auto store = a.store(owner);
+        auto boxes = store ? store.value()->list_mailboxes() : Result<std::vector<storage::MailboxRecord>>(store.error());
+        if (!boxes) return boxes.error();
+        for (auto& box : boxes.value()) {
+            const auto rights = rights_of(box.name);
+            if (!rights.has('l')) continue;
+            SharedMailbox m{box, owner, box.name, rights};
+            m.record.name = shared_name(owner, box.name);
+            m.record.subscribed = false;
+            m.record.special_use.clear();  // the owner's Sent is not the user's
+            out.push_back(std::move(m));
+        }
+        i = end;
+    }
+    return out;
+}
+
+// The user's own mailboxes and the shared ones in one list for list_lines(): a
+// subscription to a shared mailbox (kept with the lost ones, MailboxStore::subscribe_elsewhere)
+// becomes its `subscribed`; a user's own folder in the shared namespace is hidden. Returns
+// the levels above the shared mailboxes ("Shared", "Shared/<owner>"), listed \Noselect.
+std::vector<std::string> merge_shared(std::vector<storage::MailboxRecord>& boxes, std::vector<std::string>& lost,
+                                      const std::vector<SharedMailbox>& shared) {
+    std::erase_if(boxes, [](const storage::MailboxRecord& b) { return in_shared_namespace(b.name); });
+    std::vector<std::string> placeholders;
+    if (!shared.empty()) placeholders.emplace_back(kSharedRoot);
+    for (const auto& m : shared) {
+        const std::string level = std::string(kSharedRoot) + "/" + m.owner;
+        if (placeholders.back() != level) placeholders.push_back(level);
+        auto record = m.record;
+        auto it = std::find(lost.begin(), lost.end(), record.name);
+        if (it != lost.end()) {
+            record.subscribed = true;
+            lost.erase(it);
+        }
+        boxes.push_back(std::move(record));
+    }
+    return placeholders;
+}
+
 }  // namespace
 
 // The store's Refused messages name mailboxes in UTF-8; replies use fixed texts with
 // the RFC 5530 codes instead, so no client-chosen octets are echoed.
 Actions Session::simple_job(const std::string& tag, std::string ok_text,
-                            std::function<Result<void>(MailboxStore&)> work) {
+                            std::function<Result<void>(MailboxStore&)> work, std::string owner) {
     return async({StoreJob{[this, tag, ok_text = std::move(ok_text), work = std::move(work)](MailboxStore& store) {
         auto r = work(store);
         return StoreResume([this, tag, ok_text, r = std::move(r)]() -> Actions {
             if (!r) return store_error(tag, r.error());
             return tagged(tag, "OK", ok_text);
         });
-    }}});
+    }, std::move(owner)}});
 }
 
 Actions Session::cmd_namespace(const std::string& tag) {
-    // RFC 2342 §5: one personal namespace, no prefix, "/" delimiter; no others.
-    Actions out{{Send{line("* NAMESPACE ((\"\" \"/\")) NIL NIL")}}};
+    // RFC 2342 §5: one personal namespace, no prefix, "/" delimiter; no other users'
+    // namespace; the shared one holds the mailboxes others granted (shared_namespace.hpp).
+    Actions out{{Send{line("* NAMESPACE ((\"\" \"/\")) NIL ((\"" + std::string(kSharedRoot) + "/\" \"/\"))")}}};
     for (auto& a : tagged(tag, "OK", "NAMESPACE completed")) out.push_back(std::move(a));
     return out;
 }
@@ -88,17 +163,32 @@ Actions Session::cmd_list(const std::string& tag, const ListCmd& c) {
     std::string enabling;
     if (std::find(c.return_status.begin(), c.return_status.end(), StatusItem::HighestModSeq) != c.return_status.end())
         enabling = enable_condstore();
-    return async({StoreJob{[this, tag, c, patterns, enabling, limit = options_.max_message_size](MailboxStore& store) {
+    return async({AccountsJob{[this, tag, c, patterns, enabling, limit = options_.max_message_size](Accounts& a) {
         Result<std::string> out = enabling;
-        auto boxes = store.list_mailboxes();
-        auto lost = boxes ? store.lost_subscriptions() : Result<std::vector<std::string>>(boxes.error());
-        if (!lost) out = lost.error();
+        auto own = a.store("");
+        auto boxes = own ? own.value()->list_mailboxes() : Result<std::vector<storage::MailboxRecord>>(own.error());
+        auto lost = boxes ? own.value()->lost_subscriptions() : Result<std::vector<std::string>>(boxes.error());
+        auto shared = lost ? visible_shared_mailboxes(a, user_) : Result<std::vector<SharedMailbox>>(lost.error());
+        if (!shared) out = shared.error();
         else {
-            for (const auto& l : list_lines(c, patterns, boxes.value(), lost.value())) {
+            const auto placeholders = merge_shared(boxes.value(), lost.value(), shared.value());
+            for (const auto& l : list_lines(c, patterns, boxes.value(), lost.value(), placeholders)) {
                 out.value() += l.response;
                 if (l.status_name.empty()) continue;
-                // A mailbox gone since the listing gets no STATUS (rfc5819.txt:124).
-                if (auto st = read_status(store, l.status_name, c.return_status)) {
+                // A mailbox gone since the listing gets no STATUS (rfc5819.txt:124); nor does
+                // a shared one the user may not read.
+                MailboxStore* store = own.value();
+                std::string name = l.status_name;
+                if (in_shared_namespace(name)) {
+                    auto it = std::find_if(shared->begin(), shared->end(),
+                                           [&](const SharedMailbox& m) { return m.record.name == name; });
+                    if (it == shared->end() || !it->rights.has('r')) continue;
+                    auto other = a.store(it->owner);
+                    if (!other) continue;
+                    store = other.value();
+                    name = it->name;
+                }
+                if (auto st = read_status(*store, name, c.return_status)) {
                     st.value().append_limit = limit;
                     out.value() += status_response(l.wire_name, c.return_status, st.value());
                 }
@@ -107,18 +197,69 @@ Actions Session::cmd_list(const std::string& tag, const ListCmd& c) {
         return StoreResume([this, tag, verb = std::string(c.lsub ? "LSUB" : "LIST"), out = std::move(out)]() -> Actions {
             if (!out) return store_error(tag, out.error());
             Actions acts{{Send{out.value()}}};
-            for (auto& a : tagged(tag, "OK", verb + " completed")) acts.push_back(std::move(a));
+            for (auto& x : tagged(tag, "OK", verb + " completed")) acts.push_back(std::move(x));
             return acts;
         });
     }}});
 }
 
+namespace {
+
+// The name's parent in its store ("" at the top, where the owner-wide grant applies): CREATE
+// and RENAME need "k" on it (RFC 4314 §4).
+std::string parent_of(const std::string& name) {
+    const auto slash = name.rfind(kHierarchyDelimiter);
+    return slash == std::string::npos ? std::string() : name.substr(0, slash);
+}
+
+// Superiors of `name` that do not exist yet (rfc3501.txt:1917, rfc3501.txt:2064).
+Result<void> create_superiors(MailboxStore& s, const std::string& name) {
+    for (std::size_t slash = name.find(kHierarchyDelimiter); slash != std::string::npos;
+         slash = name.find(kHierarchyDelimiter, slash + 1)) {
+        const std::string parent = name.substr(0, slash);
+        if (auto p = s.mailbox(parent); !p) {
+            if (p.error().code != ErrorCode::NoSuchMailbox) return p.error();
+            if (auto made = s.create_mailbox(parent); !made) return made.error();
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Actions Session::changing_job(const std::string& tag, const MailboxRef& ref, std::string_view needed,
+                              const std::string& rights_name, std::string ok_text,
+                              std::function<Result<void>(MailboxStore&, storage::Directory*)> work,
+                              std::optional<AlsoNeeded> also) {
+    return async({AccountsJob{[this, tag, ref, needed = std::string(needed), rights_name, ok_text = std::move(ok_text),
+                               work = std::move(work), also](Accounts& a) -> StoreResume {
+                                  text::AclRights rights;
+                                  const MailboxRef check{ref.owner, rights_name};
+                                  if (auto no = refuse_without(tag, a, check, needed, rights)) return *no;
+                                  if (also) {
+                                      const MailboxRef second{ref.owner, also->name};
+                                      if (auto no = refuse_without(tag, a, second, also->rights, rights)) return *no;
+                                  }
+                                  auto store = a.store(ref.owner);
+                                  if (!store) return fail_later(tag, store.error());
+                                  Result<void> r = work(*store.value(), nullptr);
+                                  // Grants follow the mailbox (a failure there leaves the OK standing).
+                                  if (r) (void)a.directory([&](storage::Directory& d) { return work(*store.value(), &d); });
+                                  return StoreResume([this, tag, ok_text, r = std::move(r)]() -> Actions {
+                                      if (!r) return store_error(tag, r.error());
+                                      return tagged(tag, "OK", ok_text);
+                                  });
+                              },
+                              ref.owner}});
+}
+
 Actions Session::cmd_create(const std::string& tag, const CreateCmd& c) {
     std::string_view wire = c.mailbox;
     if (!wire.empty() && wire.back() == kHierarchyDelimiter) wire.remove_suffix(1);  // rfc3501.txt:1911
-    auto name = decode_mailbox_name(wire);
-    if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
-    if (name.value() == "INBOX") return tagged(tag, "NO", "[ALREADYEXISTS] INBOX always exists");
+    auto ref = mailbox_ref(wire);
+    if (!ref) return bad_name(tag, ref.error());
+    const std::string n = ref->name;
+    if (n == "INBOX") return tagged(tag, "NO", "[ALREADYEXISTS] INBOX always exists");
     std::string use;
     if (c.special_use.size() > 1) return tagged(tag, "NO", "[USEATTR] Only one special-use attribute per mailbox");
     if (!c.special_use.empty()) {
@@ -126,76 +267,87 @@ Actions Session::cmd_create(const std::string& tag, const CreateCmd& c) {
         if (!known.contains(c.special_use[0])) return tagged(tag, "NO", "[USEATTR] Unknown special-use attribute");
         use = c.special_use[0];
     }
-    return simple_job(tag, "CREATE completed", [n = name.value(), use](MailboxStore& s) -> Result<void> {
-        // Superiors that do not exist yet are created too (rfc3501.txt:1917).
-        for (std::size_t slash = n.find(kHierarchyDelimiter); slash != std::string::npos;
-             slash = n.find(kHierarchyDelimiter, slash + 1)) {
-            const std::string parent = n.substr(0, slash);
-            if (auto p = s.mailbox(parent); !p) {
-                if (p.error().code != ErrorCode::NoSuchMailbox) return p.error();
-                if (auto made = s.create_mailbox(parent); !made) return made.error();
-            }
-        }
+    auto work = [n, use](MailboxStore& s) -> Result<void> {
+        if (auto r = create_superiors(s, n); !r) return r;
         auto r = s.create_mailbox(n, use);
         if (!r) return r.error();
         return {};
-    });
+    };
+    if (!ref->shared()) return simple_job(tag, "CREATE completed", work);
+    return changing_job(tag, ref.value(), "k", parent_of(n), "CREATE completed",
+                        [work](MailboxStore& s, storage::Directory* d) -> Result<void> {
+                            if (d) return {};
+                            return work(s);
+                        });
 }
 
 Actions Session::cmd_delete(const std::string& tag, const DeleteCmd& c) {
-    auto name = decode_mailbox_name(c.mailbox);
-    if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
-    if (name.value() == "INBOX") return tagged(tag, "NO", "[CANNOT] INBOX cannot be deleted");
-    if (const Selected* sel = selected(); sel && name.value() == sel->mailbox) {
+    auto ref = mailbox_ref(c.mailbox);
+    if (!ref) return bad_name(tag, ref.error());
+    const std::string n = ref->name;
+    if (n == "INBOX") return tagged(tag, "NO", "[CANNOT] INBOX cannot be deleted");
+    if (const Selected* sel = selected(); sel && n == sel->mailbox && ref->owner == sel->owner) {
         // Deleting the selected mailbox: leave it first (RFC 3501 allows either; this keeps
         // the session's view consistent).
         state_ = Authenticated{};
     }
-    return simple_job(tag, "DELETE completed", [n = name.value()](MailboxStore& s) -> Result<void> {
-        // Inferior names must survive (rfc3501.txt:1972) and stay reachable through LIST "%",
-        // which shows no \Noselect placeholders: refuse, as Dovecot does, rather than leave
-        // a hole in the hierarchy.
-        auto boxes = s.list_mailboxes();
-        if (!boxes) return boxes.error();
-        if (has_children(boxes.value(), n)) return Error::refused(ErrorCode::HasChildren, "has children: " + n);
-        return s.delete_mailbox(n);
-    });
+    const std::string owner = ref->shared() ? ref->owner : text::to_lower(user_);
+    return changing_job(tag, ref.value(), "x", n, "DELETE completed",
+                        [n, owner](MailboxStore& s, storage::Directory* d) -> Result<void> {
+                            if (d) return d->rename_grants(owner, n, std::nullopt);
+                            // Inferior names must survive (rfc3501.txt:1972) and stay reachable through
+                            // LIST "%", which shows no \Noselect placeholders: refuse, as Dovecot does,
+                            // rather than leave a hole in the hierarchy.
+                            auto boxes = s.list_mailboxes();
+                            if (!boxes) return boxes.error();
+                            if (has_children(boxes.value(), n))
+                                return Error::refused(ErrorCode::HasChildren, "has children: " + n);
+                            return s.delete_mailbox(n);
+                        });
 }
 
 Actions Session::cmd_rename(const std::string& tag, const RenameCmd& c) {
-    auto from = decode_mailbox_name(c.from);
-    if (!from) return tagged(tag, "NO", "[CANNOT] " + from.error().message);
-    auto to = decode_mailbox_name(c.to);
-    if (!to) return tagged(tag, "NO", "[CANNOT] " + to.error().message);
-    if (to.value() == "INBOX") return tagged(tag, "NO", "[ALREADYEXISTS] INBOX always exists");
-    return simple_job(tag, "RENAME completed", [f = from.value(), t = to.value()](MailboxStore& s) -> Result<void> {
+    auto from = mailbox_ref(c.from);
+    if (!from) return bad_name(tag, from.error());
+    auto to = mailbox_ref(c.to);
+    if (!to) return bad_name(tag, to.error());
+    if (to->name == "INBOX") return tagged(tag, "NO", "[ALREADYEXISTS] INBOX always exists");
+    if (from->owner != to->owner) return tagged(tag, "NO", "[CANNOT] Cannot move a mailbox to another account");
+    const std::string owner = from->shared() ? from->owner : text::to_lower(user_);
+    auto work = [f = from->name, t = to->name, owner](MailboxStore& s, storage::Directory* d) -> Result<void> {
+        if (d) return d->rename_grants(owner, f, t);
         if (auto r = s.rename_mailbox(f, t); !r) return r;
-        // Then superiors of the new name that do not exist yet (rfc3501.txt:2064): a SHOULD,
-        // so a failure here leaves the completed rename's OK standing.
-        for (std::size_t slash = t.find(kHierarchyDelimiter); slash != std::string::npos;
-             slash = t.find(kHierarchyDelimiter, slash + 1)) {
-            const std::string parent = t.substr(0, slash);
-            if (auto p = s.mailbox(parent); !p && p.error().code == ErrorCode::NoSuchMailbox) (void)s.create_mailbox(parent);
-        }
+        // Then superiors of the new name that do not exist yet: a SHOULD, so a failure
+        // here leaves the completed rename's OK standing.
+        (void)create_superiors(s, t);
         return {};
-    });
+    };
+    if (!from->shared()) return changing_job(tag, from.value(), "", from->name, "RENAME completed", work);
+    // RFC 4314 §4: "x" on the old name and "k" on the new one's parent.
+    return changing_job(tag, from.value(), "x", from->name, "RENAME completed", work,
+                        AlsoNeeded{"k", parent_of(to->name)});
 }
 
 Actions Session::cmd_subscribe(const std::string& tag, const SubscribeCmd& c) {
     auto name = decode_mailbox_name(c.mailbox);
     if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
+    // Subscriptions are the user's, also to shared mailboxes (kept by name).
+    const bool shared = in_shared_namespace(name.value());
     return simple_job(tag, c.subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed",
-                      [n = name.value(), sub = c.subscribe](MailboxStore& s) { return s.subscribe(n, sub); });
+                      [n = name.value(), sub = c.subscribe, shared](MailboxStore& s) {
+                          return shared ? s.subscribe_elsewhere(n, sub) : s.subscribe(n, sub);
+                      });
 }
 
 Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
-    auto name = decode_mailbox_name(c.mailbox);
-    if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
+    auto ref = mailbox_ref(c.mailbox);
+    if (!ref) return bad_name(tag, ref.error());
     // rfc7162.txt:375: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command.
     std::string enabling;
     if (std::find(c.items.begin(), c.items.end(), StatusItem::HighestModSeq) != c.items.end())
         enabling = enable_condstore();
-    return async({StoreJob{[this, tag, c, n = name.value(), enabling, limit = options_.max_message_size](MailboxStore& store) {
+    return mailbox_job(tag, ref.value(), "r", [this, tag, c, n = ref->name, enabling, limit = options_.max_message_size](
+                                                  MailboxStore& store, text::AclRights) {
         auto st = read_status(store, n, c.items);
         if (st) st.value().append_limit = limit;
         return StoreResume([this, tag, c, st = std::move(st), enabling]() -> Actions {
@@ -204,7 +356,7 @@ Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
             for (auto& a : tagged(tag, "OK", "STATUS completed")) acts.push_back(std::move(a));
             return acts;
         });
-    }}});
+    });
 }
 
 Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
@@ -215,10 +367,10 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
     const std::string closed = in<Selected>() ? "* OK [CLOSED] Previous mailbox closed\r\n" : "";
     // A failed SELECT leaves no mailbox selected (rfc3501.txt:1795); so does starting one.
     state_ = Authenticated{};
-    auto name = decode_mailbox_name(c.mailbox);
-    if (!name) {
+    auto ref = mailbox_ref(c.mailbox);
+    if (!ref) {
         Actions acts{{Send{closed}}};
-        for (auto& a : tagged(tag, "NO", "[CANNOT] " + name.error().message)) acts.push_back(std::move(a));
+        for (auto& a : bad_name(tag, ref.error())) acts.push_back(std::move(a));
         return acts;
     }
     if (c.condstore) condstore_ = true;  // rfc7162.txt:373
@@ -227,7 +379,10 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
         storage::RecentClaim recent;
         std::optional<storage::Changes> changes;  // QRESYNC: since the client's MODSEQ
     };
-    return async({StoreJob{[this, tag, closed, ro = c.read_only, n = name.value(), q = c.qresync](MailboxStore& store) {
+    return mailbox_job(tag, ref.value(), "r", [this, tag, closed, examine = c.read_only, n = ref->name, owner = ref->owner,
+                                               q = c.qresync](MailboxStore& store, text::AclRights rights) {
+        // RFC 4314 §4: without a right to change anything the mailbox is read-only.
+        const bool ro = examine || !(rights.has('s') || rights.has('w') || rights.has('t') || rights.has('e'));
         Result<Snapshot> snap = Error::internal("");
         if (auto view = store.mailbox_view(n); !view) {
             snap = view.error();
@@ -248,7 +403,7 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             }
         }
         auto shared = std::make_shared<Result<Snapshot>>(std::move(snap));
-        return StoreResume([this, tag, closed, ro, n, q, shared]() -> Actions {
+        return StoreResume([this, tag, closed, ro, examine, n, q, shared, owner, rights]() -> Actions {
             if (!*shared) {
                 Actions acts{{Send{closed}}};
                 for (auto& a : store_error(tag, shared->error())) acts.push_back(std::move(a));
@@ -276,6 +431,8 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             if (s.changes) out += qresync_responses(*q, box, uids, *s.changes);
             Selected view;
             view.mailbox = n;
+            view.owner = owner;
+            view.rights = rights;
             view.read_only = ro;
             view.uids = std::move(uids);
             view.modseq = box.highestmodseq;
@@ -284,29 +441,37 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             view.keywords = std::move(s.view.keywords);
             state_ = std::move(view);
             Actions acts{{Send{std::move(out)}}};
-            for (auto& a : tagged(tag, "OK", ro ? "[READ-ONLY] EXAMINE completed" : "[READ-WRITE] SELECT completed"))
+            for (auto& a : tagged(tag, "OK", !ro        ? "[READ-WRITE] SELECT completed"
+                                             : examine ? "[READ-ONLY] EXAMINE completed"
+                                                       : "[READ-ONLY] SELECT completed"))
                 acts.push_back(std::move(a));
             return acts;
         });
-    }}});
+    });
 }
 
 Actions Session::cmd_close(const std::string& tag, bool expunge, Selected& sel) {
     const std::string box = std::move(sel.mailbox);
-    const bool read_only = sel.read_only;
+    std::string owner = std::move(sel.owner);
+    // Without "e" CLOSE expunges nothing (RFC 4314 §4), as for an EXAMINEd mailbox.
+    const bool read_only = sel.read_only || !sel.rights.has('e');
     state_ = Authenticated{};  // `sel` is gone from here on
     // CLOSE expunges silently, unless the mailbox was EXAMINEd (rfc3501.txt:2743).
     if (!expunge || read_only) return tagged(tag, "OK", expunge ? "CLOSE completed" : "UNSELECT completed");
-    return simple_job(tag, "CLOSE completed", [box](MailboxStore& s) -> Result<void> {
-        auto r = s.expunge(box);
-        if (!r) return r.error();
-        return {};
-    });
+    return simple_job(
+        tag, "CLOSE completed",
+        [box](MailboxStore& s) -> Result<void> {
+            auto r = s.expunge(box);
+            if (!r) return r.error();
+            return {};
+        },
+        std::move(owner));
 }
 
 Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
-    auto name = decode_mailbox_name(c.mailbox);
-    if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
+    auto ref = mailbox_ref(c.mailbox);
+    if (!ref) return bad_name(tag, ref.error());
+    auto name = Result<std::string>(ref->name);
     // MULTIAPPEND (RFC 3502 §6.3.11): every message or none. Each is checked before any
     // is stored, then all go into the mailbox in one store transaction.
     auto owned = std::make_shared<AppendCmd>(std::move(c));
@@ -321,7 +486,16 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
         bytes += static_cast<std::int64_t>(m.message.size());
     }
     auto job = [this, tag, n = name.value(), owned, batch = std::move(batch), bytes](
-                   MailboxStore& store, const Result<std::int64_t>& quota_bytes) {
+                   MailboxStore& store, const Result<std::int64_t>& quota_bytes, text::AclRights rights) {
+        std::vector<storage::AppendMessage> allowed = batch;
+        for (auto& m : allowed) {
+            if (!rights.has('s')) m.flags &= ~storage::kSeen;
+            if (!rights.has('t')) m.flags &= ~storage::kDeleted;
+            if (!rights.has('w')) {
+                m.flags &= storage::kSeen | storage::kDeleted;
+                m.keywords.clear();
+            }
+        }
         // Refused for a missing mailbox: TRYCREATE (rfc3501.txt:2618).
         auto exists = store.mailbox(n);
         const bool missing = !exists && exists.error().code == ErrorCode::NoSuchMailbox;
@@ -332,7 +506,7 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
         Result<std::vector<storage::AppendResult>> r = Error::internal("not appended");
         if (!exists) r = exists.error();
         else if (!over) r = over.error();
-        else if (!full) r = store.append_batch(batch);
+        else if (!full) r = store.append_batch(allowed);
         return StoreResume([this, tag, r = std::move(r), missing, full]() -> Actions {
             if (missing) return tagged(tag, "NO", "[TRYCREATE] Mailbox does not exist");
             if (full) return over_quota_reply(tag, "APPEND");
@@ -344,7 +518,29 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
                                          NumberSet::from_numbers(uids).to_string() + "] APPEND completed");
         });
     };
-    return async({QuotaStoreJob{std::move(job)}});
+    if (!ref->shared()) {
+        return async({QuotaStoreJob{[job = std::move(job)](MailboxStore& store, const Result<std::int64_t>& quota) {
+            return job(store, quota, text::AclRights::all());
+        }}});
+    }
+    // Another account's mailbox: "i" (RFC 4314 §4), its owner's quota; flags the user may
+    // not set are left out (\Seen needs "s", \Deleted "t", the others "w").
+    in_progress_.changed_owner = ref->owner;
+    return async({AccountsJob{[this, tag, ref = ref.value(), job = std::move(job)](Accounts& a) -> StoreResume {
+                                  text::AclRights rights;
+                                  if (auto no = refuse_without(tag, a, ref, "i", rights)) return *no;
+                                  auto store = a.store(ref.owner);
+                                  if (!store) return fail_later(tag, store.error());
+                                  return job(*store.value(), quota_of(a, ref.owner), rights);
+                              },
+                              ref->owner}});
+}
+
+// A client's mailbox name that names no mailbox: the levels of the shared namespace do not
+// exist as mailboxes; other names fail decode_mailbox_name's checks.
+Actions Session::bad_name(const std::string& tag, const Error& e) {
+    if (e.code == ErrorCode::NoSuchMailbox) return tagged(tag, "NO", "[NONEXISTENT] Mailbox does not exist");
+    return tagged(tag, "NO", "[CANNOT] " + e.message);
 }
 
 // Fixed replies for the store's refusals (RFC 5530 codes); see simple_job.

@@ -405,7 +405,7 @@ Actions Session::cmd_search(const std::string& tag, const SearchCmd& c, Selected
                             saved_now = std::move(saved_now), out = std::move(out)]() -> Actions {
             return search_done(tag, error, saved_now, out, "SEARCH completed");
         });
-    }}});
+    }, sel.owner}});
 }
 
 Actions Session::search_done(const std::string& tag, const std::optional<Error>& error,

@@ -73,7 +73,8 @@ Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c, Selected& 
         return std::any_of(items.begin(), items.end(), [k](const FetchItem& i) { return i.kind == k; });
     };
     if (c.uid && !has(FetchItem::Kind::Uid)) items.insert(items.begin(), FetchItem{FetchItem::Kind::Uid, {}});
-    const bool mark_seen = !sel.read_only && std::any_of(items.begin(), items.end(), sets_seen);
+    // Without "s" a FETCH of a body leaves \Seen alone (RFC 4314 §4).
+    const bool mark_seen = !sel.read_only && sel.rights.has('s') && std::any_of(items.begin(), items.end(), sets_seen);
     // MODSEQ and CHANGEDSINCE are CONDSTORE enabling commands (rfc7162.txt:377);
     // CHANGEDSINCE implies MODSEQ (rfc7162.txt:877).
     std::string enabling;
@@ -120,7 +121,7 @@ Action Session::fetch_step(std::shared_ptr<FetchRun> run) {
     return {StoreJob{[this, run](MailboxStore& store) {
         run->run_step(store);
         return StoreResume([this, run] { return fetch_step_done(run); });
-    }}};
+    }, selected_owner()}};
 }
 
 Actions Session::fetch_step_done(const std::shared_ptr<FetchRun>& run) {
@@ -159,6 +160,22 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& 
     if (sel.read_only) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
     auto flags = split_flags(c.flags);
     if (!flags) return bad(tag, flags.error().message);
+    // RFC 4314 §4: \Seen needs "s", \Deleted "t", other flags and keywords "w". Flags the
+    // user may not change are left out silently, so that a STORE with one allowed flag
+    // still works; one with none, or a replacement of the whole set, is refused.
+    const text::AclRights& may = sel.rights;
+    if (!(may.has('s') && may.has('t') && may.has('w'))) {
+        auto& [bits, keywords] = flags.value();
+        if (c.mode == StoreCmd::Mode::Replace) return tagged(tag, "NO", "[NOPERM] Not allowed to replace the flags");
+        const bool asked = bits != 0 || !keywords.empty();
+        if (!may.has('s')) bits &= ~storage::kSeen;
+        if (!may.has('t')) bits &= ~storage::kDeleted;
+        if (!may.has('w')) {
+            bits &= storage::kSeen | storage::kDeleted;
+            keywords.clear();
+        }
+        if (asked && bits == 0 && keywords.empty()) return tagged(tag, "NO", "[NOPERM] Not allowed to change these flags");
+    }
     const storage::FlagOp op = c.mode == StoreCmd::Mode::Add      ? storage::FlagOp::Add
                                : c.mode == StoreCmd::Mode::Remove ? storage::FlagOp::Remove
                                                                   : storage::FlagOp::Replace;
@@ -219,7 +236,7 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& 
             for (auto& a : tagged(tag, "OK", text)) acts.push_back(std::move(a));
             return acts;
         });
-    }}});
+    }, sel.owner}});
 }
 
 // rfc3501.txt:3085: each response shifts the numbers of the messages after it.
@@ -240,6 +257,7 @@ std::string Selected::report_expunged(const std::vector<std::uint32_t>& removed)
 
 Actions Session::cmd_expunge(const std::string& tag, const ExpungeCmd& c, Selected& sel) {
     if (sel.read_only) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
+    if (!sel.rights.has('e')) return tagged(tag, "NO", "[NOPERM] Not allowed to expunge this mailbox");
     std::optional<std::vector<std::uint32_t>> only;
     if (c.uids) {
         auto t = sel.resolve(*c.uids, true);
@@ -265,15 +283,21 @@ Actions Session::cmd_expunge(const std::string& tag, const ExpungeCmd& c, Select
             for (auto& a : tagged(tag, "OK", code + "EXPUNGE completed")) acts.push_back(std::move(a));
             return acts;
         });
-    }}});
+    }, sel.owner}});
 }
 
 Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c, Selected& sel) {
     auto targets = sel.resolve(c.set, c.uid);
     if (!targets) return bad(tag, targets.error().message);
-    auto dest = decode_mailbox_name(c.mailbox);
-    if (!dest) return tagged(tag, "NO", "[CANNOT] " + dest.error().message);
+    auto ref = mailbox_ref(c.mailbox);
+    if (!ref) return bad_name(tag, ref.error());
     if (c.move && sel.read_only) return tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
+    // RFC 4314 §4: MOVE takes the messages out of the source ("t" and "e"); the target
+    // needs "i" (checked in the job).
+    if (c.move && !(sel.rights.has('t') && sel.rights.has('e')))
+        return tagged(tag, "NO", "[NOPERM] Not allowed to remove messages from this mailbox");
+    if (ref->owner != sel.owner) return copy_across(tag, c, sel, ref.value());
+    auto dest = Result<std::string>(ref->name);
     std::vector<std::uint32_t> uids;
     for (const auto& [seq, uid] : targets.value()) uids.push_back(uid);
     const char* verb = c.move ? "MOVE" : "COPY";
@@ -337,10 +361,23 @@ Actions Session::cmd_copy(const std::string& tag, const CopyCmd& c, Selected& se
             return tagged(tag, "OK", code + verb + " completed");
         });
     };
+    if (!sel.owner.empty()) {
+        // Within another account's store: "i" on the target, that account's quota.
+        return async({AccountsJob{[this, tag, dest = ref.value(), run, move = c.move](Accounts& a) -> StoreResume {
+                                      text::AclRights rights;
+                                      if (auto no = refuse_without(tag, a, dest, "i", rights)) return *no;
+                                      auto store = a.store(dest.owner);
+                                      if (!store) return fail_later(tag, store.error());
+                                      if (move) return run(*store.value(), nullptr);
+                                      const auto quota = quota_of(a, dest.owner);
+                                      return run(*store.value(), &quota);
+                                  },
+                                  sel.owner}});
+    }
     if (c.move) {
         // MOVE (and UID MOVE) never fails for quota: the messages leave the source in the
         // same transaction that adds them to the destination, and both mailboxes are in
-        // this user's store (there are no shared mailboxes), so the user's usage
+        // one account's store (copy_across handles two), so that account's usage
         // (total_size()) is the same afterwards. Refusing it would also keep a user over a
         // lowered quota from moving mail to Trash to clean up. Dovecot's quota plugin skips
         // the check for a move within one quota root as well (quota_move_requires_check).

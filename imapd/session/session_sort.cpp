@@ -247,7 +247,7 @@ Actions Session::cmd_sort(const std::string& tag, const SortCmd& c, Selected& se
                             saved_now = std::move(saved_now), out = std::move(out)]() -> Actions {
             return search_done(tag, error, saved_now, out, "SORT completed");
         });
-    }}});
+    }, sel.owner}});
 }
 
 Actions Session::cmd_thread(const std::string& tag, const ThreadCmd& c, Selected& sel) {
@@ -305,7 +305,7 @@ Actions Session::cmd_thread(const std::string& tag, const ThreadCmd& c, Selected
                             out = std::move(out)]() -> Actions {
             return search_done(tag, error, std::nullopt, out, "THREAD completed");
         });
-    }}});
+    }, sel.owner}});
 }
 
 }  // namespace mr::imapd::session

@@ -14,6 +14,7 @@
 //   yet get a FLAGS response first (flags.hpp, announce_keywords).
 // - The tagged reply of a command is always the last line this session sends for it.
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
@@ -64,6 +65,7 @@ void Session::begin_command(const Command& cmd) {
     // command table's rule (command_table.hpp).
     in_progress_.updates = selected && !cmd.spec->skips_updates;
     in_progress_.allow_expunge = cmd.spec->allows_expunge();
+    if (view) in_progress_.changed_owner = view->owner;
     std::visit(
         [&](const auto& c) {
             using T = std::decay_t<decltype(c)>;
@@ -83,7 +85,15 @@ Actions Session::complete(Actions acts) {
     if (busy_ && in_progress_.active && in_progress_.updates) prefetch_updates(acts);
     if (busy_ || !in_progress_.active) return acts;
     const InProgress done = std::exchange(in_progress_, {});
-    if (done.changes_store) acts.insert(acts.begin(), Action{Changed{}});
+    if (done.changes_store) {
+        // Built anew rather than insert()ed at the front: GCC 12 -O3 sees a null
+        // dereference in the variant's move there that cannot happen.
+        Actions first;
+        first.reserve(acts.size() + 1);
+        first.push_back(Action{Changed{done.changed_owner}});
+        std::move(acts.begin(), acts.end(), std::back_inserter(first));
+        acts = std::move(first);
+    }
     if (!done.updates || !in<Selected>()) return acts;
     // Split off the tagged reply (and whatever follows it): the updates go before it. It is
     // the last line of the last Send that has one starting with the tag (a Close may follow).
@@ -180,7 +190,7 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
         return StoreResume([this, changes = std::move(changes), claimed, allow_expunge, finish]() {
             return report_updates(changes, claimed, allow_expunge, finish);
         });
-    }}});
+    }, view->owner}});
 }
 
 // The untagged responses for `changes` (and the session's view brought up to date), then

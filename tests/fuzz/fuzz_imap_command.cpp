@@ -9,7 +9,8 @@
 //  - the reader's memory stays bounded (max_line plus the literals it accepted);
 //  - the events do not depend on how the input is chunked (split at two positions taken
 //    from the first bytes), with IDLE/AUTHENTICATE switching to raw-line mode;
-//  - mUTF-7: a name that decodes re-encodes to exactly itself.
+//  - mUTF-7: a name that decodes re-encodes to exactly itself;
+//  - SETACL rights (RFC 4314) print canonically and parse back to the same set.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -66,6 +67,13 @@ std::string handle(RawCommand raw, CommandReader& reader) {
     if (auto* l = std::get_if<ListCmd>(&cmd.args)) {
         for (const auto& p : l->patterns) (void)list_match(list_pattern(l->reference, p), "INBOX/a/b");
     }
+    if (auto* s = std::get_if<SetAclCmd>(&cmd.args)) {
+        exercise_mailbox(s->mailbox);
+        // Rights print in canonical form and read back as the same set.
+        auto again = mr::text::AclRights::parse(s->change.rights.to_string());
+        check(again.ok() && again.value() == s->change.rights);
+    }
+    if (auto* g = std::get_if<GetAclCmd>(&cmd.args)) exercise_mailbox(g->mailbox);
     if (auto* f = std::get_if<FetchCmd>(&cmd.args)) exercise_set(f->set);
     if (auto* s = std::get_if<StoreCmd>(&cmd.args)) exercise_set(s->set);
     if (auto* c = std::get_if<CopyCmd>(&cmd.args)) {

@@ -361,3 +361,27 @@ TEST_CASE("QUOTA commands (RFC 9208 §7) and COMPRESS (RFC 4978 §5)") {
     parse_bad("a COMPRESS");
     parse_bad("a COMPRESS DEFLATE x");
 }
+
+TEST_CASE("ACL commands (RFC 4314 §3)") {
+    CHECK(parse_ok<GetAclCmd>("a GETACL inbox").mailbox == "INBOX");
+    CHECK(parse_ok<MyRightsCmd>("a MYRIGHTS \"Shared/info@example.org/INBOX\"").mailbox == "Shared/info@example.org/INBOX");
+    auto set = parse_ok<SetAclCmd>("a SETACL Work bob@example.org +lrw");
+    CHECK(set.mailbox == "Work");
+    CHECK(set.identifier == "bob@example.org");
+    CHECK(set.change.mode == mr::text::AclChange::Add);
+    CHECK(set.change.rights.to_string() == "lrw");
+    CHECK(parse_ok<SetAclCmd>("a SETACL Work bob@example.org \"\"").change.rights.empty());
+    CHECK(parse_ok<SetAclCmd>("a SETACL Work bob@example.org cd").change.rights.to_string() == "kxte");
+    auto del = parse_ok<DeleteAclCmd>("a DELETEACL Work \"bob@example.org\"");
+    CHECK(del.identifier == "bob@example.org");
+    auto list = parse_ok<ListRightsCmd>("a LISTRIGHTS Work {15+}\r\nbob@example.org");
+    CHECK(list.identifier == "bob@example.org");
+    CHECK(parse_bad("a SETACL Work bob@example.org lrz").find("'z'") != std::string::npos);
+    parse_bad("a SETACL Work bob@example.org");
+    parse_bad("a SETACL Work \"\" lr");
+    parse_bad("a GETACL");
+    parse_bad("a GETACL a b");
+    parse_bad("a MYRIGHTS");
+    parse_bad("a DELETEACL Work");
+    parse_bad("a LISTRIGHTS Work bob extra");
+}

@@ -9,7 +9,11 @@
 #include <utility>
 #include <variant>
 
+#include <map>
+#include <memory>
+
 #include "imapd/session/session.hpp"
+#include "storage/directory.hpp"
 #include "storage/mailbox_store.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
 
@@ -82,11 +86,16 @@ struct Harness {
                         }
                     } else if constexpr (std::is_same_v<T, StoreJob>) {
                         ++store_jobs;
-                        auto next = x.job(*store);
+                        auto next = x.job(*store_of(x.owner).value());
                         process(session.resume(next));
                     } else if constexpr (std::is_same_v<T, QuotaStoreJob>) {
                         ++quota_reads;
-                        auto next = x.job(*store, quota_bytes);
+                        auto next = x.job(*store_of(x.owner).value(), quota_bytes);
+                        process(session.resume(next));
+                    } else if constexpr (std::is_same_v<T, AccountsJob>) {
+                        ++accounts_jobs;
+                        HarnessAccounts accounts(*this);
+                        auto next = x.job(accounts);
                         process(session.resume(next));
                     } else if constexpr (std::is_same_v<T, Delay>) {
                         last_delay = x.duration;
@@ -99,6 +108,7 @@ struct Harness {
                         closed = true;
                     } else if constexpr (std::is_same_v<T, Changed>) {
                         ++changed;
+                        changed_owners.push_back(x.owner);
                     } else if constexpr (std::is_same_v<T, StartCompression>) {
                         // The glue hands what is left to the connection's inflater.
                         compressed_input = std::exchange(pending, {});
@@ -110,6 +120,36 @@ struct Harness {
     }
 
     std::string login() { return feed("l1 LOGIN alice@example.test secret\r\n"); }
+
+    // directory.db beside the stores (grants for shared mailboxes), opened on first use.
+    storage::Directory& directory() {
+        if (!dir_db) {
+            auto d = storage::Directory::open(dir.path() / "directory.db");
+            REQUIRE(d);
+            dir_db = std::make_unique<storage::Directory>(std::move(d.value()));
+        }
+        return *dir_db;
+    }
+    // The store of `owner` ("" = alice's own), in dir/<owner>.
+    mr::Result<storage::MailboxStore*> store_of(const std::string& owner) {
+        if (owner.empty()) return &*store;
+        auto it = others.find(owner);
+        if (it == others.end()) {
+            auto s = storage::MailboxStore::open(dir.path() / owner);
+            if (!s) return s.error();
+            it = others.emplace(owner, std::make_unique<storage::MailboxStore>(std::move(s.value()))).first;
+        }
+        return it->second.get();
+    }
+    // The glue's Accounts, on the directory and stores above.
+    struct HarnessAccounts final : Accounts {
+        explicit HarnessAccounts(Harness& harness) : h(harness) {}
+        mr::Result<void> directory(const std::function<mr::Result<void>(storage::Directory&)>& fn) override {
+            return fn(h.directory());
+        }
+        mr::Result<storage::MailboxStore*> store(const std::string& owner) override { return h.store_of(owner); }
+        Harness& h;
+    };
 
     storage::test::TempDir dir;
     std::optional<storage::MailboxStore> store;
@@ -124,6 +164,10 @@ struct Harness {
     mr::Result<std::int64_t> quota_bytes = std::int64_t{0};
     int quota_reads = 0;  // QuotaStoreJobs run
     int store_jobs = 0;   // StoreJobs run
+    int accounts_jobs = 0;  // AccountsJobs run
+    std::unique_ptr<storage::Directory> dir_db;
+    std::map<std::string, std::unique_ptr<storage::MailboxStore>> others;
+    std::vector<std::string> changed_owners;  // Changed::owner of each Changed
     bool checker_busy = false;  // the glue's password checker refuses every check
     bool login_limited = false;  // the glue's connection limits refuse every right login
     int password_checks = 0;
