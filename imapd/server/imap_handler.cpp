@@ -229,13 +229,28 @@ void ImapHandler::on_drain(net::Connection& /*c*/) {
     store_job(j);
 }
 
-void ImapHandler::store_job(session::StoreJob& j) {
-    if (!store_) {  // the session asks for store work only after LoggedIn
-        log::error("store_job_before_login", {log::conn(conn_.id())});
+bool ImapHandler::logged_in_for_jobs() {
+    if (store_) return true;
+    // The session asks for store work only after LoggedIn.
+    log::error("store_job_before_login", {log::conn(conn_.id())});
+    closed_ = true;
+    conn_.close();
+    return false;
+}
+
+void ImapHandler::job_done(session::StoreResume next) {
+    if (!next) {
+        // A store could not be opened: the session cannot go on meaningfully.
         closed_ = true;
-        conn_.close();
+        conn_.write("* BYE [UNAVAILABLE] Mail store unavailable\r\n");
+        conn_.close_after_flush();
         return;
     }
+    end_async(session_.resume(next));
+}
+
+void ImapHandler::store_job(session::StoreJob& j) {
+    if (!logged_in_for_jobs()) return;
     begin_async();
     if (!conn_.writable()) {
         // Back-pressure (issue 6): more output only once the queued output has drained.
@@ -252,16 +267,7 @@ void ImapHandler::store_job(session::StoreJob& j) {
             }
             return job(***loan);  // the store goes back to the pool before resume() runs
         },
-        [this](session::StoreResume next) {
-            if (!next) {
-                // The store could not be opened: the session cannot go on meaningfully.
-                closed_ = true;
-                conn_.write("* BYE [UNAVAILABLE] Mail store unavailable\r\n");
-                conn_.close_after_flush();
-                return;
-            }
-            end_async(session_.resume(next));
-        });
+        [this](session::StoreResume next) { job_done(std::move(next)); });
 }
 
 }  // namespace mr::imapd::server
@@ -327,12 +333,7 @@ private:
 }  // namespace
 
 void ImapHandler::accounts_job(session::AccountsJob& a) {
-    if (!store_) {
-        log::error("store_job_before_login", {log::conn(conn_.id())});
-        closed_ = true;
-        conn_.close();
-        return;
-    }
+    if (!logged_in_for_jobs()) return;
     begin_async();
     net::run_off_loop(
         conn_.loop(), conn_.alive(),
@@ -344,15 +345,7 @@ void ImapHandler::accounts_job(session::AccountsJob& a) {
             if (!next) log::error("accounts_job_failed", {log::conn(id)});
             return next;  // the stores go back to their pools before resume() runs
         },
-        [this](session::StoreResume next) {
-            if (!next) {
-                closed_ = true;
-                conn_.write("* BYE [UNAVAILABLE] Mail store unavailable\r\n");
-                conn_.close_after_flush();
-                return;
-            }
-            end_async(session_.resume(next));
-        });
+        [this](session::StoreResume next) { job_done(std::move(next)); });
 }
 
 }  // namespace mr::imapd::server

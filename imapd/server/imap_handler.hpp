@@ -77,6 +77,8 @@ private:
     void store_job(session::StoreJob& j);
     void quota_store_job(session::QuotaStoreJob& q);
     void accounts_job(session::AccountsJob& a);
+    bool logged_in_for_jobs();  // false (and the connection closed) before login
+    void job_done(session::StoreResume next);  // a job's result back to the session, or BYE
     // The pool of `owner`'s stores ("" = this user's): a shared mailbox's account.
     std::shared_ptr<storage::StorePool> pool_for(const std::string& owner);
     // Keeps the registration under the selected shared mailbox's account in step with the

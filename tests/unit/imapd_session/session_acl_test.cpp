@@ -74,7 +74,7 @@ TEST_CASE("a grantee lists, selects and reads a shared mailbox; others do not se
     CHECK(contains(h.feed("k GETACL Shared/info@example.test/INBOX\r\n"), "k NO [NOPERM]"));
     CHECK(contains(h.feed("l SUBSCRIBE Shared/info@example.test/INBOX\r\n"), "l OK"));
     CHECK(contains(h.feed("m LSUB \"\" *\r\n"), "\"Shared/info@example.test/INBOX\""));
-    CHECK(contains(h.feed("n LIST (SUBSCRIBED) \"\" *\r\n"), "(\\Subscribed) \"/\" \"Shared/info@example.test/INBOX\""));
+    CHECK(contains(h.feed("n LIST (SUBSCRIBED) \"\" *\r\n"), "\\Subscribed) \"/\" \"Shared/info@example.test/INBOX\""));
 }
 
 TEST_CASE("rights are enforced: read-only, no expunge, no flags, no insert, no create") {
@@ -119,7 +119,7 @@ TEST_CASE("APPEND, COPY and MOVE into and out of a shared mailbox") {
     CHECK(contains(h.feed("b STATUS Shared/info@example.test/Orders (MESSAGES)\r\n"), "(MESSAGES 1)"));
     CHECK(contains(h.feed("c SELECT Shared/info@example.test/INBOX\r\n"), "c OK"));
     CHECK(contains(h.feed("d COPY 1 Shared/info@example.test/Orders\r\n"), "d OK [COPYUID"));
-    CHECK(contains(h.feed("e COPY 1 Archive\r\n"), "e NO [TRYCREATE]"));
+    CHECK(contains(h.feed("e COPY 1 Nowhere\r\n"), "e NO [TRYCREATE]"));
     CHECK(contains(h.feed("f COPY 1 INBOX\r\n"), "f OK [COPYUID"));  // into alice's own store
     std::string r = h.feed("g MOVE 1 Sent\r\n");
     CHECK(contains(r, "* 1 EXPUNGE"));

@@ -194,7 +194,7 @@ TEST_CASE("ID, ENABLE, NAMESPACE, IDLE") {
     CHECK(contains(h.feed("a ID (\"name\" \"test\")\r\n"), "* ID (\"name\" \"mailroom\""));
     h.login();
     CHECK(h.feed("b ENABLE FOO\r\n") == "* ENABLED\r\nb OK ENABLE completed\r\n");
-    CHECK(h.feed("c NAMESPACE\r\n") == "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\nc OK NAMESPACE completed\r\n");
+    CHECK(h.feed("c NAMESPACE\r\n") == "* NAMESPACE ((\"\" \"/\")) NIL ((\"Shared/\" \"/\"))\r\nc OK NAMESPACE completed\r\n");
     CHECK(h.feed("d IDLE\r\n") == "+ idling\r\n");
     CHECK(h.feed("done\r\n") == "d OK IDLE terminated\r\n");
     h.feed("e IDLE\r\n");
