@@ -4,10 +4,12 @@
 //
 // Invariants:
 // - Pure: names in and out are the store's UTF-8 names ('/' hierarchy).
-// - Every name under "Shared" belongs to the shared namespace: a user cannot own a folder
-//   called "Shared" (it would be hidden), so one name always means one mailbox.
-// - "Shared" and "Shared/<owner>" are only the levels above shared mailboxes: they are
-//   never selectable (\Noselect in LIST).
+// - A name belongs to the shared namespace when its second level names an account
+//   ("Shared/<local@domain>/..."): a user's own folders "Shared" or "Shared/Projects" (from
+//   before shared mailboxes, or imported) stay the user's. Own folders named like an
+//   account below "Shared" are hidden, so one name always means one mailbox.
+// - "Shared" (unless the user has such a folder) and "Shared/<owner>" are only the levels
+//   above shared mailboxes: never selectable (\Noselect in LIST).
 #pragma once
 
 #include <string>
@@ -27,12 +29,12 @@ struct MailboxRef {
     bool shared() const { return !owner.empty(); }
 };
 
-// The store mailbox a client name means. Refused (NoSuchMailbox) for "Shared" and
-// "Shared/<owner>" (no mailbox of their own) and for an owner that is not an address;
-// the user's own address as owner means the user's own mailbox.
+// The store mailbox a client name means. Refused (NoSuchMailbox) for "Shared/<owner>" (no
+// mailbox of its own) and for an owner that is not an address; the user's own address
+// as owner means the user's own mailbox.
 Result<MailboxRef> resolve_mailbox(std::string_view name, std::string_view user);
 
-// True for "Shared" and every name below it.
+// True for "Shared/<account>" and every name below it.
 bool in_shared_namespace(std::string_view name);
 
 // "Shared/<owner>/<name>": how a grantee sees the owner's mailbox.

@@ -18,16 +18,26 @@ TEST_CASE("shared namespace: names map to an owner's store and back") {
     auto self = resolve_mailbox("Shared/alice@example.org/INBOX", "Alice@example.org");
     REQUIRE(self);
     CHECK_FALSE(self->shared());
-    for (const char* none : {"Shared", "Shared/", "Shared/info@example.org", "Shared/info@example.org/", "Shared/nobody/INBOX",
-                             "Shared/@x/INBOX"}) {
+    for (const char* none : {"Shared/info@example.org", "Shared/info@example.org/", "Shared/@x/INBOX",
+                             "Shared/a@b@c/INBOX", "Shared/x@/INBOX"}) {
         CAPTURE(none);
         auto r = resolve_mailbox(none, "alice@example.org");
         REQUIRE_FALSE(r);
         CHECK(r.error().code == mr::ErrorCode::NoSuchMailbox);
     }
-    CHECK(in_shared_namespace("Shared"));
-    CHECK(in_shared_namespace("Shared/x"));
-    CHECK_FALSE(in_shared_namespace("Sharedx"));
-    CHECK_FALSE(in_shared_namespace("INBOX/Shared"));
+    // A user's own folders called Shared (no account below it) stay the user's.
+    for (const char* mine : {"Shared", "Shared/", "Shared/Projects", "Shared/Projects/x@y"}) {
+        CAPTURE(mine);
+        auto r = resolve_mailbox(mine, "alice@example.org");
+        REQUIRE(r);
+        CHECK_FALSE(r->shared());
+        CHECK(r->name == mine);
+    }
+    CHECK(in_shared_namespace("Shared/x@y"));
+    CHECK(in_shared_namespace("Shared/x@y/INBOX"));
+    CHECK_FALSE(in_shared_namespace("Shared"));
+    CHECK_FALSE(in_shared_namespace("Shared/x"));
+    CHECK_FALSE(in_shared_namespace("Sharedx@y"));
+    CHECK_FALSE(in_shared_namespace("INBOX/Shared/x@y"));
     CHECK(shared_name("info@example.org", "INBOX") == "Shared/info@example.org/INBOX");
 }
