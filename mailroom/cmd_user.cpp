@@ -118,7 +118,8 @@ void add_user_commands(CLI::App& app, CliContext& ctx) {
             // used_bytes is left out for a user whose store cannot be read (see stderr).
             toml::array rows;
             for (const auto& u : users) {
-                toml::table row{{"address", u.address}, {"quota_bytes", u.quota_bytes}, {"enabled", u.enabled}};
+                toml::table row{{"address", u.address}, {"quota_bytes", u.quota_bytes}, {"enabled", u.enabled},
+                                {"mailbox_account", u.mailbox_account}};
                 if (auto used = used_bytes(ctx, u.address)) row.insert("used_bytes", *used);
                 rows.push_back(std::move(row));
             }
@@ -131,6 +132,7 @@ void add_user_commands(CLI::App& app, CliContext& ctx) {
             std::cout << "  used=" << (used ? mib(*used) : std::string("?"));
             std::cout << "  quota=" << (u.quota_bytes > 0 ? std::to_string(u.quota_bytes / kMiB) + "MiB" : "unlimited");
             if (!u.enabled) std::cout << "  (disabled)";
+            if (u.mailbox_account) std::cout << "  (mailbox account: no login; see mailroom mailbox list)";
             std::cout << "\n";
         }
     });

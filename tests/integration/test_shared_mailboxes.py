@@ -77,6 +77,9 @@ class SharedMailboxTest(unittest.TestCase):
         self.assertEqual(grants, {USER: "lrswipkxtea", BOB: "lr"})
         text = self.mr.run("mailbox", "list").stdout
         self.assertIn(f"{INFO}  (mailbox account)", text)
+        users = {u["address"]: u for u in json.loads(self.mr.run("user", "list", "--json").stdout)}
+        self.assertTrue(users[INFO]["mailbox_account"])
+        self.assertFalse(users[USER]["mailbox_account"])
         # No password: IMAP, POP3 and SMTP logins all fail.
         with imaplib.IMAP4("127.0.0.1", self.mr.port("imap")) as imap:
             with self.assertRaises(imaplib.IMAP4.error):
