@@ -125,14 +125,29 @@ CREATE TABLE IF NOT EXISTS lost_subscriptions (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<std::string_view, 8> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
-                                                         kSchemaV5, kSchemaV6, kSchemaV7, kSchemaV8};
+// v9: object ids (RFC 8474) and the save date (RFC 8514). A mailbox keeps its MAILBOXID
+// over RENAME (it stays on the row); a message keeps its EMAILID over COPY and MOVE
+// (rfc8474.txt:299, copied with the row). Ids are a letter and 24 hex digits of
+// randomness (rfc8474.txt:584: a letter first never reads as a number, a dash or NIL),
+// so they are unique across users as well. Rows from before v9 get fresh ids and their
+// internal date as save date (the best guess at when they were saved).
+constexpr std::string_view kSchemaV9 = R"sql(
+ALTER TABLE mailboxes ADD COLUMN object_id TEXT;  -- MAILBOXID: "F" + 24 hex digits; set once
+UPDATE mailboxes SET object_id = 'F' || lower(hex(randomblob(12)));
+ALTER TABLE messages ADD COLUMN email_id TEXT;     -- EMAILID: "M" + 24 hex digits; copied by COPY/MOVE
+ALTER TABLE messages ADD COLUMN save_date INTEGER; -- seconds since the epoch the row was saved here
+UPDATE messages SET email_id = 'M' || lower(hex(randomblob(12))), save_date = internal_date;
+)sql";
+
+constexpr std::array<std::string_view, 9> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5,
+                                                         kSchemaV6, kSchemaV7, kSchemaV8, kSchemaV9};
 
 // Past this size an index is read with pread(2) again (about 130,000 messages' rows).
 constexpr std::int64_t kIndexMmapBytes = 256LL * 1024 * 1024;
 
 constexpr std::string_view kMessageColumns =
-    "SELECT uid, modseq, flags, keywords, internal_date, size, file, structure, rfc822_size, pop3_uidl FROM messages ";
+    "SELECT uid, modseq, flags, keywords, internal_date, size, file, structure, rfc822_size, pop3_uidl,"
+    " email_id, save_date FROM messages ";
 
 MessageRecord read_message(const sqlite::Statement& s) {
     MessageRecord m;
@@ -146,6 +161,8 @@ MessageRecord read_message(const sqlite::Statement& s) {
     m.structure = s.column_blob(7);
     m.rfc822_size = s.column_int64(8);
     m.pop3_uidl = s.column_text(9);
+    m.email_id = s.column_text(10);
+    m.save_date = s.column_int64(11);
     return m;
 }
 
@@ -158,11 +175,12 @@ MailboxRecord read_mailbox(const sqlite::Statement& s) {
                          static_cast<std::uint32_t>(s.column_int64(3)),
                          static_cast<std::uint64_t>(s.column_int64(4)),
                          s.column_text(5),
-                         s.column_int64(6) != 0};
+                         s.column_int64(6) != 0,
+                         s.column_text(7)};
 }
 
 constexpr std::string_view kMailboxColumns =
-    "SELECT id, name, uidvalidity, uidnext, highestmodseq, special_use, subscribed FROM mailboxes ";
+    "SELECT id, name, uidvalidity, uidnext, highestmodseq, special_use, subscribed, object_id FROM mailboxes ";
 
 }  // namespace
 
@@ -254,17 +272,21 @@ Result<MailboxRecord> insert_mailbox(sqlite::Db& db, std::string_view name,
     auto modseq = next_modseq(db);
     if (!modseq) return modseq.error();
     auto s = db.prepare(
-        "INSERT INTO mailboxes(name, uidvalidity, uidnext, highestmodseq, special_use, subscribed)"
-        " VALUES (?, ?, 1, ?, ?, ?)");
+        "INSERT INTO mailboxes(name, uidvalidity, uidnext, highestmodseq, special_use, subscribed, object_id)"
+        " VALUES (?, ?, 1, ?, ?, ?, 'F' || lower(hex(randomblob(12)))) RETURNING id, object_id");
     if (!s) return s.error();
     s->bind(1, name).bind(2, std::int64_t{*uidvalidity}).bind(3, static_cast<std::int64_t>(*modseq));
     s->bind(4, special_use).bind(5, std::int64_t{subscribed ? 1 : 0});
-    if (auto r = s->run(); !r) {
+    auto row = s->step();
+    if (!row) {
         if (s->constraint_failed()) return Error::refused(ErrorCode::MailboxExists, "mailbox exists: " + std::string(name));
-        return r.error();
+        return row.error();
     }
-    return MailboxRecord{db.last_insert_rowid(), std::string(name), *uidvalidity, 1, *modseq,
-                         std::string(special_use), subscribed};
+    if (!*row) return Error::internal("index: mailbox insert returned no row");
+    MailboxRecord record{s->column_int64(0), std::string(name), *uidvalidity, 1, *modseq,
+                         std::string(special_use), subscribed, s->column_text(1)};
+    if (auto r = s->step(); !r) return r.error();  // runs the statement to its end
+    return record;
 }
 
 Result<void> set_highestmodseq(sqlite::Db& db, std::int64_t mailbox_id, std::uint64_t modseq) {
@@ -292,7 +314,8 @@ Result<bool> insert_message(sqlite::Db& db, std::int64_t mailbox_id, const Messa
                             const std::optional<std::string>& delivery_key) {
     auto s = db.prepare(
         "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, size, file,"
-        " structure, delivery_key, rfc822_size, pop3_uidl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        " structure, delivery_key, rfc822_size, pop3_uidl, email_id, save_date)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, 'M' || lower(hex(randomblob(12)))), ?)");
     if (!s) return s.error();
     s->bind(1, mailbox_id).bind(2, std::int64_t{m.uid}).bind(3, static_cast<std::int64_t>(m.modseq));
     s->bind(4, std::int64_t{m.flags}).bind(5, join_keywords(m.keywords)).bind(6, m.internal_date);
@@ -302,6 +325,9 @@ Result<bool> insert_message(sqlite::Db& db, std::int64_t mailbox_id, const Messa
     s->bind(11, m.rfc822_size);
     if (m.pop3_uidl.empty()) s->bind_null(12);
     else s->bind(12, m.pop3_uidl);
+    if (m.email_id.empty()) s->bind_null(13);
+    else s->bind(13, m.email_id);
+    s->bind(14, m.save_date != 0 ? m.save_date : static_cast<std::int64_t>(std::time(nullptr)));
     if (auto r = s->run(); !r) {
         if (s->constraint_failed() && delivery_key) return false;
         return r.error();

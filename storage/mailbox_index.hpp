@@ -11,6 +11,7 @@
 //   message_headers (mailbox_id, uid) → top-level header block, cached at append (schema v3;
 //              deleted with its message row; absent for older rows and copies)
 //   lost_subscriptions  names subscribed whose mailbox was deleted (schema v8)
+//   mailboxes.object_id, messages.email_id/save_date  RFC 8474 ids, RFC 8514 date (schema v9)
 //
 // Invariants:
 // - One MODSEQ counter per user, strictly increasing, bumped once per writing
@@ -50,6 +51,7 @@ struct MailboxRecord {
     std::uint64_t highestmodseq = 0;
     std::string special_use;       // "\\Sent" etc., or empty
     bool subscribed = false;
+    std::string object_id;         // MAILBOXID (RFC 8474 §4, schema v9): kept over RENAME
 };
 
 struct MessageRecord {
@@ -68,6 +70,10 @@ struct MessageRecord {
     // The POP3 UIDL a previous server showed for it (an import, schema v7), or empty: pop3d
     // then derives it from UIDVALIDITY and UID.
     std::string pop3_uidl;
+    // EMAILID (RFC 8474 §5.1, schema v9): made at insert when empty; COPY and MOVE carry it.
+    std::string email_id;
+    // SAVEDATE (RFC 8514 §4): when the row was saved to its mailbox; insert stamps now when 0.
+    std::int64_t save_date = 0;
     // The top-level header block (bytes [0, body start)), only when asked for
     // (MailboxStore::messages with headers) and cached (schema v3); empty otherwise.
     std::string header;

@@ -225,6 +225,7 @@ Result<MailboxStatus> MailboxStore::status(std::string_view name) {
     st.uidnext = box->uidnext;
     st.uidvalidity = box->uidvalidity;
     st.highestmodseq = box->highestmodseq;
+    st.object_id = box->object_id;
     return st;
 }
 

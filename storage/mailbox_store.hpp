@@ -52,6 +52,7 @@ struct MailboxStatus {
     std::uint32_t uidvalidity = 0;
     std::uint64_t highestmodseq = 0;
     std::int64_t size = 0;  // bytes of all messages (STATUS SIZE, RFC 8438)
+    std::string object_id;  // STATUS MAILBOXID (RFC 8474 §4.3)
 };
 
 struct MailboxView {

@@ -273,6 +273,7 @@ Result<UidMap> MailboxStore::transfer(std::string_view from, std::span<const std
         m.uid = *first + static_cast<std::uint32_t>(i);
         m.modseq = *modseq;
         m.file = *file;
+        m.save_date = 0;  // saved here now (RFC 8514 §4); the EMAILID stays (rfc8474.txt:299)
         auto inserted = index::insert_message(db_, dst->id, m, std::nullopt);
         if (!inserted) return fail(inserted.error());
         if (remove_source) {
