@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/text/percent.hpp"
+
 namespace mr::webd::proto {
 
 struct Request {
@@ -48,8 +50,8 @@ std::string serialize(const Response& r, bool head, std::time_t now);
 // A small error response: plain text naming the status.
 Response error_response(int status, bool close = false);
 
-// Percent-decoding of a URL component (RFC 3986 §2.1). '+' stays '+': these are URLs, not
-// form bodies, and '+' is common in e-mail addresses. False for a bad escape or a NUL.
-bool percent_decode(std::string_view in, std::string& out);
+// Percent-decoding of a URL component (RFC 3986 §2.1): '+' stays '+' ('+' is common in
+// e-mail addresses); false for a bad escape or a NUL.
+using text::percent_decode;
 
 }  // namespace mr::webd::proto
