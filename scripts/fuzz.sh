@@ -17,6 +17,7 @@ targets=(
   "fuzz_proxy_header tests/fuzz/corpus/proxy_header"
   "fuzz_mime_parser tests/data/messages"
   "fuzz_imap_command tests/fuzz/corpus/imap_command"
+  "fuzz_imap_url tests/fuzz/corpus/imap_url"
   "fuzz_imapc_response tests/fuzz/corpus/imapc_response"
   "fuzz_imap_render tests/data/imap"
   "fuzz_dkim_tags tests/fuzz/corpus/dkim_tags"

@@ -106,9 +106,13 @@ Result<std::string> ArgCursor::quoted(const char* what) {
     return Error::syntax("Unterminated quoted string");
 }
 
-Result<LiteralSpan> ArgCursor::literal(const char* what) {
+Result<LiteralSpan> ArgCursor::literal(const char* what, bool allow_literal8) {
     const std::size_t start = pos_;
-    if (!eat('{')) return syntax_error(what);
+    if (allow_literal8 && peek() == '~') ++pos_;
+    if (!eat('{')) {
+        pos_ = start;
+        return syntax_error(what);
+    }
     std::uint64_t size = 0;
     std::size_t digits = 0;
     while (text::is_digit(peek()) && digits < 20) {

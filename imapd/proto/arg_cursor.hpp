@@ -90,8 +90,12 @@ public:
     // mailbox = "INBOX" / astring, INBOX in any case normalised to "INBOX"
     // (rfc3501.txt:4823).
     Result<std::string> mailbox(const char* what);
-    // The octets of a literal as a span of the command (for APPEND's message).
-    Result<LiteralSpan> literal(const char* what);
+    // The octets of a literal as a span of the command (for APPEND's message). With
+    // allow_literal8, also literal8 = "~{" number "}" CRLF *OCTET (RFC 3516 §7; its octets
+    // may hold NUL, which CommandReader passes in any literal).
+    Result<LiteralSpan> literal(const char* what, bool allow_literal8 = false);
+    // The octets of a span literal() returned.
+    std::string_view span_text(const LiteralSpan& span) const { return bytes_.substr(span.offset, span.size); }
 
     // number = 1*DIGIT, unsigned 32-bit (rfc3501.txt:4891).
     Result<std::uint32_t> number(const char* what);

@@ -90,7 +90,8 @@ struct SubscribeCmd {
 };
 
 enum class StatusItem {
-    Messages, Recent, UidNext, UidValidity, Unseen, HighestModSeq, Size, Deleted, AppendLimit, DeletedStorage
+    Messages, Recent, UidNext, UidValidity, Unseen, HighestModSeq, Size, Deleted, AppendLimit, DeletedStorage,
+    MailboxId  // RFC 8474 §4.3
 };
 
 // LIST (RFC 3501 §6.3.8, LIST-EXTENDED RFC 5258 §3) and LSUB (§6.3.9).
@@ -117,12 +118,21 @@ struct StatusCmd {
     std::vector<StatusItem> items;
 };
 
+// One part of CATENATE (RFC 4469 §5): cat-part = text-literal / url.
+struct CatenatePart {
+    bool is_url = false;
+    std::string data;  // TEXT: the literal's octets; URL: the IMAP URL as sent
+};
+
 // One message of APPEND: append-message = append-opts SP append-data (RFC 3502 §6).
 struct AppendItem {
     std::vector<std::string> flags;
     std::optional<ImapDateTime> internal_date;
-    std::string message;  // the literal's octets
+    std::string message;  // the literal's octets; empty with CATENATE
     bool message_was_synchronizing = true;
+    // append-data =/ "CATENATE" SP "(" cat-part *(SP cat-part) ")" (RFC 4469 §5): the
+    // message is these parts joined, made by the session (URLs name stored messages).
+    std::vector<CatenatePart> catenate;
 };
 // APPEND of one message, or of several with MULTIAPPEND (RFC 3502 §6.3.11).
 struct AppendCmd {
@@ -190,13 +200,15 @@ struct SearchKey {
         SentSince, Since, Smaller, Subject, Text, To, Uid, Unanswered, Undeleted, Undraft,
         Unflagged, Unkeyword, Unseen, SequenceSet, And,
         ModSeq,  // RFC 7162 §3.1.5
-        Older, Younger  // RFC 5032 §3 (WITHIN): `size` is the interval in seconds
+        Older, Younger,  // RFC 5032 §3 (WITHIN): `size` is the interval in seconds
+        SavedBefore, SavedOn, SavedSince, SaveDateSupported,  // RFC 8514 §4.2
+        EmailId, ThreadId  // RFC 8474 §6: `value` is the objectid
     };
     Kind kind = Kind::All;
     std::string header;      // Header: field name
     std::string value;       // Bcc/Body/Cc/From/Header/Subject/Text/To: the string;
                              // Keyword/Unkeyword: the keyword
-    ImapDate date;           // Before/On/Since/SentBefore/SentOn/SentSince
+    ImapDate date;           // Before/On/Since/SentBefore/SentOn/SentSince/Saved*
     std::uint64_t size = 0;  // Larger/Smaller
     std::uint64_t modseq = 0;  // ModSeq: messages with a MODSEQ at least this
     SequenceSet set;         // Uid / SequenceSet
@@ -252,11 +264,22 @@ struct ThreadCmd {
 struct FetchItem {
     enum class Kind {
         Envelope, Flags, InternalDate, Rfc822, Rfc822Header, Rfc822Size, Rfc822Text,
-        Body, BodyStructure, Uid, BodySection, ModSeq
+        Body, BodyStructure, Uid, BodySection, ModSeq,
+        EmailId, ThreadId,   // RFC 8474 §5 (OBJECTID)
+        SaveDate,            // RFC 8514 §4 (SAVEDATE)
+        Binary, BinarySize   // RFC 3516 §4.2 (BINARY): section.part and partial only
     };
     Kind kind = Kind::Flags;
-    BodySection section;  // BodySection only
+    BodySection section;  // BodySection, Binary, BinarySize
 };
+
+// Whether fetching the item sets \Seen (rfc3501.txt:3156 for BODY[], not BODY.PEEK; RFC 3516
+// §4.2 BINARY likewise).
+inline bool fetch_item_sets_seen(const FetchItem& i) {
+    using K = FetchItem::Kind;
+    return ((i.kind == K::BodySection || i.kind == K::Binary) && !i.section.peek) || i.kind == K::Rfc822 ||
+           i.kind == K::Rfc822Text;
+}
 
 struct FetchCmd {
     bool uid = false;

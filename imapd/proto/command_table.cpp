@@ -127,8 +127,9 @@ constexpr CommandSpec kCommands[] = {
     // Several messages in one APPEND, stored all or none: MULTIAPPEND (RFC 3502 §3); all
     // of them together within one message-size limit (CommandReader's APPEND budget).
     // and the size limit of each, the same for every mailbox: APPENDLIMIT (RFC 7889 §2).
+    // A message made of TEXT parts and URLs of stored messages: CATENATE (RFC 4469 §5).
     cmd<AppendCmd>("APPEND", parse_append_command, kLoggedIn, true,
-                   {"MULTIAPPEND APPENDLIMIT=", Advertise::Always, true}),
+                   {"MULTIAPPEND CATENATE APPENDLIMIT=", Advertise::Always, true}),
     skips_updates(raw_line_follows(cmd<IdleCmd>("IDLE", no_args<IdleCmd>, kLoggedIn, false, always("IDLE")))),
     cmd<NamespaceCmd>("NAMESPACE", no_args<NamespaceCmd>, kLoggedIn, false, always("NAMESPACE")),
     // §6.4 (rfc3501.txt:2607): selected; UNSELECT (RFC 3691, RFC 9051 §6.4.2) too; the
@@ -141,7 +142,10 @@ constexpr CommandSpec kCommands[] = {
     // and OLDER/YOUNGER keys (WITHIN, RFC 5032).
     by_number(cmd<SearchCmd>("SEARCH", search<false>, kSelected, true, always("ESEARCH SEARCHRES WITHIN")), true),
     withholds_expunge(cmd<SearchCmd>("UID SEARCH", search<true>, kSelected, true)),
-    by_number(cmd<FetchCmd>("FETCH", fetch<false>, kSelected, true), true),
+    // FETCH's BINARY items and APPEND's literal8 (BINARY, RFC 3516); EMAILID/THREADID
+    // items, SEARCH keys, MAILBOXID in SELECT and STATUS (OBJECTID, RFC 8474); SAVEDATE
+    // item and SEARCH keys (SAVEDATE, RFC 8514).
+    by_number(cmd<FetchCmd>("FETCH", fetch<false>, kSelected, true, always("BINARY OBJECTID SAVEDATE")), true),
     withholds_expunge(cmd<FetchCmd>("UID FETCH", fetch<true>, kSelected, true)),
     by_number(cmd<StoreCmd>("STORE", store<false>, kSelected, true), true),
     withholds_expunge(cmd<StoreCmd>("UID STORE", store<true>, kSelected, true)),

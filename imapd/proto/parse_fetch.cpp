@@ -53,40 +53,68 @@ Result<void> section_text(ArgCursor& in, Section& s, bool allow_mime) {
     return {};
 }
 
+// partial = "<" number "." nz-number ">" (rfc3501.txt:4966), when present.
+Result<void> partial(ArgCursor& in, BodySection& b) {
+    if (!in.eat('<')) return {};
+    Partial p;
+    auto offset = in.number("partial offset");
+    if (!offset) return offset.error();
+    if (auto r = in.expect('.', ". in partial"); !r) return r;
+    auto length = in.nz_number("partial length");
+    if (!length) return length.error();
+    if (auto r = in.expect('>', "> after partial"); !r) return r;
+    p.offset = *offset;
+    p.length = *length;
+    b.partial = p;
+    return {};
+}
+
+// section-part = nz-number *("." nz-number) (rfc3501.txt:4981), up to the "." before a
+// section-text or the "]".
+Result<void> section_part(ArgCursor& in, Section& s) {
+    while (true) {
+        auto n = in.nz_number("section part number");
+        if (!n) return n.error();
+        s.part.push_back(*n);
+        if (in.peek() != '.') return {};
+        in.eat('.');
+        if (!text::is_digit(in.peek())) return section_text(in, s, true);
+    }
+}
+
+// section-binary = "[" [section-part] "]" (RFC 3516 §7), with the "[" read; then
+// [partial] unless it is BINARY.SIZE.
+Result<BodySection> binary_section(ArgCursor& in, bool peek, bool allow_partial) {
+    BodySection b;
+    b.peek = peek;
+    if (!in.eat(']')) {
+        while (true) {
+            auto n = in.nz_number("section part number");
+            if (!n) return n.error();
+            b.section.part.push_back(*n);
+            if (!in.eat('.')) break;
+        }
+        if (auto r = in.expect(']', "] after binary section"); !r) return r.error();
+    }
+    if (allow_partial) {
+        if (auto r = partial(in, b); !r) return r.error();
+    }
+    return b;
+}
+
 // section = "[" [section-spec] "]" ["<" number "." nz-number ">"], with the "[" read.
 Result<BodySection> section(ArgCursor& in, bool peek) {
     BodySection b;
     b.peek = peek;
     if (!in.eat(']')) {
         if (text::is_digit(in.peek())) {
-            // section-part = nz-number *("." nz-number) (rfc3501.txt:4981)
-            while (true) {
-                auto n = in.nz_number("section part number");
-                if (!n) return n.error();
-                b.section.part.push_back(*n);
-                if (!in.eat('.')) break;
-                if (!text::is_digit(in.peek())) {
-                    if (auto r = section_text(in, b.section, true); !r) return r.error();
-                    break;
-                }
-            }
+            if (auto r = section_part(in, b.section); !r) return r.error();
         } else if (auto r = section_text(in, b.section, false); !r) {
             return r.error();
         }
         if (auto r = in.expect(']', "] after section"); !r) return r.error();
     }
-    if (in.eat('<')) {
-        Partial p;
-        auto offset = in.number("partial offset");
-        if (!offset) return offset.error();
-        if (auto r = in.expect('.', ". in partial"); !r) return r.error();
-        auto length = in.nz_number("partial length");
-        if (!length) return length.error();
-        if (auto r = in.expect('>', "> after partial"); !r) return r.error();
-        p.offset = *offset;
-        p.length = *length;
-        b.partial = p;
-    }
+    if (auto r = partial(in, b); !r) return r.error();
     return b;
 }
 
@@ -97,6 +125,17 @@ Result<FetchItem> fetch_att(ArgCursor& in) {
         auto b = section(in, peek);
         if (!b) return b.error();
         FetchItem i = item(Kind::BodySection);
+        i.section = std::move(*b);
+        return i;
+    }
+    // fetch-att =/ "BINARY" [".PEEK"] section-binary [partial] / "BINARY.SIZE"
+    // section-binary (RFC 3516 §7).
+    const bool size = in.eat_prefix("BINARY.SIZE[");
+    const bool binary_peek = !size && in.eat_prefix("BINARY.PEEK[");
+    if (size || binary_peek || in.eat_prefix("BINARY[")) {
+        auto b = binary_section(in, binary_peek, !size);
+        if (!b) return b.error();
+        FetchItem i = item(size ? Kind::BinarySize : Kind::Binary);
         i.section = std::move(*b);
         return i;
     }
@@ -111,6 +150,8 @@ Result<FetchItem> fetch_att(ArgCursor& in) {
         {"RFC822.TEXT", Kind::Rfc822Text},  {"BODY", Kind::Body},
         {"BODYSTRUCTURE", Kind::BodyStructure}, {"UID", Kind::Uid},
         {"MODSEQ", Kind::ModSeq},  // RFC 7162 §3.1.4.1
+        {"EMAILID", Kind::EmailId}, {"THREADID", Kind::ThreadId},  // RFC 8474 §5.3
+        {"SAVEDATE", Kind::SaveDate},                              // RFC 8514 §4.3
     };
     for (const auto& n : kItems) {
         if (in.eat_keyword(n.text)) return item(n.kind);
@@ -153,6 +194,17 @@ Result<std::uint64_t> parse_mod_sequence(ArgCursor& in) {
     if (!m) return m.error();
     if (*m > static_cast<std::uint64_t>(INT64_MAX)) return Error::syntax("Mod-sequence too large");
     return *m;
+}
+
+Result<Section> parse_section_spec(std::string_view spec) {
+    RawCommand raw;
+    raw.bytes = std::string(spec) + "]";
+    ArgCursor in(raw);
+    auto b = section(in, false);
+    if (!b) return b.error();
+    if (b->partial) return Error::syntax("partial inside a section");
+    if (auto r = in.end(); !r) return r.error();
+    return std::move(b->section);
 }
 
 // fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att /

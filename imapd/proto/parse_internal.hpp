@@ -42,6 +42,9 @@ Result<CommandArgs> parse_uid_expunge(ArgCursor& in);
 Result<CommandArgs> parse_append_command(ArgCursor& in, RawCommand& raw);
 
 Result<CommandArgs> parse_fetch(ArgCursor& in, bool uid);
+// section-spec (rfc3501.txt:4975) alone, without brackets: an IMAP URL's ;SECTION=
+// (RFC 5092 §11 enc-section).
+Result<Section> parse_section_spec(std::string_view spec);
 Result<CommandArgs> parse_store(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_search(ArgCursor& in, bool uid);
 // The parts SEARCH shares with SORT and THREAD (parse_search.cpp): "RETURN (...) SP" if

@@ -26,6 +26,7 @@ Result<StatusItem> status_item(ArgCursor& in) {
         {"SIZE", StatusItem::Size},           {"DELETED", StatusItem::Deleted},
         {"APPENDLIMIT", StatusItem::AppendLimit},
         {"DELETED-STORAGE", StatusItem::DeletedStorage},  // RFC 9208 §4.1.4 (QUOTA=RES-STORAGE)
+        {"MAILBOXID", StatusItem::MailboxId},             // RFC 8474 §4.3 (OBJECTID)
     };
     for (const auto& n : kItems) {
         if (in.eat_keyword(n.text)) return n.item;
@@ -186,6 +187,35 @@ Result<CommandArgs> parse_create(ArgCursor& in) {
 // append = "APPEND" SP mailbox 1*append-message; append-message = append-opts SP
 // append-data; append-opts = [SP flag-list] [SP date-time] (RFC 3502 §6, MULTIAPPEND;
 // one message: rfc3501.txt:4547). `messages` gets each message's literal.
+// append-data =/ "CATENATE" SP "(" cat-part *(SP cat-part) ")"; cat-part = text-literal
+// / url; text-literal = "TEXT" SP literal; url = "URL" SP astring (RFC 4469 §5), with
+// "CATENATE" read. A TEXT literal8 is allowed as for APPEND (RFC 3516 §4.4).
+Result<std::vector<CatenatePart>> parse_catenate(ArgCursor& in) {
+    std::vector<CatenatePart> parts;
+    if (auto r = in.sp(); !r) return r.error();
+    if (auto r = in.expect('(', "( after CATENATE"); !r) return r.error();
+    while (true) {
+        CatenatePart part;
+        if (in.eat_keyword("TEXT")) {
+            if (auto r = in.sp(); !r) return r.error();
+            auto lit = in.literal("TEXT literal", true);
+            if (!lit) return lit.error();
+            part.data = std::string(in.span_text(*lit));
+        } else if (in.eat_keyword("URL")) {
+            if (auto r = in.sp(); !r) return r.error();
+            auto url = in.astring("URL");
+            if (!url) return url.error();
+            part.is_url = true;
+            part.data = std::move(*url);
+        } else {
+            return syntax_error("TEXT or URL in CATENATE");
+        }
+        parts.push_back(std::move(part));
+        if (in.eat(')')) return parts;
+        if (auto r = in.sp(); !r) return syntax_error("SP or ) in CATENATE");
+    }
+}
+
 Result<CommandArgs> parse_append(ArgCursor& in, std::vector<LiteralSpan>& messages) {
     AppendCmd cmd;
     auto m = in.mailbox("mailbox name");
@@ -208,7 +238,15 @@ Result<CommandArgs> parse_append(ArgCursor& in, std::vector<LiteralSpan>& messag
             item.internal_date = *when;
             if (auto r = in.sp(); !r) return r.error();
         }
-        auto lit = in.literal("message literal");
+        if (in.eat_keyword("CATENATE")) {
+            auto parts = parse_catenate(in);
+            if (!parts) return parts.error();
+            item.catenate = std::move(*parts);
+            messages.push_back(LiteralSpan{});  // no message literal: an empty span
+            cmd.messages.push_back(std::move(item));
+            continue;
+        }
+        auto lit = in.literal("message literal", true);  // literal8: RFC 3516 §4.4
         if (!lit) return lit.error();
         item.message_was_synchronizing = lit->synchronizing;
         messages.push_back(*lit);

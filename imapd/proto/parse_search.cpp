@@ -26,6 +26,7 @@ constexpr KeyName kBareKeys[] = {
     {"OLD", Kind::Old},           {"RECENT", Kind::Recent},       {"SEEN", Kind::Seen},
     {"UNANSWERED", Kind::Unanswered}, {"UNDELETED", Kind::Undeleted}, {"UNDRAFT", Kind::Undraft},
     {"UNFLAGGED", Kind::Unflagged}, {"UNSEEN", Kind::Unseen},
+    {"SAVEDATESUPPORTED", Kind::SaveDateSupported},  // RFC 8514 §4.2
 };
 // Keys with one astring.
 constexpr KeyName kStringKeys[] = {
@@ -36,6 +37,7 @@ constexpr KeyName kStringKeys[] = {
 constexpr KeyName kDateKeys[] = {
     {"BEFORE", Kind::Before},         {"ON", Kind::On},          {"SINCE", Kind::Since},
     {"SENTBEFORE", Kind::SentBefore}, {"SENTON", Kind::SentOn}, {"SENTSINCE", Kind::SentSince},
+    {"SAVEDBEFORE", Kind::SavedBefore}, {"SAVEDON", Kind::SavedOn}, {"SAVEDSINCE", Kind::SavedSince},  // RFC 8514 §4.2
 };
 
 // date = date-text / DQUOTE date-text DQUOTE (rfc3501.txt:4690).
@@ -123,6 +125,21 @@ Result<SearchKey> search_key(ArgCursor& in, int depth) {
         auto n = in.nz_number("interval in seconds");
         if (!n) return n.error();
         key.size = *n;
+        return key;
+    }
+    const bool email_id = in.eat_keyword("EMAILID");
+    if (email_id || in.eat_keyword("THREADID")) {
+        // search-key =/ "EMAILID" SP objectid / "THREADID" SP objectid;
+        // objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 §7).
+        key.kind = email_id ? Kind::EmailId : Kind::ThreadId;
+        if (auto r = in.sp(); !r) return r.error();
+        auto id = in.atom("object id");
+        if (!id) return id.error();
+        const bool valid = id->size() <= 255 && std::all_of(id->begin(), id->end(), [](char ch) {
+            return text::is_alpha(ch) || text::is_digit(ch) || ch == '_' || ch == '-';
+        });
+        if (!valid) return Error::syntax("Invalid object id");
+        key.value = std::string(*id);
         return key;
     }
     const bool keyword = in.eat_keyword("KEYWORD");

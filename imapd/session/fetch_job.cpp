@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "imapd/render/binary_section.hpp"
 #include "imapd/render/body_structure.hpp"
 #include "imapd/render/envelope.hpp"
 #include "imapd/render/imap_string.hpp"
@@ -41,8 +42,11 @@ bool reads_top_header(const FetchItem& item) {
 }
 
 bool uses_structure(const FetchItem& item) {
-    return item.kind != K::Uid && item.kind != K::Flags && item.kind != K::InternalDate && item.kind != K::ModSeq;
+    return item.kind != K::Uid && item.kind != K::Flags && item.kind != K::InternalDate && item.kind != K::ModSeq &&
+           item.kind != K::EmailId && item.kind != K::ThreadId && item.kind != K::SaveDate;
 }
+
+bool is_binary(const FetchItem& item) { return item.kind == K::Binary || item.kind == K::BinarySize; }
 
 // Answered from mime::RootSizes (and the header cache when it holds the header).
 bool uses_root_sizes(const FetchItem& item) { return item.kind == K::Rfc822Size || reads_top_header(item); }
@@ -62,9 +66,15 @@ FetchJob::FetchJob(std::string mailbox, std::vector<FetchItem> items, std::vecto
     wants_header_ = std::any_of(items_.begin(), items_.end(), reads_top_header);
     shows_flags_ = mark_seen_ ||
                    std::any_of(items_.begin(), items_.end(), [](const FetchItem& i) { return i.kind == K::Flags; });
+    wants_binary_ = std::any_of(items_.begin(), items_.end(), is_binary);
+    binaries_.resize(items_.size());
     section_names_.resize(items_.size());
     filters_.resize(items_.size());
     for (std::size_t i = 0; i < items_.size(); ++i) {
+        if (is_binary(items_[i])) {
+            append_binary_name(section_names_[i], items_[i].section, items_[i].kind == K::BinarySize);
+            section_names_[i] += ' ';
+        }
         if (items_[i].kind != K::BodySection) continue;
         append_section_name(section_names_[i], items_[i].section);
         section_names_[i] += ' ';
@@ -138,6 +148,9 @@ Result<bool> FetchJob::step(storage::MailboxStore& store, std::string& out, std:
         }
         const Loaded& m = batch_[batch_pos_];
         if (auto r = decode_structure(); !r) return r.error();
+        if (wants_binary_) {
+            if (auto r = prepare_binaries(store); !r) return r.error();
+        }
         if (shows_flags_) out += announce_keywords(keywords_, m.record.keywords, read_only_);
         out += "* ";
         append_number(out, m.seq);
@@ -195,6 +208,33 @@ Result<bool> FetchJob::render_items(storage::MailboxStore& store, std::string& o
                 append_number(out, rec.modseq);
                 out += ')';
                 break;
+            case K::EmailId:  // RFC 8474 §5.3 fetch-emailid-resp
+                out += "EMAILID (";
+                out += rec.email_id;
+                out += ')';
+                break;
+            case K::ThreadId:  // no thread ids are kept: NIL (RFC 8474 §5.2)
+                out += "THREADID NIL";
+                break;
+            case K::SaveDate:  // RFC 8514 §4.3
+                out += "SAVEDATE ";
+                if (rec.save_date > 0) append_internal_date(out, rec.save_date);
+                else out += "NIL";
+                break;
+            case K::BinarySize:
+                out += section_names_[item_];
+                append_number(out, binaries_[item_].size());
+                break;
+            case K::Binary: {
+                out += section_names_[item_];
+                const std::string& content = binaries_[item_];
+                const Slice s = apply_partial(content.size(), item.section.partial);
+                const std::string_view slice = std::string_view(content).substr(s.skip, s.length);
+                if (needs_literal8(slice)) out += '~';
+                append_literal_header(out, slice.size());
+                out.append(slice);
+                break;
+            }
             case K::Rfc822:
             case K::Rfc822Header:
             case K::Rfc822Text:
@@ -361,6 +401,33 @@ Result<void> FetchJob::decode_structure() {
         return Error::internal("bad structure blob for UID " + std::to_string(rec.uid));
     decoded_ = true;
     sizes_ = root_sizes_of(structure_);
+    return {};
+}
+
+Result<void> FetchJob::prepare_binaries(storage::MailboxStore& store) {
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+        if (!is_binary(items_[i])) continue;
+        if (!decoded_) return Error::internal("FETCH: structure not decoded");  // decode_structure() bug
+        const BinaryPlan plan = plan_binary(structure_, items_[i].section.section.part);
+        if (plan.unknown_cte) {
+            unknown_cte_ = true;
+            return Error::refused("unknown Content-Transfer-Encoding");
+        }
+        std::string wire;
+        const SectionRange& r = plan.range;
+        if (r.kind == SectionRange::Kind::FileRange && r.end > r.begin) {
+            auto raw = read(store, r.begin, r.end - r.begin);
+            if (!raw) return raw.error();
+            if (r.extra == 0) {
+                wire = std::move(raw.value());
+            } else {
+                WireStreamer streamer(0, r.wire_size());
+                streamer.feed(raw.value(), wire);
+                if (r.end == sizes_.size) streamer.finish(wire);
+            }
+        }
+        binaries_[i] = decode_binary(plan, std::move(wire));
+    }
     return {};
 }
 

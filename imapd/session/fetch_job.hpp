@@ -21,6 +21,8 @@
 //    the front of the structure blob and the index's header cache; the blob is decoded
 //    whole only for items that need more, or when the header is not cached (copies).
 //    Either way a bad blob is found before the message's response starts.
+//  - BINARY sections (RFC 3516) are the exception to streaming: a part is decoded whole
+//    in memory before its message's response starts (its decoded size is not stored).
 //  - Messages expunged by someone else meanwhile are skipped (the session's view still
 //    has them; it reports the EXPUNGE later, never during FETCH, rfc3501.txt:4053).
 #pragma once
@@ -83,6 +85,9 @@ public:
         read_only_ = read_only;
     }
     const std::vector<std::string>& keywords() const { return keywords_; }
+    // The last step failed because a BINARY item names a part whose CTE we cannot decode
+    // (the session answers NO [UNKNOWN-CTE], RFC 3516 §4.2).
+    bool unknown_cte() const { return unknown_cte_; }
 
 private:
     struct Loaded {
@@ -111,6 +116,9 @@ private:
     // Decodes what the current message's items need, before its response starts (so a
     // bad blob still gets a tagged NO, not a torn response).
     Result<void> decode_structure();
+    // Decodes the current message's BINARY sections into binaries_ (before its response
+    // starts, like decode_structure()).
+    Result<void> prepare_binaries(storage::MailboxStore& store);
     bool header_cached() const;
 
     std::string mailbox_;
@@ -127,6 +135,11 @@ private:
     // message's blob used to be a third of Thunderbird's first-sync FETCH.
     bool wants_sizes_ = false;
     bool wants_structure_ = false;
+    // BINARY items: their content is decoded whole, in memory, per message (binaries_,
+    // by item index), since decoded sizes are not in the structure blob.
+    bool wants_binary_ = false;
+    std::vector<std::string> binaries_;
+    bool unknown_cte_ = false;
 
     std::size_t next_target_ = 0;  // first target not loaded yet
     std::vector<Loaded> batch_;

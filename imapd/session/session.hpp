@@ -301,7 +301,8 @@ private:
     static Result<std::int64_t> quota_of(Accounts& a, const std::string& owner);
     // CREATE/DELETE/RENAME (session_mailboxes.cpp): `work` on `ref`'s store once the user has
     // `needed` on `rights_name` (of the same owner), then again with the directory, for the
-    // grants to follow the mailbox; "tag OK ok_text" or the error.
+    // grants to follow the mailbox; "tag OK [ok_code] ok_text" (ok_code: what `work` left
+    // there, if anything) or the error.
     struct AlsoNeeded {  // a second rights check (RENAME: "k" on the new name's parent)
         std::string rights;
         std::string name;
@@ -309,7 +310,8 @@ private:
     Actions changing_job(const std::string& tag, const MailboxRef& ref, std::string_view needed,
                          const std::string& rights_name, std::string ok_text,
                          std::function<Result<void>(storage::MailboxStore&, storage::Directory*)> work,
-                         std::optional<AlsoNeeded> also = std::nullopt);  // store_error, on the loop thread
+                         std::optional<AlsoNeeded> also = std::nullopt,
+                         std::shared_ptr<const std::string> ok_code = nullptr);  // store_error, on the loop thread
     std::optional<StoreResume> refuse_without(const std::string& tag, Accounts& accounts, const MailboxRef& ref,
                                               std::string_view needed, text::AclRights& rights);
 

@@ -14,6 +14,7 @@
 #include "imapd/proto/mailbox_name.hpp"
 #include "imapd/proto/mutf7.hpp"
 #include "imapd/render/imap_string.hpp"
+#include "imapd/session/catenate.hpp"
 #include "imapd/session/flags.hpp"
 #include "imapd/session/list_reply.hpp"
 #include "imapd/session/status_reply.hpp"
@@ -230,9 +231,9 @@ Result<void> create_superiors(MailboxStore& s, const std::string& name) {
 Actions Session::changing_job(const std::string& tag, const MailboxRef& ref, std::string_view needed,
                               const std::string& rights_name, std::string ok_text,
                               std::function<Result<void>(MailboxStore&, storage::Directory*)> work,
-                              std::optional<AlsoNeeded> also) {
+                              std::optional<AlsoNeeded> also, std::shared_ptr<const std::string> ok_code) {
     return async({AccountsJob{[this, tag, ref, needed = std::string(needed), rights_name, ok_text = std::move(ok_text),
-                               work = std::move(work), also](Accounts& a) -> StoreResume {
+                               work = std::move(work), also, ok_code](Accounts& a) -> StoreResume {
                                   text::AclRights rights;
                                   const MailboxRef check{ref.owner, rights_name};
                                   if (auto no = refuse_without(tag, a, check, needed, rights)) return *no;
@@ -245,8 +246,9 @@ Actions Session::changing_job(const std::string& tag, const MailboxRef& ref, std
                                   Result<void> r = work(*store.value(), nullptr);
                                   // Grants follow the mailbox (a failure there leaves the OK standing).
                                   if (r) (void)a.directory([&](storage::Directory& d) { return work(*store.value(), &d); });
-                                  return StoreResume([this, tag, ok_text, r = std::move(r)]() -> Actions {
+                                  return StoreResume([this, tag, ok_text, r = std::move(r), ok_code]() -> Actions {
                                       if (!r) return store_error(tag, r.error());
+                                      if (ok_code && !ok_code->empty()) return tagged(tag, "OK", "[" + *ok_code + "] " + ok_text);
                                       return tagged(tag, "OK", ok_text);
                                   });
                               },
@@ -267,18 +269,31 @@ Actions Session::cmd_create(const std::string& tag, const CreateCmd& c) {
         if (!known.contains(c.special_use[0])) return tagged(tag, "NO", "[USEATTR] Unknown special-use attribute");
         use = c.special_use[0];
     }
-    auto work = [n, use](MailboxStore& s) -> Result<void> {
+    // RFC 8474 §4.1: the new mailbox's MAILBOXID goes in the tagged OK.
+    auto code = std::make_shared<std::string>();
+    auto work = [n, use, code](MailboxStore& s) -> Result<void> {
         if (auto r = create_superiors(s, n); !r) return r;
         auto r = s.create_mailbox(n, use);
         if (!r) return r.error();
+        *code = "MAILBOXID (" + r.value().object_id + ")";
         return {};
     };
-    if (!ref->shared()) return simple_job(tag, "CREATE completed", work);
-    return changing_job(tag, ref.value(), "k", parent_of(n), "CREATE completed",
-                        [work](MailboxStore& s, storage::Directory* d) -> Result<void> {
-                            if (d) return {};
-                            return work(s);
-                        });
+    if (!ref->shared()) {
+        return async({StoreJob{[this, tag, work, code](MailboxStore& store) {
+            auto r = work(store);
+            return StoreResume([this, tag, r = std::move(r), code]() -> Actions {
+                if (!r) return store_error(tag, r.error());
+                return tagged(tag, "OK", "[" + *code + "] CREATE completed");
+            });
+        }}});
+    }
+    return changing_job(
+        tag, ref.value(), "k", parent_of(n), "CREATE completed",
+        [work](MailboxStore& s, storage::Directory* d) -> Result<void> {
+            if (d) return {};
+            return work(s);
+        },
+        std::nullopt, code);
 }
 
 Actions Session::cmd_delete(const std::string& tag, const DeleteCmd& c) {
@@ -427,6 +442,7 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             out += "* OK [UIDVALIDITY " + std::to_string(box.uidvalidity) + "] UIDs valid\r\n";
             out += "* OK [UIDNEXT " + std::to_string(box.uidnext) + "] Predicted next UID\r\n";
             out += "* OK [HIGHESTMODSEQ " + std::to_string(box.highestmodseq) + "] Highest\r\n";
+            out += "* OK [MAILBOXID (" + box.object_id + ")] Ok\r\n";  // RFC 8474 §4.2
             out += permanent_flags_response(s.view.keywords, ro);
             if (s.changes) out += qresync_responses(*q, box, uids, *s.changes);
             Selected view;
@@ -468,6 +484,22 @@ Actions Session::cmd_close(const std::string& tag, bool expunge, Selected& sel) 
         std::move(owner));
 }
 
+namespace {
+
+// url-resp-text = 1*(%x01-09 / %x0B-0C / %x0E-5C / %x5E-FE) (RFC 4469 §6): the URL as
+// sent, without what cannot stand inside a response code.
+std::string url_resp_text(std::string_view url) {
+    std::string out;
+    for (char c : url) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u == 0 || u == '\r' || u == '\n' || u == ']' || u == 0xff) continue;
+        out += c;
+    }
+    return out.empty() ? std::string("-") : out;
+}
+
+}  // namespace
+
 Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
     auto ref = mailbox_ref(c.mailbox);
     if (!ref) return bad_name(tag, ref.error());
@@ -480,15 +512,47 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
     for (const auto& m : owned->messages) {
         auto flags = split_flags(m.flags);
         if (!flags) return bad(tag, flags.error().message);
-        if (m.message.empty()) return tagged(tag, "NO", "[CANNOT] Empty message");
+        if (m.message.empty() && m.catenate.empty()) return tagged(tag, "NO", "[CANNOT] Empty message");
         const std::int64_t date = m.internal_date ? m.internal_date->to_unix() : 0;
         batch.push_back({name.value(), m.message, flags.value().first, std::move(flags.value().second), date, {}});
         bytes += static_cast<std::int64_t>(m.message.size());
     }
-    auto job = [this, tag, n = name.value(), owned, batch = std::move(batch), bytes](
-                   MailboxStore& store, const Result<std::int64_t>& quota_bytes, text::AclRights rights) {
-        std::vector<storage::AppendMessage> allowed = batch;
-        for (auto& m : allowed) {
+    auto job = [this, tag, n = name.value(), owned, batch = std::move(batch), bytes, session_user = user_,
+                limit = options_.max_message_size](MailboxStore& store, const Result<std::int64_t>& quota_bytes,
+                                                   text::AclRights rights) mutable {
+        // Refused for a missing mailbox: TRYCREATE (rfc3501.txt:2618).
+        auto exists = store.mailbox(n);
+        const bool missing = !exists && exists.error().code == ErrorCode::NoSuchMailbox;
+        // CATENATE (RFC 4469 §5): each such message is made now, from the store; one bad
+        // URL fails the whole APPEND (MULTIAPPEND: all or none).
+        std::optional<std::string> bad_url;
+        bool too_big = false;
+        for (std::size_t i = 0; exists && i < owned->messages.size() && !bad_url && !too_big; ++i) {
+            AppendItem& m = owned->messages[i];
+            if (m.catenate.empty()) continue;
+            auto built = build_catenated(store, session_user, m.catenate, limit);
+            if (auto* b = std::get_if<BadUrl>(&built)) bad_url = b->url;
+            too_big = std::holds_alternative<TooBig>(built);
+            if (auto* s = std::get_if<std::string>(&built)) {
+                m.message = std::move(*s);
+                batch[i].bytes = m.message;
+                bytes += static_cast<std::int64_t>(m.message.size());
+            }
+        }
+        if (bad_url || too_big) {
+            return StoreResume([this, tag, bad_url, too_big]() -> Actions {
+                if (too_big) return tagged(tag, "NO", "[TOOBIG] The catenated message is too large");
+                return tagged(tag, "NO", "[BADURL " + url_resp_text(*bad_url) + "] URL names no message of yours");
+            });
+        }
+        for (const auto& b : batch) {
+            if (exists && b.bytes.empty()) {
+                return StoreResume([this, tag]() -> Actions { return tagged(tag, "NO", "[CANNOT] Empty message"); });
+            }
+        }
+        // Flags the user may not set are left out (RFC 4314 §4): \Seen needs "s", \Deleted
+        // "t", the others "w".
+        for (auto& m : batch) {
             if (!rights.has('s')) m.flags &= ~storage::kSeen;
             if (!rights.has('t')) m.flags &= ~storage::kDeleted;
             if (!rights.has('w')) {
@@ -496,9 +560,6 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
                 m.keywords.clear();
             }
         }
-        // Refused for a missing mailbox: TRYCREATE (rfc3501.txt:2618).
-        auto exists = store.mailbox(n);
-        const bool missing = !exists && exists.error().code == ErrorCode::NoSuchMailbox;
         // The stored files are the literals' bytes (what total_size() counts).
         Result<bool> over = exists ? over_quota(store, quota_bytes, [&]() -> Result<std::int64_t> { return bytes; })
                                    : Result<bool>(false);
@@ -506,7 +567,7 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
         Result<std::vector<storage::AppendResult>> r = Error::internal("not appended");
         if (!exists) r = exists.error();
         else if (!over) r = over.error();
-        else if (!full) r = store.append_batch(allowed);
+        else if (!full) r = store.append_batch(batch);
         return StoreResume([this, tag, r = std::move(r), missing, full]() -> Actions {
             if (missing) return tagged(tag, "NO", "[TRYCREATE] Mailbox does not exist");
             if (full) return over_quota_reply(tag, "APPEND");
@@ -519,14 +580,13 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
         });
     };
     if (!ref->shared()) {
-        return async({QuotaStoreJob{[job = std::move(job)](MailboxStore& store, const Result<std::int64_t>& quota) {
+        return async({QuotaStoreJob{[job = std::move(job)](MailboxStore& store, const Result<std::int64_t>& quota) mutable {
             return job(store, quota, text::AclRights::all());
         }}});
     }
-    // Another account's mailbox: "i" (RFC 4314 §4), its owner's quota; flags the user may
-    // not set are left out (\Seen needs "s", \Deleted "t", the others "w").
+    // Another account's mailbox: "i" (RFC 4314 §4), its owner's quota and the user's rights.
     in_progress_.changed_owner = ref->owner;
-    return async({AccountsJob{[this, tag, ref = ref.value(), job = std::move(job)](Accounts& a) -> StoreResume {
+    return async({AccountsJob{[this, tag, ref = ref.value(), job = std::move(job)](Accounts& a) mutable -> StoreResume {
                                   text::AclRights rights;
                                   if (auto no = refuse_without(tag, a, ref, "i", rights)) return *no;
                                   auto store = a.store(ref.owner);

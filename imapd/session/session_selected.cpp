@@ -29,11 +29,6 @@ namespace {
 
 using storage::MailboxStore;
 
-bool sets_seen(const FetchItem& item) {
-    using K = FetchItem::Kind;
-    return (item.kind == K::BodySection && !item.section.peek) || item.kind == K::Rfc822 ||
-           item.kind == K::Rfc822Text;
-}
 
 }  // namespace
 
@@ -74,7 +69,8 @@ Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c, Selected& 
     };
     if (c.uid && !has(FetchItem::Kind::Uid)) items.insert(items.begin(), FetchItem{FetchItem::Kind::Uid, {}});
     // Without "s" a FETCH of a body leaves \Seen alone (RFC 4314 §4).
-    const bool mark_seen = !sel.read_only && sel.rights.has('s') && std::any_of(items.begin(), items.end(), sets_seen);
+    const bool mark_seen =
+        !sel.read_only && sel.rights.has('s') && std::any_of(items.begin(), items.end(), fetch_item_sets_seen);
     // MODSEQ and CHANGEDSINCE are CONDSTORE enabling commands (rfc7162.txt:377);
     // CHANGEDSINCE implies MODSEQ (rfc7162.txt:877).
     std::string enabling;
@@ -130,6 +126,11 @@ Actions Session::fetch_step_done(const std::shared_ptr<FetchRun>& run) {
     Actions acts;
     if (!run->out.empty()) acts.push_back({Send{std::exchange(run->out, {})}});
     if (!run->result) {
+        if (run->job.unknown_cte()) {
+            for (auto& a : tagged(run->tag, "NO", "[UNKNOWN-CTE] Cannot decode the part's Content-Transfer-Encoding"))
+                acts.push_back(std::move(a));
+            return acts;
+        }
         if (run->job.in_literal()) {
             // A literal was promised and cannot be finished: no way to resynchronise the
             // client but hanging up.

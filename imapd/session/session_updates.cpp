@@ -29,10 +29,7 @@ namespace mr::imapd::session {
 namespace {
 
 bool fetch_sets_seen(const FetchCmd& c) {
-    using K = FetchItem::Kind;
-    return std::any_of(c.items.begin(), c.items.end(), [](const FetchItem& i) {
-        return (i.kind == K::BodySection && !i.section.peek) || i.kind == K::Rfc822 || i.kind == K::Rfc822Text;
-    });
+    return std::any_of(c.items.begin(), c.items.end(), fetch_item_sets_seen);
 }
 
 // What poll_updates' store job reads depends on these alone.

@@ -54,6 +54,7 @@ std::string status_response(std::string_view wire_name, const std::vector<Status
             case StatusItem::Size: text += "SIZE " + std::to_string(s.size); break;
             case StatusItem::Deleted: text += "DELETED " + std::to_string(v.deleted); break;
             case StatusItem::DeletedStorage: text += "DELETED-STORAGE " + std::to_string(v.deleted_storage); break;
+            case StatusItem::MailboxId: text += "MAILBOXID (" + s.object_id + ")"; break;
             case StatusItem::AppendLimit: text += "APPENDLIMIT " + std::to_string(v.append_limit); break;
         }
     }

@@ -385,3 +385,20 @@ TEST_CASE("ACL commands (RFC 4314 §3)") {
     parse_bad("a DELETEACL Work");
     parse_bad("a LISTRIGHTS Work bob extra");
 }
+
+TEST_CASE("parse: APPEND with a literal8 (RFC 3516 §4.4) holding NUL") {
+    auto a = parse_ok<AppendCmd>(std::string("a APPEND x ~{5}\r\n") + std::string("A\0B\r\n", 5));
+    REQUIRE(a.messages.size() == 1);
+    CHECK(a.messages[0].message == std::string("A\0B\r\n", 5));
+    a = parse_ok<AppendCmd>("a APPEND x (\\Seen) ~{3+}\r\nabc ~{2}\r\nde");
+    REQUIRE(a.messages.size() == 2);
+    CHECK(a.messages[1].message == "de");
+    parse_bad("a APPEND x ~~{3}\r\nabc");
+    parse_bad("a APPEND x ~ {3}\r\nabc");
+    parse_bad("a LOGIN ~{1}\r\nu p");  // literal8 only where RFC 3516 allows it
+}
+
+TEST_CASE("parse: STATUS MAILBOXID (RFC 8474 §4.3)") {
+    auto s = parse_ok<StatusCmd>("a STATUS x (MAILBOXID MESSAGES)");
+    CHECK(s.items == std::vector<StatusItem>{StatusItem::MailboxId, StatusItem::Messages});
+}

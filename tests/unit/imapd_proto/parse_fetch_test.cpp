@@ -181,3 +181,34 @@ TEST_CASE("store: modes, silence and flags") {
     parse_bad("a STORE 1 FLAGS \\Seen ");
     parse_bad("a STORE FLAGS (\\Seen)");
 }
+
+TEST_CASE("fetch: BINARY, BINARY.PEEK and BINARY.SIZE (RFC 3516 §7)") {
+    auto f = parse_ok<FetchCmd>("a FETCH 1 (BINARY[1.2] binary.peek[] BINARY.SIZE[3] BINARY[1]<5.10>)");
+    REQUIRE(kinds(f) == std::vector<Kind>{Kind::Binary, Kind::Binary, Kind::BinarySize, Kind::Binary});
+    CHECK(f.items[0].section.section.part == std::vector<std::uint32_t>{1, 2});
+    CHECK(!f.items[0].section.peek);
+    CHECK(fetch_item_sets_seen(f.items[0]));
+    CHECK(f.items[1].section.section.part.empty());
+    CHECK(f.items[1].section.peek);
+    CHECK(!fetch_item_sets_seen(f.items[1]));
+    CHECK(f.items[2].section.section.part == std::vector<std::uint32_t>{3});
+    CHECK(!fetch_item_sets_seen(f.items[2]));
+    REQUIRE(f.items[3].section.partial);
+    CHECK(f.items[3].section.partial->offset == 5);
+    CHECK(f.items[3].section.partial->length == 10);
+
+    parse_bad("a FETCH 1 BINARY[HEADER]");      // section-binary is part numbers only
+    parse_bad("a FETCH 1 BINARY[1.TEXT]");
+    parse_bad("a FETCH 1 BINARY[1.]");
+    parse_bad("a FETCH 1 BINARY[0]");           // nz-number
+    parse_bad("a FETCH 1 BINARY.SIZE[1]<0.5>");  // no partial on BINARY.SIZE
+    parse_bad("a FETCH 1 BINARY[1]<0.0>");
+    parse_bad("a FETCH 1 BINARY[1");
+    parse_bad("a FETCH 1 BINARY");
+}
+
+TEST_CASE("fetch: EMAILID, THREADID (RFC 8474 §7) and SAVEDATE (RFC 8514 §6)") {
+    CHECK(kinds(parse_ok<FetchCmd>("a FETCH 1:* (emailid THREADID SaveDate UID)")) ==
+          std::vector<Kind>{Kind::EmailId, Kind::ThreadId, Kind::SaveDate, Kind::Uid});
+    parse_bad("a FETCH 1 EMAILIDS");
+}

@@ -146,3 +146,27 @@ TEST_CASE("search: MODSEQ criterion, with and without an entry (RFC 7162 §3.1.5
     parse_bad("a SEARCH MODSEQ \"/flags/\\\\draft\" frob 5");
     parse_bad("a SEARCH MODSEQ 9223372036854775808");
 }
+
+TEST_CASE("search: SAVEDATE keys (RFC 8514 §4.2) and EMAILID/THREADID (RFC 8474 §6)") {
+    auto k = top("a SEARCH SAVEDBEFORE 1-Feb-1994 SAVEDON \"29-Feb-2024\" SAVEDSINCE 1-Jan-2000 SAVEDATESUPPORTED");
+    REQUIRE(k.children.size() == 4);
+    CHECK(k.children[0].kind == Kind::SavedBefore);
+    CHECK(k.children[0].date == ImapDate{1994, 2, 1});
+    CHECK(k.children[1].kind == Kind::SavedOn);
+    CHECK(k.children[1].date == ImapDate{2024, 2, 29});
+    CHECK(k.children[2].kind == Kind::SavedSince);
+    CHECK(k.children[3].kind == Kind::SaveDateSupported);
+
+    k = top("a SEARCH EMAILID Mabc_12-3 THREADID T1");
+    REQUIRE(k.children.size() == 2);
+    CHECK(k.children[0].kind == Kind::EmailId);
+    CHECK(k.children[0].value == "Mabc_12-3");
+    CHECK(k.children[1].kind == Kind::ThreadId);
+    CHECK(k.children[1].value == "T1");
+
+    parse_bad("a SEARCH EMAILID");
+    parse_bad("a SEARCH EMAILID \"M1\"");   // objectid is an atom-like token, not a string
+    parse_bad("a SEARCH EMAILID M1.2");     // "." is not an objectid character
+    parse_bad("a SEARCH EMAILID " + std::string(256, 'a'));
+    parse_bad("a SEARCH SAVEDON 30-Feb-2024");
+}
