@@ -13,6 +13,7 @@ BinaryPlan plan_binary(const mime::MessageStructure& structure, const std::vecto
     if (!p || p->kind != mime::PartKind::Leaf) return plan;
     const auto cte = mime::parse_transfer_encoding(p->encoding);
     if (cte == mime::TransferEncoding::Unknown) plan.unknown_cte = true;
+    plan.as_stored = cte == mime::TransferEncoding::Binary;
     if (cte == mime::TransferEncoding::Base64 || cte == mime::TransferEncoding::QuotedPrintable) plan.decode = cte;
     return plan;
 }
@@ -23,7 +24,15 @@ std::string decode_binary(const BinaryPlan& plan, std::string wire) {
     return mime::decode_transfer(plan.decode, wire);
 }
 
-bool needs_literal8(std::string_view content) { return content.find('\0') != std::string_view::npos; }
+bool needs_literal8(std::string_view content) {
+    for (std::size_t i = 0; i < content.size(); ++i) {
+        const char c = content[i];
+        if (c == '\0') return true;
+        if (c == '\r' && (i + 1 == content.size() || content[i + 1] != '\n')) return true;
+        if (c == '\n' && (i == 0 || content[i - 1] != '\r')) return true;
+    }
+    return false;
+}
 
 void append_binary_name(std::string& out, const BodySection& bs, bool size) {
     out += size ? "BINARY.SIZE[" : "BINARY[";

@@ -230,7 +230,7 @@ Result<bool> FetchJob::render_items(storage::MailboxStore& store, std::string& o
                 const std::string& content = binaries_[item_];
                 const Slice s = apply_partial(content.size(), item.section.partial);
                 const std::string_view slice = std::string_view(content).substr(s.skip, s.length);
-                if (needs_literal8(slice)) out += '~';
+                if (needs_literal8(content)) out += '~';
                 append_literal_header(out, slice.size());
                 out.append(slice);
                 break;
@@ -418,7 +418,7 @@ Result<void> FetchJob::prepare_binaries(storage::MailboxStore& store) {
         if (r.kind == SectionRange::Kind::FileRange && r.end > r.begin) {
             auto raw = read(store, r.begin, r.end - r.begin);
             if (!raw) return raw.error();
-            if (r.extra == 0) {
+            if (r.extra == 0 || plan.as_stored) {
                 wire = std::move(raw.value());
             } else {
                 WireStreamer streamer(0, r.wire_size());
