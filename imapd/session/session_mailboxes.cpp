@@ -13,6 +13,7 @@
 #include "common/text/ascii.hpp"
 #include "imapd/proto/mailbox_name.hpp"
 #include "imapd/proto/mutf7.hpp"
+#include "imapd/render/binary_append.hpp"
 #include "imapd/render/imap_string.hpp"
 #include "imapd/session/catenate.hpp"
 #include "imapd/session/flags.hpp"
@@ -509,7 +510,9 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
     auto owned = std::make_shared<AppendCmd>(std::move(c));
     std::vector<storage::AppendMessage> batch;
     std::int64_t bytes = 0;
-    for (const auto& m : owned->messages) {
+    for (auto& m : owned->messages) {
+        // Binary parts holding NUL are stored base64-encoded (binary_append.hpp).
+        if (m.message.find('\0') != std::string::npos) m.message = encode_binary_parts(m.message);
         auto flags = split_flags(m.flags);
         if (!flags) return bad(tag, flags.error().message);
         if (m.message.empty() && m.catenate.empty()) return tagged(tag, "NO", "[CANNOT] Empty message");
@@ -534,7 +537,7 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
             if (auto* b = std::get_if<BadUrl>(&built)) bad_url = b->url;
             too_big = std::holds_alternative<TooBig>(built);
             if (auto* s = std::get_if<std::string>(&built)) {
-                m.message = std::move(*s);
+                m.message = encode_binary_parts(*s);
                 batch[i].bytes = m.message;
                 bytes += static_cast<std::int64_t>(m.message.size());
             }

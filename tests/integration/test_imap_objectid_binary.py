@@ -176,6 +176,10 @@ class ObjectIdBinaryTest(InstanceTestCase):
         items = fetch_pairs(c.fetch("1", "(BINARY.PEEK[1] BINARY.SIZE[1])")[1])
         self.assertEqual(items["BINARY[1]"], PAYLOAD + b"\r\n")
         self.assertEqual(int(items["BINARY.SIZE[1]"]), len(PAYLOAD) + 2)
+        # BODY cannot carry NUL: the part was stored base64-encoded (RFC 3516 §4.4, §6).
+        typ, data = c.fetch("1", "(BODYSTRUCTURE BODY.PEEK[1])")
+        self.assertIn(b'"BASE64"', data[0][0])
+        self.assertEqual(base64.b64decode(data[0][1]), PAYLOAD + b"\r\n")
         # A literal8 where RFC 3516 allows none is BAD.
         r.send("b STATUS ~{4}\r\n")
         self.assertTrue(r.line().startswith("+"))

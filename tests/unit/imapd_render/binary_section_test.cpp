@@ -1,5 +1,6 @@
 // BINARY sections (RFC 3516 §4.2): what is decoded, what is sent as BODY[part] would be.
 #include "imapd/render/binary_section.hpp"
+#include "imapd/render/binary_append.hpp"
 
 #include <doctest/doctest.h>
 
@@ -61,4 +62,17 @@ TEST_CASE("binary: response names") {
     out.clear();
     append_binary_name(out, b, true);
     CHECK(out == "BINARY.SIZE[1.2]");
+}
+
+TEST_CASE("binary APPEND: a binary part with NUL is stored base64-encoded (RFC 3516 §4.4)") {
+    const std::string body("\0-\xe4\n\r\n\n", 7);
+    const std::string msg = "From: a@b\r\nContent-Transfer-Encoding:\r\n binary\r\nX: y\r\n\r\n" + body;
+    const std::string stored = encode_binary_parts(msg);
+    CHECK(stored == "From: a@b\r\nContent-Transfer-Encoding: base64\r\nX: y\r\n\r\nAC3kCg0KCg==\r\n");
+    const auto s = mr::mime::parse_message(stored);
+    CHECK(decode_binary(plan_binary(s, {1}), fetch_section(stored, s, Section{{1}, Section::Kind::Full, {}})) == body);
+    // Without NUL, or not binary: unchanged.
+    CHECK(encode_binary_parts(kMessage) == kMessage);
+    const std::string b64 = "Content-Transfer-Encoding: 8bit\r\n\r\n" + body;
+    CHECK(encode_binary_parts(b64) == b64);
 }
