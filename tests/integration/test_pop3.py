@@ -127,6 +127,8 @@ class Pop3Test(Pop3Base):
         owner = os.stat(index)
         db = sqlite3.connect(index)
         db.executescript("ALTER TABLE messages DROP COLUMN pop3_uidl;"
+                         "ALTER TABLE messages DROP COLUMN email_id; ALTER TABLE messages DROP COLUMN save_date;"
+                         "ALTER TABLE mailboxes DROP COLUMN object_id;"
                          "ALTER TABLE messages DROP COLUMN rfc822_size; PRAGMA user_version = 1;")
         db.close()
         for suffix in ("", "-wal", "-shm"):

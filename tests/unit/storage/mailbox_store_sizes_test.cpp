@@ -11,6 +11,7 @@
 #include "storage/mailbox_store.hpp"
 #include "storage/sqlite/db.hpp"
 #include "storage/reindex.hpp"
+#include "tests/unit/storage/index_downgrade.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
 
 using namespace mr::storage;
@@ -64,8 +65,8 @@ std::vector<std::int64_t> stored_sizes(const fs::path& dir) {
 void downgrade_to_v1(const fs::path& dir) {
     auto db = sqlite::Db::open(dir / "index.sqlite", sqlite::Durability::Normal);
     REQUIRE(db.ok());
-    REQUIRE(db->exec("ALTER TABLE messages DROP COLUMN pop3_uidl; ALTER TABLE messages DROP COLUMN rfc822_size;"
-                     " PRAGMA user_version = 1;")
+    REQUIRE(db->exec("ALTER TABLE messages DROP COLUMN pop3_uidl; ALTER TABLE messages DROP COLUMN rfc822_size; " +
+                     std::string(mr::storage::test::kDropV9) + "PRAGMA user_version = 1;")
                 .ok());
 }
 
@@ -192,7 +193,8 @@ TEST_CASE("structure: version-1 blobs of a v5 index are carried over or parsed a
         REQUIRE(db.ok());
         REQUIRE(db->exec("UPDATE messages SET structure = CAST(x'01' || substr(structure, 2) AS BLOB);"
                          " UPDATE messages SET structure = CAST(x'01' || x'00' AS BLOB) WHERE uid = 3;"
-                         " ALTER TABLE messages DROP COLUMN pop3_uidl; PRAGMA user_version = 5;")
+                         " ALTER TABLE messages DROP COLUMN pop3_uidl; " +
+                         std::string(mr::storage::test::kDropV9) + "PRAGMA user_version = 5;")
                     .ok());
     }
     auto store = open_store(dir / "u");  // migrates to v6

@@ -5,6 +5,7 @@
 
 #include "storage/mailbox_store.hpp"
 #include "storage/sqlite/db.hpp"
+#include "tests/unit/storage/index_downgrade.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
 
 using namespace mr::storage;
@@ -349,7 +350,9 @@ TEST_CASE("mailbox store: an index from before v4, whose imap_recent table was m
         auto db = sqlite::Db::open(dir / "user" / "index.sqlite", sqlite::Durability::Normal);
         REQUIRE(db.ok());
         REQUIRE(db->exec("DROP INDEX expunged_modseq").ok());
-        REQUIRE(db->exec("ALTER TABLE messages DROP COLUMN pop3_uidl; PRAGMA user_version=3").ok());
+        REQUIRE(db->exec("ALTER TABLE messages DROP COLUMN pop3_uidl; " + std::string(mr::storage::test::kDropV9) +
+                         "PRAGMA user_version=3")
+                    .ok());
     }
     auto store = open_store(dir);
     REQUIRE(store.append("INBOX", "Subject: 2\r\n\r\nx\r\n").ok());
@@ -358,4 +361,39 @@ TEST_CASE("mailbox store: an index from before v4, whose imap_recent table was m
     REQUIRE(claim.ok());
     CHECK(claim->first == 2);
     CHECK(claim->end == 3);
+}
+
+TEST_CASE("mailbox store: schema v9 gives old rows ids and their internal date as save date") {
+    TempDir dir;
+    {
+        auto store = open_store(dir);
+        REQUIRE(store.append("INBOX", "Subject: 1\r\n\r\nx\r\n", 0, {}, 1000000000).ok());
+    }
+    {
+        auto db = sqlite::Db::open(dir / "user" / "index.sqlite", sqlite::Durability::Normal);
+        REQUIRE(db.ok());
+        REQUIRE(db->exec(std::string(mr::storage::test::kDropV9) + "PRAGMA user_version=8").ok());
+    }
+    auto store = open_store(dir);
+    auto inbox = store.mailbox("INBOX");
+    REQUIRE(inbox.ok());
+    CHECK(inbox->object_id.size() == 25);
+    CHECK(inbox->object_id[0] == 'F');
+    auto msgs = store.messages("INBOX");
+    REQUIRE(msgs.ok());
+    REQUIRE(msgs->size() == 1);
+    CHECK(msgs->front().email_id.size() == 25);
+    CHECK(msgs->front().email_id[0] == 'M');
+    CHECK(msgs->front().save_date == 1000000000);
+    // COPY keeps the EMAILID and stamps a new save date; RENAME keeps the MAILBOXID.
+    REQUIRE(store.create_mailbox("Other").ok());
+    REQUIRE(store.copy("INBOX", std::vector<std::uint32_t>{1}, "Other").ok());
+    auto copied = store.messages("Other");
+    REQUIRE(copied.ok());
+    CHECK(copied->front().email_id == msgs->front().email_id);
+    CHECK(copied->front().save_date > 1000000000);
+    const std::string other_id = store.mailbox("Other")->object_id;
+    CHECK(other_id != inbox->object_id);
+    REQUIRE(store.rename_mailbox("Other", "Renamed").ok());
+    CHECK(store.mailbox("Renamed")->object_id == other_id);
 }

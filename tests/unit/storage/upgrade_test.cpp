@@ -9,6 +9,7 @@
 #include "storage/mailbox_store.hpp"
 #include "storage/sqlite/db.hpp"
 #include "storage/upgrade.hpp"
+#include "tests/unit/storage/index_downgrade.hpp"
 #include "tests/unit/storage/temp_dir.hpp"
 
 using namespace mr::storage;
@@ -46,7 +47,8 @@ void run_sql(const fs::path& file, const std::string& sql) {
 
 // Schema step 7 added the POP3 UIDL column: without it, the index is what release 6 wrote.
 void make_index_v6(const fs::path& data) {
-    run_sql(index_of(data), "ALTER TABLE messages DROP COLUMN pop3_uidl; PRAGMA user_version = 6");
+    run_sql(index_of(data), "ALTER TABLE messages DROP COLUMN pop3_uidl; " + std::string(mr::storage::test::kDropV9) +
+                                "PRAGMA user_version = 6");
 }
 
 bool has_column(const fs::path& file, const std::string& column) {
