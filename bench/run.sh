@@ -7,6 +7,7 @@
 #   bench/run.sh smtp [options]          SMTP against Postfix (bench/smtp.sh, issues 3 and 4)
 #   bench/run.sh sieve [options]         Sieve at delivery: none / 50 rules / vacation (bench/sieve.sh, issue 19)
 #   bench/run.sh dkim [--seconds N]      DKIM sign/verify per core beside openssl speed (issue 15)
+#   bench/run.sh http [options]          webd autoconfig requests/s, 10 curl clients (bench/http.sh, issue 17)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = pop3 ]; then
@@ -25,6 +26,10 @@ fi
 if [ "${1:-}" = sieve ]; then
   shift
   exec bench/sieve.sh "$@"
+fi
+if [ "${1:-}" = http ]; then
+  shift
+  exec bench/http.sh "$@"
 fi
 if [ "${1:-}" = smtp ]; then
   shift
