@@ -191,6 +191,27 @@ struct ExpungeCmd {
     std::optional<SequenceSet> uids;
 };
 
+// One FETCH item (rfc3501.txt:4751). The macros ALL, FAST and FULL are expanded.
+struct FetchItem {
+    enum class Kind {
+        Envelope, Flags, InternalDate, Rfc822, Rfc822Header, Rfc822Size, Rfc822Text,
+        Body, BodyStructure, Uid, BodySection, ModSeq,
+        EmailId, ThreadId,   // RFC 8474 §5 (OBJECTID)
+        SaveDate,            // RFC 8514 §4 (SAVEDATE)
+        Binary, BinarySize   // RFC 3516 §4.2 (BINARY): section.part and partial only
+    };
+    Kind kind = Kind::Flags;
+    BodySection section;  // BodySection, Binary, BinarySize
+};
+
+// Whether fetching the item sets \Seen (rfc3501.txt:3156 for BODY[], not BODY.PEEK; RFC 3516
+// §4.2 BINARY likewise).
+inline bool fetch_item_sets_seen(const FetchItem& i) {
+    using K = FetchItem::Kind;
+    return ((i.kind == K::BodySection || i.kind == K::Binary) && !i.section.peek) || i.kind == K::Rfc822 ||
+           i.kind == K::Rfc822Text;
+}
+
 // One SEARCH key (rfc3501.txt:4957). Children: Not 1, Or 2, And (parenthesised list,
 // and the implicit AND of the top level) 1 or more.
 struct SearchKey {
@@ -226,6 +247,12 @@ struct SearchReturn {
     bool save = false;
     // RFC 5267 §4.4 PARTIAL first:last (1-based positions in the result, first <= last).
     std::optional<std::pair<std::uint32_t, std::uint32_t>> partial;
+    // RFC 5267 §4.3 UPDATE: keep the result up to date with unsolicited ESEARCH ADDTO and
+    // REMOVEFROM until CANCELUPDATE or the mailbox is closed. CONTEXT (§4.2) is only a
+    // hint, read and dropped.
+    bool update = false;
+    // UPDATE (fetch-att ...) (RFC 5465 §7): FETCH data for each new message added.
+    std::vector<FetchItem> update_fetch;
     // RETURN () is RETURN (ALL) (RFC 4731 §3.1); the parser sets `all` then.
 };
 
@@ -260,27 +287,6 @@ struct ThreadCmd {
     SearchKey key;
 };
 
-// One FETCH item (rfc3501.txt:4751). The macros ALL, FAST and FULL are expanded.
-struct FetchItem {
-    enum class Kind {
-        Envelope, Flags, InternalDate, Rfc822, Rfc822Header, Rfc822Size, Rfc822Text,
-        Body, BodyStructure, Uid, BodySection, ModSeq,
-        EmailId, ThreadId,   // RFC 8474 §5 (OBJECTID)
-        SaveDate,            // RFC 8514 §4 (SAVEDATE)
-        Binary, BinarySize   // RFC 3516 §4.2 (BINARY): section.part and partial only
-    };
-    Kind kind = Kind::Flags;
-    BodySection section;  // BodySection, Binary, BinarySize
-};
-
-// Whether fetching the item sets \Seen (rfc3501.txt:3156 for BODY[], not BODY.PEEK; RFC 3516
-// §4.2 BINARY likewise).
-inline bool fetch_item_sets_seen(const FetchItem& i) {
-    using K = FetchItem::Kind;
-    return ((i.kind == K::BodySection || i.kind == K::Binary) && !i.section.peek) || i.kind == K::Rfc822 ||
-           i.kind == K::Rfc822Text;
-}
-
 struct FetchCmd {
     bool uid = false;
     SequenceSet set;
@@ -301,6 +307,11 @@ struct StoreCmd {
     std::optional<std::uint64_t> unchanged_since;  // RFC 7162 §3.1.3 store modifier
 };
 
+// CANCELUPDATE "tag" ... (RFC 5267 §4.3.5): the tags of the searches whose updates stop.
+struct CancelUpdateCmd {
+    std::vector<std::string> tags;
+};
+
 // COPY and MOVE (RFC 6851), plain or UID.
 struct CopyCmd {
     bool uid = false;
@@ -309,13 +320,43 @@ struct CopyCmd {
     std::string mailbox;
 };
 
+// NOTIFY (RFC 5465 §8): NOTIFY NONE, or NOTIFY SET [STATUS] event-group ... The grammar's
+// rules on combinations (MessageNew with MessageExpunge, fetch attributes only for the
+// selected mailbox, ...) are the parser's; which events the server supports is the
+// session's (BADEVENT).
+struct NotifyEvents {
+    bool message_new = false;
+    bool message_expunge = false;
+    bool flag_change = false;
+    bool mailbox_name = false;
+    bool subscription_change = false;
+    std::vector<FetchItem> fetch;          // MessageNew (fetch-att ...): selected only
+    std::vector<std::string> unsupported;  // other event names, as sent (upper case)
+    bool any() const {
+        return message_new || message_expunge || flag_change || mailbox_name || subscription_change ||
+               !unsupported.empty();
+    }
+};
+struct NotifyGroup {
+    enum class Filter { Selected, SelectedDelayed, Inboxes, Personal, Subscribed, Subtree, Mailboxes };
+    Filter filter = Filter::Selected;
+    std::vector<std::string> mailboxes;  // Subtree, Mailboxes: as sent (mUTF-7)
+    NotifyEvents events;                 // none set: the group's events are NONE
+};
+struct NotifyCmd {
+    bool none = false;    // NOTIFY NONE
+    bool status = false;  // SET STATUS: a STATUS now for each mailbox with message events
+    std::vector<NotifyGroup> groups;
+};
+
 using CommandArgs =
     std::variant<CapabilityCmd, NoopCmd, LogoutCmd, IdCmd, EnableCmd, StartTlsCmd,
                  AuthenticateCmd, LoginCmd, SelectCmd, CreateCmd, DeleteCmd, RenameCmd,
                  SubscribeCmd, ListCmd, StatusCmd, AppendCmd, IdleCmd, NamespaceCmd, CheckCmd,
                  CloseCmd, UnselectCmd, ExpungeCmd, SearchCmd, FetchCmd, StoreCmd, CopyCmd,
                  GetQuotaCmd, GetQuotaRootCmd, SetQuotaCmd, CompressCmd,
-                 SortCmd, ThreadCmd, GetAclCmd, SetAclCmd, DeleteAclCmd, ListRightsCmd, MyRightsCmd>;
+                 SortCmd, ThreadCmd, GetAclCmd, SetAclCmd, DeleteAclCmd, ListRightsCmd, MyRightsCmd,
+                 CancelUpdateCmd, NotifyCmd>;
 
 struct CommandSpec;  // command_table.hpp
 

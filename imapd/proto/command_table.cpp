@@ -182,6 +182,12 @@ constexpr CommandSpec kCommands[] = {
     cmd<DeleteAclCmd>("DELETEACL", plain<parse_deleteacl>, kLoggedIn, true),
     cmd<ListRightsCmd>("LISTRIGHTS", plain<parse_listrights>, kLoggedIn, true),
     cmd<MyRightsCmd>("MYRIGHTS", plain<parse_myrights>, kLoggedIn, true),
+    // RFC 5267 §4.3.5 (command-select): CANCELUPDATE ends what SEARCH/SORT RETURN (UPDATE)
+    // started; its entry stands for the contexts of both (CONTEXT, UPDATE, PARTIAL).
+    cmd<CancelUpdateCmd>("CANCELUPDATE", plain<parse_cancelupdate>, kSelected, true,
+                         always("CONTEXT=SEARCH CONTEXT=SORT")),
+    // RFC 5465 §8 (command-auth): authenticated or selected.
+    cmd<NotifyCmd>("NOTIFY", plain<parse_notify>, kLoggedIn, true, always("NOTIFY")),
 };
 
 // Every CommandArgs alternative is produced by some entry: a type without one could

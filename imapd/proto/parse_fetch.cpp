@@ -207,6 +207,19 @@ Result<Section> parse_section_spec(std::string_view spec) {
     return std::move(b->section);
 }
 
+Result<std::vector<FetchItem>> parse_fetch_att_list(ArgCursor& in) {
+    if (auto r = in.expect('(', "( of fetch attributes"); !r) return r.error();
+    std::vector<FetchItem> items;
+    while (true) {
+        auto a = fetch_att(in);
+        if (!a) return a.error();
+        items.push_back(std::move(*a));
+        if (in.eat(')')) break;
+        if (auto r = in.sp(); !r) return syntax_error("SP or ) in fetch attributes");
+    }
+    return items;
+}
+
 // fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att /
 //         "(" fetch-att *(SP fetch-att) ")") (rfc3501.txt:4748)
 Result<CommandArgs> parse_fetch(ArgCursor& in, bool uid) {
@@ -225,14 +238,10 @@ Result<CommandArgs> parse_fetch(ArgCursor& in, bool uid) {
     } else if (in.eat_keyword("FULL")) {
         cmd.items = {item(Kind::Flags), item(Kind::InternalDate), item(Kind::Rfc822Size),
                      item(Kind::Envelope), item(Kind::Body)};
-    } else if (in.eat('(')) {
-        while (true) {
-            auto a = fetch_att(in);
-            if (!a) return a.error();
-            cmd.items.push_back(std::move(*a));
-            if (in.eat(')')) break;
-            if (auto r = in.sp(); !r) return syntax_error("SP or ) in fetch attributes");
-        }
+    } else if (in.peek() == '(') {
+        auto items = parse_fetch_att_list(in);
+        if (!items) return items.error();
+        cmd.items = std::move(*items);
     } else {
         auto a = fetch_att(in);
         if (!a) return a.error();

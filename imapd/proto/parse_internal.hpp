@@ -45,6 +45,10 @@ Result<CommandArgs> parse_fetch(ArgCursor& in, bool uid);
 // section-spec (rfc3501.txt:4975) alone, without brackets: an IMAP URL's ;SECTION=
 // (RFC 5092 §11 enc-section).
 Result<Section> parse_section_spec(std::string_view spec);
+
+// "(" fetch-att *(SP fetch-att) ")" (rfc3501.txt:4748), the list FETCH takes, also in
+// NOTIFY's MessageNew and SEARCH's RETURN (UPDATE (...)) (RFC 5465 §8).
+Result<std::vector<FetchItem>> parse_fetch_att_list(ArgCursor& in);
 Result<CommandArgs> parse_store(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_search(ArgCursor& in, bool uid);
 // The parts SEARCH shares with SORT and THREAD (parse_search.cpp): "RETURN (...) SP" if
@@ -54,6 +58,10 @@ Result<void> parse_search_return(ArgCursor& in, std::optional<SearchReturn>& out
 Result<SearchKey> parse_search_keys(ArgCursor& in);
 Result<CommandArgs> parse_sort(ArgCursor& in, bool uid);
 Result<CommandArgs> parse_thread(ArgCursor& in, bool uid);
+
+// CANCELUPDATE (RFC 5267 §4.3.5) and NOTIFY (RFC 5465 §8), parse_notify.cpp.
+Result<CommandArgs> parse_cancelupdate(ArgCursor& in);
+Result<CommandArgs> parse_notify(ArgCursor& in);
 
 // RFC 9208 QUOTA and RFC 4978 COMPRESS (parse_quota.cpp).
 Result<CommandArgs> parse_getquota(ArgCursor& in);

@@ -216,7 +216,8 @@ Result<SearchKey> search_key(ArgCursor& in, int depth) {
 
 // search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)] ")"
 // (RFC 4466 §2.6; the options of RFC 4731 at rfc4731.txt:266); SAVE from RFC 5182 §2,
-// PARTIAL from RFC 5267 §4.4. Each option at most once; "()" means ALL (rfc4731.txt:148).
+// PARTIAL, CONTEXT and UPDATE from RFC 5267 §4.4, §4.2, §4.3. Each option at most once;
+// "()" means ALL (rfc4731.txt:148).
 Result<void> parse_search_return(ArgCursor& in, std::optional<SearchReturn>& out) {
     if (!in.eat_keyword("RETURN")) return {};
     if (auto r = in.sp(); !r) return r.error();
@@ -239,6 +240,21 @@ Result<void> parse_search_return(ArgCursor& in, std::optional<SearchReturn>& out
             *flag = true;
             continue;
         }
+        if (in.eat_keyword("CONTEXT")) continue;  // a hint (RFC 5267 §4.2)
+        if (in.eat_keyword("UPDATE")) {
+            // modifier-update = "UPDATE" [ "(" fetch-att *(SP fetch-att) ")" ]: RFC 5465 §8
+            // extends RFC 5267's bare UPDATE, whose argument-less form is the same.
+            if (ret.update) return syntax_error("each RETURN option once");
+            ret.update = true;
+            // No option starts with "(": an SP and one here is the list.
+            if (ArgCursor ahead = in; ahead.eat(' ') && ahead.eat('(')) {
+                (void)in.sp();
+                auto items = parse_fetch_att_list(in);
+                if (!items) return items.error();
+                ret.update_fetch = std::move(*items);
+            }
+            continue;
+        }
         if (in.eat_keyword("PARTIAL")) {
             // partial-range = nz-number ":" nz-number (RFC 5267 §6).
             if (ret.partial) return syntax_error("each RETURN option once");
@@ -251,7 +267,7 @@ Result<void> parse_search_return(ArgCursor& in, std::optional<SearchReturn>& out
             ret.partial = std::minmax(*first, *last);
             continue;
         }
-        return syntax_error("RETURN option MIN, MAX, ALL, COUNT or PARTIAL");
+        return syntax_error("RETURN option MIN, MAX, ALL, COUNT, SAVE, PARTIAL, CONTEXT or UPDATE");
     }
     if (!any) ret.all = true;
     return in.sp();

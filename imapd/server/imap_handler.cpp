@@ -82,7 +82,7 @@ void ImapHandler::wake() {
         return;
     }
     wake_pending_ = false;
-    run(session_.on_idle_tick());
+    run(session_.on_wake());
 }
 
 void ImapHandler::on_start(net::Connection& c) {

@@ -61,7 +61,8 @@ public:
     // Output fell to the low-water mark: run the store job that waited for it.
     void on_drain(net::Connection& c) override;
     // Another session or a delivery changed this user's store: look for changes now
-    // (during IDLE; otherwise the next command's completion reports them anyway).
+    // (during IDLE, or with NOTIFY or update contexts on; otherwise the next command's
+    // completion reports them anyway: Session::on_wake).
     void wake();
 
 private:

@@ -18,6 +18,8 @@ class MailboxStore;
 
 namespace mr::imapd::session {
 
+struct Selected;
+
 // Positions (message number - 1) in `view` of the messages matching `key`, ascending.
 // `saved`: the UIDs "$" stands for (Selected::saved_result). `highest`: the largest MODSEQ
 // among the matches. With `rows`, their index rows too, in the same order (moved out of
@@ -28,10 +30,23 @@ Result<std::vector<std::uint32_t>> run_search(storage::MailboxStore& store, cons
                                               std::uint64_t& highest,
                                               std::vector<storage::MessageRecord>* rows = nullptr);
 
+// Whether each of `records` (ascending UIDs, with their structure) matches `key`: the
+// update contexts' verdicts on messages that changed (RFC 5267 §4.3). A record's message
+// number is its place in `view`, or past its end in UID order when it is not there yet.
+std::vector<bool> match_records(storage::MailboxStore& store, const std::string& box, const SearchKey& key,
+                                const std::vector<storage::MessageRecord>& records,
+                                const std::vector<std::uint32_t>& view, const NumberSet& recent,
+                                const NumberSet& saved);
+
 // What RETURN (SAVE) keeps of a result (RFC 5182 §2.1), as UIDs: `positions` in `view`, in
 // result order (`sorted`: SORT's order, where MIN and MAX are the first and last).
 NumberSet saved_uids(const SearchReturn& ret, const std::vector<std::uint32_t>& positions,
                      const std::vector<std::uint32_t>& view, bool sorted);
+
+// Whether an update context (RFC 5267 §4.3) of the view has this tag.
+bool has_context(const Selected& sel, const std::string& tag);
+// The RETURN options as answered: UPDATE alone answers ALL.
+std::optional<SearchReturn> shown_return(const std::optional<SearchReturn>& ret);
 
 // Whether the search uses MODSEQ (a CONDSTORE enabling command, rfc7162.txt:377).
 bool uses_modseq(const SearchKey& key);

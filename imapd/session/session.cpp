@@ -191,6 +191,10 @@ struct Session::Handlers {
     Actions operator()(DeleteAclCmd& c) const { return s.cmd_deleteacl(tag, c); }
     Actions operator()(ListRightsCmd& c) const { return s.cmd_listrights(tag, c); }
     Actions operator()(MyRightsCmd& c) const { return s.cmd_myrights(tag, c); }
+    Actions operator()(CancelUpdateCmd& c) const {
+        return selected([&](Selected& v) { return s.cmd_cancelupdate(tag, c, v); });
+    }
+    Actions operator()(NotifyCmd& c) const { return s.cmd_notify(tag, c); }
 
     // The state check (on_command, from the command's table entry) has made sure a mailbox
     // is selected; this hands its view over, and refuses like the check if it is not.

@@ -66,6 +66,7 @@
 #include "imapd/proto/command_table.hpp"
 #include "imapd/session/flags.hpp"
 #include "imapd/session/shared_namespace.hpp"
+#include "imapd/session/search_context.hpp"
 
 namespace mr::storage {
 class Directory;
@@ -77,6 +78,8 @@ struct RecentClaim;
 namespace mr::imapd::session {
 
 struct FetchRun;  // fetch_job.hpp
+struct NotifyWatch;  // notify_watch.hpp
+struct UpdateExtras;  // context_updates.hpp
 
 // --- actions -------------------------------------------------------------------------
 struct Action;
@@ -185,6 +188,9 @@ struct Selected {
     // The search result SEARCH RETURN (SAVE) kept for "$" (RFC 5182 §2), as UIDs: messages
     // expunged since simply no longer resolve. Empty at SELECT (a new view).
     NumberSet saved_result;
+    // SEARCH/SORT RETURN (UPDATE) results kept up to date (RFC 5267 §4.3): they end with
+    // the view, or at CANCELUPDATE.
+    std::vector<UpdateContext> contexts;
 
     // Message numbers or UIDs ("$": the saved result, in either form) → (seq, uid) of messages in the view.
     Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> resolve(const SequenceSet& set, bool uid) const;
@@ -221,6 +227,10 @@ public:
     // During IDLE: an untagged "* OK Still here" (the glue's keepalive timer), so that the
     // connection is never silent for long (NAT and firewall timeouts); nothing otherwise.
     Actions on_idle_keepalive();
+    // Another session or a delivery changed the store (the glue's wake-up): during IDLE as
+    // on_idle_tick(); between commands, with NOTIFY on or update contexts open, the changes
+    // are reported at once (RFC 5465 §3.1, RFC 5267 §4.3.2); otherwise nothing.
+    Actions on_wake();
     bool idling() const { return !idle_tag_.empty(); }
 
     bool busy() const { return busy_; }
@@ -331,8 +341,25 @@ private:
     Actions cmd_search(const std::string& tag, const SearchCmd& c, Selected& sel);
     // The end of SEARCH, SORT and THREAD on the loop thread: keep RETURN (SAVE)'s result
     // (`saved`; set even when the search failed, RFC 5182 §2.1), then the response and OK.
+    // `context`: RETURN (UPDATE)'s result to keep up to date (session_contexts.cpp).
     Actions search_done(const std::string& tag, const std::optional<Error>& error,
-                        const std::optional<NumberSet>& saved, const std::string& out, std::string_view ok_text);
+                        const std::optional<NumberSet>& saved, const std::string& out, std::string_view ok_text,
+                        std::optional<UpdateContext> context = std::nullopt);
+    // session_contexts.cpp (RFC 5267 §4.3): "* NO [NOUPDATE ...]" when the context cannot
+    // be kept, else "" (and it is kept).
+    std::string open_context(UpdateContext context);
+    Actions cmd_cancelupdate(const std::string& tag, const CancelUpdateCmd& c, Selected& sel);
+    // session_notify.cpp (RFC 5465).
+    Actions cmd_notify(const std::string& tag, const NotifyCmd& c);
+    // A store job that compares the user's mailboxes with what NOTIFY last told the client
+    // and reports the difference (`report` false: takes the new state silently), then
+    // `finish`'s actions.
+    Actions poll_mailboxes(std::function<Actions()> finish, bool report);
+    // Between commands, during IDLE or at the end of a command: the updates of the selected
+    // mailbox NOTIFY and the contexts ask for, then the other mailboxes.
+    Actions push_updates(std::function<Actions()> finish, bool allow_expunge);
+    // NOTIFICATIONOVERFLOW (RFC 5465 §5.8): notifications off, as after NOTIFY NONE.
+    std::string notify_overflow();
     // session_sort.cpp
     Actions cmd_sort(const std::string& tag, const SortCmd& c, Selected& sel);
     Actions cmd_thread(const std::string& tag, const ThreadCmd& c, Selected& sel);
@@ -346,7 +373,8 @@ private:
     // before the tagged reply usually needs no second trip to the thread pool.
     void prefetch_updates(Actions& acts);
     Actions report_updates(const Result<storage::Changes>& changes, std::optional<storage::RecentClaim> claimed,
-                           bool allow_expunge, const std::function<Actions()>& finish);
+                           bool allow_expunge, const std::function<Actions()>& finish,
+                           const UpdateExtras* extras = nullptr);
     struct PrefetchedUpdates;  // session_updates.cpp
     // Called with a command's actions and again with each continuation's: once the
     // command is complete, adds the Changed action and the updates before its tagged reply.
@@ -412,9 +440,14 @@ private:
         bool allow_expunge = true;   // not FETCH, STORE, SEARCH
         bool changes_store = false;  // ends with Changed
         std::string changed_owner;   // the shared account it changed, if any (Changed::owner)
+        bool names_change = false;   // CREATE, DELETE, RENAME, (UN)SUBSCRIBE
     };
     InProgress in_progress_;
     std::shared_ptr<PrefetchedUpdates> prefetched_;  // from the command's last store job
+    // NOTIFY SET (RFC 5465): what to watch and what was told; null before NOTIFY and after
+    // NOTIFY NONE. Mailboxes this session changed itself are taken silently at the end of
+    // the command (RFC 5465 §5, rfc5465.txt:428).
+    std::shared_ptr<NotifyWatch> notify_;
 };
 
 }  // namespace mr::imapd::session

@@ -31,6 +31,7 @@
 #include "common/mime/message_structure.hpp"
 #include "common/text/ascii.hpp"
 #include "imapd/render/message_search.hpp"
+#include "imapd/session/search_context.hpp"
 #include "imapd/session/search_run.hpp"
 #include "imapd/session/session.hpp"
 #include "storage/mailbox_store.hpp"
@@ -259,22 +260,6 @@ private:
     std::optional<MessageMatcher> matcher_;  // views of bytes_ and *structure_
 };
 
-// A sequence-set of `numbers` in their order: runs of consecutive ascending numbers as
-// "a:b" (rfc3501.txt:5024), so an ascending list is the compact form and a sorted one
-// keeps its order (RFC 5267 §3.2).
-std::string ordered_set(const std::vector<std::uint32_t>& numbers) {
-    std::string out;
-    for (std::size_t i = 0; i < numbers.size();) {
-        std::size_t j = i;
-        while (j + 1 < numbers.size() && numbers[j + 1] == numbers[j] + 1) ++j;
-        if (!out.empty()) out += ',';
-        out += std::to_string(numbers[i]);
-        if (j > i) out += ':' + std::to_string(numbers[j]);
-        i = j + 1;
-    }
-    return out;
-}
-
 }  // namespace
 
 Result<std::vector<std::uint32_t>> run_search(storage::MailboxStore& store, const std::string& box,
@@ -304,6 +289,26 @@ Result<std::vector<std::uint32_t>> run_search(storage::MailboxStore& store, cons
             highest = std::max(highest, rec.modseq);
             if (matched_rows) matched_rows->push_back(std::move(rec));
         }
+    }
+    return out;
+}
+
+std::vector<bool> match_records(storage::MailboxStore& store, const std::string& box, const SearchKey& key,
+                                const std::vector<storage::MessageRecord>& records,
+                                const std::vector<std::uint32_t>& view, const NumberSet& recent,
+                                const NumberSet& saved) {
+    const auto count = static_cast<std::uint32_t>(view.size());
+    std::uint32_t past_end = count;
+    const Node root = compile(key, Context{count, view.empty() ? 0 : view.back(),
+                                           static_cast<std::int64_t>(std::time(nullptr)), &saved});
+    std::vector<bool> out;
+    out.reserve(records.size());
+    for (const auto& rec : records) {
+        auto it = std::lower_bound(view.begin(), view.end(), rec.uid);
+        const std::uint32_t seq = it != view.end() && *it == rec.uid ? static_cast<std::uint32_t>(it - view.begin() + 1)
+                                                                     : ++past_end;
+        Subject subject(store, box, rec, seq, recent.contains(rec.uid));
+        out.push_back(subject.full(root));
     }
     return out;
 }
@@ -374,6 +379,19 @@ std::string esearch_response(const std::string& tag, bool uid, const SearchRetur
     return out + "\r\n";
 }
 
+bool has_context(const Selected& sel, const std::string& tag) {
+    return std::any_of(sel.contexts.begin(), sel.contexts.end(), [&](const UpdateContext& c) { return c.tag == tag; });
+}
+
+std::optional<SearchReturn> shown_return(const std::optional<SearchReturn>& ret) {
+    // UPDATE alone still answers the result it will update, as RETURN () would (RFC 4731
+    // §3.1): the client needs it to apply ADDTO and REMOVEFROM to.
+    if (!ret || !ret->update || ret->min || ret->max || ret->all || ret->count || ret->partial) return ret;
+    SearchReturn shown = *ret;
+    shown.all = true;
+    return shown;
+}
+
 Actions Session::cmd_search(const std::string& tag, const SearchCmd& c, Selected& sel) {
     if (c.charset && !supported_charset(*c.charset)) {
         if (c.ret && c.ret->save) sel.saved_result = {};  // a failed SAVE leaves "$" empty (RFC 5182 §2.1)
@@ -382,9 +400,10 @@ Actions Session::cmd_search(const std::string& tag, const SearchCmd& c, Selected
     // SEARCH MODSEQ is a CONDSTORE enabling command (rfc7162.txt:377); its answer ends
     // with the highest MODSEQ of the matches (RFC 7162 §3.1.6, rfc7162.txt:1101), in
     // ESEARCH as MODSEQ (RFC 4731 §3.2, rfc4731.txt:194).
+    if (c.ret && c.ret->update && has_context(sel, tag)) return bad(tag, "Tag reuse");
     const bool modseq = uses_modseq(c.key);
     std::string enabling = modseq ? enable_condstore() : std::string();
-    return async({StoreJob{[this, tag, box = sel.mailbox, key = c.key, uid_form = c.uid, ret = c.ret,
+    return async({StoreJob{[this, tag, box = sel.mailbox, key = c.key, uid_form = c.uid, ret = shown_return(c.ret),
                             view = sel.uids, recent = sel.recent, saved = sel.saved_result, modseq,
                             enabling](storage::MailboxStore& store) {
         std::uint64_t highest = 0;
@@ -411,22 +430,33 @@ Actions Session::cmd_search(const std::string& tag, const SearchCmd& c, Selected
         }
         std::optional<NumberSet> saved_now;
         if (ret && ret->save) saved_now = std::move(to_save);
+        std::optional<UpdateContext> context;
+        if (found && ret && ret->update) {
+            context = UpdateContext{tag, uid_form, false, {}, key, ret->update_fetch, {}};
+            for (std::uint32_t i : found.value()) {
+                SortEntry e;
+                e.position = view[i];
+                context->members.push_back(std::move(e));
+            }
+        }
         return StoreResume([this, tag, error = found ? std::optional<Error>() : found.error(),
-                            saved_now = std::move(saved_now), out = std::move(out)]() -> Actions {
-            return search_done(tag, error, saved_now, out, "SEARCH completed");
+                            saved_now = std::move(saved_now), out = std::move(out),
+                            context = std::move(context)]() mutable -> Actions {
+            return search_done(tag, error, saved_now, out, "SEARCH completed", std::move(context));
         });
     }, sel.owner}});
 }
 
 Actions Session::search_done(const std::string& tag, const std::optional<Error>& error,
                              const std::optional<NumberSet>& saved, const std::string& out,
-                             std::string_view ok_text) {
+                             std::string_view ok_text, std::optional<UpdateContext> context) {
     if (saved) {
         if (Selected* current = selected()) current->saved_result = *saved;
     }
     if (error) return store_error(tag, *error);
     Actions acts;
-    if (!out.empty()) acts.push_back({Send{out}});
+    const std::string refused = context ? open_context(std::move(*context)) : std::string();
+    if (!refused.empty() || !out.empty()) acts.push_back({Send{refused + out}});
     for (auto& a : tagged(tag, "OK", ok_text)) acts.push_back(std::move(a));
     return acts;
 }

@@ -244,6 +244,17 @@ Actions Session::cmd_store(const std::string& tag, const StoreCmd& c, Selected& 
 // With QRESYNC one "* VANISHED uids" instead (RFC 7162 §3.2.10, rfc7162.txt:1992).
 std::string Selected::report_expunged(const std::vector<std::uint32_t>& removed) {
     std::string out;
+    // RFC 5267 §4.3.4: an update context's REMOVEFROM goes before the expunge, while the
+    // message numbers it names still hold.
+    if (!contexts.empty()) {
+        std::vector<std::uint32_t> leaving = removed;
+        std::sort(leaving.begin(), leaving.end());
+        const NumberOf seq = [this](std::uint32_t uid) {
+            return static_cast<std::uint32_t>(std::lower_bound(uids.begin(), uids.end(), uid) - uids.begin() + 1);
+        };
+        const NumberOf uid_itself = [](std::uint32_t uid) { return uid; };
+        for (auto& c : contexts) out += remove_members(c, leaving, c.uid ? uid_itself : seq);
+    }
     std::vector<std::uint32_t> gone;
     for (std::uint32_t uid : removed) {
         auto it = std::lower_bound(uids.begin(), uids.end(), uid);

@@ -30,6 +30,7 @@
 #include "imapd/session/search_run.hpp"
 #include "imapd/session/session.hpp"
 #include "imapd/session/sort_cache.hpp"
+#include "imapd/session/sort_entry.hpp"
 #include "storage/mailbox_store.hpp"
 
 namespace mr::imapd::session {
@@ -43,12 +44,6 @@ bool matches_everything(const SearchKey& key) {
            std::all_of(key.children.begin(), key.children.end(), matches_everything);
 }
 
-bool needs_envelope(const std::vector<SortCriterion>& criteria) {
-    return std::any_of(criteria.begin(), criteria.end(), [](const SortCriterion& c) {
-        return c.key != SortCriterion::Key::Arrival && c.key != SortCriterion::Key::Size;
-    });
-}
-
 // Keeps what the index row of a message gives (`keys`: its envelope's keys too) in the
 // cache, next to what was there. `scratch`: one structure reused for every message
 // (deserialize_into keeps its memory).
@@ -57,13 +52,8 @@ std::uint32_t cache_row(SortCacheBox& cache, const storage::MessageRecord& rec, 
     std::uint32_t slot = cache.slot(rec.uid);
     if (slot != SortCacheBox::kAbsent && (!keys || cache.at(slot).keyed)) return slot;
     CachedMessage m = slot == SortCacheBox::kAbsent ? CachedMessage{} : cache.at(slot);
-    m.arrival = rec.internal_date;
-    m.size = rec.rfc822_size >= 0 ? rec.rfc822_size : rec.size;
-    if (keys) {
-        m.keyed = true;
-        if (mime::deserialize_into(rec.structure, scratch)) m.keys = message_sort_keys(scratch.envelope, rec.internal_date);
-        else m.keys.sent = rec.internal_date;
-    }
+    static_cast<SortFields&>(m) = sort_fields(rec, keys, scratch);
+    if (keys) m.keyed = true;
     return cache.add(rec.uid, std::move(m));
 }
 
@@ -193,14 +183,18 @@ Actions Session::cmd_sort(const std::string& tag, const SortCmd& c, Selected& se
         if (c.ret && c.ret->save) sel.saved_result = {};
         return tagged(tag, "NO", "[BADCHARSET (UTF-8 US-ASCII)] Charset not supported");
     }
+    if (c.ret && c.ret->update && has_context(sel, tag)) return bad(tag, "Tag reuse");
     const bool modseq = uses_modseq(c.key);
     std::string enabling = modseq ? enable_condstore() : std::string();
-    return async({StoreJob{[this, tag, box = sel.mailbox, c, view = sel.uids, recent = sel.recent,
+    SortCmd shown = c;
+    shown.ret = shown_return(c.ret);
+    return async({StoreJob{[this, tag, box = sel.mailbox, c = std::move(shown), view = sel.uids, recent = sel.recent,
                             saved = sel.saved_result, modseq, enabling](storage::MailboxStore& store) {
         auto cache = cache_box(store, box);
         Result<Matches> found = cache ? Result<Matches>(Matches{}) : Result<Matches>(cache.error());
         std::string out;
         NumberSet to_save;
+        std::vector<SortEntry> members;  // RETURN (UPDATE)'s context, in sort order
         if (cache) {
             SortCacheBox& cached = *cache.value();
             std::lock_guard lock(cached.mutex);
@@ -230,6 +224,19 @@ Actions Session::cmd_sort(const std::string& tag, const SortCmd& c, Selected& se
                         for (std::uint32_t p : positions) modseqs.push_back(by_position[p]);
                     }
                     if (c.ret->save) to_save = saved_uids(*c.ret, positions, view, true);
+                    if (c.ret->update) {
+                        // The cache holds the keys of every message sorted (`keyed` when
+                        // the criteria need the envelope); the UID breaks ties now.
+                        members.reserve(positions.size());
+                        for (std::uint32_t p : positions) {
+                            const std::uint32_t slot = cached.slot(view[p]);
+                            if (slot == SortCacheBox::kAbsent) continue;
+                            SortEntry e;
+                            static_cast<SortFields&>(e) = cached.at(slot);
+                            e.position = view[p];
+                            members.push_back(std::move(e));
+                        }
+                    }
                     if (c.ret->min || c.ret->max || c.ret->all || c.ret->count || c.ret->partial)
                         out = enabling + esearch_response(tag, c.uid, *c.ret, numbers, true, modseqs);
                 } else {
@@ -243,9 +250,13 @@ Actions Session::cmd_sort(const std::string& tag, const SortCmd& c, Selected& se
         }
         std::optional<NumberSet> saved_now;
         if (c.ret && c.ret->save) saved_now = std::move(to_save);
+        std::optional<UpdateContext> context;
+        if (found && c.ret && c.ret->update)
+            context = UpdateContext{tag, c.uid, true, c.criteria, c.key, c.ret->update_fetch, std::move(members)};
         return StoreResume([this, tag, error = found ? std::optional<Error>() : found.error(),
-                            saved_now = std::move(saved_now), out = std::move(out)]() -> Actions {
-            return search_done(tag, error, saved_now, out, "SORT completed");
+                            saved_now = std::move(saved_now), out = std::move(out),
+                            context = std::move(context)]() mutable -> Actions {
+            return search_done(tag, error, saved_now, out, "SORT completed", std::move(context));
         });
     }, sel.owner}});
 }

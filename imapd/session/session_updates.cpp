@@ -20,8 +20,10 @@
 #include <utility>
 #include <vector>
 
-#include "imapd/session/session.hpp"
+#include "imapd/session/context_updates.hpp"
 #include "imapd/session/flags.hpp"
+#include "imapd/session/notify_watch.hpp"
+#include "imapd/session/session.hpp"
 #include "storage/mailbox_store.hpp"
 
 namespace mr::imapd::session {
@@ -70,6 +72,9 @@ void Session::begin_command(const Command& cmd) {
                 in_progress_.changes_store = selected && !read_only && fetch_sets_seen(c);
             } else if constexpr (std::is_same_v<T, CloseCmd>) {
                 in_progress_.changes_store = selected && !read_only;
+            } else if constexpr (std::is_same_v<T, CreateCmd> || std::is_same_v<T, DeleteCmd> ||
+                                 std::is_same_v<T, RenameCmd> || std::is_same_v<T, SubscribeCmd>) {
+                in_progress_.names_change = true;
             } else {
                 in_progress_.changes_store = std::is_same_v<T, StoreCmd> || std::is_same_v<T, ExpungeCmd> ||
                                              std::is_same_v<T, CopyCmd> || std::is_same_v<T, AppendCmd>;
@@ -91,7 +96,10 @@ Actions Session::complete(Actions acts) {
         std::move(acts.begin(), acts.end(), std::back_inserter(first));
         acts = std::move(first);
     }
-    if (!done.updates || !in<Selected>()) return acts;
+    // NOTIFY: what this session changed itself is not told back (RFC 5465 §5, rfc5465.txt:428).
+    const bool resync = notify_ && notify_->watches_mailboxes() && (done.changes_store || done.names_change);
+    const bool poll_selected = done.updates && in<Selected>();
+    if (!poll_selected && !resync) return acts;
     // Split off the tagged reply (and whatever follows it): the updates go before it. It is
     // the last line of the last Send that has one starting with the tag (a Close may follow).
     const std::string prefix = done.tag + " ";
@@ -107,8 +115,9 @@ Actions Session::complete(Actions acts) {
         send->bytes.resize(start);
         if (send->bytes.empty()) acts.resize(i);
         else acts.resize(i + 1);
-        for (auto& a : poll_updates([held = std::move(held)] { return held; }, done.allow_expunge))
-            acts.push_back(std::move(a));
+        std::function<Actions()> finish = [held = std::move(held)] { return held; };
+        if (resync) finish = [this, finish] { return poll_mailboxes(finish, false); };
+        for (auto& a : poll_selected ? poll_updates(finish, done.allow_expunge) : finish()) acts.push_back(std::move(a));
         return acts;
     }
     return acts;
@@ -175,17 +184,23 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
     const auto prefetched = std::exchange(prefetched_, nullptr);
     if (!view) return finish();
     const std::uint32_t last_uid = view->uids.empty() ? 0 : view->uids.back();
-    if (prefetched && prefetched->key == updates_key(*view) && prefetched->changes)
+    UpdateInputs inputs = update_inputs(*view, notify_.get(), allow_expunge);
+    // Contexts and NOTIFY's fetches need the store again, so the prefetch serves only
+    // without them.
+    if (!inputs.wanted() && prefetched && prefetched->key == updates_key(*view) && prefetched->changes)
         return report_updates(prefetched->changes, prefetched->claimed, allow_expunge, finish);
-    // The command changed the view after all: asked again below; what the prefetch
-    // claimed is this session's whatever the store says now.
+    // Not used (the command changed the view after all, or the store is asked again for
+    // the extras): what the prefetch claimed is this session's whatever the store says now.
     if (prefetched && prefetched->claimed) add_recent(*selected(), *prefetched->claimed);
     return async({StoreJob{[this, box = view->mailbox, since = view->modseq, last_uid, claim = !view->read_only,
-                            allow_expunge, finish = std::move(finish)](storage::MailboxStore& store) {
+                            allow_expunge, finish = std::move(finish),
+                            inputs = std::move(inputs)](storage::MailboxStore& store) {
         auto changes = store.changes_since(box, since);
+        auto extras = std::make_shared<UpdateExtras>();
+        if (changes) *extras = read_update_extras(store, box, changes.value(), inputs);
         std::optional<storage::RecentClaim> claimed = claim_new(store, box, changes, last_uid, claim);
-        return StoreResume([this, changes = std::move(changes), claimed, allow_expunge, finish]() {
-            return report_updates(changes, claimed, allow_expunge, finish);
+        return StoreResume([this, changes = std::move(changes), claimed, allow_expunge, finish, extras]() {
+            return report_updates(changes, claimed, allow_expunge, finish, extras.get());
         });
     }, view->owner}});
 }
@@ -193,7 +208,8 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
 // The untagged responses for `changes` (and the session's view brought up to date), then
 // `finish`'s actions.
 Actions Session::report_updates(const Result<storage::Changes>& changes, std::optional<storage::RecentClaim> claimed,
-                                bool allow_expunge, const std::function<Actions()>& finish) {
+                                bool allow_expunge, const std::function<Actions()>& finish,
+                                const UpdateExtras* extras) {
     Actions acts;
     Selected* sel = selected();
     if (changes && sel) {
@@ -202,10 +218,24 @@ Actions Session::report_updates(const Result<storage::Changes>& changes, std::op
         auto& withheld = sel->withheld_expunges;
         auto& own = sel->own_modseqs;
         std::string out;
+        // Message numbers as the client knows them at this point of the report.
+        const NumberOf seq_now = [sel](std::uint32_t uid) {
+            return static_cast<std::uint32_t>(std::lower_bound(sel->uids.begin(), sel->uids.end(), uid) -
+                                              sel->uids.begin() + 1);
+        };
+        const NumberOf uid_itself = [](std::uint32_t uid) { return uid; };
+        auto number_for = [&](const UpdateContext& c) -> const NumberOf& { return c.uid ? uid_itself : seq_now; };
+        const ContextVerdicts* no_verdicts = nullptr;
+        auto verdicts_of = [&](const UpdateContext& c) {
+            if (!extras) return no_verdicts;
+            for (const auto& v : extras->verdicts)
+                if (v.tag == c.tag) return &v;
+            return no_verdicts;
+        };
         withheld.insert(withheld.end(), ch.expunged.begin(), ch.expunged.end());
         if (allow_expunge && !withheld.empty()) {
             std::sort(withheld.begin(), withheld.end());
-            out += sel->report_expunged(withheld);
+            out += sel->report_expunged(withheld);  // with the contexts' REMOVEFROM first
             withheld.clear();
         }
         if (claimed) add_recent(*sel, *claimed);
@@ -223,17 +253,45 @@ Actions Session::report_updates(const Result<storage::Changes>& changes, std::op
             if (it != uids.end() && *it == m.uid) {
                 out += announce_keywords(sel->keywords, m.keywords, sel->read_only);
                 out += "* " + std::to_string(it - uids.begin() + 1) + " FETCH (";
-                if (condstore_) out += "UID " + std::to_string(m.uid) + " ";  // rfc7162.txt:1422
+                // rfc7162.txt:1422; NOTIFY's FlagChange: "MUST include UID" (RFC 5465 §5.1).
+                if (condstore_ || notify_) out += "UID " + std::to_string(m.uid) + " ";
                 out += "FLAGS ";
                 append_flag_list(out, m.flags, m.keywords, sel->recent.contains(m.uid));
                 if (condstore_) out += " MODSEQ (" + std::to_string(m.modseq) + ")";
                 out += ")\r\n";
             }
         }
+        // Known messages that changed join or leave the contexts (after their FETCH, RFC
+        // 5465 §5.1); new ones join after the EXISTS that numbers them (RFC 5267 §4.3.3).
+        const std::uint32_t known_last = uids.size() > added ? uids[uids.size() - added - 1] : 0;
+        for (auto& c : sel->contexts) {
+            const ContextVerdicts* v = verdicts_of(c);
+            if (!v) continue;
+            std::vector<std::uint32_t> leaving;
+            for (std::uint32_t uid : v->failing)
+                if (uid <= known_last && is_member(c, uid)) leaving.push_back(uid);
+            out += remove_members(c, leaving, number_for(c));
+            std::vector<SortEntry> joining;
+            for (const auto& e : v->matching)
+                if (e.position <= known_last && std::binary_search(uids.begin(), uids.end(), e.position) &&
+                    !is_member(c, e.position))
+                    joining.push_back(e);
+            out += add_members(c, std::move(joining), number_for(c));
+        }
         if (added) {
             out += "* " + std::to_string(uids.size()) + " EXISTS\r\n";
             out += sel->recent_response();
+            if (extras) out += extras->new_fetch;  // RFC 5465 §7: EXISTS, FETCH, then ESEARCH
+            for (auto& c : sel->contexts) {
+                const ContextVerdicts* v = verdicts_of(c);
+                if (!v) continue;
+                std::vector<SortEntry> joining;
+                for (const auto& e : v->matching)
+                    if (e.position > known_last && !is_member(c, e.position)) joining.push_back(e);
+                out += add_members(c, std::move(joining), number_for(c));
+            }
         }
+        if (extras && extras->overflow && notify_) out += notify_overflow();
         sel->modseq = std::max(sel->modseq, ch.highestmodseq);
         std::erase_if(own, [sel](std::uint64_t m) { return m <= sel->modseq; });
         if (!out.empty()) acts.push_back({Send{std::move(out)}});
@@ -248,8 +306,31 @@ Actions Session::on_idle_keepalive() {
 }
 
 Actions Session::on_idle_tick() {
-    if (idle_tag_.empty() || busy_ || !in<Selected>()) return {};
-    return poll_updates([] { return Actions{}; }, true);
+    if (idle_tag_.empty() || busy_) return {};
+    if (!in<Selected>()) return notify_ ? push_updates([] { return Actions{}; }, true) : Actions{};
+    return notify_ ? push_updates([] { return Actions{}; }, true) : poll_updates([] { return Actions{}; }, true);
+}
+
+Actions Session::on_wake() {
+    if (busy_ || in_progress_.active) return {};
+    if (!idle_tag_.empty()) return on_idle_tick();
+    // Between commands: NOTIFY SELECTED sends expunges at once, SELECTED-DELAYED and the
+    // contexts alone wait for a command that may (RFC 5465 §6.1.2; RFC 3501 §7.4.1).
+    const bool expunge_now = notify_ && notify_->selected && !notify_->selected_delayed &&
+                             notify_->selected_events.message_expunge;
+    return push_updates([] { return Actions{}; }, expunge_now);
+}
+
+Actions Session::push_updates(std::function<Actions()> finish, bool allow_expunge) {
+    const Selected* sel = selected();
+    const bool idle = !idle_tag_.empty();
+    const bool selected_events = sel && (idle || !sel->contexts.empty() ||
+                                         (notify_ && notify_->selected && notify_->selected_events.any()));
+    if (notify_ && notify_->watches_mailboxes()) {
+        finish = [this, finish = std::move(finish)] { return poll_mailboxes(finish, true); };
+    }
+    if (selected_events) return poll_updates(std::move(finish), allow_expunge);
+    return finish();
 }
 
 }  // namespace mr::imapd::session

@@ -7,28 +7,6 @@
 
 namespace mr::imapd::session {
 
-namespace {
-
-// The three-way comparison of two entries by one key, for ranking.
-int compare(const CachedMessage& a, const CachedMessage& b, SortCriterion::Key key) {
-    using Key = SortCriterion::Key;
-    auto three_way = [](const auto& x, const auto& y) { return x < y ? -1 : (y < x ? 1 : 0); };
-    switch (key) {
-        case Key::Arrival: return three_way(a.arrival, b.arrival);
-        case Key::Date: return three_way(a.keys.sent, b.keys.sent);
-        case Key::Size: return three_way(a.size, b.size);
-        case Key::Subject: return a.keys.subject.compare(b.keys.subject);
-        case Key::From: return a.keys.from.compare(b.keys.from);
-        case Key::To: return a.keys.to.compare(b.keys.to);
-        case Key::Cc: return a.keys.cc.compare(b.keys.cc);
-        case Key::DisplayFrom: return a.keys.display_from.compare(b.keys.display_from);
-        case Key::DisplayTo: return a.keys.display_to.compare(b.keys.display_to);
-    }
-    return 0;
-}
-
-}  // namespace
-
 std::uint32_t SortCacheBox::add(std::uint32_t uid, CachedMessage message) {
     auto [it, added] = slots_.try_emplace(uid, static_cast<std::uint32_t>(entries_.size()));
     if (!added) {
@@ -47,11 +25,11 @@ const std::vector<std::uint32_t>& SortCacheBox::rank(Key key) {
     std::vector<std::uint32_t> order(entries_.size());
     std::iota(order.begin(), order.end(), 0u);
     std::sort(order.begin(), order.end(),
-              [&](std::uint32_t a, std::uint32_t b) { return compare(entries_[a], entries_[b], key) < 0; });
+              [&](std::uint32_t a, std::uint32_t b) { return compare_by(entries_[a], entries_[b], key) < 0; });
     r.assign(entries_.size(), 0);
     std::uint32_t next = 0;
     for (std::size_t i = 0; i < order.size(); ++i) {
-        if (i > 0 && compare(entries_[order[i - 1]], entries_[order[i]], key) != 0) next = static_cast<std::uint32_t>(i);
+        if (i > 0 && compare_by(entries_[order[i - 1]], entries_[order[i]], key) != 0) next = static_cast<std::uint32_t>(i);
         r[order[i]] = next;
     }
     return r;

@@ -32,16 +32,13 @@
 #include <vector>
 
 #include "imapd/proto/command.hpp"
-#include "imapd/render/sort_keys.hpp"
+#include "imapd/session/sort_entry.hpp"
 
 namespace mr::imapd::session {
 
-struct CachedMessage {
-    std::int64_t arrival = 0;  // internal date
-    std::int64_t size = 0;     // RFC822.SIZE
-    // Only once `keyed`: ARRIVAL and SIZE alone deserialize no envelope.
+// SortFields::keys only once `keyed`: ARRIVAL and SIZE alone deserialize no envelope.
+struct CachedMessage : SortFields {
     bool keyed = false;
-    MessageSortKeys keys;
     // THREAD=REFERENCES (threads.hpp), only once `threaded`.
     bool threaded = false;
     std::string message_id;

@@ -31,7 +31,8 @@ const std::map<std::string, std::string, std::less<>> kSampleArgs = {
     {"SORT", " (DATE) UTF-8 ALL"}, {"UID SORT", " (DATE) UTF-8 ALL"}, {"THREAD", " REFERENCES UTF-8 ALL"},
     {"UID THREAD", " REFERENCES UTF-8 ALL"},
     {"GETACL", " INBOX"}, {"SETACL", " INBOX bob@example.test lr"}, {"DELETEACL", " INBOX bob@example.test"},
-    {"LISTRIGHTS", " INBOX bob@example.test"}, {"MYRIGHTS", " INBOX"},
+    {"LISTRIGHTS", " INBOX bob@example.test"}, {"MYRIGHTS", " INBOX"}, {"CANCELUPDATE", " \"x\""},
+    {"NOTIFY", " NONE"},
 };
 
 // A fresh session in `state`.
