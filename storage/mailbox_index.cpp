@@ -139,8 +139,26 @@ ALTER TABLE messages ADD COLUMN save_date INTEGER; -- seconds since the epoch th
 UPDATE messages SET email_id = 'M' || lower(hex(randomblob(12))), save_date = internal_date;
 )sql";
 
-constexpr std::array<std::string_view, 9> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5,
-                                                         kSchemaV6, kSchemaV7, kSchemaV8, kSchemaV9};
+// v10 (issue 19): \Seen of the users a mailbox is shared with, each their own (Dovecot's
+// private \Seen): imapd shows a grantee this row's `seen` instead of the message's flag.
+// A row goes with its message (expunge, MOVE); COPY and a reindex do not carry it over.
+// `modseq` is the store's MODSEQ of the change (it raises the mailbox's HIGHESTMODSEQ, but
+// stamps no message row): the reader's sessions find the change by it. Additive, like v3.
+constexpr std::string_view kSchemaV10 = R"sql(
+CREATE TABLE IF NOT EXISTS private_seen (
+  mailbox_id INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  reader TEXT NOT NULL,                    -- the grantee's address
+  seen INTEGER NOT NULL CHECK (seen IN (0, 1)),
+  modseq INTEGER NOT NULL,                 -- MODSEQ of the last change of `seen`
+  PRIMARY KEY (mailbox_id, uid, reader),
+  FOREIGN KEY (mailbox_id, uid) REFERENCES messages(mailbox_id, uid) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS private_seen_reader ON private_seen(mailbox_id, reader);
+)sql";
+
+constexpr std::array<std::string_view, 10> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5,
+                                                          kSchemaV6, kSchemaV7, kSchemaV8, kSchemaV9, kSchemaV10};
 
 // Past this size an index is read with pread(2) again (about 130,000 messages' rows).
 constexpr std::int64_t kIndexMmapBytes = 256LL * 1024 * 1024;

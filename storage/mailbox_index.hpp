@@ -12,6 +12,7 @@
 //              deleted with its message row; absent for older rows and copies)
 //   lost_subscriptions  names subscribed whose mailbox was deleted (schema v8)
 //   mailboxes.object_id, messages.email_id/save_date  RFC 8474 ids, RFC 8514 date (schema v9)
+//   private_seen (mailbox_id, uid, reader) → seen, modseq: a grantee's own \Seen (schema v10)
 //
 // Invariants:
 // - One MODSEQ counter per user, strictly increasing, bumped once per writing
@@ -194,6 +195,16 @@ Result<std::uint32_t> count_from_uid(sqlite::Db& db, std::int64_t mailbox_id, st
 // Deletes the row and records the expunge with `modseq`.
 Result<void> expunge_message(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t uid,
                              std::uint64_t modseq);
+
+// --- mailbox_index_private_seen.cpp: a grantee's own \Seen (schema v10) -----------------
+struct PrivateSeen {
+    std::uint32_t uid = 0;
+    bool seen = false;
+    std::uint64_t modseq = 0;
+};
+// `reader`'s rows of a mailbox, in UID order.
+Result<std::vector<PrivateSeen>> load_private_seen(sqlite::Db& db, std::int64_t mailbox_id, std::string_view reader);
+Result<void> set_private_seen(sqlite::Db& db, std::int64_t mailbox_id, std::string_view reader, const PrivateSeen& row);
 
 // --- mailbox_index_rebuild.cpp: what a rebuild (reindex.hpp) reads and sets -------------
 // What the Maildir cannot carry, as the old index holds it. Read from an index of any

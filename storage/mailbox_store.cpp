@@ -221,6 +221,11 @@ Result<MailboxStatus> MailboxStore::status(std::string_view name) {
     MailboxStatus st;
     st.messages = counts->messages;
     st.unseen = counts->unseen;
+    if (!seen_reader_.empty()) {
+        auto seen = private_seen_count(box->id);
+        if (!seen) return seen.error();
+        st.unseen = counts->messages - std::min(*seen, counts->messages);
+    }
     st.size = counts->rfc822_bytes;
     st.uidnext = box->uidnext;
     st.uidvalidity = box->uidvalidity;
@@ -234,6 +239,7 @@ Result<std::vector<MessageRecord>> MailboxStore::messages(std::string_view name)
     if (!box) return box.error();
     auto records = index::load_messages(db_, box->id);
     if (!records) return records.error();
+    if (auto r = overlay_seen(box->id, *records); !r) return r.error();
     return with_derived(*box, std::move(*records));
 }
 
@@ -243,6 +249,7 @@ Result<std::vector<MessageRecord>> MailboxStore::messages(std::string_view name,
     if (!box) return box.error();
     auto records = index::load_messages(db_, box->id, uids);
     if (!records) return records.error();
+    if (auto r = overlay_seen(box->id, *records); !r) return r.error();
     return with_derived(*box, std::move(*records));
 }
 

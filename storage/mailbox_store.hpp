@@ -24,6 +24,14 @@
 //   size) or v6 (an old blob the migration could not carry over) are measured or parsed
 //   and filled in the first time they are listed (messages(), changes_since()), outside
 //   the listing's read transaction.
+// - Private \Seen (issue 19, mailbox_store_private_seen.cpp): while seen_reader() is set
+//   (imapd sets it for the jobs of a grantee on the owner's store; StorePool clears it
+//   when a store goes back), \Seen is that reader's own: every MessageRecord handed out
+//   (messages(), messages_with_headers(), changes_since()), set_flags(), status()'s
+//   unseen and mailbox_view()'s first_unseen use the reader's private_seen rows instead of
+//   the message's flag, which (and its file name) stays the owner's. A reader's change
+//   takes a MODSEQ and raises HIGHESTMODSEQ but stamps no message row, so only that
+//   reader's changes_since() reports it (with MODSEQ = the later of row and reader's).
 // - Mailbox names are IMAP names with '/' as hierarchy delimiter, already
 //   decoded by imapd (this layer does not do modified UTF-7); "inbox" in any
 //   case is INBOX.
@@ -200,6 +208,11 @@ public:
     Result<RecentClaim> peek_recent(std::string_view mailbox);
     Result<std::uint32_t> unclaimed_recent(std::string_view mailbox);
 
+    // Private \Seen (see the invariants): the grantee whose \Seen the next calls use, or
+    // "" for the message's own flag.
+    void set_seen_reader(std::string reader) { seen_reader_ = std::move(reader); }
+    const std::string& seen_reader() const { return seen_reader_; }
+
 private:
     MailboxStore(Maildir maildir, sqlite::Db db) : maildir_(std::move(maildir)), db_(std::move(db)) {}
     Result<std::vector<std::uint32_t>> remove_messages(std::string_view mailbox,
@@ -211,8 +224,17 @@ private:
     // parses and stores the structure where its blob has an older version.
     Result<void> fill_derived(const MailboxRecord& box, std::vector<MessageRecord>& records);
     Result<std::vector<MessageRecord>> with_derived(const MailboxRecord& box, std::vector<MessageRecord> records);
+    // mailbox_store_private_seen.cpp, each a no-op without a reader: the reader's \Seen
+    // and MODSEQ over `records` (UID order); the messages whose \Seen the reader changed
+    // after `since` merged into `changed` (UID order; inside the caller's snapshot); how
+    // many messages the reader has \Seen; the reader's first unseen position in `uids`.
+    Result<void> overlay_seen(std::int64_t mailbox_id, std::vector<MessageRecord>& records);
+    Result<void> add_seen_changes(std::int64_t mailbox_id, std::uint64_t since, std::vector<MessageRecord>& changed);
+    Result<std::uint32_t> private_seen_count(std::int64_t mailbox_id);
+    Result<std::uint32_t> private_first_unseen(std::int64_t mailbox_id, std::span<const std::uint32_t> uids);
     Maildir maildir_;
     sqlite::Db db_;
+    std::string seen_reader_;
     // mailbox_store_read.cpp: the last big mailbox_view() result, reused while the
     // mailbox's id, UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ are unchanged (every write to
     // its messages or flags bumps HIGHESTMODSEQ in the same transaction).

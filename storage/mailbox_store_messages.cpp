@@ -170,9 +170,16 @@ Result<SetFlagsResult> MailboxStore::set_flags(std::string_view name, std::span<
     if (!box) return box.error();
     auto current = index::load_messages(db_, box->id, uids);
     if (!current) return current.error();
+    // With a reader, \Seen is the reader's (private_seen) and the stored one stays as it is.
+    std::vector<std::uint32_t> stored_flags;
+    for (const auto& m : *current) stored_flags.push_back(m.flags);
+    if (auto r = overlay_seen(box->id, *current); !r) return r.error();
+    const std::uint32_t private_bits = seen_reader_.empty() ? 0u : static_cast<std::uint32_t>(kSeen);
     SetFlagsResult out;
+    std::size_t i = 0;
     std::optional<std::uint64_t> modseq;
     for (auto& m : *current) {
+        const std::uint32_t stored = stored_flags[i++];
         if (unchanged_since && m.modseq > *unchanged_since) {
             out.modified.push_back(m.uid);
             continue;
@@ -205,16 +212,27 @@ Result<SetFlagsResult> MailboxStore::set_flags(std::string_view name, std::span<
             if (!next) return next.error();
             modseq = *next;
         }
-        if (new_flags != m.flags) {
-            // The file name mirrors the system flags, so a reindex keeps them.
-            auto file = maildir_.set_flags(box->name, m.file, new_flags);
-            if (!file) return file.error();
-            m.file = *file;
+        if ((new_flags ^ m.flags) & private_bits) {
+            const index::PrivateSeen row{m.uid, (new_flags & kSeen) != 0, *modseq};
+            if (auto r = index::set_private_seen(db_, box->id, seen_reader_, row); !r) return r.error();
+        }
+        const std::uint32_t new_stored = (new_flags & ~private_bits) | (stored & private_bits);
+        if (new_stored != stored || new_keywords != m.keywords) {
+            if (new_stored != stored) {
+                // The file name mirrors the system flags, so a reindex keeps them.
+                auto file = maildir_.set_flags(box->name, m.file, new_stored);
+                if (!file) return file.error();
+                m.file = *file;
+            }
+            MessageRecord row = m;
+            row.flags = new_stored;
+            row.keywords = new_keywords;
+            row.modseq = *modseq;
+            if (auto r = index::update_flags(db_, box->id, row); !r) return r.error();
         }
         m.flags = new_flags;
         m.keywords = std::move(new_keywords);
         m.modseq = *modseq;
-        if (auto r = index::update_flags(db_, box->id, m); !r) return r.error();
         out.updated.push_back(FlagUpdate{m.uid, m.modseq, m.flags, m.keywords});
     }
     if (modseq) {
@@ -360,6 +378,8 @@ Result<Changes> MailboxStore::changes_since(std::string_view name, std::uint64_t
         auto changed = index::load_changed(db_, box.id, since);
         if (!changed) return changed.error();
         out.changed = std::move(*changed);
+        if (auto r = add_seen_changes(box.id, since, out.changed); !r) return r.error();
+        if (auto r = overlay_seen(box.id, out.changed); !r) return r.error();
         auto expunged = index::expunged_since(db_, box.id, since);
         if (!expunged) return expunged.error();
         out.expunged = std::move(*expunged);

@@ -73,6 +73,7 @@ Result<std::vector<MessageRecord>> MailboxStore::messages_with_headers(std::stri
         if (!loaded) return loaded.error();
         records = std::move(*loaded);
         if (auto r = index::load_headers(db_, box.id, records); !r) return r.error();
+        if (auto r = overlay_seen(box.id, records); !r) return r.error();
     }  // the snapshot ends before sizes are filled in: that is a write
     return with_derived(box, std::move(records));
 }
@@ -98,16 +99,21 @@ Result<MailboxView> MailboxStore::mailbox_view(std::string_view name) {
     if (view_cache_ && same_state(view_cache_->box, *box)) {
         view = *view_cache_;
         view.box = std::move(*box);  // the name may differ (RENAME keeps id and UIDs)
-        return view;
+    } else {
+        view.box = std::move(*box);
+        auto rows = index::load_view(db_, view.box.id);
+        if (!rows) return rows.error();
+        view.uids = std::move(rows->uids);
+        view.first_unseen = rows->first_unseen;
+        view.keywords = std::move(rows->keywords);
+        if (view.uids.size() >= kCachedViewMinMessages) view_cache_ = view;
+        else view_cache_.reset();
     }
-    view.box = std::move(*box);
-    auto rows = index::load_view(db_, view.box.id);
-    if (!rows) return rows.error();
-    view.uids = std::move(rows->uids);
-    view.first_unseen = rows->first_unseen;
-    view.keywords = std::move(rows->keywords);
-    if (view.uids.size() >= kCachedViewMinMessages) view_cache_ = view;
-    else view_cache_.reset();
+    if (!seen_reader_.empty()) {  // the cache keeps the owner's
+        auto first = private_first_unseen(view.box.id, view.uids);
+        if (!first) return first.error();
+        view.first_unseen = *first;
+    }
     return view;
 }
 

@@ -75,6 +75,7 @@ Result<std::unique_ptr<StorePool::Loan>> StorePool::borrow() {
 }
 
 void StorePool::give_back(std::unique_ptr<MailboxStore> store, IndexFile index) {
+    if (store) store->set_seen_reader({});  // a reader is one job's (mailbox_store.hpp)
     if (store) {
         std::lock_guard lock(mutex_);
         if (idle_.size() < max_idle_) {
