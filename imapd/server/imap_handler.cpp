@@ -259,12 +259,15 @@ void ImapHandler::store_job(session::StoreJob& j) {
     }
     net::run_off_loop(
         conn_.loop(), conn_.alive(),
-        [stores = pool_for(j.owner), job = std::move(j.job)]() -> session::StoreResume {
+        [stores = pool_for(j.owner), job = std::move(j.job),
+         reader = j.owner.empty() || j.owner == user_ ? std::string() : user_]() -> session::StoreResume {
             auto loan = stores->borrow();
             if (!loan) {
                 log::error("store_open_failed", {{"dir", stores->dir().string()}, {"error", loan.error().message}});
                 return {};
             }
+            // Another account's store shows this user's own \Seen (mailbox_store.hpp).
+            (**loan)->set_seen_reader(reader);
             return job(***loan);  // the store goes back to the pool before resume() runs
         },
         [this](session::StoreResume next) { job_done(std::move(next)); });
@@ -283,8 +286,10 @@ namespace {
 class JobAccounts final : public session::Accounts {
 public:
     JobAccounts(std::shared_ptr<QuotaReader> directory, std::shared_ptr<storage::StorePool> own,
-                std::string owner, std::shared_ptr<storage::StorePool> owner_pool, std::filesystem::path data_dir)
-        : directory_(std::move(directory)),
+                std::string owner, std::shared_ptr<storage::StorePool> owner_pool, std::filesystem::path data_dir,
+                std::string user)
+        : user_(std::move(user)),
+          directory_(std::move(directory)),
           own_(std::move(own)),
           owner_(std::move(owner)),
           owner_pool_(std::move(owner_pool)),
@@ -294,7 +299,15 @@ public:
         return directory_->with_directory(fn);
     }
 
+    // Another account's store shows this user's own \Seen (mailbox_store.hpp, private \Seen).
     Result<storage::MailboxStore*> store(const std::string& owner) override {
+        auto found = find_store(owner);
+        if (found && !owner.empty() && owner != user_) (*found)->set_seen_reader(user_);
+        return found;
+    }
+
+private:
+    Result<storage::MailboxStore*> find_store(const std::string& owner) {
         if (owner.empty()) return borrow(own_, own_loan_);
         if (owner == owner_ && owner_pool_) return borrow(owner_pool_, owner_loan_);
         auto it = opened_.find(owner);
@@ -309,7 +322,6 @@ public:
         return raw;
     }
 
-private:
     static Result<storage::MailboxStore*> borrow(const std::shared_ptr<storage::StorePool>& pool,
                                                  std::unique_ptr<storage::StorePool::Loan>& loan) {
         if (!loan) {
@@ -320,6 +332,7 @@ private:
         return &**loan;
     }
 
+    std::string user_;
     std::shared_ptr<QuotaReader> directory_;
     std::shared_ptr<storage::StorePool> own_;
     std::string owner_;
@@ -339,8 +352,8 @@ void ImapHandler::accounts_job(session::AccountsJob& a) {
         conn_.loop(), conn_.alive(),
         [directory = shared_->quotas, own = store_, owner = a.owner,
          owner_pool = a.owner.empty() ? nullptr : pool_for(a.owner), data_dir = shared_->data_dir,
-         job = std::move(a.job), id = conn_.id()]() -> session::StoreResume {
-            JobAccounts accounts(directory, own, owner, owner_pool, data_dir);
+         job = std::move(a.job), id = conn_.id(), user = user_]() -> session::StoreResume {
+            JobAccounts accounts(directory, own, owner, owner_pool, data_dir, user);
             auto next = job(accounts);
             if (!next) log::error("accounts_job_failed", {log::conn(id)});
             return next;  // the stores go back to their pools before resume() runs

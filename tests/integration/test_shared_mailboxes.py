@@ -1,10 +1,12 @@
 """Shared mailboxes (issue 19): a mailbox account without a password (info@) receives mail
 over SMTP like a user; `mailroom mailbox share` lets alice and bob read it in IMAP through
 the shared namespace (RFC 2342 NAMESPACE, RFC 4314 ACL), rights are enforced, a change in
-one grantee's session reaches another's IDLE, and a grant with p (`--send-as`) lets a
-user submit mail as info@. Real daemons, real clients (imaplib, smtplib)."""
+one grantee's session reaches another's IDLE, each grantee keeps \Seen of their own
+(private \Seen, as Dovecot), and a grant with p (`--send-as`) lets a user submit mail as
+info@. Real daemons, real clients (imaplib, smtplib)."""
 import imaplib
 import json
+import os
 import smtplib
 import time
 import unittest
@@ -17,6 +19,8 @@ BOB_PASSWORD = "bob password"
 CAROL = "carol@example.test"
 CAROL_PASSWORD = "carol password"
 SHARED_INBOX = f"Shared/{INFO}/INBOX"
+SALES = "sales@example.test"  # shared with alice and bob alike (lrs): the private \Seen test's
+SALES_INBOX = f"Shared/{SALES}/INBOX"
 
 
 def message(subject, sender="sender@client.test", to=INFO):
@@ -33,13 +37,19 @@ class SharedMailboxTest(unittest.TestCase):
         cls.mr.run("mailbox", "add", INFO)
         cls.mr.run("mailbox", "share", INFO, USER, "--rights", "lrswipkxtea")
         cls.mr.run("mailbox", "share", INFO, BOB, "--rights", "lr")
+        cls.mr.run("mailbox", "add", SALES)
+        cls.mr.run("mailbox", "share", SALES, USER, "--rights", "lrs")
+        cls.mr.run("mailbox", "share", SALES, BOB, "--rights", "lrs")
         # Mail to info@ arrives over SMTP like mail to any user.
         with smtplib.SMTP("127.0.0.1", cls.mr.port("smtp"), timeout=15) as s:
             s.sendmail("sender@client.test", [INFO], message("first order"))
             s.sendmail("sender@client.test", [INFO], message("second order"))
+            s.sendmail("sender@client.test", [SALES], message("first lead", to=SALES))
+            s.sendmail("sender@client.test", [SALES], message("second lead", to=SALES))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if cls.count_as(USER, PASSWORD, SHARED_INBOX) == 2:
+            if (cls.count_as(USER, PASSWORD, SHARED_INBOX) == 2
+                    and cls.count_as(BOB, BOB_PASSWORD, SALES_INBOX) == 2):
                 break
             time.sleep(0.2)
 
@@ -188,6 +198,70 @@ class SharedMailboxTest(unittest.TestCase):
         self.assertEqual(line, f"* {exists + 2} EXISTS")
         b.send("DONE\r\n")
         self.assertTrue(b.until("i")[1].startswith("i OK"))
+
+    def test_private_seen_per_grantee(self):
+        def unseen(r, tag):
+            lines, tagged = r.command(tag, f'STATUS "{SALES_INBOX}" (UNSEEN)')
+            self.assertTrue(tagged.startswith(tag + " OK"), tagged)
+            return int(lines[0].rsplit("UNSEEN ", 1)[1].rstrip(")"))
+
+        def flags(r, tag, n):
+            lines, tagged = r.command(tag, f"FETCH {n} (FLAGS)")
+            self.assertTrue(tagged.startswith(tag + " OK"), tagged)
+            return [l for l in lines if l.startswith(f"* {n} FETCH")][0]
+
+        def search_unseen(r, tag):
+            lines, tagged = r.command(tag, "SEARCH UNSEEN")
+            self.assertTrue(tagged.startswith(tag + " OK"), tagged)
+            return [l for l in lines if l.startswith("* SEARCH")][0]
+
+        alice, alice2, bob = self.raw(USER, PASSWORD), self.raw(USER, PASSWORD), self.raw(BOB, BOB_PASSWORD)
+        self.assertEqual(unseen(alice, "a0"), 2)
+        self.assertEqual(unseen(bob, "b0"), 2)
+        for r in (alice, alice2, bob):
+            lines, tagged = r.command("s", f'SELECT "{SALES_INBOX}"')
+            self.assertTrue(tagged.startswith("s OK [READ-WRITE]"), tagged)
+            self.assertTrue([l for l in lines if l.startswith("* OK [UNSEEN 1]")], lines)
+        # alice reads message 1: \Seen is set for her, and her other session is told.
+        lines, tagged = alice.command("a1", "FETCH 1 (BODY[])")
+        self.assertTrue(tagged.startswith("a1 OK"), tagged)
+        self.assertIn("FLAGS (\\Seen", "".join(lines))  # after the literal
+        self.assertIn("\\Seen", flags(alice, "a2", 1))
+        lines, tagged = alice2.command("c1", "NOOP")
+        self.assertTrue([l for l in lines if l.startswith("* 1 FETCH") and "\\Seen" in l], lines)
+        # bob does not see it, and is not told of it.
+        lines, tagged = bob.command("b1", "NOOP")
+        self.assertFalse([l for l in lines if "FETCH" in l], lines)
+        self.assertNotIn("\\Seen", flags(bob, "b2", 1))
+        self.assertEqual(search_unseen(alice, "a3"), "* SEARCH 2")
+        self.assertEqual(search_unseen(bob, "b3"), "* SEARCH 1 2")
+        self.assertEqual(unseen(alice, "a4"), 1)
+        self.assertEqual(unseen(bob, "b4"), 2)
+        # bob marks message 2: his view changes, alice's does not.
+        lines, tagged = bob.command("b5", "STORE 2 +FLAGS (\\Seen)")
+        self.assertTrue(tagged.startswith("b5 OK"), tagged)
+        self.assertTrue([l for l in lines if l.startswith("* 2 FETCH") and "\\Seen" in l], lines)
+        lines, tagged = alice.command("a5", "NOOP")
+        self.assertFalse([l for l in lines if "FETCH" in l], lines)
+        self.assertNotIn("\\Seen", flags(alice, "a6", 2))
+        self.assertEqual(search_unseen(bob, "b6"), "* SEARCH 1")
+        self.assertEqual(unseen(alice, "a7"), 1)
+        self.assertEqual(unseen(bob, "b7"), 1)
+        # A new session shows each their own first unseen message.
+        fresh = self.raw(BOB, BOB_PASSWORD)
+        lines, _ = fresh.command("s", f'EXAMINE "{SALES_INBOX}"')
+        self.assertTrue([l for l in lines if l.startswith("* OK [UNSEEN 1]")], lines)
+        fresh = self.raw(USER, PASSWORD)
+        lines, _ = fresh.command("s", f'EXAMINE "{SALES_INBOX}"')
+        self.assertTrue([l for l in lines if l.startswith("* OK [UNSEEN 2]")], lines)
+        # sales@'s own flags (the Maildir file names) are untouched.
+        root = self.mr.user_dir(SALES)
+        names = os.listdir(os.path.join(root, "cur")) + os.listdir(os.path.join(root, "new"))
+        self.assertEqual(len(names), 2, names)
+        self.assertFalse([n for n in names if ":2," in n and "S" in n.split(":2,", 1)[1]], names)
+        # Bad input on the same path: a clear BAD, the session goes on.
+        self.assertTrue(bob.command("b8", "STORE 2 +FLAGS (\\Seen")[1].startswith("b8 BAD"))
+        self.assertTrue(bob.command("b9", "NOOP")[1].startswith("b9 OK"))
 
     def test_send_as_with_the_grant_only(self):
         self.mr.run("mailbox", "share", INFO, CAROL, "--rights", "lr", "--send-as")
