@@ -4,6 +4,7 @@
 #include <limits>
 #include <set>
 
+#include "mailroom/account_files.hpp"
 #include "mailroom/commands.hpp"
 #include "mailroom/json_output.hpp"
 #include "storage/mailbox_store.hpp"
@@ -22,8 +23,6 @@ struct MailboxArgs {
     std::int64_t quota_mb = 0;
 };
 
-constexpr std::int64_t kMiB = 1024 * 1024;
-
 std::string where(const std::string& mailbox) { return mailbox.empty() ? "every mailbox" : "mailbox " + mailbox; }
 
 }  // namespace
@@ -35,12 +34,10 @@ void add_mailbox_commands(CLI::App& app, CliContext& ctx) {
 
     auto* add = mailbox->add_subcommand("add", "Add a mailbox account: receives mail like a user, has no password");
     add->add_option("address", args.address, "Email address, e.g. info@example.org")->required();
-    add->add_option("--quota-mb", args.quota_mb, "Mailbox quota in MiB (0 = unlimited)")
-        ->check(CLI::Range(std::int64_t{0}, std::numeric_limits<std::int64_t>::max() / kMiB));
+    add_quota_option(add, args.quota_mb);
     add->callback([&ctx] {
         must(ctx.directory().add_mailbox_account(args.address, args.quota_mb * kMiB));
-        auto store = storage::MailboxStore::open(storage::user_mail_dir(ctx.config().server.data_dir, args.address));
-        if (!store) throw CliError{"mailbox added, but creating its folders failed: " + store.error().message};
+        create_account_store(ctx, args.address, "mailbox added");
         std::cout << "added mailbox " << args.address << "\n";
     });
 
@@ -78,10 +75,7 @@ void add_mailbox_commands(CLI::App& app, CliContext& ctx) {
         auto user = must(ctx.directory().find_user(args.address));
         if (!user || !user->mailbox_account) throw CliError{"no such mailbox account: " + args.address};
         must(ctx.directory().remove_user(args.address));
-        if (args.purge) {
-            std::error_code ec;
-            std::filesystem::remove_all(storage::user_mail_dir(ctx.config().server.data_dir, args.address), ec);
-        }
+        if (args.purge) purge_account_store(ctx, args.address);
         std::cout << "removed mailbox " << args.address << (args.purge ? " and its mail" : "") << "\n";
     });
 

@@ -3,6 +3,7 @@
 #include <limits>
 #include <optional>
 
+#include "mailroom/account_files.hpp"
 #include "mailroom/commands.hpp"
 #include "mailroom/json_output.hpp"
 #include "storage/mailbox_store.hpp"
@@ -17,10 +18,6 @@ struct UserArgs {
     std::int64_t quota_mb = 0;
     bool purge = false;
 };
-
-constexpr std::int64_t kMiB = 1024 * 1024;
-// The largest --quota-mb whose byte count fits directory.db's INTEGER.
-constexpr std::int64_t kMaxQuotaMb = std::numeric_limits<std::int64_t>::max() / kMiB;
 
 // The bytes of the user's mail as the daemons count it for the quota
 // (MailboxStore::total_size). A user whose store was never created has none; nullopt
@@ -56,18 +53,12 @@ void add_user_commands(CLI::App& app, CliContext& ctx) {
     auto* add = user->add_subcommand("add", "Add a user (its domain must exist) and create its mailboxes");
     add->add_option("address", args.address, "Email address, e.g. alice@example.org")->required();
     add->add_flag("--password-stdin", args.password_stdin, "Read the password from standard input");
-    add->add_option("--quota-mb", args.quota_mb, "Mailbox quota in MiB (0 = unlimited)")
-        ->check(CLI::Range(std::int64_t{0}, kMaxQuotaMb));
+    add_quota_option(add, args.quota_mb);
     add->callback([&ctx] {
         auto& dir = ctx.directory();
         std::string password = read_password(args.password_stdin);
         must(dir.add_user(args.address, password, args.quota_mb * kMiB));
-        auto user_dir = storage::user_mail_dir(ctx.config().server.data_dir, args.address);
-        auto store = storage::MailboxStore::open(user_dir);
-        if (!store) {
-            // The user exists but its store could not be made; the first delivery retries.
-            throw CliError{"user added, but creating the mailboxes failed: " + store.error().message};
-        }
+        create_account_store(ctx, args.address, "user added");
         std::cout << "added user " << args.address << "\n";
     });
 
@@ -77,13 +68,12 @@ void add_user_commands(CLI::App& app, CliContext& ctx) {
     del->callback([&ctx] {
         auto& dir = ctx.directory();
         must(dir.remove_user(args.address));
-        auto user_dir = storage::user_mail_dir(ctx.config().server.data_dir, args.address);
         if (args.purge) {
-            std::error_code ec;
-            std::filesystem::remove_all(user_dir, ec);
+            purge_account_store(ctx, args.address);
             std::cout << "removed user " << args.address << " and its mail\n";
         } else {
-            std::cout << "removed user " << args.address << "; its mail is kept in " << user_dir.string() << "\n";
+            std::cout << "removed user " << args.address << "; its mail is kept in "
+                      << storage::user_mail_dir(ctx.config().server.data_dir, args.address).string() << "\n";
         }
     });
 
@@ -100,9 +90,7 @@ void add_user_commands(CLI::App& app, CliContext& ctx) {
     // from directory.db each time).
     auto* set = user->add_subcommand("set", "Change a user's settings");
     set->add_option("address", args.address, "Email address")->required();
-    set->add_option("--quota-mb", args.quota_mb, "Mailbox quota in MiB (0 = unlimited)")
-        ->check(CLI::Range(std::int64_t{0}, kMaxQuotaMb))
-        ->required();
+    add_quota_option(set, args.quota_mb)->required();
     set->callback([&ctx] {
         auto& dir = ctx.directory();
         must(dir.set_quota(args.address, args.quota_mb * kMiB));
