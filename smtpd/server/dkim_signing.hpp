@@ -6,7 +6,8 @@
 //    (d=) is the domain of the first From: address, whose ownership the session checked
 //    (Directory::may_send_as), and the keys are that domain's newest pair
 //    (common/dkim/key_directory.hpp). A From domain without keys is not signed.
-//  - Runs on a pool thread, never on the loop: RSA signing costs about a millisecond.
+//  - Runs on a pool thread, never on the loop: an RSA-2048 signature costs about 0.2 ms of
+//    CPU. smtpd runs it on the thread of the message's commit batch (queue_writer.hpp).
 //  - A message is never refused or lost because it could not be signed: an unreadable key
 //    or a header section too long to sign is an error for the log, and the message is
 //    queued unsigned.

@@ -54,6 +54,9 @@ void QueueWriter::start_batch(std::shared_ptr<storage::Queue> queue) {
     net::run_off_loop(
         loop_,
         [queue, batch, socket = wakeup_socket_]() -> Result<std::vector<std::string>> {
+            for (auto& p : *batch) {
+                if (p.message.before_commit) p.message.before_commit(p.message);
+            }
             std::vector<storage::EnqueueRequest> requests;
             requests.reserve(batch->size());
             for (const auto& p : *batch) {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "common/net/loop.hpp"
 #include "smtpd/server/queue_writer.hpp"
@@ -148,4 +149,37 @@ TEST_CASE("with several queues a second batch starts while the first commits, on
     auto entries = q->list();
     REQUIRE(entries);
     CHECK(entries->size() == 3 * QueueWriter::kMinExtraBatch + 1);
+}
+
+TEST_CASE("before_commit runs off the loop thread and what it changes is what is committed") {
+    storage::test::TempDir dir;
+    std::string id;
+    std::thread::id loop_thread = std::this_thread::get_id();
+    std::thread::id ran_on;
+    {
+        net::Loop loop;
+        auto q = storage::Queue::open(dir.path());
+        REQUIRE(q);
+        auto writer = std::make_shared<QueueWriter>(loop, std::make_unique<storage::Queue>(std::move(*q)),
+                                                    dir / "run/deliverd.sock");
+        auto alive = std::make_shared<int>(0);
+        auto m = message("Subject: signed\r\n\r\nbody\r\n");
+        id = m.id;
+        m.before_commit = [&ran_on](QueuedMessage& message) {
+            ran_on = std::this_thread::get_id();
+            message.bytes.insert(0, "DKIM-Signature: v=1\r\n");
+        };
+        bool done = false;
+        writer->submit(std::move(m), alive, [&](Result<std::string> committed) {
+            REQUIRE(committed);
+            done = true;
+        });
+        loop.run();
+        CHECK(done);
+    }
+    CHECK(ran_on != std::thread::id());
+    CHECK(ran_on != loop_thread);
+    auto q = storage::Queue::open(dir.path());
+    REQUIRE(q);
+    CHECK(*q->read_message(id) == "DKIM-Signature: v=1\r\nSubject: signed\r\n\r\nbody\r\n");
 }
