@@ -88,23 +88,42 @@ def wait_for_count(mr, address, count, timeout=900):
     raise RuntimeError(f"{mr.dir}: fewer than {count} messages for {address} after {timeout} s")
 
 
-def smtpd_cpu(mr):
-    """CPU seconds (user + system) smtpd of `mr` has used so far: on a machine shared with
-    other work the accept rate moves with the load, the CPU one message costs much less."""
-    tick = os.sysconf("SC_CLK_TCK")
+def smtpd_pid(mr):
     with open(f"/proc/{mr.proc.pid}/task/{mr.proc.pid}/children") as f:
         children = f.read().split()
     for pid in children:
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if not f.read().split(b"\0")[0].endswith(b"/smtpd"):
-                    continue
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / tick
+                if f.read().split(b"\0")[0].endswith(b"/smtpd"):
+                    return pid
         except OSError:
             continue
     raise RuntimeError(f"{mr.dir}: no smtpd process")
+
+
+def smtpd_cpu(mr):
+    """CPU seconds (user + system) smtpd of `mr` has used so far: on a machine shared with
+    other work the accept rate moves with the load, the CPU one message costs much less."""
+    tick = os.sysconf("SC_CLK_TCK")
+    with open(f"/proc/{smtpd_pid(mr)}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick
+
+
+def smtpd_switches(mr):
+    """Context switches of smtpd's threads so far: each hand-off of a message from one
+    thread to another costs two, and on a virtual machine each costs microseconds."""
+    pid = smtpd_pid(mr)
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
 
 
 def submit(port, count, sessions, size):
@@ -212,24 +231,29 @@ def run_mailauth(args):
         inbound = {"plain": [], "check": []}
         submission = {"nosign": [], "sign": []}
         cpu = {"plain": [], "check": [], "nosign": [], "sign": []}  # smtpd ms per message
+        switches = {"plain": [], "check": [], "nosign": [], "sign": []}  # smtpd's, per message
         for r in range(args.rounds):
             for name, mr in (("plain", plain), ("check", check)):
                 wait_for_count(mr, RCPT, sent[id(mr)])
-                before = smtpd_cpu(mr)
+                before, switched = smtpd_cpu(mr), smtpd_switches(mr)
                 rate = smtp_source_file(mr.port("smtp"), 10, args.messages, sample)
                 cpu[name].append(1000 * (smtpd_cpu(mr) - before) / args.messages)
+                switches[name].append((smtpd_switches(mr) - switched) / args.messages)
                 sent[id(mr)] += args.messages
                 inbound[name].append(rate)
                 log(f"round {r + 1} inbound {name}: {rate:.0f} msg/s, smtpd {cpu[name][-1]:.3f} ms/msg, "
+                    f"{switches[name][-1]:.1f} switches/msg, "
                     f"load {os.getloadavg()[0]:.1f}")
             for name, mr in (("nosign", nosign), ("sign", sign)):
                 wait_for_count(mr, SENDER, sent[id(mr)])
-                before = smtpd_cpu(mr)
+                before, switched = smtpd_cpu(mr), smtpd_switches(mr)
                 rate = submit(mr.port("submission"), args.messages, 10, args.size)
                 cpu[name].append(1000 * (smtpd_cpu(mr) - before) / args.messages)
+                switches[name].append((smtpd_switches(mr) - switched) / args.messages)
                 sent[id(mr)] += args.messages
                 submission[name].append(rate)
                 log(f"round {r + 1} submission {name}: {rate:.0f} msg/s, smtpd {cpu[name][-1]:.3f} ms/msg, "
+                    f"{switches[name][-1]:.1f} switches/msg, "
                     f"load {os.getloadavg()[0]:.1f}")
         a, b = median(inbound["plain"]), median(inbound["check"])
         print(f"mailauth inbound: smtp-source -F, {args.messages} copies of a {os.path.getsize(sample)} B "
@@ -238,6 +262,8 @@ def run_mailauth(args):
               f"cost {100 * (1 - b / a):5.1f} %")
         a, b = median(cpu["plain"]), median(cpu["check"])
         print(f"  smtpd CPU per message: unchecked {a:.3f} ms   checked {b:.3f} ms   (+{b - a:.3f} ms)")
+        a, b = median(switches["plain"]), median(switches["check"])
+        print(f"  smtpd thread switches per message: unchecked {a:.1f}   checked {b:.1f}")
         a, b = median(submission["nosign"]), median(submission["sign"])
         print(f"mailauth submission: {args.messages} messages of {args.size} B, 10 logged-in sessions "
               f"back to back, median of {args.rounds} rounds")
@@ -245,6 +271,8 @@ def run_mailauth(args):
               f"cost {100 * (1 - b / a):5.1f} %")
         a, b = median(cpu["nosign"]), median(cpu["sign"])
         print(f"  smtpd CPU per message: unsigned {a:.3f} ms   signed {b:.3f} ms   (+{b - a:.3f} ms)")
+        a, b = median(switches["nosign"]), median(switches["sign"])
+        print(f"  smtpd thread switches per message: unsigned {a:.1f}   signed {b:.1f}")
         print_crypto_bound(crypto_rates(args.bin), cpu)
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
