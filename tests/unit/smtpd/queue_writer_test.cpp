@@ -30,6 +30,14 @@ QueuedMessage message(std::string body, std::string rcpt = "alice@example.test")
     return m;
 }
 
+// A writer with one Queue on `dir`.
+std::shared_ptr<QueueWriter> one_queue_writer(net::Loop& loop, const storage::test::TempDir& dir) {
+    auto q = storage::Queue::open(dir.path());
+    REQUIRE(q);
+    return std::make_shared<QueueWriter>(loop, std::make_unique<storage::Queue>(std::move(*q)),
+                                         dir / "run/deliverd.sock");
+}
+
 }  // namespace
 
 TEST_CASE("messages submitted together share a batch and keep their ids and envelopes") {
@@ -39,10 +47,7 @@ TEST_CASE("messages submitted together share a batch and keep their ids and enve
     std::size_t batches = 0;
     {
         net::Loop loop;
-        auto q = storage::Queue::open(dir.path());
-        REQUIRE(q);
-        auto writer = std::make_shared<QueueWriter>(loop, std::make_unique<storage::Queue>(std::move(*q)),
-                                                    dir / "run/deliverd.sock");
+        auto writer = one_queue_writer(loop, dir);
         auto alive = std::make_shared<int>(0);
         auto gone = std::make_shared<int>(0);
         for (int i = 0; i < 5; ++i) {
@@ -85,10 +90,7 @@ TEST_CASE("a failed batch reports the error to every message in it") {
     std::vector<std::string> errors;
     {
         net::Loop loop;
-        auto q = storage::Queue::open(dir.path());
-        REQUIRE(q);
-        auto writer = std::make_shared<QueueWriter>(loop, std::make_unique<storage::Queue>(std::move(*q)),
-                                                    dir / "run/deliverd.sock");
+        auto writer = one_queue_writer(loop, dir);
         auto alive = std::make_shared<int>(0);
         auto bad = message("x\r\n");
         bad.id = "not-a-queue-id";
@@ -158,10 +160,7 @@ TEST_CASE("before_commit runs off the loop thread and what it changes is what is
     std::thread::id ran_on;
     {
         net::Loop loop;
-        auto q = storage::Queue::open(dir.path());
-        REQUIRE(q);
-        auto writer = std::make_shared<QueueWriter>(loop, std::make_unique<storage::Queue>(std::move(*q)),
-                                                    dir / "run/deliverd.sock");
+        auto writer = one_queue_writer(loop, dir);
         auto alive = std::make_shared<int>(0);
         auto m = message("Subject: signed\r\n\r\nbody\r\n");
         id = m.id;
