@@ -413,8 +413,8 @@ void SmtpHandler::queue(QueuedMessage m) {
 // Signed once, before the commit, so that retries and every recipient carry the same
 // signatures (dkim_signing.hpp); a message that cannot be signed is queued unsigned, with a
 // log line. The signing runs on the commit batch's pool thread (before_commit): a hand-off
-// of its own to the pool and back cost smtpd about as much CPU, in thread switches, as the
-// ed25519 signature.
+// of its own to the pool and back cost smtpd ~3.5 more thread switches per message and
+// 0.05-0.15 ms more CPU (bench/mailauth_bench.py), a third of what the two signatures cost.
 void SmtpHandler::sign_then_queue(QueuedMessage m) {
     m.before_commit = [keys = shared_->dkim_keys, conn = conn_.id()](QueuedMessage& message) {
         const std::time_t now = std::time(nullptr);
