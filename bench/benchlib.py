@@ -4,6 +4,7 @@ memory, a scratch mailroom instance, and the anchor Postfix + Dovecot stack of
 """
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -68,6 +69,18 @@ def memory_kib(pid):
                     pss = int(line.split()[1])
     except OSError:
         pass
+    return rss, pss
+
+
+def tree_memory_kib(root, process_names):
+    """(RSS, PSS) in KiB summed over the processes below `root` of the given names. PSS
+    splits shared pages among their users: the fair share of a process per connection."""
+    rss = pss = 0
+    for pid in descendants(root):
+        if comm(pid) in process_names:
+            r, p = memory_kib(pid)
+            rss += r
+            pss += p
     return rss, pss
 
 
@@ -173,13 +186,10 @@ class AnchorStack:
 
     def dovecot_memory(self, process_names):
         """(RSS, PSS) in KiB summed over Dovecot's processes of the given names."""
-        rss = pss = 0
-        for pid in descendants(self.dovecot_master_pid()):
-            if comm(pid) in process_names:
-                r, p = memory_kib(pid)
-                rss += r
-                pss += p
-        return rss, pss
+        return tree_memory_kib(self.dovecot_master_pid(), process_names)
+
+    def dovecot_conf(self):
+        return os.path.join(os.path.dirname(self.mailroot), "dovecot", "dovecot.conf")
 
     def dovecot_users_file(self):
         return os.path.join(os.path.dirname(self.mailroot), "dovecot", "users")
@@ -214,3 +224,59 @@ class AnchorStack:
                 self.locked(["deluser", a])
         if not self.was_running:
             self.locked(["down"])
+
+
+class ZlibDovecot:
+    """A second Dovecot beside the anchor's, for IMAP COMPRESS=DEFLATE (RFC 4978), which the
+    anchor's lacks: its config includes the anchor's dovecot.conf unchanged (same users, same
+    Maildirs and indexes) and then overrides what must differ: the zlib and imap_zlib
+    plugins, IMAP only (no POP3/LMTP listeners on the anchor's ports), its own instance
+    name, base_dir, state_dir, log and IMAP port. Runs in the foreground (-F) as a child of
+    this process and is stopped by its PID. Start it only under the anchor lock, like the
+    anchor itself (`flock /tmp/anchor.lock`)."""
+
+    def __init__(self, stack, directory):
+        self.dir = directory
+        with socket.socket() as s:  # a port nobody holds now; Dovecot binds it moments later
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.conf = os.path.join(directory, "dovecot.conf")
+        self.proc = None
+        for sub in ("run", "state"):
+            os.makedirs(os.path.join(directory, sub), exist_ok=True)
+        with open(self.conf, "w") as f:
+            f.write(f"""!include {stack.dovecot_conf()}
+instance_name = bench-dovecot-zlib
+base_dir = {directory}/run
+state_dir = {directory}/state
+log_path = {directory}/dovecot.log
+info_log_path = {directory}/dovecot.log
+protocols = imap
+mail_plugins = $mail_plugins zlib
+protocol imap {{
+  mail_plugins = $mail_plugins imap_zlib
+}}
+service imap-login {{
+  inet_listener imap {{
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+""")
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "dovecot.out"), "w")
+        self.proc = subprocess.Popen(["dovecot", "-F", "-c", self.conf], stdout=self.log, stderr=subprocess.STDOUT)
+        if not wait_for_port(self.port):
+            raise RuntimeError(f"Dovecot with imap_zlib did not start; see {self.dir}/dovecot.log")
+
+    def memory(self, process_names):
+        return tree_memory_kib(self.proc.pid, process_names)
+
+    def stop(self):
+        if self.proc:
+            stop_process(self.proc, timeout=30)
+            self.log.close()
+        self.proc = None

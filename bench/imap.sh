@@ -11,9 +11,10 @@
 # Needs root (stack.sh, the accounts mailroom and anchorvmail), ~2 GB under BENCH_DIR
 # (default /var/tmp) and ~10 minutes. Options go to bench/imap_bench.py (--messages,
 # --copies, --idle, --rounds, --only fetch,select,idle,idlez,fetchz,sort,qresync,stress, --stress-secs,
-# --stress-rounds, --no-dovecot). BUILD_DIR picks the build tree (default: build/release,
-# built here by scripts/build.sh release). Run it under `flock /tmp/anchor.lock` when others
-# share the stack.
+# --stress-rounds, --no-dovecot, --show-responses). COMPRESS figures of Dovecot come from a
+# second Dovecot with imap_zlib that bench/imap_bench.py starts beside the anchor's.
+# BUILD_DIR picks the build tree (default: build/release, built here by scripts/build.sh
+# release). Run it under `flock /tmp/anchor.lock` when others share the stack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/build_tree.sh

@@ -21,10 +21,12 @@ Figures (medians of --rounds runs; each run a fresh connection, LOGIN + SELECT u
       as one user whose INBOX is empty, SELECT INBOX, IDLE): imapd's RSS after minus
       before, / connections (target <= 64 KiB); Dovecot: RSS and PSS of its imap and
       imap-login processes, after minus before, / connections.
-  (d) the same with COMPRESS=DEFLATE (RFC 4978) on before SELECT + IDLE (--only idlez,
-      mailroom only: the anchor's Dovecot has no imap_zlib plugin; target <= 64 KiB);
+  (d) the same with COMPRESS=DEFLATE (RFC 4978) on before SELECT + IDLE (--only idlez;
+      target <= 64 KiB). The anchor's Dovecot has no imap_zlib plugin: COMPRESS figures
+      of Dovecot come from a second Dovecot this script starts (benchlib.ZlibDovecot:
+      the anchor's config plus zlib and imap_zlib, same users and Maildirs);
   (e) UID FETCH 1:* BODY.PEEK[] of the 10,000 bodies with COMPRESS=DEFLATE and without
-      (--only fetchz): seconds and bytes on the wire; Dovecot without (no imap_zlib).
+      (--only fetchz): seconds and bytes on the wire.
   (f) concurrent mixed load (issue 18, `--only stress`): imaptest's stress mode, 10
       clients on 5 users, its default command mix (SELECT, FETCH, STORE, EXPUNGE, APPEND
       of ../shared/tools/imaptest/bench.mbox, ...), logout=0, --stress-secs seconds,
@@ -34,7 +36,9 @@ Figures (medians of --rounds runs; each run a fresh connection, LOGIN + SELECT u
   (g) QRESYNC resync (issue 18, `--only qresync`): a client that knew Big (ENABLE QRESYNC,
       SELECT) is away while another session changes the flags of 10 messages and expunges
       10 others; then SELECT Big (QRESYNC (uidvalidity modseq)), fresh connection each run:
-      seconds until the tagged OK and bytes on the wire (target <= 0.5 of Dovecot's both).
+      seconds until the tagged OK and bytes on the wire (target <= 0.5 of Dovecot's both);
+      then the same with COMPRESS=DEFLATE on (bytes on the wire compressed).
+      --show-responses prints each server's answer once, with the bytes of every line.
 The client is a raw-socket client that counts bytes until the tagged reply (no parsing).
 """
 import argparse
@@ -50,7 +54,7 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import STACK as STACK_SH, AnchorStack, MailroomInstance, comm, descendants, log, median  # noqa: E402
-from benchlib import memory_kib  # noqa: E402
+from benchlib import ZlibDovecot, memory_kib  # noqa: E402
 from test_imaptest import imaptest_path  # noqa: E402  (tests/integration, on benchlib's path)
 
 PASSWORD = "bench-password-1"
@@ -221,14 +225,17 @@ def qresync_prepare(port, user, mailbox, count):
     return known[b"UIDVALIDITY"], known[b"HIGHESTMODSEQ"]
 
 
-def qresync_runs(port, user, mailbox, known, rounds):
+def qresync_runs(port, user, mailbox, known, rounds, compress=False, show=None):
     """SELECT mailbox (QRESYNC (uidvalidity modseq)) of a client that was offline (RFC 7162
     §3.2.5): one round trip, answered with the changed messages' FETCH and the expunged
-    UIDs' VANISHED (EARLIER). Median seconds and bytes on the wire (ENABLE untimed)."""
+    UIDs' VANISHED (EARLIER). Median seconds and bytes on the wire (ENABLE untimed). With
+    `show` (a name), the first answer goes to stderr, each line with its length."""
     times, sizes = [], []
     for r in range(rounds):
         c = Client(port)
         c.login(user, PASSWORD)
+        if compress:
+            c.compress()
         c.command("ENABLE QRESYNC")
         secs, size, _, data = c.command(f"SELECT {mailbox} (QRESYNC ({known[0]} {known[1]}))", keep=(r == 0))
         c.close()
@@ -236,6 +243,10 @@ def qresync_runs(port, user, mailbox, known, rounds):
             fetches = data.count(b" FETCH (")
             if b"VANISHED (EARLIER)" not in data or fetches < QRESYNC_CHANGES:
                 raise RuntimeError(f"QRESYNC SELECT: {fetches} FETCH, answer {data[:1500]!r}")
+            if show:
+                lines = data.split(b"\r\n")[:-1]
+                log(f"{show}: QRESYNC SELECT answer, {len(data)} bytes" + (f" ({size} compressed)" if compress else "")
+                    + "".join(f"\n  {len(l) + 2:5} {l.decode(errors='replace')}" for l in lines))
         times.append(secs)
         sizes.append(size)
     return median(times), median(sizes)
@@ -405,6 +416,22 @@ class DovecotSide:
             self.rewrite_users(set(self.users), [])
 
 
+def in_ms(secs):
+    return f"{secs * 1000:8.1f} ms"
+
+
+def print_figure(res, key, label, show, ratio, target):
+    """One result line: mailroom's res[mailroom_<key>], Dovecot's res[dovecot_<key>] when
+    measured, shown by show(value), and ratio(mailroom, dovecot) when given."""
+    m, d = res.get(f"mailroom_{key}"), res.get(f"dovecot_{key}")
+    if m is None:
+        return
+    line = f"{label:<40} mailroom {show(m)}"
+    if d is not None:
+        line += f"   dovecot {show(d)}" + (f"   ratio {ratio(m, d)}" if ratio else "")
+    print(line + (f"   ({target})" if target else ""))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--bin", required=True, help="directory with mailroom, imapd, imap_fill")
@@ -419,6 +446,8 @@ def main():
     p.add_argument("--stress-rounds", type=int, default=3)
     p.add_argument("--no-dovecot", action="store_true", help="mailroom figures only")
     p.add_argument("--keep", action="store_true", help="leave the mailroom instance's files in --work")
+    p.add_argument("--show-responses", action="store_true",
+                   help="print each server's QRESYNC SELECT answer once, with the bytes of each line")
     p.add_argument("--store-cache", help="directory keeping a copy of the filled mailroom store between runs "
                                          "(same --messages and --copies), to skip the fill")
     args = p.parse_args()
@@ -452,7 +481,7 @@ def main():
     filled = bool(only & {"fetch", "select", "sort", "qresync"})  # the 10,000-message INBOX and Big
     # imaptest's stress users, fresh ones for every round: stress-R-N@domain.
     stress_users = [f"stress-{r}-%d" for r in range(args.stress_rounds)] if "stress" in only else []
-    stack = dc = None
+    stack = dc = zdc = None
     dovecot_was_running = True
     res = {}
     try:
@@ -502,23 +531,25 @@ def main():
                                check=True, user="anchorvmail", group="anchorvmail")
                 log(f"dovecot: Maildir files written in {time.time() - t:.1f} s")
             systems["dovecot"] = (stack.port("MR_IMAP"), dc_bench, dc_idle, dc.memory)
+        # The systems COMPRESS figures are measured on: mailroom as it is, Dovecot with imap_zlib.
+        compressed = dict(systems)
+        if dc is not None and only & {"idlez", "fetchz", "qresync"}:
+            zdc = ZlibDovecot(stack, os.path.join(args.work, "dovecot-zlib"))
+            zdc.start()
+            compressed["dovecot"] = (zdc.port, dc_bench, dc_idle, lambda: zdc.memory(("imap", "imap-login")))
 
         # Memory first, on fresh daemons (later, freed buffers of big responses would be
         # reused by new sessions and hide their cost).
-        if "idle" in only:
-            for name, (port, _, idle_user, measure) in systems.items():
+        for key, compress, on in (("idle", False, systems), ("idlez", True, compressed)):
+            if key not in only:
+                continue
+            for name, (port, _, idle_user, measure) in on.items():
                 n = args.idle if name == "mailroom" or args.dovecot_idle is None else args.dovecot_idle
-                before, after = idle_memory(port, idle_user, n, measure)
-                res[f"{name}_idle"] = {"connections": n, "rss_before_kib": before[0], "rss_after_kib": after[0],
-                                       "rss_kib_per_conn": (after[0] - before[0]) / n,
-                                       "pss_kib_per_conn": (after[1] - before[1]) / n}
-                log(f"{name}: idle memory {res[f'{name}_idle']}")
-        if "idlez" in only:
-            port, _, idle_user, measure = systems["mailroom"]
-            before, after = idle_memory(port, idle_user, args.idle, measure, compress=True)
-            res["mailroom_idlez"] = {"connections": args.idle, "rss_before_kib": before[0],
-                                     "rss_after_kib": after[0], "rss_kib_per_conn": (after[0] - before[0]) / args.idle}
-            log(f"mailroom: idle memory with COMPRESS {res['mailroom_idlez']}")
+                before, after = idle_memory(port, idle_user, n, measure, compress)
+                res[f"{name}_{key}"] = {"connections": n, "rss_before_kib": before[0], "rss_after_kib": after[0],
+                                        "rss_kib_per_conn": (after[0] - before[0]) / n,
+                                        "pss_kib_per_conn": (after[1] - before[1]) / n}
+                log(f"{name}: {key} memory {res[f'{name}_{key}']}")
 
         # Untimed: Dovecot builds its index (dovecot-uidlist, index, cache of the fields
         # the FETCHes ask for); mailroom runs the same commands, so both are warm.
@@ -544,10 +575,9 @@ def main():
                     res[f"{name}_fetch_{key}"] = {"seconds": secs, "bytes": size}
                     log(f"{name}: {key} fetch {secs * 1000:.0f} ms, {size} bytes")
         if "fetchz" in only:
-            for name, (port, user, _, _) in systems.items():
-                for key, compress in (("bodies", False), ("bodies_compressed", True)):
-                    if compress and name != "mailroom":
-                        continue  # the anchor's Dovecot has no imap_zlib
+            for name in systems:
+                for key, compress, on in (("bodies", False, systems), ("bodies_compressed", True, compressed)):
+                    port, user, _, _ = on[name]
                     secs, size = fetch_runs(port, user, BODY_FETCH, args.rounds, args.messages, compress)
                     res[f"{name}_fetch_{key}"] = {"seconds": secs, "bytes": size}
                     log(f"{name}: {key} fetch {secs * 1000:.0f} ms, {size} bytes")
@@ -569,9 +599,11 @@ def main():
             box = "Big" if args.copies else "INBOX"
             for name, (port, user, _, _) in systems.items():
                 known = qresync_prepare(port, user, box, args.messages * (args.copies or 1))
-                res[f"{name}_qresync"] = qresync_runs(port, user, box, known, args.rounds)
-                log(f"{name}: QRESYNC SELECT of {box} after {QRESYNC_CHANGES} flag changes and "
-                    f"{QRESYNC_CHANGES} expunges: (seconds, bytes) {res[f'{name}_qresync']}")
+                for key, compress, on in (("qresync", False, systems), ("qresync_compressed", True, compressed)):
+                    show = f"{name} ({key})" if args.show_responses else None
+                    res[f"{name}_{key}"] = qresync_runs(on[name][0], user, box, known, args.rounds, compress, show)
+                    log(f"{name}: {key} SELECT of {box} after {QRESYNC_CHANGES} flag changes and "
+                        f"{QRESYNC_CHANGES} expunges: (seconds, bytes) {res[f'{name}_{key}']}")
         if "stress" in only:
             imaptest = imaptest_path()
             server_pids = {"mailroom": lambda: [imapd_pid]}
@@ -594,6 +626,8 @@ def main():
                                          "totals": rs[sorted(range(len(rs)), key=lambda i: rs[i][0])[len(rs) // 2]][2]}
     finally:
         mr.stop()
+        if zdc is not None:
+            zdc.stop()
         if dc is not None:
             dc.cleanup()
         if stack is not None and not stack.was_running and not dovecot_was_running:
@@ -603,67 +637,32 @@ def main():
 
     if filled or "idle" in only:
         print(f"IMAP benchmark (issue 6): {args.messages}-message mixed-MIME INBOX, medians of {args.rounds} runs")
-    others = [s for s in ("dovecot",) if f"{s}_fetch_headers" in res or f"{s}_select_inbox" in res
-              or f"{s}_idle" in res]
     for key, label in (("headers", "UID FETCH 1:* Thunderbird headers"),
                        ("structure", "UID FETCH 1:* ENVELOPE BODYSTRUCTURE"),
                        ("bodies", "UID FETCH 1:* BODY.PEEK[]"),
                        ("bodies_compressed", "UID FETCH 1:* BODY.PEEK[], COMPRESS")):
-        m = res.get(f"mailroom_fetch_{key}")
-        if not m:
-            continue
-        line = f"{label:<40} mailroom {m['seconds'] * 1000:8.1f} ms ({m['bytes'] / 1e6:.1f} MB)"
-        d = res.get(f"dovecot_fetch_{key}")
-        if d:
-            line += f"   dovecot {d['seconds'] * 1000:8.1f} ms ({d['bytes'] / 1e6:.1f} MB)   " \
-                    f"ratio {m['seconds'] / d['seconds']:.2f}" + (" (target <= 0.50)" if key != "bodies" else "")
-        print(line)
+        print_figure(res, f"fetch_{key}", label, lambda x: f"{in_ms(x['seconds'])} ({x['bytes'] / 1e6:.1f} MB)",
+                     lambda m, d: f"{m['seconds'] / d['seconds']:.2f}",
+                     "target <= 0.50" if key in ("headers", "structure") else "")
     sorted_count = args.messages * (args.copies or 1)
     for key, cmd in SORT_COMMANDS:
-        m = res.get(f"mailroom_{key}")
-        if m is None:
-            continue
-        d = res.get(f"dovecot_{key}")
         for i, case in enumerate(("cold", "warm")):
-            line = f"{cmd.split(' UTF-8')[0] + f' {sorted_count}, ' + case:<40} mailroom {m[i] * 1000:8.1f} ms"
-            if d is not None:
-                line += f"   dovecot {d[i] * 1000:8.1f} ms   ratio {m[i] / d[i]:.2f} (target <= 0.50)"
-            print(line)
-    if "mailroom_qresync" in res:
-        m = res["mailroom_qresync"]
-        line = (f"{'SELECT QRESYNC ' + str(sorted_count) + ', 10+10 changed':<40} mailroom {m[0] * 1000:8.1f} ms "
-                f"({m[1]} bytes)")
-        d = res.get("dovecot_qresync")
-        if d:
-            line += (f"   dovecot {d[0] * 1000:8.1f} ms ({d[1]} bytes)   ratio {m[0] / d[0]:.2f} time, "
-                     f"{m[1] / d[1]:.2f} bytes (target <= 0.50)")
-        print(line)
+            print_figure(res, key, cmd.split(" UTF-8")[0] + f" {sorted_count}, {case}", lambda x: in_ms(x[i]),
+                         lambda m, d: f"{m[i] / d[i]:.2f}", "target <= 0.50")
+    for key, case in (("qresync", ""), ("qresync_compressed", ", COMPRESS")):
+        print_figure(res, key, f"SELECT QRESYNC {sorted_count}, 10+10 changed{case}",
+                     lambda x: f"{in_ms(x[0])} ({x[1]} bytes)",
+                     lambda m, d: f"{m[0] / d[0]:.2f} time, {m[1] / d[1]:.2f} bytes", "target <= 0.50")
     for key, label in (("inbox", f"SELECT {args.messages} messages"),
                        ("big", f"SELECT {args.messages * args.copies} messages")):
-        m = res.get(f"mailroom_select_{key}")
-        if m is None:
-            continue
-        d = res.get(f"dovecot_select_{key}")
         for i, case in enumerate(("unchanged", "after a change")):
-            line = f"{label + ', ' + case:<40} mailroom {m[i] * 1000:8.1f} ms"
-            if d is not None:
-                line += f"   dovecot {d[i] * 1000:8.1f} ms"
-            if key == "big":
-                line += "   (target < 50 ms)"
-            print(line)
-    if "mailroom_idle" in res:
-        m = res["mailroom_idle"]
-        line = (f"idle connection in IDLE ({m['connections']} conns)  mailroom {m['rss_kib_per_conn']:.1f} KiB RSS "
-                f"({m['rss_before_kib']} -> {m['rss_after_kib']} KiB, target <= 64)")
-        d = res.get("dovecot_idle")
-        if d:
-            line += (f"   dovecot imap+imap-login ({d['connections']} conns) {d['rss_kib_per_conn']:.1f} KiB RSS, "
-                     f"{d['pss_kib_per_conn']:.1f} KiB PSS")
-        print(line)
-    if "mailroom_idlez" in res:
-        m = res["mailroom_idlez"]
-        print(f"idle connection in IDLE with COMPRESS=DEFLATE ({m['connections']} conns)  mailroom "
-              f"{m['rss_kib_per_conn']:.1f} KiB RSS ({m['rss_before_kib']} -> {m['rss_after_kib']} KiB, target <= 64)")
+            print_figure(res, f"select_{key}", f"{label}, {case}", lambda x: in_ms(x[i]), None,
+                         "target < 50 ms" if key == "big" else "")
+    for key, label in (("idle", "idle connection in IDLE"), ("idlez", "idle in IDLE, COMPRESS=DEFLATE")):
+        # mailroom: imapd; Dovecot: its imap and imap-login processes (one imap each).
+        print_figure(res, key, label, lambda x: (f"{x['rss_kib_per_conn']:.1f} KiB RSS, {x['pss_kib_per_conn']:.1f} "
+                                                 f"KiB PSS per conn ({x['connections']} conns)"),
+                     lambda m, d: f"{m['pss_kib_per_conn'] / d['pss_kib_per_conn']:.2f} PSS", "target <= 64 KiB")
     if "mailroom_stress" in res:
         m = res["mailroom_stress"]
         line = (f"imaptest stress ({STRESS_CLIENTS} clients, {STRESS_USERS} users, {args.stress_secs} s)  "
