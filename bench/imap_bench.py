@@ -478,7 +478,7 @@ def main():
         ("\nmax_connections_per_user_ip = 20\n", f"\nmax_connections_per_user_ip = {conns}\n")))
     mr_bench, mr_idle = "imapbench@example.test", "imapidle@example.test"
     dc_bench, dc_idle = "imapbench@anchor.test", "imapidle@anchor.test"
-    filled = bool(only & {"fetch", "select", "sort", "qresync"})  # the 10,000-message INBOX and Big
+    filled = bool(only & {"fetch", "fetchz", "select", "sort", "qresync"})  # the 10,000-message INBOX and Big
     # imaptest's stress users, fresh ones for every round: stress-R-N@domain.
     stress_users = [f"stress-{r}-%d" for r in range(args.stress_rounds)] if "stress" in only else []
     stack = dc = zdc = None
