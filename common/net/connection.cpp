@@ -181,6 +181,15 @@ std::string Connection::tls_version() const { return is_tls() ? tls_->version() 
 
 std::string Connection::tls_cipher() const { return is_tls() ? tls_->cipher() : std::string(); }
 
+std::string Connection::local_ip() const {
+    sockaddr_storage ss{};
+    int len = sizeof ss;
+    if (uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+    return format_address(reinterpret_cast<sockaddr*>(&ss), false);
+}
+
+long Connection::tls_verify_result() const { return tls_ ? tls_->verify_result() : 0; }
+
 void Connection::pause_reading() {
     user_paused_ = true;
     update_reading();

@@ -119,6 +119,7 @@ public:
     Id id() const { return id_; }                            // unique within the process
     const std::string& peer() const { return peer_; }        // "1.2.3.4:5678" / "[::1]:5678"
     const std::string& peer_ip() const { return peer_ip_; }  // "1.2.3.4" / "::1"
+    std::string local_ip() const;  // our end's address ("" when not connected)
     Loop& loop() { return loop_; }
 
     // Queues bytes for the peer (encrypted once TLS is up). Never blocks, never drops: the
@@ -136,6 +137,7 @@ public:
     bool is_tls() const;
     std::string tls_version() const;  // "" when not TLS
     std::string tls_cipher() const;
+    long tls_verify_result() const;  // TlsEngine::verify_result(); 0 (X509_V_OK) without TLS
 
     // Stop / restart delivering input (e.g. while waiting for storage). resume_reading() may
     // deliver buffered lines before it returns.

@@ -130,4 +130,6 @@ std::string TlsEngine::cipher() const {
     return c ? c : "";
 }
 
+long TlsEngine::verify_result() const { return SSL_get_verify_result(ssl_); }
+
 }  // namespace mr::net

@@ -55,6 +55,9 @@ public:
     std::string version() const;  // "TLSv1.3"
     std::string cipher() const;
     const std::string& error() const { return error_; }
+    // OpenSSL's X509_V_* code of the peer certificate check (X509_V_OK when none failed):
+    // why a handshake our verification refused failed, for TLS reports (RFC 8460 §4.3.1).
+    long verify_result() const;
 
 private:
     TlsEngine(std::shared_ptr<TlsContext> context, SSL* ssl, BIO* in, BIO* out)
