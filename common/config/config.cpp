@@ -263,6 +263,16 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
         r.fail("acme", "enabled", "needs [http] listen (http-01) or tls_listen (tls-alpn-01) for validation");
     }
 
+    r.boolean("tls_report", "enabled", cfg.tls_report.enabled);
+    r.string("tls_report", "organization_name", cfg.tls_report.organization_name);
+    if (cfg.tls_report.organization_name.empty()) cfg.tls_report.organization_name = cfg.server.hostname;
+    r.string("tls_report", "contact_info", cfg.tls_report.contact_info);
+    if (cfg.tls_report.contact_info.empty()) cfg.tls_report.contact_info = "postmaster@" + cfg.server.hostname;
+    if (auto at = cfg.tls_report.contact_info.rfind('@'); at == std::string::npos || at == 0 ||
+                                                          at + 1 == cfg.tls_report.contact_info.size()) {
+        r.fail("tls_report", "contact_info", "must be an e-mail address (local@domain)");
+    }
+
     read_endpoints(r, "dns", "servers", cfg.dns.servers);
     if (cfg.dns.servers.empty()) cfg.dns.servers = cfg.delivery.dns_servers;
     r.boolean("dns", "trust_ad", cfg.dns.trust_ad);

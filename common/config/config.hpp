@@ -208,6 +208,15 @@ struct AcmeConfig {
     std::filesystem::path ca_file;    // trust for the ACME server's HTTPS; empty = system store
 };
 
+// SMTP TLS Reporting (RFC 8460): deliverd counts its outbound TLS sessions per recipient
+// domain and, once a UTC day has ended, mails each domain that publishes an `_smtp._tls`
+// record with rua=mailto: its aggregate report (deliverd/tls_report/).
+struct TlsReportConfig {
+    bool enabled = true;
+    std::string organization_name;  // empty: [server] hostname
+    std::string contact_info;       // addr-spec, From: of the reports; empty: postmaster@<hostname>
+};
+
 struct SupervisorConfig {
     std::int64_t restart_delay_ms = 500;        // first restart of a dead daemon
     std::int64_t restart_delay_max_ms = 30000;  // back-off doubles up to this
@@ -233,6 +242,7 @@ struct Config {
     QueueConfig queue;
     HttpConfig http;
     AcmeConfig acme;
+    TlsReportConfig tls_report;
     DnsConfig dns;  // already resolved: [dns] servers, else delivery.dns_servers
 };
 
