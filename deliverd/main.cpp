@@ -22,6 +22,7 @@
 #include "common/net/thread_pool.hpp"
 #include "common/net/wakeup.hpp"
 #include "deliverd/queue_runner.hpp"
+#include "deliverd/tls_report/tls_reporter.hpp"
 #include "deliverd/remote/mta_sts_refresh.hpp"
 #include "deliverd/remote/remote_delivery.hpp"
 #include "storage/instance_lock.hpp"
@@ -70,12 +71,24 @@ int main(int argc, char** argv) {
     mr::net::set_thread_pool_size(static_cast<unsigned>(cfg.queue.local_concurrency) + 2);
     {
         mr::net::Loop loop;
-        auto remote = mr::deliverd::RemoteDelivery::create(loop, cfg);
+        std::function<void()> wake_runner;  // set once the runner exists
+        auto reporter = mr::deliverd::tls_report::TlsReporter::create(loop, cfg, stores, [&wake_runner] {
+            if (wake_runner) wake_runner();
+        });
+        auto remote = mr::deliverd::RemoteDelivery::create(
+            loop, cfg, reporter ? reporter->sink() : mr::deliverd::tls_report::TlsSessionSink{});
         mr::deliverd::QueueRunner runner(loop, cfg, stores, remote.get());
+        wake_runner = [&runner] { runner.wake(); };
         mr::deliverd::MtaStsRefresher sts_refresher(loop, cfg);
         auto wakeups = mr::net::WakeupReceiver::open(
             loop, mr::net::wakeup_endpoint(data_dir, mr::net::WakeupListener::Deliverd),
-            [&runner](std::string_view) { runner.wake(); });
+            [&runner, &reporter](std::string_view message) {
+                if (message == mr::net::kTlsReportWakeup || message == mr::net::kTlsReportTodayWakeup) {
+                    if (reporter) reporter->send(message == mr::net::kTlsReportTodayWakeup);
+                    return;
+                }
+                runner.wake();
+            });
         if (!wakeups) {
             // Not fatal: the periodic scan still finds everything.
             mr::log::warn("wakeup_socket_failed", {{"error", wakeups.error().message}});
@@ -84,11 +97,13 @@ int main(int argc, char** argv) {
             mr::log::info("stopping", {{"signal", signum}});
             runner.stop();
             sts_refresher.stop();
+            if (reporter) reporter->stop();
             if (remote) remote->shutdown();
             loop.stop();
         });
         runner.start();
         sts_refresher.start();
+        if (reporter) reporter->start();
         mr::log::info("started", {{"hostname", cfg.server.hostname}});
         loop.run();
         runner.stop();

@@ -10,6 +10,7 @@
 #include "common/net/thread_pool.hpp"
 #include "common/net/wakeup.hpp"
 #include "common/text/ascii.hpp"
+#include "deliverd/tls_report/report_mail.hpp"
 
 namespace mr::deliverd {
 
@@ -187,6 +188,7 @@ void QueueRunner::start_remote(const std::shared_ptr<EntryRun>& run, const Remot
     m.needs_smtputf8 = text::has_non_ascii(group.sender);
     m.dsn_ret = p.entry.dsn_ret;
     m.dsn_envid = p.entry.dsn_envid;
+    m.tls_report = tls_report::is_report_message(p.entry.sender, *p.message);
     for (const auto& address : recipients) {
         RemoteRecipient rr;
         rr.address = address;

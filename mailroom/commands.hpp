@@ -22,6 +22,7 @@ void add_import_commands(CLI::App& app, CliContext& ctx);
 void add_status_command(CLI::App& app, CliContext& ctx);
 void add_sieve_commands(CLI::App& app, CliContext& ctx);
 void add_acme_commands(CLI::App& app, CliContext& ctx);  // acme renew, reload
+void add_tlsrpt_commands(CLI::App& app, CliContext& ctx);  // tlsrpt send [--now]
 
 // An Ed25519 and an RSA key for a newly hosted domain (cmd_dkim.cpp); before the CLI
 // switches to run_user, since the keys belong to root.

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     mr::cli::add_status_command(app, ctx);
     mr::cli::add_sieve_commands(app, ctx);
     mr::cli::add_acme_commands(app, ctx);
+    mr::cli::add_tlsrpt_commands(app, ctx);
 
     try {
         app.parse(argc, argv);

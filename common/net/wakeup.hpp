@@ -27,6 +27,11 @@ namespace mr::net {
 
 inline constexpr std::size_t kMaxWakeupMessage = 512;
 
+// Wake-ups that ask deliverd for its TLS reports (RFC 8460) at once (`mailroom tlsrpt send`):
+// of the UTC days that ended, or also of today so far. Any other message means "the queue".
+inline constexpr std::string_view kTlsReportWakeup = "tlsrpt-send";
+inline constexpr std::string_view kTlsReportTodayWakeup = "tlsrpt-send-now";
+
 // The daemons that listen for wake-ups. pop3d has none: a POP3 session sees its maildrop as
 // it was at PASS (RFC 1939 §8), so new mail needs no nudge.
 enum class WakeupListener { Deliverd, Imapd };

@@ -36,6 +36,7 @@
 #include "deliverd/remote/smtp_connection.hpp"
 #include "deliverd/remote/dane_tls.hpp"
 #include "deliverd/remote/mta_sts_refresh.hpp"
+#include "deliverd/remote/tls_session_report.hpp"
 #include "deliverd/tls_policy/dane.hpp"
 #include "deliverd/tls_policy/mta_sts_fetch.hpp"
 
@@ -63,6 +64,7 @@ struct Job {
     std::string policy_domain;
     // The destination's MTA-STS policy (RFC 8461), when it has one in enforce or testing mode.
     std::optional<tls_policy::StsPolicy> sts;
+    std::vector<std::string> sts_lines;  // its text, for TLS reports (RFC 8460 §4.4)
     bool sts_enforced() const { return sts && sts->mode == tls_policy::StsMode::Enforce; }
     // MX hosts under DANE (RFC 7672), lower-case: they win over MTA-STS (RFC 8461 §2).
     std::map<std::string, tls_policy::DaneHost> dane;
@@ -78,6 +80,14 @@ using JobPtr = std::shared_ptr<Job>;
 struct TlsPolicies {
     tls_policy::PolicyLookup sts;
     tls_policy::DanePolicy dane;
+};
+
+// One connection as a TLS session of RFC 8460: which server, and whether it was counted.
+struct SessionAttempt {
+    std::string host;
+    std::string ip;
+    bool plain_retry = false;  // the opportunistic retry in the clear after a failed handshake
+    bool counted = false;
 };
 
 struct DestinationState {
@@ -101,7 +111,8 @@ void set_port(sockaddr_storage& ss, int port) {
 
 class RemoteDeliveryImpl final : public RemoteDelivery, private SmtpConnectionOwner {
 public:
-    RemoteDeliveryImpl(net::Loop& loop, const config::Config& cfg) : loop_(loop), cfg_(cfg.delivery) {
+    RemoteDeliveryImpl(net::Loop& loop, const config::Config& cfg, tls_report::TlsSessionSink tls_sessions)
+        : loop_(loop), cfg_(cfg.delivery), tls_sessions_(std::move(tls_sessions)) {
         settings_.helo_name = cfg.server.hostname;
         timeouts_.command = seconds(cfg_.command_timeout_s);
         timeouts_.data_block = seconds(cfg_.data_block_timeout_s);
@@ -175,6 +186,9 @@ public:
     void deliver(RemoteMessage message, Done done) override {
         auto job = std::make_shared<Job>();
         job->destination = smarthost_ ? kSmarthostKey : message.domain;
+        // A report's connections verify nothing (RFC 8460 §5.3): never shared with mail that
+        // its destination's policies protect.
+        if (message.tls_report) job->destination += " [tls report]";
         if (!smarthost_) {
             job->policy_domain = message.domain;
         } else if (!is_address_literal(smarthost_->host)) {
@@ -281,7 +295,7 @@ private:
     // then its MX hosts.
     void resolve(const JobPtr& job) {
         resolving_.insert(job);
-        if (job->policy_domain.empty()) {
+        if (job->policy_domain.empty() || job->message.tls_report) {
             resolve_targets(job);
             return;
         }
@@ -306,6 +320,14 @@ private:
             [this, job](TlsPolicies found) {
                 if (found.sts.policy && found.sts.policy->policy.mode != tls_policy::StsMode::None) {
                     job->sts = found.sts.policy->policy;
+                    job->sts_lines = policy_lines(found.sts.policy->text);
+                }
+                if (!found.sts.fetch_failure.empty()) {
+                    tls_report::TlsSession failed = session_of(*job, "");
+                    failed.policy_type = "sts";  // RFC 8460 §4.3.2.2: the policy we could not get
+                    failed.result_type = found.sts.fetch_failure;
+                    failed.receiving_mx_hostname = "mta-sts." + job->policy_domain;
+                    report_session(*job, std::move(failed));
                 }
                 job->dane = std::move(found.dane.hosts);
                 // RFC 8461 §3.3 (rfc8461.txt:587): "MTAs SHOULD alert administrators (through
@@ -378,10 +400,19 @@ private:
         if (!job.dane.empty()) {
             // RFC 7672 §2.2: a host whose TLSA records could not be looked up is skipped.
             std::string why;
+            std::set<std::string> counted;
             std::erase_if(job.targets, [&](const MailTarget& t) {
                 const auto* d = job.dane_of(t.host);
                 if (d == nullptr || !d->unusable) return false;
                 why = d->reason;
+                if (counted.insert(t.host).second) {
+                    // RFC 8460 §4.3.2.1: "no valid records were returned from the recursive resolver".
+                    tls_report::TlsSession failed = session_of(job, t.host);
+                    failed.result_type = "dnssec-invalid";
+                    failed.receiving_mx_hostname = t.host;
+                    failed.failure_reason_code = d->reason;
+                    report_session(job, std::move(failed));
+                }
                 return true;
             });
             if (job.targets.empty()) {
@@ -448,6 +479,12 @@ private:
             settings.tls = TlsMode::Required;
             auto ctx = dane_tls_context(target.host, dane->tlsa);
             if (!ctx) {
+                tls_report::TlsSession failed = session_of(*job, target.host);
+                failed.result_type = "tlsa-invalid";  // RFC 8460 §4.3.2.1
+                failed.receiving_mx_hostname = target.host;
+                failed.receiving_ip = net::format_address(addr, false);
+                failed.failure_reason_code = ctx.error().message;
+                report_session(*job, std::move(failed));
                 job->last_error = "451 4.7.5 DANE: " + ctx.error().message;
                 job->all_permanent = false;
                 try_next_target(job);
@@ -467,6 +504,7 @@ private:
         c->destination = job->destination;
         connections_.insert(c);
         jobs_[c] = job;
+        attempts_[c] = SessionAttempt{target.host, net::format_address(addr, false), plain, false};
     }
 
     void start_on(SmtpConnection& c, const JobPtr& job) {
@@ -489,6 +527,13 @@ private:
     // --- SmtpConnectionOwner ------------------------------------------------------------------
 
     void on_ready(SmtpConnection& c) override {
+        if (auto a = attempts_.find(&c); a != attempts_.end() && !a->second.counted && job_of(c) != nullptr) {
+            a->second.counted = true;
+            // A plaintext retry was counted as the handshake that failed before it.
+            if (c.tls_active() || !a->second.plain_retry) {
+                report_attempt(*job_of(c), c, a->second, c.tls_active() ? "" : "starttls-not-supported", "");
+            }
+        }
         auto it = jobs_.find(&c);
         if (it != jobs_.end()) {
             if (it->second->finished) {
@@ -543,6 +588,16 @@ private:
         Job* job = job_of(c);
         log::info("remote_server_failed", {log::Field("host", c.label()), log::Field("reason", failure.reason)});
         if (job == nullptr) return;
+        if (auto a = attempts_.find(&c); a != attempts_.end() && !a->second.counted) {
+            if (failure.no_starttls) {
+                a->second.counted = true;
+                report_attempt(*job, c, a->second, "starttls-not-supported", failure.reason);
+            } else if (failure.during_tls || (c.tls_attempted() && !c.tls_active())) {
+                a->second.counted = true;
+                const VerifyFailure v = verify_failure(c.tls_verify_error());
+                report_attempt(*job, c, a->second, v.result_type, v.reason_code);
+            }
+        }
         job->last_error = failure.reason;
         if (!failure.permanent) job->all_permanent = false;
         const MailTarget* target = job->next_target > 0 ? &job->targets[job->next_target - 1] : nullptr;
@@ -577,6 +632,7 @@ private:
 
     void on_closed(SmtpConnection& c) override {
         connections_.erase(&c);
+        attempts_.erase(&c);
         auto& dest = destinations_[c.destination];
         std::erase(dest.idle, &c);
         JobPtr job = take_job(c);
@@ -589,6 +645,38 @@ private:
     }
 
     // --- helpers -------------------------------------------------------------------------------
+
+    // The policy of `host` as RFC 8460 §4.4 reports it: DANE wins over MTA-STS per host.
+    static tls_report::TlsSession session_of(const Job& job, const std::string& host) {
+        tls_report::TlsSession s;
+        s.policy_domain = job.policy_domain;
+        if (const auto* dane = job.dane_of(host); dane != nullptr) {
+            s.policy_type = "tlsa";
+            s.policy_string = tlsa_strings(dane->tlsa);
+        } else if (job.sts) {
+            s.policy_type = "sts";
+            s.policy_string = job.sts_lines;
+            s.mx_host = job.sts->mx;
+        }
+        return s;
+    }
+
+    void report_session(const Job& job, tls_report::TlsSession session) {
+        if (!tls_sessions_ || job.policy_domain.empty() || job.message.tls_report) return;
+        tls_sessions_(std::move(session));
+    }
+
+    // One connection's session: `result_type` empty for a success.
+    void report_attempt(const Job& job, const SmtpConnection& c, const SessionAttempt& a, std::string result_type,
+                        std::string reason) {
+        tls_report::TlsSession s = session_of(job, a.host);
+        s.result_type = std::move(result_type);
+        s.sending_mta_ip = c.local_ip();
+        s.receiving_mx_hostname = a.host;
+        s.receiving_ip = a.ip;
+        s.failure_reason_code = std::move(reason);
+        report_session(job, std::move(s));
+    }
 
     static const char* outcome_name(RemoteOutcome o) {
         switch (o) {
@@ -665,6 +753,8 @@ private:
     std::set<JobPtr> resolving_;
     std::set<SmtpConnection*> connections_;
     std::map<SmtpConnection*, JobPtr> jobs_;
+    std::map<SmtpConnection*, SessionAttempt> attempts_;
+    tls_report::TlsSessionSink tls_sessions_;
     std::size_t total_slots_ = 0;
     bool pumping_ = false;
     bool pump_again_ = false;
@@ -675,8 +765,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<RemoteDelivery> RemoteDelivery::create(net::Loop& loop, const config::Config& cfg) {
-    return std::make_unique<RemoteDeliveryImpl>(loop, cfg);
+std::unique_ptr<RemoteDelivery> RemoteDelivery::create(net::Loop& loop, const config::Config& cfg,
+                                                       tls_report::TlsSessionSink tls_sessions) {
+    return std::make_unique<RemoteDeliveryImpl>(loop, cfg, std::move(tls_sessions));
 }
 
 }  // namespace mr::deliverd

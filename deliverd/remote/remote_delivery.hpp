@@ -21,6 +21,11 @@
 //   the smarthost is the policy domain (RFC 8461 §3.4) and the DANE next hop (RFC 7672
 //   §2.2.2, TLSA at its own port); the recipient domain's policies do not apply, since we
 //   never connect to its MX hosts. A smarthost given as an address has no policy.
+// - Each connection to a server of a policy domain is one TLS session for RFC 8460: counted
+//   once, when it is ready (TLS up: success; in the clear, not a plaintext retry:
+//   starttls-not-supported) or when it fails over STARTTLS or the certificate; a policy
+//   that could not be used (MTA-STS fetch, DANE lookups, TLSA records) counts as a failure
+//   too. Reports themselves are never counted.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +36,7 @@
 
 #include "common/config/config.hpp"
 #include "common/net/loop.hpp"
+#include "deliverd/tls_report/tls_session.hpp"
 
 namespace mr::deliverd {
 
@@ -54,6 +60,10 @@ struct RemoteMessage {
     bool needs_smtputf8 = false; // sender/recipient/header addresses are non-ASCII
     std::string dsn_ret;         // "FULL"/"HDRS" or empty
     std::string dsn_envid;
+    // An SMTP TLS report of ours (tls_report::is_report_message): RFC 8460 §5.3
+    // (rfc8460.txt:1050) "when sending failure reports via SMTP, Sending MTAs MUST NOT
+    // honor MTA-STS or DANE TLSA failures", and its sessions are not counted for reports.
+    bool tls_report = false;
 };
 
 enum class RemoteOutcome { Delivered, TempFail, PermFail };
@@ -74,8 +84,10 @@ public:
 
     // Reads cfg.dns (servers, trust_ad), cfg.delivery (remote_port, smarthost..., ca_file,
     // mta_sts_port, limits), cfg.server.hostname (our EHLO name) and cfg.server.data_dir
-    // (the MTA-STS cache); the TLS client contexts are created inside.
-    static std::unique_ptr<RemoteDelivery> create(net::Loop& loop, const config::Config& cfg);
+    // (the MTA-STS cache); the TLS client contexts are created inside. `tls_sessions`, when
+    // set, hears of every TLS session attempt with a policy domain (RFC 8460 counts).
+    static std::unique_ptr<RemoteDelivery> create(net::Loop& loop, const config::Config& cfg,
+                                                  tls_report::TlsSessionSink tls_sessions = {});
     virtual ~RemoteDelivery() = default;
 
     virtual void deliver(RemoteMessage message, Done done) = 0;

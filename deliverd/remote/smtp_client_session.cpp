@@ -117,6 +117,7 @@ void SmtpClientSession::on_setup_reply(Expect what, const SmtpReply& reply, Sess
             out.start_tls = true;
         } else if (settings_.tls == TlsMode::Required) {
             fail("STARTTLS refused: " + reply.text(), false, out);
+            out.failure->no_starttls = true;
         } else {
             tls_declined_ = true;  // opportunistic: carry on in the clear
             after_hello(out);
@@ -157,6 +158,7 @@ void SmtpClientSession::after_hello(SessionOutput& out) {
     }
     if (!tls_active_ && settings_.tls == TlsMode::Required) {
         fail("TLS is required but the server does not offer STARTTLS", false, out);
+        out.failure->no_starttls = true;
         return;
     }
     if (!settings_.auth_user.empty() && !authenticated_) {

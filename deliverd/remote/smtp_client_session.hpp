@@ -48,6 +48,7 @@ struct SessionFailure {
     std::string reason;
     bool permanent = false;   // a 5xx greeting/HELO: this server will never take the mail
     bool during_tls = false;  // the STARTTLS handshake broke (opportunistic: retry in the clear)
+    bool no_starttls = false;  // TLS was required, the server did not offer or refused STARTTLS
 };
 
 // Everything one input produced; the glue acts on the fields in this order.

@@ -43,6 +43,7 @@ SmtpConnection* SmtpConnection::open(net::Loop& loop, const sockaddr* address,
 }
 
 void SmtpConnection::on_start(net::Connection& c) {
+    local_ip_ = c.local_ip();
     log::debug("remote_connected", {log::conn(c.id()), log::Field("host", label_)});
 }
 
@@ -85,7 +86,8 @@ void SmtpConnection::on_drain(net::Connection&) {
     if (streaming_) pump_message();
 }
 
-void SmtpConnection::on_closed(net::Connection&) {
+void SmtpConnection::on_closed(net::Connection& c) {
+    if (tls_attempted_ && !session_.tls_active()) tls_verify_error_ = c.tls_verify_result();
     if (!closing_) {
         // A close between STARTTLS and a finished handshake: our verification refused the
         // certificate (net::Connection logged why: tls_handshake_failed), or the server

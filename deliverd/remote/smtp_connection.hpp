@@ -71,6 +71,9 @@ public:
     bool remote_dsn() const { return session_.capabilities().dsn; }
     bool tls_active() const { return session_.tls_active(); }
     bool tls_attempted() const { return tls_attempted_; }
+    // Why our verification refused the server's certificate (OpenSSL X509_V_*), 0 if it did not.
+    long tls_verify_error() const { return tls_verify_error_; }
+    const std::string& local_ip() const { return local_ip_; }  // known from on_start
 
     std::string destination;  // the owner's key (domain or smarthost)
 
@@ -106,6 +109,8 @@ private:
     bool reused_ = false;          // a transaction ran on this connection before
     bool quitting_ = false;
     bool tls_attempted_ = false;  // STARTTLS was accepted and the handshake began
+    long tls_verify_error_ = 0;
+    std::string local_ip_;
 };
 
 }  // namespace mr::deliverd

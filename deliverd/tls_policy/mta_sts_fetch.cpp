@@ -155,6 +155,14 @@ Result<CachedPolicy> fetch_and_cache(dns::DnsClient& dns, const std::string& dom
 
 }  // namespace
 
+// RFC 8460 §4.3.2.2: what kind of failure a failed fetch was. fetch_policy_text() gives
+// Syntax for a policy that does not parse, and curl's text for a certificate it refused.
+static std::string fetch_failure_type(const Error& e) {
+    if (e.kind == ErrorKind::Syntax) return "sts-policy-invalid";
+    if (e.message.find("certificate") != std::string::npos) return "sts-webpki-invalid";
+    return "sts-policy-fetch-error";
+}
+
 PolicyLookup find_mta_sts_policy(dns::DnsClient& dns, const std::string& domain, const FetchOptions& options,
                                  std::int64_t now) {
     PolicyLookup out;
@@ -192,6 +200,7 @@ PolicyLookup find_mta_sts_policy(dns::DnsClient& dns, const std::string& domain,
         // §3.3 (rfc8461.txt:583): a valid unexpired cache still applies.
         out.policy = std::move(cached);
         out.note = "policy fetch failed: " + fresh.error().message;
+        out.fetch_failure = fetch_failure_type(fresh.error());
         return out;
     }
     out.policy = std::move(*fresh);

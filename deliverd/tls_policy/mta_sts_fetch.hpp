@@ -42,6 +42,9 @@ struct FetchOptions {
 struct PolicyLookup {
     std::optional<CachedPolicy> policy;  // none: the domain has no usable policy
     std::string note;                    // what happened, for the log ("fetched", "cached", errors)
+    // A fetch was tried and failed: its RFC 8460 §4.3.2.2 result type for TLS reports
+    // ("sts-policy-fetch-error", "sts-policy-invalid", "sts-webpki-invalid"); else empty.
+    std::string fetch_failure;
 };
 
 PolicyLookup find_mta_sts_policy(dns::DnsClient& dns, const std::string& domain, const FetchOptions& options,

@@ -179,12 +179,14 @@ class ScriptedSmtpServer:
     tls: (certfile, keyfile) enables STARTTLS ("broken": says 220, then hangs up);
     data_reply: reply to the final dot;
     delay: seconds to sleep before answering the dot (concurrency tests);
-    greeting: the first line (a malformed one tests our protocol-error path).
+    greeting: the first line (a malformed one tests our protocol-error path);
+    port: where to listen (0: any free port; a given one lets another server take over the
+    port of a stopped one).
     Records every transaction as a dict: mail, rcpts (accepted), data, tls, auth, conn.
     """
 
     def __init__(self, extensions=(), rcpt_replies=None, auth=None, tls=None,
-                 data_reply="250 2.0.0 queued", delay=0.0, greeting="220 scripted.test ESMTP"):
+                 data_reply="250 2.0.0 queued", delay=0.0, greeting="220 scripted.test ESMTP", port=0):
         self.extensions = list(extensions)
         self.rcpt_replies = rcpt_replies or {}
         self.auth = auth
@@ -209,7 +211,7 @@ class ScriptedSmtpServer:
             allow_reuse_address = True
             daemon_threads = True
 
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
