@@ -10,7 +10,8 @@ packages=(build-essential cmake ninja-build pkg-config
           libc-ares-dev libtomlplusplus-dev zlib1g-dev openssl python3
           libpsl-dev publicsuffix
           libhttp-parser-dev libexpat1-dev
-          libcurl4-openssl-dev nlohmann-json3-dev)
+          libcurl4-openssl-dev nlohmann-json3-dev
+          libunistring-dev)
 if [[ "${1:-}" == "--test" ]]; then
   # swaks only recommends Net::SSLeay, which its STARTTLS needs (we install without recommends).
   packages+=(swaks libnet-ssleay-perl curl fetchmail getmail6)
