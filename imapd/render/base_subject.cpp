@@ -3,7 +3,7 @@
 
 #include "common/mime/encoded_words.hpp"
 #include "common/text/ascii.hpp"
-#include "imapd/render/case_fold.hpp"
+#include "common/text/unicode_casemap.hpp"
 
 namespace mr::imapd {
 namespace {
@@ -100,17 +100,9 @@ BaseSubject base_subject(std::string_view subject) {
         }
         break;
     }
-    out.key = collation_key(s);
+    out.key = text::unicode_casemap(s);
     out.text = std::move(s);
     return out;
-}
-
-std::string collation_key(std::string_view utf8) {
-    std::string key = fold_case(utf8);
-    for (char& c : key) {
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    }
-    return key;
 }
 
 }  // namespace mr::imapd

@@ -1,5 +1,5 @@
 // The "base subject" of RFC 5256 §2.1 (rfc5256.txt:92), by which SORT SUBJECT orders and
-// THREAD groups messages, and the collation those comparisons use.
+// THREAD groups messages, with its collation key.
 //
 // Invariants:
 //  - Exactly the RFC's steps (1)-(7), in its order: encoded words decoded first
@@ -10,7 +10,8 @@
 //    Keywords match case-insensitively ("RE:", "fWd").
 //  - `reply_or_forward` is the REFERENCES algorithm's test (rfc5256.txt:440): a subj-refwd,
 //    a "(fwd)" trailer or a "[fwd: ...]" pair was removed.
-//  - `key` is `text` under collation_key(): what SORT and THREAD compare, byte-wise.
+//  - `key` is `text` in i;unicode-casemap's form (text::unicode_casemap, RFC 5256 §7
+//    (rfc5256.txt:860)): what SORT and THREAD compare, byte-wise.
 //  - Linear in the subject's length per removal; the input may be any bytes.
 #pragma once
 
@@ -21,16 +22,11 @@ namespace mr::imapd {
 
 struct BaseSubject {
     std::string text;  // the base subject, UTF-8 where the subject was decodable
-    std::string key;   // collation_key(text)
+    std::string key;   // text::unicode_casemap(text)
     bool reply_or_forward = false;
 };
 
 // `subject`: the Subject field's value as written (encoded words and all).
 BaseSubject base_subject(std::string_view subject);
-
-// i;unicode-casemap (RFC 5051, rfc5256.txt "Internationalization Considerations") as far
-// as case_fold.hpp knows case: letters compare in one case (ASCII as its upper case, so
-// "C" < "[" < "_" as in the titlecase of RFC 5051 §2); bytes then compare in order.
-std::string collation_key(std::string_view utf8);
 
 }  // namespace mr::imapd

@@ -15,12 +15,12 @@ std::string decoded_text(const mime::Part& part, std::string_view raw_body) {
     std::string decoded = mime::decode_transfer(mime::parse_transfer_encoding(part.encoding), raw_body);
     const mime::Param* charset = mime::find_param(part.params, "charset");
     if (charset && !charset->value.empty()) {
-        if (auto utf8 = mime::charset_to_utf8(charset->value, decoded)) return fold_case(*utf8);
+        if (auto utf8 = mime::charset_to_utf8(charset->value, decoded)) return search_form(*utf8);
     }
-    return fold_case(decoded);
+    return search_form(decoded);
 }
 
-// A header block as folded "Name: value" lines, values unfolded and decoded.
+// A header block as "Name: value" lines, values unfolded and decoded.
 std::string decoded_header_text(std::string_view message, const mime::Part& part) {
     std::string text;
     mime::HeaderScanner scanner(message, part.header_start, part.body_start);
@@ -30,11 +30,11 @@ std::string decoded_header_text(std::string_view message, const mime::Part& part
         text += mime::decode_encoded_words(mime::unfold(f->raw_value));
         text += '\n';
     }
-    return fold_case(text);
+    return search_form(text);
 }
 
 // An address field as its addresses, one a line: "name <mailbox@host>" (or the address
-// alone), a group's name on a line of its own; case-folded.
+// alone), a group's name on a line of its own; in search_form.
 std::string address_lines(std::string_view raw_value) {
     std::string out;
     for (const mime::Address& a : mime::parse_address_list(mime::unfold(raw_value))) {
@@ -50,7 +50,7 @@ std::string address_lines(std::string_view raw_value) {
         }
         out += '\n';
     }
-    return fold_case(out);
+    return search_form(out);
 }
 
 }  // namespace
@@ -64,7 +64,7 @@ std::vector<MessageMatcher::DecodedField>& MessageMatcher::fields() {
             while (auto f = scanner.next()) {
                 fields_->push_back(DecodedField{
                     std::string(f->name),
-                    fold_case(mime::decode_encoded_words(mime::unfold(f->raw_value))), f->raw_value, std::nullopt});
+                    search_form(mime::decode_encoded_words(mime::unfold(f->raw_value))), f->raw_value, std::nullopt});
             }
         }
     }
@@ -73,7 +73,7 @@ std::vector<MessageMatcher::DecodedField>& MessageMatcher::fields() {
 
 bool MessageMatcher::header(std::string_view field_name, const SearchString& needle) {
     for (const DecodedField& f : fields()) {
-        if (mime::header_name_equals(f.name, field_name) && needle.found_in(f.folded)) return true;
+        if (mime::header_name_equals(f.name, field_name) && needle.found_in(f.prepared)) return true;
     }
     return false;
 }
@@ -81,7 +81,7 @@ bool MessageMatcher::header(std::string_view field_name, const SearchString& nee
 bool MessageMatcher::address_header(std::string_view field_name, const SearchString& needle) {
     for (DecodedField& f : fields()) {
         if (!mime::header_name_equals(f.name, field_name)) continue;
-        if (needle.found_in(f.folded)) return true;
+        if (needle.found_in(f.prepared)) return true;
         if (!f.addresses) f.addresses = address_lines(f.raw);
         if (needle.found_in(*f.addresses)) return true;
     }

@@ -4,7 +4,9 @@
 // evaluator, which calls these for one message at a time.
 //
 // Invariants:
-//  - Strings match as case-insensitive substrings (case_fold.hpp) of text decoded
+//  - Strings match as substrings under i;unicode-casemap (RFC 5051; the collation of
+//    SORT, common/text/unicode_casemap.hpp: case-insensitive beyond ASCII, "é" found as
+//    "e" U+0301 and the other way round) of text decoded
 //    the way a reader sees it: header values unfolded and RFC 2047-decoded to UTF-8
 //    (rfc2047.txt:180); bodies with their Content-Transfer-Encoding undone and their
 //    charset converted to UTF-8. Text that cannot be converted (unknown charset,
@@ -37,10 +39,29 @@
 #include <vector>
 
 #include "common/mime/message_structure.hpp"
-#include "imapd/render/case_fold.hpp"
+#include "common/text/unicode_casemap.hpp"
 #include "imapd/render/sent_date.hpp"
 
 namespace mr::imapd {
+
+// The i;unicode-casemap form of SEARCH's text: bytes that are not UTF-8 (text in a charset
+// that could not be converted) are kept, so such text still matches ASCII
+// case-insensitively (RFC 9051 §6.4.4 (rfc9051.txt:3843)).
+inline std::string search_form(std::string_view text) {
+    return text::unicode_casemap(text, text::InvalidUtf8::KeepBytes);
+}
+
+// A SEARCH string, prepared once, matched against many prepared haystacks.
+class SearchString {
+public:
+    explicit SearchString(std::string_view utf8) : prepared_(search_form(utf8)) {}
+    bool empty() const { return prepared_.empty(); }
+    // True when this string occurs in `haystack` (already passed through search_form).
+    bool found_in(std::string_view haystack) const { return haystack.find(prepared_) != std::string_view::npos; }
+
+private:
+    std::string prepared_;
+};
 
 class MessageMatcher {
 public:
@@ -61,9 +82,9 @@ public:
 private:
     struct DecodedField {
         std::string name;    // as written
-        std::string folded;  // unfolded, RFC 2047-decoded, case-folded value
+        std::string prepared;  // unfolded, RFC 2047-decoded value in search_form
         std::string_view raw;  // the value as written (in message_)
-        std::optional<std::string> addresses;  // folded address lines, made on first use
+        std::optional<std::string> addresses;  // address lines in search_form, made on first use
     };
     bool address_header(std::string_view field_name, const SearchString& needle);
     std::vector<DecodedField>& fields();
@@ -74,8 +95,8 @@ private:
     const mime::MessageStructure& structure_;
     std::optional<std::vector<DecodedField>> fields_;  // top-level header, for HEADER & co
     bool parts_decoded_ = false;
-    std::vector<std::string> bodies_;   // folded decoded text/* bodies
-    std::vector<std::string> headers_;  // folded "Name: value\n" text of every header block
+    std::vector<std::string> bodies_;   // decoded text/* bodies in search_form
+    std::vector<std::string> headers_;  // "Name: value\n" text of every header block, in search_form
 };
 
 // SENTBEFORE / SENTON / SENTSINCE (rfc3501.txt:2884): nullopt when the message has no

@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "common/text/unicode_casemap.hpp"
 #include "imapd/render/base_subject.hpp"
 #include "imapd/render/sent_date.hpp"
 
@@ -21,17 +22,17 @@ const mime::Address* first_mailbox(const std::vector<mime::Address>& field) {
 std::string address_sort_key(const std::vector<mime::Address>& field) {
     const mime::Address* a = first_mailbox(field);
     if (!a || !a->mailbox) return {};
-    return collation_key(*a->mailbox);
+    return text::unicode_casemap(*a->mailbox);
 }
 
 std::string display_sort_key(const std::vector<mime::Address>& field) {
     const mime::Address* a = first_mailbox(field);
     if (!a) return {};
     std::string name = mime::display_name(*a);
-    if (name.find_first_not_of(" \t") != std::string::npos) return collation_key(name);
+    if (name.find_first_not_of(" \t") != std::string::npos) return text::unicode_casemap(name);
     std::string spec = a->mailbox.value_or("");
     if (a->host && !a->host->empty()) spec += "@" + *a->host;
-    return collation_key(spec);
+    return text::unicode_casemap(spec);
 }
 
 std::int64_t sent_time(const mime::Envelope& envelope, std::int64_t internal_date) {

@@ -1,6 +1,6 @@
 // What SORT (RFC 5256 §3, rfc5256.txt:183; SORT=DISPLAY, RFC 5957) and THREAD compare of
-// one message, derived from its cached envelope and header: each string already under
-// collation_key() (base_subject.hpp), so sorting compares bytes.
+// one message, derived from its cached envelope and header: each string already in
+// i;unicode-casemap's form (common/text/unicode_casemap.hpp), so sorting compares bytes.
 //
 // Invariants:
 //  - An absent header, or one without a usable address, is the empty string, which

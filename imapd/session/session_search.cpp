@@ -45,7 +45,7 @@ enum class Tri { No, Yes, Maybe };
 
 Tri tri(bool b) { return b ? Tri::Yes : Tri::No; }
 
-// A SearchKey with its sets resolved and its strings folded, once per command.
+// A SearchKey with its sets resolved and its strings prepared (search_form), once per command.
 struct Node {
     Kind kind = Kind::All;
     NumberSet set;                       // SequenceSet (message numbers) / Uid
