@@ -152,6 +152,10 @@ Result<bool> match_tag(const Context& ctx, ArgReader& reader, const ast::Argumen
             if (auto r = ctx.need("comparator-i;ascii-numeric", tag.pos, "comparator \"i;ascii-numeric\""); !r)
                 return r.error();
             match.comparator = Comparator::AsciiNumeric;
+        } else if (*name == "i;unicode-casemap") {
+            if (auto r = ctx.need("comparator-i;unicode-casemap", tag.pos, "comparator \"i;unicode-casemap\""); !r)
+                return r.error();
+            match.comparator = Comparator::UnicodeCasemap;
         } else {
             return reader.error(tag.pos, "unsupported comparator \"" + *name + "\"");
         }

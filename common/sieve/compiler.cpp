@@ -14,11 +14,11 @@ namespace mr::sieve {
 
 namespace {
 
-constexpr std::array<std::string_view, 21> kExtensions = {
+constexpr std::array<std::string_view, 22> kExtensions = {
     "fileinto", "envelope", "encoded-character", "reject", "ereject", "imap4flags", "body",
     "variables", "vacation", "vacation-seconds", "relational", "comparator-i;ascii-numeric",
-    "comparator-i;octet", "comparator-i;ascii-casemap", "subaddress", "copy", "mailbox",
-    "date", "index", "editheader", "include",
+    "comparator-i;octet", "comparator-i;ascii-casemap", "comparator-i;unicode-casemap", "subaddress",
+    "copy", "mailbox", "date", "index", "editheader", "include",
 };
 
 using detail::ArgReader;

@@ -6,7 +6,7 @@
 // encoded-character, reject, ereject (RFC 5429), imap4flags (RFC 5232), body (RFC 5173),
 // variables (RFC 5229), vacation (RFC 5230), vacation-seconds (RFC 6131), relational
 // (RFC 5231), comparator-i;ascii-numeric, comparator-i;octet, comparator-i;ascii-casemap
-// (RFC 4790), subaddress (RFC 5233), copy (RFC 3894), mailbox (RFC 5490). No regex.
+// (RFC 4790), comparator-i;unicode-casemap (RFC 5051), subaddress (RFC 5233), copy (RFC 3894), mailbox (RFC 5490). No regex.
 #pragma once
 
 #include <span>

@@ -4,13 +4,25 @@
 #include <optional>
 
 #include "common/text/ascii.hpp"
+#include "common/text/unicode_casemap.hpp"
 
 namespace mr::sieve {
 
 namespace {
 
+// One byte of the value against one of the key. i;unicode-casemap's strings are prepared
+// already: bytes compare as i;octet.
 bool same(Comparator c, char a, char b) {
-    return c == Comparator::Octet ? a == b : text::to_upper(a) == text::to_upper(b);
+    return c == Comparator::AsciiCasemap ? text::to_upper(a) == text::to_upper(b) : a == b;
+}
+
+// What "?" matches at v[s] and what "*" grows by: one octet, or for i;unicode-casemap one
+// character and one code point of the prepared value.
+std::size_t character_length(Comparator c, std::string_view v, std::size_t s) {
+    return c == Comparator::UnicodeCasemap ? text::casemap_character_length(v, s) : 1;
+}
+std::size_t star_step(Comparator c, std::string_view v, std::size_t s) {
+    return c == Comparator::UnicodeCasemap ? text::casemap_code_point_length(v, s) : 1;
 }
 
 // RFC 4790 §9.1 (i;ascii-numeric): the digits a string starts with, leading zeros
@@ -42,6 +54,7 @@ int order(Comparator c, std::string_view a, std::string_view b) {
         }
         return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
     }
+    if (c == Comparator::UnicodeCasemap) return text::unicode_casemap(a).compare(text::unicode_casemap(b));
     return a.compare(b);
 }
 
@@ -87,6 +100,27 @@ std::vector<PatternItem> compile_pattern(std::string_view key) {
     return out;
 }
 
+// i;unicode-casemap: the pattern's runs of literal bytes prepared as the value is, each on
+// its own (preparing is per code point, so a run prepares as it would within the whole).
+std::vector<PatternItem> casemapped(const std::vector<PatternItem>& pattern) {
+    std::vector<PatternItem> out;
+    std::string run;
+    auto flush = [&] {
+        for (char c : text::unicode_casemap(run)) out.push_back({PatternItem::Literal, c});
+        run.clear();
+    };
+    for (const PatternItem& item : pattern) {
+        if (item.kind == PatternItem::Literal) {
+            run.push_back(item.c);
+        } else {
+            flush();
+            out.push_back(item);
+        }
+    }
+    flush();
+    return out;
+}
+
 // Glob matching with a single backtrack point (the last '*' seen), which is complete for
 // patterns of literals, '?' and '*'. Captures: [start, end) of each wildcard in order.
 bool glob(Comparator c, std::string_view v, const std::vector<PatternItem>& p,
@@ -110,14 +144,15 @@ bool glob(Comparator c, std::string_view v, const std::vector<PatternItem>& p,
                 continue;
             }
             if (s < v.size() && (item.kind == PatternItem::One || same(c, v[s], item.c))) {
-                if (caps && item.kind == PatternItem::One) (*caps)[wildcard_index[k]] = {s, s + 1};
-                ++s;
+                const std::size_t len = item.kind == PatternItem::One ? character_length(c, v, s) : 1;
+                if (caps && item.kind == PatternItem::One) (*caps)[wildcard_index[k]] = {s, s + len};
+                s += len;
                 ++k;
                 continue;
             }
         }
         if (star == p.size() || star_end >= v.size()) return false;
-        ++star_end;
+        star_end += star_step(c, v, star_end);
         if (caps) (*caps)[wildcard_index[star]] = {star_from, star_end};
         s = star_end;
         k = star + 1;
@@ -129,6 +164,11 @@ bool glob(Comparator c, std::string_view v, const std::vector<PatternItem>& p,
 
 bool match_value(const MatchSpec& spec, std::string_view value, std::string_view key,
                  std::vector<std::string>* captures) {
+    if (spec.comparator == Comparator::UnicodeCasemap && spec.type != MatchType::Matches) {
+        // RFC 5051 §2: the prepared strings compare as i;octet.
+        const MatchSpec octet{spec.type, spec.op, Comparator::Octet};
+        return match_value(octet, text::unicode_casemap(value), text::unicode_casemap(key));
+    }
     switch (spec.type) {
         case MatchType::Is:
             return order(spec.comparator, value, key) == 0 &&
@@ -140,13 +180,26 @@ bool match_value(const MatchSpec& spec, std::string_view value, std::string_view
         case MatchType::Count:
             return false;  // match_count's job
         case MatchType::Matches: {
-            const auto pattern = compile_pattern(key);
+            // i;unicode-casemap globs over the prepared value; `origin` takes each of its
+            // bytes back to the value as written, for the captures.
+            const bool casemap = spec.comparator == Comparator::UnicodeCasemap;
+            std::vector<std::size_t> origin;
+            const std::string prepared = casemap ? text::unicode_casemap(value, origin) : std::string();
+            const std::string_view v = casemap ? std::string_view(prepared) : value;
+            const auto pattern = casemap ? casemapped(compile_pattern(key)) : compile_pattern(key);
             std::vector<std::pair<std::size_t, std::size_t>> caps;
-            if (!glob(spec.comparator, value, pattern, captures ? &caps : nullptr)) return false;
+            if (!glob(spec.comparator, v, pattern, captures ? &caps : nullptr)) return false;
             if (captures) {
+                auto written = [&](std::size_t at) {
+                    if (!casemap) return at;
+                    return at < origin.size() ? origin[at] : value.size();
+                };
                 captures->clear();
                 captures->emplace_back(value);
-                for (const auto& [from, to] : caps) captures->emplace_back(value.substr(from, to - from));
+                for (const auto& [from, to] : caps) {
+                    const std::size_t a = written(from);
+                    captures->emplace_back(value.substr(a, written(to) - a));
+                }
             }
             return true;
         }
@@ -159,6 +212,13 @@ bool match_count(const MatchSpec& spec, std::size_t count, std::string_view key)
 }
 
 std::uint64_t match_cost(const MatchSpec& spec, std::string_view value, std::string_view key) {
+    if (spec.comparator == Comparator::UnicodeCasemap) {
+        // The preparing, then the comparison of the prepared strings, which decomposition
+        // may have made longer than the strings as written.
+        const MatchSpec octet{spec.type, spec.op, Comparator::Octet};
+        return value.size() + key.size() +
+               match_cost(octet, text::unicode_casemap(value), text::unicode_casemap(key));
+    }
     const std::uint64_t v = value.size() + 1;
     const std::uint64_t k = key.size() + 1;
     if (spec.type == MatchType::Contains || spec.type == MatchType::Matches) return v * k;

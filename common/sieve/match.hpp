@@ -1,5 +1,6 @@
-// Comparators (RFC 4790 §9: i;octet, i;ascii-casemap, i;ascii-numeric) and match types
-// (RFC 5228 §2.7.1: :is, :contains, :matches; RFC 5231: :value, :count).
+// Comparators (RFC 4790 §9: i;octet, i;ascii-casemap, i;ascii-numeric; RFC 5051:
+// i;unicode-casemap) and match types (RFC 5228 §2.7.1: :is, :contains, :matches; RFC 5231:
+// :value, :count).
 //
 // Invariants:
 //  - No regular expressions and no backtracking beyond the last '*': :matches runs in
@@ -7,6 +8,12 @@
 //    (match_cost) before calling.
 //  - :matches fills `captures` (RFC 5229 §3.2: ${0} the whole value, ${1}... one per
 //    wildcard, each '*' as short as possible except as the pattern's end demands).
+//  - i;unicode-casemap compares value and key in text::unicode_casemap's form, as i;octet.
+//    Under :matches the pattern's literal parts are prepared on their own (U+FF1F
+//    FULLWIDTH QUESTION MARK becomes a "?" that is no wildcard), "?" is one character of
+//    the prepared value (a code point and its combining marks: RFC 5228 §2.7.1
+//    (rfc5228.txt:758)), and captures are the value's text as written, cut at the code
+//    points the wildcards matched.
 #pragma once
 
 #include <cstdint>

@@ -20,7 +20,7 @@ namespace mr::sieve {
 
 enum class MatchType { Is, Contains, Matches, Value, Count };
 enum class RelOp { Gt, Ge, Lt, Le, Eq, Ne };
-enum class Comparator { Octet, AsciiCasemap, AsciiNumeric };
+enum class Comparator { Octet, AsciiCasemap, AsciiNumeric, UnicodeCasemap };
 enum class AddressPart { All, LocalPart, Domain, User, Detail };
 enum class BodyTransform { Raw, Content, Text };
 

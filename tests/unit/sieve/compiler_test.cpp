@@ -94,6 +94,8 @@ TEST_CASE("extension examples compile (RFC 5229, 5230, 5232, 5231, 5233, 3894, 5
        "setflag \"\\\\Seen\"; removeflag [\"\\\\Seen\"]; keep :flags \"\\\\Flagged\";\n"
        "if hasflag :contains \"MyVar\" \"Junk\" { discard; }\n"
        "if hasflag \"\\\\Seen\" { keep; }");
+    ok("require \"comparator-i;unicode-casemap\";\n"
+       "if header :matches :comparator \"i;unicode-casemap\" \"Subject\" \"*caf\xC3\xA9*\" { discard; }");
     ok("require [\"relational\", \"comparator-i;ascii-numeric\"];\n"
        "if header :value \"gt\" :comparator \"i;ascii-numeric\" \"X-Spam-Score\" \"5\" { discard; }\n"
        "if address :count \"ge\" :comparator \"i;ascii-numeric\" [\"to\", \"cc\"] \"3\" { discard; }");
@@ -123,6 +125,8 @@ TEST_CASE("commands and tests of extensions not required are refused") {
           "line 1, column 11: :value needs require \"relational\"");
     CHECK(error("if header :comparator \"i;ascii-numeric\" \"x\" \"1\" { keep; }") ==
           "line 1, column 11: comparator \"i;ascii-numeric\" needs require \"comparator-i;ascii-numeric\"");
+    CHECK(error("if header :comparator \"i;unicode-casemap\" \"x\" \"1\" { keep; }") ==
+          "line 1, column 11: comparator \"i;unicode-casemap\" needs require \"comparator-i;unicode-casemap\"");
     CHECK(error("if address :detail \"to\" \"x\" { keep; }") == "line 1, column 12: :detail needs require \"subaddress\"");
     CHECK(error("set \"a\" \"b\";") == "line 1, column 1: set needs require \"variables\"");
     CHECK(error("require \"vacation\";\nvacation :seconds 5 \"x\";") ==

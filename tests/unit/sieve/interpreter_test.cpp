@@ -228,6 +228,35 @@ TEST_CASE("match types, comparators, relational (RFC 5228 §2.7, RFC 5231)") {
           Actions{"discard"});
 }
 
+TEST_CASE("comparator i;unicode-casemap (RFC 5051)") {
+    const std::string req = "require [\"comparator-i;unicode-casemap\", \"relational\", \"variables\", \"reject\"];\n";
+    // "CAFÉ Straße ǅ", the É written decomposed (E U+0301), ǅ U+01C5.
+    const std::string m = "Subject: =?UTF-8?Q?CAFE=CC=81_Stra=C3=9Fe_=C7=85?=\r\n\r\n";
+    auto t = [&](const std::string& test, const std::string& message) {
+        return actions(req + "if " + test + " { discard; }", message);
+    };
+    const Actions yes{"discard"};
+    const Actions no{"keep"};
+    const std::string uc = ":comparator \"i;unicode-casemap\" \"subject\" ";
+    CHECK(t("header :contains " + uc + "\"caf\xC3\xA9\"", m) == yes);  // precomposed é
+    CHECK(t("header :contains \"subject\" \"caf\xC3\xA9\"", m) == no);  // i;ascii-casemap: other bytes
+    CHECK(t("header :is " + uc + "\"caf\xC3\xA9 STRA\xC3\x9F" "E \xC7\x84\"", m) == yes);  // Ǆ U+01C4
+    CHECK(t("header :contains " + uc + "\"STRASSE\"", m) == no);  // ß is not SS
+    CHECK(t("header :value \"lt\" " + uc + "\"D\"", m) == yes);
+    CHECK(t("header :value \"gt\" " + uc + "\"caf\xC3\xA9\"", m) == yes);
+    // "?" is one character: É with its accent.
+    CHECK(t("header :matches " + uc + "\"caf? *\"", m) == yes);
+    CHECK(t("header :matches \"subject\" \"caf? *\"", m) == no);
+    // FULLWIDTH QUESTION MARK in a pattern is a "?" to match, not a wildcard.
+    CHECK(t("header :matches " + uc + "\"why\xEF\xBC\x9F\"", "Subject: Why?\r\n\r\n") == yes);
+    CHECK(t("header :matches " + uc + "\"why\xEF\xBC\x9F\"", "Subject: Why!\r\n\r\n") == no);
+    // Captures are the value's text as written.
+    auto o = run_on(req + "if header :matches " + uc + "\"caf? *\" { reject \"${1}|${2}\"; }", m);
+    REQUIRE(o.ok);
+    REQUIRE(o.actions.size() == 1);
+    CHECK(o.actions[0].reason == "E\xCC\x81|Stra\xC3\x9F" "e \xC7\x85");
+}
+
 TEST_CASE("variables (RFC 5229 examples)") {
     const std::string v = "require [\"variables\", \"reject\"];\n";
     auto reason = [&](std::string_view body, const std::string& message = kMessageA) {
