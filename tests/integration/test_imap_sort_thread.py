@@ -58,13 +58,45 @@ class SortThreadTest(InstanceTestCase):
         self.assertEqual(numbers(c.sort("(SUBJECT DATE)", "UTF-8", "ALL")[1]), ["4", "1", "2", "3", "5"])
         # addr-mailbox: adam, bo, carl, emile, zoe.
         self.assertEqual(numbers(c.sort("(FROM)", "UTF-8", "ALL")[1]), ["2", "5", "3", "4", "1"])
-        # Display names: ADAM@..., BO@..., CARL@..., Émile, Zoe (É after every ASCII letter).
-        self.assertEqual(numbers(c.sort("(DISPLAYFROM)", "UTF-8", "ALL")[1]), ["2", "5", "3", "1", "4"])
+        # Display names: ADAM@..., BO@..., CARL@..., Émile, Zoe (i;unicode-casemap: É is
+        # E U+0301, between C and Z).
+        self.assertEqual(numbers(c.sort("(DISPLAYFROM)", "UTF-8", "ALL")[1]), ["2", "5", "3", "4", "1"])
         self.assertEqual(numbers(c.sort("(TO)", "UTF-8", "ALL")[1]), ["3", "4", "5", "2", "1"])
         self.assertEqual(numbers(c.sort("(SUBJECT)", "US-ASCII", "FROM", "carl")[1]), ["3"])
         typ, data = c.uid("SORT", "(REVERSE ARRIVAL)", "UTF-8", "2:4")
         self.assertEqual(typ, "OK")
         self.assertEqual(numbers(data), ["4", "3", "2"])
+
+    def test_unicode_casemap(self):
+        """RFC 5256 §7: SORT and THREAD collate with i;unicode-casemap (RFC 5051), and SEARCH
+        matches under it too: "é" precomposed (U+00E9) and decomposed (e U+0301) are one."""
+        c = self.imaplib_session()
+        c.create("Casemap")
+        self.addCleanup(c.delete, "Casemap")
+        subjects = ["=?UTF-8?Q?Caf=C3=A9?=",          # 1 Café, é precomposed
+                    "=?UTF-8?Q?CAFE=CC=81?=",         # 2 CAFÉ, É as E U+0301
+                    "Cafe",                           # 3
+                    "=?UTF-8?Q?Zebra_=C7=85?=",       # 4 Zebra ǅ (U+01C5)
+                    "=?UTF-8?Q?=C3=A9t=C3=A9?="]      # 5 été
+        for i, subject in enumerate(subjects, 1):
+            message = (f"From: a@example.test\r\nSubject: {subject}\r\n"
+                       f"Date: Mon, 0{i} Apr 2024 10:00:00 +0000\r\n\r\nbody\r\n")
+            self.assertEqual(c.append("Casemap", None, None, message.encode())[0], "OK")
+        c.select("Casemap")
+        # CAFE < CAFE U+0301 (1 and 2 equal: arrival order) < E U+0301 TE U+0301 < ZEBRA.
+        self.assertEqual(numbers(c.sort("(SUBJECT)", "UTF-8", "ALL")[1]), ["3", "1", "2", "5", "4"])
+        self.assertEqual(c.thread("ORDEREDSUBJECT", "UTF-8", "ALL")[1][0].decode(), "(1 2)(3)(4)(5)")
+
+        def search(needle):
+            c.literal = needle.encode()
+            typ, data = c.search("UTF-8", "SUBJECT")
+            self.assertEqual(typ, "OK", needle)
+            return numbers(data)
+        self.assertEqual(search("caf\u00e9"), ["1", "2"])
+        self.assertEqual(search("CAFE\u0301"), ["1", "2"])
+        self.assertEqual(search("\u00c9T\u00c9"), ["5"])
+        self.assertEqual(search("\u01c6"), ["4"])  # ǆ
+        self.assertEqual(search("cafe"), ["1", "2", "3"])  # a substring of CAFE U+0301 too
 
     def test_thread(self):
         c = self.session()
