@@ -270,46 +270,6 @@ std::string thread_references(const std::vector<ThreadMessage>& messages) {
     return render(f, messages, merged);
 }
 
-std::vector<std::string> message_ids(std::string_view s) {
-    std::vector<std::string> out;
-    std::size_t i = 0;
-    while ((i = s.find('<', i)) != std::string_view::npos) {
-        std::string id;
-        bool quoted = false;
-        bool valid = true;
-        std::size_t j = i + 1;
-        for (; j < s.size(); ++j) {
-            const char c = s[j];
-            if (c == '\\' && quoted && j + 1 < s.size()) {
-                id += s[++j];
-            } else if (c == '"') {
-                quoted = !quoted;
-            } else if (quoted) {
-                id += c;
-            } else if (c == '>') {
-                break;
-            } else if (c == '<') {
-                valid = false;
-                break;
-            } else if (c == '(') {
-                int depth = 1;  // a comment inside (obs-id-left allows CFWS)
-                while (++j < s.size() && depth > 0) {
-                    if (s[j] == '(') ++depth;
-                    else if (s[j] == ')') --depth;
-                }
-                --j;
-            } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-                id += c;
-            }
-        }
-        if (j >= s.size()) break;  // no ">": not a msg-id, and nothing after it is either
-        const std::size_t at = id.find('@');
-        if (valid && at != std::string::npos && at > 0 && at + 1 < id.size()) out.push_back(std::move(id));
-        i = s[j] == '<' ? j : j + 1;
-    }
-    return out;
-}
-
 std::vector<std::string> thread_parents(std::string_view references, std::string_view in_reply_to) {
     auto refs = message_ids(references);
     if (!refs.empty()) return refs;

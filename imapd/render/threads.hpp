@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/mime/message_ids.hpp"
+
 namespace mr::imapd {
 
 struct ThreadMessage {
@@ -33,10 +35,9 @@ struct ThreadMessage {
 std::string thread_ordered_subject(const std::vector<ThreadMessage>& messages);
 std::string thread_references(const std::vector<ThreadMessage>& messages);
 
-// The msg-ids of a field value (rfc5322.txt:1403 msg-id, with the obsolete forms), each
-// normalised as RFC 5256 asks (rfc5256.txt:407): "<" and ">" dropped, quotes, escapes,
-// comments and white space removed. A msg-id needs an "@" or it is not valid.
-std::vector<std::string> message_ids(std::string_view field_value);
+// The normalised msg-ids of a field value (rfc5256.txt:407): common/mime/message_ids.hpp,
+// shared with the store's THREADIDs.
+using mime::message_ids;
 
 // A message's references (rfc5256.txt:425): the References field's valid msg-ids, or
 // without any, the first valid one of In-Reply-To.
