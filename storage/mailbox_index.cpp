@@ -5,6 +5,8 @@
 #include <array>
 #include <ctime>
 
+#include <sodium.h>
+
 namespace mr::storage {
 
 namespace {
@@ -157,15 +159,31 @@ CREATE TABLE IF NOT EXISTS private_seen (
 CREATE INDEX IF NOT EXISTS private_seen_reader ON private_seen(mailbox_id, reader);
 )sql";
 
-constexpr std::array<std::string_view, 10> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4, kSchemaV5,
-                                                          kSchemaV6, kSchemaV7, kSchemaV8, kSchemaV9, kSchemaV10};
+// v11 (issue 18): THREADIDs (RFC 8474 §5.2). A message's thread is found at insert through
+// the ids its header links it by (mime::thread_links: parent, references, its own
+// Message-ID) in thread_links, which remembers for every id seen in this user's store the
+// thread it was first seen in (mailbox_index_threads.cpp). COPY and MOVE carry thread_id
+// with the row (rfc8474.txt:324: the same THREADID for the same EMAILID). Rows from before
+// v11 keep NULL until they are first listed (mailbox_store_threads.cpp), like v2's sizes.
+// A link row outlives the messages that made it: a late reply still finds its thread.
+constexpr std::string_view kSchemaV11 = R"sql(
+ALTER TABLE messages ADD COLUMN thread_id TEXT;   -- THREADID: "T" + 24 hex digits; never changes once set
+CREATE TABLE IF NOT EXISTS thread_links (
+  message_id TEXT PRIMARY KEY,             -- a normalised msg-id (common/mime/message_ids.hpp)
+  thread_id TEXT NOT NULL                  -- the thread it was first seen in; never changes
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 11> kMigrations = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4,
+                                                          kSchemaV5, kSchemaV6, kSchemaV7, kSchemaV8,
+                                                          kSchemaV9, kSchemaV10, kSchemaV11};
 
 // Past this size an index is read with pread(2) again (about 130,000 messages' rows).
 constexpr std::int64_t kIndexMmapBytes = 256LL * 1024 * 1024;
 
 constexpr std::string_view kMessageColumns =
     "SELECT uid, modseq, flags, keywords, internal_date, size, file, structure, rfc822_size, pop3_uidl,"
-    " email_id, save_date FROM messages ";
+    " email_id, save_date, thread_id FROM messages ";
 
 MessageRecord read_message(const sqlite::Statement& s) {
     MessageRecord m;
@@ -181,6 +199,7 @@ MessageRecord read_message(const sqlite::Statement& s) {
     m.pop3_uidl = s.column_text(9);
     m.email_id = s.column_text(10);
     m.save_date = s.column_int64(11);
+    m.thread_id = s.column_text(12);
     return m;
 }
 
@@ -229,6 +248,14 @@ std::vector<std::string> split_keywords(std::string_view text) {
 namespace index {
 
 std::size_t schema_version() { return kMigrations.size(); }
+
+std::string new_object_id(char letter) {
+    unsigned char random[12];
+    randombytes_buf(random, sizeof random);
+    char hex[2 * sizeof random + 1];
+    sodium_bin2hex(hex, sizeof hex, random, sizeof random);
+    return letter + std::string(hex);
+}
 
 Result<sqlite::Db> open(const std::filesystem::path& file) {
     auto db = sqlite::Db::open(file, sqlite::Durability::Normal);
@@ -291,10 +318,10 @@ Result<MailboxRecord> insert_mailbox(sqlite::Db& db, std::string_view name,
     if (!modseq) return modseq.error();
     auto s = db.prepare(
         "INSERT INTO mailboxes(name, uidvalidity, uidnext, highestmodseq, special_use, subscribed, object_id)"
-        " VALUES (?, ?, 1, ?, ?, ?, 'F' || lower(hex(randomblob(12)))) RETURNING id, object_id");
+        " VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id, object_id");
     if (!s) return s.error();
     s->bind(1, name).bind(2, std::int64_t{*uidvalidity}).bind(3, static_cast<std::int64_t>(*modseq));
-    s->bind(4, special_use).bind(5, std::int64_t{subscribed ? 1 : 0});
+    s->bind(4, special_use).bind(5, std::int64_t{subscribed ? 1 : 0}).bind(6, new_object_id('F'));
     auto row = s->step();
     if (!row) {
         if (s->constraint_failed()) return Error::refused(ErrorCode::MailboxExists, "mailbox exists: " + std::string(name));
@@ -332,8 +359,8 @@ Result<bool> insert_message(sqlite::Db& db, std::int64_t mailbox_id, const Messa
                             const std::optional<std::string>& delivery_key) {
     auto s = db.prepare(
         "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, size, file,"
-        " structure, delivery_key, rfc822_size, pop3_uidl, email_id, save_date)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, 'M' || lower(hex(randomblob(12)))), ?)");
+        " structure, delivery_key, rfc822_size, pop3_uidl, email_id, save_date, thread_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return s.error();
     s->bind(1, mailbox_id).bind(2, std::int64_t{m.uid}).bind(3, static_cast<std::int64_t>(m.modseq));
     s->bind(4, std::int64_t{m.flags}).bind(5, join_keywords(m.keywords)).bind(6, m.internal_date);
@@ -343,9 +370,10 @@ Result<bool> insert_message(sqlite::Db& db, std::int64_t mailbox_id, const Messa
     s->bind(11, m.rfc822_size);
     if (m.pop3_uidl.empty()) s->bind_null(12);
     else s->bind(12, m.pop3_uidl);
-    if (m.email_id.empty()) s->bind_null(13);
-    else s->bind(13, m.email_id);
+    s->bind(13, m.email_id.empty() ? new_object_id('M') : m.email_id);
     s->bind(14, m.save_date != 0 ? m.save_date : static_cast<std::int64_t>(std::time(nullptr)));
+    if (m.thread_id.empty()) s->bind_null(15);
+    else s->bind(15, m.thread_id);
     if (auto r = s->run(); !r) {
         if (s->constraint_failed() && delivery_key) return false;
         return r.error();

@@ -13,6 +13,7 @@
 //   lost_subscriptions  names subscribed whose mailbox was deleted (schema v8)
 //   mailboxes.object_id, messages.email_id/save_date  RFC 8474 ids, RFC 8514 date (schema v9)
 //   private_seen (mailbox_id, uid, reader) → seen, modseq: a grantee's own \Seen (schema v10)
+//   messages.thread_id, thread_links (msg-id → thread id)  RFC 8474 THREADIDs (schema v11)
 //
 // Invariants:
 // - One MODSEQ counter per user, strictly increasing, bumped once per writing
@@ -75,6 +76,10 @@ struct MessageRecord {
     std::string email_id;
     // SAVEDATE (RFC 8514 §4): when the row was saved to its mailbox; insert stamps now when 0.
     std::int64_t save_date = 0;
+    // THREADID (RFC 8474 §5.2, schema v11): given by assign_ids() before insert; COPY and
+    // MOVE carry it. Empty only for rows from before v11 until their first listing fills it
+    // (mailbox_store_threads.cpp), and never changed once set.
+    std::string thread_id;
     // The top-level header block (bytes [0, body start)), only when asked for
     // (MailboxStore::messages with headers) and cached (schema v3); empty otherwise.
     std::string header;
@@ -98,6 +103,10 @@ Result<sqlite::Db> open(const std::filesystem::path& file);
 // How many schema steps this release knows (PRAGMA user_version of a current file).
 std::size_t schema_version();
 
+// A new RFC 8474 object id: `letter` ('F' MAILBOXID, 'M' EMAILID, 'T' THREADID) and 24 hex digits of
+// randomness (rfc8474.txt:584: a letter first never reads as a number, a dash or NIL).
+std::string new_object_id(char letter);
+
 // Bumps the user's MODSEQ counter and returns the new value.
 Result<std::uint64_t> next_modseq(sqlite::Db& db);
 // A UIDVALIDITY greater than every one handed out before (time-based).
@@ -112,7 +121,8 @@ Result<void> set_highestmodseq(sqlite::Db& db, std::int64_t mailbox_id, std::uin
 // Reserves `count` UIDs and returns the first.
 Result<std::uint32_t> reserve_uids(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t count);
 
-// false (and nothing written) when the delivery key is already stored.
+// false (and nothing written) when the delivery key is already stored. An empty email_id
+// gets a new one; an empty thread_id is stored as NULL (a copy of a row from before v11).
 Result<bool> insert_message(sqlite::Db& db, std::int64_t mailbox_id, const MessageRecord& m,
                             const std::optional<std::string>& delivery_key);
 // (mailbox name, uid) of the message stored under a delivery key.
@@ -205,6 +215,17 @@ struct PrivateSeen {
 // `reader`'s rows of a mailbox, in UID order.
 Result<std::vector<PrivateSeen>> load_private_seen(sqlite::Db& db, std::int64_t mailbox_id, std::string_view reader);
 Result<void> set_private_seen(sqlite::Db& db, std::int64_t mailbox_id, std::string_view reader, const PrivateSeen& row);
+
+// --- mailbox_index_threads.cpp: THREADIDs (RFC 8474 §5.2, schema v11) -------------------
+// Gives a message about to be inserted (delivery, APPEND, reindex) a new EMAILID and its
+// THREADID: the thread of the first of `links` (mime::thread_links) already known, else a
+// new one ("T" and the EMAILID's digits); every link not known yet is recorded for it.
+Result<void> assign_ids(sqlite::Db& db, MessageRecord& m, std::span<const std::string> links);
+// The THREADID of a stored row from before v11, given once from `links` as above (the
+// thread of a new one is "T" and its EMAILID's digits, so two rows of one EMAILID get the
+// same); a row filled meanwhile keeps its own. "" when the row is gone.
+Result<std::string> fill_thread(sqlite::Db& db, std::int64_t mailbox_id, std::uint32_t uid,
+                                std::span<const std::string> links);
 
 // --- mailbox_index_rebuild.cpp: what a rebuild (reindex.hpp) reads and sets -------------
 // What the Maildir cannot carry, as the old index holds it. Read from an index of any

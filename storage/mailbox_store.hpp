@@ -23,7 +23,8 @@
 //   append/reindex and copied by copy/move; rows of indexes from before schema v2 (no
 //   size) or v6 (an old blob the migration could not carry over) are measured or parsed
 //   and filled in the first time they are listed (messages(), changes_since()), outside
-//   the listing's read transaction.
+//   the listing's read transaction. Rows from before v11 get their THREADID the same way
+//   (mailbox_store_threads.cpp); every other row has one from its insert.
 // - Private \Seen (issue 19, mailbox_store_private_seen.cpp): while seen_reader() is set
 //   (imapd sets it for the jobs of a grantee on the owner's store; StorePool clears it
 //   when a store goes back), \Seen is that reader's own: every MessageRecord handed out
@@ -224,6 +225,9 @@ private:
     // parses and stores the structure where its blob has an older version.
     Result<void> fill_derived(const MailboxRecord& box, std::vector<MessageRecord>& records);
     Result<std::vector<MessageRecord>> with_derived(const MailboxRecord& box, std::vector<MessageRecord> records);
+    // mailbox_store_threads.cpp: gives rows from before schema v11 their THREADID (once;
+    // `records` get theirs only once it is stored).
+    Result<void> fill_threads(const MailboxRecord& box, std::vector<MessageRecord>& records);
     // mailbox_store_private_seen.cpp, each a no-op without a reader: the reader's \Seen
     // and MODSEQ over `records` (UID order); the messages whose \Seen the reader changed
     // after `since` merged into `changed` (UID order; inside the caller's snapshot); how

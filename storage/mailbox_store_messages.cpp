@@ -7,6 +7,7 @@
 #include <map>
 #include <system_error>
 
+#include "common/mime/message_ids.hpp"
 #include "common/mime/message_structure.hpp"
 #include "common/mime/structure_blob.hpp"
 #include "storage/atomic_file.hpp"
@@ -84,6 +85,7 @@ Result<std::vector<AppendResult>> MailboxStore::append_batch(std::span<const App
 
     // Files first, outside the transaction: fsync'd, one directory fsync per folder.
     std::vector<MessageRecord> records(batch.size());
+    std::vector<std::vector<std::string>> links(batch.size());  // what finds each one's thread
     std::vector<fs::path> written(batch.size());
     for (const auto& [name, box] : boxes) {
         std::vector<NewMessage> group;
@@ -108,6 +110,7 @@ Result<std::vector<AppendResult>> MailboxStore::append_batch(std::span<const App
             if (auto parsed = mr::mime::deserialize(rec.structure);
                 parsed && parsed->root.body_start <= kMaxCachedHeader)
                 rec.header = std::string(batch[i].bytes.substr(0, parsed->root.body_start));
+            links[i] = mr::mime::thread_links(batch[i].bytes);
         }
         if (group.empty()) continue;
         auto files = maildir_.deliver(name, group);
@@ -141,6 +144,7 @@ Result<std::vector<AppendResult>> MailboxStore::append_batch(std::span<const App
         if (!uid) return fail(uid.error());
         records[i].uid = *uid;
         records[i].modseq = *modseq;
+        if (auto r = index::assign_ids(db_, records[i], links[i]); !r) return fail(r.error());
         auto inserted = index::insert_message(db_, (*box)->id, records[i], batch[i].delivery_key);
         if (!inserted) return fail(inserted.error());
         if (!*inserted) {
@@ -291,7 +295,9 @@ Result<UidMap> MailboxStore::transfer(std::string_view from, std::span<const std
         m.uid = *first + static_cast<std::uint32_t>(i);
         m.modseq = *modseq;
         m.file = *file;
-        m.save_date = 0;  // saved here now (RFC 8514 §4); the EMAILID stays (rfc8474.txt:299)
+        // Saved here now (RFC 8514 §4); the EMAILID (rfc8474.txt:299) and with it the
+        // THREADID (rfc8474.txt:324) stay.
+        m.save_date = 0;
         auto inserted = index::insert_message(db_, dst->id, m, std::nullopt);
         if (!inserted) return fail(inserted.error());
         if (remove_source) {

@@ -84,8 +84,10 @@ Result<void> MailboxStore::fill_derived(const MailboxRecord& box, std::vector<Me
 Result<std::vector<MessageRecord>> MailboxStore::with_derived(const MailboxRecord& box,
                                                               std::vector<MessageRecord> records) {
     // The records already carry the new values; failing to store them (a busy writer
-    // past the timeout) only defers the write to the next listing.
+    // past the timeout) only defers the write to the next listing. Threads after sizes
+    // and structures: a structure parsed anew says where the header block ends.
     (void)fill_derived(box, records);
+    (void)fill_threads(box, records);
     return records;
 }
 

@@ -13,6 +13,7 @@
 #include <set>
 #include <system_error>
 
+#include "common/mime/message_ids.hpp"
 #include "common/mime/structure_blob.hpp"
 #include "common/text/message_data.hpp"
 #include "storage/atomic_file.hpp"
@@ -170,6 +171,7 @@ Result<void> index_folder(sqlite::Db& db, const Maildir& maildir, const std::str
         } else if (hints != nullptr) {
             if (auto h = hints->pop3_uidls.find(f->name.base); h != hints->pop3_uidls.end()) m.pop3_uidl = h->second;
         }
+        if (auto r = index::assign_ids(db, m, mr::mime::thread_links(*bytes)); !r) return r;
         auto inserted = index::insert_message(db, box->id, m, std::nullopt);
         if (!inserted) return inserted.error();
         uidnext = std::max(uidnext, uid + 1);
