@@ -213,8 +213,16 @@ Result<bool> FetchJob::render_items(storage::MailboxStore& store, std::string& o
                 out += rec.email_id;
                 out += ')';
                 break;
-            case K::ThreadId:  // no thread ids are kept: NIL (RFC 8474 §5.2)
-                out += "THREADID NIL";
+            case K::ThreadId:  // RFC 8474 §5.3 fetch-threadid-resp
+                // NIL only for a row from before schema v11 whose thread could not be
+                // stored yet (storage/mailbox_store_threads.cpp).
+                if (rec.thread_id.empty()) {
+                    out += "THREADID NIL";
+                } else {
+                    out += "THREADID (";
+                    out += rec.thread_id;
+                    out += ')';
+                }
                 break;
             case K::SaveDate:  // RFC 8514 §4.3
                 out += "SAVEDATE ";

@@ -51,7 +51,7 @@ struct Node {
     NumberSet set;                       // SequenceSet (message numbers) / Uid
     std::optional<SearchString> needle;  // string keys
     std::string header;                  // Header: field name
-    std::string keyword;                 // Keyword / Unkeyword; EmailId: the id
+    std::string keyword;                 // Keyword / Unkeyword; EmailId / ThreadId: the id
     std::int64_t day = 0;                // Before/On/Since: days since the epoch;
                                          // Older/Younger: the instant (epoch seconds) between
     CivilDate civil;                     // Sent*
@@ -85,7 +85,7 @@ Node compile(const SearchKey& k, const Context& ctx) {
             n.needle.emplace(k.value);
             n.header = k.header;
             break;
-        case Kind::Keyword: case Kind::Unkeyword: case Kind::EmailId: n.keyword = k.value; break;
+        case Kind::Keyword: case Kind::Unkeyword: case Kind::EmailId: case Kind::ThreadId: n.keyword = k.value; break;
         case Kind::Before: case Kind::On: case Kind::Since:
         case Kind::SavedBefore: case Kind::SavedOn: case Kind::SavedSince: n.day = k.date.days_since_epoch(); break;
         case Kind::SentBefore: case Kind::SentOn: case Kind::SentSince:
@@ -147,10 +147,10 @@ public:
             case Kind::SavedOn: return tri(utc_day(rec_.save_date) == n.day);
             case Kind::SavedSince: return tri(utc_day(rec_.save_date) >= n.day);
             case Kind::SaveDateSupported: return Tri::Yes;
+            // RFC 8474 §6: exactly the given id (case-sensitive, rfc8474.txt:498); a row
+            // without a THREADID yet matches none.
             case Kind::EmailId: return tri(rec_.email_id == n.keyword);
-            // No THREADIDs are kept (every FETCH THREADID is NIL), so none matches
-            // (RFC 8474 §5.2).
-            case Kind::ThreadId: return Tri::No;
+            case Kind::ThreadId: return tri(!rec_.thread_id.empty() && rec_.thread_id == n.keyword);
             // RFC 5032 §3: internal date at least / less than the interval ago, so the
             // two are each other's complement (as Dovecot counts them).
             case Kind::Older: return tri(rec_.internal_date <= n.day);

@@ -24,6 +24,10 @@ MULTIPART = (b"From: a@example.test\r\nSubject: attachment\r\nMIME-Version: 1.0\
 PLAIN = b"From: a@example.test\r\nSubject: plain\r\n\r\nbody\r\n"
 
 
+def eid_of(pairs):
+    return pairs["EMAILID"].strip("()")
+
+
 def fetch_pairs(data):
     """{item name: value} of imaplib FETCH data, literals as bytes."""
     out = {}
@@ -92,7 +96,11 @@ class ObjectIdBinaryTest(InstanceTestCase):
         first, second = fetch_pairs([data[0]]), fetch_pairs([data[1]])
         self.assertRegex(first["EMAILID"], r"^\([A-Za-z][A-Za-z0-9_-]*\)$")
         self.assertNotEqual(first["EMAILID"], second["EMAILID"])  # same content, two appends
-        self.assertEqual(first["THREADID"], "NIL")
+        # No Message-ID, nothing replied to: each message is a thread of its own (RFC 8474
+        # §5.2), named apart from every EMAILID (rfc8474.txt:348).
+        self.assertRegex(first["THREADID"], r"^\([A-Za-z][A-Za-z0-9_-]*\)$")
+        self.assertNotEqual(first["THREADID"], second["THREADID"])
+        self.assertNotEqual(first["THREADID"].strip("()"), eid_of(first))
         saved = datetime.datetime.strptime(first["SAVEDATE"], '"%d-%b-%Y %H:%M:%S %z"')
         self.assertGreaterEqual(saved, before)
         self.assertIn(b'INTERNALDATE "01-Jan-2001 00:00:00 +0000"', data[0])
@@ -112,8 +120,9 @@ class ObjectIdBinaryTest(InstanceTestCase):
         # COPY keeps the EMAILID (rfc8474 §5.1) and stamps a new SAVEDATE.
         self.assertEqual(c.copy("1", "Eid2")[0], "OK")
         c.select("Eid2")
-        copied = fetch_pairs(c.fetch("1", "(EMAILID SAVEDATE)")[1])
+        copied = fetch_pairs(c.fetch("1", "(EMAILID THREADID SAVEDATE)")[1])
         self.assertEqual(copied["EMAILID"], first["EMAILID"])
+        self.assertEqual(copied["THREADID"], first["THREADID"])  # rfc8474.txt:324
         self.assertGreaterEqual(datetime.datetime.strptime(copied["SAVEDATE"], '"%d-%b-%Y %H:%M:%S %z"'), saved)
 
     def test_binary_decodes_base64_and_quoted_printable(self):
