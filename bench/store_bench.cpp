@@ -9,7 +9,10 @@
 //      100,000-message mailbox from the index, in ms (median of several runs).
 //
 // Usage: store_bench [--dir DIR] [--disk N] [--single N] [--batched N] [--batch-size N]
-//                    [--big N] [--runs N]
+//                    [--big N] [--runs N] [--references N]
+// --references N gives every message a References field of N ids no stored message has (a
+// list thread the user joined late): each one is a THREADID lookup that finds nothing, the
+// most a delivery looks up (storage/mailbox_index_threads.cpp).
 // Figures are medians; the machine is shared and noisy, so compare ratios.
 #include <algorithm>
 #include <chrono>
@@ -42,16 +45,22 @@ double seconds_since(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+int g_references = 0;  // --references
+
 // A realistic 4 KiB message (headers, multipart/alternative) so the cached structure
 // is what a real delivery stores.
 std::string make_message(int n) {
+    std::string references;
+    for (int k = g_references; k > 0; --k)
+        references += " <" + std::to_string(n) + "." + std::to_string(k) + ".list@example.net>";
+    if (!references.empty()) references = "References:" + references + "\r\n";
     std::string m = "Return-Path: <sender@example.org>\r\n"
                     "Received: from client.example.org by mx.example.test; Mon, 23 Nov 2026 10:00:00 +0000\r\n"
                     "From: \"Sender " + std::to_string(n) + "\" <sender@example.org>\r\n"
                     "To: Alice <alice@example.test>, bob@example.test\r\n"
                     "Subject: =?UTF-8?Q?Message_n=C2=B0_" + std::to_string(n) + "?=\r\n"
                     "Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
-                    "Message-ID: <" + std::to_string(n) + ".bench@example.org>\r\n"
+                    "Message-ID: <" + std::to_string(n) + ".bench@example.org>\r\n" + references +
                     "MIME-Version: 1.0\r\n"
                     "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n"
                     "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";
@@ -100,6 +109,7 @@ int main(int argc, char** argv) {
         else if (k == "--big") a.big = std::atoi(argv[i + 1]);
         else if (k == "--runs") a.runs = std::atoi(argv[i + 1]);
         else if (k == "--rounds") a.rounds = std::max(1, std::atoi(argv[i + 1]));
+        else if (k == "--references") g_references = std::atoi(argv[i + 1]);
         else {
             std::fprintf(stderr, "unknown option %s\n", k.c_str());
             return 2;
