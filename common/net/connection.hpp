@@ -162,6 +162,8 @@ public:
     // caller refuses the login. Call once, on the loop thread; a connection that was not
     // counted at accept (outbound) returns false.
     bool count_login(const std::string& user) { return slot_.log_in(user); }
+    // The session went back to not authenticated (IMAP UNAUTHENTICATE): undoes count_login.
+    void count_logout() { slot_.log_out(); }
     std::size_t max_logins_per_user_ip() const { return slot_.max_per_user_address(); }
 
     // RFC 4978 COMPRESS=DEFLATE from here on, both ways (HandlerFrames only). `received`:

@@ -91,6 +91,16 @@ public:
         return true;
     }
 
+    // A logged-in connection from ip is unauthenticated again (IMAP UNAUTHENTICATE): it
+    // counts against the address again. Never refused: the connection exists already.
+    void logged_out(const std::string& ip) {
+        std::string key = key_for(ip);
+        std::lock_guard lock(mutex_);
+        if (logged_in_ == 0) return;
+        --logged_in_;
+        ++per_ip_[key];
+    }
+
     // An unauthenticated connection from ip has closed.
     void release(const std::string& ip) {
         std::string key = key_for(ip);
@@ -218,6 +228,16 @@ public:
         user_ = user;
         logged_in_ = true;
         return true;
+    }
+
+    // The connection is unauthenticated again: the (user, address) slot is given back and
+    // the connection counts against its address as before log_in. Nothing when not logged in.
+    void log_out() {
+        if (!limits_ || !logged_in_) return;
+        if (logins_) logins_->release(user_, ip_);
+        limits_->logged_out(ip_);
+        user_.clear();
+        logged_in_ = false;
     }
 
     // Gives back whatever is held; the slot is empty afterwards. Idempotent.
