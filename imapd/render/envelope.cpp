@@ -6,51 +6,51 @@
 namespace mr::imapd {
 namespace {
 
-void append_opt(std::string& out, const std::optional<std::string>& s) {
+void append_opt(std::string& out, const std::optional<std::string>& s, QuotedText q) {
     if (s)
-        append_string(out, *s);
+        append_string(out, *s, q);
     else
         out += "NIL";
 }
 
 // address = "(" addr-name SP addr-adl SP addr-mailbox SP addr-host ")" (rfc3501.txt:4515)
-void append_address(std::string& out, const mime::Address& a) {
+void append_address(std::string& out, const mime::Address& a, QuotedText q) {
     out += '(';
-    append_opt(out, a.name);
+    append_opt(out, a.name, q);
     out += ' ';
-    append_opt(out, a.adl);
+    append_opt(out, a.adl, q);
     out += ' ';
-    append_opt(out, a.mailbox);
+    append_opt(out, a.mailbox, q);
     out += ' ';
-    append_opt(out, a.host);
+    append_opt(out, a.host, q);
     out += ')';
 }
 
 }  // namespace
 
-void append_address_list(std::string& out, const std::vector<mime::Address>& addresses) {
+void append_address_list(std::string& out, const std::vector<mime::Address>& addresses, QuotedText q) {
     if (addresses.empty()) {
         out += "NIL";
         return;
     }
     out += '(';
-    for (const mime::Address& a : addresses) append_address(out, a);
+    for (const mime::Address& a : addresses) append_address(out, a, q);
     out += ')';
 }
 
-void append_envelope(std::string& out, const mime::Envelope& e) {
+void append_envelope(std::string& out, const mime::Envelope& e, QuotedText q) {
     out += '(';
-    append_opt(out, e.date);
+    append_opt(out, e.date, q);
     out += ' ';
-    append_opt(out, e.subject);
+    append_opt(out, e.subject, q);
     for (const auto* list : {&e.from, &e.sender, &e.reply_to, &e.to, &e.cc, &e.bcc}) {
         out += ' ';
-        append_address_list(out, *list);
+        append_address_list(out, *list, q);
     }
     out += ' ';
-    append_opt(out, e.in_reply_to);
+    append_opt(out, e.in_reply_to, q);
     out += ' ';
-    append_opt(out, e.message_id);
+    append_opt(out, e.message_id, q);
     out += ')';
 }
 

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/text/ascii.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -167,6 +169,28 @@ void append_string_as(std::string& out, std::string_view s) {
 }  // namespace
 
 void append_string(std::string& out, std::string_view s) { append_string_as<false>(out, s); }
+
+void append_string(std::string& out, std::string_view s, QuotedText quoted) {
+    std::size_t escaped = 0;
+    if (quoted == QuotedText::Ascii || quotable(s, escaped) || s.size() > kMaxQuotedLength ||
+        !text::is_valid_utf8(s)) {
+        append_string_as<false>(out, s);
+        return;
+    }
+    // 8-bit, valid UTF-8: quoted unless it holds what no quoted string carries.
+    for (char ch : s) {
+        if (ch == '\0' || ch == '\r' || ch == '\n') {
+            append_string_as<false>(out, s);
+            return;
+        }
+    }
+    out += '"';
+    for (char ch : s) {
+        if (ch == '"' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    out += '"';
+}
 
 void append_string_upper(std::string& out, std::string_view s) { append_string_as<true>(out, s); }
 

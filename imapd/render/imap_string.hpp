@@ -10,7 +10,10 @@
 //   CR, LF, NUL, longer) becomes a literal `{n}\r\n<bytes>`, which carries any octet.
 //   (NUL is not a CHAR8 either; a literal is the least wrong form and never corrupts
 //   framing, so it is what we send.)
-// - The choice depends on the bytes only, so the same value always renders the same.
+// - The choice depends on the bytes only, so the same value always renders the same;
+//   except that a session where UTF-8 is enabled (ENABLE UTF8=ACCEPT or IMAP4rev2) asks
+//   for QuotedText::Utf8, where valid UTF-8 also goes in a quoted string (RFC 6855 §3
+//   uQUOTED-CHAR, rfc6855.txt:168; RFC 9051 Appendix A: never before ENABLE).
 #pragma once
 
 #include <cstddef>
@@ -36,6 +39,12 @@ void append_literal_header(std::string& out, std::size_t size);
 
 // string = quoted / literal (rfc3501.txt:5057).
 void append_string(std::string& out, std::string_view s);
+
+// What a quoted string may carry: TEXT-CHAR only, or UTF-8 too (see the invariants).
+enum class QuotedText : bool { Ascii, Utf8 };
+
+// append_string, with valid UTF-8 quoted rather than sent as a literal under Utf8.
+void append_string(std::string& out, std::string_view s, QuotedText quoted);
 
 // append_string of `s` with ASCII letters upper-cased (type names, encodings and
 // parameter names in BODYSTRUCTURE), without a temporary copy.

@@ -120,3 +120,26 @@ TEST_CASE("append_string and append_string_upper agree with the byte-wise rules 
     CHECK(str(at_limit) == "\"" + at_limit + "\"");
     CHECK(str(at_limit + "a").rfind("{1025}\r\n", 0) == 0);
 }
+
+TEST_CASE("append_string with QuotedText::Utf8: valid UTF-8 quoted, the rest as before") {
+    auto utf8 = [](std::string_view s) {
+        std::string o;
+        append_string(o, s, QuotedText::Utf8);
+        return o;
+    };
+    auto ascii = [](std::string_view s) {
+        std::string o;
+        append_string(o, s, QuotedText::Ascii);
+        return o;
+    };
+    CHECK(utf8("Gr\xC3\xBC\xC3\x9F" "e") == "\"Gr\xC3\xBC\xC3\x9F" "e\"");
+    CHECK(utf8("\xC3\xBC \"q\" \\") == "\"\xC3\xBC \\\"q\\\" \\\\\"");  // quoted-specials escaped
+    CHECK(utf8("plain") == "\"plain\"");
+    CHECK(utf8("Gr\xFC" "e") == "{4}\r\nGr\xFC" "e");          // Latin-1 is no UTF-8: literal
+    CHECK(utf8("\xC3\xBC\r\n") == "{4}\r\n\xC3\xBC\r\n");       // CR LF never in a quoted string
+    CHECK(utf8(std::string("\xC3\xBC\0", 3)) == std::string("{3}\r\n\xC3\xBC\0", 8));
+    CHECK(utf8(std::string(kMaxQuotedLength, 'x') + "\xC3\xBC").starts_with("{"));
+    // Ascii is append_string.
+    CHECK(ascii("Gr\xC3\xBC") == str("Gr\xC3\xBC"));
+    CHECK(ascii("Gr\xC3\xBC").starts_with("{4}\r\n"));
+}
