@@ -89,7 +89,12 @@ Result<std::string> ArgCursor::quoted(const char* what) {
     std::string out;
     while (pos_ < limit) {
         const char c = bytes_[pos_++];
-        if (c == '"') return out;
+        if (c == '"') {
+            // RFC 6855 §3 (rfc6855.txt:170): 8-bit octets that are not UTF-8 are BAD.
+            if (text::has_non_ascii(out) && !text::is_valid_utf8(out))
+                return Error::syntax("Invalid UTF-8 in quoted string");
+            return out;
+        }
         if (c == '\\') {
             // QUOTED-CHAR: only quoted-specials may be escaped (rfc3501.txt:4903).
             if (pos_ >= limit || (bytes_[pos_] != '"' && bytes_[pos_] != '\\'))
@@ -98,8 +103,8 @@ Result<std::string> ArgCursor::quoted(const char* what) {
             continue;
         }
         // TEXT-CHAR excludes CR and LF (rfc3501.txt:5065); NUL is never allowed.
-        // 8-bit octets are tolerated: RFC 9051 §9 allows UTF-8 in quoted strings and
-        // clients send it for SEARCH CHARSET UTF-8; the value is checked where it is used.
+        // 8-bit octets: RFC 9051 §9 and RFC 6855 §3 allow UTF-8 in quoted strings (and
+        // clients send it for SEARCH CHARSET UTF-8); checked at the closing quote.
         if (c == '\r' || c == '\n' || c == '\0') return Error::syntax("Invalid character in quoted string");
         out += c;
     }

@@ -33,6 +33,10 @@ Result<void> validate_mailbox_name(std::string_view name) {
         // "~" names another user's home on many servers (rfc3501.txt:1091).
         if (c == '~') return Error::refused("Mailbox name must not contain ~");
         if (c == '*' || c == '%') return Error::refused("Mailbox name must not contain wildcards");
+        // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR: E2 80 A8 / E2 80 A9.
+        if (c == 0xE2 && name.substr(i, 2) == "\xE2\x80" && i + 2 < name.size() &&
+            (name[i + 2] == '\xA8' || name[i + 2] == '\xA9'))
+            return Error::refused("Mailbox name contains a line or paragraph separator");
     }
     std::size_t depth = 0;
     std::size_t start = 0;
@@ -53,6 +57,20 @@ Result<std::string> decode_mailbox_name(std::string_view wire_name) {
     if (!utf8) return Error::refused(utf8.error().message);
     if (auto r = validate_mailbox_name(*utf8); !r) return r.error();
     return utf8;
+}
+
+Result<std::string> decode_mailbox_name(std::string_view wire_name, NameForm form) {
+    if (form == NameForm::Mutf7 && !text::has_non_ascii(wire_name)) return decode_mailbox_name(wire_name);
+    std::string name(wire_name);
+    if (auto r = validate_mailbox_name(name); !r) return r.error();
+    return name;
+}
+
+std::string encode_mailbox_name(const std::string& utf8_name, NameForm form) {
+    if (form == NameForm::Utf8) return utf8_name;
+    // Names the store holds passed validate_mailbox_name, so encoding cannot fail in practice.
+    auto enc = mutf7_encode(utf8_name);
+    return enc ? enc.value() : utf8_name;
 }
 
 bool list_match(std::string_view pattern_in, std::string_view name) {

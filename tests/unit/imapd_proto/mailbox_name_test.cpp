@@ -137,3 +137,22 @@ TEST_CASE("mailbox name: decode_mailbox_name = mUTF-7 decode + validation, all R
     CHECK(decode_mailbox_name(*at_limit).ok());
     CHECK(decode_mailbox_name(*over).error().message == "Mailbox name is too long");
 }
+
+TEST_CASE("mailbox name: NameForm decides how names are spelled on the wire") {
+    // Modified UTF-7 (IMAP4rev1): "&" shifts; an 8-bit name is UTF-8 already (RFC 6855 §3).
+    CHECK(decode_mailbox_name("Entw&APw-rfe", NameForm::Mutf7).value() == "Entw\xc3\xbcrfe");
+    CHECK(decode_mailbox_name("Entw\xc3\xbcrfe", NameForm::Mutf7).value() == "Entw\xc3\xbcrfe");
+    CHECK_FALSE(decode_mailbox_name("a&b", NameForm::Mutf7).ok());
+    CHECK_FALSE(decode_mailbox_name("Entw\xfcrfe", NameForm::Mutf7).ok());  // not UTF-8
+    // UTF-8 (UTF8=ACCEPT, IMAP4rev2): "&" is itself.
+    CHECK(decode_mailbox_name("a&b", NameForm::Utf8).value() == "a&b");
+    CHECK(decode_mailbox_name("Entw&APw-rfe", NameForm::Utf8).value() == "Entw&APw-rfe");
+    CHECK_FALSE(decode_mailbox_name("a/../b", NameForm::Utf8).ok());
+    CHECK_FALSE(decode_mailbox_name("a\xe2\x80\xa8" "b", NameForm::Utf8).ok());  // U+2028
+    CHECK_FALSE(decode_mailbox_name("a\xe2\x80\xa9" "b", NameForm::Mutf7).ok());  // U+2029
+    CHECK(decode_mailbox_name("a\xe2\x80\xaa" "b", NameForm::Utf8).ok());        // U+202A is fine
+    CHECK(encode_mailbox_name("Entw\xc3\xbcrfe", NameForm::Mutf7) == "Entw&APw-rfe");
+    CHECK(encode_mailbox_name("Entw\xc3\xbcrfe", NameForm::Utf8) == "Entw\xc3\xbcrfe");
+    CHECK(encode_mailbox_name("R&D", NameForm::Mutf7) == "R&-D");
+    CHECK(encode_mailbox_name("R&D", NameForm::Utf8) == "R&D");
+}
