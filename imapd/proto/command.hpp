@@ -43,6 +43,9 @@ struct EnableCmd {
     std::vector<std::string> capabilities;  // as sent (compare case-insensitively)
 };
 
+// RFC 8437 §3: back to the not-authenticated state (authenticated or selected).
+struct UnauthenticateCmd {};
+
 // --- Not authenticated (§6.2) ---
 struct StartTlsCmd {};
 // RFC 3501 §6.2.2; SASL-IR initial response (RFC 4959, RFC 9051 §6.2.2 initial-resp).
@@ -133,6 +136,8 @@ struct AppendItem {
     // append-data =/ "CATENATE" SP "(" cat-part *(SP cat-part) ")" (RFC 4469 §5): the
     // message is these parts joined, made by the session (URLs name stored messages).
     std::vector<CatenatePart> catenate;
+    // Sent as UTF8 (~{n}...): utf8-literal, RFC 6855 §4 (rfc6855.txt:215).
+    bool utf8 = false;
 };
 // APPEND of one message, or of several with MULTIAPPEND (RFC 3502 §6.3.11).
 struct AppendCmd {
@@ -356,7 +361,7 @@ using CommandArgs =
                  CloseCmd, UnselectCmd, ExpungeCmd, SearchCmd, FetchCmd, StoreCmd, CopyCmd,
                  GetQuotaCmd, GetQuotaRootCmd, SetQuotaCmd, CompressCmd,
                  SortCmd, ThreadCmd, GetAclCmd, SetAclCmd, DeleteAclCmd, ListRightsCmd, MyRightsCmd,
-                 CancelUpdateCmd, NotifyCmd>;
+                 CancelUpdateCmd, NotifyCmd, UnauthenticateCmd>;
 
 struct CommandSpec;  // command_table.hpp
 

@@ -107,8 +107,12 @@ constexpr CommandSpec kCommands[] = {
     cmd<LoginCmd>("LOGIN", plain<parse_login>, kNotAuth, true, {"LOGINDISABLED", Advertise::PlaintextAuthRefused}),
     // RFC 2971 §3.1 (rfc2971.txt:141): any state.
     cmd<IdCmd>("ID", plain<parse_id>, kAny, true, always("ID")),
-    // RFC 5161 §3.1 (rfc5161.txt:125): authenticated state only.
-    cmd<EnableCmd>("ENABLE", plain<parse_enable>, kAuth, true, always("ENABLE")),
+    // RFC 5161 §3.1 (rfc5161.txt:125): authenticated state only. UTF8=ACCEPT is enabled
+    // by it (RFC 6855 §3, rfc6855.txt:138), as is IMAP4rev2 (kBaseCapabilities).
+    cmd<EnableCmd>("ENABLE", plain<parse_enable>, kAuth, true, always("ENABLE UTF8=ACCEPT")),
+    // RFC 8437 §3: authenticated or selected.
+    skips_updates(cmd<UnauthenticateCmd>("UNAUTHENTICATE", no_args<UnauthenticateCmd>, kLoggedIn, false,
+                                         always("UNAUTHENTICATE"))),
     // §6.3 (rfc3501.txt:1715): authenticated or selected; NAMESPACE and IDLE likewise
     // (RFC 2342 §5, RFC 2177 §4 command_auth).
     // SELECT's CONDSTORE and QRESYNC parameters (RFC 7162 §3.1.8, §3.2.5) stand for the

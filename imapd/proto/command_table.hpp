@@ -99,8 +99,9 @@ std::span<const CommandSpec> command_table();
 const CommandSpec* find_command(std::string_view name, bool uid);
 
 // Capabilities that belong to no single command: the protocol and the framing (LITERAL+
-// is CommandReader's).
-inline constexpr std::string_view kBaseCapabilities = "IMAP4rev1 LITERAL+";
+// is CommandReader's). Both revisions: IMAP4rev1 until the client sends ENABLE IMAP4rev2
+// (RFC 9051 Appendix A, rfc9051.txt:7870; session/protocol_mode.hpp).
+inline constexpr std::string_view kBaseCapabilities = "IMAP4rev1 IMAP4rev2 LITERAL+";
 
 struct CapabilityContext {
     bool logged_in = false;

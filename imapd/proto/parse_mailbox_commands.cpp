@@ -246,8 +246,18 @@ Result<CommandArgs> parse_append(ArgCursor& in, std::vector<LiteralSpan>& messag
             cmd.messages.push_back(std::move(item));
             continue;
         }
+        // utf8-literal = "UTF8" SP "(" literal8 ")" (RFC 6855 §4, rfc6855.txt:215).
+        if (in.eat_keyword("UTF8")) {
+            if (auto r = in.sp(); !r) return r.error();
+            if (auto r = in.expect('(', "( before UTF8 literal"); !r) return r.error();
+            if (auto r = in.expect('~', "literal8 in UTF8 ( )"); !r) return r.error();
+            item.utf8 = true;
+        }
         auto lit = in.literal("message literal", true);  // literal8: RFC 3516 §4.4
         if (!lit) return lit.error();
+        if (item.utf8) {
+            if (auto r = in.expect(')', ") after UTF8 literal"); !r) return r.error();
+        }
         item.message_was_synchronizing = lit->synchronizing;
         messages.push_back(*lit);
         cmd.messages.push_back(std::move(item));

@@ -199,6 +199,18 @@ void ImapHandler::perform(session::Action& action) {
                 shared_->sessions.add(user_, this);
                 registered_ = true;
                 log::info("login", {log::conn(conn_.id()), {"user", user_}});
+            } else if constexpr (std::is_same_v<T, session::LoggedOut>) {
+                // UNAUTHENTICATE (RFC 8437): as at a disconnect, then as before the login.
+                // unregister() also drops the registration under a selected shared
+                // mailbox's account; that account's stores go back too.
+                unregister();
+                if (store_) shared_->stores.keep(std::move(store_));
+                if (other_store_) shared_->stores.keep(std::move(other_store_));
+                other_owner_.clear();
+                conn_.count_logout();
+                conn_.set_idle_timeout(shared_->login_timeout);
+                log::info("logout", {log::conn(conn_.id()), {"user", user_}});
+                user_.clear();
             } else if constexpr (std::is_same_v<T, session::Changed>) {
                 shared_->sessions.wake(user_, this);
                 if (!a.owner.empty()) shared_->sessions.wake(a.owner, this);

@@ -193,7 +193,7 @@ Result<bool> FetchJob::render_items(storage::MailboxStore& store, std::string& o
                 break;
             case K::Envelope:
                 out += "ENVELOPE ";
-                append_envelope(out, structure_.envelope);
+                append_envelope(out, structure_.envelope, quoted_);
                 break;
             case K::Body:
                 out += "BODY ";

@@ -40,6 +40,7 @@
 #include "common/util/result.hpp"
 #include "imapd/proto/command.hpp"
 #include "imapd/proto/sequence_set.hpp"
+#include "imapd/render/imap_string.hpp"
 #include "imapd/render/section.hpp"
 #include "imapd/render/wire_form.hpp"
 #include "storage/mailbox_index.hpp"
@@ -88,6 +89,8 @@ public:
     // The last step failed because a BINARY item names a part whose CTE we cannot decode
     // (the session answers NO [UNKNOWN-CTE], RFC 3516 §4.2).
     bool unknown_cte() const { return unknown_cte_; }
+    // ENVELOPE's strings: UTF-8 quoted strings once the session enabled UTF-8 (RFC 6855 §3).
+    void set_quoted_text(QuotedText quoted) { quoted_ = quoted; }
 
 private:
     struct Loaded {
@@ -149,6 +152,7 @@ private:
     NumberSet recent_;
     std::vector<std::string> keywords_;  // announced, sorted
     bool read_only_ = false;
+    QuotedText quoted_ = QuotedText::Ascii;
     bool shows_flags_ = false;  // a FLAGS item, or \Seen set (its FLAGS follow)
 
     // The message being rendered.

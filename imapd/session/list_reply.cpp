@@ -6,7 +6,6 @@
 #include <set>
 
 #include "imapd/proto/mailbox_name.hpp"
-#include "imapd/proto/mutf7.hpp"
 #include "imapd/render/imap_string.hpp"
 
 namespace mr::imapd::session {
@@ -34,7 +33,9 @@ bool matches_any(const std::vector<std::string>& patterns, const std::string& wi
 }
 
 std::vector<Candidate> candidates(const std::vector<storage::MailboxRecord>& boxes,
-                                  const std::vector<std::string>& lost, const std::vector<std::string>& placeholders) {
+                                  const std::vector<std::string>& lost, const std::vector<std::string>& placeholders,
+                                  NameForm form) {
+    auto wire_name = [form](const std::string& utf8) { return encode_mailbox_name(utf8, form); };
     std::vector<Candidate> out;
     std::set<std::string> seen;
     for (const auto& b : boxes) {
@@ -80,7 +81,7 @@ std::string list_response(const ListCmd& c, const Candidate& m, bool childinfo) 
     std::string out = "* LIST (";
     for (std::size_t i = 0; i < attrs.size(); ++i) out += (i ? " " : "") + attrs[i];
     out += ") \"/\" ";
-    append_string(out, m.wire);
+    append_string(out, m.wire, QuotedText::Utf8);  // UTF-8 only in NameForm::Utf8
     // RFC 5258 §3.5 (rfc5258.txt:526): the criteria that caused the answer.
     if (childinfo) out += " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
     out += "\r\n";
@@ -119,14 +120,14 @@ std::vector<ListLine> lsub_lines(const std::vector<std::string>& patterns, const
         if (m.exists) attrs = m.has_children ? "\\HasChildren" : "\\HasNoChildren";
         if (!m.special_use.empty()) attrs += " " + m.special_use;
         std::string line = "* LSUB (" + attrs + ") \"/\" ";
-        append_string(line, m.wire);
+        append_string(line, m.wire, QuotedText::Utf8);
         out.push_back({line + "\r\n", m.wire, {}});
         answered.insert(m.wire);
     }
     for (const auto& name : noselect) {
         if (answered.contains(name)) continue;
         std::string line = "* LSUB (\\Noselect) \"/\" ";
-        append_string(line, name);
+        append_string(line, name, QuotedText::Utf8);
         out.push_back({line + "\r\n", name, {}});
     }
     return out;
@@ -134,20 +135,15 @@ std::vector<ListLine> lsub_lines(const std::vector<std::string>& patterns, const
 
 }  // namespace
 
-std::string wire_name(const std::string& utf8) {
-    // Names the store holds passed validate_mailbox_name, so encoding cannot fail in practice.
-    auto enc = mutf7_encode(utf8);
-    return enc ? enc.value() : utf8;
-}
-
 bool has_children(const std::vector<storage::MailboxRecord>& boxes, const std::string& name) {
     return std::any_of(boxes.begin(), boxes.end(), [&](const auto& b) { return is_below(b.name, name); });
 }
 
 std::vector<ListLine> list_lines(const ListCmd& c, const std::vector<std::string>& patterns,
                                  const std::vector<storage::MailboxRecord>& boxes,
-                                 const std::vector<std::string>& lost, const std::vector<std::string>& placeholders) {
-    const std::vector<Candidate> all = candidates(boxes, lost, placeholders);
+                                 const std::vector<std::string>& lost, const std::vector<std::string>& placeholders,
+                                 NameForm form) {
+    const std::vector<Candidate> all = candidates(boxes, lost, placeholders, form);
     if (c.lsub) return lsub_lines(patterns, all);
     std::vector<ListLine> out;
     for (const auto& m : all) {
@@ -165,6 +161,18 @@ std::vector<ListLine> list_lines(const ListCmd& c, const std::vector<std::string
         out.push_back({list_response(c, m, childinfo), m.wire, std::move(status)});
     }
     return out;
+}
+
+std::string select_list_response(const std::vector<storage::MailboxRecord>& boxes, const std::string& name,
+                                 const std::string& shown, NameForm form) {
+    const auto box = std::find_if(boxes.begin(), boxes.end(), [&](const auto& b) { return b.name == name; });
+    if (box == boxes.end()) return {};
+    const Candidate m{shown, encode_mailbox_name(shown, form), true, shown == name && box->subscribed,
+                      box->special_use, has_children(boxes, name)};
+    // Subscribed too: the attributes "MUST be accurate" (rfc9051.txt:1789).
+    ListCmd all;
+    all.return_subscribed = true;
+    return list_response(all, m, false);
 }
 
 }  // namespace mr::imapd::session

@@ -195,6 +195,7 @@ struct Session::Handlers {
         return selected([&](Selected& v) { return s.cmd_cancelupdate(tag, c, v); });
     }
     Actions operator()(NotifyCmd& c) const { return s.cmd_notify(tag, c); }
+    Actions operator()(UnauthenticateCmd&) const { return s.cmd_unauthenticate(tag); }
 
     // The state check (on_command, from the command's table entry) has made sure a mailbox
     // is selected; this hands its view over, and refuses like the check if it is not.

@@ -65,6 +65,7 @@
 #include "imapd/proto/command_reader.hpp"
 #include "imapd/proto/command_table.hpp"
 #include "imapd/session/flags.hpp"
+#include "imapd/session/protocol_mode.hpp"
 #include "imapd/session/shared_namespace.hpp"
 #include "imapd/session/search_context.hpp"
 
@@ -140,6 +141,9 @@ struct AuthFailed {
 struct LoggedIn {
     std::string user;  // the glue opens this user's store and switches to the idle timeout
 };
+// UNAUTHENTICATE (RFC 8437): the session is not authenticated any more; the glue lets go
+// of the user's store and sessions entry and gives back the per-user connection slot.
+struct LoggedOut {};
 struct Close {};  // flush and hang up
 // This session changed the user's store (flags, messages): the glue wakes the user's
 // other sessions so an IDLE one reports it at once.
@@ -149,7 +153,7 @@ struct Changed {
 
 struct Action {
     std::variant<Send, StartTls, VerifyPassword, StoreJob, QuotaStoreJob, AccountsJob, Delay, AuthFailed, LoggedIn,
-                 Close, Changed, StartCompression>
+                 Close, Changed, StartCompression, LoggedOut>
         v;
 };
 
@@ -265,6 +269,19 @@ private:
     Actions cmd_authenticate(const std::string& tag, AuthenticateCmd& c);
     Actions cmd_id(const std::string& tag, const IdCmd& c);
     Actions cmd_enable(const std::string& tag, const EnableCmd& c);
+
+    // session_rev2.cpp: IMAP4rev2 and UTF8=ACCEPT (protocol_mode.hpp), UNAUTHENTICATE.
+    // ENABLE of IMAP4rev2 or UTF8=ACCEPT: the name for ENABLED when `cap` is one of them
+    // and was not on yet, else "".
+    std::string enable_protocol(std::string_view cap);
+    Actions cmd_unauthenticate(const std::string& tag);
+    // A mailbox argument decoded from the session's name form (mailbox_name.hpp) and checked.
+    Result<std::string> mailbox_arg(std::string_view wire) const {
+        return decode_mailbox_name(wire, mode_.names());
+    }
+    // APPEND of a message whose header has 8-bit octets, before UTF-8 was enabled: refused
+    // (RFC 6855 §4, rfc6855.txt:223). The reply, or nullopt when the message may go in.
+    std::optional<Actions> refuse_8bit_header(const std::string& tag, const AppendItem& m);
     Actions sasl_step(text::SaslStep step);
     Actions auth_failure(std::string_view reply, std::string user);
     Actions check_password(const std::string& tag, std::string user, std::string password);
@@ -287,8 +304,8 @@ private:
     Actions cmd_deleteacl(const std::string& tag, const DeleteAclCmd& c);
     Actions cmd_listrights(const std::string& tag, const ListRightsCmd& c);
     Actions cmd_myrights(const std::string& tag, const MyRightsCmd& c);
-    // A client mailbox name (modified UTF-7) → the owner's store name; the reply to send
-    // when it names no mailbox.
+    // A client mailbox name (in the session's name form: mailbox_arg) → the owner's store
+    // name; the reply to send when it names no mailbox.
     Result<MailboxRef> mailbox_ref(std::string_view wire) const;
     // Runs `work` on `ref`'s store with the user's rights on it, after checking that they
     // include every right of `needed` (RFC 4314 §4): without "l" (and without the needed
@@ -420,7 +437,7 @@ private:
     unsigned failures_ = 0;
     unsigned errors_ = 0;
     std::string user_;
-    bool utf8_enabled_ = false;
+    ProtocolMode mode_;  // ENABLE IMAP4rev2 / UTF8=ACCEPT
     // RFC 7162 §3.1 (rfc7162.txt:388): once a CONDSTORE enabling command ran, every
     // untagged FETCH about changed flags carries UID and MODSEQ (rfc7162.txt:1422).
     bool condstore_ = false;

@@ -40,7 +40,7 @@ std::string response_start(std::string_view word, std::string_view wire_mailbox)
 }  // namespace
 
 Result<MailboxRef> Session::mailbox_ref(std::string_view wire) const {
-    auto name = decode_mailbox_name(wire);
+    auto name = mailbox_arg(wire);
     if (!name) return name.error();
     return resolve_mailbox(name.value(), user_);
 }

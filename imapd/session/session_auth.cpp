@@ -36,11 +36,9 @@ Actions Session::cmd_id(const std::string& tag, const IdCmd& /*c*/) {
     return out;
 }
 
-// RFC 5161 §3.1 (rfc5161.txt): only capabilities that need enabling are listed; none of
-// ours do (CONDSTORE/QRESYNC/UTF8=ACCEPT are not advertised), so the list is empty.
 // RFC 5161 §3.1 (rfc5161.txt:134): ENABLED lists what this command enabled; unknown
 // names and names already enabled are left out. QRESYNC implies CONDSTORE
-// (RFC 7162 §3.2.3, rfc7162.txt:1388).
+// (RFC 7162 §3.2.3, rfc7162.txt:1388). IMAP4rev2 and UTF8=ACCEPT: session_rev2.cpp.
 Actions Session::cmd_enable(const std::string& tag, const EnableCmd& c) {
     std::string enabled = "* ENABLED";
     for (const auto& cap : c.capabilities) {
@@ -53,6 +51,7 @@ Actions Session::cmd_enable(const std::string& tag, const EnableCmd& c) {
             enabled += " QRESYNC";
             qresync_ = true;
         }
+        if (auto mode = enable_protocol(cap); !mode.empty()) enabled += " " + mode;
     }
     Actions out{{Send{line(enabled)}}};
     for (auto& a : tagged(tag, "OK", "ENABLE completed")) out.push_back(std::move(a));

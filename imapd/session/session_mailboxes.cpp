@@ -1,8 +1,8 @@
 // Authenticated-state commands: NAMESPACE, LIST/LSUB, CREATE, DELETE, RENAME,
 // SUBSCRIBE/UNSUBSCRIBE, STATUS, SELECT/EXAMINE, APPEND, and CLOSE/UNSELECT
 // (RFC 3501 §6.3, rfc3501.txt:1719; RFC 6154 special-use; RFC 4315 APPENDUID).
-// Every mailbox argument goes through decode_mailbox_name() before a store job sees it;
-// names sent back are modified UTF-7 again (mutf7_encode).
+// Every mailbox argument goes through mailbox_arg() (decode_mailbox_name in the session's
+// NameForm) before a store job sees it; names sent back are in that form again.
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -165,7 +165,8 @@ Actions Session::cmd_list(const std::string& tag, const ListCmd& c) {
     std::string enabling;
     if (std::find(c.return_status.begin(), c.return_status.end(), StatusItem::HighestModSeq) != c.return_status.end())
         enabling = enable_condstore();
-    return async({AccountsJob{[this, tag, c, patterns, enabling, limit = options_.max_message_size](Accounts& a) {
+    return async({AccountsJob{[this, tag, c, patterns, enabling, limit = options_.max_message_size,
+                               form = mode_.names()](Accounts& a) {
         Result<std::string> out = enabling;
         auto own = a.store("");
         auto boxes = own ? own.value()->list_mailboxes() : Result<std::vector<storage::MailboxRecord>>(own.error());
@@ -174,7 +175,7 @@ Actions Session::cmd_list(const std::string& tag, const ListCmd& c) {
         if (!shared) out = shared.error();
         else {
             const auto placeholders = merge_shared(boxes.value(), lost.value(), shared.value());
-            for (const auto& l : list_lines(c, patterns, boxes.value(), lost.value(), placeholders)) {
+            for (const auto& l : list_lines(c, patterns, boxes.value(), lost.value(), placeholders, form)) {
                 out.value() += l.response;
                 if (l.status_name.empty()) continue;
                 // A mailbox gone since the listing gets no STATUS (rfc5819.txt:124); nor does
@@ -345,7 +346,7 @@ Actions Session::cmd_rename(const std::string& tag, const RenameCmd& c) {
 }
 
 Actions Session::cmd_subscribe(const std::string& tag, const SubscribeCmd& c) {
-    auto name = decode_mailbox_name(c.mailbox);
+    auto name = mailbox_arg(c.mailbox);
     if (!name) return tagged(tag, "NO", "[CANNOT] " + name.error().message);
     // Subscriptions are the user's, also to shared mailboxes (kept by name).
     const bool shared = in_shared_namespace(name.value());
@@ -362,13 +363,14 @@ Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
     std::string enabling;
     if (std::find(c.items.begin(), c.items.end(), StatusItem::HighestModSeq) != c.items.end())
         enabling = enable_condstore();
-    return mailbox_job(tag, ref.value(), "r", [this, tag, c, n = ref->name, enabling, limit = options_.max_message_size](
-                                                  MailboxStore& store, text::AclRights) {
+    return mailbox_job(tag, ref.value(), "r", [this, tag, c, n = ref->name, shown = client_name(ref.value()), enabling,
+                                               limit = options_.max_message_size](MailboxStore& store, text::AclRights) {
         auto st = read_status(store, n, c.items);
         if (st) st.value().append_limit = limit;
-        return StoreResume([this, tag, c, st = std::move(st), enabling]() -> Actions {
+        return StoreResume([this, tag, c, shown, st = std::move(st), enabling]() -> Actions {
             if (!st) return store_error(tag, st.error());
-            Actions acts{{Send{enabling + status_response(c.mailbox, c.items, st.value())}}};
+            // The name as the session spells it (RFC 6855 §3: no UTF-8 before ENABLE).
+            Actions acts{{Send{enabling + status_response(encode_mailbox_name(shown, mode_.names()), c.items, st.value())}}};
             for (auto& a : tagged(tag, "OK", "STATUS completed")) acts.push_back(std::move(a));
             return acts;
         });
@@ -394,9 +396,11 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
         storage::MailboxView view;  // no structure blobs: SELECT needs UIDs and flags only
         storage::RecentClaim recent;
         std::optional<storage::Changes> changes;  // QRESYNC: since the client's MODSEQ
+        std::string list;  // IMAP4rev2: the mailbox's LIST response
     };
     return mailbox_job(tag, ref.value(), "r", [this, tag, closed, examine = c.read_only, n = ref->name, owner = ref->owner,
-                                               q = c.qresync](MailboxStore& store, text::AclRights rights) {
+                                               shown = client_name(ref.value()), q = c.qresync,
+                                               mode = mode_](MailboxStore& store, text::AclRights rights) {
         // RFC 4314 §4: without a right to change anything the mailbox is read-only.
         const bool ro = examine || !(rights.has('s') || rights.has('w') || rights.has('t') || rights.has('e'));
         Result<Snapshot> snap = Error::internal("");
@@ -407,9 +411,17 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             // (a later one is claimed too and is \Recent when it shows up). A failed claim
             // only means no \Recent here. EXAMINE shows the same messages as \Recent but
             // leaves them to the next SELECT (RFC 3501 §6.3.2, rfc3501.txt:1871).
+            // IMAP4rev2 has no \Recent: such a session leaves the messages to an IMAP4rev1 one.
             storage::RecentClaim recent;
-            if (auto claim = ro ? store.peek_recent(n) : store.claim_recent(n)) recent = claim.value();
-            snap = Snapshot{std::move(view.value()), recent, std::nullopt};
+            if (mode.reports_recent()) {
+                if (auto claim = ro ? store.peek_recent(n) : store.claim_recent(n)) recent = claim.value();
+            }
+            snap = Snapshot{std::move(view.value()), recent, std::nullopt, {}};
+            // RFC 9051 §6.3.2 (rfc9051.txt:1787): LIST is one of SELECT's responses.
+            if (mode.rev2) {
+                if (auto boxes = store.list_mailboxes())
+                    snap.value().list = select_list_response(boxes.value(), n, shown, mode.names());
+            }
             // rfc7162.txt:1509: with a known UIDVALIDITY, what changed since the client's
             // MODSEQ; with another one, nothing (the client starts over).
             if (q && q->uidvalidity == snap.value().view.box.uidvalidity) {
@@ -438,8 +450,12 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             const auto recent_from = std::lower_bound(uids.begin(), uids.end(), s.recent.first);
             const auto recent_to = std::lower_bound(recent_from, uids.end(), s.recent.end);
             const auto recent_count = recent.empty() ? 0 : recent_to - recent_from;
-            out += "* " + std::to_string(recent_count) + " RECENT\r\n";
-            if (first_unseen) out += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen\r\n";
+            // IMAP4rev2 has neither RECENT nor the UNSEEN code (RFC 9051 Appendix E items 11
+            // and 12, rfc9051.txt:8051).
+            if (mode_.reports_recent()) out += "* " + std::to_string(recent_count) + " RECENT\r\n";
+            if (first_unseen && !mode_.rev2)
+                out += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen\r\n";
+            out += s.list;
             out += "* OK [UIDVALIDITY " + std::to_string(box.uidvalidity) + "] UIDs valid\r\n";
             out += "* OK [UIDNEXT " + std::to_string(box.uidnext) + "] Predicted next UID\r\n";
             out += "* OK [HIGHESTMODSEQ " + std::to_string(box.highestmodseq) + "] Highest\r\n";
@@ -516,6 +532,7 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
         auto flags = split_flags(m.flags);
         if (!flags) return bad(tag, flags.error().message);
         if (m.message.empty() && m.catenate.empty()) return tagged(tag, "NO", "[CANNOT] Empty message");
+        if (auto refused = refuse_8bit_header(tag, m)) return *refused;
         const std::int64_t date = m.internal_date ? m.internal_date->to_unix() : 0;
         batch.push_back({name.value(), m.message, flags.value().first, std::move(flags.value().second), date, {}});
         bytes += static_cast<std::int64_t>(m.message.size());

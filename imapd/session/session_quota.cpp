@@ -94,7 +94,7 @@ Actions Session::cmd_getquota(const std::string& tag, const GetQuotaCmd& c) {
 
 // RFC 9208 §4.1.2 (rfc9208.txt:278): every mailbox name, existing or not, is under "".
 Actions Session::cmd_getquotaroot(const std::string& tag, const GetQuotaRootCmd& c) {
-    if (auto name = decode_mailbox_name(c.mailbox); !name)
+    if (auto name = mailbox_arg(c.mailbox); !name)
         return tagged(tag, "NO", "[CANNOT] " + name.error().message);
     std::string roots = "* QUOTAROOT ";
     append_astring(roots, c.mailbox);

@@ -393,6 +393,8 @@ std::optional<SearchReturn> shown_return(const std::optional<SearchReturn>& ret)
 }
 
 Actions Session::cmd_search(const std::string& tag, const SearchCmd& c, Selected& sel) {
+    // RFC 6855 §3 (rfc6855.txt:198): after ENABLE UTF8=ACCEPT a CHARSET conflicts.
+    if (c.charset && mode_.utf8_accept) return bad(tag, "No CHARSET after ENABLE UTF8=ACCEPT");
     if (c.charset && !supported_charset(*c.charset)) {
         if (c.ret && c.ret->save) sel.saved_result = {};  // a failed SAVE leaves "$" empty (RFC 5182 §2.1)
         return tagged(tag, "NO", "[BADCHARSET (UTF-8 US-ASCII)] Charset not supported");
@@ -403,7 +405,14 @@ Actions Session::cmd_search(const std::string& tag, const SearchCmd& c, Selected
     if (c.ret && c.ret->update && has_context(sel, tag)) return bad(tag, "Tag reuse");
     const bool modseq = uses_modseq(c.key);
     std::string enabling = modseq ? enable_condstore() : std::string();
-    return async({StoreJob{[this, tag, box = sel.mailbox, key = c.key, uid_form = c.uid, ret = shown_return(c.ret),
+    // IMAP4rev2: no RETURN is RETURN (ALL), answered with ESEARCH (RFC 9051 §6.4.4,
+    // rfc9051.txt:3735).
+    std::optional<SearchReturn> ret = shown_return(c.ret);
+    if (!ret && mode_.search_answers_esearch()) {
+        ret.emplace();
+        ret->all = true;
+    }
+    return async({StoreJob{[this, tag, box = sel.mailbox, key = c.key, uid_form = c.uid, ret,
                             view = sel.uids, recent = sel.recent, saved = sel.saved_result, modseq,
                             enabling](storage::MailboxStore& store) {
         std::uint64_t highest = 0;

@@ -110,6 +110,7 @@ Actions Session::cmd_fetch(const std::string& tag, const FetchCmd& c, Selected& 
         };
     }
     run->job.set_session_flags(sel.recent, sel.keywords, sel.read_only);
+    run->job.set_quoted_text(mode_.quoted());
     return async(fetch_step(std::move(run)));
 }
 

@@ -134,11 +134,12 @@ struct Session::PrefetchedUpdates {
 namespace {
 
 // What poll_updates' job and the prefetch ask of the store besides the changes: the
-// \Recent claim on new mail, when there is some (changes that end above `last_uid`).
+// \Recent claim on new mail, when there is some (changes that end above `last_uid`) and
+// the session reports \Recent at all (`recent`: not in IMAP4rev2).
 std::optional<storage::RecentClaim> claim_new(storage::MailboxStore& store, const std::string& box,
                                               const Result<storage::Changes>& changes, std::uint32_t last_uid,
-                                              bool claim) {
-    if (!changes) return std::nullopt;
+                                              bool claim, bool recent) {
+    if (!recent || !changes) return std::nullopt;
     const auto& changed = changes.value().changed;
     if (changed.empty() || changed.back().uid <= last_uid) return std::nullopt;
     // New mail: this session is the first to be told of whatever nobody claimed (an
@@ -164,11 +165,11 @@ void Session::prefetch_updates(Actions& acts) {
         auto* job = std::get_if<StoreJob>(&a.v);
         if (!job) continue;
         job->job = [this, inner = std::move(job->job), key = updates_key(*view),
-                    claim = !view->read_only](storage::MailboxStore& store) {
+                    claim = !view->read_only, recent = mode_.reports_recent()](storage::MailboxStore& store) {
             StoreResume next = inner(store);
             if (!next) return next;
             auto pre = std::make_shared<PrefetchedUpdates>(PrefetchedUpdates{key, store.changes_since(key.box, key.since), std::nullopt});
-            pre->claimed = claim_new(store, key.box, pre->changes, key.last_uid, claim);
+            pre->claimed = claim_new(store, key.box, pre->changes, key.last_uid, claim, recent);
             return StoreResume([this, next = std::move(next), pre = std::move(pre)] {
                 prefetched_ = pre;
                 return next();
@@ -193,12 +194,12 @@ Actions Session::poll_updates(std::function<Actions()> finish, bool allow_expung
     // the extras): what the prefetch claimed is this session's whatever the store says now.
     if (prefetched && prefetched->claimed) add_recent(*selected(), *prefetched->claimed);
     return async({StoreJob{[this, box = view->mailbox, since = view->modseq, last_uid, claim = !view->read_only,
-                            allow_expunge, finish = std::move(finish),
+                            recent = mode_.reports_recent(), allow_expunge, finish = std::move(finish),
                             inputs = std::move(inputs)](storage::MailboxStore& store) {
         auto changes = store.changes_since(box, since);
         auto extras = std::make_shared<UpdateExtras>();
         if (changes) *extras = read_update_extras(store, box, changes.value(), inputs);
-        std::optional<storage::RecentClaim> claimed = claim_new(store, box, changes, last_uid, claim);
+        std::optional<storage::RecentClaim> claimed = claim_new(store, box, changes, last_uid, claim, recent);
         return StoreResume([this, changes = std::move(changes), claimed, allow_expunge, finish, extras]() {
             return report_updates(changes, claimed, allow_expunge, finish, extras.get());
         });
@@ -253,8 +254,10 @@ Actions Session::report_updates(const Result<storage::Changes>& changes, std::op
             if (it != uids.end() && *it == m.uid) {
                 out += announce_keywords(sel->keywords, m.keywords, sel->read_only);
                 out += "* " + std::to_string(it - uids.begin() + 1) + " FETCH (";
-                // rfc7162.txt:1422; NOTIFY's FlagChange: "MUST include UID" (RFC 5465 §5.1).
-                if (condstore_ || notify_) out += "UID " + std::to_string(m.uid) + " ";
+                // rfc7162.txt:1422; NOTIFY's FlagChange: "MUST include UID" (RFC 5465 §5.1);
+                // IMAP4rev2: every unsolicited FETCH has UID (RFC 9051 Appendix E item 21,
+                // rfc9051.txt:8082).
+                if (condstore_ || notify_ || mode_.rev2) out += "UID " + std::to_string(m.uid) + " ";
                 out += "FLAGS ";
                 append_flag_list(out, m.flags, m.keywords, sel->recent.contains(m.uid));
                 if (condstore_) out += " MODSEQ (" + std::to_string(m.modseq) + ")";
@@ -280,7 +283,7 @@ Actions Session::report_updates(const Result<storage::Changes>& changes, std::op
         }
         if (added) {
             out += "* " + std::to_string(uids.size()) + " EXISTS\r\n";
-            out += sel->recent_response();
+            if (mode_.reports_recent()) out += sel->recent_response();
             if (extras) out += extras->new_fetch;  // RFC 5465 §7: EXISTS, FETCH, then ESEARCH
             for (auto& c : sel->contexts) {
                 const ContextVerdicts* v = verdicts_of(c);

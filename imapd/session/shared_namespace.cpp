@@ -45,4 +45,6 @@ std::string shared_name(std::string_view owner, std::string_view name) {
     return out;
 }
 
+std::string client_name(const MailboxRef& ref) { return ref.shared() ? shared_name(ref.owner, ref.name) : ref.name; }
+
 }  // namespace mr::imapd::session

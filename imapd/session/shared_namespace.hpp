@@ -40,4 +40,7 @@ bool in_shared_namespace(std::string_view name);
 // "Shared/<owner>/<name>": how a grantee sees the owner's mailbox.
 std::string shared_name(std::string_view owner, std::string_view name);
 
+// The UTF-8 name the client uses for `ref`: its own name, or shared_name for another's.
+std::string client_name(const MailboxRef& ref);
+
 }  // namespace mr::imapd::session

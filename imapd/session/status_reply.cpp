@@ -59,7 +59,7 @@ std::string status_response(std::string_view wire_name, const std::vector<Status
         }
     }
     std::string out = "* STATUS ";
-    append_string(out, wire_name);
+    append_string(out, wire_name, QuotedText::Utf8);  // UTF-8 only in NameForm::Utf8
     out += " (" + text + ")\r\n";
     return out;
 }

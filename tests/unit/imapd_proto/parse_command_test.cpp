@@ -402,3 +402,37 @@ TEST_CASE("parse: STATUS MAILBOXID (RFC 8474 §4.3)") {
     auto s = parse_ok<StatusCmd>("a STATUS x (MAILBOXID MESSAGES)");
     CHECK(s.items == std::vector<StatusItem>{StatusItem::MailboxId, StatusItem::Messages});
 }
+
+TEST_CASE("parse: APPEND UTF8 (~{n}) literal of RFC 6855 §4") {
+    auto a = parse_ok<AppendCmd>("a APPEND INBOX UTF8 (~{3}\r\nabc)");
+    REQUIRE(a.messages.size() == 1);
+    CHECK(a.messages[0].utf8);
+    CHECK(a.messages[0].message == "abc");
+    a = parse_ok<AppendCmd>("a APPEND INBOX (\\Seen) \"01-Jan-2024 00:00:00 +0000\" utf8 (~{2+}\r\nxy)");
+    CHECK(a.messages[0].utf8);
+    CHECK(a.messages[0].message == "xy");
+    CHECK(a.messages[0].flags.size() == 1);
+    // MULTIAPPEND: a UTF8 message, then a plain one.
+    a = parse_ok<AppendCmd>("a APPEND x UTF8 (~{1}\r\nz) {1}\r\nw");
+    REQUIRE(a.messages.size() == 2);
+    CHECK(a.messages[0].utf8);
+    CHECK_FALSE(a.messages[1].utf8);
+    CHECK(a.messages[1].message == "w");
+    a = parse_ok<AppendCmd>("a APPEND x {1}\r\nz");
+    CHECK_FALSE(a.messages[0].utf8);
+    parse_bad("a APPEND x UTF8 ~{1}\r\nz");     // no parentheses
+    parse_bad("a APPEND x UTF8 ({1}\r\nz)");    // a literal, not a literal8
+    parse_bad("a APPEND x UTF8 (~{1}\r\nz");    // no closing parenthesis
+    parse_bad("a APPEND x UTF8 (~{1}\r\nz) ");  // SP and no next message
+    parse_bad("a APPEND x UTF8");
+}
+
+TEST_CASE("parse: quoted strings carry UTF-8, and only UTF-8, in 8-bit octets (RFC 6855 §3)") {
+    auto c = parse_ok<CreateCmd>("a CREATE \"Entw\xC3\xBCrfe\"");
+    CHECK(c.mailbox == "Entw\xC3\xBCrfe");
+    CHECK(parse_bad("a CREATE \"Entw\xFCrfe\"") == "Invalid UTF-8 in quoted string");  // Latin-1
+    CHECK(parse_bad("a CREATE \"\xC3\"") == "Invalid UTF-8 in quoted string");         // cut short
+    // A literal carries any octet: its meaning is the command's business.
+    c = parse_ok<CreateCmd>("a CREATE {1}\r\n\xFC");
+    CHECK(c.mailbox == "\xFC");
+}

@@ -27,7 +27,7 @@ const std::map<std::string, std::string, std::less<>> kSampleArgs = {
     {"STORE", " 1 FLAGS ()"}, {"UID STORE", " 1 FLAGS ()"}, {"COPY", " 1 x"}, {"UID COPY", " 1 x"},
     {"MOVE", " 1 x"}, {"UID MOVE", " 1 x"}, {"LIST", " \"\" *"}, {"UNSELECT", ""},
     {"GETQUOTA", " \"\""}, {"GETQUOTAROOT", " INBOX"}, {"SETQUOTA", " \"\" (STORAGE 1)"},
-    {"COMPRESS", " DEFLATE"},
+    {"COMPRESS", " DEFLATE"}, {"UNAUTHENTICATE", ""},
     {"SORT", " (DATE) UTF-8 ALL"}, {"UID SORT", " (DATE) UTF-8 ALL"}, {"THREAD", " REFERENCES UTF-8 ALL"},
     {"UID THREAD", " REFERENCES UTF-8 ALL"},
     {"GETACL", " INBOX"}, {"SETACL", " INBOX bob@example.test lr"}, {"DELETEACL", " INBOX bob@example.test"},

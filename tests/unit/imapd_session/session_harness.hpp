@@ -104,6 +104,9 @@ struct Harness {
                         failed_users.push_back(x.user);
                     } else if constexpr (std::is_same_v<T, LoggedIn>) {
                         logged_in = x.user;
+                    } else if constexpr (std::is_same_v<T, LoggedOut>) {
+                        ++logged_out;
+                        logged_in.clear();
                     } else if constexpr (std::is_same_v<T, Close>) {
                         closed = true;
                     } else if constexpr (std::is_same_v<T, Changed>) {
@@ -178,6 +181,7 @@ struct Harness {
     std::string compressed_input;  // the input left at the last one
     std::chrono::milliseconds last_delay{0};
     std::string logged_in;
+    int logged_out = 0;  // LoggedOut actions (UNAUTHENTICATE)
 };
 
 inline bool contains(std::string_view hay, std::string_view needle) {
