@@ -279,9 +279,6 @@ private:
     Result<std::string> mailbox_arg(std::string_view wire) const {
         return decode_mailbox_name(wire, mode_.names());
     }
-    // APPEND of a message whose header has 8-bit octets, before UTF-8 was enabled: refused
-    // (RFC 6855 §4, rfc6855.txt:223). The reply, or nullopt when the message may go in.
-    std::optional<Actions> refuse_8bit_header(const std::string& tag, const AppendItem& m);
     Actions sasl_step(text::SaslStep step);
     Actions auth_failure(std::string_view reply, std::string user);
     Actions check_password(const std::string& tag, std::string user, std::string password);

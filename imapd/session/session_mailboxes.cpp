@@ -532,7 +532,6 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
         auto flags = split_flags(m.flags);
         if (!flags) return bad(tag, flags.error().message);
         if (m.message.empty() && m.catenate.empty()) return tagged(tag, "NO", "[CANNOT] Empty message");
-        if (auto refused = refuse_8bit_header(tag, m)) return *refused;
         const std::int64_t date = m.internal_date ? m.internal_date->to_unix() : 0;
         batch.push_back({name.value(), m.message, flags.value().first, std::move(flags.value().second), date, {}});
         bytes += static_cast<std::int64_t>(m.message.size());

@@ -1,30 +1,18 @@
 // IMAP4rev2 (RFC 9051) and UTF8=ACCEPT (RFC 6855) as ENABLE turns them on (the
-// ProtocolMode, protocol_mode.hpp), the APPEND rule of RFC 6855 §4, and UNAUTHENTICATE
-// (RFC 8437). What each mode changes in a response lives where that response is made,
-// reading mode_.
+// ProtocolMode, protocol_mode.hpp), and UNAUTHENTICATE (RFC 8437). What each mode changes
+// in a response lives where that response is made, reading mode_.
+//
+// APPEND stores every message as sent, UTF-8 header fields or not, in either mode: RFC
+// 6855 §4 (rfc6855.txt:223) would have a server refuse 8-bit header fields from a client
+// that did not enable UTF8=ACCEPT, but IMAP4rev1 clients and migration tools (imapsync,
+// mbsync, offlineimap) append old mail with raw 8-bit headers every day, and servers that
+// do not advertise UTF8=ACCEPT (Dovecot 2.3) take it; refusing would lose that mail.
 #include <utility>
 
-#include "common/mime/header_parser.hpp"
 #include "common/text/ascii.hpp"
 #include "imapd/session/session.hpp"
 
 namespace mr::imapd::session {
-
-namespace {
-
-// The header block of an APPEND message: up to its first empty line (header_parser.hpp's
-// line ends), or all of it.
-std::string_view header_block(std::string_view message) {
-    std::size_t from = 0;
-    while (from < message.size()) {
-        const mime::LineSpan l = mime::line_at(message.data(), from, message.size());
-        if (l.content_end == from) return message.substr(0, from);
-        from = l.next;
-    }
-    return message;
-}
-
-}  // namespace
 
 std::string Session::enable_protocol(std::string_view cap) {
     // RFC 9051 Appendix A (rfc9051.txt:7870): a client that wants IMAP4rev2 from a server
@@ -41,16 +29,6 @@ std::string Session::enable_protocol(std::string_view cap) {
         return "UTF8=ACCEPT";
     }
     return {};
-}
-
-// RFC 6855 §4 (rfc6855.txt:223): "If an IMAP server supports "UTF8=ACCEPT" and the IMAP
-// client has not issued the "ENABLE UTF8=ACCEPT" command, the server MUST reject, with a
-// "NO" response, an "APPEND" command that includes any 8-bit character in message header
-// fields." IMAP4rev2 allows UTF-8 headers (RFC 9051 §6.3.12, rfc9051.txt:3425), so
-// either mode lets them in; the message is then stored as sent, like SMTPUTF8 mail.
-std::optional<Actions> Session::refuse_8bit_header(const std::string& tag, const AppendItem& m) {
-    if (mode_.utf8() || !text::has_non_ascii(header_block(m.message))) return std::nullopt;
-    return tagged(tag, "NO", "[CANNOT] 8-bit header fields need ENABLE UTF8=ACCEPT");
 }
 
 // RFC 8437 §3: the session forgets the user, the selected mailbox (without expunging it)

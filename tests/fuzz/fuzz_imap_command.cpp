@@ -9,7 +9,8 @@
 //  - the reader's memory stays bounded (max_line plus the literals it accepted);
 //  - the events do not depend on how the input is chunked (split at two positions taken
 //    from the first bytes), with IDLE/AUTHENTICATE switching to raw-line mode;
-//  - mUTF-7: a name that decodes re-encodes to exactly itself;
+//  - mUTF-7: a name that decodes re-encodes to exactly itself; in either NameForm a
+//    decoded name survives encode_mailbox_name and decoding again;
 //  - SETACL rights (RFC 4314) print canonically and parse back to the same set.
 #include <cstddef>
 #include <cstdint>
@@ -37,6 +38,14 @@ constexpr std::uint64_t kMaxLiteral = 256;
 constexpr std::size_t kMaxLine = 128;
 
 void exercise_mailbox(const std::string& name) {
+    // Both name forms (UTF8=ACCEPT / IMAP4rev2 or not): what decodes encodes back to a
+    // name that decodes to the same.
+    for (NameForm form : {NameForm::Mutf7, NameForm::Utf8}) {
+        auto decoded = decode_mailbox_name(name, form);
+        if (!decoded) continue;
+        auto again = decode_mailbox_name(encode_mailbox_name(*decoded, form), form);
+        check(again.ok() && *again == *decoded);
+    }
     auto utf8 = mutf7_decode(name);
     if (!utf8) return;
     auto again = mutf7_encode(*utf8);
