@@ -252,6 +252,33 @@ TEST_CASE("limits: over the per-(user, address) bound the login is refused and n
     CHECK(logins->count("carol", "10.0.0.1") == 0);
 }
 
+TEST_CASE("limits: log_out (IMAP UNAUTHENTICATE) gives the login back and counts per IP again") {
+    auto lim = std::make_shared<ConnectionLimits>(10, 2);
+    auto logins = std::make_shared<LoginLimits>(1);
+    REQUIRE(lim->try_acquire("10.0.0.1") == V::Accepted);
+    ConnectionSlot a(lim, logins, "10.0.0.1");
+    a.log_out();  // not logged in: nothing
+    CHECK(lim->from_ip("10.0.0.1") == 1);
+    REQUIRE(a.log_in("alice"));
+    CHECK(lim->from_ip("10.0.0.1") == 0);
+    a.log_out();
+    CHECK_FALSE(a.logged_in());
+    CHECK(lim->from_ip("10.0.0.1") == 1);
+    CHECK(lim->logged_in_total() == 0);
+    CHECK(lim->total() == 1);
+    CHECK(logins->count("alice", "10.0.0.1") == 0);
+    // The same connection logs in again, as another user or the same one (bound 1).
+    REQUIRE(a.log_in("bob"));
+    a.log_out();
+    REQUIRE(a.log_in("alice"));
+    CHECK(logins->count("alice", "10.0.0.1") == 1);
+    a.release();
+    CHECK(lim->total() == 0);
+    CHECK(lim->logged_in_total() == 0);
+    CHECK(lim->from_ip("10.0.0.1") == 0);
+    CHECK(logins->count("alice", "10.0.0.1") == 0);
+}
+
 TEST_CASE("limits: IPv6 logins count per /64, like connections") {
     auto lim = std::make_shared<ConnectionLimits>(0, 0);
     auto logins = std::make_shared<LoginLimits>(1);
