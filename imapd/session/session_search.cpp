@@ -406,7 +406,7 @@ Actions Session::cmd_search(const std::string& tag, const SearchCmd& c, Selected
     const bool modseq = uses_modseq(c.key);
     std::string enabling = modseq ? enable_condstore() : std::string();
     // IMAP4rev2: no RETURN is RETURN (ALL), answered with ESEARCH (RFC 9051 §6.4.4,
-    // rfc9051.txt:3735).
+    // rfc9051.txt:3736).
     std::optional<SearchReturn> ret = shown_return(c.ret);
     if (!ret && mode_.search_answers_esearch()) {
         ret.emplace();
