@@ -176,6 +176,34 @@ class SharedMailboxTest(unittest.TestCase):
         self.assertTrue(r.command("l", "GETACL")[1].startswith("l BAD"))
         self.assertTrue(r.command("m", "NOOP")[1].startswith("m OK"))
 
+    def test_utf8_accept_lists_and_selects_a_shared_utf8_folder(self):
+        # alice (k on info@) makes a folder with a non-ASCII name in info@'s account; bob,
+        # with a grant, sees it under Shared/ in UTF-8 after ENABLE UTF8=ACCEPT (RFC 6855
+        # §3) and selects it by that name; before ENABLE it is modified UTF-7.
+        folder = "Gr\u00fc\u00dfe"
+        shared = f"Shared/{INFO}/{folder}"
+        a = self.raw(USER, PASSWORD)
+        self.assertTrue(a.command("e", "ENABLE UTF8=ACCEPT")[1].startswith("e OK"))
+        self.assertTrue(a.command("c", f'CREATE "{shared}"')[1].startswith("c OK"))
+        self.addCleanup(a.command, "d", f'DELETE "{shared}"')
+        b = self.raw(BOB, BOB_PASSWORD)
+        lines, _ = b.command("a", f'LIST "" "Shared/{INFO}/*"')
+        self.assertIn(f'* LIST (\\HasNoChildren) "/" "Shared/{INFO}/Gr&APwA3w-e"', lines)
+        self.assertTrue(b.command("e", "ENABLE UTF8=ACCEPT")[1].startswith("e OK"))
+        lines, _ = b.command("b", f'LIST "" "Shared/{INFO}/*"')
+        self.assertIn(f'* LIST (\\HasNoChildren) "/" "{shared}"', lines)
+        lines, _ = b.command("s", f'STATUS "{shared}" (MESSAGES)')
+        self.assertIn(f'* STATUS "{shared}" (MESSAGES 0)', lines)
+        lines, tagged = b.command("x", f'SELECT "{shared}"')
+        self.assertTrue(tagged.startswith("x OK [READ-ONLY]"), (lines, tagged))
+        self.assertIn("* 0 EXISTS", lines)
+        # IMAP4rev2 too: SELECT's LIST response names the folder as the client does.
+        self.assertTrue(b.command("u", "UNSELECT")[1].startswith("u OK"))  # ENABLE: authenticated state
+        self.assertTrue(b.command("r", "ENABLE IMAP4rev2")[1].startswith("r OK"))
+        lines, tagged = b.command("y", f'EXAMINE "{shared}"')
+        self.assertTrue(tagged.startswith("y OK [READ-ONLY]"), (lines, tagged))
+        self.assertIn(f'* LIST (\\HasNoChildren) "/" "{shared}"', lines)
+
     def test_idle_sees_another_grantees_append_and_a_delivery(self):
         b = self.raw(BOB, BOB_PASSWORD)
         lines, tagged = b.command("s", f'EXAMINE "{SHARED_INBOX}"')
