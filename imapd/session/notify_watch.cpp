@@ -40,7 +40,7 @@ bool message_events(const NotifyEvents& e) { return e.message_new || e.message_e
 // "* LIST (attrs) "/" name[ extra]\r\n" (RFC 5465 §5.4, §5.5: attributes computed as LIST
 // would, \Subscribed when subscribed).
 std::string list_line(const storage::MailboxRecord& box, bool exists, const std::vector<storage::MailboxRecord>& now,
-                      std::string_view extra = {}) {
+                      NameForm form, std::string_view extra = {}) {
     std::string out = "* LIST (";
     if (!exists) {
         out += "\\NonExistent";
@@ -49,16 +49,16 @@ std::string list_line(const storage::MailboxRecord& box, bool exists, const std:
         if (box.subscribed) out += " \\Subscribed";
     }
     out += ") \"/\" ";
-    append_string(out, wire_name(box.name));
+    append_string(out, encode_mailbox_name(box.name, form), QuotedText::Utf8);  // UTF-8 only in NameForm::Utf8
     out += extra;
     return out + "\r\n";
 }
 
 std::string status_line(const std::string& name, const std::vector<StatusItem>& items,
-                        const storage::MailboxStatus& counts) {
+                        const storage::MailboxStatus& counts, NameForm form) {
     StatusValues v;
     v.counts = counts;
-    return status_response(wire_name(name), items, v);
+    return status_response(encode_mailbox_name(name, form), items, v);
 }
 
 }  // namespace
@@ -113,18 +113,18 @@ std::string NotifyWatch::update(const std::vector<storage::MailboxRecord>& now,
             if (from != seen.end()) {
                 renamed_from.insert(from->first);
                 std::string extra = " (\"OLDNAME\" (";
-                append_string(extra, wire_name(from->first));
+                append_string(extra, encode_mailbox_name(from->first, form), QuotedText::Utf8);
                 extra += "))";
                 if (report && (ev.mailbox_name || events_for(from->second.box, selected_name).mailbox_name))
-                    out += list_line(box, true, now, extra);
+                    out += list_line(box, true, now, form, extra);
             } else if (report && ev.mailbox_name) {
-                out += list_line(box, true, now);
+                out += list_line(box, true, now, form);
             }
             next.emplace(box.name, std::move(s));
             continue;
         }
         const Seen& was = old->second;
-        if (report && ev.subscription_change && was.box.subscribed != box.subscribed) out += list_line(box, true, now);
+        if (report && ev.subscription_change && was.box.subscribed != box.subscribed) out += list_line(box, true, now, form);
         if (report && message_events(ev) && s.counts) {
             const storage::MailboxStatus& c = *s.counts;
             const std::optional<storage::MailboxStatus>& p = was.counts;
@@ -143,14 +143,14 @@ std::string NotifyWatch::update(const std::vector<storage::MailboxRecord>& now,
                 if (!p || p->unseen != c.unseen) items.push_back(StatusItem::Unseen);
             }
             if (!items.empty() && condstore) items.push_back(StatusItem::HighestModSeq);
-            if (!items.empty()) out += status_line(box.name, items, c);
+            if (!items.empty()) out += status_line(box.name, items, c, form);
         }
         next.emplace(box.name, std::move(s));
     }
     if (report) {
         for (const auto& [name, was] : seen) {
             if (next.count(name) || renamed_from.count(name)) continue;
-            if (events_for(was.box, selected_name).mailbox_name) out += list_line(was.box, false, now);
+            if (events_for(was.box, selected_name).mailbox_name) out += list_line(was.box, false, now, form);
         }
     }
     seen = std::move(next);
@@ -175,7 +175,7 @@ std::string NotifyWatch::initial_status(const std::vector<storage::MailboxRecord
             if (!ev.message_new) items.push_back(StatusItem::UidValidity);
             items.push_back(StatusItem::HighestModSeq);
         }
-        out += status_line(box.name, items, c->second);
+        out += status_line(box.name, items, c->second, form);
     }
     return out;
 }

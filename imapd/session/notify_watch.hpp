@@ -5,7 +5,7 @@
 // Internal to imapd_session.
 //
 // Invariants:
-// - Names are the store's (UTF-8); responses carry their mUTF-7 form (list_reply's wire_name).
+// - Names are the store's (UTF-8); responses carry them in `form` (encode_mailbox_name).
 // - The selected mailbox gets no message events from here: SELECTED/SELECTED-DELAYED rule
 //   it (RFC 5465 §3.1, rfc5465.txt:264), through the session's ordinary updates.
 // - "inboxes" is "personal": the server cannot tell which mailboxes a delivery agent
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "imapd/proto/command.hpp"
+#include "imapd/proto/mailbox_name.hpp"
 #include "storage/mailbox_store.hpp"
 
 namespace mr::imapd::session {
@@ -42,6 +43,8 @@ struct NotifyWatch {
         std::optional<storage::MailboxStatus> counts;  // read when the mailbox has message events
     };
     std::map<std::string, Seen> seen;
+    // How names are sent: modified UTF-7, or UTF-8 once the session enabled it (RFC 6855 §3).
+    NameForm form = NameForm::Mutf7;
 
     // Whether any group names mailboxes other than the selected one.
     bool watches_mailboxes() const { return !groups.empty(); }

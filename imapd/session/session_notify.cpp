@@ -31,10 +31,12 @@ using Filter = NotifyGroup::Filter;
 constexpr std::size_t kMaxWatched = 1000;
 constexpr std::size_t kMaxReport = 256 * 1024;
 
-// The watch a NOTIFY SET asks for, names decoded; names that cannot be mailboxes are
-// dropped, as names of no mailbox are ignored (rfc5465.txt:303).
-NotifyWatch watch_of(const NotifyCmd& c) {
+// The watch a NOTIFY SET asks for, names decoded from `form` (and its responses in it);
+// names that cannot be mailboxes are dropped, as names of no mailbox are ignored
+// (rfc5465.txt:303).
+NotifyWatch watch_of(const NotifyCmd& c, NameForm form) {
     NotifyWatch w;
+    w.form = form;
     for (const auto& g : c.groups) {
         if (g.filter == Filter::Selected || g.filter == Filter::SelectedDelayed) {
             w.selected = true;
@@ -45,7 +47,7 @@ NotifyWatch watch_of(const NotifyCmd& c) {
         NotifyGroup decoded = g;
         decoded.mailboxes.clear();
         for (const auto& wire : g.mailboxes) {
-            if (auto name = decode_mailbox_name(wire)) decoded.mailboxes.push_back(std::move(name.value()));
+            if (auto name = decode_mailbox_name(wire, form)) decoded.mailboxes.push_back(std::move(name.value()));
         }
         w.groups.push_back(std::move(decoded));
     }
@@ -75,7 +77,7 @@ Actions Session::cmd_notify(const std::string& tag, const NotifyCmd& c) {
         if (!g.events.unsupported.empty())
             return tagged(tag, "NO", "[BADEVENT (" + std::string(kNotifyEvents) + ")] Event not supported");
     }
-    auto watch = std::make_shared<NotifyWatch>(watch_of(c));
+    auto watch = std::make_shared<NotifyWatch>(watch_of(c, mode_.names()));
     return async({StoreJob{[this, tag, watch, status = c.status, selected_name = own_selected(*this),
                             condstore = condstore_](storage::MailboxStore& store) {
         auto boxes = store.list_mailboxes();

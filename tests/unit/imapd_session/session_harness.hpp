@@ -184,6 +184,13 @@ struct Harness {
     int logged_out = 0;  // LoggedOut actions (UNAUTHENTICATE)
 };
 
+// What the session sends when the glue wakes it (another writer changed the store).
+inline std::string wake(Harness& h) {
+    h.out.clear();
+    h.process(h.session.on_wake());
+    return h.out;
+}
+
 inline bool contains(std::string_view hay, std::string_view needle) {
     return hay.find(needle) != std::string_view::npos;
 }

@@ -13,12 +13,6 @@ void append(Harness& h, const char* box, const char* subject) {
     REQUIRE(h.store->append(box, std::string("Subject: ") + subject + "\r\nFrom: a@b.test\r\n\r\nbody\r\n"));
 }
 
-std::string wake(Harness& h) {
-    h.out.clear();
-    h.process(h.session.on_wake());
-    return h.out;
-}
-
 }  // namespace
 
 TEST_CASE("SEARCH RETURN (UPDATE): ADDTO after EXISTS, REMOVEFROM before EXPUNGE, CANCELUPDATE") {
