@@ -98,6 +98,13 @@ std::string unfold(std::string_view raw) {
     return out.substr(b, e - b);
 }
 
+std::string_view header_section(std::string_view message) {
+    HeaderScanner scanner(message);
+    while (scanner.next()) {
+    }
+    return message.substr(0, scanner.body_start());
+}
+
 HeaderBlock parse_header_block(std::string_view message, std::size_t start, std::size_t end) {
     HeaderBlock block;
     block.header_start = start < message.size() ? start : message.size();

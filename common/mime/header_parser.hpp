@@ -90,6 +90,10 @@ inline HeaderBlock parse_header_block(std::string_view message) {
     return parse_header_block(message, 0, message.size());
 }
 
+// The header block of `message`: its fields and the empty line that ends them (all of
+// `message` when there is no empty line).
+std::string_view header_section(std::string_view message);
+
 // Case-insensitive ASCII comparison of header names.
 bool header_name_equals(std::string_view a, std::string_view b);
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <utility>
 
+#include "common/mime/header_parser.hpp"
 #include "common/text/ascii.hpp"
 #include "imapd/proto/mailbox_name.hpp"
 #include "imapd/proto/mutf7.hpp"
@@ -537,7 +538,7 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
         bytes += static_cast<std::int64_t>(m.message.size());
     }
     auto job = [this, tag, n = name.value(), owned, batch = std::move(batch), bytes, session_user = user_,
-                limit = options_.max_message_size](MailboxStore& store, const Result<std::int64_t>& quota_bytes,
+                limit = options_.max_message_size, utf8 = mode_.utf8()](MailboxStore& store, const Result<std::int64_t>& quota_bytes,
                                                    text::AclRights rights) mutable {
         // Refused for a missing mailbox: TRYCREATE (rfc3501.txt:2618).
         auto exists = store.mailbox(n);
@@ -577,6 +578,15 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
             if (!rights.has('w')) {
                 m.flags &= storage::kSeen | storage::kDeleted;
                 m.keywords.clear();
+            }
+            // RFC 6855 §4 (rfc6855.txt:231): while UTF8=ACCEPT is advertised and not enabled,
+            // 8-bit octets in the header fields are NO (catenated messages included). IMAP4rev2
+            // takes them: its APPEND data may be an [I18N-HDRS] message (RFC 9051 §6.3.12,
+            // rfc9051.txt:3425).
+            if (exists && !utf8 && text::has_non_ascii(mime::header_section(b.bytes))) {
+                return StoreResume([this, tag]() -> Actions {
+                    return tagged(tag, "NO", "8-bit header fields need ENABLE UTF8=ACCEPT first");
+                });
             }
         }
         // The stored files are the literals' bytes (what total_size() counts).

@@ -2,11 +2,9 @@
 // ProtocolMode, protocol_mode.hpp), and UNAUTHENTICATE (RFC 8437). What each mode changes
 // in a response lives where that response is made, reading mode_.
 //
-// APPEND stores every message as sent, UTF-8 header fields or not, in either mode: RFC
-// 6855 §4 (rfc6855.txt:223) would have a server refuse 8-bit header fields from a client
-// that did not enable UTF8=ACCEPT, but IMAP4rev1 clients and migration tools (imapsync,
-// mbsync, offlineimap) append old mail with raw 8-bit headers every day, and servers that
-// do not advertise UTF8=ACCEPT (Dovecot 2.3) take it; refusing would lose that mail.
+// APPEND: 8-bit header fields are NO unless the client enabled UTF8=ACCEPT or IMAP4rev2
+// (RFC 6855 §4; cmd_append in session_mailboxes.cpp). Migration tools that append old
+// mail with raw 8-bit headers as IMAP4rev1 clients must ENABLE UTF8=ACCEPT first.
 #include <utility>
 
 #include "common/text/ascii.hpp"

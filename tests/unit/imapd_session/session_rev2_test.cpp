@@ -98,10 +98,12 @@ TEST_CASE("UTF-8 mailbox names once enabled; modified UTF-7 before") {
 TEST_CASE("UTF8=ACCEPT: UTF-8 headers via APPEND UTF8, stored and fetched unchanged") {
     Harness h;
     h.login();
-    // Not enabled: 8-bit header fields are stored as sent all the same (session_rev2.cpp:
-    // IMAP4rev1 clients and migration tools append such mail), as is an 8-bit body.
+    // Not enabled: 8-bit header fields are NO (RFC 6855 §4), UTF8 data extension or not;
+    // an 8-bit body is not a header field.
     std::string r = append_utf8(h, "a1", "INBOX");
-    CHECK(contains(r, "a1 OK [APPENDUID "));
+    CHECK(contains(r, "a1 NO 8-bit header fields need ENABLE UTF8=ACCEPT first\r\n"));
+    r = h.feed("a0 APPEND INBOX {" + std::to_string(kUtf8Message.size()) + "+}\r\n" + kUtf8Message + "\r\n");
+    CHECK(contains(r, "a0 NO 8-bit header fields"));
     const std::string body8 = "Subject: x\r\n\r\nGr\xC3\xBC\xC3\x9F" "e\r\n";
     r = h.feed("a2 APPEND INBOX {" + std::to_string(body8.size()) + "}\r\n" + body8 + "\r\n");
     CHECK(contains(r, "a2 OK"));
@@ -109,18 +111,28 @@ TEST_CASE("UTF8=ACCEPT: UTF-8 headers via APPEND UTF8, stored and fetched unchan
     r = append_utf8(h, "a3", "INBOX");
     CHECK(contains(r, "a3 OK [APPENDUID "));
     h.feed("s SELECT INBOX\r\n");
-    r = h.feed("f FETCH 3 (BODY.PEEK[] ENVELOPE)\r\n");
+    r = h.feed("f FETCH 2 (BODY.PEEK[] ENVELOPE)\r\n");
     CHECK(contains(r, "BODY[] {" + std::to_string(kUtf8Message.size()) + "}\r\n" + kUtf8Message));
     CHECK(contains(r, "\"Gr\xC3\xBC\xC3\x9F" "e\" ((\"J\xC3\xB6rg\" NIL \"j\xC3\xB6rg\" \"example.test\"))"));
     // SEARCH CHARSET conflicts with UTF8=ACCEPT (RFC 6855 §3).
     CHECK(contains(h.feed("q SEARCH CHARSET UTF-8 SUBJECT x\r\n"), "q BAD"));
-    CHECK(contains(h.feed("q2 SEARCH SUBJECT \"Gr\xC3\xBC\"\r\n"), "* SEARCH 1 3\r\n"));
+    CHECK(contains(h.feed("q2 SEARCH SUBJECT \"Gr\xC3\xBC\"\r\n"), "* SEARCH 2\r\n"));
     // A new login on the connection starts without UTF-8: ENVELOPE strings go as literals.
     REQUIRE(contains(h.feed("u UNAUTHENTICATE\r\n"), "u OK"));
     h.login();
     h.feed("s2 SELECT INBOX\r\n");
-    r = h.feed("f2 FETCH 3 ENVELOPE\r\n");
+    r = h.feed("f2 FETCH 2 ENVELOPE\r\n");
     CHECK(contains(r, "{7}\r\nGr\xC3\xBC\xC3\x9F" "e"));
+    // ...and 8-bit header fields are NO again.
+    CHECK(contains(append_utf8(h, "a4", "INBOX"), "a4 NO 8-bit header fields"));
+}
+
+TEST_CASE("IMAP4rev2 takes 8-bit header fields without UTF8=ACCEPT") {
+    // RFC 9051 §6.3.12: APPEND data may be an [I18N-HDRS] message.
+    Harness h;
+    h.login();
+    h.feed("e ENABLE IMAP4rev2\r\n");
+    CHECK(contains(append_utf8(h, "a", "INBOX"), "a OK [APPENDUID "));
 }
 
 TEST_CASE("UNAUTHENTICATE: back to not authenticated, mailbox released, new login") {
