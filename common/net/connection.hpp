@@ -174,6 +174,14 @@ public:
     // compression is already on, or under line framing.
     bool start_compression(std::string_view received);
     bool compressed() const { return deflate_ != nullptr; }
+    // The end of both compression layers (IMAP UNAUTHENTICATE, RFC 8437 §4.1): what was
+    // written so far goes out flushed, what follows is plain both ways. `received`: bytes the
+    // handler was given after the command that ended it (inflated: the peer compressed them,
+    // so they stay plaintext input, delivered again ahead of the rest). The peer's last
+    // compressed bytes end with a sync flush; received compressed bytes not yet inflated
+    // after it are plain, less that flush's empty stored block (00 00 FF FF) when it is
+    // still ahead of them. Call right after writing the reply that is still compressed.
+    void end_compression(std::string_view received);
 
     // Expires once the Connection is destroyed.
     std::weak_ptr<void> alive();
@@ -247,6 +255,9 @@ private:
     bool inflate_input();
     void note_compressed_traffic();
     void on_compress_quiet();
+    // Drops the sync-flush marker ahead of in_pos_ (strip_sync_marker_); false while the
+    // bytes so far could still be one.
+    bool strip_sync_marker();
     void flush_tls();
     void start_write();
 
@@ -273,6 +284,8 @@ private:
     std::string deflated_out_;  // scratch: one write's compressed bytes
     std::unique_ptr<Timer> compress_quiet_;  // shrinks deflate_ when traffic stops
     std::chrono::steady_clock::time_point compress_traffic_{};
+    // After end_compression: the peer's sync-flush marker may still open the plain input.
+    bool strip_sync_marker_ = false;
     std::optional<text::LineBuffer> lines_;  // line mode; empty under HandlerFrames
     std::uint64_t bytes_wanted_ = 0;  // read_bytes() asked, not yet handed to lines_
     Id id_;

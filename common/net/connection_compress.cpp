@@ -43,6 +43,47 @@ bool Connection::start_compression(std::string_view received) {
     return true;
 }
 
+void Connection::end_compression(std::string_view received) {
+    if (!deflate_ || closing()) return;
+    flush_compressor();
+    // Plaintext the peer compressed after the command (none from a peer that ended its
+    // layer at the CRLF): input still, ahead of what it sends plain.
+    std::string inflated(received);
+    if (in_pos_ < in_.size()) {
+        inflated.append(in_, in_pos_);
+        in_.resize(in_pos_);
+    }
+    strip_sync_marker_ = inflated.empty();
+    in_ += inflated;
+    // decompress() stops at block ends, so nothing after the command's block was inflated.
+    in_ += deflated_in_;
+    std::string().swap(deflated_in_);
+    std::string().swap(deflated_out_);
+    deflate_.reset();
+    compress_quiet_.reset();
+    log::debug("compression_ended", {log::conn(id_)});
+    if (!processing_) process_input();
+}
+
+bool Connection::strip_sync_marker() {
+    // A sync flush ends with an empty stored block: its 3 header bits (held by the
+    // inflater after a Huffman block, or in one more zero byte), padding, LEN 0000, NLEN FFFF.
+    static constexpr std::string_view kMarkers[] = {std::string_view("\0\0\xff\xff", 4),
+                                                   std::string_view("\0\0\0\xff\xff", 5)};
+    const std::string_view avail(in_.data() + in_pos_, in_.size() - in_pos_);
+    bool could_be = false;
+    for (std::string_view m : kMarkers) {
+        if (avail.substr(0, m.size()) == m) {
+            in_pos_ += m.size();
+            strip_sync_marker_ = false;
+            return true;
+        }
+        could_be = could_be || m.substr(0, avail.size()) == avail;
+    }
+    if (!could_be) strip_sync_marker_ = false;
+    return !could_be;
+}
+
 void Connection::write_compressed(std::string_view data, bool flush) {
     note_compressed_traffic();
     if (auto r = deflate_->compress(data, flush, deflated_out_); !r) {

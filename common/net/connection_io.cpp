@@ -119,6 +119,8 @@ void Connection::process_input() {
             if (!deflate_ || !inflate_input()) break;
             continue;
         }
+        if (strip_sync_marker_ && !strip_sync_marker()) break;  // after end_compression()
+        if (in_pos_ >= in_.size()) continue;
         std::string_view avail(in_.data() + in_pos_, in_.size() - in_pos_);
         if (!lines_) {  // HandlerFrames
             in_pos_ = in_.size();

@@ -146,7 +146,9 @@ Result<void> DeflateStream::decompress(std::string_view& in, std::string& out, s
         out.resize(before + room);
         s.next_out = reinterpret_cast<Bytef*>(out.data() + before);
         s.avail_out = static_cast<uInt>(room);
-        const int rc = inflate(&s, Z_SYNC_FLUSH);
+        // Z_BLOCK: stop at each block end, so input after the peer's last flush is
+        // left alone when its compression layer ends there (Connection::end_compression).
+        const int rc = inflate(&s, Z_BLOCK);
         const std::size_t got = room - s.avail_out;
         out.resize(before + got);
         produced += got;
@@ -158,6 +160,7 @@ Result<void> DeflateStream::decompress(std::string_view& in, std::string& out, s
         if (rc == Z_STREAM_END) return fail("compressed stream ended by the peer");
         if (rc != Z_OK) return fail(s.msg ? s.msg : "inflate: corrupt data");
         if (got == 0 && s.avail_in == 0) break;
+        if (produced > 0 && (s.data_type & 128) != 0) break;  // a block ended
     }
     in.remove_prefix(in.size() - s.avail_in);
     return {};

@@ -11,7 +11,9 @@
 //   response ever waits in the compressor.
 // - Input: decompress() inflates at most max_out bytes per call, so a small compressed
 //   input never expands into an unbounded buffer at once; inflate_pending() says the
-//   inflater holds output still owed for input it consumed.
+//   inflater holds output still owed for input it consumed. It also returns at the end of
+//   each deflate block that produced output, so no input after a flush point is consumed
+//   before the plaintext up to it has been acted on (a layer the peer ends there, RFC 8437).
 // - Memory. Sending: windowBits 12 and memLevel 4, about 30 KiB while compressing: IMAP
 //   responses repeat within a few KiB (response keywords, header field names, folded
 //   lines), so a 4 KiB window keeps most of what a 32 KiB one finds, at an eighth of

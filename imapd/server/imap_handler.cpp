@@ -177,6 +177,11 @@ void ImapHandler::perform(session::Action& action) {
                 }
                 pending_.clear();
                 log::info("compress", {log::conn(conn_.id()), {"mechanism", "deflate"}});
+            } else if constexpr (std::is_same_v<T, session::EndCompression>) {
+                // What the session left unread follows UNAUTHENTICATE: not compressed.
+                conn_.end_compression(pending_);
+                pending_.clear();
+                log::info("compress_end", {log::conn(conn_.id())});
             } else if constexpr (std::is_same_v<T, session::StartTls>) {
                 pending_.clear();
                 start_tls();

@@ -99,12 +99,14 @@ Actions Session::on_input(std::string_view& input) {
         append_actions(out, on_event(ev));
         // STARTTLS: nothing after it in the clear may be acted on (rfc3501.txt:1488).
         // COMPRESS: what follows is compressed; the glue inflates it and feeds it again.
+        // UNAUTHENTICATE under COMPRESS: what follows is not; likewise.
         for (const auto& a : out) {
             if (std::holds_alternative<StartTls>(a.v)) {
                 input = {};
                 return out;
             }
-            if (std::holds_alternative<StartCompression>(a.v)) return out;
+            if (std::holds_alternative<StartCompression>(a.v) || std::holds_alternative<EndCompression>(a.v))
+                return out;
         }
     }
     return out;

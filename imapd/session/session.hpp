@@ -93,6 +93,10 @@ struct StartTls {};  // after the Send of the tagged OK: Connection::start_tls()
 // After the Send of COMPRESS's tagged OK: every byte after it, both ways, is compressed
 // (RFC 4978 §3, rfc4978.txt:148), the client's unconsumed input included.
 struct StartCompression {};
+// After the Send of UNAUTHENTICATE's tagged OK with COMPRESS active: both compression
+// layers end there, the client's after the command's CRLF (RFC 8437 §4.1), so the
+// unconsumed input is uncompressed.
+struct EndCompression {};
 struct VerifyPassword {
     std::string user;
     std::string password;  // wipe after use
@@ -153,7 +157,7 @@ struct Changed {
 
 struct Action {
     std::variant<Send, StartTls, VerifyPassword, StoreJob, QuotaStoreJob, AccountsJob, Delay, AuthFailed, LoggedIn,
-                 Close, Changed, StartCompression, LoggedOut>
+                 Close, Changed, StartCompression, EndCompression, LoggedOut>
         v;
 };
 

@@ -29,22 +29,24 @@ std::string Session::enable_protocol(std::string_view cap) {
     return {};
 }
 
-// RFC 8437 §3: the session forgets the user, the selected mailbox (without expunging it)
-// and what ENABLE turned on, and is not authenticated again; the glue gives back the
-// store and the per-user connection slot (LoggedOut). With COMPRESS active the client's
-// and the server's compression layers would have to end at this command (RFC 8437 §4.1);
-// a deflate stream here cannot be ended mid-connection, so the command is refused then.
+// RFC 8437 §3: the session forgets the user, the selected mailbox (without expunging it),
+// what ENABLE turned on, NOTIFY (§4.1) and is not authenticated again; the glue gives back
+// the store and the per-user connection slot (LoggedOut). It is never refused ("A NO
+// response is not permitted"): with COMPRESS active both compression layers end at this
+// command (§4.1), the server's after the OK's CRLF (EndCompression).
 Actions Session::cmd_unauthenticate(const std::string& tag) {
-    if (compressing_) return tagged(tag, "NO", "[CANNOT] UNAUTHENTICATE is not available after COMPRESS");
     state_ = NotAuthenticated{};
     user_.clear();
     mode_ = {};
     condstore_ = false;
     qresync_ = false;
+    notify_.reset();
+    const bool compressed = std::exchange(compressing_, false);
     // Before login no literal may be buffered (session.hpp's invariants).
     reader_.set_max_literal(0);
     Actions out{{LoggedOut{}}};
     for (auto& a : tagged(tag, "OK", "UNAUTHENTICATE completed")) out.push_back(std::move(a));
+    if (compressed) out.push_back({EndCompression{}});
     return out;
 }
 

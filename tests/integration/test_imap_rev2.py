@@ -5,6 +5,7 @@ APPEND in UTF-8 mode wraps the literal's content, not the literal, in UTF8 (...)
 import imaplib
 import re
 import unittest
+import zlib
 
 from imap_util import PASSWORD, USER, InstanceTestCase, RawImap
 
@@ -130,6 +131,33 @@ class ImapRev2Test(InstanceTestCase):
         lines, _ = r.command("q", f'SEARCH SUBJECT "{GRUSSE}"')
         self.assertEqual(lines, ["* SEARCH 1"])
         self.assertTrue(r.command("q2", f'SEARCH CHARSET UTF-8 SUBJECT "{GRUSSE}"')[1].startswith("q2 BAD"))
+
+    def test_unauthenticate_ends_compress(self):
+        # RFC 8437 §4.1: under COMPRESS, the client's compression ends after the CRLF of
+        # UNAUTHENTICATE, the server's after that of its OK; LOGIN pipelined right behind
+        # it goes plain, in the same packet as the command's last compressed bytes.
+        r = self.raw()
+        self.assertEqual(r.command("z", "COMPRESS DEFLATE")[1], "z OK DEFLATE active")
+        out = zlib.compressobj(wbits=-15)
+        inflater = zlib.decompressobj(wbits=-15)
+
+        def compressed(text):
+            return out.compress(text.encode()) + out.flush(zlib.Z_SYNC_FLUSH)
+
+        def read_compressed_until(tag):
+            plain = b""
+            while (b"\r\n" + tag + b" ") not in b"\r\n" + plain:
+                plain += inflater.decompress(r.sock.recv(65536))
+            return plain.decode()
+
+        r.send(compressed("n NOOP\r\n"))
+        self.assertIn("n OK", read_compressed_until(b"n"))
+        r.send(compressed("u UNAUTHENTICATE\r\n") + b'l2 LOGIN bob@example.test "bob password"\r\n')
+        self.assertEqual(read_compressed_until(b"u"), "u OK UNAUTHENTICATE completed\r\n")
+        r.buf = inflater.unused_data
+        self.assertTrue(r.until("l2")[1].startswith("l2 OK"))
+        # Plain both ways now, and COMPRESS may start again.
+        self.assertEqual(r.command("z2", "COMPRESS DEFLATE")[1], "z2 OK DEFLATE active")
 
     def test_unauthenticate_then_other_user(self):
         r = self.raw()

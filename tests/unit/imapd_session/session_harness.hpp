@@ -116,6 +116,10 @@ struct Harness {
                         // The glue hands what is left to the connection's inflater.
                         compressed_input = std::exchange(pending, {});
                         ++compressions;
+                    } else if constexpr (std::is_same_v<T, EndCompression>) {
+                        // The glue takes what is left as plain input again.
+                        plain_input = pending;
+                        ++compression_ends;
                     }
                 },
                 a.v);
@@ -179,6 +183,8 @@ struct Harness {
     int changed = 0;  // Changed actions: wake-ups the glue would send to other sessions
     int compressions = 0;          // StartCompression actions
     std::string compressed_input;  // the input left at the last one
+    int compression_ends = 0;      // EndCompression actions
+    std::string plain_input;       // the input left at the last one
     std::chrono::milliseconds last_delay{0};
     std::string logged_in;
     int logged_out = 0;  // LoggedOut actions (UNAUTHENTICATE)

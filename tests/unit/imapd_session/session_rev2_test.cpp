@@ -157,13 +157,59 @@ TEST_CASE("UNAUTHENTICATE: back to not authenticated, mailbox released, new logi
     CHECK(contains(h.feed("s SELECT INBOX\r\n"), " RECENT\r\n"));
 }
 
-TEST_CASE("UNAUTHENTICATE is refused while COMPRESS is active") {
+TEST_CASE("UNAUTHENTICATE under COMPRESS ends compression after the OK") {
+    // RFC 8437 §3: never NO; §4.1: both compression layers end at the command.
     Harness h;
     h.login();
     REQUIRE(contains(h.feed("z COMPRESS DEFLATE\r\n"), "z OK"));
     // Past this point the glue would inflate; the session reads plain text in the harness.
     h.pending.clear();
-    CHECK(contains(h.feed("u UNAUTHENTICATE\r\n"), "u NO [CANNOT]"));
-    CHECK(h.logged_out == 0);
-    CHECK(h.session.state_name() == "authenticated");
+    const std::string r = h.feed("u UNAUTHENTICATE\r\nc CAPABILITY\r\n");
+    CHECK(r.starts_with("u OK UNAUTHENTICATE completed\r\n* CAPABILITY "));
+    CHECK(contains(r, " AUTH=PLAIN"));  // the not-authenticated state's list
+    CHECK(r.ends_with("\r\nc OK CAPABILITY completed\r\n"));
+    CHECK(h.logged_out == 1);
+    CHECK(h.compression_ends == 1);
+    // The session stops at the end: what follows is the glue's to give back uncompressed
+    // (and the harness feeds it again).
+    CHECK(h.plain_input == "c CAPABILITY\r\n");
+    CHECK(h.session.state_name() == "not_authenticated");
+    // A later login may compress again.
+    h.pending.clear();
+    h.login();
+    CHECK(contains(h.feed("z2 COMPRESS DEFLATE\r\n"), "z2 OK DEFLATE active"));
+}
+
+TEST_CASE("UNAUTHENTICATE ends NOTIFY") {
+    // RFC 8437 §4.1: back to the base specification's notifications.
+    Harness h;
+    h.login();
+    REQUIRE(contains(h.feed("n NOTIFY SET (personal (MailboxName))\r\n"), "n OK"));
+    REQUIRE(h.store->create_mailbox("One"));
+    CHECK(contains(wake(h), "* LIST (\\HasNoChildren) \"/\" \"One\"\r\n"));
+    REQUIRE(contains(h.feed("u UNAUTHENTICATE\r\n"), "u OK"));
+    h.login();
+    REQUIRE(h.store->create_mailbox("Two"));
+    CHECK(wake(h).empty());
+}
+
+TEST_CASE("NOTIFY: names in the session's form both ways") {
+    const std::string utf8 = "Entw\xC3\xBC" "rfe";
+    Harness h;
+    h.login();
+    // IMAP4rev1: modified UTF-7 in the watch and in the events.
+    h.feed("c CREATE Entw&APw-rfe\r\n");
+    REQUIRE(contains(h.feed("n NOTIFY SET (mailboxes Entw&APw-rfe (MessageNew))\r\n"), "n OK"));
+    REQUIRE(h.store->append(utf8, "Subject: a\r\n\r\nx\r\n"));
+    CHECK(wake(h) == "* STATUS \"Entw&APw-rfe\" (MESSAGES 1 UIDNEXT 2)\r\n");
+    REQUIRE(contains(h.feed("u UNAUTHENTICATE\r\n"), "u OK"));
+    // UTF8=ACCEPT: UTF-8, quoted.
+    h.login();
+    h.feed("e ENABLE UTF8=ACCEPT\r\n");
+    REQUIRE(contains(h.feed("n2 NOTIFY SET (mailboxes \"" + utf8 + "\" (MessageNew)) (personal (MailboxName))\r\n"),
+                     "n2 OK"));
+    REQUIRE(h.store->append(utf8, "Subject: b\r\n\r\nx\r\n"));
+    CHECK(wake(h) == "* STATUS \"" + utf8 + "\" (MESSAGES 2 UIDNEXT 3)\r\n");
+    REQUIRE(h.store->create_mailbox(utf8 + "/Gr\xC3\xBC\xC3\x9F" "e"));
+    CHECK(contains(wake(h), "* LIST (\\HasNoChildren) \"/\" \"" + utf8 + "/Gr\xC3\xBC\xC3\x9F" "e\"\r\n"));
 }
