@@ -164,10 +164,11 @@ std::vector<ListLine> list_lines(const ListCmd& c, const std::vector<std::string
 }
 
 std::string select_list_response(const std::vector<storage::MailboxRecord>& boxes, const std::string& name,
-                                 const std::string& shown, NameForm form) {
+                                 const std::string& shown, bool shared_subscribed, NameForm form) {
     const auto box = std::find_if(boxes.begin(), boxes.end(), [&](const auto& b) { return b.name == name; });
     if (box == boxes.end()) return {};
-    const Candidate m{shown, encode_mailbox_name(shown, form), true, shown == name && box->subscribed,
+    const bool subscribed = shown == name ? box->subscribed : shared_subscribed;
+    const Candidate m{shown, encode_mailbox_name(shown, form), true, subscribed,
                       box->special_use, has_children(boxes, name)};
     // Subscribed too: the attributes "MUST be accurate" (rfc9051.txt:1789).
     ListCmd all;

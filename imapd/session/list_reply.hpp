@@ -43,9 +43,10 @@ std::vector<ListLine> list_lines(const ListCmd& c, const std::vector<std::string
 // The LIST response for one mailbox as SELECT/EXAMINE send it in IMAP4rev2 (RFC 9051
 // §6.3.2, rfc9051.txt:1787): its attributes, "/" and its name in `form`. `boxes` and
 // `name` are the owner's; `shown` the client's name for it (client_name: another account's
-// mailbox is "Shared/<owner>/<name>", and the owner's subscription is not the user's).
+// mailbox is "Shared/<owner>/<name>", and the owner's subscription is not the user's:
+// `shared_subscribed`, the user's own, stands for it).
 std::string select_list_response(const std::vector<storage::MailboxRecord>& boxes, const std::string& name,
-                                 const std::string& shown, NameForm form);
+                                 const std::string& shown, bool shared_subscribed, NameForm form);
 
 // Whether a mailbox of `boxes` lies below `name`.
 bool has_children(const std::vector<storage::MailboxRecord>& boxes, const std::string& name);

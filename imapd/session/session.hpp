@@ -311,8 +311,10 @@ private:
     // Runs `work` on `ref`'s store with the user's rights on it, after checking that they
     // include every right of `needed` (RFC 4314 §4): without "l" (and without the needed
     // ones) the mailbox does not exist for the user (NONEXISTENT), with "l" it is NOPERM.
-    // The user's own mailboxes: every right, a plain StoreJob.
-    using RightsWork = std::function<StoreResume(storage::MailboxStore&, text::AclRights)>;
+    // The user's own mailboxes: every right, a plain StoreJob. The last store is the
+    // user's own (the same one for their own mailboxes): what a grantee keeps of another's
+    // mailbox, its subscription, is there.
+    using RightsWork = std::function<StoreResume(storage::MailboxStore&, text::AclRights, storage::MailboxStore&)>;
     Actions mailbox_job(const std::string& tag, const MailboxRef& ref, std::string_view needed, RightsWork work);
     // `ref`'s rights check alone (on the pool thread, inside an AccountsJob): nullopt when
     // they suffice, else the reply.

@@ -70,14 +70,16 @@ std::optional<StoreResume> Session::refuse_without(const std::string& tag, Accou
 
 Actions Session::mailbox_job(const std::string& tag, const MailboxRef& ref, std::string_view needed, RightsWork work) {
     if (!ref.shared()) {
-        return async({StoreJob{[work = std::move(work)](MailboxStore& s) { return work(s, AclRights::all()); }}});
+        return async({StoreJob{[work = std::move(work)](MailboxStore& s) { return work(s, AclRights::all(), s); }}});
     }
     return async({AccountsJob{[this, tag, ref, needed = std::string(needed), work = std::move(work)](Accounts& a) {
                                   AclRights rights;
                                   if (auto no = refuse_without(tag, a, ref, needed, rights)) return *no;
                                   auto store = a.store(ref.owner);
                                   if (!store) return StoreResume([this, tag, e = store.error()] { return store_error(tag, e); });
-                                  return work(*store.value(), rights);
+                                  auto own = a.store("");
+                                  if (!own) return StoreResume([this, tag, e = own.error()] { return store_error(tag, e); });
+                                  return work(*store.value(), rights, *own.value());
                               },
                               ref.owner}});
 }

@@ -107,6 +107,14 @@ Result<std::vector<SharedMailbox>> visible_shared_mailboxes(Accounts& a, const s
     return out;
 }
 
+// Whether the user subscribed `shown`, a name in the shared namespace (the subscription
+// is kept with the lost ones of their own store, MailboxStore::subscribe_elsewhere).
+Result<bool> subscribed_elsewhere(MailboxStore& own, const std::string& shown) {
+    auto lost = own.lost_subscriptions();
+    if (!lost) return lost.error();
+    return std::find(lost.value().begin(), lost.value().end(), shown) != lost.value().end();
+}
+
 // The user's own mailboxes and the shared ones in one list for list_lines(): a
 // subscription to a shared mailbox (kept with the lost ones, MailboxStore::subscribe_elsewhere)
 // becomes its `subscribed`; a user's own folder in the shared namespace is hidden. Returns
@@ -365,7 +373,7 @@ Actions Session::cmd_status(const std::string& tag, const StatusCmd& c) {
     if (std::find(c.items.begin(), c.items.end(), StatusItem::HighestModSeq) != c.items.end())
         enabling = enable_condstore();
     return mailbox_job(tag, ref.value(), "r", [this, tag, c, n = ref->name, shown = client_name(ref.value()), enabling,
-                                               limit = options_.max_message_size](MailboxStore& store, text::AclRights) {
+                                               limit = options_.max_message_size](MailboxStore& store, text::AclRights, MailboxStore&) {
         auto st = read_status(store, n, c.items);
         if (st) st.value().append_limit = limit;
         return StoreResume([this, tag, c, shown, st = std::move(st), enabling]() -> Actions {
@@ -401,7 +409,8 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
     };
     return mailbox_job(tag, ref.value(), "r", [this, tag, closed, examine = c.read_only, n = ref->name, owner = ref->owner,
                                                shown = client_name(ref.value()), q = c.qresync,
-                                               mode = mode_](MailboxStore& store, text::AclRights rights) {
+                                               mode = mode_](MailboxStore& store, text::AclRights rights,
+                                                             MailboxStore& own) {
         // RFC 4314 §4: without a right to change anything the mailbox is read-only.
         const bool ro = examine || !(rights.has('s') || rights.has('w') || rights.has('t') || rights.has('e'));
         Result<Snapshot> snap = Error::internal("");
@@ -419,9 +428,12 @@ Actions Session::cmd_select(const std::string& tag, const SelectCmd& c) {
             }
             snap = Snapshot{std::move(view.value()), recent, std::nullopt, {}};
             // RFC 9051 §6.3.2 (rfc9051.txt:1787): LIST is one of SELECT's responses.
+            // A grantee's subscription to a shared mailbox is in their own store.
             if (mode.rev2) {
-                if (auto boxes = store.list_mailboxes())
-                    snap.value().list = select_list_response(boxes.value(), n, shown, mode.names());
+                auto boxes = store.list_mailboxes();
+                auto subscribed = &own == &store ? Result<bool>(false) : subscribed_elsewhere(own, shown);
+                if (boxes && subscribed)
+                    snap.value().list = select_list_response(boxes.value(), n, shown, subscribed.value(), mode.names());
             }
             // rfc7162.txt:1509: with a known UIDVALIDITY, what changed since the client's
             // MODSEQ; with another one, nothing (the client starts over).
@@ -569,6 +581,15 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
             if (exists && b.bytes.empty()) {
                 return StoreResume([this, tag]() -> Actions { return tagged(tag, "NO", "[CANNOT] Empty message"); });
             }
+            // RFC 6855 §4 (rfc6855.txt:231): while UTF8=ACCEPT is advertised and not enabled,
+            // 8-bit octets in the header fields are NO (catenated messages included). IMAP4rev2
+            // takes them: its APPEND data may be an [I18N-HDRS] message (RFC 9051 §6.3.12,
+            // rfc9051.txt:3425).
+            if (exists && !utf8 && text::has_non_ascii(mime::header_section(b.bytes))) {
+                return StoreResume([this, tag]() -> Actions {
+                    return tagged(tag, "NO", "8-bit header fields need ENABLE UTF8=ACCEPT first");
+                });
+            }
         }
         // Flags the user may not set are left out (RFC 4314 §4): \Seen needs "s", \Deleted
         // "t", the others "w".
@@ -578,15 +599,6 @@ Actions Session::cmd_append(const std::string& tag, AppendCmd& c) {
             if (!rights.has('w')) {
                 m.flags &= storage::kSeen | storage::kDeleted;
                 m.keywords.clear();
-            }
-            // RFC 6855 §4 (rfc6855.txt:231): while UTF8=ACCEPT is advertised and not enabled,
-            // 8-bit octets in the header fields are NO (catenated messages included). IMAP4rev2
-            // takes them: its APPEND data may be an [I18N-HDRS] message (RFC 9051 §6.3.12,
-            // rfc9051.txt:3425).
-            if (exists && !utf8 && text::has_non_ascii(mime::header_section(b.bytes))) {
-                return StoreResume([this, tag]() -> Actions {
-                    return tagged(tag, "NO", "8-bit header fields need ENABLE UTF8=ACCEPT first");
-                });
             }
         }
         // The stored files are the literals' bytes (what total_size() counts).

@@ -203,6 +203,13 @@ class SharedMailboxTest(unittest.TestCase):
         lines, tagged = b.command("y", f'EXAMINE "{shared}"')
         self.assertTrue(tagged.startswith("y OK [READ-ONLY]"), (lines, tagged))
         self.assertIn(f'* LIST (\\HasNoChildren) "/" "{shared}"', lines)
+        # bob's own subscription to it shows in that LIST response: its attributes "MUST be
+        # accurate" (RFC 9051 §6.3.2), as they are for his own mailboxes.
+        self.assertTrue(b.command("sb", f'SUBSCRIBE "{shared}"')[1].startswith("sb OK"))
+        self.addCleanup(b.command, "ub", f'UNSUBSCRIBE "{shared}"')
+        lines, tagged = b.command("z", f'EXAMINE "{shared}"')
+        self.assertTrue(tagged.startswith("z OK [READ-ONLY]"), (lines, tagged))
+        self.assertIn(f'* LIST (\\HasNoChildren \\Subscribed) "/" "{shared}"', lines)
 
     def test_idle_sees_another_grantees_append_and_a_delivery(self):
         b = self.raw(BOB, BOB_PASSWORD)
