@@ -28,7 +28,14 @@ bool has_all(AclRights rights, std::string_view needed) {
     return true;
 }
 
-// An untagged ACL response line's start: "* WORD mailbox".
+// An untagged ACL response line's start: "* WORD mailbox". The mailbox is the client's
+// own spelling of it, not a canonical one: RFC 4314 §3.6-3.8 name "the mailbox" of the
+// command and ask for no canonical form, clients match these responses to their
+// commands by that string (as the RFC's MYRIGHTS INBOX example pipelines), and it is
+// in the session's name form already (mailbox_arg decoded it in that form), so RFC 6855
+// §3 holds: UTF-8 comes back quoted only to a client that enabled it (append_astring
+// sends any other 8-bit name as a literal, as the client sent it).
+
 std::string response_start(std::string_view word, std::string_view wire_mailbox) {
     std::string out = "* ";
     out += word;
