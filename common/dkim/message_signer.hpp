@@ -54,9 +54,17 @@ public:
     std::string_view header() const { return header_; }
     // The DKIM-Signature fields, one per signer, in the signers' order.
     Result<std::string> finish(std::span<const Signer> signers);
+    // Instead of finish(): the ARC-Message-Signature of ARC instance `instance` (RFC 8617
+    // §4.1.2), which is `signer`'s DKIM signature of the same fields and body with i= in
+    // place of v=, under its own field name.
+    Result<std::string> finish_arc(const Signer& signer, std::uint32_t instance);
 
 private:
     struct Hash;
+    struct Prepared;
+    Result<Prepared> prepare();
+    Result<std::string> signature_field(std::string_view name, std::string_view first_tag, const Signer& s,
+                                        const Prepared& p) const;
     void feed_body(std::string_view bytes);
 
     std::int64_t timestamp_;
