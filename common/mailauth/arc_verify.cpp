@@ -19,17 +19,10 @@ using dkim::kMaxArcInstance;
 using dkim::SigAlgorithm;
 using dkim::SignatureField;
 
-enum class Part : std::uint8_t { Results, Message, Seal };
+using Part = ArcPart;
 
 constexpr std::array<const char*, 3> kPartNames = {"ARC-Authentication-Results", "ARC-Message-Signature",
                                                    "ARC-Seal"};
-
-std::optional<Part> part_of(const std::string& lower_name) {
-    if (lower_name == "arc-authentication-results") return Part::Results;
-    if (lower_name == "arc-message-signature") return Part::Message;
-    if (lower_name == "arc-seal") return Part::Seal;
-    return std::nullopt;
-}
 
 bool is_fws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -42,34 +35,6 @@ std::optional<std::uint32_t> instance_number(std::string_view v) {
         n = n * 10 + static_cast<std::uint32_t>(c - '0');
     }
     if (n < 1 || n > kMaxArcInstance) return std::nullopt;
-    return n;
-}
-
-// RFC 8617 §4.1.1: an AAR's value is "i=" instance ";" then the results; the two signature
-// fields are tag lists with an i= tag.
-std::optional<std::uint32_t> instance_of(Part part, std::string_view value) {
-    if (part != Part::Results) {
-        auto tags = dkim::parse_tag_list(value);
-        if (!tags) return std::nullopt;
-        const dkim::Tag* i = dkim::find_tag(*tags, "i");
-        return i == nullptr ? std::nullopt : instance_number(i->value);
-    }
-    std::size_t p = 0;
-    auto skip = [&] {
-        while (p < value.size() && is_fws(value[p])) ++p;
-    };
-    skip();
-    if (p >= value.size() || value[p] != 'i') return std::nullopt;
-    ++p;
-    skip();
-    if (p >= value.size() || value[p] != '=') return std::nullopt;
-    ++p;
-    skip();
-    const std::size_t start = p;
-    while (p < value.size() && value[p] >= '0' && value[p] <= '9') ++p;
-    auto n = instance_number(value.substr(start, p - start));
-    skip();
-    if (p >= value.size() || value[p] != ';') return std::nullopt;
     return n;
 }
 
@@ -87,10 +52,10 @@ public:
         // §5.2 step 1: collect the sets.
         bool any = false;
         for (const auto& f : message_.fields()) {
-            const auto part = part_of(f.name);
+            const auto part = arc_part_of(f.name);
             if (!part) continue;
             any = true;
-            const auto i = instance_of(*part, f.raw_value);
+            const auto i = arc_instance_of(*part, f.raw_value);
             const char* name = kPartNames[static_cast<std::size_t>(*part)];
             if (!i) return fail(std::string(name) + " without a valid instance i= (1..50)");
             const HeaderField*& slot = sets_[*i].parts[static_cast<std::size_t>(*part)];
@@ -226,6 +191,41 @@ private:
 };
 
 }  // namespace
+
+std::optional<ArcPart> arc_part_of(const std::string& lower_name) {
+    if (lower_name == "arc-authentication-results") return ArcPart::Results;
+    if (lower_name == "arc-message-signature") return ArcPart::Message;
+    if (lower_name == "arc-seal") return ArcPart::Seal;
+    return std::nullopt;
+}
+
+// RFC 8617 §4.1.1: an AAR's value is "i=" instance ";" then the results; the two signature
+// fields are tag lists with an i= tag.
+std::optional<std::uint32_t> arc_instance_of(ArcPart part, std::string_view value) {
+    if (part != ArcPart::Results) {
+        auto tags = dkim::parse_tag_list(value);
+        if (!tags) return std::nullopt;
+        const dkim::Tag* i = dkim::find_tag(*tags, "i");
+        return i == nullptr ? std::nullopt : instance_number(i->value);
+    }
+    std::size_t p = 0;
+    auto skip = [&] {
+        while (p < value.size() && is_fws(value[p])) ++p;
+    };
+    skip();
+    if (p >= value.size() || value[p] != 'i') return std::nullopt;
+    ++p;
+    skip();
+    if (p >= value.size() || value[p] != '=') return std::nullopt;
+    ++p;
+    skip();
+    const std::size_t start = p;
+    while (p < value.size() && value[p] >= '0' && value[p] <= '9') ++p;
+    auto n = instance_number(value.substr(start, p - start));
+    skip();
+    if (p >= value.size() || value[p] != ';') return std::nullopt;
+    return n;
+}
 
 std::string_view arc_verdict_name(ArcVerdict v) {
     switch (v) {

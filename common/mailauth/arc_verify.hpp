@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,12 @@ struct ArcResult {
 };
 
 class SignedMessage;
+
+// The three fields of an ARC set (RFC 8617 §4.1), and the instance each names: "1".."50"
+// exactly, else nullopt. Validation reads them here, and so does the sealer (arc_seal.hpp).
+enum class ArcPart : std::uint8_t { Results, Message, Seal };
+std::optional<ArcPart> arc_part_of(const std::string& lower_name);
+std::optional<std::uint32_t> arc_instance_of(ArcPart part, std::string_view raw_value);
 
 ArcResult verify_arc(dns::DnsClient& dns, std::string_view message, std::int64_t now);
 // The same, on a message already split (signed_message.hpp): DKIM's fields and body hashes.

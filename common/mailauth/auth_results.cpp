@@ -38,7 +38,8 @@ std::string comment(std::string_view text) {
     return out + ")";
 }
 
-// The authserv-id of an Authentication-Results value: its first token, before any version.
+}  // namespace
+
 std::string authserv_id_of(std::string_view raw_value) {
     std::string_view v = raw_value;
     std::size_t i = 0;
@@ -62,7 +63,63 @@ std::string authserv_id_of(std::string_view raw_value) {
     return text::to_lower(id);
 }
 
+namespace {
+
+bool is_wsp(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// The value cut at each ';' that is outside comments and quoted strings (RFC 8601 §2.2:
+// CFWS may stand almost anywhere), with the comments left out.
+std::vector<std::string> statements(std::string_view v) {
+    std::vector<std::string> out(1);
+    int depth = 0;
+    bool quoted = false;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        const char c = v[i];
+        if ((quoted || depth > 0) && c == '\\') {
+            if (!quoted) ++i;  // an escaped character of a comment is still comment
+            else if (i + 1 < v.size()) out.back() += v.substr(i++, 2);
+            continue;
+        }
+        if (quoted) {
+            out.back() += c;
+            quoted = c != '"';
+        } else if (c == '(') {
+            ++depth;
+        } else if (depth > 0) {
+            depth -= c == ')';
+        } else if (c == '"') {
+            quoted = true;
+            out.back() += c;
+        } else if (c == ';') {
+            out.emplace_back();
+        } else {
+            out.back() += c;
+        }
+    }
+    return out;
+}
+
 }  // namespace
+
+std::optional<std::string> method_result(std::string_view raw_value, std::string_view method) {
+    const auto parts = statements(raw_value);
+    for (std::size_t n = 1; n < parts.size(); ++n) {  // parts[0] is the authserv-id
+        std::string_view p = parts[n];
+        std::size_t i = 0;
+        while (i < p.size() && is_wsp(p[i])) ++i;
+        std::size_t end = i;
+        while (end < p.size() && p[end] != '=' && p[end] != '/' && !is_wsp(p[end])) ++end;
+        if (!text::iequals(p.substr(i, end - i), method)) continue;
+        i = p.find('=', end);
+        if (i == std::string_view::npos) continue;
+        ++i;
+        while (i < p.size() && is_wsp(p[i])) ++i;
+        end = i;
+        while (end < p.size() && !is_wsp(p[end])) ++end;
+        if (end > i) return text::to_lower(p.substr(i, end - i));
+    }
+    return std::nullopt;
+}
 
 std::string authentication_results_field(const AuthResults& r) {
     std::vector<std::string> parts;

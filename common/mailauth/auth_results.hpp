@@ -12,6 +12,7 @@
 //    block (§5, which asks exactly that of a border MTA) and leaves everything else as it was.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,15 @@ struct AuthResults {
 
 // "Authentication-Results: ...\r\n", folded.
 std::string authentication_results_field(const AuthResults& r);
+
+// The authserv-id of an Authentication-Results value (its first token, before any
+// version), lower case.
+std::string authserv_id_of(std::string_view raw_value);
+
+// The result `method` got in an Authentication-Results value ("arc" -> "pass"), lower case,
+// from its first resinfo for that method; nullopt when there is none. Comments and quoted
+// strings do not cut statements (RFC 8601 §2.2).
+std::optional<std::string> method_result(std::string_view raw_value, std::string_view method);
 
 // The message without the Authentication-Results fields naming `authserv_id`; the number
 // removed in `removed`.
