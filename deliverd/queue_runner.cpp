@@ -74,7 +74,9 @@ QueueRunner::QueueRunner(net::Loop& loop, const config::Config& cfg, std::shared
                   // Closing checkpoints the WAL (disk writes): on a pool thread, not the loop.
                   net::run_off_loop(loop, [p = std::move(pool)]() mutable { p.reset(); }, [] {});
               }}) {
-    if (cfg.dkim.sign) dkim_keys_ = std::make_shared<dkim::SignerCache>(cfg.dkim.key_dir);
+    auto keys = std::make_shared<dkim::SignerCache>(cfg.dkim.key_dir);
+    if (cfg.dkim.sign) dkim_keys_ = keys;
+    if (cfg.mailauth.arc_seal) sealer_ = std::make_shared<const ForwardSealer>(keys, cfg.server.hostname);
     settings_.hostname = cfg.server.hostname;
     settings_.schedule = RetrySchedule{cfg.queue.retry_initial_s, cfg.queue.retry_max_s, cfg.queue.lifetime_s,
                                        cfg.queue.delay_warning_s};
@@ -115,7 +117,8 @@ void QueueRunner::scan() {
     auto stores = stores_;
     const std::int64_t t = now();
     net::run_off_loop(
-        loop_, std::weak_ptr<void>(alive_), [stores, t, limit] { return plan_batch(*stores, t, kLeaseSeconds, limit); },
+        loop_, std::weak_ptr<void>(alive_),
+        [stores, t, limit, sealer = sealer_] { return plan_batch(*stores, t, kLeaseSeconds, limit, sealer.get()); },
         [this, limit](Result<std::vector<PlannedEntry>> planned) { on_planned(std::move(planned), limit); });
 }
 
@@ -127,8 +130,10 @@ void QueueRunner::on_planned(Result<std::vector<PlannedEntry>> planned, std::siz
     }
     if (stopped_) return;  // leases are dropped at the next start
     const bool full = planned->size() >= limit;
+    bool copies = false;  // sealed forwarded copies were queued: run them now
     std::map<std::string, PendingBatch> batches;
     for (auto& p : *planned) {
+        copies = copies || p.queued_copy;
         auto run = std::make_shared<EntryRun>();
         run->planned = std::move(p);
         ++entries_in_flight_;
@@ -146,7 +151,7 @@ void QueueRunner::on_planned(Result<std::vector<PlannedEntry>> planned, std::siz
         for (auto& owner : b.owners) waiting.owners.push_back(std::move(owner));
     }
     pump_local();
-    if (full || rescan_) wake();
+    if (full || rescan_ || copies) wake();
 }
 
 void QueueRunner::dispatch(std::shared_ptr<EntryRun> run, std::map<std::string, PendingBatch>& batches) {
@@ -230,9 +235,14 @@ void QueueRunner::pump_local() {
         // What a user's script sends is queued from the pool thread like any message of ours:
         // vacation replies from <>, so they can never bounce back (RFC 3834 §3.3); redirects
         // from the original sender, forwarded by the user (SRS and routing: queue_work).
-        batch.send_mail = [stores = stores_, keys = dkim_keys_, user = batch.user](const OutgoingMail& mail) {
+        batch.send_mail = [stores = stores_, keys = dkim_keys_, sealer = sealer_,
+                           user = batch.user](const OutgoingMail& mail) {
             std::string signed_message;
             if (keys && mail.kind == "vacation") signed_message = dkim_signed(*keys, user, mail.message);
+            if (sealer && mail.kind == "redirect") {
+                const auto now = static_cast<std::int64_t>(std::time(nullptr));
+                if (auto sealed = sealer->seal(mail.message, mail.forwarded_by, "", now)) signed_message = std::move(*sealed);
+            }
             const std::string& message = signed_message.empty() ? mail.message : signed_message;
             std::vector<storage::QueueRecipient> rcpt(1);
             rcpt[0].address = mail.recipient;

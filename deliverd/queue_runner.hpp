@@ -84,7 +84,8 @@ private:
     std::shared_ptr<Stores> stores_;
     RemoteDelivery* remote_;
     // Vacation replies are signed like submitted mail ([dkim] sign), for the user's domain.
-    std::shared_ptr<dkim::SignerCache> dkim_keys_;
+    std::shared_ptr<dkim::SignerCache> dkim_keys_;   // vacation replies: with [dkim] sign
+    std::shared_ptr<const ForwardSealer> sealer_;    // with [mailauth] arc_seal
     RunSettings settings_;
     net::Timer poll_;
     net::Timer kick_;

@@ -43,7 +43,8 @@ const storage::QueueRecipient* find_recipient(const storage::QueueEntry& e, std:
 
 class Planner {
 public:
-    Planner(Stores& s, PlannedEntry& p, std::int64_t now) : stores_(s), p_(p), now_(now) {}
+    Planner(Stores& s, PlannedEntry& p, std::int64_t now, const ForwardSealer* sealer)
+        : stores_(s), p_(p), now_(now), sealer_(sealer) {}
 
     void route_recipient(const storage::QueueRecipient& rcpt) {
         const LookupFn lookup = [this](std::string_view a) { return resolve(a); };
@@ -60,6 +61,8 @@ public:
         // The alias becomes final and its targets become recipients of their own, so
         // each target is retried, bounced and reported on separately from now on.
         std::vector<storage::QueueRecipient> added;
+        std::vector<const RouteTarget*> routes;   // added[i]'s
+        std::vector<storage::QueueRecipient> off_site;  // forwarded: a sealed copy's, if it can be
         std::string note = "alias expanded to";
         for (const auto& t : rt->targets) {
             storage::QueueRecipient q;
@@ -67,8 +70,32 @@ public:
             q.dsn_notify = rcpt.dsn_notify;
             q.orcpt = rcpt.orcpt.empty() ? "rfc822;" + rcpt.address : rcpt.orcpt;
             if (t.forwarded) q.forwarded_by = rcpt.address;
-            added.push_back(std::move(q));
             note += " " + t.address;
+            const bool sealable = sealer_ != nullptr && t.kind == RouteTarget::Remote && t.forwarded &&
+                                  find_recipient(p_.entry, t.address) == nullptr;
+            if (sealable) {
+                off_site.push_back(std::move(q));
+                continue;
+            }
+            added.push_back(std::move(q));
+            routes.push_back(&t);
+        }
+        if (!off_site.empty()) {
+            auto copy = queue_sealed_copy(rcpt.address, off_site);
+            if (!copy) {
+                temp_fail(rcpt.address, "451 4.3.0 cannot queue the forwarded copy: " + copy.error().message);
+                return;
+            }
+            if (copy->empty()) {  // not sealed: forwarded from this entry like any target
+                for (auto& q : off_site) {
+                    for (const auto& t : rt->targets) {
+                        if (t.address == q.address) routes.push_back(&t);
+                    }
+                    added.push_back(std::move(q));
+                }
+            } else {
+                note += " (sealed copy " + *copy + ")";
+            }
         }
         if (auto ex = stores_.queue.expand_recipient(p_.entry.id, rcpt.address, added, note); !ex) {
             temp_fail(rcpt.address, "451 4.3.0 cannot record alias expansion: " + ex.error().message);
@@ -78,11 +105,11 @@ public:
         for (auto& r : p_.entry.recipients) {
             if (r.address == rcpt.address) r.state = storage::RecipientState::Delivered;
         }
-        for (std::size_t i = 0; i < rt->targets.size(); ++i) {
+        for (std::size_t i = 0; i < added.size(); ++i) {
             // An address the entry already had is handled (or was) on its own.
             if (find_recipient(p_.entry, added[i].address) != nullptr) continue;
             p_.entry.recipients.push_back(added[i]);
-            dispatch(added[i].address, rt->targets[i], added[i].forwarded_by);
+            dispatch(added[i].address, *routes[i], added[i].forwarded_by);
         }
     }
 
@@ -91,6 +118,21 @@ public:
     }
 
 private:
+    // The message with our ARC set, queued for `recipients` (forwarded off-site by `alias`)
+    // as an entry of its own; its id, or "" when the message is not sealed.
+    Result<std::string> queue_sealed_copy(const std::string& alias, std::span<const storage::QueueRecipient> recipients) {
+        auto sealed = sealer_->seal(*p_.message, alias, p_.entry.id, now_);
+        if (!sealed) return std::string();
+        storage::EnqueueParams params;
+        params.dsn_ret = p_.entry.dsn_ret;
+        params.dsn_envid = p_.entry.dsn_envid;
+        auto id = stores_.queue.enqueue(p_.entry.sender, recipients, *sealed, params);
+        if (!id) return id.error();
+        log::info("forward_queued", {log::qid(p_.entry.id), {"copy", *id}, {"by", alias}});
+        p_.queued_copy = true;
+        return id;
+    }
+
     // The directory, and SRS addresses of ours: a valid one stands for the address it
     // encodes (ahead of any catch-all, which would swallow bounces), an invalid one is
     // nobody. An exact user keeps its mail whatever its name looks like.
@@ -191,12 +233,13 @@ private:
     Stores& stores_;
     PlannedEntry& p_;
     std::int64_t now_;
+    const ForwardSealer* sealer_;
 };
 
 }  // namespace
 
 Result<std::vector<PlannedEntry>> plan_batch(Stores& stores, std::int64_t now, std::int64_t lease_s,
-                                             std::size_t limit) {
+                                             std::size_t limit, const ForwardSealer* sealer) {
     std::lock_guard lock(stores.mutex);
     auto leased = stores.queue.lease_due(now, lease_s, limit);
     if (!leased) return leased.error();
@@ -210,7 +253,7 @@ Result<std::vector<PlannedEntry>> plan_batch(Stores& stores, std::int64_t now, s
             const bool open = r.state == storage::RecipientState::Pending || r.state == storage::RecipientState::Deferred;
             if (open && r.next_attempt <= now) due.push_back(r);
         }
-        Planner planner(stores, p, now);
+        Planner planner(stores, p, now, sealer);
         auto bytes = stores.queue.read_message(p.entry.id);
         if (!bytes) {
             log::error("queue_read_failed", {log::qid(p.entry.id), {"error", bytes.error().message}});

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/util/result.hpp"
+#include "deliverd/forward_sealing.hpp"
 #include "deliverd/retry_policy.hpp"
 #include "storage/directory.hpp"
 #include "storage/queue.hpp"
@@ -77,6 +78,7 @@ struct PlannedEntry {
     std::map<RemoteGroup, std::vector<std::string>> remote;  // -> recipients
     std::vector<RecipientOutcome> immediate;                  // decided while planning
     bool has_8bit = false;
+    bool queued_copy = false;  // a sealed copy went into the queue as an entry of its own
 };
 
 struct RunSettings {
@@ -89,8 +91,12 @@ struct RunSettings {
 // (common/mailauth/srs.hpp), unless the sender is null or of one of our domains; one
 // whose sender has no SRS form fails permanently, saying why, rather than going out
 // with a sender that fails SPF. An SRS address of ours is routed to what it stands for.
+// With a `sealer`, the targets an alias forwards off-site get a copy of the message with
+// our ARC set on top, queued as an entry of their own before the expansion is recorded
+// (forward_sealing.hpp); a crash between the two commits forwards that copy twice, never
+// loses it. A message that is not sealed stays in the entry, as without a sealer.
 Result<std::vector<PlannedEntry>> plan_batch(Stores& stores, std::int64_t now, std::int64_t lease_s,
-                                             std::size_t limit);
+                                             std::size_t limit, const ForwardSealer* sealer = nullptr);
 
 struct FinishSummary {
     bool notice_queued = false;

@@ -209,6 +209,7 @@ void read_all(TomlReader& r, const std::filesystem::path& base_dir, Config& cfg)
     r.integer("mailauth", "check_threads", cfg.mailauth.check_threads, 1, 64);
     r.integer("mailauth", "dns_timeout_ms", cfg.mailauth.dns_timeout_ms, 100, 60'000);
     r.boolean("mailauth", "check_local_clients", cfg.mailauth.check_local_clients);
+    r.boolean("mailauth", "arc_seal", cfg.mailauth.arc_seal);
     r.string_list("antispam", "dnsbl", cfg.mailauth.dnsbl);
     r.string_list("milter", "servers", cfg.milter.servers);
     for (const auto& s : cfg.milter.servers) {

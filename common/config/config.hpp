@@ -107,6 +107,7 @@ struct MailAuthConfig {
     std::int64_t dns_timeout_ms = 5000;
     std::vector<std::string> dnsbl;  // [antispam] dnsbl zones: a listed client gets 554
     bool check_local_clients = false;  // also check clients on this machine (benchmarks)
+    bool arc_seal = true;  // deliverd: ARC-seal checked mail it forwards off-site (RFC 8617)
 };
 
 // Milters smtpd asks about each message after its data (smtpd/server/milter_check.hpp).
