@@ -44,7 +44,7 @@ void send_redirects(const LocalBatch& batch, const LocalItem& item, const std::v
     if (!batch.send_mail) return;
     for (const auto& address : to) {
         batch.send_mail({"redirect", item.sender, address, item.final_address,
-                         "Delivered-To: " + item.final_address + "\r\n" + std::string(message)});
+                         "Delivered-To: " + item.final_address + "\r\n" + std::string(message), item.queue_id});
     }
 }
 

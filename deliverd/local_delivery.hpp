@@ -62,6 +62,7 @@ struct OutgoingMail {
     std::string recipient;
     std::string forwarded_by;  // redirect: the user whose script sent it on
     std::string message;
+    std::string queue_id = {};  // redirect: the entry it came from, for log lines
 };
 
 struct LocalBatch {

@@ -241,7 +241,7 @@ void QueueRunner::pump_local() {
             if (keys && mail.kind == "vacation") signed_message = dkim_signed(*keys, user, mail.message);
             if (sealer && mail.kind == "redirect") {
                 const auto now = static_cast<std::int64_t>(std::time(nullptr));
-                if (auto sealed = sealer->seal(mail.message, mail.forwarded_by, "", now)) signed_message = std::move(*sealed);
+                if (auto sealed = sealer->seal(mail.message, mail.forwarded_by, mail.queue_id, now)) signed_message = std::move(*sealed);
             }
             const std::string& message = signed_message.empty() ? mail.message : signed_message;
             std::vector<storage::QueueRecipient> rcpt(1);
