@@ -3,16 +3,13 @@
 // zone; on top of dkimpy's chains (tests/data/arc) too, so a chain of theirs continues.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "common/dkim/signature.hpp"
 #include "common/mailauth/arc_seal.hpp"
 #include "common/mailauth/arc_verify.hpp"
 #include "common/mailauth/auth_results.hpp"
 #include "common/mime/header_parser.hpp"
 #include "common/text/ascii.hpp"
-#include "tests/support/mailauth_fixtures.hpp"
+#include "tests/unit/mailauth/arc_data.hpp"
 
 using namespace mr::mailauth;
 
@@ -22,15 +19,8 @@ constexpr std::int64_t kNow = 1700001000;  // after dkimpy's seals of tests/data
 
 // Our forwarding domain's key (RFC 8463's RSA key) published at rsa1._domainkey.fwd.test,
 // next to the keys of dkimpy's fixtures.
-struct Zone : mr::test::FakeDns {
-    Zone() {
-        std::ifstream zone(std::string(MR_ARC_TEST_DATA) + "/zone.txt");
-        for (std::string line; std::getline(zone, line);) {
-            const auto tab = line.find('\t');
-            if (tab != std::string::npos) txt[line.substr(0, tab)].push_back(line.substr(tab + 1));
-        }
-        txt["rsa1._domainkey.fwd.test"] = {mr::test::kRsaRecord};
-    }
+struct Zone : mr::test::ArcZone {
+    Zone() { txt["rsa1._domainkey.fwd.test"] = {mr::test::kRsaRecord}; }
 };
 
 struct Sealer {
@@ -44,13 +34,7 @@ struct Sealer {
     }
 };
 
-std::string load(const std::string& name) {
-    std::ifstream in(std::string(MR_ARC_TEST_DATA) + "/" + name, std::ios::binary);
-    REQUIRE_MESSAGE(in.good(), "missing " << name);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string load(const std::string& name) { return mr::test::load_arc(name); }
 
 // What smtpd puts on a message it checked: our results, then its Received field.
 std::string arrived(std::string_view arc_result, std::string_view message) {

@@ -2,35 +2,16 @@
 // make_fixtures.py) and copies of them broken in one place each.
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "common/mailauth/arc_verify.hpp"
-#include "tests/support/mailauth_fixtures.hpp"
+#include "tests/unit/mailauth/arc_data.hpp"
 
 using namespace mr::mailauth;
 
 namespace {
 
-// zone.txt of tests/data/arc; names listed in `broken` time out.
-struct FakeDns : mr::test::FakeDns {
-    FakeDns() {
-        std::ifstream zone(std::string(MR_ARC_TEST_DATA) + "/zone.txt");
-        REQUIRE(zone.good());
-        for (std::string line; std::getline(zone, line);) {
-            const auto tab = line.find('\t');
-            if (tab != std::string::npos) txt[line.substr(0, tab)].push_back(line.substr(tab + 1));
-        }
-    }
-};
+using FakeDns = mr::test::ArcZone;
 
-std::string load(const std::string& name) {
-    std::ifstream in(std::string(MR_ARC_TEST_DATA) + "/" + name, std::ios::binary);
-    REQUIRE_MESSAGE(in.good(), "missing " << name);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+std::string load(const std::string& name) { return mr::test::load_arc(name); }
 
 // The fixtures were sealed at 1700000000 and 1700000600.
 constexpr std::int64_t kNow = 1700001000;
