@@ -29,7 +29,8 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(fail2ban)
   # tests/integration/test_dkim_signing.py, test_dkim_interop.py: dkimpy verifies our signatures
   # and signs what our verifier checks (nacl: ed25519); tests/data/arc/make_fixtures.py and
-  # test_arc_interop.py: dkimpy's ARC sealer and validator (authres: its A-R parser).
+  # test_arc_interop.py: dkimpy's ARC sealer and validator (authres: its A-R parser);
+  # test_arc_seal.py: dkimpy validates the chains our forwards seal.
   packages+=(python3-dkim python3-nacl python3-authres)
   # tests/integration/test_milter_rspamd.py: rspamd's proxy worker is the milter; the test
   # starts its own rspamd (the package's service is not wanted, see below).
