@@ -80,6 +80,7 @@ public:
             added.push_back(std::move(q));
             routes.push_back(&t);
         }
+        std::string copy_id;
         if (!off_site.empty()) {
             auto copy = queue_sealed_copy(rcpt.address, off_site);
             if (!copy) {
@@ -94,10 +95,13 @@ public:
                     added.push_back(std::move(q));
                 }
             } else {
-                note += " (sealed copy " + *copy + ")";
+                copy_id = std::move(*copy);
+                note += " (sealed copy " + copy_id + ")";
             }
         }
         if (auto ex = stores_.queue.expand_recipient(p_.entry.id, rcpt.address, added, note); !ex) {
+            // The alias is expanded again next time, with a copy of its own then.
+            if (!copy_id.empty() && stores_.queue.remove(copy_id)) p_.queued_copy = false;
             temp_fail(rcpt.address, "451 4.3.0 cannot record alias expansion: " + ex.error().message);
             return;
         }

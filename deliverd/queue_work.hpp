@@ -93,8 +93,9 @@ struct RunSettings {
 // with a sender that fails SPF. An SRS address of ours is routed to what it stands for.
 // With a `sealer`, the targets an alias forwards off-site get a copy of the message with
 // our ARC set on top, queued as an entry of their own before the expansion is recorded
-// (forward_sealing.hpp); a crash between the two commits forwards that copy twice, never
-// loses it. A message that is not sealed stays in the entry, as without a sealer.
+// (forward_sealing.hpp); the copy is removed again when the expansion cannot be recorded,
+// and a crash between the two commits forwards it twice, never loses it. A message that is
+// not sealed stays in the entry, as without a sealer.
 Result<std::vector<PlannedEntry>> plan_batch(Stores& stores, std::int64_t now, std::int64_t lease_s,
                                              std::size_t limit, const ForwardSealer* sealer = nullptr);
 
