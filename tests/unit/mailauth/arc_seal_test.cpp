@@ -56,6 +56,19 @@ std::vector<std::pair<std::string, std::string>> split(const std::string& fields
     return out;
 }
 
+// Seals `message` as a chain that passed on arrival, checks that the new set is instance
+// `instance` with cv=pass, and that our validator passes the result; its verdict.
+ArcResult continued(Sealer& s, const std::string& message, std::string_view authserv_id, std::uint32_t instance) {
+    const auto out = s.seal(message, authserv_id);
+    CHECK(out.instance == instance);
+    CHECK(out.cv == "pass");
+    Zone dns;
+    auto r = verify_arc(dns, out.fields + message, kNow);
+    CHECK_MESSAGE(r.result == ArcVerdict::Pass, r.reason);
+    CHECK(r.instance == instance);
+    return r;
+}
+
 }  // namespace
 
 TEST_CASE("arc seal: a first hop gets i=1 cv=none, the three fields, and our validator passes it") {
@@ -111,28 +124,14 @@ TEST_CASE("arc seal: a second hop of ours continues the chain with i=2 cv=pass")
     const std::string at_second =
         "Authentication-Results: mx2.fwd.test; arc=pass (i=1) header.oldest-pass=0\r\nReceived: from mx.fwd.test\r\n" +
         once;
-    const auto out = second.seal(at_second, "mx2.fwd.test");
-    CHECK(out.instance == 2);
-    CHECK(out.cv == "pass");
-    Zone dns;
-    const auto r = verify_arc(dns, out.fields + at_second, kNow);
-    CHECK_MESSAGE(r.result == ArcVerdict::Pass, r.reason);
-    CHECK(r.instance == 2);
-    CHECK(r.oldest_pass == 0);
+    CHECK(continued(second, at_second, "mx2.fwd.test", 2).oldest_pass == 0);
 }
 
 TEST_CASE("arc seal: dkimpy's two-hop chain continues as i=3, and dkimpy's modified body still passes") {
     Sealer s;
     for (const char* name : {"arc2.eml", "arc2_footer.eml"}) {
         CAPTURE(name);
-        const std::string message = arrived("pass", load(name));
-        const auto out = s.seal(message);
-        CHECK(out.instance == 3);
-        CHECK(out.cv == "pass");
-        Zone dns;
-        const auto r = verify_arc(dns, out.fields + message, kNow);
-        CHECK_MESSAGE(r.result == ArcVerdict::Pass, r.reason);
-        CHECK(r.instance == 3);
+        continued(s, arrived("pass", load(name)), "mx.fwd.test", 3);
     }
 }
 
