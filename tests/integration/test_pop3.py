@@ -129,6 +129,7 @@ class Pop3Test(Pop3Base):
         db.executescript("ALTER TABLE messages DROP COLUMN pop3_uidl;"
                          "ALTER TABLE messages DROP COLUMN email_id; ALTER TABLE messages DROP COLUMN save_date;"
                          "ALTER TABLE mailboxes DROP COLUMN object_id;"
+                         "DROP TABLE thread_links; ALTER TABLE messages DROP COLUMN thread_id;"
                          "ALTER TABLE messages DROP COLUMN rfc822_size; PRAGMA user_version = 1;")
         db.close()
         for suffix in ("", "-wal", "-shm"):
