@@ -23,6 +23,7 @@ targets=(
   "fuzz_dkim_tags tests/fuzz/corpus/dkim_tags"
   "fuzz_dkim_verify tests/fuzz/corpus/dkim_verify"
   "fuzz_arc_verify tests/data/arc"
+  "fuzz_arc_seal tests/data/arc"
   "fuzz_pop3_session build/fuzz/tests/fuzz/corpus/pop3_session"
   "fuzz_smtp_session build/fuzz/tests/fuzz/corpus/smtp_session"
   "fuzz_spf tests/fuzz/corpus/spf"
