@@ -55,13 +55,6 @@ std::string one_line(std::string_view s) {
     return out;
 }
 
-std::string_view header_block(std::string_view message) {
-    mime::HeaderScanner scanner(message);
-    while (scanner.next()) {
-    }
-    return message.substr(0, scanner.body_start());
-}
-
 bool is_smtp_reply(std::string_view reply) {
     return reply.size() >= 3 && reply[0] >= '2' && reply[0] <= '5' && text::is_digit(reply[1]) &&
            text::is_digit(reply[2]) && (reply.size() == 3 || reply[3] == ' ' || reply[3] == '-');
@@ -226,7 +219,7 @@ std::string compose_dsn(const DsnInput& in) {
         if (!in.original.empty() && !in.original.ends_with("\r\n")) m += "\r\n";
     } else {
         m += "Content-Type: text/rfc822-headers\r\nContent-Description: Message headers\r\n\r\n";
-        std::string_view headers = header_block(in.original);
+        std::string_view headers = mime::header_section(in.original);
         // The part's own content ends before the boundary line's CRLF: drop the
         // empty line that separated the original's header from its body.
         while (headers.ends_with("\r\n\r\n")) headers.remove_suffix(2);

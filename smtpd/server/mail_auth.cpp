@@ -95,13 +95,6 @@ Result<std::string> read_spool(const storage::QueueSpool& spool) {
     return whole;
 }
 
-std::size_t header_size(std::string_view message) {
-    mime::HeaderScanner scan(message);
-    while (scan.next()) {
-    }
-    return scan.body_start();
-}
-
 }  // namespace
 
 namespace {
@@ -256,7 +249,7 @@ MailAuthVerdict check_mail(dns::DnsClient& dns, const MailAuthSettings& settings
         spooled = std::move(*read);
     }
     const std::string_view message = request.spool ? std::string_view(spooled) : std::string_view(request.message);
-    const std::string_view head = message.substr(0, header_size(message));
+    const std::string_view head = mime::header_section(message);
     Findings found = evaluate(dns, settings, request, message, head, whole, sample);
     SpoolCopy copy;
     MailAuthVerdict v = finish(std::move(found), request, message, head, settings, &copy.head);
@@ -272,7 +265,7 @@ std::optional<MailAuthVerdict> check_mail_cached(dns::DnsCache& cache, const Mai
                                                  MailAuthRequest& request, const std::function<int()>& sample) {
     if (request.spool || request.message.size() > kMaxCheckedNow) return std::nullopt;
     const std::string_view message(request.message);
-    const std::string_view head = message.substr(0, header_size(message));
+    const std::string_view head = mime::header_section(message);
     if (signature_fields(head) > kMaxSignaturesNow) return std::nullopt;
     CachedAnswers dns(cache);
     Findings found = evaluate(dns, settings, request, message, head, true, sample);
