@@ -96,10 +96,7 @@ MilterVerdict check_with_milters(const MilterSettings& settings, MilterRequest r
             bytes.file = request.spool->path();
             bytes.body_offset = head.size();
         } else {
-            mime::HeaderScanner scan(request.message);
-            while (scan.next()) {
-            }
-            head = request.message.substr(0, scan.body_start());
+            head = mime::header_section(request.message);
             bytes.body = std::string_view(request.message).substr(head.size());
         }
         bytes.header = head;
