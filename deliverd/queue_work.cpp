@@ -1,6 +1,7 @@
 #include "deliverd/queue_work.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 
 #include "common/log/log.hpp"
@@ -63,6 +64,7 @@ public:
         std::vector<storage::QueueRecipient> added;
         std::vector<const RouteTarget*> routes;   // added[i]'s
         std::vector<storage::QueueRecipient> off_site;  // forwarded: a sealed copy's, if it can be
+        std::vector<const RouteTarget*> off_site_routes;  // off_site[i]'s
         std::string note = "alias expanded to";
         for (const auto& t : rt->targets) {
             storage::QueueRecipient q;
@@ -75,6 +77,7 @@ public:
                                   find_recipient(p_.entry, t.address) == nullptr;
             if (sealable) {
                 off_site.push_back(std::move(q));
+                off_site_routes.push_back(&t);
                 continue;
             }
             added.push_back(std::move(q));
@@ -88,12 +91,8 @@ public:
                 return;
             }
             if (copy->empty()) {  // not sealed: forwarded from this entry like any target
-                for (auto& q : off_site) {
-                    for (const auto& t : rt->targets) {
-                        if (t.address == q.address) routes.push_back(&t);
-                    }
-                    added.push_back(std::move(q));
-                }
+                std::move(off_site.begin(), off_site.end(), std::back_inserter(added));
+                routes.insert(routes.end(), off_site_routes.begin(), off_site_routes.end());
             } else {
                 copy_id = std::move(*copy);
                 note += " (sealed copy " + copy_id + ")";
